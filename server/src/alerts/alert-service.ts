@@ -1,0 +1,261 @@
+// Alert lifecycle: turns detection decisions into one alert per wearer episode, moves it through
+// pending_checkin -> escalating -> acknowledged -> resolved (or cancelled), and writes every
+// transition to the append-only timeline.
+import type { Clock } from '../clock.js';
+import type { WearerDecision } from '../detection/index.js';
+import { AppError } from '../errors.js';
+import type { Ids } from '../ids.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { CommandPayload } from '../protocol/index.js';
+import { OPEN_ALERT_STATES, type AlertRow, type Repos, type UserRow } from '../store/index.js';
+import type { Escalator } from '../escalation/index.js';
+import type { LiveHub } from './live.js';
+import { alertSummary, timelineView, type AlertSummary } from './view.js';
+
+export const OUTCOMES = [
+  'overdose_naloxone_given',
+  'overdose_ambulance',
+  'wearer_ok',
+  'false_alarm_sensor',
+  'no_one_found',
+  'other',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface AlertServiceDeps {
+  repos: Repos;
+  clock: Clock;
+  ids: Ids;
+  live: LiveHub;
+  escalator: Escalator;
+  log: Logger;
+  metrics: Metrics;
+  /** publish a command to a device (check-in prompt, cancel) */
+  sendCommand: (deviceId: string, cmd: CommandPayload) => void;
+  /** the wearer's episode is over (resolved/cancelled by people): detection starts afresh */
+  onEpisodeClosed: (wearerId: string) => void;
+  checkinWindowMs: number;
+}
+
+export class AlertService {
+  /** Per-wearer queue so decisions for one wearer apply in order. */
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(private readonly d: AlertServiceDeps) {}
+
+  /** Applies decisions; never throws (failures are logged, counted and retried once). */
+  handle(decisions: WearerDecision[]): Promise<void> {
+    const all: Promise<void>[] = [];
+    for (const dec of decisions) {
+      this.d.metrics.decisions.inc({ kind: dec.kind });
+      const prev = this.queues.get(dec.wearerId) ?? Promise.resolve();
+      const next = prev.then(() => this.applyWithRetry(dec));
+      this.queues.set(dec.wearerId, next);
+      void next.finally(() => {
+        if (this.queues.get(dec.wearerId) === next) this.queues.delete(dec.wearerId);
+      });
+      all.push(next);
+    }
+    return Promise.all(all).then(() => undefined);
+  }
+
+  /** Resolves once every queued decision has been applied. */
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+  }
+
+  private async applyWithRetry(dec: WearerDecision): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await this.apply(dec);
+        return;
+      } catch (err) {
+        this.d.metrics.alertHandlingErrors.inc();
+        this.d.log.error({ err, wearerId: dec.wearerId, kind: dec.kind, attempt }, 'applying detection decision failed');
+      }
+    }
+  }
+
+  private async apply(dec: WearerDecision): Promise<void> {
+    const { repos, clock } = this.d;
+    const now = clock.now();
+    const open = await repos.openAlertForWearer(dec.wearerId);
+    switch (dec.kind) {
+      case 'wearer_prompt': {
+        if (open) {
+          await this.updateScore(open, dec.score, dec.reasons, dec.news2, 'retriggered');
+          return;
+        }
+        const alert = await this.create(dec.wearerId, 'pending_checkin', dec.score, dec.reasons, dec.news2);
+        if (!alert) return;
+        await repos.appendTimeline(alert.id, now, 'wearer_prompt', { score: dec.score, reasons: dec.reasons, windowS: this.d.checkinWindowMs / 1000 });
+        await this.commandWearables(dec.wearerId, { type: 'checkin', alertId: alert.id, expiresInS: Math.round(this.d.checkinWindowMs / 1000) });
+        await this.broadcast(alert, 'created');
+        return;
+      }
+      case 'responder_alert': {
+        let alert = open;
+        if (!alert) {
+          alert = await this.create(dec.wearerId, 'escalating', dec.score, dec.reasons, dec.news2);
+          if (!alert) return;
+        } else if (alert.state === 'pending_checkin') {
+          const ok = await repos.transitionAlert(alert.id, ['pending_checkin'], {
+            state: 'escalating', score: Math.max(alert.score, dec.score), reasons: JSON.stringify(dec.reasons), news2: dec.news2, updated_at: now,
+          });
+          if (!ok) return this.apply(dec);
+        } else {
+          await this.updateScore(alert, dec.score, dec.reasons, dec.news2, 'retriggered');
+          return;
+        }
+        await repos.appendTimeline(alert.id, now, 'escalating', { score: dec.score, reasons: dec.reasons });
+        await this.d.escalator.start(alert.id, Date.now());
+        await this.broadcast((await repos.alertById(alert.id))!, 'escalating');
+        return;
+      }
+      case 'update':
+        if (open) await this.updateScore(open, dec.score, dec.reasons, dec.news2, 'score_update');
+        return;
+      case 'cancelled': {
+        if (!open || open.state !== 'pending_checkin') return;
+        const ok = await repos.transitionAlert(open.id, ['pending_checkin'], { state: 'cancelled', updated_at: now, closed_at: now });
+        if (!ok) return;
+        await repos.appendTimeline(open.id, now, 'cancelled', { by: dec.reason });
+        await this.d.escalator.stop(open.id);
+        await this.commandWearables(dec.wearerId, { type: 'cancel', alertId: open.id });
+        await this.broadcast((await repos.alertById(open.id))!, 'cancelled');
+        return;
+      }
+      case 'help':
+        return;
+      case 'technical': {
+        const wearer = await repos.wearerById(dec.wearerId);
+        if (!wearer) return;
+        this.d.log.info({ wearerId: dec.wearerId, deviceId: dec.deviceId, issue: dec.issue }, 'technical notice');
+        const admins = await repos.db.selectFrom('users').select('id').where('service_id', '=', wearer.service_id).where('role', '=', 'admin').execute();
+        this.d.live.sendTo(admins.map((a) => a.id), {
+          type: 'technical', wearerId: dec.wearerId, deviceId: dec.deviceId, issue: dec.issue, detail: dec.detail, at: new Date(now).toISOString(),
+        });
+        return;
+      }
+      default:
+        dec satisfies never;
+    }
+  }
+
+  private async create(wearerId: string, state: 'pending_checkin' | 'escalating', score: number, reasons: string[], news2: number | null): Promise<AlertRow | undefined> {
+    const { repos, clock, ids } = this.d;
+    const wearer = await repos.wearerById(wearerId);
+    if (!wearer) return undefined;
+    const chain = wearer.chain_id ? await repos.chainById(wearer.chain_id) : undefined;
+    const now = clock.now();
+    const id = ids.next('al');
+    await repos.insertAlert({
+      id, service_id: wearer.service_id, wearer_id: wearerId, state, score, reasons: JSON.stringify(reasons), news2,
+      // The chain is copied onto the alert: later edits never change a running alert.
+      chain_snapshot: chain?.definition ?? JSON.stringify({ steps: [] }),
+      escalation_token: 0, attending_responder_id: null, outcome: null, note: null,
+      created_at: now, updated_at: now, closed_at: null,
+    });
+    await repos.appendTimeline(id, now, 'created', { state, score, reasons, chainId: chain?.id ?? null });
+    if (!chain) this.d.log.warn({ wearerId, alertId: id }, 'wearer has no escalation chain');
+    return repos.alertById(id);
+  }
+
+  private async updateScore(alert: AlertRow, score: number, reasons: string[], news2: number | null, type: string) {
+    const now = this.d.clock.now();
+    await this.d.repos.updateAlert(alert.id, { score: Math.max(alert.score, score), reasons: JSON.stringify(reasons), news2, updated_at: now });
+    await this.d.repos.appendTimeline(alert.id, now, type, { score, reasons });
+    await this.broadcast((await this.d.repos.alertById(alert.id))!, 'updated');
+  }
+
+  private async commandWearables(wearerId: string, cmd: CommandPayload) {
+    const devices = await this.d.repos.db.selectFrom('devices').select(['id', 'kind']).where('wearer_id', '=', wearerId).execute();
+    for (const dev of devices) if (dev.kind === 'wearable' || dev.kind === 'button') this.d.sendCommand(dev.id, cmd);
+  }
+
+  // ---- people's actions -------------------------------------------------------------------
+
+  async ack(alertId: string, user: UserRow, via: 'app' | 'sms'): Promise<{ alert: AlertSummary; attending: boolean }> {
+    const { repos, clock } = this.d;
+    const alert = await this.visibleAlert(alertId, user);
+    const now = clock.now();
+    if (!OPEN_ALERT_STATES.includes(alert.state)) throw new AppError('ODART_ERR_ALERT_CLOSED');
+    const won = await repos.transitionAlert(alertId, ['pending_checkin', 'escalating'], {
+      state: 'acknowledged', attending_responder_id: user.id, updated_at: now,
+    });
+    if (won) {
+      await this.d.escalator.stop(alertId);
+      await repos.appendTimeline(alertId, now, 'acknowledged', { by: user.id, via, attending: true });
+      const fresh = (await repos.alertById(alertId))!;
+      await this.broadcast(fresh, 'acknowledged');
+      return { alert: await this.summary(fresh), attending: true };
+    }
+    const fresh = (await repos.alertById(alertId))!;
+    if (!OPEN_ALERT_STATES.includes(fresh.state)) throw new AppError('ODART_ERR_ALERT_CLOSED');
+    await repos.appendTimeline(alertId, now, 'acknowledged', { by: user.id, via, attending: false });
+    return { alert: await this.summary(fresh), attending: fresh.attending_responder_id === user.id };
+  }
+
+  async resolve(alertId: string, user: UserRow, outcome: Outcome, note: string | null): Promise<AlertSummary> {
+    const { repos, clock } = this.d;
+    const alert = await this.visibleAlert(alertId, user);
+    const now = clock.now();
+    const ok = await repos.transitionAlert(alertId, OPEN_ALERT_STATES, {
+      state: 'resolved', outcome, note, updated_at: now, closed_at: now,
+      attending_responder_id: alert.attending_responder_id ?? user.id,
+    });
+    if (!ok) throw new AppError('ODART_ERR_ALERT_CLOSED');
+    await this.d.escalator.stop(alertId);
+    await repos.appendTimeline(alertId, now, 'resolved', { by: user.id, outcome, note });
+    this.d.onEpisodeClosed(alert.wearer_id);
+    const fresh = (await repos.alertById(alertId))!;
+    await this.broadcast(fresh, 'resolved');
+    return this.summary(fresh);
+  }
+
+  // ---- reads with visibility rules ---------------------------------------------------------
+
+  /** Users who may see alerts of this wearer: the service's admins and the responders assigned. */
+  async audience(alert: AlertRow): Promise<string[]> {
+    const admins = await this.d.repos.db
+      .selectFrom('users').select('id').where('service_id', '=', alert.service_id).where('role', '=', 'admin').execute();
+    const responders = await this.d.repos.responderIdsForWearer(alert.wearer_id);
+    return [...admins.map((a) => a.id), ...responders];
+  }
+
+  async canSee(user: UserRow, alert: AlertRow): Promise<boolean> {
+    if (user.service_id !== alert.service_id) return false;
+    if (user.role === 'admin') return true;
+    return (await this.d.repos.responderIdsForWearer(alert.wearer_id)).includes(user.id);
+  }
+
+  /** The alert if the user may see it; otherwise 404, so ids leak nothing. */
+  async visibleAlert(alertId: string, user: UserRow): Promise<AlertRow> {
+    const alert = await this.d.repos.alertById(alertId);
+    if (!alert || !(await this.canSee(user, alert))) throw new AppError('ODART_ERR_NOT_FOUND', 'No such alert');
+    return alert;
+  }
+
+  async list(user: UserRow): Promise<AlertSummary[]> {
+    const rows =
+      user.role === 'admin'
+        ? await this.d.repos.alertsForService(user.service_id)
+        : await this.d.repos.alertsForWearers(await this.d.repos.wearerIdsForResponder(user.id));
+    return Promise.all(rows.filter((r) => r.service_id === user.service_id).map((r) => this.summary(r)));
+  }
+
+  async detail(alertId: string, user: UserRow) {
+    const alert = await this.visibleAlert(alertId, user);
+    return { ...(await this.summary(alert)), note: alert.note, timeline: timelineView(await this.d.repos.timeline(alertId)) };
+  }
+
+  async summary(a: AlertRow): Promise<AlertSummary> {
+    const w = await this.d.repos.wearerById(a.wearer_id);
+    return alertSummary(a, w?.alias ?? a.wearer_id);
+  }
+
+  private async broadcast(alert: AlertRow, change: string) {
+    this.d.live.sendTo(await this.audience(alert), { type: 'alert', change, alert: await this.summary(alert) });
+  }
+}

@@ -1,0 +1,36 @@
+// API views of alerts: the contract fields first, extra context after.
+import type { AlertRow, TimelineEntry } from '../store/index.js';
+
+export interface AlertSummary {
+  id: string;
+  wearerId: string;
+  state: AlertRow['state'];
+  score: number;
+  reasons: string[];
+  createdAt: string;
+  attendingResponderId: string | null;
+  updatedAt: string;
+  news2: number | null;
+  wearerAlias: string;
+  outcome: string | null;
+}
+
+export function alertSummary(a: AlertRow, wearerAlias: string): AlertSummary {
+  return {
+    id: a.id,
+    wearerId: a.wearer_id,
+    state: a.state,
+    score: a.score,
+    reasons: JSON.parse(a.reasons) as string[],
+    createdAt: new Date(a.created_at).toISOString(),
+    attendingResponderId: a.attending_responder_id,
+    updatedAt: new Date(a.updated_at).toISOString(),
+    news2: a.news2,
+    wearerAlias,
+    outcome: a.outcome,
+  };
+}
+
+export function timelineView(entries: TimelineEntry[]) {
+  return entries.map((e) => ({ at: new Date(e.at).toISOString(), type: e.type, ...e.data }));
+}

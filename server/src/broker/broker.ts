@@ -1,0 +1,192 @@
+// Embedded MQTT broker (aedes 1.2, MQTT 3.1.1) on TCP and, through the HTTP server, WebSocket.
+// Devices authenticate with their id and secret (scrypt-hashed in the store) and may publish and
+// subscribe only under odart/v1/devices/{their id}/. $SYS/ is refused to every client.
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { verifySecret } from '../auth/secrets.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { devicePrefix, parseTopic, type CommandPayload, deviceTopic } from '../protocol/index.js';
+import type { Repos } from '../store/index.js';
+
+export interface BrokerDeps {
+  repos: Repos;
+  log: Logger;
+  metrics: Metrics;
+  drainTimeoutMs: number;
+  /** every message a device published (after ACL), including Last Wills */
+  onDeviceMessage: (topic: string, payload: Buffer) => void;
+  /** connection state of a device changed */
+  onPresence?: (deviceId: string, online: boolean) => void;
+}
+
+function authError(message: string): AuthenticateError {
+  const err = new Error(message) as AuthenticateError;
+  err.returnCode = 5 as AuthenticateError['returnCode']; // CONNACK 5: not authorized
+  return err;
+}
+
+export class Broker {
+  readonly aedes: Aedes;
+  private tcp: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  /** client -> authenticated device id */
+  private readonly deviceOf = new WeakMap<Client, string>();
+  /** device id -> sha256(secret) of the last verified secret and the stored hash it matched */
+  private readonly verified = new Map<string, { digest: string; stored: string }>();
+
+  private constructor(aedes: Aedes, private readonly d: BrokerDeps) {
+    this.aedes = aedes;
+  }
+
+  static async create(d: BrokerDeps): Promise<Broker> {
+    const aedes = await Aedes.createBroker({
+      drainTimeout: d.drainTimeoutMs,
+      connectTimeout: 10_000,
+      heartbeatInterval: 60_000,
+      maxClientsIdLength: 128,
+      maxTopicLevels: 8,
+      queueLimit: 100,
+    });
+    const b = new Broker(aedes, d);
+    b.wire();
+    return b;
+  }
+
+  private wire(): void {
+    const { aedes, d } = this;
+    aedes.authenticate = (client, username, password, done) => {
+      this.authenticate(client, username, password).then(
+        (ok) => {
+          if (ok) done(null, true);
+          else {
+            d.metrics.mqttAuthFailures.inc({ kind: 'connect' });
+            done(authError('not authorized'), false);
+          }
+        },
+        (err: unknown) => {
+          d.log.error({ err }, 'mqtt authenticate failed');
+          done(authError('not authorized'), false);
+        },
+      );
+    };
+    aedes.authorizePublish = (client, packet, cb) => {
+      const topic = packet.topic;
+      if (topic.startsWith('$SYS')) return cb(new Error('$SYS/ topic is reserved'));
+      const parsed = parseTopic(topic);
+      if (client === null) {
+        // A Last Will published after its client has gone: only a device status topic is acceptable.
+        return parsed.kind === 'device' && parsed.stream === 'status' ? cb(null) : cb(new Error('not allowed'));
+      }
+      const deviceId = this.deviceOf.get(client);
+      if (!deviceId || parsed.kind !== 'device' || parsed.deviceId !== deviceId) {
+        d.metrics.mqttAuthFailures.inc({ kind: 'publish' });
+        d.log.warn({ clientId: client.id, deviceId, topic: topic.slice(0, 120) }, 'mqtt publish refused by ACL');
+        return cb(new Error('not allowed'));
+      }
+      cb(null);
+    };
+    aedes.authorizeSubscribe = (client, sub, cb) => {
+      const deviceId = this.deviceOf.get(client);
+      const ok = deviceId !== undefined && sub.topic.startsWith(devicePrefix(deviceId)) && !sub.topic.startsWith('$');
+      if (!ok) {
+        d.metrics.mqttAuthFailures.inc({ kind: 'subscribe' });
+        return cb(null, null); // negated: SUBACK 0x80, connection kept
+      }
+      cb(null, sub);
+    };
+    aedes.on('publish', (packet, client) => {
+      if (packet.topic.startsWith('$SYS')) return;
+      // Our own command publishes have client null and a command topic; ingest ignores those.
+      if (client === null && parseTopic(packet.topic).kind !== 'device') return;
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      d.onDeviceMessage(packet.topic, payload);
+    });
+    aedes.on('clientReady', (client) => {
+      d.metrics.mqttClients.set(aedes.connectedClients);
+      const id = this.deviceOf.get(client);
+      if (id) d.onPresence?.(id, true);
+    });
+    aedes.on('clientDisconnect', (client) => {
+      d.metrics.mqttClients.set(aedes.connectedClients);
+      const id = this.deviceOf.get(client);
+      if (id) d.onPresence?.(id, false);
+    });
+    aedes.on('clientError', (client, err) => {
+      d.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error');
+    });
+    aedes.on('connectionError', (_client, err) => {
+      d.log.debug({ err: err.message }, 'mqtt connection error');
+    });
+  }
+
+  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<boolean> {
+    if (!username || !password) return false;
+    // The client id must be the device id (or start with "<id>:"), so no one can take over another device's session.
+    if (client.id !== username && !client.id.startsWith(username + ':')) return false;
+    const device = await this.d.repos.deviceById(username);
+    if (!device) return false;
+    const digest = createHash('sha256').update(password).digest('hex');
+    const cached = this.verified.get(device.id);
+    let ok = cached !== undefined && cached.stored === device.secret_hash && cached.digest === digest;
+    if (!ok) {
+      ok = await verifySecret(password.toString('utf8'), device.secret_hash);
+      if (ok) this.verified.set(device.id, { digest, stored: device.secret_hash });
+    }
+    if (ok) this.deviceOf.set(client, device.id);
+    return ok;
+  }
+
+  /** Start the TCP listener; resolves with the bound port. */
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer((socket) => {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+        this.aedes.handle(socket);
+      });
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        this.tcp = server;
+        const addr = server.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : port);
+      });
+    });
+  }
+
+  /** Hand a WebSocket stream (MQTT over WebSocket) to the broker. */
+  handleStream(stream: Duplex): void {
+    this.aedes.handle(stream);
+  }
+
+  sendCommand(deviceId: string, cmd: CommandPayload): void {
+    this.aedes.publish(
+      { cmd: 'publish', topic: deviceTopic(deviceId, 'command'), payload: Buffer.from(JSON.stringify(cmd)), qos: 1, retain: false, dup: false },
+      (err) => {
+        if (err) this.d.log.warn({ deviceId, err: err.message }, 'command publish failed');
+      },
+    );
+  }
+
+  forgetDevice(deviceId: string): void {
+    this.verified.delete(deviceId);
+  }
+
+  get closed(): boolean {
+    return this.aedes.closed;
+  }
+
+  async close(): Promise<void> {
+    if (this.tcp) {
+      const tcp = this.tcp;
+      this.tcp = null;
+      const closing = new Promise<void>((r) => tcp.close(() => r()));
+      for (const s of this.sockets) s.destroy();
+      await closing;
+    }
+    if (!this.aedes.closed) await new Promise<void>((r) => this.aedes.close(() => r()));
+  }
+}

@@ -1,0 +1,2 @@
+// Embedded MQTT broker with per-device authentication and ACL.
+export { Broker, type BrokerDeps } from './broker.js';

@@ -1,0 +1,64 @@
+// Demo seed (contract): on an empty database, service `demo` with admin `admin`, responders `alex`
+// and `sam`, wearer `demo-wearer` with devices `demo-wrist` and `demo-room`, and the demo chain.
+// Secrets are DEMO_PASSWORD when set, otherwise random and printed once by main.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashSecret } from '../auth/secrets.js';
+import type { ChainDefinition } from '../escalation/index.js';
+import type { Repos } from '../store/index.js';
+
+export interface DemoCredentials {
+  accounts: Record<'admin' | 'alex' | 'sam', string>;
+  devices: Record<'demo-wrist' | 'demo-room', string>;
+}
+
+export const DEMO_FILE = 'demo-credentials.json';
+
+export async function seedDemo(repos: Repos, opts: { demoPassword?: string | undefined; now: number; dataDir: string }): Promise<DemoCredentials | null> {
+  if (!(await repos.isEmpty())) return null;
+  const pw = () => opts.demoPassword ?? generateSecret(12);
+  const creds: DemoCredentials = {
+    accounts: { admin: pw(), alex: pw(), sam: pw() },
+    devices: { 'demo-wrist': pw(), 'demo-room': pw() },
+  };
+  const now = opts.now;
+  await repos.db.transaction().execute(async (trx) => {
+    await trx.insertInto('services').values({ id: 'demo', name: 'Demo service', emergency_number: '999', created_at: now }).execute();
+    const users = [
+      { id: 'admin', username: 'admin', role: 'admin' as const, display_name: 'Service admin', phone: null },
+      { id: 'alex', username: 'alex', role: 'responder' as const, display_name: 'Alex', phone: '+447700900101' },
+      { id: 'sam', username: 'sam', role: 'responder' as const, display_name: 'Sam', phone: '+447700900102' },
+    ];
+    for (const u of users) {
+      await trx.insertInto('users').values({
+        ...u, service_id: 'demo', on_duty: 1, created_at: now,
+        password_hash: await hashSecret(creds.accounts[u.id as keyof DemoCredentials['accounts']], PASSWORD_COST),
+      }).execute();
+    }
+    const chain: ChainDefinition = {
+      steps: [
+        { targets: [{ type: 'responder', id: 'alex' }], channels: ['app', 'sms'], waitS: 60 },
+        { targets: [{ type: 'responder', id: 'sam' }], channels: ['app', 'sms'], waitS: 60 },
+        { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
+      ],
+    };
+    await trx.insertInto('chains').values({ id: 'demo-chain', service_id: 'demo', name: 'Demo chain', definition: JSON.stringify(chain), created_at: now, updated_at: now }).execute();
+    await trx.insertInto('wearers').values({
+      id: 'demo-wearer', service_id: 'demo', alias: 'Jo', address: 'Flat 2, 14 Example Street, Glasgow',
+      access_notes: 'Key safe by the door, code from the service', phone: null, emergency_contact_phone: '+447700900199',
+      chain_id: 'demo-chain', consent: 'active', thresholds: null, created_at: now,
+    }).execute();
+    for (const r of ['alex', 'sam']) await trx.insertInto('wearer_responders').values({ wearer_id: 'demo-wearer', user_id: r }).execute();
+    for (const [id, kind] of [['demo-wrist', 'wearable'], ['demo-room', 'room']] as const) {
+      await trx.insertInto('devices').values({
+        id, service_id: 'demo', wearer_id: 'demo-wearer', kind, secret_hash: await hashSecret(creds.devices[id], DEVICE_SECRET_COST),
+        last_seen_at: null, battery: null, online: 0, created_at: now,
+      }).execute();
+    }
+  });
+  if (!opts.demoPassword && opts.dataDir !== ':memory:') {
+    // Lets `npm run simulate` on this machine find the random device secrets; readable by this user only.
+    writeFileSync(path.join(opts.dataDir, DEMO_FILE), JSON.stringify({ devices: creds.devices }, null, 2) + '\n', { mode: 0o600 });
+  }
+  return creds;
+}

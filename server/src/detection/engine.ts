@@ -1,0 +1,44 @@
+// Detection engine: one WearerDetector per wearer, fed by every device of that wearer.
+// Used identically by the live server (system clock) and by `evaluate` (virtual time).
+import { WearerDetector } from './wearer-detector.js';
+import type { Decision, Sample, Thresholds } from './types.js';
+
+export type WearerDecision = Decision & { wearerId: string };
+
+export class DetectionEngine {
+  private readonly wearers = new Map<string, WearerDetector>();
+
+  constructor(private readonly thresholdsFor: (wearerId: string) => Partial<Thresholds> = () => ({})) {}
+
+  detector(wearerId: string): WearerDetector {
+    let d = this.wearers.get(wearerId);
+    if (!d) {
+      d = new WearerDetector(this.thresholdsFor(wearerId));
+      this.wearers.set(wearerId, d);
+    }
+    return d;
+  }
+
+  ingest(wearerId: string, sample: Sample): WearerDecision[] {
+    return this.detector(wearerId).onSample(sample).map((d) => ({ ...d, wearerId }));
+  }
+
+  tick(now: number): WearerDecision[] {
+    const out: WearerDecision[] = [];
+    for (const [wearerId, d] of this.wearers) for (const x of d.tick(now)) out.push({ ...x, wearerId });
+    return out;
+  }
+
+  closeEpisode(wearerId: string): void {
+    this.wearers.get(wearerId)?.closeEpisode();
+  }
+
+  /** Drop a wearer's state (opt-out, deletion, threshold change). */
+  forget(wearerId: string): void {
+    this.wearers.delete(wearerId);
+  }
+
+  get size(): number {
+    return this.wearers.size;
+  }
+}

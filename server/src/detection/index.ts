@@ -1,0 +1,5 @@
+// Detection core: pure streaming overdose-risk scoring with injected time.
+export { DetectionEngine, type WearerDecision } from './engine.js';
+export { WearerDetector } from './wearer-detector.js';
+export { news2Partial } from './news2.js';
+export * from './types.js';

@@ -1,0 +1,100 @@
+// The fastify app: REST API, live WebSocket, MQTT over WebSocket, Twilio webhooks, static responder app.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
+import { createWebSocketStream } from 'ws';
+import { ZodError } from 'zod';
+import type { AlertService, LiveHub } from '../alerts/index.js';
+import type { Broker } from '../broker/index.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { AppError, errorBody, type ErrorCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { SmsSender } from '../notify/index.js';
+import type { Repos } from '../store/index.js';
+import { Sessions } from './session.js';
+import { registerAuthRoutes } from './routes-auth.js';
+import { registerAlertRoutes } from './routes-alerts.js';
+import { registerOpsRoutes } from './routes-ops.js';
+import { registerWebhookRoutes } from './routes-webhooks.js';
+
+export interface HttpDeps {
+  config: Config;
+  repos: Repos;
+  alerts: AlertService;
+  live: LiveHub;
+  broker: Broker;
+  metrics: Metrics;
+  sms: SmsSender;
+  clock: Clock;
+  log: Logger;
+  /** true once broker, store and detection core are up and ticking */
+  ready: () => Promise<boolean>;
+  staticDir: string;
+}
+
+export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: d.log.child({ part: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  const sessions = new Sessions(d.repos, d.clock, d.config.SESSION_TTL_H * 3600_000, d.config.PUBLIC_URL.startsWith('https:'));
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 256 * 1024 } });
+
+  app.setErrorHandler((err: FastifyError | AppError | ZodError | Error, req, reply) => {
+    if (err instanceof AppError) return reply.code(err.statusCode).send(errorBody(err.code, err.message));
+    if (err instanceof ZodError) {
+      const fields = [...new Set(err.issues.map((i) => i.path.join('.') || '(body)'))];
+      return reply.code(400).send(errorBody('ODART_ERR_VALIDATION', `invalid fields: ${fields.join(', ')}`));
+    }
+    const fe = err as FastifyError;
+    const map: Record<string, ErrorCode> = {
+      FST_ERR_CTP_BODY_TOO_LARGE: 'ODART_ERR_PAYLOAD_TOO_LARGE',
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: 'ODART_ERR_UNSUPPORTED_MEDIA',
+      FST_ERR_CTP_INVALID_JSON_BODY: 'ODART_ERR_BAD_JSON',
+      FST_ERR_CTP_EMPTY_JSON_BODY: 'ODART_ERR_BAD_JSON',
+      FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'ODART_ERR_VALIDATION',
+      FST_ERR_VALIDATION: 'ODART_ERR_VALIDATION',
+    };
+    const code = (fe.code && map[fe.code]) || (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? 'ODART_ERR_VALIDATION' : undefined);
+    if (code) {
+      const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 400;
+      return reply.code(status).send(errorBody(code));
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send(errorBody('ODART_ERR_INTERNAL'));
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('ODART_ERR_NOT_FOUND')));
+
+  // MQTT over WebSocket on the HTTP port.
+  app.get(d.config.MQTT_WS_PATH, { websocket: true }, (socket) => {
+    const stream = createWebSocketStream(socket);
+    stream.on('error', () => socket.terminate());
+    d.broker.handleStream(stream);
+  });
+
+  registerOpsRoutes(app, d, sessions);
+  registerAuthRoutes(app, d, sessions);
+  registerAlertRoutes(app, d, sessions);
+  registerWebhookRoutes(app, d);
+
+  if (existsSync(d.staticDir)) {
+    await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });
+  } else {
+    app.get('/', (_req, reply) => reply.type('text/plain').send('Responder app not built: run `npm run build:app`.\n'));
+  }
+  return app;
+}
+
+export { AppError };

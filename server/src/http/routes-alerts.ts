@@ -1,0 +1,52 @@
+// Alerts API and the live WebSocket feed, each filtered by what the caller may see.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { OUTCOMES, type LiveEvent } from '../alerts/index.js';
+import type { HttpDeps } from './app.js';
+import type { Sessions } from './session.js';
+
+const idParam = z.object({ id: z.string().min(1).max(64) });
+const resolveBody = z.object({ outcome: z.enum(OUTCOMES), note: z.string().max(2000).optional() });
+
+export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+  app.get('/api/alerts', async (req) => {
+    const user = await sessions.require(req);
+    return d.alerts.list(user);
+  });
+
+  app.get('/api/alerts/:id', async (req) => {
+    const user = await sessions.require(req);
+    const { id } = idParam.parse(req.params);
+    return d.alerts.detail(id, user);
+  });
+
+  app.post('/api/alerts/:id/ack', async (req) => {
+    const user = await sessions.require(req);
+    const { id } = idParam.parse(req.params);
+    return d.alerts.ack(id, user, 'app');
+  });
+
+  app.post('/api/alerts/:id/resolve', async (req) => {
+    const user = await sessions.require(req);
+    const { id } = idParam.parse(req.params);
+    const body = resolveBody.parse(req.body ?? {});
+    return d.alerts.resolve(id, user, body.outcome, body.note ?? null);
+  });
+
+  app.get('/api/live', {
+    websocket: true,
+    preValidation: async (req) => {
+      await sessions.require(req);
+    },
+  }, async (socket, req) => {
+    const user = await sessions.require(req);
+    const send = (ev: LiveEvent | { type: 'hello'; alerts: unknown }) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(ev));
+    };
+    const unsubscribe = d.live.subscribe(user.id, send);
+    socket.on('close', unsubscribe);
+    socket.on('error', unsubscribe);
+    // Catch-up: the current list, so a client that reconnects misses nothing.
+    send({ type: 'hello', alerts: await d.alerts.list(user) });
+  });
+}

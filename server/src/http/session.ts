@@ -1,0 +1,50 @@
+// Session cookies: a random token in an HttpOnly, SameSite=Strict cookie; only its SHA-256 is stored.
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+import type { Repos, UserRow } from '../store/index.js';
+import type { Clock } from '../clock.js';
+
+export const SESSION_COOKIE = 'odart_sid';
+
+const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class Sessions {
+  constructor(
+    private readonly repos: Repos,
+    private readonly clock: Clock,
+    private readonly ttlMs: number,
+    private readonly secureCookie: boolean,
+  ) {}
+
+  async start(reply: FastifyReply, user: UserRow): Promise<void> {
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    await this.repos.insertSession({ id: digest(token), user_id: user.id, created_at: now, expires_at: now + this.ttlMs });
+    reply.setCookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: this.secureCookie,
+      path: '/',
+      maxAge: Math.floor(this.ttlMs / 1000),
+    });
+  }
+
+  async end(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const token = req.cookies[SESSION_COOKIE];
+    if (token) await this.repos.deleteSession(digest(token));
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  }
+
+  async user(req: FastifyRequest): Promise<UserRow | undefined> {
+    const token = req.cookies[SESSION_COOKIE];
+    if (!token || token.length > 100) return undefined;
+    return this.repos.sessionUser(digest(token), this.clock.now());
+  }
+
+  async require(req: FastifyRequest): Promise<UserRow> {
+    const u = await this.user(req);
+    if (!u) throw new AppError('ODART_ERR_UNAUTHENTICATED');
+    return u;
+  }
+}

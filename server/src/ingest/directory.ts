@@ -1,0 +1,56 @@
+// In-memory directory of devices -> wearer, kept in step with the store so the hot path needs no query.
+import type { Repos } from '../store/index.js';
+import type { ConsentState, DeviceKind } from '../store/schema.js';
+
+export interface DeviceEntry {
+  deviceId: string;
+  kind: DeviceKind;
+  serviceId: string;
+  wearerId: string | null;
+}
+
+export class DeviceDirectory {
+  private readonly devices = new Map<string, DeviceEntry>();
+  private readonly consent = new Map<string, ConsentState>();
+
+  constructor(private readonly repos: Repos) {}
+
+  async load(): Promise<void> {
+    this.devices.clear();
+    for (const d of await this.repos.allDevices()) {
+      this.devices.set(d.id, { deviceId: d.id, kind: d.kind, serviceId: d.service_id, wearerId: d.wearer_id });
+    }
+    const wearers = await this.repos.db.selectFrom('wearers').select(['id', 'consent']).execute();
+    this.consent.clear();
+    for (const w of wearers) this.consent.set(w.id, w.consent);
+  }
+
+  get(deviceId: string): DeviceEntry | undefined {
+    return this.devices.get(deviceId);
+  }
+
+  /** Looks a device up in the store (a device registered after start-up). */
+  async fetch(deviceId: string): Promise<DeviceEntry | undefined> {
+    const d = await this.repos.deviceById(deviceId);
+    if (!d) return undefined;
+    const entry: DeviceEntry = { deviceId: d.id, kind: d.kind, serviceId: d.service_id, wearerId: d.wearer_id };
+    this.devices.set(d.id, entry);
+    if (d.wearer_id && !this.consent.has(d.wearer_id)) {
+      const w = await this.repos.wearerById(d.wearer_id);
+      if (w) this.consent.set(w.id, w.consent);
+    }
+    return entry;
+  }
+
+  consentOf(wearerId: string): ConsentState | undefined {
+    return this.consent.get(wearerId);
+  }
+
+  setConsent(wearerId: string, state: ConsentState): void {
+    this.consent.set(wearerId, state);
+  }
+
+  forget(deviceId: string): void {
+    this.devices.delete(deviceId);
+  }
+}

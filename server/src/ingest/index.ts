@@ -1,0 +1,3 @@
+// Ingest: validated device messages routed to each wearer's detector.
+export { Ingest, type IngestDeps } from './ingest.js';
+export { DeviceDirectory, type DeviceEntry } from './directory.js';

@@ -1,0 +1,90 @@
+// Ingest: raw device publishes -> validated messages -> the wearer's detector. Bad input is dropped,
+// counted by reason and logged without its values; nothing here throws into the broker.
+import type { Clock } from '../clock.js';
+import type { DetectionEngine, WearerDecision } from '../detection/index.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { decodePayload, parseTopic, type DeviceMessage, type DropReason } from '../protocol/index.js';
+import type { DeviceDirectory, DeviceEntry } from './directory.js';
+
+export interface IngestDeps {
+  directory: DeviceDirectory;
+  engine: DetectionEngine;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  maxPayloadBytes: number;
+  onDecisions: (d: WearerDecision[]) => void;
+  /** status messages (battery, online) for the device registry */
+  onStatus?: (deviceId: string, msg: Extract<DeviceMessage, { stream: 'status' }>['data'], at: number) => void;
+}
+
+export class Ingest {
+  /** Messages waiting for a directory lookup, per device, so order is kept. */
+  private readonly pending = new Map<string, { topicStream: DeviceMessage['stream']; payload: Buffer }[]>();
+
+  private readonly lastLogged = new Map<string, number>();
+
+  constructor(private readonly d: IngestDeps) {}
+
+  handle(topic: string, payload: Buffer): void {
+    try {
+      const parsed = parseTopic(topic);
+      if (parsed.kind !== 'device') return this.drop('unknown_topic', { topic: topic.slice(0, 120) });
+      const entry = this.d.directory.get(parsed.deviceId);
+      if (entry) return this.process(entry, parsed.stream, payload);
+      const queued = this.pending.get(parsed.deviceId);
+      if (queued) {
+        if (queued.length < 100) queued.push({ topicStream: parsed.stream, payload });
+        else this.drop('unknown_device', { deviceId: parsed.deviceId });
+        return;
+      }
+      this.pending.set(parsed.deviceId, [{ topicStream: parsed.stream, payload }]);
+      this.d.directory.fetch(parsed.deviceId).then(
+        (e) => this.flushPending(parsed.deviceId, e),
+        (err: unknown) => {
+          this.d.log.error({ err, deviceId: parsed.deviceId }, 'device lookup failed');
+          this.flushPending(parsed.deviceId, undefined);
+        },
+      );
+    } catch (err) {
+      this.d.log.error({ err }, 'ingest failed');
+      this.drop('invalid', {});
+    }
+  }
+
+  private flushPending(deviceId: string, entry: DeviceEntry | undefined) {
+    const queued = this.pending.get(deviceId) ?? [];
+    this.pending.delete(deviceId);
+    for (const q of queued) {
+      if (entry) this.process(entry, q.topicStream, q.payload);
+      else this.drop('unknown_device', { deviceId });
+    }
+  }
+
+  private process(entry: DeviceEntry, stream: DeviceMessage['stream'], payload: Buffer) {
+    const res = decodePayload(stream, payload, this.d.maxPayloadBytes);
+    if (!res.ok) return this.drop(res.reason, { deviceId: entry.deviceId, stream, detail: res.detail });
+    const now = this.d.clock.now();
+    if (res.message.stream === 'status') this.d.onStatus?.(entry.deviceId, res.message.data, now);
+    if (!entry.wearerId) return this.drop('unassigned_device', { deviceId: entry.deviceId });
+    const consent = this.d.directory.consentOf(entry.wearerId);
+    if (consent !== 'active') return this.drop(consent === 'paused' ? 'paused' : 'no_consent', { deviceId: entry.deviceId });
+    this.d.metrics.mqttMessages.inc({ stream });
+    const decisions = this.d.engine.ingest(entry.wearerId, { t: now, deviceId: entry.deviceId, message: res.message });
+    if (decisions.length > 0) this.d.onDecisions(decisions);
+  }
+
+  private drop(reason: DropReason | 'no_consent' | 'paused', ctx: Record<string, unknown>) {
+    this.d.metrics.mqttDropped.inc({ reason });
+    // Logged at most once a minute per device and reason, so hostile input cannot flood the log.
+    // Context names the device and fields at most; never a payload or a value.
+    const key = `${String(ctx.deviceId ?? '')}|${reason}`;
+    const now = this.d.clock.now();
+    const last = this.lastLogged.get(key);
+    if (last !== undefined && now - last < 60_000) return;
+    if (this.lastLogged.size > 10_000) this.lastLogged.clear();
+    this.lastLogged.set(key, now);
+    this.d.log.warn({ ...ctx, reason }, 'device message dropped');
+  }
+}

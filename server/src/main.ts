@@ -1,0 +1,62 @@
+// `npm start`: parse config, start everything on embedded defaults, print how to use the demo,
+// and shut down in order on SIGTERM/SIGINT.
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import { startServer } from './server.js';
+import type { DemoCredentials } from './demo/seed.js';
+
+function banner(httpPort: number, mqttPort: number, publicUrl: string, demo: DemoCredentials | null, fromEnv: boolean): string {
+  const lines = [
+    '',
+    `ODART responder system is up: app ${publicUrl} (HTTP port ${httpPort}), MQTT port ${mqttPort}`,
+  ];
+  if (demo) {
+    lines.push('Demo service created. Sign in as:');
+    for (const [user, pass] of Object.entries(demo.accounts)) lines.push(`  ${user.padEnd(6)} password: ${fromEnv ? '(DEMO_PASSWORD)' : pass}`);
+    if (!fromEnv) lines.push('  (random passwords, shown only this once; set DEMO_PASSWORD on an empty DATA_DIR to choose one)');
+  }
+  lines.push('Fire a simulated overdose from another shell (same env):  npm run simulate -- overdose', '');
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const server = await startServer(config, { log });
+  process.stdout.write(banner(server.httpPort, server.mqttPort, config.PUBLIC_URL, server.demo, config.DEMO_PASSWORD !== undefined) + '\n');
+  log.info({ httpPort: server.httpPort, mqttPort: server.mqttPort }, 'started');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    server.close().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`start-up failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

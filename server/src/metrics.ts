@@ -1,0 +1,26 @@
+// Prometheus metrics (prom-client), one registry per server instance so tests stay independent.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics(opts: { defaults?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaults !== false) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    mqttMessages: new Counter({ name: 'odart_mqtt_messages_total', help: 'Valid device messages ingested', labelNames: ['stream'], registers: [registry] }),
+    mqttDropped: new Counter({ name: 'odart_mqtt_dropped_total', help: 'Device messages dropped at ingest', labelNames: ['reason'], registers: [registry] }),
+    mqttAuthFailures: new Counter({ name: 'odart_mqtt_auth_failures_total', help: 'Refused MQTT connections and publishes', labelNames: ['kind'], registers: [registry] }),
+    mqttClients: new Gauge({ name: 'odart_mqtt_clients', help: 'Connected MQTT clients', registers: [registry] }),
+    decisions: new Counter({ name: 'odart_detection_decisions_total', help: 'Detection decisions', labelNames: ['kind'], registers: [registry] }),
+    notifications: new Counter({ name: 'odart_notifications_total', help: 'Notification attempts', labelNames: ['channel', 'result'], registers: [registry] }),
+    alertHandlingErrors: new Counter({ name: 'odart_alert_errors_total', help: 'Errors while handling alerts (retried)', registers: [registry] }),
+    escalationSteps: new Counter({ name: 'odart_escalation_steps_total', help: 'Escalation steps run or fenced', labelNames: ['result'], registers: [registry] }),
+    decisionToSms: new Histogram({
+      name: 'odart_decision_to_sms_seconds',
+      help: 'From alert decision to SMS provider request',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

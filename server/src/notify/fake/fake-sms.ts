@@ -1,0 +1,33 @@
+// Fake SMS provider: accepts every message into the outbox table (visible at GET /api/outbox).
+import { randomBytes } from 'node:crypto';
+import type { Repos } from '../../store/index.js';
+import type { Clock } from '../../clock.js';
+import type { SmsMessage, SmsResult, SmsSender } from '../sms.js';
+
+export const FAKE_FROM = '+15005550006';
+
+export class FakeSms implements SmsSender {
+  readonly provider = 'fake' as const;
+
+  constructor(
+    private readonly repos: Repos,
+    private readonly clock: Clock,
+  ) {}
+
+  async send(msg: SmsMessage): Promise<SmsResult> {
+    if (!/^\+[1-9][0-9]{6,14}$/.test(msg.to)) {
+      // Same code Twilio gives for an invalid 'To' number.
+      return { ok: false, code: '21211', message: "Invalid 'To' Phone Number", retryable: false };
+    }
+    const sid = 'SM' + randomBytes(16).toString('hex');
+    await this.repos.insertOutbox({
+      sid,
+      to: msg.to,
+      from: FAKE_FROM,
+      body: msg.body,
+      status_callback: msg.statusCallback ?? null,
+      at: this.clock.now(),
+    });
+    return { ok: true, sid, status: 'queued' };
+  }
+}

@@ -1,0 +1,35 @@
+// MQTT topic contract: odart/v1/devices/{deviceId}/{stream}. One place builds and parses topics.
+
+export const TOPIC_ROOT = 'odart/v1/devices';
+export const DEVICE_STREAMS = ['vitals', 'presence', 'door', 'button', 'status'] as const;
+export type DeviceStream = (typeof DEVICE_STREAMS)[number];
+export const COMMAND_STREAM = 'command';
+
+/** Device ids: short, printable, safe inside a topic level and a URL segment. */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function deviceTopic(deviceId: string, stream: DeviceStream | typeof COMMAND_STREAM): string {
+  return `${TOPIC_ROOT}/${deviceId}/${stream}`;
+}
+
+export function devicePrefix(deviceId: string): string {
+  return `${TOPIC_ROOT}/${deviceId}/`;
+}
+
+export type ParsedTopic =
+  | { kind: 'device'; deviceId: string; stream: DeviceStream }
+  | { kind: 'command'; deviceId: string }
+  | { kind: 'other' };
+
+export function parseTopic(topic: string): ParsedTopic {
+  if (!topic.startsWith(TOPIC_ROOT + '/')) return { kind: 'other' };
+  const rest = topic.slice(TOPIC_ROOT.length + 1).split('/');
+  if (rest.length !== 2) return { kind: 'other' };
+  const [deviceId, stream] = rest as [string, string];
+  if (!DEVICE_ID_PATTERN.test(deviceId)) return { kind: 'other' };
+  if (stream === COMMAND_STREAM) return { kind: 'command', deviceId };
+  if ((DEVICE_STREAMS as readonly string[]).includes(stream)) {
+    return { kind: 'device', deviceId, stream: stream as DeviceStream };
+  }
+  return { kind: 'other' };
+}

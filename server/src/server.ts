@@ -1,0 +1,136 @@
+// Composition root as a function: config -> store -> broker -> core -> http, and orderly shutdown.
+// main.ts calls it for `npm start`; integration tests call it on random ports.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { AlertService, LiveHub } from './alerts/index.js';
+import { Broker } from './broker/index.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import type { Config } from './config.js';
+import { seedDemo, type DemoCredentials } from './demo/seed.js';
+import { DetectionEngine, type Thresholds } from './detection/index.js';
+import { Escalator } from './escalation/index.js';
+import { buildHttpApp } from './http/app.js';
+import { randomIds, type Ids } from './ids.js';
+import { DeviceDirectory, Ingest } from './ingest/index.js';
+import { createLogger, type Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { FakeSms, TwilioSms, type SmsSender } from './notify/index.js';
+import { createRepos, openDatabase, type Repos } from './store/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_STATIC_DIR = path.resolve(here, '../../responder-app/dist');
+
+export interface ServerOptions {
+  clock?: Clock;
+  ids?: Ids;
+  log?: Logger;
+  sms?: SmsSender;
+  staticDir?: string;
+  metricsDefaults?: boolean;
+}
+
+export interface RunningServer {
+  httpPort: number;
+  mqttPort: number;
+  http: FastifyInstance;
+  broker: Broker;
+  repos: Repos;
+  alerts: AlertService;
+  engine: DetectionEngine;
+  escalator: Escalator;
+  metrics: Metrics;
+  log: Logger;
+  demo: DemoCredentials | null;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
+  const clock = opts.clock ?? systemClock;
+  const ids = opts.ids ?? randomIds;
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const metrics = createMetrics({ defaults: opts.metricsDefaults ?? true });
+
+  const store = await openDatabase(config.DATA_DIR);
+  const repos = createRepos(store.db);
+  const demo = await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, now: clock.now(), dataDir: config.DATA_DIR });
+
+  const live = new LiveHub();
+  const directory = new DeviceDirectory(repos);
+  await directory.load();
+  const thresholds = new Map<string, Partial<Thresholds>>();
+  for (const w of await repos.db.selectFrom('wearers').select(['id', 'thresholds']).execute()) {
+    if (w.thresholds) thresholds.set(w.id, JSON.parse(w.thresholds) as Partial<Thresholds>);
+  }
+  const checkinWindowMs = config.CHECKIN_WINDOW_S * 1000;
+  const engine = new DetectionEngine((id) => ({ checkinWindowMs, ...thresholds.get(id) }));
+
+  const sms = opts.sms ?? (config.twilio ? new TwilioSms(config.twilio) : new FakeSms(repos, clock));
+  const escalator = new Escalator({
+    repos, clock, ids, sms, live, log: log.child({ part: 'escalation' }), metrics,
+    publicUrl: config.PUBLIC_URL,
+    statusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
+  });
+
+  let broker: Broker | null = null;
+  const alerts = new AlertService({
+    repos, clock, ids, live, escalator, log: log.child({ part: 'alerts' }), metrics, checkinWindowMs,
+    sendCommand: (deviceId, cmd) => broker?.sendCommand(deviceId, cmd),
+    onEpisodeClosed: (wearerId) => engine.closeEpisode(wearerId),
+  });
+  const onDecisions = (d: Parameters<AlertService['handle']>[0]) => void alerts.handle(d);
+  const ingest = new Ingest({
+    directory, engine, clock, log: log.child({ part: 'ingest' }), metrics, maxPayloadBytes: config.MAX_PAYLOAD_BYTES, onDecisions,
+    onStatus: (deviceId, s, at) => {
+      repos.updateDevice(deviceId, { battery: s.battery ?? null, online: s.state === 'online' ? 1 : 0, last_seen_at: at })
+        .catch((err: unknown) => log.error({ err, deviceId }, 'device status update failed'));
+    },
+  });
+
+  broker = await Broker.create({
+    repos, log: log.child({ part: 'broker' }), metrics, drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
+    onDeviceMessage: (topic, payload) => ingest.handle(topic, payload),
+  });
+  const mqttPort = await broker.listen(config.MQTT_PORT, config.HOST);
+
+  let lastTick = clock.now();
+  const timers: TimerHandle[] = [];
+  timers.push(clock.setInterval(() => {
+    lastTick = clock.now();
+    const d = engine.tick(lastTick);
+    if (d.length > 0) onDecisions(d);
+  }, 1000));
+  timers.push(escalator.startLoop(1000));
+  // Resume escalations that were due while the server was down.
+  await escalator.runDue();
+
+  const brokerRef = broker;
+  const http = await buildHttpApp({
+    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log,
+    staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
+    ready: async () => {
+      if (brokerRef.closed) return false;
+      await repos.isEmpty();
+      return clock.now() - lastTick < 5000;
+    },
+  });
+  await http.listen({ port: config.HTTP_PORT, host: config.HOST });
+  const addr = http.server.address();
+  const httpPort = typeof addr === 'object' && addr ? addr.port : config.HTTP_PORT;
+
+  let closed = false;
+  return {
+    httpPort, mqttPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const t of timers) t.cancel();
+      // Order: stop taking device data, then HTTP, then let pending alert work finish, then the database.
+      await brokerRef.close();
+      await http.close();
+      await alerts.idle();
+      await escalator.runDue().catch(() => undefined);
+      await store.close();
+    },
+  };
+}

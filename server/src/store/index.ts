@@ -1,0 +1,4 @@
+// Store: database access and migrations (SQLite embedded via kysely; PostgreSQL can follow).
+export { openDatabase, type Db, type OpenedDb } from './db.js';
+export { createRepos, type Repos, type AlertRow, type UserRow, type DeviceRow, type WearerRow, type ChainRow, type TimelineEntry } from './repos.js';
+export * from './schema.js';

@@ -1,0 +1,158 @@
+// Versioned schema migrations, written with kysely's schema builder so they also run on PostgreSQL.
+// Never edit a released migration: add the next one.
+import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- migrations run against the untyped schema */
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('services')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('emergency_number', 'text', (c) => c.notNull().defaultTo('999'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull().references('services.id'))
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('phone', 'text')
+        .addColumn('on_duty', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('chains')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull().references('services.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('wearers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull().references('services.id'))
+        .addColumn('alias', 'text', (c) => c.notNull())
+        .addColumn('address', 'text')
+        .addColumn('access_notes', 'text')
+        .addColumn('phone', 'text')
+        .addColumn('emergency_contact_phone', 'text')
+        .addColumn('chain_id', 'text', (c) => c.references('chains.id'))
+        .addColumn('consent', 'text', (c) => c.notNull().defaultTo('pending'))
+        .addColumn('thresholds', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('wearer_responders')
+        .addColumn('wearer_id', 'text', (c) => c.notNull().references('wearers.id'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addPrimaryKeyConstraint('wearer_responders_pk', ['wearer_id', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull().references('services.id'))
+        .addColumn('wearer_id', 'text', (c) => c.references('wearers.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint')
+        .addColumn('battery', 'real')
+        .addColumn('online', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('alerts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull().references('services.id'))
+        .addColumn('wearer_id', 'text', (c) => c.notNull().references('wearers.id'))
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('score', 'integer', (c) => c.notNull())
+        .addColumn('reasons', 'text', (c) => c.notNull())
+        .addColumn('news2', 'integer')
+        .addColumn('chain_snapshot', 'text', (c) => c.notNull())
+        .addColumn('escalation_token', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('attending_responder_id', 'text', (c) => c.references('users.id'))
+        .addColumn('outcome', 'text')
+        .addColumn('note', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('closed_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('alerts_wearer_state').on('alerts').columns(['wearer_id', 'state']).execute();
+      await db.schema.createIndex('alerts_service_created').on('alerts').columns(['service_id', 'created_at']).execute();
+      await db.schema
+        .createTable('alert_timeline')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('alert_id', 'text', (c) => c.notNull().references('alerts.id'))
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('alert_timeline_alert').on('alert_timeline').columns(['alert_id', 'id']).execute();
+      await db.schema
+        .createTable('escalation_jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('alert_id', 'text', (c) => c.notNull().references('alerts.id'))
+        .addColumn('step_index', 'integer', (c) => c.notNull())
+        .addColumn('due_at', 'bigint', (c) => c.notNull())
+        .addColumn('token', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('escalation_jobs_due').on('escalation_jobs').columns(['state', 'due_at']).execute();
+      await db.schema
+        .createTable('notifications')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
+        .addColumn('alert_id', 'text', (c) => c.notNull().references('alerts.id'))
+        .addColumn('step_index', 'integer', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('provider_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('notifications_provider').on('notifications').column('provider_id').execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('inbound_webhooks')
+        .addColumn('sid', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('fake_outbox')
+        .addColumn('sid', 'text', (c) => c.primaryKey())
+        .addColumn('to', 'text', (c) => c.notNull())
+        .addColumn('from', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('status_callback', 'text')
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+};
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
+
+export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,251 @@
+// Queries, grouped by table. Everything above the store talks to these, never to SQL directly.
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Db } from './db.js';
+import {
+  OPEN_ALERT_STATES,
+  type AlertState,
+  type AlertsTable,
+  type ChainsTable,
+  type DevicesTable,
+  type NotificationsTable,
+  type ServicesTable,
+  type UsersTable,
+  type WearersTable,
+} from './schema.js';
+
+export type UserRow = Selectable<UsersTable>;
+export type DeviceRow = Selectable<DevicesTable>;
+export type WearerRow = Selectable<WearersTable>;
+export type AlertRow = Selectable<AlertsTable>;
+export type ChainRow = Selectable<ChainsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
+
+export interface TimelineEntry {
+  id: number;
+  at: number;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export function createRepos(db: Db) {
+  return {
+    db,
+
+    async isEmpty(): Promise<boolean> {
+      const row = await db.selectFrom('services').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n) === 0;
+    },
+
+    async insertService(row: Insertable<ServicesTable>) {
+      await db.insertInto('services').values(row).execute();
+    },
+    async serviceById(id: string) {
+      return db.selectFrom('services').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async insertUser(row: Insertable<UsersTable>) {
+      await db.insertInto('users').values(row).execute();
+    },
+    async userByUsername(username: string) {
+      return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    },
+    async userById(id: string) {
+      return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    async usersByIds(ids: readonly string[]) {
+      if (ids.length === 0) return [];
+      return db.selectFrom('users').selectAll().where('id', 'in', [...ids]).execute();
+    },
+
+    async insertSession(row: { id: string; user_id: string; created_at: number; expires_at: number }) {
+      await db.insertInto('sessions').values(row).execute();
+    },
+    async sessionUser(id: string, now: number) {
+      return db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .selectAll('users')
+        .where('sessions.id', '=', id)
+        .where('sessions.expires_at', '>', now)
+        .executeTakeFirst();
+    },
+    async deleteSession(id: string) {
+      await db.deleteFrom('sessions').where('id', '=', id).execute();
+    },
+
+    async insertWearer(row: Insertable<WearersTable>) {
+      await db.insertInto('wearers').values(row).execute();
+    },
+    async wearerById(id: string) {
+      return db.selectFrom('wearers').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    async assignResponder(wearerId: string, userId: string) {
+      await db.insertInto('wearer_responders').values({ wearer_id: wearerId, user_id: userId }).execute();
+    },
+    async wearerIdsForResponder(userId: string) {
+      const rows = await db.selectFrom('wearer_responders').select('wearer_id').where('user_id', '=', userId).execute();
+      return rows.map((r) => r.wearer_id);
+    },
+    async responderIdsForWearer(wearerId: string) {
+      const rows = await db.selectFrom('wearer_responders').select('user_id').where('wearer_id', '=', wearerId).execute();
+      return rows.map((r) => r.user_id);
+    },
+
+    async insertDevice(row: Insertable<DevicesTable>) {
+      await db.insertInto('devices').values(row).execute();
+    },
+    async deviceById(id: string) {
+      return db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    async allDevices() {
+      return db.selectFrom('devices').selectAll().execute();
+    },
+    async updateDevice(id: string, patch: Updateable<DevicesTable>) {
+      await db.updateTable('devices').set(patch).where('id', '=', id).execute();
+    },
+
+    async insertChain(row: Insertable<ChainsTable>) {
+      await db.insertInto('chains').values(row).execute();
+    },
+    async chainById(id: string) {
+      return db.selectFrom('chains').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async insertAlert(row: Insertable<AlertsTable>) {
+      await db.insertInto('alerts').values(row).execute();
+    },
+    async alertById(id: string) {
+      return db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    async openAlertForWearer(wearerId: string) {
+      return db
+        .selectFrom('alerts')
+        .selectAll()
+        .where('wearer_id', '=', wearerId)
+        .where('state', 'in', [...OPEN_ALERT_STATES])
+        .orderBy('created_at', 'desc')
+        .executeTakeFirst();
+    },
+    async openAlerts() {
+      return db.selectFrom('alerts').selectAll().where('state', 'in', [...OPEN_ALERT_STATES]).execute();
+    },
+    async alertsForWearers(wearerIds: readonly string[], limit = 200) {
+      if (wearerIds.length === 0) return [];
+      return db
+        .selectFrom('alerts')
+        .selectAll()
+        .where('wearer_id', 'in', [...wearerIds])
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+    },
+    async alertsForService(serviceId: string, limit = 200) {
+      return db
+        .selectFrom('alerts')
+        .selectAll()
+        .where('service_id', '=', serviceId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+    },
+    /**
+     * Compare-and-set update: applies only while the alert is in one of `from`.
+     * Returns true when this caller won (so concurrent acks cannot both become attending).
+     */
+    async transitionAlert(id: string, from: readonly AlertState[], patch: Updateable<AlertsTable>): Promise<boolean> {
+      const res = await db
+        .updateTable('alerts')
+        .set(patch)
+        .where('id', '=', id)
+        .where('state', 'in', [...from])
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
+    async updateAlert(id: string, patch: Updateable<AlertsTable>) {
+      await db.updateTable('alerts').set(patch).where('id', '=', id).execute();
+    },
+
+    async appendTimeline(alertId: string, at: number, type: string, data: Record<string, unknown> = {}) {
+      await db.insertInto('alert_timeline').values({ alert_id: alertId, at, type, data: JSON.stringify(data) }).execute();
+    },
+    async timeline(alertId: string): Promise<TimelineEntry[]> {
+      const rows = await db.selectFrom('alert_timeline').selectAll().where('alert_id', '=', alertId).orderBy('id').execute();
+      return rows.map((r) => ({ id: r.id, at: r.at, type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
+    },
+
+    async insertJob(row: { id: string; alert_id: string; step_index: number; due_at: number; token: number; created_at: number }) {
+      await db.insertInto('escalation_jobs').values({ ...row, state: 'pending' }).execute();
+    },
+    async dueJobs(now: number, limit = 100) {
+      return db
+        .selectFrom('escalation_jobs')
+        .selectAll()
+        .where('state', '=', 'pending')
+        .where('due_at', '<=', now)
+        .orderBy('due_at')
+        .limit(limit)
+        .execute();
+    },
+    async nextJobDue() {
+      const row = await db
+        .selectFrom('escalation_jobs')
+        .select((eb) => eb.fn.min('due_at').as('due'))
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      return row?.due == null ? null : Number(row.due);
+    },
+    /** Claims a pending job; false if another run already took it. */
+    async claimJob(id: string): Promise<boolean> {
+      const res = await db
+        .updateTable('escalation_jobs')
+        .set({ state: 'done' })
+        .where('id', '=', id)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
+    async cancelJobs(alertId: string) {
+      await db.updateTable('escalation_jobs').set({ state: 'cancelled' }).where('alert_id', '=', alertId).where('state', '=', 'pending').execute();
+    },
+
+    /** Stores the idempotency key before a provider call; false if it was already there. */
+    async reserveNotification(row: Omit<Insertable<NotificationsTable>, 'status'>): Promise<boolean> {
+      const res = await db
+        .insertInto('notifications')
+        .values({ ...row, status: 'sending' })
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async updateNotification(id: string, patch: Updateable<NotificationsTable>) {
+      await db.updateTable('notifications').set(patch).where('id', '=', id).execute();
+    },
+    async notificationByProviderId(providerId: string) {
+      return db.selectFrom('notifications').selectAll().where('provider_id', '=', providerId).executeTakeFirst();
+    },
+
+    /** Records a webhook delivery; false when the same one was already processed. */
+    async firstDelivery(sid: string, kind: string, at: number): Promise<boolean> {
+      const res = await db
+        .insertInto('inbound_webhooks')
+        .values({ sid, kind, at })
+        .onConflict((oc) => oc.column('sid').doNothing())
+        .executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async userByPhone(phone: string) {
+      return db.selectFrom('users').selectAll().where('phone', '=', phone).executeTakeFirst();
+    },
+
+    async insertOutbox(row: { sid: string; to: string; from: string; body: string; status_callback: string | null; at: number }) {
+      await db.insertInto('fake_outbox').values(row).execute();
+    },
+    async listOutbox(limit = 500) {
+      return db.selectFrom('fake_outbox').selectAll().orderBy('at', 'desc').orderBy('sid', 'desc').limit(limit).execute();
+    },
+  };
+}
+
+export type Repos = ReturnType<typeof createRepos>;

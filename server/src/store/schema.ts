@@ -1,0 +1,157 @@
+// Database row types for kysely. Times are integer milliseconds since the Unix epoch; JSON columns are text.
+import type { Generated } from 'kysely';
+
+export type Role = 'admin' | 'responder';
+export type DeviceKind = 'wearable' | 'room' | 'door' | 'button' | 'gateway';
+export type ConsentState = 'pending' | 'active' | 'paused' | 'opted_out';
+export type AlertState = 'pending_checkin' | 'escalating' | 'acknowledged' | 'resolved' | 'cancelled';
+export const OPEN_ALERT_STATES: readonly AlertState[] = ['pending_checkin', 'escalating', 'acknowledged'];
+
+export interface ServicesTable {
+  id: string;
+  name: string;
+  emergency_number: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  service_id: string;
+  username: string;
+  password_hash: string;
+  role: Role;
+  display_name: string;
+  phone: string | null;
+  on_duty: number;
+  created_at: number;
+}
+
+export interface WearersTable {
+  id: string;
+  service_id: string;
+  alias: string;
+  address: string | null;
+  access_notes: string | null;
+  phone: string | null;
+  emergency_contact_phone: string | null;
+  chain_id: string | null;
+  consent: ConsentState;
+  thresholds: string | null;
+  created_at: number;
+}
+
+export interface WearerRespondersTable {
+  wearer_id: string;
+  user_id: string;
+}
+
+export interface DevicesTable {
+  id: string;
+  service_id: string;
+  wearer_id: string | null;
+  kind: DeviceKind;
+  secret_hash: string;
+  last_seen_at: number | null;
+  battery: number | null;
+  online: number;
+  created_at: number;
+}
+
+export interface ChainsTable {
+  id: string;
+  service_id: string;
+  name: string;
+  definition: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AlertsTable {
+  id: string;
+  service_id: string;
+  wearer_id: string;
+  state: AlertState;
+  score: number;
+  reasons: string;
+  news2: number | null;
+  chain_snapshot: string;
+  /** fencing token: only the escalation job carrying this token may act */
+  escalation_token: number;
+  attending_responder_id: string | null;
+  outcome: string | null;
+  note: string | null;
+  created_at: number;
+  updated_at: number;
+  closed_at: number | null;
+}
+
+export interface AlertTimelineTable {
+  id: Generated<number>;
+  alert_id: string;
+  at: number;
+  type: string;
+  data: string;
+}
+
+export interface EscalationJobsTable {
+  id: string;
+  alert_id: string;
+  step_index: number;
+  due_at: number;
+  token: number;
+  state: 'pending' | 'done' | 'cancelled';
+  created_at: number;
+}
+
+export interface NotificationsTable {
+  id: string;
+  idempotency_key: string;
+  alert_id: string;
+  step_index: number;
+  target: string;
+  channel: string;
+  provider_id: string | null;
+  status: string;
+  error_code: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface FakeOutboxTable {
+  sid: string;
+  to: string;
+  from: string;
+  body: string;
+  status_callback: string | null;
+  at: number;
+}
+
+export interface InboundWebhooksTable {
+  /** MessageSid + status: a repeated webhook is recognised and ignored */
+  sid: string;
+  kind: string;
+  at: number;
+}
+
+export interface DB {
+  inbound_webhooks: InboundWebhooksTable;
+  services: ServicesTable;
+  users: UsersTable;
+  wearers: WearersTable;
+  wearer_responders: WearerRespondersTable;
+  devices: DevicesTable;
+  chains: ChainsTable;
+  alerts: AlertsTable;
+  alert_timeline: AlertTimelineTable;
+  escalation_jobs: EscalationJobsTable;
+  notifications: NotificationsTable;
+  sessions: SessionsTable;
+  fake_outbox: FakeOutboxTable;
+}

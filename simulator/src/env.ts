@@ -1,0 +1,30 @@
+// Connection settings shared by the simulator commands: the same env as `npm start`.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export function mqttUrl(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MQTT_URL) return env.MQTT_URL;
+  return `mqtt://127.0.0.1:${env.MQTT_PORT || '1883'}`;
+}
+
+/**
+ * A device's secret: DEMO_PASSWORD when set (every demo secret is that value), else the
+ * per-device secret the demo seed left in DATA_DIR/demo-credentials.json (mode 0600), else
+ * DEVICE_SECRETS as JSON {"id":"secret"}.
+ */
+export function deviceSecret(deviceId: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DEVICE_SECRETS) {
+    const map = JSON.parse(env.DEVICE_SECRETS) as Record<string, string>;
+    if (map[deviceId]) return map[deviceId];
+  }
+  if (env.DEMO_PASSWORD) return env.DEMO_PASSWORD;
+  const file = path.join(env.DATA_DIR || './data', 'demo-credentials.json');
+  if (existsSync(file)) {
+    const creds = JSON.parse(readFileSync(file, 'utf8')) as { devices?: Record<string, string> };
+    const s = creds.devices?.[deviceId];
+    if (s) return s;
+  }
+  throw new Error(
+    `no secret for device "${deviceId}": set DEMO_PASSWORD (as for npm start), or run from the folder whose DATA_DIR holds demo-credentials.json`,
+  );
+}
