@@ -41,6 +41,8 @@ export interface RunningServer {
   escalator: Escalator;
   metrics: Metrics;
   log: Logger;
+  ingest: Ingest;
+  clock: Clock;
   demo: DemoCredentials | null;
   close(): Promise<void>;
 }
@@ -120,7 +122,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let closed = false;
   return {
-    httpPort, mqttPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo,
+    httpPort, mqttPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock,
     async close() {
       if (closed) return;
       closed = true;

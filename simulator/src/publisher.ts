@@ -46,6 +46,7 @@ export async function publishTrace(lines: TraceLine[], devices: Map<string, Virt
       currentT = t;
       if (o.onTime) await o.onTime(t);
       else await sleep(start + t / o.speed - Date.now(), o.signal);
+      if (o.signal?.aborted) break;
     }
     const batch: Promise<void>[] = [];
     while (i < samples.length && samples[i]!.t === t) {

@@ -27,7 +27,11 @@ export class Ingest {
 
   constructor(private readonly d: IngestDeps) {}
 
+  /** messages handed to ingest so far, valid or not (tests wait on it to know ingest has caught up) */
+  handled = 0;
+
   handle(topic: string, payload: Buffer): void {
+    this.handled++;
     try {
       const parsed = parseTopic(topic);
       if (parsed.kind !== 'device') return this.drop('unknown_topic', { topic: topic.slice(0, 120) });

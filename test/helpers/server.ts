@@ -1,0 +1,135 @@
+// Test harness: a real server (real aedes over TCP, real fastify over HTTP, real SQLite in a temp
+// folder) on random loopback ports, driven by a virtual clock.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { VirtualClock } from '../../server/src/clock.js';
+import { loadConfig } from '../../server/src/config.js';
+import { createLogger } from '../../server/src/log.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/src/server.js';
+import { connectDevice, disconnectDevice, type VirtualDevice } from '../../simulator/src/devices.js';
+import { publishTrace, type PublishSummary } from '../../simulator/src/publisher.js';
+import type { TraceLine } from '../../simulator/src/trace.js';
+
+export const DEMO_PASSWORD = 'demo-pass-for-tests';
+export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+export interface TestServer {
+  server: RunningServer;
+  clock: VirtualClock;
+  base: string;
+  mqttUrl: string;
+  dataDir: string;
+  close(opts?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startTestServer(opts: { env?: Record<string, string>; dataDir?: string; server?: ServerOptions } = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'odart-test-'));
+  const config = loadConfig({
+    HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD, LOG_LEVEL: 'silent',
+    PUBLIC_URL: 'http://127.0.0.1:3999',
+    ...opts.env,
+  });
+  const clock = new VirtualClock(T0);
+  const server = await startServer(config, { clock, log: createLogger('silent'), metricsDefaults: false, ...opts.server });
+  return {
+    server, clock, dataDir,
+    base: `http://127.0.0.1:${server.httpPort}`,
+    mqttUrl: `mqtt://127.0.0.1:${server.mqttPort}`,
+    async close(o = {}) {
+      await server.close();
+      if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Yields to the event loop until cond() holds (no timers: a bounded number of turns). */
+export async function until(cond: () => boolean | Promise<boolean>, turns = 20_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (await cond()) return;
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  throw new Error('condition not reached');
+}
+
+/** Waits until everything the server was sent has been ingested and all alert work is done. */
+export async function settle(ts: TestServer, expectedHandled?: number): Promise<void> {
+  if (expectedHandled !== undefined) await until(() => ts.server.ingest.handled >= expectedHandled);
+  await ts.server.alerts.idle();
+  await ts.server.escalator.runDue();
+  await ts.server.alerts.idle();
+}
+
+export async function connectDemoDevices(ts: TestServer, ids = ['demo-wrist', 'demo-room']): Promise<Map<string, VirtualDevice>> {
+  const devices = new Map<string, VirtualDevice>();
+  for (const id of ids) devices.set(id, await connectDevice({ id, secret: DEMO_PASSWORD }, { url: ts.mqttUrl }));
+  return devices;
+}
+
+export async function disconnectAll(devices: Map<string, VirtualDevice>): Promise<void> {
+  for (const d of devices.values()) await disconnectDevice(d);
+}
+
+/**
+ * Publishes trace lines over MQTT in virtual time: before each new trace time the server's
+ * clock is moved to T0 + t, after each batch the test waits until the server has taken it in.
+ */
+export async function driveTrace(ts: TestServer, devices: Map<string, VirtualDevice>, lines: TraceLine[], opts: { stopWhen?: () => Promise<boolean> } = {}): Promise<PublishSummary> {
+  const start = ts.clock.now();
+  let baseHandled = ts.server.ingest.handled;
+  let sent = 0;
+  const ac = new AbortController();
+  return publishTrace(lines, devices, {
+    speed: 1,
+    signal: ac.signal,
+    onTime: async (t) => {
+      await settle(ts, baseHandled + sent);
+      if (opts.stopWhen && (await opts.stopWhen())) {
+        ac.abort();
+        return;
+      }
+      ts.clock.advanceTo(start + t);
+      await settle(ts);
+    },
+    onProgress: (done) => {
+      sent = done;
+    },
+  }).then(async (summary) => {
+    await settle(ts, baseHandled + summary.acknowledged);
+    baseHandled = ts.server.ingest.handled;
+    return summary;
+  });
+}
+
+export async function login(base: string, username: string, password = DEMO_PASSWORD): Promise<string> {
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status}`);
+  const cookie = res.headers.get('set-cookie') ?? '';
+  return cookie.split(';')[0]!;
+}
+
+export async function api<T = unknown>(base: string, cookie: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(base + p, {
+    method,
+    headers: { cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** A live WebSocket client collecting every message. */
+export async function liveClient(base: string, cookie: string): Promise<{ messages: { type: string; [k: string]: unknown }[]; ws: WebSocket }> {
+  const ws = new WebSocket(base.replace('http', 'ws') + '/api/live', { headers: { cookie } });
+  const messages: { type: string }[] = [];
+  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as { type: string }));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  await until(() => messages.some((m) => m.type === 'hello'));
+  return { messages: messages as { type: string; [k: string]: unknown }[], ws };
+}
