@@ -107,8 +107,28 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   await escalator.runDue();
 
   const brokerRef = broker;
+  const adminHooks = {
+    async wearerChanged(wearerId: string) {
+      const w = await repos.wearerById(wearerId);
+      if (w) {
+        directory.setConsent(w.id, w.consent);
+        if (w.thresholds) thresholds.set(w.id, JSON.parse(w.thresholds) as Partial<Thresholds>);
+        else thresholds.delete(w.id);
+      } else {
+        directory.forgetWearer(wearerId);
+        thresholds.delete(wearerId);
+        engine.forget(wearerId);
+      }
+    },
+    async deviceChanged(deviceId: string) {
+      directory.forget(deviceId);
+      await directory.fetch(deviceId);
+      brokerRef.forgetDevice(deviceId);
+      brokerRef.disconnectDevice(deviceId);
+    },
+  };
   const http = await buildHttpApp({
-    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log,
+    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log, ids, adminHooks,
     staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
     ready: async () => {
       if (brokerRef.closed) return false;

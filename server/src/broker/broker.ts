@@ -175,6 +175,14 @@ export class Broker {
     this.verified.delete(deviceId);
   }
 
+  /** Closes a device's live connection (its key was rotated or it was removed). */
+  disconnectDevice(deviceId: string): void {
+    const clients = (this.aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+    for (const [id, c] of Object.entries(clients)) {
+      if (c && (id === deviceId || id.startsWith(deviceId + ':'))) c.close();
+    }
+  }
+
   get closed(): boolean {
     return this.aedes.closed;
   }

@@ -11,6 +11,7 @@ import { ZodError } from 'zod';
 import type { AlertService, LiveHub } from '../alerts/index.js';
 import type { Broker } from '../broker/index.js';
 import type { Clock } from '../clock.js';
+import type { Ids } from '../ids.js';
 import type { Config } from '../config.js';
 import { AppError, errorBody, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -22,6 +23,7 @@ import { registerAuthRoutes } from './routes-auth.js';
 import { registerAlertRoutes } from './routes-alerts.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerWebhookRoutes } from './routes-webhooks.js';
+import { registerAdminRoutes, type AdminHooks } from './routes-admin.js';
 
 export interface HttpDeps {
   config: Config;
@@ -32,6 +34,8 @@ export interface HttpDeps {
   metrics: Metrics;
   sms: SmsSender;
   clock: Clock;
+  ids: Ids;
+  adminHooks: AdminHooks;
   log: Logger;
   /** true once broker, store and detection core are up and ticking */
   ready: () => Promise<boolean>;
@@ -88,6 +92,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   registerAuthRoutes(app, d, sessions);
   registerAlertRoutes(app, d, sessions);
   registerWebhookRoutes(app, d);
+  registerAdminRoutes(app, d, sessions, d.adminHooks);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

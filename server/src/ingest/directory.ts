@@ -53,4 +53,9 @@ export class DeviceDirectory {
   forget(deviceId: string): void {
     this.devices.delete(deviceId);
   }
+
+  forgetWearer(wearerId: string): void {
+    this.consent.delete(wearerId);
+    for (const [id, e] of this.devices) if (e.wearerId === wearerId) this.devices.delete(id);
+  }
 }

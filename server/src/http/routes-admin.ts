@@ -1,0 +1,196 @@
+// Service console API (admin role): wearers, devices and users of the admin's own service.
+// Anything outside the service, or any caller without the admin role, gets 404 so ids leak nothing.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashSecret } from '../auth/secrets.js';
+import { AppError } from '../errors.js';
+import { DEVICE_ID_PATTERN } from '../protocol/index.js';
+import { createAdminRepos, type UserRow } from '../store/index.js';
+import type { HttpDeps } from './app.js';
+import type { Sessions } from './session.js';
+
+const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number');
+const idParam = z.object({ id: z.string().min(1).max(64) });
+
+const wearerFields = {
+  alias: z.string().trim().min(1).max(60),
+  address: z.string().max(300).nullable().optional(),
+  accessNotes: z.string().max(1000).nullable().optional(),
+  phone: e164.nullable().optional(),
+  emergencyContactPhone: e164.nullable().optional(),
+  chainId: z.string().max(64).nullable().optional(),
+  responderIds: z.array(z.string().max(64)).max(100).optional(),
+  consent: z.enum(['pending', 'active']).optional(),
+};
+const wearerCreate = z.object(wearerFields).strict();
+const wearerPatch = z.object({ ...wearerFields, alias: wearerFields.alias.optional() }).strict();
+const deviceCreate = z.object({
+  id: z.string().regex(DEVICE_ID_PATTERN, 'letters, digits, . _ - (max 64)').optional(),
+  kind: z.enum(['wearable', 'room', 'door', 'button', 'gateway']),
+  wearerId: z.string().max(64).nullable().optional(),
+}).strict();
+const userCreate = z.object({
+  username: z.string().regex(/^[a-z0-9._-]{2,40}$/, 'lower-case letters, digits, . _ - (2-40)'),
+  password: z.string().min(10).max(200),
+  role: z.enum(['admin', 'responder']),
+  displayName: z.string().trim().min(1).max(60),
+  phone: e164.nullable().optional(),
+}).strict();
+
+export interface AdminHooks {
+  /** a wearer's consent, thresholds or devices changed: refresh caches, drop detector state */
+  wearerChanged(wearerId: string): Promise<void>;
+  /** a device was added, re-assigned, re-keyed or removed: refresh caches, drop its connection */
+  deviceChanged(deviceId: string): Promise<void>;
+}
+
+export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, hooks: AdminHooks): void {
+  const admin = createAdminRepos(d.repos.db);
+
+  const requireAdmin = async (req: FastifyRequest): Promise<UserRow> => {
+    const u = await sessions.require(req);
+    if (u.role !== 'admin') throw new AppError('ODART_ERR_NOT_FOUND');
+    return u;
+  };
+  const ownWearer = async (user: UserRow, id: string) => {
+    const w = await d.repos.wearerById(id);
+    if (!w || w.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such wearer');
+    return w;
+  };
+  const ownDevice = async (user: UserRow, id: string) => {
+    const dev = await d.repos.deviceById(id);
+    if (!dev || dev.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such device');
+    return dev;
+  };
+  const checkRefs = async (user: UserRow, chainId: string | null | undefined, responderIds: string[] | undefined) => {
+    if (chainId) {
+      const c = await d.repos.chainById(chainId);
+      if (!c || c.service_id !== user.service_id) throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: chainId');
+    }
+    if (responderIds && responderIds.length > 0) {
+      const users = await d.repos.usersByIds(responderIds);
+      if (users.length !== new Set(responderIds).size || users.some((u) => u.service_id !== user.service_id)) {
+        throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: responderIds');
+      }
+    }
+  };
+  const wearerView = async (w: NonNullable<Awaited<ReturnType<typeof d.repos.wearerById>>>) => ({
+    id: w.id, alias: w.alias, address: w.address, accessNotes: w.access_notes, phone: w.phone,
+    emergencyContactPhone: w.emergency_contact_phone, chainId: w.chain_id, consent: w.consent,
+    responderIds: await d.repos.responderIdsForWearer(w.id), createdAt: new Date(w.created_at).toISOString(),
+  });
+  const deviceView = (x: NonNullable<Awaited<ReturnType<typeof d.repos.deviceById>>>) => ({
+    id: x.id, kind: x.kind, wearerId: x.wearer_id, online: x.online === 1, battery: x.battery,
+    lastSeenAt: x.last_seen_at === null ? null : new Date(x.last_seen_at).toISOString(), createdAt: new Date(x.created_at).toISOString(),
+  });
+
+  // ---- wearers ----
+  app.get('/api/admin/wearers', async (req) => {
+    const user = await requireAdmin(req);
+    return Promise.all((await admin.wearers(user.service_id)).map(wearerView));
+  });
+  app.post('/api/admin/wearers', async (req, reply) => {
+    const user = await requireAdmin(req);
+    const b = wearerCreate.parse(req.body);
+    await checkRefs(user, b.chainId, b.responderIds);
+    const id = d.ids.next('w');
+    await d.repos.insertWearer({
+      id, service_id: user.service_id, alias: b.alias, address: b.address ?? null, access_notes: b.accessNotes ?? null,
+      phone: b.phone ?? null, emergency_contact_phone: b.emergencyContactPhone ?? null, chain_id: b.chainId ?? null,
+      consent: b.consent ?? 'pending', thresholds: null, created_at: d.clock.now(),
+    });
+    if (b.responderIds) await admin.setResponders(id, b.responderIds);
+    await hooks.wearerChanged(id);
+    return reply.code(201).send(await wearerView((await d.repos.wearerById(id))!));
+  });
+  app.get('/api/admin/wearers/:id', async (req) => {
+    const user = await requireAdmin(req);
+    return wearerView(await ownWearer(user, idParam.parse(req.params).id));
+  });
+  app.patch('/api/admin/wearers/:id', async (req) => {
+    const user = await requireAdmin(req);
+    const w = await ownWearer(user, idParam.parse(req.params).id);
+    const b = wearerPatch.parse(req.body);
+    await checkRefs(user, b.chainId, b.responderIds);
+    const patch: Record<string, unknown> = {};
+    if (b.alias !== undefined) patch.alias = b.alias;
+    if (b.address !== undefined) patch.address = b.address;
+    if (b.accessNotes !== undefined) patch.access_notes = b.accessNotes;
+    if (b.phone !== undefined) patch.phone = b.phone;
+    if (b.emergencyContactPhone !== undefined) patch.emergency_contact_phone = b.emergencyContactPhone;
+    if (b.chainId !== undefined) patch.chain_id = b.chainId;
+    if (b.consent !== undefined) patch.consent = b.consent;
+    if (Object.keys(patch).length > 0) await d.repos.db.updateTable('wearers').set(patch).where('id', '=', w.id).execute();
+    if (b.responderIds) await admin.setResponders(w.id, b.responderIds);
+    await hooks.wearerChanged(w.id);
+    return wearerView((await d.repos.wearerById(w.id))!);
+  });
+  app.delete('/api/admin/wearers/:id', async (req, reply) => {
+    const user = await requireAdmin(req);
+    const w = await ownWearer(user, idParam.parse(req.params).id);
+    const deviceIds = await admin.deleteWearer(w.id);
+    for (const id of deviceIds) await hooks.deviceChanged(id);
+    await hooks.wearerChanged(w.id);
+    return reply.code(204).send();
+  });
+
+  // ---- devices ----
+  app.get('/api/admin/devices', async (req) => {
+    const user = await requireAdmin(req);
+    return (await admin.devices(user.service_id)).map(deviceView);
+  });
+  app.post('/api/admin/devices', async (req, reply) => {
+    const user = await requireAdmin(req);
+    const b = deviceCreate.parse(req.body);
+    if (b.wearerId) await ownWearer(user, b.wearerId);
+    const id = b.id ?? d.ids.next('dev').replace('_', '-');
+    if (await d.repos.deviceById(id)) throw new AppError('ODART_ERR_CONFLICT', 'A device with that id exists');
+    const secret = generateSecret();
+    await d.repos.insertDevice({
+      id, service_id: user.service_id, wearer_id: b.wearerId ?? null, kind: b.kind,
+      secret_hash: await hashSecret(secret, DEVICE_SECRET_COST), last_seen_at: null, battery: null, online: 0, created_at: d.clock.now(),
+    });
+    await hooks.deviceChanged(id);
+    // The secret is shown this once; only its hash is kept.
+    return reply.code(201).send({ ...deviceView((await d.repos.deviceById(id))!), secret });
+  });
+  app.get('/api/admin/devices/:id', async (req) => {
+    const user = await requireAdmin(req);
+    return deviceView(await ownDevice(user, idParam.parse(req.params).id));
+  });
+  app.post('/api/admin/devices/:id/rotate', async (req) => {
+    const user = await requireAdmin(req);
+    const dev = await ownDevice(user, idParam.parse(req.params).id);
+    const secret = generateSecret();
+    await d.repos.updateDevice(dev.id, { secret_hash: await hashSecret(secret, DEVICE_SECRET_COST) });
+    await hooks.deviceChanged(dev.id);
+    return { id: dev.id, secret };
+  });
+  app.delete('/api/admin/devices/:id', async (req, reply) => {
+    const user = await requireAdmin(req);
+    const dev = await ownDevice(user, idParam.parse(req.params).id);
+    await admin.deleteDevice(dev.id);
+    await hooks.deviceChanged(dev.id);
+    return reply.code(204).send();
+  });
+
+  // ---- users ----
+  const userView = (u: UserRow) => ({
+    id: u.id, username: u.username, role: u.role, displayName: u.display_name, phone: u.phone, onDuty: u.on_duty === 1,
+  });
+  app.get('/api/admin/users', async (req) => {
+    const user = await requireAdmin(req);
+    return (await admin.users(user.service_id)).map(userView);
+  });
+  app.post('/api/admin/users', async (req, reply) => {
+    const user = await requireAdmin(req);
+    const b = userCreate.parse(req.body);
+    if (await d.repos.userByUsername(b.username)) throw new AppError('ODART_ERR_CONFLICT', 'That username is taken');
+    const id = d.ids.next('u');
+    await d.repos.insertUser({
+      id, service_id: user.service_id, username: b.username, password_hash: await hashSecret(b.password, PASSWORD_COST),
+      role: b.role, display_name: b.displayName, phone: b.phone ?? null, on_duty: 1, created_at: d.clock.now(),
+    });
+    return reply.code(201).send(userView((await d.repos.userById(id))!));
+  });
+}
