@@ -31,14 +31,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL);
-  const server = await startServer(config, { log });
-  process.stdout.write(banner(server.httpPort, server.mqttPort, config.PUBLIC_URL, server.demo, config.DEMO_PASSWORD !== undefined) + '\n');
-  log.info({ httpPort: server.httpPort, mqttPort: server.mqttPort }, 'started');
-
-  let stopping = false;
+  // Signal handlers first, so a SIGTERM during start-up still ends in an orderly shutdown.
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  let stopping: string | null = null;
   const stop = (signal: string) => {
     if (stopping) return;
-    stopping = true;
+    stopping = signal;
+    if (!server) return; // start-up finishes first, then stops
     log.info({ signal }, 'shutting down');
     server.close().then(
       () => {
@@ -53,6 +52,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  server = await startServer(config, { log });
+  process.stdout.write(banner(server.httpPort, server.mqttPort, config.PUBLIC_URL, server.demo, config.DEMO_PASSWORD !== undefined) + '\n');
+  log.info({ httpPort: server.httpPort, mqttPort: server.mqttPort }, 'started');
+  if (stopping) {
+    const signal = stopping;
+    stopping = null;
+    stop(signal);
+  }
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
 }
 

@@ -1,0 +1,45 @@
+// Config: one schema, defaults from the DESIGN contract, and start-up stops naming the bad variable.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('config', () => {
+  it('defaults are the runtime contract', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      HTTP_PORT: 3000, MQTT_PORT: 1883, MQTT_WS_PATH: '/mqtt', DATA_DIR: './data',
+      TWILIO_BASE_URL: 'https://api.twilio.com', PUBLIC_URL: 'http://localhost:3000', twilio: null,
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it.each([
+    ['HTTP_PORT', 'eighty'],
+    ['MQTT_PORT', '70000'],
+    ['PUBLIC_URL', 'not a url'],
+    ['TWILIO_BASE_URL', 'ftp://x'],
+    ['MQTT_WS_PATH', 'mqtt'],
+    ['LOG_LEVEL', 'loud'],
+    ['DEMO_PASSWORD', 'short'],
+  ])('a bad %s stops start-up naming it', (key, value) => {
+    try {
+      loadConfig({ [key]: value });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toContain(key);
+    }
+  });
+
+  it('Twilio needs all three credentials or none', () => {
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32) })).toThrow(/TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM/);
+    const c = loadConfig({
+      TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+15005550006', TWILIO_BASE_URL: 'http://127.0.0.1:4010/',
+    });
+    expect(c.twilio).toEqual({ accountSid: 'AC' + 'a'.repeat(32), authToken: 'tok', from: '+15005550006', baseUrl: 'http://127.0.0.1:4010' });
+  });
+
+  it('empty strings count as unset; PUBLIC_URL follows HTTP_PORT', () => {
+    expect(loadConfig({ HTTP_PORT: '', DATA_DIR: '' }).HTTP_PORT).toBe(3000);
+    expect(loadConfig({ HTTP_PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080');
+  });
+});
