@@ -169,7 +169,7 @@ export class Bridge {
         this.devices.set(f.deviceId, st);
       }
       const crc = (raw[raw.length - 2]! << 8) | raw[raw.length - 1]!;
-      const verdict = st.seq.check(f.seq, crc);
+      const verdict = st.seq.check(f.seq, crc, f.ts);
       if (verdict === 'duplicate') {
         st.duplicates++;
         this.s.duplicates++;

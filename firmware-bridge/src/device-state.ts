@@ -10,31 +10,33 @@ export type SeqVerdict = 'new' | 'duplicate' | 'restart';
 
 /**
  * Sliding window over the last SEQ_WINDOW sequence numbers, remembering each frame's CRC.
- * Same seq + same CRC = the same frame again (link retransmission or replay): duplicate.
- * Same seq + different CRC, or a seq far behind the window = the device restarted its counter:
- * accepted, and the window starts over, so a reboot never silences a device.
+ * - same seq + same CRC: the same frame again (link retransmission or replay): duplicate;
+ * - a seq far behind the window, or the same seq with other content: either an old frame replayed
+ *   or a device that restarted its counter. The device clock tells them apart: newer than anything
+ *   accepted = restart (accepted, window starts over, so a reboot never silences a device);
+ *   otherwise duplicate. A device without a clock (ts 0) can only be taken at its word: restart.
  */
 export class SeqWindow {
   private hi = -1;
+  private maxTs = 0;
   private readonly seqs = new Float64Array(SEQ_WINDOW).fill(-1);
   private readonly crcs = new Uint16Array(SEQ_WINDOW);
 
-  check(seq: number, crc: number): SeqVerdict {
+  check(seq: number, crc: number, ts: number): SeqVerdict {
     let verdict: SeqVerdict = 'new';
     if (this.hi >= 0 && seq <= this.hi) {
       const slot = seq % SEQ_WINDOW;
-      if (seq > this.hi - SEQ_WINDOW && this.seqs[slot] === seq) {
-        if (this.crcs[slot] === crc) return 'duplicate';
+      const inWindow = seq > this.hi - SEQ_WINDOW;
+      if (inWindow && this.seqs[slot] === seq && this.crcs[slot] === crc) return 'duplicate';
+      if (!inWindow || this.seqs[slot] === seq) {
+        if (ts !== 0 && ts <= this.maxTs) return 'duplicate';
         verdict = 'restart';
-      } else if (seq <= this.hi - SEQ_WINDOW) {
-        verdict = 'restart';
-      }
-      if (verdict === 'restart') {
         this.seqs.fill(-1);
         this.hi = seq;
       }
     }
     if (seq > this.hi) this.hi = seq;
+    if (ts > this.maxTs) this.maxTs = ts;
     const slot = seq % SEQ_WINDOW;
     this.seqs[slot] = seq;
     this.crcs[slot] = crc;

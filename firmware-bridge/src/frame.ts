@@ -10,7 +10,7 @@ export const MAX_FRAME = 51;
 export const MAX_ID_LEN = 24;
 export const MAX_FW_LEN = 16;
 /** SYNC + VT + LEN + IDLEN + SEQ(4) + TS(6) + CRC(2), without the id and the payload */
-export const OVERHEAD = 17;
+export const OVERHEAD = 16;
 /** smallest possible frame: one-byte id, one-byte payload */
 export const MIN_FRAME = OVERHEAD + 2;
 
