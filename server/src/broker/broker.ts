@@ -1,6 +1,8 @@
 // Embedded MQTT broker (aedes 1.2, MQTT 3.1.1) on TCP and, through the HTTP server, WebSocket.
 // Devices authenticate with their id and secret (scrypt-hashed in the store) and may publish and
-// subscribe only under odart/v1/devices/{their id}/. $SYS/ is refused to every client.
+// subscribe only under odart/v1/devices/{their id}/. A gateway (device kind 'gateway') may also
+// publish under the topics of the devices registered to it (gateway_devices); it is told that list
+// on its config topic when it subscribes. $SYS/ is refused to every client.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -8,8 +10,8 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifySecret } from '../auth/secrets.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { devicePrefix, parseTopic, type CommandPayload, deviceTopic } from '../protocol/index.js';
-import type { Repos } from '../store/index.js';
+import { devicePrefix, gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, deviceTopic } from '../protocol/index.js';
+import { createGatewayRepo, type GatewayRepo, type Repos } from '../store/index.js';
 
 export interface BrokerDeps {
   repos: Repos;
@@ -36,9 +38,14 @@ export class Broker {
   private readonly deviceOf = new WeakMap<Client, string>();
   /** device id -> sha256(secret) of the last verified secret and the stored hash it matched */
   private readonly verified = new Map<string, { digest: string; stored: string }>();
+  /** gateway client -> devices it may publish for (loaded at connect, refreshed on a miss) */
+  private readonly gatewayDevices = new WeakMap<Client, Set<string>>();
+  private readonly gateways: GatewayRepo;
+  private readonly gatewayClients = new Set<Client>();
 
   private constructor(aedes: Aedes, private readonly d: BrokerDeps) {
     this.aedes = aedes;
+    this.gateways = createGatewayRepo(d.repos.db);
   }
 
   static async create(d: BrokerDeps): Promise<Broker> {
@@ -81,12 +88,28 @@ export class Broker {
         return parsed.kind === 'device' && parsed.stream === 'status' ? cb(null) : cb(new Error('not allowed'));
       }
       const deviceId = this.deviceOf.get(client);
-      if (!deviceId || parsed.kind !== 'device' || parsed.deviceId !== deviceId) {
+      const refuse = () => {
         d.metrics.mqttAuthFailures.inc({ kind: 'publish' });
         d.log.warn({ clientId: client.id, deviceId, topic: topic.slice(0, 120) }, 'mqtt publish refused by ACL');
-        return cb(new Error('not allowed'));
-      }
-      cb(null);
+        cb(new Error('not allowed'));
+      };
+      if (!deviceId || parsed.kind !== 'device') return refuse();
+      if (parsed.deviceId === deviceId) return cb(null);
+      const relayed = this.gatewayDevices.get(client);
+      if (!relayed) return refuse();
+      if (relayed.has(parsed.deviceId)) return cb(null);
+      // Not in the list loaded at connect: the device may have been registered since.
+      this.gateways.gatewayMayPublishFor(deviceId, parsed.deviceId).then(
+        (ok) => {
+          if (!ok) return refuse();
+          relayed.add(parsed.deviceId);
+          cb(null);
+        },
+        (err: unknown) => {
+          d.log.error({ err }, 'gateway ACL lookup failed');
+          refuse();
+        },
+      );
     };
     aedes.authorizeSubscribe = (client, sub, cb) => {
       const deviceId = this.deviceOf.get(client);
@@ -104,12 +127,20 @@ export class Broker {
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
       d.onDeviceMessage(packet.topic, payload);
     });
+    aedes.on('subscribe', (subs, client) => {
+      const id = this.deviceOf.get(client);
+      if (id && this.gatewayDevices.has(client) && subs.some((s) => s.topic === gatewayConfigTopic(id))) {
+        this.sendGatewayConfig(client, id).catch((err: unknown) => d.log.error({ err, gatewayId: id }, 'sending gateway config failed'));
+      }
+    });
     aedes.on('clientReady', (client) => {
+      if (this.gatewayDevices.has(client)) this.gatewayClients.add(client);
       d.metrics.mqttClients.set(aedes.connectedClients);
       const id = this.deviceOf.get(client);
       if (id) d.onPresence?.(id, true);
     });
     aedes.on('clientDisconnect', (client) => {
+      this.gatewayClients.delete(client);
       d.metrics.mqttClients.set(aedes.connectedClients);
       const id = this.deviceOf.get(client);
       if (id) d.onPresence?.(id, false);
@@ -135,8 +166,33 @@ export class Broker {
       ok = await verifySecret(password.toString('utf8'), device.secret_hash);
       if (ok) this.verified.set(device.id, { digest, stored: device.secret_hash });
     }
-    if (ok) this.deviceOf.set(client, device.id);
+    if (ok) {
+      this.deviceOf.set(client, device.id);
+      if (device.kind === 'gateway') {
+        this.gatewayDevices.set(client, new Set(await this.gateways.devicesForGateway(device.id)));
+      }
+    }
     return ok;
+  }
+
+  /** Reloads a gateway's devices and tells it, so it stops relaying devices no longer registered to it. */
+  private async sendGatewayConfig(client: Client, gatewayId: string): Promise<void> {
+    const devices = await this.gateways.devicesForGateway(gatewayId);
+    this.gatewayDevices.set(client, new Set(devices));
+    const cfg: GatewayConfigPayload = { devices };
+    this.aedes.publish(
+      { cmd: 'publish', topic: gatewayConfigTopic(gatewayId), payload: Buffer.from(JSON.stringify(cfg)), qos: 1, retain: false, dup: false },
+      (err) => {
+        if (err) this.d.log.warn({ gatewayId, err: err.message }, 'gateway config publish failed');
+      },
+    );
+  }
+
+  /** Call after a gateway's device registrations changed (admin API): connected sessions get the new list. */
+  async gatewayChanged(gatewayId: string): Promise<void> {
+    for (const client of [...this.gatewayClients]) {
+      if (this.deviceOf.get(client) === gatewayId && this.gatewayDevices.has(client)) await this.sendGatewayConfig(client, gatewayId);
+    }
   }
 
   /** Start the TCP listener; resolves with the bound port. */

@@ -1,6 +1,7 @@
 // Demo seed (contract): on an empty database, service `demo` with admin `admin`, responders `alex`
 // and `sam`, wearer `demo-wearer` with devices `demo-wrist` and `demo-room`, and the demo chain.
-// Secrets are DEMO_PASSWORD when set, otherwise random and printed once by main.
+// Secrets are DEMO_PASSWORD when set, otherwise random and printed once by main. The demo gateway
+// `demo-gateway` may publish for demo-wrist and demo-room (firmware bridge, docs/firmware-protocol.md).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashSecret } from '../auth/secrets.js';
@@ -9,7 +10,7 @@ import type { Repos } from '../store/index.js';
 
 export interface DemoCredentials {
   accounts: Record<'admin' | 'alex' | 'sam', string>;
-  devices: Record<'demo-wrist' | 'demo-room', string>;
+  devices: Record<'demo-wrist' | 'demo-room' | 'demo-gateway', string>;
 }
 
 export const DEMO_FILE = 'demo-credentials.json';
@@ -19,7 +20,7 @@ export async function seedDemo(repos: Repos, opts: { demoPassword?: string | und
   const pw = () => opts.demoPassword ?? generateSecret(12);
   const creds: DemoCredentials = {
     accounts: { admin: pw(), alex: pw(), sam: pw() },
-    devices: { 'demo-wrist': pw(), 'demo-room': pw() },
+    devices: { 'demo-wrist': pw(), 'demo-room': pw(), 'demo-gateway': pw() },
   };
   const now = opts.now;
   await repos.db.transaction().execute(async (trx) => {
@@ -54,6 +55,13 @@ export async function seedDemo(repos: Repos, opts: { demoPassword?: string | und
         id, service_id: 'demo', wearer_id: 'demo-wearer', kind, secret_hash: await hashSecret(creds.devices[id], DEVICE_SECRET_COST),
         last_seen_at: null, battery: null, online: 0, created_at: now,
       }).execute();
+    }
+    await trx.insertInto('devices').values({
+      id: 'demo-gateway', service_id: 'demo', wearer_id: null, kind: 'gateway', secret_hash: await hashSecret(creds.devices['demo-gateway'], DEVICE_SECRET_COST),
+      last_seen_at: null, battery: null, online: 0, created_at: now,
+    }).execute();
+    for (const device_id of ['demo-wrist', 'demo-room']) {
+      await trx.insertInto('gateway_devices').values({ gateway_id: 'demo-gateway', device_id, created_at: now }).execute();
     }
   });
   if (!opts.demoPassword && opts.dataDir !== ':memory:') {

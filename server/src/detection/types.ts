@@ -8,6 +8,8 @@ export interface Sample {
   t: number;
   deviceId: string;
   message: DeviceMessage;
+  /** how old the reading was when it arrived (from the device `ts`); absent = live / unknown */
+  ageMs?: number;
 }
 
 export interface Thresholds {

@@ -64,6 +64,11 @@ export class WearerDetector {
   onSample(s: Sample): Decision[] {
     const out: Decision[] = [];
     const m = s.message;
+    // Store-and-forward replay (docs/firmware-protocol.md): a reading older than the stale limit
+    // updates the picture, so live data that confirms it can alert at once, but never starts,
+    // escalates or cancels an episode by itself. A help press is the exception: an explicit call
+    // for help is never discarded; it alerts, marked as delivered late.
+    const late = s.ageMs !== undefined && s.ageMs > this.th.staleMs;
     switch (m.stream) {
       case 'vitals':
         this.onVitals(s.t, s.deviceId, m.data, out);
@@ -78,16 +83,16 @@ export class WearerDetector {
         this.stillSince = null;
         break;
       case 'button':
-        if (m.data.action === 'ok') this.wearerOk(s.t, out);
-        else this.help(s.t, s.deviceId, out);
+        if (m.data.action === 'help') this.help(s.t, s.deviceId, out, late ? s.ageMs : undefined);
+        else if (!late) this.wearerOk(s.t, out);
         return out;
       case 'status':
-        this.onStatus(s.t, s.deviceId, m.data.state, m.data.battery, out);
+        this.onStatus(s.t, s.deviceId, m.data.state, m.data.battery, out, late);
         break;
       default:
         m satisfies never;
     }
-    this.step(s.t, out);
+    if (!late) this.step(s.t, out);
     return out;
   }
 
@@ -243,11 +248,11 @@ export class WearerDetector {
     this.apneaSince = this.lowRrSince = this.rrAboveSince = this.rrPositiveSince = this.spo2LowSince = null;
   }
 
-  private onStatus(t: number, deviceId: string, state: 'online' | 'offline', battery: number | undefined, out: Decision[]): void {
+  private onStatus(t: number, deviceId: string, state: 'online' | 'offline', battery: number | undefined, out: Decision[], late = false): void {
     if (state === 'offline') {
       if (!this.offline.has(deviceId)) {
         this.offline.add(deviceId);
-        if (this.episode === 'prompting') {
+        if (this.episode === 'prompting' && !late) {
           // Silence while risk is raised is not a technical matter: escalate now.
           const a = this.assess(t);
           this.episode = 'alerted';
@@ -279,9 +284,9 @@ export class WearerDetector {
     }
   }
 
-  private help(t: number, _deviceId: string, out: Decision[]): void {
+  private help(t: number, _deviceId: string, out: Decision[], lateByMs?: number): void {
     const a = this.assess(t);
-    const reasons = ['wearer pressed help', ...a.reasons];
+    const reasons = [lateByMs === undefined ? 'wearer pressed help' : `wearer pressed help ${secs(lateByMs)}s ago (delivered late)`, ...a.reasons];
     if (this.episode === 'alerted') {
       out.push({ kind: 'update', t, score: 100, reasons, news2: a.news2 });
     } else {

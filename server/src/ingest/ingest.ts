@@ -5,6 +5,7 @@ import type { DetectionEngine, WearerDecision } from '../detection/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { decodePayload, parseTopic, type DeviceMessage, type DropReason } from '../protocol/index.js';
+import { SampleAges } from './age.js';
 import type { DeviceDirectory, DeviceEntry } from './directory.js';
 
 export interface IngestDeps {
@@ -25,7 +26,12 @@ export class Ingest {
 
   private readonly lastLogged = new Map<string, number>();
 
-  constructor(private readonly d: IngestDeps) {}
+  private readonly ages: SampleAges;
+
+  constructor(private readonly d: IngestDeps) {
+    this.ages = new SampleAges((deviceId, distrusted, minAgeMs) =>
+      d.log.warn({ deviceId, distrusted, minAgeS: Math.round(minAgeMs / 1000) }, distrusted ? 'device clock looks wrong: its ts is ignored' : 'device clock believed again'));
+  }
 
   /** messages handed to ingest so far, valid or not (tests wait on it to know ingest has caught up) */
   handled = 0;
@@ -71,11 +77,18 @@ export class Ingest {
     if (!res.ok) return this.drop(res.reason, { deviceId: entry.deviceId, stream, detail: res.detail });
     const now = this.d.clock.now();
     if (res.message.stream === 'status') this.d.onStatus?.(entry.deviceId, res.message.data, now);
-    if (!entry.wearerId) return this.drop('unassigned_device', { deviceId: entry.deviceId });
+    // A gateway's own status (heartbeat, Last Will) has no wearer and is not a drop.
+    if (!entry.wearerId) return res.message.stream === 'status' ? undefined : this.drop('unassigned_device', { deviceId: entry.deviceId });
     const consent = this.d.directory.consentOf(entry.wearerId);
     if (consent !== 'active') return this.drop(consent === 'paused' ? 'paused' : 'no_consent', { deviceId: entry.deviceId });
     this.d.metrics.mqttMessages.inc({ stream });
-    const decisions = this.d.engine.ingest(entry.wearerId, { t: now, deviceId: entry.deviceId, message: res.message });
+    // Readings are placed at the time they were taken (store-and-forward replays keep their timeline);
+    // ageMs tells detection how old they are, so old data never starts an emergency as if live.
+    const ageMs = this.ages.ageOf(entry.deviceId, res.message.data.ts, now);
+    const sample = ageMs === undefined
+      ? { t: now, deviceId: entry.deviceId, message: res.message }
+      : { t: now - ageMs, deviceId: entry.deviceId, message: res.message, ageMs };
+    const decisions = this.d.engine.ingest(entry.wearerId, sample);
     if (decisions.length > 0) this.d.onDecisions(decisions);
   }
 

@@ -1,6 +1,7 @@
 // Zod schemas of every MQTT payload (docs/protocol.md documents each field and unit).
 // Validation happens once at the edge; everything inside works on the inferred plain types.
 import { z } from 'zod';
+import { DEVICE_ID_PATTERN } from './topics.js';
 
 /** Optional device-side metadata carried by every device message. */
 const meta = {
@@ -43,6 +44,10 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cancel'), alertId: z.string() }),
   z.object({ type: z.literal('vibrate'), ms: z.number().int().min(1).max(10_000) }),
 ]);
+
+/** Server -> gateway, on its config topic after it subscribes: the devices registered to it. */
+export const gatewayConfigSchema = z.object({ devices: z.array(z.string().regex(DEVICE_ID_PATTERN)).max(10_000) });
+export type GatewayConfigPayload = z.infer<typeof gatewayConfigSchema>;
 
 export type VitalsPayload = z.infer<typeof vitalsSchema>;
 export type PresencePayload = z.infer<typeof presenceSchema>;

@@ -12,6 +12,13 @@ export function deviceTopic(deviceId: string, stream: DeviceStream | typeof COMM
   return `${TOPIC_ROOT}/${deviceId}/${stream}`;
 }
 
+/** Server -> gateway: the devices a gateway may publish for (docs/firmware-protocol.md). */
+export const GATEWAY_CONFIG_STREAM = 'config';
+
+export function gatewayConfigTopic(gatewayId: string): string {
+  return `${TOPIC_ROOT}/${gatewayId}/${GATEWAY_CONFIG_STREAM}`;
+}
+
 export function devicePrefix(deviceId: string): string {
   return `${TOPIC_ROOT}/${deviceId}/`;
 }

@@ -3,3 +3,4 @@ export { openDatabase, type Db, type OpenedDb } from './db.js';
 export { createRepos, type Repos, type AlertRow, type UserRow, type DeviceRow, type WearerRow, type ChainRow, type TimelineEntry } from './repos.js';
 export * from './schema.js';
 export { createAdminRepos, type AdminRepos } from './admin.js';
+export { createGatewayRepo, type GatewayRepo } from './gateways.js';

@@ -145,6 +145,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_gateways': {
+    // Which devices a gateway (device kind 'gateway') may publish for; the broker ACL reads it.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('gateway_devices')
+        .addColumn('gateway_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+        .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('gateway_devices_pk', ['gateway_id', 'device_id'])
+        .execute();
+      await db.schema.createIndex('gateway_devices_device').on('gateway_devices').column('device_id').execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

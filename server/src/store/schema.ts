@@ -140,6 +140,13 @@ export interface InboundWebhooksTable {
   at: number;
 }
 
+/** A gateway may publish for each device listed against it (migration 0002_gateways). */
+export interface GatewayDevicesTable {
+  gateway_id: string;
+  device_id: string;
+  created_at: number;
+}
+
 export interface DB {
   inbound_webhooks: InboundWebhooksTable;
   services: ServicesTable;
@@ -154,4 +161,5 @@ export interface DB {
   notifications: NotificationsTable;
   sessions: SessionsTable;
   fake_outbox: FakeOutboxTable;
+  gateway_devices: GatewayDevicesTable;
 }

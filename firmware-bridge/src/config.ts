@@ -1,0 +1,75 @@
+// Bridge settings from the environment (same env as `npm start` works): parsed once, frozen;
+// a bad value stops start-up with the variable's name.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'an MQTT URL such as mqtt://host:1883').optional(),
+  MQTT_PORT: port.default(1883),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DEMO_PASSWORD: z.string().min(8).optional(),
+  BRIDGE_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a device id').default('demo-gateway'),
+  BRIDGE_SECRET: z.string().min(8).optional(),
+  BRIDGE_HOST: z.string().min(1).default('127.0.0.1'),
+  BRIDGE_UDP_PORT: port.default(18830),
+  BRIDGE_TCP_PORT: port.default(18831),
+  BRIDGE_DATA_DIR: z.string().min(1).optional(),
+  BRIDGE_QUEUE_MAX: z.coerce.number().int().min(100).max(50_000_000).default(500_000),
+  BRIDGE_QUIET_S: z.coerce.number().int().min(5).max(3600).default(60),
+  BRIDGE_HEARTBEAT_S: z.coerce.number().int().min(5).max(3600).default(30),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface BridgeConfig {
+  readonly mqttUrl: string;
+  readonly gatewayId: string;
+  readonly secret: string;
+  readonly host: string;
+  readonly udpPort: number;
+  readonly tcpPort: number;
+  readonly queueFile: string;
+  readonly maxQueued: number;
+  readonly quietMs: number;
+  readonly heartbeatMs: number;
+  readonly logLevel: string;
+}
+
+export class BridgeConfigError extends Error {}
+
+/**
+ * Secret: BRIDGE_SECRET, else DEMO_PASSWORD (every demo secret), else the demo seed's
+ * DATA_DIR/demo-credentials.json (written only when the seed generated random secrets).
+ */
+export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const cleaned = Object.fromEntries(Object.keys(schema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) throw new BridgeConfigError(`invalid configuration:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}`);
+  const c = parsed.data;
+  let secret = c.BRIDGE_SECRET ?? c.DEMO_PASSWORD;
+  if (!secret) {
+    const file = path.join(c.DATA_DIR, 'demo-credentials.json');
+    if (existsSync(file)) {
+      const creds = JSON.parse(readFileSync(file, 'utf8')) as { devices?: Record<string, string> };
+      secret = creds.devices?.[c.BRIDGE_ID];
+    }
+  }
+  if (!secret) {
+    throw new BridgeConfigError(`BRIDGE_SECRET: no secret for gateway "${c.BRIDGE_ID}": set BRIDGE_SECRET or DEMO_PASSWORD, or run where DATA_DIR holds demo-credentials.json`);
+  }
+  return Object.freeze({
+    mqttUrl: c.MQTT_URL ?? `mqtt://127.0.0.1:${c.MQTT_PORT}`,
+    gatewayId: c.BRIDGE_ID,
+    secret,
+    host: c.BRIDGE_HOST,
+    udpPort: c.BRIDGE_UDP_PORT,
+    tcpPort: c.BRIDGE_TCP_PORT,
+    queueFile: path.join(c.BRIDGE_DATA_DIR ?? path.join(c.DATA_DIR, 'bridge'), `${c.BRIDGE_ID}-queue.sqlite`),
+    maxQueued: c.BRIDGE_QUEUE_MAX,
+    quietMs: c.BRIDGE_QUIET_S * 1000,
+    heartbeatMs: c.BRIDGE_HEARTBEAT_S * 1000,
+    logLevel: c.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,55 @@
+// `npm run bridge`: the in-home gateway process. Frames in on UDP (BRIDGE_UDP_PORT), TCP
+// (BRIDGE_TCP_PORT) and, when piped, stdin (e.g. `socat /dev/ttyUSB0,raw,b115200 - | npm run bridge`);
+// MQTT out to MQTT_URL as gateway BRIDGE_ID. Same env as `npm start` uses the demo gateway.
+import { pino } from 'pino';
+import { Bridge } from './bridge.js';
+import { BridgeConfigError, loadBridgeConfig } from './config.js';
+
+async function main(): Promise<void> {
+  let cfg;
+  try {
+    cfg = loadBridgeConfig();
+  } catch (err) {
+    if (err instanceof BridgeConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = pino({ level: cfg.logLevel, base: { svc: 'odart-bridge' }, redact: { paths: ['secret', 'password', 'payload'], censor: '[redacted]' } });
+  const bridge = new Bridge({
+    gatewayId: cfg.gatewayId, secret: cfg.secret, mqttUrl: cfg.mqttUrl, queueFile: cfg.queueFile,
+    maxQueued: cfg.maxQueued, quietMs: cfg.quietMs, heartbeatMs: cfg.heartbeatMs, log,
+  });
+  const udpPort = await bridge.listenUdp(cfg.udpPort, cfg.host);
+  const tcpPort = await bridge.listenTcp(cfg.tcpPort, cfg.host);
+  if (!process.stdin.isTTY) bridge.attachStream(process.stdin);
+  bridge.start();
+  process.stdout.write(`odart bridge "${cfg.gatewayId}" -> ${cfg.mqttUrl}; frames on udp://${cfg.host}:${udpPort} and tcp://${cfg.host}:${tcpPort}${process.stdin.isTTY ? '' : ' and stdin'}; queue ${cfg.queueFile}\n`);
+  const statsTimer = setInterval(() => {
+    const s = bridge.stats();
+    log.info({ frames: s.frames, accepted: s.accepted, duplicates: s.duplicates, rejected: s.rejected, garbageBytes: s.garbageBytes, backlog: s.backlog, connected: s.connected, published: s.forward.published, thinned: s.forward.thinned }, 'bridge stats');
+  }, 60_000);
+  statsTimer.unref();
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'bridge shutting down');
+    clearInterval(statsTimer);
+    bridge.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'bridge shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bridge start-up failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
