@@ -54,7 +54,7 @@ describe('npm start as a process', () => {
     expect(p.out()).toContain('npm run simulate -- overdose');
     const creds = path.join(dataDir, 'demo-credentials.json');
     expect(statSync(creds).mode & 0o777).toBe(0o600);
-    expect(Object.keys((JSON.parse(readFileSync(creds, 'utf8')) as { devices: object }).devices).sort()).toEqual(['demo-room', 'demo-wrist']);
+    expect(Object.keys((JSON.parse(readFileSync(creds, 'utf8')) as { devices: object }).devices).sort()).toEqual(['demo-gateway', 'demo-room', 'demo-wrist']);
     const health = await fetch(`http://127.0.0.1:${m[1]}/healthz`);
     expect(health.status).toBe(200);
     p.child.kill('SIGTERM');
