@@ -13,6 +13,8 @@ export interface RecordedRequest {
 export interface FakeTwilio {
   url: string;
   requests: RecordedRequest[];
+  /** called as each request arrives (benchmarks time it) */
+  onRequest: ((r: RecordedRequest) => void) | null;
   /** the next N message requests answer with this status and Twilio error code */
   failNext(n: number, status: number, code: number): void;
   close(): Promise<void>;
@@ -26,7 +28,9 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const form = Object.fromEntries(new URLSearchParams(body));
-      requests.push({ method: req.method ?? '', path: req.url ?? '', auth: req.headers.authorization, form });
+      const rec = { method: req.method ?? '', path: req.url ?? '', auth: req.headers.authorization, form };
+      requests.push(rec);
+      fake.onRequest?.(rec);
       const m = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/.exec(req.url ?? '');
       if (!m || req.method !== 'POST') {
         res.writeHead(404, { 'content-type': 'application/json' });
@@ -47,12 +51,14 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const addr = server.address() as { port: number };
-  return {
+  const fake: FakeTwilio = {
     url: `http://127.0.0.1:${addr.port}`,
     requests,
+    onRequest: null,
     failNext(n, status, code) {
       failures = { n, status, code };
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+  return fake;
 }

@@ -65,14 +65,25 @@ export class AlertService {
     while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
   }
 
+  /**
+   * Applies one decision. A decision that raises or moves an alert is never given up: after three
+   * quick attempts it is retried with backoff (store busy, disk full...) until it lands, holding the
+   * wearer's queue so order is kept. Other kinds are dropped after three attempts (logged, counted).
+   */
   private async applyWithRetry(dec: WearerDecision): Promise<void> {
-    for (let attempt = 1; attempt <= 3; attempt++) {
+    const vital = dec.kind === 'wearer_prompt' || dec.kind === 'responder_alert' || dec.kind === 'help';
+    for (let attempt = 1; ; attempt++) {
       try {
         await this.apply(dec);
         return;
       } catch (err) {
         this.d.metrics.alertHandlingErrors.inc();
         this.d.log.error({ err, wearerId: dec.wearerId, kind: dec.kind, attempt }, 'applying detection decision failed');
+        if (attempt >= 3 && !vital) return;
+        if (attempt >= 3) {
+          const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt - 3, 6));
+          await new Promise<void>((resolve) => this.d.clock.setTimeout(resolve, waitMs));
+        }
       }
     }
   }
