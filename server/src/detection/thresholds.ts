@@ -14,6 +14,7 @@ export const thresholdsSchema = z
     apneaSeconds: int(5, 60),
     criticalApneaSeconds: int(10, 120),
     spo2Drop: n(2, 15),
+    spo2CriticalDrop: n(4, 30),
     satSeconds: n(10, 600),
     spo2Critical: n(60, 92),
     spo2CriticalSeconds: int(5, 120),

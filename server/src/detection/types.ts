@@ -32,6 +32,8 @@ export interface Thresholds {
   criticalApneaSeconds: number;
   /** SpO2 fall below the wearer's own baseline that counts as desaturation (AASM/ODI: 3-4 points) */
   spo2Drop: number;
+  /** SpO2 fall below baseline, with significant saturation-seconds, at which the check-in is skipped */
+  spo2CriticalDrop: number;
   /** saturation-seconds (points below the desaturation line x seconds) that count as significant */
   satSeconds: number;
   /** SpO2 % at or below which saturation is dangerous whatever the baseline */
@@ -67,6 +69,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   apneaSeconds: 15,
   criticalApneaSeconds: 30,
   spo2Drop: 4,
+  spo2CriticalDrop: 10,
   satSeconds: 60,
   spo2Critical: 80,
   spo2CriticalSeconds: 20,

@@ -12,6 +12,11 @@ type Episode = 'idle' | 'prompting' | 'alerted';
 const RR_CLEAR_MS = 3_000;
 /** SpO2 must stay above the desaturation line this long before the saturation-seconds clear. */
 const SPO2_CLEAR_MS = 5_000;
+/** Breathing pauses at least this long that end by themselves count towards the sleep-apnoea pattern. */
+const SELF_RESOLVED_MIN_MS = 8_000;
+/** The pattern fades with this time constant (ms): about three self-ended pauses in 15 min keep it. */
+const RECURRENT_DECAY_MS = 900_000;
+const RECURRENT_COUNT = 3;
 /** Fastest physiological SpO2 fall, points per second (apnea typically 0.2-0.3). */
 const SPO2_MAX_FALL = 1;
 /** A single gap longer than this between two samples is not bridged: evidence starts over. */
@@ -89,6 +94,9 @@ export class WearerDetector {
   private rrFast: number | null = null;
   private rrBase: number | null = null;
   private minRr = Number.POSITIVE_INFINITY;
+  /** decaying count of apnoeas that ended by themselves (sleep apnoea pattern) and when it was last bumped */
+  private recurrent = 0;
+  private recurrentT = 0;
 
   // ---- saturation features ---------------------------------------------------------------------
   private spo2Base: number | null = null;
@@ -335,6 +343,10 @@ export class WearerDetector {
     } else if (this.apneaOn) {
       this.breathRunMs = this.breathRunMs < 0 ? 0 : this.breathRunMs + dt;
       if (this.breathRunMs >= RR_CLEAR_MS) {
+        if (this.apneaMs >= SELF_RESOLVED_MIN_MS && this.episode !== 'alerted') {
+          this.recurrent = this.recurrent * Math.exp(-(t - this.recurrentT) / RECURRENT_DECAY_MS) + 1;
+          this.recurrentT = t;
+        }
         this.apneaOn = false;
         this.apneaMs = 0;
       }
@@ -534,10 +546,11 @@ export class WearerDetector {
     let spo2 = 0;
     let still = 0;
     const apneaS = rrFresh && this.apneaOn ? this.apneaMs / 1000 : 0;
+    const apneaNeeded = this.apneaNeeded(now);
     if (apneaS > 0) {
-      // Partial evidence from 5 s ("watch"), full at apneaSeconds, rising a point a second.
-      if (apneaS >= th.apneaSeconds) apnea = Math.min(95, 70 + (apneaS - th.apneaSeconds));
-      else if (apneaS >= 5) apnea = WATCH_SCORE + 25 * ((apneaS - 5) / Math.max(1, th.apneaSeconds - 5));
+      // Partial evidence from 5 s ("watch"), full at the persistence time, rising a point a second.
+      if (apneaS >= apneaNeeded) apnea = Math.min(95, 70 + (apneaS - apneaNeeded));
+      else if (apneaS >= 5) apnea = WATCH_SCORE + 25 * ((apneaS - 5) / Math.max(1, apneaNeeded - 5));
     }
     const lowS = rrFresh && this.lowRrOn ? this.lowRrMs / 1000 : 0;
     if (lowS > 0) {
@@ -553,13 +566,14 @@ export class WearerDetector {
     }
     // Stillness with presence (Brave). A respiratory sign shortens the timer to a third; a fresh
     // wearable showing normal breathing or normal saturation means the still person is breathing.
-    const respSign = apneaS >= 5 || lowS >= 10 || (spo2Fresh && this.satArea > 0 && this.belowMs >= 5_000);
+    const respSign = apneaS >= (apneaNeeded * 2) / 3 || lowS >= th.lowRrSeconds / 2 ||
+      (spo2Fresh && this.belowMs >= 10_000 && this.satArea >= th.satSeconds / 3);
     this.cStillFused = false;
     if (this.occupied && this.stillMs > 0 && this.roomFresh(now)) {
       const base = this.doorClosed === true ? th.stillnessClosedSeconds : th.stillnessSeconds;
       const needed = (respSign ? base / 3 : base) * 1000;
       const breathingSeen = rrFresh && this.rr !== null && this.rr > th.lowRr && !this.lowRrOn;
-      const saturating = spo2Fresh && line !== null && this.spo2 !== null && this.spo2 >= line + 2 && this.satArea === 0;
+      const saturating = spo2Fresh && line !== null && this.spo2 !== null && this.spo2 >= line && this.satArea === 0;
       if (!breathingSeen && !saturating) {
         if (this.stillMs >= needed) {
           still = respSign ? 75 : 65;
@@ -593,20 +607,43 @@ export class WearerDetector {
       score >= CRITICAL_SCORE ||
       (apneaS >= th.criticalApneaSeconds && (spo2Bad || !spo2Fresh)) ||
       (lowS >= th.lowRrSeconds + 30 && this.minRr <= th.criticalRr && this.rr !== null && this.rr <= th.criticalRr) ||
-      (spo2Fresh && this.critLowMs >= th.spo2CriticalSeconds * 1000 && top >= TRIGGER_SCORE && apneaS > 0);
+      (spo2Fresh && this.critLowMs >= th.spo2CriticalSeconds * 1000 && top >= TRIGGER_SCORE && apneaS > 0) ||
+      // a deep, sustained fall from the wearer's own baseline: the check-in would only cost oxygen
+      (spo2 >= TRIGGER_SCORE && fall !== null && fall >= th.spo2CriticalDrop && this.satArea >= th.satSeconds);
     this.cScore = score;
     if (fresh) this.lastVitalsScore = Math.max(apnea, lowRr, spo2);
     if (this.roomFresh(now)) this.lastRoomScore = still;
+  }
+
+  /**
+   * Seconds of apnoea before it counts. A wearer whose pauses keep ending by themselves (obstructive
+   * sleep apnoea) is given criticalApneaSeconds instead, so a night of 10-25 s apnoeas does not
+   * prompt every minute; a pause that long is still acted on, and depressed breathing is not affected.
+   */
+  private apneaNeeded(now: number): number {
+    const th = this.th;
+    if (this.recurrent === 0) return th.apneaSeconds;
+    const level = this.recurrent * Math.exp(-(now - this.recurrentT) / RECURRENT_DECAY_MS);
+    return level >= RECURRENT_COUNT ? Math.max(th.apneaSeconds, th.criticalApneaSeconds) : th.apneaSeconds;
+  }
+
+  /** The latest fresh reading shows breathing above the depressed line again. */
+  private breathingNow(now: number): boolean {
+    return this.vitalsFresh(now) && now - this.rrT <= 2_000 && this.rr !== null && this.rr > this.th.lowRr;
   }
 
   /** Plain-word reasons for the current scratch values (only built when a decision goes out). */
   private reasons(now: number): string[] {
     const th = this.th;
     const parts: { score: number; text: string }[] = [];
-    if (this.cApnea >= WATCH_SCORE) parts.push({ score: this.cApnea, text: `no breathing for ${secs(this.apneaMs)} s` });
+    if (this.cApnea >= WATCH_SCORE) {
+      const pattern = this.apneaNeeded(now) > th.apneaSeconds ? ' (after recurrent self-ending pauses)' : '';
+      parts.push({ score: this.cApnea, text: `no breathing for ${secs(this.apneaMs)} s${pattern}` });
+    }
     if (this.cLowRr >= WATCH_SCORE && !(this.cApnea >= WATCH_SCORE && this.rr === 0)) {
-      const rr = this.rr ?? this.minRr;
-      parts.push({ score: this.cLowRr, text: `breathing ${Math.round(rr)}/min (<= ${th.lowRr}) for ${secs(this.lowRrMs)} s` });
+      const rr = this.rr !== null && this.rr <= th.lowRr ? this.rr : this.minRr;
+      const now0 = this.rr === 0 ? ', stopped now' : this.rr !== null && this.rr > th.lowRr ? `, ${Math.round(this.rr)}/min now` : '';
+      parts.push({ score: this.cLowRr, text: `breathing ${Math.round(rr)}/min or less for ${secs(this.lowRrMs)} s${now0}` });
     }
     if (this.cSpo2 >= WATCH_SCORE && this.spo2 !== null) {
       const fall = this.cFall !== null ? Math.round(this.cFall) : null;
@@ -691,7 +728,8 @@ export class WearerDetector {
         // At the end of the window: escalate unless the picture is already clearing, in which
         // case it gets clearSeconds more to prove the recovery.
         const windowEnd = this.promptAt + this.th.checkinWindowMs;
-        if (now >= windowEnd && (this.clearSince === null || now >= windowEnd + this.th.clearSeconds * 1000)) this.escalate(now, out);
+        const recovering = this.clearSince !== null || this.breathingNow(now);
+        if (now >= windowEnd && (!recovering || now >= windowEnd + this.th.clearSeconds * 1000)) this.escalate(now, out);
         return;
       }
       case 'alerted':
