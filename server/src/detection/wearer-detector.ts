@@ -457,7 +457,7 @@ export class WearerDetector {
     if (motion >= 2 * this.th.stillMotion || this.motionHits >= 2) {
       this.stillMs = 0;
       this.stillRun = false;
-    }
+    } else if (this.stillRun) this.stillMs += dt;
   }
 
   private resetRespiratory(): void {
@@ -566,15 +566,19 @@ export class WearerDetector {
     }
     // Stillness with presence (Brave). A respiratory sign shortens the timer to a third; a fresh
     // wearable showing normal breathing or normal saturation means the still person is breathing.
-    const respSign = apneaS >= (apneaNeeded * 2) / 3 || lowS >= th.lowRrSeconds / 2 ||
-      (spo2Fresh && this.belowMs >= 10_000 && this.satArea >= th.satSeconds / 3);
+    // A breathing sign for fusion: apnoea that already counts, slow-but-present breathing (a pause
+    // alone is what sleep does), or a real desaturation.
+    const respSign = apneaS >= apneaNeeded || (lowS >= th.lowRrSeconds / 2 && lowS - apneaS >= 10) ||
+      (spo2Fresh && this.belowMs >= 10_000 && this.satArea >= th.satSeconds / 2);
     this.cStillFused = false;
     if (this.occupied && this.stillMs > 0 && this.roomFresh(now)) {
       const base = this.doorClosed === true ? th.stillnessClosedSeconds : th.stillnessSeconds;
       const needed = (respSign ? base / 3 : base) * 1000;
       const breathingSeen = rrFresh && this.rr !== null && this.rr > th.lowRr && !this.lowRrOn;
       const saturating = spo2Fresh && line !== null && this.spo2 !== null && this.spo2 >= line && this.satArea === 0;
-      if (!breathingSeen && !saturating) {
+      // Normal saturation vetoes stillness alone (minutes of apnoea would show), not stillness with a
+      // breathing sign: SpO2 lags 15-30 s behind the breathing.
+      if (!breathingSeen && (respSign || !saturating)) {
         if (this.stillMs >= needed) {
           still = respSign ? 75 : 65;
           this.cStillFused = respSign;
@@ -610,6 +614,8 @@ export class WearerDetector {
       (spo2Fresh && this.critLowMs >= th.spo2CriticalSeconds * 1000 && top >= TRIGGER_SCORE && apneaS > 0) ||
       // a deep, sustained fall from the wearer's own baseline: the check-in would only cost oxygen
       (spo2 >= TRIGGER_SCORE && fall !== null && fall >= th.spo2CriticalDrop && this.satArea >= th.satSeconds);
+    // A critical picture is at least "critical" on the scale, whatever the component scores.
+    if (this.cCritical) score = Math.max(score, CRITICAL_SCORE);
     this.cScore = score;
     if (fresh) this.lastVitalsScore = Math.max(apnea, lowRr, spo2);
     if (this.roomFresh(now)) this.lastRoomScore = still;
@@ -710,7 +716,7 @@ export class WearerDetector {
 
     switch (this.episode) {
       case 'idle':
-        if (score >= TRIGGER_SCORE && (now >= this.okUntil || this.cCritical)) this.prompt(now, out);
+        if ((score >= TRIGGER_SCORE && now >= this.okUntil) || this.cCritical) this.prompt(now, out);
         else if (!this.silentEscalated && this.silentSince(now)) {
           this.silentEscalated = true;
           this.prompt(now, out, 'the wearable went silent while breathing was abnormal');

@@ -146,6 +146,7 @@ const bathroomNormal: Gen = (o0) => {
   const visit = Math.round(pick(300, 120, 900));
   const seconds = o.durationS ?? visit + 60;
   let quiet = 0;
+  let moving = 0;
   const r0 = new Rng(o.seed + 5);
   return build(o, {
     seconds, body: body(o),
@@ -154,9 +155,12 @@ const bathroomNormal: Gen = (o0) => {
       if (!inside) return { ...awake(r), occupied: false, motion: 0 };
       if (quiet > 0) {
         quiet--;
+        if (quiet === 0) moving = 10;
         return { ...awake(r), motion: clamp(2 + r.noise(1.2), 0, 4) };
       }
-      if (r0.next() < 0.01) quiet = 15 + Math.floor(r0.next() * 55);
+      // a quiet stretch of 15-70 s now and then, always followed by at least 10 s of movement
+      if (moving > 0) moving--;
+      else if (r0.next() < 0.01) quiet = 15 + Math.floor(r0.next() * 55);
       return { ...awake(r), motion: clamp(18 + r.noise(10), 6, 100) };
     },
     labels: [lineAt(5, 'enters_bathroom'), lineAt(5 + visit, 'leaves_bathroom')],
