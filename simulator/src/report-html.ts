@@ -61,7 +61,7 @@ function chart(r: TraceResult, s: Series): string {
     const top = yOff;
     const y = (v: number) => top + p.height - ((Math.max(p.min, Math.min(p.max, v)) - p.min) / (p.max - p.min)) * p.height;
     parts.push(`<rect x="${LEFT}" y="${top}" width="${W - LEFT - RIGHT}" height="${p.height}" fill="#fafafa" stroke="#ddd"/>`);
-    parts.push(`<text x="4" y="${top + 12}" class="t">${esc(p.title)}</text>`);
+    parts.push(`<text x="${LEFT + 4}" y="${top + 12}" class="t">${esc(p.title)}</text>`);
     parts.push(`<text x="${LEFT - 4}" y="${top + 10}" class="a" text-anchor="end">${p.max}</text><text x="${LEFT - 4}" y="${top + p.height}" class="a" text-anchor="end">${p.min}</text>`);
     for (const g of p.guides ?? []) parts.push(`<line x1="${LEFT}" x2="${W - RIGHT}" y1="${y(g.at)}" y2="${y(g.at)}" stroke="#bbb" stroke-dasharray="3,3"/><text x="${W - RIGHT - 2}" y="${y(g.at) - 2}" class="a" text-anchor="end">${g.label}</text>`);
     p.lines.forEach((l, i) => {

@@ -647,7 +647,7 @@ export class WearerDetector {
       parts.push({ score: this.cApnea, text: `no breathing for ${secs(this.apneaMs)} s${pattern}` });
     }
     if (this.cLowRr >= WATCH_SCORE && !(this.cApnea >= WATCH_SCORE && this.rr === 0)) {
-      const rr = this.rr !== null && this.rr <= th.lowRr ? this.rr : this.minRr;
+      const rr = this.rr !== null && this.rr > 0 && this.rr <= th.lowRr ? this.rr : th.lowRr;
       const now0 = this.rr === 0 ? ', stopped now' : this.rr !== null && this.rr > th.lowRr ? `, ${Math.round(this.rr)}/min now` : '';
       parts.push({ score: this.cLowRr, text: `breathing ${Math.round(rr)}/min or less for ${secs(this.lowRrMs)} s${now0}` });
     }
