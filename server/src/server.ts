@@ -8,7 +8,7 @@ import { Broker } from './broker/index.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Config } from './config.js';
 import { seedDemo, type DemoCredentials } from './demo/seed.js';
-import { DetectionEngine, type Thresholds } from './detection/index.js';
+import { DetectionEngine, parseStoredThresholds, type Thresholds } from './detection/index.js';
 import { Escalator } from './escalation/index.js';
 import { buildHttpApp } from './http/app.js';
 import { randomIds, type Ids } from './ids.js';
@@ -62,7 +62,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   await directory.load();
   const thresholds = new Map<string, Partial<Thresholds>>();
   for (const w of await repos.db.selectFrom('wearers').select(['id', 'thresholds']).execute()) {
-    if (w.thresholds) thresholds.set(w.id, JSON.parse(w.thresholds) as Partial<Thresholds>);
+    if (w.thresholds) thresholds.set(w.id, parseStoredThresholds(w.thresholds));
   }
   const checkinWindowMs = config.CHECKIN_WINDOW_S * 1000;
   const engine = new DetectionEngine((id) => ({ checkinWindowMs, ...thresholds.get(id) }));
@@ -112,8 +112,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       const w = await repos.wearerById(wearerId);
       if (w) {
         directory.setConsent(w.id, w.consent);
-        if (w.thresholds) thresholds.set(w.id, JSON.parse(w.thresholds) as Partial<Thresholds>);
+        if (w.thresholds) thresholds.set(w.id, parseStoredThresholds(w.thresholds));
         else thresholds.delete(w.id);
+        engine.retune(w.id);
       } else {
         directory.forgetWearer(wearerId);
         thresholds.delete(wearerId);

@@ -15,6 +15,15 @@ export interface DemoCredentials {
 
 export const DEMO_FILE = 'demo-credentials.json';
 
+/** The demo chain (contract): alex, wait 60 s, sam, wait 60 s, the emergency contact. `evaluate` uses its timings. */
+export const DEMO_CHAIN: ChainDefinition = {
+  steps: [
+    { targets: [{ type: 'responder', id: 'alex' }], channels: ['app', 'sms'], waitS: 60 },
+    { targets: [{ type: 'responder', id: 'sam' }], channels: ['app', 'sms'], waitS: 60 },
+    { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
+  ],
+};
+
 export async function seedDemo(repos: Repos, opts: { demoPassword?: string | undefined; now: number; dataDir: string }): Promise<DemoCredentials | null> {
   if (!(await repos.isEmpty())) return null;
   const pw = () => opts.demoPassword ?? generateSecret(12);
@@ -36,13 +45,7 @@ export async function seedDemo(repos: Repos, opts: { demoPassword?: string | und
         password_hash: await hashSecret(creds.accounts[u.id as keyof DemoCredentials['accounts']], PASSWORD_COST),
       }).execute();
     }
-    const chain: ChainDefinition = {
-      steps: [
-        { targets: [{ type: 'responder', id: 'alex' }], channels: ['app', 'sms'], waitS: 60 },
-        { targets: [{ type: 'responder', id: 'sam' }], channels: ['app', 'sms'], waitS: 60 },
-        { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
-      ],
-    };
+    const chain = DEMO_CHAIN;
     await trx.insertInto('chains').values({ id: 'demo-chain', service_id: 'demo', name: 'Demo chain', definition: JSON.stringify(chain), created_at: now, updated_at: now }).execute();
     await trx.insertInto('wearers').values({
       id: 'demo-wearer', service_id: 'demo', alias: 'Jo', address: 'Flat 2, 14 Example Street, Glasgow',

@@ -20,7 +20,8 @@ export class DetectionEngine {
   }
 
   ingest(wearerId: string, sample: Sample): WearerDecision[] {
-    return this.detector(wearerId).onSample(sample).map((d) => ({ ...d, wearerId }));
+    const ds = this.detector(wearerId).onSample(sample);
+    return ds.length === 0 ? (ds as WearerDecision[]) : ds.map((d) => ({ ...d, wearerId }));
   }
 
   tick(now: number): WearerDecision[] {
@@ -33,7 +34,12 @@ export class DetectionEngine {
     this.wearers.get(wearerId)?.closeEpisode();
   }
 
-  /** Drop a wearer's state (opt-out, deletion, threshold change). */
+  /** Re-read a wearer's thresholds (the service changed them); the running episode is kept. */
+  retune(wearerId: string): void {
+    this.wearers.get(wearerId)?.retune(this.thresholdsFor(wearerId));
+  }
+
+  /** Drop a wearer's state (opt-out, deletion). */
   forget(wearerId: string): void {
     this.wearers.delete(wearerId);
   }

@@ -2,4 +2,5 @@
 export { DetectionEngine, type WearerDecision } from './engine.js';
 export { WearerDetector } from './wearer-detector.js';
 export { news2Partial } from './news2.js';
+export { thresholdsSchema, parseStoredThresholds, effectiveThresholds, type ThresholdOverrides } from './thresholds.js';
 export * from './types.js';

@@ -8,27 +8,46 @@ export interface Sample {
   t: number;
   deviceId: string;
   message: DeviceMessage;
-  /** how old the reading was when it arrived (from the device `ts`); absent = live / unknown */
+  /**
+   * How old the reading was when it arrived (ms), from the payload's device `ts`; absent when
+   * unknown. A sample older than the stale limit never raises a fresh emergency.
+   */
   ageMs?: number;
 }
 
+/**
+ * Per-wearer detection settings. Every default and the evidence behind it is in docs/detection.md;
+ * a service changes them per wearer through `PUT /api/admin/wearers/:id/thresholds`.
+ */
 export interface Thresholds {
   /** breaths/min at or below which breathing counts as depressed (Second Chance RR<=7; NEWS2 RR<=8 scores 3) */
   lowRr: number;
   /** seconds of depressed breathing before it counts */
   lowRrSeconds: number;
+  /** breaths/min at or below which depressed breathing is critical (PRODIGY: RR<=5) */
+  criticalRr: number;
   /** seconds without breathing (RR 0) before it counts as apnea */
   apneaSeconds: number;
   /** apnea seconds at which the picture is critical and the check-in is skipped (PRODIGY: apnea >= 30 s) */
   criticalApneaSeconds: number;
-  /** SpO2 % at or below which saturation counts as low */
-  spo2Low: number;
-  /** seconds of low SpO2 before it counts */
-  spo2LowSeconds: number;
+  /** SpO2 fall below the wearer's own baseline that counts as desaturation (AASM/ODI: 3-4 points) */
+  spo2Drop: number;
+  /** SpO2 fall below baseline, with significant saturation-seconds, at which the check-in is skipped */
+  spo2CriticalDrop: number;
+  /** saturation-seconds (points below the desaturation line x seconds) that count as significant */
+  satSeconds: number;
+  /** SpO2 % at or below which saturation is dangerous whatever the baseline */
+  spo2Critical: number;
+  /** seconds at or below spo2Critical before it counts */
+  spo2CriticalSeconds: number;
   /** room motion index (0-100) below which an occupied room is still */
   stillMotion: number;
   /** seconds of stillness with presence before it counts (Brave: 180 s) */
   stillnessSeconds: number;
+  /** seconds of stillness with presence when the room's door is known to be closed (bathroom) */
+  stillnessClosedSeconds: number;
+  /** wrist activity (0-100) at or above which RR and SpO2 readings are motion artefacts */
+  activityGate: number;
   /** heart rate at or below which bradycardia adds to an existing alert (never starts one) */
   bradyHr: number;
   /** cancel window of the wearer check-in, ms */
@@ -37,27 +56,43 @@ export interface Thresholds {
   staleMs: number;
   /** seconds a cleared picture must stay clear before the episode counts as recovered */
   clearSeconds: number;
+  /** seconds without data from a periodic device before a technical "offline" notice (heartbeat) */
+  offlineSeconds: number;
+  /** battery % at or below which a technical notice goes to the service */
+  lowBattery: number;
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   lowRr: 7,
   lowRrSeconds: 30,
+  criticalRr: 5,
   apneaSeconds: 15,
   criticalApneaSeconds: 30,
-  spo2Low: 88,
-  spo2LowSeconds: 30,
+  spo2Drop: 4,
+  spo2CriticalDrop: 10,
+  satSeconds: 60,
+  spo2Critical: 80,
+  spo2CriticalSeconds: 20,
   stillMotion: 5,
   stillnessSeconds: 180,
+  stillnessClosedSeconds: 90,
+  activityGate: 40,
   bradyHr: 50,
   checkinWindowMs: 15_000,
   staleMs: 15_000,
   clearSeconds: 10,
+  offlineSeconds: 60,
+  lowBattery: 15,
 });
+
+/** none < 30 <= watch < 60 <= high < 90 <= critical (score bands; critical also by rule). */
+export type RiskLevel = 'none' | 'watch' | 'high' | 'critical';
 
 export interface Assessment {
   score: number;
   reasons: string[];
   news2: number | null;
+  level?: RiskLevel;
 }
 
 export type Decision =
