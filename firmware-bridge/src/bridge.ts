@@ -118,6 +118,11 @@ export class Bridge {
     return this.forwarder.isUp;
   }
 
+  /** A connection attempt is under way (tests wait for it to settle before moving virtual time). */
+  get connecting(): boolean {
+    return this.client !== null && !this.forwarder.isUp;
+  }
+
   /** The server has told us which devices we may publish for (the pump runs only then). */
   get ready(): boolean {
     return this.forwarder.isUp && this.forwarder.knowsDevices;
