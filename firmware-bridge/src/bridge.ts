@@ -364,8 +364,6 @@ export class Bridge {
       await c.publishAsync(deviceTopic(this.o.gatewayId, 'status'), JSON.stringify({ ts: this.clock.now(), state: 'offline', fw: BRIDGE_FW }), { qos: 1, retain: true }).catch(() => undefined);
       await c.endAsync().catch(() => undefined);
     } else c?.end(true);
-    this.forwarder.disconnected();
-    this.forwarder.flush();
-    this.disk.close();
+    this.forwarder.close();
   }
 }
