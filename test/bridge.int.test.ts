@@ -4,6 +4,7 @@
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateScenario } from '../simulator/src/scenarios.js';
+import { openBridgeTarget, sendTraceViaBridge } from '../simulator/src/via-bridge.js';
 import type { SampleLine, TraceLine } from '../simulator/src/trace.js';
 import { frameSender, sampleToBody, spyDeviceMessages, startProxy, startTestBridge, type TestBridge, type UplinkProxy } from './helpers/bridge.js';
 import { api, DEMO_PASSWORD, login, settle, startTestServer, T0, until, type TestServer } from './helpers/server.js';
@@ -136,6 +137,21 @@ describe('device -> bridge -> broker -> detection -> alert', () => {
     // payloads carry the device time and sequence number (docs/firmware-protocol.md)
     const first = frameMessages().find((m) => m.topic.endsWith('/vitals'))!;
     expect(first.data).toMatchObject({ ts: T0, seq: 1, onBody: true });
+  });
+});
+
+describe('npm run simulate -- <scenario> --via-bridge udp://host:port', () => {
+  it('sends the scenario as UDP frames that reach the server as the scenario\'s device messages', async () => {
+    const lines = overdose().lines.slice(0, 40);
+    const target = await openBridgeTarget(`udp://127.0.0.1:${tb.udpPort}`);
+    const r = await sendTraceViaBridge(lines, target, { speed: Number.POSITIVE_INFINITY, now: () => ts.clock.now() });
+    await target.close();
+    const samples = lines.filter((l): l is SampleLine => 'device' in l);
+    expect(r).toEqual({ sent: samples.length, errors: 0 });
+    await until(() => frameMessages().length >= samples.length, LONG);
+    const got = frameMessages();
+    expect(got.map((m) => m.topic)).toEqual(samples.map((x) => `odart/v1/devices/${x.device}/${x.stream}`));
+    expect(got.map((m) => ({ ...m.data, ts: undefined, seq: undefined }))).toEqual(samples.map((x) => ({ ...x.data, ts: undefined, seq: undefined })));
   });
 });
 

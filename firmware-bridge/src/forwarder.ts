@@ -53,7 +53,7 @@ export class Forwarder {
 
   constructor(private readonly disk: DiskQueue, private readonly o: ForwarderOptions) {
     this.nextId = disk.maxId() + 1;
-    this.window = o.window ?? 512;
+    this.window = o.window ?? 4096;
     this.memLimit = o.memLimit ?? 20_000;
   }
 

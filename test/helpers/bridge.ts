@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { Bridge } from '../../firmware-bridge/src/bridge.js';
 import { encodeFrame, type FrameBody } from '../../firmware-bridge/src/frame.js';
-import type { SampleLine } from '../../simulator/src/trace.js';
+export { sampleToBody } from '../../simulator/src/via-bridge.js';
 import { DEMO_PASSWORD, until, type TestServer } from './server.js';
 
 /** TCP proxy between the bridge and the broker; cut() drops every connection and refuses new ones. */
@@ -96,26 +96,6 @@ export function spyDeviceMessages(ts: TestServer): { topic: string; data: Record
     }
   });
   return seen;
-}
-
-/** Trace sample -> frame body (the fixed-point quantisation firmware would apply). */
-export function sampleToBody(s: SampleLine): FrameBody {
-  const d = s.data;
-  const num = (v: unknown) => (typeof v === 'number' ? v : null);
-  switch (s.stream) {
-    case 'vitals':
-      return { type: 'vitals', hr: num(d.hr), spo2: num(d.spo2), rr: num(d.rr), activity: num(d.activity), onBody: typeof d.onBody === 'boolean' ? d.onBody : null };
-    case 'presence':
-      return { type: 'presence', occupied: d.occupied === true, motion: num(d.motion) };
-    case 'door':
-      return { type: 'door', open: d.open === true };
-    case 'button':
-      return { type: 'button', action: d.action === 'ok' ? 'ok' : 'help' };
-    case 'status':
-      return { type: 'status', state: d.state === 'offline' ? 'offline' : 'online', battery: num(d.battery), fw: null };
-    default:
-      return s.stream satisfies never;
-  }
 }
 
 /** A wireless "device" side: frames written to the bridge's serial-style TCP intake. */
