@@ -160,6 +160,8 @@ describe('store-and-forward: uplink cut for minutes during an overdose', () => {
     const sent = await drive(overdose().lines, { cut: [60_000, 200_000] });
     const s = tb.bridge.stats();
     expect(s.connects).toBeGreaterThanOrEqual(2);
+    // the server learnt of the outage from the gateway's Last Will
+    expect(seen.some((m) => m.topic === 'odart/v1/devices/demo-gateway/status' && m.data.state === 'offline')).toBe(true);
     expect(s.backlog).toBe(0);
     // every frame reached the server exactly once, in device order, with its device time
     const msgs = frameMessages();

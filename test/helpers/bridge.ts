@@ -84,11 +84,12 @@ export async function startTestBridge(ts: TestServer, o: { mqttPort?: number; qu
   };
 }
 
-/** Every device message the server's broker accepted, in arrival order (a passive listener). */
+/** Every device message the server's broker accepted (and Last Wills), in arrival order (a passive listener). */
 export function spyDeviceMessages(ts: TestServer): { topic: string; data: Record<string, unknown> }[] {
   const seen: { topic: string; data: Record<string, unknown> }[] = [];
   ts.server.broker.aedes.on('publish', (packet, client) => {
-    if (!client || !packet.topic.startsWith('odart/v1/devices/')) return;
+    // device streams only (also Last Wills, which the broker publishes for a client that is gone)
+    if (!/^odart\/v1\/devices\/[^/]+\/(vitals|presence|door|button|status)$/.test(packet.topic) || (client === null && !packet.topic.endsWith('/status'))) return;
     try {
       seen.push({ topic: packet.topic, data: JSON.parse(Buffer.from(packet.payload).toString('utf8')) as Record<string, unknown> });
     } catch {
