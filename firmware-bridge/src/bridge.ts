@@ -9,7 +9,7 @@ import { deviceTopic, gatewayConfigSchema, gatewayConfigTopic } from '../../serv
 import { DeviceState } from './device-state.js';
 import { DiskQueue } from './disk-queue.js';
 import { decodeFrame, type Frame, type RejectReason } from './frame.js';
-import { Forwarder, type ForwarderStats, type Publisher } from './forwarder.js';
+import { Forwarder, type ForwarderStats } from './forwarder.js';
 import { FrameStreamParser } from './stream.js';
 import { statusFor, translate } from './translate.js';
 import { Uplink } from './uplink.js';

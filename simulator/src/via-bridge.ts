@@ -79,7 +79,7 @@ export async function sendTraceViaBridge(lines: TraceLine[], target: BridgeTarge
       await target.send(encodeFrame({ deviceId: s.device, seq, ts: now(), body: sampleToBody(s) }));
       sent++;
     } catch (err) {
-      if (err instanceof RangeError) throw new Error(`sample at t=${s.t} of ${s.device} cannot be framed: ${err.message}`);
+      if (err instanceof RangeError) throw new Error(`sample at t=${s.t} of ${s.device} cannot be framed: ${err.message}`, { cause: err });
       errors++;
     }
     o.onProgress?.(i + 1, samples.length);
