@@ -4,15 +4,15 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
-import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { deviceTopic, gatewayConfigSchema, gatewayConfigTopic } from '../../server/src/protocol/index.js';
 import { DeviceState } from './device-state.js';
 import { DiskQueue } from './disk-queue.js';
 import { decodeFrame, type Frame, type RejectReason } from './frame.js';
-import { Forwarder, type ForwarderStats, type Publisher } from './forwarder.js';
+import { Forwarder, type ForwarderStats } from './forwarder.js';
 import { FrameStreamParser } from './stream.js';
 import { statusFor, translate } from './translate.js';
+import { Uplink } from './uplink.js';
 
 export const BRIDGE_FW = 'odart-bridge/1';
 
@@ -83,7 +83,7 @@ export class Bridge {
   readonly forwarder: Forwarder;
   private readonly devices = new Map<string, DeviceState>();
   private readonly timers: TimerHandle[] = [];
-  private client: MqttClient | null = null;
+  private client: Uplink | null = null;
   private reconnectTimer: TimerHandle | null = null;
   private backoff: number;
   private closing = false;
@@ -116,6 +116,11 @@ export class Bridge {
 
   get connected(): boolean {
     return this.forwarder.isUp;
+  }
+
+  /** A connection attempt is under way (tests wait for it to settle before moving virtual time). */
+  get connecting(): boolean {
+    return this.client !== null && !this.forwarder.isUp;
   }
 
   /** The server has told us which devices we may publish for (the pump runs only then). */
@@ -246,65 +251,53 @@ export class Bridge {
     if (this.closing) return;
     this.reconnectTimer = null;
     const id = this.o.gatewayId;
-    const client = mqtt.connect(this.o.mqttUrl, {
-      clientId: id,
-      username: id,
-      password: this.o.secret,
-      protocolVersion: 4,
-      clean: true,
-      keepalive: 30,
-      reconnectPeriod: 0, // we reconnect ourselves, with a fresh client, so nothing is resent behind our back
-      connectTimeout: 10_000,
-      will: { topic: deviceTopic(id, 'status'), payload: Buffer.from(JSON.stringify({ state: 'offline' })), qos: 1, retain: true },
-    });
-    this.client = client;
-    let down = false;
-    const onDown = () => {
-      if (down) return;
-      down = true;
+    let client: Uplink;
+    const onDown = (reason: string) => {
       if (this.client === client) {
         this.client = null;
-        if (this.forwarder.isUp) this.log.warn({ backlog: this.forwarder.backlog }, 'uplink lost: queueing on disk');
+        if (this.forwarder.isUp) this.log.warn({ reason, backlog: this.forwarder.backlog }, 'uplink lost: queueing on disk');
         this.forwarder.disconnected();
         this.forwarder.setAllowed(null);
       }
-      client.end(true);
       this.scheduleReconnect();
     };
-    client.on('connect', () => {
-      this.s.connects++;
-      this.backoff = this.o.reconnectMinMs ?? 1000;
-      this.forwarder.setAllowed(null);
-      const publisher: Publisher = {
-        publish: (topic, payload, done) => {
-          client.publish(topic, payload, { qos: 1 }, (err) => done(err ?? undefined));
+    try {
+      client = new Uplink(this.o.mqttUrl, {
+        clientId: id, username: id, password: this.o.secret, keepaliveS: 30, connectTimeoutMs: 10_000,
+        will: { topic: deviceTopic(id, 'status'), payload: JSON.stringify({ state: 'offline' }) },
+      }, {
+        onConnect: () => {
+          this.s.connects++;
+          this.backoff = this.o.reconnectMinMs ?? 1000;
+          this.forwarder.setAllowed(null);
+          // The pump waits for the server's list of our devices (config topic) before sending.
+          this.forwarder.connected({ publish: (topic, payload, done) => client.publish(topic, payload, false, done) });
+          this.publishOwnStatus();
+          client.subscribe(gatewayConfigTopic(id));
+          this.log.info({ backlog: this.forwarder.backlog }, 'uplink connected');
         },
-      };
-      this.forwarder.connected(publisher);
-      this.publishOwnStatus();
-      client.subscribe(gatewayConfigTopic(id), { qos: 1 }, (err) => {
-        if (err) this.log.warn({ err: err.message }, 'subscribing to gateway config failed');
+        onMessage: (topic, payload) => this.onConfig(topic, payload),
+        onClose: onDown,
       });
-      this.log.info({ backlog: this.forwarder.backlog }, 'uplink connected');
-    });
-    client.on('message', (topic, payload) => {
-      if (topic !== gatewayConfigTopic(id)) return;
-      let json: unknown;
-      try {
-        json = JSON.parse(payload.toString('utf8'));
-      } catch {
-        return this.log.warn('gateway config is not JSON');
-      }
-      const cfg = gatewayConfigSchema.safeParse(json);
-      if (!cfg.success) return this.log.warn('gateway config invalid');
-      this.log.info({ devices: cfg.data.devices.length }, 'registered devices received');
-      this.forwarder.setAllowed(cfg.data.devices);
-    });
-    client.on('error', (err) => {
-      this.log.debug({ err: err.message }, 'uplink error');
-      if (!client.connected) onDown();
-    });
-    client.on('close', onDown);
+    } catch (err) {
+      this.log.error({ err }, 'uplink cannot connect');
+      return this.scheduleReconnect();
+    }
+    this.client = client;
+  }
+
+  private onConfig(topic: string, payload: Buffer): void {
+    if (topic !== gatewayConfigTopic(this.o.gatewayId)) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return this.log.warn('gateway config is not JSON');
+    }
+    const cfg = gatewayConfigSchema.safeParse(json);
+    if (!cfg.success) return this.log.warn('gateway config invalid');
+    this.log.info({ devices: cfg.data.devices.length }, 'registered devices received');
+    this.forwarder.setAllowed(cfg.data.devices);
   }
 
   private scheduleReconnect(): void {
@@ -318,7 +311,7 @@ export class Bridge {
     const c = this.client;
     if (!c?.connected) return;
     const payload = JSON.stringify({ ts: this.clock.now(), state: 'online', fw: BRIDGE_FW });
-    c.publish(deviceTopic(this.o.gatewayId, 'status'), payload, { qos: 1, retain: true }, () => undefined);
+    c.publish(deviceTopic(this.o.gatewayId, 'status'), payload, true, () => undefined);
   }
 
   private heartbeat(): void {
@@ -356,11 +349,9 @@ export class Bridge {
     const c = this.client;
     this.client = null;
     if (c?.connected) {
-      await c.publishAsync(deviceTopic(this.o.gatewayId, 'status'), JSON.stringify({ ts: this.clock.now(), state: 'offline', fw: BRIDGE_FW }), { qos: 1, retain: true }).catch(() => undefined);
-      await c.endAsync().catch(() => undefined);
-    } else c?.end(true);
-    this.forwarder.disconnected();
-    this.forwarder.flush();
-    this.disk.close();
+      c.publish(deviceTopic(this.o.gatewayId, 'status'), JSON.stringify({ ts: this.clock.now(), state: 'offline', fw: BRIDGE_FW }), true, () => undefined);
+      await c.end();
+    } else c?.destroy();
+    this.forwarder.close();
   }
 }

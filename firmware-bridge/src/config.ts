@@ -7,7 +7,7 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 
 const schema = z.object({
-  MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp):\/\//, 'an MQTT URL such as mqtt://host:1883').optional(),
+  MQTT_URL: z.string().regex(/^(mqtts?|tcp):\/\/[^/]+/, 'an MQTT URL such as mqtt://host:1883 or mqtts://host:8883').optional(),
   MQTT_PORT: port.default(1883),
   DATA_DIR: z.string().min(1).default('./data'),
   DEMO_PASSWORD: z.string().min(8).optional(),

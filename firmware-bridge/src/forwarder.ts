@@ -46,13 +46,14 @@ export class Forwarder {
   private pendingDisk: QueuedMessage[] = [];
   private pendingDelete: number[] = [];
   private flushScheduled = false;
+  private closed = false;
   private readonly window: number;
   private readonly memLimit: number;
   readonly stats: ForwarderStats = { published: 0, acked: 0, spilled: 0, thinned: 0, overflow: 0, notRegistered: 0, queued: 0, inflight: 0 };
 
   constructor(private readonly disk: DiskQueue, private readonly o: ForwarderOptions) {
     this.nextId = disk.maxId() + 1;
-    this.window = o.window ?? 512;
+    this.window = o.window ?? 4096;
     this.memLimit = o.memLimit ?? 20_000;
   }
 
@@ -71,6 +72,7 @@ export class Forwarder {
   }
 
   push(m: Outgoing): void {
+    if (this.closed) return;
     const q: QueuedMessage = { id: this.nextId++, deviceId: m.deviceId, topic: m.topic, payload: m.payload, critical: m.critical };
     if (this.onDisk() || this.pub === null || this.pendingMem() >= this.memLimit) {
       if (!this.onDisk() && this.pendingMem() > 0) this.spillMem();
@@ -135,12 +137,22 @@ export class Forwarder {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.closed) return;
     this.flushScheduled = true;
     setImmediate(() => {
+      if (this.closed) return;
       this.flush();
       this.pump();
     });
+  }
+
+  /** Everything unacknowledged to disk, then the disk queue closed. */
+  close(): void {
+    if (this.closed) return;
+    this.disconnected();
+    this.flush();
+    this.closed = true;
+    this.disk.close();
   }
 
   private pendingMem(): number {
@@ -184,7 +196,6 @@ export class Forwarder {
     if (pub === null || this.allowed === null) return;
     const gen = this.generation;
     while (this.inflight.size < this.window) {
-      let next: { m: QueuedMessage; disk: boolean } | undefined;
       if (this.onDisk()) {
         if (this.pendingDisk.length > 0) this.flush();
         const batch = this.disk.after(this.diskCursor, Math.min(256, this.window - this.inflight.size));
@@ -205,8 +216,7 @@ export class Forwarder {
         this.mem = this.mem.slice(this.memHead);
         this.memHead = 0;
       }
-      next = { m, disk: false };
-      this.send(pub, gen, next);
+      this.send(pub, gen, { m, disk: false });
     }
     this.stats.inflight = this.inflight.size;
   }

@@ -7,8 +7,9 @@ import { deviceSecret, mqttUrl } from './env.js';
 import { publishTrace } from './publisher.js';
 import { SCENARIOS, generateScenario } from './scenarios.js';
 import { serializeTrace } from './trace.js';
+import { openBridgeTarget, sendTraceViaBridge } from './via-bridge.js';
 
-const USAGE = `usage: npm run simulate -- <scenario> [--speed N] [--seed S] [--out trace.jsonl]
+const USAGE = `usage: npm run simulate -- <scenario> [--speed N] [--seed S] [--out trace.jsonl] [--via-bridge udp://host:port]
 scenarios: ${Object.keys(SCENARIOS).join(', ')}`;
 
 async function main(): Promise<number> {
@@ -32,6 +33,19 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  const via = args.flags.get('via-bridge');
+  if (via !== undefined) {
+    // Frames to a running bridge (`npm run bridge`) instead of MQTT as the devices themselves.
+    if (via === true) throw new Error('--via-bridge needs udp://host:port or tcp://host:port');
+    const target = await openBridgeTarget(via);
+    process.stdout.write(`simulating "${name}" as frames to the bridge at ${via}, speed ${speed}\n`);
+    const ac = new AbortController();
+    process.once('SIGINT', () => ac.abort());
+    const r = await sendTraceViaBridge(scenario.lines, target, { speed, signal: ac.signal });
+    await target.close();
+    process.stdout.write(`done: ${r.sent} frames sent, ${r.errors} errors\n`);
+    return r.errors > 0 ? 1 : 0;
+  }
   const url = mqttUrl();
   const devices = new Map<string, VirtualDevice>();
   for (const d of scenario.header.devices) {
