@@ -165,43 +165,58 @@ export class WearerDetector {
     const out: Decision[] = [];
     const m = s.message;
     const dev = this.device(s.deviceId, s.t, m.stream === 'vitals' || m.stream === 'presence');
+    // Late data (store-and-forward after an outage, a slow link): it still counts toward the picture,
+    // in order, but never starts, escalates or cancels anything by itself; the next live sample (or
+    // tick with fresh data) decides. Readings older than ones already seen are proof of life only.
     const stale = s.ageMs !== undefined && s.ageMs > this.th.staleMs;
     switch (m.stream) {
       case 'vitals':
-        if (stale || s.t < this.vT) {
-          // Late data (store-and-forward, a slow link): proof of life, never evidence.
+        if (s.t < this.vT) {
           this.staleIgnored++;
           return out;
         }
         this.onVitals(s.t, s.deviceId, m.data, out);
         break;
       case 'presence':
-        if (stale || s.t < this.roomT) {
+        if (s.t < this.roomT) {
           this.staleIgnored++;
           return out;
         }
         this.onPresence(s.t, m.data.occupied, m.data.motion ?? 0);
         break;
       case 'door':
-        if (stale) {
-          this.staleIgnored++;
-          return out;
-        }
         // Someone came or went: stillness starts over.
         this.doorClosed = !m.data.open;
         this.stillMs = 0;
         this.stillRun = false;
         break;
       case 'button':
-        // A press is a person acting now, however late it arrives: it always counts.
-        if (m.data.action === 'ok') this.wearerOk(s.t, out);
-        else this.help(s.t, out);
+        if (m.data.action === 'ok') {
+          // A late "I'm OK" speaks for the past, not for now: it cannot cancel a live check-in.
+          if (stale) {
+            this.staleIgnored++;
+            return out;
+          }
+          this.wearerOk(s.t, out);
+        } else {
+          // A help press is a person asking for help: it always alerts, however late it arrives.
+          this.help(s.t, out, stale ? s.ageMs : undefined);
+        }
         return out;
       case 'status':
+        if (stale) {
+          // An old offline/online report says nothing about the device now.
+          this.staleIgnored++;
+          return out;
+        }
         this.onStatus(s.t, s.deviceId, dev, m.data.state, m.data.battery, out);
         break;
       default:
         m satisfies never;
+    }
+    if (stale) {
+      this.staleIgnored++;
+      return out.filter((d) => d.kind === 'technical');
     }
     this.step(s.t, out);
     return out;
@@ -524,9 +539,10 @@ export class WearerDetector {
     }
   }
 
-  private help(t: number, out: Decision[]): void {
+  private help(t: number, out: Decision[], lateMs?: number): void {
     const a = this.assess(t);
-    const reasons = ['wearer pressed help', ...a.reasons];
+    const pressed = lateMs === undefined ? 'wearer pressed help' : `wearer pressed help ${secs(lateMs)}s ago (delivered late)`;
+    const reasons = [pressed, ...a.reasons];
     out.push({ kind: this.episode === 'alerted' ? 'update' : 'responder_alert', t, score: 100, level: 'critical', reasons, news2: a.news2 });
     this.episode = 'alerted';
     this.lastReported = 100;
