@@ -88,4 +88,19 @@ describe('GET|PUT /api/admin/wearers/:id/thresholds', () => {
     expect(alerts.body[0]!.reasons.join(' ')).toMatch(/no breathing for 2[45] s/);
     await disconnectAll(devices);
   });
+
+  it("the wearable's check-in countdown and the timeline use the wearer's own window (checkinWindowMs 30 s), not the server default", async () => {
+    const admin = await login(ts.base, 'admin');
+    expect((await api(ts.base, admin, 'PUT', URL_, { checkinWindowMs: 30_000 })).status).toBe(200);
+    const devices = await connectDemoDevices(ts, ['demo-wrist']);
+    const vitals = (n: number, rr: number): TraceLine[] =>
+      Array.from({ length: n }, (_, i) => ({ t: (i + 1) * 1000, device: 'demo-wrist', stream: 'vitals' as const, data: { hr: 75, spo2: 97, rr, activity: 2, onBody: true } }));
+    await driveTrace(ts, devices, vitals(20, 14));
+    await driveTrace(ts, devices, vitals(17, 0));
+    expect(devices.get('demo-wrist')!.commands).toEqual([expect.objectContaining({ type: 'checkin', expiresInS: 30 })]);
+    const alerts = await api<{ id: string }[]>(ts.base, admin, 'GET', '/api/alerts');
+    const timeline = await ts.server.repos.db.selectFrom('alert_timeline').select(['type', 'data']).where('alert_id', '=', alerts.body[0]!.id).execute();
+    expect(JSON.parse(timeline.find((e) => e.type === 'wearer_prompt')!.data)).toMatchObject({ windowS: 30 });
+    await disconnectAll(devices);
+  });
 });

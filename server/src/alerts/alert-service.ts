@@ -35,6 +35,7 @@ export interface AlertServiceDeps {
   sendCommand: (deviceId: string, cmd: CommandPayload) => void;
   /** the wearer's episode is over (resolved/cancelled by people): detection starts afresh */
   onEpisodeClosed: (wearerId: string) => void;
+  /** server default (CHECKIN_WINDOW_S); each wearer_prompt carries the window the detector really uses */
   checkinWindowMs: number;
 }
 
@@ -100,8 +101,11 @@ export class AlertService {
         }
         const alert = await this.create(dec.wearerId, 'pending_checkin', dec.score, dec.reasons, dec.news2);
         if (!alert) return;
-        await repos.appendTimeline(alert.id, now, 'wearer_prompt', { score: dec.score, reasons: dec.reasons, windowS: this.d.checkinWindowMs / 1000 });
-        await this.commandWearables(dec.wearerId, { type: 'checkin', alertId: alert.id, expiresInS: Math.round(this.d.checkinWindowMs / 1000) });
+        // The detector's window for this wearer (per-wearer thresholds), so the timeline and the
+        // wearable's countdown match when the detector escalates.
+        const windowMs = dec.windowMs;
+        await repos.appendTimeline(alert.id, now, 'wearer_prompt', { score: dec.score, reasons: dec.reasons, windowS: windowMs / 1000 });
+        await this.commandWearables(dec.wearerId, { type: 'checkin', alertId: alert.id, expiresInS: Math.round(windowMs / 1000) });
         await this.broadcast(alert, 'created');
         return;
       }

@@ -19,6 +19,7 @@ export const thresholdsSchema = z
     spo2Critical: n(60, 92),
     spo2CriticalSeconds: int(5, 120),
     stillMotion: n(1, 50),
+    deepStillMotion: n(0.5, 25),
     stillnessSeconds: int(30, 1800),
     stillnessClosedSeconds: int(30, 1800),
     activityGate: n(10, 100),
@@ -33,6 +34,9 @@ export const thresholdsSchema = z
   .strict()
   .refine((t) => t.criticalRr === undefined || t.lowRr === undefined || t.criticalRr <= t.lowRr, {
     message: 'criticalRr must not exceed lowRr', path: ['criticalRr'],
+  })
+  .refine((t) => t.deepStillMotion === undefined || t.deepStillMotion < (t.stillMotion ?? DEFAULT_THRESHOLDS.stillMotion), {
+    message: 'deepStillMotion must be below stillMotion', path: ['deepStillMotion'],
   })
   .refine((t) => t.criticalApneaSeconds === undefined || t.apneaSeconds === undefined || t.criticalApneaSeconds >= t.apneaSeconds, {
     message: 'criticalApneaSeconds must not be below apneaSeconds', path: ['criticalApneaSeconds'],

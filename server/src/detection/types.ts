@@ -42,6 +42,12 @@ export interface Thresholds {
   spo2CriticalSeconds: number;
   /** room motion index (0-100) below which an occupied room is still */
   stillMotion: number;
+  /**
+   * room motion index below which stillness is "deep" (no micro-movement: not even breathing is seen);
+   * deep stillness counts after half the stillness time (Brave firmware: high-confidence stillness,
+   * radar index below a third of the still threshold, alerts after 1 min instead of 2)
+   */
+  deepStillMotion: number;
   /** seconds of stillness with presence before it counts (Brave: 180 s) */
   stillnessSeconds: number;
   /** seconds of stillness with presence when the room's door is known to be closed (bathroom) */
@@ -74,6 +80,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   spo2Critical: 80,
   spo2CriticalSeconds: 20,
   stillMotion: 5,
+  deepStillMotion: 1.5,
   stillnessSeconds: 180,
   stillnessClosedSeconds: 90,
   activityGate: 40,
@@ -96,7 +103,7 @@ export interface Assessment {
 }
 
 export type Decision =
-  | ({ kind: 'wearer_prompt'; t: number } & Assessment)
+  | ({ kind: 'wearer_prompt'; t: number; /** this check-in's cancel window, ms (the wearer's `checkinWindowMs` when it started) */ windowMs: number } & Assessment)
   | ({ kind: 'responder_alert'; t: number } & Assessment)
   | ({ kind: 'update'; t: number } & Assessment)
   | { kind: 'cancelled'; t: number; reason: 'wearer_ok' | 'recovered' }

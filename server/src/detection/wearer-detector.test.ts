@@ -206,17 +206,54 @@ describe('respiratory depression (Second Chance RR <= 7; NEWS2 RR <= 8 scores 3;
 });
 
 describe('saturation: personal baseline, fall and saturation-seconds (SpO2 lags 15-30 s: never wait for it alone)', () => {
-  it('oximeter-only: a steady fall below baseline prompts on depth x duration, naming the fall', () => {
+  it('oximeter-only: a slow fall (hypoventilation, 0.1 points/s) prompts on depth x duration, naming the fall', () => {
     const d = new WearerDetector();
-    const out = feed(d, 0, 300, (s) => ({ hr: 80, spo2: s < 120 ? 97 : Math.max(60, Math.round(97 - (s - 120) * 0.25)), rr: null, activity: 1 }));
+    const out = feed(d, 0, 400, (s) => ({ hr: 80, spo2: s < 120 ? 97 : Math.max(60, Math.round(97 - (s - 120) * 0.1)), rr: null, activity: 1 }));
     const p = first(out, 'wearer_prompt');
     expect(p).toBeDefined();
-    expect(p!.t).toBeGreaterThan(150 * S);
-    expect(p!.t).toBeLessThan(175 * S);
+    expect(p!.t).toBeGreaterThan(190 * S);
+    expect(p!.t).toBeLessThan(230 * S);
     expect(reasonsOf(p)).toMatch(/^SpO2 \d+%, \d+ below baseline, for \d+ s/);
-    // a deep sustained fall (>= 10 below baseline) is critical: the alert does not wait out the window
+    expect(reasonsOf(p)).not.toMatch(/steeply/);
+    expect(p).toMatchObject({ windowMs: 15_000 });
+    // unanswered: responders when the 15 s window ends
+    expect(first(out, 'responder_alert')!.t - p!.t).toBe(15 * S);
+  });
+
+  it('oximeter-only: a steep sustained fall from baseline (apnoea desaturates 0.2-0.3 points/s) is critical: responders at once, no check-in', () => {
+    const d = new WearerDetector();
+    const out = feed(d, 0, 300, (s) => ({ hr: 80, spo2: s < 120 ? 97 : Math.max(60, Math.round(97 - (s - 120) * 0.25)), rr: null, activity: 1 }));
+    expect(first(out, 'wearer_prompt')).toBeUndefined();
     const a = first(out, 'responder_alert');
-    expect(a!.t - p!.t).toBeLessThan(15 * S);
+    // crosses the line (93%) at ~136 s; 8 below baseline at ~152 s, with 60 saturation-seconds soon after
+    expect(a!.t).toBeGreaterThan(150 * S);
+    expect(a!.t).toBeLessThan(162 * S);
+    expect(a).toMatchObject({ level: 'critical' });
+    expect(reasonsOf(a)).toMatch(/below baseline, for \d+ s, falling steeply/);
+  });
+
+  it('a steep fall is not critical once self-ending dips form a pattern (ODI: obstructive sleep apnoea): the check-in stays', () => {
+    const d = new WearerDetector();
+    // baseline 97, then four 40 s dips to 90% that recover by themselves, 90 s apart
+    const dip = (s: number) => { const k = (s - 120) % 90; return s >= 120 && s < 480 && k < 40 ? Math.max(90, 97 - k * 0.5) : 97; };
+    const early = feed(d, 0, 500, (s) => ({ hr: 60, spo2: Math.round(dip(s)), rr: null, activity: 1 }));
+    expect(kinds(early).filter((k) => k === 'responder_alert')).toEqual([]);
+    const out = feed(d, 500, 700, (s) => ({ hr: 60, spo2: Math.max(60, Math.round(97 - Math.max(0, s - 520) * 0.25)), rr: null, activity: 1 }));
+    const p = first(out, 'wearer_prompt');
+    expect(p).toBeDefined();
+    expect(reasonsOf(p)).not.toMatch(/steeply/);
+    // the deep-fall rule (10 below baseline with 60 saturation-seconds) still cuts the window short
+    expect(first(out, 'responder_alert')!.t - p!.t).toBeLessThan(15 * S);
+  });
+
+  it('a steep SpO2 fall while the wearable sees normal breathing is not made critical by the steep rule (probe, not apnoea)', () => {
+    const d = new WearerDetector();
+    // 0.2 points/s; stops before the fall reaches 10 below baseline (critical whatever the breathing)
+    const out = feed(d, 0, 168, (s) => ({ hr: 80, spo2: s < 120 ? 97 : Math.max(60, Math.round(97 - (s - 120) * 0.2)), rr: 14, activity: 1 }));
+    expect(first(out, 'responder_alert')).toBeUndefined();
+    const p = first(out, 'wearer_prompt');
+    expect(p).toBeDefined();
+    expect(reasonsOf(p)).not.toMatch(/steeply/);
   });
 
   it('a chronically low baseline (COPD-like 85%) is learnt, so it is not an emergency', () => {
@@ -246,25 +283,54 @@ describe('bradycardia is late (it escalates, never starts)', () => {
   });
 });
 
+// Still readings of 3 (below stillMotion 5, above deepStillMotion 1.5): a quiet person whose
+// breathing the radar still sees. Readings of 0-1: not even breathing movement (deep stillness).
 describe('stillness with presence (Brave: occupied, no motion; door closed shortens; a breathing sign shortens to a third)', () => {
   it('room-only: occupied and still for 180 s prompts', () => {
     const d = new WearerDetector();
-    const out = room(d, 0, 400, (s) => (s < 60 ? 40 : 1));
+    const out = room(d, 0, 400, (s) => (s < 60 ? 40 : 3));
     expect(first(out, 'wearer_prompt')?.t).toBe(240 * S);
     expect(reasonsOf(first(out, 'wearer_prompt'))).toMatch(/no movement in occupied room for 180 s/);
   });
   it('with the door known closed (bathroom) 90 s of stillness is enough', () => {
     const d = new WearerDetector();
     d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } });
-    const out = room(d, 0, 400, (s) => (s < 60 ? 40 : 1));
+    const out = room(d, 0, 400, (s) => (s < 60 ? 40 : 3));
     expect(first(out, 'wearer_prompt')?.t).toBe(150 * S);
+  });
+  it('deep stillness (no breathing movement either) counts after half the time: Brave high-confidence stillness (1 min instead of 2)', () => {
+    const d = new WearerDetector();
+    d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } });
+    const out = room(d, 0, 400, (s) => (s < 60 ? 40 : s % 4 === 0 ? 1 : 0));
+    const p = first(out, 'wearer_prompt');
+    // still from 60 s; the 10 s motion average falls below 1.5 some 20 s later; 45 s of deep stillness
+    expect(p!.t).toBeGreaterThan(120 * S);
+    expect(p!.t).toBeLessThan(140 * S);
+    expect(reasonsOf(p)).toMatch(/door closed, not even breathing movement for 4\d s/);
+    // without the door context the deep timer is half of 180 s
+    const d2 = new WearerDetector();
+    const p2 = first(room(d2, 0, 400, (s) => (s < 60 ? 40 : 0)), 'wearer_prompt');
+    expect(p2!.t).toBeGreaterThan(165 * S);
+    expect(p2!.t).toBeLessThan(180 * S);
+  });
+  it('a quiet occupant whose micro-movement comes and goes (average near 2) keeps the normal timer', () => {
+    const d = new WearerDetector();
+    d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } });
+    // readings 0-4 around 2: the average crosses 1.5 now and then, which restarts the deep run
+    const out = room(d, 0, 400, (s) => (s < 60 ? 40 : [2, 1, 3, 0, 2, 4, 1, 2, 3][(s / 2) % 9]!));
+    expect(first(out, 'wearer_prompt')?.t).toBe(150 * S);
+  });
+  it('deepStillMotion is a per-wearer threshold: 0.5 makes the same deep stillness take the normal timer', () => {
+    const d = new WearerDetector({ deepStillMotion: 0.5 });
+    d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } });
+    expect(first(room(d, 0, 400, (s) => (s < 60 ? 40 : 1)), 'wearer_prompt')?.t).toBe(150 * S);
   });
   it('one stray motion reading does not end stillness; clear movement does', () => {
     const d = new WearerDetector();
-    const out = room(d, 0, 400, (s) => (s < 60 ? 40 : s === 120 ? 7 : 1));
+    const out = room(d, 0, 400, (s) => (s < 60 ? 40 : s === 120 ? 7 : 3));
     expect(first(out, 'wearer_prompt')?.t).toBe(240 * S);
     const d2 = new WearerDetector();
-    expect(first(room(d2, 0, 400, (s) => (s < 60 ? 40 : s === 120 ? 30 : 1)), 'wearer_prompt')?.t).toBe(302 * S); // the run restarts at the next still reading (122 s)
+    expect(first(room(d2, 0, 400, (s) => (s < 60 ? 40 : s === 120 ? 30 : 3)), 'wearer_prompt')?.t).toBe(302 * S); // the run restarts at the next still reading (122 s)
   });
   it('an empty room is never "still"', () => {
     const d = new WearerDetector();

@@ -33,6 +33,13 @@ const EPISODE_RESET_MS = 300_000;
 const OFF_BODY_MS = 5_000;
 /** Room presence is sampled slowly: it counts as fresh for this long at least. */
 const ROOM_FRESH_MIN_MS = 30_000;
+/** Time constant (ms) of the room motion average that decides deep stillness (Brave averages its radar index too). */
+const MOTION_AVG_MS = 10_000;
+/**
+ * Points per second below the desaturation line that make a fall "steep": apnoea desaturates at
+ * 0.2-0.3 points/s, hypoventilation (bradypnoea) and obstructive dips mostly slower.
+ */
+const STEEP_DESAT_RATE = 0.15;
 
 const WATCH_SCORE = 30;
 const TRIGGER_SCORE = 60;
@@ -97,6 +104,9 @@ export class WearerDetector {
   /** decaying count of apnoeas that ended by themselves (sleep apnoea pattern) and when it was last bumped */
   private recurrent = 0;
   private recurrentT = 0;
+  /** the same for desaturations below the line that ended by themselves (oximetry ODI, for wearers without RR) */
+  private recurrentDesat = 0;
+  private recurrentDesatT = 0;
 
   // ---- saturation features ---------------------------------------------------------------------
   private spo2Base: number | null = null;
@@ -117,6 +127,9 @@ export class WearerDetector {
   private stillMs = 0;
   private stillRun = false;
   private motionHits = 0;
+  /** averaged room motion and seconds of deep stillness (average below deepStillMotion) */
+  private motionAvg: number | null = null;
+  private deepStillMs = 0;
   private doorClosed: boolean | null = null;
 
   // ---- devices ---------------------------------------------------------------------------------
@@ -131,6 +144,8 @@ export class WearerDetector {
   private cCritical = false;
   private cFall: number | null = null;
   private cStillFused = false;
+  private cStillDeep = false;
+  private cSteep = false;
   private cBrady = false;
   private cRrSlowed = false;
   /** wearable / room evidence at their last fresh assessment, for "silent while risk was raised" */
@@ -142,6 +157,8 @@ export class WearerDetector {
   // ---- episode ---------------------------------------------------------------------------------
   private episode: Episode = 'idle';
   private promptAt = 0;
+  /** this check-in's window, fixed when it starts (what the wearable counts down; a retune does not move it) */
+  private windowMs = 0;
   private lastReported = 0;
   private clearSince: number | null = null;
   private okUntil = Number.NEGATIVE_INFINITY;
@@ -188,6 +205,7 @@ export class WearerDetector {
         // Someone came or went: stillness starts over.
         this.doorClosed = !m.data.open;
         this.stillMs = 0;
+        this.deepStillMs = 0;
         this.stillRun = false;
         break;
       case 'button':
@@ -425,6 +443,11 @@ export class WearerDetector {
     } else if (this.belowMs > 0 || this.satArea > 0) {
       this.spo2AboveRunMs = this.spo2AboveRunMs < 0 ? 0 : this.spo2AboveRunMs + dt;
       if (this.spo2AboveRunMs >= SPO2_CLEAR_MS) {
+        // A desaturation that ended by itself (an obstructive dip): part of the sleep-apnoea pattern.
+        if (this.belowMs >= SPO2_CLEAR_MS && this.episode !== 'alerted') {
+          this.recurrentDesat = this.recurrentDesat * Math.exp(-(t - this.recurrentDesatT) / RECURRENT_DECAY_MS) + 1;
+          this.recurrentDesatT = t;
+        }
         this.satArea = 0;
         this.belowMs = 0;
         this.minSpo2 = Number.POSITIVE_INFINITY;
@@ -455,19 +478,27 @@ export class WearerDetector {
     const dt = dtRaw <= Math.max(MAX_BRIDGE_MS, 2 * 5_000) ? dtRaw : 0;
     this.roomT = t;
     this.occupied = occupied;
+    this.motionAvg = this.motionAvg === null || dt === 0 ? motion : this.motionAvg + (motion - this.motionAvg) * Math.min(1, dt / MOTION_AVG_MS);
     if (!occupied) {
-      this.stillMs = 0;
+      this.stillMs = this.deepStillMs = 0;
       this.stillRun = false;
       this.motionHits = 0;
       return;
     }
     if (motion < this.th.stillMotion) {
-      if (this.stillRun) this.stillMs += dt;
+      if (this.stillRun) {
+        this.stillMs += dt;
+        // Deep stillness: the averaged index shows not even the micro-movement of breathing.
+        // (a stillMotion lowered below the default deep line leaves deep stillness no looser than still)
+        if (this.motionAvg < Math.min(this.th.deepStillMotion, this.th.stillMotion / 2)) this.deepStillMs += dt;
+        else this.deepStillMs = 0;
+      }
       this.stillRun = true;
       this.motionHits = 0;
       return;
     }
     // One stray reading (a curtain, a pet) does not end stillness; clear movement does.
+    this.deepStillMs = 0;
     this.motionHits++;
     if (motion >= 2 * this.th.stillMotion || this.motionHits >= 2) {
       this.stillMs = 0;
@@ -587,18 +618,23 @@ export class WearerDetector {
     const respSign = apneaS >= apneaNeeded || (lowS >= th.lowRrSeconds / 2 && lowS - apneaS >= 10) ||
       (spo2Fresh && this.belowMs >= 10_000 && this.satArea >= th.satSeconds / 2);
     this.cStillFused = false;
+    this.cStillDeep = false;
+    const breathingSeen = rrFresh && this.rr !== null && this.rr > th.lowRr && !this.lowRrOn;
     if (this.occupied && this.stillMs > 0 && this.roomFresh(now)) {
       const base = this.doorClosed === true ? th.stillnessClosedSeconds : th.stillnessSeconds;
       const needed = (respSign ? base / 3 : base) * 1000;
-      const breathingSeen = rrFresh && this.rr !== null && this.rr > th.lowRr && !this.lowRrOn;
+      // Deep stillness (no micro-movement) counts after half the time (Brave's high-confidence stillness).
+      const deepNeeded = (base / 2) * 1000;
+      const progress = Math.max(this.stillMs / needed, this.deepStillMs / deepNeeded);
       const saturating = spo2Fresh && line !== null && this.spo2 !== null && this.spo2 >= line && this.satArea === 0;
       // Normal saturation vetoes stillness alone (minutes of apnoea would show), not stillness with a
       // breathing sign: SpO2 lags 15-30 s behind the breathing.
       if (!breathingSeen && (respSign || !saturating)) {
-        if (this.stillMs >= needed) {
+        if (progress >= 1) {
           still = respSign ? 75 : 65;
           this.cStillFused = respSign;
-        } else if (this.stillMs >= needed / 2) still = WATCH_SCORE + 25 * ((this.stillMs - needed / 2) / (needed / 2));
+          this.cStillDeep = this.stillMs < needed;
+        } else if (progress >= 0.5) still = WATCH_SCORE + 25 * ((progress - 0.5) / 0.5);
       }
     }
     this.cApnea = apnea;
@@ -623,13 +659,19 @@ export class WearerDetector {
     score = Math.max(0, Math.min(100, Math.round(score)));
     const fall = this.cFall;
     const spo2Bad = fall !== null && (fall >= th.spo2Drop + 1 || (line !== null && this.spo2 !== null && this.spo2 < line));
+    // A steep, sustained fall from the wearer's own baseline is the oximeter's view of apnoea
+    // (0.2-0.3 points/s): twice spo2Drop, gained at >= STEEP_DESAT_RATE per second below the line,
+    // with no breathing seen and no pattern of self-ending dips (obstructive sleep apnoea).
+    this.cSteep = spo2 >= TRIGGER_SCORE && fall !== null && fall >= 2 * th.spo2Drop && this.belowMs >= 10_000 &&
+      (fall - th.spo2Drop) / (this.belowMs / 1000) >= STEEP_DESAT_RATE && !breathingSeen && !this.desatPattern(now);
     this.cCritical =
       score >= CRITICAL_SCORE ||
       (apneaS >= th.criticalApneaSeconds && (spo2Bad || !spo2Fresh)) ||
       (lowS >= th.lowRrSeconds + 30 && this.minRr <= th.criticalRr && this.rr !== null && this.rr <= th.criticalRr) ||
       (spo2Fresh && this.critLowMs >= th.spo2CriticalSeconds * 1000 && top >= TRIGGER_SCORE && apneaS > 0) ||
       // a deep, sustained fall from the wearer's own baseline: the check-in would only cost oxygen
-      (spo2 >= TRIGGER_SCORE && fall !== null && fall >= th.spo2CriticalDrop && this.satArea >= th.satSeconds);
+      (spo2 >= TRIGGER_SCORE && fall !== null && fall >= th.spo2CriticalDrop && this.satArea >= th.satSeconds) ||
+      this.cSteep;
     // A critical picture is at least "critical" on the scale, whatever the component scores.
     if (this.cCritical) score = Math.max(score, CRITICAL_SCORE);
     this.cScore = score;
@@ -647,6 +689,11 @@ export class WearerDetector {
     if (this.recurrent === 0) return th.apneaSeconds;
     const level = this.recurrent * Math.exp(-(now - this.recurrentT) / RECURRENT_DECAY_MS);
     return level >= RECURRENT_COUNT ? Math.max(th.apneaSeconds, th.criticalApneaSeconds) : th.apneaSeconds;
+  }
+
+  /** Three or more desaturations that ended by themselves within ~15 min (an ODI-style sleep-apnoea pattern). */
+  private desatPattern(now: number): boolean {
+    return this.recurrentDesat > 0 && this.recurrentDesat * Math.exp(-(now - this.recurrentDesatT) / RECURRENT_DECAY_MS) >= RECURRENT_COUNT;
   }
 
   /** The latest fresh reading shows breathing above the depressed line again. */
@@ -670,11 +717,12 @@ export class WearerDetector {
     if (this.cSpo2 >= WATCH_SCORE && this.spo2 !== null) {
       const fall = this.cFall !== null ? Math.round(this.cFall) : null;
       const below = this.belowMs > 0 ? this.belowMs : this.critLowMs;
-      parts.push({ score: this.cSpo2, text: `SpO2 ${Math.round(this.spo2)}%${fall !== null && fall > 0 ? `, ${fall} below baseline` : ''}, for ${secs(below)} s` });
+      parts.push({ score: this.cSpo2, text: `SpO2 ${Math.round(this.spo2)}%${fall !== null && fall > 0 ? `, ${fall} below baseline` : ''}, for ${secs(below)} s${this.cSteep ? ', falling steeply' : ''}` });
     }
     if (this.cStill >= WATCH_SCORE) {
       const door = this.doorClosed === true ? ', door closed' : '';
-      parts.push({ score: this.cStill, text: `no movement in occupied room for ${secs(this.stillMs)} s${door}${this.cStillFused ? ' with a breathing sign' : ''}` });
+      const deep = this.cStillDeep ? `, not even breathing movement for ${secs(this.deepStillMs)} s` : '';
+      parts.push({ score: this.cStill, text: `no movement in occupied room for ${secs(this.stillMs)} s${door}${deep}${this.cStillFused ? ' with a breathing sign' : ''}` });
     }
     parts.sort((a, b) => b.score - a.score);
     const out = parts.map((p) => p.text);
@@ -704,7 +752,8 @@ export class WearerDetector {
     }
     this.episode = 'prompting';
     this.promptAt = now;
-    out.push({ kind: 'wearer_prompt', t: now, score, level: levelOf(score, false), reasons, news2: a.news2 });
+    this.windowMs = this.th.checkinWindowMs;
+    out.push({ kind: 'wearer_prompt', t: now, score, level: levelOf(score, false), reasons, news2: a.news2, windowMs: this.windowMs });
   }
 
   private escalate(now: number, out: Decision[], extra?: string): void {
@@ -749,7 +798,7 @@ export class WearerDetector {
         }
         // At the end of the window: escalate unless the picture is already clearing, in which
         // case it gets clearSeconds more to prove the recovery.
-        const windowEnd = this.promptAt + this.th.checkinWindowMs;
+        const windowEnd = this.promptAt + this.windowMs;
         const recovering = this.clearSince !== null || this.breathingNow(now);
         if (now >= windowEnd && (!recovering || now >= windowEnd + this.th.clearSeconds * 1000)) this.escalate(now, out);
         return;
