@@ -13,6 +13,10 @@ export interface AlertSummary {
   news2: number | null;
   wearerAlias: string;
   outcome: string | null;
+  acknowledgedAt: string | null;
+  arrivedAt: string | null;
+  /** label of an external phone contact who acknowledged by SMS */
+  attendingContact: string | null;
 }
 
 export function alertSummary(a: AlertRow, wearerAlias: string): AlertSummary {
@@ -28,6 +32,9 @@ export function alertSummary(a: AlertRow, wearerAlias: string): AlertSummary {
     news2: a.news2,
     wearerAlias,
     outcome: a.outcome,
+    acknowledgedAt: a.acknowledged_at == null ? null : new Date(a.acknowledged_at).toISOString(),
+    arrivedAt: a.arrived_at == null ? null : new Date(a.arrived_at).toISOString(),
+    attendingContact: a.attending_contact ?? null,
   };
 }
 

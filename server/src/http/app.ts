@@ -12,6 +12,7 @@ import type { AlertService, LiveHub } from '../alerts/index.js';
 import type { Broker } from '../broker/index.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { Escalator } from '../escalation/index.js';
 import { AppError, errorBody, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -22,6 +23,7 @@ import { registerAuthRoutes } from './routes-auth.js';
 import { registerAlertRoutes } from './routes-alerts.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerWebhookRoutes } from './routes-webhooks.js';
+import { registerChainRoutes } from './routes-chains.js';
 
 export interface HttpDeps {
   config: Config;
@@ -33,6 +35,7 @@ export interface HttpDeps {
   sms: SmsSender;
   clock: Clock;
   log: Logger;
+  escalator: Escalator;
   /** true once broker, store and detection core are up and ticking */
   ready: () => Promise<boolean>;
   staticDir: string;
@@ -88,6 +91,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   registerAuthRoutes(app, d, sessions);
   registerAlertRoutes(app, d, sessions);
   registerWebhookRoutes(app, d);
+  registerChainRoutes(app, d, sessions);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

@@ -2,3 +2,4 @@
 export { openDatabase, type Db, type OpenedDb } from './db.js';
 export { createRepos, type Repos, type AlertRow, type UserRow, type DeviceRow, type WearerRow, type ChainRow, type TimelineEntry } from './repos.js';
 export * from './schema.js';
+export { createEscalationRepo, type EscalationRepo, type JobRow, type NotificationRow, type GroupRow, type NewJob, type NewNotification } from './escalation-repo.js';
