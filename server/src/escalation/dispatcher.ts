@@ -43,6 +43,8 @@ export class Dispatcher {
   private readonly decidedAt = new Map<string, number>();
   private readonly maxInFlight: number;
   private stopped = false;
+  /** sends currently waiting for the provider's answer */
+  private inProvider = 0;
 
   constructor(private readonly d: DispatcherDeps) {
     this.maxInFlight = d.maxInFlight ?? 32;
@@ -77,12 +79,19 @@ export class Dispatcher {
     return this.pumping;
   }
 
-  /** Resolves when nothing is being pumped or sent. */
-  async idle(): Promise<void> {
-    for (let i = 0; i < 10_000; i++) {
+  /**
+   * Resolves when nothing is being pumped or sent. `providerTurns` bounds how many event-loop turns it
+   * waits on provider calls alone (a test's hung provider only answers when virtual time moves on).
+   */
+  async idle(providerTurns = Infinity): Promise<void> {
+    let turns = 0;
+    for (let i = 0; i < 100_000; i++) {
       if (this.pumping) await this.pumping;
-      else if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-      else return;
+      else if (this.inFlight.size === 0) return;
+      else if (this.inProvider < this.inFlight.size) await new Promise<void>((r) => setImmediate(r));
+      else if (providerTurns === Infinity) await Promise.race([...this.inFlight]);
+      else if (turns++ >= providerTurns) return;
+      else await new Promise<void>((r) => setImmediate(r));
     }
   }
 
@@ -175,7 +184,13 @@ export class Dispatcher {
       n.channel === 'voice'
         ? this.d.voice.call({ to: n.to_addr, twiml: n.body, statusCallback: this.d.voiceStatusCallback })
         : this.d.sms.send({ to: n.to_addr, body: n.body, statusCallback: this.d.smsStatusCallback });
-    const res = await this.withTimeout(n, call);
+    this.inProvider++;
+    let res: SmsResult;
+    try {
+      res = await this.withTimeout(n, call);
+    } finally {
+      this.inProvider--;
+    }
     await this.record(n, res);
   }
 

@@ -275,10 +275,10 @@ export class Escalator {
   }
 
   /** Resolves when no job runs and nothing is being sent. */
-  async idle(): Promise<void> {
+  async idle(providerTurns = Infinity): Promise<void> {
     for (let i = 0; i < 1000; i++) {
       if (this.running) await this.running;
-      await this.dispatcher.idle();
+      await this.dispatcher.idle(providerTurns);
       if (!this.running) return;
     }
   }
