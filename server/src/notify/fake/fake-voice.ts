@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { EscalationRepo } from '../../store/index.js';
-import type { SmsResult } from '../sms.js';
+import { E164, INVALID_TO, type SmsResult } from '../sms.js';
 import type { VoiceCall, VoiceCaller } from '../voice.js';
 import { FAKE_FROM } from './fake-sms.js';
 
@@ -15,7 +15,7 @@ export class FakeVoice implements VoiceCaller {
   ) {}
 
   async call(c: VoiceCall): Promise<SmsResult> {
-    if (!/^\+[1-9][0-9]{6,14}$/.test(c.to)) return { ok: false, code: '21211', message: "Invalid 'To' Phone Number", retryable: false };
+    if (!E164.test(c.to)) return INVALID_TO;
     const sid = 'CA' + randomBytes(16).toString('hex');
     await this.esc.insertFakeCall({ sid, to: c.to, from: FAKE_FROM, twiml: c.twiml, status_callback: c.statusCallback ?? null, at: this.clock.now() });
     return { ok: true, sid, status: 'queued' };

@@ -34,7 +34,8 @@ export function classifyTwilioError(err: unknown): SmsResult {
     const retryable = e.status >= 500 || e.status === 429 || retryableCode(code);
     return { ok: false, code, message: e.message ?? `HTTP ${e.status}`, retryable };
   }
-  // No HTTP status: network failure or the SDK's own timeout.
-  const code = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' ? 'timeout' : 'network';
-  return { ok: false, code, message: e.message ?? 'network error', retryable: true };
+  // No HTTP status: the SDK's own timeout, a network failure, or a request the SDK refused to send.
+  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') return { ok: false, code: 'timeout', message: e.message ?? 'timeout', retryable: true };
+  if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return { ok: false, code: 'network', message: e.message ?? e.code, retryable: true };
+  return { ok: false, code: 'invalid_request', message: e.message ?? 'request refused by the SDK', retryable: false };
 }

@@ -1,7 +1,7 @@
 // Twilio SMS adapter: Messages API through the official SDK, with a status callback per message.
 import twilio from 'twilio';
 import type { TwilioConfig } from '../../config.js';
-import type { SmsMessage, SmsResult, SmsSender } from '../sms.js';
+import { E164, INVALID_TO, type SmsMessage, type SmsResult, type SmsSender } from '../sms.js';
 import { classifyTwilioError, createTwilioClient } from './client.js';
 
 export class TwilioSms implements SmsSender {
@@ -16,6 +16,7 @@ export class TwilioSms implements SmsSender {
   }
 
   async send(msg: SmsMessage): Promise<SmsResult> {
+    if (!E164.test(msg.to)) return INVALID_TO;
     try {
       const m = await this.client.messages.create({
         to: msg.to,

@@ -1,7 +1,7 @@
 // Twilio voice adapter: Calls API through the official SDK with inline TwiML and a status callback.
 import type twilio from 'twilio';
 import type { TwilioConfig } from '../../config.js';
-import type { SmsResult } from '../sms.js';
+import { E164, INVALID_TO, type SmsResult } from '../sms.js';
 import type { VoiceCall, VoiceCaller } from '../voice.js';
 import { classifyTwilioError, createTwilioClient } from './client.js';
 
@@ -17,6 +17,7 @@ export class TwilioVoice implements VoiceCaller {
   }
 
   async call(c: VoiceCall): Promise<SmsResult> {
+    if (!E164.test(c.to)) return INVALID_TO;
     try {
       const call = await this.client.calls.create({
         to: c.to,
@@ -24,7 +25,8 @@ export class TwilioVoice implements VoiceCaller {
         twiml: c.twiml,
         // Ring long enough for someone asleep; a voicemail pickup still counts as completed.
         timeout: 30,
-        ...(c.statusCallback ? { statusCallback: c.statusCallback, statusCallbackEvent: ['completed'], statusCallbackMethod: 'POST' } : {}),
+        // Without statusCallbackEvent Twilio reports the final status only (completed, busy, no-answer, failed).
+        ...(c.statusCallback ? { statusCallback: c.statusCallback, statusCallbackMethod: 'POST' } : {}),
       });
       return { ok: true, sid: call.sid, status: call.status };
     } catch (err) {
