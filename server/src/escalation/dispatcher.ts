@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { callStatusOutcome, messageStatusFailed, retryableCode, type SmsResult, type SmsSender, type VoiceCaller } from '../notify/index.js';
 import type { EscalationRepo, NotificationRow, Repos } from '../store/index.js';
-import { TokenBucket } from './rate.js';
+import { BUCKET_CAPACITY, TokenBucket } from './rate.js';
 
 export interface DispatcherDeps {
   repos: Repos;
@@ -104,8 +104,8 @@ export class Dispatcher {
   private bucket(channel: string): TokenBucket {
     let b = this.buckets.get(channel);
     if (!b) {
-      // Capacity 2: one token for pages, one kept back so routine texts never delay a new alert.
-      b = new TokenBucket(this.d.ratePerS, 2, this.d.clock.now());
+      // Capacity 3: one token per priority level (first page, later pages, routine), see rate.ts.
+      b = new TokenBucket(this.d.ratePerS, BUCKET_CAPACITY, this.d.clock.now());
       this.buckets.set(channel, b);
     }
     return b;

@@ -116,7 +116,11 @@ export class Escalator {
     const token = await this.begin(alertId, ['escalating'], {});
     if (token === null) return;
     if (decidedAt !== undefined) this.dispatcher.markDecided(alertId, decidedAt);
-    await this.runDue();
+    // Fast path: the first step runs now, not behind other due work (the claim keeps it single-run).
+    const job = await this.esc.jobById(jobId(alertId, token, 'step', 0));
+    const claimed = job ? await this.esc.claimJob(job, this.d.clock.now(), this.leaseMs) : undefined;
+    if (claimed) await this.runClaimed(claimed);
+    this.kickRun();
   }
 
   /**

@@ -1,5 +1,6 @@
-// Send rate per sending number: a token bucket on the injected clock. Alert pages need one token;
-// routine messages need the bucket full, so one token is always left for the next alert's first page.
+// Send rate per sending number: a token bucket on the injected clock, with reserves by priority. The
+// first page of an alert needs one token, later pages two, routine texts three (a full bucket): so a
+// new alert's first page never waits behind later steps or routine texts, only behind other first pages.
 
 export const PRIORITY = {
   /** the first step of an alert: never waits behind anything but another alert's first step */
@@ -9,6 +10,9 @@ export const PRIORITY = {
   /** told-others updates, surveys: only when the bucket is full */
   info: 2,
 } as const;
+
+/** One token per priority level: the largest burst from one number is 3 messages. */
+export const BUCKET_CAPACITY = 3;
 
 export class TokenBucket {
   private tokens: number;
@@ -31,9 +35,9 @@ export class TokenBucket {
     }
   }
 
-  /** Tokens a message of this priority needs available before it may go. */
+  /** Tokens a message of this priority needs available before it may go (it takes one). */
   need(priority: number): number {
-    return priority >= PRIORITY.info ? this.capacity : 1;
+    return Math.min(this.capacity, priority + 1);
   }
 
   available(now: number, need: number): boolean {
