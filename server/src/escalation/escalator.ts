@@ -113,21 +113,19 @@ export class Escalator {
 
   /** Begin (or begin again) escalation of an alert now in `escalating`: new token, step 0 now. */
   async start(alertId: string, decidedAt?: number): Promise<void> {
-    const token = await this.begin(alertId, ['escalating'], {});
-    if (token === null) return;
     if (decidedAt !== undefined) this.dispatcher.markDecided(alertId, decidedAt);
-    // Fast path: the first step runs now, not behind other due work (the claim keeps it single-run).
-    const job = await this.esc.jobById(jobId(alertId, token, 'step', 0));
-    const claimed = job ? await this.esc.claimJob(job, this.d.clock.now(), this.leaseMs) : undefined;
-    if (claimed) await this.runClaimed(claimed);
+    // Fast path: step 0 is stored already claimed by this process and run at once, not behind other
+    // due work. Should we die before it finishes, its lease makes the auditor run it again.
+    const begun = await this.begin(alertId, ['escalating'], {}, true);
+    if (begun?.job) await this.runClaimed(begun.job);
     this.kickRun();
   }
 
   /**
    * Atomically: (optionally move the alert from `from` to escalating,) bump the fencing token, cancel
-   * every pending job and unsent page, and store the job of position 0. Returns the new token.
+   * every pending job and unsent page, and store the job of position 0 (claimed when `claim`).
    */
-  private async begin(alertId: string, from: readonly AlertState[], patch: { clearAttending?: boolean }): Promise<number | null> {
+  private async begin(alertId: string, from: readonly AlertState[], patch: { clearAttending?: boolean }, claim = false): Promise<{ token: number; job: JobRow | null } | null> {
     const now = this.d.clock.now();
     return this.d.repos.db.transaction().execute(async (trx) => {
       const a = await trx.selectFrom('alerts').select(['escalation_token', 'state']).where('id', '=', alertId).executeTakeFirst();
@@ -144,8 +142,12 @@ export class Escalator {
       const e = createEscalationRepo(trx);
       await e.cancelJobs(alertId);
       await e.cancelQueuedPages(alertId, now);
-      await e.insertJob({ id: jobId(alertId, token, 'step', 0), alert_id: alertId, kind: 'step', step_index: 0, due_at: now, token, created_at: now });
-      return token;
+      const job: JobRow = {
+        id: jobId(alertId, token, 'step', 0), alert_id: alertId, kind: 'step', step_index: 0, due_at: now, token, created_at: now,
+        state: claim ? 'running' : 'pending', attempts: claim ? 1 : 0, claimed_at: claim ? now : null, lease_until: claim ? now + this.leaseMs : null, finished_at: null,
+      };
+      const res = await trx.insertInto('escalation_jobs').values(job).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+      return { token, job: claim && Number(res.numInsertedOrUpdatedRows ?? 0) === 1 ? job : null };
     });
   }
 
@@ -383,7 +385,8 @@ export class Escalator {
     for (const target of targets) {
       for (const channel of at.step.channels) {
         const key = `${alert.id}:${job.token}:${pos}:${target.key}:${channel}`;
-        if (channel === 'app' && (await this.esc.notificationByKey(key))) continue;
+        // A re-run must not page the app again (SMS/voice keys are deduplicated by the insert).
+        if (channel === 'app' && job.attempts > 1 && (await this.esc.notificationByKey(key))) continue;
         rows.push(this.pageRow(alert, job.token, pos, target, channel, key, alias, place, now, appSent));
       }
     }
@@ -535,9 +538,9 @@ export class Escalator {
     await this.d.repos.appendTimeline(alert.id, now, 'ack_timeout', {
       attending, afterS: Math.round(this.d.ackTimeoutMs / 1000), action: 'escalation starts again',
     });
-    const token = await this.begin(alert.id, ['acknowledged'], { clearAttending: true });
-    if (token === null) return 'cancelled';
-    await this.d.repos.appendTimeline(alert.id, now, 'escalating', { reason: 'ack_timeout', token });
+    const begun = await this.begin(alert.id, ['acknowledged'], { clearAttending: true });
+    if (begun === null) return 'cancelled';
+    await this.d.repos.appendTimeline(alert.id, now, 'escalating', { reason: 'ack_timeout', token: begun.token });
     this.kickRun();
     await this.onAlertChange(alert.id, 'retriggered');
     return 'done';
