@@ -23,6 +23,8 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+const MAX_CONCURRENT_DECISIONS = 4;
+
 export interface AlertServiceDeps {
   repos: Repos;
   clock: Clock;
@@ -41,6 +43,8 @@ export interface AlertServiceDeps {
 export class AlertService {
   /** Per-wearer queue so decisions for one wearer apply in order. */
   private readonly queues = new Map<string, Promise<void>>();
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly d: AlertServiceDeps) {
     // Changes the escalator makes on its own (ack timeout re-trigger, chain exhausted) reach the app too.
@@ -56,7 +60,7 @@ export class AlertService {
     for (const dec of decisions) {
       this.d.metrics.decisions.inc({ kind: dec.kind });
       const prev = this.queues.get(dec.wearerId) ?? Promise.resolve();
-      const next = prev.then(() => this.applyWithRetry(dec));
+      const next = prev.then(() => this.withSlot(() => this.applyWithRetry(dec)));
       this.queues.set(dec.wearerId, next);
       void next.finally(() => {
         if (this.queues.get(dec.wearerId) === next) this.queues.delete(dec.wearerId);
@@ -64,6 +68,21 @@ export class AlertService {
       all.push(next);
     }
     return Promise.all(all).then(() => undefined);
+  }
+
+  /**
+   * At most a few wearers' decisions are applied at once: with hundreds at the same instant, the
+   * earliest are paged first instead of every alert advancing in lockstep and all paging late.
+   */
+  private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= MAX_CONCURRENT_DECISIONS) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
   }
 
   /** Resolves once every queued decision has been applied. */

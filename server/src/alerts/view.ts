@@ -38,6 +38,17 @@ export function alertSummary(a: AlertRow, wearerAlias: string): AlertSummary {
   };
 }
 
+/** External phone targets are shown by their last digits only: responders see who, not the number. */
+export function maskTarget(target: unknown): unknown {
+  return typeof target === 'string' && target.startsWith('phone:') ? `phone:…${target.slice(-3)}` : target;
+}
+
 export function timelineView(entries: TimelineEntry[]) {
-  return entries.map((e) => ({ at: new Date(e.at).toISOString(), type: e.type, ...e.data }));
+  return entries.map((e) => {
+    const data: Record<string, unknown> = { ...e.data };
+    if ('target' in data) data.target = maskTarget(data.target);
+    if (Array.isArray(data.targets)) data.targets = data.targets.map(maskTarget);
+    if (typeof data.by === 'string' && data.by.startsWith('phone:')) data.by = maskTarget(data.by);
+    return { at: new Date(e.at).toISOString(), type: e.type, ...data };
+  });
 }

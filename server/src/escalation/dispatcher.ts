@@ -2,6 +2,7 @@
 // lease, sent through the SMS or voice port at the per-number rate in priority order, and their outcome
 // recorded as an attempt and a timeline entry. Retryable failures come back after a backoff; permanent
 // ones (or the last attempt) are handed to the escalator at once, which falls back or moves on.
+import { maskTarget } from '../alerts/view.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -258,7 +259,7 @@ export class Dispatcher {
       ...base, errorCode: res.code, retryable: retry, ...(retry ? { nextAttemptAt: new Date(nextAt).toISOString() } : {}),
     });
     metrics.notifications.inc({ channel: n.channel, result: retry ? 'retry' : 'failed' });
-    this.d.log.warn({ alertId: n.alert_id, target: n.target, channel: n.channel, code: res.code, attempt, retry }, 'notification failed');
+    this.d.log.warn({ alertId: n.alert_id, target: maskTarget(n.target), channel: n.channel, code: res.code, attempt, retry }, 'notification failed');
     if (!current) return;
     if (retry) this.wakeAt(nextAt);
     else await this.d.onFailed({ ...n, state: 'failed', error_code: res.code });

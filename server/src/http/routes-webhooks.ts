@@ -150,7 +150,13 @@ export function registerWebhookRoutes(app: FastifyInstance, d: HttpDeps): void {
     const form = smsForm.parse(req.body);
     reply.type('text/xml');
     if (!(await d.repos.firstDelivery(form.MessageSid, 'sms', d.clock.now()))) return twiml(null);
-    return twiml(await handleReply(form.From, form.Body.trim().toUpperCase()));
+    try {
+      return twiml(await handleReply(form.From, form.Body.trim().toUpperCase()));
+    } catch (err) {
+      // The alert closed or is not theirs between lookup and action: a plain answer, not a 4xx Twilio retries.
+      if (err instanceof AppError && (err.code === 'ODART_ERR_ALERT_CLOSED' || err.code === 'ODART_ERR_NOT_FOUND')) return twiml(en.smsNoOpenAlert);
+      throw err;
+    }
   });
 
   app.post('/webhooks/twilio/status', { preHandler: verify }, async (req, reply) => {
