@@ -136,6 +136,39 @@ describe('escalation by SMS through the Twilio API', () => {
   });
 });
 
+describe('external phone contacts', () => {
+  beforeEach(() => boot());
+
+  it('a contact of the chain acknowledges by SMS: attending by label, the responders are told, the number is masked', async () => {
+    const c = await api<{ id: string }>(ts.base, admin, 'POST', '/api/admin/chains', {
+      name: 'Desk first',
+      definition: { steps: [{ targets: [{ type: 'phone', phone: '+447700900555', label: 'Hostel desk' }, { type: 'responder', id: 'alex' }], channels: ['sms'], waitS: 60 }] },
+    });
+    await api(ts.base, admin, 'PUT', '/api/admin/wearers/demo-wearer/chain', { chainId: c.body.id });
+    const id = await raise();
+    await fake.waitFor(2);
+    const reply = await sms('+447700900555', '1', 'SM' + '7'.repeat(32));
+    expect(message(reply.text)).toBe('Thanks, the service knows you are going to Jo. Call 999 if they are not breathing.');
+    await advance(3_000, 1_000);
+    const told = await fake.waitFor(1, (r) => r.to === ALEX && r.body.startsWith('Update:'));
+    expect(told[0]!.body).toBe('Update: Hostel desk is going to Jo. No action needed.');
+    const d = await api<AlertJson & { attendingContact: string | null }>(ts.base, admin, 'GET', `/api/alerts/${id}`);
+    expect(d.body).toMatchObject({ state: 'acknowledged', attendingResponderId: null, attendingContact: 'Hostel desk' });
+    const targets = d.body.timeline.filter((e) => e.type === 'notified').map((e) => e.target);
+    expect(targets).toContain('phone:…555');
+    expect(JSON.stringify(d.body.timeline)).not.toContain('+447700900555');
+  });
+
+  it('ARRIVED by SMS while still escalating acknowledges first, then records the arrival', async () => {
+    const id = await raise();
+    await fake.waitFor(1);
+    expect(message((await sms(ALEX, 'Arrived', 'SM' + '6'.repeat(32))).text)).toBe('Thanks. Call 999 if they are not breathing. Reply DONE when it is over.');
+    const d = await detail(id);
+    expect(d).toMatchObject({ state: 'acknowledged', attendingResponderId: 'alex' });
+    expect(d.arrivedAt).not.toBeNull();
+  });
+});
+
 describe('voice step', () => {
   beforeEach(() => boot());
 

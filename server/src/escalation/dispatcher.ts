@@ -117,7 +117,8 @@ export class Dispatcher {
     const now = clock.now();
     const room = this.maxInFlight - this.inFlight.size;
     if (room <= 0) return;
-    const rows = await esc.readyNotifications(now, room + 16);
+    // Per channel, so texts waiting for the rate never hide a call that could go now.
+    const rows = [...(await esc.readyNotifications(now, room + 16, 'sms')), ...(await esc.readyNotifications(now, room + 16, 'voice'))];
     const blocked = new Set<string>();
     let wakeAt: number | null = null;
     for (const row of rows) {

@@ -125,11 +125,15 @@ export class Escalator {
    * Atomically: (optionally move the alert from `from` to escalating,) bump the fencing token, cancel
    * every pending job and unsent page, and store the job of position 0 (claimed when `claim`).
    */
-  private async begin(alertId: string, from: readonly AlertState[], patch: { clearAttending?: boolean }, claim = false): Promise<{ token: number; job: JobRow | null } | null> {
+  private async begin(
+    alertId: string, from: readonly AlertState[], patch: { clearAttending?: boolean }, claim = false, expectToken?: number,
+  ): Promise<{ token: number; job: JobRow | null } | null> {
     const now = this.d.clock.now();
     return this.d.repos.db.transaction().execute(async (trx) => {
       const a = await trx.selectFrom('alerts').select(['escalation_token', 'state']).where('id', '=', alertId).executeTakeFirst();
       if (!a || !from.includes(a.state)) return null;
+      // Checked inside the transaction: an arrival or resolve since the caller looked wins.
+      if (expectToken !== undefined && a.escalation_token !== expectToken) return null;
       const token = a.escalation_token + 1;
       await trx
         .updateTable('alerts')
@@ -535,11 +539,11 @@ export class Escalator {
     if (!alert || alert.arrived_at !== null) return 'cancelled';
     const now = this.d.clock.now();
     const attending = alert.attending_responder_id ?? alert.attending_contact;
+    const begun = await this.begin(alert.id, ['acknowledged'], { clearAttending: true }, false, job.token);
+    if (begun === null) return 'cancelled';
     await this.d.repos.appendTimeline(alert.id, now, 'ack_timeout', {
       attending, afterS: Math.round(this.d.ackTimeoutMs / 1000), action: 'escalation starts again',
     });
-    const begun = await this.begin(alert.id, ['acknowledged'], { clearAttending: true });
-    if (begun === null) return 'cancelled';
     await this.d.repos.appendTimeline(alert.id, now, 'escalating', { reason: 'ack_timeout', token: begun.token });
     this.kickRun();
     await this.onAlertChange(alert.id, 'retriggered');

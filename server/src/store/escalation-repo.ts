@@ -147,10 +147,10 @@ export function createEscalationRepo(db: Kysely<DB>) {
       return db.selectFrom('notifications').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
     },
     /** Ready to send now: queued, or waiting for a retry that is due. Highest priority first. */
-    async readyNotifications(now: number, limit: number): Promise<NotificationRow[]> {
-      return db
-        .selectFrom('notifications')
-        .selectAll()
+    async readyNotifications(now: number, limit: number, channel?: string): Promise<NotificationRow[]> {
+      let q = db.selectFrom('notifications').selectAll();
+      if (channel !== undefined) q = q.where('channel', '=', channel);
+      return q
         .where((eb) =>
           eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'retry'), eb('next_attempt_at', '<=', now)])]),
         )
