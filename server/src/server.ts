@@ -83,6 +83,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     notifyTimeoutMs: config.NOTIFY_TIMEOUT_MS,
     maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
     retryBaseMs: config.NOTIFY_RETRY_BASE_MS,
+    checkinWindowMs: config.CHECKIN_WINDOW_S * 1000,
   });
 
   let broker: Broker | null = null;

@@ -173,6 +173,18 @@ describe('fencing and durability', () => {
     expect(h.sms.requests.map((r) => r.to)).toEqual([phone(1), phone(2)]);
   });
 
+  it('a check-in left open by a lost detector state (restart) escalates after twice its window plus 30 s', async () => {
+    const { h, phone } = await rig();
+    await h.alerts.handle([{ kind: 'wearer_prompt', wearerId: 'w1', t: h.clock.now(), score: 70, reasons: ['rr<=7'], news2: null }]);
+    const id = (await h.repos.openAlertForWearer('w1'))!.id;
+    await h.advance(59_000);
+    expect(h.sms.requests).toHaveLength(0);
+    await h.advance(4_000);
+    expect((await h.repos.alertById(id))!.state).toBe('escalating');
+    expect(h.sms.requests.map((r) => r.to)).toEqual([phone(1)]);
+    expect(await entries(h, id, 'escalating')).toEqual([expect.objectContaining({ auditor: true })]);
+  });
+
   it('many alerts escalating at once: every step of every alert is sent exactly once', async () => {
     const chain: ChainDefinition = {
       steps: [

@@ -53,6 +53,8 @@ export interface EscalatorDeps {
   auditEveryMs?: number;
   /** after the chain is exhausted, admins are reminded this often */
   reminderEveryMs?: number;
+  /** the wearer's check-in window; a check-in still open long after it (its detector state was lost) escalates */
+  checkinWindowMs?: number;
 }
 
 interface ResolvedTarget {
@@ -61,7 +63,7 @@ interface ResolvedTarget {
   phone: string | null;
 }
 
-export type AlertChange = 'retriggered' | 'unacknowledged';
+export type AlertChange = 'retriggered' | 'unacknowledged' | 'escalating';
 
 const jobId = (alertId: string, token: number, kind: JobKind, position: number) => `${alertId}.${token}.${kind}.${position}`;
 
@@ -574,10 +576,22 @@ export class Escalator {
    */
   async audit(atStartup: boolean): Promise<number> {
     const { repos, clock } = this.d;
-    const open = (await repos.openAlerts()).filter((a) => a.state === 'escalating' || a.state === 'acknowledged');
-    const live = await this.esc.liveJobs(open.map((a) => a.id));
+    const all = await repos.openAlerts();
     const now = clock.now();
     let repaired = 0;
+    // A check-in is decided by the detector, in memory: after a restart nobody would end it. One
+    // still open well past its window escalates (lives first: the wearer did not say OK).
+    const checkinLimit = (this.d.checkinWindowMs ?? 15_000) * 2 + 30_000;
+    for (const a of all.filter((x) => x.state === 'pending_checkin' && now - x.created_at > checkinLimit)) {
+      const ok = await repos.transitionAlert(a.id, ['pending_checkin'], { state: 'escalating', updated_at: now });
+      if (!ok) continue;
+      repaired++;
+      await repos.appendTimeline(a.id, now, 'escalating', { reason: 'check-in expired without an answer', auditor: true });
+      await this.begin(a.id, ['escalating'], {});
+      await this.onAlertChange(a.id, 'escalating');
+    }
+    const open = (await repos.openAlerts()).filter((a) => a.state === 'escalating' || a.state === 'acknowledged');
+    const live = await this.esc.liveJobs(open.map((a) => a.id));
     const seen = new Set<string>();
     for (const a of open) {
       const mine = live.filter((j) => j.alert_id === a.id && j.token === a.escalation_token);
