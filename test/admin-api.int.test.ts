@@ -76,6 +76,21 @@ describe('admin API', () => {
     expect(gone.ok).toBe(false);
   });
 
+  it('deleting a wearer erases their alerts with every notification and attempt', async () => {
+    const admin = await login(ts.base, 'admin');
+    await ts.server.alerts.handle(ts.server.engine.ingest('demo-wearer', { t: ts.clock.now(), deviceId: 'demo-wrist', message: { stream: 'button', data: { action: 'help' } } }));
+    await settle(ts);
+    const db = ts.server.repos.db;
+    expect((await db.selectFrom('notification_attempts').selectAll().execute()).length).toBeGreaterThan(0);
+    expect((await api(ts.base, admin, 'DELETE', '/api/admin/wearers/demo-wearer')).status).toBe(204);
+    for (const table of ['alerts', 'alert_timeline', 'notifications', 'notification_attempts', 'escalation_jobs', 'devices'] as const) {
+      const left = table === 'devices'
+        ? await db.selectFrom('devices').selectAll().where('wearer_id', '=', 'demo-wearer').execute()
+        : await db.selectFrom(table).selectAll().execute();
+      expect(left, table).toEqual([]);
+    }
+  });
+
   it('validates bodies and refuses duplicates', async () => {
     const admin = await login(ts.base, 'admin');
     const bad = await api<{ error: { code: string; message: string } }>(ts.base, admin, 'POST', '/api/admin/wearers', { alias: '', phone: '07700' });

@@ -23,6 +23,16 @@ export const configSchema = z.object({
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
   MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(8192),
   SESSION_TTL_H: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  /** escalation: an attending responder who has not marked arrived or resolved by then re-triggers the chain */
+  ACK_TIMEOUT_S: z.coerce.number().int().min(1).max(24 * 3600).default(600),
+  /** escalation: messages (and calls) per second from our number; 0 = no limit */
+  SMS_RATE_PER_S: z.coerce.number().min(0).max(1000).default(1),
+  /** escalation: a provider call not answered by then counts as a (retryable) timeout */
+  NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(5000),
+  /** escalation: attempts per notification when failures are retryable */
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** escalation: first retry delay; doubles per attempt */
+  NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
 });
 
 export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL'> & { PUBLIC_URL: string; twilio: TwilioConfig | null }>;

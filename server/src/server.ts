@@ -15,8 +15,8 @@ import { randomIds, type Ids } from './ids.js';
 import { DeviceDirectory, Ingest } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { FakeSms, TwilioSms, type SmsSender } from './notify/index.js';
-import { createRepos, openDatabase, type Repos } from './store/index.js';
+import { FakeSms, FakeVoice, TwilioSms, TwilioVoice, type SmsSender, type VoiceCaller } from './notify/index.js';
+import { createEscalationRepo, createRepos, openDatabase, type Repos } from './store/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_STATIC_DIR = path.resolve(here, '../../responder-app/dist');
@@ -26,6 +26,7 @@ export interface ServerOptions {
   ids?: Ids;
   log?: Logger;
   sms?: SmsSender;
+  voice?: VoiceCaller;
   staticDir?: string;
   metricsDefaults?: boolean;
 }
@@ -67,11 +68,22 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const checkinWindowMs = config.CHECKIN_WINDOW_S * 1000;
   const engine = new DetectionEngine((id) => ({ checkinWindowMs, ...thresholds.get(id) }));
 
-  const sms = opts.sms ?? (config.twilio ? new TwilioSms(config.twilio) : new FakeSms(repos, clock));
+  // The SDK's own timeout is only a backstop: the dispatcher times calls out on the injected clock.
+  const providerTimeoutMs = config.NOTIFY_TIMEOUT_MS + 5000;
+  const sms = opts.sms ?? (config.twilio ? new TwilioSms(config.twilio, providerTimeoutMs) : new FakeSms(repos, clock));
+  const voice = opts.voice ?? (config.twilio ? new TwilioVoice(config.twilio, providerTimeoutMs) : new FakeVoice(createEscalationRepo(repos.db), clock));
   const escalator = new Escalator({
-    repos, clock, ids, sms, live, log: log.child({ part: 'escalation' }), metrics,
+    repos, clock, ids, sms, voice, live, log: log.child({ part: 'escalation' }), metrics,
     publicUrl: config.PUBLIC_URL,
-    statusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
+    smsStatusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
+    voiceStatusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
+    voiceGatherUrl: `${config.PUBLIC_URL}/webhooks/twilio/voice`,
+    ackTimeoutMs: config.ACK_TIMEOUT_S * 1000,
+    ratePerS: config.SMS_RATE_PER_S,
+    notifyTimeoutMs: config.NOTIFY_TIMEOUT_MS,
+    maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    retryBaseMs: config.NOTIFY_RETRY_BASE_MS,
+    checkinWindowMs: config.CHECKIN_WINDOW_S * 1000,
   });
 
   let broker: Broker | null = null;
@@ -103,8 +115,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     if (d.length > 0) onDecisions(d);
   }, 1000));
   timers.push(escalator.startLoop(1000));
-  // Resume escalations that were due while the server was down.
+  // Take over the work of a process that died (running jobs, sends in flight), repair chains, and
+  // resume escalations that were due while the server was down.
+  await escalator.recover();
   await escalator.runDue();
+  escalator.dispatcher.kick();
 
   const brokerRef = broker;
   const adminHooks = {
@@ -129,7 +144,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     },
   };
   const http = await buildHttpApp({
-    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log, ids, adminHooks,
+    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log, ids, adminHooks, escalator,
     staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
     ready: async () => {
       if (brokerRef.closed) return false;
@@ -153,6 +168,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await http.close();
       await alerts.idle();
       await escalator.runDue().catch(() => undefined);
+      await escalator.idle().catch(() => undefined);
+      escalator.close();
       await store.close();
     },
   };

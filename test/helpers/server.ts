@@ -58,6 +58,7 @@ export async function settle(ts: TestServer, expectedHandled?: number): Promise<
   if (expectedHandled !== undefined) await until(() => ts.server.ingest.handled >= expectedHandled);
   await ts.server.alerts.idle();
   await ts.server.escalator.runDue();
+  await ts.server.escalator.idle();
   await ts.server.alerts.idle();
 }
 

@@ -23,6 +23,8 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+const MAX_CONCURRENT_DECISIONS = 4;
+
 export interface AlertServiceDeps {
   repos: Repos;
   clock: Clock;
@@ -42,8 +44,16 @@ export interface AlertServiceDeps {
 export class AlertService {
   /** Per-wearer queue so decisions for one wearer apply in order. */
   private readonly queues = new Map<string, Promise<void>>();
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly d: AlertServiceDeps) {}
+  constructor(private readonly d: AlertServiceDeps) {
+    // Changes the escalator makes on its own (ack timeout re-trigger, chain exhausted) reach the app too.
+    d.escalator.onAlertChange = async (alertId, change) => {
+      const a = await d.repos.alertById(alertId);
+      if (a) await this.broadcast(a, change);
+    };
+  }
 
   /** Applies decisions; never throws (failures are logged, counted and retried once). */
   handle(decisions: WearerDecision[]): Promise<void> {
@@ -51,7 +61,7 @@ export class AlertService {
     for (const dec of decisions) {
       this.d.metrics.decisions.inc({ kind: dec.kind });
       const prev = this.queues.get(dec.wearerId) ?? Promise.resolve();
-      const next = prev.then(() => this.applyWithRetry(dec));
+      const next = prev.then(() => this.withSlot(() => this.applyWithRetry(dec)));
       this.queues.set(dec.wearerId, next);
       void next.finally(() => {
         if (this.queues.get(dec.wearerId) === next) this.queues.delete(dec.wearerId);
@@ -59,6 +69,21 @@ export class AlertService {
       all.push(next);
     }
     return Promise.all(all).then(() => undefined);
+  }
+
+  /**
+   * At most a few wearers' decisions are applied at once: with hundreds at the same instant, the
+   * earliest are paged first instead of every alert advancing in lockstep and all paging late.
+   */
+  private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= MAX_CONCURRENT_DECISIONS) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
   }
 
   /** Resolves once every queued decision has been applied. */
@@ -132,6 +157,13 @@ export class AlertService {
         if (open) await this.updateScore(open, dec.score, dec.reasons, dec.news2, 'score_update');
         return;
       case 'cancelled': {
+        if (open && (open.state === 'escalating' || open.state === 'acknowledged')) {
+          // Once people are paged only a person closes the alert: someone in an overdose may press OK
+          // confusedly or briefly breathe better. The responders are told and decide.
+          await repos.appendTimeline(open.id, now, 'wearer_ok_reported', { by: dec.reason, action: 'escalation continues' });
+          await this.broadcast(open, 'wearer_ok_reported');
+          return;
+        }
         if (!open || open.state !== 'pending_checkin') return;
         const ok = await repos.transitionAlert(open.id, ['pending_checkin'], { state: 'cancelled', updated_at: now, closed_at: now });
         if (!ok) return;
@@ -167,8 +199,8 @@ export class AlertService {
     const id = ids.next('al');
     await repos.insertAlert({
       id, service_id: wearer.service_id, wearer_id: wearerId, state, score, reasons: JSON.stringify(reasons), news2,
-      // The chain is copied onto the alert: later edits never change a running alert.
-      chain_snapshot: chain?.definition ?? JSON.stringify({ steps: [] }),
+      // The chain (and its groups' members) is copied onto the alert: later edits never change a running alert.
+      chain_snapshot: await this.d.escalator.snapshotChain(chain?.definition ?? null),
       escalation_token: 0, attending_responder_id: null, outcome: null, note: null,
       created_at: now, updated_at: now, closed_at: null,
     });
@@ -191,17 +223,18 @@ export class AlertService {
 
   // ---- people's actions -------------------------------------------------------------------
 
-  async ack(alertId: string, user: UserRow, via: 'app' | 'sms'): Promise<{ alert: AlertSummary; attending: boolean }> {
+  async ack(alertId: string, user: UserRow, via: 'app' | 'sms' | 'voice'): Promise<{ alert: AlertSummary; attending: boolean }> {
     const { repos, clock } = this.d;
     const alert = await this.visibleAlert(alertId, user);
     const now = clock.now();
     if (!OPEN_ALERT_STATES.includes(alert.state)) throw new AppError('ODART_ERR_ALERT_CLOSED');
+    // Compare-and-set: of two responders acknowledging at the same instant exactly one wins.
     const won = await repos.transitionAlert(alertId, ['pending_checkin', 'escalating'], {
-      state: 'acknowledged', attending_responder_id: user.id, updated_at: now,
+      state: 'acknowledged', attending_responder_id: user.id, attending_contact: null, acknowledged_at: now, updated_at: now,
     });
     if (won) {
-      await this.d.escalator.stop(alertId);
       await repos.appendTimeline(alertId, now, 'acknowledged', { by: user.id, via, attending: true });
+      await this.d.escalator.acknowledged(alertId, { userId: user.id, phone: user.phone, name: user.display_name });
       const fresh = (await repos.alertById(alertId))!;
       await this.broadcast(fresh, 'acknowledged');
       return { alert: await this.summary(fresh), attending: true };
@@ -212,21 +245,81 @@ export class AlertService {
     return { alert: await this.summary(fresh), attending: fresh.attending_responder_id === user.id };
   }
 
-  async resolve(alertId: string, user: UserRow, outcome: Outcome, note: string | null): Promise<AlertSummary> {
+  /** An external phone contact of the chain replied to acknowledge: they attend, but have no account. */
+  async ackByContact(alertId: string, contact: { key: string; label: string; phone: string }): Promise<{ attending: boolean; alert: AlertRow }> {
+    const { repos, clock } = this.d;
+    const now = clock.now();
+    const won = await repos.transitionAlert(alertId, ['pending_checkin', 'escalating'], {
+      state: 'acknowledged', attending_responder_id: null, attending_contact: contact.label, acknowledged_at: now, updated_at: now,
+    });
+    if (won) {
+      await repos.appendTimeline(alertId, now, 'acknowledged', { by: contact.key, via: 'sms', attending: true, contact: true });
+      await this.d.escalator.acknowledged(alertId, { userId: null, phone: contact.phone, name: contact.label });
+      const fresh = (await repos.alertById(alertId))!;
+      await this.broadcast(fresh, 'acknowledged');
+      return { attending: true, alert: fresh };
+    }
+    await repos.appendTimeline(alertId, now, 'acknowledged', { by: contact.key, via: 'sms', attending: false, contact: true });
+    return { attending: false, alert: (await repos.alertById(alertId))! };
+  }
+
+  /**
+   * A responder is with the wearer. If nobody had acknowledged yet, they become attending first.
+   * Anyone who may see the alert can say so (whoever gets there first matters); it stops the arrival timer.
+   */
+  async arrived(alertId: string, user: UserRow, via: 'app' | 'sms'): Promise<AlertSummary> {
+    const { repos, clock } = this.d;
+    let alert = await this.visibleAlert(alertId, user);
+    if (!OPEN_ALERT_STATES.includes(alert.state)) throw new AppError('ODART_ERR_ALERT_CLOSED');
+    if (alert.state !== 'acknowledged') {
+      await this.ack(alertId, user, via);
+      alert = (await repos.alertById(alertId))!;
+    }
+    const now = clock.now();
+    const first = await repos.db
+      .updateTable('alerts').set({ arrived_at: now, updated_at: now })
+      .where('id', '=', alertId).where('state', '=', 'acknowledged').where('arrived_at', 'is', null)
+      .executeTakeFirst();
+    const isFirst = Number(first.numUpdatedRows) === 1;
+    await repos.appendTimeline(alertId, now, 'arrived', { by: user.id, via, first: isFirst, attending: alert.attending_responder_id === user.id });
+    if (isFirst) await this.d.escalator.arrived(alertId);
+    const fresh = (await repos.alertById(alertId))!;
+    if (!OPEN_ALERT_STATES.includes(fresh.state)) throw new AppError('ODART_ERR_ALERT_CLOSED');
+    await this.broadcast(fresh, 'arrived');
+    return this.summary(fresh);
+  }
+
+  /** Resolve with an outcome; by SMS the outcome may follow as a digit (null until then). */
+  async resolve(alertId: string, user: UserRow, outcome: Outcome | null, note: string | null, via: 'app' | 'sms' = 'app'): Promise<AlertSummary> {
     const { repos, clock } = this.d;
     const alert = await this.visibleAlert(alertId, user);
     const now = clock.now();
     const ok = await repos.transitionAlert(alertId, OPEN_ALERT_STATES, {
       state: 'resolved', outcome, note, updated_at: now, closed_at: now,
-      attending_responder_id: alert.attending_responder_id ?? user.id,
+      attending_responder_id: alert.attending_responder_id ?? (alert.attending_contact ? null : user.id),
     });
     if (!ok) throw new AppError('ODART_ERR_ALERT_CLOSED');
     await this.d.escalator.stop(alertId);
-    await repos.appendTimeline(alertId, now, 'resolved', { by: user.id, outcome, note });
+    await repos.appendTimeline(alertId, now, 'resolved', { by: user.id, outcome, note, via, ...(outcome === null ? { outcomePending: true } : {}) });
     this.d.onEpisodeClosed(alert.wearer_id);
     const fresh = (await repos.alertById(alertId))!;
     await this.broadcast(fresh, 'resolved');
     return this.summary(fresh);
+  }
+
+  /** The outcome digit of an SMS survey, for an alert resolved by SMS without one. Set once. */
+  async setOutcome(alertId: string, user: UserRow, outcome: Outcome): Promise<boolean> {
+    const { repos, clock } = this.d;
+    const now = clock.now();
+    const res = await repos.db
+      .updateTable('alerts').set({ outcome, updated_at: now })
+      .where('id', '=', alertId).where('state', '=', 'resolved').where('outcome', 'is', null)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) return false;
+    await repos.appendTimeline(alertId, now, 'outcome', { by: user.id, outcome, via: 'sms' });
+    const fresh = await repos.alertById(alertId);
+    if (fresh) await this.broadcast(fresh, 'outcome');
+    return true;
   }
 
   // ---- reads with visibility rules ---------------------------------------------------------
@@ -242,7 +335,9 @@ export class AlertService {
   async canSee(user: UserRow, alert: AlertRow): Promise<boolean> {
     if (user.service_id !== alert.service_id) return false;
     if (user.role === 'admin') return true;
-    return (await this.d.repos.responderIdsForWearer(alert.wearer_id)).includes(user.id);
+    if ((await this.d.repos.responderIdsForWearer(alert.wearer_id)).includes(user.id)) return true;
+    // Paged through a chain (directly or as a group member): they must be able to open and acknowledge it.
+    return this.d.escalator.esc.wasPaged(alert.id, user.id);
   }
 
   /** The alert if the user may see it; otherwise 404, so ids leak nothing. */
@@ -253,10 +348,19 @@ export class AlertService {
   }
 
   async list(user: UserRow): Promise<AlertSummary[]> {
-    const rows =
+    let rows =
       user.role === 'admin'
         ? await this.d.repos.alertsForService(user.service_id)
         : await this.d.repos.alertsForWearers(await this.d.repos.wearerIdsForResponder(user.id));
+    if (user.role !== 'admin') {
+      const have = new Set(rows.map((r) => r.id));
+      const paged = (await this.d.escalator.esc.alertIdsPagedToUser(user.id)).filter((id) => !have.has(id));
+      for (const id of paged) {
+        const a = await this.d.repos.alertById(id);
+        if (a) rows.push(a);
+      }
+      rows = rows.sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
+    }
     return Promise.all(rows.filter((r) => r.service_id === user.service_id).map((r) => this.summary(r)));
   }
 

@@ -1,4 +1,4 @@
 // Alerts: lifecycle state machine, timeline, live fan-out.
 export { AlertService, OUTCOMES, type Outcome, type AlertServiceDeps } from './alert-service.js';
 export { LiveHub, type LiveEvent } from './live.js';
-export { alertSummary, timelineView, type AlertSummary } from './view.js';
+export { alertSummary, maskTarget, timelineView, type AlertSummary } from './view.js';

@@ -13,6 +13,10 @@ export interface AlertSummary {
   news2: number | null;
   wearerAlias: string;
   outcome: string | null;
+  acknowledgedAt: string | null;
+  arrivedAt: string | null;
+  /** label of an external phone contact who acknowledged by SMS */
+  attendingContact: string | null;
 }
 
 export function alertSummary(a: AlertRow, wearerAlias: string): AlertSummary {
@@ -28,9 +32,23 @@ export function alertSummary(a: AlertRow, wearerAlias: string): AlertSummary {
     news2: a.news2,
     wearerAlias,
     outcome: a.outcome,
+    acknowledgedAt: a.acknowledged_at == null ? null : new Date(a.acknowledged_at).toISOString(),
+    arrivedAt: a.arrived_at == null ? null : new Date(a.arrived_at).toISOString(),
+    attendingContact: a.attending_contact ?? null,
   };
 }
 
+/** External phone targets are shown by their last digits only: responders see who, not the number. */
+export function maskTarget(target: unknown): unknown {
+  return typeof target === 'string' && target.startsWith('phone:') ? `phone:…${target.slice(-3)}` : target;
+}
+
 export function timelineView(entries: TimelineEntry[]) {
-  return entries.map((e) => ({ at: new Date(e.at).toISOString(), type: e.type, ...e.data }));
+  return entries.map((e) => {
+    const data: Record<string, unknown> = { ...e.data };
+    if ('target' in data) data.target = maskTarget(data.target);
+    if (Array.isArray(data.targets)) data.targets = data.targets.map(maskTarget);
+    if (typeof data.by === 'string' && data.by.startsWith('phone:')) data.by = maskTarget(data.by);
+    return { at: new Date(e.at).toISOString(), type: e.type, ...data };
+  });
 }

@@ -1,77 +1,268 @@
-// Durable escalation: each step is a stored job with a due time and a fencing token. A job whose token
-// no longer matches its alert (acknowledged, resolved, re-triggered) is a no-op; each
-// (alert, token, step, target, channel) reserves an idempotency key before any provider call,
-// so a step is never sent twice, even across a crash and restart.
+// Durable escalation: each chain position is a stored job with a due time and a fencing token. Jobs
+// are claimed with a lease (pending -> running -> done), so a crash mid-run re-runs them; a job whose
+// token no longer matches its alert (acknowledged, resolved, re-started) is a no-op. A step stores one
+// notification per (alert, token, position, target, channel) under a unique key before any provider
+// call; the Dispatcher sends them. An auditor re-runs overdue or orphaned work and repairs alerts
+// that lost their next job, so a restart in the middle of any escalation loses nothing.
+import type { LiveHub } from '../alerts/live.js';
+import { alertSummary } from '../alerts/view.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
-import type { SmsSender } from '../notify/index.js';
-import type { AlertRow, Repos } from '../store/index.js';
 import { en } from '../messages/en.js';
-import { chainSchema, targetKey, type ChainDefinition, type ChainTarget } from './chain.js';
-import type { LiveHub } from '../alerts/live.js';
-import { alertSummary } from '../alerts/view.js';
-import { isSingleSegment } from '../notify/sms.js';
+import type { Metrics } from '../metrics.js';
+import { isSingleSegment, type SmsSender, type VoiceCaller } from '../notify/index.js';
+import {
+  createEscalationRepo,
+  type AlertRow,
+  type AlertState,
+  type EscalationRepo,
+  type JobKind,
+  type JobRow,
+  type NewNotification,
+  type NotificationRow,
+  type Repos,
+} from '../store/index.js';
+import { chainGroupIds, chainSchema, parseSnapshot, positionCount, stepAt, targetKey, type ChainSnapshot, type ChainStep, type ChainTarget, type Channel } from './chain.js';
+import { Dispatcher } from './dispatcher.js';
+import { PRIORITY } from './rate.js';
 
 export interface EscalatorDeps {
   repos: Repos;
   clock: Clock;
   ids: Ids;
   sms: SmsSender;
+  voice: VoiceCaller;
   live: LiveHub;
   log: Logger;
   metrics: Metrics;
   publicUrl: string;
-  /** webhook URL for delivery status callbacks */
-  statusCallbackUrl: string | undefined;
+  /** webhook URLs given to the provider (unset with the fake provider) */
+  smsStatusCallbackUrl: string | undefined;
+  voiceStatusCallbackUrl: string | undefined;
+  voiceGatherUrl: string;
+  /** attending responder must mark arrived or resolve within this, or the chain starts again */
+  ackTimeoutMs: number;
+  ratePerS: number;
+  notifyTimeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** lease of a running job; a job still running after it is re-run by the auditor */
+  jobLeaseMs?: number;
+  /** how often the auditor checks that every open alert has its next job */
+  auditEveryMs?: number;
+  /** after the chain is exhausted, admins are reminded this often */
+  reminderEveryMs?: number;
+  /** the wearer's check-in window; a check-in still open long after it (its detector state was lost) escalates */
+  checkinWindowMs?: number;
 }
 
 interface ResolvedTarget {
   key: string;
   userId: string | null;
   phone: string | null;
-  label: string;
 }
 
+export type AlertChange = 'retriggered' | 'unacknowledged' | 'escalating';
+
+const jobId = (alertId: string, token: number, kind: JobKind, position: number) => `${alertId}.${token}.${kind}.${position}`;
+
 export class Escalator {
+  readonly esc: EscalationRepo;
+  readonly dispatcher: Dispatcher;
+  /** Set by the AlertService: an alert changed state here (ack timeout re-trigger), tell its audience. */
+  onAlertChange: (alertId: string, change: AlertChange) => Promise<void> = () => Promise.resolve();
   private running: Promise<void> | null = null;
   private again = false;
+  private readonly suspects = new Set<string>();
+  private lastAudit = -Infinity;
+  private readonly leaseMs: number;
+  private readonly auditEveryMs: number;
+  private readonly reminderEveryMs: number;
 
-  constructor(private readonly d: EscalatorDeps) {}
-
-  /** Begin escalation for an alert now in `escalating`: fence earlier jobs, schedule step 0 now. */
-  async start(alertId: string, decidedAt: number): Promise<void> {
-    const alert = await this.d.repos.alertById(alertId);
-    if (!alert) return;
-    const token = alert.escalation_token + 1;
-    await this.d.repos.cancelJobs(alertId);
-    await this.d.repos.updateAlert(alertId, { escalation_token: token });
-    await this.d.repos.insertJob({
-      id: this.d.ids.next('job'),
-      alert_id: alertId,
-      step_index: 0,
-      due_at: this.d.clock.now(),
-      token,
-      created_at: this.d.clock.now(),
+  constructor(private readonly d: EscalatorDeps) {
+    this.esc = createEscalationRepo(d.repos.db);
+    this.leaseMs = d.jobLeaseMs ?? 60_000;
+    this.auditEveryMs = d.auditEveryMs ?? 2_000;
+    this.reminderEveryMs = d.reminderEveryMs ?? 300_000;
+    this.dispatcher = new Dispatcher({
+      repos: d.repos, esc: this.esc, clock: d.clock, log: d.log, metrics: d.metrics, sms: d.sms, voice: d.voice,
+      ratePerS: d.ratePerS, timeoutMs: d.notifyTimeoutMs, maxAttempts: d.maxAttempts, retryBaseMs: d.retryBaseMs,
+      smsStatusCallback: d.smsStatusCallbackUrl, voiceStatusCallback: d.voiceStatusCallbackUrl,
+      pageIsCurrent: async (n) => {
+        const a = await d.repos.alertById(n.alert_id);
+        return a?.state === 'escalating' && a.escalation_token === n.token;
+      },
+      onFailed: (n) => this.onNotificationFailed(n),
     });
-    await this.runDue(decidedAt);
   }
 
-  /** Fence every pending step of an alert (acknowledged, resolved or cancelled). */
+  /** The text stored on a new alert: the chain as it is now, with the current members of its groups. */
+  async snapshotChain(definition: string | null): Promise<string> {
+    if (definition === null) return JSON.stringify({ steps: [], repeat: 0, groups: {} });
+    try {
+      const chain = chainSchema.parse(JSON.parse(definition));
+      const members = await this.esc.groupMembers(chainGroupIds(chain));
+      return JSON.stringify({ ...chain, groups: Object.fromEntries(members) });
+    } catch (err) {
+      // A stored chain that no longer parses must not stop the alert: the default chain takes over.
+      this.d.log.error({ err }, 'stored chain does not parse; alert uses the default chain');
+      return JSON.stringify({ steps: [], repeat: 0, groups: {} });
+    }
+  }
+
+  // ---- transitions driven by the alert lifecycle -------------------------------------------
+
+  /** Begin (or begin again) escalation of an alert now in `escalating`: new token, step 0 now. */
+  async start(alertId: string, decidedAt?: number): Promise<void> {
+    if (decidedAt !== undefined) this.dispatcher.markDecided(alertId, decidedAt);
+    // Fast path: step 0 is stored already claimed by this process and run at once, not behind other
+    // due work. Should we die before it finishes, its lease makes the auditor run it again.
+    const begun = await this.begin(alertId, ['escalating'], {}, true);
+    if (begun?.job) await this.runClaimed(begun.job);
+    this.kickRun();
+  }
+
+  /**
+   * Atomically: (optionally move the alert from `from` to escalating,) bump the fencing token, cancel
+   * every pending job and unsent page, and store the job of position 0 (claimed when `claim`).
+   */
+  private async begin(
+    alertId: string, from: readonly AlertState[], patch: { clearAttending?: boolean }, claim = false, expectToken?: number,
+  ): Promise<{ token: number; job: JobRow | null } | null> {
+    const now = this.d.clock.now();
+    return this.d.repos.db.transaction().execute(async (trx) => {
+      const a = await trx.selectFrom('alerts').select(['escalation_token', 'state']).where('id', '=', alertId).executeTakeFirst();
+      if (!a || !from.includes(a.state)) return null;
+      // Checked inside the transaction: an arrival or resolve since the caller looked wins.
+      if (expectToken !== undefined && a.escalation_token !== expectToken) return null;
+      const token = a.escalation_token + 1;
+      await trx
+        .updateTable('alerts')
+        .set({
+          escalation_token: token, state: 'escalating', updated_at: now,
+          ...(patch.clearAttending ? { attending_responder_id: null, attending_contact: null, acknowledged_at: null } : {}),
+        })
+        .where('id', '=', alertId)
+        .execute();
+      const e = createEscalationRepo(trx);
+      await e.cancelJobs(alertId);
+      await e.cancelQueuedPages(alertId, now);
+      const job: JobRow = {
+        id: jobId(alertId, token, 'step', 0), alert_id: alertId, kind: 'step', step_index: 0, due_at: now, token, created_at: now,
+        state: claim ? 'running' : 'pending', attempts: claim ? 1 : 0, claimed_at: claim ? now : null, lease_until: claim ? now + this.leaseMs : null, finished_at: null,
+      };
+      const res = await trx.insertInto('escalation_jobs').values(job).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+      return { token, job: claim && Number(res.numInsertedOrUpdatedRows ?? 0) === 1 ? job : null };
+    });
+  }
+
+  /** Fence every pending step and unsent page of an alert (resolved, cancelled). */
   async stop(alertId: string): Promise<void> {
-    await this.d.repos.cancelJobs(alertId);
+    const now = this.d.clock.now();
+    await this.d.repos.db.transaction().execute(async (trx) => {
+      await trx.updateTable('alerts').set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) })).where('id', '=', alertId).execute();
+      const e = createEscalationRepo(trx);
+      await e.cancelJobs(alertId);
+      await e.cancelQueuedPages(alertId, now);
+    });
   }
 
-  /** Periodic auditor: runs whatever is due, including steps left over from before a restart. */
+  /**
+   * The alert was just acknowledged (the caller won the compare-and-set): fence the chain, start the
+   * arrival timer, and tell everyone else who was paged, by the channels that reached them.
+   */
+  async acknowledged(alertId: string, by: { userId: string | null; phone: string | null; name: string }): Promise<void> {
+    const now = this.d.clock.now();
+    await this.d.repos.db.transaction().execute(async (trx) => {
+      const a = await trx.selectFrom('alerts').select(['escalation_token']).where('id', '=', alertId).executeTakeFirst();
+      if (!a) return;
+      const token = a.escalation_token + 1;
+      await trx.updateTable('alerts').set({ escalation_token: token }).where('id', '=', alertId).execute();
+      const e = createEscalationRepo(trx);
+      await e.cancelJobs(alertId);
+      await e.cancelQueuedPages(alertId, now);
+      await e.insertJob({
+        id: jobId(alertId, token, 'ack_timeout', 0), alert_id: alertId, kind: 'ack_timeout', step_index: 0,
+        due_at: now + this.d.ackTimeoutMs, token, created_at: now,
+      });
+    });
+    await this.tellOthers(alertId, by);
+  }
+
+  /** Someone is with the wearer: the arrival timer is no longer needed. */
+  async arrived(alertId: string): Promise<void> {
+    await this.d.repos.db.transaction().execute(async (trx) => {
+      await trx.updateTable('alerts').set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) })).where('id', '=', alertId).execute();
+      await createEscalationRepo(trx).cancelJobs(alertId, ['ack_timeout']);
+    });
+  }
+
+  private async tellOthers(alertId: string, by: { userId: string | null; phone: string | null; name: string }): Promise<void> {
+    const { repos, clock, live } = this.d;
+    const alert = await repos.alertById(alertId);
+    if (!alert) return;
+    const wearer = await repos.wearerById(alert.wearer_id);
+    const alias = wearer?.alias ?? 'the person';
+    const now = clock.now();
+    const pages = (await this.esc.notificationsForAlert(alertId)).filter((n) => n.kind === 'page');
+    const appUsers = [
+      ...new Set(pages.filter((n) => n.channel === 'app' && n.state === 'sent' && n.user_id && n.user_id !== by.userId).map((n) => n.user_id!)),
+    ];
+    live.sendTo(appUsers, { type: 'alert', change: 'taken', alert: alertSummary(alert, alias) });
+    // Everyone a text or call reached is texted back, once per number.
+    const told = new Map<string, NotificationRow>();
+    for (const n of pages) {
+      if ((n.channel !== 'sms' && n.channel !== 'voice') || !n.to_addr || n.to_addr === by.phone) continue;
+      if (n.user_id !== null && n.user_id === by.userId) continue;
+      if (n.state !== 'sent' && n.state !== 'sending') continue;
+      if (!told.has(n.to_addr)) told.set(n.to_addr, n);
+    }
+    for (const [addr, n] of told) {
+      await this.esc.insertNotification({
+        id: this.d.ids.next('ntf'), idempotency_key: `${alertId}:taken:${alert.escalation_token}:${addr}`, alert_id: alertId,
+        step_index: -1, target: n.target, channel: 'sms', kind: 'info', state: 'queued', priority: PRIORITY.info, token: alert.escalation_token,
+        to_addr: addr, user_id: n.user_id, body: en.smsTakenByOther({ alias, responder: by.name }),
+        provider_id: null, status: 'queued', error_code: null, created_at: now, updated_at: now,
+      });
+    }
+    await repos.appendTimeline(alertId, now, 'others_told', {
+      app: appUsers.length, sms: told.size, targets: [...new Set([...appUsers.map((u) => `responder:${u}`), ...[...told.values()].map((n) => n.target)])],
+    });
+    this.dispatcher.kick();
+  }
+
+  // ---- the scheduler -------------------------------------------------------------------
+
+  /** Start-up: jobs and sends of a dead process are taken over at once, then the auditor checks every open alert. */
+  async recover(): Promise<{ jobs: number; sends: number }> {
+    const jobs = await this.esc.releaseRunningJobs();
+    const sends = await this.dispatcher.recoverStuck(true);
+    await this.audit(true);
+    if (jobs + sends > 0) this.d.log.warn({ jobs, sends }, 'recovered escalation work left by a previous process');
+    return { jobs, sends };
+  }
+
+  /** Periodic auditor: runs whatever is due (and stale runs), sends what is ready, repairs lost chains. */
   startLoop(intervalMs = 1000): TimerHandle {
     return this.d.clock.setInterval(() => {
-      this.runDue().catch((err: unknown) => this.d.log.error({ err }, 'escalation run failed'));
+      this.tick().catch((err: unknown) => this.d.log.error({ err }, 'escalation audit failed'));
     }, intervalMs);
   }
 
+  async tick(): Promise<void> {
+    const now = this.d.clock.now();
+    if (now - this.lastAudit >= this.auditEveryMs) {
+      this.lastAudit = now;
+      await this.dispatcher.recoverStuck(false);
+      await this.audit(false);
+    }
+    await this.runDue();
+    this.dispatcher.kick();
+  }
+
   /** Runs all due jobs. Concurrent calls coalesce into one more pass. */
-  async runDue(decidedAt?: number): Promise<void> {
+  runDue(): Promise<void> {
     if (this.running) {
       this.again = true;
       return this.running;
@@ -80,11 +271,13 @@ export class Escalator {
       try {
         do {
           this.again = false;
-          const jobs = await this.d.repos.dueJobs(this.d.clock.now());
+          const jobs = await this.esc.dueJobs(this.d.clock.now());
           for (const job of jobs) {
-            if (!(await this.d.repos.claimJob(job.id))) continue;
-            await this.runJob(job, decidedAt);
+            const claimed = await this.esc.claimJob(job, this.d.clock.now(), this.leaseMs);
+            if (!claimed) continue;
+            await this.runClaimed(claimed);
           }
+          if (jobs.length >= 200) this.again = true;
         } while (this.again);
       } finally {
         this.running = null;
@@ -93,103 +286,370 @@ export class Escalator {
     return this.running;
   }
 
-  private async runJob(job: { id: string; alert_id: string; step_index: number; token: number }, decidedAt?: number) {
-    const alert = await this.d.repos.alertById(job.alert_id);
-    if (!alert || alert.state !== 'escalating' || alert.escalation_token !== job.token) {
-      this.d.metrics.escalationSteps.inc({ result: 'fenced' });
-      return;
-    }
-    const chain = chainSchema.parse(JSON.parse(alert.chain_snapshot)) as ChainDefinition;
-    const step = chain.steps[job.step_index];
-    if (!step) return;
-    this.d.metrics.escalationSteps.inc({ result: 'run' });
-    const now = this.d.clock.now();
-    await this.d.repos.appendTimeline(alert.id, now, 'escalation_step', { step: job.step_index, token: job.token });
-    const wearer = await this.d.repos.wearerById(alert.wearer_id);
-    const alias = wearer?.alias ?? 'Someone';
-    const targets = await Promise.all(step.targets.map((t) => this.resolveTarget(t, alert)));
-    const sends: Promise<void>[] = [];
-    for (const target of targets) {
-      for (const channel of step.channels) {
-        if (channel === 'app' && target.userId) {
-          this.d.live.sendTo([target.userId], { type: 'page', alert: alertSummary(alert, alias), step: job.step_index });
-          await this.d.repos.appendTimeline(alert.id, now, 'notified', { channel: 'app', target: target.key, step: job.step_index });
-          this.d.metrics.notifications.inc({ channel: 'app', result: 'sent' });
-        } else if (channel === 'sms' && target.phone) {
-          sends.push(this.sendSms(alert, job, target, alias, wearer?.address ?? null, decidedAt));
-        }
-      }
-    }
-    await Promise.all(sends);
-    const next = job.step_index + 1;
-    if (next < chain.steps.length) {
-      await this.d.repos.insertJob({
-        id: this.d.ids.next('job'),
-        alert_id: alert.id,
-        step_index: next,
-        due_at: now + step.waitS * 1000,
-        token: job.token,
-        created_at: now,
-      });
-    } else {
-      await this.d.repos.appendTimeline(alert.id, now, 'chain_exhausted', { steps: chain.steps.length });
+  /** Resolves when no job runs and nothing is being sent. */
+  async idle(providerTurns = Infinity): Promise<void> {
+    for (let i = 0; i < 1000; i++) {
+      if (this.running) await this.running;
+      await this.dispatcher.idle(providerTurns);
+      if (!this.running) return;
     }
   }
 
-  private async resolveTarget(t: ChainTarget, alert: AlertRow): Promise<ResolvedTarget> {
-    const key = targetKey(t);
-    switch (t.type) {
-      case 'responder': {
-        const u = await this.d.repos.userById(t.id);
-        if (!u || u.service_id !== alert.service_id) return { key, userId: null, phone: null, label: 'unknown responder' };
-        return { key, userId: u.id, phone: u.phone, label: u.display_name };
+  close(): void {
+    this.dispatcher.stop();
+  }
+
+  /** Inside a run, ask for another pass instead of awaiting the run itself (which would deadlock). */
+  private kickRun(): void {
+    if (this.running) this.again = true;
+    else this.runDue().catch((err: unknown) => this.d.log.error({ err }, 'escalation run failed'));
+  }
+
+  private async runClaimed(job: JobRow): Promise<void> {
+    try {
+      let result: 'done' | 'cancelled';
+      switch (job.kind) {
+        case 'step':
+          result = await this.runStep(job);
+          break;
+        case 'ack_timeout':
+          result = await this.runAckTimeout(job);
+          break;
+        case 'reminder':
+          result = await this.runReminder(job);
+          break;
+        default:
+          result = job.kind satisfies never;
       }
-      case 'phone':
-        return { key, userId: null, phone: t.phone, label: t.label };
-      case 'emergency_contact': {
-        const w = await this.d.repos.wearerById(alert.wearer_id);
-        return { key, userId: null, phone: w?.emergency_contact_phone ?? null, label: 'emergency contact' };
+      await this.esc.finishJob(job, this.d.clock.now(), result);
+    } catch (err) {
+      // Left 'running': its lease runs out and the auditor runs it again (idempotent by key).
+      this.d.log.error({ err, jobId: job.id, alertId: job.alert_id }, 'escalation job failed; will be re-run');
+      this.d.metrics.escalationSteps.inc({ result: 'error' });
+    }
+  }
+
+  private async currentAlert(job: JobRow, state: AlertState): Promise<AlertRow | null> {
+    const alert = await this.d.repos.alertById(job.alert_id);
+    if (!alert || alert.state !== state || alert.escalation_token !== job.token) {
+      this.d.metrics.escalationSteps.inc({ result: 'fenced' });
+      return null;
+    }
+    return alert;
+  }
+
+  private snapshot(alert: AlertRow): ChainSnapshot {
+    try {
+      return parseSnapshot(alert.chain_snapshot);
+    } catch (err) {
+      this.d.log.error({ err, alertId: alert.id }, 'unreadable chain snapshot; using the default chain');
+      return { steps: [], repeat: 0, groups: {} };
+    }
+  }
+
+  /** A wearer without a chain still reaches people: their responders and the service admins, repeated. */
+  private async effectiveChain(alert: AlertRow): Promise<{ chain: ChainSnapshot; isDefault: boolean }> {
+    const chain = this.snapshot(alert);
+    if (chain.steps.length > 0) return { chain, isDefault: false };
+    const responders = await this.d.repos.responderIdsForWearer(alert.wearer_id);
+    const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', alert.service_id).where('role', '=', 'admin').execute();
+    const ids = [...new Set([...responders, ...admins.map((a) => a.id)])];
+    const targets: ChainTarget[] = ids.map((id) => ({ type: 'responder', id }));
+    if (targets.length === 0) targets.push({ type: 'emergency_contact' });
+    return { chain: { steps: [{ targets, channels: ['app', 'sms'], fallbackChannels: [], waitS: 120 }], repeat: 4, groups: {} }, isDefault: true };
+  }
+
+  private async runStep(job: JobRow): Promise<'done' | 'cancelled'> {
+    const { repos, clock } = this.d;
+    const alert = await this.currentAlert(job, 'escalating');
+    if (!alert) return 'cancelled';
+    const { chain, isDefault } = await this.effectiveChain(alert);
+    const at = stepAt(chain, job.step_index);
+    if (!at) return 'done';
+    const now = clock.now();
+    const pos = job.step_index;
+
+    // What comes next is stored first: a crash or a slow provider never holds the chain up.
+    const nextAt = now + at.step.waitS * 1000;
+    if (stepAt(chain, pos + 1)) {
+      await this.esc.insertJob({ id: jobId(alert.id, job.token, 'step', pos + 1), alert_id: alert.id, kind: 'step', step_index: pos + 1, due_at: nextAt, token: job.token, created_at: now });
+    } else {
+      await this.esc.insertJob({ id: jobId(alert.id, job.token, 'reminder', 0), alert_id: alert.id, kind: 'reminder', step_index: 0, due_at: nextAt, token: job.token, created_at: now });
+    }
+    this.d.metrics.escalationSteps.inc({ result: 'run' });
+    await repos.appendTimeline(alert.id, now, 'escalation_step', {
+      step: pos, cycle: at.cycle, stepInChain: at.index, final: at.final, token: job.token,
+      ...(isDefault && pos === 0 ? { defaultChain: true } : {}), ...(job.attempts > 1 ? { rerun: true } : {}),
+    });
+
+    const wearer = await repos.wearerById(alert.wearer_id);
+    const alias = wearer?.alias ?? 'Someone';
+    const place = wearer?.address ?? null;
+    const targets = await this.resolveTargets(at.step, chain, alert);
+    const rows: NewNotification[] = [];
+    const appSent: { target: string; connections: number }[] = [];
+    for (const target of targets) {
+      for (const channel of at.step.channels) {
+        const key = `${alert.id}:${job.token}:${pos}:${target.key}:${channel}`;
+        // A re-run must not page the app again (SMS/voice keys are deduplicated by the insert).
+        if (channel === 'app' && job.attempts > 1 && (await this.esc.notificationByKey(key))) continue;
+        rows.push(this.pageRow(alert, job.token, pos, target, channel, key, alias, place, now, appSent));
+      }
+    }
+    await repos.db.transaction().execute(async (trx) => {
+      const e = createEscalationRepo(trx);
+      for (const r of rows) await e.insertNotification(r);
+    });
+    for (const a of appSent) {
+      await repos.appendTimeline(alert.id, now, 'notified', {
+        channel: 'app', target: a.target, step: pos, kind: 'page', result: a.connections > 0 ? 'delivered' : 'no_connection', connections: a.connections,
+      });
+    }
+    for (const r of rows.filter((x) => x.state === 'failed' && x.channel !== 'app')) {
+      await repos.appendTimeline(alert.id, now, 'notify_failed', { channel: r.channel, target: r.target, step: pos, kind: 'page', errorCode: r.error_code, retryable: false });
+    }
+    this.dispatcher.kick();
+    await this.evaluateStep(alert.id, job.token, pos);
+    return 'done';
+  }
+
+  private pageRow(
+    alert: AlertRow, token: number, pos: number, target: ResolvedTarget, channel: Channel, key: string,
+    alias: string, place: string | null, now: number, appSent: { target: string; connections: number }[],
+  ): NewNotification {
+    const base = {
+      id: this.d.ids.next('ntf'), idempotency_key: key, alert_id: alert.id, step_index: pos, target: target.key, channel, kind: 'page' as const,
+      token, priority: pos === 0 ? PRIORITY.first : PRIORITY.page, user_id: target.userId, provider_id: null, created_at: now, updated_at: now,
+    };
+    switch (channel) {
+      case 'app': {
+        if (!target.userId) return { ...base, state: 'failed', status: 'failed', error_code: 'no_app_user', to_addr: null, body: null };
+        const connections = this.d.live.sendTo([target.userId], { type: 'page', alert: alertSummary(alert, alias), step: pos });
+        appSent.push({ target: target.key, connections });
+        return connections > 0
+          ? { ...base, state: 'sent', status: 'delivered', error_code: null, to_addr: null, body: null }
+          : { ...base, state: 'failed', status: 'failed', error_code: 'no_connection', to_addr: null, body: null };
+      }
+      case 'sms':
+      case 'voice': {
+        if (!target.phone) return { ...base, state: 'failed', status: 'failed', error_code: 'no_phone', to_addr: null, body: null };
+        const body = channel === 'sms'
+          ? alertSmsBody(alias, place, `${this.d.publicUrl}/#/alerts/${alert.id}`)
+          : alertVoiceTwiml(alias, place, `${this.d.voiceGatherUrl}`);
+        return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: target.phone, body };
       }
       default:
-        return t satisfies never;
+        return channel satisfies never;
     }
   }
 
-  private async sendSms(
-    alert: AlertRow,
-    job: { step_index: number; token: number },
-    target: ResolvedTarget,
-    alias: string,
-    address: string | null,
-    decidedAt?: number,
-  ): Promise<void> {
-    const key = `${alert.id}:${job.token}:${job.step_index}:${target.key}:sms`;
-    const id = this.d.ids.next('ntf');
-    const now = this.d.clock.now();
-    const reserved = await this.d.repos.reserveNotification({
-      id, idempotency_key: key, alert_id: alert.id, step_index: job.step_index,
-      target: target.key, channel: 'sms', provider_id: null, error_code: null, created_at: now, updated_at: now,
-    });
-    if (!reserved) return; // sent (or being sent) already: never twice
-    const body = alertSmsBody(alias, address, `${this.d.publicUrl}/#/alerts/${alert.id}`);
-    if (decidedAt !== undefined) this.d.metrics.decisionToSms.observe(Math.max(0, Date.now() - decidedAt) / 1000);
-    const res = await this.d.sms.send({ to: target.phone!, body, statusCallback: this.d.statusCallbackUrl });
-    const at = this.d.clock.now();
-    if (res.ok) {
-      await this.d.repos.updateNotification(id, { provider_id: res.sid, status: res.status, updated_at: at });
-      await this.d.repos.appendTimeline(alert.id, at, 'notified', {
-        channel: 'sms', target: target.key, step: job.step_index, providerId: res.sid, result: res.status,
-      });
-      this.d.metrics.notifications.inc({ channel: 'sms', result: 'sent' });
-    } else {
-      await this.d.repos.updateNotification(id, { status: 'failed', error_code: res.code, updated_at: at });
-      await this.d.repos.appendTimeline(alert.id, at, 'notify_failed', {
-        channel: 'sms', target: target.key, step: job.step_index, errorCode: res.code, retryable: res.retryable,
-      });
-      this.d.metrics.notifications.inc({ channel: 'sms', result: 'failed' });
-      this.d.log.warn({ alertId: alert.id, target: target.key, code: res.code }, 'sms send failed');
+  private async resolveTargets(step: ChainStep, chain: ChainSnapshot, alert: AlertRow): Promise<ResolvedTarget[]> {
+    const out = new Map<string, ResolvedTarget>();
+    const responder = async (id: string) => {
+      const key = `responder:${id}`;
+      if (out.has(key)) return;
+      const u = await this.d.repos.userById(id);
+      if (!u || u.service_id !== alert.service_id) out.set(key, { key, userId: null, phone: null });
+      else out.set(key, { key, userId: u.id, phone: u.phone });
+    };
+    for (const t of step.targets) {
+      switch (t.type) {
+        case 'responder':
+          await responder(t.id);
+          break;
+        case 'group':
+          // Members as they were when the alert started (part of the snapshot).
+          for (const id of chain.groups[t.id] ?? []) await responder(id);
+          break;
+        case 'phone':
+          out.set(targetKey(t), { key: targetKey(t), userId: null, phone: t.phone });
+          break;
+        case 'emergency_contact': {
+          const w = await this.d.repos.wearerById(alert.wearer_id);
+          out.set(targetKey(t), { key: targetKey(t), userId: null, phone: w?.emergency_contact_phone ?? null });
+          break;
+        }
+        default:
+          t satisfies never;
+      }
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * After a failure: a target none of whose channels worked gets the step's fallback channels; a step
+   * none of whose targets can be reached moves the chain on at once.
+   */
+  private async onNotificationFailed(n: NotificationRow): Promise<void> {
+    if (n.kind !== 'page') return;
+    await this.evaluateStep(n.alert_id, n.token, n.step_index);
+  }
+
+  private async evaluateStep(alertId: string, token: number, pos: number): Promise<void> {
+    const { repos, clock } = this.d;
+    const alert = await repos.alertById(alertId);
+    if (!alert || alert.state !== 'escalating' || alert.escalation_token !== token) return;
+    const { chain } = await this.effectiveChain(alert);
+    const at = stepAt(chain, pos);
+    if (!at) return;
+    const rows = await this.esc.notificationsForStep(alertId, token, pos);
+    const byTarget = new Map<string, NotificationRow[]>();
+    for (const r of rows) byTarget.set(r.target, [...(byTarget.get(r.target) ?? []), r]);
+    const now = clock.now();
+    let anyAlive = false;
+    let resolved: ResolvedTarget[] | null = null;
+    for (const [target, trs] of byTarget) {
+      const status = targetStatus(trs);
+      if (status !== 'unreached') {
+        anyAlive = true;
+        continue;
+      }
+      const used = new Set(trs.map((r) => r.channel));
+      const fallback = at.step.fallbackChannels.filter((c) => !used.has(c));
+      if (fallback.length === 0) continue;
+      resolved ??= await this.resolveTargets(at.step, chain, alert);
+      const t = resolved.find((x) => x.key === target);
+      if (!t) continue;
+      const wearer = await repos.wearerById(alert.wearer_id);
+      const appSent: { target: string; connections: number }[] = [];
+      const fresh = fallback.map((channel) =>
+        this.pageRow(alert, token, pos, t, channel, `${alertId}:${token}:${pos}:${target}:${channel}`, wearer?.alias ?? 'Someone', wearer?.address ?? null, now, appSent),
+      );
+      for (const r of fresh) await this.esc.insertNotification(r);
+      await repos.appendTimeline(alertId, now, 'fallback', { target, step: pos, channels: fallback });
+      for (const a of appSent) {
+        await repos.appendTimeline(alertId, now, 'notified', {
+          channel: 'app', target: a.target, step: pos, kind: 'page', result: a.connections > 0 ? 'delivered' : 'no_connection', connections: a.connections,
+        });
+      }
+      if (fresh.some((r) => r.state !== 'failed')) anyAlive = true;
+      this.dispatcher.kick();
+      if (fresh.every((r) => r.state === 'failed')) return this.evaluateStep(alertId, token, pos);
+    }
+    // No rows at all means no target resolved (an empty group): that step cannot reach anyone either.
+    if (anyAlive) return;
+    const nextId = stepAt(chain, pos + 1) ? jobId(alertId, token, 'step', pos + 1) : jobId(alertId, token, 'reminder', 0);
+    if (await this.esc.pullJobForward(nextId, now)) {
+      await repos.appendTimeline(alertId, now, 'step_failed', { step: pos, reason: 'no target could be reached', next: 'now' });
+      this.d.metrics.escalationSteps.inc({ result: 'failed_moved_on' });
+      this.kickRun();
     }
   }
+
+  private async runAckTimeout(job: JobRow): Promise<'done' | 'cancelled'> {
+    const alert = await this.currentAlert(job, 'acknowledged');
+    if (!alert || alert.arrived_at !== null) return 'cancelled';
+    const now = this.d.clock.now();
+    const attending = alert.attending_responder_id ?? alert.attending_contact;
+    const begun = await this.begin(alert.id, ['acknowledged'], { clearAttending: true }, false, job.token);
+    if (begun === null) return 'cancelled';
+    await this.d.repos.appendTimeline(alert.id, now, 'ack_timeout', {
+      attending, afterS: Math.round(this.d.ackTimeoutMs / 1000), action: 'escalation starts again',
+    });
+    await this.d.repos.appendTimeline(alert.id, now, 'escalating', { reason: 'ack_timeout', token: begun.token });
+    this.kickRun();
+    await this.onAlertChange(alert.id, 'retriggered');
+    return 'done';
+  }
+
+  private async runReminder(job: JobRow): Promise<'done' | 'cancelled'> {
+    const alert = await this.currentAlert(job, 'escalating');
+    if (!alert) return 'cancelled';
+    const now = this.d.clock.now();
+    if (job.step_index === 0) {
+      const { chain } = await this.effectiveChain(alert);
+      await this.d.repos.appendTimeline(alert.id, now, 'chain_exhausted', { positions: positionCount(chain) });
+    }
+    await this.d.repos.appendTimeline(alert.id, now, 'unacknowledged_reminder', { n: job.step_index + 1 });
+    await this.esc.insertJob({
+      id: jobId(alert.id, job.token, 'reminder', job.step_index + 1), alert_id: alert.id, kind: 'reminder', step_index: job.step_index + 1,
+      due_at: now + this.reminderEveryMs, token: job.token, created_at: now,
+    });
+    await this.onAlertChange(alert.id, 'unacknowledged');
+    return 'done';
+  }
+
+  /**
+   * Invariants: an escalating alert always has a live job under its token; an acknowledged alert
+   * whose responder has not arrived always has its arrival timer. A broken one is repaired (at
+   * start-up at once; while running only when seen twice, so an in-flight transition is not raced).
+   */
+  async audit(atStartup: boolean): Promise<number> {
+    const { repos, clock } = this.d;
+    const all = await repos.openAlerts();
+    const now = clock.now();
+    let repaired = 0;
+    // A check-in is decided by the detector, in memory: after a restart nobody would end it. One
+    // still open well past its window escalates (lives first: the wearer did not say OK).
+    // The window is the wearer's own when the service set one (thresholds), else the server's.
+    for (const a of all.filter((x) => x.state === 'pending_checkin')) {
+      const w = await repos.wearerById(a.wearer_id);
+      let windowMs = this.d.checkinWindowMs ?? 15_000;
+      try {
+        const own = w?.thresholds ? (JSON.parse(w.thresholds) as { checkinWindowMs?: unknown }).checkinWindowMs : undefined;
+        if (typeof own === 'number' && Number.isFinite(own)) windowMs = own;
+      } catch {
+        // unreadable thresholds: the server default applies
+      }
+      if (now - a.created_at <= windowMs * 2 + 30_000) continue;
+      const ok = await repos.transitionAlert(a.id, ['pending_checkin'], { state: 'escalating', updated_at: now });
+      if (!ok) continue;
+      repaired++;
+      await repos.appendTimeline(a.id, now, 'escalating', { reason: 'check-in expired without an answer', auditor: true });
+      await this.begin(a.id, ['escalating'], {});
+      await this.onAlertChange(a.id, 'escalating');
+    }
+    const open = (await repos.openAlerts()).filter((a) => a.state === 'escalating' || a.state === 'acknowledged');
+    const live = await this.esc.liveJobs(open.map((a) => a.id));
+    const seen = new Set<string>();
+    for (const a of open) {
+      const mine = live.filter((j) => j.alert_id === a.id && j.token === a.escalation_token);
+      if (a.state === 'acknowledged') {
+        if (a.arrived_at !== null || mine.some((j) => j.kind === 'ack_timeout')) continue;
+        const inserted = await this.esc.insertJob({
+          id: jobId(a.id, a.escalation_token, 'ack_timeout', 0), alert_id: a.id, kind: 'ack_timeout', step_index: 0,
+          due_at: (a.acknowledged_at ?? now) + this.d.ackTimeoutMs, token: a.escalation_token, created_at: now,
+        });
+        if (inserted) {
+          repaired++;
+          await repos.appendTimeline(a.id, now, 'escalation_repaired', { what: 'arrival timer' });
+        }
+        continue;
+      }
+      if (mine.length > 0) continue;
+      seen.add(a.id);
+      if (!atStartup && !this.suspects.has(a.id)) continue;
+      const done = (await this.esc.jobsForAlert(a.id)).filter((j) => j.token === a.escalation_token && j.kind === 'step' && j.state === 'done');
+      const last = done.reduce((m, j) => Math.max(m, j.step_index), -1);
+      const { chain } = await this.effectiveChain(a);
+      const nextPos = last + 1;
+      const job = stepAt(chain, nextPos)
+        ? { id: jobId(a.id, a.escalation_token, 'step', nextPos), kind: 'step' as const, step_index: nextPos }
+        : { id: jobId(a.id, a.escalation_token, 'reminder', 0), kind: 'reminder' as const, step_index: 0 };
+      if (await this.esc.insertJob({ ...job, alert_id: a.id, due_at: now, token: a.escalation_token, created_at: now })) {
+        repaired++;
+        await repos.appendTimeline(a.id, now, 'escalation_repaired', { what: 'next step', step: job.kind === 'step' ? nextPos : null });
+      } else {
+        // The deterministic id exists but is not live (finished or cancelled): start afresh.
+        await this.begin(a.id, ['escalating'], {});
+        repaired++;
+        await repos.appendTimeline(a.id, now, 'escalation_repaired', { what: 'restarted' });
+      }
+    }
+    this.suspects.clear();
+    for (const id of seen) this.suspects.add(id);
+    if (repaired > 0) {
+      this.d.log.warn({ repaired }, 'escalation auditor repaired alerts');
+      this.kickRun();
+    }
+    return repaired;
+  }
+}
+
+function targetStatus(rows: NotificationRow[]): 'reached' | 'pending' | 'unreached' {
+  if (rows.some((r) => r.state === 'sent')) return 'reached';
+  if (rows.some((r) => r.state === 'queued' || r.state === 'sending' || r.state === 'retry')) return 'pending';
+  return 'unreached';
 }
 
 /** The alert SMS, kept to one segment: the alias and place are shortened before the link ever is. */
@@ -205,3 +665,17 @@ export function alertSmsBody(alias: string, address: string | null, link: string
   }
   return body;
 }
+
+const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** TwiML for an alert call: says the alert and takes one keypress (1 = I am going) at the gather URL. */
+export function alertVoiceTwiml(alias: string, address: string | null, gatherUrl: string): string {
+  const place = address?.split(',')[0]?.trim() || en.smsAlertShortPlace;
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?><Response>' +
+    `<Gather input="dtmf" numDigits="1" timeout="10" action="${xml(gatherUrl)}" method="POST">` +
+    `<Say>${xml(en.voiceAlert({ alias, place }))}</Say></Gather><Say>${xml(en.voiceNoInput)}</Say></Response>`
+  );
+}
+
+export { xml as escapeXml };

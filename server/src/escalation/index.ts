@@ -1,3 +1,5 @@
-// Escalation: chains, the durable fenced step scheduler.
-export { Escalator, alertSmsBody, type EscalatorDeps } from './escalator.js';
+// Escalation: chains, the durable fenced step scheduler, the send queue and its rate limit.
+export { Escalator, alertSmsBody, alertVoiceTwiml, escapeXml, type EscalatorDeps, type AlertChange } from './escalator.js';
+export { Dispatcher, type DispatcherDeps } from './dispatcher.js';
+export { TokenBucket, PRIORITY } from './rate.js';
 export * from './chain.js';

@@ -13,6 +13,7 @@ import type { Broker } from '../broker/index.js';
 import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
 import type { Config } from '../config.js';
+import type { Escalator } from '../escalation/index.js';
 import { AppError, errorBody, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -25,6 +26,7 @@ import { registerOpsRoutes } from './routes-ops.js';
 import { registerWebhookRoutes } from './routes-webhooks.js';
 import { registerAdminRoutes, type AdminHooks } from './routes-admin.js';
 import { registerThresholdRoutes } from './routes-thresholds.js';
+import { registerChainRoutes } from './routes-chains.js';
 
 export interface HttpDeps {
   config: Config;
@@ -38,6 +40,7 @@ export interface HttpDeps {
   ids: Ids;
   adminHooks: AdminHooks;
   log: Logger;
+  escalator: Escalator;
   /** true once broker, store and detection core are up and ticking */
   ready: () => Promise<boolean>;
   staticDir: string;
@@ -95,6 +98,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   registerWebhookRoutes(app, d);
   registerAdminRoutes(app, d, sessions, d.adminHooks);
   registerThresholdRoutes(app, d, sessions);
+  registerChainRoutes(app, d, sessions);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

@@ -26,6 +26,12 @@ export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     return d.alerts.ack(id, user, 'app');
   });
 
+  app.post('/api/alerts/:id/arrived', async (req) => {
+    const user = await sessions.require(req);
+    const { id } = idParam.parse(req.params);
+    return d.alerts.arrived(id, user, 'app');
+  });
+
   app.post('/api/alerts/:id/resolve', async (req) => {
     const user = await sessions.require(req);
     const { id } = idParam.parse(req.params);

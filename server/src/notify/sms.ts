@@ -17,6 +17,12 @@ export interface SmsSender {
   send(msg: SmsMessage): Promise<SmsResult>;
 }
 
+/** E.164, the only address form the adapters send to. */
+export const E164 = /^\+[1-9][0-9]{6,14}$/;
+
+/** What every adapter answers for an address that is not E.164 (Twilio's own code for it), without calling out. */
+export const INVALID_TO: SmsResult = { ok: false, code: '21211', message: "Invalid 'To' Phone Number", retryable: false };
+
 /** GSM 03.38 basic character set: a message made only of these fits 160 characters in one segment. */
 const GSM7 =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';

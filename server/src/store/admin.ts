@@ -26,6 +26,8 @@ export function createAdminRepos(db: Db) {
         if (alertIds.length > 0) {
           await trx.deleteFrom('alert_timeline').where('alert_id', 'in', alertIds).execute();
           await trx.deleteFrom('escalation_jobs').where('alert_id', 'in', alertIds).execute();
+          const ntf = trx.selectFrom('notifications').select('id').where('alert_id', 'in', alertIds);
+          await trx.deleteFrom('notification_attempts').where('notification_id', 'in', ntf).execute();
           await trx.deleteFrom('notifications').where('alert_id', 'in', alertIds).execute();
           await trx.deleteFrom('alerts').where('id', 'in', alertIds).execute();
         }

@@ -4,3 +4,4 @@ export { createRepos, type Repos, type AlertRow, type UserRow, type DeviceRow, t
 export * from './schema.js';
 export { createAdminRepos, type AdminRepos } from './admin.js';
 export { createGatewayRepo, type GatewayRepo } from './gateways.js';
+export { createEscalationRepo, type EscalationRepo, type JobRow, type NotificationRow, type GroupRow, type NewJob, type NewNotification } from './escalation-repo.js';

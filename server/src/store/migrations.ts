@@ -158,6 +158,65 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('gateway_devices_device').on('gateway_devices').column('device_id').execute();
     },
   },
+  '0003_escalation': {
+    // Durable escalation: leased jobs of several kinds, notifications as a durable send queue with
+    // attempts, responder groups, arrival, and a fake voice outbox.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('escalation_jobs').addColumn('kind', 'text', (c) => c.notNull().defaultTo('step')).execute();
+      await db.schema.alterTable('escalation_jobs').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('escalation_jobs').addColumn('claimed_at', 'bigint').execute();
+      await db.schema.alterTable('escalation_jobs').addColumn('lease_until', 'bigint').execute();
+      await db.schema.alterTable('escalation_jobs').addColumn('finished_at', 'bigint').execute();
+      await db.schema.createIndex('escalation_jobs_alert').on('escalation_jobs').columns(['alert_id', 'state']).execute();
+      for (const [col, type, def] of [
+        ['state', 'text', 'sent'], ['kind', 'text', 'page'], ['token', 'integer', 0], ['priority', 'integer', 1], ['attempts', 'integer', 0],
+      ] as const) {
+        await db.schema.alterTable('notifications').addColumn(col, type, (c) => c.notNull().defaultTo(def)).execute();
+      }
+      for (const [col, type] of [['to_addr', 'text'], ['user_id', 'text'], ['body', 'text'], ['next_attempt_at', 'bigint'], ['lease_until', 'bigint']] as const) {
+        await db.schema.alterTable('notifications').addColumn(col, type).execute();
+      }
+      await db.schema.createIndex('notifications_ready').on('notifications').columns(['state', 'next_attempt_at']).execute();
+      await db.schema.createIndex('notifications_alert').on('notifications').columns(['alert_id', 'token', 'step_index']).execute();
+      await db.schema
+        .createTable('notification_attempts')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('notification_id', 'text', (c) => c.notNull().references('notifications.id'))
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('provider_id', 'text')
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('notification_attempts_provider').on('notification_attempts').column('provider_id').execute();
+      await db.schema
+        .createTable('responder_groups')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull().references('services.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('responder_group_members')
+        .addColumn('group_id', 'text', (c) => c.notNull().references('responder_groups.id'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addPrimaryKeyConstraint('responder_group_members_pk', ['group_id', 'user_id'])
+        .execute();
+      await db.schema.alterTable('alerts').addColumn('acknowledged_at', 'bigint').execute();
+      await db.schema.alterTable('alerts').addColumn('arrived_at', 'bigint').execute();
+      await db.schema.alterTable('alerts').addColumn('attending_contact', 'text').execute();
+      await db.schema
+        .createTable('fake_calls')
+        .addColumn('sid', 'text', (c) => c.primaryKey())
+        .addColumn('to', 'text', (c) => c.notNull())
+        .addColumn('from', 'text', (c) => c.notNull())
+        .addColumn('twiml', 'text', (c) => c.notNull())
+        .addColumn('status_callback', 'text')
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

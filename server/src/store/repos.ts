@@ -175,50 +175,7 @@ export function createRepos(db: Db) {
       return rows.map((r) => ({ id: r.id, at: r.at, type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
     },
 
-    async insertJob(row: { id: string; alert_id: string; step_index: number; due_at: number; token: number; created_at: number }) {
-      await db.insertInto('escalation_jobs').values({ ...row, state: 'pending' }).execute();
-    },
-    async dueJobs(now: number, limit = 100) {
-      return db
-        .selectFrom('escalation_jobs')
-        .selectAll()
-        .where('state', '=', 'pending')
-        .where('due_at', '<=', now)
-        .orderBy('due_at')
-        .limit(limit)
-        .execute();
-    },
-    async nextJobDue() {
-      const row = await db
-        .selectFrom('escalation_jobs')
-        .select((eb) => eb.fn.min('due_at').as('due'))
-        .where('state', '=', 'pending')
-        .executeTakeFirst();
-      return row?.due == null ? null : Number(row.due);
-    },
-    /** Claims a pending job; false if another run already took it. */
-    async claimJob(id: string): Promise<boolean> {
-      const res = await db
-        .updateTable('escalation_jobs')
-        .set({ state: 'done' })
-        .where('id', '=', id)
-        .where('state', '=', 'pending')
-        .executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
-    },
-    async cancelJobs(alertId: string) {
-      await db.updateTable('escalation_jobs').set({ state: 'cancelled' }).where('alert_id', '=', alertId).where('state', '=', 'pending').execute();
-    },
-
-    /** Stores the idempotency key before a provider call; false if it was already there. */
-    async reserveNotification(row: Omit<Insertable<NotificationsTable>, 'status'>): Promise<boolean> {
-      const res = await db
-        .insertInto('notifications')
-        .values({ ...row, status: 'sending' })
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .executeTakeFirst();
-      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
-    },
+    // Escalation jobs and the notification send queue: see escalation-repo.ts.
     async updateNotification(id: string, patch: Updateable<NotificationsTable>) {
       await db.updateTable('notifications').set(patch).where('id', '=', id).execute();
     },

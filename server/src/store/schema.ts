@@ -83,6 +83,11 @@ export interface AlertsTable {
   created_at: number;
   updated_at: number;
   closed_at: number | null;
+  /** 0003_escalation */
+  acknowledged_at: Generated<number | null>;
+  arrived_at: Generated<number | null>;
+  /** label of an external phone contact who acknowledged by SMS (they have no user id) */
+  attending_contact: Generated<string | null>;
 }
 
 export interface AlertTimelineTable {
@@ -99,9 +104,23 @@ export interface EscalationJobsTable {
   step_index: number;
   due_at: number;
   token: number;
-  state: 'pending' | 'done' | 'cancelled';
+  state: JobState;
   created_at: number;
+  /** 0003_escalation */
+  kind: Generated<JobKind>;
+  attempts: Generated<number>;
+  claimed_at: Generated<number | null>;
+  lease_until: Generated<number | null>;
+  finished_at: Generated<number | null>;
 }
+
+export type JobState = 'pending' | 'running' | 'done' | 'cancelled';
+/** step: run a chain position; ack_timeout: attending has not arrived; reminder: chain exhausted, keep telling admins */
+export type JobKind = 'step' | 'ack_timeout' | 'reminder';
+/** queued -> sending -> sent | retry | failed; cancelled when fenced before sending */
+export type NotificationState = 'queued' | 'sending' | 'sent' | 'retry' | 'failed' | 'cancelled';
+/** page: part of an escalation step (fenced by the token); info: told others, replies, surveys */
+export type NotificationKind = 'page' | 'info';
 
 export interface NotificationsTable {
   id: string;
@@ -115,6 +134,49 @@ export interface NotificationsTable {
   error_code: string | null;
   created_at: number;
   updated_at: number;
+  /** 0003_escalation */
+  state: Generated<NotificationState>;
+  kind: Generated<NotificationKind>;
+  token: Generated<number>;
+  priority: Generated<number>;
+  attempts: Generated<number>;
+  to_addr: Generated<string | null>;
+  user_id: Generated<string | null>;
+  body: Generated<string | null>;
+  next_attempt_at: Generated<number | null>;
+  lease_until: Generated<number | null>;
+}
+
+export interface NotificationAttemptsTable {
+  id: Generated<number>;
+  notification_id: string;
+  attempt: number;
+  provider_id: string | null;
+  result: string;
+  error_code: string | null;
+  at: number;
+}
+
+export interface ResponderGroupsTable {
+  id: string;
+  service_id: string;
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ResponderGroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface FakeCallsTable {
+  sid: string;
+  to: string;
+  from: string;
+  twiml: string;
+  status_callback: string | null;
+  at: number;
 }
 
 export interface SessionsTable {
@@ -162,4 +224,8 @@ export interface DB {
   sessions: SessionsTable;
   fake_outbox: FakeOutboxTable;
   gateway_devices: GatewayDevicesTable;
+  notification_attempts: NotificationAttemptsTable;
+  responder_groups: ResponderGroupsTable;
+  responder_group_members: ResponderGroupMembersTable;
+  fake_calls: FakeCallsTable;
 }

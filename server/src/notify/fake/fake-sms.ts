@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Repos } from '../../store/index.js';
 import type { Clock } from '../../clock.js';
-import type { SmsMessage, SmsResult, SmsSender } from '../sms.js';
+import { E164, INVALID_TO, type SmsMessage, type SmsResult, type SmsSender } from '../sms.js';
 
 export const FAKE_FROM = '+15005550006';
 
@@ -15,10 +15,7 @@ export class FakeSms implements SmsSender {
   ) {}
 
   async send(msg: SmsMessage): Promise<SmsResult> {
-    if (!/^\+[1-9][0-9]{6,14}$/.test(msg.to)) {
-      // Same code Twilio gives for an invalid 'To' number.
-      return { ok: false, code: '21211', message: "Invalid 'To' Phone Number", retryable: false };
-    }
+    if (!E164.test(msg.to)) return INVALID_TO;
     const sid = 'SM' + randomBytes(16).toString('hex');
     await this.repos.insertOutbox({
       sid,

@@ -1,0 +1,157 @@
+// Admin API for escalation chains and responder groups (scoped to the admin's service; another
+// service's ids answer 404), and assigning a chain to a wearer.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import { randomIds } from '../ids.js';
+import { chainGroupIds, chainResponderIds, chainSchema, type ParsedChain } from '../escalation/index.js';
+import type { ChainRow, GroupRow, UserRow } from '../store/index.js';
+import type { HttpDeps } from './app.js';
+import type { Sessions } from './session.js';
+
+const idParam = z.object({ id: z.string().min(1).max(64) });
+const chainBody = z.object({ name: z.string().trim().min(1).max(100), definition: chainSchema });
+const groupBody = z.object({ name: z.string().trim().min(1).max(100), memberIds: z.array(z.string().min(1).max(64)).max(200) });
+const wearerChainBody = z.object({ chainId: z.string().min(1).max(64).nullable() });
+
+export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+  const esc = d.escalator.esc;
+
+  const admin = async (req: FastifyRequest): Promise<UserRow> => {
+    const user = await sessions.require(req);
+    if (user.role !== 'admin') throw new AppError('ODART_ERR_FORBIDDEN');
+    return user;
+  };
+  const ownChain = async (user: UserRow, id: string): Promise<ChainRow> => {
+    const c = await d.repos.chainById(id);
+    if (!c || c.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such chain');
+    return c;
+  };
+  const ownGroup = async (user: UserRow, id: string): Promise<GroupRow> => {
+    const g = await esc.groupById(id);
+    if (!g || g.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such group');
+    return g;
+  };
+  /** Every responder and group a body names must belong to the admin's service. */
+  const checkUsers = async (user: UserRow, ids: string[]) => {
+    const found = await d.repos.usersByIds(ids);
+    const ok = new Set(found.filter((u) => u.service_id === user.service_id).map((u) => u.id));
+    const bad = ids.filter((id) => !ok.has(id));
+    if (bad.length > 0) throw new AppError('ODART_ERR_VALIDATION', `unknown responder: ${bad.join(', ')}`);
+  };
+  const checkChainRefs = async (user: UserRow, def: ParsedChain) => {
+    await checkUsers(user, chainResponderIds(def));
+    for (const gid of chainGroupIds(def)) {
+      const g = await esc.groupById(gid);
+      if (!g || g.service_id !== user.service_id) throw new AppError('ODART_ERR_VALIDATION', `unknown group: ${gid}`);
+    }
+  };
+  const chainView = async (c: ChainRow) => ({
+    id: c.id, name: c.name, definition: JSON.parse(c.definition) as unknown,
+    wearerIds: await esc.wearersUsingChain(c.id),
+    createdAt: new Date(c.created_at).toISOString(), updatedAt: new Date(c.updated_at).toISOString(),
+  });
+  const groupView = async (g: GroupRow) => ({
+    id: g.id, name: g.name, memberIds: (await esc.groupMembers([g.id])).get(g.id) ?? [],
+    createdAt: new Date(g.created_at).toISOString(), updatedAt: new Date(g.updated_at).toISOString(),
+  });
+
+  // ---- chains ---------------------------------------------------------------------------
+
+  app.get('/api/admin/chains', async (req) => {
+    const user = await admin(req);
+    return Promise.all((await esc.chainsForService(user.service_id)).map(chainView));
+  });
+
+  app.post('/api/admin/chains', async (req, reply) => {
+    const user = await admin(req);
+    const body = chainBody.parse(req.body);
+    await checkChainRefs(user, body.definition);
+    const now = d.clock.now();
+    const id = randomIds.next('ch');
+    await d.repos.insertChain({ id, service_id: user.service_id, name: body.name, definition: JSON.stringify(body.definition), created_at: now, updated_at: now });
+    return reply.code(201).send(await chainView((await d.repos.chainById(id))!));
+  });
+
+  app.get('/api/admin/chains/:id', async (req) => {
+    const user = await admin(req);
+    return chainView(await ownChain(user, idParam.parse(req.params).id));
+  });
+
+  // Running alerts keep the copy they started with; only new alerts see the edit.
+  app.put('/api/admin/chains/:id', async (req) => {
+    const user = await admin(req);
+    const c = await ownChain(user, idParam.parse(req.params).id);
+    const body = chainBody.parse(req.body);
+    await checkChainRefs(user, body.definition);
+    await esc.updateChain(c.id, { name: body.name, definition: JSON.stringify(body.definition), updated_at: d.clock.now() });
+    return chainView((await d.repos.chainById(c.id))!);
+  });
+
+  app.delete('/api/admin/chains/:id', async (req, reply) => {
+    const user = await admin(req);
+    const c = await ownChain(user, idParam.parse(req.params).id);
+    // A wearer without a chain would fall back to the default chain: make that an explicit choice.
+    const users = await esc.wearersUsingChain(c.id);
+    if (users.length > 0) throw new AppError('ODART_ERR_IN_USE', `chain is assigned to ${users.length} wearer(s)`);
+    await esc.deleteChain(c.id);
+    return reply.code(204).send();
+  });
+
+  // ---- groups ---------------------------------------------------------------------------
+
+  app.get('/api/admin/groups', async (req) => {
+    const user = await admin(req);
+    return Promise.all((await esc.groupsForService(user.service_id)).map(groupView));
+  });
+
+  app.post('/api/admin/groups', async (req, reply) => {
+    const user = await admin(req);
+    const body = groupBody.parse(req.body);
+    await checkUsers(user, body.memberIds);
+    const now = d.clock.now();
+    const id = randomIds.next('grp');
+    await esc.insertGroup({ id, service_id: user.service_id, name: body.name, created_at: now, updated_at: now }, body.memberIds);
+    return reply.code(201).send(await groupView((await esc.groupById(id))!));
+  });
+
+  app.get('/api/admin/groups/:id', async (req) => {
+    const user = await admin(req);
+    return groupView(await ownGroup(user, idParam.parse(req.params).id));
+  });
+
+  app.put('/api/admin/groups/:id', async (req) => {
+    const user = await admin(req);
+    const g = await ownGroup(user, idParam.parse(req.params).id);
+    const body = groupBody.parse(req.body);
+    await checkUsers(user, body.memberIds);
+    await esc.updateGroup(g.id, { name: body.name, updated_at: d.clock.now() });
+    await esc.setGroupMembers(g.id, body.memberIds);
+    return groupView((await esc.groupById(g.id))!);
+  });
+
+  app.delete('/api/admin/groups/:id', async (req, reply) => {
+    const user = await admin(req);
+    const g = await ownGroup(user, idParam.parse(req.params).id);
+    const using = (await esc.chainsForService(user.service_id)).filter((c) => {
+      const parsed = chainSchema.safeParse(JSON.parse(c.definition));
+      return parsed.success && chainGroupIds(parsed.data).includes(g.id);
+    });
+    if (using.length > 0) throw new AppError('ODART_ERR_IN_USE', `group is used by chain(s): ${using.map((c) => c.id).join(', ')}`);
+    await esc.deleteGroup(g.id);
+    return reply.code(204).send();
+  });
+
+  // ---- assignment (the lead's PATCH /api/admin/wearers/:id {chainId} does the same) ---------
+
+  app.put('/api/admin/wearers/:id/chain', async (req) => {
+    const user = await admin(req);
+    const { id } = idParam.parse(req.params);
+    const w = await d.repos.wearerById(id);
+    if (!w || w.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such wearer');
+    const { chainId } = wearerChainBody.parse(req.body);
+    if (chainId !== null) await ownChain(user, chainId);
+    await esc.setWearerChain(id, chainId);
+    return { id, chainId };
+  });
+}

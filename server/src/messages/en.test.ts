@@ -1,0 +1,19 @@
+// Every SMS text of the service fits one GSM-7 segment (160 characters), with realistic names filled in.
+import { describe, expect, it } from 'vitest';
+import { gsm7Length } from '../notify/index.js';
+import { en } from './en.js';
+
+describe('SMS texts: one GSM-7 segment each', () => {
+  it('fits 160 GSM-7 septets', () => {
+    const texts = [
+      en.smsAcked({ alias: 'Jo-Anne' }), en.smsAlreadyTaken({ alias: 'Jo-Anne', responder: 'Alexandra Smith' }),
+      en.smsTakenByOther({ alias: 'Jo-Anne', responder: 'Alexandra Smith' }), en.smsHelp, en.smsNoOpenAlert, en.smsArrived,
+      en.smsNotAttending, en.smsOutcomePrompt, en.smsOutcomeThanks, en.smsContactAcked({ alias: 'Jo-Anne' }),
+    ];
+    for (const t of texts) {
+      const n = gsm7Length(t);
+      expect(n, t).not.toBeNull();
+      expect(n!, t).toBeLessThanOrEqual(160);
+    }
+  });
+});

@@ -1,0 +1,27 @@
+// Twilio failure classification: which failures are retried and which move on at once
+// (Twilio error dictionary: 21211 invalid To, 21610 unsubscribed, 21614 not mobile, 30003-30007 delivery).
+import { describe, expect, it } from 'vitest';
+import { PERMANENT_CODES, callStatusOutcome, messageStatusFailed, retryableCode } from './codes.js';
+import { classifyTwilioError } from './twilio/client.js';
+
+describe('Twilio failure classification', () => {
+  it('sync 21211/21610/21614 and async 30004-30007 are permanent; 30003, 30008, 429 and 5xx are retried', () => {
+    for (const c of PERMANENT_CODES) expect(retryableCode(c)).toBe(false);
+    for (const c of ['30003', '30008', '20429', 'timeout', 'network']) expect(retryableCode(c)).toBe(true);
+  });
+
+  it('maps SDK errors: HTTP 5xx and 429 retryable, 4xx with a permanent code not, timeouts and resets retryable', () => {
+    expect(classifyTwilioError({ status: 500, code: 20500, message: 'x' })).toMatchObject({ ok: false, code: '20500', retryable: true });
+    expect(classifyTwilioError({ status: 429, code: 20429 })).toMatchObject({ retryable: true });
+    expect(classifyTwilioError({ status: 400, code: 21610 })).toMatchObject({ code: '21610', retryable: false });
+    expect(classifyTwilioError({ status: 400, code: 21614 })).toMatchObject({ code: '21614', retryable: false });
+    expect(classifyTwilioError({ code: 'ECONNABORTED', message: 'timeout of 10000ms exceeded' })).toMatchObject({ code: 'timeout', retryable: true });
+    expect(classifyTwilioError({ code: 'ECONNRESET' })).toMatchObject({ code: 'network', retryable: true });
+    expect(classifyTwilioError(new Error("Required parameter \"params['to']\" missing."))).toMatchObject({ code: 'invalid_request', retryable: false });
+  });
+
+  it('final call statuses: busy and no-answer retry, failed and canceled do not; message undelivered/failed are failures', () => {
+    expect(['completed', 'busy', 'no-answer', 'failed', 'canceled', 'ringing'].map(callStatusOutcome)).toEqual(['ok', 'retryable', 'retryable', 'permanent', 'permanent', 'pending']);
+    expect(['delivered', 'sent', 'undelivered', 'failed'].map(messageStatusFailed)).toEqual([false, false, true, true]);
+  });
+});
