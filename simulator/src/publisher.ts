@@ -1,6 +1,5 @@
 // Publishes trace samples as the trace's devices, in trace time scaled by --speed, or stepped by a
 // caller-supplied hook (tests drive a virtual server clock with it). Labels are never published.
-import { deviceTopic } from '../../server/src/protocol/index.js';
 import type { SampleLine, TraceLine } from './trace.js';
 import type { VirtualDevice } from './devices.js';
 
@@ -59,7 +58,7 @@ export async function publishTrace(lines: TraceLine[], devices: Map<string, Virt
       }
       summary.sent++;
       batch.push(
-        dev.client.publishAsync(deviceTopic(s.device, s.stream), JSON.stringify(s.data), { qos: 1 }).then(
+        dev.publish(s.stream, s.data).then(
           () => { summary.acknowledged++; },
           () => { summary.errors++; },
         ),

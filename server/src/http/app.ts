@@ -24,6 +24,7 @@ import { registerAlertRoutes } from './routes-alerts.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerWebhookRoutes } from './routes-webhooks.js';
 import { registerAdminRoutes, type AdminHooks } from './routes-admin.js';
+import { registerBulkRoutes } from './routes-bulk.js';
 
 export interface HttpDeps {
   config: Config;
@@ -93,6 +94,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   registerAlertRoutes(app, d, sessions);
   registerWebhookRoutes(app, d);
   registerAdminRoutes(app, d, sessions, d.adminHooks);
+  registerBulkRoutes(app, d, sessions, d.adminHooks);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });
