@@ -45,7 +45,7 @@ describe('replay', () => {
     const admin = await AdminClient.login(ts.base, 'admin', DEMO_PASSWORD);
     const p = await provisionWearers(admin, traceWearers(trace), { chainId: 'demo-chain', responderIds: ['alex'] });
     expect(p.wearerIds).toHaveLength(2);
-    const devices = await connectAll(traceDevices(trace), (id) => p.secrets.get(id)!, { url: ts.mqttUrl, profile: {}, out: () => undefined });
+    const devices = await connectAll(traceDevices(trace), (id) => p.secrets.get(id)!, { url: ts.mqttUrl, profile: {}, out: () => undefined, clock: ts.clock });
     expect([...devices.keys()].sort()).toEqual(['rp-0-room', 'rp-0-wrist', 'rp-1-room', 'rp-1-wrist']);
 
     const alex = await login(ts.base, 'alex');

@@ -71,6 +71,8 @@ async function scenario(args: Args, name: string): Promise<number> {
   }
 
   const behaviour = behaviourFromArgs(args);
+  // In `wearer-cancels` the wearer answers the live prompt (the trace's own button line is for evaluate).
+  if (name === 'wearer-cancels' && !behaviour.profile.wearer) behaviour.profile.wearer = { answers: 'ok', afterS: 5 };
   const tty = process.stdout.isTTY === true;
   const say = (s: string) => process.stdout.write(s);
   let secretOf: (id: string) => string = (id) => deviceSecret(id);

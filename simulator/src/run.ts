@@ -2,6 +2,7 @@
 // publishing the trace with a progress bar on a terminal and a final summary.
 import { numberFlag, type Args } from './args.js';
 import { connectDevice, disconnectDevice, type DeviceProfile, type VirtualDevice, type WearerScript } from './devices.js';
+import { realTimers, type Timers } from './link.js';
 import { publishTrace, type PublishSummary } from './publisher.js';
 import type { DeviceKindName, TraceLine } from './trace.js';
 
@@ -79,7 +80,7 @@ export function speedFromArgs(args: Args): number {
 export async function connectAll(
   devices: { id: string; kind: DeviceKindName }[],
   secretOf: (id: string) => string,
-  o: { url: string; profile: DeviceProfile; out: (s: string) => void; concurrency?: number },
+  o: { url: string; profile: DeviceProfile; out: (s: string) => void; concurrency?: number; clock?: Timers },
 ): Promise<Map<string, VirtualDevice>> {
   const out = new Map<string, VirtualDevice>();
   let next = 0;
@@ -89,6 +90,8 @@ export async function connectAll(
       const dev = await connectDevice({ id: d.id, secret: secretOf(d.id) }, {
         url: o.url,
         profile: { ...o.profile, kind: d.kind },
+        // Real devices stamp their readings (`ts`); the clock is the machine's unless a test gives one.
+        clock: o.clock ?? realTimers,
         onEvent: (id, e) => {
           if (e.type === 'vibrate') o.out(`\n[${id}] check-in prompt: vibrating ("are you OK?") ${e.detail ?? ''}\n`);
           else if (e.type === 'vibrate_stop') o.out(`\n[${id}] check-in cancelled: vibration stops\n`);
