@@ -26,6 +26,9 @@ export class AdminApiError extends Error {
   }
 }
 
+/** Every request is bounded, so a load run always ends (a bulk request of 1,000 takes seconds). */
+const REQUEST_TIMEOUT_MS = 120_000;
+
 /** Server limit of one bulk request (routes-bulk.ts). */
 const BULK = 1000;
 
@@ -38,6 +41,7 @@ export class AdminClient {
   static async login(base: string, username: string, password: string): Promise<AdminClient> {
     const res = await fetch(`${base}/api/auth/login`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     if (res.status !== 200) throw new AdminApiError(res.status, 'login', `cannot sign in to ${base} as ${username} (HTTP ${res.status})`);
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
@@ -49,6 +53,7 @@ export class AdminClient {
       method,
       headers: { cookie: this.cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const text = await res.text();
     const json: unknown = text ? JSON.parse(text) : null;
