@@ -5,7 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../server/src/clock.js';
 import { connectDevice, type DeviceProfile, type VirtualDevice } from '../simulator/src/devices.js';
 import { generateScenario } from '../simulator/src/scenarios.js';
-import { api, DEMO_PASSWORD, driveTrace, login, settle, startTestServer, T0, until, type TestServer } from './helpers/server.js';
+import { api, DEMO_PASSWORD, driveTrace, login, settle, startTestServer, T0, until as untilTurns, type TestServer } from './helpers/server.js';
+
+// Waits on network I/O (no timers): generous in event-loop turns, because CI machines are busy.
+const until = (cond: () => boolean | Promise<boolean>) => untilTurns(cond, 1_000_000);
 
 let ts: TestServer;
 let admin: string;

@@ -2,7 +2,10 @@
 // cut off or their messages dropped and counted, and the server stays healthy for everyone else.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { badPayload, halfOpen, malformedPacket, slowConsumer, wrongCredentials, type FaultTarget } from '../simulator/src/faults.js';
-import { connectDemoDevices, DEMO_PASSWORD, disconnectAll, startTestServer, until, type TestServer } from './helpers/server.js';
+import { connectDemoDevices, DEMO_PASSWORD, disconnectAll, startTestServer, until as untilTurns, type TestServer } from './helpers/server.js';
+
+// Waits on network I/O (no timers): generous in event-loop turns, because CI machines are busy.
+const until = (cond: () => boolean | Promise<boolean>) => untilTurns(cond, 1_000_000);
 
 let ts: TestServer;
 let target: FaultTarget;
