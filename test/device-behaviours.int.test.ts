@@ -53,6 +53,17 @@ describe('virtual device behaviours', () => {
     expect(dev.state).toBe('closed');
   });
 
+  it('connects over MQTT over WebSocket too (the HTTP port, MQTT_WS_PATH), and its Last Will works there', async () => {
+    const dev = await connectDevice({ id: 'demo-room', secret: DEMO_PASSWORD }, {
+      url: `${ts.base.replace('http', 'ws')}/mqtt`, profile: { kind: 'room', reconnect: { baseMs: 0, maxMs: 0 } },
+    });
+    opened.push(dev);
+    await dev.publish('presence', { occupied: true, motion: 20 });
+    await until(async () => (await deviceRow('demo-room')).online);
+    dev.dropConnection();
+    await until(async () => !(await deviceRow('demo-room')).online);
+  });
+
   it('reconnects with exponential backoff and jitter, on the device clock, and resets after success', async () => {
     const clock = new VirtualClock(T0);
     const dev = await device('demo-wrist', { reconnect: { baseMs: 1000, maxMs: 4000 } }, clock);

@@ -2,7 +2,7 @@
 // behaving like the hardware: battery drain and low-battery status, removal (off-body), abrupt loss,
 // reconnect with backoff, clock skew, network delay/loss/redelivery (link.ts). They obey server
 // commands: a check-in prompt vibrates the wearable, and a scripted wearer may press OK.
-import { MqttClient } from 'mqtt';
+import mqtt, { MqttClient } from 'mqtt';
 import { deviceTopic, commandSchema, type CommandPayload, type DeviceStream } from '../../server/src/protocol/index.js';
 import { realTimers, ShapedLink, type LinkStats, type NetworkProfile, type Timers } from './link.js';
 import { Rng } from './rng.js';
@@ -72,7 +72,6 @@ export class VirtualDevice {
   private attempt = 0;
   /** the command subscription of the current connection */
   subscribed: Promise<void> = Promise.resolve();
-  private link: ShapedLink | null = null;
   private readonly links: ShapedLink[] = [];
   private readonly rng: Rng;
   private readonly startedAt: number;
@@ -80,10 +79,14 @@ export class VirtualDevice {
   private pendingAnswer: { cancel(): void } | null = null;
   private reconnectTimer: { cancel(): void } | null = null;
   readonly client: MqttClient;
+  readonly kind: DeviceKindName;
+  readonly profile: DeviceProfile;
+  private readonly clock: Timers;
+  private readonly timestamps: boolean;
 
   constructor(
     readonly id: string,
-    private readonly secret: string,
+    secret: string,
     private readonly o: ConnectOptions,
   ) {
     const p = (this.profile = o.profile ?? {});
@@ -104,23 +107,20 @@ export class VirtualDevice {
       connectTimeout: o.connectTimeoutMs ?? 10_000,
       will: { topic: deviceTopic(id, 'status'), payload: Buffer.from(JSON.stringify({ state: 'offline' })), qos: 1 as const, retain: true },
     };
-    if (!shaped) throw new Error(`device ${id}: only mqtt:// URLs are supported by the simulator (got ${url.protocol})`);
-    this.client = new MqttClient(() => {
-      const link = new ShapedLink(url.hostname, Number(url.port || 1883), p.network ?? {}, this.rng, this.clock);
-      this.link = link;
-      this.links.push(link);
-      return link;
-    }, options);
+    if (!shaped && p.network) throw new Error(`device ${id}: network shaping needs an mqtt:// URL (got ${url.protocol})`);
+    // MQTT over TCP goes through the shaped link; other transports (ws://) connect plainly.
+    this.client = shaped
+      ? new MqttClient(() => {
+          const link = new ShapedLink(url.hostname, Number(url.port || 1883), p.network ?? {}, this.rng, this.clock);
+          this.links.push(link);
+          return link;
+        }, options)
+      : mqtt.connect(o.url, options);
     this.client.on('error', () => undefined);
     this.client.on('connect', () => this.onConnect());
     this.client.on('close', () => this.onClose());
     this.client.on('message', (_topic, payload) => this.onMessage(payload));
   }
-
-  readonly kind: DeviceKindName;
-  readonly profile: DeviceProfile;
-  private readonly clock: Timers;
-  private readonly timestamps: boolean;
 
   /** Link statistics summed over every connection this device has made. */
   get linkStats(): LinkStats {
@@ -297,7 +297,7 @@ export class VirtualDevice {
 
   /** Abrupt network loss (no DISCONNECT): the broker publishes the Last Will; the device reconnects with backoff. */
   dropConnection(): void {
-    this.link?.socket.destroy();
+    this.client.stream?.destroy();
   }
 
   /** The device dies (battery, damage): abrupt loss, never reconnects. */
@@ -306,7 +306,7 @@ export class VirtualDevice {
     this.state = 'dead';
     this.event('killed');
     this.cancelTimers();
-    this.link?.socket.destroy();
+    this.client.stream?.destroy();
     this.client.end(true);
   }
 
