@@ -20,6 +20,7 @@ describe('fleet', () => {
       expect(r.throttled).toBe(0);
       expect(r.acknowledged).toBe(r.published);
       expect(r.unacknowledged).toBe(0);
+      expect(r.lostConnections).toBe(0);
       expect(r.latencyMs.p50).not.toBeNull();
       expect(r.latencyMs.p99!).toBeGreaterThanOrEqual(r.latencyMs.p50!);
       expect(ts.server.ingest.handled - before).toBe(2000);

@@ -38,13 +38,13 @@ async function fleet(args: Args): Promise<number> {
     const r = report;
     process.stdout.write([
       `fleet: ${r.connected}/${r.wearers} wearers connected${Object.keys(r.connectFailures).length ? ` (failures: ${JSON.stringify(r.connectFailures)})` : ''}`,
-      `  offered ${r.offeredMsgsPerSec} msgs/s for ${r.durationS}s: published ${r.published} (${r.msgsPerSec} msgs/s), acknowledged ${r.acknowledged} (${r.ackedMsgsPerSec} msgs/s), throttled ${r.throttled}, unacknowledged ${r.unacknowledged}`,
+      `  offered ${r.offeredMsgsPerSec} msgs/s for ${r.durationS}s: published ${r.published} (${r.msgsPerSec} msgs/s), acknowledged ${r.acknowledged} (${r.ackedMsgsPerSec} msgs/s), throttled ${r.throttled}, unacknowledged ${r.unacknowledged}${r.lostConnections ? `, ${r.lostConnections} connections lost (${r.skippedClosed} publishes skipped)` : ''}`,
       `  publish->PUBACK latency: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
       `  simulator: ${r.cpuCores} cores, ${r.rssMb} MB resident; phases (s): ${JSON.stringify(r.phasesS)}`,
       `  ${args.flags.has('keep') ? 'wearers kept' : `removed ${r.removed} wearers`}`,
     ].join('\n') + '\n');
   }
-  return report.connected === report.wearers && report.unacknowledged === 0 ? 0 : 1;
+  return report.connected === report.wearers && report.unacknowledged === 0 && report.lostConnections === 0 ? 0 : 1;
 }
 
 async function scenario(args: Args, name: string): Promise<number> {

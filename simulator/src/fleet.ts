@@ -43,6 +43,9 @@ export interface FleetReport {
   throttled: number;
   /** publishes whose connection closed before the PUBACK */
   unacknowledged: number;
+  /** connections the server closed during the run, and the publishes skipped because of it */
+  lostConnections: number;
+  skippedClosed: number;
   offeredMsgsPerSec: number;
   msgsPerSec: number;
   ackedMsgsPerSec: number;
@@ -102,7 +105,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   const conns: (WireConnection | null)[] = [];
   const report: FleetReport = {
     wearers: o.wearers, rateHz: o.rate, durationS: o.durationS, connected: 0, connectFailures: {}, published: 0, acknowledged: 0,
-    throttled: 0, unacknowledged: 0, offeredMsgsPerSec: o.wearers * o.rate, msgsPerSec: 0, ackedMsgsPerSec: 0,
+    throttled: 0, unacknowledged: 0, lostConnections: 0, skippedClosed: 0, offeredMsgsPerSec: o.wearers * o.rate, msgsPerSec: 0, ackedMsgsPerSec: 0,
     latencyMs: { p50: null, p99: null, max: null }, phasesS, cpuCores: 0, rssMb: 0, removed: 0,
   };
   try {
@@ -113,6 +116,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     t = performance.now();
     const latencies = new Reservoir(1_000_000, rng);
     let inflight = 0;
+    let running = false;
     const onPuback = (_id: number, ms: number) => {
       report.acknowledged++;
       inflight--;
@@ -131,11 +135,12 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
             { host: o.mqttHost, port: o.mqttPort, clientId: dev.id, username: dev.id, password: dev.secret, keepalive, connectTimeoutMs: 15_000 },
             {
               onPuback,
-              onClose: () => {
-                // PUBACKs that can no longer arrive
-                inflight -= conn.inflight.size;
-                report.unacknowledged += conn.inflight.size;
-                conn.inflight.clear();
+              onClose: (closed) => {
+                if (running) report.lostConnections++;
+                // PUBACKs that can no longer arrive (the connection may close before CONNACK, too)
+                inflight -= closed.inflight.size;
+                report.unacknowledged += closed.inflight.size;
+                closed.inflight.clear();
               },
             },
           );
@@ -171,6 +176,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     const seq = new Uint32Array(live.length);
     const maxInflight = o.maxInflight ?? Math.max(1000, live.length * 2);
     const total = Math.round(live.length * o.rate * o.durationS);
+    running = true;
     const cpu0 = process.cpuUsage();
     const start = performance.now();
     let cursor = 0;
@@ -184,7 +190,10 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
           const k = cursor;
           cursor = (cursor + 1) % live.length;
           const c = live[k]!;
-          if (c.closed) continue;
+          if (c.closed) {
+            report.skippedClosed++;
+            continue;
+          }
           if (inflight >= maxInflight) {
             report.throttled++;
             continue;
@@ -205,6 +214,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       const h = setInterval(tick, 10);
     });
     const runS = (performance.now() - start) / 1000;
+    running = false;
     const cpu = process.cpuUsage(cpu0);
     phasesS.run = round(runS, 2);
     report.cpuCores = round((cpu.user + cpu.system) / 1e6 / runS, 2);

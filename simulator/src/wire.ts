@@ -21,7 +21,7 @@ export interface WireHandlers {
   /** PUBACK for one of our QoS 1 publishes; latency from the write of the PUBLISH */
   onPuback?: (messageId: number, latencyMs: number) => void;
   onMessage?: (topic: string, payload: Buffer, packet: Packet) => void;
-  onClose?: (hadError: boolean) => void;
+  onClose?: (conn: WireConnection, hadError: boolean) => void;
 }
 
 /** CONNACK return codes of MQTT 3.1.1 (section 3.2.2.3). */
@@ -60,7 +60,7 @@ export class WireConnection {
       socket.once('close', (hadError: boolean) => {
         this.closed = true;
         this.connackWaiter?.(-1);
-        this.handlers.onClose?.(hadError);
+        this.handlers.onClose?.(this, hadError);
         resolve();
       });
     });
