@@ -9,6 +9,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     mqttMessages: new Counter({ name: 'odart_mqtt_messages_total', help: 'Valid device messages ingested', labelNames: ['stream'], registers: [registry] }),
     mqttDropped: new Counter({ name: 'odart_mqtt_dropped_total', help: 'Device messages dropped at ingest', labelNames: ['reason'], registers: [registry] }),
     mqttAuthFailures: new Counter({ name: 'odart_mqtt_auth_failures_total', help: 'Refused MQTT connections and publishes', labelNames: ['kind'], registers: [registry] }),
+    mqttConnectionErrors: new Counter({ name: 'odart_mqtt_connection_errors_total', help: 'MQTT connections closed for a protocol error or a missed keepalive', labelNames: ['kind'], registers: [registry] }),
     mqttClients: new Gauge({ name: 'odart_mqtt_clients', help: 'Connected MQTT clients', registers: [registry] }),
     decisions: new Counter({ name: 'odart_detection_decisions_total', help: 'Detection decisions', labelNames: ['kind'], registers: [registry] }),
     notifications: new Counter({ name: 'odart_notifications_total', help: 'Notification attempts', labelNames: ['channel', 'result'], registers: [registry] }),

@@ -1,35 +1,73 @@
-// `npm run simulate -- <scenario> [--speed N] [--seed S] [--out file.jsonl]`
-// Publishes a scenario as the demo devices over MQTT (same env as `npm start`), or writes its trace.
+// `npm run simulate -- <scenario> [--wearers N] [--speed N] [--seed S] [--out file.jsonl] [behaviour flags]`
+// `npm run simulate -- fleet --wearers N --rate HZ --duration S [--json] [--keep]`
+// Publishes a scenario as virtual devices over MQTT (same env as `npm start`), writes its trace, or runs fleet load.
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { parseArgs, numberFlag } from './args.js';
-import { connectDevice, disconnectDevice, type VirtualDevice } from './devices.js';
-import { deviceSecret, mqttUrl } from './env.js';
-import { publishTrace } from './publisher.js';
+import { parseArgs, numberFlag, type Args } from './args.js';
+import { AdminClient } from './admin-client.js';
+import { adminCredentials, deviceSecret, httpBase, mqttUrl } from './env.js';
+import { runFleet } from './fleet.js';
+import { generateWearers } from './multi.js';
+import { provisionWearers } from './provision.js';
+import { BEHAVIOUR_USAGE, behaviourFromArgs, connectAll, formatSummary, runTrace, speedFromArgs } from './run.js';
 import { SCENARIOS, generateScenario } from './scenarios.js';
-import { serializeTrace } from './trace.js';
+import { serializeTrace, type TraceHeader, type TraceLine } from './trace.js';
 import { openBridgeTarget, sendTraceViaBridge } from './via-bridge.js';
 
-const USAGE = `usage: npm run simulate -- <scenario> [--speed N] [--seed S] [--out trace.jsonl] [--via-bridge udp://host:port]
-scenarios: ${Object.keys(SCENARIOS).join(', ')}`;
+const USAGE = `usage: npm run simulate -- <scenario> [--wearers N] [--seed S] [--speed N] [--out trace.jsonl] [--keep] [--via-bridge udp://host:port]
+       npm run simulate -- fleet --wearers N --rate HZ --duration S [--json] [--keep] [--concurrency C]
+scenarios: ${Object.keys(SCENARIOS).join(', ')}
+  --wearers N    N wearers live the scenario at once (wearer i seeded with seed + i). Without --out and
+                 with N > 1 they are enrolled through the admin API (ADMIN_USER/ADMIN_PASSWORD, or admin +
+                 DEMO_PASSWORD) with --chain (default demo-chain) and --responders (default alex,sam);
+                 --cleanup removes them at the end. With N = 1 the demo devices publish (DEMO_PASSWORD or
+                 DATA_DIR/demo-credentials.json), unless --provision.
+${BEHAVIOUR_USAGE}`;
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
-  const name = args.positionals[0];
-  if (!name || args.flags.has('help')) {
-    process.stdout.write(USAGE + '\n');
-    return name ? 0 : 2;
+async function fleet(args: Args): Promise<number> {
+  const url = new URL(mqttUrl());
+  const json = args.flags.has('json');
+  const report = await runFleet({
+    base: httpBase(), mqttHost: url.hostname, mqttPort: Number(url.port || 1883), admin: adminCredentials(),
+    wearers: Math.floor(numberFlag(args, 'wearers', 100)), rate: numberFlag(args, 'rate', 1), durationS: numberFlag(args, 'duration', 10),
+    connectConcurrency: Math.floor(numberFlag(args, 'concurrency', 100)), keep: args.flags.has('keep'),
+    log: (l) => process.stderr.write(`fleet: ${l}\n`),
+  });
+  if (json) {
+    process.stdout.write(JSON.stringify(report) + '\n');
+  } else {
+    const r = report;
+    process.stdout.write([
+      `fleet: ${r.connected}/${r.wearers} wearers connected${Object.keys(r.connectFailures).length ? ` (failures: ${JSON.stringify(r.connectFailures)})` : ''}`,
+      `  offered ${r.offeredMsgsPerSec} msgs/s for ${r.durationS}s: published ${r.published} (${r.msgsPerSec} msgs/s), acknowledged ${r.acknowledged} (${r.ackedMsgsPerSec} msgs/s), throttled ${r.throttled}, unacknowledged ${r.unacknowledged}${r.lostConnections ? `, ${r.lostConnections} connections lost (${r.skippedClosed} publishes skipped)` : ''}`,
+      `  publish->PUBACK latency: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
+      `  simulator: ${r.cpuCores} cores, ${r.rssMb} MB resident; phases (s): ${JSON.stringify(r.phasesS)}`,
+      `  ${args.flags.has('keep') ? 'wearers kept' : `removed ${r.removed} wearers`}`,
+    ].join('\n') + '\n');
   }
-  if (!SCENARIOS[name]) {
-    process.stderr.write(`unknown scenario "${name}"\n${USAGE}\n`);
-    return 2;
-  }
-  const speed = numberFlag(args, 'speed', 1);
+  return report.connected === report.wearers && report.unacknowledged === 0 && report.lostConnections === 0 ? 0 : 1;
+}
+
+async function scenario(args: Args, name: string): Promise<number> {
+  const speed = speedFromArgs(args);
   const seed = numberFlag(args, 'seed', 1);
-  const scenario = generateScenario(name, { seed, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' });
+  const wearers = Math.floor(numberFlag(args, 'wearers', 1));
   const out = args.flags.get('out');
+  const provision = wearers > 1 || args.flags.has('provision');
+  let header: TraceHeader;
+  let lines: TraceLine[];
+  if (wearers === 1 && !provision) {
+    const sc = generateScenario(name, { seed, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' });
+    header = sc.header;
+    lines = sc.lines;
+  } else {
+    // Written traces get stable ids; live runs get a run id so runs never collide with each other.
+    const prefix = typeof out === 'string' ? 'sim' : `sim-${randomBytes(2).toString('hex')}`;
+    ({ header, lines } = generateWearers(name, { seed, wearers, prefix }));
+  }
   if (typeof out === 'string') {
-    writeFileSync(out, serializeTrace(scenario.header, scenario.lines));
-    process.stdout.write(`wrote ${scenario.lines.length} lines to ${out}\n`);
+    writeFileSync(out, serializeTrace(header, lines));
+    process.stdout.write(`wrote ${lines.length} lines (${wearers} wearer${wearers > 1 ? 's' : ''}) to ${out}\n`);
     return 0;
   }
 
@@ -41,37 +79,67 @@ async function main(): Promise<number> {
     process.stdout.write(`simulating "${name}" as frames to the bridge at ${via}, speed ${speed}\n`);
     const ac = new AbortController();
     process.once('SIGINT', () => ac.abort());
-    const r = await sendTraceViaBridge(scenario.lines, target, { speed, signal: ac.signal });
+    const r = await sendTraceViaBridge(lines, target, { speed, signal: ac.signal });
     await target.close();
     process.stdout.write(`done: ${r.sent} frames sent, ${r.errors} errors\n`);
     return r.errors > 0 ? 1 : 0;
   }
-  const url = mqttUrl();
-  const devices = new Map<string, VirtualDevice>();
-  for (const d of scenario.header.devices) {
-    devices.set(d.id, await connectDevice({ id: d.id, secret: deviceSecret(d.id) }, {
-      url,
-      onCommand: (id, cmd) => {
-        if (cmd.type === 'checkin') process.stdout.write(`\n[${id}] check-in prompt: vibrating ("are you OK?"), ${cmd.expiresInS}s to answer\n`);
-        else if (cmd.type === 'cancel') process.stdout.write(`\n[${id}] check-in cancelled\n`);
-      },
-    }));
+
+  const behaviour = behaviourFromArgs(args);
+  // In `wearer-cancels` the wearer answers the live prompt (the trace's own button line is for evaluate).
+  if (name === 'wearer-cancels' && !behaviour.profile.wearer) behaviour.profile.wearer = { answers: 'ok', afterS: 5 };
+  const tty = process.stdout.isTTY === true;
+  const say = (s: string) => process.stdout.write(s);
+  let secretOf: (id: string) => string = (id) => deviceSecret(id);
+  let admin: AdminClient | null = null;
+  let enrolled: string[] = [];
+  if (provision) {
+    const cred = adminCredentials();
+    admin = await AdminClient.login(httpBase(), cred.username, cred.password);
+    const groups = header.wearers ?? [{ id: header.wearer, devices: header.devices.map((d) => d.id) }];
+    const kindOf = new Map(header.devices.map((d) => [d.id, d.kind]));
+    const chain = args.flags.get('chain');
+    const responders = args.flags.get('responders');
+    const p = await provisionWearers(admin, groups.map((g) => ({ id: g.id, devices: g.devices.map((id) => ({ id, kind: kindOf.get(id) ?? 'wearable' })) })), {
+      chainId: typeof chain === 'string' ? chain : 'demo-chain',
+      responderIds: typeof responders === 'string' ? responders.split(',').filter(Boolean) : ['alex', 'sam'],
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
+    enrolled = p.wearerIds;
+    secretOf = (id) => p.secrets.get(id) ?? deviceSecret(id);
+    say(`enrolled ${enrolled.length} wearers through the admin API\n`);
   }
-  const durationS = Math.round((scenario.lines.at(-1)?.t ?? 0) / 1000);
-  process.stdout.write(`simulating "${name}" as ${[...devices.keys()].join(', ')} on ${url}: ${durationS}s of trace at speed ${speed}\n`);
-  const ac = new AbortController();
-  process.once('SIGINT', () => ac.abort());
-  const tty = process.stdout.isTTY;
-  const summary = await publishTrace(scenario.lines, devices, {
-    speed,
-    signal: ac.signal,
-    onProgress: (done, total) => {
-      if (tty) process.stdout.write(`\r${Math.round((done / total) * 100)}% (${done}/${total} messages)`);
-    },
-  });
-  for (const d of devices.values()) await disconnectDevice(d);
-  process.stdout.write(`\ndone: ${summary.sent} sent, ${summary.acknowledged} acknowledged, ${summary.errors} errors\n`);
-  return summary.errors > 0 ? 1 : 0;
+  try {
+    const url = mqttUrl();
+    const devices = await connectAll(header.devices, secretOf, { url, profile: behaviour.profile, out: say });
+    const durationS = Math.round((lines.at(-1)?.t ?? 0) / 1000);
+    say(`simulating "${name}" with ${wearers} wearer${wearers > 1 ? 's' : ''} (${devices.size} devices) on ${url}: ${durationS}s of trace at speed ${speed}\n`);
+    const ac = new AbortController();
+    process.once('SIGINT', () => ac.abort());
+    const summary = await runTrace(lines, devices, { speed, behaviour, tty, out: say, signal: ac.signal });
+    say(`\n${formatSummary(summary)}\n`);
+    return summary.errors > 0 ? 1 : 0;
+  } finally {
+    if (admin && enrolled.length > 0) {
+      if (args.flags.has('cleanup')) say(`removed ${await admin.remove(enrolled)} wearers\n`);
+      else say(`the enrolled wearers stay (look at their alerts in the app); add --cleanup to remove them at the end\n`);
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const name = args.positionals[0];
+  if (!name || args.flags.has('help')) {
+    process.stdout.write(USAGE + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === 'fleet') return fleet(args);
+  if (!SCENARIOS[name]) {
+    process.stderr.write(`unknown scenario "${name}"\n${USAGE}\n`);
+    return 2;
+  }
+  return scenario(args, name);
 }
 
 main().then(

@@ -28,3 +28,19 @@ export function deviceSecret(deviceId: string, env: NodeJS.ProcessEnv = process.
     `no secret for device "${deviceId}": set DEMO_PASSWORD (as for npm start), or run from the folder whose DATA_DIR holds demo-credentials.json`,
   );
 }
+
+/** Base URL of the running system's HTTP API (API_URL, else loopback on HTTP_PORT). */
+export function httpBase(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.API_URL) return env.API_URL.replace(/\/+$/, '');
+  return `http://127.0.0.1:${env.HTTP_PORT || '3000'}`;
+}
+
+/** The admin the simulator provisions with: ADMIN_USER/ADMIN_PASSWORD, else the demo admin with DEMO_PASSWORD. */
+export function adminCredentials(env: NodeJS.ProcessEnv = process.env): { username: string; password: string } {
+  const username = env.ADMIN_USER || 'admin';
+  const password = env.ADMIN_PASSWORD || env.DEMO_PASSWORD;
+  if (!password) {
+    throw new Error('no admin password: set ADMIN_USER and ADMIN_PASSWORD (a service admin), or DEMO_PASSWORD for the demo admin');
+  }
+  return { username, password };
+}

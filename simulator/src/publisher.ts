@@ -1,6 +1,5 @@
 // Publishes trace samples as the trace's devices, in trace time scaled by --speed, or stepped by a
 // caller-supplied hook (tests drive a virtual server clock with it). Labels are never published.
-import { deviceTopic } from '../../server/src/protocol/index.js';
 import type { SampleLine, TraceLine } from './trace.js';
 import type { VirtualDevice } from './devices.js';
 
@@ -9,6 +8,8 @@ export interface PublishOptions {
   speed: number;
   /** called before the samples of each new trace time are published; replaces waiting when given */
   onTime?: (t: number) => Promise<void>;
+  /** called at each new trace time, in both modes, before its samples (device behaviours hook in here) */
+  onTick?: (t: number) => void;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -39,6 +40,7 @@ export async function publishTrace(lines: TraceLine[], devices: Map<string, Virt
   const start = Date.now();
   let currentT = -1;
   let i = 0;
+  const pending: Promise<void>[] = [];
   while (i < samples.length) {
     if (o.signal?.aborted) break;
     const t = samples[i]!.t;
@@ -47,6 +49,7 @@ export async function publishTrace(lines: TraceLine[], devices: Map<string, Virt
       if (o.onTime) await o.onTime(t);
       else await sleep(start + t / o.speed - Date.now(), o.signal);
       if (o.signal?.aborted) break;
+      o.onTick?.(t);
     }
     const batch: Promise<void>[] = [];
     while (i < samples.length && samples[i]!.t === t) {
@@ -59,14 +62,18 @@ export async function publishTrace(lines: TraceLine[], devices: Map<string, Virt
       }
       summary.sent++;
       batch.push(
-        dev.client.publishAsync(deviceTopic(s.device, s.stream), JSON.stringify(s.data), { qos: 1 }).then(
+        dev.publish(s.stream, s.data).then(
           () => { summary.acknowledged++; },
           () => { summary.errors++; },
         ),
       );
     }
-    await Promise.all(batch);
+    // Stepped (virtual time): each instant is acknowledged before the next, for determinism.
+    // Real time: a device samples on schedule whether or not its last message was acknowledged.
+    if (o.onTime) await Promise.all(batch);
+    else pending.push(...batch);
     o.onProgress?.(i, samples.length);
   }
+  await Promise.all(pending);
   return summary;
 }

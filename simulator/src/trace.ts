@@ -11,6 +11,11 @@ export interface TraceHeader {
   version: 1;
   wearer: string;
   devices: { id: string; kind: DeviceKindName }[];
+  /**
+   * Extension for traces of several wearers (`simulate --wearers N --out`): which devices belong to
+   * whom. Without it every device belongs to `wearer`. Readers that ignore it still parse the trace.
+   */
+  wearers?: { id: string; devices: string[] }[];
 }
 export interface SampleLine {
   t: number;
@@ -21,6 +26,8 @@ export interface SampleLine {
 export interface LabelLine {
   t: number;
   label: string;
+  /** in a trace of several wearers: whose ground truth this is */
+  wearer?: string;
 }
 export type TraceLine = SampleLine | LabelLine;
 
@@ -38,6 +45,7 @@ const headerSchema = z.object({
   version: z.literal(1),
   wearer: z.string().min(1),
   devices: z.array(z.object({ id: z.string().regex(DEVICE_ID_PATTERN), kind: z.enum(['wearable', 'room', 'door', 'button']) })),
+  wearers: z.array(z.object({ id: z.string().min(1), devices: z.array(z.string().regex(DEVICE_ID_PATTERN)) })).optional(),
 });
 const sampleSchema = z.object({
   t: z.number().finite().nonnegative(),
@@ -45,7 +53,7 @@ const sampleSchema = z.object({
   stream: z.enum(['vitals', 'presence', 'door', 'button', 'status']),
   data: z.record(z.string(), z.unknown()),
 });
-const labelSchema = z.object({ t: z.number().finite().nonnegative(), label: z.string().min(1) });
+const labelSchema = z.object({ t: z.number().finite().nonnegative(), label: z.string().min(1), wearer: z.string().min(1).optional() });
 
 export class TraceError extends Error {
   constructor(
@@ -120,4 +128,14 @@ export function traceDevices(trace: Trace): { id: string; kind: DeviceKindName }
     else if (!kinds.has(s.device)) kinds.set(s.device, 'wearable');
   }
   return [...kinds].map(([id, kind]) => ({ id, kind }));
+}
+
+/** Which devices belong to which wearer: the header's `wearers` extension, else one wearer with every device. */
+export function traceWearers(trace: Trace): { id: string; devices: { id: string; kind: DeviceKindName }[] }[] {
+  const devices = traceDevices(trace);
+  const kindOf = new Map(devices.map((d) => [d.id, d.kind]));
+  if (trace.header?.wearers) {
+    return trace.header.wearers.map((w) => ({ id: w.id, devices: w.devices.map((id) => ({ id, kind: kindOf.get(id) ?? 'wearable' })) }));
+  }
+  return [{ id: trace.header?.wearer ?? 'trace-wearer', devices }];
 }

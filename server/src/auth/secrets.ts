@@ -1,5 +1,5 @@
 // Secret hashing (scrypt, salted, parameters stored with the hash) and constant-time verification.
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 function scrypt(secret: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -17,7 +17,25 @@ export async function hashSecret(secret: string, cost: { N: number; r: number; p
   return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
+/**
+ * Salted SHA-256 for generated device secrets (144 random bits): a slow hash adds nothing against
+ * guessing a value that cannot be guessed, and fleets of thousands of devices must enrol and
+ * connect quickly. Never use this for passwords.
+ */
+export function hashGeneratedSecret(secret: string): string {
+  const salt = randomBytes(16);
+  const key = createHash('sha256').update(salt).update(secret, 'utf8').digest();
+  return `sha256$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  if (stored.startsWith('sha256$')) {
+    const [, saltB64, keyB64, extra] = stored.split('$');
+    if (saltB64 === undefined || keyB64 === undefined || extra !== undefined) return false;
+    const expected = Buffer.from(keyB64, 'base64');
+    const key = createHash('sha256').update(Buffer.from(saltB64, 'base64')).update(secret, 'utf8').digest();
+    return key.length === expected.length && timingSafeEqual(key, expected);
+  }
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, saltB64, keyB64] = parts as [string, string, string, string, string, string];

@@ -146,10 +146,18 @@ export class Broker {
       if (id) d.onPresence?.(id, false);
     });
     aedes.on('clientError', (client, err) => {
+      // keepalive timeouts are counted below under their own kind
+      if (err.message !== 'keep alive timeout') d.metrics.mqttConnectionErrors.inc({ kind: 'client' });
       d.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error');
     });
     aedes.on('connectionError', (_client, err) => {
+      d.metrics.mqttConnectionErrors.inc({ kind: 'connection' });
       d.log.debug({ err: err.message }, 'mqtt connection error');
+    });
+    aedes.on('keepaliveTimeout', (client) => {
+      // A half-open connection (device vanished without closing TCP): aedes drops it after 1.5 x keepalive.
+      d.metrics.mqttConnectionErrors.inc({ kind: 'keepalive_timeout' });
+      d.log.debug({ clientId: client.id }, 'mqtt keepalive timeout');
     });
   }
 

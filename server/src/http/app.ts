@@ -27,6 +27,7 @@ import { registerWebhookRoutes } from './routes-webhooks.js';
 import { registerAdminRoutes, type AdminHooks } from './routes-admin.js';
 import { registerThresholdRoutes } from './routes-thresholds.js';
 import { registerChainRoutes } from './routes-chains.js';
+import { registerBulkRoutes } from './routes-bulk.js';
 
 export interface HttpDeps {
   config: Config;
@@ -99,6 +100,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   registerAdminRoutes(app, d, sessions, d.adminHooks);
   registerThresholdRoutes(app, d, sessions);
   registerChainRoutes(app, d, sessions);
+  registerBulkRoutes(app, d, sessions, d.adminHooks);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

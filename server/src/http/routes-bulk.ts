@@ -1,0 +1,115 @@
+// Bulk enrolment for load tests and large services: many wearers with their devices in one request,
+// and bulk removal. Same rules as the one-at-a-time admin API (admin only, own service, 404 outside).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { generateSecret, hashGeneratedSecret } from '../auth/secrets.js';
+import { AppError } from '../errors.js';
+import { DEVICE_ID_PATTERN } from '../protocol/index.js';
+import { createAdminRepos, type UserRow } from '../store/index.js';
+import type { HttpDeps } from './app.js';
+import type { AdminHooks } from './routes-admin.js';
+import type { Sessions } from './session.js';
+
+/** One request stays well under the HTTP body limit and the SQLite variable limit. */
+export const BULK_MAX_WEARERS = 1000;
+
+const bulkCreate = z.object({
+  wearers: z.array(z.object({
+    alias: z.string().trim().min(1).max(60),
+    consent: z.enum(['pending', 'active']).optional(),
+    chainId: z.string().max(64).nullable().optional(),
+    responderIds: z.array(z.string().max(64)).max(100).optional(),
+    devices: z.array(z.object({
+      id: z.string().regex(DEVICE_ID_PATTERN, 'letters, digits, . _ - (max 64)').optional(),
+      kind: z.enum(['wearable', 'room', 'door', 'button']),
+    }).strict()).max(8),
+  }).strict()).min(1).max(BULK_MAX_WEARERS),
+}).strict();
+const bulkDelete = z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(BULK_MAX_WEARERS) }).strict();
+
+const CHUNK = 400;
+function chunks<T>(xs: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
+  return out;
+}
+
+export function registerBulkRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, hooks: AdminHooks): void {
+  const admin = createAdminRepos(d.repos.db);
+  const requireAdmin = async (req: FastifyRequest): Promise<UserRow> => {
+    const u = await sessions.require(req);
+    if (u.role !== 'admin') throw new AppError('ODART_ERR_NOT_FOUND');
+    return u;
+  };
+
+  // POST /api/admin/wearers/bulk {wearers:[{alias, consent?, chainId?, responderIds?, devices:[{id?, kind}]}]}
+  // -> 201 {wearers:[{id, alias, consent, devices:[{id, kind, secret}]}]}; secrets are shown this once.
+  app.post('/api/admin/wearers/bulk', { bodyLimit: 1024 * 1024 }, async (req, reply) => {
+    const user = await requireAdmin(req);
+    const b = bulkCreate.parse(req.body);
+
+    const chainIds = new Set(b.wearers.flatMap((w) => (w.chainId ? [w.chainId] : [])));
+    for (const id of chainIds) {
+      const c = await d.repos.chainById(id);
+      if (!c || c.service_id !== user.service_id) throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: chainId');
+    }
+    const responderIds = [...new Set(b.wearers.flatMap((w) => w.responderIds ?? []))];
+    if (responderIds.length > 0) {
+      const users = await d.repos.usersByIds(responderIds);
+      if (users.length !== responderIds.length || users.some((u) => u.service_id !== user.service_id)) {
+        throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: responderIds');
+      }
+    }
+
+    const now = d.clock.now();
+    const wearers = b.wearers.map((w) => ({
+      id: d.ids.next('w'), alias: w.alias, consent: w.consent ?? 'pending', chainId: w.chainId ?? null, responderIds: w.responderIds ?? [],
+      devices: w.devices.map((x) => ({ id: x.id ?? d.ids.next('dev').replace('_', '-'), kind: x.kind, secret: generateSecret() })),
+    }));
+    const deviceIds = wearers.flatMap((w) => w.devices.map((x) => x.id));
+    if (new Set(deviceIds).size !== deviceIds.length) throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: devices.id (repeated)');
+    for (const part of chunks(deviceIds)) {
+      const taken = await d.repos.db.selectFrom('devices').select('id').where('id', 'in', part).executeTakeFirst();
+      if (taken) throw new AppError('ODART_ERR_CONFLICT', `A device with id ${taken.id} exists`);
+    }
+
+    await d.repos.db.transaction().execute(async (trx) => {
+      for (const part of chunks(wearers)) {
+        await trx.insertInto('wearers').values(part.map((w) => ({
+          id: w.id, service_id: user.service_id, alias: w.alias, address: null, access_notes: null, phone: null,
+          emergency_contact_phone: null, chain_id: w.chainId, consent: w.consent, thresholds: null, created_at: now,
+        }))).execute();
+      }
+      const links = wearers.flatMap((w) => [...new Set(w.responderIds)].map((u) => ({ wearer_id: w.id, user_id: u })));
+      for (const part of chunks(links)) await trx.insertInto('wearer_responders').values(part).execute();
+      const devices = wearers.flatMap((w) => w.devices.map((x) => ({
+        id: x.id, service_id: user.service_id, wearer_id: w.id, kind: x.kind, secret_hash: hashGeneratedSecret(x.secret),
+        last_seen_at: null, battery: null, online: 0, created_at: now,
+      })));
+      for (const part of chunks(devices)) await trx.insertInto('devices').values(part).execute();
+    });
+    for (const w of wearers) {
+      await hooks.wearerChanged(w.id);
+      for (const x of w.devices) await hooks.deviceChanged(x.id);
+    }
+    return reply.code(201).send({
+      wearers: wearers.map((w) => ({ id: w.id, alias: w.alias, consent: w.consent, devices: w.devices })),
+    });
+  });
+
+  // POST /api/admin/wearers/bulk-delete {ids} -> {deleted}; all or nothing: an id outside the service is 404.
+  app.post('/api/admin/wearers/bulk-delete', { bodyLimit: 256 * 1024 }, async (req) => {
+    const user = await requireAdmin(req);
+    const ids = [...new Set(bulkDelete.parse(req.body).ids)];
+    for (const part of chunks(ids)) {
+      const found = await d.repos.db.selectFrom('wearers').select('id').where('id', 'in', part).where('service_id', '=', user.service_id).execute();
+      if (found.length !== part.length) throw new AppError('ODART_ERR_NOT_FOUND', 'No such wearer');
+    }
+    for (const id of ids) {
+      const deviceIds = await admin.deleteWearer(id);
+      for (const dev of deviceIds) await hooks.deviceChanged(dev);
+      await hooks.wearerChanged(id);
+    }
+    return { deleted: ids.length };
+  });
+}
