@@ -38,6 +38,11 @@ export class AdminClient {
     private readonly cookie: string,
   ) {}
 
+  /** the session cookie (for a WebSocket to /api/live as the same user) */
+  get sessionCookie(): string {
+    return this.cookie;
+  }
+
   static async login(base: string, username: string, password: string): Promise<AdminClient> {
     const res = await fetch(`${base}/api/auth/login`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
