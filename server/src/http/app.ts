@@ -24,6 +24,12 @@ import { registerAlertRoutes } from './routes-alerts.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerWebhookRoutes } from './routes-webhooks.js';
 import { registerAdminRoutes, type AdminHooks } from './routes-admin.js';
+import type { ConsentService } from '../consent/index.js';
+import type { VitalsStore } from '../store/vitals.js';
+import { registerSecurity } from './security.js';
+import { registerConsoleRoutes } from './routes-console.js';
+import { registerResponderRoutes } from './routes-responder.js';
+import { registerConsentRoutes } from './routes-consent.js';
 
 export interface HttpDeps {
   config: Config;
@@ -40,6 +46,8 @@ export interface HttpDeps {
   /** true once broker, store and detection core are up and ticking */
   ready: () => Promise<boolean>;
   staticDir: string;
+  consent: ConsentService;
+  vitals: VitalsStore;
 }
 
 export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
@@ -55,6 +63,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
   await app.register(fastifyWebsocket, { options: { maxPayload: 256 * 1024 } });
+  await registerSecurity(app, { publicUrl: d.config.PUBLIC_URL, mqttWsPath: d.config.MQTT_WS_PATH });
 
   app.setErrorHandler((err: FastifyError | AppError | ZodError | Error, req, reply) => {
     if (err instanceof AppError) return reply.code(err.statusCode).send(errorBody(err.code, err.message));
@@ -93,6 +102,9 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   registerAlertRoutes(app, d, sessions);
   registerWebhookRoutes(app, d);
   registerAdminRoutes(app, d, sessions, d.adminHooks);
+  registerConsoleRoutes(app, d, sessions);
+  registerResponderRoutes(app, d, sessions);
+  registerConsentRoutes(app, d);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

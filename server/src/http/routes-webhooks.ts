@@ -40,8 +40,13 @@ export function registerWebhookRoutes(app: FastifyInstance, d: HttpDeps): void {
     if (!(await d.repos.firstDelivery(form.MessageSid, 'sms', d.clock.now()))) return twiml(null);
     const user = await d.repos.userByPhone(form.From);
     const word = form.Body.trim().toUpperCase();
+    const responderWord = ['1', 'ACK', 'YES'].includes(word);
+    // A wearer's own phone: consent keywords (YES / STOP / LEAVE / PAUSE 2H). A number that is both a
+    // responder's and a wearer's keeps the responder meaning of YES/1/ACK, so an alert ack is never lost.
+    const wearer = user && responderWord ? undefined : await d.consent.wearerByPhone(form.From);
+    if (wearer) return twiml(await d.consent.handleSms(wearer, form.Body));
     if (!user) return twiml(null);
-    if (!['1', 'ACK', 'YES'].includes(word)) return twiml(en.smsHelp);
+    if (!responderWord) return twiml(en.smsHelp);
     const visible = await d.alerts.list(user);
     const open = visible.find((a) => OPEN_ALERT_STATES.includes(a.state));
     if (!open) return twiml(en.smsNoOpenAlert);

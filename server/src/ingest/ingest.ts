@@ -17,6 +17,8 @@ export interface IngestDeps {
   onDecisions: (d: WearerDecision[]) => void;
   /** status messages (battery, online) for the device registry */
   onStatus?: (deviceId: string, msg: Extract<DeviceMessage, { stream: 'status' }>['data'], at: number) => void;
+  /** every message of a consenting wearer, after the consent check (recent-vitals store) */
+  onSample?: (wearerId: string, deviceId: string, msg: DeviceMessage, at: number) => void;
 }
 
 export class Ingest {
@@ -75,6 +77,7 @@ export class Ingest {
     const consent = this.d.directory.consentOf(entry.wearerId);
     if (consent !== 'active') return this.drop(consent === 'paused' ? 'paused' : 'no_consent', { deviceId: entry.deviceId });
     this.d.metrics.mqttMessages.inc({ stream });
+    this.d.onSample?.(entry.wearerId, entry.deviceId, res.message, now);
     const decisions = this.d.engine.ingest(entry.wearerId, { t: now, deviceId: entry.deviceId, message: res.message });
     if (decisions.length > 0) this.d.onDecisions(decisions);
   }
