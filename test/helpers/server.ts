@@ -62,6 +62,7 @@ export async function settle(ts: TestServer, expectedHandled?: number): Promise<
   await ts.server.alerts.idle();
   await ts.server.escalator.runDue();
   await ts.server.alerts.idle();
+  await ts.server.consent.idle();
 }
 
 export async function connectDemoDevices(ts: TestServer, ids = ['demo-wrist', 'demo-room']): Promise<Map<string, VirtualDevice>> {

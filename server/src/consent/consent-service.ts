@@ -45,6 +45,8 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
 export class ConsentService {
   /** wearers on pause -> resume time; loaded at start so a restart keeps every pause */
   private readonly pauses = new Map<string, number>();
+  private ticking: Promise<void> | null = null;
+  private again = false;
 
   constructor(private readonly d: ConsentDeps) {}
 
@@ -155,15 +157,35 @@ export class ConsentService {
   // ---- time-driven work ---------------------------------------------------------------------
 
   /** Sends due pause reminders and ends due pauses. Runs every second on the injected clock. */
-  async tick(): Promise<void> {
-    const now = this.d.clock.now();
-    for (const [wearerId, until] of [...this.pauses]) {
-      if (now >= until) {
-        await this.resume(wearerId, 'system');
-        continue;
-      }
-      if (until - now <= PAUSE_REMINDER_MS) await this.remind(wearerId, until);
+  tick(): Promise<void> {
+    // One pass at a time (a pass still waiting on the store must not race the next into a double resume);
+    // a tick that arrives meanwhile makes the running pass go round once more, so no due time is missed.
+    if (this.ticking) {
+      this.again = true;
+      return this.ticking;
     }
+    this.ticking = (async () => {
+      // Yield first, so `ticking` is set before the pass (which may not await at all) clears it.
+      await Promise.resolve();
+      try {
+        do {
+          this.again = false;
+          const now = this.d.clock.now();
+          for (const [wearerId, until] of [...this.pauses]) {
+            if (now >= until) await this.resume(wearerId, 'system');
+            else if (until - now <= PAUSE_REMINDER_MS) await this.remind(wearerId, until);
+          }
+        } while (this.again);
+      } finally {
+        this.ticking = null;
+      }
+    })();
+    return this.ticking;
+  }
+
+  /** Resolves when no time-driven consent work is running (tests wait on it). */
+  async idle(): Promise<void> {
+    while (this.ticking) await this.ticking;
   }
 
   /** Deletes raw vitals older than the retention period (VITALS_RETENTION_DAYS). */
