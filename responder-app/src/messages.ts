@@ -234,6 +234,7 @@ export const t = {
   stepChannels: 'How',
   channelApp: 'App',
   channelSms: 'SMS',
+  channelVoice: 'Phone call',
   waitS: 'Wait before the next step (seconds)',
   emergencyContactTarget: "The person's emergency contact",
   extraPhone: 'Other phone number (optional)',

@@ -383,7 +383,7 @@ function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[]):
         if (phone.value.trim()) st.targets.push({ type: 'phone', phone: phone.value.trim(), label: phoneT?.label ?? 'phone' });
       });
       const how = h('fieldset', { class: 'checks' }, h('legend', {}, t.stepChannels),
-        ...([['app', t.channelApp], ['sms', t.channelSms]] as const).map(([c, label]) => checkbox(label, st.channels.includes(c), (on) => {
+        ...([['app', t.channelApp], ['sms', t.channelSms], ['voice', t.channelVoice]] as const).map(([c, label]) => checkbox(label, st.channels.includes(c), (on) => {
           st.channels = st.channels.filter((x) => x !== c);
           if (on) st.channels.push(c);
         })));
