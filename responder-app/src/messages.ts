@@ -52,6 +52,8 @@ export const t = {
   actions: 'Actions',
   youAreAttending: 'You are attending.',
   attending: (who: string) => `${who} is going.`,
+  youAttended: 'You attended.',
+  attended: (who: string) => `${who} attended.`,
   taken: (who: string) => `Taken: ${who} is going. No action needed unless you are asked.`,
   someone: 'Another responder',
   // ---- alarm ----

@@ -90,17 +90,18 @@ function weekChart(weeks: Stats['weeks']): SVGSVGElement {
   const H = 120;
   const max = Math.max(1, ...weeks.map((w) => w.alerts));
   const bw = W / Math.max(1, weeks.length);
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H + 16}`, class: 'chart weeks', role: 'img', 'aria-label': t.perWeekTitle });
+  const TOP = 12;
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H + TOP + 16}`, class: 'chart weeks', role: 'img', 'aria-label': t.perWeekTitle });
   weeks.forEach((w, i) => {
     const bh = (w.alerts / max) * H;
-    const bar = s('rect', { x: i * bw + 2, y: H - bh, width: bw - 4, height: Math.max(bh, 0.5), class: 'bar' });
+    const bar = s('rect', { x: i * bw + 2, y: TOP + H - bh, width: bw - 4, height: Math.max(bh, 0.5), class: 'bar' });
     bar.append(s('title', {}, t.perWeekLabel(w.weekStart, w.alerts)));
     svg.append(bar);
-    if (w.alerts > 0) svg.append(s('text', { x: i * bw + bw / 2, y: H - bh - 2, 'text-anchor': 'middle', class: 'chart-tick' }, String(w.alerts)));
+    if (w.alerts > 0) svg.append(s('text', { x: i * bw + bw / 2, y: TOP + H - bh - 2, 'text-anchor': 'middle', class: 'chart-tick' }, String(w.alerts)));
   });
   svg.append(
-    s('text', { x: 0, y: H + 13, class: 'chart-tick' }, weeks[0]?.weekStart.slice(5) ?? ''),
-    s('text', { x: W, y: H + 13, class: 'chart-tick', 'text-anchor': 'end' }, weeks.at(-1)?.weekStart.slice(5) ?? ''),
+    s('text', { x: 0, y: TOP + H + 13, class: 'chart-tick' }, weeks[0]?.weekStart.slice(5) ?? ''),
+    s('text', { x: W, y: TOP + H + 13, class: 'chart-tick', 'text-anchor': 'end' }, weeks.at(-1)?.weekStart.slice(5) ?? ''),
   );
   return svg;
 }

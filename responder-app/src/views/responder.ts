@@ -21,9 +21,9 @@ export function feedView(ctx: Ctx): HTMLElement {
 
 function attendingLine(ctx: Ctx, a: Alert): HTMLElement | null {
   if (!a.attendingResponderId) return null;
-  if (a.attendingResponderId === ctx.me.id) return h('p', { class: 'attending mine' }, t.youAreAttending);
+  if (a.attendingResponderId === ctx.me.id) return h('p', { class: 'attending mine' }, OPEN_STATES.has(a.state) ? t.youAreAttending : t.youAttended);
   const who = ctx.name(a.attendingResponderId);
-  return h('p', { class: 'attending', 'data-testid': 'taken' }, OPEN_STATES.has(a.state) ? t.taken(who) : t.attending(who));
+  return h('p', { class: 'attending', 'data-testid': 'taken' }, OPEN_STATES.has(a.state) ? t.taken(who) : t.attended(who));
 }
 
 function alertCard(ctx: Ctx, a: Alert): HTMLElement {
