@@ -161,7 +161,7 @@ describe('consent: SMS keywords from the wearer phone', () => {
     await disconnectDevice(device);
   });
 
-  it('a responder reply still acknowledges an alert (the wearer dispatch does not take it)', async () => {
+  it('a responder reply still acknowledges an alert (the wearer dispatch does not take it), also from a number that is a wearer\'s too', async () => {
     const now = ts.clock.now();
     await ts.server.repos.insertAlert({
       id: 'al-1', service_id: 'demo', wearer_id: 'demo-wearer', state: 'escalating', score: 80, reasons: '[]', news2: null,
@@ -169,6 +169,12 @@ describe('consent: SMS keywords from the wearer phone', () => {
     });
     expect(await smsFrom('+447700900101', 'YES')).toContain('you are attending');
     expect((await ts.server.repos.alertById('al-1'))!.attending_responder_id).toBe('alex');
+    // A number that is both a responder's and a wearer's: YES stays an acknowledgement, STOP is the wearer's.
+    const w = await api<{ id: string }>(ts.base, admin, 'POST', '/api/admin/wearers', { alias: 'Dual', phone: '+447700900101', consent: 'active' });
+    expect(await smsFrom('+447700900101', 'YES')).not.toContain('monitoring');
+    expect((await consentOf(w.body.id)).state).toBe('active');
+    expect(await smsFrom('+447700900101', 'STOP')).toContain('monitoring is off');
+    expect((await consentOf(w.body.id)).state).toBe('opted_out');
     // an unknown number gets no reply and changes nothing
     expect(await smsFrom('+447700900999', 'STOP')).not.toContain('<Message>');
   });

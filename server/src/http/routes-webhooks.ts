@@ -7,6 +7,7 @@ import { en } from '../messages/en.js';
 import { validTwilioSignature } from '../notify/index.js';
 import { OPEN_ALERT_STATES } from '../store/index.js';
 import type { HttpDeps } from './app.js';
+import { parseWearerKeyword } from '../consent/index.js';
 
 const smsForm = z.object({ MessageSid: z.string().min(1).max(64), From: z.string().min(1).max(32), Body: z.string().max(1600).default('') });
 const statusForm = z.object({
@@ -40,13 +41,13 @@ export function registerWebhookRoutes(app: FastifyInstance, d: HttpDeps): void {
     if (!(await d.repos.firstDelivery(form.MessageSid, 'sms', d.clock.now()))) return twiml(null);
     const user = await d.repos.userByPhone(form.From);
     const word = form.Body.trim().toUpperCase();
-    const responderWord = ['1', 'ACK', 'YES'].includes(word);
-    // A wearer's own phone: consent keywords (YES / STOP / LEAVE / PAUSE 2H). A number that is both a
-    // responder's and a wearer's keeps the responder meaning of YES/1/ACK, so an alert ack is never lost.
-    const wearer = user && responderWord ? undefined : await d.consent.wearerByPhone(form.From);
+    // A wearer's own phone: consent keywords (YES / STOP / LEAVE / PAUSE 2H). A number that is also a
+    // responder's keeps every responder reply (YES, 1, ...); only STOP/LEAVE/PAUSE go to consent then.
+    const kw = parseWearerKeyword(form.Body);
+    const wearer = !user || (kw && kw.kind !== 'yes') ? await d.consent.wearerByPhone(form.From) : undefined;
     if (wearer) return twiml(await d.consent.handleSms(wearer, form.Body));
     if (!user) return twiml(null);
-    if (!responderWord) return twiml(en.smsHelp);
+    if (!['1', 'ACK', 'YES'].includes(word)) return twiml(en.smsHelp);
     const visible = await d.alerts.list(user);
     const open = visible.find((a) => OPEN_ALERT_STATES.includes(a.state));
     if (!open) return twiml(en.smsNoOpenAlert);
