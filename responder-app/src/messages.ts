@@ -213,6 +213,7 @@ export const t = {
   never: 'never',
   register: 'Register',
   rotate: 'New secret',
+  removeDevice: 'Remove',
   secretOnce: (id: string) => `Secret for ${id}. Copy it into the device now: it is shown only once.`,
   // ---- console: people ----
   peopleTitle: 'Responders and groups',

@@ -275,10 +275,15 @@ export function devicesView(ctx: Ctx): HTMLElement {
       roomIn.addEventListener('change', () => {
         api(`/api/admin/devices/${enc(d.id)}/room`, { method: 'PUT', body: { room: roomIn.value.trim() || null } }).then(() => ctx.flash(t.saved), (err: unknown) => ctx.flash(err));
       });
+      const remove = h('button', { type: 'button', class: 'secondary-danger' }, t.removeDevice, h('span', { class: 'sr-only' }, ` ${d.id}`));
+      remove.addEventListener('click', () => {
+        if (!window.confirm(t.confirmDelete(d.id))) return;
+        api(`/api/admin/devices/${enc(d.id)}`, { method: 'DELETE' }).then(() => ctx.refresh(), (err: unknown) => ctx.flash(err));
+      });
       return [
         d.id, t.kinds[d.kind] ?? d.kind, d.wearerId ? alias.get(d.wearerId) ?? d.wearerId : t.unassigned, roomIn,
         h('span', { class: d.online ? 'ok' : 'muted' }, d.online ? t.yes : t.no), d.battery === null ? t.none : `${d.battery} %`,
-        d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t.never, rotate,
+        d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t.never, h('div', { class: 'actions' }, rotate, remove),
       ];
     }), t.devicesTitle);
   });
