@@ -76,14 +76,22 @@ export async function registerSecurity(app: FastifyInstance, o: SecurityOptions)
   };
   const perUser = app.createRateLimit({ max: o.loginMaxPerUser ?? 10, timeWindow: windowMs, keyGenerator: (req) => `login:${req.ip}:${userName(req)}` });
   const perIp = app.createRateLimit({ max: o.loginMaxPerIp ?? 50, timeWindow: windowMs, keyGenerator: (req) => `login-ip:${req.ip}` });
+  const isLogin = (req: FastifyRequest) => req.method === 'POST' && req.url === '/api/auth/login';
+  // Only failed sign-ins count: behind a reverse proxy every responder shares one address, and a shift
+  // change of successful sign-ins must never lock the team out during an emergency.
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.method !== 'POST' || req.url !== '/api/auth/login') return;
+    if (!isLogin(req)) return;
     for (const limiter of [perUser, perIp]) {
-      const r = await limiter(req);
-      if (!r.isAllowed && r.isExceeded) {
-        void reply.header('retry-after', String(r.ttlInSeconds));
+      const r = await limiter(req, { increment: false });
+      if (!r.isAllowed && r.remaining <= 0) {
+        void reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
         throw new AppError('ODART_ERR_RATE_LIMITED');
       }
     }
+  });
+  // Counted before the answer leaves (onSend), so the next attempt always sees this failure.
+  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (isLogin(req) && reply.statusCode === 401) for (const limiter of [perUser, perIp]) await limiter(req);
+    return payload;
   });
 }
