@@ -78,7 +78,7 @@ describe('fault injection leaves the server healthy', () => {
 
   it('a slow consumer that stops reading is dropped by the drain timeout, not buffered without bound', async () => {
     const o = await slowConsumer(target, wrist, {
-      payloadBytes: 256 * 1024, waitMs: 20_000,
+      payloadBytes: 256 * 1024, waitMs: 20_000, maxBytes: 2 ** 30,
       serverDropped: async () => (await metric('odart_mqtt_connection_errors_total', 'kind="client"')) >= 1,
     });
     expect(o.connack).toBe(0);

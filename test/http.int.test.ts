@@ -24,7 +24,7 @@ async function raiseHelpAlert(): Promise<string> {
 
 describe('auth', () => {
   it('401 with a code for bad credentials and for no session', async () => {
-    const bad = await raw('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alex', password: 'nope' }) });
+    const bad = await raw('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' }, body: JSON.stringify({ username: 'alex', password: 'nope' }) });
     expect(bad.status).toBe(401);
     expect(((await bad.json()) as Err).error.code).toBe('ODART_ERR_BAD_CREDENTIALS');
     const none = await raw('/api/alerts', {});
@@ -39,7 +39,7 @@ describe('auth', () => {
     expect((await api(ts.base, alex, 'GET', '/api/alerts')).status).toBe(401);
   });
   it('the session cookie is HttpOnly and SameSite=Strict', async () => {
-    const res = await raw('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alex', password: 'demo-pass-for-tests' }) });
+    const res = await raw('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' }, body: JSON.stringify({ username: 'alex', password: 'demo-pass-for-tests' }) });
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
@@ -55,7 +55,7 @@ describe('hostile bodies get 4xx with a code, never 500', () => {
     ['unsupported type', 'text/csv', 'a,b', 415, 'ODART_ERR_UNSUPPORTED_MEDIA'],
     ['huge body', 'application/json', JSON.stringify({ username: 'x'.repeat(200_000), password: 'y' }), 413, 'ODART_ERR_PAYLOAD_TOO_LARGE'],
   ])('%s', async (_name, type, body, status, code) => {
-    const res = await raw('/api/auth/login', { method: 'POST', headers: { 'content-type': type }, body });
+    const res = await raw('/api/auth/login', { method: 'POST', headers: { 'content-type': type, 'x-odart-csrf': '1' }, body });
     expect(res.status).toBe(status);
     expect(((await res.json()) as Err).error.code).toBe(code);
   });

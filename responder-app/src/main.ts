@@ -1,211 +1,247 @@
-// Responder app: sign in, live alert list over the WebSocket (reconnects and catches up), acknowledge.
-// Every user-facing text is in messages.ts.
+// App shell: sign in, hash routes (responder screens, service console, the wearer's consent page), the
+// live feed with catch-up and the alarm. Every user-facing text is in messages.ts.
+import { Alarm } from './alarm.js';
+import { ApiError, api } from './api.js';
+import { byId, h } from './dom.js';
+import { LiveFeed } from './live.js';
 import { t } from './messages.js';
+import type { Alert, LiveMsg, User } from './types.js';
+import { OPEN_STATES } from './types.js';
+import { chainView, chainsView, dashboardView, devicesView, historyView, peopleView, wearerView, wearersView } from './views/admin.js';
+import { consentPage } from './views/consent.js';
+import type { Ctx, Notice } from './views/ctx.js';
+import { detailView, feedView, guideView } from './views/responder.js';
 
-interface User { id: string; username: string; role: string; displayName: string }
-interface Alert {
-  id: string; wearerId: string; wearerAlias: string; state: string; score: number; reasons: string[];
-  createdAt: string; updatedAt: string; attendingResponderId: string | null; news2: number | null;
-}
-type LiveMsg =
-  | { type: 'hello'; alerts: Alert[] }
-  | { type: 'alert'; change: string; alert: Alert }
-  | { type: 'page'; alert: Alert; step: number }
-  | { type: 'technical'; wearerId: string; issue: string; detail: string };
-
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const OPEN = new Set(['pending_checkin', 'escalating', 'acknowledged']);
-
-let me: User | null = null;
+const alarm = new Alarm();
 const alerts = new Map<string, Alert>();
-let ws: WebSocket | null = null;
-let retryMs = 500;
-let retryTimer: number | undefined;
+const names = new Map<string, string>();
+const notices: Notice[] = [];
+/** alerts the alarm already sounded for, so a reconnect does not ring twice for the same page */
+const alarmed = new Set<string>();
+let me: User | null = null;
+let viewTimers: number[] = [];
 
-async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(path, {
-    ...init,
-    credentials: 'same-origin',
-    headers: init.body ? { 'content-type': 'application/json' } : {},
+const feed = new LiveFeed(onLive, setConn, () => {
+  api<{ user: User }>('/api/me').catch((err: unknown) => {
+    if (err instanceof ApiError && err.status === 401) signedOut();
   });
-  const body = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) {
-    const msg = (body as { error?: { message?: string } } | null)?.error?.message ?? res.statusText;
-    throw Object.assign(new Error(msg), { status: res.status });
-  }
-  return body as T;
-}
+});
 
-function show(view: 'login' | 'alerts') {
-  $('login-view').hidden = view !== 'login';
-  $('alerts-view').hidden = view !== 'alerts';
-  $('who').hidden = view !== 'alerts';
-}
-
-function fmtTime(iso: string) {
-  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-}
-
-function render() {
-  const list = $('alert-list');
-  const sorted = [...alerts.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
-  $('empty').hidden = sorted.length > 0;
-  list.replaceChildren(...sorted.map(renderAlert));
-}
-
-function renderAlert(a: Alert): HTMLElement {
-  const li = document.createElement('li');
-  li.className = `alert ${a.state}`;
-  li.dataset.alertId = a.id;
-  const h = document.createElement('h3');
-  h.textContent = t.alertTitle(a.wearerAlias);
-  const meta = document.createElement('div');
-  const state = document.createElement('span');
-  state.className = 'state';
-  state.textContent = t.state[a.state as keyof typeof t.state] ?? a.state;
-  meta.append(state, document.createTextNode(` · ${t.risk} ${a.score}${a.news2 !== null ? ` · NEWS2 ${a.news2}` : ''} · ${fmtTime(a.createdAt)}`));
-  const reasons = document.createElement('ul');
-  for (const r of a.reasons) {
-    const item = document.createElement('li');
-    item.textContent = r;
-    reasons.append(item);
-  }
-  li.append(h, meta, reasons);
-  if (a.attendingResponderId) {
-    const p = document.createElement('p');
-    p.textContent = a.attendingResponderId === me?.id ? t.youAreAttending : t.attending(a.attendingResponderId);
-    li.append(p);
-  }
-  if (OPEN.has(a.state)) {
-    const actions = document.createElement('div');
-    actions.className = 'actions';
-    if (a.state !== 'acknowledged') {
-      const ack = document.createElement('button');
-      ack.type = 'button';
-      ack.className = 'danger';
-      ack.textContent = t.acknowledge;
-      ack.addEventListener('click', () => void act(a.id, 'ack', ack));
-      actions.append(ack);
-    }
-    const resolve = document.createElement('button');
-    resolve.type = 'button';
-    resolve.textContent = t.resolve;
-    resolve.addEventListener('click', () => void resolveAlert(a.id, resolve));
-    actions.append(resolve);
-    li.append(actions);
-  }
-  return li;
-}
-
-async function act(id: string, action: 'ack', btn: HTMLButtonElement) {
-  btn.disabled = true;
-  try {
-    const res = await api<{ alert: Alert }>(`/api/alerts/${encodeURIComponent(id)}/${action}`, { method: 'POST', body: '{}' });
-    alerts.set(res.alert.id, res.alert);
-    render();
-  } catch (err) {
-    btn.disabled = false;
-    window.alert((err as Error).message);
-  }
-}
-
-async function resolveAlert(id: string, btn: HTMLButtonElement) {
-  const outcome = window.prompt(t.resolvePrompt, 'wearer_ok');
-  if (!outcome) return;
-  btn.disabled = true;
-  try {
-    const a = await api<Alert>(`/api/alerts/${encodeURIComponent(id)}/resolve`, { method: 'POST', body: JSON.stringify({ outcome }) });
+const ctx = (): Ctx => ({
+  me: me!,
+  alerts,
+  alarm,
+  notices,
+  name: (id) => names.get(id) ?? (id === me?.id ? me.displayName : t.someone),
+  upsert: (a, rerender = true) => {
     alerts.set(a.id, a);
-    render();
-  } catch (err) {
-    btn.disabled = false;
-    window.alert((err as Error).message);
-  }
+    if (a.attendingResponderId || !OPEN_STATES.has(a.state)) alarm.stop(a.id);
+    if (rerender) render();
+  },
+  flash,
+  refresh: render,
+  every: (fn, ms) => {
+    viewTimers.push(window.setInterval(fn, ms));
+  },
+});
+
+function flash(msg: unknown): void {
+  const el = byId('flash');
+  el.textContent = typeof msg === 'string' ? msg : msg instanceof ApiError ? (msg.status === 0 ? t.errorOffline : msg.message) : t.errorGeneric;
+  el.hidden = false;
+  window.setTimeout(() => {
+    if (el.textContent) el.hidden = true;
+  }, 8000);
 }
 
-function alarm(a: Alert) {
-  try {
-    const ctx = new AudioContext();
-    const osc = ctx.createOscillator();
-    osc.frequency.value = 880;
-    osc.connect(ctx.destination);
-    osc.start();
-    osc.stop(ctx.currentTime + 0.8);
-  } catch { /* audio may be blocked until the user interacts */ }
-  navigator.vibrate?.([400, 200, 400]);
-  if ('Notification' in window && Notification.permission === 'granted') {
-    new Notification(t.alertTitle(a.wearerAlias), { body: a.reasons.join('; '), tag: a.id });
-  }
-}
-
-function setConn(online: boolean) {
-  const el = $('conn');
+function setConn(online: boolean): void {
+  const el = byId('conn');
   el.textContent = online ? t.live : t.reconnecting;
   el.classList.toggle('online', online);
+  document.documentElement.dataset.live = online ? 'online' : 'offline';
 }
 
-function connect() {
-  if (!me) return;
-  const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-  ws = new WebSocket(`${proto}://${location.host}/api/live`);
-  ws.onopen = () => { retryMs = 500; setConn(true); };
-  ws.onmessage = (ev) => {
-    const msg = JSON.parse(String(ev.data)) as LiveMsg;
-    switch (msg.type) {
-      case 'hello':
-        alerts.clear();
-        for (const a of msg.alerts) alerts.set(a.id, a);
-        break;
-      case 'alert':
-        alerts.set(msg.alert.id, msg.alert);
-        break;
-      case 'page':
-        alerts.set(msg.alert.id, msg.alert);
-        alarm(msg.alert);
-        break;
-      case 'technical':
-        break;
+function shouldRing(a: Alert): boolean {
+  return a.state === 'escalating' && !a.attendingResponderId && !alarmed.has(a.id);
+}
+
+function ring(a: Alert): void {
+  alarmed.add(a.id);
+  alarm.start(a);
+}
+
+function onLive(msg: LiveMsg): void {
+  switch (msg.type) {
+    case 'hello': {
+      // Catch-up after (re)connecting: the full current list, and the open alerts that paged us meanwhile.
+      for (const a of msg.alerts) alerts.set(a.id, a);
+      for (const id of msg.paged ?? []) {
+        const a = alerts.get(id);
+        if (a && shouldRing(a)) ring(a);
+      }
+      if (alarm.current && !OPEN_STATES.has(alerts.get(alarm.current)?.state ?? '')) alarm.stop();
+      break;
     }
-    render();
-  };
-  ws.onclose = () => {
-    setConn(false);
-    ws = null;
-    if (!me) return;
-    retryTimer = window.setTimeout(connect, retryMs);
-    retryMs = Math.min(retryMs * 2, 10_000);
-  };
+    case 'alert':
+      alerts.set(msg.alert.id, msg.alert);
+      if (msg.alert.attendingResponderId || !OPEN_STATES.has(msg.alert.state)) alarm.stop(msg.alert.id);
+      break;
+    case 'page':
+      alerts.set(msg.alert.id, msg.alert);
+      // A later escalation step pages again: ring again even for an alert rung before.
+      alarmed.delete(msg.alert.id);
+      if (shouldRing(msg.alert)) ring(msg.alert);
+      break;
+    case 'technical':
+      notices.unshift({ at: msg.at, kind: 'technical', text: t.noticeTechnical(msg.wearerId, msg.deviceId, msg.issue) });
+      break;
+    case 'consent':
+      notices.unshift({ at: msg.at, kind: 'consent', text: t.noticeConsent(msg.alias, msg.change, msg.via) });
+      break;
+    default:
+      msg satisfies never;
+  }
+  notices.splice(50);
+  document.documentElement.dataset.alerts = String(alerts.size);
+  liveRender();
 }
 
-async function signedIn(user: User) {
+/** Re-render after a live event, but never under the user's fingers in a form they are filling in. */
+function liveRender(): void {
+  const route = location.hash || '#/';
+  if (route === '#/' || route === '#' || route === '#/admin' || route.startsWith('#/alerts/')) render();
+}
+
+function renderBanner(alertId: string | null): void {
+  const banner = byId('alarm-banner');
+  const a = alertId ? alerts.get(alertId) : undefined;
+  if (!a) {
+    banner.hidden = true;
+    banner.replaceChildren();
+    return;
+  }
+  const silence = h('button', { type: 'button', onclick: () => alarm.stop() }, t.silence);
+  banner.replaceChildren(
+    h('p', {}, h('strong', {}, t.alarmBanner(a.wearerAlias))),
+    h('div', { class: 'actions' }, h('a', { class: 'button danger', href: `#/alerts/${a.id}` }, t.openAlert), silence),
+  );
+  banner.hidden = false;
+}
+alarm.onChange = renderBanner;
+
+function show(view: 'login' | 'app'): void {
+  byId('login-view').hidden = view !== 'login';
+  byId('view').hidden = view !== 'app';
+  byId('who').hidden = view !== 'app' || !me;
+  byId('nav').hidden = view !== 'app' || !me;
+}
+
+function render(): void {
+  for (const id of viewTimers) window.clearInterval(id);
+  viewTimers = [];
+  const route = (location.hash || '#/').replace(/^#/, '') || '/';
+  const view = byId('view');
+  const consent = /^\/consent\/([A-Za-z0-9_-]{20,100})$/.exec(route);
+  if (consent) {
+    // The wearer's page needs no sign-in.
+    byId('login-view').hidden = true;
+    byId('nav').hidden = true;
+    byId('who').hidden = true;
+    view.hidden = false;
+    view.replaceChildren(consentPage(consent[1]!));
+    return;
+  }
+  if (!me) {
+    show('login');
+    return;
+  }
+  show('app');
+  const focusKey = (document.activeElement as HTMLElement | null)?.dataset?.focusKey;
+  const c = ctx();
+  const parts = route.split('/').filter(Boolean);
+  let el: HTMLElement;
+  const isAdmin = me.role === 'admin';
+  if (parts[0] === 'alerts' && parts[1]) el = detailView(c, decodeURIComponent(parts[1]));
+  else if (parts[0] === 'guide') el = guideView();
+  else if (parts[0] === 'admin' && isAdmin) {
+    const [, sect, id] = parts;
+    if (!sect) el = dashboardView(c);
+    else if (sect === 'wearers' && id) el = wearerView(c, decodeURIComponent(id));
+    else if (sect === 'wearers') el = wearersView(c);
+    else if (sect === 'devices') el = devicesView(c);
+    else if (sect === 'people') el = peopleView(c);
+    else if (sect === 'chains' && id) el = chainView(c, decodeURIComponent(id));
+    else if (sect === 'chains') el = chainsView(c);
+    else if (sect === 'alerts') el = historyView();
+    else el = dashboardView(c);
+  } else el = feedView(c);
+  view.replaceChildren(el);
+  for (const a of byId('nav').querySelectorAll('a')) {
+    const href = a.getAttribute('href') ?? '';
+    const current = href === '#/' ? parts.length === 0 || parts[0] === 'alerts' : `#/${parts[0] ?? ''}` === href;
+    if (current) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  if (focusKey) byId('view').querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
+}
+
+async function signedIn(user: User): Promise<void> {
   me = user;
-  $('who-name').textContent = user.displayName;
-  show('alerts');
-  const list = await api<Alert[]>('/api/alerts');
+  byId('who-name').textContent = user.displayName;
+  byId('nav-admin').hidden = user.role !== 'admin';
+  const [list, dir] = await Promise.all([api<Alert[]>('/api/alerts'), api<{ id: string; displayName: string }[]>('/api/directory')]);
+  for (const u of dir) names.set(u.id, u.displayName);
   alerts.clear();
   for (const a of list) alerts.set(a.id, a);
+  document.documentElement.dataset.signedIn = user.role;
   render();
-  if ('Notification' in window && Notification.permission === 'default') void Notification.requestPermission().catch(() => undefined);
-  connect();
+  feed.start();
 }
 
-$('login-form').addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  const username = $<HTMLInputElement>('username').value.trim();
-  const password = $<HTMLInputElement>('password').value;
-  $('login-error').textContent = '';
-  api<{ user: User }>('/api/auth/login', { method: 'POST', body: JSON.stringify({ username, password }) })
-    .then((r) => signedIn(r.user))
-    .catch((err: Error & { status?: number }) => {
-      $('login-error').textContent = err.status === 401 ? t.badCredentials : err.message;
-    });
-});
-
-$('signout').addEventListener('click', () => {
+function signedOut(): void {
   me = null;
-  window.clearTimeout(retryTimer);
-  ws?.close();
-  void api('/api/auth/logout', { method: 'POST', body: '{}' }).finally(() => show('login'));
-});
+  feed.stop();
+  alarm.stop();
+  alerts.clear();
+  delete document.documentElement.dataset.signedIn;
+  render();
+}
 
-api<{ user: User }>('/api/me').then((r) => signedIn(r.user), () => show('login'));
+function setupShell(): void {
+  // Static shell texts come from the catalogue too (the HTML holds the English defaults).
+  const texts = t as unknown as Record<string, unknown>;
+  for (const el of document.querySelectorAll<HTMLElement>('[data-t]')) {
+    const v = texts[el.dataset.t ?? ''];
+    if (typeof v === 'string') el.textContent = v;
+  }
+  byId('login-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    // A user gesture: the moment to unlock sound and ask for notifications.
+    alarm.unlock();
+    if ('Notification' in window && Notification.permission === 'default') void Notification.requestPermission().catch(() => undefined);
+    const username = byId<HTMLInputElement>('username').value.trim();
+    const password = byId<HTMLInputElement>('password').value;
+    const err = byId('login-error');
+    err.textContent = '';
+    api<{ user: User }>('/api/auth/login', { method: 'POST', body: { username, password } })
+      .then((r) => signedIn(r.user))
+      .catch((e: unknown) => {
+        err.textContent = e instanceof ApiError ? (e.status === 401 ? t.badCredentials : e.status === 429 ? t.tooManyAttempts : e.message) : t.errorGeneric;
+      });
+  });
+  byId('signout').addEventListener('click', () => {
+    void api('/api/auth/logout', { method: 'POST', body: {} }).finally(signedOut);
+  });
+  // Any tap may be the first gesture after a reload: let the alarm make sound from then on.
+  document.addEventListener('pointerdown', () => alarm.unlock(), { once: true });
+  document.addEventListener('keydown', () => alarm.unlock(), { once: true });
+  window.addEventListener('hashchange', () => {
+    render();
+    byId('view').focus();
+  });
+  if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/sw.js').catch(() => undefined);
+}
+
+setupShell();
+if (/^#\/consent\//.test(location.hash)) render();
+else api<{ user: User }>('/api/me').then((r) => signedIn(r.user), () => show('login'));

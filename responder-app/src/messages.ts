@@ -1,5 +1,40 @@
-// Every text the responder app shows, English first; a translation copies this object.
+// Every text the responder app and service console show, English first; a translation copies this object.
+// Wording is plain and non-stigmatising: the wearer is a person, named by the alias they chose.
+
+export const OUTCOME_KEYS = ['overdose_naloxone_given', 'overdose_ambulance', 'wearer_ok', 'false_alarm_sensor', 'no_one_found', 'other'] as const;
+export type OutcomeKey = (typeof OUTCOME_KEYS)[number];
+
+/** Must equal server/src/consent/text.ts CONSENT_VERSION (a test keeps them in step). */
+export const CONSENT_VERSION = '2026-01';
+
 export const t = {
+  appName: 'ODART responder',
+  // ---- sign in ----
+  signInTitle: 'Sign in',
+  username: 'Username',
+  password: 'Password',
+  signIn: 'Sign in',
+  signOut: 'Sign out',
+  badCredentials: 'Wrong username or password.',
+  tooManyAttempts: 'Too many attempts. Wait a few minutes and try again.',
+  // ---- navigation ----
+  navAlerts: 'Alerts',
+  navGuide: 'First aid',
+  navConsole: 'Console',
+  navDashboard: 'Dashboard',
+  navWearers: 'People monitored',
+  navDevices: 'Devices',
+  navPeople: 'Responders and groups',
+  navChains: 'Call chains',
+  navHistory: 'Alert history',
+  skipToContent: 'Skip to content',
+  // ---- live connection ----
+  live: 'live',
+  reconnecting: 'reconnecting…',
+  offline: 'offline',
+  // ---- alerts feed ----
+  alertsTitle: 'Alerts',
+  noAlerts: 'No alerts. You will hear an alarm when one comes in.',
   alertTitle: (alias: string) => `${alias} may need help`,
   risk: 'risk',
   state: {
@@ -8,13 +43,253 @@ export const t = {
     acknowledged: 'responder going',
     resolved: 'resolved',
     cancelled: 'cancelled',
-  },
+  } as Record<string, string>,
   acknowledge: 'Acknowledge',
+  acknowledgeHint: "I'm going",
+  arrived: 'Arrived',
   resolve: 'Resolve',
-  resolvePrompt: 'Outcome: overdose_naloxone_given, overdose_ambulance, wearer_ok, false_alarm_sensor, no_one_found, other',
+  openAlert: 'Open',
+  actions: 'Actions',
   youAreAttending: 'You are attending.',
-  attending: (who: string) => `Attending: ${who}`,
-  live: 'live',
-  reconnecting: 'reconnecting…',
-  badCredentials: 'Wrong username or password.',
+  attending: (who: string) => `${who} is going.`,
+  youAttended: 'You attended.',
+  attended: (who: string) => `${who} attended.`,
+  taken: (who: string) => `Taken: ${who} is going. No action needed unless you are asked.`,
+  someone: 'Another responder',
+  // ---- alarm ----
+  alarmBanner: (alias: string) => `New alert: ${alias} may need help`,
+  silence: 'Silence alarm',
+  enableAlerts: 'Turn on sound and notifications',
+  // ---- alert detail ----
+  back: 'Back to alerts',
+  address: 'Address',
+  accessNotes: 'How to get in',
+  room: 'Room',
+  roomUnknown: 'not known',
+  sinceOnset: 'Since the alert began',
+  reasons: 'Why',
+  news2: 'NEWS2',
+  news2Hint: 'context only, from the wearable',
+  call: (n: string) => `Call ${n}`,
+  callHint: 'Call if the person is not breathing or you cannot wake them.',
+  vitalsTitle: 'Last 10 minutes',
+  vitalsNone: 'No readings in this period.',
+  vitalsSummary: (p: { rr: string; spo2: string; hr: string }) => `Latest: breathing ${p.rr} per minute, oxygen ${p.spo2} %, pulse ${p.hr} per minute.`,
+  chartRr: 'Breathing (per min)',
+  chartSpo2: 'Oxygen (SpO2 %)',
+  chartHr: 'Pulse (per min)',
+  chartAlertMark: 'alert',
+  timeline: 'Timeline',
+  outcomeLegend: 'What happened?',
+  note: 'Note (optional)',
+  saveOutcome: 'Save outcome',
+  cancel: 'Cancel',
+  outcomes: {
+    overdose_naloxone_given: 'Overdose: naloxone given',
+    overdose_ambulance: 'Overdose: ambulance called',
+    wearer_ok: 'Person was OK',
+    false_alarm_sensor: 'False alarm (sensor)',
+    no_one_found: 'No one found',
+    other: 'Other',
+  } as Record<OutcomeKey, string>,
+  timelineText: (type: string, e: Record<string, unknown>, name: (id: string) => string): string => {
+    const by = typeof e.by === 'string' ? name(e.by) : '';
+    switch (type) {
+      case 'created': return 'Alert began';
+      case 'wearer_prompt': return 'Asked the person if they are OK';
+      case 'escalating': return 'Responders called';
+      case 'escalation_step': return `Call step ${Number(e.step) + 1}`;
+      case 'notified': return `Notified by ${String(e.channel) === 'sms' ? 'SMS' : 'app'}${typeof e.target === 'string' ? ` (${e.target.startsWith('responder:') ? name(e.target.slice(10)) : e.target === 'emergency_contact' ? 'emergency contact' : 'phone'})` : ''}`;
+      case 'notify_failed': return `Could not send ${String(e.channel)}`;
+      case 'delivery_status': return `SMS ${String(e.result)}`;
+      case 'acknowledged': return e.attending ? `${by} is going` : `${by} also acknowledged`;
+      case 'arrived': return `${by || 'Responder'} arrived`;
+      case 'resolved': return `Resolved by ${by}: ${t.outcomes[e.outcome as OutcomeKey] ?? String(e.outcome)}`;
+      case 'cancelled': return e.by === 'wearer_ok' ? 'The person said they are OK' : 'Readings recovered';
+      case 'retriggered': return 'Readings still worrying';
+      case 'score_update': return 'Readings updated';
+      case 'chain_exhausted': return 'Everyone in the call chain has been called';
+      default: return type.replace(/_/g, ' ');
+    }
+  },
+  // ---- first aid guide ----
+  guideTitle: 'First aid for a suspected overdose',
+  guideNaloxoneTitle: 'Naloxone',
+  guideNaloxone: [
+    'Shout their name and rub the middle of their chest hard. If they do not respond, call the emergency number.',
+    'Nasal spray: lay them on their back, put the nozzle in one nostril and press the plunger.',
+    'Injection: inject into the outer thigh or upper arm muscle, through clothing if needed.',
+    'If they are not breathing, give rescue breaths or CPR as the call handler tells you.',
+    'If there is no response after 2–3 minutes, give another dose if you have one.',
+    'Stay with them: naloxone wears off sooner than many opioids, so the overdose can come back.',
+  ],
+  guideRecoveryTitle: 'Recovery position',
+  guideRecovery: [
+    'Kneel beside them. Put the arm nearest you at a right angle to their body.',
+    'Bring the far arm across their chest and hold the back of that hand against their cheek.',
+    'Bend the far knee up, then roll them towards you onto their side.',
+    'Tilt the head back a little and open the mouth so they can breathe and fluids can drain.',
+    'Keep checking their breathing until help arrives.',
+  ],
+  guideNote: 'This guide does not replace training. Follow what the emergency call handler tells you.',
+  // ---- console: common ----
+  save: 'Save',
+  saved: 'Saved.',
+  delete: 'Delete',
+  confirmDelete: (what: string) => `Delete ${what}? This cannot be undone.`,
+  loading: 'Loading…',
+  none: '—',
+  yes: 'yes',
+  no: 'no',
+  notAvailable: (msg: string) => `Not available on this server yet: ${msg}`,
+  // ---- console: dashboard ----
+  dashboardTitle: 'Dashboard',
+  statAlerts: 'Alerts (12 weeks)',
+  statMedianAck: 'Median time to acknowledge',
+  statMedianArrive: 'Median time to arrive',
+  statFalseAlarms: 'False-alarm share',
+  perWeekTitle: 'Alerts per week',
+  perWeekLabel: (week: string, n: number) => `Week of ${week}: ${n} alerts`,
+  notices: 'Notices',
+  noNotices: 'No notices since you opened the console.',
+  noticeConsent: (alias: string, change: string, via: string) => `${alias}: ${t.consentChange[change] ?? change} (${via})`,
+  noticeTechnical: (wearer: string, device: string, issue: string) => `${wearer}: device ${device} ${issue.replace(/_/g, ' ')}`,
+  seconds: (s: number | null) => (s === null ? '—' : s < 120 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`),
+  percent: (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)} %`),
+  // ---- console: wearers ----
+  wearersTitle: 'People monitored',
+  enrolTitle: 'Enrol a person',
+  alias: 'Name or alias',
+  aliasHint: 'The name they want responders to use.',
+  phone: 'Mobile phone',
+  phoneHint: 'International format, e.g. +447700900123',
+  emergencyContact: 'Emergency contact phone',
+  chain: 'Call chain',
+  noChain: 'No chain',
+  responders: 'Responders',
+  enrol: 'Enrol',
+  consent: 'Consent',
+  consentState: {
+    pending: 'waiting for their choice',
+    active: 'monitoring on',
+    paused: 'paused',
+    opted_out: 'opted out',
+  } as Record<string, string>,
+  consentChange: {
+    invited: 'invited',
+    opted_in: 'opted in',
+    opted_out: 'opted out',
+    paused: 'paused',
+    resumed: 'monitoring on again',
+    pause_reminder: 'reminded that the pause ends',
+  } as Record<string, string>,
+  consentVersionLabel: (v: string | null) => `Consent text version: ${v ?? '—'}`,
+  pausedUntil: (s: string) => `Paused until ${s}`,
+  sendLink: 'Send consent link by SMS',
+  showLink: 'Show consent link',
+  linkShownOnce: 'Give this link to the person. It is shown only once; making a new one stops this one working.',
+  pauseFor: 'Pause for',
+  pause: 'Pause',
+  resume: 'Resume now',
+  recordOptOut: 'Record that they want to stop',
+  consentLog: 'Consent log',
+  devices: 'Devices',
+  exportData: 'Export their data (JSON)',
+  deleteWearer: 'Delete this person and all their data',
+  editTitle: 'Details',
+  // ---- console: devices ----
+  devicesTitle: 'Devices',
+  registerDevice: 'Register a device',
+  deviceId: 'Device id',
+  deviceIdHint: 'Letters, digits, . _ - ; leave empty to generate one.',
+  kind: 'Type',
+  kinds: { wearable: 'Wearable', room: 'Room sensor', door: 'Door sensor', button: 'Help button', gateway: 'Home gateway' } as Record<string, string>,
+  wearer: 'Person',
+  unassigned: 'not assigned',
+  roomLabel: 'Room (for room sensors)',
+  online: 'Online',
+  battery: 'Battery',
+  lastSeen: 'Last seen',
+  never: 'never',
+  register: 'Register',
+  rotate: 'New secret',
+  removeDevice: 'Remove',
+  secretOnce: (id: string) => `Secret for ${id}. Copy it into the device now: it is shown only once.`,
+  // ---- console: people ----
+  peopleTitle: 'Responders and groups',
+  displayName: 'Display name',
+  role: 'Role',
+  roles: { admin: 'Service admin', responder: 'Responder' } as Record<string, string>,
+  onDuty: 'On duty',
+  addUser: 'Add a person',
+  newPassword: 'Password (at least 10 characters)',
+  groupsTitle: 'Groups',
+  groupName: 'Group name',
+  members: 'Members',
+  addGroup: 'Add group',
+  // ---- console: chains ----
+  chainsTitle: 'Call chains',
+  chainName: 'Chain name',
+  newChain: 'New chain',
+  editChain: (name: string) => `Edit chain: ${name}`,
+  step: (n: number) => `Step ${n}`,
+  stepWho: 'Who',
+  stepChannels: 'How',
+  channelApp: 'App',
+  channelSms: 'SMS',
+  channelVoice: 'Phone call',
+  waitS: 'Wait before the next step (seconds)',
+  emergencyContactTarget: "The person's emergency contact",
+  extraPhone: 'Other phone number (optional)',
+  addStep: 'Add step',
+  removeStep: 'Remove step',
+  moveUp: 'Move up',
+  moveDown: 'Move down',
+  saveChain: 'Save chain',
+  // ---- console: history ----
+  historyTitle: 'Alert history',
+  exportCsv: 'Download CSV',
+  colWhen: 'When',
+  colWho: 'Person',
+  colState: 'State',
+  colOutcome: 'Outcome',
+  colAck: 'To acknowledge',
+  colArrive: 'To arrive',
+  colAttending: 'Responder',
+  // ---- consent page (the wearer's own) ----
+  consentTitle: 'Your monitoring',
+  consentHello: (alias: string, service: string) => `Hello ${alias}. ${service} offers you overdose monitoring.`,
+  consentTextTitle: 'What it means',
+  consentText: [
+    'It is your choice. Saying no does not change any other support you get.',
+    'Your wearable and room sensor send your breathing, oxygen, pulse and movement to the service.',
+    'If the readings look like an overdose, your wearable first asks if you are OK. If you do not answer, responders you agreed to are told and come to you. They may call an ambulance.',
+    'Responders see the name you chose, your address and how to get in.',
+    'Raw readings are deleted after 7 days. Alerts are kept so the service can check it works.',
+    'You can pause monitoring, stop it, or ask for your data or for it to be deleted, at any time: on this page, by text (PAUSE 2H, STOP), or by asking the service.',
+  ],
+  consentVersion: (v: string) => `Version ${v}`,
+  consentCurrent: (state: string) => `Right now: ${t.consentState[state] ?? state}.`,
+  optIn: 'Yes, monitor me',
+  optOut: 'Stop monitoring',
+  consentDone: {
+    opt_in: 'Thank you. Monitoring is on.',
+    opt_out: 'Monitoring is off. The service has been told.',
+    pause: 'Monitoring is paused. It restarts by itself.',
+    resume: 'Monitoring is on again.',
+  } as Record<string, string>,
+  consentBadLink: 'This link is not valid any more. Ask your service for a new one.',
+  pauseOptions: [
+    { minutes: 30, label: '30 minutes' },
+    { minutes: 60, label: '1 hour' },
+    { minutes: 120, label: '2 hours' },
+    { minutes: 240, label: '4 hours' },
+    { minutes: 720, label: '12 hours' },
+    { minutes: 1440, label: '24 hours' },
+  ],
+  // ---- errors ----
+  errorGeneric: 'Something went wrong. Try again.',
+  errorOffline: 'No connection to the server.',
 } as const;
+
+export type Messages = typeof t;

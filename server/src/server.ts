@@ -17,6 +17,8 @@ import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { FakeSms, FakeVoice, TwilioSms, TwilioVoice, type SmsSender, type VoiceCaller } from './notify/index.js';
 import { createEscalationRepo, createRepos, openDatabase, type Repos } from './store/index.js';
+import { VitalsStore } from './store/vitals.js';
+import { ConsentService } from './consent/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_STATIC_DIR = path.resolve(here, '../../responder-app/dist');
@@ -45,6 +47,8 @@ export interface RunningServer {
   ingest: Ingest;
   clock: Clock;
   demo: DemoCredentials | null;
+  consent: ConsentService;
+  vitals: VitalsStore;
   close(): Promise<void>;
 }
 
@@ -93,12 +97,14 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     onEpisodeClosed: (wearerId) => engine.closeEpisode(wearerId),
   });
   const onDecisions = (d: Parameters<AlertService['handle']>[0]) => void alerts.handle(d);
+  const vitals = new VitalsStore(repos.db, (err) => log.error({ err }, 'vitals write failed'));
   const ingest = new Ingest({
     directory, engine, clock, log: log.child({ part: 'ingest' }), metrics, maxPayloadBytes: config.MAX_PAYLOAD_BYTES, onDecisions,
     onStatus: (deviceId, s, at) => {
       repos.updateDevice(deviceId, { battery: s.battery ?? null, online: s.state === 'online' ? 1 : 0, last_seen_at: at })
         .catch((err: unknown) => log.error({ err, deviceId }, 'device status update failed'));
     },
+    onSample: (wearerId, deviceId, msg, at) => vitals.record(wearerId, deviceId, msg, at),
   });
 
   broker = await Broker.create({
@@ -122,6 +128,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   escalator.dispatcher.kick();
 
   const brokerRef = broker;
+  let consentRef: ConsentService | null = null;
   const adminHooks = {
     async wearerChanged(wearerId: string) {
       const w = await repos.wearerById(wearerId);
@@ -134,6 +141,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
         directory.forgetWearer(wearerId);
         thresholds.delete(wearerId);
         engine.forget(wearerId);
+        // Erasure: consent links, consent log and raw vitals of a deleted wearer go too.
+        await consentRef?.forgetWearer(wearerId);
       }
     },
     async deviceChanged(deviceId: string) {
@@ -143,8 +152,19 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       brokerRef.disconnectDevice(deviceId);
     },
   };
+  const consent = new ConsentService({
+    repos, clock, sms, live, log: log.child({ part: 'consent' }), vitals, publicUrl: config.PUBLIC_URL,
+    retentionDays: config.VITALS_RETENTION_DAYS,
+    applied: async (wearerId) => {
+      await adminHooks.wearerChanged(wearerId);
+      // Paused or opted out: whatever the detector held for this person is dropped at once.
+      engine.forget(wearerId);
+    },
+  });
+  consentRef = consent;
+  timers.push(...(await consent.start()));
   const http = await buildHttpApp({
-    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log, ids, adminHooks, escalator,
+    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log, ids, adminHooks, escalator, consent, vitals,
     staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
     ready: async () => {
       if (brokerRef.closed) return false;
@@ -158,7 +178,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let closed = false;
   return {
-    httpPort, mqttPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock,
+    httpPort, mqttPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals,
     async close() {
       if (closed) return;
       closed = true;
@@ -170,6 +190,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await escalator.runDue().catch(() => undefined);
       await escalator.idle().catch(() => undefined);
       escalator.close();
+      await vitals.flush().catch((err: unknown) => log.error({ err }, 'vitals flush failed'));
       await store.close();
     },
   };

@@ -2,6 +2,9 @@
 // wearers and devices (in bulk where the server offers it), so load and replay runs clean up after themselves.
 import type { DeviceKindName } from './trace.js';
 
+/** The server refuses state-changing /api requests without it (CSRF defence; a browser form cannot set it). */
+const CSRF_HEADER = 'x-odart-csrf';
+
 export interface BulkWearer {
   alias: string;
   consent?: 'pending' | 'active';
@@ -45,7 +48,7 @@ export class AdminClient {
 
   static async login(base: string, username: string, password: string): Promise<AdminClient> {
     const res = await fetch(`${base}/api/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+      method: 'POST', headers: { 'content-type': 'application/json', [CSRF_HEADER]: '1' }, body: JSON.stringify({ username, password }),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     if (res.status !== 200) throw new AdminApiError(res.status, 'login', `cannot sign in to ${base} as ${username} (HTTP ${res.status})`);
@@ -56,7 +59,7 @@ export class AdminClient {
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(this.base + path, {
       method,
-      headers: { cookie: this.cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { cookie: this.cookie, [CSRF_HEADER]: '1', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });

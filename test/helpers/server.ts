@@ -24,14 +24,17 @@ export interface TestServer {
   close(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startTestServer(opts: { env?: Record<string, string>; dataDir?: string; server?: ServerOptions } = {}): Promise<TestServer> {
+/** The header every state-changing /api request needs (CSRF protection, http/security.ts). */
+export const CSRF = { 'x-odart-csrf': '1' } as const;
+
+export async function startTestServer(opts: { env?: Record<string, string>; dataDir?: string; server?: ServerOptions; clock?: VirtualClock } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'odart-test-'));
   const config = loadConfig({
     HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD, LOG_LEVEL: 'silent',
     PUBLIC_URL: 'http://127.0.0.1:3999',
     ...opts.env,
   });
-  const clock = new VirtualClock(T0);
+  const clock = opts.clock ?? new VirtualClock(T0);
   const server = await startServer(config, { clock, log: createLogger('silent'), metricsDefaults: false, ...opts.server });
   return {
     server, clock, dataDir,
@@ -60,6 +63,7 @@ export async function settle(ts: TestServer, expectedHandled?: number): Promise<
   await ts.server.escalator.runDue();
   await ts.server.escalator.idle();
   await ts.server.alerts.idle();
+  await ts.server.consent.idle();
 }
 
 export async function connectDemoDevices(ts: TestServer, ids = ['demo-wrist', 'demo-room']): Promise<Map<string, VirtualDevice>> {
@@ -105,7 +109,7 @@ export async function driveTrace(ts: TestServer, devices: Map<string, VirtualDev
 
 export async function login(base: string, username: string, password = DEMO_PASSWORD): Promise<string> {
   const res = await fetch(`${base}/api/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+    method: 'POST', headers: { 'content-type': 'application/json', ...CSRF }, body: JSON.stringify({ username, password }),
   });
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status}`);
   const cookie = res.headers.get('set-cookie') ?? '';
@@ -115,7 +119,7 @@ export async function login(base: string, username: string, password = DEMO_PASS
 export async function api<T = unknown>(base: string, cookie: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(base + p, {
     method,
-    headers: { cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { cookie, ...CSRF, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();

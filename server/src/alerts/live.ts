@@ -5,7 +5,9 @@ export type LiveEvent =
   | { type: 'alert'; change: string; alert: AlertSummary }
   /** the user is being called by an escalation step: the app sounds its alarm */
   | { type: 'page'; alert: AlertSummary; step: number }
-  | { type: 'technical'; wearerId: string; deviceId: string; issue: string; detail: string; at: string };
+  | { type: 'technical'; wearerId: string; deviceId: string; issue: string; detail: string; at: string }
+  /** a wearer's consent changed (opt-in, opt-out, pause, resume): told to the service's admins at once */
+  | { type: 'consent'; wearerId: string; alias: string; change: string; state: string; via: string; at: string; pausedUntil: string | null };
 
 type Listener = (ev: LiveEvent) => void;
 

@@ -28,6 +28,12 @@ import { registerAdminRoutes, type AdminHooks } from './routes-admin.js';
 import { registerThresholdRoutes } from './routes-thresholds.js';
 import { registerChainRoutes } from './routes-chains.js';
 import { registerBulkRoutes } from './routes-bulk.js';
+import type { ConsentService } from '../consent/index.js';
+import type { VitalsStore } from '../store/vitals.js';
+import { registerSecurity } from './security.js';
+import { registerConsoleRoutes } from './routes-console.js';
+import { registerResponderRoutes } from './routes-responder.js';
+import { registerConsentRoutes } from './routes-consent.js';
 
 export interface HttpDeps {
   config: Config;
@@ -45,6 +51,8 @@ export interface HttpDeps {
   /** true once broker, store and detection core are up and ticking */
   ready: () => Promise<boolean>;
   staticDir: string;
+  consent: ConsentService;
+  vitals: VitalsStore;
 }
 
 export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
@@ -60,6 +68,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
   await app.register(fastifyWebsocket, { options: { maxPayload: 256 * 1024 } });
+  await registerSecurity(app, { publicUrl: d.config.PUBLIC_URL, mqttWsPath: d.config.MQTT_WS_PATH });
 
   app.setErrorHandler((err: FastifyError | AppError | ZodError | Error, req, reply) => {
     if (err instanceof AppError) return reply.code(err.statusCode).send(errorBody(err.code, err.message));
@@ -101,6 +110,9 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   registerThresholdRoutes(app, d, sessions);
   registerChainRoutes(app, d, sessions);
   registerBulkRoutes(app, d, sessions, d.adminHooks);
+  registerConsoleRoutes(app, d, sessions);
+  registerResponderRoutes(app, d, sessions);
+  registerConsentRoutes(app, d);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

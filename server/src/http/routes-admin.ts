@@ -80,7 +80,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     responderIds: await d.repos.responderIdsForWearer(w.id), createdAt: new Date(w.created_at).toISOString(),
   });
   const deviceView = (x: NonNullable<Awaited<ReturnType<typeof d.repos.deviceById>>>) => ({
-    id: x.id, kind: x.kind, wearerId: x.wearer_id, online: x.online === 1, battery: x.battery,
+    id: x.id, kind: x.kind, wearerId: x.wearer_id, room: x.room ?? null, online: x.online === 1, battery: x.battery,
     lastSeenAt: x.last_seen_at === null ? null : new Date(x.last_seen_at).toISOString(), createdAt: new Date(x.created_at).toISOString(),
   });
 

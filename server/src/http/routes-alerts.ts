@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { OUTCOMES, type LiveEvent } from '../alerts/index.js';
 import type { HttpDeps } from './app.js';
+import { OPEN_ALERT_STATES } from '../store/index.js';
+import { pagedAlertIds } from './paged.js';
 import type { Sessions } from './session.js';
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
@@ -46,13 +48,15 @@ export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     },
   }, async (socket, req) => {
     const user = await sessions.require(req);
-    const send = (ev: LiveEvent | { type: 'hello'; alerts: unknown }) => {
+    const send = (ev: LiveEvent | { type: 'hello'; alerts: unknown; paged: string[] }) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(ev));
     };
     const unsubscribe = d.live.subscribe(user.id, send);
     socket.on('close', unsubscribe);
     socket.on('error', unsubscribe);
-    // Catch-up: the current list, so a client that reconnects misses nothing.
-    send({ type: 'hello', alerts: await d.alerts.list(user) });
+    // Catch-up: the current list, so a client that reconnects misses nothing, and which open alerts
+    // paged this user while they were offline (the app sounds its alarm for those).
+    const list = await d.alerts.list(user);
+    send({ type: 'hello', alerts: list, paged: await pagedAlertIds(d, user.id, list.filter((a) => OPEN_ALERT_STATES.includes(a.state)).map((a) => a.id)) });
   });
 }

@@ -10,6 +10,7 @@ import { en } from '../messages/en.js';
 import { validTwilioSignature } from '../notify/index.js';
 import { OPEN_ALERT_STATES, type AlertRow, type UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
+import { parseWearerKeyword } from '../consent/index.js';
 
 const smsForm = z.object({ MessageSid: z.string().min(1).max(64), From: z.string().min(1).max(32), Body: z.string().max(1600).default('') });
 const statusForm = z
@@ -150,6 +151,12 @@ export function registerWebhookRoutes(app: FastifyInstance, d: HttpDeps): void {
     const form = smsForm.parse(req.body);
     reply.type('text/xml');
     if (!(await d.repos.firstDelivery(form.MessageSid, 'sms', d.clock.now()))) return twiml(null);
+    const kw = parseWearerKeyword(form.Body);
+    const user = await d.repos.userByPhone(form.From);
+    // A wearer's own phone: consent keywords (YES / STOP / LEAVE / PAUSE 2H). A number that is also a
+    // responder's keeps every responder reply (1, ARRIVED, DONE, digits); only STOP/LEAVE/PAUSE go to consent.
+    const wearer = !user || (kw && kw.kind !== 'yes') ? await d.consent.wearerByPhone(form.From) : undefined;
+    if (wearer) return twiml(await d.consent.handleSms(wearer, form.Body));
     try {
       return twiml(await handleReply(form.From, form.Body.trim().toUpperCase()));
     } catch (err) {

@@ -18,6 +18,8 @@ export interface IngestDeps {
   onDecisions: (d: WearerDecision[]) => void;
   /** status messages (battery, online) for the device registry */
   onStatus?: (deviceId: string, msg: Extract<DeviceMessage, { stream: 'status' }>['data'], at: number) => void;
+  /** every message of a consenting wearer, after the consent check (recent-vitals store) */
+  onSample?: (wearerId: string, deviceId: string, msg: DeviceMessage, at: number) => void;
 }
 
 export class Ingest {
@@ -88,6 +90,7 @@ export class Ingest {
     const sample = ageMs === undefined
       ? { t: now, deviceId: entry.deviceId, message: res.message }
       : { t: now - ageMs, deviceId: entry.deviceId, message: res.message, ageMs };
+    this.d.onSample?.(entry.wearerId, entry.deviceId, res.message, sample.t);
     const decisions = this.d.engine.ingest(entry.wearerId, sample);
     if (decisions.length > 0) this.d.onDecisions(decisions);
   }

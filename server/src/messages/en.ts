@@ -22,6 +22,25 @@ export const en = {
   voiceAcked: (p: { alias: string }) => `Thank you. You are attending ${p.alias}. Call 999 if they are not breathing. Goodbye.`,
   voiceTaken: (p: { responder: string }) => `${p.responder} is already going. Thank you. Goodbye.`,
   voiceNoInput: 'No key was pressed. Goodbye.',
+
+  // Wearer consent (consent/): what a person who chose monitoring receives. Plain words, their choice first.
+  smsConsentInvite: (p: { service: string; link: string }) =>
+    `${p.service} offers you overdose monitoring. It is your choice. Read what it means: ${p.link} Reply YES to join, STOP to say no.`,
+  smsOptedIn: 'ODART: monitoring is on. Reply PAUSE 2H to pause it, STOP to leave. You can change your mind at any time.',
+  smsOptedOut: 'ODART: monitoring is off and your service has been told. Reply YES if you want to join again.',
+  smsPaused: (p: { duration: string }) => `ODART: monitoring is paused for ${p.duration}. It restarts by itself. Reply YES to restart it sooner.`,
+  smsPauseHelp: 'ODART: to pause, reply PAUSE and a time from 15M to 72H, for example PAUSE 2H.',
+  smsNotMonitored: 'ODART: monitoring is not on, so there is nothing to pause. Reply YES to join.',
+  smsPauseReminder: (p: { minutes: number }) =>
+    `ODART: monitoring starts again in ${p.minutes} minutes. Reply PAUSE 1H for more time, or STOP to leave.`,
+  smsResumed: 'ODART: monitoring is on again. Reply PAUSE 2H to pause it, STOP to leave.',
+  smsWearerHelp: 'ODART: reply YES to be monitored, PAUSE 2H to pause, STOP to leave.',
+  /** "2 hours", "30 minutes": durations inside wearer messages */
+  duration: (ms: number) => {
+    const min = Math.round(ms / 60_000);
+    if (min % 60 === 0) return `${min / 60} hour${min === 60 ? '' : 's'}`;
+    return `${min} minutes`;
+  },
 } as const;
 
 export type Messages = typeof en;

@@ -217,6 +217,52 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_console': {
+    // Responder app and service console: recent raw vitals (kept VITALS_RETENTION_DAYS), wearer consent
+    // (hashed personal-link tokens, consent log, pause), and the room label of a device.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('vitals')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('wearer_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('stream', 'text', (c) => c.notNull())
+        .addColumn('t', 'bigint', (c) => c.notNull())
+        .addColumn('hr', 'real')
+        .addColumn('spo2', 'real')
+        .addColumn('rr', 'real')
+        .addColumn('activity', 'real')
+        .addColumn('on_body', 'integer')
+        .addColumn('occupied', 'integer')
+        .addColumn('motion', 'real')
+        .execute();
+      await db.schema.createIndex('vitals_wearer_t').on('vitals').columns(['wearer_id', 't']).execute();
+      await db.schema.createIndex('vitals_t').on('vitals').column('t').execute();
+      await db.schema
+        .createTable('consent_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('wearer_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('consent_tokens_wearer').on('consent_tokens').column('wearer_id').execute();
+      await db.schema
+        .createTable('consent_events')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('wearer_id', 'text', (c) => c.notNull())
+        .addColumn('service_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('via', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('consent_events_wearer').on('consent_events').columns(['wearer_id', 'id']).execute();
+      await db.schema.alterTable('wearers').addColumn('consent_version', 'text').execute();
+      await db.schema.alterTable('wearers').addColumn('consent_changed_at', 'bigint').execute();
+      await db.schema.alterTable('wearers').addColumn('paused_until', 'bigint').execute();
+      await db.schema.alterTable('wearers').addColumn('pause_reminded', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('devices').addColumn('room', 'text').execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

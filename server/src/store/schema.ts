@@ -38,6 +38,12 @@ export interface WearersTable {
   consent: ConsentState;
   thresholds: string | null;
   created_at: number;
+  /** 0005_console: version of the consent text the wearer agreed to */
+  consent_version?: string | null;
+  consent_changed_at?: number | null;
+  /** while paused: when monitoring resumes by itself */
+  paused_until?: number | null;
+  pause_reminded?: number;
 }
 
 export interface WearerRespondersTable {
@@ -55,6 +61,8 @@ export interface DevicesTable {
   battery: number | null;
   online: number;
   created_at: number;
+  /** 0005_console: where a room sensor is ("Bathroom"), shown to responders */
+  room?: string | null;
 }
 
 export interface ChainsTable {
@@ -209,7 +217,44 @@ export interface GatewayDevicesTable {
   created_at: number;
 }
 
+/** 0005_console: raw device samples of consenting wearers, purged after VITALS_RETENTION_DAYS */
+export interface VitalsTable {
+  id: Generated<number>;
+  wearer_id: string;
+  device_id: string;
+  stream: 'vitals' | 'presence';
+  t: number;
+  hr: number | null;
+  spo2: number | null;
+  rr: number | null;
+  activity: number | null;
+  on_body: number | null;
+  occupied: number | null;
+  motion: number | null;
+}
+
+/** 0005_console: personal consent links; only the SHA-256 of the token is stored */
+export interface ConsentTokensTable {
+  id: string;
+  wearer_id: string;
+  created_at: number;
+}
+
+/** 0005_console: append-only log of a wearer's consent choices */
+export interface ConsentEventsTable {
+  id: Generated<number>;
+  wearer_id: string;
+  service_id: string;
+  at: number;
+  type: string;
+  via: string;
+  data: string;
+}
+
 export interface DB {
+  vitals: VitalsTable;
+  consent_tokens: ConsentTokensTable;
+  consent_events: ConsentEventsTable;
   inbound_webhooks: InboundWebhooksTable;
   services: ServicesTable;
   users: UsersTable;

@@ -1,0 +1,55 @@
+// What a responder needs on the way to an alert beyond the alert itself: the wearer's address and access
+// notes, the room, the service's emergency number, and the recent vitals for the chart. Same visibility
+// rule as the alert (404 otherwise), plus the names of colleagues for "who is going".
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import type { HttpDeps } from './app.js';
+import type { Sessions } from './session.js';
+
+const idParam = z.object({ id: z.string().min(1).max(64) });
+const vitalsQuery = z.object({ minutes: z.coerce.number().int().min(1).max(30).default(10) });
+
+export function registerResponderRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+  app.get('/api/alerts/:id/context', async (req) => {
+    const user = await sessions.require(req);
+    const alert = await d.alerts.visibleAlert(idParam.parse(req.params).id, user);
+    const wearer = await d.repos.wearerById(alert.wearer_id);
+    const service = await d.repos.serviceById(alert.service_id);
+    if (!wearer || !service) throw new AppError('ODART_ERR_NOT_FOUND', 'No such alert');
+    const roomDevice = await d.vitals.lastOccupiedDevice(wearer.id, Number(alert.closed_at ?? d.clock.now()));
+    const dev = roomDevice ? await d.repos.deviceById(roomDevice) : undefined;
+    return {
+      alertId: alert.id,
+      wearer: { alias: wearer.alias, address: wearer.address, accessNotes: wearer.access_notes },
+      room: dev ? dev.room ?? null : null,
+      emergencyNumber: service.emergency_number || '999',
+      serviceName: service.name,
+      onsetAt: new Date(Number(alert.created_at)).toISOString(),
+      now: new Date(d.clock.now()).toISOString(),
+    };
+  });
+
+  app.get('/api/alerts/:id/vitals', async (req) => {
+    const user = await sessions.require(req);
+    const alert = await d.alerts.visibleAlert(idParam.parse(req.params).id, user);
+    const { minutes } = vitalsQuery.parse(req.query);
+    const created = Number(alert.created_at);
+    const to = alert.closed_at === null ? d.clock.now() : Number(alert.closed_at);
+    // The window ends now (or when the alert closed) and always shows the lead-up to the alert.
+    let from = Math.min(to - minutes * 60_000, created - 2 * 60_000);
+    from = Math.max(from, to - 30 * 60_000);
+    const points = await d.vitals.window(alert.wearer_id, from, to);
+    return {
+      from, to, alertAt: created, now: d.clock.now(),
+      vitals: points.filter((p) => p.stream === 'vitals').map((p) => ({ t: p.t, hr: p.hr, spo2: p.spo2, rr: p.rr, onBody: p.onBody })),
+      presence: points.filter((p) => p.stream === 'presence').map((p) => ({ t: p.t, deviceId: p.deviceId, occupied: p.occupied, motion: p.motion })),
+    };
+  });
+
+  app.get('/api/directory', async (req) => {
+    const user = await sessions.require(req);
+    const rows = await d.repos.db.selectFrom('users').select(['id', 'display_name', 'role']).where('service_id', '=', user.service_id).orderBy('display_name').execute();
+    return rows.map((u) => ({ id: u.id, displayName: u.display_name, role: u.role }));
+  });
+}

@@ -1,0 +1,32 @@
+// Headless Chromium for the app tests: the system chromium (or CHROME_PATH) through playwright-core,
+// a phone-sized context (360 px wide) with notifications allowed, and small helpers to sign in.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROME,
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // Lets the alarm's Web Audio start without a click, as it does on a phone after the sign-in tap.
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+export async function phone(browser: Browser, base: string): Promise<BrowserContext> {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, baseURL: base, serviceWorkers: 'block' });
+  await ctx.grantPermissions(['notifications'], { origin: base });
+  return ctx;
+}
+
+/** Signs in through the form by its accessible names, as a person would. */
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('html[data-live="online"]').waitFor();
+}

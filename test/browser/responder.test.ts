@@ -1,0 +1,107 @@
+// Responder flow in headless Chromium at phone width (issue 6.1, 6.7): a simulated overdose over MQTT in
+// virtual time reaches alex, whose app sounds the alarm (Web Audio running, vibration, notification: read
+// from the data-alarm-* attributes the alarm writes when it actually ran them); alex opens the alert, sees
+// who/where/how to get in, the room, the vitals chart with the alert marked and the call link, acknowledges
+// and resolves it with an outcome; sam sees it taken, and no alarm rings for sam.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateScenario } from '../../simulator/src/scenarios.js';
+import { DEMO_PASSWORD, api, connectDemoDevices, disconnectAll, driveTrace, login, startTestServer, type TestServer } from '../helpers/server.js';
+import { launch, phone, signIn } from './browser.js';
+
+let ts: TestServer;
+let browser: Browser;
+beforeAll(async () => {
+  ts = await startTestServer();
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await ts?.close();
+});
+
+const attr = (page: Page, name: string) => page.evaluate((n) => document.documentElement.getAttribute(n), name);
+
+describe('responder app', () => {
+  it('alex is alarmed, opens the alert, acknowledges, resolves with an outcome; sam sees it taken', async () => {
+    const admin = await login(ts.base, 'admin');
+    expect((await api(ts.base, admin, 'PUT', '/api/admin/devices/demo-room/room', { room: 'Bathroom' })).status).toBe(200);
+    const alexCtx = await phone(browser, ts.base);
+    const samCtx = await phone(browser, ts.base);
+    const alex = await alexCtx.newPage();
+    const sam = await samCtx.newPage();
+    await signIn(alex, 'alex', DEMO_PASSWORD);
+    await signIn(sam, 'sam', DEMO_PASSWORD);
+    expect(await alex.getByText('No alerts. You will hear an alarm when one comes in.').isVisible()).toBe(true);
+
+    const devices = await connectDemoDevices(ts);
+    const alexApi = await login(ts.base, 'alex');
+    await driveTrace(ts, devices, generateScenario('overdose', { seed: 7, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' }).lines, {
+      stopWhen: async () => (await api<{ state: string }[]>(ts.base, alexApi, 'GET', '/api/alerts')).body.some((a) => a.state === 'escalating'),
+    });
+    const alertId = (await api<{ id: string }[]>(ts.base, alexApi, 'GET', '/api/alerts')).body[0]!.id;
+
+    // Alex is paged by step 1 of the chain: the alarm really ran.
+    await alex.locator('html[data-alarm-count="1"]').waitFor();
+    expect(await attr(alex, 'data-alarm-alert')).toBe(alertId);
+    expect(await attr(alex, 'data-alarm-sound')).toBe('playing');
+    expect(await attr(alex, 'data-alarm-notified')).toBe('shown');
+    expect(['yes', 'refused', 'unsupported']).toContain(await attr(alex, 'data-alarm-vibrate'));
+    const banner = alex.getByRole('alert').filter({ hasText: 'New alert: Jo may need help' });
+    await banner.waitFor();
+    // Sam sees the alert in the feed, but is not called yet (step 2 comes after 60 s): no alarm.
+    await sam.locator(`li.alert[data-alert-id="${alertId}"][data-state="escalating"]`).waitFor();
+    expect(await attr(sam, 'data-alarm-count')).toBeNull();
+
+    // The alert screen: everything needed on the way.
+    await banner.getByRole('link', { name: 'Open' }).click();
+    await alex.getByRole('heading', { level: 2, name: 'Jo may need help' }).waitFor();
+    expect(await alex.locator('#address').textContent()).toBe('Flat 2, 14 Example Street, Glasgow');
+    expect(await alex.locator('#access').textContent()).toBe('Key safe by the door, code from the service');
+    expect(await alex.locator('#room').textContent()).toBe('Bathroom');
+    expect(await alex.locator('#elapsed').textContent()).toMatch(/^\d+ min \d\d s$/);
+    expect(await alex.getByRole('link', { name: 'Call 999' }).getAttribute('href')).toBe('tel:999');
+    const reasons = await alex.locator('.facts .reasons li').allTextContents();
+    expect(reasons.join(' ')).toMatch(/breathing/);
+    const chart = alex.locator('.chart-box');
+    await chart.locator('svg.chart').waitFor();
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(60);
+    expect(await chart.locator('polyline.line-rr').count()).toBeGreaterThan(0);
+    expect(await chart.locator('line.chart-alert').count()).toBe(3);
+    expect(await alex.locator('#vitals-summary').textContent()).toMatch(/^Latest: breathing \d+ per minute/);
+    expect(await alex.locator('#timeline li').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Responders called')]));
+    // The first-aid guide is one tap away.
+    await alex.getByText('First aid for a suspected overdose').click();
+    await alex.getByRole('heading', { name: 'Naloxone' }).waitFor();
+
+    // Acknowledge ("I'm going"): the button's accessible name stays exactly "Acknowledge".
+    const ack = alex.getByRole('button', { name: 'Acknowledge', exact: true });
+    expect(await ack.getAttribute('aria-describedby')).toBeTruthy();
+    await ack.click();
+    await alex.getByText('You are attending.').waitFor();
+    expect(await attr(alex, 'data-alarm-sound')).toBe('off');
+    expect(await alex.getByRole('alert').filter({ hasText: 'New alert' }).count()).toBe(0);
+
+    // Sam sees it taken, with no Acknowledge left on that alert.
+    const samCard = sam.locator(`li.alert[data-alert-id="${alertId}"]`);
+    await samCard.getByText('Taken: Alex is going.').waitFor();
+    expect(await samCard.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+
+    // Resolve with an outcome, by keyboard-reachable controls.
+    await alex.getByRole('button', { name: 'Resolve' }).click();
+    await alex.getByRole('radio', { name: 'Person was OK' }).check();
+    await alex.getByLabel('Note (optional)').fill('Was asleep, woke when we knocked.');
+    await alex.getByRole('button', { name: 'Save outcome' }).click();
+    await alex.locator('section.detail[data-state="resolved"]').waitFor();
+    await alex.locator('#timeline li', { hasText: 'Resolved by Alex: Person was OK' }).waitFor();
+    const done = await api<{ state: string; outcome: string; note: string }>(ts.base, alexApi, 'GET', `/api/alerts/${alertId}`);
+    expect(done.body).toMatchObject({ state: 'resolved', outcome: 'wearer_ok', note: 'Was asleep, woke when we knocked.' });
+    await samCard.and(sam.locator('[data-state="resolved"]')).waitFor();
+
+    // At 360 px nothing scrolls sideways.
+    expect(await alex.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await disconnectAll(devices);
+    await alexCtx.close();
+    await samCtx.close();
+  });
+});
