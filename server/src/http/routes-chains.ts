@@ -19,7 +19,7 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
 
   const admin = async (req: FastifyRequest): Promise<UserRow> => {
     const user = await sessions.require(req);
-    if (user.role !== 'admin') throw new AppError('ODART_ERR_FORBIDDEN');
+    if (user.role !== 'admin') throw new AppError('ODART_ERR_NOT_FOUND'); // unauthorised reads answer 404, so ids leak nothing
     return user;
   };
   const ownChain = async (user: UserRow, id: string): Promise<ChainRow> => {
