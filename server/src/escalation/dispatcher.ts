@@ -10,6 +10,9 @@ import { callStatusOutcome, messageStatusFailed, retryableCode, type SmsResult, 
 import type { EscalationRepo, NotificationRow, Repos } from '../store/index.js';
 import { BUCKET_CAPACITY, TokenBucket } from './rate.js';
 
+/** After the quick retries, a page whose provider is down is tried again this often while its alert escalates. */
+const SLOW_RETRY_MS = 60_000;
+
 export interface DispatcherDeps {
   repos: Repos;
   esc: EscalationRepo;
@@ -251,19 +254,24 @@ export class Dispatcher {
       metrics.notifications.inc({ channel: n.channel, result: 'sent' });
       return;
     }
-    const retry = res.retryable && attempt < this.d.maxAttempts;
-    const nextAt = now + this.d.retryBaseMs * 2 ** (attempt - 1);
+    // Quick retries with backoff first; after those a page keeps being retried slowly for as long as
+    // its alert is still escalating (an outage of minutes must not lose a page), while the chain
+    // moves on to fallbacks at once.
+    const quick = res.retryable && attempt < this.d.maxAttempts;
+    const slow = res.retryable && !quick && n.kind === 'page';
+    const retry = quick || slow;
+    const nextAt = quick ? now + this.d.retryBaseMs * 2 ** (attempt - 1) : now + SLOW_RETRY_MS;
     const current = await esc.finishNotification(n.id, attempt, 'sending', retry
       ? { state: 'retry', next_attempt_at: nextAt, status: 'failed', error_code: res.code, lease_until: null, updated_at: now }
       : { state: 'failed', status: 'failed', error_code: res.code, lease_until: null, updated_at: now });
     await repos.appendTimeline(n.alert_id, now, 'notify_failed', {
-      ...base, errorCode: res.code, retryable: retry, ...(retry ? { nextAttemptAt: new Date(nextAt).toISOString() } : {}),
+      ...base, errorCode: res.code, retryable: retry, ...(slow ? { slowRetry: true } : {}), ...(retry ? { nextAttemptAt: new Date(nextAt).toISOString() } : {}),
     });
     metrics.notifications.inc({ channel: n.channel, result: retry ? 'retry' : 'failed' });
     this.d.log.warn({ alertId: n.alert_id, target: maskTarget(n.target), channel: n.channel, code: res.code, attempt, retry }, 'notification failed');
     if (!current) return;
     if (retry) this.wakeAt(nextAt);
-    else await this.d.onFailed({ ...n, state: 'failed', error_code: res.code });
+    if (!quick && attempt <= this.d.maxAttempts) await this.d.onFailed({ ...n, state: 'failed', error_code: res.code });
   }
 
   /**

@@ -499,7 +499,7 @@ export class Escalator {
     let anyAlive = false;
     let resolved: ResolvedTarget[] | null = null;
     for (const [target, trs] of byTarget) {
-      const status = targetStatus(trs);
+      const status = targetStatus(trs, this.d.maxAttempts);
       if (status !== 'unreached') {
         anyAlive = true;
         continue;
@@ -646,9 +646,10 @@ export class Escalator {
   }
 }
 
-function targetStatus(rows: NotificationRow[]): 'reached' | 'pending' | 'unreached' {
+function targetStatus(rows: NotificationRow[], maxAttempts: number): 'reached' | 'pending' | 'unreached' {
   if (rows.some((r) => r.state === 'sent')) return 'reached';
-  if (rows.some((r) => r.state === 'queued' || r.state === 'sending' || r.state === 'retry')) return 'pending';
+  // A page past its quick retries is still retried slowly, but for fallbacks it counts as unreached.
+  if (rows.some((r) => r.state === 'queued' || r.state === 'sending' || (r.state === 'retry' && r.attempts < maxAttempts))) return 'pending';
   return 'unreached';
 }
 
