@@ -160,7 +160,7 @@ async function alertLatency(background: number, trials: number) {
       smsP50: round(percentile(toSms, 50)), smsP99: round(percentile(toSms, 99)),
       trials, missed: trials - Math.min(toWs.length, toSms.length),
       backgroundWearers: background,
-      backgroundMsgsPerSec: load ? Math.round(load.published() / ((trials * 0.15) + 3)) : 0,
+      backgroundMsgsPerSec: load ? load.ratePerSec() : 0,
     };
   } finally {
     load?.stop();

@@ -64,8 +64,9 @@ export async function blast(pubs: Pub[], total: number, window = 64): Promise<{ 
 }
 
 /** Steady background load: every connection publishes at `hz`, phases spread evenly. */
-export function steady(pubs: Pub[], hz: number): { stop(): void; published(): number } {
+export function steady(pubs: Pub[], hz: number): { stop(): void; published(): number; ratePerSec(): number } {
   let published = 0;
+  const started = performance.now();
   const periodMs = 1000 / hz;
   const timers: NodeJS.Timeout[] = [];
   pubs.forEach(({ conn, id }, i) => {
@@ -89,6 +90,7 @@ export function steady(pubs: Pub[], hz: number): { stop(): void; published(): nu
       }
     },
     published: () => published,
+    ratePerSec: () => Math.round(published / Math.max(0.001, (performance.now() - started) / 1000)),
   };
 }
 
