@@ -3,29 +3,22 @@
 // (SIGKILL) between two steps, and again while a send is in flight, and restarted on the same DATA_DIR.
 // Proves: the next step still happens on time, no step is sent twice, and an interrupted send is
 // sent again (at-least-once) with the timeline saying it may be a duplicate.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectDevice, disconnectDevice } from '../simulator/src/devices.js';
 import { deviceTopic } from '../server/src/protocol/index.js';
 import { startFakeTwilio, twilioEnv, type FakeTwilio } from './helpers/fake-twilio.js';
 import { api, DEMO_PASSWORD, login, until } from './helpers/server.js';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ALEX = '+447700900101';
 const SAM = '+447700900102';
 const EC = '+447700900199';
 
-interface Child {
-  proc: ChildProcess;
-  base: string;
-  mqttUrl: string;
-  readyAt: number;
-  exited: Promise<number | null>;
-}
+type Child = ServerProcess;
 
 const children: ChildProcess[] = [];
 let fake: FakeTwilio | undefined;
@@ -36,27 +29,10 @@ afterEach(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Starts `server/src/main.ts` in its own process; resolves once its banner names the ports. */
 async function startChild(env: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/src/main.ts')], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(proc);
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  let out = '';
-  const ports = await new Promise<{ http: number; mqtt: number }>((resolve, reject) => {
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = /HTTP port (\d+)\), MQTT port (\d+)/.exec(out);
-      if (m) resolve({ http: Number(m[1]), mqtt: Number(m[2]) });
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`server exited early (${code}): ${out.slice(-3000)}`)));
-  });
-  return { proc, base: `http://127.0.0.1:${ports.http}`, mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`, readyAt: Date.now(), exited };
+  const c = await startServerProcess(env);
+  children.push(c.proc);
+  return c;
 }
 
 async function kill9(c: Child): Promise<void> {

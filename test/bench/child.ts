@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startServerProcess } from '../helpers/server-process.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -60,19 +61,14 @@ async function stopProc(proc: ChildProcess): Promise<void> {
 /** The whole system (`server/src/main.ts`) on random loopback ports with a fresh DATA_DIR. */
 export async function startServerChild(env: Record<string, string> = {}): Promise<Child> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-bench-'));
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  proc.stdout?.resume();
-  proc.stderr?.resume();
-  const m = await waitForLine(proc, /HTTP port (\d+)\), MQTT port (\d+)/, 60_000);
+  const p = await startServerProcess({ HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }, { inheritEnv: false });
+  p.proc.stdout?.resume();
+  p.proc.stderr?.resume();
   return {
-    proc, httpPort: Number(m[1]), mqttPort: Number(m[2]), dataDir,
-    rssBytes: () => rssOf(proc.pid),
+    proc: p.proc, httpPort: p.httpPort, mqttPort: p.mqttPort, dataDir,
+    rssBytes: () => rssOf(p.proc.pid),
     async stop() {
-      await stopProc(proc);
+      await stopProc(p.proc);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

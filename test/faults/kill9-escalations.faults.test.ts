@@ -3,7 +3,7 @@
 // it is killed four times at seeded random moments and restarted on the same DATA_DIR. Afterwards
 // every alert has completed its chain: each step's SMS went out at least once, and a step went out
 // twice only where the timeline records the interrupted send as a possible duplicate.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,8 +13,8 @@ import { Rng } from '../../simulator/src/rng.js';
 import { WireConnection } from '../../simulator/src/wire.js';
 import { startFakeTwilio, twilioEnv, type FakeTwilio } from '../helpers/fake-twilio.js';
 import { DEMO_PASSWORD } from '../helpers/server.js';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const ALEX = '+447700900101';
 const SAM = '+447700900102';
 const ec = (i: number) => `+4477009004${String(i).padStart(2, '0')}`;
@@ -29,24 +29,10 @@ afterEach(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Child { proc: ChildProcess; base: string; mqttPort: number; exited: Promise<unknown> }
-
-async function startChild(env: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/src/main.ts')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  const exited = new Promise((r) => proc.once('exit', r));
-  let out = '';
-  const ports = await new Promise<{ http: number; mqtt: number }>((resolve, reject) => {
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = /HTTP port (\d+)\), MQTT port (\d+)/.exec(out);
-      if (m) resolve({ http: Number(m[1]), mqtt: Number(m[2]) });
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    void exited.then(() => reject(new Error(`server exited early: ${out.slice(-2000)}`)));
-  });
-  return { proc, base: `http://127.0.0.1:${ports.http}`, mqttPort: ports.mqtt, exited };
+async function startChild(env: Record<string, string>): Promise<ServerProcess> {
+  const c = await startServerProcess(env);
+  children.push(c.proc);
+  return c;
 }
 
 describe('kill -9 at random points of 20 escalations', () => {

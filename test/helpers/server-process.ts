@@ -1,0 +1,42 @@
+// The whole system (`server/src/main.ts`) as a child process: for crash tests (kill -9) and
+// benchmarks. Resolves once its banner names the ports it bound.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface ServerProcess {
+  proc: ChildProcess;
+  base: string;
+  httpPort: number;
+  mqttPort: number;
+  mqttUrl: string;
+  /** wall-clock ms when the banner appeared */
+  readyAt: number;
+  exited: Promise<number | null>;
+}
+
+export async function startServerProcess(env: Record<string, string>, opts: { inheritEnv?: boolean } = {}): Promise<ServerProcess> {
+  const base = opts.inheritEnv === false ? { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } : process.env;
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
+    cwd: ROOT,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  let out = '';
+  const ports = await new Promise<{ http: number; mqtt: number }>((resolve, reject) => {
+    const onData = (b: Buffer) => {
+      if (out.length < 100_000) out += b.toString();
+      const m = /HTTP port (\d+)\), MQTT port (\d+)/.exec(out);
+      if (m) resolve({ http: Number(m[1]), mqtt: Number(m[2]) });
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`server exited early (${code}): ${out.slice(-3000)}`)));
+  });
+  return {
+    proc, httpPort: ports.http, mqttPort: ports.mqtt,
+    base: `http://127.0.0.1:${ports.http}`, mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`, readyAt: Date.now(), exited,
+  };
+}
