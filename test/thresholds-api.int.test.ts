@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../server/src/auth/secrets.js';
 import { DEFAULT_THRESHOLDS } from '../server/src/detection/index.js';
 import type { TraceLine } from '../simulator/src/trace.js';
-import { api, connectDemoDevices, disconnectAll, driveTrace, login, startTestServer, type TestServer } from './helpers/server.js';
+import { api, connectDemoDevices, disconnectAll, driveTrace, login, startTestServer, until, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 beforeEach(async () => {
@@ -97,6 +97,8 @@ describe('GET|PUT /api/admin/wearers/:id/thresholds', () => {
       Array.from({ length: n }, (_, i) => ({ t: (i + 1) * 1000, device: 'demo-wrist', stream: 'vitals' as const, data: { hr: 75, spo2: 97, rr, activity: 2, onBody: true } }));
     await driveTrace(ts, devices, vitals(20, 14));
     await driveTrace(ts, devices, vitals(17, 0));
+    // The command travels back over MQTT: wait for it to arrive (I/O, no timer).
+    await until(() => devices.get('demo-wrist')!.commands.length > 0, 1_000_000);
     expect(devices.get('demo-wrist')!.commands).toEqual([expect.objectContaining({ type: 'checkin', expiresInS: 30 })]);
     const alerts = await api<{ id: string }[]>(ts.base, admin, 'GET', '/api/alerts');
     const timeline = await ts.server.repos.db.selectFrom('alert_timeline').select(['type', 'data']).where('alert_id', '=', alerts.body[0]!.id).execute();

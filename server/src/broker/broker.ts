@@ -125,7 +125,7 @@ export class Broker {
       // Our own command publishes have client null and a command topic; ingest ignores those.
       if (client === null && parseTopic(packet.topic).kind !== 'device') return;
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      d.onDeviceMessage(packet.topic, payload);
+      this.enqueue(packet.topic, payload);
     });
     aedes.on('subscribe', (subs, client) => {
       const id = this.deviceOf.get(client);
@@ -159,6 +159,44 @@ export class Broker {
       d.metrics.mqttConnectionErrors.inc({ kind: 'keepalive_timeout' });
       d.log.debug({ clientId: client.id }, 'mqtt keepalive timeout');
     });
+  }
+
+  /**
+   * Device messages are handed to ingest from a queue drained on the next turn of the event loop, in
+   * order, never from inside aedes' delivery callback: under a flood aedes (mqemitter) can process
+   * its backlog by synchronous recursion, and validation and detection stacked on top of that
+   * overflowed the call stack in a fault test. Nothing thrown here can reach the broker.
+   */
+  private readonly inbox: { topic: string; payload: Buffer }[] = [];
+  private inboxHead = 0;
+  private draining = false;
+
+  private enqueue(topic: string, payload: Buffer): void {
+    this.inbox.push({ topic, payload });
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(() => this.drainInbox());
+    }
+  }
+
+  private drainInbox(): void {
+    const end = Math.min(this.inbox.length, this.inboxHead + 2000);
+    while (this.inboxHead < end) {
+      const m = this.inbox[this.inboxHead]!;
+      this.inbox[this.inboxHead++] = undefined as unknown as { topic: string; payload: Buffer };
+      try {
+        this.d.onDeviceMessage(m.topic, m.payload);
+      } catch (err) {
+        this.d.log.error({ err }, 'device message handling failed');
+      }
+    }
+    if (this.inboxHead < this.inbox.length) {
+      setImmediate(() => this.drainInbox());
+      return;
+    }
+    this.inbox.length = 0;
+    this.inboxHead = 0;
+    this.draining = false;
   }
 
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<boolean> {
