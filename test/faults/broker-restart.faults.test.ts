@@ -1,11 +1,11 @@
 // Broker restart (the whole server, embedded broker included): devices reconnect by themselves and
 // QoS 1 messages published while it was down are delivered afterwards, so a help press is not lost.
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectDevice, type VirtualDevice } from '../../simulator/src/devices.js';
+import mqtt from 'mqtt';
 import { DEMO_PASSWORD, settle, startTestServer, until, type TestServer } from '../helpers/server.js';
 
 let ts: TestServer | null = null;
-let dev: VirtualDevice | null = null;
+let dev: { client: mqtt.MqttClient } | null = null;
 afterEach(async () => {
   dev?.client.end(true);
   await ts?.close();
@@ -15,9 +15,13 @@ describe('broker restart', () => {
   it('QoS 1 messages sent during the outage arrive after restart; a help press raises its alert', async () => {
     ts = await startTestServer();
     const { httpPort, mqttPort } = ts.server;
-    dev = await connectDevice({ id: 'demo-wrist', secret: DEMO_PASSWORD }, { url: ts.mqttUrl });
+    // A plain mqtt.js device: it reconnects by itself and keeps unacknowledged QoS 1 publishes.
+    const client = mqtt.connect(ts.mqttUrl, { clientId: 'demo-wrist', username: 'demo-wrist', password: DEMO_PASSWORD, reconnectPeriod: 300, clean: true, protocolVersion: 4 });
+    await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });
+    dev = { client };
     const vitals = (seq: number) => JSON.stringify({ seq, hr: 70, spo2: 97, rr: 14 });
     for (let seq = 0; seq < 20; seq++) await dev.client.publishAsync('odart/v1/devices/demo-wrist/vitals', vitals(seq), { qos: 1 });
+    await until(() => ts!.server.ingest.handled >= 20, 1_000_000);
     const firstRun = ts.server.ingest.handled;
 
     const down = new Promise<void>((r) => dev!.client.once('close', () => r()));

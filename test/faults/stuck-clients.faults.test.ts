@@ -41,6 +41,7 @@ describe('stuck clients do not slow others', () => {
     // The wearer presses help: the alert is raised while the stuck clients are still around.
     conn.publish('odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'help' }), 1);
     await until(() => acked === 201, 1_000_000);
+    await until(async () => (await ts!.server.repos.openAlertForWearer('demo-wearer')) !== undefined, 1_000_000);
     await settle(ts);
     expect((await ts.server.repos.openAlertForWearer('demo-wearer'))?.state).toBe('escalating');
 

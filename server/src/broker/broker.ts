@@ -298,5 +298,7 @@ export class Broker {
       await closing;
     }
     if (!this.aedes.closed) await new Promise<void>((r) => this.aedes.close(() => r()));
+    // Messages already acknowledged to devices are handed to ingest before the store closes.
+    while (this.inboxHead < this.inbox.length) this.drainInbox();
   }
 }
