@@ -158,7 +158,9 @@ export async function slowConsumer(
   opts: { payloadBytes?: number; maxBytes?: number; waitMs?: number; serverDropped?: () => Promise<boolean> } = {},
 ): Promise<FaultOutcome & { bytesSent: number }> {
   const { conn, returnCode } = await connected(target, dev);
+  // The server lets a device subscribe to nothing but its command topic; ask for everything anyway.
   await conn.subscribe(devicePrefix(dev.id) + '#', 0);
+  await conn.subscribe(deviceTopic(dev.id, 'command'), 1);
   conn.pauseReading();
   const payload = Buffer.alloc(opts.payloadBytes ?? 256 * 1024, 0x61);
   const maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;

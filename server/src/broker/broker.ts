@@ -10,7 +10,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifySecret } from '../auth/secrets.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { devicePrefix, gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, deviceTopic } from '../protocol/index.js';
+import { gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, deviceTopic } from '../protocol/index.js';
 import { createGatewayRepo, type GatewayRepo, type Repos } from '../store/index.js';
 
 export interface BrokerDeps {
@@ -113,7 +113,11 @@ export class Broker {
     };
     aedes.authorizeSubscribe = (client, sub, cb) => {
       const deviceId = this.deviceOf.get(client);
-      const ok = deviceId !== undefined && sub.topic.startsWith(devicePrefix(deviceId)) && !sub.topic.startsWith('$');
+      // Least privilege: a device may only receive what the server sends it (its command topic, and a
+      // gateway its config). Subscribing to its own data topics would let one client make the broker
+      // echo a flood back to a socket it does not read; aedes' delivery queue then unwinds by deep
+      // recursion when that client is dropped (a stack overflow found by the faults suite).
+      const ok = deviceId !== undefined && (sub.topic === deviceTopic(deviceId, 'command') || sub.topic === gatewayConfigTopic(deviceId));
       if (!ok) {
         d.metrics.mqttAuthFailures.inc({ kind: 'subscribe' });
         return cb(null, null); // negated: SUBACK 0x80, connection kept
