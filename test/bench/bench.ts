@@ -226,6 +226,12 @@ async function soak(wearers: number, minutes: number) {
 
 const report: Record<string, unknown> = {};
 const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGb: round(os.totalmem() / 2 ** 30), node: process.version, quick: QUICK };
+if (args.has('--soak-only')) {
+  // The soak alone (30 minutes at 5,000 wearers), for a machine that has the time.
+  const result = { soak: await soak(5000, Number(process.env.SOAK_MINUTES ?? 30)), machine };
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.exit(0);
+}
 report.ingest = await ingest(QUICK ? 30_000 : 200_000, QUICK ? 20 : 100);
 report.alertLatencyMs = await alertLatency(QUICK ? 500 : 10_000, QUICK ? 20 : 100);
 const mem = [await memory(1000, QUICK ? 8 : 20)];
