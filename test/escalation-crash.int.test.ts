@@ -3,7 +3,6 @@
 // (SIGKILL) between two steps, and again while a send is in flight, and restarted on the same DATA_DIR.
 // Proves: the next step still happens on time, no step is sent twice, and an interrupted send is
 // sent again (at-least-once) with the timeline saying it may be a duplicate.
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,7 @@ import { connectDevice, disconnectDevice } from '../simulator/src/devices.js';
 import { deviceTopic } from '../server/src/protocol/index.js';
 import { startFakeTwilio, twilioEnv, type FakeTwilio } from './helpers/fake-twilio.js';
 import { api, DEMO_PASSWORD, login, until } from './helpers/server.js';
-import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { killServerProcesses, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 const ALEX = '+447700900101';
 const SAM = '+447700900102';
@@ -20,20 +19,13 @@ const EC = '+447700900199';
 
 type Child = ServerProcess;
 
-const children: ChildProcess[] = [];
 let fake: FakeTwilio | undefined;
 let dataDir: string | undefined;
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killServerProcesses();
   await fake?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function startChild(env: Record<string, string>): Promise<Child> {
-  const c = await startServerProcess(env);
-  children.push(c.proc);
-  return c;
-}
 
 async function kill9(c: Child): Promise<void> {
   c.proc.kill('SIGKILL');
@@ -48,7 +40,7 @@ describe('crash recovery: kill -9 mid-escalation, restart on the same DATA_DIR',
       ...twilioEnv(fake), HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD,
       LOG_LEVEL: 'warn', PUBLIC_URL: 'http://127.0.0.1:3999', SMS_RATE_PER_S: '1',
     };
-    let child = await startChild(env);
+    let child = await startServerProcess(env);
     const admin = await login(child.base, 'admin');
     const chain = await api<{ id: string }>(child.base, admin, 'POST', '/api/admin/chains', {
       name: 'Short',
@@ -80,14 +72,14 @@ describe('crash recovery: kill -9 mid-escalation, restart on the same DATA_DIR',
     await kill9(child);
     // Crash 2 will happen while sam's SMS is with the provider: the provider holds that request.
     fake.behave = (r) => (r.to === SAM && fake!.requests.filter((x) => x.to === SAM).length === 1 ? { type: 'hang' } : { type: 'ok' });
-    child = await startChild(env);
+    child = await startServerProcess(env);
     const [samHung] = await fake.waitFor(1, (r) => r.to === SAM);
     // On time: not before its due time (the step started a few ms before its SMS left), and within 5 s of the due time or of the restart, whichever is later.
     expect(samHung!.at - alexSms!.at).toBeGreaterThanOrEqual(2900);
     expect(samHung!.at - Math.max(alexSms!.at + 3000, child.readyAt)).toBeLessThan(5000);
 
     await kill9(child);
-    child = await startChild(env);
+    child = await startServerProcess(env);
     const sams = await fake.waitFor(2, (r) => r.to === SAM);
     const [ecSms] = await fake.waitFor(1, (r) => r.to === EC);
     expect(sams[1]!.at - child.readyAt).toBeLessThan(5000);

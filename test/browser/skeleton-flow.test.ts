@@ -37,4 +37,15 @@ describe('walking skeleton in the browser', () => {
     await disconnectAll(devices);
     await ctx.close();
   });
+
+  it('wrong credentials show an error, not a crash', async () => {
+    const ctx = await phone(browser, ts.base);
+    const page = await ctx.newPage();
+    await page.goto('/');
+    await page.getByLabel('Username').fill('alex');
+    await page.getByLabel('Password').fill('wrong-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Wrong username or password.');
+    await ctx.close();
+  });
 });

@@ -3,7 +3,6 @@
 // it is killed four times at seeded random moments and restarted on the same DATA_DIR. Afterwards
 // every alert has completed its chain: each step's SMS went out at least once, and a step went out
 // twice only where the timeline records the interrupted send as a possible duplicate.
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,27 +12,20 @@ import { Rng } from '../../simulator/src/rng.js';
 import { WireConnection } from '../../simulator/src/wire.js';
 import { startFakeTwilio, twilioEnv, type FakeTwilio } from '../helpers/fake-twilio.js';
 import { DEMO_PASSWORD } from '../helpers/server.js';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { killServerProcesses, startServerProcess } from '../helpers/server-process.js';
 
 const ALEX = '+447700900101';
 const SAM = '+447700900102';
 const ec = (i: number) => `+4477009004${String(i).padStart(2, '0')}`;
 const N = 20;
 
-const children: ChildProcess[] = [];
 let fake: FakeTwilio | undefined;
 let dataDir: string | undefined;
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killServerProcesses();
   await fake?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function startChild(env: Record<string, string>): Promise<ServerProcess> {
-  const c = await startServerProcess(env);
-  children.push(c.proc);
-  return c;
-}
 
 describe('kill -9 at random points of 20 escalations', () => {
   it('after every restart each alert completes its chain; no step lost, none doubled unless recorded', async () => {
@@ -43,7 +35,7 @@ describe('kill -9 at random points of 20 escalations', () => {
       ...twilioEnv(fake), HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD,
       LOG_LEVEL: 'warn', PUBLIC_URL: 'http://127.0.0.1:3999', SMS_RATE_PER_S: '100',
     };
-    let child = await startChild(env);
+    let child = await startServerProcess(env);
     let admin = await AdminClient.login(child.base, 'admin', DEMO_PASSWORD);
     const chain = await admin.request<{ id: string }>('POST', '/api/admin/chains', {
       name: 'Fast',
@@ -77,7 +69,7 @@ describe('kill -9 at random points of 20 escalations', () => {
       lastStepsSentAtKill.push(fake.requests.filter((r) => r.to.startsWith('+4477009004')).length);
       child.proc.kill('SIGKILL');
       await child.exited;
-      child = await startChild(env);
+      child = await startServerProcess(env);
     }
     admin = await AdminClient.login(child.base, 'admin', DEMO_PASSWORD);
 

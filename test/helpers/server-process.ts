@@ -16,6 +16,14 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs every server process this helper started that is still alive (for afterEach). */
+export function killServerProcesses(): void {
+  for (const p of running) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  running.clear();
+}
+
 export async function startServerProcess(env: Record<string, string>, opts: { inheritEnv?: boolean } = {}): Promise<ServerProcess> {
   const base = opts.inheritEnv === false ? { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } : process.env;
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
@@ -23,7 +31,9 @@ export async function startServerProcess(env: Record<string, string>, opts: { in
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(proc);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  void exited.then(() => running.delete(proc));
   let out = '';
   const ports = await new Promise<{ http: number; mqtt: number }>((resolve, reject) => {
     const onData = (b: Buffer) => {
