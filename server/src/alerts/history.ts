@@ -1,7 +1,8 @@
 // Alert history for the service console: per-alert milestones (called, acknowledged, arrived, closed)
 // from the append-only timeline, response times, the dashboard figures and the CSV export. Pure functions.
 
-export interface HistoryInput {
+/** Fields an alert's history row carries as they are. */
+interface AlertFacts {
   id: string;
   wearerId: string;
   wearerAlias: string;
@@ -10,21 +11,16 @@ export interface HistoryInput {
   score: number;
   news2: number | null;
   reasons: string[];
+}
+
+export interface HistoryInput extends AlertFacts {
   createdAt: number;
   closedAt: number | null;
   attendingName: string | null;
   timeline: { at: number; type: string; data: Record<string, unknown> }[];
 }
 
-export interface HistoryRow {
-  id: string;
-  wearerId: string;
-  wearerAlias: string;
-  state: string;
-  outcome: string | null;
-  score: number;
-  news2: number | null;
-  reasons: string[];
+export interface HistoryRow extends AlertFacts {
   createdAt: string;
   /** when responders were first called (the alert left the wearer check-in) */
   escalatedAt: string | null;
