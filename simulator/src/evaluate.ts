@@ -132,6 +132,7 @@ export function evaluateTrace(trace: Trace, file: string, opts: EvalOptions = {}
           if (d.kind === 'technical') events.push({ t: d.t, kind: 'technical', wearer, device: d.deviceId, issue: d.issue, detail: d.detail });
           break;
         case 'update':
+        case 'ok_reported':
         case 'none':
           break;
         default:

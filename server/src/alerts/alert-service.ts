@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics.js';
 import type { CommandPayload } from '../protocol/index.js';
 import { OPEN_ALERT_STATES, type AlertRow, type Repos, type UserRow } from '../store/index.js';
 import type { Escalator } from '../escalation/index.js';
+import { episodeAction, type OpenAlertState } from './episode.js';
 import type { LiveHub } from './live.js';
 import { alertSummary, timelineView, type AlertSummary } from './view.js';
 
@@ -114,16 +115,15 @@ export class AlertService {
     }
   }
 
+  /** Applies one decision with the store, by the same episode rules `evaluate` replays (episode.ts). */
   private async apply(dec: WearerDecision): Promise<void> {
     const { repos, clock } = this.d;
     const now = clock.now();
     const open = await repos.openAlertForWearer(dec.wearerId);
-    switch (dec.kind) {
-      case 'wearer_prompt': {
-        if (open) {
-          await this.updateScore(open, dec.score, dec.reasons, dec.news2, 'retriggered');
-          return;
-        }
+    const a = episodeAction(open ? (open.state as OpenAlertState) : null, dec);
+    switch (a.action) {
+      case 'create_pending': {
+        if (dec.kind !== 'wearer_prompt') return;
         const alert = await this.create(dec.wearerId, 'pending_checkin', dec.score, dec.reasons, dec.news2);
         if (!alert) return;
         // The detector's window for this wearer (per-wearer thresholds), so the timeline and the
@@ -134,19 +134,18 @@ export class AlertService {
         await this.broadcast(alert, 'created');
         return;
       }
-      case 'responder_alert': {
+      case 'create_escalating':
+      case 'escalate': {
+        if (dec.kind !== 'responder_alert') return;
         let alert = open;
         if (!alert) {
           alert = await this.create(dec.wearerId, 'escalating', dec.score, dec.reasons, dec.news2);
           if (!alert) return;
-        } else if (alert.state === 'pending_checkin') {
+        } else {
           const ok = await repos.transitionAlert(alert.id, ['pending_checkin'], {
             state: 'escalating', score: Math.max(alert.score, dec.score), reasons: JSON.stringify(dec.reasons), news2: dec.news2, updated_at: now,
           });
           if (!ok) return this.apply(dec);
-        } else {
-          await this.updateScore(alert, dec.score, dec.reasons, dec.news2, 'retriggered');
-          return;
         }
         await repos.appendTimeline(alert.id, now, 'escalating', { score: dec.score, reasons: dec.reasons });
         await this.d.escalator.start(alert.id, Date.now());
@@ -154,17 +153,17 @@ export class AlertService {
         return;
       }
       case 'update':
-        if (open) await this.updateScore(open, dec.score, dec.reasons, dec.news2, 'score_update');
+        if (open && 'score' in dec) await this.updateScore(open, dec.score, dec.reasons, dec.news2, dec.kind === 'update' ? 'score_update' : 'retriggered');
         return;
-      case 'cancelled': {
-        if (open && (open.state === 'escalating' || open.state === 'acknowledged')) {
-          // Once people are paged only a person closes the alert: someone in an overdose may press OK
-          // confusedly or briefly breathe better. The responders are told and decide.
-          await repos.appendTimeline(open.id, now, 'wearer_ok_reported', { by: dec.reason, action: 'escalation continues' });
-          await this.broadcast(open, 'wearer_ok_reported');
-          return;
-        }
-        if (!open || open.state !== 'pending_checkin') return;
+      case 'ok_reported':
+        if (!open || dec.kind !== 'cancelled') return;
+        // Once people are paged only a person closes the alert: someone in an overdose may press OK
+        // confusedly or briefly breathe better. The responders are told and decide.
+        await repos.appendTimeline(open.id, now, 'wearer_ok_reported', { by: dec.reason, action: 'escalation continues' });
+        await this.broadcast(open, 'wearer_ok_reported');
+        return;
+      case 'cancel': {
+        if (!open || dec.kind !== 'cancelled') return;
         const ok = await repos.transitionAlert(open.id, ['pending_checkin'], { state: 'cancelled', updated_at: now, closed_at: now });
         if (!ok) return;
         await repos.appendTimeline(open.id, now, 'cancelled', { by: dec.reason });
@@ -173,20 +172,21 @@ export class AlertService {
         await this.broadcast((await repos.alertById(open.id))!, 'cancelled');
         return;
       }
-      case 'help':
-        return;
       case 'technical': {
+        if (dec.kind !== 'technical') return;
         const wearer = await repos.wearerById(dec.wearerId);
         if (!wearer) return;
         this.d.log.info({ wearerId: dec.wearerId, deviceId: dec.deviceId, issue: dec.issue }, 'technical notice');
         const admins = await repos.db.selectFrom('users').select('id').where('service_id', '=', wearer.service_id).where('role', '=', 'admin').execute();
-        this.d.live.sendTo(admins.map((a) => a.id), {
+        this.d.live.sendTo(admins.map((x) => x.id), {
           type: 'technical', wearerId: dec.wearerId, deviceId: dec.deviceId, issue: dec.issue, detail: dec.detail, at: new Date(now).toISOString(),
         });
         return;
       }
+      case 'none':
+        return;
       default:
-        dec satisfies never;
+        a satisfies never;
     }
   }
 

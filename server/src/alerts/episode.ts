@@ -3,7 +3,7 @@
 // ends a check-in), so `evaluate` can replay them in virtual time without a database.
 import type { Decision } from '../detection/index.js';
 
-export type OpenAlertState = 'pending_checkin' | 'escalating';
+export type OpenAlertState = 'pending_checkin' | 'escalating' | 'acknowledged';
 
 export type EpisodeAction =
   | { action: 'create_pending' }
@@ -11,6 +11,8 @@ export type EpisodeAction =
   | { action: 'escalate' }
   | { action: 'update' }
   | { action: 'cancel' }
+  /** the wearer said OK (or recovered) after responders were paged: recorded, the alert stays open */
+  | { action: 'ok_reported' }
   | { action: 'technical' }
   | { action: 'none' };
 
@@ -25,7 +27,8 @@ export function episodeAction(open: OpenAlertState | null, dec: Decision): Episo
     case 'update':
       return open ? { action: 'update' } : { action: 'none' };
     case 'cancelled':
-      return open === 'pending_checkin' ? { action: 'cancel' } : { action: 'none' };
+      if (!open) return { action: 'none' };
+      return open === 'pending_checkin' ? { action: 'cancel' } : { action: 'ok_reported' };
     case 'help':
       return { action: 'none' };
     case 'technical':
