@@ -186,10 +186,11 @@ describe('consent: retention, export, erasure', () => {
     await smsFrom(WEARER_PHONE, 'YES');
     await publishVitals(device);
     const day = 86400_000;
-    await ts.server.repos.db.insertInto('vitals').values([
-      { wearer_id: wearerId, device_id: 'robin-wrist', stream: 'vitals', t: ts.clock.now() - 3 * day, hr: 60, spo2: 96, rr: 12, activity: null, on_body: 1, occupied: null, motion: null },
-      { wearer_id: wearerId, device_id: 'robin-wrist', stream: 'vitals', t: ts.clock.now() - 1 * day, hr: 61, spo2: 96, rr: 12, activity: null, on_body: 1, occupied: null, motion: null },
-    ]).execute();
+    // Two older samples (as a gateway's store-and-forward would place them), written to the store.
+    for (const [ago, hr] of [[3 * day, 60], [1 * day, 61]] as const) {
+      ts.server.vitals.record(wearerId, 'robin-wrist', { stream: 'vitals', data: { hr, spo2: 96, rr: 12, onBody: true } }, ts.clock.now() - ago);
+    }
+    await ts.server.vitals.flush();
     expect(await stored(wearerId)).toBe(3);
     // The hourly purge keeps 2 days here (VITALS_RETENTION_DAYS=2).
     expect(await ts.server.consent.purge()).toBe(1);

@@ -83,6 +83,27 @@ describe('ACL: a device may only use odart/v1/devices/{its id}/', () => {
   });
 });
 
+describe('button presses take the fast lane', () => {
+  it('a help press among a burst of vitals is handed to ingest exactly once and raises one alert', async () => {
+    const c = await connect('demo-wrist', DEMO_PASSWORD);
+    for (let i = 0; i < 200; i++) c.client.publish('odart/v1/devices/demo-wrist/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14, onBody: true }), { qos: 1 });
+    await c.client.publishAsync('odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'help' }), { qos: 1 });
+    await until(() => ts.server.ingest.handled >= 201);
+    await ts.server.alerts.idle();
+    // it arrives once (taken at authorization, skipped when aedes emits it), not twice
+    expect(ts.server.ingest.handled).toBe(201);
+    const m = await metrics();
+    expect(counter(m, 'odart_mqtt_messages_total', 'stream="button"')).toBe(1);
+    expect(counter(m, 'odart_mqtt_messages_total', 'stream="vitals"')).toBe(200);
+    const alert = await ts.server.repos.openAlertForWearer('demo-wearer');
+    expect(alert?.state).toBe('escalating');
+    const types = (await ts.server.repos.timeline(alert!.id)).map((e) => e.type);
+    expect(types.filter((t) => t === 'created')).toHaveLength(1);
+    expect(types).not.toContain('score_update');
+    await c.client.endAsync();
+  });
+});
+
 describe('malformed payloads are dropped, counted and never crash', () => {
   it('bad JSON, wrong types, unknown streams and a 1 MB payload; then a good message still works', async () => {
     const c = await connect('demo-wrist', DEMO_PASSWORD);

@@ -191,6 +191,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await escalator.idle().catch(() => undefined);
       escalator.close();
       await vitals.flush().catch((err: unknown) => log.error({ err }, 'vitals flush failed'));
+      vitals.stop();
       await store.close();
     },
   };

@@ -1,6 +1,7 @@
 // `npm run bench -- [--json] [--quick] [--soak]`: performance figures measured side by side in one
 // run on this machine (DESIGN.md "Performance"): ingest against the bare broker and Mosquitto, alert
 // latency under background load, resident memory per wearer, detection core alone.
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import WebSocket from 'ws';
 import { AdminClient } from '../../simulator/src/admin-client.js';
@@ -9,7 +10,7 @@ import { benchDetection } from '../../server/src/detection/bench.js';
 import { runEscalationBench } from '../../server/src/escalation/bench.js';
 import { benchBridge } from '../../firmware-bridge/bench.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
-import { freePort, percentile, startBrokerOnlyChild, startMosquittoChild, startServerChild } from './child.js';
+import { freePort, percentile, startBrokerOnlyChild, startLoadChild, startMosquittoChild, startServerChild } from './child.js';
 import { blast, closeAll, connectAll, steady, type Cred, type Pub } from './load.js';
 
 const PASSWORD = 'bench-demo-password';
@@ -17,6 +18,11 @@ const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
 const QUICK = args.has('--quick');
 const SOAK = args.has('--soak');
+/** `--only=latency` (or ingest, floor, memory, detection, escalation, bridge; comma-separated) */
+const ONLY = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? '').split(',').filter(Boolean));
+const wants = (section: string) => (ONLY.size === 0 || ONLY.has(section));
+/** Node flags for the server child, e.g. BENCH_SERVER_NODE_ARGS=--cpu-prof (profiling runs) */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const log = (s: string) => process.stderr.write(s + '\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number | null, d = 1) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
@@ -106,21 +112,22 @@ async function ingest(total: number, pubs: number) {
 
 // ---- alert latency under background load -----------------------------------------------------
 
-async function alertLatency(background: number, trials: number) {
-  log(`alert latency: ${trials} help presses with ${background} wearers at 1 Hz in the background`);
+async function alertLatency(background: number, trials: number, pinned: boolean) {
+  log(`alert latency: ${trials} help presses with ${background} wearers at 1 Hz in the background${pinned ? ' (server on core 0, load generator on the others)' : ''}`);
   const tw = await startFakeTwilio();
   const server = await startServerChild({
     DEMO_PASSWORD: PASSWORD, TWILIO_ACCOUNT_SID: 'AC' + 'b'.repeat(32), TWILIO_AUTH_TOKEN: 'bench-token',
     TWILIO_FROM: '+15005550006', TWILIO_BASE_URL: tw.baseUrl,
-  });
+  }, { nodeArgs: SERVER_NODE_ARGS, ...(pinned ? { wrap: ['taskset', '-c', '0'] } : {}) });
+  if (pinned) pinSelf(`1-${os.cpus().length - 1}`);
   const base = `http://127.0.0.1:${server.httpPort}`;
-  let bg: Pub[] = [];
-  let load: ReturnType<typeof steady> | null = null;
+  let load: Awaited<ReturnType<typeof startLoadChild>> | null = null;
+  let backgroundMsgsPerSec = 0;
   try {
     if (background > 0) {
       const { creds } = await provision(base, background, 'bg');
-      bg = await connectAll('127.0.0.1', server.mqttPort, creds);
-      load = steady(bg, 1);
+      // The load runs in a process of its own, so this process's event loop only times the trials.
+      load = await startLoadChild({ host: '127.0.0.1', port: server.mqttPort, creds, hz: 1 }, pinned ? `1-${os.cpus().length - 1}` : undefined);
       await sleep(3000);
     }
     const alex = await AdminClient.login(base, 'alex', PASSWORD);
@@ -136,6 +143,8 @@ async function alertLatency(background: number, trials: number) {
     const wrist = await WireConnection.connect({ host: '127.0.0.1', port: server.mqttPort, clientId: 'demo-wrist', username: 'demo-wrist', password: PASSWORD });
     const toWs: number[] = [];
     const toSms: number[] = [];
+    const cpu0 = server.cpuSeconds();
+    const wall0 = performance.now();
     for (let i = 0; i < trials; i++) {
       const p0 = pages.length;
       const s0 = tw.requests.filter((r) => r.to === smsTo).length;
@@ -153,20 +162,85 @@ async function alertLatency(background: number, trials: number) {
       // More than the per-number SMS rate (1/s) apart, so each trial's first page is not queued.
       await sleep(1100);
     }
+    const serverCores = (server.cpuSeconds() - cpu0) / ((performance.now() - wall0) / 1000);
     ws.close();
     await wrist.conn.disconnect();
+    if (load) backgroundMsgsPerSec = (await load.stop()).ratePerSec;
+    load = null;
     return {
-      p50: round(percentile(toWs, 50)), p99: round(percentile(toWs, 99)),
+      p50: round(percentile(toWs, 50)), p99: round(percentile(toWs, 99)), max: round(percentile(toWs, 100)),
       smsP50: round(percentile(toSms, 50)), smsP99: round(percentile(toSms, 99)),
       trials, missed: trials - Math.min(toWs.length, toSms.length),
       backgroundWearers: background,
-      backgroundMsgsPerSec: load ? load.ratePerSec() : 0,
+      backgroundMsgsPerSec,
+      serverCores: round(serverCores, 2),
+      pinned,
     };
   } finally {
-    load?.stop();
-    await closeAll(bg);
+    if (pinned) pinSelf(`0-${os.cpus().length - 1}`);
+    await load?.stop();
     await server.stop();
     await tw.close();
+  }
+}
+
+/**
+ * The floor under the alert latency: a broker alone (the embedded aedes, or Mosquitto) with the same
+ * background load, timing a QoS 1 publish from one client to a subscriber. Broker on core 0, load and
+ * probe on the others, as in the pinned alert-latency run.
+ */
+async function brokerFloor(which: 'aedes' | 'mosquitto', background: number, trials: number) {
+  const broker = which === 'aedes' ? await startBrokerOnlyChild() : await startMosquittoChild(await freePort());
+  if (!broker) return null;
+  log(`latency floor: ${which} alone, ${trials} probes with ${background} connections at 1 Hz in the background`);
+  execFileSync('taskset', ['-a', '-p', '-c', '0', String(broker.proc.pid)], { stdio: 'ignore' });
+  pinSelf(`1-${os.cpus().length - 1}`);
+  let load: Awaited<ReturnType<typeof startLoadChild>> | null = null;
+  try {
+    const creds = Array.from({ length: background }, (_, i) => ({ id: `floor-${i}` }));
+    load = await startLoadChild({ host: '127.0.0.1', port: broker.mqttPort, creds, hz: 1 }, `1-${os.cpus().length - 1}`);
+    await sleep(3000);
+    const sub = await WireConnection.connect({ host: '127.0.0.1', port: broker.mqttPort, clientId: 'floor-sub', keepalive: 120 });
+    const probe = await WireConnection.connect({ host: '127.0.0.1', port: broker.mqttPort, clientId: 'floor-probe', keepalive: 120 });
+    const arrivals: number[] = [];
+    sub.conn.handlers = { onMessage: () => { arrivals.push(performance.now()); } };
+    await sub.conn.subscribe('floor/probe', 1);
+    const lat: number[] = [];
+    const cpu0 = broker.cpuSeconds();
+    const wall0 = performance.now();
+    for (let i = 0; i < trials; i++) {
+      const n = arrivals.length;
+      const t0 = performance.now();
+      probe.conn.publish('floor/probe', 'help', 1);
+      while (arrivals.length === n && performance.now() - t0 < 10_000) await sleep(1);
+      if (arrivals.length > n) lat.push(arrivals[n]! - t0);
+      await sleep(300);
+    }
+    const cores = (broker.cpuSeconds() - cpu0) / ((performance.now() - wall0) / 1000);
+    await probe.conn.disconnect();
+    await sub.conn.disconnect();
+    log(`  slowest: ${[...lat].sort((a, b) => b - a).slice(0, 5).map((x) => x.toFixed(1)).join(', ')} ms`);
+    return { broker: which, p50: round(percentile(lat, 50)), p90: round(percentile(lat, 90)), p99: round(percentile(lat, 99)), max: round(percentile(lat, 100)), trials, missed: trials - lat.length, backgroundConnections: background, brokerCores: round(cores, 2) };
+  } finally {
+    pinSelf(`0-${os.cpus().length - 1}`);
+    await load?.stop();
+    await broker.stop();
+  }
+}
+
+/** Pins this process (all its threads) to the given cores, e.g. '1-1'. */
+function pinSelf(cores: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(process.pid)], { stdio: 'ignore' });
+}
+
+/** Whether the latency run can put the server and the load generator on separate cores. */
+function canPin(): boolean {
+  if (os.cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -232,40 +306,68 @@ if (args.has('--soak-only')) {
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);
 }
-report.ingest = await ingest(QUICK ? 30_000 : 200_000, QUICK ? 20 : 100);
-report.alertLatencyMs = await alertLatency(QUICK ? 500 : 10_000, QUICK ? 20 : 100);
-const mem = [await memory(1000, QUICK ? 8 : 20)];
-if (!QUICK) mem.push(await memory(10_000, 30));
-report.memory = { ...mem.at(-1)!, runs: mem };
-log('detection core alone');
-report.detection = benchDetection(QUICK ? { samples: 500_000 } : {});
-log('escalation (virtual time, in-process)');
-report.escalation = await runEscalationBench({ quick: QUICK });
-log('firmware bridge');
-report.bridge = await benchBridge({ quick: QUICK });
+const LAT_WEARERS = Number(process.env.BENCH_LATENCY_WEARERS ?? (QUICK ? 500 : 10_000));
+const LAT_TRIALS = Number(process.env.BENCH_LATENCY_TRIALS ?? (QUICK ? 20 : 100));
+if (wants('ingest')) report.ingest = await ingest(QUICK ? 30_000 : 200_000, QUICK ? 20 : 100);
+if (wants('latency')) {
+  // Side by side: everything sharing both cores (as a one-box deployment runs), then the server
+  // pinned to one core and the load generator to the other, so the figure is the server's own.
+  report.alertLatencyMs = await alertLatency(LAT_WEARERS, LAT_TRIALS, false);
+  if (canPin()) report.alertLatencyPinnedMs = await alertLatency(LAT_WEARERS, LAT_TRIALS, true);
+}
+if ((wants('latency') || ONLY.has('floor')) && canPin()) {
+  report.latencyFloorMs = [await brokerFloor('aedes', LAT_WEARERS, LAT_TRIALS), await brokerFloor('mosquitto', LAT_WEARERS, LAT_TRIALS)].filter((x) => x !== null);
+}
+const mem: Awaited<ReturnType<typeof memory>>[] = [];
+if (wants('memory')) {
+  mem.push(await memory(1000, QUICK ? 8 : 20));
+  if (!QUICK) mem.push(await memory(10_000, 30));
+  report.memory = { ...mem.at(-1)!, runs: mem };
+}
+if (wants('detection')) {
+  log('detection core alone');
+  report.detection = benchDetection(QUICK ? { samples: 500_000 } : {});
+}
+if (wants('escalation')) {
+  log('escalation (virtual time, in-process)');
+  report.escalation = await runEscalationBench({ quick: QUICK });
+}
+if (wants('bridge')) {
+  log('firmware bridge');
+  report.bridge = await benchBridge({ quick: QUICK });
+}
 if (SOAK) report.soak = await soak(5000, 30);
 report.machine = machine;
 
 if (JSON_OUT) {
   process.stdout.write(JSON.stringify(report) + '\n');
 } else {
-  const i = report.ingest as Awaited<ReturnType<typeof ingest>>;
-  const a = report.alertLatencyMs as Awaited<ReturnType<typeof alertLatency>>;
-  const d = report.detection as ReturnType<typeof benchDetection>;
-  const e = report.escalation as Awaited<ReturnType<typeof runEscalationBench>>;
-  const b = report.bridge as Awaited<ReturnType<typeof benchBridge>>;
+  const i = report.ingest as Awaited<ReturnType<typeof ingest>> | undefined;
+  const lat = (a: Awaited<ReturnType<typeof alertLatency>> | undefined, label: string): [string, string][] => (a ? [
+    [`alert latency to WebSocket${label}`, `p50 ${a.p50} ms, p99 ${a.p99} ms (${a.backgroundWearers} wearers at 1 Hz; server used ${a.serverCores} cores)`],
+    [`alert latency to SMS request${label}`, `p50 ${a.smsP50} ms, p99 ${a.smsP99} ms`],
+  ] : []);
+  const d = report.detection as ReturnType<typeof benchDetection> | undefined;
+  const e = report.escalation as Awaited<ReturnType<typeof runEscalationBench>> | undefined;
+  const b = report.bridge as Awaited<ReturnType<typeof benchBridge>> | undefined;
   const rows: [string, string][] = [
     ['machine', `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${QUICK ? ' (quick)' : ''}`],
-    ['ingest: full pipeline', `${i.pipelineMsgsPerSec} msg/s`],
-    ['ingest: embedded broker only', `${i.brokerOnlyMsgsPerSec} msg/s (pipeline ${i.ratioToBroker}x)`],
-    ['ingest: Mosquitto', i.mosquittoMsgsPerSec === null ? 'not installed' : `${i.mosquittoMsgsPerSec} msg/s (pipeline ${i.ratioToMosquitto}x)`],
-    ['alert latency to WebSocket', `p50 ${a.p50} ms, p99 ${a.p99} ms (${a.backgroundWearers} wearers at 1 Hz)`],
-    ['alert latency to SMS request', `p50 ${a.smsP50} ms, p99 ${a.smsP99} ms`],
+    ...(i ? [
+      ['ingest: full pipeline', `${i.pipelineMsgsPerSec} msg/s`],
+      ['ingest: embedded broker only', `${i.brokerOnlyMsgsPerSec} msg/s (pipeline ${i.ratioToBroker}x)`],
+      ['ingest: Mosquitto', i.mosquittoMsgsPerSec === null ? 'not installed' : `${i.mosquittoMsgsPerSec} msg/s (pipeline ${i.ratioToMosquitto}x)`],
+    ] as [string, string][] : []),
+    ...lat(report.alertLatencyMs as Awaited<ReturnType<typeof alertLatency>> | undefined, ', shared cores'),
+    ...lat(report.alertLatencyPinnedMs as Awaited<ReturnType<typeof alertLatency>> | undefined, ', server pinned'),
+    ...((report.latencyFloorMs ?? []) as NonNullable<Awaited<ReturnType<typeof brokerFloor>>>[]).map((f): [string, string] =>
+      [`latency floor: ${f.broker} alone, pinned`, `publish -> subscriber p50 ${f.p50} ms, p99 ${f.p99} ms (${f.backgroundConnections} connections at 1 Hz; broker used ${f.brokerCores} cores)`]),
     ...mem.map((m): [string, string] => [`memory at ${m.wearers} wearers`, `${Math.round(m.bytesPerWearer / 1024)} KB per connected wearer`]),
-    ['detection core', `${d.samplesPerSec} samples/s, ${d.bytesPerWearer ?? '?'} bytes of state per wearer`],
-    ['escalation: decision -> first SMS', `p50 ${e.decisionToFirstSmsMs.p50} ms, p99 ${e.decisionToFirstSmsMs.p99} ms`],
-    ['escalation: burst with restart', `${e.burst.alerts} alerts, ${e.burst.sent}/${e.burst.expectedSends} SMS sent, ${e.burst.missing} missing, ${e.burst.duplicates} duplicates`],
-    ['bridge: decode + publish', `${b.pipelineFramesPerSec} frames/s wall, ${b.pipelineFramesPerCpuSecond} per CPU-second (${b.broker})`],
+    ...(d ? [['detection core', `${d.samplesPerSec} samples/s, ${d.bytesPerWearer ?? '?'} bytes of state per wearer`]] as [string, string][] : []),
+    ...(e ? [
+      ['escalation: decision -> first SMS', `p50 ${e.decisionToFirstSmsMs.p50} ms, p99 ${e.decisionToFirstSmsMs.p99} ms`],
+      ['escalation: burst with restart', `${e.burst.alerts} alerts, ${e.burst.sent}/${e.burst.expectedSends} SMS sent, ${e.burst.missing} missing, ${e.burst.duplicates} duplicates`],
+    ] as [string, string][] : []),
+    ...(b ? [['bridge: decode + publish', `${b.pipelineFramesPerSec} frames/s wall, ${b.pipelineFramesPerCpuSecond} per CPU-second (${b.broker})`]] as [string, string][] : []),
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServerProcess } from '../helpers/server-process.js';
+import { startServerProcess, type ServerProcessOptions } from '../helpers/server-process.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -14,6 +14,8 @@ export interface Child {
   mqttPort: number;
   dataDir: string | null;
   rssBytes(): number;
+  /** CPU time (user + system) the process has used, seconds */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,17 @@ function rssOf(pid: number | undefined): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function cpuOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    // fields after the ")" of the command name: utime and stime are the 12th and 13th
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').at(-1)!.trim().split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
   } catch {
     return 0;
   }
@@ -59,14 +72,15 @@ async function stopProc(proc: ChildProcess): Promise<void> {
 }
 
 /** The whole system (`server/src/main.ts`) on random loopback ports with a fresh DATA_DIR. */
-export async function startServerChild(env: Record<string, string> = {}): Promise<Child> {
+export async function startServerChild(env: Record<string, string> = {}, opts: Omit<ServerProcessOptions, 'inheritEnv'> = {}): Promise<Child> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-bench-'));
-  const p = await startServerProcess({ HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }, { inheritEnv: false });
+  const p = await startServerProcess({ HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }, { ...opts, inheritEnv: false });
   p.proc.stdout?.resume();
   p.proc.stderr?.resume();
   return {
     proc: p.proc, httpPort: p.httpPort, mqttPort: p.mqttPort, dataDir,
     rssBytes: () => rssOf(p.proc.pid),
+    cpuSeconds: () => cpuOf(p.proc.pid),
     async stop() {
       await stopProc(p.proc);
       rmSync(dataDir, { recursive: true, force: true });
@@ -80,7 +94,7 @@ export async function startBrokerOnlyChild(): Promise<Child> {
   proc.stdout?.resume();
   proc.stderr?.resume();
   const m = await waitForLine(proc, /MQTT port (\d+)/, 30_000);
-  return { proc, httpPort: 0, mqttPort: Number(m[1]), dataDir: null, rssBytes: () => rssOf(proc.pid), stop: () => stopProc(proc) };
+  return { proc, httpPort: 0, mqttPort: Number(m[1]), dataDir: null, rssBytes: () => rssOf(proc.pid), cpuSeconds: () => cpuOf(proc.pid), stop: () => stopProc(proc) };
 }
 
 export function mosquittoPath(): string | null {
@@ -116,10 +130,44 @@ export async function startMosquittoChild(port: number): Promise<Child | null> {
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    proc, httpPort: 0, mqttPort: port, dataDir: dir, rssBytes: () => rssOf(proc.pid),
+    proc, httpPort: 0, mqttPort: port, dataDir: dir, rssBytes: () => rssOf(proc.pid), cpuSeconds: () => cpuOf(proc.pid),
     async stop() {
       await stopProc(proc);
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * N connections publishing vitals at `hz` from a child process (test/bench/load-child.ts), optionally
+ * pinned to some cores with taskset. Resolves once every connection is up and publishing.
+ */
+export async function startLoadChild(job: { host: string; port: number; creds: { id: string; secret?: string }[]; hz: number }, cores?: string): Promise<{ pid: number; stop(): Promise<{ ratePerSec: number }> }> {
+  const argv = ['--import', 'tsx', path.join(ROOT, 'test/bench/load-child.ts')];
+  const proc = cores
+    ? spawn('taskset', ['-c', cores, process.execPath, ...argv], { cwd: ROOT, stdio: ['pipe', 'inherit', 'inherit', 'ipc'] })
+    : spawn(process.execPath, argv, { cwd: ROOT, stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const next = (type: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
+    const onMsg = (m: Record<string, unknown>) => {
+      if (m.type !== type) return;
+      proc.off('message', onMsg);
+      resolve(m);
+    };
+    proc.on('message', onMsg);
+    void exited.then(() => reject(new Error(`load child exited before "${type}"`)));
+  });
+  const ready = next('ready');
+  proc.stdin!.end(JSON.stringify(job));
+  await ready;
+  return {
+    pid: proc.pid!,
+    async stop() {
+      const stopped = next('stopped');
+      proc.send({ type: 'stop' });
+      const m = await stopped;
+      await exited;
+      return { ratePerSec: Number(m.ratePerSec) };
     },
   };
 }

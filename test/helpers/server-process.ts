@@ -24,9 +24,19 @@ export function killServerProcesses(): void {
   running.clear();
 }
 
-export async function startServerProcess(env: Record<string, string>, opts: { inheritEnv?: boolean } = {}): Promise<ServerProcess> {
+export interface ServerProcessOptions {
+  inheritEnv?: boolean;
+  /** extra Node flags (e.g. --cpu-prof) */
+  nodeArgs?: string[];
+  /** a command the server runs under (e.g. ['taskset', '-c', '0'] to pin it to one core) */
+  wrap?: string[];
+}
+
+export async function startServerProcess(env: Record<string, string>, opts: ServerProcessOptions = {}): Promise<ServerProcess> {
   const base = opts.inheritEnv === false ? { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } : process.env;
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
+  const argv = [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, 'server/src/main.ts')];
+  const [cmd, ...rest] = opts.wrap?.length ? [...opts.wrap, process.execPath, ...argv] : [process.execPath, ...argv];
+  const proc = spawn(cmd!, rest, {
     cwd: ROOT,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

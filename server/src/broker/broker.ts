@@ -88,26 +88,21 @@ export class Broker {
         return parsed.kind === 'device' && parsed.stream === 'status' ? cb(null) : cb(new Error('not allowed'));
       }
       const deviceId = this.deviceOf.get(client);
-      const refuse = () => {
-        d.metrics.mqttAuthFailures.inc({ kind: 'publish' });
-        d.log.warn({ clientId: client.id, deviceId, topic: topic.slice(0, 120) }, 'mqtt publish refused by ACL');
-        cb(new Error('not allowed'));
-      };
-      if (!deviceId || parsed.kind !== 'device') return refuse();
-      if (parsed.deviceId === deviceId) return cb(null);
+      if (!deviceId || parsed.kind !== 'device') return this.refusePublish(client, deviceId, topic, cb);
+      if (parsed.deviceId === deviceId) return this.allowPublish(packet, parsed.stream, cb);
       const relayed = this.gatewayDevices.get(client);
-      if (!relayed) return refuse();
-      if (relayed.has(parsed.deviceId)) return cb(null);
+      if (!relayed) return this.refusePublish(client, deviceId, topic, cb);
+      if (relayed.has(parsed.deviceId)) return this.allowPublish(packet, parsed.stream, cb);
       // Not in the list loaded at connect: the device may have been registered since.
       this.gateways.gatewayMayPublishFor(deviceId, parsed.deviceId).then(
         (ok) => {
-          if (!ok) return refuse();
+          if (!ok) return this.refusePublish(client, deviceId, topic, cb);
           relayed.add(parsed.deviceId);
-          cb(null);
+          this.allowPublish(packet, parsed.stream, cb);
         },
         (err: unknown) => {
           d.log.error({ err }, 'gateway ACL lookup failed');
-          refuse();
+          this.refusePublish(client, deviceId, topic, cb);
         },
       );
     };
@@ -125,6 +120,7 @@ export class Broker {
       cb(null, sub);
     };
     aedes.on('publish', (packet, client) => {
+      if (this.taken.delete(packet)) return; // a button press, handed over when it was authorized
       if (packet.topic.startsWith('$SYS')) return;
       // Our own command publishes have client null and a command topic; ingest ignores those.
       if (client === null && parseTopic(packet.topic).kind !== 'device') return;
@@ -166,36 +162,74 @@ export class Broker {
   }
 
   /**
-   * Device messages are handed to ingest from a queue drained on the next turn of the event loop, in
-   * order, never from inside aedes' delivery callback: under a flood aedes (mqemitter) can process
-   * its backlog by synchronous recursion, and validation and detection stacked on top of that
-   * overflowed the call stack in a fault test. Nothing thrown here can reach the broker.
+   * Button presses are handed to ingest as soon as they are authorized: aedes acknowledges a QoS 1
+   * publish first and only then, on a setImmediate, emits it, and under 10,000 busy connections that
+   * wait alone reached hundreds of milliseconds. Should the PUBACK fail, the device sends the press
+   * again, which is the same call for help (an open alert is not raised twice).
+   */
+  private readonly taken = new WeakSet<object>();
+
+  private allowPublish(packet: { topic: string; payload: Buffer | string }, stream: string, cb: (err: Error | null) => void): void {
+    if (stream === 'button') {
+      this.taken.add(packet);
+      this.enqueue(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+    }
+    cb(null);
+  }
+
+  private refusePublish(client: Client, deviceId: string | undefined, topic: string, cb: (err: Error | null) => void): void {
+    this.d.metrics.mqttAuthFailures.inc({ kind: 'publish' });
+    this.d.log.warn({ clientId: client.id, deviceId, topic: topic.slice(0, 120) }, 'mqtt publish refused by ACL');
+    cb(new Error('not allowed'));
+  }
+
+  /**
+   * Device messages are handed to ingest from a queue drained in a microtask, in order, never from
+   * inside aedes' delivery callback: under a flood aedes (mqemitter) can process its backlog by
+   * synchronous recursion, and validation and detection stacked on top of that overflowed the call
+   * stack in a fault test. A microtask runs once that stack has unwound, and before the event loop
+   * moves on: a setImmediate here waited behind the whole poll phase, which under 10,000 busy
+   * connections lasted hundreds of milliseconds (docs/performance.md). Nothing thrown here can
+   * reach the broker.
+   *
+   * Button presses have a lane of their own that is always handled first: under a heavy vitals load
+   * a help press must not wait behind thousands of queued samples. (Everything else keeps one order,
+   * so a device's status and its samples are never reordered.)
    */
   private readonly inbox: { topic: string; payload: Buffer }[] = [];
   private inboxHead = 0;
+  private readonly presses: { topic: string; payload: Buffer }[] = [];
   private draining = false;
 
   private enqueue(topic: string, payload: Buffer): void {
-    this.inbox.push({ topic, payload });
+    if (topic.endsWith('/button')) this.presses.push({ topic, payload });
+    else this.inbox.push({ topic, payload });
     if (!this.draining) {
       this.draining = true;
-      setImmediate(() => this.drainInbox());
+      queueMicrotask(() => this.drainInbox());
+    }
+  }
+
+  private handOver(m: { topic: string; payload: Buffer }): void {
+    try {
+      this.d.onDeviceMessage(m.topic, m.payload);
+    } catch (err) {
+      this.d.log.error({ err }, 'device message handling failed');
     }
   }
 
   private drainInbox(): void {
+    for (let i = 0; i < this.presses.length; i++) this.handOver(this.presses[i]!);
+    this.presses.length = 0;
+    // Batches of 2000: presses that arrive meanwhile (from a handler's own publishes) go first.
     const end = Math.min(this.inbox.length, this.inboxHead + 2000);
     while (this.inboxHead < end) {
       const m = this.inbox[this.inboxHead]!;
       this.inbox[this.inboxHead++] = undefined as unknown as { topic: string; payload: Buffer };
-      try {
-        this.d.onDeviceMessage(m.topic, m.payload);
-      } catch (err) {
-        this.d.log.error({ err }, 'device message handling failed');
-      }
+      this.handOver(m);
     }
-    if (this.inboxHead < this.inbox.length) {
-      setImmediate(() => this.drainInbox());
+    if (this.inboxHead < this.inbox.length || this.presses.length > 0) {
+      queueMicrotask(() => this.drainInbox());
       return;
     }
     this.inbox.length = 0;
@@ -303,6 +337,6 @@ export class Broker {
     }
     if (!this.aedes.closed) await new Promise<void>((r) => this.aedes.close(() => r()));
     // Messages already acknowledged to devices are handed to ingest before the store closes.
-    while (this.inboxHead < this.inbox.length) this.drainInbox();
+    while (this.inboxHead < this.inbox.length || this.presses.length > 0) this.drainInbox();
   }
 }

@@ -28,15 +28,20 @@ export type ParsedTopic =
   | { kind: 'command'; deviceId: string }
   | { kind: 'other' };
 
+const ROOT_SLASH = TOPIC_ROOT + '/';
+const OTHER: ParsedTopic = Object.freeze({ kind: 'other' });
+
+/** Runs for every message (twice): index arithmetic, no split. */
 export function parseTopic(topic: string): ParsedTopic {
-  if (!topic.startsWith(TOPIC_ROOT + '/')) return { kind: 'other' };
-  const rest = topic.slice(TOPIC_ROOT.length + 1).split('/');
-  if (rest.length !== 2) return { kind: 'other' };
-  const [deviceId, stream] = rest as [string, string];
-  if (!DEVICE_ID_PATTERN.test(deviceId)) return { kind: 'other' };
+  if (!topic.startsWith(ROOT_SLASH)) return OTHER;
+  const slash = topic.indexOf('/', ROOT_SLASH.length);
+  if (slash < 0 || topic.indexOf('/', slash + 1) >= 0) return OTHER;
+  const deviceId = topic.slice(ROOT_SLASH.length, slash);
+  const stream = topic.slice(slash + 1);
+  if (!DEVICE_ID_PATTERN.test(deviceId)) return OTHER;
   if (stream === COMMAND_STREAM) return { kind: 'command', deviceId };
   if ((DEVICE_STREAMS as readonly string[]).includes(stream)) {
     return { kind: 'device', deviceId, stream: stream as DeviceStream };
   }
-  return { kind: 'other' };
+  return OTHER;
 }

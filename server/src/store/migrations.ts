@@ -263,14 +263,71 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('devices').addColumn('room', 'text').execute();
     },
   },
+  '0006_vitals_blocks': {
+    // Raw samples move from one row per sample to blocks of up to 64 samples / 30 s of one device stream
+    // (store/vitals.ts): one index entry per sample made SQLite the largest cost of ingest at 10,000
+    // wearers. Existing rows are carried over, a block per run of rows, in pages.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('vitals_blocks')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('wearer_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('stream', 'text', (c) => c.notNull())
+        .addColumn('t0', 'bigint', (c) => c.notNull())
+        .addColumn('t_min', 'bigint', (c) => c.notNull())
+        .addColumn('t_max', 'bigint', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .addColumn('samples', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vitals_blocks_wearer_t').on('vitals_blocks').columns(['wearer_id', 't_min']).execute();
+      await db.schema.createIndex('vitals_blocks_t_max').on('vitals_blocks').column('t_max').execute();
+      for (let after = 0; ;) {
+        const rows: any[] = await db.selectFrom('vitals').selectAll().where('id', '>', after).orderBy('id').limit(5000).execute();
+        if (rows.length === 0) break;
+        after = Number(rows.at(-1).id);
+        const blocks: any[] = [];
+        const lastOf = new Map<string, any>();
+        for (const r of rows) {
+          const t = Number(r.t);
+          const sample = r.stream === 'vitals' ? [r.hr, r.spo2, r.rr, r.activity, r.on_body] : [r.occupied, r.motion];
+          const key = `${r.wearer_id} ${r.device_id} ${r.stream}`;
+          const last = lastOf.get(key);
+          if (last && last.n < 64 && Math.max(last.t_max, t) - Math.min(last.t_min, t) <= 30_000) {
+            last.data.push(t - last.t0, ...sample);
+            last.n++;
+            last.t_min = Math.min(last.t_min, t);
+            last.t_max = Math.max(last.t_max, t);
+          } else {
+            const b = { wearer_id: r.wearer_id, device_id: r.device_id, stream: r.stream, t0: t, t_min: t, t_max: t, n: 1, data: [0, ...sample] };
+            blocks.push(b);
+            lastOf.set(key, b);
+          }
+        }
+        for (let i = 0; i < blocks.length; i += 100) {
+          await db.insertInto('vitals_blocks').values(blocks.slice(i, i + 100).map(({ data, ...b }) => ({ ...b, samples: JSON.stringify(data) }))).execute();
+        }
+      }
+      await db.schema.dropTable('vitals').execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
 export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
+  return migrate(db, (m) => m.migrateToLatest());
+}
+
+/** Migrates up to and including `name` (tests of a migration's data step). */
+export async function migrateTo<T>(db: Kysely<T>, name: string): Promise<string[]> {
+  return migrate(db, (m) => m.migrateTo(name));
+}
+
+async function migrate<T>(db: Kysely<T>, run: (m: Migrator) => ReturnType<Migrator['migrateToLatest']>): Promise<string[]> {
   const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await run(migrator);
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -217,7 +217,23 @@ export interface GatewayDevicesTable {
   created_at: number;
 }
 
-/** 0005_console: raw device samples of consenting wearers, purged after VITALS_RETENTION_DAYS */
+/** 0006_vitals_blocks: raw samples of consenting wearers in blocks (store/vitals.ts), purged after VITALS_RETENTION_DAYS */
+export interface VitalsBlocksTable {
+  id: Generated<number>;
+  wearer_id: string;
+  device_id: string;
+  stream: 'vitals' | 'presence';
+  /** times in `samples` are relative to t0 */
+  t0: number;
+  t_min: number;
+  t_max: number;
+  /** samples in the block */
+  n: number;
+  /** JSON array, flat: [dt, hr, spo2, rr, activity, onBody] per vitals sample, [dt, occupied, motion] per presence sample */
+  samples: string;
+}
+
+/** 0005_console (replaced by vitals_blocks in 0006, kept for the migration) */
 export interface VitalsTable {
   id: Generated<number>;
   wearer_id: string;
@@ -252,7 +268,7 @@ export interface ConsentEventsTable {
 }
 
 export interface DB {
-  vitals: VitalsTable;
+  vitals_blocks: VitalsBlocksTable;
   consent_tokens: ConsentTokensTable;
   consent_events: ConsentEventsTable;
   inbound_webhooks: InboundWebhooksTable;

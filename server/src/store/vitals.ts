@@ -1,14 +1,27 @@
-// Recent raw samples of consenting wearers: a write-behind buffer (one multi-row insert per event-loop
-// turn, so the ingest hot path never waits on SQLite) and the reads behind the responder's vitals chart.
-import type { Insertable } from 'kysely';
+// Recent raw samples of consenting wearers, kept for the responder's vitals chart, the wearer's export
+// and nothing else. Stored as blocks: one row holds up to BLOCK_SAMPLES consecutive samples of one
+// device stream spanning at most BLOCK_SPAN_MS, so 10,000 wearers at 1 Hz cost a few hundred row
+// inserts a second instead of 10,000 (one index entry per sample made SQLite the largest cost of
+// ingest, growing with the table: docs/performance.md). The ingest hot path only appends to an
+// in-memory open block; closed blocks are written behind it in bounded slices. Reads merge the open
+// blocks, so they always see every sample.
 import type { DeviceMessage } from '../protocol/index.js';
 import type { Db } from './db.js';
-import type { VitalsTable } from './schema.js';
+import type { VitalsBlocksTable } from './schema.js';
+import type { Insertable } from 'kysely';
 
-/** Rows per insert statement: SQLite allows 32766 bound variables, 12 columns per row. */
-const CHUNK = 500;
-/** Above this many buffered rows, samples are dropped (counted) instead of growing memory without bound. */
-const MAX_BUFFER = 50_000;
+/** A block spans less than this (sample times), and holds at most BLOCK_SAMPLES samples. */
+export const BLOCK_SPAN_MS = 30_000;
+export const BLOCK_SAMPLES = 64;
+/** Closed blocks written per event-loop turn, so a write never holds the loop for long. */
+const WRITE_SLICE = 100;
+/** Above this many closed blocks waiting (the store is failing), new samples are dropped and counted. */
+const MAX_WAITING = 20_000;
+/** A block that received nothing for a whole sweep period is closed by the sweep. */
+const SWEEP_MS = 10_000;
+
+/** Numbers kept per sample: [t - t0, ...fields] */
+const STRIDE = { vitals: 6, presence: 3 } as const;
 
 export interface VitalsPoint {
   t: number;
@@ -23,116 +36,233 @@ export interface VitalsPoint {
   motion: number | null;
 }
 
-const bool = (v: number | null) => (v === null ? null : v === 1);
+type Stream = keyof typeof STRIDE;
+
+interface Block {
+  wearerId: string;
+  deviceId: string;
+  stream: Stream;
+  t0: number;
+  tMin: number;
+  tMax: number;
+  /** flat: STRIDE[stream] numbers (null for absent) per sample, times relative to t0 */
+  data: (number | null)[];
+  touched: boolean;
+  /** this block closes once it would span this long (BLOCK_SPAN_MS, or less for a stream's first block) */
+  spanMs: number;
+}
+
+const flag = (b: boolean | undefined) => (b === undefined ? null : b ? 1 : 0);
+const bool = (v: number | null | undefined) => (v === null || v === undefined ? null : v === 1);
+
+function points(deviceId: string, stream: Stream, t0: number, data: readonly (number | null)[]): VitalsPoint[] {
+  const out: VitalsPoint[] = [];
+  const k = STRIDE[stream];
+  for (let i = 0; i + k <= data.length; i += k) {
+    const t = t0 + (data[i] ?? 0);
+    out.push(stream === 'vitals'
+      ? { t, deviceId, stream, hr: data[i + 1] ?? null, spo2: data[i + 2] ?? null, rr: data[i + 3] ?? null, activity: data[i + 4] ?? null, onBody: bool(data[i + 5]), occupied: null, motion: null }
+      : { t, deviceId, stream, hr: null, spo2: null, rr: null, activity: null, onBody: null, occupied: bool(data[i + 1]), motion: data[i + 2] ?? null });
+  }
+  return out;
+}
 
 export class VitalsStore {
-  private buffer: Insertable<VitalsTable>[] = [];
-  private flushing: Promise<void> | null = null;
+  /** open blocks per wearer (one per device stream) */
+  private readonly open = new Map<string, Block[]>();
+  /** closed blocks not yet written, oldest first */
+  private waiting: Block[] = [];
+  private writing: Promise<void> | null = null;
+  /** devices that have had a block since start-up (see the first block's span) */
+  private readonly seen = new Set<string>();
   private scheduled = false;
+  private readonly sweeper: NodeJS.Timeout;
+  /** samples dropped because the store could not keep up */
   dropped = 0;
 
   constructor(
     private readonly db: Db,
     private readonly onError: (err: unknown) => void,
-  ) {}
+    /** source of the first block's random span (tests pass a constant) */
+    private readonly random: () => number = Math.random,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
 
-  /** Keeps a vitals or presence sample; other streams are not health data worth keeping. */
+  /** Keeps a vitals or presence sample (placed at `at`); other streams are not health data worth keeping. */
   record(wearerId: string, deviceId: string, msg: DeviceMessage, at: number): void {
-    let row: Insertable<VitalsTable>;
-    if (msg.stream === 'vitals') {
-      const v = msg.data;
-      row = {
-        wearer_id: wearerId, device_id: deviceId, stream: 'vitals', t: at,
-        hr: v.hr ?? null, spo2: v.spo2 ?? null, rr: v.rr ?? null, activity: v.activity ?? null,
-        on_body: v.onBody === undefined ? null : v.onBody ? 1 : 0, occupied: null, motion: null,
-      };
-    } else if (msg.stream === 'presence') {
-      row = {
-        wearer_id: wearerId, device_id: deviceId, stream: 'presence', t: at,
-        hr: null, spo2: null, rr: null, activity: null, on_body: null,
-        occupied: msg.data.occupied ? 1 : 0, motion: msg.data.motion ?? null,
-      };
-    } else {
-      return;
-    }
-    if (this.buffer.length >= MAX_BUFFER) {
+    if (msg.stream !== 'vitals' && msg.stream !== 'presence') return;
+    if (this.waiting.length >= MAX_WAITING) {
       this.dropped++;
       return;
     }
-    this.buffer.push(row);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.flush().catch(this.onError);
-      });
+    let blocks = this.open.get(wearerId);
+    if (!blocks) this.open.set(wearerId, (blocks = []));
+    let b = blocks.find((x) => x.deviceId === deviceId && x.stream === msg.stream);
+    if (b && (b.data.length >= BLOCK_SAMPLES * STRIDE[b.stream] || Math.max(b.tMax, at) - Math.min(b.tMin, at) >= b.spanMs)) {
+      this.close(blocks, b, true);
+      b = undefined;
+    }
+    if (!b) {
+      // A stream's first block ends early at random, so devices that connected together (a restart)
+      // do not all close their blocks in the same second ever after.
+      const first = !this.seen.has(deviceId);
+      if (first) this.seen.add(deviceId);
+      b = { wearerId, deviceId, stream: msg.stream, t0: at, tMin: at, tMax: at, data: [], touched: true, spanMs: first ? Math.floor(BLOCK_SPAN_MS * (0.2 + 0.8 * this.random())) : BLOCK_SPAN_MS };
+      blocks.push(b);
+    }
+    b.touched = true;
+    if (at < b.tMin) b.tMin = at;
+    if (at > b.tMax) b.tMax = at;
+    if (msg.stream === 'vitals') {
+      const v = msg.data;
+      b.data.push(at - b.t0, v.hr ?? null, v.spo2 ?? null, v.rr ?? null, v.activity ?? null, flag(v.onBody));
+    } else {
+      b.data.push(at - b.t0, msg.data.occupied ? 1 : 0, msg.data.motion ?? null);
     }
   }
 
-  /** Writes everything buffered so far; reads call it first so they see every sample. */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.buffer.length === 0) return;
-    const rows = this.buffer;
-    this.buffer = [];
-    this.flushing = (async () => {
+  /** Moves an open block to the write queue; `keep` leaves the wearer's (maybe empty) list in place for a new block. */
+  private close(blocks: Block[], b: Block, keep = false): void {
+    blocks.splice(blocks.indexOf(b), 1);
+    if (blocks.length === 0 && !keep) this.open.delete(b.wearerId);
+    this.waiting.push(b);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.writeSlice().catch(this.onError);
+    });
+  }
+
+  /** Closes blocks that received nothing since the last sweep (a device gone quiet); runs every SWEEP_MS. */
+  sweep(): void {
+    for (const blocks of [...this.open.values()]) {
+      for (const b of [...blocks]) {
+        if (b.touched) b.touched = false;
+        else this.close(blocks, b);
+      }
+    }
+  }
+
+  /** Writes up to WRITE_SLICE closed blocks in one transaction; schedules the rest for the next turn. */
+  private async writeSlice(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.waiting.length === 0) return;
+    const slice = this.waiting.slice(0, WRITE_SLICE);
+    this.waiting = this.waiting.slice(slice.length);
+    if (this.waiting.length > 0) this.schedule();
+    const rows: Insertable<VitalsBlocksTable>[] = slice.map((b) => ({
+      wearer_id: b.wearerId, device_id: b.deviceId, stream: b.stream, t0: b.t0, t_min: b.tMin, t_max: b.tMax,
+      n: b.data.length / STRIDE[b.stream], samples: JSON.stringify(b.data),
+    }));
+    this.writing = (async () => {
       try {
+        // 9 columns per row: well inside SQLite's limit of bound variables per statement
         await this.db.transaction().execute(async (trx) => {
-          for (let i = 0; i < rows.length; i += CHUNK) await trx.insertInto('vitals').values(rows.slice(i, i + CHUNK)).execute();
+          for (let i = 0; i < rows.length; i += 100) await trx.insertInto('vitals_blocks').values(rows.slice(i, i + 100)).execute();
         });
       } finally {
-        this.flushing = null;
+        this.writing = null;
       }
     })();
-    await this.flushing;
+    await this.writing;
   }
 
+  /** Writes every sample received so far, open blocks included (shutdown, tests). */
+  async flush(): Promise<void> {
+    for (const blocks of [...this.open.values()]) for (const b of [...blocks]) this.close(blocks, b);
+    await this.idle();
+  }
+
+  /** Resolves when every closed block has been written (tests). */
+  async idle(): Promise<void> {
+    while (this.waiting.length > 0 || this.writing) await this.writeSlice();
+  }
+
+  /** Stops the sweep timer (shutdown; flush() first keeps what is buffered). */
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /** Samples of one wearer with from <= t <= to, in time order (at most 20,000, the oldest first). */
   async window(wearerId: string, from: number, to: number): Promise<VitalsPoint[]> {
-    await this.flush();
     const rows = await this.db
-      .selectFrom('vitals')
-      .selectAll()
+      .selectFrom('vitals_blocks')
+      .select(['device_id', 'stream', 't0', 'samples'])
       .where('wearer_id', '=', wearerId)
-      .where('t', '>=', from)
-      .where('t', '<=', to)
-      .orderBy('t')
+      // a block spans at most BLOCK_SPAN_MS, so this bounds the index range
+      .where('t_min', '>=', from - BLOCK_SPAN_MS)
+      .where('t_min', '<=', to)
+      .where('t_max', '>=', from)
+      .orderBy('t_min')
       .orderBy('id')
-      .limit(20_000)
       .execute();
-    return rows.map((r) => ({
-      t: Number(r.t), deviceId: r.device_id, stream: r.stream, hr: r.hr, spo2: r.spo2, rr: r.rr, activity: r.activity,
-      onBody: bool(r.on_body), occupied: bool(r.occupied), motion: r.motion,
-    }));
+    const all: VitalsPoint[] = [];
+    for (const r of rows) all.push(...points(r.device_id, r.stream, Number(r.t0), JSON.parse(r.samples) as (number | null)[]));
+    for (const b of this.unwritten(wearerId)) all.push(...points(b.deviceId, b.stream, b.t0, b.data));
+    return all.filter((p) => p.t >= from && p.t <= to).sort((a, b) => a.t - b.t).slice(0, 20_000);
   }
 
-  /** The room device that last saw the wearer present, or null. */
+  /** Blocks of a wearer still in memory: open, or closed and not yet written. */
+  private unwritten(wearerId: string): Block[] {
+    return [...this.waiting.filter((b) => b.wearerId === wearerId), ...(this.open.get(wearerId) ?? [])];
+  }
+
+  /** The room device that last saw the wearer present at or before `before`, or null. */
   async lastOccupiedDevice(wearerId: string, before: number): Promise<string | null> {
-    await this.flush();
-    const row = await this.db
-      .selectFrom('vitals')
-      .select('device_id')
-      .where('wearer_id', '=', wearerId)
-      .where('stream', '=', 'presence')
-      .where('occupied', '=', 1)
-      .where('t', '<=', before)
-      .orderBy('t', 'desc')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row?.device_id ?? null;
+    let bestT = -Infinity;
+    let best: string | null = null;
+    const consider = (ps: VitalsPoint[]) => {
+      for (const p of ps) {
+        if (p.occupied === true && p.t <= before && p.t >= bestT) {
+          bestT = p.t;
+          best = p.deviceId;
+        }
+      }
+    };
+    for (const b of this.unwritten(wearerId)) if (b.stream === 'presence') consider(points(b.deviceId, b.stream, b.t0, b.data));
+    // Newest stored blocks first, a page at a time, until the rest are all older than the best found.
+    for (let offset = 0; ; offset += 50) {
+      const rows = await this.db
+        .selectFrom('vitals_blocks')
+        .select(['device_id', 't0', 't_max', 'samples'])
+        .where('wearer_id', '=', wearerId)
+        .where('stream', '=', 'presence')
+        .where('t_min', '<=', before)
+        .orderBy('t_min', 'desc')
+        .orderBy('id', 'desc')
+        .limit(50)
+        .offset(offset)
+        .execute();
+      for (const r of rows) {
+        // t_min descending, and a block spans at most BLOCK_SPAN_MS: once one ends before the best, all later rows do.
+        if (Number(r.t_max) + BLOCK_SPAN_MS < bestT) return best;
+        consider(points(r.device_id, 'presence', Number(r.t0), JSON.parse(r.samples) as (number | null)[]));
+      }
+      if (rows.length < 50) return best;
+    }
   }
 
-  /** Purges samples older than `before` (retention). Returns how many rows went. */
+  /** Purges samples older than `before` (retention): whole blocks that ended before it. Returns how many samples went. */
   async purgeBefore(before: number): Promise<number> {
     await this.flush();
-    const res = await this.db.deleteFrom('vitals').where('t', '<', before).executeTakeFirst();
-    return Number(res.numDeletedRows);
+    const n = await this.db.selectFrom('vitals_blocks').select((eb) => eb.fn.sum<number>('n').as('n')).where('t_max', '<', before).executeTakeFirst();
+    await this.db.deleteFrom('vitals_blocks').where('t_max', '<', before).execute();
+    return Number(n?.n ?? 0);
   }
 
-  /** Erasure on request: every sample of one wearer, buffered or stored. */
+  /** Erasure on request: every sample of one wearer, in memory or stored. */
   async deleteWearer(wearerId: string): Promise<void> {
-    this.buffer = this.buffer.filter((r) => r.wearer_id !== wearerId);
-    await this.flush();
-    await this.db.deleteFrom('vitals').where('wearer_id', '=', wearerId).execute();
+    for (const b of this.open.get(wearerId) ?? []) this.seen.delete(b.deviceId);
+    this.open.delete(wearerId);
+    this.waiting = this.waiting.filter((b) => b.wearerId !== wearerId);
+    while (this.writing) await this.writing;
+    await this.db.deleteFrom('vitals_blocks').where('wearer_id', '=', wearerId).execute();
   }
 }
