@@ -83,7 +83,7 @@ describe('ACL: a device may only use odart/v1/devices/{its id}/', () => {
   });
 });
 
-describe('button presses take the fast lane', () => {
+describe('button presses are taken at authorization', () => {
   it('a help press among a burst of vitals is handed to ingest exactly once and raises one alert', async () => {
     const c = await connect('demo-wrist', DEMO_PASSWORD);
     for (let i = 0; i < 200; i++) c.client.publish('odart/v1/devices/demo-wrist/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14, onBody: true }), { qos: 1 });

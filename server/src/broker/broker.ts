@@ -190,20 +190,14 @@ export class Broker {
    * stack in a fault test. A microtask runs once that stack has unwound, and before the event loop
    * moves on: a setImmediate here waited behind the whole poll phase, which under 10,000 busy
    * connections lasted hundreds of milliseconds (docs/performance.md). Nothing thrown here can
-   * reach the broker.
-   *
-   * Button presses have a lane of their own that is always handled first: under a heavy vitals load
-   * a help press must not wait behind thousands of queued samples. (Everything else keeps one order,
-   * so a device's status and its samples are never reordered.)
+   * reach the broker. (Drained after every I/O callback, the queue never builds a backlog for a
+   * help press to wait behind; presses are also taken early, see allowPublish.)
    */
-  private readonly inbox: { topic: string; payload: Buffer }[] = [];
-  private inboxHead = 0;
-  private readonly presses: { topic: string; payload: Buffer }[] = [];
+  private inbox: { topic: string; payload: Buffer }[] = [];
   private draining = false;
 
   private enqueue(topic: string, payload: Buffer): void {
-    if (topic.endsWith('/button')) this.presses.push({ topic, payload });
-    else this.inbox.push({ topic, payload });
+    this.inbox.push({ topic, payload });
     if (!this.draining) {
       this.draining = true;
       queueMicrotask(() => this.drainInbox());
@@ -219,23 +213,12 @@ export class Broker {
   }
 
   private drainInbox(): void {
-    for (let i = 0; i < this.presses.length; i++) this.handOver(this.presses[i]!);
-    this.presses.length = 0;
-    // Batches of 2000: presses that arrive meanwhile (from a handler's own publishes) go first.
-    const end = Math.min(this.inbox.length, this.inboxHead + 2000);
-    while (this.inboxHead < end) {
-      const m = this.inbox[this.inboxHead]!;
-      this.inbox[this.inboxHead++] = undefined as unknown as { topic: string; payload: Buffer };
-      this.handOver(m);
-    }
-    if (this.inboxHead < this.inbox.length || this.presses.length > 0) {
-      queueMicrotask(() => this.drainInbox());
-      return;
-    }
-    this.inbox.length = 0;
-    this.inboxHead = 0;
+    // anything enqueued meanwhile (a handler's own publish) is handled in the same pass, in order
+    for (let i = 0; i < this.inbox.length; i++) this.handOver(this.inbox[i]!);
+    this.inbox = [];
     this.draining = false;
   }
+
 
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<boolean> {
     if (!username || !password) return false;
@@ -337,6 +320,6 @@ export class Broker {
     }
     if (!this.aedes.closed) await new Promise<void>((r) => this.aedes.close(() => r()));
     // Messages already acknowledged to devices are handed to ingest before the store closes.
-    while (this.inboxHead < this.inbox.length || this.presses.length > 0) this.drainInbox();
+    this.drainInbox();
   }
 }

@@ -191,7 +191,7 @@ export class ConsentService {
   /** Deletes raw vitals older than the retention period (VITALS_RETENTION_DAYS). */
   async purge(): Promise<number> {
     const n = await this.d.vitals.purgeBefore(this.d.clock.now() - this.d.retentionDays * 24 * HOUR);
-    if (n > 0) this.d.log.info({ rows: n, days: this.d.retentionDays }, 'purged old vitals');
+    if (n > 0) this.d.log.info({ samples: n, days: this.d.retentionDays }, 'purged old vitals');
     return n;
   }
 

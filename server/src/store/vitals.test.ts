@@ -101,6 +101,7 @@ describe('vitals block store', () => {
   it('purges whole blocks before the retention time and counts samples; erasure removes memory and storage', async () => {
     for (let i = 0; i < 120; i++) store.record('w1', 'wrist', vitals(70), T0 + i * 1000);
     store.record('w2', 'wrist2', vitals(70), T0);
+    await store.flush(); // purge applies to what is stored
     expect(await store.purgeBefore(T0 + 60_000)).toBe(61); // two 30 s blocks of w1 and w2's one sample
     expect((await store.window('w1', 0, Number.MAX_SAFE_INTEGER))[0]!.t).toBe(T0 + 60_000);
     store.record('w1', 'wrist', vitals(71), T0 + 200_000); // still in memory

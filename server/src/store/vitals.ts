@@ -99,7 +99,8 @@ export class VitalsStore {
     }
     let blocks = this.open.get(wearerId);
     if (!blocks) this.open.set(wearerId, (blocks = []));
-    let b = blocks.find((x) => x.deviceId === deviceId && x.stream === msg.stream);
+    let b: Block | undefined;
+    for (const x of blocks) if (x.deviceId === deviceId && x.stream === msg.stream) b = x;
     if (b && (b.data.length >= BLOCK_SAMPLES * STRIDE[b.stream] || Math.max(b.tMax, at) - Math.min(b.tMin, at) >= b.spanMs)) {
       this.close(blocks, b, true);
       b = undefined;
@@ -109,7 +110,7 @@ export class VitalsStore {
       // do not all close their blocks in the same second ever after.
       const first = !this.seen.has(deviceId);
       if (first) this.seen.add(deviceId);
-      b = { wearerId, deviceId, stream: msg.stream, t0: at, tMin: at, tMax: at, data: [], touched: true, spanMs: first ? Math.floor(BLOCK_SPAN_MS * (0.2 + 0.8 * this.random())) : BLOCK_SPAN_MS };
+      b = { wearerId, deviceId, stream: msg.stream, t0: at, tMin: at, tMax: at, data: [], touched: false, spanMs: first ? Math.floor(BLOCK_SPAN_MS * (0.2 + 0.8 * this.random())) : BLOCK_SPAN_MS };
       blocks.push(b);
     }
     b.touched = true;
@@ -249,9 +250,12 @@ export class VitalsStore {
     }
   }
 
-  /** Purges samples older than `before` (retention): whole blocks that ended before it. Returns how many samples went. */
+  /**
+   * Purges stored samples older than `before` (retention): whole blocks that ended before it. Returns
+   * how many samples went. Blocks still in memory are recent (or a late replay) and are purged by a
+   * later run once written; flushing them here would write every open block each hour.
+   */
   async purgeBefore(before: number): Promise<number> {
-    await this.flush();
     const n = await this.db.selectFrom('vitals_blocks').select((eb) => eb.fn.sum<number>('n').as('n')).where('t_max', '<', before).executeTakeFirst();
     await this.db.deleteFrom('vitals_blocks').where('t_max', '<', before).execute();
     return Number(n?.n ?? 0);
