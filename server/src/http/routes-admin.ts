@@ -1,16 +1,15 @@
 // Service console API (admin role): wearers, devices and users of the admin's own service.
 // Anything outside the service, or any caller without the admin role, gets 404 so ids leak nothing.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '../protocol/index.js';
 import { createAdminRepos, type UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
-import type { Sessions } from './session.js';
+import { idParam, ownWearer, type Sessions } from './session.js';
 
 const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number');
-const idParam = z.object({ id: z.string().min(1).max(64) });
 
 const wearerFields = {
   alias: z.string().trim().min(1).max(60),
@@ -47,16 +46,6 @@ export interface AdminHooks {
 export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, hooks: AdminHooks): void {
   const admin = createAdminRepos(d.repos.db);
 
-  const requireAdmin = async (req: FastifyRequest): Promise<UserRow> => {
-    const u = await sessions.require(req);
-    if (u.role !== 'admin') throw new AppError('ODART_ERR_NOT_FOUND');
-    return u;
-  };
-  const ownWearer = async (user: UserRow, id: string) => {
-    const w = await d.repos.wearerById(id);
-    if (!w || w.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such wearer');
-    return w;
-  };
   const ownDevice = async (user: UserRow, id: string) => {
     const dev = await d.repos.deviceById(id);
     if (!dev || dev.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such device');
@@ -86,11 +75,11 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
 
   // ---- wearers ----
   app.get('/api/admin/wearers', async (req) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     return Promise.all((await admin.wearers(user.service_id)).map(wearerView));
   });
   app.post('/api/admin/wearers', async (req, reply) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     const b = wearerCreate.parse(req.body);
     await checkRefs(user, b.chainId, b.responderIds);
     const id = d.ids.next('w');
@@ -104,12 +93,12 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     return reply.code(201).send(await wearerView((await d.repos.wearerById(id))!));
   });
   app.get('/api/admin/wearers/:id', async (req) => {
-    const user = await requireAdmin(req);
-    return wearerView(await ownWearer(user, idParam.parse(req.params).id));
+    const user = await sessions.requireAdmin(req);
+    return wearerView(await ownWearer(d.repos, user, idParam.parse(req.params).id));
   });
   app.patch('/api/admin/wearers/:id', async (req) => {
-    const user = await requireAdmin(req);
-    const w = await ownWearer(user, idParam.parse(req.params).id);
+    const user = await sessions.requireAdmin(req);
+    const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     const b = wearerPatch.parse(req.body);
     await checkRefs(user, b.chainId, b.responderIds);
     const patch: Record<string, unknown> = {};
@@ -126,8 +115,8 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     return wearerView((await d.repos.wearerById(w.id))!);
   });
   app.delete('/api/admin/wearers/:id', async (req, reply) => {
-    const user = await requireAdmin(req);
-    const w = await ownWearer(user, idParam.parse(req.params).id);
+    const user = await sessions.requireAdmin(req);
+    const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     const deviceIds = await admin.deleteWearer(w.id);
     for (const id of deviceIds) await hooks.deviceChanged(id);
     await hooks.wearerChanged(w.id);
@@ -136,13 +125,13 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
 
   // ---- devices ----
   app.get('/api/admin/devices', async (req) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     return (await admin.devices(user.service_id)).map(deviceView);
   });
   app.post('/api/admin/devices', async (req, reply) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     const b = deviceCreate.parse(req.body);
-    if (b.wearerId) await ownWearer(user, b.wearerId);
+    if (b.wearerId) await ownWearer(d.repos, user, b.wearerId);
     const id = b.id ?? d.ids.next('dev').replace('_', '-');
     if (await d.repos.deviceById(id)) throw new AppError('ODART_ERR_CONFLICT', 'A device with that id exists');
     const secret = generateSecret();
@@ -155,11 +144,11 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     return reply.code(201).send({ ...deviceView((await d.repos.deviceById(id))!), secret });
   });
   app.get('/api/admin/devices/:id', async (req) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     return deviceView(await ownDevice(user, idParam.parse(req.params).id));
   });
   app.post('/api/admin/devices/:id/rotate', async (req) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     const dev = await ownDevice(user, idParam.parse(req.params).id);
     const secret = generateSecret();
     await d.repos.updateDevice(dev.id, { secret_hash: await hashSecret(secret, DEVICE_SECRET_COST) });
@@ -167,7 +156,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     return { id: dev.id, secret };
   });
   app.delete('/api/admin/devices/:id', async (req, reply) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     const dev = await ownDevice(user, idParam.parse(req.params).id);
     await admin.deleteDevice(dev.id);
     await hooks.deviceChanged(dev.id);
@@ -179,11 +168,11 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     id: u.id, username: u.username, role: u.role, displayName: u.display_name, phone: u.phone, onDuty: u.on_duty === 1,
   });
   app.get('/api/admin/users', async (req) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     return (await admin.users(user.service_id)).map(userView);
   });
   app.post('/api/admin/users', async (req, reply) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     const b = userCreate.parse(req.body);
     if (await d.repos.userByUsername(b.username)) throw new AppError('ODART_ERR_CONFLICT', 'That username is taken');
     const id = d.ids.next('u');

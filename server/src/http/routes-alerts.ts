@@ -5,9 +5,8 @@ import { OUTCOMES, type LiveEvent } from '../alerts/index.js';
 import type { HttpDeps } from './app.js';
 import { OPEN_ALERT_STATES } from '../store/index.js';
 import { pagedAlertIds } from './paged.js';
-import type { Sessions } from './session.js';
+import { idParam, type Sessions } from './session.js';
 
-const idParam = z.object({ id: z.string().min(1).max(64) });
 const resolveBody = z.object({ outcome: z.enum(OUTCOMES), note: z.string().max(2000).optional() });
 
 export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {

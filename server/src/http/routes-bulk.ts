@@ -1,11 +1,11 @@
 // Bulk enrolment for load tests and large services: many wearers with their devices in one request,
 // and bulk removal. Same rules as the one-at-a-time admin API (admin only, own service, 404 outside).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { generateSecret, hashGeneratedSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '../protocol/index.js';
-import { createAdminRepos, type UserRow } from '../store/index.js';
+import { createAdminRepos } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import type { AdminHooks } from './routes-admin.js';
 import type { Sessions } from './session.js';
@@ -36,16 +36,11 @@ function chunks<T>(xs: T[]): T[][] {
 
 export function registerBulkRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, hooks: AdminHooks): void {
   const admin = createAdminRepos(d.repos.db);
-  const requireAdmin = async (req: FastifyRequest): Promise<UserRow> => {
-    const u = await sessions.require(req);
-    if (u.role !== 'admin') throw new AppError('ODART_ERR_NOT_FOUND');
-    return u;
-  };
 
   // POST /api/admin/wearers/bulk {wearers:[{alias, consent?, chainId?, responderIds?, devices:[{id?, kind}]}]}
   // -> 201 {wearers:[{id, alias, consent, devices:[{id, kind, secret}]}]}; secrets are shown this once.
   app.post('/api/admin/wearers/bulk', { bodyLimit: 1024 * 1024 }, async (req, reply) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     const b = bulkCreate.parse(req.body);
 
     const chainIds = new Set(b.wearers.flatMap((w) => (w.chainId ? [w.chainId] : [])));
@@ -99,7 +94,7 @@ export function registerBulkRoutes(app: FastifyInstance, d: HttpDeps, sessions: 
 
   // POST /api/admin/wearers/bulk-delete {ids} -> {deleted}; all or nothing: an id outside the service is 404.
   app.post('/api/admin/wearers/bulk-delete', { bodyLimit: 256 * 1024 }, async (req) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     const ids = [...new Set(bulkDelete.parse(req.body).ids)];
     for (const part of chunks(ids)) {
       const found = await d.repos.db.selectFrom('wearers').select('id').where('id', 'in', part).where('service_id', '=', user.service_id).execute();

@@ -1,15 +1,14 @@
 // Admin API for escalation chains and responder groups (scoped to the admin's service; another
 // service's ids answer 404), and assigning a chain to a wearer.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { randomIds } from '../ids.js';
 import { chainGroupIds, chainResponderIds, chainSchema, type ParsedChain } from '../escalation/index.js';
 import type { ChainRow, GroupRow, UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
-import type { Sessions } from './session.js';
+import { idParam, ownWearer, type Sessions } from './session.js';
 
-const idParam = z.object({ id: z.string().min(1).max(64) });
 const chainBody = z.object({ name: z.string().trim().min(1).max(100), definition: chainSchema });
 const groupBody = z.object({ name: z.string().trim().min(1).max(100), memberIds: z.array(z.string().min(1).max(64)).max(200) });
 const wearerChainBody = z.object({ chainId: z.string().min(1).max(64).nullable() });
@@ -17,11 +16,6 @@ const wearerChainBody = z.object({ chainId: z.string().min(1).max(64).nullable()
 export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
   const esc = d.escalator.esc;
 
-  const admin = async (req: FastifyRequest): Promise<UserRow> => {
-    const user = await sessions.require(req);
-    if (user.role !== 'admin') throw new AppError('ODART_ERR_NOT_FOUND'); // unauthorised reads answer 404, so ids leak nothing
-    return user;
-  };
   const ownChain = async (user: UserRow, id: string): Promise<ChainRow> => {
     const c = await d.repos.chainById(id);
     if (!c || c.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such chain');
@@ -59,12 +53,12 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   // ---- chains ---------------------------------------------------------------------------
 
   app.get('/api/admin/chains', async (req) => {
-    const user = await admin(req);
+    const user = await sessions.requireAdmin(req);
     return Promise.all((await esc.chainsForService(user.service_id)).map(chainView));
   });
 
   app.post('/api/admin/chains', async (req, reply) => {
-    const user = await admin(req);
+    const user = await sessions.requireAdmin(req);
     const body = chainBody.parse(req.body);
     await checkChainRefs(user, body.definition);
     const now = d.clock.now();
@@ -74,13 +68,13 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   });
 
   app.get('/api/admin/chains/:id', async (req) => {
-    const user = await admin(req);
+    const user = await sessions.requireAdmin(req);
     return chainView(await ownChain(user, idParam.parse(req.params).id));
   });
 
   // Running alerts keep the copy they started with; only new alerts see the edit.
   app.put('/api/admin/chains/:id', async (req) => {
-    const user = await admin(req);
+    const user = await sessions.requireAdmin(req);
     const c = await ownChain(user, idParam.parse(req.params).id);
     const body = chainBody.parse(req.body);
     await checkChainRefs(user, body.definition);
@@ -89,7 +83,7 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   });
 
   app.delete('/api/admin/chains/:id', async (req, reply) => {
-    const user = await admin(req);
+    const user = await sessions.requireAdmin(req);
     const c = await ownChain(user, idParam.parse(req.params).id);
     // A wearer without a chain would fall back to the default chain: make that an explicit choice.
     const users = await esc.wearersUsingChain(c.id);
@@ -101,12 +95,12 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   // ---- groups ---------------------------------------------------------------------------
 
   app.get('/api/admin/groups', async (req) => {
-    const user = await admin(req);
+    const user = await sessions.requireAdmin(req);
     return Promise.all((await esc.groupsForService(user.service_id)).map(groupView));
   });
 
   app.post('/api/admin/groups', async (req, reply) => {
-    const user = await admin(req);
+    const user = await sessions.requireAdmin(req);
     const body = groupBody.parse(req.body);
     await checkUsers(user, body.memberIds);
     const now = d.clock.now();
@@ -116,12 +110,12 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   });
 
   app.get('/api/admin/groups/:id', async (req) => {
-    const user = await admin(req);
+    const user = await sessions.requireAdmin(req);
     return groupView(await ownGroup(user, idParam.parse(req.params).id));
   });
 
   app.put('/api/admin/groups/:id', async (req) => {
-    const user = await admin(req);
+    const user = await sessions.requireAdmin(req);
     const g = await ownGroup(user, idParam.parse(req.params).id);
     const body = groupBody.parse(req.body);
     await checkUsers(user, body.memberIds);
@@ -131,7 +125,7 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   });
 
   app.delete('/api/admin/groups/:id', async (req, reply) => {
-    const user = await admin(req);
+    const user = await sessions.requireAdmin(req);
     const g = await ownGroup(user, idParam.parse(req.params).id);
     const using = (await esc.chainsForService(user.service_id)).filter((c) => {
       const parsed = chainSchema.safeParse(JSON.parse(c.definition));
@@ -145,10 +139,9 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   // ---- assignment (the lead's PATCH /api/admin/wearers/:id {chainId} does the same) ---------
 
   app.put('/api/admin/wearers/:id/chain', async (req) => {
-    const user = await admin(req);
+    const user = await sessions.requireAdmin(req);
     const { id } = idParam.parse(req.params);
-    const w = await d.repos.wearerById(id);
-    if (!w || w.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such wearer');
+    await ownWearer(d.repos, user, id);
     const { chainId } = wearerChainBody.parse(req.body);
     if (chainId !== null) await ownChain(user, chainId);
     await esc.setWearerChain(id, chainId);

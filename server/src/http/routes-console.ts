@@ -1,15 +1,14 @@
 // Service console API beyond the lead's admin CRUD: alert history with response times, CSV export,
 // dashboard figures, wearer consent (link, pause, resume, opt-out, log), data export, device rooms,
 // responder phone/on-duty. Admin role only; anything outside the admin's service answers 404.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { computeStats, historyCsv, historyRow, type HistoryRow } from '../alerts/history.js';
 import { AppError } from '../errors.js';
-import type { UserRow, WearerRow } from '../store/index.js';
+import type { WearerRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
-import type { Sessions } from './session.js';
+import { idParam, ownWearer, type Sessions } from './session.js';
 
-const idParam = z.object({ id: z.string().min(1).max(64) });
 const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number');
 const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) });
 const statsQuery = z.object({ weeks: z.coerce.number().int().min(1).max(104).default(12) });
@@ -34,16 +33,6 @@ export function consentView(w: WearerRow) {
 
 export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
   const db = d.repos.db;
-  const requireAdmin = async (req: FastifyRequest): Promise<UserRow> => {
-    const u = await sessions.require(req);
-    if (u.role !== 'admin') throw new AppError('ODART_ERR_NOT_FOUND');
-    return u;
-  };
-  const ownWearer = async (user: UserRow, id: string) => {
-    const w = await d.repos.wearerById(id);
-    if (!w || w.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such wearer');
-    return w;
-  };
 
   /** History rows of a service (or of one wearer), newest first. */
   const history = async (serviceId: string, limit: number, wearerId?: string): Promise<HistoryRow[]> => {
@@ -77,11 +66,11 @@ export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, session
 
   // ---- alert history, CSV, dashboard ----
   app.get('/api/admin/alerts', async (req) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     return history(user.service_id, historyQuery.parse(req.query).limit);
   });
   app.get('/api/admin/alerts.csv', async (req, reply) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     const rows = await history(user.service_id, 5000);
     const day = new Date(d.clock.now()).toISOString().slice(0, 10);
     return reply
@@ -91,46 +80,46 @@ export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, session
       .send(historyCsv(rows));
   });
   app.get('/api/admin/stats', async (req) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     const { weeks } = statsQuery.parse(req.query);
     return computeStats(await history(user.service_id, 5000), d.clock.now(), weeks);
   });
 
   // ---- wearer consent ----
   app.get('/api/admin/wearers/:id/consent', async (req) => {
-    const user = await requireAdmin(req);
-    const w = await ownWearer(user, idParam.parse(req.params).id);
+    const user = await sessions.requireAdmin(req);
+    const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     return { ...consentView(w), events: await d.consent.events(w.id) };
   });
   app.post('/api/admin/wearers/:id/consent-link', async (req) => {
-    const user = await requireAdmin(req);
-    const w = await ownWearer(user, idParam.parse(req.params).id);
+    const user = await sessions.requireAdmin(req);
+    const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     const { send } = linkBody.parse(req.body ?? {});
     // The link is shown this once (like a device secret); only its hash is kept.
     return d.consent.issueLink(w, send);
   });
   app.post('/api/admin/wearers/:id/pause', async (req) => {
-    const user = await requireAdmin(req);
-    const w = await ownWearer(user, idParam.parse(req.params).id);
+    const user = await sessions.requireAdmin(req);
+    const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     const { minutes } = pauseBody.parse(req.body);
     return consentView(await d.consent.pause(w.id, minutes * 60_000, 'admin'));
   });
   app.post('/api/admin/wearers/:id/resume', async (req) => {
-    const user = await requireAdmin(req);
-    const w = await ownWearer(user, idParam.parse(req.params).id);
+    const user = await sessions.requireAdmin(req);
+    const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     return consentView(await d.consent.resume(w.id, 'admin'));
   });
   app.post('/api/admin/wearers/:id/opt-out', async (req) => {
     // Staff record a person's wish to stop, given in person or by phone.
-    const user = await requireAdmin(req);
-    const w = await ownWearer(user, idParam.parse(req.params).id);
+    const user = await sessions.requireAdmin(req);
+    const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     return consentView(await d.consent.optOut(w.id, 'admin'));
   });
 
   // ---- export on request ----
   app.get('/api/admin/wearers/:id/export', async (req, reply) => {
-    const user = await requireAdmin(req);
-    const w = await ownWearer(user, idParam.parse(req.params).id);
+    const user = await sessions.requireAdmin(req);
+    const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     const devices = await db.selectFrom('devices').select(['id', 'kind', 'room', 'created_at', 'last_seen_at']).where('wearer_id', '=', w.id).execute();
     const alerts = await db.selectFrom('alerts').selectAll().where('wearer_id', '=', w.id).orderBy('created_at').execute();
     const out = {
@@ -157,7 +146,7 @@ export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, session
 
   // ---- devices: room label ----
   app.put('/api/admin/devices/:id/room', async (req) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     const dev = await d.repos.deviceById(idParam.parse(req.params).id);
     if (!dev || dev.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such device');
     const { room } = roomBody.parse(req.body);
@@ -167,7 +156,7 @@ export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, session
 
   // ---- responders: phone, on duty ----
   app.patch('/api/admin/users/:id', async (req) => {
-    const user = await requireAdmin(req);
+    const user = await sessions.requireAdmin(req);
     const target = await d.repos.userById(idParam.parse(req.params).id);
     if (!target || target.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such user');
     const b = userPatch.parse(req.body);

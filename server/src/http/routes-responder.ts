@@ -5,9 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { HttpDeps } from './app.js';
-import type { Sessions } from './session.js';
+import { idParam, type Sessions } from './session.js';
 
-const idParam = z.object({ id: z.string().min(1).max(64) });
 const vitalsQuery = z.object({ minutes: z.coerce.number().int().min(1).max(30).default(10) });
 
 export function registerResponderRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {

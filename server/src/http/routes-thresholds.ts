@@ -2,23 +2,18 @@
 // the effective values; PUT replaces the overrides (validated, stored in wearers.thresholds) and
 // the running detector takes them at once. Another service's wearer answers 404.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { DEFAULT_THRESHOLDS, effectiveThresholds, parseStoredThresholds, thresholdsSchema } from '../detection/index.js';
-import { AppError } from '../errors.js';
 import type { UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
-import type { Sessions } from './session.js';
+import { idParam, ownWearer, type Sessions } from './session.js';
 
-const idParam = z.object({ id: z.string().min(1).max(64) });
 
 export function registerThresholdRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
-  const ownWearer = async (req: FastifyRequest): Promise<{ user: UserRow; id: string; stored: string | null }> => {
-    const user = await sessions.require(req);
+  const adminWearer = async (req: FastifyRequest): Promise<{ user: UserRow; id: string; stored: string | null }> => {
     // Not an admin, or not this service's wearer: the same 404, so ids leak nothing.
-    if (user.role !== 'admin') throw new AppError('ODART_ERR_NOT_FOUND');
+    const user = await sessions.requireAdmin(req);
     const { id } = idParam.parse(req.params);
-    const w = await d.repos.wearerById(id);
-    if (!w || w.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such wearer');
+    const w = await ownWearer(d.repos, user, id);
     return { user, id, stored: w.thresholds };
   };
   const view = (id: string, overrides: ReturnType<typeof parseStoredThresholds>) => ({
@@ -26,12 +21,12 @@ export function registerThresholdRoutes(app: FastifyInstance, d: HttpDeps, sessi
   });
 
   app.get('/api/admin/wearers/:id/thresholds', async (req) => {
-    const { id, stored } = await ownWearer(req);
+    const { id, stored } = await adminWearer(req);
     return view(id, parseStoredThresholds(stored));
   });
 
   app.put('/api/admin/wearers/:id/thresholds', async (req) => {
-    const { id } = await ownWearer(req);
+    const { id } = await adminWearer(req);
     const overrides = thresholdsSchema.parse(req.body ?? {});
     const text = Object.keys(overrides).length > 0 ? JSON.stringify(overrides) : null;
     await d.repos.db.updateTable('wearers').set({ thresholds: text }).where('id', '=', id).execute();

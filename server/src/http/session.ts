@@ -2,7 +2,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { Repos, UserRow } from '../store/index.js';
+import { z } from 'zod';
+import type { Repos, UserRow, WearerRow } from '../store/index.js';
 import type { Clock } from '../clock.js';
 
 export const SESSION_COOKIE = 'odart_sid';
@@ -47,4 +48,21 @@ export class Sessions {
     if (!u) throw new AppError('ODART_ERR_UNAUTHENTICATED');
     return u;
   }
+
+  /** A signed-in admin; anyone else signed in gets 404, so admin routes and ids leak nothing. */
+  async requireAdmin(req: FastifyRequest): Promise<UserRow> {
+    const u = await this.require(req);
+    if (u.role !== 'admin') throw new AppError('ODART_ERR_NOT_FOUND');
+    return u;
+  }
+}
+
+/** `:id` route parameters. */
+export const idParam = z.object({ id: z.string().min(1).max(64) });
+
+/** A wearer of the user's own service, or 404 (another service's ids leak nothing). */
+export async function ownWearer(repos: Repos, user: UserRow, id: string): Promise<WearerRow> {
+  const w = await repos.wearerById(id);
+  if (!w || w.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such wearer');
+  return w;
 }
