@@ -2,8 +2,7 @@
 // the secret shown once; rotation and deletion cut it off; other services and responders see 404.
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashSecret } from '../server/src/auth/secrets.js';
-import { api, login, settle, startTestServer, until, type TestServer } from './helpers/server.js';
+import { api, login, loginOtherServiceAdmin, settle, startTestServer, until, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 beforeEach(async () => {
@@ -104,13 +103,7 @@ describe('admin API', () => {
   });
 
   it('responders and other services get 404 for every admin route', async () => {
-    // A second service with its own admin.
-    await ts.server.repos.insertService({ id: 'other', name: 'Other', emergency_number: '112', created_at: ts.clock.now() });
-    await ts.server.repos.insertUser({
-      id: 'other-admin', service_id: 'other', username: 'otheradmin', password_hash: await hashSecret('other-password-1'),
-      role: 'admin', display_name: 'Other admin', phone: null, on_duty: 1, created_at: ts.clock.now(),
-    });
-    const other = await login(ts.base, 'otheradmin', 'other-password-1');
+    const other = await loginOtherServiceAdmin(ts);
     const alex = await login(ts.base, 'alex');
     for (const [cookie, who] of [[other, 'other'], [alex, 'alex']] as const) {
       expect((await api(ts.base, cookie, 'GET', '/api/admin/wearers/demo-wearer')).status, who).toBe(404);

@@ -2,9 +2,8 @@
 // admin API: admin of the service only (404 otherwise), validated bodies, no duplicate device ids,
 // all-or-nothing removal; generated secrets (salted SHA-256 at rest) work over MQTT and are shown once.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashSecret } from '../server/src/auth/secrets.js';
 import { WireConnection } from '../simulator/src/wire.js';
-import { api, login, startTestServer, type TestServer } from './helpers/server.js';
+import { api, login, loginOtherServiceAdmin, startTestServer, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 beforeEach(async () => {
@@ -64,12 +63,7 @@ describe('bulk admin API', () => {
   });
 
   it('responders and admins of another service get 404; bulk-delete is all or nothing', async () => {
-    await ts.server.repos.insertService({ id: 'other', name: 'Other', emergency_number: '112', created_at: ts.clock.now() });
-    await ts.server.repos.insertUser({
-      id: 'otheradmin', service_id: 'other', username: 'otheradmin', password_hash: await hashSecret('other-password-1'),
-      role: 'admin', display_name: 'Other admin', phone: null, on_duty: 1, created_at: ts.clock.now(),
-    });
-    const other = await login(ts.base, 'otheradmin', 'other-password-1');
+    const other = await loginOtherServiceAdmin(ts);
     const alex = await login(ts.base, 'alex');
     const body = { wearers: [{ alias: 'x', devices: [] }] };
     expect((await api(ts.base, alex, 'POST', '/api/admin/wearers/bulk', body)).status).toBe(404);

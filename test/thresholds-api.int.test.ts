@@ -1,10 +1,9 @@
 // Per-wearer thresholds over real HTTP, MQTT and SQLite: the service's admin reads and replaces
 // them (validated), others get 404, and the running detector applies a change at once.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashSecret } from '../server/src/auth/secrets.js';
 import { DEFAULT_THRESHOLDS } from '../server/src/detection/index.js';
 import type { TraceLine } from '../simulator/src/trace.js';
-import { api, connectDemoDevices, disconnectAll, driveTrace, login, startTestServer, until, type TestServer } from './helpers/server.js';
+import { api, connectDemoDevices, disconnectAll, driveTrace, login, loginOtherServiceAdmin, startTestServer, until, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 beforeEach(async () => {
@@ -48,12 +47,7 @@ describe('GET|PUT /api/admin/wearers/:id/thresholds', () => {
   });
 
   it('responders, other services and unknown wearers get 404; no session gets 401', async () => {
-    await ts.server.repos.insertService({ id: 'other', name: 'Other', emergency_number: '112', created_at: ts.clock.now() });
-    await ts.server.repos.insertUser({
-      id: 'other-admin', service_id: 'other', username: 'otheradmin', password_hash: await hashSecret('other-password-1'),
-      role: 'admin', display_name: 'Other admin', phone: null, on_duty: 1, created_at: ts.clock.now(),
-    });
-    const other = await login(ts.base, 'otheradmin', 'other-password-1');
+    const other = await loginOtherServiceAdmin(ts);
     const alex = await login(ts.base, 'alex');
     const admin = await login(ts.base, 'admin');
     for (const [cookie, method] of [[other, 'GET'], [other, 'PUT'], [alex, 'GET'], [alex, 'PUT']] as const) {

@@ -4,12 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { hashSecret } from '../../server/src/auth/secrets.js';
 import { VirtualClock } from '../../server/src/clock.js';
 import { loadConfig } from '../../server/src/config.js';
 import { createLogger } from '../../server/src/log.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/src/server.js';
 import { connectDevice, disconnectDevice, type VirtualDevice } from '../../simulator/src/devices.js';
 import { publishTrace, type PublishSummary } from '../../simulator/src/publisher.js';
+import { generateScenario } from '../../simulator/src/scenarios.js';
 import type { TraceLine } from '../../simulator/src/trace.js';
 
 export const DEMO_PASSWORD = 'demo-pass-for-tests';
@@ -114,6 +116,31 @@ export async function login(base: string, username: string, password = DEMO_PASS
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status}`);
   const cookie = res.headers.get('set-cookie') ?? '';
   return cookie.split(';')[0]!;
+}
+
+/**
+ * Drives the seeded overdose scenario on the demo wearer (demo-wrist, demo-room) until an alert is
+ * escalating as the user behind `cookie` sees it; returns that alert's id.
+ */
+export async function driveDemoOverdose(ts: TestServer, devices: Map<string, VirtualDevice>, cookie: string, seed: number): Promise<string> {
+  const escalating = async () => (await api<{ id: string; state: string }[]>(ts.base, cookie, 'GET', '/api/alerts')).body.find((a) => a.state === 'escalating');
+  await driveTrace(ts, devices, generateScenario('overdose', { seed, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' }).lines, {
+    stopWhen: async () => (await escalating()) !== undefined,
+  });
+  const alert = await escalating();
+  if (!alert) throw new Error(`overdose scenario (seed ${seed}) ended without an escalating alert`);
+  return alert.id;
+}
+
+/** A second service ('other') with its own admin, signed in: for checks that services cannot see each other. */
+export async function loginOtherServiceAdmin(ts: TestServer): Promise<string> {
+  const now = ts.clock.now();
+  await ts.server.repos.insertService({ id: 'other', name: 'Other', emergency_number: '112', created_at: now });
+  await ts.server.repos.insertUser({
+    id: 'other-admin', service_id: 'other', username: 'otheradmin', password_hash: await hashSecret('other-password-1'),
+    role: 'admin', display_name: 'Other admin', phone: null, on_duty: 1, created_at: now,
+  });
+  return login(ts.base, 'otheradmin', 'other-password-1');
 }
 
 export async function api<T = unknown>(base: string, cookie: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
