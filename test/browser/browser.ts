@@ -1,6 +1,8 @@
 // Headless Chromium for the app tests: the system chromium (or CHROME_PATH) through playwright-core,
 // a phone-sized context (360 px wide) with notifications allowed, and small helpers to sign in.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 export const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 
@@ -29,4 +31,29 @@ export async function signIn(page: Page, username: string, password: string): Pr
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('html[data-live="online"]').waitFor();
+}
+
+/** One test file's server and browser: started before its tests, closed after them (`ts` may be replaced, e.g. by a restart). */
+export interface BrowserSuite {
+  ts: TestServer;
+  browser: Browser;
+  /** a new phone-sized context on this suite's server */
+  phone(): Promise<BrowserContext>;
+}
+
+export function browserSuite(): BrowserSuite {
+  const suite: BrowserSuite = {
+    ts: undefined as unknown as TestServer,
+    browser: undefined as unknown as Browser,
+    phone: () => phone(suite.browser, suite.ts.base),
+  };
+  beforeAll(async () => {
+    suite.ts = await startTestServer();
+    suite.browser = await launch();
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.ts?.close();
+  });
+  return suite;
 }

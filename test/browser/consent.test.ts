@@ -2,34 +2,24 @@
 // in the console (secret shown once), makes their personal link; the person opens it, reads the consent
 // text and opts in, and their device's data starts flowing; they stop monitoring and it stops at once,
 // and the admin's dashboard is told live.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectDevice, disconnectDevice, type VirtualDevice } from '../../simulator/src/devices.js';
-import { DEMO_PASSWORD, startTestServer, until, type TestServer } from '../helpers/server.js';
-import { launch, phone, signIn } from './browser.js';
+import { DEMO_PASSWORD, until } from '../helpers/server.js';
+import { browserSuite, signIn } from './browser.js';
 
-let ts: TestServer;
-let browser: Browser;
-beforeAll(async () => {
-  ts = await startTestServer();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await ts?.close();
-});
+const suite = browserSuite();
 
 async function publish(device: VirtualDevice): Promise<void> {
-  const before = ts.server.ingest.handled;
+  const before = suite.ts.server.ingest.handled;
   await device.client.publishAsync(`odart/v1/devices/${device.id}/vitals`, JSON.stringify({ hr: 72, spo2: 97, rr: 14, onBody: true }), { qos: 1 });
-  await until(() => ts.server.ingest.handled > before);
-  await ts.server.vitals.flush();
+  await until(() => suite.ts.server.ingest.handled > before);
+  await suite.ts.server.vitals.flush();
 }
-const counter = async (name: string) => Number(new RegExp(`${name} (\\d+)`).exec(await (await fetch(`${ts.base}/metrics`)).text())?.[1] ?? 0);
+const counter = async (name: string) => Number(new RegExp(`${name} (\\d+)`).exec(await (await fetch(`${suite.ts.base}/metrics`)).text())?.[1] ?? 0);
 
 describe('wearer consent', () => {
   it('enrolled in the console, opts in by link and data flows; opts out and it stops; the service is told', async () => {
-    const adminCtx = await phone(browser, ts.base);
+    const adminCtx = await suite.phone();
     const admin = await adminCtx.newPage();
     await signIn(admin, 'admin', DEMO_PASSWORD);
     await admin.goto('/#/admin/wearers');
@@ -49,14 +39,14 @@ describe('wearer consent', () => {
     const url = (await admin.locator('#consent-url').textContent())!;
     const link = new URL(url);
 
-    const device = await connectDevice({ id: 'robin-wrist', secret }, { url: ts.mqttUrl });
+    const device = await connectDevice({ id: 'robin-wrist', secret }, { url: suite.ts.mqttUrl });
     const dropped = await counter('odart_mqtt_dropped_total\\{reason="no_consent"\\}');
     await publish(device);
     expect(await counter('odart_mqtt_dropped_total\\{reason="no_consent"\\}')).toBe(dropped + 1);
     await admin.goto('/#/admin');
 
     // The person's own page: no account, the link is the key.
-    const wearerCtx = await phone(browser, ts.base);
+    const wearerCtx = await suite.phone();
     const me = await wearerCtx.newPage();
     await me.goto(`/${link.hash}`);
     await me.getByText('Hello Robin. Demo service offers you overdose monitoring.').waitFor();
@@ -69,7 +59,7 @@ describe('wearer consent', () => {
     const before = await counter('odart_mqtt_messages_total\\{stream="vitals"\\}');
     await publish(device);
     expect(await counter('odart_mqtt_messages_total\\{stream="vitals"\\}')).toBe(before + 1);
-    expect(await ts.server.vitals.window((await ts.server.consent.wearerByToken(link.hash.split('/').pop()!))!.id, 0, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
+    expect(await suite.ts.server.vitals.window((await suite.ts.server.consent.wearerByToken(link.hash.split('/').pop()!))!.id, 0, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
 
     await me.getByRole('button', { name: 'Stop monitoring' }).click();
     await me.getByText('Monitoring is off. The service has been told.').waitFor();

@@ -1,34 +1,25 @@
 // Installable app and strict CSP in practice (issue 6.1, 6.5): the manifest and its icons are valid, the
 // service worker installs and caches the app shell, the shell loads from that cache when the network is
 // gone, and no page of the app trips the Content-Security-Policy (no inline script or style anywhere).
-import type { Browser, ConsoleMessage } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
-import { launch, signIn } from './browser.js';
+import type { ConsoleMessage } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../helpers/server.js';
+import { browserSuite, signIn } from './browser.js';
 
-let ts: TestServer;
-let browser: Browser;
-beforeAll(async () => {
-  ts = await startTestServer();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await ts?.close();
-});
+const suite = browserSuite();
 
 describe('installable app', () => {
   it('manifest, icons and service worker: the shell opens offline; no CSP violation on any screen', async () => {
-    const manifest = (await (await fetch(`${ts.base}/manifest.webmanifest`)).json()) as { start_url: string; display: string; icons: { src: string; sizes: string }[] };
+    const manifest = (await (await fetch(`${suite.ts.base}/manifest.webmanifest`)).json()) as { start_url: string; display: string; icons: { src: string; sizes: string }[] };
     expect(manifest).toMatchObject({ start_url: '/#/', display: 'standalone' });
     for (const icon of manifest.icons) {
-      const png = Buffer.from(await (await fetch(ts.base + icon.src)).arrayBuffer());
+      const png = Buffer.from(await (await fetch(suite.ts.base + icon.src)).arrayBuffer());
       expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
       const size = `${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`;
       expect(size).toBe(icon.sizes);
     }
 
-    const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, baseURL: ts.base });
+    const ctx = await suite.browser.newContext({ viewport: { width: 360, height: 740 }, baseURL: suite.ts.base });
     const page = await ctx.newPage();
     const violations: string[] = [];
     page.on('console', (m: ConsoleMessage) => {

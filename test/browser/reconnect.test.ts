@@ -1,46 +1,32 @@
 // Reconnect and catch-up (issue 6.1, 6.7): the server restarts while alex's phone is offline, an overdose
 // is raised on the restarted server meanwhile; when the phone is back the app reconnects by itself, the
 // server's hello snapshot shows the missed alert, and the alarm rings for the page it missed.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../server/src/clock.js';
-import { generateScenario } from '../../simulator/src/scenarios.js';
-import { DEMO_PASSWORD, api, connectDemoDevices, disconnectAll, driveTrace, login, startTestServer, type TestServer } from '../helpers/server.js';
-import { launch, phone, signIn } from './browser.js';
+import { DEMO_PASSWORD, connectDemoDevices, disconnectAll, driveDemoOverdose, login, startTestServer } from '../helpers/server.js';
+import { browserSuite, signIn } from './browser.js';
 
-let ts: TestServer;
-let browser: Browser;
-beforeAll(async () => {
-  ts = await startTestServer();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await ts?.close();
-});
+const suite = browserSuite();
 
 describe('reconnect', () => {
   it('after a server restart the app reconnects and shows the alert raised while it was away', async () => {
-    const ctx = await phone(browser, ts.base);
+    const ctx = await suite.phone();
     const page = await ctx.newPage();
     await signIn(page, 'alex', DEMO_PASSWORD);
     await page.getByText('No alerts. You will hear an alarm when one comes in.').waitFor();
 
     await ctx.setOffline(true);
-    const port = ts.server.httpPort;
-    const { dataDir } = ts;
-    const resumeAt = ts.clock.now();
-    await ts.close({ keepData: true });
+    const port = suite.ts.server.httpPort;
+    const { dataDir } = suite.ts;
+    const resumeAt = suite.ts.clock.now();
+    await suite.ts.close({ keepData: true });
     await page.locator('html[data-live="offline"]').waitFor();
     // Same port and data (sessions survive), time goes on from where it was.
-    ts = await startTestServer({ dataDir, env: { HTTP_PORT: String(port) }, clock: new VirtualClock(resumeAt) });
+    suite.ts = await startTestServer({ dataDir, env: { HTTP_PORT: String(port) }, clock: new VirtualClock(resumeAt) });
 
-    const devices = await connectDemoDevices(ts);
-    const alexApi = await login(ts.base, 'alex');
-    await driveTrace(ts, devices, generateScenario('overdose', { seed: 11, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' }).lines, {
-      stopWhen: async () => (await api<{ state: string }[]>(ts.base, alexApi, 'GET', '/api/alerts')).body.some((a) => a.state === 'escalating'),
-    });
-    const alertId = (await api<{ id: string }[]>(ts.base, alexApi, 'GET', '/api/alerts')).body[0]!.id;
+    const devices = await connectDemoDevices(suite.ts);
+    const alexApi = await login(suite.ts.base, 'alex');
+    const alertId = await driveDemoOverdose(suite.ts, devices, alexApi, 11);
     expect(await page.locator('li.alert').count()).toBe(0);
 
     await ctx.setOffline(false);

@@ -3,43 +3,30 @@
 // from the data-alarm-* attributes the alarm writes when it actually ran them); alex opens the alert, sees
 // who/where/how to get in, the room, the vitals chart with the alert marked and the call link, acknowledges
 // and resolves it with an outcome; sam sees it taken, and no alarm rings for sam.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateScenario } from '../../simulator/src/scenarios.js';
-import { DEMO_PASSWORD, api, connectDemoDevices, disconnectAll, driveTrace, login, startTestServer, type TestServer } from '../helpers/server.js';
-import { launch, phone, signIn } from './browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, api, connectDemoDevices, disconnectAll, driveDemoOverdose, login } from '../helpers/server.js';
+import { browserSuite, signIn } from './browser.js';
 
-let ts: TestServer;
-let browser: Browser;
-beforeAll(async () => {
-  ts = await startTestServer();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await ts?.close();
-});
+const suite = browserSuite();
 
 const attr = (page: Page, name: string) => page.evaluate((n) => document.documentElement.getAttribute(n), name);
 
 describe('responder app', () => {
   it('alex is alarmed, opens the alert, acknowledges, resolves with an outcome; sam sees it taken', async () => {
-    const admin = await login(ts.base, 'admin');
-    expect((await api(ts.base, admin, 'PUT', '/api/admin/devices/demo-room/room', { room: 'Bathroom' })).status).toBe(200);
-    const alexCtx = await phone(browser, ts.base);
-    const samCtx = await phone(browser, ts.base);
+    const admin = await login(suite.ts.base, 'admin');
+    expect((await api(suite.ts.base, admin, 'PUT', '/api/admin/devices/demo-room/room', { room: 'Bathroom' })).status).toBe(200);
+    const alexCtx = await suite.phone();
+    const samCtx = await suite.phone();
     const alex = await alexCtx.newPage();
     const sam = await samCtx.newPage();
     await signIn(alex, 'alex', DEMO_PASSWORD);
     await signIn(sam, 'sam', DEMO_PASSWORD);
     expect(await alex.getByText('No alerts. You will hear an alarm when one comes in.').isVisible()).toBe(true);
 
-    const devices = await connectDemoDevices(ts);
-    const alexApi = await login(ts.base, 'alex');
-    await driveTrace(ts, devices, generateScenario('overdose', { seed: 7, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' }).lines, {
-      stopWhen: async () => (await api<{ state: string }[]>(ts.base, alexApi, 'GET', '/api/alerts')).body.some((a) => a.state === 'escalating'),
-    });
-    const alertId = (await api<{ id: string }[]>(ts.base, alexApi, 'GET', '/api/alerts')).body[0]!.id;
+    const devices = await connectDemoDevices(suite.ts);
+    const alexApi = await login(suite.ts.base, 'alex');
+    const alertId = await driveDemoOverdose(suite.ts, devices, alexApi, 7);
 
     // Alex is paged by step 1 of the chain: the alarm really ran.
     await alex.locator('html[data-alarm-count="1"]').waitFor();
@@ -94,7 +81,7 @@ describe('responder app', () => {
     await alex.getByRole('button', { name: 'Save outcome' }).click();
     await alex.locator('section.detail[data-state="resolved"]').waitFor();
     await alex.locator('#timeline li', { hasText: 'Resolved by Alex: Person was OK' }).waitFor();
-    const done = await api<{ state: string; outcome: string; note: string }>(ts.base, alexApi, 'GET', `/api/alerts/${alertId}`);
+    const done = await api<{ state: string; outcome: string; note: string }>(suite.ts.base, alexApi, 'GET', `/api/alerts/${alertId}`);
     expect(done.body).toMatchObject({ state: 'resolved', outcome: 'wearer_ok', note: 'Was asleep, woke when we knocked.' });
     await samCard.and(sam.locator('[data-state="resolved"]')).waitFor();
 

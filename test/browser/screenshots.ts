@@ -4,8 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { generateScenario } from '../../simulator/src/scenarios.js';
-import { DEMO_PASSWORD, api, connectDemoDevices, disconnectAll, driveTrace, login, settle, startTestServer } from '../helpers/server.js';
+import { DEMO_PASSWORD, api, connectDemoDevices, disconnectAll, driveDemoOverdose, login, settle, startTestServer } from '../helpers/server.js';
 import { launch, phone, signIn } from './browser.js';
 
 const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/img');
@@ -16,12 +15,7 @@ try {
   const alexApi = await login(ts.base, 'alex');
   await api(ts.base, admin, 'PUT', '/api/admin/devices/demo-room/room', { room: 'Bathroom' });
   const devices = await connectDemoDevices(ts);
-  const overdose = async (seed: number) => {
-    await driveTrace(ts, devices, generateScenario('overdose', { seed, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' }).lines, {
-      stopWhen: async () => (await api<{ state: string }[]>(ts.base, alexApi, 'GET', '/api/alerts')).body.some((a) => a.state === 'escalating'),
-    });
-    return (await api<{ id: string; state: string }[]>(ts.base, alexApi, 'GET', '/api/alerts')).body.find((a) => a.state === 'escalating')!.id;
-  };
+  const overdose = (seed: number) => driveDemoOverdose(ts, devices, alexApi, seed);
   // Some history for the dashboard: two alerts answered and closed.
   for (const [seed, ackS, outcome] of [[3, 35, 'wearer_ok'], [4, 50, 'overdose_naloxone_given']] as const) {
     const id = await overdose(seed);
