@@ -168,7 +168,7 @@ function renderBanner(alertId: string | null = alarm.current): void {
   const here = location.hash === `#/alerts/${a.id}`;
   banner.replaceChildren(h('p', {}, h('strong', {}, t.alarmBanner(a.wearerAlias)), until ? ` ${t.silencedUntil(fmtClock(until))}` : null));
   if (!here) banner.append(h('a', { class: 'button', href: `#/alerts/${a.id}` }, t.openAlert, h('span', { class: 'sr-only' }, ` ${a.wearerAlias}`)));
-  if (!until) banner.append(h('button', { type: 'button', onclick: () => alarm.silence() }, t.silence));
+  if (!until) banner.append(h('button', { type: 'button', onclick: () => alarm.silence() }, t.silence, h('span', { class: 'sr-only' }, t.silenceFor)));
   banner.hidden = false;
 }
 alarm.onChange = (id) => renderBanner(id);

@@ -66,7 +66,8 @@ export const t = {
   someone: 'Another responder',
   // ---- alarm ----
   alarmBanner: (alias: string) => `New alert: ${alias} may need help`,
-  silence: 'Silence 2 min',
+  silence: 'Silence',
+  silenceFor: ' for 2 minutes',
   silencedUntil: (time: string) => `(silenced until ${time})`,
   enableAlerts: 'Turn on sound and notifications',
   // ---- alert detail ----

@@ -65,7 +65,7 @@ describe('responder app', () => {
     const ack = alex.getByRole('button', { name: 'Acknowledge', exact: true });
     expect(await ack.getAttribute('aria-describedby')).toBeTruthy();
     await ack.click();
-    await alex.getByText('You are attending.').waitFor();
+    await alex.getByText('You are attending.', { exact: true }).waitFor();
     expect(await attr(alex, 'data-alarm-sound')).toBe('off');
     expect(await alex.getByRole('alert').filter({ hasText: 'New alert' }).count()).toBe(0);
 

@@ -46,7 +46,7 @@ try {
   await shot(page, 'alert-detail', true);
   await page.getByText('First aid for a suspected overdose').click();
   await page.getByRole('button', { name: 'Acknowledge', exact: true }).click();
-  await page.getByText('You are attending.').waitFor();
+  await page.getByText('You are attending.', { exact: true }).waitFor();
   await page.getByRole('button', { name: 'Resolve' }).click();
   await shot(page, 'alert-resolve', true);
   await page.goto('/#/guide');
