@@ -144,7 +144,6 @@ async function loadDetail(ctx: Ctx, id: string, root: HTMLElement): Promise<void
 
 function buildDetail(ctx: Ctx, a: AlertDetail, context: AlertContext, root: HTMLElement): Node[] {
   const open = OPEN_STATES.has(a.state);
-  const mine = a.attendingResponderId === ctx.me.id;
   // Server time can differ from the phone's: count from the server's "now" at load.
   const skew = Date.parse(context.now) - Date.now();
   const serverNow = () => Date.now() + skew;
