@@ -63,3 +63,16 @@ export function fmtElapsed(ms: number): string {
   if (hh > 0) return `${hh} h ${m % 60} min`;
   return `${m} min ${String(s % 60).padStart(2, '0')} s`;
 }
+
+/** Wall-clock time without seconds, for "silenced until 12:05". */
+export function fmtClock(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** A countdown: "40 s", "9 min 58 s", "10 min". */
+export function fmtCountdown(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+}

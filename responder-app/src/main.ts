@@ -2,7 +2,7 @@
 // live feed with catch-up and the alarm. Every user-facing text is in messages.ts.
 import { Alarm } from './alarm.js';
 import { ApiError, api } from './api.js';
-import { byId, h } from './dom.js';
+import { byId, fmtClock, h } from './dom.js';
 import { LiveFeed } from './live.js';
 import { t } from './messages.js';
 import type { Alert, LiveMsg, User } from './types.js';
@@ -10,7 +10,8 @@ import { OPEN_STATES } from './types.js';
 import { chainView, chainsView, dashboardView, devicesView, historyView, peopleView, wearerView, wearersView } from './views/admin.js';
 import { consentPage } from './views/consent.js';
 import type { Ctx, Notice } from './views/ctx.js';
-import { detailView, feedView, guideView } from './views/responder.js';
+import { detailView, feedView, guideView, isDetailOf, reloadDetail } from './views/responder.js';
+import { serviceView } from './views/admin.js';
 
 const alarm = new Alarm();
 const alerts = new Map<string, Alert>();
@@ -18,8 +19,14 @@ const names = new Map<string, string>();
 const notices: Notice[] = [];
 /** alerts the alarm already sounded for, so a reconnect does not ring twice for the same page */
 const alarmed = new Set<string>();
+/** alerts this responder said "I can't go" to: no alarm for them unless the chain pages us again */
+const declined = new Set<string>();
+/** alerts we already told the user someone else took */
+const toldTaken = new Set<string>();
 let me: User | null = null;
 let viewTimers: number[] = [];
+/** where focus goes once the next view (or its async content) is built: the next step after an action */
+let pendingFocus: string | null = null;
 
 const feed = new LiveFeed(onLive, setConn, () => {
   api<{ user: User }>('/api/me').catch((err: unknown) => {
@@ -43,7 +50,39 @@ const ctx = (): Ctx => ({
   every: (fn, ms) => {
     viewTimers.push(window.setInterval(fn, ms));
   },
+  declined,
+  announce,
+  focusNext: (key) => {
+    pendingFocus = key;
+  },
+  restoreFocus,
 });
+
+/** Result of an action for screen readers (WCAG 4.1.3): a live region that is always in the page. */
+function announce(msg: string): void {
+  const el = byId('announce');
+  // The same text twice in a row must still be read: it has to change (a zero-width space is not spoken).
+  el.textContent = el.textContent === msg ? `${msg}\u200b` : msg;
+}
+
+/** After a view (re)builds: focus the pending next step, else the control that had focus before. */
+function restoreFocus(container: HTMLElement, previousKey?: string): void {
+  const key = pendingFocus ?? previousKey;
+  if (!key) return;
+  const el = container.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
+  if (!el) return;
+  if (key === pendingFocus) pendingFocus = null;
+  el.focus();
+}
+
+/** Someone else acknowledged an alert that paged us (or that we are looking at): say who, once. */
+function tellTaken(a: Alert): void {
+  if (!me || !a.attendingResponderId || a.attendingResponderId === me.id || toldTaken.has(a.id)) return;
+  const looking = location.hash === `#/alerts/${a.id}`;
+  if (!alarmed.has(a.id) && !looking) return;
+  toldTaken.add(a.id);
+  announce(t.gotThereFirst(names.get(a.attendingResponderId) ?? t.someone));
+}
 
 function flash(msg: unknown): void {
   const el = byId('flash');
@@ -62,7 +101,7 @@ function setConn(online: boolean): void {
 }
 
 function shouldRing(a: Alert): boolean {
-  return a.state === 'escalating' && !a.attendingResponderId && !alarmed.has(a.id);
+  return a.state === 'escalating' && !a.attendingResponderId && !alarmed.has(a.id) && !declined.has(a.id);
 }
 
 function ring(a: Alert): void {
@@ -85,11 +124,15 @@ function onLive(msg: LiveMsg): void {
     case 'alert':
       alerts.set(msg.alert.id, msg.alert);
       if (msg.alert.attendingResponderId || !OPEN_STATES.has(msg.alert.state)) alarm.stop(msg.alert.id);
+      tellTaken(msg.alert);
+      // The chain started again (nobody arrived in time): a later "taken" is news again.
+      if (!msg.alert.attendingResponderId) toldTaken.delete(msg.alert.id);
       break;
     case 'page':
       alerts.set(msg.alert.id, msg.alert);
-      // A later escalation step pages again: ring again even for an alert rung before.
+      // A later escalation step pages again: ring again even for an alert rung before (or declined).
       alarmed.delete(msg.alert.id);
+      declined.delete(msg.alert.id);
       if (shouldRing(msg.alert)) ring(msg.alert);
       break;
     case 'technical':
@@ -112,7 +155,8 @@ function liveRender(): void {
   if (route === '#/' || route === '#' || route === '#/admin' || route.startsWith('#/alerts/')) render();
 }
 
-function renderBanner(alertId: string | null): void {
+/** One compact line (it must not cover the screen at 200% zoom): what, Open (unless already there), Silence. */
+function renderBanner(alertId: string | null = alarm.current): void {
   const banner = byId('alarm-banner');
   const a = alertId ? alerts.get(alertId) : undefined;
   if (!a) {
@@ -120,14 +164,14 @@ function renderBanner(alertId: string | null): void {
     banner.replaceChildren();
     return;
   }
-  const silence = h('button', { type: 'button', onclick: () => alarm.stop() }, t.silence);
-  banner.replaceChildren(
-    h('p', {}, h('strong', {}, t.alarmBanner(a.wearerAlias))),
-    h('div', { class: 'actions' }, h('a', { class: 'button danger', href: `#/alerts/${a.id}` }, t.openAlert), silence),
-  );
+  const until = alarm.silenced;
+  const here = location.hash === `#/alerts/${a.id}`;
+  banner.replaceChildren(h('p', {}, h('strong', {}, t.alarmBanner(a.wearerAlias)), until ? ` ${t.silencedUntil(fmtClock(until))}` : null));
+  if (!here) banner.append(h('a', { class: 'button', href: `#/alerts/${a.id}` }, t.openAlert, h('span', { class: 'sr-only' }, ` ${a.wearerAlias}`)));
+  if (!until) banner.append(h('button', { type: 'button', onclick: () => alarm.silence() }, t.silence, h('span', { class: 'sr-only' }, t.silenceFor)));
   banner.hidden = false;
 }
-alarm.onChange = renderBanner;
+alarm.onChange = (id) => renderBanner(id);
 
 function show(view: 'login' | 'app'): void {
   byId('login-view').hidden = view !== 'login';
@@ -161,6 +205,13 @@ function render(): void {
   const parts = route.split('/').filter(Boolean);
   let el: HTMLElement;
   const isAdmin = me.role === 'admin';
+  renderBanner();
+  const shown = view.firstElementChild;
+  if (parts[0] === 'alerts' && parts[1] && shown instanceof HTMLElement && isDetailOf(shown, decodeURIComponent(parts[1]))) {
+    // The same alert again (a live event, an action): refresh it in place, keeping scroll and focus.
+    reloadDetail(c, shown);
+    return;
+  }
   if (parts[0] === 'alerts' && parts[1]) el = detailView(c, decodeURIComponent(parts[1]));
   else if (parts[0] === 'guide') el = guideView();
   else if (parts[0] === 'admin' && isAdmin) {
@@ -173,6 +224,7 @@ function render(): void {
     else if (sect === 'chains' && id) el = chainView(c, decodeURIComponent(id));
     else if (sect === 'chains') el = chainsView(c);
     else if (sect === 'alerts') el = historyView();
+    else if (sect === 'service') el = serviceView(c);
     else el = dashboardView(c);
   } else el = feedView(c);
   view.replaceChildren(el);
@@ -182,7 +234,7 @@ function render(): void {
     if (current) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
-  if (focusKey) byId('view').querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
+  restoreFocus(view, focusKey);
 }
 
 async function signedIn(user: User): Promise<void> {
@@ -203,6 +255,9 @@ function signedOut(): void {
   feed.stop();
   alarm.stop();
   alerts.clear();
+  alarmed.clear();
+  declined.clear();
+  toldTaken.clear();
   delete document.documentElement.dataset.signedIn;
   render();
 }

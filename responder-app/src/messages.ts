@@ -7,6 +7,12 @@ export type OutcomeKey = (typeof OUTCOME_KEYS)[number];
 /** Must equal server/src/consent/text.ts CONSENT_VERSION (a test keeps them in step). */
 export const CONSENT_VERSION = '2026-01';
 
+/** "Sam", "Sam and Alex", "Sam, Alex and Jo" */
+function listText(xs: string[]): string {
+  if (xs.length <= 1) return xs[0] ?? '';
+  return `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)!}`;
+}
+
 export const t = {
   appName: 'ODART responder',
   // ---- sign in ----
@@ -27,6 +33,7 @@ export const t = {
   navPeople: 'Responders and groups',
   navChains: 'Call chains',
   navHistory: 'Alert history',
+  navService: 'Service',
   skipToContent: 'Skip to content',
   // ---- live connection ----
   live: 'live',
@@ -54,14 +61,40 @@ export const t = {
   attending: (who: string) => `${who} is going.`,
   youAttended: 'You attended.',
   attended: (who: string) => `${who} attended.`,
-  taken: (who: string) => `Taken: ${who} is going. No action needed unless you are asked.`,
+  taken: (who: string) => `${who} got there first and is going. No action needed unless you are asked.`,
+  gotThereFirst: (who: string) => `${who} got there first. No action needed unless you are asked.`,
   someone: 'Another responder',
   // ---- alarm ----
   alarmBanner: (alias: string) => `New alert: ${alias} may need help`,
-  silence: 'Silence alarm',
+  silence: 'Silence',
+  silenceFor: ' for 2 minutes',
+  silencedUntil: (time: string) => `(silenced until ${time})`,
   enableAlerts: 'Turn on sound and notifications',
   // ---- alert detail ----
   back: 'Back to alerts',
+  decline: "I can't go",
+  declineHint: 'The next person is called at once',
+  youDeclined: "You said you can't go. The next person in the call chain is being called.",
+  announceAcked: 'You are attending. Press Arrived when you get there.',
+  announceAckedOther: (who: string) => `${who} got there first. No action needed unless you are asked.`,
+  announceArrived: 'Arrival recorded. Resolve with what happened when you are done.',
+  announceResolved: (outcome: string) => `Outcome saved: ${outcome}. The alert is resolved.`,
+  whereTitle: 'Where',
+  openInMaps: 'Open in maps',
+  callService: (name: string) => `Call ${name}`,
+  callServiceHint: 'For advice, or if you cannot get in.',
+  closeTitle: 'Close without going',
+  closeHint: 'Only if you know the person is safe or it is a false alarm. Acknowledge first if you are going.',
+  // ---- escalation clock ----
+  clockStep: (step: number, steps: number) => `Call step ${step} of ${steps}.`,
+  clockNext: (names: string[], inText: string) => `${listText(names)} ${names.length === 1 ? 'is' : 'are'} called in ${inText}.`,
+  clockNextNow: (names: string[]) => `Calling ${listText(names)} now.`,
+  clockCheckin: (names: string[]) => `Checking with the person first. If they do not answer, ${listText(names)} ${names.length === 1 ? 'is' : 'are'} called.`,
+  clockLast: 'The last people in the call chain are being called.',
+  clockExhausted: 'Everyone in the call chain has been called. The service is told until someone goes.',
+  clockAckMine: (inText: string) => `The call chain starts again if you have not arrived in ${inText}.`,
+  clockAckOther: (who: string, inText: string) => `The call chain starts again if ${who} has not arrived in ${inText}.`,
+  clockArrived: 'Someone is with the person.',
   address: 'Address',
   accessNotes: 'How to get in',
   room: 'Room',
@@ -287,6 +320,12 @@ export const t = {
     { minutes: 720, label: '12 hours' },
     { minutes: 1440, label: '24 hours' },
   ],
+  // ---- console: service settings ----
+  serviceTitle: 'Service settings',
+  serviceEmergencyNumber: 'Emergency number',
+  serviceEmergencyHint: 'Shown to responders as "Call 999" on the alarm screen.',
+  servicePhone: 'Service phone line (optional)',
+  servicePhoneHint: 'Responders can call it from the alarm screen. Leave empty for none.',
   // ---- errors ----
   errorGeneric: 'Something went wrong. Try again.',
   errorOffline: 'No connection to the server.',

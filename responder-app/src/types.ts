@@ -3,12 +3,16 @@ export interface User { id: string; username: string; role: 'admin' | 'responder
 export interface Alert {
   id: string; wearerId: string; wearerAlias: string; state: string; score: number; reasons: string[];
   createdAt: string; updatedAt: string; attendingResponderId: string | null; news2: number | null; outcome: string | null;
+  attendingContact?: string | null; arrivedAt?: string | null;
+  /** on open alerts: where the call chain stands (docs/api.md) */
+  escalation?: Escalation;
 }
+export interface Escalation { step: number; steps: number; nextAt: string | null; next: string[]; ackTimeoutAt: string | null; exhausted: boolean }
 export type TimelineItem = { at: string; type: string } & Record<string, unknown>;
 export type AlertDetail = Alert & { note: string | null; timeline: TimelineItem[] };
 export interface AlertContext {
   alertId: string; wearer: { alias: string; address: string | null; accessNotes: string | null }; room: string | null;
-  emergencyNumber: string; serviceName: string; onsetAt: string; now: string;
+  emergencyNumber: string; serviceName: string; servicePhone?: string | null; onsetAt: string; now: string;
 }
 export interface VitalsWindow {
   from: number; to: number; alertAt: number; now: number;

@@ -44,7 +44,7 @@ describe('chain editor and arrival', () => {
 
     await sam.goto(`/#/alerts/${alertId}`);
     await sam.getByRole('button', { name: 'Acknowledge', exact: true }).click();
-    await sam.getByText('You are attending.').waitFor();
+    await sam.getByText('You are attending.', { exact: true }).waitFor();
     await sam.getByRole('button', { name: 'Arrived' }).click();
     await sam.locator('#timeline li', { hasText: 'Sam arrived' }).waitFor();
     const detail = await api<{ timeline: { type: string; by?: string }[] }>(suite.ts.base, samApi, 'GET', `/api/alerts/${alertId}`);

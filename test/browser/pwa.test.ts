@@ -30,7 +30,7 @@ describe('installable app', () => {
       await navigator.serviceWorker.ready;
     });
     await page.waitForFunction(async () => (await caches.keys()).includes('odart-shell-v1') && (await (await caches.open('odart-shell-v1')).keys()).length >= 5);
-    for (const route of ['#/guide', '#/admin', '#/admin/wearers', '#/admin/wearers/demo-wearer', '#/admin/devices', '#/admin/people', '#/admin/alerts', '#/']) {
+    for (const route of ['#/guide', '#/admin', '#/admin/wearers', '#/admin/wearers/demo-wearer', '#/admin/devices', '#/admin/people', '#/admin/alerts', '#/admin/service', '#/']) {
       await page.goto(`/${route}`);
       await page.locator('#view > *').first().waitFor();
     }

@@ -14,8 +14,45 @@ try {
   const admin = await login(ts.base, 'admin');
   const alexApi = await login(ts.base, 'alex');
   await api(ts.base, admin, 'PUT', '/api/admin/devices/demo-room/room', { room: 'Bathroom' });
+  await api(ts.base, admin, 'PATCH', '/api/admin/service', { phone: '+44 141 555 0100' });
   const devices = await connectDemoDevices(ts);
   const overdose = (seed: number) => driveDemoOverdose(ts, devices, alexApi, seed);
+  const ctx = await phone(browser, ts.base);
+  const page = await ctx.newPage();
+  const shot = async (p: Page, name: string, full = false) => {
+    await p.screenshot({ path: path.join(out, `${name}.png`), fullPage: full });
+  };
+  await page.goto('/');
+  await page.getByLabel('Username').waitFor();
+  await shot(page, 'sign-in');
+  await signIn(page, 'alex', DEMO_PASSWORD);
+  const samCtx = await phone(browser, ts.base);
+  const sam = await samCtx.newPage();
+  await signIn(sam, 'sam', DEMO_PASSWORD);
+  const id = await overdose(9);
+  await page.locator('html[data-alarm-count="1"]').waitFor();
+  await shot(page, 'alert-feed');
+  await page.goto(`/#/alerts/${id}`);
+  await page.locator('.chart-box svg').waitFor();
+  await page.locator('#escalation-clock').waitFor();
+  await shot(page, 'alarm-screen');
+  await shot(page, 'alert-detail', true);
+  await page.getByText('First aid for a suspected overdose').click();
+  await page.getByRole('button', { name: 'Acknowledge', exact: true }).click();
+  await page.getByText('You are attending.', { exact: true }).waitFor();
+  await shot(page, 'alarm-acknowledged');
+  await sam.getByText('Alex got there first', { exact: false }).waitFor();
+  await shot(sam, 'got-there-first');
+  await page.getByRole('button', { name: 'Resolve' }).click();
+  await shot(page, 'alert-resolve', true);
+  await page.goto('/#/guide');
+  await shot(page, 'first-aid', true);
+
+  // The responder's alert is closed before the history below (one open alert per person).
+  await api(ts.base, alexApi, 'POST', `/api/alerts/${id}/resolve`, { outcome: 'wearer_ok' });
+  await settle(ts);
+  ts.clock.advance(600_000);
+  await settle(ts);
   // Some history for the dashboard: two alerts answered and closed.
   for (const [seed, ackS, outcome] of [[3, 35, 'wearer_ok'], [4, 50, 'overdose_naloxone_given']] as const) {
     const id = await overdose(seed);
@@ -28,29 +65,6 @@ try {
     ts.clock.advance(600_000);
     await settle(ts);
   }
-
-  const ctx = await phone(browser, ts.base);
-  const page = await ctx.newPage();
-  const shot = async (p: Page, name: string, full = false) => {
-    await p.screenshot({ path: path.join(out, `${name}.png`), fullPage: full });
-  };
-  await page.goto('/');
-  await page.getByLabel('Username').waitFor();
-  await shot(page, 'sign-in');
-  await signIn(page, 'alex', DEMO_PASSWORD);
-  const id = await overdose(9);
-  await page.locator('html[data-alarm-count="1"]').waitFor();
-  await shot(page, 'alert-feed');
-  await page.goto(`/#/alerts/${id}`);
-  await page.locator('.chart-box svg').waitFor();
-  await shot(page, 'alert-detail', true);
-  await page.getByText('First aid for a suspected overdose').click();
-  await page.getByRole('button', { name: 'Acknowledge', exact: true }).click();
-  await page.getByText('You are attending.').waitFor();
-  await page.getByRole('button', { name: 'Resolve' }).click();
-  await shot(page, 'alert-resolve', true);
-  await page.goto('/#/guide');
-  await shot(page, 'first-aid', true);
 
   const wide = await browser.newContext({ viewport: { width: 1024, height: 760 }, baseURL: ts.base, serviceWorkers: 'block' });
   const con = await wide.newPage();

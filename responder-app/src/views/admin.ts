@@ -34,6 +34,7 @@ function nav(current: string): HTMLElement {
   const items: [string, string][] = [
     ['#/admin', t.navDashboard], ['#/admin/wearers', t.navWearers], ['#/admin/devices', t.navDevices],
     ['#/admin/people', t.navPeople], ['#/admin/chains', t.navChains], ['#/admin/alerts', t.navHistory],
+    ['#/admin/service', t.navService],
   ];
   return h('nav', { class: 'subnav', 'aria-label': t.navConsole },
     h('ul', {}, ...items.map(([href, label]) => h('li', {}, h('a', { href, ...(href === current ? { 'aria-current': 'page' } : {}) }, label)))));
@@ -449,4 +450,31 @@ export function historyView(): HTMLElement {
       t.seconds(r.secondsToAcknowledge), t.seconds(r.secondsToArrive), r.attending ?? t.none,
     ]), t.historyTitle));
   return page('#/admin/alerts', t.historyTitle, h('p', {}, h('a', { class: 'button', href: '/api/admin/alerts.csv', download: 'odart-alerts.csv' }, t.exportCsv)), list);
+}
+
+// ---- service settings ---------------------------------------------------------------------
+
+interface ServiceSettings { id: string; name: string; emergencyNumber: string; phone: string | null }
+
+/** The numbers responders call from the alarm screen: the emergency number and the service's line. */
+export function serviceView(ctx: Ctx): HTMLElement {
+  const box = h('div');
+  async(box, () => api<ServiceSettings>('/api/admin/service'), (sv) => {
+    const emergency = input({ type: 'tel', required: true, value: sv.emergencyNumber, autocomplete: 'off' });
+    const phone = input({ type: 'tel', value: sv.phone ?? '', autocomplete: 'off' });
+    const status = h('p', { class: 'status', role: 'status' });
+    const form = h('form', { class: 'stack' },
+      field(t.serviceEmergencyNumber, emergency, t.serviceEmergencyHint), field(t.servicePhone, phone, t.servicePhoneHint),
+      h('button', { type: 'submit', class: 'primary' }, t.save), status);
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      status.textContent = '';
+      api<ServiceSettings>('/api/admin/service', { method: 'PATCH', body: { emergencyNumber: emergency.value.trim(), phone: phone.value.trim() || null } })
+        .then(() => {
+          status.textContent = t.saved;
+        }, (err: unknown) => ctx.flash(err));
+    });
+    return form;
+  });
+  return page('#/admin/service', t.serviceTitle, box);
 }

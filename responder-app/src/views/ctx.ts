@@ -23,4 +23,12 @@ export interface Ctx {
   refresh(): void;
   /** an interval that stops when the view changes */
   every(fn: () => void, ms: number): void;
+  /** alerts this responder said "I can't go" to */
+  declined: Set<string>;
+  /** tell screen readers the result of an action (a polite live region) */
+  announce(msg: string): void;
+  /** the control (by data-focus-key) that gets focus once the view is rebuilt: the next step */
+  focusNext(key: string): void;
+  /** after async content is built: focus the pending next step, else the control focused before */
+  restoreFocus(container: HTMLElement, previousKey?: string): void;
 }

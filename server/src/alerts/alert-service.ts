@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CommandPayload } from '../protocol/index.js';
 import { OPEN_ALERT_STATES, type AlertRow, type Repos, type UserRow } from '../store/index.js';
-import type { Escalator } from '../escalation/index.js';
+import type { EscalationView, Escalator } from '../escalation/index.js';
 import { episodeAction, type OpenAlertState } from './episode.js';
 import type { LiveHub } from './live.js';
 import { alertSummary, timelineView, type AlertSummary } from './view.js';
@@ -347,7 +347,7 @@ export class AlertService {
     return alert;
   }
 
-  async list(user: UserRow): Promise<AlertSummary[]> {
+  async list(user: UserRow): Promise<(AlertSummary & { escalation?: EscalationView })[]> {
     let rows =
       user.role === 'admin'
         ? await this.d.repos.alertsForService(user.service_id)
@@ -361,12 +361,19 @@ export class AlertService {
       }
       rows = rows.sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
     }
-    return Promise.all(rows.filter((r) => r.service_id === user.service_id).map((r) => this.summary(r)));
+    rows = rows.filter((r) => r.service_id === user.service_id);
+    // Open items carry the escalation clock (who is called next, when); closed ones need none.
+    const clocks = await this.d.escalator.escalationViews(rows.filter((r) => OPEN_ALERT_STATES.includes(r.state)));
+    return Promise.all(rows.map(async (r) => {
+      const clock = clocks.get(r.id);
+      return { ...(await this.summary(r)), ...(clock ? { escalation: clock } : {}) };
+    }));
   }
 
   async detail(alertId: string, user: UserRow) {
     const alert = await this.visibleAlert(alertId, user);
-    return { ...(await this.summary(alert)), note: alert.note, timeline: timelineView(await this.d.repos.timeline(alertId)) };
+    const escalation = (await this.d.escalator.escalationViews([alert])).get(alert.id)!;
+    return { ...(await this.summary(alert)), escalation, note: alert.note, timeline: timelineView(await this.d.repos.timeline(alertId)) };
   }
 
   async summary(a: AlertRow): Promise<AlertSummary> {

@@ -25,6 +25,7 @@ import {
 } from '../store/index.js';
 import { chainGroupIds, chainSchema, parseSnapshot, positionCount, stepAt, targetKey, type ChainSnapshot, type ChainStep, type ChainTarget, type Channel } from './chain.js';
 import { Dispatcher } from './dispatcher.js';
+import { escalationState, type EscalationView } from './state.js';
 import { PRIORITY } from './rate.js';
 
 export interface EscalatorDeps {
@@ -345,6 +346,50 @@ export class Escalator {
       this.d.log.error({ err, alertId: alert.id }, 'unreadable chain snapshot; using the default chain');
       return { steps: [], repeat: 0, groups: {} };
     }
+  }
+
+  /** Where each alert's escalation stands (docs/api.md `escalation`), with targets named for people. */
+  async escalationViews(alerts: readonly AlertRow[]): Promise<Map<string, EscalationView>> {
+    const out = new Map<string, EscalationView>();
+    if (alerts.length === 0) return out;
+    const jobs = await this.esc.jobsForAlerts(alerts.map((a) => a.id));
+    const chains = new Map<string, ChainSnapshot>();
+    const userIds = new Set<string>();
+    const groupIds = new Set<string>();
+    for (const a of alerts) {
+      const { chain } = await this.effectiveChain(a);
+      chains.set(a.id, chain);
+      for (const t of [...chain.steps, ...(chain.finalStep ? [chain.finalStep] : [])].flatMap((s) => s.targets)) {
+        if (t.type === 'responder') userIds.add(t.id);
+        if (t.type === 'group') groupIds.add(t.id);
+      }
+    }
+    const users = new Map((await this.d.repos.usersByIds([...userIds])).map((u) => [u.id, u]));
+    const groups = new Map<string, string>();
+    for (const id of groupIds) {
+      const g = await this.esc.groupById(id);
+      if (g) groups.set(id, g.name);
+    }
+    for (const a of alerts) {
+      const label = (t: ChainTarget): string => {
+        switch (t.type) {
+          case 'responder': {
+            const u = users.get(t.id);
+            return u && u.service_id === a.service_id ? u.display_name : en.escalationUnknownResponder;
+          }
+          case 'group':
+            return groups.get(t.id) ?? t.id;
+          case 'phone':
+            return t.label;
+          case 'emergency_contact':
+            return en.escalationEmergencyContact;
+          default:
+            return t satisfies never;
+        }
+      };
+      out.set(a.id, escalationState(a, chains.get(a.id)!, jobs.filter((j) => j.alert_id === a.id), label));
+    }
+    return out;
   }
 
   /** A wearer without a chain still reaches people: their responders and the service admins, repeated. */

@@ -3,3 +3,4 @@ export { Escalator, alertSmsBody, alertVoiceTwiml, escapeXml, type EscalatorDeps
 export { Dispatcher, type DispatcherDeps } from './dispatcher.js';
 export { TokenBucket, PRIORITY } from './rate.js';
 export * from './chain.js';
+export { escalationState, type EscalationView } from './state.js';

@@ -24,6 +24,7 @@ export function registerResponderRoutes(app: FastifyInstance, d: HttpDeps, sessi
       room: dev ? dev.room ?? null : null,
       emergencyNumber: service.emergency_number || '999',
       serviceName: service.name,
+      servicePhone: service.phone ?? null,
       onsetAt: new Date(Number(alert.created_at)).toISOString(),
       now: new Date(d.clock.now()).toISOString(),
     };

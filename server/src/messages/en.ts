@@ -41,6 +41,9 @@ export const en = {
     if (min % 60 === 0) return `${min / 60} hour${min === 60 ? '' : 's'}`;
     return `${min} minutes`;
   },
+  /** who is called next, in the escalation clock on alerts (GET /api/alerts/:id `escalation.next`) */
+  escalationEmergencyContact: 'Emergency contact',
+  escalationUnknownResponder: 'A responder',
 } as const;
 
 export type Messages = typeof en;

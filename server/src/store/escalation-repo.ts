@@ -123,6 +123,11 @@ export function createEscalationRepo(db: Kysely<DB>) {
     async jobsForAlert(alertId: string): Promise<JobRow[]> {
       return db.selectFrom('escalation_jobs').selectAll().where('alert_id', '=', alertId).orderBy('created_at').orderBy('id').execute();
     },
+    /** Every job of these alerts, any state and token (the escalation clock on alerts reads them). */
+    async jobsForAlerts(alertIds: readonly string[]): Promise<JobRow[]> {
+      if (alertIds.length === 0) return [];
+      return db.selectFrom('escalation_jobs').selectAll().where('alert_id', 'in', [...alertIds]).orderBy('created_at').orderBy('id').execute();
+    },
     /** Start-up: this process owns DATA_DIR, so every 'running' job belonged to a process that died. */
     async releaseRunningJobs(): Promise<number> {
       const res = await db.updateTable('escalation_jobs').set({ state: 'pending', lease_until: null }).where('state', '=', 'running').executeTakeFirst();

@@ -311,6 +311,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('vitals').execute();
     },
   },
+  '0011_alert_view': {
+    // The service's own phone line, offered on the alarm screen next to the emergency number.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('services').addColumn('phone', 'text').execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

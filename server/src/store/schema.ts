@@ -12,6 +12,8 @@ export interface ServicesTable {
   name: string;
   emergency_number: string;
   created_at: number;
+  /** 0011_alert_view: the service's phone line responders may call from the alarm screen */
+  phone?: string | null;
 }
 
 export interface UsersTable {
