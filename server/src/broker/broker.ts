@@ -134,7 +134,6 @@ export class Broker {
       }
     });
     aedes.on('clientReady', (client) => {
-      if (this.gatewayDevices.has(client)) this.gatewayClients.add(client);
       d.metrics.mqttClients.set(aedes.connectedClients);
       const id = this.deviceOf.get(client);
       if (id) d.onPresence?.(id, true);
@@ -237,6 +236,8 @@ export class Broker {
       this.deviceOf.set(client, device.id);
       if (device.kind === 'gateway') {
         this.gatewayDevices.set(client, new Set(await this.gateways.devicesForGateway(device.id)));
+        // tracked from here, not from clientReady, so a registry change in between revokes this list too
+        this.gatewayClients.add(client);
       }
     }
     return ok;
@@ -294,8 +295,23 @@ export class Broker {
     );
   }
 
+  /**
+   * Call when a device was added, re-keyed or removed: its verified secret is dropped, and every
+   * connected gateway that may relay for it loses that right at once and is told its new list (a
+   * right is granted again only by the registry, on the next miss).
+   */
   forgetDevice(deviceId: string): void {
     this.verified.delete(deviceId);
+    for (const client of [...this.gatewayClients]) {
+      if (client.closed) {
+        this.gatewayClients.delete(client);
+        continue;
+      }
+      const relayed = this.gatewayDevices.get(client);
+      const gatewayId = this.deviceOf.get(client);
+      if (!relayed?.delete(deviceId) || gatewayId === undefined) continue;
+      this.sendGatewayConfig(client, gatewayId).catch((err: unknown) => this.d.log.error({ err, gatewayId }, 'sending gateway config failed'));
+    }
   }
 
   /** Closes a device's live connection (its key was rotated or it was removed). */
