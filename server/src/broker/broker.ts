@@ -221,8 +221,9 @@ export class Broker {
 
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<boolean> {
     if (!username || !password) return false;
-    // The client id must be the device id (or start with "<id>:"), so no one can take over another device's session.
-    if (client.id !== username && !client.id.startsWith(username + ':')) return false;
+    // The client id must be the device id itself: no one can take over another device's session, and a
+    // device has one live session, as a reconnect replaces the old one (aedes takeover, MQTT-3.1.4-2).
+    if (client.id !== username) return false;
     const device = await this.d.repos.deviceById(username);
     if (!device) return false;
     const digest = createHash('sha256').update(password).digest('hex');
@@ -317,9 +318,7 @@ export class Broker {
   /** Closes a device's live connection (its key was rotated or it was removed). */
   disconnectDevice(deviceId: string): void {
     const clients = (this.aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
-    for (const [id, c] of Object.entries(clients)) {
-      if (c && (id === deviceId || id.startsWith(deviceId + ':'))) c.close();
-    }
+    clients[deviceId]?.close();
   }
 
   get closed(): boolean {
