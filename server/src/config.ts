@@ -22,6 +22,8 @@ export const configSchema = z.object({
   CHECKIN_WINDOW_S: z.coerce.number().int().min(0).max(300).default(15),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
   MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(8192),
+  /** MQTT connections from one address (an IPv6 /64 counts as one); 0 = no limit (loopback load tests) */
+  MQTT_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(200),
   /** days raw vitals are kept before they are purged (consent promise to wearers) */
   VITALS_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   SESSION_TTL_H: z.coerce.number().int().min(1).max(24 * 30).default(12),

@@ -110,6 +110,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   broker = await Broker.create({
     repos, log: log.child({ part: 'broker' }), metrics, drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     onDeviceMessage: (topic, payload) => ingest.handle(topic, payload),
+    clock, maxPayloadBytes: config.MAX_PAYLOAD_BYTES, maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+    onOversized: (deviceId) => ingest.tooLarge(deviceId),
   });
   const mqttPort = await broker.listen(config.MQTT_PORT, config.HOST);
 

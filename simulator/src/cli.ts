@@ -38,7 +38,7 @@ async function fleet(args: Args): Promise<number> {
   } else {
     const r = report;
     process.stdout.write([
-      `fleet: ${r.connected}/${r.wearers} wearers connected${Object.keys(r.connectFailures).length ? ` (failures: ${JSON.stringify(r.connectFailures)})` : ''}`,
+      `fleet: ${r.connected}/${r.wearers} wearers connected${Object.keys(r.connectFailures).length ? ` (failures: ${JSON.stringify(r.connectFailures)}; all from one address: is the server's MQTT_MAX_CONNECTIONS_PER_ADDRESS 0?)` : ''}`,
       `  offered ${r.offeredMsgsPerSec} msgs/s for ${r.durationS}s: published ${r.published} (${r.msgsPerSec} msgs/s), acknowledged ${r.acknowledged} (${r.ackedMsgsPerSec} msgs/s), throttled ${r.throttled}, unacknowledged ${r.unacknowledged}${r.lostConnections ? `, ${r.lostConnections} connections lost (${r.skippedClosed} publishes skipped)` : ''}`,
       `  publish->PUBACK latency: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
       `  simulator: ${r.cpuCores} cores, ${r.rssMb} MB resident; phases (s): ${JSON.stringify(r.phasesS)}`,

@@ -2,22 +2,38 @@
 // Devices authenticate with their id and secret (scrypt-hashed in the store) and may publish and
 // subscribe only under odart/v1/devices/{their id}/. A gateway (device kind 'gateway') may also
 // publish under the topics of the devices registered to it (gateway_devices); it is told that list
-// on its config topic when it subscribes. $SYS/ is refused to every client.
+// on its config topic when it subscribes. $SYS/ is refused to every client. Every connection passes
+// the same limits first: connections per address, packet size (packet-guard.ts), login throttle.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifySecret } from '../auth/secrets.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, deviceTopic } from '../protocol/index.js';
 import { createGatewayRepo, type GatewayRepo, type Repos } from '../store/index.js';
+import { guardStream, PacketGuard } from './packet-guard.js';
+import { LoginThrottle } from './throttle.js';
+
+/** Largest packet before login: a CONNECT carries an id, a secret and a small Last Will. */
+export const MAX_CONNECT_BYTES = 4096;
+/** Room for a PUBLISH's topic and packet id on top of MAX_PAYLOAD_BYTES. */
+export const PACKET_OVERHEAD_BYTES = 1024;
 
 export interface BrokerDeps {
   repos: Repos;
   log: Logger;
   metrics: Metrics;
   drainTimeoutMs: number;
+  clock: Clock;
+  /** payloads above this are dropped without being buffered (MAX_PAYLOAD_BYTES) */
+  maxPayloadBytes: number;
+  /** live connections from one address (an IPv6 /64 counts as one); 0 = no limit */
+  maxConnectionsPerAddress: number;
+  /** an authenticated device sent a PUBLISH over the size limit; it was skipped */
+  onOversized?: (deviceId: string | undefined) => void;
   /** every message a device published (after ACL), including Last Wills */
   onDeviceMessage: (topic: string, payload: Buffer) => void;
   /** connection state of a device changed */
@@ -42,10 +58,15 @@ export class Broker {
   private readonly gatewayDevices = new WeakMap<Client, Set<string>>();
   private readonly gateways: GatewayRepo;
   private readonly gatewayClients = new Set<Client>();
+  /** per connection stream: its address key and packet guard */
+  private readonly conns = new WeakMap<object, { address: string; guard: PacketGuard }>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly throttle: LoginThrottle;
 
   private constructor(aedes: Aedes, private readonly d: BrokerDeps) {
     this.aedes = aedes;
     this.gateways = createGatewayRepo(d.repos.db);
+    this.throttle = new LoginThrottle(d.clock);
   }
 
   static async create(d: BrokerDeps): Promise<Broker> {
@@ -65,10 +86,21 @@ export class Broker {
   private wire(): void {
     const { aedes, d } = this;
     aedes.authenticate = (client, username, password, done) => {
+      const conn = this.conns.get(client.conn);
+      const address = conn?.address ?? 'unknown';
+      const id = username ?? '';
+      if (!this.throttle.allowed(address, id)) {
+        d.metrics.mqttAuthFailures.inc({ kind: 'throttled' });
+        return done(authError('not authorized'), false);
+      }
       this.authenticate(client, username, password).then(
         (ok) => {
-          if (ok) done(null, true);
-          else {
+          if (ok) {
+            this.throttle.succeeded(address, id);
+            conn?.guard.loggedInWith(d.maxPayloadBytes + PACKET_OVERHEAD_BYTES);
+            done(null, true);
+          } else {
+            this.throttle.failed(address, id);
             d.metrics.mqttAuthFailures.inc({ kind: 'connect' });
             done(authError('not authorized'), false);
           }
@@ -271,7 +303,7 @@ export class Broker {
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => undefined);
-        this.aedes.handle(socket);
+        this.accept(socket, socket.remoteAddress);
       });
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -282,9 +314,36 @@ export class Broker {
     });
   }
 
-  /** Hand a WebSocket stream (MQTT over WebSocket) to the broker. */
-  handleStream(stream: Duplex): void {
-    this.aedes.handle(stream);
+  /** Hand a WebSocket stream (MQTT over WebSocket) to the broker; address: the client's (req.ip). */
+  handleStream(stream: Duplex, address?: string): void {
+    this.accept(stream, address);
+  }
+
+  /** Every connection, whatever the transport: the per-address limit, then the packet guard, then aedes. */
+  private accept(stream: Duplex, remoteAddress: string | undefined): void {
+    const address = addressKey(remoteAddress);
+    const max = this.d.maxConnectionsPerAddress;
+    const open = this.perAddress.get(address) ?? 0;
+    if (max > 0 && open >= max) {
+      this.d.metrics.mqttConnectionsRefused.inc({ reason: 'per_address' });
+      stream.destroy();
+      return;
+    }
+    this.perAddress.set(address, open + 1);
+    stream.once('close', () => {
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n > 0) this.perAddress.set(address, n);
+      else this.perAddress.delete(address);
+    });
+    const of: { client?: Client } = {};
+    const guard = new PacketGuard(stream, MAX_CONNECT_BYTES, {
+      refused: () => this.d.metrics.mqttConnectionsRefused.inc({ reason: 'too_large_before_login' }),
+      // only after login, so the client is known
+      oversized: () => this.d.onOversized?.(of.client && this.deviceOf.get(of.client)),
+    });
+    guardStream(stream, guard);
+    this.conns.set(stream, { address, guard });
+    of.client = this.aedes.handle(stream);
   }
 
   sendCommand(deviceId: string, cmd: CommandPayload): void {
@@ -337,4 +396,19 @@ export class Broker {
     // Messages already acknowledged to devices are handed to ingest before the store closes.
     this.drainInbox();
   }
+}
+
+/**
+ * The key connections and login failures are counted under: an IPv4 address (also when IPv4-mapped),
+ * or the /64 prefix of an IPv6 address, since one host is usually given a whole /64.
+ */
+export function addressKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const a = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  if (!a.includes(':')) return a;
+  const [head = '', tail = ''] = a.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = a.includes('::') ? [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
+  return groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':') + '::/64';
 }

@@ -96,10 +96,10 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('ODART_ERR_NOT_FOUND')));
 
   // MQTT over WebSocket on the HTTP port.
-  app.get(d.config.MQTT_WS_PATH, { websocket: true }, (socket) => {
+  app.get(d.config.MQTT_WS_PATH, { websocket: true }, (socket, req) => {
     const stream = createWebSocketStream(socket);
     stream.on('error', () => socket.terminate());
-    d.broker.handleStream(stream);
+    d.broker.handleStream(stream, req.ip);
   });
 
   registerOpsRoutes(app, d, sessions);
