@@ -36,6 +36,8 @@ export interface ServerOptions {
 export interface RunningServer {
   httpPort: number;
   mqttPort: number;
+  /** MQTT over TLS (MQTT_TLS_PORT), null without TLS settings */
+  mqttTlsPort: number | null;
   http: FastifyInstance;
   broker: Broker;
   repos: Repos;
@@ -114,6 +116,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     onOversized: (deviceId) => ingest.tooLarge(deviceId),
   });
   const mqttPort = await broker.listen(config.MQTT_PORT, config.HOST);
+  const mqttTlsPort = config.tls ? await broker.listenTls(config.tls.port, config.HOST, config.tls) : null;
 
   let lastTick = clock.now();
   const timers: TimerHandle[] = [];
@@ -180,7 +183,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let closed = false;
   return {
-    httpPort, mqttPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals,
+    httpPort, mqttPort, mqttTlsPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals,
     async close() {
       if (closed) return;
       closed = true;

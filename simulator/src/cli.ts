@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs, numberFlag, type Args } from './args.js';
 import { AdminClient } from './admin-client.js';
-import { adminCredentials, deviceSecret, httpBase, mqttUrl } from './env.js';
+import { adminCredentials, deviceSecret, httpBase, mqttCa, mqttUrl } from './env.js';
 import { runFleet } from './fleet.js';
 import { generateWearers } from './multi.js';
 import { provisionWearers } from './provision.js';
@@ -28,7 +28,8 @@ async function fleet(args: Args): Promise<number> {
   const url = new URL(mqttUrl());
   const json = args.flags.has('json');
   const report = await runFleet({
-    base: httpBase(), mqttHost: url.hostname, mqttPort: Number(url.port || 1883), admin: adminCredentials(),
+    base: httpBase(), mqttHost: url.hostname, admin: adminCredentials(),
+    ...(url.protocol === 'mqtts:' ? { mqttPort: Number(url.port || 8883), tls: { ca: mqttCa() } } : { mqttPort: Number(url.port || 1883) }),
     wearers: Math.floor(numberFlag(args, 'wearers', 100)), rate: numberFlag(args, 'rate', 1), durationS: numberFlag(args, 'duration', 10),
     connectConcurrency: Math.floor(numberFlag(args, 'concurrency', 100)), keep: args.flags.has('keep'),
     log: (l) => process.stderr.write(`fleet: ${l}\n`),
@@ -111,7 +112,7 @@ async function scenario(args: Args, name: string): Promise<number> {
   }
   try {
     const url = mqttUrl();
-    const devices = await connectAll(header.devices, secretOf, { url, profile: behaviour.profile, out: say });
+    const devices = await connectAll(header.devices, secretOf, { url, ca: mqttCa(), profile: behaviour.profile, out: say });
     const durationS = Math.round((lines.at(-1)?.t ?? 0) / 1000);
     say(`simulating "${name}" with ${wearers} wearer${wearers > 1 ? 's' : ''} (${devices.size} devices) on ${url}: ${durationS}s of trace at speed ${speed}\n`);
     const ac = new AbortController();

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifySecret } from '../auth/secrets.js';
 import type { Clock } from '../clock.js';
@@ -49,6 +50,7 @@ function authError(message: string): AuthenticateError {
 export class Broker {
   readonly aedes: Aedes;
   private tcp: net.Server | null = null;
+  private tlsServer: tls.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   /** client -> authenticated device id */
   private readonly deviceOf = new WeakMap<Client, string>();
@@ -303,7 +305,7 @@ export class Broker {
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => undefined);
-        this.accept(socket, socket.remoteAddress);
+        if (this.admit(socket, socket.remoteAddress)) this.attach(socket, socket.remoteAddress);
       });
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -314,20 +316,46 @@ export class Broker {
     });
   }
 
-  /** Hand a WebSocket stream (MQTT over WebSocket) to the broker; address: the client's (req.ip). */
-  handleStream(stream: Duplex, address?: string): void {
-    this.accept(stream, address);
+  /**
+   * Start the MQTT over TLS listener (MQTT_TLS_PORT); resolves with the bound port. The per-address
+   * limit applies from the TCP connection on, so unfinished handshakes count too.
+   */
+  listenTls(port: number, host: string, creds: { cert: Buffer; key: Buffer }): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const server = tls.createServer({ cert: creds.cert, key: creds.key, handshakeTimeout: 10_000, minVersion: 'TLSv1.2' }, (socket) => {
+        socket.on('error', () => undefined);
+        this.attach(socket, socket.remoteAddress);
+      });
+      server.on('connection', (raw: net.Socket) => {
+        this.sockets.add(raw);
+        raw.on('close', () => this.sockets.delete(raw));
+        this.admit(raw, raw.remoteAddress);
+      });
+      // failed handshakes (a client that does not trust the certificate, a scanner) are not errors of ours
+      server.on('tlsClientError', () => this.d.metrics.mqttConnectionErrors.inc({ kind: 'tls' }));
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        this.tlsServer = server;
+        const addr = server.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : port);
+      });
+    });
   }
 
-  /** Every connection, whatever the transport: the per-address limit, then the packet guard, then aedes. */
-  private accept(stream: Duplex, remoteAddress: string | undefined): void {
+  /** Hand a WebSocket stream (MQTT over WebSocket) to the broker; address: the client's (req.ip). */
+  handleStream(stream: Duplex, address?: string): void {
+    if (this.admit(stream, address)) this.attach(stream, address);
+  }
+
+  /** The per-address connection limit: false (and the stream destroyed) when the address has its fill. */
+  private admit(stream: Duplex, remoteAddress: string | undefined): boolean {
     const address = addressKey(remoteAddress);
     const max = this.d.maxConnectionsPerAddress;
     const open = this.perAddress.get(address) ?? 0;
     if (max > 0 && open >= max) {
       this.d.metrics.mqttConnectionsRefused.inc({ reason: 'per_address' });
       stream.destroy();
-      return;
+      return false;
     }
     this.perAddress.set(address, open + 1);
     stream.once('close', () => {
@@ -335,6 +363,12 @@ export class Broker {
       if (n > 0) this.perAddress.set(address, n);
       else this.perAddress.delete(address);
     });
+    return true;
+  }
+
+  /** Every admitted connection, whatever the transport: the packet guard, then aedes. */
+  private attach(stream: Duplex, remoteAddress: string | undefined): void {
+    const address = addressKey(remoteAddress);
     const of: { client?: Client } = {};
     const guard = new PacketGuard(stream, MAX_CONNECT_BYTES, {
       refused: () => this.d.metrics.mqttConnectionsRefused.inc({ reason: 'too_large_before_login' }),
@@ -385,10 +419,11 @@ export class Broker {
   }
 
   async close(): Promise<void> {
-    if (this.tcp) {
-      const tcp = this.tcp;
-      this.tcp = null;
-      const closing = new Promise<void>((r) => tcp.close(() => r()));
+    const servers = [this.tcp, this.tlsServer].filter((s): s is net.Server => s !== null);
+    this.tcp = null;
+    this.tlsServer = null;
+    if (servers.length > 0) {
+      const closing = Promise.all(servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
       for (const s of this.sockets) s.destroy();
       await closing;
     }

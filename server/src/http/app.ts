@@ -56,7 +56,10 @@ export interface HttpDeps {
 }
 
 export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
-  const app = Fastify({
+  // HTTPS with the MQTT TLS files when they are set (the app, /api/live and MQTT over WebSocket alike);
+  // the cast: fastify types an https server apart, though routes and plugins are the same.
+  const app = (Fastify as (o: object) => FastifyInstance)({
+    ...(d.config.tls ? { https: { cert: d.config.tls.cert, key: d.config.tls.key, minVersion: 'TLSv1.2' } } : {}),
     loggerInstance: d.log.child({ part: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
