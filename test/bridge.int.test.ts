@@ -87,7 +87,9 @@ describe('gateway ACL: a gateway publishes only for the devices registered to it
   it('demo-gateway is told its devices, may publish for demo-wrist, and is cut off when it publishes for a device not registered to it', async () => {
     const now = ts.clock.now();
     await ts.server.repos.insertDevice({ id: 'other-wrist', service_id: 'demo', wearer_id: 'demo-wearer', kind: 'wearable', secret_hash: 'x', last_seen_at: null, battery: null, online: 0, created_at: now });
-    const gw = await mqtt.connectAsync(`mqtt://127.0.0.1:${ts.server.mqttPort}`, { clientId: 'demo-gateway:acl-test', username: 'demo-gateway', password: DEMO_PASSWORD, protocolVersion: 4, reconnectPeriod: 0 });
+    // one session per device: the test takes the gateway's place
+    await tb.close();
+    const gw = await mqtt.connectAsync(`mqtt://127.0.0.1:${ts.server.mqttPort}`, { clientId: 'demo-gateway', username: 'demo-gateway', password: DEMO_PASSWORD, protocolVersion: 4, reconnectPeriod: 0 });
     const configs: string[] = [];
     gw.on('message', (_t, p) => configs.push(p.toString()));
     await gw.subscribeAsync('odart/v1/devices/demo-gateway/config', { qos: 1 });

@@ -6,7 +6,8 @@ import { api, DEMO_PASSWORD, login, startTestServer } from './helpers/server.js'
 
 describe('fleet', () => {
   it('1,000 wearers publish at 1 Hz: every message acknowledged and ingested; the fleet removes itself', async () => {
-    const ts = await startTestServer();
+    // 1,000 connections from one loopback address: above the default MQTT_MAX_CONNECTIONS_PER_ADDRESS
+    const ts = await startTestServer({ env: { MQTT_MAX_CONNECTIONS_PER_ADDRESS: '0' } });
     try {
       const before = ts.server.ingest.handled;
       const r = await runFleet({

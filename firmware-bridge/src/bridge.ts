@@ -42,6 +42,8 @@ export interface BridgeOptions {
   gatewayId: string;
   secret: string;
   mqttUrl: string;
+  /** CA certificates (PEM) for an mqtts:// uplink (MQTT_CA_FILE) */
+  mqttCa?: Buffer;
   /** SQLite file of the store-and-forward queue (':memory:' in some tests) */
   queueFile: string;
   maxQueued: number;
@@ -265,6 +267,7 @@ export class Bridge {
       client = new Uplink(this.o.mqttUrl, {
         clientId: id, username: id, password: this.o.secret, keepaliveS: 30, connectTimeoutMs: 10_000,
         will: { topic: deviceTopic(id, 'status'), payload: JSON.stringify({ state: 'offline' }) },
+        ...(this.o.mqttCa ? { ca: this.o.mqttCa } : {}),
       }, {
         onConnect: () => {
           this.s.connects++;

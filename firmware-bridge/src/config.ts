@@ -21,10 +21,14 @@ const schema = z.object({
   BRIDGE_QUIET_S: z.coerce.number().int().min(5).max(3600).default(60),
   BRIDGE_HEARTBEAT_S: z.coerce.number().int().min(5).max(3600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** PEM certificate(s) to trust for mqtts:// (e.g. the server's own self-signed one); default: the system's CAs */
+  MQTT_CA_FILE: z.string().min(1).optional(),
 });
 
 export interface BridgeConfig {
   readonly mqttUrl: string;
+  /** CA certificates (PEM) for mqtts://, from MQTT_CA_FILE */
+  readonly mqttCa?: Buffer;
   readonly gatewayId: string;
   readonly secret: string;
   readonly host: string;
@@ -59,8 +63,18 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
   if (!secret) {
     throw new BridgeConfigError(`BRIDGE_SECRET: no secret for gateway "${c.BRIDGE_ID}": set BRIDGE_SECRET or DEMO_PASSWORD, or run where DATA_DIR holds demo-credentials.json`);
   }
+  let mqttCa: Buffer | undefined;
+  if (c.MQTT_CA_FILE) {
+    try {
+      mqttCa = readFileSync(c.MQTT_CA_FILE);
+    } catch {
+      throw new BridgeConfigError(`MQTT_CA_FILE: cannot read ${c.MQTT_CA_FILE}`);
+    }
+    if (!mqttCa.includes('-----BEGIN CERTIFICATE-----')) throw new BridgeConfigError(`MQTT_CA_FILE: ${c.MQTT_CA_FILE} holds no PEM certificate`);
+  }
   return Object.freeze({
     mqttUrl: c.MQTT_URL ?? `mqtt://127.0.0.1:${c.MQTT_PORT}`,
+    ...(mqttCa ? { mqttCa } : {}),
     gatewayId: c.BRIDGE_ID,
     secret,
     host: c.BRIDGE_HOST,

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: cfg.logLevel, base: { svc: 'odart-bridge' }, redact: { paths: ['secret', 'password', 'payload'], censor: '[redacted]' } });
   const bridge = new Bridge({
-    gatewayId: cfg.gatewayId, secret: cfg.secret, mqttUrl: cfg.mqttUrl, queueFile: cfg.queueFile,
+    gatewayId: cfg.gatewayId, secret: cfg.secret, mqttUrl: cfg.mqttUrl, queueFile: cfg.queueFile, ...(cfg.mqttCa ? { mqttCa: cfg.mqttCa } : {}),
     maxQueued: cfg.maxQueued, quietMs: cfg.quietMs, heartbeatMs: cfg.heartbeatMs, log,
   });
   const udpPort = await bridge.listenUdp(cfg.udpPort, cfg.host);

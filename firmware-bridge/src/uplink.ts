@@ -14,6 +14,8 @@ export interface UplinkOptions {
   keepaliveS: number;
   connectTimeoutMs: number;
   will: { topic: string; payload: string };
+  /** CA certificates (PEM) trusted for mqtts://; the server's certificate is always verified */
+  ca?: Buffer;
 }
 
 export interface UplinkEvents {
@@ -41,7 +43,7 @@ export class Uplink {
     const u = new URL(url);
     const port = Number(u.port) || (u.protocol === 'mqtts:' ? 8883 : 1883);
     if (u.protocol === 'mqtt:' || u.protocol === 'tcp:') this.sock = net.connect(port, u.hostname);
-    else if (u.protocol === 'mqtts:') this.sock = tls.connect({ port, host: u.hostname, servername: u.hostname });
+    else if (u.protocol === 'mqtts:') this.sock = tls.connect({ port, host: u.hostname, servername: u.hostname, ...(o.ca ? { ca: o.ca } : {}) });
     else throw new Error(`unsupported MQTT URL scheme ${u.protocol} (use mqtt:// or mqtts://)`);
     this.sock.setNoDelay(true);
     const connectEvent = u.protocol === 'mqtts:' ? 'secureConnect' : 'connect';

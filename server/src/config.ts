@@ -1,5 +1,7 @@
 // Settings: one zod schema over the environment, parsed once at start-up and frozen.
 // A bad value stops start-up with the variable's name and what was expected.
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -22,6 +24,12 @@ export const configSchema = z.object({
   CHECKIN_WINDOW_S: z.coerce.number().int().min(0).max(300).default(15),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
   MAX_PAYLOAD_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(8192),
+  /** MQTT over TLS listener; with TLS_CERT_FILE and TLS_KEY_FILE (PEM), which also make the HTTP port HTTPS */
+  MQTT_TLS_PORT: port.optional(),
+  TLS_CERT_FILE: optionalString,
+  TLS_KEY_FILE: optionalString,
+  /** MQTT connections from one address (an IPv6 /64 counts as one); 0 = no limit (loopback load tests) */
+  MQTT_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(200),
   /** days raw vitals are kept before they are purged (consent promise to wearers) */
   VITALS_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   SESSION_TTL_H: z.coerce.number().int().min(1).max(24 * 30).default(12),
@@ -37,7 +45,13 @@ export const configSchema = z.object({
   NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
 });
 
-export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL'> & { PUBLIC_URL: string; twilio: TwilioConfig | null }>;
+export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL'> & { PUBLIC_URL: string; twilio: TwilioConfig | null; tls: TlsConfig | null }>;
+/** MQTT over TLS on `port`, and HTTPS on HTTP_PORT, with one certificate chain and key (PEM) */
+export interface TlsConfig {
+  readonly port: number;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
 export interface TwilioConfig {
   readonly accountSid: string;
   readonly authToken: string;
@@ -81,6 +95,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           baseUrl: c.TWILIO_BASE_URL.replace(/\/+$/, ''),
         })
       : null;
-  const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.HTTP_PORT || 3000}`).replace(/\/+$/, '');
-  return Object.freeze({ ...c, PUBLIC_URL: publicUrl, twilio });
+  const tlsConfig = loadTls(c.MQTT_TLS_PORT, c.TLS_CERT_FILE, c.TLS_KEY_FILE);
+  const publicUrl = (c.PUBLIC_URL ?? `${tlsConfig ? 'https' : 'http'}://localhost:${c.HTTP_PORT || 3000}`).replace(/\/+$/, '');
+  return Object.freeze({ ...c, PUBLIC_URL: publicUrl, twilio, tls: tlsConfig });
+}
+
+/** The three TLS settings together or none; the files must hold a PEM certificate and its key. */
+function loadTls(port: number | undefined, certFile: string | undefined, keyFile: string | undefined): TlsConfig | null {
+  const set = [port, certFile, keyFile].filter((v) => v !== undefined).length;
+  if (set === 0) return null;
+  if (set !== 3 || port === undefined || !certFile || !keyFile) {
+    throw new ConfigError(['MQTT_TLS_PORT, TLS_CERT_FILE, TLS_KEY_FILE: set all three for MQTT over TLS and HTTPS, or none']);
+  }
+  const read = (name: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch {
+      throw new ConfigError([`${name}: cannot read ${file}`]);
+    }
+  };
+  const cert = read('TLS_CERT_FILE', certFile);
+  const key = read('TLS_KEY_FILE', keyFile);
+  try {
+    // parses both and checks that the key belongs to the certificate
+    tls.createSecureContext({ cert, key });
+  } catch (err) {
+    throw new ConfigError([`TLS_CERT_FILE, TLS_KEY_FILE: not a PEM certificate and its private key (${err instanceof Error ? err.message : String(err)})`]);
+  }
+  return Object.freeze({ port, cert, key });
 }

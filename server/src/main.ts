@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   server = await startServer(config, { log });
   process.stdout.write(banner(server.httpPort, server.mqttPort, config.PUBLIC_URL, server.demo, config.DEMO_PASSWORD !== undefined) + '\n');
-  log.info({ httpPort: server.httpPort, mqttPort: server.mqttPort }, 'started');
+  log.info({ httpPort: server.httpPort, mqttPort: server.mqttPort, mqttTlsPort: server.mqttTlsPort }, 'started');
   if (stopping) {
     const signal = stopping;
     stopping = null;

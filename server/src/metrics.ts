@@ -11,6 +11,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     mqttAuthFailures: new Counter({ name: 'odart_mqtt_auth_failures_total', help: 'Refused MQTT connections and publishes', labelNames: ['kind'], registers: [registry] }),
     mqttConnectionErrors: new Counter({ name: 'odart_mqtt_connection_errors_total', help: 'MQTT connections closed for a protocol error or a missed keepalive', labelNames: ['kind'], registers: [registry] }),
     mqttClients: new Gauge({ name: 'odart_mqtt_clients', help: 'Connected MQTT clients', registers: [registry] }),
+    mqttConnectionsRefused: new Counter({ name: 'odart_mqtt_connections_refused_total', help: 'MQTT connections closed by a broker limit (per address, packet size before login)', labelNames: ['reason'], registers: [registry] }),
     decisions: new Counter({ name: 'odart_detection_decisions_total', help: 'Detection decisions', labelNames: ['kind'], registers: [registry] }),
     notifications: new Counter({ name: 'odart_notifications_total', help: 'Notification attempts', labelNames: ['channel', 'result'], registers: [registry] }),
     alertHandlingErrors: new Counter({ name: 'odart_alert_errors_total', help: 'Errors while handling alerts (retried)', registers: [registry] }),

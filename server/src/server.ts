@@ -36,6 +36,8 @@ export interface ServerOptions {
 export interface RunningServer {
   httpPort: number;
   mqttPort: number;
+  /** MQTT over TLS (MQTT_TLS_PORT), null without TLS settings */
+  mqttTlsPort: number | null;
   http: FastifyInstance;
   broker: Broker;
   repos: Repos;
@@ -110,8 +112,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   broker = await Broker.create({
     repos, log: log.child({ part: 'broker' }), metrics, drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     onDeviceMessage: (topic, payload) => ingest.handle(topic, payload),
+    clock, maxPayloadBytes: config.MAX_PAYLOAD_BYTES, maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+    onOversized: (deviceId) => ingest.tooLarge(deviceId),
   });
   const mqttPort = await broker.listen(config.MQTT_PORT, config.HOST);
+  const mqttTlsPort = config.tls ? await broker.listenTls(config.tls.port, config.HOST, config.tls) : null;
 
   let lastTick = clock.now();
   const timers: TimerHandle[] = [];
@@ -178,7 +183,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let closed = false;
   return {
-    httpPort, mqttPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals,
+    httpPort, mqttPort, mqttTlsPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals,
     async close() {
       if (closed) return;
       closed = true;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs, numberFlag, type Args } from './args.js';
 import { AdminClient } from './admin-client.js';
-import { adminCredentials, deviceSecret, httpBase, mqttUrl } from './env.js';
+import { adminCredentials, deviceSecret, httpBase, mqttCa, mqttUrl } from './env.js';
 import { runFleet } from './fleet.js';
 import { generateWearers } from './multi.js';
 import { provisionWearers } from './provision.js';
@@ -28,7 +28,8 @@ async function fleet(args: Args): Promise<number> {
   const url = new URL(mqttUrl());
   const json = args.flags.has('json');
   const report = await runFleet({
-    base: httpBase(), mqttHost: url.hostname, mqttPort: Number(url.port || 1883), admin: adminCredentials(),
+    base: httpBase(), mqttHost: url.hostname, admin: adminCredentials(),
+    ...(url.protocol === 'mqtts:' ? { mqttPort: Number(url.port || 8883), tls: { ca: mqttCa() } } : { mqttPort: Number(url.port || 1883) }),
     wearers: Math.floor(numberFlag(args, 'wearers', 100)), rate: numberFlag(args, 'rate', 1), durationS: numberFlag(args, 'duration', 10),
     connectConcurrency: Math.floor(numberFlag(args, 'concurrency', 100)), keep: args.flags.has('keep'),
     log: (l) => process.stderr.write(`fleet: ${l}\n`),
@@ -38,7 +39,7 @@ async function fleet(args: Args): Promise<number> {
   } else {
     const r = report;
     process.stdout.write([
-      `fleet: ${r.connected}/${r.wearers} wearers connected${Object.keys(r.connectFailures).length ? ` (failures: ${JSON.stringify(r.connectFailures)})` : ''}`,
+      `fleet: ${r.connected}/${r.wearers} wearers connected${Object.keys(r.connectFailures).length ? ` (failures: ${JSON.stringify(r.connectFailures)}; all from one address: is the server's MQTT_MAX_CONNECTIONS_PER_ADDRESS 0?)` : ''}`,
       `  offered ${r.offeredMsgsPerSec} msgs/s for ${r.durationS}s: published ${r.published} (${r.msgsPerSec} msgs/s), acknowledged ${r.acknowledged} (${r.ackedMsgsPerSec} msgs/s), throttled ${r.throttled}, unacknowledged ${r.unacknowledged}${r.lostConnections ? `, ${r.lostConnections} connections lost (${r.skippedClosed} publishes skipped)` : ''}`,
       `  publish->PUBACK latency: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
       `  simulator: ${r.cpuCores} cores, ${r.rssMb} MB resident; phases (s): ${JSON.stringify(r.phasesS)}`,
@@ -111,7 +112,7 @@ async function scenario(args: Args, name: string): Promise<number> {
   }
   try {
     const url = mqttUrl();
-    const devices = await connectAll(header.devices, secretOf, { url, profile: behaviour.profile, out: say });
+    const devices = await connectAll(header.devices, secretOf, { url, ca: mqttCa(), profile: behaviour.profile, out: say });
     const durationS = Math.round((lines.at(-1)?.t ?? 0) / 1000);
     say(`simulating "${name}" with ${wearers} wearer${wearers > 1 ? 's' : ''} (${devices.size} devices) on ${url}: ${durationS}s of trace at speed ${speed}\n`);
     const ac = new AbortController();

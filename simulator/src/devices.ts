@@ -40,6 +40,8 @@ export interface DeviceProfile {
 
 export interface ConnectOptions {
   url: string;
+  /** CA certificates (PEM) trusted for mqtts:// and wss:// (MQTT_CA_FILE) */
+  ca?: Buffer;
   onCommand?: (deviceId: string, cmd: CommandPayload) => void;
   onEvent?: (deviceId: string, e: DeviceEvent) => void;
   /** give up connecting after this long (ms) */
@@ -108,14 +110,14 @@ export class VirtualDevice {
       will: { topic: deviceTopic(id, 'status'), payload: Buffer.from(JSON.stringify({ state: 'offline' })), qos: 1 as const, retain: true },
     };
     if (!shaped && p.network) throw new Error(`device ${id}: network shaping needs an mqtt:// URL (got ${url.protocol})`);
-    // MQTT over TCP goes through the shaped link; other transports (ws://) connect plainly.
+    // MQTT over TCP goes through the shaped link; other transports (mqtts://, ws://) connect plainly.
     this.client = shaped
       ? new MqttClient(() => {
           const link = new ShapedLink(url.hostname, Number(url.port || 1883), p.network ?? {}, this.rng, this.clock);
           this.links.push(link);
           return link;
         }, options)
-      : mqtt.connect(o.url, options);
+      : mqtt.connect(o.url, o.ca ? { ...options, ca: o.ca } : options);
     this.client.on('error', () => undefined);
     this.client.on('connect', () => this.onConnect());
     this.client.on('close', () => this.onClose());

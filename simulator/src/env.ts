@@ -8,6 +8,18 @@ export function mqttUrl(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * CA certificates (PEM) to trust for mqtts:// from MQTT_CA_FILE (e.g. the server's own TLS_CERT_FILE
+ * when it is self-signed); undefined = the system's CAs. The server's certificate is always verified.
+ */
+export function mqttCa(env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
+  const file = env.MQTT_CA_FILE;
+  if (!file) return undefined;
+  const pem = readFileSync(file);
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`MQTT_CA_FILE: ${file} holds no PEM certificate`);
+  return pem;
+}
+
+/**
  * A device's secret: DEMO_PASSWORD when set (every demo secret is that value), else the
  * per-device secret the demo seed left in DATA_DIR/demo-credentials.json (mode 0600), else
  * DEVICE_SECRETS as JSON {"id":"secret"}.

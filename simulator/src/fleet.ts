@@ -12,6 +12,8 @@ export interface FleetOptions {
   base: string;
   mqttHost: string;
   mqttPort: number;
+  /** MQTT over TLS (mqtts://), trusting these CA certificates (PEM) or the system's */
+  tls?: { ca?: Buffer | undefined };
   admin: { username: string; password: string };
   wearers: number;
   /** messages per second per wearer */
@@ -132,7 +134,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
         const dev = devices[i]!;
         try {
           const { conn, returnCode } = await WireConnection.connect(
-            { host: o.mqttHost, port: o.mqttPort, clientId: dev.id, username: dev.id, password: dev.secret, keepalive, connectTimeoutMs: 15_000 },
+            { host: o.mqttHost, port: o.mqttPort, ...(o.tls ? { tls: o.tls } : {}), clientId: dev.id, username: dev.id, password: dev.secret, keepalive, connectTimeoutMs: 15_000 },
             {
               onPuback,
               onClose: (closed) => {

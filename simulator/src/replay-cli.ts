@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from './args.js';
 import { AdminClient } from './admin-client.js';
-import { adminCredentials, deviceSecret, httpBase, mqttUrl } from './env.js';
+import { adminCredentials, deviceSecret, httpBase, mqttCa, mqttUrl } from './env.js';
 import { provisionWearers } from './provision.js';
 import { BEHAVIOUR_USAGE, behaviourFromArgs, connectAll, formatSummary, runTrace, speedFromArgs } from './run.js';
 import { parseTrace, traceDevices, traceWearers, TraceError } from './trace.js';
@@ -59,7 +59,7 @@ async function main(): Promise<number> {
 
   try {
     const url = mqttUrl();
-    const connected = await connectAll(devices, secretOf, { url, profile: behaviour.profile, out: say });
+    const connected = await connectAll(devices, secretOf, { url, ca: mqttCa(), profile: behaviour.profile, out: say });
     say(`replaying ${file}: ${trace.samples.length} messages from ${connected.size} devices over ${Math.round(trace.durationMs / 1000)}s of trace at speed ${speed} to ${url}\n`);
     const ac = new AbortController();
     process.once('SIGINT', () => ac.abort());

@@ -80,7 +80,7 @@ export function speedFromArgs(args: Args): number {
 export async function connectAll(
   devices: { id: string; kind: DeviceKindName }[],
   secretOf: (id: string) => string,
-  o: { url: string; profile: DeviceProfile; out: (s: string) => void; concurrency?: number; clock?: Timers },
+  o: { url: string; ca?: Buffer | undefined; profile: DeviceProfile; out: (s: string) => void; concurrency?: number; clock?: Timers },
 ): Promise<Map<string, VirtualDevice>> {
   const out = new Map<string, VirtualDevice>();
   let next = 0;
@@ -89,6 +89,7 @@ export async function connectAll(
       const d = devices[next++]!;
       const dev = await connectDevice({ id: d.id, secret: secretOf(d.id) }, {
         url: o.url,
+        ...(o.ca ? { ca: o.ca } : {}),
         profile: { ...o.profile, kind: d.kind },
         // Real devices stamp their readings (`ts`); the clock is the machine's unless a test gives one.
         clock: o.clock ?? realTimers,

@@ -1,11 +1,14 @@
 // Lightweight MQTT 3.1.1 connections built directly on mqtt-packet: cheap enough for ten thousand
 // in one process (fleet load), and with raw access to the wire for fault injection.
 import net from 'node:net';
+import tls from 'node:tls';
 import mqttPacket, { type IConnectPacket, type Packet, type QoS } from 'mqtt-packet';
 
 export interface WireOptions {
   host: string;
   port: number;
+  /** MQTT over TLS, trusting these CA certificates (PEM) or the system's; the certificate is always verified */
+  tls?: { ca?: Buffer | undefined };
   clientId: string;
   username?: string;
   password?: string;
@@ -66,12 +69,14 @@ export class WireConnection {
     });
   }
 
-  /** Opens a TCP connection (no MQTT yet). */
-  static open(host: string, port: number): Promise<WireConnection> {
+  /** Opens a TCP (or TLS) connection (no MQTT yet). */
+  static open(host: string, port: number, secure?: { ca?: Buffer | undefined }): Promise<WireConnection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
+      const socket = secure
+        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...(secure.ca ? { ca: secure.ca } : {}) })
+        : net.connect({ host, port });
       const conn = new WireConnection(socket);
-      socket.once('connect', () => {
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
         socket.removeListener('error', reject);
         resolve(conn);
       });
@@ -81,7 +86,7 @@ export class WireConnection {
 
   /** TCP connect + MQTT CONNECT; resolves with the CONNACK return code (-1: closed or timed out first). */
   static async connect(o: WireOptions, handlers: WireHandlers = {}): Promise<{ conn: WireConnection; returnCode: number }> {
-    const conn = await WireConnection.open(o.host, o.port);
+    const conn = await WireConnection.open(o.host, o.port, o.tls);
     conn.handlers = handlers;
     const returnCode = await conn.sendConnect(o);
     return { conn, returnCode };

@@ -74,7 +74,8 @@ async function stopProc(proc: ChildProcess): Promise<void> {
 /** The whole system (`server/src/main.ts`) on random loopback ports with a fresh DATA_DIR. */
 export async function startServerChild(env: Record<string, string> = {}, opts: Omit<ServerProcessOptions, 'inheritEnv'> = {}): Promise<Child> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-bench-'));
-  const p = await startServerProcess({ HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }, { ...opts, inheritEnv: false });
+  // Load comes from one loopback address: no per-address connection limit.
+  const p = await startServerProcess({ HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', MQTT_MAX_CONNECTIONS_PER_ADDRESS: '0', ...env }, { ...opts, inheritEnv: false });
   p.proc.stdout?.resume();
   p.proc.stderr?.resume();
   return {

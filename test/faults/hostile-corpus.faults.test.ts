@@ -95,6 +95,10 @@ describe('hostile corpus', () => {
     for (let i = 0; i < 20; i++) await batch(100);
     expect(closed).toBe(2000);
     expect((await fetch(`${ts.base}/healthz`)).status).toBe(200);
+    // Hundreds of failed logins (the bit-flipped CONNECTs) from this one address: it is throttled
+    // (docs/operations.md, "MQTT limits") until time has passed; then a good device gets in from it.
+    expect(Number(/odart_mqtt_auth_failures_total\{kind="throttled"\} (\d+)/.exec(await (await fetch(`${ts.base}/metrics`)).text())?.[1])).toBeGreaterThan(0);
+    ts.clock.advance(60_000);
     const good = await WireConnection.connect({ host: '127.0.0.1', port: ts.server.mqttPort, clientId: 'demo-room', username: 'demo-room', password: DEMO_PASSWORD });
     expect(good.returnCode).toBe(0);
     await good.conn.disconnect();

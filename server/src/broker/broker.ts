@@ -2,22 +2,39 @@
 // Devices authenticate with their id and secret (scrypt-hashed in the store) and may publish and
 // subscribe only under odart/v1/devices/{their id}/. A gateway (device kind 'gateway') may also
 // publish under the topics of the devices registered to it (gateway_devices); it is told that list
-// on its config topic when it subscribes. $SYS/ is refused to every client.
+// on its config topic when it subscribes. $SYS/ is refused to every client. Every connection passes
+// the same limits first: connections per address, packet size (packet-guard.ts), login throttle.
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { verifySecret } from '../auth/secrets.js';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, deviceTopic } from '../protocol/index.js';
 import { createGatewayRepo, type GatewayRepo, type Repos } from '../store/index.js';
+import { guardStream, PacketGuard } from './packet-guard.js';
+import { LoginThrottle } from './throttle.js';
+
+/** Largest packet before login: a CONNECT carries an id, a secret and a small Last Will. */
+export const MAX_CONNECT_BYTES = 4096;
+/** Room for a PUBLISH's topic and packet id on top of MAX_PAYLOAD_BYTES. */
+export const PACKET_OVERHEAD_BYTES = 1024;
 
 export interface BrokerDeps {
   repos: Repos;
   log: Logger;
   metrics: Metrics;
   drainTimeoutMs: number;
+  clock: Clock;
+  /** payloads above this are dropped without being buffered (MAX_PAYLOAD_BYTES) */
+  maxPayloadBytes: number;
+  /** live connections from one address (an IPv6 /64 counts as one); 0 = no limit */
+  maxConnectionsPerAddress: number;
+  /** an authenticated device sent a PUBLISH over the size limit; it was skipped */
+  onOversized?: (deviceId: string | undefined) => void;
   /** every message a device published (after ACL), including Last Wills */
   onDeviceMessage: (topic: string, payload: Buffer) => void;
   /** connection state of a device changed */
@@ -33,6 +50,7 @@ function authError(message: string): AuthenticateError {
 export class Broker {
   readonly aedes: Aedes;
   private tcp: net.Server | null = null;
+  private tlsServer: tls.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   /** client -> authenticated device id */
   private readonly deviceOf = new WeakMap<Client, string>();
@@ -42,10 +60,15 @@ export class Broker {
   private readonly gatewayDevices = new WeakMap<Client, Set<string>>();
   private readonly gateways: GatewayRepo;
   private readonly gatewayClients = new Set<Client>();
+  /** per connection stream: its address key and packet guard */
+  private readonly conns = new WeakMap<object, { address: string; guard: PacketGuard }>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly throttle: LoginThrottle;
 
   private constructor(aedes: Aedes, private readonly d: BrokerDeps) {
     this.aedes = aedes;
     this.gateways = createGatewayRepo(d.repos.db);
+    this.throttle = new LoginThrottle(d.clock);
   }
 
   static async create(d: BrokerDeps): Promise<Broker> {
@@ -65,10 +88,21 @@ export class Broker {
   private wire(): void {
     const { aedes, d } = this;
     aedes.authenticate = (client, username, password, done) => {
+      const conn = this.conns.get(client.conn);
+      const address = conn?.address ?? 'unknown';
+      const id = username ?? '';
+      if (!this.throttle.allowed(address, id)) {
+        d.metrics.mqttAuthFailures.inc({ kind: 'throttled' });
+        return done(authError('not authorized'), false);
+      }
       this.authenticate(client, username, password).then(
         (ok) => {
-          if (ok) done(null, true);
-          else {
+          if (ok) {
+            this.throttle.succeeded(address, id);
+            conn?.guard.loggedInWith(d.maxPayloadBytes + PACKET_OVERHEAD_BYTES);
+            done(null, true);
+          } else {
+            this.throttle.failed(address, id);
             d.metrics.mqttAuthFailures.inc({ kind: 'connect' });
             done(authError('not authorized'), false);
           }
@@ -134,7 +168,6 @@ export class Broker {
       }
     });
     aedes.on('clientReady', (client) => {
-      if (this.gatewayDevices.has(client)) this.gatewayClients.add(client);
       d.metrics.mqttClients.set(aedes.connectedClients);
       const id = this.deviceOf.get(client);
       if (id) d.onPresence?.(id, true);
@@ -222,8 +255,9 @@ export class Broker {
 
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<boolean> {
     if (!username || !password) return false;
-    // The client id must be the device id (or start with "<id>:"), so no one can take over another device's session.
-    if (client.id !== username && !client.id.startsWith(username + ':')) return false;
+    // The client id must be the device id itself: no one can take over another device's session, and a
+    // device has one live session, as a reconnect replaces the old one (aedes takeover, MQTT-3.1.4-2).
+    if (client.id !== username) return false;
     const device = await this.d.repos.deviceById(username);
     if (!device) return false;
     const digest = createHash('sha256').update(password).digest('hex');
@@ -237,6 +271,8 @@ export class Broker {
       this.deviceOf.set(client, device.id);
       if (device.kind === 'gateway') {
         this.gatewayDevices.set(client, new Set(await this.gateways.devicesForGateway(device.id)));
+        // tracked from here, not from clientReady, so a registry change in between revokes this list too
+        this.gatewayClients.add(client);
       }
     }
     return ok;
@@ -269,7 +305,7 @@ export class Broker {
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => undefined);
-        this.aedes.handle(socket);
+        if (this.admit(socket, socket.remoteAddress)) this.attach(socket, socket.remoteAddress);
       });
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -280,9 +316,68 @@ export class Broker {
     });
   }
 
-  /** Hand a WebSocket stream (MQTT over WebSocket) to the broker. */
-  handleStream(stream: Duplex): void {
-    this.aedes.handle(stream);
+  /**
+   * Start the MQTT over TLS listener (MQTT_TLS_PORT); resolves with the bound port. The per-address
+   * limit applies from the TCP connection on, so unfinished handshakes count too.
+   */
+  listenTls(port: number, host: string, creds: { cert: Buffer; key: Buffer }): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const server = tls.createServer({ cert: creds.cert, key: creds.key, handshakeTimeout: 10_000, minVersion: 'TLSv1.2' }, (socket) => {
+        socket.on('error', () => undefined);
+        this.attach(socket, socket.remoteAddress);
+      });
+      server.on('connection', (raw: net.Socket) => {
+        this.sockets.add(raw);
+        raw.on('close', () => this.sockets.delete(raw));
+        this.admit(raw, raw.remoteAddress);
+      });
+      // failed handshakes (a client that does not trust the certificate, a scanner) are not errors of ours
+      server.on('tlsClientError', () => this.d.metrics.mqttConnectionErrors.inc({ kind: 'tls' }));
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        this.tlsServer = server;
+        const addr = server.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : port);
+      });
+    });
+  }
+
+  /** Hand a WebSocket stream (MQTT over WebSocket) to the broker; address: the client's (req.ip). */
+  handleStream(stream: Duplex, address?: string): void {
+    if (this.admit(stream, address)) this.attach(stream, address);
+  }
+
+  /** The per-address connection limit: false (and the stream destroyed) when the address has its fill. */
+  private admit(stream: Duplex, remoteAddress: string | undefined): boolean {
+    const address = addressKey(remoteAddress);
+    const max = this.d.maxConnectionsPerAddress;
+    const open = this.perAddress.get(address) ?? 0;
+    if (max > 0 && open >= max) {
+      this.d.metrics.mqttConnectionsRefused.inc({ reason: 'per_address' });
+      stream.destroy();
+      return false;
+    }
+    this.perAddress.set(address, open + 1);
+    stream.once('close', () => {
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n > 0) this.perAddress.set(address, n);
+      else this.perAddress.delete(address);
+    });
+    return true;
+  }
+
+  /** Every admitted connection, whatever the transport: the packet guard, then aedes. */
+  private attach(stream: Duplex, remoteAddress: string | undefined): void {
+    const address = addressKey(remoteAddress);
+    const of: { client?: Client } = {};
+    const guard = new PacketGuard(stream, MAX_CONNECT_BYTES, {
+      refused: () => this.d.metrics.mqttConnectionsRefused.inc({ reason: 'too_large_before_login' }),
+      // only after login, so the client is known
+      oversized: () => this.d.onOversized?.(of.client && this.deviceOf.get(of.client)),
+    });
+    guardStream(stream, guard);
+    this.conns.set(stream, { address, guard });
+    of.client = this.aedes.handle(stream);
   }
 
   sendCommand(deviceId: string, cmd: CommandPayload): void {
@@ -294,16 +389,29 @@ export class Broker {
     );
   }
 
+  /**
+   * Call when a device was added, re-keyed or removed: its verified secret is dropped, and every
+   * connected gateway that may relay for it loses that right at once and is told its new list (a
+   * right is granted again only by the registry, on the next miss).
+   */
   forgetDevice(deviceId: string): void {
     this.verified.delete(deviceId);
+    for (const client of [...this.gatewayClients]) {
+      if (client.closed) {
+        this.gatewayClients.delete(client);
+        continue;
+      }
+      const relayed = this.gatewayDevices.get(client);
+      const gatewayId = this.deviceOf.get(client);
+      if (!relayed?.delete(deviceId) || gatewayId === undefined) continue;
+      this.sendGatewayConfig(client, gatewayId).catch((err: unknown) => this.d.log.error({ err, gatewayId }, 'sending gateway config failed'));
+    }
   }
 
   /** Closes a device's live connection (its key was rotated or it was removed). */
   disconnectDevice(deviceId: string): void {
     const clients = (this.aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
-    for (const [id, c] of Object.entries(clients)) {
-      if (c && (id === deviceId || id.startsWith(deviceId + ':'))) c.close();
-    }
+    clients[deviceId]?.close();
   }
 
   get closed(): boolean {
@@ -311,10 +419,11 @@ export class Broker {
   }
 
   async close(): Promise<void> {
-    if (this.tcp) {
-      const tcp = this.tcp;
-      this.tcp = null;
-      const closing = new Promise<void>((r) => tcp.close(() => r()));
+    const servers = [this.tcp, this.tlsServer].filter((s): s is net.Server => s !== null);
+    this.tcp = null;
+    this.tlsServer = null;
+    if (servers.length > 0) {
+      const closing = Promise.all(servers.map((srv) => new Promise<void>((r) => srv.close(() => r()))));
       for (const s of this.sockets) s.destroy();
       await closing;
     }
@@ -322,4 +431,19 @@ export class Broker {
     // Messages already acknowledged to devices are handed to ingest before the store closes.
     this.drainInbox();
   }
+}
+
+/**
+ * The key connections and login failures are counted under: an IPv4 address (also when IPv4-mapped),
+ * or the /64 prefix of an IPv6 address, since one host is usually given a whole /64.
+ */
+export function addressKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const a = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  if (!a.includes(':')) return a;
+  const [head = '', tail = ''] = a.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = a.includes('::') ? [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
+  return groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':') + '::/64';
 }

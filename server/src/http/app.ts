@@ -57,7 +57,10 @@ export interface HttpDeps {
 }
 
 export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
-  const app = Fastify({
+  // HTTPS with the MQTT TLS files when they are set (the app, /api/live and MQTT over WebSocket alike);
+  // the cast: fastify types an https server apart, though routes and plugins are the same.
+  const app = (Fastify as (o: object) => FastifyInstance)({
+    ...(d.config.tls ? { https: { cert: d.config.tls.cert, key: d.config.tls.key, minVersion: 'TLSv1.2' } } : {}),
     loggerInstance: d.log.child({ part: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
@@ -97,10 +100,10 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('ODART_ERR_NOT_FOUND')));
 
   // MQTT over WebSocket on the HTTP port.
-  app.get(d.config.MQTT_WS_PATH, { websocket: true }, (socket) => {
+  app.get(d.config.MQTT_WS_PATH, { websocket: true }, (socket, req) => {
     const stream = createWebSocketStream(socket);
     stream.on('error', () => socket.terminate());
-    d.broker.handleStream(stream);
+    d.broker.handleStream(stream, req.ip);
   });
 
   registerOpsRoutes(app, d, sessions);

@@ -64,8 +64,8 @@ export function registerBulkRoutes(app: FastifyInstance, d: HttpDeps, sessions: 
     const deviceIds = wearers.flatMap((w) => w.devices.map((x) => x.id));
     if (new Set(deviceIds).size !== deviceIds.length) throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: devices.id (repeated)');
     for (const part of chunks(deviceIds)) {
-      const taken = await d.repos.db.selectFrom('devices').select('id').where('id', 'in', part).executeTakeFirst();
-      if (taken) throw new AppError('ODART_ERR_CONFLICT', `A device with id ${taken.id} exists`);
+      const taken = (await admin.unavailableDeviceIds(part, user.service_id))[0];
+      if (taken) throw new AppError('ODART_ERR_CONFLICT', `Device id ${taken} is taken; leave id out to get a generated one`);
     }
 
     await d.repos.db.transaction().execute(async (trx) => {
@@ -101,7 +101,7 @@ export function registerBulkRoutes(app: FastifyInstance, d: HttpDeps, sessions: 
       if (found.length !== part.length) throw new AppError('ODART_ERR_NOT_FOUND', 'No such wearer');
     }
     for (const id of ids) {
-      const deviceIds = await admin.deleteWearer(id);
+      const deviceIds = await admin.deleteWearer(id, d.clock.now());
       for (const dev of deviceIds) await hooks.deviceChanged(dev);
       await hooks.wearerChanged(id);
     }

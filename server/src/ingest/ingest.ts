@@ -65,6 +65,12 @@ export class Ingest {
     }
   }
 
+  /** A PUBLISH the broker skipped unread for its size (broker/packet-guard.ts): counted like one dropped here. */
+  tooLarge(deviceId: string | undefined): void {
+    this.handled++;
+    this.drop('too_large', { deviceId });
+  }
+
   private flushPending(deviceId: string, entry: DeviceEntry | undefined) {
     const queued = this.pending.get(deviceId) ?? [];
     this.pending.delete(deviceId);

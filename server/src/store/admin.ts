@@ -1,5 +1,19 @@
 // Queries behind the service console's admin API: wearers, devices and users of one service.
+import { sql, type Transaction } from 'kysely';
 import type { Db } from './db.js';
+import type { DB } from './schema.js';
+
+/**
+ * Keeps the ids of the devices about to be deleted with their service (0009_device_registry):
+ * the id is the device's MQTT identity, known to gateways and sessions, so no other service may take it.
+ */
+async function tombstone(trx: Transaction<DB>, where: { id: string } | { wearerId: string }, now: number): Promise<void> {
+  const rows = trx.selectFrom('devices').select(['id', 'service_id', sql<number>`${now}`.as('deleted_at')]);
+  await trx.insertInto('device_tombstones').columns(['device_id', 'service_id', 'deleted_at'])
+    .expression('id' in where ? rows.where('id', '=', where.id) : rows.where('wearer_id', '=', where.wearerId))
+    .onConflict((oc) => oc.column('device_id').doUpdateSet((eb) => ({ service_id: eb.ref('excluded.service_id'), deleted_at: eb.ref('excluded.deleted_at') })))
+    .execute();
+}
 
 export function createAdminRepos(db: Db) {
   return {
@@ -19,7 +33,7 @@ export function createAdminRepos(db: Db) {
       });
     },
     /** Deletes a wearer and everything recorded about them (erasure on request). Returns their device ids. */
-    async deleteWearer(wearerId: string): Promise<string[]> {
+    async deleteWearer(wearerId: string, now = Date.now()): Promise<string[]> {
       return db.transaction().execute(async (trx) => {
         const devices = await trx.selectFrom('devices').select('id').where('wearer_id', '=', wearerId).execute();
         const alertIds = (await trx.selectFrom('alerts').select('id').where('wearer_id', '=', wearerId).execute()).map((a) => a.id);
@@ -31,14 +45,28 @@ export function createAdminRepos(db: Db) {
           await trx.deleteFrom('notifications').where('alert_id', 'in', alertIds).execute();
           await trx.deleteFrom('alerts').where('id', 'in', alertIds).execute();
         }
+        await tombstone(trx, { wearerId }, now);
         await trx.deleteFrom('devices').where('wearer_id', '=', wearerId).execute();
         await trx.deleteFrom('wearer_responders').where('wearer_id', '=', wearerId).execute();
         await trx.deleteFrom('wearers').where('id', '=', wearerId).execute();
         return devices.map((d) => d.id);
       });
     },
-    async deleteDevice(deviceId: string) {
-      await db.deleteFrom('devices').where('id', '=', deviceId).execute();
+    async deleteDevice(deviceId: string, now = Date.now()) {
+      await db.transaction().execute(async (trx) => {
+        await tombstone(trx, { id: deviceId }, now);
+        await trx.deleteFrom('devices').where('id', '=', deviceId).execute();
+      });
+    },
+    /**
+     * Which of these ids this service may not register: ids of live devices of any service, and ids
+     * deleted from another service. (A service may re-register the ids it deleted itself.)
+     */
+    async unavailableDeviceIds(ids: readonly string[], serviceId: string): Promise<string[]> {
+      if (ids.length === 0) return [];
+      const live = await db.selectFrom('devices').select('id').where('id', 'in', ids).execute();
+      const kept = await db.selectFrom('device_tombstones').select('device_id as id').where('device_id', 'in', ids).where('service_id', '!=', serviceId).execute();
+      return [...new Set([...live, ...kept].map((r) => r.id))];
     },
   };
 }

@@ -311,6 +311,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('vitals').execute();
     },
   },
+  '0009_device_registry': {
+    // Ids of deleted devices stay with their service (device_tombstones): an id is a device's MQTT
+    // identity, so another service taking it over would inherit whatever still knows it by that id.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('device_tombstones')
+        .addColumn('device_id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
   '0011_alert_view': {
     // The service's own phone line, offered on the alarm screen next to the emergency number.
     async up(db: Kysely<any>) {

@@ -219,6 +219,13 @@ export interface GatewayDevicesTable {
   created_at: number;
 }
 
+/** 0009_device_registry: a deleted device's id stays reserved for the service that had it */
+export interface DeviceTombstonesTable {
+  device_id: string;
+  service_id: string;
+  deleted_at: number;
+}
+
 /** 0006_vitals_blocks: raw samples of consenting wearers in blocks (store/vitals.ts), purged after VITALS_RETENTION_DAYS */
 export interface VitalsBlocksTable {
   id: Generated<number>;
@@ -291,4 +298,5 @@ export interface DB {
   responder_groups: ResponderGroupsTable;
   responder_group_members: ResponderGroupMembersTable;
   fake_calls: FakeCallsTable;
+  device_tombstones: DeviceTombstonesTable;
 }
