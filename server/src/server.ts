@@ -60,7 +60,10 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   const store = await openDatabase(config.DATA_DIR);
   const repos = createRepos(store.db);
-  const demo = await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, now: clock.now(), dataDir: config.DATA_DIR });
+  // Production never seeds: the demo chain pages made-up numbers and its accounts have printed passwords.
+  const demo = config.NODE_ENV === 'production'
+    ? null
+    : await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, demoDeviceSecret: config.DEMO_DEVICE_SECRET, now: clock.now(), dataDir: config.DATA_DIR });
 
   const live = new LiveHub();
   const directory = new DeviceDirectory(repos);
