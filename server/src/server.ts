@@ -158,6 +158,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const consent = new ConsentService({
     repos, clock, sms, live, log: log.child({ part: 'consent' }), vitals, publicUrl: config.PUBLIC_URL,
     retentionDays: config.VITALS_RETENTION_DAYS,
+    linkTtlMs: config.CONSENT_LINK_TTL_H * 3600_000,
     applied: async (wearerId) => {
       await adminHooks.wearerChanged(wearerId);
       // Paused or opted out: whatever the detector held for this person is dropped at once.
