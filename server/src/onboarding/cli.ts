@@ -44,10 +44,11 @@ async function readStdin(): Promise<string> {
 /** A prompt that does not echo what is typed (raw mode), on stderr so stdout stays clean. */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Echo off before the question shows, or a quick typist's first keys would appear on screen.
   stdin.setRawMode(true);
   stdin.setEncoding('utf8');
   stdin.resume();
+  process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let typed = '';
     const finish = (fn: () => void) => {
