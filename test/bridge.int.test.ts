@@ -7,7 +7,7 @@ import { generateScenario } from '../simulator/src/scenarios.js';
 import { openBridgeTarget, sendTraceViaBridge } from '../simulator/src/via-bridge.js';
 import type { SampleLine, TraceLine } from '../simulator/src/trace.js';
 import { frameSender, sampleToBody, spyDeviceMessages, startProxy, startTestBridge, type TestBridge, type UplinkProxy } from './helpers/bridge.js';
-import { api, DEMO_PASSWORD, login, settle, startTestServer, T0, until, type TestServer } from './helpers/server.js';
+import { api, DEMO_DEVICE_SECRET, login, settle, startTestServer, T0, until, type TestServer } from './helpers/server.js';
 
 interface AlertJson { id: string; state: string; score: number; reasons: string[]; createdAt: string }
 
@@ -89,7 +89,7 @@ describe('gateway ACL: a gateway publishes only for the devices registered to it
     await ts.server.repos.insertDevice({ id: 'other-wrist', service_id: 'demo', wearer_id: 'demo-wearer', kind: 'wearable', secret_hash: 'x', last_seen_at: null, battery: null, online: 0, created_at: now });
     // one session per device: the test takes the gateway's place
     await tb.close();
-    const gw = await mqtt.connectAsync(`mqtt://127.0.0.1:${ts.server.mqttPort}`, { clientId: 'demo-gateway', username: 'demo-gateway', password: DEMO_PASSWORD, protocolVersion: 4, reconnectPeriod: 0 });
+    const gw = await mqtt.connectAsync(`mqtt://127.0.0.1:${ts.server.mqttPort}`, { clientId: 'demo-gateway', username: 'demo-gateway', password: DEMO_DEVICE_SECRET, protocolVersion: 4, reconnectPeriod: 0 });
     const configs: string[] = [];
     gw.on('message', (_t, p) => configs.push(p.toString()));
     await gw.subscribeAsync('odart/v1/devices/demo-gateway/config', { qos: 1 });
@@ -109,7 +109,7 @@ describe('gateway ACL: a gateway publishes only for the devices registered to it
   });
 
   it('a device that is not a gateway still cannot publish for another device', async () => {
-    const room = await mqtt.connectAsync(`mqtt://127.0.0.1:${ts.server.mqttPort}`, { clientId: 'demo-room', username: 'demo-room', password: DEMO_PASSWORD, protocolVersion: 4, reconnectPeriod: 0 });
+    const room = await mqtt.connectAsync(`mqtt://127.0.0.1:${ts.server.mqttPort}`, { clientId: 'demo-room', username: 'demo-room', password: DEMO_DEVICE_SECRET, protocolVersion: 4, reconnectPeriod: 0 });
     let closed = false;
     room.on('close', () => { closed = true; });
     room.publish('odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'help' }), { qos: 1 });

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONSENT_VERSION } from '../server/src/consent/index.js';
 import type { SmsMessage, SmsResult, SmsSender } from '../server/src/notify/index.js';
 import { connectDevice, disconnectDevice, type VirtualDevice } from '../simulator/src/devices.js';
-import { CSRF, api, liveClient, login, settle, startTestServer, until, type TestServer } from './helpers/server.js';
+import { VirtualClock } from '../server/src/clock.js';
+import { CSRF, api, liveClient, login, settle, startTestServer, T0, until, type TestServer } from './helpers/server.js';
 
 const AUTH = 'test-auth-token-0123456789abcdef';
 const PUBLIC = 'http://127.0.0.1:3999';
@@ -110,6 +111,58 @@ describe('consent: opt in by personal link', () => {
     await api(ts.base, admin, 'POST', `/api/admin/wearers/${wearerId}/consent-link`, {});
     expect((await act({ token, action: 'opt_out' })).status).toBe(404);
     await disconnectDevice(device);
+  });
+});
+
+describe('consent: links expire (CONSENT_LINK_TTL_H, 7 days by default)', () => {
+  const HOUR = 3600_000;
+  const post = (p: string, body: unknown) => fetch(`${ts.base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...CSRF }, body: JSON.stringify(body) });
+  /** The same data a week on: a restart on a virtual clock set there (ticking a week of 1 s timers would take minutes). */
+  async function restartAt(t: number, env: Record<string, string> = {}) {
+    const dataDir = ts.dataDir;
+    await ts.close({ keepData: true });
+    ts = await startTestServer({
+      dataDir, clock: new VirtualClock(t), server: { sms },
+      env: { TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: AUTH, TWILIO_FROM: '+447700900000', ...env },
+    });
+    admin = await login(ts.base, 'admin');
+  }
+
+  it('a link works until 7 days after it was issued, then says it has expired (410) for lookup and every action; a new link works', async () => {
+    const { wearerId, device } = await enrol();
+    await disconnectDevice(device);
+    const issuedAt = ts.clock.now();
+    const link = await api<{ url: string; expiresAt: string }>(ts.base, admin, 'POST', `/api/admin/wearers/${wearerId}/consent-link`, {});
+    expect(link.body.expiresAt).toBe(new Date(issuedAt + 7 * 24 * HOUR).toISOString());
+    const token = link.body.url.split('/').pop()!;
+
+    await restartAt(issuedAt + 7 * 24 * HOUR - 1000);
+    expect((await post('/api/consent/lookup', { token })).status).toBe(200);
+    ts.clock.advance(1000);
+    await settle(ts);
+    const look = await post('/api/consent/lookup', { token });
+    expect(look.status).toBe(410);
+    expect(await look.json()).toEqual({ error: { code: 'ODART_ERR_LINK_EXPIRED', message: expect.stringMatching(/expired.*new one/i) } });
+    for (const body of [{ action: 'opt_in', version: CONSENT_VERSION }, { action: 'opt_out' }, { action: 'pause', minutes: 60 }, { action: 'resume' }]) {
+      const r = await post('/api/consent/act', { token, ...body });
+      expect(r.status, JSON.stringify(body)).toBe(410);
+    }
+    expect((await consentOf(wearerId)).state).toBe('pending');
+    // an unknown token is still "not valid", not "expired"
+    expect((await post('/api/consent/lookup', { token: 'y'.repeat(43) })).status).toBe(404);
+
+    const fresh = await api<{ url: string }>(ts.base, admin, 'POST', `/api/admin/wearers/${wearerId}/consent-link`, {});
+    const ok = await post('/api/consent/act', { token: fresh.body.url.split('/').pop()!, action: 'opt_in', version: CONSENT_VERSION });
+    expect(ok.status).toBe(200);
+  });
+
+  it('CONSENT_LINK_TTL_H sets the lifetime', async () => {
+    await restartAt(T0, { CONSENT_LINK_TTL_H: '2' });
+    const w = await api<{ id: string }>(ts.base, admin, 'POST', '/api/admin/wearers', { alias: 'Sky' });
+    const link = await api<{ url: string; expiresAt: string }>(ts.base, admin, 'POST', `/api/admin/wearers/${w.body.id}/consent-link`, {});
+    expect(link.body.expiresAt).toBe(new Date(T0 + 2 * HOUR).toISOString());
+    await restartAt(T0 + 2 * HOUR, { CONSENT_LINK_TTL_H: '2' });
+    expect((await post('/api/consent/lookup', { token: link.body.url.split('/').pop()! })).status).toBe(410);
   });
 });
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../server/src/clock.js';
 import { connectDevice, type DeviceProfile, type VirtualDevice } from '../simulator/src/devices.js';
 import { generateScenario } from '../simulator/src/scenarios.js';
-import { api, DEMO_PASSWORD, driveTrace, login, settle, startTestServer, T0, until as untilTurns, type TestServer } from './helpers/server.js';
+import { api, DEMO_DEVICE_SECRET, driveTrace, login, settle, startTestServer, T0, until as untilTurns, type TestServer } from './helpers/server.js';
 
 // Waits on network I/O (no timers): generous in event-loop turns, because CI machines are busy.
 const until = (cond: () => boolean | Promise<boolean>) => untilTurns(cond, 1_000_000);
@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 async function device(id: string, profile: DeviceProfile, clock?: VirtualClock): Promise<VirtualDevice> {
-  const dev = await connectDevice({ id, secret: DEMO_PASSWORD }, { url: ts.mqttUrl, profile, ...(clock ? { clock } : {}) });
+  const dev = await connectDevice({ id, secret: DEMO_DEVICE_SECRET }, { url: ts.mqttUrl, profile, ...(clock ? { clock } : {}) });
   opened.push(dev);
   return dev;
 }
@@ -54,7 +54,7 @@ describe('virtual device behaviours', () => {
   });
 
   it('connects over MQTT over WebSocket too (the HTTP port, MQTT_WS_PATH), and its Last Will works there', async () => {
-    const dev = await connectDevice({ id: 'demo-room', secret: DEMO_PASSWORD }, {
+    const dev = await connectDevice({ id: 'demo-room', secret: DEMO_DEVICE_SECRET }, {
       url: `${ts.base.replace('http', 'ws')}/mqtt`, profile: { kind: 'room', reconnect: { baseMs: 0, maxMs: 0 } },
     });
     opened.push(dev);

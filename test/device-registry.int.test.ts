@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGatewayRepo } from '../server/src/store/index.js';
 import { spyDeviceMessages } from './helpers/bridge.js';
-import { api, DEMO_PASSWORD, login, loginOtherServiceAdmin, settle, startTestServer, until, type TestServer } from './helpers/server.js';
+import { api, DEMO_DEVICE_SECRET, login, loginOtherServiceAdmin, settle, startTestServer, until, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 let admin: string;
@@ -23,7 +23,7 @@ const LONG = 500_000;
 
 /** demo-gateway connected and told its devices (so its relay list is loaded). */
 async function gateway(): Promise<{ gw: mqtt.MqttClient; configs: { devices: string[] }[]; closed: () => boolean }> {
-  const gw = await mqtt.connectAsync(ts.mqttUrl, { clientId: 'demo-gateway', username: 'demo-gateway', password: DEMO_PASSWORD, protocolVersion: 4, reconnectPeriod: 0 });
+  const gw = await mqtt.connectAsync(ts.mqttUrl, { clientId: 'demo-gateway', username: 'demo-gateway', password: DEMO_DEVICE_SECRET, protocolVersion: 4, reconnectPeriod: 0 });
   const configs: { devices: string[] }[] = [];
   gw.on('message', (_t, p) => configs.push(JSON.parse(p.toString()) as { devices: string[] }));
   let closed = false;

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectDevice, disconnectDevice } from '../simulator/src/devices.js';
 import { deviceTopic } from '../server/src/protocol/index.js';
 import { startFakeTwilio, twilioEnv, type FakeTwilio } from './helpers/fake-twilio.js';
-import { api, DEMO_PASSWORD, login, until } from './helpers/server.js';
+import { api, DEMO_PASSWORD, DEMO_DEVICE_SECRET, login, until } from './helpers/server.js';
 import { killServerProcesses, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 const ALEX = '+447700900101';
@@ -37,7 +37,7 @@ describe('crash recovery: kill -9 mid-escalation, restart on the same DATA_DIR',
     fake = await startFakeTwilio();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-crash-'));
     const env = {
-      ...twilioEnv(fake), HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD,
+      ...twilioEnv(fake), HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD, DEMO_DEVICE_SECRET,
       LOG_LEVEL: 'warn', PUBLIC_URL: 'http://127.0.0.1:3999', SMS_RATE_PER_S: '1',
     };
     let child = await startServerProcess(env);
@@ -56,7 +56,7 @@ describe('crash recovery: kill -9 mid-escalation, restart on the same DATA_DIR',
     expect((await api(child.base, admin, 'PUT', '/api/admin/wearers/demo-wearer/chain', { chainId: chain.body.id })).status).toBe(200);
 
     // The wearer presses help: a responder alert at once, over real MQTT.
-    const wrist = await connectDevice({ id: 'demo-wrist', secret: DEMO_PASSWORD }, { url: child.mqttUrl });
+    const wrist = await connectDevice({ id: 'demo-wrist', secret: DEMO_DEVICE_SECRET }, { url: child.mqttUrl });
     await wrist.client.publishAsync(deviceTopic('demo-wrist', 'button'), JSON.stringify({ action: 'help' }), { qos: 1 });
     const [alexSms] = await fake.waitFor(1, (r) => r.to === ALEX);
     await disconnectDevice(wrist).catch(() => undefined);

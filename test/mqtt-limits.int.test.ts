@@ -5,7 +5,7 @@ import net from 'node:net';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, startTestServer, until, type TestServer } from './helpers/server.js';
+import { DEMO_DEVICE_SECRET, DEMO_PASSWORD, startTestServer, until, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 afterEach(async () => {
@@ -113,7 +113,7 @@ describe('packet size caps', () => {
   it('after login, a PUBLISH longer than MAX_PAYLOAD_BYTES is dropped and counted as soon as its header arrives, never buffered', async () => {
     ts = await startTestServer({ env: { MAX_PAYLOAD_BYTES: '8192' } });
     const c = await rawSocket();
-    c.sock.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'demo-wrist', clean: true, keepalive: 60, username: 'demo-wrist', password: Buffer.from(DEMO_PASSWORD) }));
+    c.sock.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'demo-wrist', clean: true, keepalive: 60, username: 'demo-wrist', password: Buffer.from(DEMO_DEVICE_SECRET) }));
     await until(() => c.packets.some((p) => p.cmd === 'connack'), LONG);
     const topic = Buffer.from('odart/v1/devices/demo-wrist/vitals');
     const variable = Buffer.concat([Buffer.from([topic.length >> 8, topic.length & 0xff]), topic, Buffer.from([0x00, 0x07])]);
@@ -128,7 +128,7 @@ describe('packet size caps', () => {
   it('a whole oversized PUBLISH is acknowledged and skipped; the next message on the connection is ingested', async () => {
     ts = await startTestServer({ env: { MAX_PAYLOAD_BYTES: '8192' } });
     const c = await rawSocket();
-    c.sock.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'demo-wrist', clean: true, keepalive: 60, username: 'demo-wrist', password: Buffer.from(DEMO_PASSWORD) }));
+    c.sock.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'demo-wrist', clean: true, keepalive: 60, username: 'demo-wrist', password: Buffer.from(DEMO_DEVICE_SECRET) }));
     await until(() => c.packets.some((p) => p.cmd === 'connack'), LONG);
     const big = mqttPacket.generate({ cmd: 'publish', topic: 'odart/v1/devices/demo-wrist/vitals', payload: Buffer.alloc(100_000, 0x20), qos: 1, messageId: 9, retain: false, dup: false });
     const good = mqttPacket.generate({ cmd: 'publish', topic: 'odart/v1/devices/demo-wrist/vitals', payload: JSON.stringify({ hr: 70, spo2: 97, rr: 14 }), qos: 1, messageId: 10, retain: false, dup: false });

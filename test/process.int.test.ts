@@ -1,14 +1,18 @@
 // `npm start` as a real process: config errors stop it naming the variable; the demo seed runs once
-// and prints how to sign in; /healthz answers 200; SIGTERM shuts down cleanly (exit 0).
+// and prints how to sign in; /healthz answers 200; SIGTERM shuts down cleanly (exit 0); with
+// NODE_ENV=production: no seed, no password printed, loopback unless HOST, no fake SMS.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dirs: string[] = [];
+const children: ChildProcess[] = [];
 afterEach(() => {
+  // A failed test must not leave a server running.
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -18,6 +22,7 @@ function start(env: Record<string, string>): { child: ChildProcess; out: () => s
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -68,5 +73,37 @@ describe('npm start as a process', () => {
     expect(q.out()).not.toContain('Demo service created');
     q.child.kill('SIGTERM');
     expect(await q.exited).toBe(0);
+  });
+
+  it('NODE_ENV=production without Twilio exits 2 naming the settings (no fake SMS in production)', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-proc-'));
+    dirs.push(dataDir);
+    const p = start({ NODE_ENV: 'production', HTTP_PORT: '0', MQTT_PORT: '0', DATA_DIR: dataDir });
+    const first = await Promise.race([p.exited, waitFor(p.out, /HTTP port/, p.exited).then(() => 'started', () => 'exited')]);
+    expect(first, 'the server started with the fake SMS outbox').not.toBe('started');
+    expect(await p.exited).toBe(2);
+    expect(p.err()).toMatch(/TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: required with NODE_ENV=production/);
+    expect(existsSync(path.join(dataDir, 'odart.sqlite'))).toBe(false);
+  });
+
+  it('NODE_ENV=production on an empty DATA_DIR: no demo seed, no password printed, loopback only, onboarding hint', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-proc-'));
+    dirs.push(dataDir);
+    const p = start({
+      NODE_ENV: 'production', HOST: '', HTTP_PORT: '0', MQTT_PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'debug',
+      // Never contacted: an empty database has nobody to page.
+      TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 'not-a-real-token', TWILIO_FROM: '+447700900000', TWILIO_BASE_URL: 'http://127.0.0.1:9',
+    });
+    const m = await waitFor(p.out, /"msg":"started"/, p.exited);
+    expect(m).toBeTruthy();
+    const all = p.out() + p.err();
+    expect(all).not.toContain('Demo service created');
+    expect(all).not.toMatch(/password: /i);
+    expect(all).not.toContain('not-a-real-token');
+    expect(all).toContain('npm run create-service');
+    expect(all).toContain('"host":"127.0.0.1"');
+    expect(existsSync(path.join(dataDir, 'demo-credentials.json'))).toBe(false);
+    p.child.kill('SIGTERM');
+    expect(await p.exited, all).toBe(0);
   });
 });

@@ -12,7 +12,7 @@ import { provisionWearers } from '../simulator/src/provision.js';
 import { connectAll } from '../simulator/src/run.js';
 import { generateScenario } from '../simulator/src/scenarios.js';
 import { parseTrace, serializeTrace, traceDevices, traceWearers } from '../simulator/src/trace.js';
-import { api, DEMO_PASSWORD, disconnectAll, driveTrace, login, startTestServer, T0, type TestServer } from './helpers/server.js';
+import { api, DEMO_PASSWORD, DEMO_DEVICE_SECRET, disconnectAll, driveTrace, login, startTestServer, T0, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 let dir: string;
@@ -74,7 +74,7 @@ describe('replay', () => {
     writeFileSync(file, serializeTrace(sc.header, sc.lines));
     const samples = sc.lines.filter((l) => 'device' in l).length;
     const before = ts.server.ingest.handled;
-    const env = { MQTT_URL: ts.mqttUrl, DEMO_PASSWORD, API_URL: ts.base };
+    const env = { MQTT_URL: ts.mqttUrl, DEMO_PASSWORD, DEMO_DEVICE_SECRET, API_URL: ts.base };
     const r = await runCli('simulator/src/replay-cli.ts', [file, '--speed', '1000'], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -95,7 +95,7 @@ describe('replay', () => {
     writeFileSync(file, serializeTrace(m.header, m.lines));
     const samples = m.lines.filter((l) => 'device' in l).length;
     const r = await runCli('simulator/src/replay-cli.ts', [file, '--speed', '2000', '--provision', '--cleanup'], {
-      MQTT_URL: ts.mqttUrl, API_URL: ts.base, DEMO_PASSWORD,
+      MQTT_URL: ts.mqttUrl, API_URL: ts.base, DEMO_PASSWORD, DEMO_DEVICE_SECRET,
     });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('enrolled 3 wearers (6 devices)');

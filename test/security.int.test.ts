@@ -3,7 +3,7 @@
 // counted; the server stays healthy and a good device still gets through.
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, startTestServer, until, type TestServer } from './helpers/server.js';
+import { DEMO_DEVICE_SECRET, startTestServer, until, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 beforeEach(async () => {
@@ -34,18 +34,18 @@ describe('device authentication [MQTT-3.1.4 CONNACK]', () => {
     expect(c.code).toBe(5);
   });
   it('an unknown device and a missing password are refused', async () => {
-    expect((await connect('nobody', DEMO_PASSWORD)).code).toBe(5);
+    expect((await connect('nobody', DEMO_DEVICE_SECRET)).code).toBe(5);
     const c = mqtt.connect(ts.mqttUrl, { clientId: 'demo-wrist', reconnectPeriod: 0 });
     const code = await new Promise<number | undefined>((r) => c.once('error', (e) => r((e as { code?: number }).code)));
     c.end(true);
     expect(code).toBe(5);
   });
   it('a client id that is not the device id is refused, so no one can take over a session', async () => {
-    const c = await connect('demo-wrist', DEMO_PASSWORD, 'demo-room');
+    const c = await connect('demo-wrist', DEMO_DEVICE_SECRET, 'demo-room');
     expect(c.ok).toBe(false);
   });
   it('the right secret connects', async () => {
-    const c = await connect('demo-wrist', DEMO_PASSWORD);
+    const c = await connect('demo-wrist', DEMO_DEVICE_SECRET);
     expect(c.ok).toBe(true);
     await c.client.endAsync();
   });
@@ -53,7 +53,7 @@ describe('device authentication [MQTT-3.1.4 CONNACK]', () => {
 
 describe('ACL: a device may only use odart/v1/devices/{its id}/', () => {
   it('device A publishing as device B is disconnected and nothing reaches detection', async () => {
-    const a = await connect('demo-room', DEMO_PASSWORD);
+    const a = await connect('demo-room', DEMO_DEVICE_SECRET);
     const closed = new Promise<void>((r) => a.client.once('close', () => r()));
     a.client.publish('odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'help' }), { qos: 1 });
     await closed;
@@ -63,7 +63,7 @@ describe('ACL: a device may only use odart/v1/devices/{its id}/', () => {
     a.client.end(true);
   });
   it('subscribing to another device or a wildcard over all devices is refused (SUBACK 0x80)', async () => {
-    const a = await connect('demo-room', DEMO_PASSWORD);
+    const a = await connect('demo-room', DEMO_DEVICE_SECRET);
     for (const topic of ['odart/v1/devices/demo-wrist/command', 'odart/v1/devices/+/vitals', '#', '$SYS/#']) {
       // mqtt.js turns a SUBACK return code of 0x80 into a rejected subscribe
       await expect(a.client.subscribeAsync(topic, { qos: 1 }), topic).rejects.toThrow(/Subscribe error/);
@@ -74,7 +74,7 @@ describe('ACL: a device may only use odart/v1/devices/{its id}/', () => {
     await a.client.endAsync();
   });
   it('$SYS/ is refused', async () => {
-    const a = await connect('demo-room', DEMO_PASSWORD);
+    const a = await connect('demo-room', DEMO_DEVICE_SECRET);
     const closed = new Promise<void>((r) => a.client.once('close', () => r()));
     a.client.publish('$SYS/x/heartbeat', 'boom', { qos: 1 });
     await closed;
@@ -85,7 +85,7 @@ describe('ACL: a device may only use odart/v1/devices/{its id}/', () => {
 
 describe('button presses are taken at authorization', () => {
   it('a help press among a burst of vitals is handed to ingest exactly once and raises one alert', async () => {
-    const c = await connect('demo-wrist', DEMO_PASSWORD);
+    const c = await connect('demo-wrist', DEMO_DEVICE_SECRET);
     for (let i = 0; i < 200; i++) c.client.publish('odart/v1/devices/demo-wrist/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14, onBody: true }), { qos: 1 });
     await c.client.publishAsync('odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'help' }), { qos: 1 });
     await until(() => ts.server.ingest.handled >= 201);
@@ -106,7 +106,7 @@ describe('button presses are taken at authorization', () => {
 
 describe('malformed payloads are dropped, counted and never crash', () => {
   it('bad JSON, wrong types, unknown streams and a 1 MB payload; then a good message still works', async () => {
-    const c = await connect('demo-wrist', DEMO_PASSWORD);
+    const c = await connect('demo-wrist', DEMO_DEVICE_SECRET);
     const base = ts.server.ingest.handled;
     const bad: [string, string | Buffer][] = [
       ['odart/v1/devices/demo-wrist/vitals', '{"hr": 70,'],
@@ -143,7 +143,7 @@ describe('malformed payloads are dropped, counted and never crash', () => {
     sock.on('error', () => undefined);
     sock.write(Buffer.from('GET / HTTP/1.1\r\n\r\n\xff\xff\xff\xff'));
     await closed;
-    const good = await connect('demo-wrist', DEMO_PASSWORD);
+    const good = await connect('demo-wrist', DEMO_DEVICE_SECRET);
     expect(good.ok).toBe(true);
     await good.client.endAsync();
     expect(await health()).toBe(200);
@@ -153,7 +153,7 @@ describe('malformed payloads are dropped, counted and never crash', () => {
 describe('MQTT over WebSocket on the HTTP port', () => {
   it('authenticates the same way at MQTT_WS_PATH', async () => {
     const url = `ws://127.0.0.1:${ts.server.httpPort}/mqtt`;
-    const good = mqtt.connect(url, { clientId: 'demo-room', username: 'demo-room', password: DEMO_PASSWORD, reconnectPeriod: 0 });
+    const good = mqtt.connect(url, { clientId: 'demo-room', username: 'demo-room', password: DEMO_DEVICE_SECRET, reconnectPeriod: 0 });
     await new Promise<void>((resolve, reject) => {
       good.once('connect', () => resolve());
       good.once('error', reject);

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateWearers } from '../simulator/src/multi.js';
-import { api, DEMO_PASSWORD, login, startTestServer, type TestServer } from './helpers/server.js';
+import { api, DEMO_PASSWORD, DEMO_DEVICE_SECRET, login, startTestServer, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 beforeEach(async () => {
@@ -17,7 +17,7 @@ afterEach(async () => {
 function simulate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(path.resolve('node_modules/.bin/tsx'), ['simulator/src/cli.ts', ...args], {
-      env: { ...process.env, MQTT_URL: ts.mqttUrl, API_URL: ts.base, DEMO_PASSWORD }, timeout: 60_000,
+      env: { ...process.env, MQTT_URL: ts.mqttUrl, API_URL: ts.base, DEMO_PASSWORD, DEMO_DEVICE_SECRET }, timeout: 60_000,
     }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
   });
 }

@@ -17,7 +17,7 @@ import { ConfigError, loadConfig } from '../server/src/config.js';
 import { connectDevice, disconnectDevice } from '../simulator/src/devices.js';
 import { mqttCa } from '../simulator/src/env.js';
 import { frameSender, spyDeviceMessages } from './helpers/bridge.js';
-import { CSRF, DEMO_PASSWORD, settle, startTestServer, until, type TestServer } from './helpers/server.js';
+import { CSRF, DEMO_DEVICE_SECRET, DEMO_PASSWORD, settle, startTestServer, until, type TestServer } from './helpers/server.js';
 
 let dir: string;
 let certFile: string;
@@ -76,7 +76,7 @@ describe('config: TLS settings come as a set', () => {
 describe('MQTT over TLS', () => {
   it('a device connects over mqtts trusting the certificate by ca; a client that does not trust it is refused the handshake', async () => {
     const seen = spyDeviceMessages(ts);
-    const c = await mqtt.connectAsync(mqttsUrl, { ca, clientId: 'demo-room', username: 'demo-room', password: DEMO_PASSWORD, protocolVersion: 4, reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(mqttsUrl, { ca, clientId: 'demo-room', username: 'demo-room', password: DEMO_DEVICE_SECRET, protocolVersion: 4, reconnectPeriod: 0 });
     await c.publishAsync('odart/v1/devices/demo-room/presence', JSON.stringify({ occupied: true, motion: 20 }), { qos: 1 });
     await until(() => seen.some((m) => m.topic === 'odart/v1/devices/demo-room/presence'), LONG);
     await c.endAsync();
@@ -89,7 +89,7 @@ describe('MQTT over TLS', () => {
 
   it('the simulator: a virtual device on mqtts:// with MQTT_CA_FILE publishes to the server', async () => {
     const seen = spyDeviceMessages(ts);
-    const dev = await connectDevice({ id: 'demo-wrist', secret: DEMO_PASSWORD }, { url: mqttsUrl, ca: mqttCa({ MQTT_CA_FILE: certFile }) });
+    const dev = await connectDevice({ id: 'demo-wrist', secret: DEMO_DEVICE_SECRET }, { url: mqttsUrl, ca: mqttCa({ MQTT_CA_FILE: certFile }) });
     await dev.publish('vitals', { hr: 72, spo2: 97, rr: 14, activity: 5, onBody: true });
     await until(() => seen.some((m) => m.topic === 'odart/v1/devices/demo-wrist/vitals'), LONG);
     await disconnectDevice(dev);
@@ -106,7 +106,7 @@ describe('MQTT over TLS', () => {
   }, 60_000);
 
   it('the bridge uplink over mqtts (MQTT_URL + MQTT_CA_FILE): frames arrive at the server', async () => {
-    const cfg = loadBridgeConfig({ MQTT_URL: mqttsUrl, MQTT_CA_FILE: certFile, BRIDGE_SECRET: DEMO_PASSWORD, BRIDGE_DATA_DIR: dir });
+    const cfg = loadBridgeConfig({ MQTT_URL: mqttsUrl, MQTT_CA_FILE: certFile, BRIDGE_SECRET: DEMO_DEVICE_SECRET, BRIDGE_DATA_DIR: dir });
     const seen = spyDeviceMessages(ts);
     const bridge = new Bridge({ ...cfg, clock: ts.clock, log: pino({ level: 'silent' }) });
     const tcpPort = await bridge.listenTcp(0, '127.0.0.1');
@@ -136,7 +136,7 @@ describe('HTTPS on the HTTP port with the same files', () => {
     });
     expect(JSON.parse(first)).toMatchObject({ type: 'hello' });
     ws.close();
-    const c = await mqtt.connectAsync(`wss://127.0.0.1:${ts.server.httpPort}/mqtt`, { ca, clientId: 'demo-room', username: 'demo-room', password: DEMO_PASSWORD, protocolVersion: 4, reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(`wss://127.0.0.1:${ts.server.httpPort}/mqtt`, { ca, clientId: 'demo-room', username: 'demo-room', password: DEMO_DEVICE_SECRET, protocolVersion: 4, reconnectPeriod: 0 });
     expect(c.connected).toBe(true);
     await c.endAsync();
   });

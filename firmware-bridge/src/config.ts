@@ -10,7 +10,7 @@ const schema = z.object({
   MQTT_URL: z.string().regex(/^(mqtts?|tcp):\/\/[^/]+/, 'an MQTT URL such as mqtt://host:1883 or mqtts://host:8883').optional(),
   MQTT_PORT: port.default(1883),
   DATA_DIR: z.string().min(1).default('./data'),
-  DEMO_PASSWORD: z.string().min(8).optional(),
+  DEMO_DEVICE_SECRET: z.string().min(8).optional(),
   BRIDGE_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a device id').default('demo-gateway'),
   BRIDGE_SECRET: z.string().min(8).optional(),
   BRIDGE_HOST: z.string().min(1).default('127.0.0.1'),
@@ -44,15 +44,15 @@ export interface BridgeConfig {
 export class BridgeConfigError extends Error {}
 
 /**
- * Secret: BRIDGE_SECRET, else DEMO_PASSWORD (every demo secret), else the demo seed's
- * DATA_DIR/demo-credentials.json (written only when the seed generated random secrets).
+ * Secret: BRIDGE_SECRET, else DEMO_DEVICE_SECRET (every demo device secret), else the demo seed's
+ * DATA_DIR/demo-credentials.json. DEMO_PASSWORD is an account password, never a device's.
  */
 export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
   const cleaned = Object.fromEntries(Object.keys(schema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) throw new BridgeConfigError(`invalid configuration:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}`);
   const c = parsed.data;
-  let secret = c.BRIDGE_SECRET ?? c.DEMO_PASSWORD;
+  let secret = c.BRIDGE_SECRET ?? c.DEMO_DEVICE_SECRET;
   if (!secret) {
     const file = path.join(c.DATA_DIR, 'demo-credentials.json');
     if (existsSync(file)) {
@@ -61,7 +61,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     }
   }
   if (!secret) {
-    throw new BridgeConfigError(`BRIDGE_SECRET: no secret for gateway "${c.BRIDGE_ID}": set BRIDGE_SECRET or DEMO_PASSWORD, or run where DATA_DIR holds demo-credentials.json`);
+    throw new BridgeConfigError(`BRIDGE_SECRET: no secret for gateway "${c.BRIDGE_ID}": set BRIDGE_SECRET or DEMO_DEVICE_SECRET, or run where DATA_DIR holds demo-credentials.json`);
   }
   let mqttCa: Buffer | undefined;
   if (c.MQTT_CA_FILE) {

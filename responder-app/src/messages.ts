@@ -312,6 +312,7 @@ export const t = {
     resume: 'Monitoring is on again.',
   } as Record<string, string>,
   consentBadLink: 'This link is not valid any more. Ask your service for a new one.',
+  consentExpiredLink: 'This link has expired. Ask your service for a new one.',
   pauseOptions: [
     { minutes: 30, label: '30 minutes' },
     { minutes: 60, label: '1 hour' },

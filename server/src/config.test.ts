@@ -20,6 +20,7 @@ describe('config', () => {
     ['MQTT_WS_PATH', 'mqtt'],
     ['LOG_LEVEL', 'loud'],
     ['DEMO_PASSWORD', 'short'],
+    ['DEMO_DEVICE_SECRET', 'short'],
   ])('a bad %s stops start-up naming it', (key, value) => {
     try {
       loadConfig({ [key]: value });
@@ -36,6 +37,41 @@ describe('config', () => {
       TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+15005550006', TWILIO_BASE_URL: 'http://127.0.0.1:4010/',
     });
     expect(c.twilio).toEqual({ accountSid: 'AC' + 'a'.repeat(32), authToken: 'tok', from: '+15005550006', baseUrl: 'http://127.0.0.1:4010' });
+  });
+
+  const twilioEnv = { TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+15005550006' };
+
+  it('HOST: all interfaces outside production (the demo on a LAN), loopback in production unless set', () => {
+    expect(loadConfig({}).HOST).toBe('0.0.0.0');
+    expect(loadConfig({ NODE_ENV: 'development' }).HOST).toBe('0.0.0.0');
+    expect(loadConfig({ NODE_ENV: 'production', ...twilioEnv }).HOST).toBe('127.0.0.1');
+    expect(loadConfig({ NODE_ENV: 'production', ...twilioEnv, HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+  });
+
+  it('a bad NODE_ENV stops start-up naming it', () => {
+    expect(() => loadConfig({ NODE_ENV: 'prod' })).toThrow(/NODE_ENV/);
+  });
+
+  it('NODE_ENV=production refuses the fake SMS provider, naming the Twilio settings', () => {
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: required with NODE_ENV=production/);
+    }
+    expect(loadConfig({ NODE_ENV: 'production', ...twilioEnv }).twilio).not.toBeNull();
+  });
+
+  it.each(['DEMO_PASSWORD', 'DEMO_DEVICE_SECRET'])('NODE_ENV=production refuses %s (there is no demo in production)', (key) => {
+    expect(() => loadConfig({ NODE_ENV: 'production', ...twilioEnv, [key]: 'long-enough-secret' })).toThrow(new RegExp(`${key}: .*NODE_ENV=production`));
+    expect(loadConfig({ [key]: 'long-enough-secret' })[key as 'DEMO_PASSWORD']).toBe('long-enough-secret');
+  });
+
+  it('consent links last CONSENT_LINK_TTL_H hours, 7 days by default', () => {
+    expect(loadConfig({}).CONSENT_LINK_TTL_H).toBe(168);
+    expect(loadConfig({ CONSENT_LINK_TTL_H: '24' }).CONSENT_LINK_TTL_H).toBe(24);
+    expect(() => loadConfig({ CONSENT_LINK_TTL_H: '0' })).toThrow(/CONSENT_LINK_TTL_H/);
   });
 
   it('empty strings count as unset; PUBLIC_URL follows HTTP_PORT', () => {

@@ -10,7 +10,8 @@ const optionalString = z.string().min(1).optional();
 export const configSchema = z.object({
   HTTP_PORT: port.default(3000),
   MQTT_PORT: port.default(1883),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** default: 127.0.0.1 with NODE_ENV=production, else 0.0.0.0 */
+  HOST: z.string().min(1).optional(),
   MQTT_WS_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'a path starting with /').default('/mqtt'),
   DATA_DIR: z.string().min(1).default('./data'),
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID (AC + 32 hex digits)').optional(),
@@ -20,6 +21,11 @@ export const configSchema = z.object({
   /** default: http://localhost:{HTTP_PORT} */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   DEMO_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+  /** every demo device secret, when seeding (dev/test only); default: random, in DATA_DIR/demo-credentials.json */
+  DEMO_DEVICE_SECRET: z.string().min(8, 'at least 8 characters').optional(),
+  /** hours a wearer's personal consent link works after it was issued */
+  CONSENT_LINK_TTL_H: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CHECKIN_WINDOW_S: z.coerce.number().int().min(0).max(300).default(15),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
@@ -45,7 +51,7 @@ export const configSchema = z.object({
   NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
 });
 
-export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL'> & { PUBLIC_URL: string; twilio: TwilioConfig | null; tls: TlsConfig | null }>;
+export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL' | 'HOST'> & { PUBLIC_URL: string; HOST: string; twilio: TwilioConfig | null; tls: TlsConfig | null }>;
 /** MQTT over TLS on `port`, and HTTPS on HTTP_PORT, with one certificate chain and key (PEM) */
 export interface TlsConfig {
   readonly port: number;
@@ -95,9 +101,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           baseUrl: c.TWILIO_BASE_URL.replace(/\/+$/, ''),
         })
       : null;
+  const production = c.NODE_ENV === 'production';
+  if (production) {
+    // A real service must never page made-up numbers, fall back to an outbox nobody reads, or carry demo secrets.
+    const issues = [
+      ...(twilio ? [] : ['TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: required with NODE_ENV=production (the fake SMS outbox is for development only)']),
+      ...(['DEMO_PASSWORD', 'DEMO_DEVICE_SECRET'] as const).flatMap((k) => (c[k] === undefined ? [] : [`${k}: not allowed with NODE_ENV=production (there is no demo seed); unset it`])),
+    ];
+    if (issues.length > 0) throw new ConfigError(issues);
+  }
   const tlsConfig = loadTls(c.MQTT_TLS_PORT, c.TLS_CERT_FILE, c.TLS_KEY_FILE);
   const publicUrl = (c.PUBLIC_URL ?? `${tlsConfig ? 'https' : 'http'}://localhost:${c.HTTP_PORT || 3000}`).replace(/\/+$/, '');
-  return Object.freeze({ ...c, PUBLIC_URL: publicUrl, twilio, tls: tlsConfig });
+  const host = c.HOST ?? (production ? '127.0.0.1' : '0.0.0.0');
+  return Object.freeze({ ...c, HOST: host, PUBLIC_URL: publicUrl, twilio, tls: tlsConfig });
 }
 
 /** The three TLS settings together or none; the files must hold a PEM certificate and its key. */

@@ -12,6 +12,7 @@ export const ERRORS = {
   ODART_ERR_ALERT_CLOSED: { status: 409, message: 'The alert is already closed' },
   ODART_ERR_CONFLICT: { status: 409, message: 'That already exists' },
   ODART_ERR_IN_USE: { status: 409, message: 'Still in use; remove the references first' },
+  ODART_ERR_LINK_EXPIRED: { status: 410, message: 'This link has expired' },
   ODART_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   ODART_ERR_UNSUPPORTED_MEDIA: { status: 415, message: 'Unsupported content type' },
   ODART_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; try again shortly' },

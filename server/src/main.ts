@@ -1,9 +1,20 @@
-// `npm start`: parse config, start everything on embedded defaults, print how to use the demo,
-// and shut down in order on SIGTERM/SIGINT.
+// `npm start`: parse config, start everything on embedded defaults, print how to use the demo (or, in
+// production, how to create the first service: never a password), and shut down in order on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
 import type { DemoCredentials } from './demo/seed.js';
+
+function productionBanner(httpPort: number, mqttPort: number, publicUrl: string, noService: boolean): string {
+  const lines = ['', `ODART responder system is up (production): app ${publicUrl} (HTTP port ${httpPort}), MQTT port ${mqttPort}`];
+  if (noService) {
+    lines.push(
+      'No service yet. Create one and its first admin (the password is read from a prompt, stdin or --password-file):',
+      '  npm run create-service -- --id <id> --name "<name>" --emergency-number <number> --admin-username <username>',
+    );
+  }
+  return [...lines, ''].join('\n');
+}
 
 function banner(httpPort: number, mqttPort: number, publicUrl: string, demo: DemoCredentials | null, fromEnv: boolean): string {
   const lines = [
@@ -53,8 +64,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   server = await startServer(config, { log });
-  process.stdout.write(banner(server.httpPort, server.mqttPort, config.PUBLIC_URL, server.demo, config.DEMO_PASSWORD !== undefined) + '\n');
-  log.info({ httpPort: server.httpPort, mqttPort: server.mqttPort, mqttTlsPort: server.mqttTlsPort }, 'started');
+  if (config.NODE_ENV === 'production') {
+    process.stdout.write(productionBanner(server.httpPort, server.mqttPort, config.PUBLIC_URL, await server.repos.isEmpty()) + '\n');
+    // A DATA_DIR that once ran the demo still pages its made-up numbers: say so loudly.
+    if (await server.repos.serviceById('demo')) log.warn({ service: 'demo' }, 'the demo service exists in this production database; delete it or start on a fresh DATA_DIR');
+  } else {
+    process.stdout.write(banner(server.httpPort, server.mqttPort, config.PUBLIC_URL, server.demo, config.DEMO_PASSWORD !== undefined) + '\n');
+  }
+  log.info({ host: config.HOST, httpPort: server.httpPort, mqttPort: server.mqttPort, mqttTlsPort: server.mqttTlsPort, nodeEnv: config.NODE_ENV ?? 'development' }, 'started');
   if (stopping) {
     const signal = stopping;
     stopping = null;

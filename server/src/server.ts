@@ -62,7 +62,10 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   const store = await openDatabase(config.DATA_DIR);
   const repos = createRepos(store.db);
-  const demo = await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, now: clock.now(), dataDir: config.DATA_DIR });
+  // Production never seeds: the demo chain pages made-up numbers and its accounts have printed passwords.
+  const demo = config.NODE_ENV === 'production'
+    ? null
+    : await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, demoDeviceSecret: config.DEMO_DEVICE_SECRET, now: clock.now(), dataDir: config.DATA_DIR });
 
   const live = new LiveHub();
   const directory = new DeviceDirectory(repos);
@@ -160,6 +163,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const consent = new ConsentService({
     repos, clock, sms, live, log: log.child({ part: 'consent' }), vitals, publicUrl: config.PUBLIC_URL,
     retentionDays: config.VITALS_RETENTION_DAYS,
+    linkTtlMs: config.CONSENT_LINK_TTL_H * 3600_000,
     applied: async (wearerId) => {
       await adminHooks.wearerChanged(wearerId);
       // Paused or opted out: whatever the detector held for this person is dropped at once.

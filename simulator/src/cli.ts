@@ -20,8 +20,8 @@ scenarios: ${Object.keys(SCENARIOS).join(', ')}
   --wearers N    N wearers live the scenario at once (wearer i seeded with seed + i). Without --out and
                  with N > 1 they are enrolled through the admin API (ADMIN_USER/ADMIN_PASSWORD, or admin +
                  DEMO_PASSWORD) with --chain (default demo-chain) and --responders (default alex,sam);
-                 --cleanup removes them at the end. With N = 1 the demo devices publish (DEMO_PASSWORD or
-                 DATA_DIR/demo-credentials.json), unless --provision.
+                 --cleanup removes them at the end. With N = 1 the demo devices publish (DATA_DIR/
+                 demo-credentials.json, or DEMO_DEVICE_SECRET), unless --provision.
 ${BEHAVIOUR_USAGE}`;
 
 async function fleet(args: Args): Promise<number> {

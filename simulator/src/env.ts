@@ -20,16 +20,16 @@ export function mqttCa(env: NodeJS.ProcessEnv = process.env): Buffer | undefined
 }
 
 /**
- * A device's secret: DEMO_PASSWORD when set (every demo secret is that value), else the
- * per-device secret the demo seed left in DATA_DIR/demo-credentials.json (mode 0600), else
- * DEVICE_SECRETS as JSON {"id":"secret"}.
+ * A device's secret: DEVICE_SECRETS as JSON {"id":"secret"}, else DEMO_DEVICE_SECRET (every demo
+ * device secret when the demo was seeded with it), else the per-device secret the demo seed left in
+ * DATA_DIR/demo-credentials.json (mode 0600). DEMO_PASSWORD is an account password, never a device's.
  */
 export function deviceSecret(deviceId: string, env: NodeJS.ProcessEnv = process.env): string {
   if (env.DEVICE_SECRETS) {
     const map = JSON.parse(env.DEVICE_SECRETS) as Record<string, string>;
     if (map[deviceId]) return map[deviceId];
   }
-  if (env.DEMO_PASSWORD) return env.DEMO_PASSWORD;
+  if (env.DEMO_DEVICE_SECRET) return env.DEMO_DEVICE_SECRET;
   const file = path.join(env.DATA_DIR || './data', 'demo-credentials.json');
   if (existsSync(file)) {
     const creds = JSON.parse(readFileSync(file, 'utf8')) as { devices?: Record<string, string> };
@@ -37,7 +37,7 @@ export function deviceSecret(deviceId: string, env: NodeJS.ProcessEnv = process.
     if (s) return s;
   }
   throw new Error(
-    `no secret for device "${deviceId}": set DEMO_PASSWORD (as for npm start), or run from the folder whose DATA_DIR holds demo-credentials.json`,
+    `no secret for device "${deviceId}": run from the folder (and DATA_DIR) of npm start, whose DATA_DIR holds demo-credentials.json, or set DEVICE_SECRETS or DEMO_DEVICE_SECRET`,
   );
 }
 

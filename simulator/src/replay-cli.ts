@@ -9,7 +9,7 @@ import { BEHAVIOUR_USAGE, behaviourFromArgs, connectAll, formatSummary, runTrace
 import { parseTrace, traceDevices, traceWearers, TraceError } from './trace.js';
 
 const USAGE = `usage: npm run replay -- trace.jsonl [--speed N] [--provision] [--chain ID] [--responders a,b] [--cleanup]
-  Device secrets: DEVICE_SECRETS='{"id":"secret"}', else DEMO_PASSWORD, else DATA_DIR/demo-credentials.json.
+  Device secrets: DEVICE_SECRETS='{"id":"secret"}', else DEMO_DEVICE_SECRET, else DATA_DIR/demo-credentials.json.
   --provision    enrol the trace's wearers and devices (ids as in the trace) through the admin API
                  (ADMIN_USER/ADMIN_PASSWORD, or admin + DEMO_PASSWORD); --cleanup removes them at the end
 ${BEHAVIOUR_USAGE}`;

@@ -14,6 +14,7 @@ import { freePort, percentile, startBrokerOnlyChild, startLoadChild, startMosqui
 import { blast, closeAll, connectAll, steady, type Cred, type Pub } from './load.js';
 
 const PASSWORD = 'bench-demo-password';
+const DEVICE_SECRET = 'bench-demo-device-secret';
 const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
 const QUICK = args.has('--quick');
@@ -116,7 +117,7 @@ async function alertLatency(background: number, trials: number, pinned: boolean)
   log(`alert latency: ${trials} help presses with ${background} wearers at 1 Hz in the background${pinned ? ' (server on core 0, load generator on the others)' : ''}`);
   const tw = await startFakeTwilio();
   const server = await startServerChild({
-    DEMO_PASSWORD: PASSWORD, TWILIO_ACCOUNT_SID: 'AC' + 'b'.repeat(32), TWILIO_AUTH_TOKEN: 'bench-token',
+    DEMO_PASSWORD: PASSWORD, DEMO_DEVICE_SECRET: DEVICE_SECRET, TWILIO_ACCOUNT_SID: 'AC' + 'b'.repeat(32), TWILIO_AUTH_TOKEN: 'bench-token',
     TWILIO_FROM: '+15005550006', TWILIO_BASE_URL: tw.baseUrl,
   }, { nodeArgs: SERVER_NODE_ARGS, ...(pinned ? { wrap: ['taskset', '-c', '0'] } : {}) });
   if (pinned) pinSelf(`1-${os.cpus().length - 1}`);
@@ -140,7 +141,7 @@ async function alertLatency(background: number, trials: number, pinned: boolean)
     });
     await new Promise<void>((r, j) => { ws.once('open', () => r()); ws.once('error', j); });
     const smsTo = '+447700900101';
-    const wrist = await WireConnection.connect({ host: '127.0.0.1', port: server.mqttPort, clientId: 'demo-wrist', username: 'demo-wrist', password: PASSWORD });
+    const wrist = await WireConnection.connect({ host: '127.0.0.1', port: server.mqttPort, clientId: 'demo-wrist', username: 'demo-wrist', password: DEVICE_SECRET });
     const toWs: number[] = [];
     const toSms: number[] = [];
     const cpu0 = server.cpuSeconds();

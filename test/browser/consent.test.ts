@@ -4,7 +4,8 @@
 // and the admin's dashboard is told live.
 import { describe, expect, it } from 'vitest';
 import { connectDevice, disconnectDevice, type VirtualDevice } from '../../simulator/src/devices.js';
-import { DEMO_PASSWORD, until } from '../helpers/server.js';
+import { VirtualClock } from '../../server/src/clock.js';
+import { DEMO_PASSWORD, api, login, startTestServer, until } from '../helpers/server.js';
 import { browserSuite, signIn } from './browser.js';
 
 const suite = browserSuite();
@@ -72,5 +73,23 @@ describe('wearer consent', () => {
     await disconnectDevice(device);
     await adminCtx.close();
     await wearerCtx.close();
+  });
+
+  it('a link past its lifetime (7 days) says it has expired and offers no choice', async () => {
+    const admin = await login(suite.ts.base, 'admin');
+    const w = await api<{ id: string }>(suite.ts.base, admin, 'POST', '/api/admin/wearers', { alias: 'Sky' });
+    const link = await api<{ url: string }>(suite.ts.base, admin, 'POST', `/api/admin/wearers/${w.body.id}/consent-link`, {});
+    // The same data a week on (a restart on a virtual clock set there).
+    const { dataDir } = suite.ts;
+    const later = suite.ts.clock.now() + 7 * 24 * 3600_000;
+    await suite.ts.close({ keepData: true });
+    suite.ts = await startTestServer({ dataDir, clock: new VirtualClock(later) });
+    const ctx = await suite.phone();
+    const me = await ctx.newPage();
+    await me.goto(`/${new URL(link.body.url).hash}`);
+    await me.getByRole('alert').filter({ hasText: 'This link has expired' }).waitFor();
+    expect(await me.getByRole('alert').textContent()).toBe('This link has expired. Ask your service for a new one.');
+    expect(await me.getByRole('button', { name: 'Yes, monitor me' }).count()).toBe(0);
+    await ctx.close();
   });
 });

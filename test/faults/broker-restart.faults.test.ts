@@ -2,7 +2,7 @@
 // QoS 1 messages published while it was down are delivered afterwards, so a help press is not lost.
 import { afterEach, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
-import { DEMO_PASSWORD, settle, startTestServer, until, type TestServer } from '../helpers/server.js';
+import { DEMO_DEVICE_SECRET, settle, startTestServer, until, type TestServer } from '../helpers/server.js';
 
 let ts: TestServer | null = null;
 let dev: { client: mqtt.MqttClient } | null = null;
@@ -16,7 +16,7 @@ describe('broker restart', () => {
     ts = await startTestServer();
     const { httpPort, mqttPort } = ts.server;
     // A plain mqtt.js device: it reconnects by itself and keeps unacknowledged QoS 1 publishes.
-    const client = mqtt.connect(ts.mqttUrl, { clientId: 'demo-wrist', username: 'demo-wrist', password: DEMO_PASSWORD, reconnectPeriod: 300, clean: true, protocolVersion: 4 });
+    const client = mqtt.connect(ts.mqttUrl, { clientId: 'demo-wrist', username: 'demo-wrist', password: DEMO_DEVICE_SECRET, reconnectPeriod: 300, clean: true, protocolVersion: 4 });
     await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });
     dev = { client };
     const vitals = (seq: number) => JSON.stringify({ seq, hr: 70, spo2: 97, rr: 14 });

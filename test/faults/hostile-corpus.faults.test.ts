@@ -7,7 +7,7 @@ import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../simulator/src/rng.js';
 import { WireConnection } from '../../simulator/src/wire.js';
-import { api, DEMO_PASSWORD, login, settle, startTestServer, until, type TestServer } from '../helpers/server.js';
+import { api, DEMO_DEVICE_SECRET, login, settle, startTestServer, until, type TestServer } from '../helpers/server.js';
 
 let ts: TestServer;
 beforeAll(async () => {
@@ -41,7 +41,7 @@ function hostilePayload(i: number): Buffer | string {
 
 describe('hostile corpus', () => {
   it('10,000 malformed MQTT payloads: all dropped and counted, no crash, the device stays connected', async () => {
-    const { conn, returnCode } = await WireConnection.connect({ host: '127.0.0.1', port: ts.server.mqttPort, clientId: 'demo-wrist', username: 'demo-wrist', password: DEMO_PASSWORD });
+    const { conn, returnCode } = await WireConnection.connect({ host: '127.0.0.1', port: ts.server.mqttPort, clientId: 'demo-wrist', username: 'demo-wrist', password: DEMO_DEVICE_SECRET });
     expect(returnCode).toBe(0);
     const before = ts.server.ingest.handled;
     const streams = ['vitals', 'presence', 'door', 'button', 'status'] as const;
@@ -72,7 +72,7 @@ describe('hostile corpus', () => {
       () => Buffer.concat([mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'x', clean: true, keepalive: 10 }).subarray(0, 8)]),
       () => mqttPacket.generate({ cmd: 'publish', topic: 'odart/v1/devices/demo-wrist/vitals', payload: 'x', qos: 0, retain: false, dup: false }), // publish before CONNECT
       () => {
-        const b = Buffer.from(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'demo-wrist', username: 'demo-wrist', password: Buffer.from(DEMO_PASSWORD), clean: true, keepalive: 10 }));
+        const b = Buffer.from(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'demo-wrist', username: 'demo-wrist', password: Buffer.from(DEMO_DEVICE_SECRET), clean: true, keepalive: 10 }));
         const at = Math.floor(rng.next() * b.length);
         b[at] = (b[at] ?? 0) ^ (1 << Math.floor(rng.next() * 8)); // one bit flipped
         return b;
@@ -99,7 +99,7 @@ describe('hostile corpus', () => {
     // (docs/operations.md, "MQTT limits") until time has passed; then a good device gets in from it.
     expect(Number(/odart_mqtt_auth_failures_total\{kind="throttled"\} (\d+)/.exec(await (await fetch(`${ts.base}/metrics`)).text())?.[1])).toBeGreaterThan(0);
     ts.clock.advance(60_000);
-    const good = await WireConnection.connect({ host: '127.0.0.1', port: ts.server.mqttPort, clientId: 'demo-room', username: 'demo-room', password: DEMO_PASSWORD });
+    const good = await WireConnection.connect({ host: '127.0.0.1', port: ts.server.mqttPort, clientId: 'demo-room', username: 'demo-room', password: DEMO_DEVICE_SECRET });
     expect(good.returnCode).toBe(0);
     await good.conn.disconnect();
   });

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { halfOpen, slowConsumer } from '../../simulator/src/faults.js';
 import { WireConnection } from '../../simulator/src/wire.js';
-import { api, DEMO_PASSWORD, login, settle, startTestServer, until, type TestServer } from '../helpers/server.js';
+import { api, DEMO_DEVICE_SECRET, login, settle, startTestServer, until, type TestServer } from '../helpers/server.js';
 
 let ts: TestServer | null = null;
 afterEach(async () => {
@@ -22,11 +22,11 @@ describe('stuck clients do not slow others', () => {
     const half = await api<{ id: string; secret: string }>(ts.base, admin, 'POST', '/api/admin/devices', { id: 'half-open-1', kind: 'wearable', wearerId: w.body.id });
 
     // Start both faults; they run in the background while the normal device works.
-    const slow = slowConsumer(target, { id: 'demo-room', secret: DEMO_PASSWORD }, { payloadBytes: 256 * 1024, waitMs: 30_000, maxBytes: 64 * 1024 * 1024 });
+    const slow = slowConsumer(target, { id: 'demo-room', secret: DEMO_DEVICE_SECRET }, { payloadBytes: 256 * 1024, waitMs: 30_000, maxBytes: 64 * 1024 * 1024 });
     const silent = halfOpen(target, { id: half.body.id, secret: half.body.secret }, 2, 40_000);
     await until(() => connectedIds(ts!).includes('demo-room') && connectedIds(ts!).includes('half-open-1'), 1_000_000);
 
-    const { conn, returnCode } = await WireConnection.connect({ host: '127.0.0.1', port: ts.server.mqttPort, clientId: 'demo-wrist', username: 'demo-wrist', password: DEMO_PASSWORD });
+    const { conn, returnCode } = await WireConnection.connect({ host: '127.0.0.1', port: ts.server.mqttPort, clientId: 'demo-wrist', username: 'demo-wrist', password: DEMO_DEVICE_SECRET });
     expect(returnCode).toBe(0);
     let acked = 0;
     conn.handlers = { onPuback: () => { acked++; } };

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { Bridge } from '../../firmware-bridge/src/bridge.js';
 import { encodeFrame, type FrameBody } from '../../firmware-bridge/src/frame.js';
 export { sampleToBody } from '../../simulator/src/via-bridge.js';
-import { DEMO_PASSWORD, until, type TestServer } from './server.js';
+import { DEMO_DEVICE_SECRET, until, type TestServer } from './server.js';
 
 /** TCP proxy between the bridge and the broker; cut() drops every connection and refuses new ones. */
 export interface UplinkProxy {
@@ -67,7 +67,7 @@ export interface TestBridge {
 export async function startTestBridge(ts: TestServer, o: { mqttPort?: number; queueMax?: number; quietMs?: number } = {}): Promise<TestBridge> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'odart-bridge-'));
   const bridge = new Bridge({
-    gatewayId: 'demo-gateway', secret: DEMO_PASSWORD, mqttUrl: `mqtt://127.0.0.1:${o.mqttPort ?? ts.server.mqttPort}`,
+    gatewayId: 'demo-gateway', secret: DEMO_DEVICE_SECRET, mqttUrl: `mqtt://127.0.0.1:${o.mqttPort ?? ts.server.mqttPort}`,
     queueFile: path.join(dir, 'queue.sqlite'), maxQueued: o.queueMax ?? 100_000, quietMs: o.quietMs ?? 60_000, heartbeatMs: 30_000,
     clock: ts.clock, log: pino({ level: 'silent' }),
   });

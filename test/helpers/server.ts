@@ -15,6 +15,8 @@ import { generateScenario } from '../../simulator/src/scenarios.js';
 import type { TraceLine } from '../../simulator/src/trace.js';
 
 export const DEMO_PASSWORD = 'demo-pass-for-tests';
+/** Every demo device secret in tests (DEMO_DEVICE_SECRET): never the account password. */
+export const DEMO_DEVICE_SECRET = 'demo-device-secret-for-tests';
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 export interface TestServer {
@@ -32,7 +34,7 @@ export const CSRF = { 'x-odart-csrf': '1' } as const;
 export async function startTestServer(opts: { env?: Record<string, string>; dataDir?: string; server?: ServerOptions; clock?: VirtualClock } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'odart-test-'));
   const config = loadConfig({
-    HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD, LOG_LEVEL: 'silent',
+    HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD, DEMO_DEVICE_SECRET, LOG_LEVEL: 'silent',
     PUBLIC_URL: 'http://127.0.0.1:3999',
     ...opts.env,
   });
@@ -70,7 +72,7 @@ export async function settle(ts: TestServer, expectedHandled?: number): Promise<
 
 export async function connectDemoDevices(ts: TestServer, ids = ['demo-wrist', 'demo-room']): Promise<Map<string, VirtualDevice>> {
   const devices = new Map<string, VirtualDevice>();
-  for (const id of ids) devices.set(id, await connectDevice({ id, secret: DEMO_PASSWORD }, { url: ts.mqttUrl }));
+  for (const id of ids) devices.set(id, await connectDevice({ id, secret: DEMO_DEVICE_SECRET }, { url: ts.mqttUrl }));
   return devices;
 }
 

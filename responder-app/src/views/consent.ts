@@ -40,7 +40,8 @@ export function consentPage(token: string): HTMLElement {
     );
   };
   api<ConsentInfo>('/api/consent/lookup', { method: 'POST', body: { token } }).then(draw, (err: unknown) => {
-    body.replaceChildren(h('p', { class: 'error', role: 'alert' }, err instanceof ApiError && err.status === 404 ? t.consentBadLink : t.errorGeneric));
+    const status = err instanceof ApiError ? err.status : 0;
+    body.replaceChildren(h('p', { class: 'error', role: 'alert' }, status === 410 ? t.consentExpiredLink : status === 404 ? t.consentBadLink : t.errorGeneric));
   });
   return root;
 }

@@ -1,6 +1,7 @@
 // Wearer consent: pending until the person opts in (personal link or SMS YES); opt-out stops monitoring at
 // once and tells the service; pause for a chosen time with a reminder and automatic resume (injected clock);
 // raw vitals purged after the retention period; erasure of everything consent-related on deletion.
+// Personal links expire (CONSENT_LINK_TTL_H): a link forwarded or found in an old SMS must not work forever.
 import { createHash, randomBytes } from 'node:crypto';
 import type { LiveHub } from '../alerts/live.js';
 import type { Clock, TimerHandle } from '../clock.js';
@@ -29,6 +30,8 @@ export interface ConsentDeps {
   vitals: VitalsStore;
   publicUrl: string;
   retentionDays: number;
+  /** a personal link works this long after it was issued */
+  linkTtlMs: number;
   /** consent changed: refresh the ingest directory and drop detector state */
   applied: (wearerId: string) => Promise<void>;
 }
@@ -64,7 +67,7 @@ export class ConsentService {
   // ---- links --------------------------------------------------------------------------------
 
   /** A new personal link (earlier ones stop working). Only the token's hash is stored. */
-  async issueLink(wearer: WearerRow, send: boolean): Promise<{ url: string; sent: boolean }> {
+  async issueLink(wearer: WearerRow, send: boolean): Promise<{ url: string; sent: boolean; expiresAt: string }> {
     const token = randomBytes(32).toString('base64url');
     const now = this.d.clock.now();
     await this.d.repos.db.transaction().execute(async (trx) => {
@@ -80,13 +83,21 @@ export class ConsentService {
       if (!res.ok) this.d.log.warn({ wearerId: wearer.id, code: res.code }, 'consent invite sms failed');
     }
     await this.record(wearer, 'invited', 'admin', { sent });
-    return { url, sent };
+    return { url, sent, expiresAt: new Date(now + this.d.linkTtlMs).toISOString() };
+  }
+
+  /** The wearer behind a link, 'expired' once its lifetime is over (kept apart so the page can say so), else undefined. */
+  async linkFor(token: string): Promise<WearerRow | 'expired' | undefined> {
+    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
+    const row = await this.d.repos.db.selectFrom('consent_tokens').select(['wearer_id', 'created_at']).where('id', '=', digest(token)).executeTakeFirst();
+    if (!row) return undefined;
+    if (this.d.clock.now() >= Number(row.created_at) + this.d.linkTtlMs) return 'expired';
+    return this.d.repos.wearerById(row.wearer_id);
   }
 
   async wearerByToken(token: string): Promise<WearerRow | undefined> {
-    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
-    const row = await this.d.repos.db.selectFrom('consent_tokens').select('wearer_id').where('id', '=', digest(token)).executeTakeFirst();
-    return row ? this.d.repos.wearerById(row.wearer_id) : undefined;
+    const w = await this.linkFor(token);
+    return w === 'expired' ? undefined : w;
   }
 
   // ---- choices ------------------------------------------------------------------------------

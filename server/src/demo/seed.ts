@@ -1,7 +1,9 @@
 // Demo seed (contract): on an empty database, service `demo` with admin `admin`, responders `alex`
 // and `sam`, wearer `demo-wearer` with devices `demo-wrist` and `demo-room`, and the demo chain.
-// Secrets are DEMO_PASSWORD when set, otherwise random and printed once by main. The demo gateway
-// `demo-gateway` may publish for demo-wrist and demo-room (firmware bridge, docs/firmware-protocol.md).
+// Account passwords are DEMO_PASSWORD when set, else random and printed once by main. Device secrets are
+// never a password: DEMO_DEVICE_SECRET when set (dev/test), else random; both kinds land in
+// DATA_DIR/demo-credentials.json for the simulator and bridge. The demo gateway `demo-gateway` may
+// publish for demo-wrist and demo-room (firmware bridge, docs/firmware-protocol.md). Never in production.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashSecret } from '../auth/secrets.js';
@@ -24,12 +26,21 @@ export const DEMO_CHAIN: ChainDefinition = {
   ],
 };
 
-export async function seedDemo(repos: Repos, opts: { demoPassword?: string | undefined; now: number; dataDir: string }): Promise<DemoCredentials | null> {
+export interface SeedOptions {
+  demoPassword?: string | undefined;
+  demoDeviceSecret?: string | undefined;
+  now: number;
+  dataDir: string;
+}
+
+export async function seedDemo(repos: Repos, opts: SeedOptions): Promise<DemoCredentials | null> {
   if (!(await repos.isEmpty())) return null;
   const pw = () => opts.demoPassword ?? generateSecret(12);
+  // A device secret sits in firmware and config files; the admin's password must not be one of them.
+  const dev = () => opts.demoDeviceSecret ?? generateSecret(18);
   const creds: DemoCredentials = {
     accounts: { admin: pw(), alex: pw(), sam: pw() },
-    devices: { 'demo-wrist': pw(), 'demo-room': pw(), 'demo-gateway': pw() },
+    devices: { 'demo-wrist': dev(), 'demo-room': dev(), 'demo-gateway': dev() },
   };
   const now = opts.now;
   await repos.db.transaction().execute(async (trx) => {
@@ -67,7 +78,7 @@ export async function seedDemo(repos: Repos, opts: { demoPassword?: string | und
       await trx.insertInto('gateway_devices').values({ gateway_id: 'demo-gateway', device_id, created_at: now }).execute();
     }
   });
-  if (!opts.demoPassword && opts.dataDir !== ':memory:') {
+  if (opts.dataDir !== ':memory:') {
     // Lets `npm run simulate` on this machine find the random device secrets; readable by this user only.
     writeFileSync(path.join(opts.dataDir, DEMO_FILE), JSON.stringify({ devices: creds.devices }, null, 2) + '\n', { mode: 0o600 });
   }

@@ -1,6 +1,6 @@
 // The wearer's personal consent page talks to these. The token (from the link's #fragment, so it never
 // appears in a request line or a log) travels in the body and is the only credential: no cookie, no
-// session, so cross-site forgery has nothing to ride on. Unknown tokens answer 404.
+// session, so cross-site forgery has nothing to ride on. Unknown tokens answer 404, expired ones 410.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CONSENT_VERSION } from '../consent/index.js';
@@ -20,7 +20,8 @@ const actBody = z.discriminatedUnion('action', [
 export function registerConsentRoutes(app: FastifyInstance, d: HttpDeps): void {
   const limiter = app.createRateLimit({ max: 60, timeWindow: 15 * 60_000, keyGenerator: (req) => `consent:${req.ip}` });
   const wearerFor = async (t: string) => {
-    const w = await d.consent.wearerByToken(t);
+    const w = await d.consent.linkFor(t);
+    if (w === 'expired') throw new AppError('ODART_ERR_LINK_EXPIRED', 'This link has expired. Ask your service for a new one.');
     if (!w) throw new AppError('ODART_ERR_NOT_FOUND', 'This link is not valid any more. Ask your service for a new one.');
     return w;
   };
