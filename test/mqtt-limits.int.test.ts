@@ -5,7 +5,7 @@ import net from 'node:net';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_DEVICE_SECRET, DEMO_PASSWORD, startTestServer, until, type TestServer } from './helpers/server.js';
+import { DEMO_DEVICE_SECRET, startTestServer, until, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 afterEach(async () => {
@@ -31,17 +31,17 @@ function connect(id: string, secret: string, clientId = id): Promise<{ client: m
 describe('one live session per device', () => {
   it('a client id other than the device id itself (id:suffix) is refused', async () => {
     ts = await startTestServer();
-    const c = await connect('demo-wrist', DEMO_PASSWORD, 'demo-wrist:second');
+    const c = await connect('demo-wrist', DEMO_DEVICE_SECRET, 'demo-wrist:second');
     expect(c.ok).toBe(false);
     expect(c.code).toBe(5);
   });
 
   it('[MQTT-3.1.4-2] a new connection of the same device replaces the old one', async () => {
     ts = await startTestServer();
-    const a = await connect('demo-wrist', DEMO_PASSWORD);
+    const a = await connect('demo-wrist', DEMO_DEVICE_SECRET);
     let aClosed = false;
     a.client.on('close', () => { aClosed = true; });
-    const b = await connect('demo-wrist', DEMO_PASSWORD);
+    const b = await connect('demo-wrist', DEMO_DEVICE_SECRET);
     expect(b.ok).toBe(true);
     await until(() => aClosed, LONG);
     expect(b.client.connected).toBe(true);
@@ -153,10 +153,10 @@ describe('connections per address', () => {
     expect(held.some((h) => h.closed())).toBe(false);
     expect(counter(await metrics(), 'odart_mqtt_connections_refused_total', 'reason="per_address"')).toBe(1);
     // another address is not affected
-    expect(await login('demo-room', DEMO_PASSWORD, '127.0.0.2')).toBe(0);
+    expect(await login('demo-room', DEMO_DEVICE_SECRET, '127.0.0.2')).toBe(0);
     held[0]!.sock.destroy();
     await until(() => held[0]!.closed(), LONG);
-    expect(await login('demo-wrist', DEMO_PASSWORD)).toBe(0);
+    expect(await login('demo-wrist', DEMO_DEVICE_SECRET)).toBe(0);
     for (const h of held) h.sock.destroy();
   });
 });
@@ -165,27 +165,27 @@ describe('failed MQTT logins are throttled', () => {
   it('per device id: after 10 wrong secrets even the right one is refused, until time has passed', async () => {
     ts = await startTestServer();
     for (let i = 0; i < 10; i++) expect(await login('demo-wrist', `wrong-${i}`, `127.0.0.${10 + i}`)).toBe(5);
-    expect(await login('demo-wrist', DEMO_PASSWORD, '127.0.0.3')).toBe(5);
+    expect(await login('demo-wrist', DEMO_DEVICE_SECRET, '127.0.0.3')).toBe(5);
     const m = await metrics();
     expect(counter(m, 'odart_mqtt_auth_failures_total', 'kind="connect"')).toBe(10);
     expect(counter(m, 'odart_mqtt_auth_failures_total', 'kind="throttled"')).toBe(1);
     ts.clock.advance(60_000);
-    expect(await login('demo-wrist', DEMO_PASSWORD, '127.0.0.3')).toBe(0);
+    expect(await login('demo-wrist', DEMO_DEVICE_SECRET, '127.0.0.3')).toBe(0);
   });
 
   it('per address: after 20 failures an address is refused for any device, other addresses are not', async () => {
     ts = await startTestServer();
     for (let i = 0; i < 20; i++) expect(await login(`nobody-${i}`, 'whatever-secret', '127.0.0.4')).toBe(5);
-    expect(await login('demo-room', DEMO_PASSWORD, '127.0.0.4')).toBe(5);
-    expect(await login('demo-room', DEMO_PASSWORD, '127.0.0.5')).toBe(0);
+    expect(await login('demo-room', DEMO_DEVICE_SECRET, '127.0.0.4')).toBe(5);
+    expect(await login('demo-room', DEMO_DEVICE_SECRET, '127.0.0.5')).toBe(0);
     expect(counter(await metrics(), 'odart_mqtt_auth_failures_total', 'kind="throttled"')).toBe(1);
   });
 
   it('a device that logged in from an address before is not locked out by failures of others', async () => {
     ts = await startTestServer();
-    expect(await login('demo-wrist', DEMO_PASSWORD, '127.0.0.6')).toBe(0);
+    expect(await login('demo-wrist', DEMO_DEVICE_SECRET, '127.0.0.6')).toBe(0);
     for (let i = 0; i < 25; i++) await login('demo-wrist', `wrong-${i}`, '127.0.0.6');
-    expect(await login('demo-wrist', DEMO_PASSWORD, '127.0.0.6')).toBe(0);
-    expect(await login('demo-wrist', DEMO_PASSWORD, '127.0.0.7')).toBe(5);
+    expect(await login('demo-wrist', DEMO_DEVICE_SECRET, '127.0.0.6')).toBe(0);
+    expect(await login('demo-wrist', DEMO_DEVICE_SECRET, '127.0.0.7')).toBe(5);
   });
 });
