@@ -35,6 +35,9 @@ export const configSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** escalation: first retry delay; doubles per attempt */
   NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+  /** when set, GET /metrics wants `Authorization: Bearer <METRICS_TOKEN>`; in production /metrics is off without it */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').max(200).optional(),
 });
 
 export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL'> & { PUBLIC_URL: string; twilio: TwilioConfig | null }>;

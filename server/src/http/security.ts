@@ -1,6 +1,7 @@
 // Web security for the browser-facing API: helmet headers with a strict CSP (no inline script or style),
-// CSRF protection for every state-changing /api request (a custom header that a cross-site form or
-// fetch cannot send without a CORS preflight we never grant, plus an Origin check), and login rate limits.
+// CSRF protection for every state-changing route (a custom header that a cross-site form or fetch
+// cannot send without a CORS preflight we never grant, plus an Origin check), JSON-only /api bodies,
+// and login rate limits.
 // Twilio webhooks are exempt from CSRF: they carry no cookie and are signature-checked instead.
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -19,6 +20,10 @@ export interface SecurityOptions {
   loginMaxPerIp?: number;
   loginWindowMs?: number;
 }
+
+const isJson = (ct: string | undefined) => ct !== undefined && ct.split(';')[0]!.trim().toLowerCase() === 'application/json';
+const hasBody = (req: FastifyRequest) =>
+  req.headers['content-type'] !== undefined || req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
 export async function registerSecurity(app: FastifyInstance, o: SecurityOptions): Promise<void> {
   const https = o.publicUrl.startsWith('https:');
@@ -48,25 +53,32 @@ export async function registerSecurity(app: FastifyInstance, o: SecurityOptions)
   });
 
   const allowedOrigins = new Set([new URL(o.publicUrl).origin]);
+  // Decided on the routed path (req.routeOptions.url, the route's pattern), never on req.url: the
+  // router decodes "/%61pi/..." to "/api/...", so a check on the raw URL is a check on the wrong path.
   app.addHook('onRequest', async (req: FastifyRequest) => {
-    const url = req.url;
-    if (url.startsWith('/webhooks/') || url.split('?')[0] === o.mqttWsPath) return;
+    const route = req.routeOptions.url;
+    // No route: the not-found handler answers and nothing changes state.
+    if (route === undefined || route.startsWith('/webhooks/') || route === o.mqttWsPath) return;
+    const isApi = route.startsWith('/api/');
     // Browsers send Origin on every cross-origin request and on WebSocket upgrades: it must be ours.
     const origin = req.headers.origin;
-    if (typeof origin === 'string' && url.startsWith('/api/')) {
-      const host = req.headers.host;
-      let ok = allowedOrigins.has(origin);
-      try {
-        if (!ok && host) ok = new URL(origin).host === host;
-      } catch {
-        ok = false;
-      }
-      if (!ok) throw new AppError('ODART_ERR_FORBIDDEN', 'Cross-site request refused');
+    if (typeof origin === 'string' && (isApi || UNSAFE.has(req.method)) && !sameOrigin(origin, req.headers.host)) {
+      throw new AppError('ODART_ERR_FORBIDDEN', 'Cross-site request refused');
     }
-    if (UNSAFE.has(req.method) && url.startsWith('/api/') && req.headers[CSRF_HEADER] !== '1') {
-      throw new AppError('ODART_ERR_FORBIDDEN', `Missing ${CSRF_HEADER} header`);
-    }
+    if (!UNSAFE.has(req.method)) return;
+    if (req.headers[CSRF_HEADER] !== '1') throw new AppError('ODART_ERR_FORBIDDEN', `Missing ${CSRF_HEADER} header`);
+    // JSON only: form and text/plain bodies are what a cross-site form can send, and nothing under
+    // /api needs them (the form-encoded Twilio webhooks live under /webhooks/).
+    if (isApi && hasBody(req) && !isJson(req.headers['content-type'])) throw new AppError('ODART_ERR_UNSUPPORTED_MEDIA', 'Send the body as application/json');
   });
+  const sameOrigin = (origin: string, host: string | undefined) => {
+    if (allowedOrigins.has(origin)) return true;
+    try {
+      return host !== undefined && new URL(origin).host === host;
+    } catch {
+      return false;
+    }
+  };
 
   await app.register(fastifyRateLimit, { global: false });
   const windowMs = o.loginWindowMs ?? 15 * 60_000;
@@ -76,7 +88,7 @@ export async function registerSecurity(app: FastifyInstance, o: SecurityOptions)
   };
   const perUser = app.createRateLimit({ max: o.loginMaxPerUser ?? 10, timeWindow: windowMs, keyGenerator: (req) => `login:${req.ip}:${userName(req)}` });
   const perIp = app.createRateLimit({ max: o.loginMaxPerIp ?? 50, timeWindow: windowMs, keyGenerator: (req) => `login-ip:${req.ip}` });
-  const isLogin = (req: FastifyRequest) => req.method === 'POST' && req.url === '/api/auth/login';
+  const isLogin = (req: FastifyRequest) => req.method === 'POST' && req.routeOptions.url === '/api/auth/login';
   // Only failed sign-ins count: behind a reverse proxy every responder shares one address, and a shift
   // change of successful sign-ins must never lock the team out during an emergency.
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
