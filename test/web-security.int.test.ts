@@ -43,8 +43,8 @@ describe('CSRF', () => {
 });
 
 describe('login rate limit', () => {
-  it('after 10 failed attempts for one username the next is 429 with Retry-After, even with the right password', async () => {
-    for (let i = 0; i < 10; i++) expect((await post('/api/auth/login', CSRF, { username: 'alex', password: 'wrong-password' })).status).toBe(401);
+  it('after 5 failed attempts for one username the next is 429 with Retry-After, even with the right password', async () => {
+    for (let i = 0; i < 5; i++) expect((await post('/api/auth/login', CSRF, { username: 'alex', password: 'wrong-password' })).status).toBe(401);
     const res = await post('/api/auth/login', CSRF, { username: 'alex', password: 'demo-pass-for-tests' });
     expect(res.status).toBe(429);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ODART_ERR_RATE_LIMITED');
@@ -172,9 +172,75 @@ describe('/metrics', () => {
   });
 
   it('in production without METRICS_TOKEN, /metrics is refused', async () => {
-    const t2 = await startTestServer({ env: { NODE_ENV: 'production', DEMO_PASSWORD: '', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'x', TWILIO_FROM: '+447700900000' } });
+    const t2 = await startTestServer({ env: { NODE_ENV: 'production', PASSWORD_SCRYPT_LOG2N: '17', DEMO_PASSWORD: '', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'x', TWILIO_FROM: '+447700900000' } });
     try {
       expect((await fetch(`${t2.base}/metrics`)).status).toBe(403);
+    } finally {
+      await t2.close();
+    }
+  });
+});
+
+// Failed sign-ins back off per account and per address, separately; a browser that signed in as the
+// account before is judged on its own record, so neither an attacker nor a shared proxy address locks
+// a responder out of the phone they use (docs/operations.md, "Sign-in limits").
+describe('sign-in backoff', () => {
+  const attempt = async (username: string, password: string, o: { trust?: string; xff?: string; base?: string } = {}) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...CSRF };
+    if (o.trust) headers.cookie = o.trust;
+    if (o.xff) headers['x-forwarded-for'] = o.xff;
+    const res = await fetch(`${o.base ?? ts.base}/api/auth/login`, { method: 'POST', headers, body: JSON.stringify({ username, password }) });
+    const trust = res.headers.getSetCookie().find((c) => c.startsWith('odart_trust='))?.split(';')[0];
+    return { status: res.status, retryAfter: Number(res.headers.get('retry-after') ?? 0), trust };
+  };
+  const PW = 'demo-pass-for-tests';
+
+  it('failures from one address lock out new browsers there, not a colleague on a browser they signed in on before', async () => {
+    const alex = await attempt('alex', PW);
+    expect(alex.trust).toBeDefined();
+    for (let i = 0; i < 60; i++) expect([401, 429]).toContain((await attempt(`guess${i}`, 'wrong-password')).status);
+    expect((await attempt('sam', PW)).status).toBe(429);
+    expect((await attempt('alex', PW, { trust: alex.trust! })).status).toBe(200);
+  });
+
+  it('an attacker hammering one name does not lock that responder out of their own phone', async () => {
+    const phone = await attempt('alex', PW);
+    const mallory = await attempt('sam', PW); // the attacker's own account: its cookie vouches for sam only
+    for (let i = 0; i < 30; i++) await attempt('alex', `guess-${i}`, { trust: mallory.trust! });
+    expect((await attempt('alex', PW, { trust: mallory.trust! })).status).toBe(429);
+    expect((await attempt('alex', PW)).status).toBe(429);
+    expect((await attempt('alex', PW, { trust: phone.trust! })).status).toBe(200);
+  });
+
+  it('the backoff runs on the server clock, doubles, and is capped at 5 minutes', async () => {
+    for (let i = 0; i < 5; i++) expect((await attempt('alex', 'wrong-password')).status).toBe(401);
+    const first = await attempt('alex', 'wrong-password');
+    expect(first.status).toBe(429);
+    expect(first.retryAfter).toBe(1);
+    let last = first.retryAfter;
+    for (let i = 0; i < 15; i++) {
+      ts.clock.advance(last * 1000);
+      expect((await attempt('alex', 'wrong-password')).status).toBe(401);
+      const r = await attempt('alex', PW);
+      expect(r.status).toBe(429);
+      expect(r.retryAfter).toBeLessThanOrEqual(300);
+      last = r.retryAfter;
+    }
+    expect(last).toBe(300);
+    ts.clock.advance(300_000);
+    expect((await attempt('alex', PW)).status).toBe(200);
+  });
+
+  it('X-Forwarded-For is believed only from TRUST_PROXY addresses', async () => {
+    // Not trusted by default: a rotating header does not buy an attacker fresh address budgets.
+    for (let i = 0; i < 55; i++) await attempt(`guess${i}`, 'wrong-password', { xff: `198.51.100.${i}` });
+    expect((await attempt('sam', PW, { xff: '198.51.100.200' })).status).toBe(429);
+
+    const t2 = await startTestServer({ env: { TRUST_PROXY: '127.0.0.1' } });
+    try {
+      for (let i = 0; i < 55; i++) await attempt(`guess${i}`, 'wrong-password', { xff: '203.0.113.7', base: t2.base });
+      expect((await attempt('sam', PW, { xff: '203.0.113.7', base: t2.base })).status).toBe(429);
+      expect((await attempt('sam', PW, { xff: '203.0.113.8', base: t2.base })).status).toBe(200);
     } finally {
       await t2.close();
     }

@@ -49,6 +49,7 @@ export interface RunningServer {
   demo: DemoCredentials | null;
   consent: ConsentService;
   vitals: VitalsStore;
+  live: LiveHub;
   close(): Promise<void>;
 }
 
@@ -60,7 +61,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   const store = await openDatabase(config.DATA_DIR);
   const repos = createRepos(store.db);
-  const demo = await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, now: clock.now(), dataDir: config.DATA_DIR });
+  const demo = await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, now: clock.now(), dataDir: config.DATA_DIR, passwordCost: config.passwordCost });
 
   const live = new LiveHub();
   const directory = new DeviceDirectory(repos);
@@ -178,7 +179,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let closed = false;
   return {
-    httpPort, mqttPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals,
+    httpPort, mqttPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals, live,
     async close() {
       if (closed) return;
       closed = true;

@@ -4,7 +4,7 @@
 // `demo-gateway` may publish for demo-wrist and demo-room (firmware bridge, docs/firmware-protocol.md).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashSecret } from '../auth/secrets.js';
+import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashSecret, type ScryptCost } from '../auth/secrets.js';
 import type { ChainDefinition } from '../escalation/index.js';
 import type { Repos } from '../store/index.js';
 
@@ -24,7 +24,7 @@ export const DEMO_CHAIN: ChainDefinition = {
   ],
 };
 
-export async function seedDemo(repos: Repos, opts: { demoPassword?: string | undefined; now: number; dataDir: string }): Promise<DemoCredentials | null> {
+export async function seedDemo(repos: Repos, opts: { demoPassword?: string | undefined; now: number; dataDir: string; passwordCost?: ScryptCost }): Promise<DemoCredentials | null> {
   if (!(await repos.isEmpty())) return null;
   const pw = () => opts.demoPassword ?? generateSecret(12);
   const creds: DemoCredentials = {
@@ -42,7 +42,7 @@ export async function seedDemo(repos: Repos, opts: { demoPassword?: string | und
     for (const u of users) {
       await trx.insertInto('users').values({
         ...u, service_id: 'demo', on_duty: 1, created_at: now,
-        password_hash: await hashSecret(creds.accounts[u.id as keyof DemoCredentials['accounts']], PASSWORD_COST),
+        password_hash: await hashSecret(creds.accounts[u.id as keyof DemoCredentials['accounts']], opts.passwordCost ?? PASSWORD_COST),
       }).execute();
     }
     const chain = DEMO_CHAIN;

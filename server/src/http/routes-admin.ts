@@ -2,7 +2,7 @@
 // Anything outside the service, or any caller without the admin role, gets 404 so ids leak nothing.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashSecret } from '../auth/secrets.js';
+import { DEVICE_SECRET_COST, generateSecret, hashSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '../protocol/index.js';
 import { createAdminRepos, type UserRow } from '../store/index.js';
@@ -166,6 +166,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   // ---- users ----
   const userView = (u: UserRow) => ({
     id: u.id, username: u.username, role: u.role, displayName: u.display_name, phone: u.phone, onDuty: u.on_duty === 1,
+    disabled: u.disabled_at !== null,
   });
   app.get('/api/admin/users', async (req) => {
     const user = await sessions.requireAdmin(req);
@@ -177,7 +178,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     if (await d.repos.userByUsername(b.username)) throw new AppError('ODART_ERR_CONFLICT', 'That username is taken');
     const id = d.ids.next('u');
     await d.repos.insertUser({
-      id, service_id: user.service_id, username: b.username, password_hash: await hashSecret(b.password, PASSWORD_COST),
+      id, service_id: user.service_id, username: b.username, password_hash: await hashSecret(b.password, d.config.passwordCost),
       role: b.role, display_name: b.displayName, phone: b.phone ?? null, on_duty: 1, created_at: d.clock.now(),
     });
     return reply.code(201).send(userView((await d.repos.userById(id))!));

@@ -1,11 +1,10 @@
 // Web security for the browser-facing API: helmet headers with a strict CSP (no inline script or style),
 // CSRF protection for every state-changing route (a custom header that a cross-site form or fetch
-// cannot send without a CORS preflight we never grant, plus an Origin check), JSON-only /api bodies,
-// and login rate limits.
+// cannot send without a CORS preflight we never grant, plus an Origin check), JSON-only /api bodies.
 // Twilio webhooks are exempt from CSRF: they carry no cookie and are signature-checked instead.
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 
 export const CSRF_HEADER = 'x-odart-csrf';
@@ -14,11 +13,6 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export interface SecurityOptions {
   publicUrl: string;
   mqttWsPath: string;
-  /** login attempts per username and client address per window */
-  loginMaxPerUser?: number;
-  /** login attempts per client address per window, whatever the username */
-  loginMaxPerIp?: number;
-  loginWindowMs?: number;
 }
 
 const isJson = (ct: string | undefined) => ct !== undefined && ct.split(';')[0]!.trim().toLowerCase() === 'application/json';
@@ -80,30 +74,7 @@ export async function registerSecurity(app: FastifyInstance, o: SecurityOptions)
     }
   };
 
+  // Sign-in limits live with the route (routes-auth.ts, auth/login-throttle.ts); the plugin stays
+  // registered for any route that wants `app.createRateLimit`.
   await app.register(fastifyRateLimit, { global: false });
-  const windowMs = o.loginWindowMs ?? 15 * 60_000;
-  const userName = (req: FastifyRequest) => {
-    const b = req.body as { username?: unknown } | undefined;
-    return typeof b?.username === 'string' ? b.username.trim().toLowerCase().slice(0, 100) : '';
-  };
-  const perUser = app.createRateLimit({ max: o.loginMaxPerUser ?? 10, timeWindow: windowMs, keyGenerator: (req) => `login:${req.ip}:${userName(req)}` });
-  const perIp = app.createRateLimit({ max: o.loginMaxPerIp ?? 50, timeWindow: windowMs, keyGenerator: (req) => `login-ip:${req.ip}` });
-  const isLogin = (req: FastifyRequest) => req.method === 'POST' && req.routeOptions.url === '/api/auth/login';
-  // Only failed sign-ins count: behind a reverse proxy every responder shares one address, and a shift
-  // change of successful sign-ins must never lock the team out during an emergency.
-  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!isLogin(req)) return;
-    for (const limiter of [perUser, perIp]) {
-      const r = await limiter(req, { increment: false });
-      if (!r.isAllowed && r.remaining <= 0) {
-        void reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
-        throw new AppError('ODART_ERR_RATE_LIMITED');
-      }
-    }
-  });
-  // Counted before the answer leaves (onSend), so the next attempt always sees this failure.
-  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (isLogin(req) && reply.statusCode === 401) for (const limiter of [perUser, perIp]) await limiter(req);
-    return payload;
-  });
 }
