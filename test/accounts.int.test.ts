@@ -166,3 +166,24 @@ describe('password hashes', () => {
     }
   });
 });
+
+describe('usernames (global: sign-in is by username alone)', () => {
+  it('"not available" says nothing about whose name it is, and an admin cannot list names by probing', async () => {
+    const other = await loginOtherServiceAdmin(ts);
+    const create = (cookie: string, username: string) =>
+      api<{ error: { code: string; message: string } }>(ts.base, cookie, 'POST', '/api/admin/users', { username, password: 'a-long-password-1', role: 'responder', displayName: 'X' });
+    const own = await create(admin, 'alex');
+    const foreign = await create(other, 'alex');
+    expect(own.status).toBe(409);
+    expect(foreign).toEqual(own);
+    expect(JSON.stringify(foreign.body)).not.toMatch(/demo|service|taken/i);
+    for (let i = 0; i < 9; i++) expect((await create(other, i % 2 ? 'sam' : 'admin')).status).toBe(409);
+    const probe = await create(other, 'alex');
+    expect(probe.status).toBe(429);
+    expect(probe.body.error.code).toBe('ODART_ERR_RATE_LIMITED');
+    // a free name still works for that admin after the hour; the demo admin was never limited
+    expect((await create(admin, 'newperson')).status).toBe(201);
+    ts.clock.advance(3600_000);
+    expect((await create(other, 'otherperson')).status).toBe(201);
+  });
+});
