@@ -31,9 +31,6 @@ export function createAccountRepos(db: Db) {
     async setPasswordHash(userId: string, hash: string): Promise<void> {
       await db.updateTable('users').set({ password_hash: hash }).where('id', '=', userId).execute();
     },
-    async purgeExpiredSessions(now: number): Promise<void> {
-      await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
-    },
 
     async loginDeviceUser(id: string): Promise<string | undefined> {
       return (await db.selectFrom('login_devices').select('user_id').where('id', '=', id).executeTakeFirst())?.user_id;
