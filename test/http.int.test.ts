@@ -2,7 +2,7 @@
 // caller may not see, 409 on closed alerts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../server/src/auth/secrets.js';
-import { api, login, settle, startTestServer, type TestServer } from './helpers/server.js';
+import { TEST_PASSWORD_COST, api, login, settle, startTestServer, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 beforeEach(async () => {
@@ -90,9 +90,9 @@ describe('alerts', () => {
   it('a responder not assigned to the wearer, and another service, get 404 for the alert', async () => {
     const id = await raiseHelpAlert();
     const now = ts.clock.now();
-    await ts.server.repos.insertUser({ id: 'kim', service_id: 'demo', username: 'kim', password_hash: await hashSecret('kim-password-1'), role: 'responder', display_name: 'Kim', phone: null, on_duty: 1, created_at: now });
+    await ts.server.repos.insertUser({ id: 'kim', service_id: 'demo', username: 'kim', password_hash: await hashSecret('kim-password-1', TEST_PASSWORD_COST), role: 'responder', display_name: 'Kim', phone: null, on_duty: 1, created_at: now });
     await ts.server.repos.insertService({ id: 'other', name: 'Other', emergency_number: '112', created_at: now });
-    await ts.server.repos.insertUser({ id: 'oa', service_id: 'other', username: 'oa', password_hash: await hashSecret('oa-password-12'), role: 'admin', display_name: 'OA', phone: null, on_duty: 1, created_at: now });
+    await ts.server.repos.insertUser({ id: 'oa', service_id: 'other', username: 'oa', password_hash: await hashSecret('oa-password-12', TEST_PASSWORD_COST), role: 'admin', display_name: 'OA', phone: null, on_duty: 1, created_at: now });
     for (const [user, pw] of [['kim', 'kim-password-1'], ['oa', 'oa-password-12']] as const) {
       const c = await login(ts.base, user, pw);
       expect((await api<unknown[]>(ts.base, c, 'GET', '/api/alerts')).body).toEqual([]);

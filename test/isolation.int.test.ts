@@ -3,7 +3,7 @@
 // unauthorised read or action answers 404, exactly like an id that does not exist, so ids leak nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../server/src/auth/secrets.js';
-import { api, liveClient, login, settle, startTestServer, until, type TestServer } from './helpers/server.js';
+import { TEST_PASSWORD_COST, api, liveClient, login, settle, startTestServer, until, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 const cookies: Record<string, string> = {};
@@ -30,7 +30,7 @@ beforeAll(async () => {
   // A second service with its own admin, responder, wearer, device and alert.
   await r.insertService({ id: 'other', name: 'Other service', emergency_number: '112', created_at: now });
   for (const [id, role] of [['o-admin', 'admin'], ['o-resp', 'responder']] as const) {
-    await r.insertUser({ id, service_id: 'other', username: id, password_hash: await hashSecret(PW), role, display_name: id, phone: null, on_duty: 1, created_at: now });
+    await r.insertUser({ id, service_id: 'other', username: id, password_hash: await hashSecret(PW, TEST_PASSWORD_COST), role, display_name: id, phone: null, on_duty: 1, created_at: now });
   }
   await r.insertWearer({ id: 'w-other', service_id: 'other', alias: 'Kai', address: '9 Far Rd', access_notes: null, phone: '+447700900555', emergency_contact_phone: null, chain_id: null, consent: 'active', thresholds: null, created_at: now });
   await r.assignResponder('w-other', 'o-resp');

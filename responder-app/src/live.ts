@@ -58,12 +58,14 @@ export class LiveFeed {
         // one bad frame must not stop the feed
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
       this.onState(false);
       if (!this.running) return;
-      if (++this.failures % 3 === 0) this.onTrouble();
+      // 4401: the server ended this sign-in (signed out, expired, disabled): check at once, no retries first.
+      this.failures++;
+      if (ev.code === 4401 || this.failures % 3 === 0) this.onTrouble();
       this.timer = window.setTimeout(() => this.connect(), this.retryMs + Math.random() * 250);
       this.retryMs = Math.min(this.retryMs * 2, 5000);
     };

@@ -78,4 +78,33 @@ describe('config', () => {
     expect(loadConfig({ HTTP_PORT: '', DATA_DIR: '' }).HTTP_PORT).toBe(3000);
     expect(loadConfig({ HTTP_PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080');
   });
+
+  it('the password hash cost is OWASP\'s (2^17) and can be lowered only for tests', () => {
+    expect(loadConfig({}).passwordCost).toEqual({ N: 2 ** 17, r: 8, p: 1 });
+    expect(loadConfig({ PASSWORD_SCRYPT_LOG2N: '18' }).passwordCost.N).toBe(2 ** 18);
+    expect(() => loadConfig({ PASSWORD_SCRYPT_LOG2N: '10' })).toThrow(/PASSWORD_SCRYPT_LOG2N/);
+    expect(() => loadConfig({ PASSWORD_SCRYPT_LOG2N: '10', NODE_ENV: 'production' })).toThrow(/PASSWORD_SCRYPT_LOG2N/);
+    expect(loadConfig({ PASSWORD_SCRYPT_LOG2N: '10', NODE_ENV: 'test' }).passwordCost.N).toBe(1024);
+    expect(() => loadConfig({ PASSWORD_SCRYPT_LOG2N: '9', NODE_ENV: 'test' })).toThrow(/PASSWORD_SCRYPT_LOG2N/);
+  });
+
+  it('METRICS_TOKEN is at least 16 characters', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    expect(loadConfig({ METRICS_TOKEN: 'x'.repeat(16) }).METRICS_TOKEN).toBe('x'.repeat(16));
+  });
+
+  it.each([
+    ['false', false], ['true', true],
+    ['127.0.0.1', ['127.0.0.1']], ['10.0.0.0/8, ::1 ,loopback', ['10.0.0.0/8', '::1', 'loopback']], ['fd00::/8', ['fd00::/8']],
+  ])('TRUST_PROXY=%s', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
+  });
+
+  it.each(['0', '1', 'yes', '10.0.0.0/33', '10.0.0.1,evil', '::1/129', '1.2.3.4/8/9'])('TRUST_PROXY=%s stops start-up naming it', (value) => {
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('TRUST_PROXY defaults to false', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+  });
 });

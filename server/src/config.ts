@@ -2,10 +2,32 @@
 // A bad value stops start-up with the variable's name and what was expected.
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalString = z.string().min(1).optional();
+
+// proxy-addr's named ranges, as fastify's trustProxy accepts them
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isAddressOrRange = (s: string) => {
+  if (NAMED_RANGES.has(s)) return true;
+  const [ip = '', bits, extra] = s.split('/');
+  const v = isIP(ip);
+  if (v === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128));
+};
+/**
+ * fastify trustProxy: `false` (default: the socket address is the client), `true` (trust every hop:
+ * only when nothing but the proxy can reach the port), or the proxies' addresses and CIDR ranges,
+ * comma-separated (best: X-Forwarded-For is believed only from them). No hop count: fastify 5 cannot
+ * check the nearest peer with one and ignores X-Forwarded-For, which would silently merge all clients.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .refine((s) => s === 'true' || s === 'false' || s.split(',').every((x) => isAddressOrRange(x.trim())), 'false, true, or comma-separated proxy addresses/CIDR ranges (e.g. 127.0.0.1,10.0.0.0/8)')
+  .transform((s): boolean | string[] => (s === 'true' ? true : s === 'false' ? false : s.split(',').map((x) => x.trim())));
 
 export const configSchema = z.object({
   HTTP_PORT: port.default(3000),
@@ -49,14 +71,25 @@ export const configSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** escalation: first retry delay; doubles per attempt */
   NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
+  /** when set, GET /metrics wants `Authorization: Bearer <METRICS_TOKEN>`; in production /metrics is off without it */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').max(200).optional(),
+  /** log2 of the scrypt N for passwords; below 17 only with NODE_ENV=test (the suite signs in hundreds of times) */
+  PASSWORD_SCRYPT_LOG2N: z.coerce.number().int().min(10).max(18).default(17),
+  TRUST_PROXY: trustProxy.default(false),
 });
 
-export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL' | 'HOST'> & { PUBLIC_URL: string; HOST: string; twilio: TwilioConfig | null; tls: TlsConfig | null }>;
+export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL' | 'HOST'> & { PUBLIC_URL: string; HOST: string; twilio: TwilioConfig | null; tls: TlsConfig | null; passwordCost: PasswordCost }>;
 /** MQTT over TLS on `port`, and HTTPS on HTTP_PORT, with one certificate chain and key (PEM) */
 export interface TlsConfig {
   readonly port: number;
   readonly cert: Buffer;
   readonly key: Buffer;
+}
+/** scrypt parameters for new password hashes (auth/secrets.ts) */
+export interface PasswordCost {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
 }
 export interface TwilioConfig {
   readonly accountSid: string;
@@ -110,10 +143,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ];
     if (issues.length > 0) throw new ConfigError(issues);
   }
+  if (c.PASSWORD_SCRYPT_LOG2N < 17 && c.NODE_ENV !== 'test') {
+    throw new ConfigError(['PASSWORD_SCRYPT_LOG2N: below 17 (OWASP scrypt advice) only with NODE_ENV=test']);
+  }
+  const passwordCost = Object.freeze({ N: 2 ** c.PASSWORD_SCRYPT_LOG2N, r: 8, p: 1 });
   const tlsConfig = loadTls(c.MQTT_TLS_PORT, c.TLS_CERT_FILE, c.TLS_KEY_FILE);
   const publicUrl = (c.PUBLIC_URL ?? `${tlsConfig ? 'https' : 'http'}://localhost:${c.HTTP_PORT || 3000}`).replace(/\/+$/, '');
   const host = c.HOST ?? (production ? '127.0.0.1' : '0.0.0.0');
-  return Object.freeze({ ...c, HOST: host, PUBLIC_URL: publicUrl, twilio, tls: tlsConfig });
+  return Object.freeze({ ...c, HOST: host, PUBLIC_URL: publicUrl, twilio, tls: tlsConfig, passwordCost });
 }
 
 /** The three TLS settings together or none; the files must hold a PEM certificate and its key. */

@@ -51,6 +51,7 @@ export interface RunningServer {
   demo: DemoCredentials | null;
   consent: ConsentService;
   vitals: VitalsStore;
+  live: LiveHub;
   close(): Promise<void>;
 }
 
@@ -65,7 +66,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   // Production never seeds: the demo chain pages made-up numbers and its accounts have printed passwords.
   const demo = config.NODE_ENV === 'production'
     ? null
-    : await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, demoDeviceSecret: config.DEMO_DEVICE_SECRET, now: clock.now(), dataDir: config.DATA_DIR });
+    : await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, demoDeviceSecret: config.DEMO_DEVICE_SECRET, now: clock.now(), dataDir: config.DATA_DIR, passwordCost: config.passwordCost });
 
   const live = new LiveHub();
   const directory = new DeviceDirectory(repos);
@@ -187,7 +188,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let closed = false;
   return {
-    httpPort, mqttPort, mqttTlsPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals,
+    httpPort, mqttPort, mqttTlsPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals, live,
     async close() {
       if (closed) return;
       closed = true;

@@ -17,6 +17,8 @@ import type { TraceLine } from '../../simulator/src/trace.js';
 export const DEMO_PASSWORD = 'demo-pass-for-tests';
 /** Every demo device secret in tests (DEMO_DEVICE_SECRET): never the account password. */
 export const DEMO_DEVICE_SECRET = 'demo-device-secret-for-tests';
+/** The password hash cost of startTestServer (PASSWORD_SCRYPT_LOG2N=10), for users a test inserts itself. */
+export const TEST_PASSWORD_COST = { N: 1024, r: 8, p: 1 } as const;
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 export interface TestServer {
@@ -36,6 +38,8 @@ export async function startTestServer(opts: { env?: Record<string, string>; data
   const config = loadConfig({
     HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD, DEMO_DEVICE_SECRET, LOG_LEVEL: 'silent',
     PUBLIC_URL: 'http://127.0.0.1:3999',
+    // A light password hash (tests only; config.ts refuses it outside NODE_ENV=test): hundreds of sign-ins.
+    NODE_ENV: 'test', PASSWORD_SCRYPT_LOG2N: '10',
     ...opts.env,
   });
   const clock = opts.clock ?? new VirtualClock(T0);
@@ -139,7 +143,7 @@ export async function loginOtherServiceAdmin(ts: TestServer): Promise<string> {
   const now = ts.clock.now();
   await ts.server.repos.insertService({ id: 'other', name: 'Other', emergency_number: '112', created_at: now });
   await ts.server.repos.insertUser({
-    id: 'other-admin', service_id: 'other', username: 'otheradmin', password_hash: await hashSecret('other-password-1'),
+    id: 'other-admin', service_id: 'other', username: 'otheradmin', password_hash: await hashSecret('other-password-1', TEST_PASSWORD_COST),
     role: 'admin', display_name: 'Other admin', phone: null, on_duty: 1, created_at: now,
   });
   return login(ts.base, 'otheradmin', 'other-password-1');

@@ -11,7 +11,7 @@ interface Wearer {
   emergencyContactPhone: string | null; chainId: string | null; consent: string; responderIds: string[];
 }
 interface Device { id: string; kind: string; wearerId: string | null; online: boolean; battery: number | null; lastSeenAt: string | null; room?: string | null }
-interface UserRow { id: string; username: string; role: string; displayName: string; phone: string | null; onDuty: boolean }
+interface UserRow { id: string; username: string; role: string; displayName: string; phone: string | null; onDuty: boolean; disabled?: boolean }
 interface Group { id: string; name: string; memberIds: string[] }
 interface Chain { id: string; name: string; definition: ChainDef }
 interface Target { type: string; id?: string; phone?: string; label?: string }
@@ -293,9 +293,36 @@ export function devicesView(ctx: Ctx): HTMLElement {
 
 // ---- responders and groups ----------------------------------------------------------------
 
+/** Account actions for one person: disable/enable, new password (shown once in `out`), sign out everywhere. */
+function accountControls(ctx: Ctx, u: UserRow, out: HTMLElement): HTMLElement {
+  const who = h('span', { class: 'sr-only' }, ` ${u.displayName}`);
+  const status = h('span', { class: u.disabled ? 'warn' : 'muted' }, u.disabled ? t.accountDisabled : t.accountActive);
+  const toggle = h('button', { type: 'button' }, u.disabled ? t.enableAccount : t.disableAccount, who.cloneNode(true));
+  toggle.addEventListener('click', () => {
+    if (!u.disabled && !window.confirm(t.confirmDisable(u.displayName))) return;
+    api(`/api/admin/users/${enc(u.id)}/${u.disabled ? 'enable' : 'disable'}`, { method: 'POST', body: {} }).then(() => ctx.refresh(), (err: unknown) => ctx.flash(err));
+  });
+  const reset = h('button', { type: 'button' }, t.resetPassword, who.cloneNode(true));
+  reset.addEventListener('click', () => {
+    if (!window.confirm(t.confirmResetPassword(u.displayName))) return;
+    api<{ password: string }>(`/api/admin/users/${enc(u.id)}/password`, { method: 'POST', body: {} })
+      .then((r) => out.replaceChildren(passwordBox(u, r.password)), (err: unknown) => ctx.flash(err));
+  });
+  const signOut = h('button', { type: 'button' }, t.signOutEverywhere, who.cloneNode(true));
+  signOut.addEventListener('click', () => {
+    api(`/api/admin/users/${enc(u.id)}/logout-everywhere`, { method: 'POST', body: {} }).then(() => ctx.flash(t.signedOutEverywhere(u.displayName)), (err: unknown) => ctx.flash(err));
+  });
+  return h('div', { class: 'actions' }, status, toggle, reset, signOut);
+}
+
+function passwordBox(u: UserRow, password: string): HTMLElement {
+  return h('div', { class: 'secret', role: 'alert' }, h('p', {}, t.passwordOnce(u.displayName)), h('p', {}, h('code', { 'data-password-for': u.id }, password)));
+}
+
 export function peopleView(ctx: Ctx): HTMLElement {
   const list = h('div');
-  async(list, () => api<UserRow[]>('/api/admin/users'), (us) => table([t.displayName, t.username, t.role, t.phone, t.onDuty], us.map((u) => {
+  const passwordOut = h('div', { 'aria-live': 'polite' });
+  async(list, () => api<UserRow[]>('/api/admin/users'), (us) => table([t.displayName, t.username, t.role, t.phone, t.onDuty, t.account], us.map((u) => {
     const duty = h('input', { type: 'checkbox', checked: u.onDuty, 'aria-label': `${t.onDuty}: ${u.displayName}` });
     duty.addEventListener('change', () => {
       api(`/api/admin/users/${enc(u.id)}`, { method: 'PATCH', body: { onDuty: duty.checked } }).then(() => ctx.flash(t.saved), (err: unknown) => {
@@ -307,7 +334,7 @@ export function peopleView(ctx: Ctx): HTMLElement {
     phone.addEventListener('change', () => {
       api(`/api/admin/users/${enc(u.id)}`, { method: 'PATCH', body: { phone: phone.value.trim() || null } }).then(() => ctx.flash(t.saved), (err: unknown) => ctx.flash(err));
     });
-    return [u.displayName, u.username, t.roles[u.role] ?? u.role, phone, duty];
+    return [u.displayName, u.username, t.roles[u.role] ?? u.role, phone, duty, accountControls(ctx, u, passwordOut)];
   }), t.peopleTitle));
 
   const uname = input({ required: true, autocomplete: 'off', pattern: '[a-z0-9._-]{2,40}' });
@@ -337,7 +364,7 @@ export function peopleView(ctx: Ctx): HTMLElement {
     });
     return [table([t.groupName, t.members], gs.map((g) => [g.name, g.memberIds.map((id) => ctx.name(id)).join(', ')]), t.groupsTitle), form];
   });
-  return page('#/admin/people', t.peopleTitle, list, userForm, h('h3', {}, t.groupsTitle), groups);
+  return page('#/admin/people', t.peopleTitle, passwordOut, list, userForm, h('h3', {}, t.groupsTitle), groups);
 }
 
 // ---- call chains --------------------------------------------------------------------------

@@ -10,21 +10,51 @@ export type LiveEvent =
   | { type: 'consent'; wearerId: string; alias: string; change: string; state: string; via: string; at: string; pausedUntil: string | null };
 
 type Listener = (ev: LiveEvent) => void;
+/** The sign-in a connection belongs to, and how to end it when that sign-in is revoked. */
+export interface LiveSession {
+  sessionId: string;
+  close: () => void;
+}
 
 export class LiveHub {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly sessions = new Map<Listener, LiveSession>();
 
-  subscribe(userId: string, fn: Listener): () => void {
+  subscribe(userId: string, fn: Listener, session?: LiveSession): () => void {
     let set = this.listeners.get(userId);
     if (!set) {
       set = new Set();
       this.listeners.set(userId, set);
     }
     set.add(fn);
+    if (session) this.sessions.set(fn, session);
     return () => {
       set.delete(fn);
-      if (set.size === 0) this.listeners.delete(userId);
+      this.sessions.delete(fn);
+      if (set.size === 0 && this.listeners.get(userId) === set) this.listeners.delete(userId);
     };
+  }
+
+  /** Signed out, disabled, password reset: the user's connections stop at once (of one session, or all). */
+  closeUser(userId: string, sessionId?: string): number {
+    const set = this.listeners.get(userId);
+    if (!set) return 0;
+    let n = 0;
+    for (const fn of [...set]) {
+      const s = this.sessions.get(fn);
+      if (sessionId !== undefined && s?.sessionId !== sessionId) continue;
+      // Unsubscribed first: nothing more reaches it even if closing the socket takes a while.
+      set.delete(fn);
+      this.sessions.delete(fn);
+      n++;
+      try {
+        s?.close();
+      } catch {
+        // already closed
+      }
+    }
+    if (set.size === 0) this.listeners.delete(userId);
+    return n;
   }
 
   sendTo(userIds: Iterable<string>, ev: LiveEvent): number {
@@ -40,6 +70,10 @@ export class LiveHub {
       }
     }
     return n;
+  }
+
+  connectionsOf(userId: string): number {
+    return this.listeners.get(userId)?.size ?? 0;
   }
 
   connections(): number {

@@ -6,7 +6,7 @@
 // publish for demo-wrist and demo-room (firmware bridge, docs/firmware-protocol.md). Never in production.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashSecret } from '../auth/secrets.js';
+import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashSecret, type ScryptCost } from '../auth/secrets.js';
 import type { ChainDefinition } from '../escalation/index.js';
 import type { Repos } from '../store/index.js';
 
@@ -31,6 +31,7 @@ export interface SeedOptions {
   demoDeviceSecret?: string | undefined;
   now: number;
   dataDir: string;
+  passwordCost?: ScryptCost;
 }
 
 export async function seedDemo(repos: Repos, opts: SeedOptions): Promise<DemoCredentials | null> {
@@ -53,7 +54,7 @@ export async function seedDemo(repos: Repos, opts: SeedOptions): Promise<DemoCre
     for (const u of users) {
       await trx.insertInto('users').values({
         ...u, service_id: 'demo', on_duty: 1, created_at: now,
-        password_hash: await hashSecret(creds.accounts[u.id as keyof DemoCredentials['accounts']], PASSWORD_COST),
+        password_hash: await hashSecret(creds.accounts[u.id as keyof DemoCredentials['accounts']], opts.passwordCost ?? PASSWORD_COST),
       }).execute();
     }
     const chain = DEMO_CHAIN;

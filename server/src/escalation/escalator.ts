@@ -397,7 +397,7 @@ export class Escalator {
     const chain = this.snapshot(alert);
     if (chain.steps.length > 0) return { chain, isDefault: false };
     const responders = await this.d.repos.responderIdsForWearer(alert.wearer_id);
-    const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', alert.service_id).where('role', '=', 'admin').execute();
+    const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', alert.service_id).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
     const ids = [...new Set([...responders, ...admins.map((a) => a.id)])];
     const targets: ChainTarget[] = ids.map((id) => ({ type: 'responder', id }));
     if (targets.length === 0) targets.push({ type: 'emergency_contact' });
@@ -494,7 +494,8 @@ export class Escalator {
       const key = `responder:${id}`;
       if (out.has(key)) return;
       const u = await this.d.repos.userById(id);
-      if (!u || u.service_id !== alert.service_id) out.set(key, { key, userId: null, phone: null });
+      // A disabled account is unreachable: the step moves on instead of waiting on them.
+      if (!u || u.service_id !== alert.service_id || u.disabled_at !== null) out.set(key, { key, userId: null, phone: null });
       else out.set(key, { key, userId: u.id, phone: u.phone });
     };
     for (const t of step.targets) {

@@ -35,6 +35,8 @@ import { registerConsoleRoutes } from './routes-console.js';
 import { registerResponderRoutes } from './routes-responder.js';
 import { registerConsentRoutes } from './routes-consent.js';
 import { registerServiceRoutes } from './routes-service.js';
+import { registerAccountRoutes } from './routes-accounts.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
 
 export interface HttpDeps {
   config: Config;
@@ -64,10 +66,10 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
     loggerInstance: d.log.child({ part: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
-    trustProxy: false,
+    trustProxy: d.config.TRUST_PROXY,
     return503OnClosing: true,
   });
-  const sessions = new Sessions(d.repos, d.clock, d.config.SESSION_TTL_H * 3600_000, d.config.PUBLIC_URL.startsWith('https:'));
+  const sessions = new Sessions(d.repos, d.clock, d.config.SESSION_TTL_H * 3600_000, d.config.PUBLIC_URL.startsWith('https:'), d.live);
 
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
@@ -107,7 +109,9 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   });
 
   registerOpsRoutes(app, d, sessions);
-  registerAuthRoutes(app, d, sessions);
+  const loginThrottle = new LoginThrottle(() => d.clock.now());
+  registerAuthRoutes(app, d, sessions, loginThrottle);
+  registerAccountRoutes(app, d, sessions, loginThrottle);
   registerAlertRoutes(app, d, sessions);
   registerWebhookRoutes(app, d);
   registerAdminRoutes(app, d, sessions, d.adminHooks);

@@ -2,7 +2,7 @@
 // Anything outside the service, or any caller without the admin role, gets 404 so ids leak nothing.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashSecret } from '../auth/secrets.js';
+import { DEVICE_SECRET_COST, generateSecret, hashSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '../protocol/index.js';
 import { createAdminRepos, type UserRow } from '../store/index.js';
@@ -170,20 +170,45 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   // ---- users ----
   const userView = (u: UserRow) => ({
     id: u.id, username: u.username, role: u.role, displayName: u.display_name, phone: u.phone, onDuty: u.on_duty === 1,
+    disabled: u.disabled_at !== null,
   });
   app.get('/api/admin/users', async (req) => {
     const user = await sessions.requireAdmin(req);
     return (await admin.users(user.service_id)).map(userView);
   });
+  // Usernames are global (sign-in is by username alone, DESIGN contract), so "not available" can only
+  // mean "someone has it". The answer never says where or whose, and each admin gets a few of them an
+  // hour: enough to pick a name, too few to list another service's people.
+  const conflicts = new Map<string, { n: number; since: number }>();
+  const CONFLICTS_PER_HOUR = 10;
+  const notAvailable = (adminId: string) => {
+    const now = d.clock.now();
+    const c = conflicts.get(adminId);
+    const cur = c && now - c.since < 3600_000 ? c : { n: 0, since: now };
+    cur.n++;
+    conflicts.set(adminId, cur);
+    return new AppError('ODART_ERR_CONFLICT', 'That username is not available; choose another');
+  };
   app.post('/api/admin/users', async (req, reply) => {
     const user = await sessions.requireAdmin(req);
     const b = userCreate.parse(req.body);
-    if (await d.repos.userByUsername(b.username)) throw new AppError('ODART_ERR_CONFLICT', 'That username is taken');
+    const c = conflicts.get(user.id);
+    if (c && c.n >= CONFLICTS_PER_HOUR && d.clock.now() - c.since < 3600_000) {
+      void reply.header('retry-after', String(Math.ceil((c.since + 3600_000 - d.clock.now()) / 1000)));
+      throw new AppError('ODART_ERR_RATE_LIMITED', 'Too many unavailable usernames; try again later');
+    }
+    if (await d.repos.userByUsername(b.username)) throw notAvailable(user.id);
     const id = d.ids.next('u');
-    await d.repos.insertUser({
-      id, service_id: user.service_id, username: b.username, password_hash: await hashSecret(b.password, PASSWORD_COST),
-      role: b.role, display_name: b.displayName, phone: b.phone ?? null, on_duty: 1, created_at: d.clock.now(),
-    });
+    try {
+      await d.repos.insertUser({
+        id, service_id: user.service_id, username: b.username, password_hash: await hashSecret(b.password, d.config.passwordCost),
+        role: b.role, display_name: b.displayName, phone: b.phone ?? null, on_duty: 1, created_at: d.clock.now(),
+      });
+    } catch (err) {
+      // Taken meanwhile by a concurrent request: the same answer, not a 500.
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw notAvailable(user.id);
+      throw err;
+    }
     return reply.code(201).send(userView((await d.repos.userById(id))!));
   });
 }

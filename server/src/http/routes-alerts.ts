@@ -7,6 +7,9 @@ import { OPEN_ALERT_STATES } from '../store/index.js';
 import { pagedAlertIds } from './paged.js';
 import { idParam, type Sessions } from './session.js';
 
+/** WebSocket close code when the caller's session has ended. */
+export const LIVE_SESSION_ENDED = 4401;
+
 const resolveBody = z.object({ outcome: z.enum(OUTCOMES), note: z.string().max(2000).optional() });
 
 export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
@@ -46,13 +49,27 @@ export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions:
       await sessions.require(req);
     },
   }, async (socket, req) => {
-    const user = await sessions.require(req);
+    const s = await sessions.current(req);
+    if (!s) return socket.close(LIVE_SESSION_ENDED, 'session ended');
+    const { user } = s;
+    // 4401: the sign-in ended (logout, expiry, disabled, password reset); the app shows sign-in, not retries.
+    const end = () => socket.close(LIVE_SESSION_ENDED, 'session ended');
     const send = (ev: LiveEvent | { type: 'hello'; alerts: unknown; paged: string[] }) => {
+      // Belt and braces to the expiry timer: an expired session is never sent anything.
+      if (d.clock.now() >= s.expiresAt) return end();
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(ev));
     };
-    const unsubscribe = d.live.subscribe(user.id, send);
-    socket.on('close', unsubscribe);
-    socket.on('error', unsubscribe);
+    const unsubscribe = d.live.subscribe(user.id, send, { sessionId: s.sessionId, close: end });
+    const expiry = d.clock.setTimeout(() => {
+      unsubscribe();
+      end();
+    }, s.expiresAt - d.clock.now());
+    const stop = () => {
+      unsubscribe();
+      expiry.cancel();
+    };
+    socket.on('close', stop);
+    socket.on('error', stop);
     // Catch-up: the current list, so a client that reconnects misses nothing, and which open alerts
     // paged this user while they were offline (the app sounds its alarm for those).
     const list = await d.alerts.list(user);

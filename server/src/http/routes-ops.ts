@@ -1,5 +1,6 @@
 // Operational routes: health, metrics and the fake SMS outbox.
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { HttpDeps } from './app.js';
 import type { Sessions } from './session.js';
@@ -10,7 +11,20 @@ export function registerOpsRoutes(app: FastifyInstance, d: HttpDeps, sessions: S
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'starting' });
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  // Metrics name devices, alert counts and error rates: a scraper's token, not open to the world.
+  // Hashed first so the comparison is constant-time whatever the lengths.
+  const token = d.config.METRICS_TOKEN;
+  const tokenDigest = token === undefined ? null : createHash('sha256').update(token).digest();
+  const bearer = (req: FastifyRequest) => {
+    const m = /^Bearer ([\x21-\x7e]{1,200})$/.exec(req.headers.authorization ?? '');
+    return m?.[1] !== undefined && tokenDigest !== null && timingSafeEqual(createHash('sha256').update(m[1]).digest(), tokenDigest);
+  };
+  app.get('/metrics', async (req, reply) => {
+    if (tokenDigest === null && d.config.NODE_ENV === 'production') throw new AppError('ODART_ERR_FORBIDDEN', 'Set METRICS_TOKEN to serve /metrics');
+    if (tokenDigest !== null && !bearer(req)) {
+      void reply.header('www-authenticate', 'Bearer');
+      throw new AppError('ODART_ERR_UNAUTHENTICATED', 'Send Authorization: Bearer <METRICS_TOKEN>');
+    }
     return reply.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
   });
 

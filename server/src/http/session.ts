@@ -1,22 +1,35 @@
 // Session cookies: a random token in an HttpOnly, SameSite=Strict cookie; only its SHA-256 is stored.
+// Ending a session (logout, expiry, sign out everywhere, disable, password reset) also closes its live sockets.
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { z } from 'zod';
-import type { Repos, UserRow, WearerRow } from '../store/index.js';
+import type { LiveHub } from '../alerts/index.js';
+import { createAccountRepos, type Repos, type UserRow, type WearerRow } from '../store/index.js';
 import type { Clock } from '../clock.js';
 
 export const SESSION_COOKIE = 'odart_sid';
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
+export interface CurrentSession {
+  user: UserRow;
+  sessionId: string;
+  expiresAt: number;
+}
+
 export class Sessions {
+  private readonly accounts;
+
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
     private readonly ttlMs: number,
     private readonly secureCookie: boolean,
-  ) {}
+    private readonly live: LiveHub,
+  ) {
+    this.accounts = createAccountRepos(repos.db);
+  }
 
   async start(reply: FastifyReply, user: UserRow): Promise<void> {
     const token = randomBytes(32).toString('base64url');
@@ -32,15 +45,29 @@ export class Sessions {
   }
 
   async end(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const s = await this.current(req);
     const token = req.cookies[SESSION_COOKIE];
-    if (token) await this.repos.deleteSession(digest(token));
+    if (token && token.length <= 100) await this.repos.deleteSession(digest(token));
+    if (s) this.live.closeUser(s.user.id, s.sessionId);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
   }
 
-  async user(req: FastifyRequest): Promise<UserRow | undefined> {
+  /** Every session of the user ends, on every device, and their live sockets close. */
+  async endAll(userId: string): Promise<void> {
+    await this.accounts.endSessionsOf(userId);
+    this.live.closeUser(userId);
+  }
+
+  async current(req: FastifyRequest): Promise<CurrentSession | undefined> {
     const token = req.cookies[SESSION_COOKIE];
     if (!token || token.length > 100) return undefined;
-    return this.repos.sessionUser(digest(token), this.clock.now());
+    const sessionId = digest(token);
+    const s = await this.accounts.session(sessionId, this.clock.now());
+    return s && { user: s.user, sessionId, expiresAt: s.expiresAt };
+  }
+
+  async user(req: FastifyRequest): Promise<UserRow | undefined> {
+    return (await this.current(req))?.user;
   }
 
   async require(req: FastifyRequest): Promise<UserRow> {

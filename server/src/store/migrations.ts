@@ -311,6 +311,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('vitals').execute();
     },
   },
+  '0007_users_security': {
+    // Accounts a service can manage: disabled users, sessions found by user (sign out everywhere),
+    // and the browsers a user signed in from before (login throttling spares them: auth/login-throttle.ts).
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('users').addColumn('disabled_at', 'bigint').execute();
+      await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+      await db.schema
+        .createTable('login_devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('login_devices_user').on('login_devices').column('user_id').execute();
+    },
+  },
   '0009_device_registry': {
     // Ids of deleted devices stay with their service (device_tombstones): an id is a device's MQTT
     // identity, so another service taking it over would inherit whatever still knows it by that id.

@@ -67,6 +67,7 @@ export function createRepos(db: Db) {
         .selectAll('users')
         .where('sessions.id', '=', id)
         .where('sessions.expires_at', '>', now)
+        .where('users.disabled_at', 'is', null)
         .executeTakeFirst();
     },
     async deleteSession(id: string) {
@@ -193,7 +194,8 @@ export function createRepos(db: Db) {
       return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
     },
     async userByPhone(phone: string) {
-      return db.selectFrom('users').selectAll().where('phone', '=', phone).executeTakeFirst();
+      // A disabled account answers nothing by SMS either.
+      return db.selectFrom('users').selectAll().where('phone', '=', phone).where('disabled_at', 'is', null).executeTakeFirst();
     },
 
     async insertOutbox(row: { sid: string; to: string; from: string; body: string; status_callback: string | null; at: number }) {

@@ -26,6 +26,8 @@ export interface UsersTable {
   phone: string | null;
   on_duty: number;
   created_at: number;
+  /** 0007_users_security: set while the account is disabled (no sign-in, no sessions, not paged) */
+  disabled_at: number | null;
 }
 
 export interface WearersTable {
@@ -276,7 +278,16 @@ export interface ConsentEventsTable {
   data: string;
 }
 
+/** 0007_users_security: a browser that signed in as the user before; only the SHA-256 of its token is stored */
+export interface LoginDevicesTable {
+  id: string;
+  user_id: string;
+  created_at: number;
+  last_used_at: number;
+}
+
 export interface DB {
+  login_devices: LoginDevicesTable;
   vitals_blocks: VitalsBlocksTable;
   consent_tokens: ConsentTokensTable;
   consent_events: ConsentEventsTable;
