@@ -35,6 +35,8 @@ export const configSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** escalation: first retry delay; doubles per attempt */
   NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
+  /** escalation: a responder whose app did not see a page is texted a reminder this long after the step; 0 = off */
+  PAGE_REMINDER_S: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL'> & { PUBLIC_URL: string; twilio: TwilioConfig | null }>;

@@ -88,6 +88,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
     retryBaseMs: config.NOTIFY_RETRY_BASE_MS,
     checkinWindowMs: config.CHECKIN_WINDOW_S * 1000,
+    pageReminderMs: config.PAGE_REMINDER_S * 1000,
   });
 
   let broker: Broker | null = null;

@@ -123,8 +123,11 @@ export interface EscalationJobsTable {
 }
 
 export type JobState = 'pending' | 'running' | 'done' | 'cancelled';
-/** step: run a chain position; ack_timeout: attending has not arrived; reminder: chain exhausted, keep telling admins */
-export type JobKind = 'step' | 'ack_timeout' | 'reminder';
+/**
+ * step: run a chain position; ack_timeout: attending has not arrived; reminder: chain exhausted, keep
+ * telling admins; seen_check: text the responders whose app did not see a step's page (no migration: kind is text)
+ */
+export type JobKind = 'step' | 'ack_timeout' | 'reminder' | 'seen_check';
 /** queued -> sending -> sent | retry | failed; cancelled when fenced before sending */
 export type NotificationState = 'queued' | 'sending' | 'sent' | 'retry' | 'failed' | 'cancelled';
 /** page: part of an escalation step (fenced by the token); info: told others, replies, surveys */
