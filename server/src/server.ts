@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { AlertService, LiveHub } from './alerts/index.js';
+import { AlertService, LiveHub, NoticeBoard } from './alerts/index.js';
 import { Broker } from './broker/index.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Config } from './config.js';
@@ -49,6 +49,7 @@ export interface RunningServer {
   demo: DemoCredentials | null;
   consent: ConsentService;
   vitals: VitalsStore;
+  notices: NoticeBoard;
   close(): Promise<void>;
 }
 
@@ -63,6 +64,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const demo = await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, now: clock.now(), dataDir: config.DATA_DIR });
 
   const live = new LiveHub();
+  const notices = new NoticeBoard({ repos, clock, ids, live, log: log.child({ part: 'notices' }) });
+  notices.attach();
   const directory = new DeviceDirectory(repos);
   await directory.load();
   const thresholds = new Map<string, Partial<Thresholds>>();
@@ -144,6 +147,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
         engine.forget(wearerId);
         // Erasure: consent links, consent log and raw vitals of a deleted wearer go too.
         await consentRef?.forgetWearer(wearerId);
+        await notices.idle();
+        await notices.repo.forgetWearer(wearerId);
       }
     },
     async deviceChanged(deviceId: string) {
@@ -165,7 +170,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   consentRef = consent;
   timers.push(...(await consent.start()));
   const http = await buildHttpApp({
-    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log, ids, adminHooks, escalator, consent, vitals,
+    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log, ids, adminHooks, escalator, consent, vitals, notices,
     staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
     ready: async () => {
       if (brokerRef.closed) return false;
@@ -179,7 +184,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let closed = false;
   return {
-    httpPort, mqttPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals,
+    httpPort, mqttPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals, notices,
     async close() {
       if (closed) return;
       closed = true;
@@ -191,6 +196,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await escalator.runDue().catch(() => undefined);
       await escalator.idle().catch(() => undefined);
       escalator.close();
+      await notices.idle();
       await vitals.flush().catch((err: unknown) => log.error({ err }, 'vitals flush failed'));
       vitals.stop();
       await store.close();

@@ -1,4 +1,5 @@
 // Live event hub: fan-out of alert events to the WebSocket connections of the users allowed to see them.
+import type { NoticeView } from './notices.js';
 import type { AlertSummary } from './view.js';
 
 export type LiveEvent =
@@ -7,12 +8,20 @@ export type LiveEvent =
   | { type: 'page'; alert: AlertSummary; step: number }
   | { type: 'technical'; wearerId: string; deviceId: string; issue: string; detail: string; at: string }
   /** a wearer's consent changed (opt-in, opt-out, pause, resume): told to the service's admins at once */
-  | { type: 'consent'; wearerId: string; alias: string; change: string; state: string; via: string; at: string; pausedUntil: string | null };
+  | { type: 'consent'; wearerId: string; alias: string; change: string; state: string; via: string; at: string; pausedUntil: string | null }
+  /** a stored admin notice (new or repeated), with the id an admin dismisses it by */
+  | { type: 'notice'; notice: NoticeView };
 
 type Listener = (ev: LiveEvent) => void;
 
 export class LiveHub {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly taps: ((ev: LiveEvent) => void)[] = [];
+
+  /** Sees every event once, whoever it goes to (the notice board stores the ones admins must not miss). */
+  tap(fn: (ev: LiveEvent) => void): void {
+    this.taps.push(fn);
+  }
 
   subscribe(userId: string, fn: Listener): () => void {
     let set = this.listeners.get(userId);
@@ -28,6 +37,13 @@ export class LiveHub {
   }
 
   sendTo(userIds: Iterable<string>, ev: LiveEvent): number {
+    for (const fn of this.taps) {
+      try {
+        fn(ev);
+      } catch {
+        // a failing observer must not stop delivery
+      }
+    }
     let n = 0;
     for (const id of new Set(userIds)) {
       for (const fn of this.listeners.get(id) ?? []) {

@@ -8,7 +8,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import { createWebSocketStream } from 'ws';
 import { ZodError } from 'zod';
-import type { AlertService, LiveHub } from '../alerts/index.js';
+import type { AlertService, LiveHub, NoticeBoard } from '../alerts/index.js';
 import type { Broker } from '../broker/index.js';
 import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
@@ -34,6 +34,7 @@ import { registerSecurity } from './security.js';
 import { registerConsoleRoutes } from './routes-console.js';
 import { registerResponderRoutes } from './routes-responder.js';
 import { registerConsentRoutes } from './routes-consent.js';
+import { registerServiceRoutes } from './routes-service.js';
 
 export interface HttpDeps {
   config: Config;
@@ -53,6 +54,7 @@ export interface HttpDeps {
   staticDir: string;
   consent: ConsentService;
   vitals: VitalsStore;
+  notices: NoticeBoard;
 }
 
 export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
@@ -113,6 +115,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   registerConsoleRoutes(app, d, sessions);
   registerResponderRoutes(app, d, sessions);
   registerConsentRoutes(app, d);
+  registerServiceRoutes(app, d, sessions);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

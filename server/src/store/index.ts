@@ -5,3 +5,4 @@ export * from './schema.js';
 export { createAdminRepos, type AdminRepos } from './admin.js';
 export { createGatewayRepo, type GatewayRepo } from './gateways.js';
 export { createEscalationRepo, type EscalationRepo, type JobRow, type NotificationRow, type GroupRow, type NewJob, type NewNotification } from './escalation-repo.js';
+export { createNoticeRepo, type NoticeRepo, type NoticeRow } from './notices.js';

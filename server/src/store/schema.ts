@@ -12,6 +12,8 @@ export interface ServicesTable {
   name: string;
   emergency_number: string;
   created_at: number;
+  /** 0012_console_notices: ISO 3166 country national phone numbers are read in */
+  default_country?: string;
 }
 
 export interface UsersTable {
@@ -270,7 +272,24 @@ export interface ConsentEventsTable {
   data: string;
 }
 
+/** 0012_console_notices: what the service's admins must see, kept until one of them dismisses it */
+export interface NoticesTable {
+  id: string;
+  service_id: string;
+  at: number;
+  kind: 'chain_exhausted' | 'consent' | 'technical';
+  wearer_id: string | null;
+  alert_id: string | null;
+  /** one open notice per key: a repeat updates `at` and `count` */
+  dedup_key: string;
+  count: Generated<number>;
+  data: string;
+  dismissed_at: number | null;
+  dismissed_by: string | null;
+}
+
 export interface DB {
+  notices: NoticesTable;
   vitals_blocks: VitalsBlocksTable;
   consent_tokens: ConsentTokensTable;
   consent_events: ConsentEventsTable;
