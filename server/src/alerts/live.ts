@@ -58,6 +58,11 @@ export class LiveHub {
     return n;
   }
 
+  /** Whether the user has the app open right now (a live connection). */
+  isConnected(userId: string): boolean {
+    return (this.listeners.get(userId)?.size ?? 0) > 0;
+  }
+
   connections(): number {
     let n = 0;
     for (const s of this.listeners.values()) n += s.size;
