@@ -168,7 +168,7 @@ export const t = {
   noticeRepeat: (n: number) => ` (${n} times)`,
   openAlertsTitle: 'Open alerts',
   noOpenAlerts: 'No open alerts.',
-  startedAt: (time: string, ago: string) => `Started ${time} (${ago} ago)`,
+  startedAt: (time: string) => `Started ${time}`,
   attendingSince: (who: string, time: string) => `${who} is going, since ${time}`,
   nobodyAttending: 'Nobody has acknowledged yet.',
   escalationStep: (step: number, steps: number) => `Call step ${step} of ${steps}`,

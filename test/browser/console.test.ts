@@ -153,6 +153,7 @@ describe('service console at 360 px', () => {
     await settle(ts);
     const id = (await ts.server.repos.openAlertForWearer('demo-wearer'))!.id;
     await page.locator(`#open-alerts li[data-alert="${id}"]`, { hasText: 'Nobody has acknowledged yet.' }).waitFor();
+    expect(await page.locator(`#open-alerts li[data-alert="${id}"]`).textContent()).toMatch(/Started .*12:00/);
     expect(await page.locator(`#open-alerts li[data-alert="${id}"] .exhausted`).count()).toBe(0);
     for (let i = 0; i < 125; i++) {
       ts.clock.advance(1000);

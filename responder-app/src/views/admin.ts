@@ -2,7 +2,7 @@
 // devices (register with a one-time secret, rotate, room), responders and groups, call-chain editor,
 // alert history with CSV export. APIs another branch adds (chains, groups) degrade to their error.
 import { ApiError, api } from '../api.js';
-import { field, fmtDateTime, fmtElapsed, fmtTime, h, s } from '../dom.js';
+import { field, fmtDateTime, fmtTime, h, s } from '../dom.js';
 import { t } from '../messages.js';
 import { OPEN_STATES, type Alert, type NoticeItem } from '../types.js';
 import type { Ctx } from './ctx.js';
@@ -643,15 +643,15 @@ function openAlertsSection(ctx: Ctx, notices: Promise<NoticeItem[]>): HTMLElemen
 }
 
 function openAlertItem(ctx: Ctx, a: Alert): HTMLElement {
-  const now = Date.now();
-  const lines: (HTMLElement | string)[] = [h('p', {}, t.startedAt(fmtTime(a.createdAt), fmtElapsed(now - Date.parse(a.createdAt))))];
+  // Times, not "minutes ago": the browser's clock is not the server's.
+  const lines: (HTMLElement | string)[] = [h('p', {}, t.startedAt(fmtDateTime(a.createdAt)))];
   const who = a.attendingResponderId ? ctx.name(a.attendingResponderId) : a.attendingContact ?? null;
-  lines.push(h('p', { class: 'attending' }, who ? t.attendingSince(who, a.acknowledgedAt ? fmtTime(a.acknowledgedAt) : '—') : t.nobodyAttending));
   const esc = a.escalation;
+  const exhausted = a.state === 'escalating' && (esc?.exhausted || ctx.exhausted.has(a.id));
+  if (who || !exhausted) lines.push(h('p', { class: 'attending' }, who ? t.attendingSince(who, a.acknowledgedAt ? fmtTime(a.acknowledgedAt) : '—') : t.nobodyAttending));
   if (esc && !esc.exhausted && a.state === 'escalating') {
     lines.push(h('p', {}, t.escalationStep(esc.step + 1, esc.steps), esc.next && esc.nextAt ? `, ${t.escalationNext(esc.next, fmtTime(esc.nextAt))}` : ''));
   }
-  const exhausted = a.state === 'escalating' && (esc?.exhausted || ctx.exhausted.has(a.id));
   if (exhausted) lines.push(h('p', { class: 'exhausted', role: 'alert' }, h('strong', {}, t.chainExhausted)));
   return h('li', { class: `open-alert ${a.state}${exhausted ? ' is-exhausted' : ''}`, 'data-alert': a.id },
     h('h4', {}, h('a', { href: `#/alerts/${enc(a.id)}` }, a.wearerAlias), ' ', h('span', { class: `badge ${a.state}` }, t.state[a.state] ?? a.state)), ...lines);
