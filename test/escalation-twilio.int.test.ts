@@ -16,7 +16,8 @@ let ts: TestServer;
 let admin: string;
 
 async function boot(env: Record<string, string> = {}) {
-  ts = await startTestServer({ env: { ...twilioEnv(fake), NOTIFY_RETRY_BASE_MS: '1000', NOTIFY_TIMEOUT_MS: '3000', ...env } });
+  // PAGE_REMINDER_S=0: these tests count provider requests; reminders have their own tests (responder-minute).
+  ts = await startTestServer({ env: { ...twilioEnv(fake), NOTIFY_RETRY_BASE_MS: '1000', NOTIFY_TIMEOUT_MS: '3000', PAGE_REMINDER_S: '0', ...env } });
   admin = await login(ts.base, 'admin');
 }
 beforeEach(async () => {

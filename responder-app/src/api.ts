@@ -1,7 +1,7 @@
 // Fetch wrapper: same-origin cookie session, the CSRF header the server requires on state changes,
 // and the server's coded JSON errors turned into ApiError.
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly fields: Record<string, string> = {}) {
     super(message);
   }
 }
@@ -26,8 +26,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     body = null;
   }
   if (!res.ok) {
-    const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiError(res.status, e?.code ?? 'HTTP', e?.message ?? res.statusText);
+    const e = (body as { error?: { code?: string; message?: string; fields?: Record<string, string> } } | null)?.error;
+    throw new ApiError(res.status, e?.code ?? 'HTTP', e?.message ?? res.statusText, e?.fields ?? {});
   }
   return body as T;
 }

@@ -34,6 +34,13 @@ export class LiveFeed {
     this.ws = null;
   }
 
+  /** Sends a message to the server if connected (e.g. `seen` for a page); false when offline. */
+  send(msg: unknown): boolean {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(msg));
+    return true;
+  }
+
   private now(): void {
     if (!this.running || this.ws) return;
     window.clearTimeout(this.timer);

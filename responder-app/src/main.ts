@@ -17,6 +17,7 @@ const alarm = new Alarm();
 const alerts = new Map<string, Alert>();
 const names = new Map<string, string>();
 const notices: Notice[] = [];
+const exhausted = new Set<string>();
 /** alerts the alarm already sounded for, so a reconnect does not ring twice for the same page */
 const alarmed = new Set<string>();
 /** alerts this responder said "I can't go" to: no alarm for them unless the chain pages us again */
@@ -39,6 +40,7 @@ const ctx = (): Ctx => ({
   alerts,
   alarm,
   notices,
+  exhausted,
   name: (id) => names.get(id) ?? (id === me?.id ? me.displayName : t.someone),
   upsert: (a, rerender = true) => {
     alerts.set(a.id, a);
@@ -116,20 +118,35 @@ function onLive(msg: LiveMsg): void {
       for (const a of msg.alerts) alerts.set(a.id, a);
       for (const id of msg.paged ?? []) {
         const a = alerts.get(id);
-        if (a && shouldRing(a)) ring(a);
+        if (a && shouldRing(a)) {
+          ring(a);
+          feed.send({ type: 'seen', alertId: a.id });
+        }
       }
       if (alarm.current && !OPEN_STATES.has(alerts.get(alarm.current)?.state ?? '')) alarm.stop();
       break;
     }
     case 'alert':
       alerts.set(msg.alert.id, msg.alert);
-      if (msg.alert.attendingResponderId || !OPEN_STATES.has(msg.alert.state)) alarm.stop(msg.alert.id);
+      alerts.set(msg.alert.id, msg.alert);
+      if (msg.alert.attendingResponderId || !OPEN_STATES.has(msg.alert.state)) {
+        exhausted.delete(msg.alert.id);
+        alarm.stop(msg.alert.id);
+      }
+      // The chain ran out and nobody acknowledged: the service's admins get the alarm (every reminder).
+      if (msg.change === 'unacknowledged' && me?.role === 'admin' && msg.alert.state === 'escalating') {
+        exhausted.add(msg.alert.id);
+        alarmed.delete(msg.alert.id);
+        if (shouldRing(msg.alert)) ring(msg.alert);
+      }
       tellTaken(msg.alert);
       // The chain started again (nobody arrived in time): a later "taken" is news again.
       if (!msg.alert.attendingResponderId) toldTaken.delete(msg.alert.id);
       break;
     case 'page':
       alerts.set(msg.alert.id, msg.alert);
+      // Tell the server the page reached an open app, so no reminder SMS is needed.
+      feed.send({ type: 'seen', alertId: msg.alert.id });
       // A later escalation step pages again: ring again even for an alert rung before (or declined).
       alarmed.delete(msg.alert.id);
       declined.delete(msg.alert.id);
@@ -140,6 +157,12 @@ function onLive(msg: LiveMsg): void {
       break;
     case 'consent':
       notices.unshift({ at: msg.at, kind: 'consent', text: t.noticeConsent(msg.alias, msg.change, msg.via) });
+      break;
+    case 'notice':
+      // Stored server-side; the dashboard lists them from the API (kept across reloads).
+      if (msg.notice.kind === 'chain_exhausted' && msg.notice.alertId) exhausted.add(msg.notice.alertId);
+      break;
+    case 'error':
       break;
     default:
       msg satisfies never;
@@ -166,7 +189,7 @@ function renderBanner(alertId: string | null = alarm.current): void {
   }
   const until = alarm.silenced;
   const here = location.hash === `#/alerts/${a.id}`;
-  banner.replaceChildren(h('p', {}, h('strong', {}, t.alarmBanner(a.wearerAlias)), until ? ` ${t.silencedUntil(fmtClock(until))}` : null));
+  banner.replaceChildren(h('p', {}, h('strong', {}, exhausted.has(a.id) ? t.exhaustedBanner(a.wearerAlias) : t.alarmBanner(a.wearerAlias)), until ? ` ${t.silencedUntil(fmtClock(until))}` : null));
   if (!here) banner.append(h('a', { class: 'button', href: `#/alerts/${a.id}` }, t.openAlert, h('span', { class: 'sr-only' }, ` ${a.wearerAlias}`)));
   if (!until) banner.append(h('button', { type: 'button', onclick: () => alarm.silence() }, t.silence, h('span', { class: 'sr-only' }, t.silenceFor)));
   banner.hidden = false;
@@ -221,7 +244,7 @@ function render(): void {
     else if (sect === 'wearers') el = wearersView(c);
     else if (sect === 'devices') el = devicesView(c);
     else if (sect === 'people') el = peopleView(c);
-    else if (sect === 'chains' && id) el = chainView(c, decodeURIComponent(id));
+    else if (sect === 'chains' && id) el = chainView(c, decodeURIComponent(id), parts[3] ? decodeURIComponent(parts[3]) : undefined);
     else if (sect === 'chains') el = chainsView(c);
     else if (sect === 'alerts') el = historyView();
     else if (sect === 'service') el = serviceView(c);

@@ -69,6 +69,7 @@ export const t = {
   silence: 'Silence',
   silenceFor: ' for 2 minutes',
   silencedUntil: (time: string) => `(silenced until ${time})`,
+  exhaustedBanner: (alias: string) => `Nobody has acknowledged: everyone in ${alias}'s call chain has been called`,
   enableAlerts: 'Turn on sound and notifications',
   // ---- alert detail ----
   back: 'Back to alerts',
@@ -142,6 +143,10 @@ export const t = {
       case 'retriggered': return 'Readings still worrying';
       case 'score_update': return 'Readings updated';
       case 'chain_exhausted': return 'Everyone in the call chain has been called';
+      case 'target_skipped': return `${typeof e.target === 'string' && e.target.startsWith('responder:') ? name(e.target.slice(10)) : 'Someone'} skipped: off duty`;
+      case 'step_failed': return `Step ${Number(e.step) + 1} could not reach anyone (${String(e.reason)}): next step now`;
+      case 'reminder_sms': return `Reminder SMS to ${typeof e.target === 'string' && e.target.startsWith('responder:') ? name(e.target.slice(10)) : 'a responder'} (the app had not shown the alert)`;
+      case 'seen': return `${by || 'Responder'}'s app showed the alert`;
       default: return type.replace(/_/g, ' ');
     }
   },
@@ -175,6 +180,12 @@ export const t = {
   yes: 'yes',
   no: 'no',
   notAvailable: (msg: string) => `Not available on this server yet: ${msg}`,
+  tableOf: (caption: string) => `${caption} (table, scrolls sideways)`,
+  actionsCol: 'Actions',
+  fixBelow: 'Check the fields marked below.',
+  copy: 'Copy',
+  copied: 'Copied.',
+  copyFailed: 'Could not copy: select the text and copy it.',
   // ---- console: dashboard ----
   dashboardTitle: 'Dashboard',
   statAlerts: 'Alerts (12 weeks)',
@@ -184,7 +195,31 @@ export const t = {
   perWeekTitle: 'Alerts per week',
   perWeekLabel: (week: string, n: number) => `Week of ${week}: ${n} alerts`,
   notices: 'Notices',
-  noNotices: 'No notices since you opened the console.',
+  noNotices: 'No notices.',
+  dismiss: 'Dismiss',
+  noticeExhausted: (alias: string) => `${alias}: everyone in the call chain was called and nobody acknowledged`,
+  noticeRepeat: (n: number) => ` (${n} times)`,
+  openAlertsTitle: 'Open alerts',
+  noOpenAlerts: 'No open alerts.',
+  startedAt: (time: string) => `Started ${time}`,
+  attendingSince: (who: string, time: string) => `${who} is going, since ${time}`,
+  nobodyAttending: 'Nobody has acknowledged yet.',
+  escalationStep: (step: number, steps: number) => `Call step ${step} of ${steps}`,
+  escalationNext: (next: string, time: string) => `next: ${next} at ${time}`,
+  chainExhausted: 'Everyone in the call chain has been called. Nobody has acknowledged: call someone now.',
+  readinessTitle: 'Ready to respond?',
+  readinessSummaryTitle: 'Readiness of each person',
+  readinessAllReady: 'Everyone monitored is covered.',
+  readyYes: 'ready',
+  readyNo: 'not ready',
+  colReady: 'Ready',
+  colMissing: 'What is missing',
+  readinessItem: { consent: 'Consent', devices: 'Devices online', chain: 'Call chain assigned', responders: 'Every responder reachable and on duty' } as Record<string, string>,
+  readinessOk: 'OK',
+  readinessGap: 'Missing',
+  createChainFor: (alias: string) => `Create a call chain for ${alias}`,
+  chainAssigned: (alias: string) => `Chain saved and assigned to ${alias}.`,
+  enrolled: (alias: string) => `${alias} is enrolled. Next: register their devices, send the consent link, and check the list below.`,
   noticeConsent: (alias: string, change: string, via: string) => `${alias}: ${t.consentChange[change] ?? change} (${via})`,
   noticeTechnical: (wearer: string, device: string, issue: string) => `${wearer}: device ${device} ${issue.replace(/_/g, ' ')}`,
   seconds: (s: number | null) => (s === null ? '—' : s < 120 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`),
@@ -195,7 +230,7 @@ export const t = {
   alias: 'Name or alias',
   aliasHint: 'The name they want responders to use.',
   phone: 'Mobile phone',
-  phoneHint: 'International format, e.g. +447700900123',
+  phoneHint: 'As you would dial it (07700 900123) or with the country code (+44 7700 900123).',
   emergencyContact: 'Emergency contact phone',
   chain: 'Call chain',
   noChain: 'No chain',
@@ -221,6 +256,8 @@ export const t = {
   sendLink: 'Send consent link by SMS',
   showLink: 'Show consent link',
   linkShownOnce: 'Give this link to the person. It is shown only once; making a new one stops this one working.',
+  linkReplaceWarning: (when: string) => `A consent link was made on ${when}. A new link stops that one working, including one already texted to the person.`,
+  linkReplaceConfirm: 'Make a new link anyway',
   pauseFor: 'Pause for',
   pause: 'Pause',
   resume: 'Resume now',
@@ -248,6 +285,8 @@ export const t = {
   rotate: 'New secret',
   removeDevice: 'Remove',
   secretOnce: (id: string) => `Secret for ${id}. Copy it into the device now: it is shown only once.`,
+  copySecret: (id: string) => `Copy the secret for ${id}`,
+  deviceRegistered: (id: string) => `Device ${id} registered.`,
   // ---- console: people ----
   peopleTitle: 'Responders and groups',
   displayName: 'Display name',

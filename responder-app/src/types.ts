@@ -3,9 +3,13 @@ export interface User { id: string; username: string; role: 'admin' | 'responder
 export interface Alert {
   id: string; wearerId: string; wearerAlias: string; state: string; score: number; reasons: string[];
   createdAt: string; updatedAt: string; attendingResponderId: string | null; news2: number | null; outcome: string | null;
-  attendingContact?: string | null; arrivedAt?: string | null;
+  acknowledgedAt?: string | null; attendingContact?: string | null; arrivedAt?: string | null;
   /** on open alerts: where the call chain stands (docs/api.md) */
   escalation?: Escalation;
+}
+export interface NoticeItem {
+  id: string; at: string; kind: 'chain_exhausted' | 'consent' | 'technical'; wearerId: string | null; alertId: string | null;
+  alias: string | null; count: number; data: Record<string, unknown>;
 }
 export interface Escalation { step: number; steps: number; nextAt: string | null; next: string[]; ackTimeoutAt: string | null; exhausted: boolean }
 export type TimelineItem = { at: string; type: string } & Record<string, unknown>;
@@ -23,5 +27,7 @@ export type LiveMsg =
   | { type: 'alert'; change: string; alert: Alert }
   | { type: 'page'; alert: Alert; step: number }
   | { type: 'technical'; wearerId: string; deviceId: string; issue: string; detail: string; at: string }
-  | { type: 'consent'; wearerId: string; alias: string; change: string; state: string; via: string; at: string; pausedUntil: string | null };
+  | { type: 'consent'; wearerId: string; alias: string; change: string; state: string; via: string; at: string; pausedUntil: string | null }
+  | { type: 'notice'; notice: NoticeItem }
+  | { type: 'error'; error: { code: string; message: string } };
 export const OPEN_STATES = new Set(['pending_checkin', 'escalating', 'acknowledged']);

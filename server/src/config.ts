@@ -76,6 +76,8 @@ export const configSchema = z.object({
   /** log2 of the scrypt N for passwords; below 17 only with NODE_ENV=test (the suite signs in hundreds of times) */
   PASSWORD_SCRYPT_LOG2N: z.coerce.number().int().min(10).max(18).default(17),
   TRUST_PROXY: trustProxy.default(false),
+  /** escalation: a responder whose app did not see a page is texted a reminder this long after the step; 0 = off */
+  PAGE_REMINDER_S: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL' | 'HOST'> & { PUBLIC_URL: string; HOST: string; twilio: TwilioConfig | null; tls: TlsConfig | null; passwordCost: PasswordCost }>;

@@ -27,6 +27,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message?: string,
+    /** validation errors: a message per request field, for the form to show at the field */
+    readonly fields?: Record<string, string>,
   ) {
     super(message ?? ERRORS[code].message);
     this.name = 'AppError';
@@ -34,6 +36,6 @@ export class AppError extends Error {
   }
 }
 
-export function errorBody(code: ErrorCode, message?: string) {
-  return { error: { code, message: message ?? ERRORS[code].message } };
+export function errorBody(code: ErrorCode, message?: string, fields?: Record<string, string>) {
+  return { error: { code, message: message ?? ERRORS[code].message, ...(fields ? { fields } : {}) } };
 }

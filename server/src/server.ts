@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { AlertService, LiveHub } from './alerts/index.js';
+import { AlertService, LiveHub, NoticeBoard } from './alerts/index.js';
 import { Broker } from './broker/index.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Config } from './config.js';
@@ -52,6 +52,7 @@ export interface RunningServer {
   consent: ConsentService;
   vitals: VitalsStore;
   live: LiveHub;
+  notices: NoticeBoard;
   close(): Promise<void>;
 }
 
@@ -69,6 +70,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     : await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, demoDeviceSecret: config.DEMO_DEVICE_SECRET, now: clock.now(), dataDir: config.DATA_DIR, passwordCost: config.passwordCost });
 
   const live = new LiveHub();
+  const notices = new NoticeBoard({ repos, clock, ids, live, log: log.child({ part: 'notices' }) });
+  notices.attach();
   const directory = new DeviceDirectory(repos);
   await directory.load();
   const thresholds = new Map<string, Partial<Thresholds>>();
@@ -94,6 +97,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
     retryBaseMs: config.NOTIFY_RETRY_BASE_MS,
     checkinWindowMs: config.CHECKIN_WINDOW_S * 1000,
+    pageReminderMs: config.PAGE_REMINDER_S * 1000,
   });
 
   let broker: Broker | null = null;
@@ -152,6 +156,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
         engine.forget(wearerId);
         // Erasure: consent links, consent log and raw vitals of a deleted wearer go too.
         await consentRef?.forgetWearer(wearerId);
+        await notices.idle();
+        await notices.repo.forgetWearer(wearerId);
       }
     },
     async deviceChanged(deviceId: string) {
@@ -174,7 +180,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   consentRef = consent;
   timers.push(...(await consent.start()));
   const http = await buildHttpApp({
-    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log, ids, adminHooks, escalator, consent, vitals,
+    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log, ids, adminHooks, escalator, consent, vitals, notices,
     staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
     ready: async () => {
       if (brokerRef.closed) return false;
@@ -188,7 +194,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let closed = false;
   return {
-    httpPort, mqttPort, mqttTlsPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals, live,
+    httpPort, mqttPort, mqttTlsPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals, live, notices,
     async close() {
       if (closed) return;
       closed = true;
@@ -200,6 +206,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await escalator.runDue().catch(() => undefined);
       await escalator.idle().catch(() => undefined);
       escalator.close();
+      await notices.idle();
       await vitals.flush().catch((err: unknown) => log.error({ err }, 'vitals flush failed'));
       vitals.stop();
       await store.close();

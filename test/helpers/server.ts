@@ -72,6 +72,7 @@ export async function settle(ts: TestServer, expectedHandled?: number): Promise<
   await ts.server.escalator.idle();
   await ts.server.alerts.idle();
   await ts.server.consent.idle();
+  await ts.server.notices.idle();
 }
 
 export async function connectDemoDevices(ts: TestServer, ids = ['demo-wrist', 'demo-room']): Promise<Map<string, VirtualDevice>> {

@@ -2,8 +2,9 @@
 // devices (register with a one-time secret, rotate, room), responders and groups, call-chain editor,
 // alert history with CSV export. APIs another branch adds (chains, groups) degrade to their error.
 import { ApiError, api } from '../api.js';
-import { field, fmtDateTime, h, s } from '../dom.js';
+import { field, fmtDateTime, fmtTime, h, s } from '../dom.js';
 import { t } from '../messages.js';
+import { OPEN_STATES, type Alert, type NoticeItem } from '../types.js';
 import type { Ctx } from './ctx.js';
 
 interface Wearer {
@@ -17,7 +18,9 @@ interface Chain { id: string; name: string; definition: ChainDef }
 interface Target { type: string; id?: string; phone?: string; label?: string }
 interface Step { targets: Target[]; channels: string[]; waitS: number; [k: string]: unknown }
 interface ChainDef { steps: Step[]; [k: string]: unknown }
-interface Consent { state: string; version: string | null; changedAt: string | null; pausedUntil: string | null; events: { at: string; type: string; via: string }[] }
+interface Consent { state: string; version: string | null; changedAt: string | null; pausedUntil: string | null; linkIssuedAt?: string | null; events: { at: string; type: string; via: string }[] }
+interface Readiness { wearerId: string; ready: boolean; items: { key: string; ok: boolean; detail: string }[] }
+interface ReadinessRow { wearerId: string; alias: string; ready: boolean; problems: string[] }
 interface HistoryRow {
   id: string; wearerAlias: string; state: string; outcome: string | null; createdAt: string; secondsToAcknowledge: number | null;
   secondsToArrive: number | null; attending: string | null;
@@ -57,7 +60,8 @@ function async<T>(box: HTMLElement, load: () => Promise<T>, render: (v: T) => No
 }
 
 function table(head: string[], rows: (Node | string)[][], caption?: string): HTMLElement {
-  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': caption ?? head.join(', ') },
+  // The scrollable wrapper is a named region so keyboard users can scroll it; its name differs from the page's.
+  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t.tableOf(caption ?? head.join(', ')) },
     h('table', {}, caption ? h('caption', {}, caption) : null,
       h('thead', {}, h('tr', {}, ...head.map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c)))))));
@@ -77,9 +81,8 @@ export function dashboardView(ctx: Ctx): HTMLElement {
       stat(t.statFalseAlarms, t.percent(st.falseAlarmShare), 'stat-false')),
     h('h3', {}, t.perWeekTitle), weekChart(st.weeks),
   ]);
-  const notices = h('ul', { class: 'notices', id: 'notices', 'aria-live': 'polite' },
-    ...(ctx.notices.length === 0 ? [h('li', { class: 'muted' }, t.noNotices)] : ctx.notices.map((n) => h('li', { class: n.kind }, h('time', { datetime: n.at }, fmtDateTime(n.at)), ` ${n.text}`))));
-  return page('#/admin', t.dashboardTitle, stats, h('h3', {}, t.notices), notices);
+  const notices = noticesList(ctx);
+  return page('#/admin', t.dashboardTitle, openAlertsSection(ctx, notices.loaded), h('h3', { id: 'notices-h', tabindex: -1 }, t.notices), notices.el, readinessSummary(), stats);
 }
 
 function stat(label: string, value: string, id: string): HTMLElement {
@@ -119,6 +122,7 @@ export function wearersView(ctx: Ctx): HTMLElement {
       w.responderIds.map((id) => ctx.name(id)).join(', ') || t.none,
     ]), t.wearersTitle));
   const form = wearerForm(ctx, null, (w) => {
+    pendingStatus = t.enrolled(w.alias);
     location.hash = `#/admin/wearers/${enc(w.id)}`;
   });
   return page('#/admin/wearers', t.wearersTitle, list, h('h3', {}, t.enrolTitle), form);
@@ -132,11 +136,13 @@ function wearerForm(ctx: Ctx, w: Wearer | null, done: (w: Wearer) => void): HTML
   const ecp = input({ type: 'tel', value: w?.emergencyContactPhone ?? '', autocomplete: 'off' });
   const chain = h('select', {}, h('option', { value: '' }, t.noChain));
   const responders = h('fieldset', { class: 'checks' }, h('legend', {}, t.responders));
-  const status = h('p', { role: 'status', class: 'status' });
-  const form = h('form', { class: 'stack' },
+  const status = statusLine();
+  const form = h('form', { class: 'stack', novalidate: true },
     field(t.alias, alias, t.aliasHint), field(t.address, address), field(t.accessNotes, access),
-    field(t.phone, phone, t.phoneHint), field(t.emergencyContact, ecp, t.phoneHint), field(t.chain, chain), responders,
+    field(t.phone, phone, t.phoneHint), field(t.emergencyContact, ecp, t.phoneHint), field(t.chain, chain),
+    w ? h('p', {}, h('a', { href: `#/admin/chains/new/${enc(w.id)}` }, t.createChainFor(w.alias))) : null, responders,
     h('button', { type: 'submit', class: 'primary' }, w ? t.save : t.enrol), status);
+  const controls = { alias, address, accessNotes: access, phone, emergencyContactPhone: ecp, chainId: chain };
   api<Chain[]>('/api/admin/chains').then((cs) => {
     for (const c of cs) chain.append(h('option', { value: c.id, selected: c.id === w?.chainId }, c.name));
   }, () => {
@@ -156,12 +162,16 @@ function wearerForm(ctx: Ctx, w: Wearer | null, done: (w: Wearer) => void): HTML
       responderIds: [...responders.querySelectorAll<HTMLInputElement>('input:checked')].map((x) => x.value),
     };
     status.textContent = '';
+    fieldErrors(controls, null);
     api<Wearer>(w ? `/api/admin/wearers/${enc(w.id)}` : '/api/admin/wearers', { method: w ? 'PATCH' : 'POST', body })
       .then((res) => {
-        status.textContent = t.saved;
+        if (res.phone !== null) phone.value = res.phone;
+        if (res.emergencyContactPhone !== null) ecp.value = res.emergencyContactPhone;
+        announce(status, w ? t.saved : t.enrolled(res.alias));
         done(res);
       }, (err: unknown) => {
-        status.textContent = errText(err);
+        const marked = fieldErrors(controls, err);
+        announce(status, marked ? `${errText(err)}. ${t.fixBelow}` : errText(err), true);
       });
   });
   return form;
@@ -175,15 +185,37 @@ export function wearerView(ctx: Ctx, id: string): HTMLElement {
     api<Wearer>(`/api/admin/wearers/${enc(id)}`), api<Consent>(`/api/admin/wearers/${enc(id)}/consent`), api<Device[]>('/api/admin/devices'),
   ]), ([w, c, ds]) => {
     title.textContent = w.alias;
-    const mine = ds.filter((d) => d.wearerId === w.id);
+    const top = statusLine();
+    const ready = readinessPanel(w);
+    const deviceList = h('div');
+    const secrets = h('div', { class: 'secrets' });
+    const drawDevices = (list: Device[]) => {
+      const mine = list.filter((d) => d.wearerId === w.id);
+      deviceList.replaceChildren(mine.length ? table([t.deviceId, t.kind, t.roomLabel, t.online, t.battery], mine.map((d) => [d.id, t.kinds[d.kind] ?? d.kind, d.room ?? t.none, d.online ? t.yes : t.no, d.battery === null ? t.none : `${d.battery} %`]), t.devices)
+        : h('p', { class: 'muted' }, t.none));
+    };
+    drawDevices(ds);
+    if (pendingStatus) {
+      const msg = pendingStatus;
+      pendingStatus = null;
+      window.setTimeout(() => announce(top, msg), 0);
+    }
     return [
+      top,
+      ready.el,
       consentPanel(ctx, w, c),
       h('h3', {}, t.devices),
-      mine.length ? table([t.deviceId, t.kind, t.roomLabel, t.online, t.battery], mine.map((d) => [d.id, t.kinds[d.kind] ?? d.kind, d.room ?? t.none, d.online ? t.yes : t.no, d.battery === null ? t.none : `${d.battery} %`]))
-        : h('p', { class: 'muted' }, t.none),
-      deviceForm(ctx, w.id),
+      deviceList,
+      secrets,
+      deviceForm(ctx, w.id, [], secrets, 4, () => {
+        api<Device[]>('/api/admin/devices').then(drawDevices, (err: unknown) => ctx.flash(err));
+        ready.reload();
+      }),
       h('h3', {}, t.editTitle),
-      wearerForm(ctx, w, () => ctx.refresh()),
+      wearerForm(ctx, w, (saved) => {
+        title.textContent = saved.alias;
+        ready.reload();
+      }),
       h('p', {}, h('a', { class: 'button', href: `/api/admin/wearers/${enc(w.id)}/export`, download: `odart-wearer-${w.id}.json` }, t.exportData)),
       dangerButton(t.deleteWearer, t.confirmDelete(w.alias), () => api(`/api/admin/wearers/${enc(w.id)}`, { method: 'DELETE' }).then(() => {
         location.hash = '#/admin/wearers';
@@ -196,10 +228,23 @@ export function wearerView(ctx: Ctx, id: string): HTMLElement {
 function consentPanel(ctx: Ctx, w: Wearer, c: Consent): HTMLElement {
   const out = h('div', { class: 'link-out', 'aria-live': 'polite' });
   const act = (path: string, body: unknown = {}) => api(`/api/admin/wearers/${enc(w.id)}/${path}`, { method: 'POST', body }).then(() => ctx.refresh(), (err: unknown) => ctx.flash(err));
-  const link = (send: boolean) => api<{ url: string; sent: boolean }>(`/api/admin/wearers/${enc(w.id)}/consent-link`, { method: 'POST', body: { send } })
-    .then((r) => {
-      out.replaceChildren(h('p', {}, t.linkShownOnce), h('p', {}, h('code', { id: 'consent-url' }, r.url)));
-    }, (err: unknown) => ctx.flash(err));
+  let issuedAt = c.linkIssuedAt ?? null;
+  const link = (send: boolean, confirmed = false): void => {
+    // A new link silently stopped the one already texted: say so first, and make it a choice.
+    if (issuedAt && !confirmed) {
+      const warn = h('p', { class: 'warning', tabindex: -1, id: 'link-warning' }, t.linkReplaceWarning(fmtDateTime(issuedAt)));
+      out.replaceChildren(warn, h('button', { type: 'button', onclick: () => link(send, true) }, t.linkReplaceConfirm));
+      warn.focus();
+      return;
+    }
+    api<{ url: string; sent: boolean }>(`/api/admin/wearers/${enc(w.id)}/consent-link`, { method: 'POST', body: { send } })
+      .then((r) => {
+        issuedAt = new Date().toISOString();
+        const note = h('p', { tabindex: -1 }, t.linkShownOnce);
+        out.replaceChildren(note, h('p', {}, h('code', { id: 'consent-url' }, r.url)));
+        note.focus();
+      }, (err: unknown) => ctx.flash(err));
+  };
   const dur = h('select', {}, ...t.pauseOptions.map((o) => h('option', { value: o.minutes }, o.label)));
   dur.value = '120';
   const box = h('section', { class: 'panel', 'aria-labelledby': 'consent-h', 'data-consent': c.state },
@@ -208,8 +253,8 @@ function consentPanel(ctx: Ctx, w: Wearer, c: Consent): HTMLElement {
       c.pausedUntil ? ` ${t.pausedUntil(fmtDateTime(c.pausedUntil))}` : ''),
     h('p', { class: 'muted' }, t.consentVersionLabel(c.version)));
   const buttons = h('div', { class: 'actions' });
-  if (w.phone) buttons.append(h('button', { type: 'button', onclick: () => void link(true) }, t.sendLink));
-  buttons.append(h('button', { type: 'button', onclick: () => void link(false) }, t.showLink));
+  if (w.phone) buttons.append(h('button', { type: 'button', onclick: () => link(true) }, t.sendLink));
+  buttons.append(h('button', { type: 'button', onclick: () => link(false) }, t.showLink));
   if (c.state === 'active') buttons.append(field(t.pauseFor, dur), h('button', { type: 'button', onclick: () => void act('pause', { minutes: Number(dur.value) }) }, t.pause));
   if (c.state === 'paused') buttons.append(h('button', { type: 'button', onclick: () => void act('resume') }, t.resume));
   if (c.state !== 'opted_out') buttons.append(h('button', { type: 'button', class: 'secondary-danger', onclick: () => void act('opt-out') }, t.recordOptOut));
@@ -233,17 +278,43 @@ function dangerButton(label: string, confirmText: string, run: () => Promise<unk
 
 // ---- devices ------------------------------------------------------------------------------
 
+/** A one-time secret with a copy button. Secrets shown on one page are kept side by side, newest first. */
 function secretBox(id: string, secret: string): HTMLElement {
-  return h('div', { class: 'secret', role: 'alert' }, h('p', {}, t.secretOnce(id)), h('p', {}, h('code', { 'data-secret-for': id }, secret)));
+  const code = h('code', { 'data-secret-for': id }, secret);
+  const said = h('span', { role: 'status', class: 'copy-status' });
+  const copy = h('button', { type: 'button', 'aria-label': t.copySecret(id) }, t.copy);
+  copy.addEventListener('click', () => {
+    const done = () => {
+      said.textContent = t.copied;
+    };
+    const select = () => {
+      const r = document.createRange();
+      r.selectNodeContents(code);
+      window.getSelection()?.removeAllRanges();
+      window.getSelection()?.addRange(r);
+      said.textContent = document.execCommand('copy') ? t.copied : t.copyFailed;
+    };
+    if (navigator.clipboard) navigator.clipboard.writeText(secret).then(done, select);
+    else select();
+  });
+  return h('div', { class: 'secret', 'data-secret-box': id }, h('p', {}, t.secretOnce(id)), h('p', {}, code), h('div', { class: 'actions' }, copy, said));
 }
 
-function deviceForm(ctx: Ctx, wearerId: string | null, wearers: Wearer[] = []): HTMLElement {
+function showSecret(box: HTMLElement, id: string, secret: string): void {
+  box.querySelector(`[data-secret-box="${CSS.escape(id)}"]`)?.remove();
+  const el = secretBox(id, secret);
+  box.prepend(el);
+  el.setAttribute('tabindex', '-1');
+  el.focus();
+}
+
+function deviceForm(ctx: Ctx, wearerId: string | null, wearers: Wearer[], secrets: HTMLElement, level: 3 | 4, registered: () => void): HTMLElement {
   const id = input({ pattern: '[A-Za-z0-9._-]{1,64}', autocomplete: 'off' });
   const kind = h('select', {}, ...Object.entries(t.kinds).map(([k, label]) => h('option', { value: k }, label)));
   const who = h('select', {}, h('option', { value: '' }, t.unassigned), ...wearers.map((w) => h('option', { value: w.id }, w.alias)));
   const room = input({ maxlength: 60 });
-  const out = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'stack' }, h('h4', {}, t.registerDevice),
+  const out = statusLine();
+  const form = h('form', { class: 'stack' }, h(level === 3 ? 'h3' : 'h4', {}, t.registerDevice),
     field(t.deviceId, id, t.deviceIdHint), field(t.kind, kind), wearerId ? null : field(t.wearer, who), field(t.roomLabel, room),
     h('button', { type: 'submit', class: 'primary' }, t.register), out);
   form.addEventListener('submit', (ev) => {
@@ -252,9 +323,14 @@ function deviceForm(ctx: Ctx, wearerId: string | null, wearers: Wearer[] = []): 
     api<{ id: string; secret: string }>('/api/admin/devices', { method: 'POST', body: { ...(id.value.trim() ? { id: id.value.trim() } : {}), kind: kind.value, wearerId: wid } })
       .then(async (d) => {
         if (room.value.trim()) await api(`/api/admin/devices/${enc(d.id)}/room`, { method: 'PUT', body: { room: room.value.trim() } });
-        out.replaceChildren(secretBox(d.id, d.secret));
         form.reset();
-      }, (err: unknown) => ctx.flash(err));
+        out.textContent = t.deviceRegistered(d.id);
+        showSecret(secrets, d.id, d.secret);
+        registered();
+      }, (err: unknown) => {
+        fieldErrors({ id, kind, wearerId: who }, err);
+        announce(out, errText(err), true);
+      });
   });
   return form;
 }
@@ -262,15 +338,15 @@ function deviceForm(ctx: Ctx, wearerId: string | null, wearers: Wearer[] = []): 
 export function devicesView(ctx: Ctx): HTMLElement {
   const list = h('div');
   const formBox = h('div');
-  const secretOut = h('div', { 'aria-live': 'polite' });
-  async(list, () => Promise.all([api<Device[]>('/api/admin/devices'), api<Wearer[]>('/api/admin/wearers')]), ([ds, ws]) => {
+  const secretOut = h('div', { class: 'secrets' });
+  const load = () => async(list, () => Promise.all([api<Device[]>('/api/admin/devices'), api<Wearer[]>('/api/admin/wearers')]), ([ds, ws]) => {
     const alias = new Map(ws.map((w) => [w.id, w.alias]));
-    formBox.replaceChildren(deviceForm(ctx, null, ws));
-    return table([t.deviceId, t.kind, t.wearer, t.roomLabel, t.online, t.battery, t.lastSeen, ''], ds.map((d) => {
+    if (!formBox.firstChild) formBox.replaceChildren(deviceForm(ctx, null, ws, secretOut, 3, () => void load()));
+    return table([t.deviceId, t.kind, t.wearer, t.roomLabel, t.online, t.battery, t.lastSeen, t.actionsCol], ds.map((d) => {
       const rotate = h('button', { type: 'button' }, t.rotate, h('span', { class: 'sr-only' }, ` ${d.id}`));
       rotate.addEventListener('click', () => {
         api<{ secret: string }>(`/api/admin/devices/${enc(d.id)}/rotate`, { method: 'POST', body: {} })
-          .then((r) => secretOut.replaceChildren(secretBox(d.id, r.secret)), (err: unknown) => ctx.flash(err));
+          .then((r) => showSecret(secretOut, d.id, r.secret), (err: unknown) => ctx.flash(err));
       });
       const roomIn = input({ value: d.room ?? '', maxlength: 60, 'aria-label': `${t.roomLabel}: ${d.id}`, class: 'inline' });
       roomIn.addEventListener('change', () => {
@@ -288,6 +364,7 @@ export function devicesView(ctx: Ctx): HTMLElement {
       ];
     }), t.devicesTitle);
   });
+  load();
   return page('#/admin/devices', t.devicesTitle, secretOut, list, formBox);
 }
 
@@ -377,7 +454,7 @@ export function chainsView(ctx: Ctx): HTMLElement {
   return page('#/admin/chains', t.chainsTitle, list, h('p', {}, h('a', { class: 'button', href: '#/admin/chains/new' }, t.newChain)));
 }
 
-export function chainView(ctx: Ctx, id: string): HTMLElement {
+export function chainView(ctx: Ctx, id: string, forWearer?: string): HTMLElement {
   const body = h('div');
   const root = page('#/admin/chains', id === 'new' ? t.newChain : t.loading, body);
   const title = root.querySelector('h2')!;
@@ -385,19 +462,29 @@ export function chainView(ctx: Ctx, id: string): HTMLElement {
     id === 'new' ? Promise.resolve<Chain>({ id: '', name: '', definition: { steps: [{ targets: [], channels: ['app', 'sms'], waitS: 60 }] } }) : api<Chain>(`/api/admin/chains/${enc(id)}`),
     api<UserRow[]>('/api/admin/users'),
     api<Group[]>('/api/admin/groups').catch(() => [] as Group[]),
-  ]), ([chain, users, groups]) => {
+    id === 'new' && forWearer ? api<Wearer>(`/api/admin/wearers/${enc(forWearer)}`) : Promise.resolve(null),
+  ]), ([chain, users, groups, wearer]) => {
     if (chain.id) title.textContent = t.editChain(chain.name);
-    return chainEditor(ctx, chain, users.filter((u) => u.role === 'responder'), groups);
+    if (wearer) {
+      // From the enrol flow: their responders by app and SMS, then their emergency contact by SMS.
+      title.textContent = t.createChainFor(wearer.alias);
+      chain.name = wearer.alias;
+      chain.definition = { steps: [
+        { targets: wearer.responderIds.map((rid) => ({ type: 'responder', id: rid })), channels: ['app', 'sms'], waitS: 60 },
+        { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 60 },
+      ] };
+    }
+    return chainEditor(ctx, chain, users.filter((u) => u.role === 'responder'), groups, wearer);
   });
   return root;
 }
 
-function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[]): HTMLElement {
+function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[], forWearer: Wearer | null = null): HTMLElement {
   // Work on a copy; unknown fields of the definition and of each step are kept as they were.
   const def: ChainDef = structuredClone(chain.definition);
   const name = input({ required: true, maxlength: 60, value: chain.name });
   const stepsBox = h('ol', { class: 'steps' });
-  const status = h('p', { role: 'status', class: 'status' });
+  const status = statusLine();
   const has = (st: Step, tg: Target) => st.targets.some((x) => x.type === tg.type && (x.id ?? '') === (tg.id ?? ''));
   const toggle = (st: Step, tg: Target, on: boolean) => {
     st.targets = st.targets.filter((x) => !(x.type === tg.type && (x.id ?? '') === (tg.id ?? '')));
@@ -409,7 +496,15 @@ function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[]):
       const who = h('fieldset', { class: 'checks' }, h('legend', {}, t.stepWho),
         ...users.map((u) => checkbox(`${u.displayName}`, has(st, { type: 'responder', id: u.id }), (on) => toggle(st, { type: 'responder', id: u.id }, on))),
         ...groups.map((g) => checkbox(`${g.name}`, has(st, { type: 'group', id: g.id }), (on) => toggle(st, { type: 'group', id: g.id }, on))),
-        checkbox(t.emergencyContactTarget, has(st, { type: 'emergency_contact' }), (on) => toggle(st, { type: 'emergency_contact' }, on)));
+        checkbox(t.emergencyContactTarget, has(st, { type: 'emergency_contact' }), (on) => {
+          toggle(st, { type: 'emergency_contact' }, on);
+          // A contact has no app: a step for them alone is by SMS.
+          if (on && st.targets.every((x) => x.type === 'emergency_contact' || x.type === 'phone')) {
+            st.channels = ['sms'];
+            draw();
+            stepsBox.querySelector<HTMLInputElement>(`li[data-step="${n}"] fieldset input[type=checkbox]`)?.focus();
+          }
+        }));
       const phoneT = st.targets.find((x) => x.type === 'phone');
       const phone = input({ type: 'tel', value: phoneT?.phone ?? '' });
       phone.addEventListener('change', () => {
@@ -432,7 +527,7 @@ function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[]):
         draw();
       };
       return h('li', { class: 'step', 'data-step': n },
-        h('h4', {}, t.step(n)), who, field(t.extraPhone, phone, t.phoneHint), how, field(t.waitS, wait),
+        h('h3', {}, t.step(n)), who, field(t.extraPhone, phone, t.phoneHint), how, field(t.waitS, wait),
         h('div', { class: 'actions' },
           h('button', { type: 'button', onclick: () => move(-1), disabled: i === 0 }, t.moveUp, h('span', { class: 'sr-only' }, ` ${t.step(n)}`)),
           h('button', { type: 'button', onclick: () => move(1), disabled: i === def.steps.length - 1 }, t.moveDown, h('span', { class: 'sr-only' }, ` ${t.step(n)}`)),
@@ -448,11 +543,17 @@ function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[]):
     status.textContent = '';
     const body = { name: name.value.trim(), definition: def };
     api<Chain>(chain.id ? `/api/admin/chains/${enc(chain.id)}` : '/api/admin/chains', { method: chain.id ? 'PUT' : 'POST', body })
-      .then((c) => {
-        status.textContent = t.saved;
+      .then(async (c) => {
+        if (forWearer && !chain.id && c?.id) {
+          await api(`/api/admin/wearers/${enc(forWearer.id)}/chain`, { method: 'PUT', body: { chainId: c.id } });
+          pendingStatus = t.chainAssigned(forWearer.alias);
+          location.hash = `#/admin/wearers/${enc(forWearer.id)}`;
+          return;
+        }
+        announce(status, t.saved);
         if (!chain.id && c?.id) location.hash = `#/admin/chains/${enc(c.id)}`;
-      }, (err: unknown) => {
-        status.textContent = errText(err);
+      }).catch((err: unknown) => {
+        announce(status, errText(err), true);
       });
   });
   void ctx;
@@ -504,4 +605,136 @@ export function serviceView(ctx: Ctx): HTMLElement {
     return form;
   });
   return page('#/admin/service', t.serviceTitle, box);
+}
+
+// ---- shared: status lines, field errors -----------------------------------------------------
+
+/** A message for the next page shown (e.g. "enrolled" after the route changes to the new wearer). */
+let pendingStatus: string | null = null;
+
+/** A result line after a form: a polite live region that also takes focus, so the result is heard and seen. */
+function statusLine(): HTMLElement {
+  return h('p', { role: 'status', class: 'status', tabindex: -1 });
+}
+
+function announce(el: HTMLElement, text: string, error = false): void {
+  el.textContent = text;
+  el.classList.toggle('error', error);
+  el.focus();
+}
+
+/**
+ * Marks the fields the API named (`error.fields`): aria-invalid and the message under the field, tied by
+ * aria-describedby. Clears earlier marks. Returns whether any field was marked.
+ */
+function fieldErrors(controls: Record<string, HTMLElement>, err: unknown): boolean {
+  const fields = err instanceof ApiError ? err.fields : {};
+  let any = false;
+  for (const [name, control] of Object.entries(controls)) {
+    const errId = `${control.id}-err`;
+    document.getElementById(errId)?.remove();
+    control.removeAttribute('aria-invalid');
+    const described = (control.getAttribute('aria-describedby') ?? '').split(' ').filter((x) => x && x !== errId);
+    const msg = fields[name];
+    if (msg) {
+      any = true;
+      control.setAttribute('aria-invalid', 'true');
+      control.parentElement?.append(h('p', { class: 'field-error', id: errId }, msg));
+      described.push(errId);
+    }
+    if (described.length) control.setAttribute('aria-describedby', described.join(' '));
+    else control.removeAttribute('aria-describedby');
+  }
+  const first = Object.entries(controls).find(([name]) => fields[name]);
+  if (first) window.setTimeout(() => first[1].focus(), 0);
+  return any;
+}
+
+// ---- dashboard: open alerts, notices, readiness ----------------------------------------------
+
+function noticeText(n: NoticeItem): string {
+  const alias = n.alias ?? t.someone;
+  const d = n.data;
+  switch (n.kind) {
+    case 'chain_exhausted': return t.noticeExhausted(alias);
+    case 'consent': return t.noticeConsent(alias, String(d.change), String(d.via));
+    case 'technical': return t.noticeTechnical(alias, String(d.deviceId), String(d.issue));
+    default: return n.kind satisfies never;
+  }
+}
+
+/** Notices stored by the server (kept across reloads until an admin dismisses them). */
+function noticesList(ctx: Ctx): { el: HTMLElement; loaded: Promise<NoticeItem[]> } {
+  const el = h('ul', { class: 'notices', id: 'notices', 'aria-live': 'polite' }, h('li', { class: 'muted' }, t.loading));
+  const loaded = api<NoticeItem[]>('/api/admin/notices');
+  loaded.then((list) => {
+    for (const n of list) if (n.kind === 'chain_exhausted' && n.alertId && ctx.alerts.get(n.alertId)?.state === 'escalating') ctx.exhausted.add(n.alertId);
+    el.replaceChildren(...(list.length === 0 ? [h('li', { class: 'muted' }, t.noNotices)] : list.map((n) => {
+      const text = noticeText(n);
+      const dismiss = h('button', { type: 'button', 'aria-label': `${t.dismiss}: ${text}`, 'data-focus-key': `dismiss-${n.id}` }, t.dismiss);
+      dismiss.addEventListener('click', () => {
+        api(`/api/admin/notices/${enc(n.id)}/dismiss`, { method: 'POST', body: {} }).then(() => {
+          ctx.refresh();
+          document.getElementById('notices-h')?.focus();
+        }, (err: unknown) => ctx.flash(err));
+      });
+      return h('li', { class: n.kind },
+        h('time', { datetime: n.at }, fmtDateTime(n.at)), ' ',
+        n.alertId ? h('a', { href: `#/alerts/${enc(n.alertId)}` }, text) : text, n.count > 1 ? t.noticeRepeat(n.count) : '', ' ', dismiss);
+    })));
+  }, (err: unknown) => el.replaceChildren(h('li', { class: 'error' }, errText(err))));
+  return { el, loaded: loaded.catch(() => []) };
+}
+
+/** Open alerts with where their escalation is: state, who is going and since when, the chain's step. */
+function openAlertsSection(ctx: Ctx, notices: Promise<NoticeItem[]>): HTMLElement {
+  const open = [...ctx.alerts.values()].filter((a) => OPEN_STATES.has(a.state)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const list = h('ul', { class: 'open-alerts', id: 'open-alerts' });
+  const draw = () => list.replaceChildren(...(open.length === 0 ? [h('li', { class: 'muted' }, t.noOpenAlerts)] : open.map((a) => openAlertItem(ctx, a))));
+  draw();
+  // Exhausted chains known only from stored notices (after a reload) are marked once those are in.
+  void notices.then(draw);
+  return h('section', { 'aria-labelledby': 'open-h', class: 'panel' }, h('h3', { id: 'open-h' }, t.openAlertsTitle), list);
+}
+
+function openAlertItem(ctx: Ctx, a: Alert): HTMLElement {
+  // Times, not "minutes ago": the browser's clock is not the server's.
+  const lines: (HTMLElement | string)[] = [h('p', {}, t.startedAt(fmtDateTime(a.createdAt)))];
+  const who = a.attendingResponderId ? ctx.name(a.attendingResponderId) : a.attendingContact ?? null;
+  const esc = a.escalation;
+  const exhausted = a.state === 'escalating' && (esc?.exhausted || ctx.exhausted.has(a.id));
+  if (who || !exhausted) lines.push(h('p', { class: 'attending' }, who ? t.attendingSince(who, a.acknowledgedAt ? fmtTime(a.acknowledgedAt) : '—') : t.nobodyAttending));
+  if (esc && !esc.exhausted && a.state === 'escalating') {
+    lines.push(h('p', {}, t.escalationStep(esc.step + 1, esc.steps), esc.next.length > 0 && esc.nextAt ? `, ${t.escalationNext(esc.next.join(', '), fmtTime(esc.nextAt))}` : ''));
+  }
+  if (exhausted) lines.push(h('p', { class: 'exhausted', role: 'alert' }, h('strong', {}, t.chainExhausted)));
+  return h('li', { class: `open-alert ${a.state}${exhausted ? ' is-exhausted' : ''}`, 'data-alert': a.id },
+    h('h4', {}, h('a', { href: `#/alerts/${enc(a.id)}` }, a.wearerAlias), ' ', h('span', { class: `badge ${a.state}` }, t.state[a.state] ?? a.state)), ...lines);
+}
+
+function readinessSummary(): HTMLElement {
+  const box = h('div');
+  async(box, () => api<ReadinessRow[]>('/api/admin/readiness'), (rows) => {
+    const gaps = rows.filter((r) => !r.ready);
+    return [
+      h('p', { id: 'readiness-summary' }, gaps.length === 0 ? t.readinessAllReady : `${gaps.length} / ${rows.length} ${t.readyNo}`),
+      gaps.length ? table([t.colWho, t.colReady, t.colMissing], gaps.map((r) => [
+        h('a', { href: `#/admin/wearers/${enc(r.wearerId)}` }, r.alias), t.readyNo, r.problems.map((p) => t.readinessItem[p] ?? p).join(', '),
+      ]), t.readinessSummaryTitle) : h('span'),
+    ];
+  });
+  return h('section', { 'aria-labelledby': 'ready-h' }, h('h3', { id: 'ready-h' }, t.readinessSummaryTitle), box);
+}
+
+/** The wearer's checklist: what stands between an overdose and a responder at the door. */
+function readinessPanel(w: Wearer): { el: HTMLElement; reload: () => void } {
+  const box = h('div');
+  const reload = () => void async(box, () => api<Readiness>(`/api/admin/wearers/${enc(w.id)}/readiness`), (r) => [
+    h('p', { id: 'readiness-state', class: r.ready ? 'ok' : 'error' }, r.ready ? t.readyYes : t.readyNo),
+    h('ul', { class: 'checklist', id: 'readiness' }, ...r.items.map((i) => h('li', { class: i.ok ? 'ok-item' : 'gap-item', 'data-item': i.key },
+      h('strong', {}, `${i.ok ? t.readinessOk : t.readinessGap}: ${t.readinessItem[i.key] ?? i.key}`), ` — ${i.detail}`,
+      !i.ok && i.key === 'chain' ? h('span', {}, ' ', h('a', { href: `#/admin/chains/new/${enc(w.id)}` }, t.createChainFor(w.alias))) : ''))),
+  ]);
+  reload();
+  return { el: h('section', { class: 'panel', 'aria-labelledby': 'readiness-h' }, h('h3', { id: 'readiness-h' }, t.readinessTitle), box), reload };
 }

@@ -14,6 +14,8 @@ export interface Ctx {
   alerts: Map<string, Alert>;
   alarm: Alarm;
   notices: Notice[];
+  /** open alerts whose call chain ran out with nobody acknowledging (admins' alarm) */
+  exhausted: Set<string>;
   name(userId: string): string;
   /** store an alert (from an action's answer) and re-render unless told not to */
   upsert(a: Alert, rerender?: boolean): void;

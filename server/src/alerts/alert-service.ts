@@ -307,6 +307,23 @@ export class AlertService {
     return this.summary(fresh);
   }
 
+  /**
+   * The responder's app received a page (live socket `seen`, or `POST /api/alerts/:id/seen`): the
+   * reminder SMS for that step is not needed. True when it marked a page of the current chain run.
+   */
+  async seen(alertId: string, user: UserRow, via: 'live' | 'app'): Promise<boolean> {
+    const { repos, clock } = this.d;
+    const alert = await this.visibleAlert(alertId, user);
+    const now = clock.now();
+    const rows = await repos.db.updateTable('notifications').set({ status: 'seen', updated_at: now })
+      .where('alert_id', '=', alertId).where('user_id', '=', user.id).where('channel', '=', 'app').where('kind', '=', 'page')
+      .where('token', '=', alert.escalation_token).where('status', '!=', 'seen')
+      .returning('step_index').execute();
+    if (rows.length === 0) return false;
+    for (const step of new Set(rows.map((r) => r.step_index))) await repos.appendTimeline(alertId, now, 'seen', { by: user.id, via, step });
+    return true;
+  }
+
   /** The outcome digit of an SMS survey, for an alert resolved by SMS without one. Set once. */
   async setOutcome(alertId: string, user: UserRow, outcome: Outcome): Promise<boolean> {
     const { repos, clock } = this.d;

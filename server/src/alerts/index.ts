@@ -2,3 +2,4 @@
 export { AlertService, OUTCOMES, type Outcome, type AlertServiceDeps } from './alert-service.js';
 export { LiveHub, type LiveEvent } from './live.js';
 export { alertSummary, maskTarget, timelineView, type AlertSummary } from './view.js';
+export { NoticeBoard, noticeView, type NoticeView } from './notices.js';

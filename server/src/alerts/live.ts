@@ -1,4 +1,5 @@
 // Live event hub: fan-out of alert events to the WebSocket connections of the users allowed to see them.
+import type { NoticeView } from './notices.js';
 import type { AlertSummary } from './view.js';
 
 export type LiveEvent =
@@ -7,7 +8,9 @@ export type LiveEvent =
   | { type: 'page'; alert: AlertSummary; step: number }
   | { type: 'technical'; wearerId: string; deviceId: string; issue: string; detail: string; at: string }
   /** a wearer's consent changed (opt-in, opt-out, pause, resume): told to the service's admins at once */
-  | { type: 'consent'; wearerId: string; alias: string; change: string; state: string; via: string; at: string; pausedUntil: string | null };
+  | { type: 'consent'; wearerId: string; alias: string; change: string; state: string; via: string; at: string; pausedUntil: string | null }
+  /** a stored admin notice (new or repeated), with the id an admin dismisses it by */
+  | { type: 'notice'; notice: NoticeView };
 
 type Listener = (ev: LiveEvent) => void;
 /** The sign-in a connection belongs to, and how to end it when that sign-in is revoked. */
@@ -19,6 +22,12 @@ export interface LiveSession {
 export class LiveHub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly sessions = new Map<Listener, LiveSession>();
+  private readonly taps: ((ev: LiveEvent) => void)[] = [];
+
+  /** Sees every event once, whoever it goes to (the notice board stores the ones admins must not miss). */
+  tap(fn: (ev: LiveEvent) => void): void {
+    this.taps.push(fn);
+  }
 
   subscribe(userId: string, fn: Listener, session?: LiveSession): () => void {
     let set = this.listeners.get(userId);
@@ -58,6 +67,13 @@ export class LiveHub {
   }
 
   sendTo(userIds: Iterable<string>, ev: LiveEvent): number {
+    for (const fn of this.taps) {
+      try {
+        fn(ev);
+      } catch {
+        // a failing observer must not stop delivery
+      }
+    }
     let n = 0;
     for (const id of new Set(userIds)) {
       for (const fn of this.listeners.get(id) ?? []) {
@@ -74,6 +90,11 @@ export class LiveHub {
 
   connectionsOf(userId: string): number {
     return this.listeners.get(userId)?.size ?? 0;
+  }
+
+  /** Whether the user has the app open right now (a live connection). */
+  isConnected(userId: string): boolean {
+    return (this.listeners.get(userId)?.size ?? 0) > 0;
   }
 
   connections(): number {

@@ -56,12 +56,16 @@ export interface EscalatorDeps {
   reminderEveryMs?: number;
   /** the wearer's check-in window; a check-in still open long after it (its detector state was lost) escalates */
   checkinWindowMs?: number;
+  /** a responder whose app did not see a page gets one reminder SMS this long after the step (0 = off) */
+  pageReminderMs?: number;
 }
 
 interface ResolvedTarget {
   key: string;
   userId: string | null;
   phone: string | null;
+  /** a responder marked off duty: skipped (contacts who are not users are always paged) */
+  offDuty: boolean;
 }
 
 export type AlertChange = 'retriggered' | 'unacknowledged' | 'escalating';
@@ -80,12 +84,14 @@ export class Escalator {
   private readonly leaseMs: number;
   private readonly auditEveryMs: number;
   private readonly reminderEveryMs: number;
+  private readonly pageReminderMs: number;
 
   constructor(private readonly d: EscalatorDeps) {
     this.esc = createEscalationRepo(d.repos.db);
     this.leaseMs = d.jobLeaseMs ?? 60_000;
     this.auditEveryMs = d.auditEveryMs ?? 2_000;
     this.reminderEveryMs = d.reminderEveryMs ?? 300_000;
+    this.pageReminderMs = d.pageReminderMs ?? 0;
     this.dispatcher = new Dispatcher({
       repos: d.repos, esc: this.esc, clock: d.clock, log: d.log, metrics: d.metrics, sms: d.sms, voice: d.voice,
       ratePerS: d.ratePerS, timeoutMs: d.notifyTimeoutMs, maxAttempts: d.maxAttempts, retryBaseMs: d.retryBaseMs,
@@ -319,6 +325,9 @@ export class Escalator {
         case 'reminder':
           result = await this.runReminder(job);
           break;
+        case 'seen_check':
+          result = await this.runSeenCheck(job);
+          break;
         default:
           result = job.kind satisfies never;
       }
@@ -398,7 +407,10 @@ export class Escalator {
     if (chain.steps.length > 0) return { chain, isDefault: false };
     const responders = await this.d.repos.responderIdsForWearer(alert.wearer_id);
     const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', alert.service_id).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
-    const ids = [...new Set([...responders, ...admins.map((a) => a.id)])];
+    const everyone = [...new Set([...responders, ...admins.map((a) => a.id)])];
+    // Off-duty people would be skipped anyway; with nobody on duty the emergency contact is called.
+    const onDuty = new Set((await this.d.repos.usersByIds(everyone)).filter((u) => u.on_duty === 1).map((u) => u.id));
+    const ids = everyone.filter((id) => onDuty.has(id));
     const targets: ChainTarget[] = ids.map((id) => ({ type: 'responder', id }));
     if (targets.length === 0) targets.push({ type: 'emergency_contact' });
     return { chain: { steps: [{ targets, channels: ['app', 'sms'], fallbackChannels: [], waitS: 120 }], repeat: 4, groups: {} }, isDefault: true };
@@ -430,7 +442,11 @@ export class Escalator {
     const wearer = await repos.wearerById(alert.wearer_id);
     const alias = wearer?.alias ?? 'Someone';
     const place = wearer?.address ?? null;
-    const targets = await this.resolveTargets(at.step, chain, alert);
+    const resolved = await this.resolveTargets(at.step, chain, alert);
+    const targets = resolved.filter((x) => !x.offDuty);
+    for (const x of resolved.filter((r) => r.offDuty)) {
+      await repos.appendTimeline(alert.id, now, 'target_skipped', { target: x.key, step: pos, reason: 'off_duty' });
+    }
     const rows: NewNotification[] = [];
     const appSent: { target: string; connections: number }[] = [];
     for (const target of targets) {
@@ -454,7 +470,47 @@ export class Escalator {
       await repos.appendTimeline(alert.id, now, 'notify_failed', { channel: r.channel, target: r.target, step: pos, kind: 'page', errorCode: r.error_code, retryable: false });
     }
     this.dispatcher.kick();
-    await this.evaluateStep(alert.id, job.token, pos);
+    if (this.pageReminderMs > 0 && at.step.channels.includes('app') && targets.some((x) => x.userId)) {
+      await this.esc.insertJob({
+        id: jobId(alert.id, job.token, 'seen_check', pos), alert_id: alert.id, kind: 'seen_check', step_index: pos,
+        due_at: now + this.pageReminderMs, token: job.token, created_at: now,
+      });
+    }
+    const allOffDuty = targets.length === 0 && resolved.length > 0;
+    await this.evaluateStep(alert.id, job.token, pos, allOffDuty ? 'everyone in the step is off duty' : undefined);
+    return 'done';
+  }
+
+  /**
+   * A step paged responders in the app: each one whose app did not report seeing it (closed, or no
+   * live client got it) is texted a reminder, once per step, while the alert still needs them. The
+   * alert's token moves on acknowledge, so a check after anyone took it is fenced.
+   */
+  private async runSeenCheck(job: JobRow): Promise<'done' | 'cancelled'> {
+    const { repos, clock } = this.d;
+    const alert = await this.currentAlert(job, 'escalating');
+    if (!alert) return 'cancelled';
+    const now = clock.now();
+    const pos = job.step_index;
+    const rows = (await this.esc.notificationsForStep(alert.id, job.token, pos)).filter((n) => n.channel === 'app' && n.kind === 'page' && n.user_id);
+    const declined = new Set((await repos.timeline(alert.id)).filter((e) => e.type === 'declined' && typeof e.data.by === 'string').map((e) => e.data.by as string));
+    const wearer = await repos.wearerById(alert.wearer_id);
+    const body = pageReminderBody(wearer?.alias ?? 'Someone', `${this.d.publicUrl}/#/alerts/${alert.id}`);
+    let queued = 0;
+    for (const n of rows) {
+      if (n.status === 'seen' || declined.has(n.user_id!)) continue;
+      const u = await repos.userById(n.user_id!);
+      if (!u || !u.phone || u.on_duty !== 1) continue;
+      const inserted = await this.esc.insertNotification({
+        id: this.d.ids.next('ntf'), idempotency_key: `${alert.id}:${job.token}:${pos}:${n.target}:reminder`, alert_id: alert.id,
+        step_index: pos, target: n.target, channel: 'sms', kind: 'page', state: 'queued', priority: PRIORITY.page, token: job.token,
+        to_addr: u.phone, user_id: u.id, body, provider_id: null, status: 'queued', error_code: null, created_at: now, updated_at: now,
+      });
+      if (!inserted) continue;
+      queued++;
+      await repos.appendTimeline(alert.id, now, 'reminder_sms', { target: n.target, step: pos, reason: n.state === 'sent' ? 'not_seen' : 'app_not_open' });
+    }
+    if (queued > 0) this.dispatcher.kick();
     return 'done';
   }
 
@@ -495,8 +551,8 @@ export class Escalator {
       if (out.has(key)) return;
       const u = await this.d.repos.userById(id);
       // A disabled account is unreachable: the step moves on instead of waiting on them.
-      if (!u || u.service_id !== alert.service_id || u.disabled_at !== null) out.set(key, { key, userId: null, phone: null });
-      else out.set(key, { key, userId: u.id, phone: u.phone });
+      if (!u || u.service_id !== alert.service_id || u.disabled_at !== null) out.set(key, { key, userId: null, phone: null, offDuty: false });
+      else out.set(key, { key, userId: u.id, phone: u.phone, offDuty: u.on_duty !== 1 });
     };
     for (const t of step.targets) {
       switch (t.type) {
@@ -508,11 +564,11 @@ export class Escalator {
           for (const id of chain.groups[t.id] ?? []) await responder(id);
           break;
         case 'phone':
-          out.set(targetKey(t), { key: targetKey(t), userId: null, phone: t.phone });
+          out.set(targetKey(t), { key: targetKey(t), userId: null, phone: t.phone, offDuty: false });
           break;
         case 'emergency_contact': {
           const w = await this.d.repos.wearerById(alert.wearer_id);
-          out.set(targetKey(t), { key: targetKey(t), userId: null, phone: w?.emergency_contact_phone ?? null });
+          out.set(targetKey(t), { key: targetKey(t), userId: null, phone: w?.emergency_contact_phone ?? null, offDuty: false });
           break;
         }
         default:
@@ -531,7 +587,7 @@ export class Escalator {
     await this.evaluateStep(n.alert_id, n.token, n.step_index);
   }
 
-  private async evaluateStep(alertId: string, token: number, pos: number): Promise<void> {
+  private async evaluateStep(alertId: string, token: number, pos: number, failReason = 'no target could be reached'): Promise<void> {
     const { repos, clock } = this.d;
     const alert = await repos.alertById(alertId);
     if (!alert || alert.state !== 'escalating' || alert.escalation_token !== token) return;
@@ -576,7 +632,7 @@ export class Escalator {
     if (anyAlive) return;
     const nextId = stepAt(chain, pos + 1) ? jobId(alertId, token, 'step', pos + 1) : jobId(alertId, token, 'reminder', 0);
     if (await this.esc.pullJobForward(nextId, now)) {
-      await repos.appendTimeline(alertId, now, 'step_failed', { step: pos, reason: 'no target could be reached', next: 'now' });
+      await repos.appendTimeline(alertId, now, 'step_failed', { step: pos, reason: failReason, next: 'now' });
       this.d.metrics.escalationSteps.inc({ result: 'failed_moved_on' });
       this.kickRun();
     }
@@ -649,7 +705,7 @@ export class Escalator {
     const live = await this.esc.liveJobs(open.map((a) => a.id));
     const seen = new Set<string>();
     for (const a of open) {
-      const mine = live.filter((j) => j.alert_id === a.id && j.token === a.escalation_token);
+      const mine = live.filter((j) => j.alert_id === a.id && j.token === a.escalation_token && j.kind !== 'seen_check');
       if (a.state === 'acknowledged') {
         if (a.arrived_at !== null || mine.some((j) => j.kind === 'ack_timeout')) continue;
         const inserted = await this.esc.insertJob({
@@ -697,6 +753,17 @@ function targetStatus(rows: NotificationRow[], maxAttempts: number): 'reached' |
   // A page past its quick retries is still retried slowly, but for fallbacks it counts as unreached.
   if (rows.some((r) => r.state === 'queued' || r.state === 'sending' || (r.state === 'retry' && r.attempts < maxAttempts))) return 'pending';
   return 'unreached';
+}
+
+/** The reminder SMS: the alias is shortened before the link ever is. */
+export function pageReminderBody(alias: string, link: string): string {
+  let a = alias;
+  let body = en.smsPageReminder({ alias: a, link });
+  while (!isSingleSegment(body) && a.length > 8) {
+    a = a.slice(0, -1);
+    body = en.smsPageReminder({ alias: a, link });
+  }
+  return body;
 }
 
 /** The alert SMS, kept to one segment: the alias and place are shortened before the link ever is. */

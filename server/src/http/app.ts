@@ -8,7 +8,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify';
 import { createWebSocketStream } from 'ws';
 import { ZodError } from 'zod';
-import type { AlertService, LiveHub } from '../alerts/index.js';
+import type { AlertService, LiveHub, NoticeBoard } from '../alerts/index.js';
 import type { Broker } from '../broker/index.js';
 import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
@@ -56,6 +56,7 @@ export interface HttpDeps {
   staticDir: string;
   consent: ConsentService;
   vitals: VitalsStore;
+  notices: NoticeBoard;
 }
 
 export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
@@ -77,10 +78,13 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   await registerSecurity(app, { publicUrl: d.config.PUBLIC_URL, mqttWsPath: d.config.MQTT_WS_PATH });
 
   app.setErrorHandler((err: FastifyError | AppError | ZodError | Error, req, reply) => {
-    if (err instanceof AppError) return reply.code(err.statusCode).send(errorBody(err.code, err.message));
+    if (err instanceof AppError) return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.fields));
     if (err instanceof ZodError) {
       const fields = [...new Set(err.issues.map((i) => i.path.join('.') || '(body)'))];
-      return reply.code(400).send(errorBody('ODART_ERR_VALIDATION', `invalid fields: ${fields.join(', ')}`));
+      // The first message per field, so a form can show it at the field (the shape stays {code, message}).
+      const byField: Record<string, string> = {};
+      for (const i of err.issues) byField[i.path.join('.') || '(body)'] ??= i.message;
+      return reply.code(400).send(errorBody('ODART_ERR_VALIDATION', `invalid fields: ${fields.join(', ')}`, byField));
     }
     const fe = err as FastifyError;
     const map: Record<string, ErrorCode> = {

@@ -7,16 +7,16 @@ import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '../protocol/index.js';
 import { createAdminRepos, type UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
+import { normalisePhones, phoneInput, serviceCountry } from './phones.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
 
-const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number');
 
 const wearerFields = {
   alias: z.string().trim().min(1).max(60),
   address: z.string().max(300).nullable().optional(),
   accessNotes: z.string().max(1000).nullable().optional(),
-  phone: e164.nullable().optional(),
-  emergencyContactPhone: e164.nullable().optional(),
+  phone: phoneInput,
+  emergencyContactPhone: phoneInput,
   chainId: z.string().max(64).nullable().optional(),
   responderIds: z.array(z.string().max(64)).max(100).optional(),
   consent: z.enum(['pending', 'active']).optional(),
@@ -33,7 +33,7 @@ const userCreate = z.object({
   password: z.string().min(10).max(200),
   role: z.enum(['admin', 'responder']),
   displayName: z.string().trim().min(1).max(60),
-  phone: e164.nullable().optional(),
+  phone: phoneInput,
 }).strict();
 
 /** The answer to a device id that cannot be registered, whoever has it. */
@@ -83,7 +83,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   });
   app.post('/api/admin/wearers', async (req, reply) => {
     const user = await sessions.requireAdmin(req);
-    const b = wearerCreate.parse(req.body);
+    const b = normalisePhones(wearerCreate.parse(req.body), ['phone', 'emergencyContactPhone'], await serviceCountry(d.repos, user.service_id));
     await checkRefs(user, b.chainId, b.responderIds);
     const id = d.ids.next('w');
     await d.repos.insertWearer({
@@ -102,7 +102,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   app.patch('/api/admin/wearers/:id', async (req) => {
     const user = await sessions.requireAdmin(req);
     const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
-    const b = wearerPatch.parse(req.body);
+    const b = normalisePhones(wearerPatch.parse(req.body), ['phone', 'emergencyContactPhone'], await serviceCountry(d.repos, user.service_id));
     await checkRefs(user, b.chainId, b.responderIds);
     const patch: Record<string, unknown> = {};
     if (b.alias !== undefined) patch.alias = b.alias;
@@ -191,7 +191,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   };
   app.post('/api/admin/users', async (req, reply) => {
     const user = await sessions.requireAdmin(req);
-    const b = userCreate.parse(req.body);
+    const b = normalisePhones(userCreate.parse(req.body), ['phone'], await serviceCountry(d.repos, user.service_id));
     const c = conflicts.get(user.id);
     if (c && c.n >= CONFLICTS_PER_HOUR && d.clock.now() - c.since < 3600_000) {
       void reply.header('retry-after', String(Math.ceil((c.since + 3600_000 - d.clock.now()) / 1000)));

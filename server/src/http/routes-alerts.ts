@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { OUTCOMES, type LiveEvent } from '../alerts/index.js';
+import { AppError } from '../errors.js';
 import type { HttpDeps } from './app.js';
 import { OPEN_ALERT_STATES } from '../store/index.js';
 import { pagedAlertIds } from './paged.js';
@@ -11,6 +12,14 @@ import { idParam, type Sessions } from './session.js';
 export const LIVE_SESSION_ENDED = 4401;
 
 const resolveBody = z.object({ outcome: z.enum(OUTCOMES), note: z.string().max(2000).optional() });
+const liveClientMessage = z.object({ type: z.literal('seen'), alertId: z.string().min(1).max(64) });
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+};
 
 export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
   app.get('/api/alerts', async (req) => {
@@ -28,6 +37,13 @@ export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     const user = await sessions.require(req);
     const { id } = idParam.parse(req.params);
     return d.alerts.ack(id, user, 'app');
+  });
+
+  // The app received a page (so no reminder SMS is needed); the live socket's {"type":"seen"} does the same.
+  app.post('/api/alerts/:id/seen', async (req) => {
+    const user = await sessions.require(req);
+    const { id } = idParam.parse(req.params);
+    return { seen: await d.alerts.seen(id, user, 'app') };
   });
 
   app.post('/api/alerts/:id/arrived', async (req) => {
@@ -54,7 +70,7 @@ export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     const { user } = s;
     // 4401: the sign-in ended (logout, expiry, disabled, password reset); the app shows sign-in, not retries.
     const end = () => socket.close(LIVE_SESSION_ENDED, 'session ended');
-    const send = (ev: LiveEvent | { type: 'hello'; alerts: unknown; paged: string[] }) => {
+    const send = (ev: LiveEvent | { type: 'hello'; alerts: unknown; paged: string[] } | { type: 'error'; error: { code: string; message: string } }) => {
       // Belt and braces to the expiry timer: an expired session is never sent anything.
       if (d.clock.now() >= s.expiresAt) return end();
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(ev));
@@ -70,6 +86,20 @@ export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     };
     socket.on('close', stop);
     socket.on('error', stop);
+    // The only message a client sends: {"type":"seen","alertId"} when a page reached it. Anything else
+    // is answered with a coded error on the socket and otherwise ignored.
+    socket.on('message', (raw) => {
+      const msg = liveClientMessage.safeParse(parseJson(String(raw)));
+      if (!msg.success) {
+        send({ type: 'error', error: { code: 'ODART_ERR_VALIDATION', message: 'expected {"type":"seen","alertId":"..."}' } });
+        return;
+      }
+      d.alerts.seen(msg.data.alertId, user, 'live').catch((err: unknown) => {
+        const code = err instanceof AppError ? err.code : 'ODART_ERR_INTERNAL';
+        if (code === 'ODART_ERR_INTERNAL') req.log.error({ err }, 'live seen failed');
+        send({ type: 'error', error: { code, message: err instanceof AppError ? err.message : 'Internal error' } });
+      });
+    });
     // Catch-up: the current list, so a client that reconnects misses nothing, and which open alerts
     // paged this user while they were offline (the app sounds its alarm for those).
     const list = await d.alerts.list(user);

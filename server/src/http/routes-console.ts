@@ -7,9 +7,9 @@ import { computeStats, historyCsv, historyRow, type HistoryRow } from '../alerts
 import { AppError } from '../errors.js';
 import type { WearerRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
+import { normalisePhones, phoneInput, serviceCountry } from './phones.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
 
-const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number');
 const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) });
 const statsQuery = z.object({ weeks: z.coerce.number().int().min(1).max(104).default(12) });
 const linkBody = z.object({ send: z.boolean().default(false) }).strict();
@@ -17,7 +17,7 @@ const pauseBody = z.object({ minutes: z.number().int().min(15).max(72 * 60) }).s
 const roomBody = z.object({ room: z.string().trim().max(60).nullable() }).strict();
 const userPatch = z.object({
   displayName: z.string().trim().min(1).max(60).optional(),
-  phone: e164.nullable().optional(),
+  phone: phoneInput,
   onDuty: z.boolean().optional(),
 }).strict();
 
@@ -89,7 +89,10 @@ export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, session
   app.get('/api/admin/wearers/:id/consent', async (req) => {
     const user = await sessions.requireAdmin(req);
     const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
-    return { ...consentView(w), events: await d.consent.events(w.id) };
+    // When the live personal link was made: a new one replaces it, so the console warns first.
+    const link = await db.selectFrom('consent_tokens').select((eb) => eb.fn.max('created_at').as('at')).where('wearer_id', '=', w.id).executeTakeFirst();
+    const linkIssuedAt = link?.at == null ? null : new Date(Number(link.at)).toISOString();
+    return { ...consentView(w), linkIssuedAt, events: await d.consent.events(w.id) };
   });
   app.post('/api/admin/wearers/:id/consent-link', async (req) => {
     const user = await sessions.requireAdmin(req);
@@ -159,7 +162,7 @@ export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, session
     const user = await sessions.requireAdmin(req);
     const target = await d.repos.userById(idParam.parse(req.params).id);
     if (!target || target.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such user');
-    const b = userPatch.parse(req.body);
+    const b = normalisePhones(userPatch.parse(req.body), ['phone'], await serviceCountry(d.repos, user.service_id));
     const patch: { display_name?: string; phone?: string | null; on_duty?: number } = {};
     if (b.displayName !== undefined) patch.display_name = b.displayName;
     if (b.phone !== undefined) patch.phone = b.phone;

@@ -1,11 +1,15 @@
-// The service's own settings an admin may change: the emergency number and the service's phone line,
-// both shown to responders on the alarm screen (GET /api/alerts/:id/context).
+// The service's own view (admin role): stored notices (listed, dismissed), the service settings (default
+// phone country; the emergency number and phone line shown on the alarm screen), and each wearer's readiness checklist: is this person
+// really covered right now, or do they only believe they are monitored?
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { noticeView } from '../alerts/index.js';
 import { AppError } from '../errors.js';
-import type { ServicesTable } from '../store/index.js';
+import { chainSchema, type ParsedChain } from '../escalation/index.js';
+import type { ServicesTable, UserRow, WearerRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
-import type { Sessions } from './session.js';
+import { countryCode } from './phones.js';
+import { idParam, ownWearer, type Sessions } from './session.js';
 
 // Dialled from a tel: link: digits with an optional leading +, spaces, dashes and brackets for reading.
 const phoneLine = z.string().trim().regex(/^\+?[0-9][0-9 ()-]{2,24}$/, 'a phone number (digits, optional leading +)')
@@ -13,28 +17,129 @@ const phoneLine = z.string().trim().regex(/^\+?[0-9][0-9 ()-]{2,24}$/, 'a phone 
 const servicePatch = z.object({
   emergencyNumber: z.string().trim().regex(/^\+?[0-9]{2,15}$/, 'a number of 2 to 15 digits, e.g. 999 or 112').optional(),
   phone: phoneLine.nullable().optional(),
+  defaultCountry: countryCode.optional(),
 }).strict();
 
-const view = (s: { id: string; name: string; emergency_number: string; phone?: string | null }) => ({
-  id: s.id, name: s.name, emergencyNumber: s.emergency_number, phone: s.phone ?? null,
-});
+export type ReadinessKey = 'consent' | 'devices' | 'chain' | 'responders';
+export interface Readiness {
+  wearerId: string;
+  alias: string;
+  ready: boolean;
+  items: { key: ReadinessKey; ok: boolean; detail: string }[];
+}
 
 export function registerServiceRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
-  const load = async (id: string) => {
-    const s = await d.repos.serviceById(id);
+  const db = d.repos.db;
+
+  // ---- notices ----
+  app.get('/api/admin/notices', async (req) => {
+    const user = await sessions.requireAdmin(req);
+    // A notice told live a moment ago is stored before the list is read.
+    await d.notices.idle();
+    return (await d.notices.repo.open(user.service_id)).map(noticeView);
+  });
+  app.post('/api/admin/notices/:id/dismiss', async (req) => {
+    const user = await sessions.requireAdmin(req);
+    const n = await d.notices.repo.byId(idParam.parse(req.params).id);
+    if (!n || n.service_id !== user.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such notice');
+    await d.notices.repo.dismiss(n.id, user.id, d.clock.now());
+    return noticeView((await d.notices.repo.byId(n.id))!);
+  });
+
+  // ---- service settings ----
+  const serviceView = async (serviceId: string) => {
+    const s = await d.repos.serviceById(serviceId);
     if (!s) throw new AppError('ODART_ERR_NOT_FOUND', 'No such service');
-    return s;
+    return { id: s.id, name: s.name, emergencyNumber: s.emergency_number, phone: s.phone ?? null, defaultCountry: s.default_country ?? 'GB' };
   };
-
-  app.get('/api/admin/service', async (req) => view(await load((await sessions.requireAdmin(req)).service_id)));
-
+  app.get('/api/admin/service', async (req) => serviceView((await sessions.requireAdmin(req)).service_id));
   app.patch('/api/admin/service', async (req) => {
     const user = await sessions.requireAdmin(req);
     const b = servicePatch.parse(req.body);
-    const patch: Partial<Pick<ServicesTable, 'emergency_number' | 'phone'>> = {};
+    const patch: Partial<Pick<ServicesTable, 'emergency_number' | 'phone' | 'default_country'>> = {};
     if (b.emergencyNumber !== undefined) patch.emergency_number = b.emergencyNumber;
     if (b.phone !== undefined) patch.phone = b.phone || null;
-    if (Object.keys(patch).length > 0) await d.repos.db.updateTable('services').set(patch).where('id', '=', user.service_id).execute();
-    return view(await load(user.service_id));
+    if (b.defaultCountry) patch.default_country = b.defaultCountry;
+    if (Object.keys(patch).length > 0) await db.updateTable('services').set(patch).where('id', '=', user.service_id).execute();
+    return serviceView(user.service_id);
+  });
+
+  // ---- readiness ----
+  const readiness = async (w: WearerRow): Promise<Readiness> => {
+    const now = d.clock.now();
+    const items: Readiness['items'] = [];
+    items.push({
+      key: 'consent', ok: w.consent === 'active',
+      detail: w.consent === 'active' ? 'monitoring on' : w.consent === 'paused' ? 'paused: no data is used until it ends' : w.consent === 'opted_out' ? 'opted out: not monitored' : 'waiting for their choice: not monitored yet',
+    });
+    const devices = await db.selectFrom('devices').select(['id', 'online']).where('wearer_id', '=', w.id).orderBy('id').execute();
+    const offline = devices.filter((x) => x.online !== 1).map((x) => x.id);
+    items.push({
+      key: 'devices', ok: devices.length > 0 && offline.length === 0,
+      detail: devices.length === 0 ? 'no device registered' : offline.length > 0 ? `offline: ${offline.join(', ')}` : `${devices.length} online`,
+    });
+    let chain: ParsedChain | null = null;
+    const row = w.chain_id ? await d.repos.chainById(w.chain_id) : undefined;
+    if (row) {
+      const parsed = chainSchema.safeParse(JSON.parse(row.definition));
+      if (parsed.success) chain = parsed.data;
+    }
+    items.push({ key: 'chain', ok: chain !== null, detail: chain && row ? row.name : 'no call chain: only the default one (their responders and the admins)' });
+
+    // Who the chain (or the default chain) would page, and by which channels.
+    const channels = new Map<string, Set<string>>();
+    const add = (id: string, cs: readonly string[]) => {
+      const set = channels.get(id) ?? new Set<string>();
+      for (const c of cs) set.add(c);
+      channels.set(id, set);
+    };
+    const problems: string[] = [];
+    if (chain) {
+      const steps = [...chain.steps, ...(chain.finalStep ? [chain.finalStep] : [])];
+      const groupIds = [...new Set(steps.flatMap((s) => s.targets.flatMap((t) => (t.type === 'group' ? [t.id] : []))))];
+      const members = await d.escalator.esc.groupMembers(groupIds);
+      for (const s of steps) {
+        for (const t of s.targets) {
+          if (t.type === 'responder') add(t.id, s.channels);
+          else if (t.type === 'group') for (const id of members.get(t.id) ?? []) add(id, s.channels);
+          else if (t.type === 'emergency_contact' && !w.emergency_contact_phone) problems.push('emergency contact: no phone number');
+        }
+      }
+    } else {
+      // The default chain, as the escalator builds it: their responders and the service admins.
+      const admins = await db.selectFrom('users').select('id').where('service_id', '=', w.service_id).where('role', '=', 'admin').execute();
+      for (const id of [...(await d.repos.responderIdsForWearer(w.id)), ...admins.map((a) => a.id)]) add(id, ['app', 'sms']);
+    }
+    const users = new Map((await d.repos.usersByIds([...channels.keys()])).map((u) => [u.id, u]));
+    const withSession = new Set((await db.selectFrom('sessions').select('user_id').where('user_id', 'in', [...channels.keys(), '']).where('expires_at', '>', now).execute()).map((s) => s.user_id));
+    for (const [id, cs] of channels) {
+      const u: UserRow | undefined = users.get(id);
+      if (!u) {
+        problems.push(`${id}: no such person`);
+        continue;
+      }
+      const app = cs.has('app') && (withSession.has(u.id) || d.live.isConnected(u.id));
+      const phone = (cs.has('sms') || cs.has('voice')) && u.phone !== null;
+      if (!app && !phone) problems.push(`${u.display_name}: no phone and not signed in to the app`);
+      if (u.on_duty !== 1) problems.push(`${u.display_name}: off duty`);
+    }
+    if (channels.size === 0 && problems.length === 0) problems.push('nobody to call');
+    items.push({ key: 'responders', ok: problems.length === 0, detail: problems.length === 0 ? `${channels.size} reachable and on duty` : problems.join('; ') });
+    return { wearerId: w.id, alias: w.alias, ready: items.every((i) => i.ok), items };
+  };
+
+  app.get('/api/admin/wearers/:id/readiness', async (req) => {
+    const user = await sessions.requireAdmin(req);
+    return readiness(await ownWearer(d.repos, user, idParam.parse(req.params).id));
+  });
+  app.get('/api/admin/readiness', async (req) => {
+    const user = await sessions.requireAdmin(req);
+    const wearers = await db.selectFrom('wearers').selectAll().where('service_id', '=', user.service_id).orderBy('alias').limit(1000).execute();
+    const out = [];
+    for (const w of wearers) {
+      const r = await readiness(w);
+      out.push({ wearerId: r.wearerId, alias: r.alias, ready: r.ready, problems: r.items.filter((i) => !i.ok).map((i) => i.key) });
+    }
+    return out;
   });
 }

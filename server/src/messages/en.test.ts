@@ -8,7 +8,7 @@ describe('SMS texts: one GSM-7 segment each', () => {
     const texts = [
       en.smsAcked({ alias: 'Jo-Anne' }), en.smsAlreadyTaken({ alias: 'Jo-Anne', responder: 'Alexandra Smith' }),
       en.smsTakenByOther({ alias: 'Jo-Anne', responder: 'Alexandra Smith' }), en.smsHelp, en.smsNoOpenAlert, en.smsArrived,
-      en.smsNotAttending, en.smsOutcomePrompt, en.smsOutcomeThanks, en.smsContactAcked({ alias: 'Jo-Anne' }),
+      en.smsNotAttending, en.smsOutcomePrompt, en.smsOutcomeThanks, en.smsContactAcked({ alias: 'Jo-Anne' }), en.smsPageReminder({ alias: 'Jo-Anne', link: 'https://odart.example/#/alerts/al_abcdefghijklmnopqrstuv' }),
     ];
     for (const t of texts) {
       const n = gsm7Length(t);

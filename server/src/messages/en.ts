@@ -6,6 +6,7 @@ export const en = {
   smsAlert: (p: { alias: string; place: string; link: string }) =>
     `ODART: ${p.alias} may need help now at ${p.place}. Reply 1 if you are going. ${p.link}`,
   smsAlertShortPlace: 'their home',
+  smsPageReminder: (p: { alias: string; link: string }) => `ODART reminder: ${p.alias} still needs a responder. Reply 1 if you are going. ${p.link}`,
   smsAcked: (p: { alias: string }) => `Thanks, you are attending ${p.alias}. Call 999 if they are not breathing. Reply ARRIVED when there, DONE when finished.`,
   smsAlreadyTaken: (p: { alias: string; responder: string }) => `${p.responder} is already going to ${p.alias}. Thank you.`,
   smsTakenByOther: (p: { alias: string; responder: string }) => `Update: ${p.responder} is going to ${p.alias}. No action needed.`,

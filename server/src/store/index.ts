@@ -7,3 +7,4 @@ export { createGatewayRepo, type GatewayRepo } from './gateways.js';
 export { createEscalationRepo, type EscalationRepo, type JobRow, type NotificationRow, type GroupRow, type NewJob, type NewNotification } from './escalation-repo.js';
 export { insertServiceWithAdmin, onboardingConflict, type NewServiceRow } from './onboarding.js';
 export { createAccountRepos, type AccountRepos } from './accounts.js';
+export { createNoticeRepo, type NoticeRepo, type NoticeRow } from './notices.js';

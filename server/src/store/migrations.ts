@@ -345,6 +345,29 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('services').addColumn('phone', 'text').execute();
     },
   },
+  '0012_console_notices': {
+    // Admin notices kept per service until an admin dismisses them (they used to live only in the open
+    // page), and the country national phone numbers are read in (existing services: GB).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('notices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('wearer_id', 'text')
+        .addColumn('alert_id', 'text')
+        .addColumn('dedup_key', 'text', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('dismissed_at', 'bigint')
+        .addColumn('dismissed_by', 'text')
+        .execute();
+      await db.schema.createIndex('notices_service_open').on('notices').columns(['service_id', 'dismissed_at', 'at']).execute();
+      await db.schema.createIndex('notices_dedup').on('notices').columns(['service_id', 'dedup_key', 'dismissed_at']).execute();
+      await db.schema.alterTable('services').addColumn('default_country', 'text', (c) => c.notNull().defaultTo('GB')).execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

@@ -14,6 +14,8 @@ export interface ServicesTable {
   created_at: number;
   /** 0011_alert_view: the service's phone line responders may call from the alarm screen */
   phone?: string | null;
+  /** 0012_console_notices: ISO 3166 country national phone numbers are read in */
+  default_country?: string;
 }
 
 export interface UsersTable {
@@ -127,8 +129,11 @@ export interface EscalationJobsTable {
 }
 
 export type JobState = 'pending' | 'running' | 'done' | 'cancelled';
-/** step: run a chain position; ack_timeout: attending has not arrived; reminder: chain exhausted, keep telling admins */
-export type JobKind = 'step' | 'ack_timeout' | 'reminder';
+/**
+ * step: run a chain position; ack_timeout: attending has not arrived; reminder: chain exhausted, keep
+ * telling admins; seen_check: text the responders whose app did not see a step's page (no migration: kind is text)
+ */
+export type JobKind = 'step' | 'ack_timeout' | 'reminder' | 'seen_check';
 /** queued -> sending -> sent | retry | failed; cancelled when fenced before sending */
 export type NotificationState = 'queued' | 'sending' | 'sent' | 'retry' | 'failed' | 'cancelled';
 /** page: part of an escalation step (fenced by the token); info: told others, replies, surveys */
@@ -286,8 +291,25 @@ export interface LoginDevicesTable {
   last_used_at: number;
 }
 
+/** 0012_console_notices: what the service's admins must see, kept until one of them dismisses it */
+export interface NoticesTable {
+  id: string;
+  service_id: string;
+  at: number;
+  kind: 'chain_exhausted' | 'consent' | 'technical';
+  wearer_id: string | null;
+  alert_id: string | null;
+  /** one open notice per key: a repeat updates `at` and `count` */
+  dedup_key: string;
+  count: Generated<number>;
+  data: string;
+  dismissed_at: number | null;
+  dismissed_by: string | null;
+}
+
 export interface DB {
   login_devices: LoginDevicesTable;
+  notices: NoticesTable;
   vitals_blocks: VitalsBlocksTable;
   consent_tokens: ConsentTokensTable;
   consent_events: ConsentEventsTable;
