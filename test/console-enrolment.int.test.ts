@@ -3,7 +3,7 @@
 // (consent, devices online, chain, every responder reachable and on duty).
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, api, login, loginOtherServiceAdmin, settle, startTestServer, until, type TestServer } from './helpers/server.js';
+import { DEMO_DEVICE_SECRET, api, login, loginOtherServiceAdmin, settle, startTestServer, until, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 let admin: string;
@@ -83,7 +83,7 @@ describe('readiness checklist', () => {
     expect(r.ready).toBe(false);
 
     // Both devices online: ready.
-    const clients = await Promise.all(['demo-wrist', 'demo-room'].map((id) => mqtt.connectAsync(ts.mqttUrl, { clientId: id, username: id, password: DEMO_PASSWORD, reconnectPeriod: 0 })));
+    const clients = await Promise.all(['demo-wrist', 'demo-room'].map((id) => mqtt.connectAsync(ts.mqttUrl, { clientId: id, username: id, password: DEMO_DEVICE_SECRET, reconnectPeriod: 0 })));
     for (const [i, c] of clients.entries()) {
       const id = i === 0 ? 'demo-wrist' : 'demo-room';
       await c.publishAsync(`odart/v1/devices/${id}/status`, JSON.stringify({ state: 'online', battery: 80 }), { qos: 1, retain: true });

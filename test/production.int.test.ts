@@ -36,7 +36,7 @@ describe('NODE_ENV=production', () => {
     fake = await startFakeTwilio();
     ts = await startTestServer({
       env: {
-        NODE_ENV: 'production', DEMO_PASSWORD: '', DEMO_DEVICE_SECRET: '',
+        NODE_ENV: 'production', DEMO_PASSWORD: '', DEMO_DEVICE_SECRET: '', PASSWORD_SCRYPT_LOG2N: '17',
         TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID, TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN, TWILIO_FROM: TEST_FROM, TWILIO_BASE_URL: fake.baseUrl,
       },
     });

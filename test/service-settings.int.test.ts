@@ -14,14 +14,14 @@ afterEach(async () => {
   await ts.close();
 });
 
-interface ServiceJson { id: string; name: string; emergencyNumber: string; phone: string | null }
+interface ServiceJson { id: string; name: string; emergencyNumber: string; phone: string | null; defaultCountry: string }
 interface ErrorJson { error: { code: string; message: string } }
 
 describe('service settings', () => {
   it('the admin sets the service phone and emergency number; responders see them on the alert', async () => {
-    expect((await api<ServiceJson>(ts.base, admin, 'GET', '/api/admin/service')).body).toEqual({ id: 'demo', name: 'Demo service', emergencyNumber: '999', phone: null });
+    expect((await api<ServiceJson>(ts.base, admin, 'GET', '/api/admin/service')).body).toEqual({ id: 'demo', name: 'Demo service', emergencyNumber: '999', phone: null, defaultCountry: 'GB' });
     const set = await api<ServiceJson>(ts.base, admin, 'PATCH', '/api/admin/service', { phone: '+44 141 555 0100', emergencyNumber: '112' });
-    expect(set).toEqual({ status: 200, body: { id: 'demo', name: 'Demo service', emergencyNumber: '112', phone: '+44 141 555 0100' } });
+    expect(set).toEqual({ status: 200, body: { id: 'demo', name: 'Demo service', emergencyNumber: '112', phone: '+44 141 555 0100', defaultCountry: 'GB' } });
 
     await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null }]);
     await settle(ts);

@@ -172,7 +172,7 @@ describe('/metrics', () => {
   });
 
   it('in production without METRICS_TOKEN, /metrics is refused', async () => {
-    const t2 = await startTestServer({ env: { NODE_ENV: 'production', PASSWORD_SCRYPT_LOG2N: '17', DEMO_PASSWORD: '', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'x', TWILIO_FROM: '+447700900000' } });
+    const t2 = await startTestServer({ env: { NODE_ENV: 'production', PASSWORD_SCRYPT_LOG2N: '17', DEMO_PASSWORD: '', DEMO_DEVICE_SECRET: '', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'x', TWILIO_FROM: '+447700900000' } });
     try {
       expect((await fetch(`${t2.base}/metrics`)).status).toBe(403);
     } finally {

@@ -83,7 +83,7 @@ describe('config', () => {
     expect(loadConfig({}).passwordCost).toEqual({ N: 2 ** 17, r: 8, p: 1 });
     expect(loadConfig({ PASSWORD_SCRYPT_LOG2N: '18' }).passwordCost.N).toBe(2 ** 18);
     expect(() => loadConfig({ PASSWORD_SCRYPT_LOG2N: '10' })).toThrow(/PASSWORD_SCRYPT_LOG2N/);
-    expect(() => loadConfig({ PASSWORD_SCRYPT_LOG2N: '10', NODE_ENV: 'production' })).toThrow(/PASSWORD_SCRYPT_LOG2N/);
+    expect(() => loadConfig({ PASSWORD_SCRYPT_LOG2N: '10', NODE_ENV: 'production', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'x', TWILIO_FROM: '+447700900000' })).toThrow(/PASSWORD_SCRYPT_LOG2N/);
     expect(loadConfig({ PASSWORD_SCRYPT_LOG2N: '10', NODE_ENV: 'test' }).passwordCost.N).toBe(1024);
     expect(() => loadConfig({ PASSWORD_SCRYPT_LOG2N: '9', NODE_ENV: 'test' })).toThrow(/PASSWORD_SCRYPT_LOG2N/);
   });
