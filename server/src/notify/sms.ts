@@ -5,6 +5,13 @@ export interface SmsMessage {
   body: string;
   /** URL the provider calls with delivery status updates */
   statusCallback?: string | undefined;
+  /** whose message this is; only the fake outbox keeps it (scoped reads, erasure with the wearer) */
+  owner?: MessageOwner | undefined;
+}
+
+export interface MessageOwner {
+  serviceId: string;
+  wearerId: string | null;
 }
 
 export type SmsResult =

@@ -4,6 +4,7 @@ import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type {
   DB,
   EscalationJobsTable,
+  FakeCallsTable,
   JobKind,
   NotificationAttemptsTable,
   NotificationState,
@@ -308,7 +309,7 @@ export function createEscalationRepo(db: Kysely<DB>) {
 
     // ---- fake voice outbox --------------------------------------------------------------
 
-    async insertFakeCall(row: { sid: string; to: string; from: string; twiml: string; status_callback: string | null; at: number }) {
+    async insertFakeCall(row: Insertable<FakeCallsTable>) {
       await db.insertInto('fake_calls').values(row).execute();
     },
     async listFakeCalls() {
