@@ -35,6 +35,8 @@ export const configSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** escalation: first retry delay; doubles per attempt */
   NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
+  /** signs no-login page links and reply codes; unset = generated once and kept in DATA_DIR (mode 0600) */
+  PAGE_LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
 });
 
 export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL'> & { PUBLIC_URL: string; twilio: TwilioConfig | null }>;

@@ -6,9 +6,10 @@ import { en } from './en.js';
 describe('SMS texts: one GSM-7 segment each', () => {
   it('fits 160 GSM-7 septets', () => {
     const texts = [
-      en.smsAcked({ alias: 'Jo-Anne' }), en.smsAlreadyTaken({ alias: 'Jo-Anne', responder: 'Alexandra Smith' }),
-      en.smsTakenByOther({ alias: 'Jo-Anne', responder: 'Alexandra Smith' }), en.smsHelp, en.smsNoOpenAlert, en.smsArrived,
-      en.smsNotAttending, en.smsOutcomePrompt, en.smsOutcomeThanks, en.smsContactAcked({ alias: 'Jo-Anne' }),
+      en.smsAcked({ alias: 'Jo-Anne', code: 'K7QX' }), en.smsAlreadyTaken({ alias: 'Jo-Anne', responder: 'Alexandra Smith' }),
+      en.smsTakenByOther({ alias: 'Jo-Anne', responder: 'Alexandra Smith' }), en.smsHelp, en.smsNoOpenAlert, en.smsArrived({ code: 'K7QX' }),
+      en.smsNotAttending, en.smsOutcomePrompt({ code: 'K7QX' }), en.smsOutcomeThanks, en.smsContactAcked({ alias: 'Jo-Anne' }),
+      en.smsBadCode, en.smsDeclined({ alias: 'Jo-Anne' }), en.smsChoiceGone, en.smsConfirmCode({ word: 'ARRIVED', codes: 'K7QX' }),
     ];
     for (const t of texts) {
       const n = gsm7Length(t);
