@@ -109,3 +109,16 @@ export function stepAt(c: ChainSnapshot, position: number): StepAt | null {
 export function parseSnapshot(text: string): ChainSnapshot {
   return chainSnapshotSchema.parse(JSON.parse(text));
 }
+
+/** How an external contact is named to others ("Hostel desk"), from the alert's chain snapshot and the page's target key. */
+export function contactLabel(chainSnapshot: string, target: string): string {
+  if (target === 'emergency_contact') return 'Emergency contact';
+  try {
+    const snap = parseSnapshot(chainSnapshot);
+    const t = [...snap.steps, ...(snap.finalStep ? [snap.finalStep] : [])].flatMap((s) => s.targets).find((x) => targetKey(x) === target);
+    if (t && t.type === 'phone') return t.label;
+  } catch {
+    // an unreadable snapshot: the label stays generic
+  }
+  return 'Phone contact';
+}

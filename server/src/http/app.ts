@@ -34,6 +34,7 @@ import { registerSecurity } from './security.js';
 import { registerConsoleRoutes } from './routes-console.js';
 import { registerResponderRoutes } from './routes-responder.js';
 import { registerConsentRoutes } from './routes-consent.js';
+import { registerPageRoutes } from './routes-page.js';
 
 export interface HttpDeps {
   config: Config;
@@ -113,6 +114,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   registerConsoleRoutes(app, d, sessions);
   registerResponderRoutes(app, d, sessions);
   registerConsentRoutes(app, d);
+  registerPageRoutes(app, d);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

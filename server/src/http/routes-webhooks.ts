@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
-import { escapeXml, parseSnapshot } from '../escalation/index.js';
+import { contactLabel, escapeXml } from '../escalation/index.js';
 import { en } from '../messages/en.js';
 import { validTwilioSignature } from '../notify/index.js';
 import { OPEN_ALERT_STATES, type AlertRow, type NotificationRow } from '../store/index.js';
@@ -51,19 +51,7 @@ export function registerWebhookRoutes(app: FastifyInstance, d: HttpDeps): void {
     if (a.attending_responder_id) return (await d.repos.userById(a.attending_responder_id))?.display_name ?? en.responderFallbackName;
     return a.attending_contact ?? en.responderFallbackName;
   };
-  const contactFor = async (alert: AlertRow, n: NotificationRow) => {
-    const from = n.to_addr ?? '';
-    if (n.target === 'emergency_contact') return { key: n.target, label: 'Emergency contact', phone: from };
-    let label = 'Phone contact';
-    try {
-      const snap = parseSnapshot(alert.chain_snapshot);
-      const t = [...snap.steps, ...(snap.finalStep ? [snap.finalStep] : [])].flatMap((s) => s.targets).find((x) => x.type === 'phone' && x.phone === from);
-      if (t && t.type === 'phone') label = t.label;
-    } catch {
-      // label stays generic
-    }
-    return { key: n.target, label, phone: from };
-  };
+  const contactFor = (alert: AlertRow, n: NotificationRow) => ({ key: n.target, label: contactLabel(alert.chain_snapshot, n.target), phone: n.to_addr ?? '' });
   const handleReply = createSmsReplies(d);
 
   app.post('/webhooks/twilio/sms', { preHandler: verify }, async (req, reply) => {
@@ -109,7 +97,7 @@ export function registerWebhookRoutes(app: FastifyInstance, d: HttpDeps): void {
     if (!OPEN_ALERT_STATES.includes(alert.state)) return say(en.voiceNoInput);
     const user = n.user_id ? await d.repos.userById(n.user_id) : undefined;
     if (n.user_id && !user) return say(en.voiceNoInput);
-    const contact = await contactFor(alert, n);
+    const contact = contactFor(alert, n);
     if (digit === '2') {
       await d.alerts.decline(alert.id, { target: n.target, userId: user?.id ?? null, name: user?.display_name ?? contact.label }, 'voice');
       return say(en.voiceDeclined);

@@ -4,7 +4,7 @@
 // (docs/escalation.md, "SMS replies"), so a spoofed sender number cannot close an alert.
 import { AppError } from '../errors.js';
 import type { Outcome } from '../alerts/index.js';
-import { parseSnapshot } from '../escalation/index.js';
+import { contactLabel } from '../escalation/index.js';
 import { REPLY_CODE } from '../escalation/page-links.js';
 import { en } from '../messages/en.js';
 import { gsm7Length } from '../notify/index.js';
@@ -50,18 +50,6 @@ export function createSmsReplies(d: HttpDeps): (from: string, body: string) => P
     if (a.attending_responder_id) return (await d.repos.userById(a.attending_responder_id))?.display_name ?? en.responderFallbackName;
     return a.attending_contact ?? en.responderFallbackName;
   };
-  const contactLabel = (alert: AlertRow, target: string, phone: string) => {
-    if (target === 'emergency_contact') return 'Emergency contact';
-    try {
-      const snap = parseSnapshot(alert.chain_snapshot);
-      const t = [...snap.steps, ...(snap.finalStep ? [snap.finalStep] : [])].flatMap((s) => s.targets).find((x) => x.type === 'phone' && x.phone === phone);
-      if (t && t.type === 'phone') return t.label;
-    } catch {
-      // label stays generic
-    }
-    return 'Phone contact';
-  };
-
   /** Who this number was paged as, per alert: open alerts, and alerts resolved since `since` (surveys). */
   const optionsFor = async (from: string, since: number): Promise<Option[]> => {
     const out: Option[] = [];
@@ -74,7 +62,7 @@ export function createSmsReplies(d: HttpDeps): (from: string, body: string) => P
         if (!u || u.service_id !== a.service_id) continue;
         actor = { kind: 'user', user: u };
       } else {
-        actor = { kind: 'contact', key: r.target, label: contactLabel(a, r.target, from), phone: from };
+        actor = { kind: 'contact', key: r.target, label: contactLabel(a.chain_snapshot, r.target), phone: from };
       }
       if (!out.some((o) => o.alert.id === a.id && actorKey(o.actor) === actorKey(actor))) out.push({ alert: a, actor, target: r.target });
     }
