@@ -99,7 +99,8 @@ describe('admin API: chains and groups', () => {
     await api(ts.base, admin, 'PUT', `/api/admin/chains/${c.body.id}`, { name: 'A', definition: twoStep({ type: 'responder', id: 'sam' }, { type: 'phone', phone: '+447700900777', label: 'Desk' }) });
     ts.clock.advance(30_000);
     await settle(ts);
-    const outbox = (await api<OutboxJson[]>(ts.base, admin, 'GET', '/api/outbox')).body.map((m) => m.to).sort();
+    // (the new number is only asked to confirm; the running alert keeps its snapshot and never pages it)
+    const outbox = (await api<OutboxJson[]>(ts.base, admin, 'GET', '/api/outbox')).body.filter((m) => !m.body.includes('Reply YES')).map((m) => m.to).sort();
     expect(outbox).toEqual(['+447700900101', '+447700900102']);
     const detail = await api<AlertJson>(ts.base, admin, 'GET', `/api/alerts/${id}`);
     expect(detail.body.timeline!.filter((e) => e.type === 'notified').map((e) => e.target)).toEqual(['responder:alex', 'responder:alex', 'responder:sam']);

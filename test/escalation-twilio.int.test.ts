@@ -146,8 +146,11 @@ describe('external phone contacts', () => {
       definition: { steps: [{ targets: [{ type: 'phone', phone: '+447700900555', label: 'Hostel desk' }, { type: 'responder', id: 'alex' }], channels: ['sms'], waitS: 60 }] },
     });
     await api(ts.base, admin, 'PUT', '/api/admin/wearers/demo-wearer/chain', { chainId: c.body.id });
+    // The desk confirms its number first (it is asked once, by SMS, when the chain is saved).
+    const [ask] = await fake.waitFor(1, (r) => r.to === '+447700900555');
+    expect(message((await sms('+447700900555', `YES ${/YES (\d{6})/.exec(ask!.body)![1]}`, 'SM' + '4'.repeat(32))).text)).toContain('this phone is confirmed');
     const id = await raise();
-    await fake.waitFor(2);
+    await fake.waitFor(3);
     const reply = await sms('+447700900555', '1', 'SM' + '7'.repeat(32));
     expect(message(reply.text)).toBe('Thanks, the service knows you are going to Jo. Call 999 if they are not breathing.');
     await advance(3_000, 1_000);

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../server/src/auth/secrets.js';
 import { postWebhook, startFakeTwilio, twilioEnv, type FakeTwilio } from './helpers/fake-twilio.js';
-import { api, login, loginOtherServiceAdmin, settle, startTestServer, type TestServer } from './helpers/server.js';
+import { api, liveClient, login, loginOtherServiceAdmin, settle, startTestServer, type TestServer } from './helpers/server.js';
 
 const PUBLIC = 'http://127.0.0.1:3999';
 const ALEX = '+447700900101';
@@ -171,5 +171,40 @@ describe('the alert code closes a spoofed DONE (low finding)', () => {
     expect(await sms(ALEX, `1 ${kaiCode}`)).toContain('you are attending Kai');
     expect((await stateOf(kai)).attending_responder_id).toBe('o-resp');
     expect((await stateOf(jo)).state).toBe('escalating');
+  });
+});
+
+describe('external chain numbers are confirmed before they are paged (low finding)', () => {
+  it('a phone target is texted for confirmation, shown unverified and skipped (timeline, service told) until it replies YES with its code', async () => {
+    fake = await startFakeTwilio();
+    ts = await startTestServer({ env: twilioEnv(fake) });
+    const admin = await login(ts.base, 'admin');
+    const DESK = '+447700900555';
+    const c = await api<{ id: string; phones: { phone: string; label: string; verified: boolean }[] }>(ts.base, admin, 'POST', '/api/admin/chains', {
+      name: 'Desk first',
+      definition: { steps: [{ targets: [{ type: 'phone', phone: DESK, label: 'Hostel desk' }, { type: 'responder', id: 'alex' }], channels: ['sms'], waitS: 60 }] },
+    });
+    expect(c.status).toBe(201);
+    expect(c.body.phones).toEqual([{ phone: DESK, label: 'Hostel desk', verified: false }]);
+    const [ask] = await fake.waitFor(1, (r) => r.to === DESK);
+    const verifyCode = /YES (\d{6})/.exec(ask!.body)![1]!;
+    await api(ts.base, admin, 'PUT', '/api/admin/wearers/demo-wearer/chain', { chainId: c.body.id });
+
+    const watch = await liveClient(ts.base, admin);
+    const id = await raise(ts, 'demo-wearer');
+    await fake.waitFor(1, (r) => r.to === ALEX);
+    expect(fake.requests.filter((r) => r.to === DESK)).toHaveLength(1);
+    const skipped = (await ts.server.repos.timeline(id)).find((e) => e.type === 'notify_skipped' && e.data.target === `phone:${DESK}`);
+    expect(skipped?.data).toMatchObject({ reason: 'number not confirmed', step: 0 });
+    expect(watch.messages).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'technical', issue: 'number_not_confirmed', wearerId: 'demo-wearer' })]));
+    watch.ws.close();
+    await api(ts.base, admin, 'POST', `/api/alerts/${id}/resolve`, { outcome: 'false_alarm_sensor' });
+
+    expect(await sms(DESK, 'YES 000000')).not.toContain('confirmed');
+    expect(await sms(DESK, `yes ${verifyCode}`)).toContain('confirmed');
+    expect((await api<{ phones: { verified: boolean }[] }>(ts.base, admin, 'GET', `/api/admin/chains/${c.body.id}`)).body.phones).toEqual([expect.objectContaining({ verified: true })]);
+    await raise(ts, 'demo-wearer');
+    await fake.waitFor(2, (r) => r.to === DESK);
+    expect(fake.requests.filter((r) => r.to === DESK)[1]!.body).toContain('may need help now');
   });
 });

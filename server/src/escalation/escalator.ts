@@ -23,7 +23,7 @@ import {
   type NotificationRow,
   type Repos,
 } from '../store/index.js';
-import { chainGroupIds, chainSchema, parseSnapshot, positionCount, stepAt, targetKey, type ChainSnapshot, type ChainStep, type ChainTarget, type Channel } from './chain.js';
+import { chainGroupIds, chainSchema, contactLabel, parseSnapshot, positionCount, stepAt, targetKey, type ChainSnapshot, type ChainStep, type ChainTarget, type Channel } from './chain.js';
 import { Dispatcher } from './dispatcher.js';
 import { PageLinks } from './page-links.js';
 import { alertSmsBody, alertVoiceTwiml, type PageFacts } from './page-text.js';
@@ -391,7 +391,8 @@ export class Escalator {
     const facts = await this.pageFacts(alert);
     // Someone who said they cannot go is not asked again for this alert.
     const declined = await this.esc.declinedTargets(alert.id);
-    const targets = (await this.resolveTargets(at.step, chain, alert)).filter((t) => !declined.has(t.key));
+    const resolved = (await this.resolveTargets(at.step, chain, alert)).filter((t) => !declined.has(t.key));
+    const targets = await this.withoutUnconfirmed(alert, pos, resolved, now);
     const rows: NewNotification[] = [];
     const appSent: { target: string; connections: number }[] = [];
     for (const target of targets) {
@@ -417,6 +418,31 @@ export class Escalator {
     this.dispatcher.kick();
     await this.evaluateStep(alert.id, job.token, pos);
     return 'done';
+  }
+
+  /**
+   * External chain numbers that have not confirmed by SMS are not paged: each is skipped with a
+   * timeline entry, and the service's admins are told live, so nobody believes that number is covered.
+   */
+  private async withoutUnconfirmed(alert: AlertRow, pos: number, targets: ResolvedTarget[], now: number): Promise<ResolvedTarget[]> {
+    const phones = targets.filter((t) => t.key.startsWith('phone:') && t.phone).map((t) => t.phone!);
+    if (phones.length === 0) return targets;
+    const ok = await this.esc.verifiedPhones(alert.service_id, phones);
+    const out: ResolvedTarget[] = [];
+    for (const t of targets) {
+      if (!t.key.startsWith('phone:') || (t.phone && ok.has(t.phone))) {
+        out.push(t);
+        continue;
+      }
+      await this.d.repos.appendTimeline(alert.id, now, 'notify_skipped', { target: t.key, step: pos, reason: 'number not confirmed' });
+      const label = contactLabel(alert.chain_snapshot, t.key);
+      const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', alert.service_id).where('role', '=', 'admin').execute();
+      this.d.live.sendTo(admins.map((a) => a.id), {
+        type: 'technical', wearerId: alert.wearer_id, deviceId: label, issue: 'number_not_confirmed',
+        detail: `${label} was not texted: the number has not confirmed yet`, at: new Date(now).toISOString(),
+      });
+    }
+    return out;
   }
 
   /** What a page says about the alert (the wearer's alias, address and access notes, the reasons). */

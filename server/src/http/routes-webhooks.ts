@@ -54,10 +54,33 @@ export function registerWebhookRoutes(app: FastifyInstance, d: HttpDeps): void {
   const contactFor = (alert: AlertRow, n: NotificationRow) => ({ key: n.target, label: contactLabel(alert.chain_snapshot, n.target), phone: n.to_addr ?? '' });
   const handleReply = createSmsReplies(d);
 
+  /**
+   * An external chain number confirming ("YES 123456"; a bare YES when it was asked by one service only
+   * and is nobody's responder or wearer number). Undefined when the text is not a confirmation.
+   */
+  const confirmPhone = async (from: string, body: string): Promise<string | undefined> => {
+    const m = /^(?:YES|Y)(?:\s+(\d{6}))?[.!]?$/.exec(body.trim().toUpperCase());
+    if (!m) return undefined;
+    const pending = await esc.pendingVerifications(from);
+    if (pending.length === 0) return undefined;
+    let row = m[1] ? pending.find((p) => p.code === m[1]) : undefined;
+    if (!m[1]) {
+      const other = (await d.repos.userByPhone(from)) || (await esc.pageRecipientsForAddress(from)).length > 0 || (await d.consent.wearerByPhone(from));
+      if (other || pending.length !== 1) return undefined;
+      row = pending[0];
+    }
+    if (!row) return en.smsVerifyBadCode;
+    await esc.markVerified(row.service_id, row.phone, d.clock.now());
+    const service = await d.repos.serviceById(row.service_id);
+    return en.smsPhoneVerified({ service: service?.name ?? 'The service' });
+  };
+
   app.post('/webhooks/twilio/sms', { preHandler: verify }, async (req, reply) => {
     const form = smsForm.parse(req.body);
     reply.type('text/xml');
     if (!(await d.repos.firstDelivery(form.MessageSid, 'sms', d.clock.now()))) return twiml(null);
+    const confirmed = await confirmPhone(form.From, form.Body);
+    if (confirmed !== undefined) return twiml(confirmed);
     const kw = parseWearerKeyword(form.Body);
     const responder = (await d.repos.userByPhone(form.From)) !== undefined || (await esc.pageRecipientsForAddress(form.From)).length > 0;
     // A wearer's own phone: consent keywords (YES / STOP / LEAVE / PAUSE 2H). A number that is also a

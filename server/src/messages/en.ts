@@ -36,6 +36,11 @@ export const en = {
   smsBadCode: 'ODART: that alert code is not one of the alerts sent to this phone. Check the alert text.',
   smsDeclined: (p: { alias: string }) => `Thanks for telling us. You are not going to ${p.alias}; the next person is being called.`,
   smsChoiceGone: 'ODART: that alert is no longer open for you.',
+  // Confirmation of an external number before a chain may page it (http/routes-chains.ts).
+  smsVerifyPhone: (p: { service: string; label: string; code: string }) =>
+    `ODART: ${p.service} wants to text this phone (${p.label}) when someone may need help. Reply YES ${p.code} to agree. Ignore this to say no.`,
+  smsVerifyBadCode: 'ODART: that code does not match. Reply YES and the 6 digits from our text.',
+  smsPhoneVerified: (p: { service: string }) => `ODART: thank you, this phone is confirmed. ${p.service} may now text it when someone needs help.`,
   voiceAlert: (p: { alias: string; address: string; access: string | null; reason: string }) =>
     `This is O DART. ${p.alias} may need help now at ${p.address}. ${p.access ? `To get in: ${p.access}. ` : ''}Reason: ${p.reason}. ` +
     'Press 1 if you are going. Press 2 if you cannot go.',

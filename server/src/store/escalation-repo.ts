@@ -282,6 +282,31 @@ export function createEscalationRepo(db: Kysely<DB>) {
       return new Set(rows.map((r) => r.target));
     },
 
+    // ---- confirmation of external chain numbers ---------------------------------------------
+
+    /** Asks a number to confirm for a service; false when it was asked (or confirmed) before. */
+    async requestVerification(row: { service_id: string; phone: string; label: string; code: string; requested_at: number }): Promise<boolean> {
+      const res = await db
+        .insertInto('phone_verifications').values({ ...row, state: 'pending', verified_at: null })
+        .onConflict((oc) => oc.columns(['service_id', 'phone']).doNothing())
+        .executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async verifiedPhones(serviceId: string, phones: readonly string[]): Promise<Set<string>> {
+      if (phones.length === 0) return new Set();
+      const rows = await db.selectFrom('phone_verifications').select('phone')
+        .where('service_id', '=', serviceId).where('phone', 'in', [...phones]).where('state', '=', 'verified').execute();
+      return new Set(rows.map((r) => r.phone));
+    },
+    async pendingVerifications(phone: string) {
+      return db.selectFrom('phone_verifications').selectAll().where('phone', '=', phone).where('state', '=', 'pending').execute();
+    },
+    async markVerified(serviceId: string, phone: string, now: number): Promise<boolean> {
+      const res = await db.updateTable('phone_verifications').set({ state: 'verified', verified_at: now })
+        .where('service_id', '=', serviceId).where('phone', '=', phone).where('state', '=', 'pending').executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
+
     // ---- numbered choices asked by SMS ----------------------------------------------------
 
     async setChoice(addr: string, action: string, options: unknown[], expiresAt: number) {
