@@ -215,13 +215,12 @@ describe('consent: SMS keywords from the wearer phone', () => {
   });
 
   it('a responder reply still acknowledges an alert (the wearer dispatch does not take it), also from a number that is a wearer\'s too', async () => {
-    const now = ts.clock.now();
-    await ts.server.repos.insertAlert({
-      id: 'al-1', service_id: 'demo', wearer_id: 'demo-wearer', state: 'escalating', score: 80, reasons: '[]', news2: null,
-      chain_snapshot: JSON.stringify({ steps: [] }), escalation_token: 0, attending_responder_id: null, outcome: null, note: null, created_at: now, updated_at: now, closed_at: null,
-    });
+    // A reply acts only on alerts its number was paged for: the alert pages alex (demo chain, step 0).
+    await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 80, reasons: ['no breathing for 30 s'], news2: null }]);
+    await settle(ts);
+    const alertId = (await ts.server.repos.openAlertForWearer('demo-wearer'))!.id;
     expect(await smsFrom('+447700900101', 'YES')).toContain('you are attending');
-    expect((await ts.server.repos.alertById('al-1'))!.attending_responder_id).toBe('alex');
+    expect((await ts.server.repos.alertById(alertId))!.attending_responder_id).toBe('alex');
     // A number that is both a responder's and a wearer's: YES stays an acknowledgement, STOP is the wearer's.
     const w = await api<{ id: string }>(ts.base, admin, 'POST', '/api/admin/wearers', { alias: 'Dual', phone: '+447700900101', consent: 'active' });
     expect(await smsFrom('+447700900101', 'YES')).not.toContain('monitoring');

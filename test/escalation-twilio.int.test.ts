@@ -75,7 +75,8 @@ describe('escalation by SMS through the Twilio API', () => {
     const id = await raise();
     const [first] = await fake.waitFor(1);
     expect(first).toMatchObject({ kind: 'message', to: ALEX, from: '+447700900000', authorized: true, statusCallback: `${PUBLIC}/webhooks/twilio/status` });
-    expect(first!.body).toBe(`ODART: Jo may need help now at Flat 2. Reply 1 if you are going. ${PUBLIC}/#/alerts/${id}`);
+    const code = ts.server.escalator.links.replyCode(id);
+    expect(first!.body).toMatch(new RegExp(`^ODART: Jo may need help now at Flat 2, 14 Example Street, Glasgow\\. .* Alert code ${code} ${PUBLIC}/#/p/[a-z0-9]+\\.[A-Za-z0-9_-]{16}$`));
     await advance(60_000, 10_000);
     await fake.waitFor(2);
     expect(fake.requests.map((r) => r.to)).toEqual([ALEX, SAM]);
@@ -91,7 +92,7 @@ describe('escalation by SMS through the Twilio API', () => {
 
     const reply = await sms(SAM, ' yes ', 'SM' + 'b'.repeat(32));
     expect(reply.status).toBe(200);
-    expect(message(reply.text)).toBe('Thanks, you are attending Jo. Call 999 if they are not breathing. Reply ARRIVED when there, DONE when finished.');
+    expect(message(reply.text)).toBe(`Thanks, you are attending Jo. Call 999 if they are not breathing. Reply ARRIVED ${code} when there, DONE ${code} when finished.`);
     // Twilio retries the same webhook: nothing happens twice, no second reply.
     const again = await sms(SAM, ' yes ', 'SM' + 'b'.repeat(32));
     expect(message(again.text)).toBeNull();
@@ -108,12 +109,12 @@ describe('escalation by SMS through the Twilio API', () => {
     await advance(120_000, 20_000);
     expect(fake.requests.filter((r) => r.to === EC)).toHaveLength(0);
 
-    // Arrived, done, then the outcome digit; anything else gets the help text.
-    expect(message((await sms(SAM, 'arrived', 'SM' + 'd'.repeat(32))).text)).toBe('Thanks. Call 999 if they are not breathing. Reply DONE when it is over.');
+    // Arrived, done, then the outcome digit, each with the alert code; anything else gets the help text.
+    expect(message((await sms(SAM, `arrived ${code}`, 'SM' + 'd'.repeat(32))).text)).toBe(`Thanks. Call 999 if they are not breathing. Reply DONE ${code} when it is over.`);
     expect(message((await sms(SAM, 'what?', 'SM' + 'e'.repeat(32))).text)).toContain('reply 1 if you are going');
-    expect(message((await sms(SAM, 'DONE', 'SM' + 'f'.repeat(32))).text)).toContain('What happened? Reply 1 naloxone given, 2 ambulance');
+    expect(message((await sms(SAM, `DONE ${code}`, 'SM' + 'f'.repeat(32))).text)).toContain('What happened? Reply 1 naloxone given, 2 ambulance');
     expect((await detail(id))).toMatchObject({ state: 'resolved', outcome: null });
-    expect(message((await sms(SAM, '2', 'SM' + '9'.repeat(32))).text)).toBe('Thank you. The outcome is recorded.');
+    expect(message((await sms(SAM, `2 ${code}`, 'SM' + '9'.repeat(32))).text)).toBe('Thank you. The outcome is recorded.');
     const end = await detail(id);
     expect(end.outcome).toBe('overdose_ambulance');
     expect(end.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['arrived', 'resolved', 'outcome', 'others_told']));
@@ -146,8 +147,11 @@ describe('external phone contacts', () => {
       definition: { steps: [{ targets: [{ type: 'phone', phone: '+447700900555', label: 'Hostel desk' }, { type: 'responder', id: 'alex' }], channels: ['sms'], waitS: 60 }] },
     });
     await api(ts.base, admin, 'PUT', '/api/admin/wearers/demo-wearer/chain', { chainId: c.body.id });
+    // The desk confirms its number first (it is asked once, by SMS, when the chain is saved).
+    const [ask] = await fake.waitFor(1, (r) => r.to === '+447700900555');
+    expect(message((await sms('+447700900555', `YES ${/YES (\d{6})/.exec(ask!.body)![1]}`, 'SM' + '4'.repeat(32))).text)).toContain('this phone is confirmed');
     const id = await raise();
-    await fake.waitFor(2);
+    await fake.waitFor(3);
     const reply = await sms('+447700900555', '1', 'SM' + '7'.repeat(32));
     expect(message(reply.text)).toBe('Thanks, the service knows you are going to Jo. Call 999 if they are not breathing.');
     await advance(3_000, 1_000);
@@ -160,10 +164,13 @@ describe('external phone contacts', () => {
     expect(JSON.stringify(d.body.timeline)).not.toContain('+447700900555');
   });
 
-  it('ARRIVED by SMS while still escalating acknowledges first, then records the arrival', async () => {
+  it('ARRIVED by SMS while still escalating acknowledges first; the arrival is recorded with the alert code', async () => {
     const id = await raise();
     await fake.waitFor(1);
-    expect(message((await sms(ALEX, 'Arrived', 'SM' + '6'.repeat(32))).text)).toBe('Thanks. Call 999 if they are not breathing. Reply DONE when it is over.');
+    const code = ts.server.escalator.links.replyCode(id);
+    expect(message((await sms(ALEX, 'Arrived', 'SM' + '6'.repeat(32))).text)).toBe(`ODART: to confirm, reply ARRIVED ${code}.`);
+    expect(await detail(id)).toMatchObject({ state: 'acknowledged', attendingResponderId: 'alex', arrivedAt: null });
+    expect(message((await sms(ALEX, `Arrived ${code}`, 'SM' + '5'.repeat(32))).text)).toBe(`Thanks. Call 999 if they are not breathing. Reply DONE ${code} when it is over.`);
     const d = await detail(id);
     expect(d).toMatchObject({ state: 'acknowledged', attendingResponderId: 'alex' });
     expect(d.arrivedAt).not.toBeNull();
@@ -182,7 +189,8 @@ describe('voice step', () => {
     const [call] = await fake.waitFor(1);
     expect(call).toMatchObject({ kind: 'call', to: ALEX, statusCallback: `${PUBLIC}/webhooks/twilio/status` });
     expect(call!.twiml).toContain(`<Gather input="dtmf" numDigits="1" timeout="10" action="${PUBLIC}/webhooks/twilio/voice" method="POST">`);
-    expect(call!.twiml).toContain('<Say>This is O DART. Jo may need help now at Flat 2. Press 1 if you are going.');
+    expect(call!.twiml).toContain('<Say>This is O DART. Jo may need help now at Flat 2, 14 Example Street, Glasgow. To get in: Key safe by the door, code from the service.');
+    expect(call!.twiml).toContain('Press 1 if you are going. Press 2 if you cannot go.');
     const res = await postWebhook(ts.base, PUBLIC, '/webhooks/twilio/voice', { CallSid: call!.sid, Digits: '1', From: '+447700900000', To: ALEX });
     expect(res.status).toBe(200);
     expect(res.text).toContain('<Say>Thank you. You are attending Jo.');

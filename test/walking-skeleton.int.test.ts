@@ -1,6 +1,7 @@
 // End to end with real parts: simulated devices publish an overdose over MQTT/TCP to the real
 // broker; the alert reaches alex on the live WebSocket and by SMS (fake outbox); alex acknowledges.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { smsSegments } from '../server/src/notify/index.js';
 import { generateScenario } from '../simulator/src/scenarios.js';
 import { api, connectDemoDevices, disconnectAll, driveTrace, liveClient, login, settle, startTestServer, T0, type TestServer } from './helpers/server.js';
 
@@ -48,13 +49,14 @@ describe('walking skeleton: overdose -> responder -> acknowledge', () => {
     // Paged on the live WebSocket...
     const page = live.messages.find((m) => m.type === 'page') as { alert: AlertJson } | undefined;
     expect(page?.alert.id).toBe(alert.id);
-    // ...and by SMS, one segment, with the link.
+    // ...and by SMS, standing on its own (full address, access, reason, replies) with the no-login link, in 2 segments.
     const outbox = await api<OutboxJson[]>(ts.base, admin, 'GET', '/api/outbox');
     expect(outbox.status).toBe(200);
     const sms = outbox.body.filter((m) => m.to === '+447700900101');
     expect(sms).toHaveLength(1);
-    expect(sms[0]!.body).toContain(`/#/alerts/${alert.id}`);
-    expect(sms[0]!.body.length).toBeLessThanOrEqual(160);
+    expect(sms[0]!.body).toContain('Flat 2, 14 Example Street, Glasgow');
+    expect(sms[0]!.body).toMatch(/\/#\/p\/[a-z0-9_]+\.[A-Za-z0-9_-]{16}$/);
+    expect(smsSegments(sms[0]!.body)).toBe(2);
 
     const ack = await api<{ attending: boolean; alert: AlertJson }>(ts.base, alex, 'POST', `/api/alerts/${alert.id}/ack`, {});
     expect(ack.status).toBe(200);

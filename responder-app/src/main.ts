@@ -9,6 +9,7 @@ import type { Alert, LiveMsg, User } from './types.js';
 import { OPEN_STATES } from './types.js';
 import { chainView, chainsView, dashboardView, devicesView, historyView, peopleView, wearerView, wearersView } from './views/admin.js';
 import { consentPage } from './views/consent.js';
+import { alertLinkPage } from './views/page.js';
 import type { Ctx, Notice } from './views/ctx.js';
 import { detailView, feedView, guideView, isDetailOf, reloadDetail } from './views/responder.js';
 import { serviceView } from './views/admin.js';
@@ -209,13 +210,14 @@ function render(): void {
   const route = (location.hash || '#/').replace(/^#/, '') || '/';
   const view = byId('view');
   const consent = /^\/consent\/([A-Za-z0-9_-]{20,100})$/.exec(route);
-  if (consent) {
-    // The wearer's page needs no sign-in.
+  const paged = /^\/p\/([a-z0-9_]{1,60}\.[A-Za-z0-9_-]{16})$/.exec(route);
+  if (consent || paged) {
+    // The wearer's page and the alert SMS link need no sign-in.
     byId('login-view').hidden = true;
     byId('nav').hidden = true;
     byId('who').hidden = true;
     view.hidden = false;
-    view.replaceChildren(consentPage(consent[1]!));
+    view.replaceChildren(consent ? consentPage(consent[1]!) : alertLinkPage(paged![1]!));
     return;
   }
   if (!me) {
@@ -321,5 +323,5 @@ function setupShell(): void {
 }
 
 setupShell();
-if (/^#\/consent\//.test(location.hash)) render();
+if (/^#\/(consent|p)\//.test(location.hash)) render();
 else api<{ user: User }>('/api/me').then((r) => signedIn(r.user), () => show('login'));

@@ -78,6 +78,8 @@ export const configSchema = z.object({
   TRUST_PROXY: trustProxy.default(false),
   /** escalation: a responder whose app did not see a page is texted a reminder this long after the step; 0 = off */
   PAGE_REMINDER_S: z.coerce.number().int().min(0).max(3600).default(30),
+  /** signs no-login page links and reply codes; unset = generated once and kept in DATA_DIR (mode 0600) */
+  PAGE_LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
 });
 
 export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL' | 'HOST'> & { PUBLIC_URL: string; HOST: string; twilio: TwilioConfig | null; tls: TlsConfig | null; passwordCost: PasswordCost }>;

@@ -19,6 +19,8 @@ import { FakeSms, FakeVoice, TwilioSms, TwilioVoice, type SmsSender, type VoiceC
 import { createEscalationRepo, createRepos, openDatabase, type Repos } from './store/index.js';
 import { VitalsStore } from './store/vitals.js';
 import { ConsentService } from './consent/index.js';
+import { loadServerSecret } from './auth/server-secret.js';
+import { PageLinks } from './escalation/page-links.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_STATIC_DIR = path.resolve(here, '../../responder-app/dist');
@@ -98,6 +100,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     retryBaseMs: config.NOTIFY_RETRY_BASE_MS,
     checkinWindowMs: config.CHECKIN_WINDOW_S * 1000,
     pageReminderMs: config.PAGE_REMINDER_S * 1000,
+    links: new PageLinks(loadServerSecret(config.DATA_DIR, config.PAGE_LINK_SECRET)),
   });
 
   let broker: Broker | null = null;

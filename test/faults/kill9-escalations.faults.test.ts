@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../simulator/src/admin-client.js';
 import { Rng } from '../../simulator/src/rng.js';
@@ -77,12 +78,18 @@ describe('kill -9 at random points of 20 escalations', () => {
     for (let i = 0; i < N; i++) await fake.waitFor(1, (r) => r.to === ec(i));
     const alerts = await admin.request<{ id: string; wearerId: string; state: string }[]>('GET', '/api/alerts');
     expect(alerts).toHaveLength(N);
+    // A page names its notification in its link (#/p/<id>.<mac>): which alert each text was for, read
+    // from the running server's database (WAL lets a reader in beside it).
+    const db = new Database(path.join(dataDir, 'odart.sqlite'), { readonly: true });
+    const alertOf = new Map((db.prepare('select id, alert_id from notifications').all() as { id: string; alert_id: string }[]).map((r) => [r.id, r.alert_id]));
+    db.close();
+    const forAlert = (body: string, id: string) => alertOf.get(`ntf_${/#\/p\/([a-z0-9_]+)\./.exec(body)?.[1] ?? ''}`) === id;
     for (const a of alerts) {
       const i = wearers.findIndex((w) => w.id === a.wearerId);
       const d = await admin.request<{ timeline: { type: string; target?: string; possibleDuplicate?: boolean }[] }>('GET', `/api/alerts/${a.id}`);
       const flagged = (target: string) => d.timeline.filter((e) => (e.type === 'notify_interrupted' || e.type === 'late_provider_result') && e.target === target && e.possibleDuplicate).length;
       for (const [to, target] of [[ALEX, 'responder:alex'], [SAM, 'responder:sam'], [ec(i), 'emergency_contact']] as const) {
-        const sent = fake.requests.filter((r) => r.to === to && r.body.includes(a.id)).length;
+        const sent = fake.requests.filter((r) => r.to === to && forAlert(r.body, a.id)).length;
         expect(sent, `${a.id} -> ${target}`).toBeGreaterThanOrEqual(1);
         expect(sent, `${a.id} -> ${target}: duplicates must be on the record`).toBeLessThanOrEqual(1 + flagged(target));
       }

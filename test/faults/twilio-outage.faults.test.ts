@@ -62,7 +62,12 @@ describe('provider outage', () => {
       // Every step of the chain ran despite the outage (no stall on the provider).
       expect(tl.filter((e) => e.type === 'escalation_step').length).toBeGreaterThanOrEqual(3);
       // After recovery every SMS target of this alert got its message, once.
-      const mine = delivered.filter((m) => m.body.includes(a.id));
+      // A page names its notification in its link (#/p/<id>.<mac>), and so its alert.
+      const mine: typeof delivered = [];
+      for (const m of delivered) {
+        const n = await ts.server.escalator.esc.notificationById(`ntf_${/#\/p\/([a-z0-9_]+)\./.exec(m.body)?.[1] ?? ''}`);
+        if (n?.alert_id === a.id) mine.push(m);
+      }
       const i = ids.indexOf(a.wearerId);
       const ec = `+4477009003${String(i).padStart(2, '0')}`;
       const pages = mine.filter((m) => !m.body.startsWith('ODART reminder:'));

@@ -12,7 +12,7 @@ import { OPEN_ALERT_STATES, type AlertRow, type Repos, type UserRow } from '../s
 import type { EscalationView, Escalator } from '../escalation/index.js';
 import { episodeAction, type OpenAlertState } from './episode.js';
 import type { LiveHub } from './live.js';
-import { alertSummary, timelineView, type AlertSummary } from './view.js';
+import { alertSummary, maskTarget, timelineView, type AlertSummary } from './view.js';
 
 export const OUTCOMES = [
   'overdose_naloxone_given',
@@ -25,6 +25,14 @@ export const OUTCOMES = [
 export type Outcome = (typeof OUTCOMES)[number];
 
 const MAX_CONCURRENT_DECISIONS = 4;
+
+/** Someone paged who says they cannot go: a user, or an external contact (chain phone, emergency contact). */
+export interface Decliner {
+  /** target key as in the notifications (`responder:<id>`, `phone:<e164>`, `emergency_contact`) */
+  target: string;
+  userId: string | null;
+  name: string;
+}
 
 export interface AlertServiceDeps {
   repos: Repos;
@@ -223,7 +231,7 @@ export class AlertService {
 
   // ---- people's actions -------------------------------------------------------------------
 
-  async ack(alertId: string, user: UserRow, via: 'app' | 'sms' | 'voice'): Promise<{ alert: AlertSummary; attending: boolean }> {
+  async ack(alertId: string, user: UserRow, via: 'app' | 'sms' | 'voice' | 'link'): Promise<{ alert: AlertSummary; attending: boolean }> {
     const { repos, clock } = this.d;
     const alert = await this.visibleAlert(alertId, user);
     const now = clock.now();
@@ -246,20 +254,20 @@ export class AlertService {
   }
 
   /** An external phone contact of the chain replied to acknowledge: they attend, but have no account. */
-  async ackByContact(alertId: string, contact: { key: string; label: string; phone: string }): Promise<{ attending: boolean; alert: AlertRow }> {
+  async ackByContact(alertId: string, contact: { key: string; label: string; phone: string }, via: 'sms' | 'voice' | 'link' = 'sms'): Promise<{ attending: boolean; alert: AlertRow }> {
     const { repos, clock } = this.d;
     const now = clock.now();
     const won = await repos.transitionAlert(alertId, ['pending_checkin', 'escalating'], {
       state: 'acknowledged', attending_responder_id: null, attending_contact: contact.label, acknowledged_at: now, updated_at: now,
     });
     if (won) {
-      await repos.appendTimeline(alertId, now, 'acknowledged', { by: contact.key, via: 'sms', attending: true, contact: true });
+      await repos.appendTimeline(alertId, now, 'acknowledged', { by: contact.key, via, attending: true, contact: true });
       await this.d.escalator.acknowledged(alertId, { userId: null, phone: contact.phone, name: contact.label });
       const fresh = (await repos.alertById(alertId))!;
       await this.broadcast(fresh, 'acknowledged');
       return { attending: true, alert: fresh };
     }
-    await repos.appendTimeline(alertId, now, 'acknowledged', { by: contact.key, via: 'sms', attending: false, contact: true });
+    await repos.appendTimeline(alertId, now, 'acknowledged', { by: contact.key, via, attending: false, contact: true });
     return { attending: false, alert: (await repos.alertById(alertId))! };
   }
 
@@ -337,6 +345,38 @@ export class AlertService {
     const fresh = await repos.alertById(alertId);
     if (fresh) await this.broadcast(fresh, 'outcome');
     return true;
+  }
+
+  /** A signed-in user cannot go (app or SMS); same visibility rule as acknowledging. */
+  async declineAsUser(alertId: string, user: UserRow, via: 'app' | 'sms' | 'voice' | 'link'): Promise<AlertSummary> {
+    await this.visibleAlert(alertId, user);
+    return this.decline(alertId, { target: `responder:${user.id}`, userId: user.id, name: user.display_name }, via);
+  }
+
+  /**
+   * "I can't go": recorded once per person and alert, on the timeline and to live clients (the app
+   * stops ringing for them). The escalator moves on at once when nobody in the current step can still
+   * come; if the person declining was attending, the alert escalates again from the first step now.
+   */
+  async decline(alertId: string, by: Decliner, via: 'app' | 'sms' | 'voice' | 'link'): Promise<AlertSummary> {
+    const { repos, clock } = this.d;
+    const alert = await repos.alertById(alertId);
+    if (!alert) throw new AppError('ODART_ERR_NOT_FOUND', 'No such alert');
+    if (!OPEN_ALERT_STATES.includes(alert.state)) throw new AppError('ODART_ERR_ALERT_CLOSED');
+    const now = clock.now();
+    const attending = alert.state === 'acknowledged' && (by.userId !== null
+      ? alert.attending_responder_id === by.userId
+      : alert.attending_responder_id === null && alert.attending_contact === by.name);
+    const first = await this.d.escalator.esc.insertDecline({ alert_id: alertId, target: by.target, user_id: by.userId, at: now });
+    if (first || attending) await repos.appendTimeline(alertId, now, 'declined', { by: by.target, name: by.name, via, ...(attending ? { attending: true } : {}) });
+    if (attending) await this.d.escalator.attendingDeclined(alertId, alert.escalation_token);
+    else if (first) await this.d.escalator.declined(alertId);
+    const fresh = (await repos.alertById(alertId))!;
+    const audience = await this.audience(fresh);
+    this.d.live.sendTo(by.userId ? [...audience, by.userId] : audience, {
+      type: 'alert', change: 'declined', alert: await this.summary(fresh), by: by.userId ?? String(maskTarget(by.target)), name: by.name,
+    });
+    return this.summary(fresh);
   }
 
   // ---- reads with visibility rules ---------------------------------------------------------

@@ -3,7 +3,8 @@ import type { NoticeView } from './notices.js';
 import type { AlertSummary } from './view.js';
 
 export type LiveEvent =
-  | { type: 'alert'; change: string; alert: AlertSummary }
+  /** `by` (change `declined`): the user id, or the masked target, of who said they cannot go */
+  | { type: 'alert'; change: string; alert: AlertSummary; by?: string; name?: string }
   /** the user is being called by an escalation step: the app sounds its alarm */
   | { type: 'page'; alert: AlertSummary; step: number }
   | { type: 'technical'; wearerId: string; deviceId: string; issue: string; detail: string; at: string }

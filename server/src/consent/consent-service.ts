@@ -78,7 +78,7 @@ export class ConsentService {
     let sent = false;
     if (send && wearer.phone) {
       const service = await this.d.repos.serviceById(wearer.service_id);
-      const res = await this.d.sms.send({ to: wearer.phone, body: en.smsConsentInvite({ service: service?.name ?? 'Your service', link: url }) });
+      const res = await this.d.sms.send({ to: wearer.phone, body: en.smsConsentInvite({ service: service?.name ?? 'Your service', link: url }), owner: { serviceId: wearer.service_id, wearerId: wearer.id } });
       sent = res.ok;
       if (!res.ok) this.d.log.warn({ wearerId: wearer.id, code: res.code }, 'consent invite sms failed');
     }
@@ -258,7 +258,7 @@ export class ConsentService {
 
   private async sendToWearer(w: WearerRow, body: string) {
     if (!w.phone) return;
-    const res = await this.d.sms.send({ to: w.phone, body });
+    const res = await this.d.sms.send({ to: w.phone, body, owner: { serviceId: w.service_id, wearerId: w.id } });
     if (!res.ok) this.d.log.warn({ wearerId: w.id, code: res.code }, 'wearer sms failed');
   }
 

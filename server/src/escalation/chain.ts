@@ -81,6 +81,14 @@ export function chainResponderIds(c: ParsedChain): string[] {
   return [...new Set(all.flatMap((t) => (t.type === 'responder' ? [t.id] : [])))];
 }
 
+/** External numbers a chain pages (each must be confirmed by SMS first), one entry per number. */
+export function chainPhones(c: ParsedChain): { phone: string; label: string }[] {
+  const all = [...c.steps, ...(c.finalStep ? [c.finalStep] : [])].flatMap((s) => s.targets);
+  const out = new Map<string, string>();
+  for (const t of all) if (t.type === 'phone' && !out.has(t.phone)) out.set(t.phone, t.label);
+  return [...out].map(([phone, label]) => ({ phone, label }));
+}
+
 /** Positions run in order: steps x (repeat + 1), then the final step. */
 export function positionCount(c: ChainSnapshot): number {
   return c.steps.length * (c.repeat + 1) + (c.finalStep ? 1 : 0);
@@ -108,4 +116,17 @@ export function stepAt(c: ChainSnapshot, position: number): StepAt | null {
 
 export function parseSnapshot(text: string): ChainSnapshot {
   return chainSnapshotSchema.parse(JSON.parse(text));
+}
+
+/** How an external contact is named to others ("Hostel desk"), from the alert's chain snapshot and the page's target key. */
+export function contactLabel(chainSnapshot: string, target: string): string {
+  if (target === 'emergency_contact') return 'Emergency contact';
+  try {
+    const snap = parseSnapshot(chainSnapshot);
+    const t = [...snap.steps, ...(snap.finalStep ? [snap.finalStep] : [])].flatMap((s) => s.targets).find((x) => targetKey(x) === target);
+    if (t && t.type === 'phone') return t.label;
+  } catch {
+    // an unreadable snapshot: the label stays generic
+  }
+  return 'Phone contact';
 }

@@ -185,10 +185,12 @@ export class Dispatcher {
       this.decidedAt.delete(n.alert_id);
       this.d.metrics.decisionToSms.observe(Math.max(0, Date.now() - decided) / 1000);
     }
+    const alert = await repos.alertById(n.alert_id);
+    const owner = alert ? { serviceId: alert.service_id, wearerId: alert.wearer_id } : undefined;
     const call =
       n.channel === 'voice'
-        ? this.d.voice.call({ to: n.to_addr, twiml: n.body, statusCallback: this.d.voiceStatusCallback })
-        : this.d.sms.send({ to: n.to_addr, body: n.body, statusCallback: this.d.smsStatusCallback });
+        ? this.d.voice.call({ to: n.to_addr, twiml: n.body, statusCallback: this.d.voiceStatusCallback, owner })
+        : this.d.sms.send({ to: n.to_addr, body: n.body, statusCallback: this.d.smsStatusCallback, owner });
     this.inProvider++;
     let res: SmsResult;
     try {

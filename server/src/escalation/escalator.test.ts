@@ -9,6 +9,7 @@ import type { SmsResult } from '../notify/index.js';
 import type { ChainDefinition } from './chain.js';
 import { createHarness, seedService, type Harness } from './harness.js';
 import { alertSmsBody } from './escalator.js';
+import { smsSegments } from '../notify/index.js';
 
 const EC = '+447700900999';
 const CHAIN: ChainDefinition = {
@@ -52,8 +53,11 @@ describe('chain order, waits, repeat and final step', () => {
     await h.advance(20 * 60_000, 10_000);
     expect(h.sms.requests).toHaveLength(3);
     expect(await types(h, id)).toEqual(expect.arrayContaining(['escalation_step', 'notified', 'chain_exhausted', 'unacknowledged_reminder']));
-    // The SMS has the alias, the place and a short link, in one segment.
-    expect(h.sms.requests[0]!.body).toBe(`ODART: Wearer1 may need help now at 1 Test Street. Reply 1 if you are going. https://odart.example/#/alerts/${id}`);
+    // The SMS has the alias, the full address, the reason, the replies with the alert's code and its own link.
+    const code = h.escalator.links.replyCode(id);
+    expect(h.sms.requests[0]!.body).toMatch(new RegExp(
+      `^ODART: Wearer1 may need help now at 1 Test Street, Glasgow\\. Why: no breathing detected\\. Reply 1 if you are going, NO if you can't\\. Alert code ${code} https://odart\\.example/#/p/[a-z0-9_]+\\.[A-Za-z0-9_-]{16}$`,
+    ));
   });
 
   it('repeat runs the whole list again before the final step', async () => {
@@ -101,10 +105,12 @@ describe('chain order, waits, repeat and final step', () => {
     expect((await entries(h, id, 'notified')).map((d) => d.target)).toEqual(expect.arrayContaining(['responder:admin']));
   });
 
-  it('a long alias and address are shortened so the SMS stays one GSM-7 segment', () => {
-    const body = alertSmsBody('Alexandria-Josephine Montgomery-Smith', 'Flat 12/3, 1234 Extraordinarily Long Street Name Road, Glasgow', 'https://odart.example/#/alerts/al_abcdefghijklmnopqrstuvwx');
-    expect(body.length).toBeLessThanOrEqual(160);
-    expect(body).toContain('https://odart.example/#/alerts/al_abcdefghijklmnopqrstuvwx');
+  it('a long alias and address are kept whole and the SMS stays within two GSM-7 segments', () => {
+    const address = 'Flat 12/3, 1234 Extraordinarily Long Street Name Road, Glasgow';
+    const body = alertSmsBody({ alias: 'Alexandria-Josephine Montgomery-Smith', address, accessNotes: null, reasons: [] }, 'K7QX', 'https://odart.example/#/p/abcdefghijkm.0123456789abcdef');
+    expect(smsSegments(body)).toBeLessThanOrEqual(2);
+    expect(body).toContain(address);
+    expect(body).toContain('https://odart.example/#/p/abcdefghijkm.0123456789abcdef');
   });
 });
 
@@ -380,10 +386,11 @@ describe('send rate and priority', () => {
     const raisedAt = h.clock.now();
     const a2 = await h.raise('w2');
     await h.drain();
-    const firstPage = h.sms.requests.slice(before).find((r) => r.body.includes(a2));
+    const isPage2 = (r: { body: string }) => r.body.includes(`Alert code ${h.escalator.links.replyCode(a2)} `);
+    const firstPage = h.sms.requests.slice(before).find(isPage2);
     expect(firstPage?.at).toBe(raisedAt);
     await h.advance(20_000, 250);
-    const pages2 = h.sms.requests.filter((r) => r.body.includes(a2));
+    const pages2 = h.sms.requests.filter(isPage2);
     const infos = h.sms.requests.filter((r) => r.body.startsWith('Update:'));
     expect(pages2).toHaveLength(5);
     expect(infos).toHaveLength(4);

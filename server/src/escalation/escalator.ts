@@ -23,9 +23,11 @@ import {
   type NotificationRow,
   type Repos,
 } from '../store/index.js';
-import { chainGroupIds, chainSchema, parseSnapshot, positionCount, stepAt, targetKey, type ChainSnapshot, type ChainStep, type ChainTarget, type Channel } from './chain.js';
+import { chainGroupIds, chainSchema, contactLabel, parseSnapshot, positionCount, stepAt, targetKey, type ChainSnapshot, type ChainStep, type ChainTarget, type Channel } from './chain.js';
 import { Dispatcher } from './dispatcher.js';
 import { escalationState, type EscalationView } from './state.js';
+import { PageLinks } from './page-links.js';
+import { alertSmsBody, alertVoiceTwiml, type PageFacts } from './page-text.js';
 import { PRIORITY } from './rate.js';
 
 export interface EscalatorDeps {
@@ -58,6 +60,8 @@ export interface EscalatorDeps {
   checkinWindowMs?: number;
   /** a responder whose app did not see a page gets one reminder SMS this long after the step (0 = off) */
   pageReminderMs?: number;
+  /** signs the no-login page links and derives reply codes (a random secret when not given) */
+  links?: PageLinks;
 }
 
 interface ResolvedTarget {
@@ -75,6 +79,7 @@ const jobId = (alertId: string, token: number, kind: JobKind, position: number) 
 export class Escalator {
   readonly esc: EscalationRepo;
   readonly dispatcher: Dispatcher;
+  readonly links: PageLinks;
   /** Set by the AlertService: an alert changed state here (ack timeout re-trigger), tell its audience. */
   onAlertChange: (alertId: string, change: AlertChange) => Promise<void> = () => Promise.resolve();
   private running: Promise<void> | null = null;
@@ -88,6 +93,7 @@ export class Escalator {
 
   constructor(private readonly d: EscalatorDeps) {
     this.esc = createEscalationRepo(d.repos.db);
+    this.links = d.links ?? new PageLinks();
     this.leaseMs = d.jobLeaseMs ?? 60_000;
     this.auditEveryMs = d.auditEveryMs ?? 2_000;
     this.reminderEveryMs = d.reminderEveryMs ?? 300_000;
@@ -439,14 +445,14 @@ export class Escalator {
       ...(isDefault && pos === 0 ? { defaultChain: true } : {}), ...(job.attempts > 1 ? { rerun: true } : {}),
     });
 
-    const wearer = await repos.wearerById(alert.wearer_id);
-    const alias = wearer?.alias ?? 'Someone';
-    const place = wearer?.address ?? null;
-    const resolved = await this.resolveTargets(at.step, chain, alert);
-    const targets = resolved.filter((x) => !x.offDuty);
+    const facts = await this.pageFacts(alert);
+    // Someone who said they cannot go is not asked again for this alert.
+    const declined = await this.esc.declinedTargets(alert.id);
+    const resolved = (await this.resolveTargets(at.step, chain, alert)).filter((t) => !declined.has(t.key));
     for (const x of resolved.filter((r) => r.offDuty)) {
       await repos.appendTimeline(alert.id, now, 'target_skipped', { target: x.key, step: pos, reason: 'off_duty' });
     }
+    const targets = await this.withoutUnconfirmed(alert, pos, resolved.filter((x) => !x.offDuty), now);
     const rows: NewNotification[] = [];
     const appSent: { target: string; connections: number }[] = [];
     for (const target of targets) {
@@ -454,7 +460,7 @@ export class Escalator {
         const key = `${alert.id}:${job.token}:${pos}:${target.key}:${channel}`;
         // A re-run must not page the app again (SMS/voice keys are deduplicated by the insert).
         if (channel === 'app' && job.attempts > 1 && (await this.esc.notificationByKey(key))) continue;
-        rows.push(this.pageRow(alert, job.token, pos, target, channel, key, alias, place, now, appSent));
+        rows.push(this.pageRow(alert, job.token, pos, target, channel, key, facts, now, appSent));
       }
     }
     await repos.db.transaction().execute(async (trx) => {
@@ -493,14 +499,15 @@ export class Escalator {
     const now = clock.now();
     const pos = job.step_index;
     const rows = (await this.esc.notificationsForStep(alert.id, job.token, pos)).filter((n) => n.channel === 'app' && n.kind === 'page' && n.user_id);
-    const declined = new Set((await repos.timeline(alert.id)).filter((e) => e.type === 'declined' && typeof e.data.by === 'string').map((e) => e.data.by as string));
+    const declined = await this.esc.declinedTargets(alert.id);
     const wearer = await repos.wearerById(alert.wearer_id);
-    const body = pageReminderBody(wearer?.alias ?? 'Someone', `${this.d.publicUrl}/#/alerts/${alert.id}`);
     let queued = 0;
     for (const n of rows) {
-      if (n.status === 'seen' || declined.has(n.user_id!)) continue;
+      if (n.status === 'seen' || declined.has(n.target)) continue;
       const u = await repos.userById(n.user_id!);
-      if (!u || !u.phone || u.on_duty !== 1) continue;
+      if (!u || !u.phone || u.on_duty !== 1 || u.disabled_at !== null) continue;
+      // The recipient's own no-login link (the app page's notification names them), as on the page SMS.
+      const body = pageReminderBody(wearer?.alias ?? 'Someone', `${this.d.publicUrl}/#/p/${this.links.token(n.id)}`);
       const inserted = await this.esc.insertNotification({
         id: this.d.ids.next('ntf'), idempotency_key: `${alert.id}:${job.token}:${pos}:${n.target}:reminder`, alert_id: alert.id,
         step_index: pos, target: n.target, channel: 'sms', kind: 'page', state: 'queued', priority: PRIORITY.page, token: job.token,
@@ -514,9 +521,46 @@ export class Escalator {
     return 'done';
   }
 
+  /**
+   * External chain numbers that have not confirmed by SMS are not paged: each is skipped with a
+   * timeline entry, and the service's admins are told live, so nobody believes that number is covered.
+   */
+  private async withoutUnconfirmed(alert: AlertRow, pos: number, targets: ResolvedTarget[], now: number): Promise<ResolvedTarget[]> {
+    const phones = targets.filter((t) => t.key.startsWith('phone:') && t.phone).map((t) => t.phone!);
+    if (phones.length === 0) return targets;
+    const ok = await this.esc.verifiedPhones(alert.service_id, phones);
+    const out: ResolvedTarget[] = [];
+    for (const t of targets) {
+      if (!t.key.startsWith('phone:') || (t.phone && ok.has(t.phone))) {
+        out.push(t);
+        continue;
+      }
+      await this.d.repos.appendTimeline(alert.id, now, 'notify_skipped', { target: t.key, step: pos, reason: 'number not confirmed' });
+      const label = contactLabel(alert.chain_snapshot, t.key);
+      const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', alert.service_id).where('role', '=', 'admin').execute();
+      this.d.live.sendTo(admins.map((a) => a.id), {
+        type: 'technical', wearerId: alert.wearer_id, deviceId: label, issue: 'number_not_confirmed',
+        detail: `${label} was not texted: the number has not confirmed yet`, at: new Date(now).toISOString(),
+      });
+    }
+    return out;
+  }
+
+  /** What a page says about the alert (the wearer's alias, address and access notes, the reasons). */
+  private async pageFacts(alert: AlertRow): Promise<PageFacts> {
+    const w = await this.d.repos.wearerById(alert.wearer_id);
+    let reasons: string[] = [];
+    try {
+      reasons = JSON.parse(alert.reasons) as string[];
+    } catch {
+      // no reasons: the page says "possible overdose"
+    }
+    return { alias: w?.alias ?? 'Someone', address: w?.address ?? null, accessNotes: w?.access_notes ?? null, reasons };
+  }
+
   private pageRow(
     alert: AlertRow, token: number, pos: number, target: ResolvedTarget, channel: Channel, key: string,
-    alias: string, place: string | null, now: number, appSent: { target: string; connections: number }[],
+    facts: PageFacts, now: number, appSent: { target: string; connections: number }[],
   ): NewNotification {
     const base = {
       id: this.d.ids.next('ntf'), idempotency_key: key, alert_id: alert.id, step_index: pos, target: target.key, channel, kind: 'page' as const,
@@ -525,7 +569,7 @@ export class Escalator {
     switch (channel) {
       case 'app': {
         if (!target.userId) return { ...base, state: 'failed', status: 'failed', error_code: 'no_app_user', to_addr: null, body: null };
-        const connections = this.d.live.sendTo([target.userId], { type: 'page', alert: alertSummary(alert, alias), step: pos });
+        const connections = this.d.live.sendTo([target.userId], { type: 'page', alert: alertSummary(alert, facts.alias), step: pos });
         appSent.push({ target: target.key, connections });
         return connections > 0
           ? { ...base, state: 'sent', status: 'delivered', error_code: null, to_addr: null, body: null }
@@ -534,9 +578,10 @@ export class Escalator {
       case 'sms':
       case 'voice': {
         if (!target.phone) return { ...base, state: 'failed', status: 'failed', error_code: 'no_phone', to_addr: null, body: null };
+        // The link names this very notification: it works for this recipient and this alert only.
         const body = channel === 'sms'
-          ? alertSmsBody(alias, place, `${this.d.publicUrl}/#/alerts/${alert.id}`)
-          : alertVoiceTwiml(alias, place, `${this.d.voiceGatherUrl}`);
+          ? alertSmsBody(facts, this.links.replyCode(alert.id), `${this.d.publicUrl}/#/p/${this.links.token(base.id)}`)
+          : alertVoiceTwiml(facts, this.d.voiceGatherUrl);
         return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: target.phone, body };
       }
       default:
@@ -598,9 +643,16 @@ export class Escalator {
     const byTarget = new Map<string, NotificationRow[]>();
     for (const r of rows) byTarget.set(r.target, [...(byTarget.get(r.target) ?? []), r]);
     const now = clock.now();
+    const declined = await this.esc.declinedTargets(alertId);
     let anyAlive = false;
+    let anyDeclined = false;
     let resolved: ResolvedTarget[] | null = null;
     for (const [target, trs] of byTarget) {
+      // Reached or not, someone who said they cannot go is not coming: no fallback, not alive.
+      if (declined.has(target)) {
+        anyDeclined = true;
+        continue;
+      }
       const status = targetStatus(trs, this.d.maxAttempts);
       if (status !== 'unreached') {
         anyAlive = true;
@@ -612,10 +664,10 @@ export class Escalator {
       resolved ??= await this.resolveTargets(at.step, chain, alert);
       const t = resolved.find((x) => x.key === target);
       if (!t) continue;
-      const wearer = await repos.wearerById(alert.wearer_id);
+      const facts = await this.pageFacts(alert);
       const appSent: { target: string; connections: number }[] = [];
       const fresh = fallback.map((channel) =>
-        this.pageRow(alert, token, pos, t, channel, `${alertId}:${token}:${pos}:${target}:${channel}`, wearer?.alias ?? 'Someone', wearer?.address ?? null, now, appSent),
+        this.pageRow(alert, token, pos, t, channel, `${alertId}:${token}:${pos}:${target}:${channel}`, facts, now, appSent),
       );
       for (const r of fresh) await this.esc.insertNotification(r);
       await repos.appendTimeline(alertId, now, 'fallback', { target, step: pos, channels: fallback });
@@ -632,10 +684,34 @@ export class Escalator {
     if (anyAlive) return;
     const nextId = stepAt(chain, pos + 1) ? jobId(alertId, token, 'step', pos + 1) : jobId(alertId, token, 'reminder', 0);
     if (await this.esc.pullJobForward(nextId, now)) {
-      await repos.appendTimeline(alertId, now, 'step_failed', { step: pos, reason: failReason, next: 'now' });
-      this.d.metrics.escalationSteps.inc({ result: 'failed_moved_on' });
+      if (anyDeclined) await repos.appendTimeline(alertId, now, 'step_declined', { step: pos, reason: 'nobody paged in this step can go', next: 'now' });
+      else await repos.appendTimeline(alertId, now, 'step_failed', { step: pos, reason: failReason, next: 'now' });
+      this.d.metrics.escalationSteps.inc({ result: anyDeclined ? 'declined_moved_on' : 'failed_moved_on' });
       this.kickRun();
     }
+  }
+
+  /**
+   * Someone paged said they cannot go (already recorded). When that leaves nobody in the current step
+   * who may still come, the next step goes now instead of after the wait; a decline by one of several
+   * leaves the others paged and the step's wait as it was.
+   */
+  async declined(alertId: string): Promise<void> {
+    const alert = await this.d.repos.alertById(alertId);
+    if (!alert || alert.state !== 'escalating') return;
+    const pages = (await this.esc.notificationsForAlert(alertId)).filter((n) => n.kind === 'page' && n.token === alert.escalation_token);
+    if (pages.length === 0) return;
+    const current = pages.reduce((m, n) => Math.max(m, n.step_index), 0);
+    await this.evaluateStep(alertId, alert.escalation_token, current);
+  }
+
+  /** The attending responder cannot go after all: the alert escalates again from step 0 at once. */
+  async attendingDeclined(alertId: string, token: number): Promise<boolean> {
+    const begun = await this.begin(alertId, ['acknowledged'], { clearAttending: true }, false, token);
+    if (begun === null) return false;
+    await this.d.repos.appendTimeline(alertId, this.d.clock.now(), 'escalating', { reason: 'attending_declined', token: begun.token });
+    this.kickRun();
+    return true;
   }
 
   private async runAckTimeout(job: JobRow): Promise<'done' | 'cancelled'> {
@@ -766,30 +842,4 @@ export function pageReminderBody(alias: string, link: string): string {
   return body;
 }
 
-/** The alert SMS, kept to one segment: the alias and place are shortened before the link ever is. */
-export function alertSmsBody(alias: string, address: string | null, link: string): string {
-  const place = address?.split(',')[0]?.trim() || en.smsAlertShortPlace;
-  let a = alias;
-  let p = place;
-  let body = en.smsAlert({ alias: a, place: p, link });
-  while (!isSingleSegment(body) && (p.length > 8 || a.length > 8)) {
-    if (p.length >= a.length) p = p.slice(0, -1);
-    else a = a.slice(0, -1);
-    body = en.smsAlert({ alias: a, place: p, link });
-  }
-  return body;
-}
-
-const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** TwiML for an alert call: says the alert and takes one keypress (1 = I am going) at the gather URL. */
-export function alertVoiceTwiml(alias: string, address: string | null, gatherUrl: string): string {
-  const place = address?.split(',')[0]?.trim() || en.smsAlertShortPlace;
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?><Response>' +
-    `<Gather input="dtmf" numDigits="1" timeout="10" action="${xml(gatherUrl)}" method="POST">` +
-    `<Say>${xml(en.voiceAlert({ alias, place }))}</Say></Gather><Say>${xml(en.voiceNoInput)}</Say></Response>`
-  );
-}
-
-export { xml as escapeXml };
+export { alertSmsBody, alertVoiceTwiml, escapeXml } from './page-text.js';

@@ -37,6 +37,7 @@ import { registerConsentRoutes } from './routes-consent.js';
 import { registerServiceRoutes } from './routes-service.js';
 import { registerAccountRoutes } from './routes-accounts.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
+import { registerPageRoutes } from './routes-page.js';
 
 export interface HttpDeps {
   config: Config;
@@ -126,6 +127,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   registerResponderRoutes(app, d, sessions);
   registerConsentRoutes(app, d);
   registerServiceRoutes(app, d, sessions);
+  registerPageRoutes(app, d);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

@@ -46,6 +46,13 @@ export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     return { seen: await d.alerts.seen(id, user, 'app') };
   });
 
+  // "I can't go": the chain moves on at once when nobody else in the current step can come.
+  app.post('/api/alerts/:id/decline', async (req) => {
+    const user = await sessions.require(req);
+    const { id } = idParam.parse(req.params);
+    return d.alerts.declineAsUser(id, user, 'app');
+  });
+
   app.post('/api/alerts/:id/arrived', async (req) => {
     const user = await sessions.require(req);
     const { id } = idParam.parse(req.params);

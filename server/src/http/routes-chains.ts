@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { randomIds } from '../ids.js';
-import { chainGroupIds, chainResponderIds, chainSchema, type ParsedChain } from '../escalation/index.js';
+import { randomInt } from 'node:crypto';
+import { chainGroupIds, chainPhones, chainResponderIds, chainSchema, type ParsedChain } from '../escalation/index.js';
+import { en } from '../messages/en.js';
 import type { ChainRow, GroupRow, UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
@@ -40,11 +42,28 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
       if (!g || g.service_id !== user.service_id) throw new AppError('ODART_ERR_VALIDATION', `unknown group: ${gid}`);
     }
   };
-  const chainView = async (c: ChainRow) => ({
-    id: c.id, name: c.name, definition: JSON.parse(c.definition) as unknown,
-    wearerIds: await esc.wearersUsingChain(c.id),
-    createdAt: new Date(c.created_at).toISOString(), updatedAt: new Date(c.updated_at).toISOString(),
-  });
+  /** Every external number of the chain is asked once per service to confirm by SMS; until then it is not paged. */
+  const askToConfirm = async (user: UserRow, def: ParsedChain) => {
+    const service = await d.repos.serviceById(user.service_id);
+    for (const p of chainPhones(def)) {
+      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      if (!(await esc.requestVerification({ service_id: user.service_id, phone: p.phone, label: p.label, code, requested_at: d.clock.now() }))) continue;
+      const res = await d.sms.send({ to: p.phone, body: en.smsVerifyPhone({ service: service?.name ?? 'Your service', label: p.label, code }), owner: { serviceId: user.service_id, wearerId: null } });
+      if (!res.ok) d.log.warn({ code: res.code }, 'confirmation sms to a chain number failed');
+    }
+  };
+  const chainView = async (c: ChainRow) => {
+    const parsed = chainSchema.safeParse(JSON.parse(c.definition));
+    const phones = parsed.success ? chainPhones(parsed.data) : [];
+    const verified = await esc.verifiedPhones(c.service_id, phones.map((p) => p.phone));
+    return {
+      id: c.id, name: c.name, definition: JSON.parse(c.definition) as unknown,
+      wearerIds: await esc.wearersUsingChain(c.id),
+      /** external numbers and whether they confirmed (an unconfirmed one is skipped by escalation) */
+      phones: phones.map((p) => ({ ...p, verified: verified.has(p.phone) })),
+      createdAt: new Date(c.created_at).toISOString(), updatedAt: new Date(c.updated_at).toISOString(),
+    };
+  };
   const groupView = async (g: GroupRow) => ({
     id: g.id, name: g.name, memberIds: (await esc.groupMembers([g.id])).get(g.id) ?? [],
     createdAt: new Date(g.created_at).toISOString(), updatedAt: new Date(g.updated_at).toISOString(),
@@ -64,6 +83,7 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     const now = d.clock.now();
     const id = randomIds.next('ch');
     await d.repos.insertChain({ id, service_id: user.service_id, name: body.name, definition: JSON.stringify(body.definition), created_at: now, updated_at: now });
+    await askToConfirm(user, body.definition);
     return reply.code(201).send(await chainView((await d.repos.chainById(id))!));
   });
 
@@ -79,6 +99,7 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     const body = chainBody.parse(req.body);
     await checkChainRefs(user, body.definition);
     await esc.updateChain(c.id, { name: body.name, definition: JSON.stringify(body.definition), updated_at: d.clock.now() });
+    await askToConfirm(user, body.definition);
     return chainView((await d.repos.chainById(c.id))!);
   });
 

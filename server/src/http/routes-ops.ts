@@ -32,7 +32,8 @@ export function registerOpsRoutes(app: FastifyInstance, d: HttpDeps, sessions: S
     const user = await sessions.require(req);
     // Admin only; and it exists only while the fake provider is in use.
     if (user.role !== 'admin' || d.sms.provider !== 'fake') throw new AppError('ODART_ERR_NOT_FOUND');
-    const rows = await d.repos.listOutbox();
+    // Only the caller's own service: the outbox holds consent links and alert texts.
+    const rows = await d.repos.listOutbox(user.service_id);
     return rows.map((r) => ({ sid: r.sid, to: r.to, body: r.body, at: new Date(r.at).toISOString() }));
   });
 }

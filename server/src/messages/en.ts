@@ -3,26 +3,52 @@
 // SMS texts stay within one GSM-7 segment (160 characters); en.test.ts checks it.
 
 export const en = {
-  smsAlert: (p: { alias: string; place: string; link: string }) =>
-    `ODART: ${p.alias} may need help now at ${p.place}. Reply 1 if you are going. ${p.link}`,
+  // The page (escalation/page-text.ts): may take two segments; its own test counts them.
+  smsAlert: (p: { alias: string; address: string; access: string | null; reason: string | null; code: string; link: string }) =>
+    `ODART: ${p.alias} may need help now at ${p.address}.${p.access ? ` Get in: ${p.access}.` : ''}${p.reason ? ` Why: ${p.reason}.` : ''}` +
+    ` Reply 1 if you are going, NO if you can't. Alert code ${p.code} ${p.link}`,
+  reasonHelp: 'help button pressed',
+  reasonNoBreathing: 'no breathing detected',
+  reasonSlowBreathing: 'very slow breathing',
+  reasonLowOxygen: 'low oxygen',
+  reasonNoMovement: 'no movement',
+  reasonNoAnswer: 'no answer to check-in',
+  reasonDefault: 'possible overdose',
   smsAlertShortPlace: 'their home',
   smsPageReminder: (p: { alias: string; link: string }) => `ODART reminder: ${p.alias} still needs a responder. Reply 1 if you are going. ${p.link}`,
-  smsAcked: (p: { alias: string }) => `Thanks, you are attending ${p.alias}. Call 999 if they are not breathing. Reply ARRIVED when there, DONE when finished.`,
+  smsAcked: (p: { alias: string; code: string }) =>
+    `Thanks, you are attending ${p.alias}. Call 999 if they are not breathing. Reply ARRIVED ${p.code} when there, DONE ${p.code} when finished.`,
   smsAlreadyTaken: (p: { alias: string; responder: string }) => `${p.responder} is already going to ${p.alias}. Thank you.`,
   smsTakenByOther: (p: { alias: string; responder: string }) => `Update: ${p.responder} is going to ${p.alias}. No action needed.`,
-  smsHelp: 'ODART: reply 1 if you are going to the alert, ARRIVED when you are there, DONE when it is over.',
+  smsHelp: "ODART: reply 1 if you are going to the alert, NO if you can't, ARRIVED when you are there, DONE when it is over, each with the alert code.",
   smsNoOpenAlert: 'ODART: there is no open alert for you right now.',
-  smsArrived: 'Thanks. Call 999 if they are not breathing. Reply DONE when it is over.',
+  smsArrived: (p: { code: string }) => `Thanks. Call 999 if they are not breathing. Reply DONE ${p.code} when it is over.`,
   smsNotAttending: 'ODART: you are not attending an open alert.',
-  smsOutcomePrompt: 'Thanks. What happened? Reply 1 naloxone given, 2 ambulance, 3 person OK, 4 false alarm, 5 no one found, 6 other.',
+  smsOutcomePrompt: (p: { code: string }) =>
+    `Thanks. What happened? Reply 1 naloxone given, 2 ambulance, 3 person OK, 4 false alarm, 5 no one found, 6 other, with the code: 2 ${p.code}`,
   smsOutcomeThanks: 'Thank you. The outcome is recorded.',
   smsContactAcked: (p: { alias: string }) => `Thanks, the service knows you are going to ${p.alias}. Call 999 if they are not breathing.`,
   responderFallbackName: 'Another responder',
-  voiceAlert: (p: { alias: string; place: string }) =>
-    `This is O DART. ${p.alias} may need help now at ${p.place}. Press 1 if you are going. Press 1 now if you are going.`,
+  // SMS replies (http/sms-replies.ts): ambiguity is asked, never guessed; closing needs the alert code.
+  /** numbered choices, e.g. "1 for Jo (Flat 2), 2 for Kai" */
+  smsChoose: (p: { choices: string }) => `ODART: which alert? Reply ${p.choices}.`,
+  smsChooseMore: (p: { choices: string }) => `ODART: which alert? Reply ${p.choices}, or 1 and the alert code.`,
+  smsConfirmCode: (p: { word: string; codes: string }) => `ODART: to confirm, reply ${p.word} ${p.codes}.`,
+  smsBadCode: 'ODART: that alert code is not one of the alerts sent to this phone. Check the alert text.',
+  smsDeclined: (p: { alias: string }) => `Thanks for telling us. You are not going to ${p.alias}; the next person is being called.`,
+  smsChoiceGone: 'ODART: that alert is no longer open for you.',
+  // Confirmation of an external number before a chain may page it (http/routes-chains.ts).
+  smsVerifyPhone: (p: { service: string; label: string; code: string }) =>
+    `ODART: ${p.service} wants to text this phone (${p.label}) when someone may need help. Reply YES ${p.code} to agree. Ignore this to say no.`,
+  smsVerifyBadCode: 'ODART: that code does not match. Reply YES and the 6 digits from our text.',
+  smsPhoneVerified: (p: { service: string }) => `ODART: thank you, this phone is confirmed. ${p.service} may now text it when someone needs help.`,
+  voiceAlert: (p: { alias: string; address: string; access: string | null; reason: string }) =>
+    `This is O DART. ${p.alias} may need help now at ${p.address}. ${p.access ? `To get in: ${p.access}. ` : ''}Reason: ${p.reason}. ` +
+    'Press 1 if you are going. Press 2 if you cannot go.',
   voiceAcked: (p: { alias: string }) => `Thank you. You are attending ${p.alias}. Call 999 if they are not breathing. Goodbye.`,
   voiceTaken: (p: { responder: string }) => `${p.responder} is already going. Thank you. Goodbye.`,
   voiceNoInput: 'No key was pressed. Goodbye.',
+  voiceDeclined: 'Thank you for telling us. We are calling the next person. Goodbye.',
 
   // Wearer consent (consent/): what a person who chose monitoring receives. Plain words, their choice first.
   smsConsentInvite: (p: { service: string; link: string }) =>

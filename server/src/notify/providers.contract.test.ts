@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../clock.js';
 import { alertSmsBody, alertVoiceTwiml } from '../escalation/index.js';
 import { createEscalationRepo, createRepos, openDatabase, type OpenedDb } from '../store/index.js';
-import { FakeSms, FakeVoice, TwilioSms, TwilioVoice, isSingleSegment, type SmsSender, type VoiceCaller } from './index.js';
+import { FakeSms, FakeVoice, TwilioSms, TwilioVoice, smsSegments, type SmsSender, type VoiceCaller } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -56,13 +56,14 @@ interface Adapters {
   voice: VoiceCaller;
 }
 
-const link = 'https://odart.example/#/alerts/al_abcdefghijklmnopqrstuvwx';
+const link = 'https://odart.example/#/p/abcdefghijkm.0123456789abcdef';
+const jo = { alias: 'Jo', address: 'Flat 2, 14 Example Street, Glasgow', accessNotes: 'Key safe by the door', reasons: ['no breathing for 35 s'] };
 
 function contract(name: string, make: () => Adapters) {
   describe(`provider contract: ${name}`, () => {
     it('accepts an alert SMS with a status callback and answers with a message SID and a Twilio status', async () => {
-      const body = alertSmsBody('Jo', 'Flat 2, 14 Example Street, Glasgow', link);
-      expect(isSingleSegment(body)).toBe(true);
+      const body = alertSmsBody(jo, 'K7QX', link);
+      expect(smsSegments(body)).toBe(2);
       const res = await make().sms.send({ to: '+447700900101', body, statusCallback: STATUS_URL });
       expect(res).toMatchObject({ ok: true });
       if (!res.ok) return;
@@ -81,7 +82,7 @@ function contract(name: string, make: () => Adapters) {
     });
 
     it('places a call with the alert TwiML and a status callback, answering with a call SID', async () => {
-      const twiml = alertVoiceTwiml('Jo', 'Flat 2', 'https://odart.example/webhooks/twilio/voice');
+      const twiml = alertVoiceTwiml(jo, 'https://odart.example/webhooks/twilio/voice');
       const res = await make().voice.call({ to: '+447700900101', twiml, statusCallback: STATUS_URL });
       expect(res).toMatchObject({ ok: true });
       if (res.ok) expect(res.sid).toMatch(/^CA[0-9a-fA-F]{32}$/);

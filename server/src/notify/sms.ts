@@ -5,6 +5,13 @@ export interface SmsMessage {
   body: string;
   /** URL the provider calls with delivery status updates */
   statusCallback?: string | undefined;
+  /** whose message this is; only the fake outbox keeps it (scoped reads, erasure with the wearer) */
+  owner?: MessageOwner | undefined;
+}
+
+export interface MessageOwner {
+  serviceId: string;
+  wearerId: string | null;
 }
 
 export type SmsResult =
@@ -43,4 +50,40 @@ export function gsm7Length(text: string): number | null {
 export function isSingleSegment(text: string): boolean {
   const n = gsm7Length(text);
   return n === null ? [...text].length <= 70 : n <= 160;
+}
+
+/**
+ * How many SMS segments the text takes: GSM-7 160 septets alone or 153 per part of a long message
+ * (the rest carries the concatenation header); UCS-2 70 alone or 67 per part.
+ */
+export function smsSegments(text: string): number {
+  const n = gsm7Length(text);
+  if (n === null) {
+    const u = [...text].length;
+    return u <= 70 ? 1 : Math.ceil(u / 67);
+  }
+  return n <= 160 ? 1 : Math.ceil(n / 153);
+}
+
+const LOOKALIKE: Record<string, string> = {
+  '\u2018': "'", '\u2019': "'", '\u201A': "'", '\u2032': "'", '\u201C': '"', '\u201D': '"', '\u201E': '"', '\u2033': '"',
+  '\u2013': '-', '\u2014': '-', '\u2212': '-', '\u2026': '...', '\u00A0': ' ', '\u2009': ' ', '\u202F': ' ', '\t': ' ',
+};
+
+/**
+ * The text in the GSM-7 alphabet: one curly quote or accent in an address would otherwise turn the
+ * whole page into UCS-2 and about triple its segments. Look-alikes are replaced, accents dropped when
+ * the plain letter is GSM-7, anything else becomes "?".
+ */
+export function toGsm7(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    if (GSM7.includes(ch) || GSM7_EXT.includes(ch)) out += ch;
+    else if (LOOKALIKE[ch] !== undefined) out += LOOKALIKE[ch];
+    else {
+      const plain = ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+      out += plain.length > 0 && [...plain].every((c) => GSM7.includes(c)) ? plain : '?';
+    }
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 // Voice port: place a call that speaks the alert and takes a keypress. Adapters: twilio/, fake/.
-import type { SmsResult } from './sms.js';
+import type { MessageOwner, SmsResult } from './sms.js';
 
 export interface VoiceCall {
   to: string;
@@ -7,6 +7,8 @@ export interface VoiceCall {
   twiml: string;
   /** URL the provider calls when the call ends (completed, busy, no-answer, failed) */
   statusCallback?: string | undefined;
+  /** whose call this is; only the fake provider keeps it */
+  owner?: MessageOwner | undefined;
 }
 
 export interface VoiceCaller {

@@ -43,9 +43,13 @@ export function createAdminRepos(db: Db) {
           const ntf = trx.selectFrom('notifications').select('id').where('alert_id', 'in', alertIds);
           await trx.deleteFrom('notification_attempts').where('notification_id', 'in', ntf).execute();
           await trx.deleteFrom('notifications').where('alert_id', 'in', alertIds).execute();
+          await trx.deleteFrom('alert_declines').where('alert_id', 'in', alertIds).execute();
           await trx.deleteFrom('alerts').where('id', 'in', alertIds).execute();
         }
         await tombstone(trx, { wearerId }, now);
+        // The fake provider's copies of their texts and calls (alert pages, consent links) go too.
+        await trx.deleteFrom('fake_outbox').where('wearer_id', '=', wearerId).execute();
+        await trx.deleteFrom('fake_calls').where('wearer_id', '=', wearerId).execute();
         await trx.deleteFrom('devices').where('wearer_id', '=', wearerId).execute();
         await trx.deleteFrom('wearer_responders').where('wearer_id', '=', wearerId).execute();
         await trx.deleteFrom('wearers').where('id', '=', wearerId).execute();

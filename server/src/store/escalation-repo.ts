@@ -4,6 +4,7 @@ import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type {
   DB,
   EscalationJobsTable,
+  FakeCallsTable,
   JobKind,
   NotificationAttemptsTable,
   NotificationState,
@@ -261,6 +262,77 @@ export function createEscalationRepo(db: Kysely<DB>) {
       return row !== undefined;
     },
 
+    /** Who this number was paged for, per alert (a number may belong to several users), newest first. */
+    async pageRecipientsForAddress(addr: string): Promise<{ alert_id: string; user_id: string | null; target: string; last: number }[]> {
+      const rows = await db
+        .selectFrom('notifications')
+        .select((eb) => ['alert_id', 'user_id', 'target', eb.fn.max('created_at').as('last')])
+        .where('to_addr', '=', addr)
+        .where('kind', '=', 'page')
+        .groupBy(['alert_id', 'user_id', 'target'])
+        .orderBy((eb) => eb.fn.max('created_at'), 'desc')
+        .execute();
+      return rows.map((r) => ({ alert_id: r.alert_id, user_id: r.user_id, target: r.target, last: Number(r.last) }));
+    },
+
+    // ---- "I can't go" -------------------------------------------------------------------
+
+    /** Records that a target cannot go; false when it had said so already. */
+    async insertDecline(row: { alert_id: string; target: string; user_id: string | null; at: number }): Promise<boolean> {
+      const res = await db.insertInto('alert_declines').values(row).onConflict((oc) => oc.columns(['alert_id', 'target']).doNothing()).executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async declinedTargets(alertId: string): Promise<Set<string>> {
+      const rows = await db.selectFrom('alert_declines').select('target').where('alert_id', '=', alertId).execute();
+      return new Set(rows.map((r) => r.target));
+    },
+
+    // ---- confirmation of external chain numbers ---------------------------------------------
+
+    /** Asks a number to confirm for a service; false when it was asked (or confirmed) before. */
+    async requestVerification(row: { service_id: string; phone: string; label: string; code: string; requested_at: number }): Promise<boolean> {
+      const res = await db
+        .insertInto('phone_verifications').values({ ...row, state: 'pending', verified_at: null })
+        .onConflict((oc) => oc.columns(['service_id', 'phone']).doNothing())
+        .executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async verifiedPhones(serviceId: string, phones: readonly string[]): Promise<Set<string>> {
+      if (phones.length === 0) return new Set();
+      const rows = await db.selectFrom('phone_verifications').select('phone')
+        .where('service_id', '=', serviceId).where('phone', 'in', [...phones]).where('state', '=', 'verified').execute();
+      return new Set(rows.map((r) => r.phone));
+    },
+    async pendingVerifications(phone: string) {
+      return db.selectFrom('phone_verifications').selectAll().where('phone', '=', phone).where('state', '=', 'pending').execute();
+    },
+    async markVerified(serviceId: string, phone: string, now: number): Promise<boolean> {
+      const res = await db.updateTable('phone_verifications').set({ state: 'verified', verified_at: now })
+        .where('service_id', '=', serviceId).where('phone', '=', phone).where('state', '=', 'pending').executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
+
+    // ---- numbered choices asked by SMS ----------------------------------------------------
+
+    async setChoice(addr: string, action: string, options: unknown[], expiresAt: number) {
+      await db
+        .insertInto('sms_choices').values({ addr, action, options: JSON.stringify(options), expires_at: expiresAt })
+        .onConflict((oc) => oc.column('addr').doUpdateSet({ action, options: JSON.stringify(options), expires_at: expiresAt }))
+        .execute();
+    },
+    /** The open question to this number, if any (it is answered once: taking it deletes it). */
+    async takeChoice(addr: string, now: number): Promise<{ action: string; options: unknown[] } | null> {
+      const row = await db.selectFrom('sms_choices').selectAll().where('addr', '=', addr).executeTakeFirst();
+      if (!row) return null;
+      await db.deleteFrom('sms_choices').where('addr', '=', addr).execute();
+      if (row.expires_at <= now) return null;
+      return { action: row.action, options: JSON.parse(row.options) as unknown[] };
+    },
+    async hasChoice(addr: string, now: number): Promise<boolean> {
+      const row = await db.selectFrom('sms_choices').select('expires_at').where('addr', '=', addr).executeTakeFirst();
+      return row !== undefined && row.expires_at > now;
+    },
+
     // ---- responder groups ---------------------------------------------------------------
 
     async insertGroup(row: Insertable<ResponderGroupsTable>, memberIds: readonly string[]) {
@@ -313,7 +385,7 @@ export function createEscalationRepo(db: Kysely<DB>) {
 
     // ---- fake voice outbox --------------------------------------------------------------
 
-    async insertFakeCall(row: { sid: string; to: string; from: string; twiml: string; status_callback: string | null; at: number }) {
+    async insertFakeCall(row: Insertable<FakeCallsTable>) {
       await db.insertInto('fake_calls').values(row).execute();
     },
     async listFakeCalls() {

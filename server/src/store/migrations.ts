@@ -327,6 +327,46 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('login_devices_user').on('login_devices').column('user_id').execute();
     },
   },
+  '0008_sms_security': {
+    // SMS security: fake outbox and fake calls carry their service and wearer (scoped reads, erasure);
+    // "I can't go" per alert and target; confirmation of external chain numbers; the numbered choice
+    // a number was last asked to make (SMS replies are stateless otherwise).
+    async up(db: Kysely<any>) {
+      for (const table of ['fake_outbox', 'fake_calls']) {
+        await db.schema.alterTable(table).addColumn('service_id', 'text').execute();
+        await db.schema.alterTable(table).addColumn('wearer_id', 'text').execute();
+        await db.schema.createIndex(`${table}_service`).on(table).columns(['service_id', 'at']).execute();
+        await db.schema.createIndex(`${table}_wearer`).on(table).column('wearer_id').execute();
+      }
+      await db.schema
+        .createTable('alert_declines')
+        .addColumn('alert_id', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('alert_declines_pk', ['alert_id', 'target'])
+        .execute();
+      await db.schema
+        .createTable('phone_verifications')
+        .addColumn('service_id', 'text', (c) => c.notNull())
+        .addColumn('phone', 'text', (c) => c.notNull())
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('requested_at', 'bigint', (c) => c.notNull())
+        .addColumn('verified_at', 'bigint')
+        .addPrimaryKeyConstraint('phone_verifications_pk', ['service_id', 'phone'])
+        .execute();
+      await db.schema.createIndex('phone_verifications_phone').on('phone_verifications').column('phone').execute();
+      await db.schema
+        .createTable('sms_choices')
+        .addColumn('addr', 'text', (c) => c.primaryKey())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('options', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
   '0009_device_registry': {
     // Ids of deleted devices stay with their service (device_tombstones): an id is a device's MQTT
     // identity, so another service taking it over would inherit whatever still knows it by that id.

@@ -7,6 +7,7 @@ import {
   type AlertsTable,
   type ChainsTable,
   type DevicesTable,
+  type FakeOutboxTable,
   type NotificationsTable,
   type ServicesTable,
   type UsersTable,
@@ -198,11 +199,12 @@ export function createRepos(db: Db) {
       return db.selectFrom('users').selectAll().where('phone', '=', phone).where('disabled_at', 'is', null).executeTakeFirst();
     },
 
-    async insertOutbox(row: { sid: string; to: string; from: string; body: string; status_callback: string | null; at: number }) {
+    async insertOutbox(row: Insertable<FakeOutboxTable>) {
       await db.insertInto('fake_outbox').values(row).execute();
     },
-    async listOutbox(limit = 500) {
-      return db.selectFrom('fake_outbox').selectAll().orderBy('at', 'desc').orderBy('sid', 'desc').limit(limit).execute();
+    /** The fake outbox of one service (rows from before 0008 carry no service and are shown to nobody). */
+    async listOutbox(serviceId: string, limit = 500) {
+      return db.selectFrom('fake_outbox').selectAll().where('service_id', '=', serviceId).orderBy('at', 'desc').orderBy('sid', 'desc').limit(limit).execute();
     },
   };
 }

@@ -194,6 +194,9 @@ export interface FakeCallsTable {
   twiml: string;
   status_callback: string | null;
   at: number;
+  /** 0008_sms_security: whose message it is (scoped outbox, erasure); null for rows from before */
+  service_id?: string | null;
+  wearer_id?: string | null;
 }
 
 export interface SessionsTable {
@@ -210,6 +213,36 @@ export interface FakeOutboxTable {
   body: string;
   status_callback: string | null;
   at: number;
+  /** 0008_sms_security: whose message it is (scoped outbox, erasure); null for rows from before */
+  service_id?: string | null;
+  wearer_id?: string | null;
+}
+
+/** 0008_sms_security: someone paged said they cannot go (target key as in notifications) */
+export interface AlertDeclinesTable {
+  alert_id: string;
+  target: string;
+  user_id: string | null;
+  at: number;
+}
+
+/** 0008_sms_security: an external chain number must confirm by SMS before it is paged */
+export interface PhoneVerificationsTable {
+  service_id: string;
+  phone: string;
+  label: string;
+  code: string;
+  state: 'pending' | 'verified';
+  requested_at: number;
+  verified_at: number | null;
+}
+
+/** 0008_sms_security: the numbered choice a number was asked to make by SMS (JSON options) */
+export interface SmsChoicesTable {
+  addr: string;
+  action: string;
+  options: string;
+  expires_at: number;
 }
 
 export interface InboundWebhooksTable {
@@ -332,4 +365,7 @@ export interface DB {
   responder_group_members: ResponderGroupMembersTable;
   fake_calls: FakeCallsTable;
   device_tombstones: DeviceTombstonesTable;
+  alert_declines: AlertDeclinesTable;
+  phone_verifications: PhoneVerificationsTable;
+  sms_choices: SmsChoicesTable;
 }

@@ -24,6 +24,8 @@ export class FakeSms implements SmsSender {
       body: msg.body,
       status_callback: msg.statusCallback ?? null,
       at: this.clock.now(),
+      service_id: msg.owner?.serviceId ?? null,
+      wearer_id: msg.owner?.wearerId ?? null,
     });
     return { ok: true, sid, status: 'queued' };
   }
