@@ -3,7 +3,7 @@
 // a responder whose app did not see a page gets one reminder SMS per step, never once someone acted.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChainDefinition } from './chain.js';
-import { createHarness, seedService, type Harness } from './harness.js';
+import { createHarness, seedService, SERVICE, type Harness } from './harness.js';
 
 const EC = '+447700900999';
 const EXTERNAL = '+447700900555';
@@ -58,6 +58,9 @@ describe('on duty', () => {
   it('the emergency contact and external numbers are always paged, even when every responder is off duty', async () => {
     const { h } = await rig();
     await offDuty(h, 'r1', 'r2', 'r3');
+    // An external chain number is paged once it confirmed by SMS (docs/escalation.md).
+    await h.escalator.esc.requestVerification({ service_id: SERVICE, phone: EXTERNAL, label: 'Hostel desk', code: '123456', requested_at: h.clock.now() });
+    await h.escalator.esc.markVerified(SERVICE, EXTERNAL, h.clock.now());
     const start = h.clock.now();
     const id = await h.raise('w1');
     await h.drain();
@@ -97,7 +100,12 @@ describe('reminder SMS when the app did not see the page', () => {
     await h.advance(1_000);
     expect(reminders(h, phone(1))).toHaveLength(1);
     expect(reminders(h, phone(2))).toHaveLength(1);
-    expect(reminders(h, phone(1))[0]!.body).toContain(`/#/alerts/${id}`);
+    // The reminder carries the recipient's own no-login link to this alert.
+    for (const [n, user] of [[1, 'r1'], [2, 'r2']] as const) {
+      const link = /\/#\/p\/(\S+)$/.exec(reminders(h, phone(n))[0]!.body)?.[1] ?? '';
+      const ntf = await h.escalator.esc.notificationById(h.escalator.links.verify(link) ?? '');
+      expect(ntf).toMatchObject({ alert_id: id, user_id: user });
+    }
     expect(reminders(h, phone(1))[0]!.body.length).toBeLessThanOrEqual(160);
     // Step 2 (r3) gets its own reminder 30 s after it starts; step 1 never a second one.
     await h.advance(60_000);
