@@ -70,7 +70,7 @@ describe('admin API: chains and groups', () => {
   it('rejects invalid chains with a clear error and unknown or foreign ids', async () => {
     const bad = async (definition: unknown) => api<{ error: { code: string; message: string } }>(ts.base, admin, 'POST', '/api/admin/chains', { name: 'x', definition });
     expect((await bad({ steps: [] })).body.error.code).toBe('ODART_ERR_VALIDATION');
-    expect((await bad({ steps: [{ targets: [{ type: 'phone', phone: '07700 900' , label: 'x' }], channels: ['sms'], waitS: 10 }] })).body.error.message).toContain('definition.steps.0.targets.0.phone');
+    expect((await bad({ steps: [{ targets: [{ type: 'phone', phone: '0770', label: 'x' }], channels: ['sms'], waitS: 10 }] })).body.error.message).toContain('definition.steps.0.targets.0.phone');
     expect((await bad({ steps: [{ targets: [{ type: 'responder', id: 'alex' }], channels: ['fax'], waitS: 10 }] })).status).toBe(400);
     expect((await bad({ steps: [{ targets: [{ type: 'responder', id: 'alex' }], channels: ['sms'], fallbackChannels: ['sms'], waitS: 10 }] })).status).toBe(400);
     expect((await bad({ steps: [{ targets: [{ type: 'responder', id: 'alex' }], channels: ['sms'], waitS: -1 }] })).status).toBe(400);
@@ -90,6 +90,18 @@ describe('admin API: chains and groups', () => {
     const alex = await login(ts.base, 'alex');
     expect((await api(ts.base, alex, 'GET', '/api/admin/chains')).status).toBe(404);
     expect((await api(ts.base, '', 'GET', '/api/admin/groups')).status).toBe(401);
+  });
+
+  it('an external number in a chain may be typed as dialled in the service\'s country; it is stored as E.164', async () => {
+    const def = { steps: [{ targets: [{ type: 'phone', phone: '07700 900777', label: 'Desk' }], channels: ['sms'], waitS: 10 }], finalStep: { targets: [{ type: 'phone', phone: '+44 7700 900778', label: 'Night line' }], channels: ['sms'], waitS: 0 } };
+    const c = await api<ChainJson & { definition: { steps: { targets: { phone?: string }[] }[]; finalStep: { targets: { phone?: string }[] } } }>(ts.base, admin, 'POST', '/api/admin/chains', { name: 'Desk', definition: def });
+    expect(c.status).toBe(201);
+    expect(c.body.definition.steps[0]!.targets[0]!.phone).toBe('+447700900777');
+    expect(c.body.definition.finalStep.targets[0]!.phone).toBe('+447700900778');
+    // a number that cannot be one in GB is named at its field
+    const bad = await api<{ error: { message: string } }>(ts.base, admin, 'PUT', `/api/admin/chains/${c.body.id}`, { name: 'Desk', definition: { ...def, steps: [{ targets: [{ type: 'phone', phone: '0770', label: 'Desk' }], channels: ['sms'], waitS: 10 }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('definition.steps.0.targets.0.phone');
   });
 
   it('a chain edited through the API does not change an alert already escalating (snapshot)', async () => {

@@ -10,8 +10,29 @@ import { en } from '../messages/en.js';
 import type { ChainRow, GroupRow, UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
+import type { CountryCode } from 'libphonenumber-js';
+import { serviceCountry, toE164 } from './phones.js';
 
 const chainBody = z.object({ name: z.string().trim().min(1).max(100), definition: chainSchema });
+
+/**
+ * External numbers in a chain as the admin typed them ("07700 900777") are read in the service's
+ * country before the schema checks them as E.164; what cannot be a number there is left as typed, so
+ * the schema names its field.
+ */
+function chainNumbersToE164(body: unknown, country: CountryCode): unknown {
+  const def = (body as { definition?: { steps?: unknown; finalStep?: unknown } } | null)?.definition;
+  if (!def || typeof def !== 'object') return body;
+  const steps = [...(Array.isArray(def.steps) ? def.steps : []), def.finalStep];
+  for (const step of steps) {
+    const targets = (step as { targets?: unknown } | null | undefined)?.targets;
+    if (!Array.isArray(targets)) continue;
+    for (const t of targets as { type?: unknown; phone?: unknown }[]) {
+      if (t && t.type === 'phone' && typeof t.phone === 'string') t.phone = toE164(t.phone, country) ?? t.phone;
+    }
+  }
+  return body;
+}
 const groupBody = z.object({ name: z.string().trim().min(1).max(100), memberIds: z.array(z.string().min(1).max(64)).max(200) });
 const wearerChainBody = z.object({ chainId: z.string().min(1).max(64).nullable() });
 
@@ -78,7 +99,7 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
 
   app.post('/api/admin/chains', async (req, reply) => {
     const user = await sessions.requireAdmin(req);
-    const body = chainBody.parse(req.body);
+    const body = chainBody.parse(chainNumbersToE164(req.body, await serviceCountry(d.repos, user.service_id)));
     await checkChainRefs(user, body.definition);
     const now = d.clock.now();
     const id = randomIds.next('ch');
@@ -96,7 +117,7 @@ export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions:
   app.put('/api/admin/chains/:id', async (req) => {
     const user = await sessions.requireAdmin(req);
     const c = await ownChain(user, idParam.parse(req.params).id);
-    const body = chainBody.parse(req.body);
+    const body = chainBody.parse(chainNumbersToE164(req.body, await serviceCountry(d.repos, user.service_id)));
     await checkChainRefs(user, body.definition);
     await esc.updateChain(c.id, { name: body.name, definition: JSON.stringify(body.definition), updated_at: d.clock.now() });
     await askToConfirm(user, body.definition);
