@@ -382,6 +382,9 @@ export const t = {
   serviceEmergencyHint: 'Shown to responders as "Call 999" on the alarm screen.',
   servicePhone: 'Service phone line (optional)',
   servicePhoneHint: 'Responders can call it from the alarm screen. Leave empty for none.',
+  serviceCountry: 'Country for phone numbers',
+  serviceCountryHint: 'Phone numbers typed without a country code (07700 900123) are read as numbers in this country.',
+  countryOption: (name: string, code: string) => (name === code ? code : `${name} (${code})`),
   // ---- the page behind an alert SMS link (no sign-in) ----
   pageTitle: (alias: string) => `${alias} may need help`,
   pageState: {
