@@ -5,7 +5,7 @@ import { ApiError, api } from './api.js';
 import { byId, fmtClock, h } from './dom.js';
 import { LiveFeed } from './live.js';
 import { t } from './messages.js';
-import type { Alert, LiveMsg, User } from './types.js';
+import type { Alert, AlertDetail, LiveMsg, User } from './types.js';
 import { OPEN_STATES } from './types.js';
 import { chainView, chainsView, dashboardView, devicesView, historyView, peopleView, wearerView, wearersView } from './views/admin.js';
 import { consentPage } from './views/consent.js';
@@ -112,6 +112,27 @@ function ring(a: Alert): void {
   alarm.start(a);
 }
 
+/**
+ * A page found in `hello` (missed while offline, or before a reload): ring unless the alert's timeline
+ * says we already declined it (the chain never pages a decliner again). If the check fails, ring: a
+ * needless alarm is better than a silent one.
+ */
+async function ringUnlessDeclined(a: Alert): Promise<void> {
+  alarmed.add(a.id);
+  const mine = `responder:${me?.id ?? ''}`;
+  const said = await api<AlertDetail>(`/api/alerts/${encodeURIComponent(a.id)}`)
+    .then((d) => d.timeline.some((e) => e.type === 'declined' && e.by === mine), () => false);
+  if (said) {
+    declined.add(a.id);
+    liveRender();
+    return;
+  }
+  const now = alerts.get(a.id) ?? a;
+  if (now.state !== 'escalating' || now.attendingResponderId || declined.has(a.id)) return;
+  alarm.start(now);
+  feed.send({ type: 'seen', alertId: a.id });
+}
+
 function onLive(msg: LiveMsg): void {
   switch (msg.type) {
     case 'hello': {
@@ -119,16 +140,12 @@ function onLive(msg: LiveMsg): void {
       for (const a of msg.alerts) alerts.set(a.id, a);
       for (const id of msg.paged ?? []) {
         const a = alerts.get(id);
-        if (a && shouldRing(a)) {
-          ring(a);
-          feed.send({ type: 'seen', alertId: a.id });
-        }
+        if (a && shouldRing(a)) void ringUnlessDeclined(a);
       }
       if (alarm.current && !OPEN_STATES.has(alerts.get(alarm.current)?.state ?? '')) alarm.stop();
       break;
     }
     case 'alert':
-      alerts.set(msg.alert.id, msg.alert);
       alerts.set(msg.alert.id, msg.alert);
       if (msg.alert.attendingResponderId || !OPEN_STATES.has(msg.alert.state)) {
         exhausted.delete(msg.alert.id);
@@ -139,6 +156,12 @@ function onLive(msg: LiveMsg): void {
         exhausted.add(msg.alert.id);
         alarmed.delete(msg.alert.id);
         if (shouldRing(msg.alert)) ring(msg.alert);
+      }
+      // We said "I can't go" (here, on another phone, by SMS or by the page link): stop ringing here too.
+      // Only for us: the others paged for this alert are still wanted.
+      if (msg.change === 'declined' && me && msg.by === me.id) {
+        declined.add(msg.alert.id);
+        alarm.stop(msg.alert.id);
       }
       tellTaken(msg.alert);
       // The chain started again (nobody arrived in time): a later "taken" is news again.

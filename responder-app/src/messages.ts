@@ -75,6 +75,7 @@ export const t = {
   back: 'Back to alerts',
   decline: "I can't go",
   declineHint: 'The next person is called at once',
+  declineAttendingHint: 'The call chain starts again at once',
   youDeclined: "You said you can't go. The next person in the call chain is being called.",
   announceAcked: 'You are attending. Press Arrived when you get there.',
   announceAckedOther: (who: string) => `${who} got there first. No action needed unless you are asked.`,
@@ -128,10 +129,11 @@ export const t = {
   } as Record<OutcomeKey, string>,
   timelineText: (type: string, e: Record<string, unknown>, name: (id: string) => string): string => {
     const by = typeof e.by === 'string' ? name(e.by) : '';
+    const who = (target: unknown) => (typeof target === 'string' && target.startsWith('responder:') ? name(target.slice(10)) : 'Someone');
     switch (type) {
       case 'created': return 'Alert began';
       case 'wearer_prompt': return 'Asked the person if they are OK';
-      case 'escalating': return 'Responders called';
+      case 'escalating': return e.reason === 'attending_declined' ? 'Responders called again: the person going cannot go' : 'Responders called';
       case 'escalation_step': return `Call step ${Number(e.step) + 1}`;
       case 'notified': return `Notified by ${String(e.channel) === 'sms' ? 'SMS' : 'app'}${typeof e.target === 'string' ? ` (${e.target.startsWith('responder:') ? name(e.target.slice(10)) : e.target === 'emergency_contact' ? 'emergency contact' : 'phone'})` : ''}`;
       case 'notify_failed': return `Could not send ${String(e.channel)}`;
@@ -147,6 +149,9 @@ export const t = {
       case 'step_failed': return `Step ${Number(e.step) + 1} could not reach anyone (${String(e.reason)}): next step now`;
       case 'reminder_sms': return `Reminder SMS to ${typeof e.target === 'string' && e.target.startsWith('responder:') ? name(e.target.slice(10)) : 'a responder'} (the app had not shown the alert)`;
       case 'seen': return `${by || 'Responder'}'s app showed the alert`;
+      // `by` is the decliner's target ("responder:alex"); `name` what they are called (a contact's label).
+      case 'declined': return `${typeof e.name === 'string' ? e.name : who(e.by)} can't go${e.attending ? ' after all' : ''}`;
+      case 'step_declined': return `Nobody in step ${Number(e.step) + 1} can go: the next step is called now`;
       default: return type.replace(/_/g, ' ');
     }
   },
@@ -377,6 +382,9 @@ export const t = {
   serviceEmergencyHint: 'Shown to responders as "Call 999" on the alarm screen.',
   servicePhone: 'Service phone line (optional)',
   servicePhoneHint: 'Responders can call it from the alarm screen. Leave empty for none.',
+  serviceCountry: 'Country for phone numbers',
+  serviceCountryHint: 'Phone numbers typed without a country code (07700 900123) are read as numbers in this country.',
+  countryOption: (name: string, code: string) => (name === code ? code : `${name} (${code})`),
   // ---- the page behind an alert SMS link (no sign-in) ----
   pageTitle: (alias: string) => `${alias} may need help`,
   pageState: {

@@ -24,7 +24,8 @@ export interface VitalsWindow {
 }
 export type LiveMsg =
   | { type: 'hello'; alerts: Alert[]; paged?: string[] }
-  | { type: 'alert'; change: string; alert: Alert }
+  /** `by` and `name` on change `declined`: the user id (or masked target) of who cannot go, and their name */
+  | { type: 'alert'; change: string; alert: Alert; by?: string; name?: string }
   | { type: 'page'; alert: Alert; step: number }
   | { type: 'technical'; wearerId: string; deviceId: string; issue: string; detail: string; at: string }
   | { type: 'consent'; wearerId: string; alias: string; change: string; state: string; via: string; at: string; pausedUntil: string | null }

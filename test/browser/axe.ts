@@ -29,7 +29,7 @@ export async function expectNoAxeViolations(page: Page, label: string): Promise<
 export async function smallTargets(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const out: string[] = [];
-    const sel = 'button, a.button, a.back, .nav a, summary, label.radio, label.check, select, textarea, input:not([type=radio]):not([type=checkbox]):not([type=hidden])';
+    const sel = 'button, a.button, a.back, .nav a, .subnav a, summary, label.radio, label.check, select, textarea, input:not([type=radio]):not([type=checkbox]):not([type=hidden])';
     for (const el of document.querySelectorAll<HTMLElement>(sel)) {
       const r = el.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) continue;
@@ -38,4 +38,12 @@ export async function smallTargets(page: Page): Promise<string[]> {
     }
     return out;
   });
+}
+
+/** One screen as a phone user meets it: no axe violation, no target under 44 px, nothing scrolls sideways. */
+export async function expectAccessibleScreen(page: Page, label: string): Promise<void> {
+  await expectNoAxeViolations(page, label);
+  expect(await smallTargets(page), `tap targets on ${label}`).toEqual([]);
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  expect(scroll, `sideways scroll on ${label}`).toBeLessThanOrEqual(width);
 }

@@ -1,11 +1,12 @@
 // Wearer consent in the browser (issue 6.3, 6.7): an admin enrols a person and registers their wearable
 // in the console (secret shown once), makes their personal link; the person opens it, reads the consent
 // text and opts in, and their device's data starts flowing; they stop monitoring and it stops at once,
-// and the admin's dashboard is told live.
+// and the admin's dashboard is told live. Each state of the person's page passes axe and the 44 px check.
 import { describe, expect, it } from 'vitest';
 import { connectDevice, disconnectDevice, type VirtualDevice } from '../../simulator/src/devices.js';
 import { VirtualClock } from '../../server/src/clock.js';
 import { DEMO_PASSWORD, api, login, startTestServer, until } from '../helpers/server.js';
+import { expectAccessibleScreen } from './axe.js';
 import { browserSuite, signIn } from './browser.js';
 
 const suite = browserSuite();
@@ -53,8 +54,10 @@ describe('wearer consent', () => {
     await me.getByText('Hello Robin. Demo service offers you overdose monitoring.').waitFor();
     expect(await me.getByText('It is your choice.', { exact: false }).count()).toBeGreaterThan(0);
     expect(await me.getByText('Version 2026-01').count()).toBe(1);
+    await expectAccessibleScreen(me, 'consent page');
     await me.getByRole('button', { name: 'Yes, monitor me' }).click();
     await me.getByText('Thank you. Monitoring is on.').waitFor();
+    await expectAccessibleScreen(me, 'consent page, monitoring on');
     await admin.locator('#notices li', { hasText: 'Robin: opted in (web)' }).waitFor();
 
     const before = await counter('odart_mqtt_messages_total\\{stream="vitals"\\}');
@@ -64,6 +67,7 @@ describe('wearer consent', () => {
 
     await me.getByRole('button', { name: 'Stop monitoring' }).click();
     await me.getByText('Monitoring is off. The service has been told.').waitFor();
+    await expectAccessibleScreen(me, 'consent page, monitoring off');
     await admin.locator('#notices li', { hasText: 'Robin: opted out (web)' }).waitFor();
     const droppedBefore = await counter('odart_mqtt_dropped_total\\{reason="no_consent"\\}');
     await publish(device);
@@ -90,6 +94,7 @@ describe('wearer consent', () => {
     await me.getByRole('alert').filter({ hasText: 'This link has expired' }).waitFor();
     expect(await me.getByRole('alert').textContent()).toBe('This link has expired. Ask your service for a new one.');
     expect(await me.getByRole('button', { name: 'Yes, monitor me' }).count()).toBe(0);
+    await expectAccessibleScreen(me, 'consent page, expired link');
     await ctx.close();
   });
 });

@@ -2,44 +2,15 @@
 // service side): enrolment traps (national phone numbers, errors at the field, Saved announced and
 // focused, new devices listed at once, both one-time secrets kept, the consent-link warning, a chain made
 // and assigned from the wearer, the emergency contact's step by SMS), the readiness checklist, the live
-// view with the chain-exhausted alarm and stored notices; axe-core finds no violation on these screens,
-// targets are at least 44 px and nothing scrolls sideways.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// view with the chain-exhausted alarm and stored notices; on every console screen axe-core finds no
+// violation, targets are at least 44 px (axe.ts smallTargets) and nothing scrolls sideways.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, settle } from '../helpers/server.js';
+import { expectAccessibleScreen, expectNoAxeViolations } from './axe.js';
 import { browserSuite, signIn } from './browser.js';
 
 const suite = browserSuite();
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Runs axe-core in the page (injected by evaluate, so the strict CSP does not block it); any violation fails. */
-async function expectNoAxeViolations(page: Page, label: string): Promise<void> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
-  });
-  expect(violations, label).toEqual([]);
-}
-
-/** Every control in the view is at least 44 px tall (checkboxes by their label), and the page does not scroll sideways. */
-async function expectPhoneLayout(page: Page, label: string): Promise<void> {
-  const small = await page.evaluate(() => {
-    const out: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>('#view button, #view a.button, #view select, #view input, #view textarea, #view .subnav a, #view label.check')) {
-      const target = el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio') ? el.closest('label') ?? el : el;
-      const r = target.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      if (r.height < 44) out.push(`${target.tagName.toLowerCase()} "${(target.textContent || target.getAttribute('aria-label') || '').trim().slice(0, 30)}" ${Math.round(r.height)} px`);
-    }
-    return out;
-  });
-  expect(small, `${label}: targets under 44 px`).toEqual([]);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth), `${label}: sideways scroll`).toBeLessThanOrEqual(360);
-}
 
 const focusedText = (page: Page) => page.evaluate(() => document.activeElement?.textContent ?? '');
 
@@ -51,8 +22,7 @@ describe('service console at 360 px', () => {
     await page.goto('/#/admin/wearers');
     await page.getByRole('button', { name: 'Enrol' }).waitFor();
     await page.locator('#view table').waitFor();
-    await expectNoAxeViolations(page, 'people monitored');
-    await expectPhoneLayout(page, 'people monitored');
+    await expectAccessibleScreen(page, 'people monitored');
 
     await page.getByLabel('Name or alias').fill('Robin');
     await page.getByLabel('Mobile phone').fill('12345');
@@ -89,8 +59,7 @@ describe('service console at 360 px', () => {
     expect(await page.locator('code[data-secret-for]').count()).toBe(2);
     expect(await page.getByRole('button', { name: 'Copy the secret for robin-wrist' }).count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Copy the secret for robin-room' }).count()).toBe(1);
-    await expectNoAxeViolations(page, 'wearer page');
-    await expectPhoneLayout(page, 'wearer page');
+    await expectAccessibleScreen(page, 'wearer page');
 
     // A second consent link is a choice, with a warning.
     await page.getByRole('button', { name: 'Show consent link' }).click();
@@ -123,8 +92,7 @@ describe('service console at 360 px', () => {
     expect(await step3.getByRole('checkbox', { name: 'App' }).isChecked()).toBe(false);
     expect(await step3.getByRole('checkbox', { name: 'SMS' }).isChecked()).toBe(true);
     await page.getByRole('button', { name: 'Remove step Step 3' }).click();
-    await expectNoAxeViolations(page, 'chain editor');
-    await expectPhoneLayout(page, 'chain editor');
+    await expectAccessibleScreen(page, 'chain editor');
     await page.getByRole('button', { name: 'Save chain' }).click();
     await page.getByRole('heading', { level: 2, name: 'Robin' }).waitFor();
     await page.waitForFunction(() => (document.activeElement?.textContent ?? '').includes('Chain saved and assigned to Robin'));
@@ -133,8 +101,7 @@ describe('service console at 360 px', () => {
     // Devices page: both new devices, no sideways scroll, no axe violation.
     await page.goto('/#/admin/devices');
     await page.locator('#view table', { hasText: 'robin-room' }).waitFor();
-    await expectNoAxeViolations(page, 'devices');
-    await expectPhoneLayout(page, 'devices');
+    await expectAccessibleScreen(page, 'devices');
     await ctx.close();
   });
 
@@ -145,8 +112,7 @@ describe('service console at 360 px', () => {
     await page.goto('/#/admin');
     await page.locator('#open-alerts').waitFor();
     await page.locator('#readiness-summary').waitFor();
-    await expectNoAxeViolations(page, 'dashboard');
-    await expectPhoneLayout(page, 'dashboard');
+    await expectAccessibleScreen(page, 'dashboard');
 
     const ts = suite.ts;
     await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null }]);
@@ -163,7 +129,7 @@ describe('service console at 360 px', () => {
     expect(await page.locator('#alarm-banner').textContent()).toMatch(/Nobody has acknowledged: everyone in Jo's call chain has been called/);
     await page.locator(`#open-alerts li[data-alert="${id}"] .exhausted`).waitFor();
     await page.locator('#notices li.chain_exhausted').waitFor();
-    await expectNoAxeViolations(page, 'dashboard with the alarm');
+    await expectAccessibleScreen(page, 'dashboard with the alarm, an open alert and a notice');
 
     await page.reload();
     await page.locator('#notices li.chain_exhausted').waitFor();
@@ -172,6 +138,29 @@ describe('service console at 360 px', () => {
     await page.locator('#notices li', { hasText: 'No notices.' }).waitFor();
     await page.reload();
     await page.locator('#notices li', { hasText: 'No notices.' }).waitFor();
+    await ctx.close();
+  });
+
+  it('every console screen, with the data the tests above left: no axe violation, 44 px targets, no sideways scroll', async () => {
+    const ctx = await suite.phone();
+    const page = await ctx.newPage();
+    await signIn(page, 'admin', DEMO_PASSWORD);
+    const screens: [string, string, string][] = [
+      ['dashboard', '#/admin', '#open-alerts li[data-alert]'],
+      ['people monitored', '#/admin/wearers', '#view table'],
+      ['wearer with readiness', '#/admin/wearers/demo-wearer', '#readiness'],
+      ['devices', '#/admin/devices', '#view table'],
+      ['responders and groups with the account controls', '#/admin/people', '#view button:text("Disable")'],
+      ['call chains', '#/admin/chains', '#view a[href="#/admin/chains/demo-chain"]'],
+      ['chain editor', '#/admin/chains/demo-chain', 'li.step[data-step="1"]'],
+      ['alert history', '#/admin/alerts', '#view table tbody tr'],
+      ['service settings', '#/admin/service', '#view form'],
+    ];
+    for (const [label, route, ready] of screens) {
+      await page.goto(`/${route}`);
+      await page.locator(ready).first().waitFor();
+      await expectAccessibleScreen(page, label);
+    }
     await ctx.close();
   });
 });

@@ -3,6 +3,7 @@
 // that recipient say they are going or cannot go. Real server, fake SMS outbox, headless Chromium.
 import { describe, expect, it } from 'vitest';
 import { settle } from '../helpers/server.js';
+import { expectAccessibleScreen } from './axe.js';
 import { browserSuite } from './browser.js';
 
 const suite = browserSuite();
@@ -26,8 +27,10 @@ describe('alert link page', () => {
     expect(await alex.getByText('Key safe by the door, code from the service').count()).toBe(1);
     expect(await alex.getByText('no breathing detected').count()).toBe(1);
     expect(await alex.locator('#login-view').isHidden()).toBe(true);
+    await expectAccessibleScreen(alex, 'page-link page');
     await alex.getByRole('button', { name: "I can't go" }).click();
     await alex.getByText('You said you cannot go.', { exact: false }).waitFor();
+    await expectAccessibleScreen(alex, "page-link page after I can't go");
     await settle(ts);
 
     const samCtx = await suite.phone();
@@ -35,6 +38,7 @@ describe('alert link page', () => {
     await sam.goto(`/${await linkTo('+447700900102')}`);
     await sam.getByRole('button', { name: "I'm going" }).click();
     await sam.getByText('You are going. Call 999 if they are not breathing.').waitFor();
+    await expectAccessibleScreen(sam, 'page-link page after I am going');
     const alert = await ts.server.repos.openAlertForWearer('demo-wearer');
     expect(alert).toMatchObject({ state: 'acknowledged', attending_responder_id: 'sam' });
     await alex.reload();
@@ -42,6 +46,7 @@ describe('alert link page', () => {
 
     await sam.goto('/#/p/abcdefghijkm.0123456789abcdef');
     await sam.getByRole('alert').filter({ hasText: 'This link is not valid any more.' }).waitFor();
+    await expectAccessibleScreen(sam, 'page-link page with a bad link');
     await alexCtx.close();
     await samCtx.close();
   });

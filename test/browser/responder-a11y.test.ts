@@ -5,7 +5,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, connectDemoDevices, disconnectAll, driveDemoOverdose, login } from '../helpers/server.js';
-import { expectNoAxeViolations, smallTargets } from './axe.js';
+import { expectAccessibleScreen } from './axe.js';
 import { browserSuite, signIn } from './browser.js';
 
 const suite = browserSuite();
@@ -15,10 +15,7 @@ const focused = (page: Page) => page.evaluate(() => {
   return el ? `${el.tagName.toLowerCase()} ${(el.textContent ?? '').trim()}` : '';
 });
 
-async function check(page: Page, label: string): Promise<void> {
-  await expectNoAxeViolations(page, label);
-  expect(await smallTargets(page), `tap targets on ${label}`).toEqual([]);
-}
+const check = expectAccessibleScreen;
 
 async function walk(ctx: BrowserContext, width: number, seed: number): Promise<void> {
   const page = await ctx.newPage();

@@ -80,7 +80,8 @@ describe('responder app', () => {
     await alex.getByText('You are attending.', { exact: true }).waitFor();
     expect(await attr(alex, 'data-alarm-sound')).toBe('off');
     expect(await alex.locator('#escalation-clock').textContent()).toBe('The call chain starts again if you have not arrived in 10 min.');
-    expect(await actions.getByRole('button').allTextContents()).toEqual(['Arrived', 'Resolve']);
+    // The one going can still hand it back ("I can't go": the chain starts again at once).
+    expect(await actions.getByRole('button').allTextContents()).toEqual(['Arrived', "I can't go", 'Resolve']);
     expect(await alex.getByRole('alert').filter({ hasText: 'New alert' }).count()).toBe(0);
 
     // Sam sees it taken, with no Acknowledge left on that alert.

@@ -2,6 +2,7 @@
 // devices (register with a one-time secret, rotate, room), responders and groups, call-chain editor,
 // alert history with CSV export. APIs another branch adds (chains, groups) degrade to their error.
 import { ApiError, api } from '../api.js';
+import { phoneCountries } from '../countries.js';
 import { field, fmtDateTime, fmtTime, h, s } from '../dom.js';
 import { t } from '../messages.js';
 import { OPEN_STATES, type Alert, type NoticeItem } from '../types.js';
@@ -582,25 +583,33 @@ export function historyView(): HTMLElement {
 
 // ---- service settings ---------------------------------------------------------------------
 
-interface ServiceSettings { id: string; name: string; emergencyNumber: string; phone: string | null }
+interface ServiceSettings { id: string; name: string; emergencyNumber: string; phone: string | null; defaultCountry: string }
 
-/** The numbers responders call from the alarm screen: the emergency number and the service's line. */
-export function serviceView(ctx: Ctx): HTMLElement {
+export function serviceView(_ctx: Ctx): HTMLElement {
   const box = h('div');
   async(box, () => api<ServiceSettings>('/api/admin/service'), (sv) => {
     const emergency = input({ type: 'tel', required: true, value: sv.emergencyNumber, autocomplete: 'off' });
     const phone = input({ type: 'tel', value: sv.phone ?? '', autocomplete: 'off' });
-    const status = h('p', { class: 'status', role: 'status' });
+    const countries = phoneCountries();
+    // A code the list lacks (an older library on the server) is kept, not silently changed on save.
+    if (!countries.some((c) => c.code === sv.defaultCountry)) countries.unshift({ code: sv.defaultCountry, name: sv.defaultCountry });
+    const country = h('select', {}, ...countries.map((c) => h('option', { value: c.code, selected: c.code === sv.defaultCountry }, t.countryOption(c.name, c.code))));
+    country.value = sv.defaultCountry;
+    const status = statusLine();
     const form = h('form', { class: 'stack' },
       field(t.serviceEmergencyNumber, emergency, t.serviceEmergencyHint), field(t.servicePhone, phone, t.servicePhoneHint),
+      field(t.serviceCountry, country, t.serviceCountryHint),
       h('button', { type: 'submit', class: 'primary' }, t.save), status);
+    const controls = { emergencyNumber: emergency, phone, defaultCountry: country };
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       status.textContent = '';
-      api<ServiceSettings>('/api/admin/service', { method: 'PATCH', body: { emergencyNumber: emergency.value.trim(), phone: phone.value.trim() || null } })
-        .then(() => {
-          status.textContent = t.saved;
-        }, (err: unknown) => ctx.flash(err));
+      fieldErrors(controls, null);
+      api<ServiceSettings>('/api/admin/service', { method: 'PATCH', body: { emergencyNumber: emergency.value.trim(), phone: phone.value.trim() || null, defaultCountry: country.value } })
+        .then(() => announce(status, t.saved), (err: unknown) => {
+          const marked = fieldErrors(controls, err);
+          announce(status, marked ? `${errText(err)}. ${t.fixBelow}` : errText(err), true);
+        });
     });
     return form;
   });

@@ -73,8 +73,12 @@ function ackButton(ctx: Ctx, id: string, place: string): HTMLElement {
   return h('span', { class: 'ack-wrap' }, btn, h('span', { class: 'hint', id: hintId }, t.acknowledgeHint));
 }
 
-/** "I can't go": POST /api/alerts/:id/decline (sms branch); the chain moves on, this phone stops ringing. */
-function declineButton(ctx: Ctx, id: string): HTMLElement {
+/**
+ * "I can't go": POST /api/alerts/:id/decline; the chain moves on, this phone stops ringing. Also offered
+ * to the one going (`attending`), so a responder who cannot make it after all hands the alert back at
+ * once instead of leaving it to the arrival timer.
+ */
+function declineButton(ctx: Ctx, id: string, attending = false): HTMLElement {
   const btn = h('button', { type: 'button', 'aria-describedby': 'decline-hint', 'data-focus-key': `decline-${id}` }, t.decline);
   btn.addEventListener('click', () => {
     btn.disabled = true;
@@ -92,7 +96,7 @@ function declineButton(ctx: Ctx, id: string): HTMLElement {
         ctx.flash(err);
       });
   });
-  return h('span', { class: 'ack-wrap' }, btn, h('span', { class: 'hint', id: 'decline-hint' }, t.declineHint));
+  return h('span', { class: 'ack-wrap' }, btn, h('span', { class: 'hint', id: 'decline-hint' }, attending ? t.declineAttendingHint : t.declineHint));
 }
 
 // ---- the alarm screen (one alert) ---------------------------------------------------------
@@ -174,16 +178,19 @@ function buildDetail(ctx: Ctx, a: AlertDetail, context: AlertContext, root: HTML
   if (clock) out.push(clock);
   const att = attendingLine(ctx, a);
   if (att) out.push(att);
-  if (ctx.declined.has(a.id) && a.state === 'escalating') out.push(h('p', { class: 'attending' }, t.youDeclined));
+  // From the timeline too, so it holds after a reload and for a decline made by SMS or the page link.
+  const iDeclined = ctx.declined.has(a.id) || a.timeline.some((e) => e.type === 'declined' && e.by === `responder:${ctx.me.id}`);
+  if (iDeclined && a.state === 'escalating') out.push(h('p', { class: 'attending' }, t.youDeclined));
 
   // What to do, first: go (or not), then the calls.
   const arrivedDone = a.timeline.some((e) => e.type === 'arrived' && e.by === ctx.me.id);
   const actions = h('div', { class: 'actions big', role: 'group', 'aria-label': t.actions });
   if (a.state === 'pending_checkin' || a.state === 'escalating') {
     actions.append(ackButton(ctx, a.id, 'detail'));
-    if (a.state === 'escalating' && !ctx.declined.has(a.id)) actions.append(declineButton(ctx, a.id));
+    if (a.state === 'escalating' && !iDeclined) actions.append(declineButton(ctx, a.id));
   }
   if (a.state === 'acknowledged' && !arrivedDone) actions.append(arrivedButton(ctx, a.id));
+  if (a.state === 'acknowledged' && !a.arrivedAt && a.attendingResponderId === ctx.me.id) actions.append(declineButton(ctx, a.id, true));
   // Resolve sits with the actions once someone is going; before that it is out of the way (below).
   const resolveHere = a.state === 'acknowledged';
   let resolveBlock: HTMLElement[] = [];
