@@ -69,6 +69,14 @@ describe("I can't go", () => {
     const id = await raise(s);
     const t0 = s.clock.now();
     await advance(s, 10_000);
+    const pagedOnHello = async () => {
+      const c = await liveClient(s.base, alex);
+      const hello = c.messages.find((m) => m.type === 'hello') as { paged?: string[] } | undefined;
+      c.ws.close();
+      return hello?.paged ?? [];
+    };
+    // A reconnecting app is told to ring for the page it missed, until its user says they can't go.
+    expect(await pagedOnHello()).toContain(id);
     const res = await api<{ id: string; state: string }>(s.base, alex, 'POST', `/api/alerts/${id}/decline`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id, state: 'escalating' });
@@ -80,6 +88,7 @@ describe("I can't go", () => {
       expect.objectContaining({ type: 'step_declined', step: 0 }),
     ]));
     for (const c of [live, watch]) expect(c.messages).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'alert', change: 'declined', by: 'alex' })]));
+    expect(await pagedOnHello()).not.toContain(id);
     live.ws.close();
     watch.ws.close();
     // Alex is not paged again for this alert, and a second decline changes nothing.
