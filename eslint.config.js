@@ -2,6 +2,72 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Boundaries: the table in docs/architecture.md, enforced so a wrong import fails `npm run lint`.
+// For each part of server/src, what it may import (`uses`) and what only with `import type` (`types`);
+// everything else in server/src, and simulator/, firmware-bridge/, responder-app/, test/, is refused.
+// Edges marked "today" are true now and to be removed by the redesign. Test files may import anything.
+const SERVER_FOLDERS = ['protocol', 'detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages'];
+const SERVER_FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
+const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors'];
+const BOUNDARIES = {
+  protocol: {},
+  detection: { uses: ['protocol'] },
+  ingest: { uses: ['protocol', ...KERNEL], types: ['detection', 'store'] },
+  broker: { uses: ['protocol', 'store', 'auth', ...KERNEL] },
+  alerts: { uses: ['store', ...KERNEL], types: ['detection', 'escalation', 'protocol'] },
+  escalation: { uses: ['store', 'notify', 'messages', 'alerts' /* today */, ...KERNEL] },
+  notify: { uses: [...KERNEL], types: ['store', 'config'] },
+  consent: { uses: ['messages', ...KERNEL], types: ['alerts' /* today */, 'notify', 'store'] },
+  store: { types: ['protocol'] },
+  http: { uses: ['protocol', 'detection', 'alerts', 'escalation', 'notify', 'consent', 'store', 'auth', 'messages', 'config', ...KERNEL], types: ['broker'] },
+  demo: { uses: ['auth', ...KERNEL], types: ['escalation', 'store'] },
+  onboarding: { uses: ['store', 'auth', 'config', ...KERNEL] },
+  auth: {},
+  messages: {},
+  ...Object.fromEntries(['clock', 'ids', 'log', 'metrics', 'errors', 'config'].map((f) => [f, {}])),
+  server: { uses: SERVER_FOLDERS.filter((f) => f !== 'onboarding').concat('config', ...KERNEL) },
+  main: { uses: ['config', 'server', ...KERNEL], types: ['demo'] },
+};
+const OUTSIDE_SERVER = '^(\\.\\./)+(simulator|firmware-bridge|responder-app|test)/';
+const why = 'see the boundaries in docs/architecture.md';
+
+function serverBoundary(part) {
+  const { uses = [], types = [] } = BOUNDARIES[part];
+  const inFolder = SERVER_FOLDERS.includes(part);
+  // A folder's module reaches its neighbours through ../ (twice from notify/fake/); a top-level file through ./
+  const up = inFolder ? '^(\\.\\./)+' : '^\\./';
+  const from = inFolder ? `${part}/` : `${part}.ts`;
+  const patterns = [...SERVER_FOLDERS, ...SERVER_FILES]
+    .filter((other) => other !== part && !uses.includes(other))
+    .map((other) => ({
+      regex: up + (SERVER_FOLDERS.includes(other) ? `${other}/` : `${other}\\.js$`),
+      allowTypeImports: types.includes(other),
+      message: `${from} may not import ${types.includes(other) ? 'values from ' : ''}${SERVER_FOLDERS.includes(other) ? other + '/' : other + '.ts'}: ${why}.`,
+    }));
+  patterns.push({ regex: inFolder ? OUTSIDE_SERVER : '^\\.\\./', message: `server/src may not import the simulator, bridge, app or tests: ${why}.` });
+  return {
+    files: [inFolder ? `server/src/${part}/**/*.ts` : `server/src/${part}.ts`],
+    ignores: ['**/*.test.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+  };
+}
+
+// simulator/ runs the real detection, alerts and escalation in `evaluate`; the bridge and the app get the protocol only.
+function outsideBoundary(dir, serverParts, others) {
+  return {
+    files: [`${dir}/**/*.ts`],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { regex: `^(\\.\\./)+server/(?!src/(${serverParts.join('|')})/)`, message: `${dir}/ may import only server/src/{${serverParts.join(',')}}: ${why}.` },
+          { regex: `^(\\.\\./)+(${others.join('|')})/`, message: `${dir}/ may not import ${others.join(', ')}: ${why}.` },
+        ],
+      }],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'responder-app/dist/', 'coverage/', '**/*.js', '!eslint.config.js'] },
   js.configs.recommended,
@@ -24,4 +90,8 @@ export default tseslint.config(
     ignores: ['server/**/*.test.ts'],
     rules: { 'no-console': 'error' },
   },
+  ...Object.keys(BOUNDARIES).map(serverBoundary),
+  outsideBoundary('simulator', ['protocol', 'detection', 'alerts', 'demo', 'escalation'], ['responder-app', 'test']),
+  outsideBoundary('firmware-bridge', ['protocol'], ['simulator', 'responder-app', 'test']),
+  outsideBoundary('responder-app', ['protocol'], ['simulator', 'firmware-bridge', 'test']),
 );

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { AdminClient } from '../../simulator/src/admin-client.js';
 import { WireConnection } from '../../simulator/src/wire.js';
 import { benchDetection } from '../../server/src/detection/bench.js';
-import { runEscalationBench } from '../../server/src/escalation/bench.js';
+import { runEscalationBench } from '../rigs/escalation-bench.js';
 import { benchBridge } from '../../firmware-bridge/bench.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
 import { freePort, percentile, startBrokerOnlyChild, startLoadChild, startMosquittoChild, startServerChild } from './child.js';

@@ -3,7 +3,7 @@
 // a responder whose app did not see a page gets one reminder SMS per step, never once someone acted.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChainDefinition } from './chain.js';
-import { createHarness, seedService, SERVICE, type Harness } from './harness.js';
+import { createHarness, seedService, SERVICE, type Harness } from '../../../test/rigs/escalation-harness.js';
 
 const EC = '+447700900999';
 const EXTERNAL = '+447700900555';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SmsResult } from '../notify/index.js';
 import type { ChainDefinition } from './chain.js';
-import { createHarness, seedService, type Harness } from './harness.js';
+import { createHarness, seedService, type Harness } from '../../../test/rigs/escalation-harness.js';
 import { alertSmsBody } from './escalator.js';
 import { smsSegments } from '../notify/index.js';
 

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ChainDefinition } from './chain.js';
-import { createHarness, seedService, type Harness } from './harness.js';
+import type { ChainDefinition } from '../../server/src/escalation/chain.js';
+import { createHarness, seedService, type Harness } from './escalation-harness.js';
 
 export interface EscalationBenchResult {
   decisionToFirstSmsMs: { p50: number; p99: number; max: number; samples: number; backgroundAlerts: number; sendRatePerS: number };

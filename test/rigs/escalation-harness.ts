@@ -1,15 +1,15 @@
 // In-process escalation rig for scheduler tests and the benchmark: real SQLite, the real AlertService
 // and Escalator, a virtual clock, and scripted SMS/voice providers that record every request.
 import { performance } from 'node:perf_hooks';
-import { AlertService, LiveHub, type LiveEvent } from '../alerts/index.js';
-import { VirtualClock } from '../clock.js';
-import { sequentialIds } from '../ids.js';
-import { createLogger, type Logger } from '../log.js';
-import { createMetrics } from '../metrics.js';
-import type { SmsMessage, SmsResult, SmsSender, VoiceCall, VoiceCaller } from '../notify/index.js';
-import { createRepos, openDatabase, type OpenedDb, type Repos } from '../store/index.js';
-import type { ChainDefinition } from './chain.js';
-import { Escalator, type EscalatorDeps } from './escalator.js';
+import { AlertService, LiveHub, type LiveEvent } from '../../server/src/alerts/index.js';
+import { VirtualClock } from '../../server/src/clock.js';
+import { sequentialIds } from '../../server/src/ids.js';
+import { createLogger, type Logger } from '../../server/src/log.js';
+import { createMetrics } from '../../server/src/metrics.js';
+import type { SmsMessage, SmsResult, SmsSender, VoiceCall, VoiceCaller } from '../../server/src/notify/index.js';
+import { createRepos, openDatabase, type OpenedDb, type Repos } from '../../server/src/store/index.js';
+import type { ChainDefinition } from '../../server/src/escalation/chain.js';
+import { Escalator, type EscalatorDeps } from '../../server/src/escalation/escalator.js';
 
 export interface ProviderRequest {
   to: string;
