@@ -1,0 +1,107 @@
+// Desaturation rule: the wearer's own SpO2 baseline, saturation-seconds below the desaturation line
+// (baseline - spo2Drop: depth x duration), the absolute floor, and the steep-fall predicate.
+import type { Thresholds } from '../types.js';
+import { TRIGGER_SCORE, WATCH_SCORE, secs, type Rule } from './rule.js';
+
+/** SpO2 must stay above the desaturation line this long before the saturation-seconds clear. */
+export const SPO2_CLEAR_MS = 5_000;
+/** SpO2 seen this long before the personal baseline is trusted (before: population rules only). */
+const BASELINE_WARMUP_MS = 60_000;
+/**
+ * Points per second below the desaturation line that make a fall "steep": apnoea desaturates at
+ * 0.2-0.3 points/s, hypoventilation (bradypnoea) and obstructive dips mostly slower.
+ */
+const STEEP_DESAT_RATE = 0.15;
+
+export class DesaturationRule implements Rule {
+  base: number | null = null;
+  private seenMs = 0;
+  satArea = 0;
+  belowMs = 0;
+  private aboveRunMs = -1;
+  critLowMs = 0;
+  private minSpo2 = Number.POSITIVE_INFINITY;
+  value = 0;
+  /** fall below the baseline at the last score(), when fresh; null otherwise */
+  fall: number | null = null;
+  /** a steep, sustained fall at the last score() */
+  steep = false;
+
+  /**
+   * One filtered SpO2 reading `dt` ms after the last; `calm` = no episode and no breathing event.
+   * Returns true when a desaturation of at least SPO2_CLEAR_MS ended by itself.
+   */
+  observe(v: number, dt: number, calm: boolean, th: Thresholds): boolean {
+    this.seenMs += dt;
+    // Personal baseline: quick to learn at first, then slow; it rises readily but a desaturation
+    // never drags it down, so a long fall keeps counting as a fall.
+    if (this.base === null) this.base = v;
+    else if (this.seenMs < BASELINE_WARMUP_MS) this.base += (v - this.base) * Math.min(1, dt / 15_000);
+    else if (v >= this.base) this.base += (v - this.base) * Math.min(1, dt / 120_000);
+    else if (calm && this.base - v < 2) this.base += (v - this.base) * Math.min(1, dt / 600_000);
+
+    let ended = false;
+    const line = this.line(th);
+    if (line !== null && v < line) {
+      this.satArea += (line - v) * (dt / 1000);
+      this.belowMs += dt;
+      this.aboveRunMs = -1;
+      this.minSpo2 = Math.min(this.minSpo2, v);
+    } else if (this.belowMs > 0 || this.satArea > 0) {
+      this.aboveRunMs = this.aboveRunMs < 0 ? 0 : this.aboveRunMs + dt;
+      if (this.aboveRunMs >= SPO2_CLEAR_MS) {
+        // A desaturation that ended by itself (an obstructive dip): part of the sleep-apnoea pattern.
+        ended = this.belowMs >= SPO2_CLEAR_MS;
+        this.satArea = 0;
+        this.belowMs = 0;
+        this.minSpo2 = Number.POSITIVE_INFINITY;
+      }
+    }
+    // Absolute floor, whatever the baseline (a wearable put on during an event learns a low baseline).
+    if (v <= th.spo2Critical) this.critLowMs += dt;
+    else this.critLowMs = 0;
+    return ended;
+  }
+
+  line(th: Thresholds): number | null {
+    if (this.base === null || this.seenMs < BASELINE_WARMUP_MS) return null;
+    return this.base - th.spo2Drop;
+  }
+
+  reset(): void {
+    this.satArea = this.belowMs = this.critLowMs = 0;
+    this.aboveRunMs = -1;
+    this.minSpo2 = Number.POSITIVE_INFINITY;
+  }
+
+  /** `spo2` is the latest filtered reading, null when none. */
+  score(spo2Fresh: boolean, spo2: number | null, line: number | null, th: Thresholds): number {
+    let v = 0;
+    this.fall = spo2Fresh && this.base !== null && spo2 !== null ? this.base - spo2 : null;
+    if (spo2Fresh) {
+      if (this.satArea >= th.satSeconds && this.belowMs >= 10_000) v = Math.min(90, 62 + this.satArea / 20);
+      else if (line !== null && this.satArea >= th.satSeconds / 3) v = Math.min(55, WATCH_SCORE + 25 * (this.satArea / th.satSeconds));
+      if (this.critLowMs >= th.spo2CriticalSeconds * 1000) v = Math.max(v, 75);
+    }
+    this.value = v;
+    return v;
+  }
+
+  /**
+   * A steep, sustained fall from the wearer's own baseline is the oximeter's view of apnoea
+   * (0.2-0.3 points/s): twice spo2Drop, gained at >= STEEP_DESAT_RATE per second below the line,
+   * with no breathing seen and no pattern of self-ending dips (obstructive sleep apnoea).
+   */
+  steepFall(breathingSeen: boolean, desatPattern: boolean, th: Thresholds): boolean {
+    const fall = this.fall;
+    this.steep = this.value >= TRIGGER_SCORE && fall !== null && fall >= 2 * th.spo2Drop && this.belowMs >= 10_000 &&
+      (fall - th.spo2Drop) / (this.belowMs / 1000) >= STEEP_DESAT_RATE && !breathingSeen && !desatPattern;
+    return this.steep;
+  }
+
+  reason(spo2: number): string {
+    const fall = this.fall !== null ? Math.round(this.fall) : null;
+    const below = this.belowMs > 0 ? this.belowMs : this.critLowMs;
+    return `SpO2 ${Math.round(spo2)}%${fall !== null && fall > 0 ? `, ${fall} below baseline` : ''}, for ${secs(below)} s${this.steep ? ', falling steeply' : ''}`;
+  }
+}
