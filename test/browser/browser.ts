@@ -2,7 +2,7 @@
 // a phone-sized context (360 px wide) with notifications allowed, and small helpers to sign in.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { DEMO_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 
 export const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 
@@ -39,6 +39,8 @@ export interface BrowserSuite {
   browser: Browser;
   /** a new phone-sized context on this suite's server */
   phone(): Promise<BrowserContext>;
+  /** one phone per username, each signed in with the demo password; `close` closes them all */
+  signedInPhones<N extends string[]>(...usernames: N): Promise<{ pages: { [K in keyof N]: Page }; close(): Promise<void> }>;
 }
 
 export function browserSuite(): BrowserSuite {
@@ -46,6 +48,23 @@ export function browserSuite(): BrowserSuite {
     ts: undefined as unknown as TestServer,
     browser: undefined as unknown as Browser,
     phone: () => phone(suite.browser, suite.ts.base),
+    async signedInPhones<N extends string[]>(...usernames: N) {
+      const contexts: BrowserContext[] = [];
+      const pages: Page[] = [];
+      for (const name of usernames) {
+        const ctx = await suite.phone();
+        contexts.push(ctx);
+        const page = await ctx.newPage();
+        await signIn(page, name, DEMO_PASSWORD);
+        pages.push(page);
+      }
+      return {
+        pages: pages as { [K in keyof N]: Page },
+        async close() {
+          for (const c of contexts) await c.close();
+        },
+      };
+    },
   };
   beforeAll(async () => {
     suite.ts = await startTestServer();

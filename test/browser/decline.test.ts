@@ -5,9 +5,9 @@
 // reload does not ring again for an alert this responder declined.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, api, connectDemoDevices, disconnectAll, driveDemoOverdose, login, settle } from '../helpers/server.js';
+import { api, connectDemoDevices, disconnectAll, driveDemoOverdose, login, settle } from '../helpers/server.js';
 import { expectNoAxeViolations, smallTargets } from './axe.js';
-import { browserSuite, signIn } from './browser.js';
+import { browserSuite } from './browser.js';
 
 const suite = browserSuite();
 
@@ -29,12 +29,8 @@ async function closeOpenAlerts(): Promise<void> {
 describe("I can't go", () => {
   it('alex declines on the alarm screen: alex\'s alarm stops, sam is paged at once, the timeline says why', async () => {
     const ts = suite.ts;
-    const alexCtx = await suite.phone();
-    const samCtx = await suite.phone();
-    const alex = await alexCtx.newPage();
-    const sam = await samCtx.newPage();
-    await signIn(alex, 'alex', DEMO_PASSWORD);
-    await signIn(sam, 'sam', DEMO_PASSWORD);
+    const phones = await suite.signedInPhones('alex', 'sam');
+    const [alex, sam] = phones.pages;
     const devices = await connectDemoDevices(ts);
     const alertId = await driveDemoOverdose(ts, devices, await login(ts.base, 'alex'), 11);
     await alex.locator('html[data-alarm-count="1"]').waitFor();
@@ -81,8 +77,7 @@ describe("I can't go", () => {
 
     await disconnectAll(devices);
     await closeOpenAlerts();
-    await alexCtx.close();
-    await samCtx.close();
+    await phones.close();
   });
 
   it('a decline by one of two in a step stops only that phone; a decline by SMS link stops the app too', async () => {
@@ -92,12 +87,8 @@ describe("I can't go", () => {
     const chain = { name: 'Both at once', definition: { steps: [{ targets: [{ type: 'responder', id: 'alex' }, { type: 'responder', id: 'sam' }], channels: ['app', 'sms'], waitS: 60 }, { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 }] } };
     expect((await api(ts.base, adminApi, 'PUT', '/api/admin/chains/demo-chain', chain)).status).toBe(200);
 
-    const alexCtx = await suite.phone();
-    const samCtx = await suite.phone();
-    const alex = await alexCtx.newPage();
-    const sam = await samCtx.newPage();
-    await signIn(alex, 'alex', DEMO_PASSWORD);
-    await signIn(sam, 'sam', DEMO_PASSWORD);
+    const phones = await suite.signedInPhones('alex', 'sam');
+    const [alex, sam] = phones.pages;
     const earlier = new Set((await ts.server.repos.listOutbox('demo')).map((r) => r.sid));
     await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null }]);
     await settle(ts);
@@ -133,8 +124,7 @@ describe("I can't go", () => {
     expect(await sam.locator('#timeline li[data-type="step_declined"]').count()).toBe(0);
     expect((await data(sam)).alarmSound).toBe('playing');
     await closeOpenAlerts();
-    await alexCtx.close();
-    await samCtx.close();
+    await phones.close();
   });
 
   it('the one going can still say they cannot: the chain starts again at once without them', async () => {
@@ -142,12 +132,8 @@ describe("I can't go", () => {
     const adminApi = await login(ts.base, 'admin');
     const demo = { name: 'Demo chain', definition: { steps: [{ targets: [{ type: 'responder', id: 'alex' }], channels: ['app'], waitS: 60 }, { targets: [{ type: 'responder', id: 'sam' }], channels: ['app'], waitS: 60 }, { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 }] } };
     expect((await api(ts.base, adminApi, 'PUT', '/api/admin/chains/demo-chain', demo)).status).toBe(200);
-    const alexCtx = await suite.phone();
-    const samCtx = await suite.phone();
-    const alex = await alexCtx.newPage();
-    const sam = await samCtx.newPage();
-    await signIn(alex, 'alex', DEMO_PASSWORD);
-    await signIn(sam, 'sam', DEMO_PASSWORD);
+    const phones = await suite.signedInPhones('alex', 'sam');
+    const [alex, sam] = phones.pages;
     await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null }]);
     await settle(ts);
     const alertId = (await ts.server.repos.openAlertForWearer('demo-wearer'))!.id;
@@ -170,7 +156,6 @@ describe("I can't go", () => {
     await alex.locator('#timeline li[data-type="escalating"]', { hasText: 'Responders called again' }).waitFor();
     expect((await data(alex)).alarmSound).toBe('off');
     await closeOpenAlerts();
-    await alexCtx.close();
-    await samCtx.close();
+    await phones.close();
   });
 });

@@ -7,8 +7,8 @@
 // to the arrival deadline) and resolves with an outcome; sam is told "Alex got there first", no alarm.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, api, connectDemoDevices, disconnectAll, driveDemoOverdose, login } from '../helpers/server.js';
-import { browserSuite, signIn } from './browser.js';
+import { api, connectDemoDevices, disconnectAll, driveDemoOverdose, login } from '../helpers/server.js';
+import { browserSuite } from './browser.js';
 
 const suite = browserSuite();
 
@@ -19,12 +19,8 @@ describe('responder app', () => {
     const admin = await login(suite.ts.base, 'admin');
     expect((await api(suite.ts.base, admin, 'PUT', '/api/admin/devices/demo-room/room', { room: 'Bathroom' })).status).toBe(200);
     expect((await api(suite.ts.base, admin, 'PATCH', '/api/admin/service', { phone: '+44 141 555 0100' })).status).toBe(200);
-    const alexCtx = await suite.phone();
-    const samCtx = await suite.phone();
-    const alex = await alexCtx.newPage();
-    const sam = await samCtx.newPage();
-    await signIn(alex, 'alex', DEMO_PASSWORD);
-    await signIn(sam, 'sam', DEMO_PASSWORD);
+    const phones = await suite.signedInPhones('alex', 'sam');
+    const [alex, sam] = phones.pages;
     expect(await alex.getByText('No alerts. You will hear an alarm when one comes in.').isVisible()).toBe(true);
 
     const devices = await connectDemoDevices(suite.ts);
@@ -103,7 +99,6 @@ describe('responder app', () => {
     // At 360 px nothing scrolls sideways.
     expect(await alex.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await disconnectAll(devices);
-    await alexCtx.close();
-    await samCtx.close();
+    await phones.close();
   });
 });
