@@ -1,7 +1,7 @@
 // Fusion of the rule scores into one picture: the registry's rules scored in order (context, then
 // the signs, then the supports), independent signs adding, supporting signs only escalating, the
 // critical predicate that skips the wearer check-in, and the plain-word reasons.
-import type { RuleEntry } from './rules/index.js';
+import type { RuleSet } from './rule-set.js';
 import { CRITICAL_SCORE, ROOM, TRIGGER_SCORE, WATCH_SCORE, WEARABLE, type Picture, type Rule } from './rules/rule.js';
 import type { RiskLevel } from './types.js';
 
@@ -12,25 +12,25 @@ export const levelOf = (score: number, critical: boolean): RiskLevel =>
  * Scores every rule at `p.now` into `p` (signal quality has filled its part): `top`, the fused
  * `score`, `critical`, `sources`, and the last fresh wearable / room scores. Numbers only, no allocation.
  */
-export function fuse(entries: readonly RuleEntry[], rules: readonly Rule[], p: Picture): void {
-  for (let i = 0; i < rules.length; i++) if (entries[i]!.role === 'context') rules[i]!.score(p);
+export function fuse(set: RuleSet, rules: readonly Rule[], p: Picture): void {
+  const { contexts, primaries, supports } = set;
+  for (let k = 0; k < contexts.length; k++) rules[contexts[k]!]!.score(p);
   // Signs in registry order: a later sign may read an earlier one's (stillness reads the breathing signs).
   p.respSign = false;
   let top = 0;
   let wearable = 0;
   let room = 0;
-  for (let i = 0; i < rules.length; i++) {
-    const e = entries[i]!;
-    if (e.role !== 'primary') continue;
+  for (let k = 0; k < primaries.length; k++) {
+    const i = primaries[k]!;
     const v = rules[i]!.score(p);
     top = Math.max(top, v);
-    if (e.source === WEARABLE) wearable = Math.max(wearable, v);
+    if (set.entries[i]!.source === WEARABLE) wearable = Math.max(wearable, v);
     else room = Math.max(room, v);
   }
   p.top = top;
-  let score = fusePrimary(entries, rules, top);
+  let score = fusePrimary(set, rules, top);
   // Supports (bradycardia is late, and a slowing trend) escalate a picture, never start one.
-  for (let i = 0; i < rules.length; i++) if (entries[i]!.role === 'support') score += rules[i]!.score(p);
+  for (let k = 0; k < supports.length; k++) score += rules[supports[k]!]!.score(p);
   score = Math.max(0, Math.min(100, Math.round(score)));
   p.score = score;
   p.critical = critical(p);
@@ -42,23 +42,24 @@ export function fuse(entries: readonly RuleEntry[], rules: readonly Rule[], p: P
 }
 
 /** The strongest sign, plus 5 for each further independent sign once it triggers (one per `sign` kind). */
-export function fusePrimary(entries: readonly RuleEntry[], rules: readonly Rule[], top: number): number {
+export function fusePrimary(set: RuleSet, rules: readonly Rule[], top: number): number {
   let score = top;
   if (top < TRIGGER_SCORE) return score;
-  for (let i = 0; i < rules.length; i++) {
-    const e = entries[i]!;
+  for (const i of set.primaries) {
     const v = rules[i]!.value;
-    if (e.role !== 'primary' || v < TRIGGER_SCORE || v === top || counted(entries, rules, i)) continue;
-    score += 5;
+    if (v >= TRIGGER_SCORE && v !== top && !counted(set, rules, i)) score += 5;
   }
   return score;
 }
 
 /** An earlier sign of the same kind already triggers (depressed breathing with its apnoea is one sign). */
-function counted(entries: readonly RuleEntry[], rules: readonly Rule[], i: number): boolean {
-  const sign = entries[i]!.sign;
+function counted(set: RuleSet, rules: readonly Rule[], i: number): boolean {
+  const sign = set.entries[i]!.sign;
   if (sign === undefined) return false;
-  for (let j = 0; j < i; j++) if (entries[j]!.role === 'primary' && entries[j]!.sign === sign && rules[j]!.value >= TRIGGER_SCORE) return true;
+  for (const j of set.primaries) {
+    if (j >= i) return false;
+    if (set.entries[j]!.sign === sign && rules[j]!.value >= TRIGGER_SCORE) return true;
+  }
   return false;
 }
 
@@ -85,19 +86,19 @@ export function critical(p: Picture): boolean {
   );
 }
 
-/** Plain-word reasons for the last scoring: signs from watch level, strongest first, then the supports' words. */
-export function reasons(entries: readonly RuleEntry[], rules: readonly Rule[], p: Picture): string[] {
+/** Plain-word reasons for the last scoring: signs from watch level, strongest first, then the others' words in registry order. */
+export function reasons(set: RuleSet, rules: readonly Rule[], p: Picture): string[] {
   const parts: { score: number; text: string }[] = [];
-  for (let i = 0; i < rules.length; i++) {
+  for (const i of set.primaries) {
     const r = rules[i]!;
-    if (entries[i]!.role !== 'primary' || r.value < WATCH_SCORE) continue;
+    if (r.value < WATCH_SCORE) continue;
     const text = r.reason(p);
     if (text !== null) parts.push({ score: r.value, text });
   }
   parts.sort((a, b) => b.score - a.score);
   const out = parts.map((x) => x.text);
   for (let i = 0; i < rules.length; i++) {
-    if (entries[i]!.role === 'primary') continue;
+    if (set.entries[i]!.role === 'primary') continue;
     const text = rules[i]!.reason(p);
     if (text !== null) out.push(text);
   }

@@ -46,8 +46,8 @@ class PlusFourRule implements Rule {
   reset(): void {}
 }
 
-const fastHeart: RuleEntry = { name: 'fast-heart', source: WEARABLE, role: 'primary', create: () => new FastHeartRule() };
-const plusFour: RuleEntry = { name: 'plus-four', source: WEARABLE, role: 'support', create: () => new PlusFourRule() };
+const fastHeart: RuleEntry = { name: 'fast-heart', source: WEARABLE, role: 'primary', reads: ['hr'], create: () => new FastHeartRule() };
+const plusFour: RuleEntry = { name: 'plus-four', source: WEARABLE, role: 'support', reads: [], create: () => new PlusFourRule() };
 
 function feed(d: WearerDetector, from: number, to: number, v: (s: number) => VitalsPayload): Decision[] {
   const out: Decision[] = [];

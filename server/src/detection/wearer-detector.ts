@@ -10,7 +10,8 @@ import { fuse, levelOf, reasons } from './fusion.js';
 import { Devices, type DeviceState } from './devices.js';
 import { EpisodeState, type Episode, type Scorer } from './episode-state.js';
 import { RULES, type RuleEntry } from './rules/index.js';
-import { WEARABLE, newPicture, type Picture, type Reading, type Rule } from './rules/rule.js';
+import { RuleSet } from './rule-set.js';
+import { newPicture, type Picture, type Reading, type Rule } from './rules/rule.js';
 import { MAX_BRIDGE_MS, SignalQuality, plausibleActivity, plausibleHr, plausibleRr, plausibleSpo2 } from './signal-quality.js';
 import { DEFAULT_THRESHOLDS, type Assessment, type Decision, type RiskLevel, type Sample, type Thresholds } from './types.js';
 
@@ -33,7 +34,7 @@ export class WearerDetector implements Scorer {
   readonly picture: Picture;
 
   private readonly sq = new SignalQuality();
-  private readonly entries: readonly RuleEntry[];
+  private readonly set: RuleSet;
   private readonly rules: Rule[];
   private readonly x: Reading = { kind: 'hr', t: 0, dt: 0, value: 0, occupied: false, open: false, endedMs: -1 };
   private readonly devices = new Devices();
@@ -41,8 +42,8 @@ export class WearerDetector implements Scorer {
 
   constructor(thresholds: Partial<Thresholds> = {}, opts: DetectorOptions = {}) {
     this.picture = newPicture({ ...DEFAULT_THRESHOLDS, ...thresholds });
-    this.entries = opts.rules ?? RULES;
-    this.rules = this.entries.map((e) => e.create());
+    this.set = RuleSet.of(opts.rules ?? RULES);
+    this.rules = this.set.create();
   }
 
   get th(): Thresholds {
@@ -80,11 +81,11 @@ export class WearerDetector implements Scorer {
           this.staleIgnored++;
           return out;
         }
-        this.observe('room', s.t, this.sq.acceptRoom(s.t), m.data.motion ?? 0, m.data.occupied);
+        this.observe('room', this.set.room, s.t, this.sq.acceptRoom(s.t), m.data.motion ?? 0, m.data.occupied);
         break;
       case 'door':
         // Someone came or went: stillness starts over.
-        this.observe('door', s.t, 0, 0, false, m.data.open);
+        this.observe('door', this.set.door, s.t, 0, 0, false, m.data.open);
         break;
       case 'button':
         if (m.data.action === 'ok') {
@@ -134,7 +135,7 @@ export class WearerDetector implements Scorer {
   /** Scores every rule at `now` into the picture (signal quality first, then fusion). Numbers only, no allocation. */
   score(now: number): Picture {
     this.sq.fill(this.picture, now);
-    fuse(this.entries, this.rules, this.picture);
+    fuse(this.set, this.rules, this.picture);
     return this.picture;
   }
 
@@ -144,7 +145,7 @@ export class WearerDetector implements Scorer {
     return {
       score: p.score,
       level: levelOf(p.score, p.critical),
-      reasons: reasons(this.entries, this.rules, p),
+      reasons: reasons(this.set, this.rules, p),
       news2: p.vitalsFresh ? news2Partial({ rr: p.rr, spo2: p.spo2, hr: p.hr }) : null,
       critical: p.critical,
     };
@@ -158,8 +159,8 @@ export class WearerDetector implements Scorer {
 
   // ---- inputs ----------------------------------------------------------------------------------
 
-  /** One reading to every rule, in registry order. */
-  private observe(kind: Reading['kind'], t: number, dt: number, value: number, occupied = false, open = false): void {
+  /** One reading to the rules that read it, in registry order. */
+  private observe(kind: Reading['kind'], readers: readonly number[], t: number, dt: number, value: number, occupied = false, open = false): void {
     const x = this.x;
     const p = this.picture;
     x.kind = kind;
@@ -171,7 +172,7 @@ export class WearerDetector implements Scorer {
     x.endedMs = -1;
     p.idle = this.episode.state === 'idle';
     p.alerted = this.episode.state === 'alerted';
-    for (const r of this.rules) r.observe(x, p);
+    for (let k = 0; k < readers.length; k++) this.rules[readers[k]!]!.observe(x, p);
   }
 
   private onVitals(t: number, deviceId: string, d: VitalsData, out: Decision[]): void {
@@ -201,27 +202,27 @@ export class WearerDetector implements Scorer {
     const rr = plausibleRr(d.rr);
     // Sustained movement is itself proof of a conscious wearer: respiratory evidence resets.
     const gate = sq.motionGate(plausibleActivity(d.activity), dt, th);
-    if (gate === 2) this.resetEvidence(WEARABLE);
+    if (gate === 2) this.resetWearableEvidence();
 
     // Heart rate reaches the rules before RR (bradycardia's baseline learns from the calm before it).
-    if (hr !== null) this.observe('hr', t, 0, sq.acceptHr(hr));
+    if (hr !== null) this.observe('hr', this.set.hr, t, 0, sq.acceptHr(hr));
     if (gate !== 0) return;
-    if (rr !== null) this.observe('rr', t, sq.acceptRr(t, rr), rr);
+    if (rr !== null) this.observe('rr', this.set.rr, t, sq.acceptRr(t, rr), rr);
     if (spo2 !== null) {
       const dtSpo2 = sq.acceptSpo2(t, spo2);
-      this.observe('spo2', t, dtSpo2, sq.spo2 ?? spo2);
+      this.observe('spo2', this.set.spo2, t, dtSpo2, sq.spo2 ?? spo2);
     }
   }
 
-  /** Every rule of `source` forgets its running evidence (learnt baselines stay). */
-  private resetEvidence(source: number): void {
-    for (let i = 0; i < this.rules.length; i++) if (this.entries[i]!.source === source) this.rules[i]!.reset(this.picture);
+  /** Every rule whose evidence comes from the wearable forgets it (learnt baselines stay). */
+  private resetWearableEvidence(): void {
+    for (const i of this.set.wearable) this.rules[i]!.reset(this.picture);
   }
 
   /** The wearable's stream resumed after a gap or came off: filters and evidence start over. */
   private resetWearable(): void {
     this.sq.resetFilters();
-    this.resetEvidence(WEARABLE);
+    this.resetWearableEvidence();
   }
 
   private onStatus(t: number, deviceId: string, dev: DeviceState, state: 'online' | 'offline', battery: number | undefined, out: Decision[]): void {

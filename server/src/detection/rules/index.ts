@@ -7,7 +7,7 @@ import { ApnoeaRule } from './apnoea.js';
 import { BradycardiaRule } from './bradycardia.js';
 import { DesaturationRule } from './desaturation.js';
 import { LowRrRule } from './low-rr.js';
-import { ROOM, WEARABLE, type Rule, type Source } from './rule.js';
+import { ROOM, WEARABLE, type Reading, type Rule, type Source } from './rule.js';
 import { BreathingTrendRule } from './rr-trend.js';
 import { SleepApnoeaPattern } from './sleep-apnoea.js';
 import { StillnessRule } from './stillness.js';
@@ -23,6 +23,8 @@ export interface RuleEntry {
    * `support` adds to the fused score (bradycardia: only to a raised picture).
    */
   readonly role: 'context' | 'primary' | 'support';
+  /** the readings it observes (only these reach its observe) */
+  readonly reads: readonly Reading['kind'][];
   /** primary signs of one kind count once in fusion: the first of them (in this order) at trigger level */
   readonly sign?: string;
   /** a fresh rule for one wearer */
@@ -30,14 +32,14 @@ export interface RuleEntry {
 }
 
 export const RULES: readonly RuleEntry[] = [
-  { name: 'apnoea', source: WEARABLE, role: 'primary', sign: 'breathing', create: () => new ApnoeaRule() },
-  { name: 'low-rr', source: WEARABLE, role: 'primary', sign: 'breathing', create: () => new LowRrRule() },
-  { name: 'desaturation', source: WEARABLE, role: 'primary', create: () => new DesaturationRule() },
-  { name: 'stillness', source: ROOM, role: 'primary', create: () => new StillnessRule() },
-  { name: 'sleep-apnoea', source: WEARABLE, role: 'context', create: () => new SleepApnoeaPattern() },
-  { name: 'bradycardia', source: WEARABLE, role: 'support', create: () => new BradycardiaRule() },
-  { name: 'rr-trend', source: WEARABLE, role: 'support', create: () => new BreathingTrendRule() },
-  { name: 'wrist-stillness', source: WEARABLE, role: 'support', create: () => new WristStillnessRule() },
+  { name: 'apnoea', source: WEARABLE, role: 'primary', sign: 'breathing', reads: ['rr'], create: () => new ApnoeaRule() },
+  { name: 'low-rr', source: WEARABLE, role: 'primary', sign: 'breathing', reads: ['rr'], create: () => new LowRrRule() },
+  { name: 'desaturation', source: WEARABLE, role: 'primary', reads: ['spo2'], create: () => new DesaturationRule() },
+  { name: 'stillness', source: ROOM, role: 'primary', reads: ['room', 'door'], create: () => new StillnessRule() },
+  { name: 'sleep-apnoea', source: WEARABLE, role: 'context', reads: ['rr', 'spo2'], create: () => new SleepApnoeaPattern() },
+  { name: 'bradycardia', source: WEARABLE, role: 'support', reads: ['hr'], create: () => new BradycardiaRule() },
+  { name: 'rr-trend', source: WEARABLE, role: 'support', reads: ['rr'], create: () => new BreathingTrendRule() },
+  { name: 'wrist-stillness', source: WEARABLE, role: 'support', reads: [], create: () => new WristStillnessRule() },
 ];
 
 export type { Picture, Reading, Rule } from './rule.js';

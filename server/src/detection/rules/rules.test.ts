@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../types.js';
 import { SignalQuality } from '../signal-quality.js';
 import { fusePrimary, levelOf } from '../fusion.js';
+import { RuleSet } from '../rule-set.js';
 import { ApnoeaRule } from './apnoea.js';
 import { BradycardiaRule } from './bradycardia.js';
 import { DesaturationRule } from './desaturation.js';
@@ -236,8 +237,8 @@ describe('fusion', () => {
   it('each further independent sign adds 5 once the top one triggers; below, nothing adds', () => {
     // the production signs in order: apnoea, low-rr, desaturation, stillness
     const signs = (values: number[]) => {
-      const entries = RULES.filter((e) => e.role === 'primary');
-      return fusePrimary(entries, values.map((value) => ({ value }) as Rule), Math.max(...values));
+      const set = RuleSet.of(RULES.filter((e) => e.role === 'primary'));
+      return fusePrimary(set, values.map((value) => ({ value }) as Rule), Math.max(...values));
     };
     expect(signs([74, 0, 65, 75])).toBe(85);
     expect(signs([55, 50, 0, 0])).toBe(55);
