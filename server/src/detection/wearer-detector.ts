@@ -13,15 +13,7 @@ import { RULES, type RuleEntry } from './rules/index.js';
 import { RuleSet } from './rule-set.js';
 import { newPicture, type Picture, type Reading, type Rule } from './rules/rule.js';
 import { MAX_BRIDGE_MS, SignalQuality, plausibleActivity, plausibleHr, plausibleRr, plausibleSpo2 } from './signal-quality.js';
-import { DEFAULT_THRESHOLDS, type Assessment, type Decision, type RiskLevel, type Sample, type Thresholds } from './types.js';
-
-export interface VitalsData {
-  hr?: number | null | undefined;
-  spo2?: number | null | undefined;
-  rr?: number | null | undefined;
-  activity?: number | null | undefined;
-  onBody?: boolean | undefined;
-}
+import { DEFAULT_THRESHOLDS, type Assessment, type Decision, type RiskLevel, type Sample, type Thresholds, type VitalsData } from './types.js';
 
 export interface DetectorOptions {
   /** the rules to run, in order (default: the production registry, rules/index.ts) */

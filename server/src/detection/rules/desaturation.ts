@@ -100,7 +100,6 @@ export class DesaturationRule implements Rule {
     p.spo2Base = this.base;
     p.fall = this.fall;
     p.satArea = this.satArea;
-    p.belowMs = this.belowMs;
     p.critLowMs = this.critLowMs;
     p.desatScore = v;
     p.steep = this.steep;

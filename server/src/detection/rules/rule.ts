@@ -82,7 +82,6 @@ export interface Picture {
   spo2Base: number | null;
   fall: number | null;
   satArea: number;
-  belowMs: number;
   critLowMs: number;
   desatScore: number;
   steep: boolean;
@@ -131,7 +130,7 @@ export function newPicture(th: Thresholds): Picture {
     vitalsT: Number.NEGATIVE_INFINITY, onBody: true, breathingNow: false,
     apnoeaOn: false, lowRrOn: false,
     apneaNeeded: th.apneaSeconds, desatPattern: false, apneaS: 0, apnoeaScore: 0, lowS: 0, minRr: Number.POSITIVE_INFINITY, breathingSeen: false,
-    spo2Line: null, spo2Base: null, fall: null, satArea: 0, belowMs: 0, critLowMs: 0, desatScore: 0, steep: false, saturating: false, respSign: false, stillS: 0,
+    spo2Line: null, spo2Base: null, fall: null, satArea: 0, critLowMs: 0, desatScore: 0, steep: false, saturating: false, respSign: false, stillS: 0,
     top: 0, score: 0, critical: false, sources: 0, lastWearableScore: 0, lastRoomScore: 0,
   };
 }

@@ -101,7 +101,7 @@ describe('desaturation rule (personal baseline, saturation-seconds)', () => {
     expect(r.score(p)).toBeCloseTo(67);
     expect(p.satArea).toBeCloseTo(100);
     expect(p.fall).toBeCloseTo(9);
-    expect([p.belowMs, p.respSign, p.saturating, p.steep]).toEqual([20 * S, true, false, false]);
+    expect([r.belowMs, p.respSign, p.saturating, p.steep]).toEqual([20 * S, true, false, false]);
     expect(r.reason(p)).toBe('SpO2 88%, 9 below baseline, for 20 s');
     // 5 points below the line in 20 s (0.25/s) with no breathing seen: the oximeter's view of apnoea
     const apnoea = picture({ spo2Fresh: true, spo2: 88 });
