@@ -45,6 +45,22 @@ export class RuleSet {
     return set;
   }
 
+  /** The rules (indexes, in registry order) that read `kind`. */
+  readers(kind: Kind): readonly number[] {
+    switch (kind) {
+      case 'hr':
+        return this.hr;
+      case 'rr':
+        return this.rr;
+      case 'spo2':
+        return this.spo2;
+      case 'room':
+        return this.room;
+      case 'door':
+        return this.door;
+    }
+  }
+
   /** Fresh rules for one wearer, in registry order. */
   create(): Rule[] {
     return this.entries.map((e) => e.create());

@@ -73,11 +73,11 @@ export class WearerDetector implements Scorer {
           this.staleIgnored++;
           return out;
         }
-        this.observe('room', this.set.room, s.t, this.sq.acceptRoom(s.t), m.data.motion ?? 0, m.data.occupied);
+        this.observe('room', s.t, this.sq.acceptRoom(s.t), m.data.motion ?? 0, m.data.occupied);
         break;
       case 'door':
         // Someone came or went: stillness starts over.
-        this.observe('door', this.set.door, s.t, 0, 0, false, m.data.open);
+        this.observe('door', s.t, 0, 0, false, m.data.open);
         break;
       case 'button':
         if (m.data.action === 'ok') {
@@ -152,7 +152,7 @@ export class WearerDetector implements Scorer {
   // ---- inputs ----------------------------------------------------------------------------------
 
   /** One reading to the rules that read it, in registry order. */
-  private observe(kind: Reading['kind'], readers: readonly number[], t: number, dt: number, value: number, occupied = false, open = false): void {
+  private observe(kind: Reading['kind'], t: number, dt: number, value: number, occupied = false, open = false): void {
     const x = this.x;
     const p = this.picture;
     x.kind = kind;
@@ -164,6 +164,7 @@ export class WearerDetector implements Scorer {
     x.endedMs = -1;
     p.idle = this.episode.state === 'idle';
     p.alerted = this.episode.state === 'alerted';
+    const readers = this.set.readers(kind);
     for (let k = 0; k < readers.length; k++) this.rules[readers[k]!]!.observe(x, p);
   }
 
@@ -197,12 +198,12 @@ export class WearerDetector implements Scorer {
     if (gate === 2) this.resetWearableEvidence();
 
     // Heart rate reaches the rules before RR (bradycardia's baseline learns from the calm before it).
-    if (hr !== null) this.observe('hr', this.set.hr, t, 0, sq.acceptHr(hr));
+    if (hr !== null) this.observe('hr', t, 0, sq.acceptHr(hr));
     if (gate !== 0) return;
-    if (rr !== null) this.observe('rr', this.set.rr, t, sq.acceptRr(t, rr), rr);
+    if (rr !== null) this.observe('rr', t, sq.acceptRr(t, rr), rr);
     if (spo2 !== null) {
       const dtSpo2 = sq.acceptSpo2(t, spo2);
-      this.observe('spo2', this.set.spo2, t, dtSpo2, sq.spo2 ?? spo2);
+      this.observe('spo2', t, dtSpo2, sq.spo2 ?? spo2);
     }
   }
 
