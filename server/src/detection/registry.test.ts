@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { WearerDetector } from './wearer-detector.js';
 import { RULES, type RuleEntry } from './rules/index.js';
-import { WATCH_SCORE, WEARABLE, secs, type Picture, type Reading, type Rule } from './rules/rule.js';
+import { ROOM, WATCH_SCORE, WEARABLE, secs, type Picture, type Reading, type Rule } from './rules/rule.js';
 import type { Decision } from './types.js';
 import type { VitalsPayload } from '../protocol/index.js';
 
@@ -46,7 +46,27 @@ class PlusFourRule implements Rule {
   reset(): void {}
 }
 
+/** Not a clinical rule: a room sensor reporting motion 99 for 10 s is a sign, while the room is fresh. */
+class RoomAlarmRule implements Rule {
+  ms = 0;
+  value = 0;
+  observe(x: Reading): void {
+    this.ms = x.value === 99 ? this.ms + x.dt : 0;
+  }
+  score(p: Picture): number {
+    this.value = p.roomFresh && this.ms >= 10_000 ? 65 : 0;
+    return this.value;
+  }
+  reason(): string {
+    return 'room alarm';
+  }
+  reset(): void {
+    this.ms = 0;
+  }
+}
+
 const fastHeart: RuleEntry = { name: 'fast-heart', source: WEARABLE, role: 'primary', reads: ['hr'], create: () => new FastHeartRule() };
+const roomAlarm = (source: typeof ROOM | typeof WEARABLE): RuleEntry => ({ name: 'room-alarm', source, role: 'primary', reads: ['room'], create: () => new RoomAlarmRule() });
 const plusFour: RuleEntry = { name: 'plus-four', source: WEARABLE, role: 'support', reads: [], create: () => new PlusFourRule() };
 
 function feed(d: WearerDetector, from: number, to: number, v: (s: number) => VitalsPayload): Decision[] {
@@ -95,5 +115,23 @@ describe('rule registry (rules/index.ts): a new rule is one file and one registr
     // 30 s without vitals (over the 15 s stale limit), then the fast heart again
     feed(d, 105, 110, () => ({ ...normal, hr: 160 }));
     expect(d.assess(110 * S).score).toBe(0);
+  });
+
+  it('the source in its registry line decides who can show the recovery: a room sign is not cleared by a wearable that reports', () => {
+    const run = (source: typeof ROOM | typeof WEARABLE) => {
+      const d = new WearerDetector({ checkinWindowMs: 60_000 }, { rules: [...RULES, roomAlarm(source)] });
+      const out: Decision[] = [];
+      for (let s = 0; s < 200; s++) {
+        // the room alarms from 20 s to 34 s, then the room sensor falls silent; the wearable reports normal breathing throughout
+        if (s >= 20 && s < 35) out.push(...d.onSample({ t: s * S, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 99 } } }));
+        out.push(...d.onSample({ t: s * S, deviceId: 'wrist', message: { stream: 'vitals', data: normal } }));
+        out.push(...d.tick(s * S + 500));
+      }
+      return out.filter((x) => x.kind !== 'technical').map((x) => `${x.kind}${x.kind === 'cancelled' ? `:${x.reason}` : ''}@${x.t / S}`);
+    };
+    // a room sign: once the room is stale (30 s after its last report) nothing can show recovery, so the check-in runs out
+    expect(run(ROOM)).toEqual(['wearer_prompt@30', 'responder_alert@100']);
+    // the same rule registered as a wearable sign: the reporting wearable shows the recovery (10 s clear from the tick at 64.5 s) and cancels
+    expect(run(WEARABLE)).toEqual(['wearer_prompt@30', 'cancelled:recovered@74.5']);
   });
 });
