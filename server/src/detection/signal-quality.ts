@@ -1,5 +1,6 @@
 // Signal quality for one wearer: plausibility filters, median-of-3 and slew limits, freshness of the
 // wearable and the room, off-body and motion-artefact gates. Only what survives here is evidence.
+import type { Picture } from './rules/rule.js';
 import type { Thresholds } from './types.js';
 
 /** A single gap longer than this between two samples is not bridged: evidence starts over. */
@@ -53,6 +54,24 @@ export class SignalQuality {
 
   roomFresh(now: number, th: Thresholds): boolean {
     return now - this.roomT <= Math.max(ROOM_FRESH_MIN_MS, th.staleMs);
+  }
+
+  /** What the rules may count at `now`: freshness per stream and the latest filtered readings. */
+  fill(p: Picture, now: number): void {
+    const th = p.th;
+    const fresh = this.vitalsFresh(now, th);
+    p.now = now;
+    p.vitalsFresh = fresh;
+    p.rrFresh = fresh && now - this.rrT <= th.staleMs;
+    p.spo2Fresh = fresh && now - this.spo2T <= th.staleMs && this.spo2 !== null;
+    p.roomFresh = this.roomFresh(now, th);
+    p.rr = this.rr;
+    p.spo2 = this.spo2;
+    p.hr = this.hr;
+    p.activity = this.activity;
+    p.vitalsT = this.vT;
+    p.onBody = this.onBody;
+    p.breathingNow = fresh && now - this.rrT <= 2_000 && this.rr !== null && this.rr > th.lowRr;
   }
 
   /** An off-body flag `dt` ms after the last vitals: true once it counts (two in a row, or OFF_BODY_MS). */

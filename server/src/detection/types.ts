@@ -15,6 +15,15 @@ export interface Sample {
   ageMs?: number;
 }
 
+/** A vitals payload as the detector reads it (every reading optional; implausible values are dropped by signal quality). */
+export interface VitalsData {
+  hr?: number | null | undefined;
+  spo2?: number | null | undefined;
+  rr?: number | null | undefined;
+  activity?: number | null | undefined;
+  onBody?: boolean | undefined;
+}
+
 /**
  * Per-wearer detection settings. Every default and the evidence behind it is in docs/detection.md;
  * a service changes them per wearer through `PUT /api/admin/wearers/:id/thresholds`.

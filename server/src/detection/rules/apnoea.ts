@@ -1,5 +1,7 @@
 // Apnoea rule: seconds without breathing (RR 0), cleared only by RR_CLEAR_MS of breathing again.
-import { RR_CLEAR_MS, WATCH_SCORE, secs, type Rule } from './rule.js';
+// Apnoea is depressed breathing at its deepest: it starts with a low-RR run and, since 3 s of
+// breathing clears both, ends no later than it (fusion counts the two as one sign).
+import { RR_CLEAR_MS, WATCH_SCORE, secs, type Picture, type Reading, type Rule } from './rule.js';
 
 export class ApnoeaRule implements Rule {
   on = false;
@@ -7,8 +9,15 @@ export class ApnoeaRule implements Rule {
   private breathRunMs = -1; // -1 = no run
   value = 0;
 
+  /** An RR reading; a pause that ended with it is published as `x.endedMs` (for the sleep-apnoea pattern). */
+  observe(x: Reading, p: Picture): void {
+    if (x.kind !== 'rr') return;
+    x.endedMs = this.breath(x.value, x.dt);
+    p.apnoeaOn = this.on;
+  }
+
   /** One RR reading `dt` ms after the last. Returns the length (ms) of a pause that ended now, else -1. */
-  observe(rr: number, dt: number): number {
+  breath(rr: number, dt: number): number {
     if (this.on) this.ms += dt;
     if (rr === 0) {
       if (!this.on) {
@@ -28,16 +37,11 @@ export class ApnoeaRule implements Rule {
     return -1;
   }
 
-  /** Depressed breathing cleared: the apnoea inside it ends too (the breathing run is kept). */
-  stop(): void {
-    this.on = false;
-    this.ms = 0;
-  }
-
-  reset(): void {
+  reset(p: Picture): void {
     this.on = false;
     this.ms = 0;
     this.breathRunMs = -1;
+    p.apnoeaOn = false;
   }
 
   /** Seconds of apnoea that count now (none unless the RR stream is fresh). */
@@ -45,18 +49,25 @@ export class ApnoeaRule implements Rule {
     return rrFresh && this.on ? this.ms / 1000 : 0;
   }
 
-  /** Partial evidence from 5 s ("watch"), full at the persistence time, rising a point a second. */
-  score(apneaS: number, needed: number): number {
+  /** Partial evidence from 5 s ("watch"), full at the persistence time (the sleep-apnoea pattern's), rising a point a second. */
+  score(p: Picture): number {
+    const apneaS = this.seconds(p.rrFresh);
+    const needed = p.apneaNeeded;
     let v = 0;
     if (apneaS > 0) {
       if (apneaS >= needed) v = Math.min(95, 70 + (apneaS - needed));
       else if (apneaS >= 5) v = WATCH_SCORE + 25 * ((apneaS - 5) / Math.max(1, needed - 5));
     }
     this.value = v;
+    p.apneaS = apneaS;
+    p.apnoeaScore = v;
+    // apnoea that already counts is a breathing sign for fusion
+    if (apneaS >= needed) p.respSign = true;
     return v;
   }
 
-  reason(afterPattern: boolean): string {
+  reason(p: Picture): string {
+    const afterPattern = p.apneaNeeded > p.th.apneaSeconds;
     return `no breathing for ${secs(this.ms)} s${afterPattern ? ' (after recurrent self-ending pauses)' : ''}`;
   }
 }

@@ -1,24 +1,30 @@
 // Bradycardia rule: late in an overdose, so it escalates a raised picture and never starts one.
-import type { Thresholds } from '../types.js';
-import { TRIGGER_SCORE } from './rule.js';
+import { TRIGGER_SCORE, calm, type Picture, type Reading, type Rule } from './rule.js';
 
-export class BradycardiaRule {
+export class BradycardiaRule implements Rule {
   base: number | null = null;
-  /** bradycardia adds to the picture at the last score() */
-  present = false;
+  value = 0;
 
-  /** One filtered heart rate; the baseline learns only while calm. */
-  observe(hr: number, calm: boolean): void {
-    if (calm) this.base = this.base === null ? hr : this.base + (hr - this.base) / 300;
+  /** One filtered heart rate (read before the RR of the same sample); the baseline learns only while calm. */
+  observe(x: Reading, p: Picture): void {
+    if (x.kind !== 'hr') return;
+    const hr = x.value;
+    if (calm(p)) this.base = this.base === null ? hr : this.base + (hr - this.base) / 300;
   }
 
-  /** `top` is the strongest primary rule score; `hr` the latest filtered reading. */
-  score(top: number, fresh: boolean, hr: number | null, th: Thresholds): number {
-    this.present = top >= TRIGGER_SCORE && fresh && hr !== null && (hr <= th.bradyHr || (this.base !== null && hr <= this.base * 0.75));
-    return this.present ? 10 : 0;
+  /** Adds 10 when the strongest sign `p.top` triggers and the latest filtered `p.hr` is low or 25 % under the baseline. */
+  score(p: Picture): number {
+    const hr = p.hr;
+    const present = p.top >= TRIGGER_SCORE && p.vitalsFresh && hr !== null && (hr <= p.th.bradyHr || (this.base !== null && hr <= this.base * 0.75));
+    this.value = present ? 10 : 0;
+    return this.value;
   }
 
-  reason(hr: number): string {
-    return `heart rate ${Math.round(hr)}/min${this.base !== null ? ` (usually ${Math.round(this.base)})` : ''}`;
+  reason(p: Picture): string | null {
+    if (this.value === 0 || p.hr === null) return null;
+    return `heart rate ${Math.round(p.hr)}/min${this.base !== null ? ` (usually ${Math.round(this.base)})` : ''}`;
   }
+
+  /** A baseline is not running evidence: it survives a gap. */
+  reset(): void {}
 }

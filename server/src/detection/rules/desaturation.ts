@@ -1,7 +1,7 @@
 // Desaturation rule: the wearer's own SpO2 baseline, saturation-seconds below the desaturation line
 // (baseline - spo2Drop: depth x duration), the absolute floor, and the steep-fall predicate.
 import type { Thresholds } from '../types.js';
-import { TRIGGER_SCORE, WATCH_SCORE, secs, type Rule } from './rule.js';
+import { TRIGGER_SCORE, WATCH_SCORE, calm, secs, type Picture, type Reading, type Rule } from './rule.js';
 
 /** SpO2 must stay above the desaturation line this long before the saturation-seconds clear. */
 export const SPO2_CLEAR_MS = 5_000;
@@ -27,11 +27,18 @@ export class DesaturationRule implements Rule {
   /** a steep, sustained fall at the last score() */
   steep = false;
 
+  /** A filtered SpO2 reading; a desaturation that ended by itself is published as `x.endedMs` (for the sleep-apnoea pattern). */
+  observe(x: Reading, p: Picture): void {
+    if (x.kind !== 'spo2') return;
+    const below = this.belowMs;
+    if (this.saturation(x.value, x.dt, calm(p), p.th)) x.endedMs = below;
+  }
+
   /**
    * One filtered SpO2 reading `dt` ms after the last; `calm` = no episode and no breathing event.
    * Returns true when a desaturation of at least SPO2_CLEAR_MS ended by itself.
    */
-  observe(v: number, dt: number, calm: boolean, th: Thresholds): boolean {
+  saturation(v: number, dt: number, calm: boolean, th: Thresholds): boolean {
     this.seenMs += dt;
     // Personal baseline: quick to learn at first, then slow; it rises readily but a desaturation
     // never drags it down, so a long fall keeps counting as a fall.
@@ -74,8 +81,12 @@ export class DesaturationRule implements Rule {
     this.minSpo2 = Number.POSITIVE_INFINITY;
   }
 
-  /** `spo2` is the latest filtered reading, null when none. */
-  score(spo2Fresh: boolean, spo2: number | null, line: number | null, th: Thresholds): number {
+  /** Scores the latest filtered reading `p.spo2`; the steep-fall predicate needs low-rr's `breathingSeen` and the pattern. */
+  score(p: Picture): number {
+    const th = p.th;
+    const spo2Fresh = p.spo2Fresh;
+    const spo2 = p.spo2;
+    const line = this.line(th);
     let v = 0;
     this.fall = spo2Fresh && this.base !== null && spo2 !== null ? this.base - spo2 : null;
     if (spo2Fresh) {
@@ -84,6 +95,17 @@ export class DesaturationRule implements Rule {
       if (this.critLowMs >= th.spo2CriticalSeconds * 1000) v = Math.max(v, 75);
     }
     this.value = v;
+    this.steepFall(p.breathingSeen, p.desatPattern, th);
+    p.spo2Line = line;
+    p.spo2Base = this.base;
+    p.fall = this.fall;
+    p.satArea = this.satArea;
+    p.critLowMs = this.critLowMs;
+    p.desatScore = v;
+    p.steep = this.steep;
+    // A real desaturation is a breathing sign for fusion; saturation at baseline vetoes stillness alone.
+    if (spo2Fresh && this.belowMs >= 10_000 && this.satArea >= th.satSeconds / 2) p.respSign = true;
+    p.saturating = spo2Fresh && line !== null && spo2 !== null && spo2 >= line && this.satArea === 0;
     return v;
   }
 
@@ -99,7 +121,9 @@ export class DesaturationRule implements Rule {
     return this.steep;
   }
 
-  reason(spo2: number): string {
+  reason(p: Picture): string | null {
+    const spo2 = p.spo2;
+    if (spo2 === null) return null;
     const fall = this.fall !== null ? Math.round(this.fall) : null;
     const below = this.belowMs > 0 ? this.belowMs : this.critLowMs;
     return `SpO2 ${Math.round(spo2)}%${fall !== null && fall > 0 ? `, ${fall} below baseline` : ''}, for ${secs(below)} s${this.steep ? ', falling steeply' : ''}`;

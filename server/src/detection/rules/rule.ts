@@ -1,5 +1,8 @@
-// What every detection rule shares: the score bands it reports in and the small interface the
-// detector drives it through (observe its inputs, score, reason, reset). State is plain numbers.
+// What every detection rule shares: the score bands, the small interface the detector drives each
+// rule through (observe, score, reason, reset), and the picture rules talk through. A rule's own
+// state is plain numbers; what another rule, fusion or the episode needs from it, it publishes in
+// the picture, so no rule holds a reference to another and a new rule needs no edit elsewhere.
+import type { Thresholds } from '../types.js';
 
 export const WATCH_SCORE = 30;
 export const TRIGGER_SCORE = 60;
@@ -11,13 +14,123 @@ export const RR_CLEAR_MS = 3_000;
 /** Whole seconds for plain-word reasons. */
 export const secs = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
+/** Which device shows a rule's evidence (bits: an episode remembers which sources carried it). */
+export const WEARABLE = 1;
+export const ROOM = 2;
+export type Source = typeof WEARABLE | typeof ROOM;
+
+/** One reading that passed signal quality. A single scratch record per detector, reused for every reading. */
+export interface Reading {
+  kind: 'hr' | 'rr' | 'spo2' | 'room' | 'door';
+  t: number;
+  /** ms since the previous reading of this stream that still counts as continuous (0: not bridged; hr: unused) */
+  dt: number;
+  /** hr: median-filtered rate; rr: the rate; spo2: the filtered saturation; room: the motion index */
+  value: number;
+  /** room: someone is present */
+  occupied: boolean;
+  /** door: it opened (false: it closed) */
+  open: boolean;
+  /** published: an event of this stream that ended by itself with this reading (a breathing pause, a desaturation), its length in ms; -1 none */
+  endedMs: number;
+}
+
 /**
- * A rule's common surface. Each rule also has `observe(...)` and `score(...)` with the inputs it
- * needs (they differ per rule, so they are not part of this type); `value` is the last score.
+ * The wearer's picture: what signal quality and the episode tell the rules, what rules publish for
+ * each other (each field says who writes it), and what fusion makes of it. Plain numbers, one per
+ * detector, rewritten in place (the hot path allocates nothing).
+ */
+export interface Picture {
+  th: Thresholds;
+  // ---- the episode, at each reading -----------------------------------------------------------
+  idle: boolean;
+  alerted: boolean;
+  // ---- signal quality, at each scoring (see SignalQuality.fill) --------------------------------
+  now: number;
+  vitalsFresh: boolean;
+  rrFresh: boolean;
+  spo2Fresh: boolean;
+  roomFresh: boolean;
+  /** latest filtered readings (null: none since the stream (re)started) */
+  rr: number | null;
+  spo2: number | null;
+  hr: number | null;
+  activity: number | null;
+  /** last accepted vitals, and whether the wearable is worn */
+  vitalsT: number;
+  onBody: boolean;
+  /** the latest fresh RR reading (at most 2 s old) shows breathing above the depressed line */
+  breathingNow: boolean;
+  // ---- published by rules, at each reading -----------------------------------------------------
+  /** apnoea: a breathing pause is running */
+  apnoeaOn: boolean;
+  /** low-rr: depressed breathing is running */
+  lowRrOn: boolean;
+  // ---- published by rules, at each scoring (context rules first, then the signs in order) ------
+  /** sleep-apnoea: seconds of apnoea before it counts; a pattern of self-ending dips */
+  apneaNeeded: number;
+  desatPattern: boolean;
+  /** apnoea: counted seconds and score */
+  apneaS: number;
+  apnoeaScore: number;
+  /** low-rr: counted seconds, lowest rate, and fresh breathing above the line outside any event */
+  lowS: number;
+  minRr: number;
+  breathingSeen: boolean;
+  /** desaturation: the line (baseline - spo2Drop; null until the baseline is trusted), fall below baseline, evidence, score */
+  spo2Line: number | null;
+  spo2Base: number | null;
+  fall: number | null;
+  satArea: number;
+  critLowMs: number;
+  desatScore: number;
+  steep: boolean;
+  /** desaturation: fresh saturation at baseline with no desaturation */
+  saturating: boolean;
+  /** a breathing sign for fusion (apnoea, low-rr, desaturation each add theirs; gathered afresh each scoring) */
+  respSign: boolean;
+  /** stillness: seconds of stillness with presence */
+  stillS: number;
+  // ---- fusion, at each scoring ------------------------------------------------------------------
+  /** the strongest sign, the fused score (0-100), the critical predicate */
+  top: number;
+  score: number;
+  critical: boolean;
+  /** sources whose signs are at watch level or above (WEARABLE | ROOM bits) */
+  sources: number;
+  /** the wearable's / the room's strongest sign at their last fresh scoring, for "silent while risk was raised" */
+  lastWearableScore: number;
+  lastRoomScore: number;
+}
+
+/** No episode and no breathing event: personal baselines may learn. */
+export const calm = (p: Picture): boolean => p.idle && !p.apnoeaOn && !p.lowRrOn;
+
+/**
+ * A rule's interface. The detector feeds every reading to every rule in registry order (each takes
+ * the kinds it uses), scores context rules, then signs, then supports, and asks each for its words.
  */
 export interface Rule {
-  /** the score (0-100) of the last `score()` call */
+  /** the score (0-100) of the last `score()` call (supports: the points they add) */
   readonly value: number;
-  /** forget the running evidence (the stream resumed after a gap, the wearer moved) */
-  reset(): void;
+  /** one reading; a rule ignores the kinds it does not use */
+  observe(x: Reading, p: Picture): void;
+  /** the score at `p.now`; publishes what others read from this rule into `p` */
+  score(p: Picture): number;
+  /** plain words for the last score, or null when it has nothing to say (signs are asked from watch level) */
+  reason(p: Picture): string | null;
+  /** forget the running evidence of this rule's source (a gap, off-body, sustained movement); learnt baselines stay */
+  reset(p: Picture): void;
+}
+
+export function newPicture(th: Thresholds): Picture {
+  return {
+    th, idle: true, alerted: false,
+    now: 0, vitalsFresh: false, rrFresh: false, spo2Fresh: false, roomFresh: false, rr: null, spo2: null, hr: null, activity: null,
+    vitalsT: Number.NEGATIVE_INFINITY, onBody: true, breathingNow: false,
+    apnoeaOn: false, lowRrOn: false,
+    apneaNeeded: th.apneaSeconds, desatPattern: false, apneaS: 0, apnoeaScore: 0, lowS: 0, minRr: Number.POSITIVE_INFINITY, breathingSeen: false,
+    spo2Line: null, spo2Base: null, fall: null, satArea: 0, critLowMs: 0, desatScore: 0, steep: false, saturating: false, respSign: false, stillS: 0,
+    top: 0, score: 0, critical: false, sources: 0, lastWearableScore: 0, lastRoomScore: 0,
+  };
 }

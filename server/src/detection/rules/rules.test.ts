@@ -1,87 +1,117 @@
 // Each rule module on its own, through its small interface (observe, score, reason, reset), in
 // virtual time: the same clinical rules the detector tests prove end to end, one room at a time.
+// A rule reads and publishes through the picture; these tests set the picture's inputs by hand.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../types.js';
 import { SignalQuality } from '../signal-quality.js';
 import { fusePrimary, levelOf } from '../fusion.js';
+import { RuleSet } from '../rule-set.js';
 import { ApnoeaRule } from './apnoea.js';
 import { BradycardiaRule } from './bradycardia.js';
 import { DesaturationRule } from './desaturation.js';
+import { RULES } from './index.js';
 import { LowRrRule } from './low-rr.js';
+import { newPicture, type Picture, type Reading, type Rule } from './rule.js';
+import { BreathingTrendRule } from './rr-trend.js';
 import { SleepApnoeaPattern } from './sleep-apnoea.js';
 import { StillnessRule } from './stillness.js';
+import { WristStillnessRule } from './wrist-stillness.js';
 
 const th = { ...DEFAULT_THRESHOLDS };
 const S = 1000;
+const picture = (over: Partial<Picture> = {}): Picture => ({ ...newPicture(th), ...over });
+const reading = (kind: Reading['kind'], value: number, dt: number, over: Partial<Reading> = {}): Reading => ({ kind, t: 0, dt, value, occupied: false, open: false, endedMs: -1, ...over });
+/** Feeds one reading; returns what it published as ended (-1 none). */
+const feed = (r: Rule, p: Picture, x: Reading): number => {
+  r.observe(x, p);
+  return x.endedMs;
+};
 
 describe('apnoea rule (RR 0; cleared only by 3 s of breathing)', () => {
   it('counts seconds of RR 0, scores full at apneaSeconds, and reports the pause when breathing resumes', () => {
     const r = new ApnoeaRule();
-    for (let i = 0; i < 20; i++) expect(r.observe(0, i === 0 ? 0 : S)).toBe(-1);
-    expect(r.seconds(true)).toBe(19);
-    expect(r.seconds(false)).toBe(0); // a stale RR stream is no evidence
-    expect(r.score(19, th.apneaSeconds)).toBe(74);
-    expect(r.reason(false)).toBe('no breathing for 19 s');
+    const p = picture({ rrFresh: true });
+    for (let i = 0; i < 20; i++) expect(feed(r, p, reading('rr', 0, i === 0 ? 0 : S))).toBe(-1);
+    expect(p.apnoeaOn).toBe(true);
+    expect(r.score(p)).toBe(74);
+    expect([p.apneaS, p.apnoeaScore, p.respSign]).toEqual([19, 74, true]);
+    expect(r.reason(p)).toBe('no breathing for 19 s');
+    expect(r.score(picture({ rrFresh: false }))).toBe(0); // a stale RR stream is no evidence
     // one breath is not recovery: the run must last RR_CLEAR_MS
-    expect(r.observe(12, S)).toBe(-1);
-    expect(r.observe(12, S)).toBe(-1);
-    expect(r.observe(12, S)).toBe(-1);
+    expect(feed(r, p, reading('rr', 12, S))).toBe(-1);
+    expect(feed(r, p, reading('rr', 12, S))).toBe(-1);
+    expect(feed(r, p, reading('rr', 12, S))).toBe(-1);
     // the pause lasted until breathing was proven (19 s of RR 0 and 4 s of breathing run)
-    expect(r.observe(12, S)).toBe(23_000);
-    expect(r.on).toBe(false);
+    expect(feed(r, p, reading('rr', 12, S))).toBe(23_000);
+    expect([r.on, p.apnoeaOn]).toEqual([false, false]);
   });
 
   it('reset forgets the running pause', () => {
     const r = new ApnoeaRule();
-    r.observe(0, 0);
-    r.observe(0, 5 * S);
-    r.reset();
-    expect([r.on, r.ms]).toEqual([false, 0]);
+    const p = picture();
+    r.observe(reading('rr', 0, 0), p);
+    r.observe(reading('rr', 0, 5 * S), p);
+    r.reset(p);
+    expect([r.on, r.ms, p.apnoeaOn]).toEqual([false, 0, false]);
   });
 });
 
-describe('low-RR rule (Second Chance RR <= 7; PRODIGY RR <= 5 critical)', () => {
+describe('low-RR rule and breathing trend (Second Chance RR <= 7; PRODIGY RR <= 5 critical)', () => {
   it('accumulates depressed breathing, keeps the lowest rate, and clears after 3 s above the line', () => {
     const r = new LowRrRule();
-    r.observe(6, 0, false, th);
-    for (let i = 0; i < 35; i++) r.observe(i === 10 ? 4 : 6, S, false, th);
-    expect(r.seconds(true)).toBe(35);
-    expect(r.minRr).toBe(4);
-    expect(r.score(35, true, th)).toBeCloseTo(65 + 5 + 5 / 3);
-    expect(r.reason(6, th)).toBe('breathing 6/min or less for 35 s');
-    expect(r.observe(14, S, false, th)).toBe(false);
-    for (let i = 0; i < 2; i++) expect(r.observe(14, S, false, th)).toBe(false);
-    expect(r.observe(14, S, false, th)).toBe(true);
-    expect(r.on).toBe(false);
+    const p = picture({ rrFresh: true, rr: 6 });
+    r.observe(reading('rr', 6, 0), p);
+    for (let i = 0; i < 35; i++) r.observe(reading('rr', i === 10 ? 4 : 6, S), p);
+    expect(r.score(p)).toBeCloseTo(65 + 5 + 5 / 3);
+    expect([p.lowS, p.minRr, p.lowRrOn, p.respSign, p.breathingSeen]).toEqual([35, 4, true, true, false]);
+    expect(r.reason(p)).toBe('breathing 6/min or less for 35 s');
+    // an apnoea at watch level already says it: no second reason for RR 0
+    expect(r.reason(picture({ rr: 0, apnoeaScore: 40 }))).toBeNull();
+    for (let i = 0; i < 3; i++) r.observe(reading('rr', 14, S), p);
+    expect(r.on).toBe(true);
+    r.observe(reading('rr', 14, S), p);
+    expect([r.on, p.lowRrOn]).toEqual([false, false]);
   });
 
   it('sees breathing slow against the baseline learnt while calm', () => {
-    const r = new LowRrRule();
-    for (let i = 0; i < 600; i++) r.trend(15, S, true);
-    for (let i = 0; i < 60; i++) r.trend(8, S, false);
-    r.score(0, true, th);
+    const r = new BreathingTrendRule();
+    const calm = picture({ idle: true });
+    for (let i = 0; i < 600; i++) r.observe(reading('rr', 15, S), calm);
+    const episode = picture({ idle: false });
+    for (let i = 0; i < 60; i++) r.observe(reading('rr', 8, S), episode);
+    expect(r.score(picture({ rrFresh: true, top: 70 }))).toBe(3);
     expect(r.slowed).toBe(true);
-    expect(r.trendReason(70)).toBe('breathing slowed from 15 to 8/min');
-    expect(r.trendReason(50)).toBeNull(); // supports a raised picture only
+    expect(r.reason(picture({ score: 70 }))).toBe('breathing slowed from 15 to 8/min');
+    expect(r.reason(picture({ score: 50 }))).toBeNull(); // supports a raised picture only
+    expect(r.score(picture({ rrFresh: true, top: 50 }))).toBe(0);
   });
 });
 
 describe('desaturation rule (personal baseline, saturation-seconds)', () => {
   it('trusts no baseline before a minute, then counts depth x duration below baseline - spo2Drop', () => {
     const r = new DesaturationRule();
-    for (let i = 0; i < 60; i++) r.observe(97, i === 0 ? 0 : S, true, th);
+    const calm = picture({ idle: true });
+    for (let i = 0; i < 60; i++) r.observe(reading('spo2', 97, i === 0 ? 0 : S), calm);
     expect(r.line(th)).toBeNull();
-    r.observe(97, S, true, th);
+    r.observe(reading('spo2', 97, S), calm);
     expect(r.line(th)).toBeCloseTo(93);
-    for (let i = 0; i < 20; i++) r.observe(88, S, false, th);
-    expect(r.satArea).toBeCloseTo(100);
-    expect(r.score(true, 88, r.line(th), th)).toBeCloseTo(67);
-    expect(r.fall).toBeCloseTo(9);
-    expect(r.reason(88)).toBe('SpO2 88%, 9 below baseline, for 20 s');
-    // it ended by itself: reported once, after SPO2_CLEAR_MS above the line
+    // the wearable sees breathing: a probe, not apnoea, so the steep-fall predicate stays off
+    const p = picture({ idle: false, spo2Fresh: true, spo2: 88, breathingSeen: true });
+    for (let i = 0; i < 20; i++) r.observe(reading('spo2', 88, S), p);
+    expect(r.score(p)).toBeCloseTo(67);
+    expect(p.satArea).toBeCloseTo(100);
+    expect(p.fall).toBeCloseTo(9);
+    expect([r.belowMs, p.respSign, p.saturating, p.steep]).toEqual([20 * S, true, false, false]);
+    expect(r.reason(p)).toBe('SpO2 88%, 9 below baseline, for 20 s');
+    // 5 points below the line in 20 s (0.25/s) with no breathing seen: the oximeter's view of apnoea
+    const apnoea = picture({ spo2Fresh: true, spo2: 88 });
+    r.score(apnoea);
+    expect(apnoea.steep).toBe(true);
+    expect(r.reason(apnoea)).toBe('SpO2 88%, 9 below baseline, for 20 s, falling steeply');
+    // it ended by itself: published once, after SPO2_CLEAR_MS above the line
     const ended = [];
-    for (let i = 0; i < 6; i++) ended.push(r.observe(97, S, false, th));
-    expect(ended).toEqual([false, false, false, false, false, true]);
+    for (let i = 0; i < 6; i++) ended.push(feed(r, p, reading('spo2', 97, S)));
+    expect(ended).toEqual([-1, -1, -1, -1, -1, 20 * S]);
     expect(r.satArea).toBe(0);
   });
 });
@@ -100,42 +130,77 @@ describe('sleep-apnoea pattern (three self-ended pauses in ~15 min)', () => {
     expect(p.apneaNeeded(3_600 * S, th)).toBe(th.apneaSeconds);
     expect(p.desatPattern(180 * S)).toBe(false);
   });
+
+  it('hears the pauses (>= 8 s) and dips the other rules publish, but not during an alert, and publishes at scoring', () => {
+    const r = new SleepApnoeaPattern();
+    const p = picture();
+    for (const t of [60, 120, 180, 240]) r.observe(reading('rr', 12, S, { t: t * S, endedMs: 9 * S }), p);
+    r.observe(reading('rr', 12, S, { t: 250 * S, endedMs: 5 * S }), p); // too short to count
+    r.score({ ...p, now: 240 * S });
+    expect(r.apneaNeeded(240 * S, th)).toBe(th.criticalApneaSeconds);
+    const q = picture({ now: 240 * S });
+    r.score(q);
+    expect(q.apneaNeeded).toBe(th.criticalApneaSeconds);
+    const alerted = new SleepApnoeaPattern();
+    for (const t of [60, 120, 180, 240]) alerted.observe(reading('rr', 12, S, { t: t * S, endedMs: 9 * S }), picture({ alerted: true }));
+    expect(alerted.apneaNeeded(240 * S, th)).toBe(th.apneaSeconds);
+    const dips = new SleepApnoeaPattern();
+    for (const t of [60, 120, 180, 240]) dips.observe(reading('spo2', 97, S, { t: t * S, endedMs: 6 * S }), p);
+    const d = picture({ now: 240 * S });
+    dips.score(d);
+    expect(d.desatPattern).toBe(true);
+  });
 });
 
 describe('stillness rule (Brave)', () => {
   it('one stray reading does not end stillness; clear movement does; a door starts it over', () => {
     const r = new StillnessRule();
-    r.observe(true, 2, 0, th);
-    for (let i = 0; i < 10; i++) r.observe(true, 2, 2 * S, th);
+    const p = picture();
+    const room = (motion: number, dt: number) => r.observe(reading('room', motion, dt, { occupied: true }), p);
+    room(2, 0);
+    for (let i = 0; i < 10; i++) room(2, 2 * S);
     expect(r.stillMs).toBe(20 * S);
-    r.observe(true, 6, 2 * S, th); // a curtain
+    room(6, 2 * S); // a curtain
     expect(r.stillMs).toBe(22 * S);
-    r.observe(true, 6, 2 * S, th);
+    room(6, 2 * S);
     expect(r.stillMs).toBe(0);
-    for (let i = 0; i < 5; i++) r.observe(true, 2, 2 * S, th);
-    r.door(false);
+    for (let i = 0; i < 5; i++) room(2, 2 * S);
+    r.observe(reading('door', 0, 0, { open: false }), p);
     expect([r.stillMs, r.doorClosed]).toEqual([0, true]);
   });
 
   it('scores after the stillness time, a third of it with a breathing sign, and normal saturation vetoes it alone', () => {
     const r = new StillnessRule();
-    r.observe(true, 2, 0, th);
-    for (let i = 0; i < 31; i++) r.observe(true, 2, 2 * S, th);
-    expect(r.score(true, true, false, false, th)).toBe(75);
+    const p = picture();
+    r.observe(reading('room', 2, 0, { occupied: true }), p);
+    for (let i = 0; i < 31; i++) r.observe(reading('room', 2, 2 * S, { occupied: true }), p);
+    expect(r.score(picture({ roomFresh: true, respSign: true }))).toBe(75);
     expect(r.fused).toBe(true);
     expect(r.reason()).toBe('no movement in occupied room for 62 s with a breathing sign');
-    expect(r.score(true, false, false, true, th)).toBe(0);
-    expect(r.score(false, true, false, false, th)).toBe(0); // a stale room sensor is no evidence
+    expect(r.score(picture({ roomFresh: true, saturating: true }))).toBe(0);
+    expect(r.score(picture({ roomFresh: false, respSign: true }))).toBe(0); // a stale room sensor is no evidence
   });
 });
 
 describe('bradycardia rule (late: escalates, never starts)', () => {
   it('adds only to a triggering picture', () => {
     const r = new BradycardiaRule();
-    for (let i = 0; i < 600; i++) r.observe(75, true);
-    expect(r.score(40, true, 45, th)).toBe(0);
-    expect(r.score(70, true, 45, th)).toBe(10);
-    expect(r.reason(45)).toBe('heart rate 45/min (usually 75)');
+    for (let i = 0; i < 600; i++) r.observe(reading('hr', 75, 0), picture({ idle: true }));
+    r.observe(reading('hr', 45, 0), picture({ idle: true, lowRrOn: true })); // not calm: the baseline stays
+    expect(r.score(picture({ top: 40, vitalsFresh: true, hr: 45 }))).toBe(0);
+    expect(r.reason(picture({ hr: 45 }))).toBeNull();
+    expect(r.score(picture({ top: 70, vitalsFresh: true, hr: 45 }))).toBe(10);
+    expect(r.reason(picture({ hr: 45 }))).toBe('heart rate 45/min (usually 75)');
+  });
+});
+
+describe('wrist stillness (named, never scored)', () => {
+  it('names a still wrist in a raised picture only', () => {
+    const r = new WristStillnessRule();
+    expect(r.score()).toBe(0);
+    expect(r.reason(picture({ score: 70, activity: 1, vitalsFresh: true }))).toBe('wearer not moving');
+    expect(r.reason(picture({ score: 50, activity: 1, vitalsFresh: true }))).toBeNull();
+    expect(r.reason(picture({ score: 70, activity: 1, vitalsFresh: false }))).toBeNull();
   });
 });
 
@@ -170,16 +235,25 @@ describe('signal quality', () => {
 
 describe('fusion', () => {
   it('each further independent sign adds 5 once the top one triggers; below, nothing adds', () => {
-    expect(fusePrimary(75, 74, 0, 65, 75)).toBe(85);
-    expect(fusePrimary(55, 55, 50, 0, 0)).toBe(55);
+    // the production signs in order: apnoea, low-rr, desaturation, stillness
+    const signs = (values: number[]) => {
+      const set = RuleSet.of(RULES.filter((e) => e.role === 'primary'));
+      return fusePrimary(set, values.map((value) => ({ value }) as Rule), Math.max(...values));
+    };
+    expect(signs([74, 0, 65, 75])).toBe(85);
+    expect(signs([55, 50, 0, 0])).toBe(55);
+    // depressed breathing with its apnoea is one sign; without a triggering apnoea it adds
+    expect(signs([70, 75, 0, 0])).toBe(80);
+    expect(signs([70, 65, 0, 0])).toBe(70);
+    expect(signs([40, 65, 0, 75])).toBe(80);
     expect(levelOf(61, false)).toBe('high');
     expect(levelOf(20, true)).toBe('critical');
   });
 });
 
 describe('hot path: rule state is plain numbers', () => {
-  it('no rule, pattern or filter holds an object (no per-sample allocation to keep)', () => {
-    const parts = [new ApnoeaRule(), new LowRrRule(), new DesaturationRule(), new StillnessRule(), new BradycardiaRule(), new SleepApnoeaPattern(), new SignalQuality()];
+  it('no rule of the registry, nor the filters, holds an object (no per-sample allocation to keep)', () => {
+    const parts = [...RULES.map((e) => e.create()), new SignalQuality()];
     for (const p of parts) {
       for (const [k, v] of Object.entries(p)) expect([k, v === null ? 'null' : typeof v]).toEqual([k, expect.stringMatching(/^(number|boolean|null)$/)]);
     }

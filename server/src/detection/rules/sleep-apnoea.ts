@@ -1,6 +1,9 @@
 // Sleep-apnoea pattern: decaying counts of pauses and desaturations that ended by themselves. A
 // wearer with the pattern is given longer before an apnoea counts, and no "steep fall" shortcut.
+// A context rule: it hears the pauses and dips the apnoea and desaturation rules publish (so it
+// comes after them in the registry), and is scored before every sign (it scores nothing itself).
 import type { Thresholds } from '../types.js';
+import type { Picture, Reading, Rule } from './rule.js';
 
 /** Breathing pauses at least this long that end by themselves count towards the sleep-apnoea pattern. */
 export const SELF_RESOLVED_MIN_MS = 8_000;
@@ -8,13 +11,35 @@ export const SELF_RESOLVED_MIN_MS = 8_000;
 const RECURRENT_DECAY_MS = 900_000;
 const RECURRENT_COUNT = 3;
 
-export class SleepApnoeaPattern {
+export class SleepApnoeaPattern implements Rule {
+  readonly value = 0;
   /** decaying count of apnoeas that ended by themselves and when it was last bumped */
   private recurrent = 0;
   private recurrentT = 0;
   /** the same for desaturations below the line that ended by themselves (oximetry ODI, for wearers without RR) */
   private recurrentDesat = 0;
   private recurrentDesatT = 0;
+
+  /** Pauses and dips that ended by themselves, outside an alert (an alert's own recovery is no pattern). */
+  observe(x: Reading, p: Picture): void {
+    if (x.endedMs < 0 || p.alerted) return;
+    if (x.kind === 'rr' && x.endedMs >= SELF_RESOLVED_MIN_MS) this.apnoeaEnded(x.t);
+    else if (x.kind === 'spo2') this.desaturationEnded(x.t);
+  }
+
+  /** Publishes how long an apnoea needs and whether the dips make a pattern, at `p.now`. */
+  score(p: Picture): number {
+    p.apneaNeeded = this.apneaNeeded(p.now, p.th);
+    p.desatPattern = this.desatPattern(p.now);
+    return 0;
+  }
+
+  reason(): null {
+    return null;
+  }
+
+  /** The pattern spans many pauses: a gap does not end it (it fades). */
+  reset(): void {}
 
   apnoeaEnded(t: number): void {
     this.recurrent = this.recurrent * Math.exp(-(t - this.recurrentT) / RECURRENT_DECAY_MS) + 1;

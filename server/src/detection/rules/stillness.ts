@@ -1,7 +1,7 @@
 // Stillness rule (Brave): an occupied room without movement; a breathing sign shortens the timer,
 // deep stillness (not even breathing movement) counts after half of it.
 import type { Thresholds } from '../types.js';
-import { WATCH_SCORE, secs, type Rule } from './rule.js';
+import { WATCH_SCORE, secs, type Picture, type Reading, type Rule } from './rule.js';
 
 /** Time constant (ms) of the room motion average that decides deep stillness (Brave averages its radar index too). */
 const MOTION_AVG_MS = 10_000;
@@ -20,8 +20,14 @@ export class StillnessRule implements Rule {
   fused = false;
   deep = false;
 
+  /** Presence readings, and door events (someone came or went: stillness starts over). */
+  observe(x: Reading, p: Picture): void {
+    if (x.kind === 'room') this.presence(x.occupied, x.value, x.dt, p.th);
+    else if (x.kind === 'door') this.door(x.open);
+  }
+
   /** One presence reading `dt` ms after the last (0 = not bridged). */
-  observe(occupied: boolean, motion: number, dt: number, th: Thresholds): void {
+  presence(occupied: boolean, motion: number, dt: number, th: Thresholds): void {
     this.occupied = occupied;
     this.motionAvg = this.motionAvg === null || dt === 0 ? motion : this.motionAvg + (motion - this.motionAvg) * Math.min(1, dt / MOTION_AVG_MS);
     if (!occupied) {
@@ -64,11 +70,13 @@ export class StillnessRule implements Rule {
   }
 
   /**
-   * `respSign`: a breathing sign for fusion; `breathingSeen`: fresh normal breathing; `saturating`:
-   * fresh normal saturation, which vetoes stillness alone (minutes of apnoea would show) but not
-   * stillness with a breathing sign (SpO2 lags 15-30 s behind the breathing).
+   * Scored after the wearable's signs: `p.respSign` (a breathing sign) shortens the timer to a third;
+   * `p.breathingSeen` (fresh normal breathing) vetoes it; `p.saturating` (fresh normal saturation)
+   * vetoes stillness alone (minutes of apnoea would show) but not stillness with a breathing sign
+   * (SpO2 lags 15-30 s behind the breathing).
    */
-  score(roomFresh: boolean, respSign: boolean, breathingSeen: boolean, saturating: boolean, th: Thresholds): number {
+  score(p: Picture): number {
+    const { th, roomFresh, respSign, breathingSeen, saturating } = p;
     let v = 0;
     this.fused = false;
     this.deep = false;
@@ -87,6 +95,7 @@ export class StillnessRule implements Rule {
       }
     }
     this.value = v;
+    p.stillS = this.stillMs / 1000;
     return v;
   }
 
