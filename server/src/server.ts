@@ -3,13 +3,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { AlertService, LiveHub, NoticeBoard } from './alerts/index.js';
+import { AlertService, LiveHub, NoticeBoard, liveAppPager, subscribeLiveFanOut } from './alerts/index.js';
 import { Broker } from './broker/index.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Config } from './config.js';
 import { seedDemo, type DemoCredentials } from './demo/seed.js';
 import { DetectionEngine, parseStoredThresholds, type Thresholds } from './detection/index.js';
 import { Escalator } from './escalation/index.js';
+import { InProcessBus, type Bus, type Events } from './events/index.js';
 import { buildHttpApp } from './http/app.js';
 import { randomIds, type Ids } from './ids.js';
 import { DeviceDirectory, Ingest } from './ingest/index.js';
@@ -71,7 +72,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     ? null
     : await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, demoDeviceSecret: config.DEMO_DEVICE_SECRET, now: clock.now(), dataDir: config.DATA_DIR, passwordCost: config.passwordCost });
 
+  const bus: Bus = new InProcessBus<Events>({ log: log.child({ part: 'events' }), onHandlerError: (event) => metrics.eventHandlerErrors.inc({ event }) });
   const live = new LiveHub();
+  subscribeLiveFanOut(bus, { repos, live });
   const notices = new NoticeBoard({ repos, clock, ids, live, log: log.child({ part: 'notices' }) });
   notices.attach();
   const directory = new DeviceDirectory(repos);
@@ -88,7 +91,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const sms = opts.sms ?? (config.twilio ? new TwilioSms(config.twilio, providerTimeoutMs) : new FakeSms(repos, clock));
   const voice = opts.voice ?? (config.twilio ? new TwilioVoice(config.twilio, providerTimeoutMs) : new FakeVoice(createEscalationRepo(repos.db), clock));
   const escalator = new Escalator({
-    repos, clock, ids, sms, voice, live, log: log.child({ part: 'escalation' }), metrics,
+    repos, clock, ids, sms, voice, bus, appPager: liveAppPager(live), log: log.child({ part: 'escalation' }), metrics,
     publicUrl: config.PUBLIC_URL,
     smsStatusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
     voiceStatusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
@@ -105,10 +108,10 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let broker: Broker | null = null;
   const alerts = new AlertService({
-    repos, clock, ids, live, escalator, log: log.child({ part: 'alerts' }), metrics, checkinWindowMs,
-    sendCommand: (deviceId, cmd) => broker?.sendCommand(deviceId, cmd),
-    onEpisodeClosed: (wearerId) => engine.closeEpisode(wearerId),
+    repos, clock, ids, live, escalator, bus, log: log.child({ part: 'alerts' }), metrics, checkinWindowMs,
   });
+  bus.subscribe('alert.episodeClosed', (e) => engine.closeEpisode(e.wearerId));
+  bus.subscribe('device.command', (e) => broker?.sendCommand(e.deviceId, e.command));
   const onDecisions = (d: Parameters<AlertService['handle']>[0]) => void alerts.handle(d);
   const vitals = new VitalsStore(repos.db, (err) => log.error({ err }, 'vitals write failed'));
   const ingest = new Ingest({
@@ -171,7 +174,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     },
   };
   const consent = new ConsentService({
-    repos, clock, sms, live, log: log.child({ part: 'consent' }), vitals, publicUrl: config.PUBLIC_URL,
+    repos, clock, sms, bus, log: log.child({ part: 'consent' }), vitals, publicUrl: config.PUBLIC_URL,
     retentionDays: config.VITALS_RETENTION_DAYS,
     linkTtlMs: config.CONSENT_LINK_TTL_H * 3600_000,
     applied: async (wearerId) => {
