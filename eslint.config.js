@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 // For each part of server/src, what it may import (`uses`) and what only with `import type` (`types`);
 // everything else in server/src, and simulator/, firmware-bridge/, responder-app/, test/, is refused.
 // Test files may import anything.
-const SERVER_FOLDERS = ['protocol', 'detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages', 'events'];
+const SERVER_FOLDERS = ['protocol', 'detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages', 'events', 'wearers'];
 const SERVER_FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
 // The event bus (events/) is part of the kernel: every part with the kernel may publish and subscribe.
 const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors', 'events'];
@@ -26,6 +26,7 @@ const BOUNDARIES = {
   auth: {},
   messages: {},
   events: { uses: ['log', 'metrics'], types: ['detection', 'protocol', 'store'] },
+  wearers: { uses: ['detection', ...KERNEL], types: ['store'] },
   ...Object.fromEntries(['clock', 'ids', 'log', 'metrics', 'errors', 'config'].map((f) => [f, {}])),
   server: { uses: SERVER_FOLDERS.filter((f) => f !== 'onboarding').concat('config', ...KERNEL) },
   main: { uses: ['config', 'server', ...KERNEL], types: ['demo'] },

@@ -25,7 +25,7 @@ export interface ConsentDeps {
   repos: Repos;
   clock: Clock;
   sms: SmsSender;
-  /** tells `consent.changed` (the service's admins are told live) */
+  /** tells `consent.applied` (ingest and the detector follow at once) and `consent.changed` (the service's admins are told live) */
   bus: Bus;
   log: Logger;
   vitals: VitalsStore;
@@ -33,8 +33,6 @@ export interface ConsentDeps {
   retentionDays: number;
   /** a personal link works this long after it was issued */
   linkTtlMs: number;
-  /** consent changed: refresh the ingest directory and drop detector state */
-  applied: (wearerId: string) => Promise<void>;
 }
 
 export interface ConsentEventView {
@@ -231,7 +229,7 @@ export class ConsentService {
     if (pausedUntil !== null) this.pauses.set(wearerId, pausedUntil);
     else this.pauses.delete(wearerId);
     // Before anything else: the ingest directory must stop (or start) taking this wearer's data now.
-    await this.d.applied(wearerId);
+    await this.d.bus.publish('consent.applied', { wearerId });
     const after = (await this.d.repos.wearerById(wearerId))!;
     await this.record(after, change, via, { ...data, from: before.consent, ...(pausedUntil ? { until: new Date(pausedUntil).toISOString() } : {}) });
     if (via !== 'sms' && after.phone) {

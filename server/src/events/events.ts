@@ -40,6 +40,8 @@ export interface Events {
   'consent.changed': {
     wearerId: string; serviceId: string; alias: string; change: string; state: ConsentState; via: string; at: number; pausedUntil: number | null;
   };
+  /** a wearer's new consent state was just stored: before anything else, ingest and the detector follow (wearers/) */
+  'consent.applied': { wearerId: string };
   /** a wearer was edited, re-consented or deleted (`wearer` null): caches, detector and erasure follow */
   'wearer.changed': { wearerId: string; wearer: WearerRow | null };
   /** a device was registered, edited, re-assigned or deleted: caches and the broker follow */

@@ -73,6 +73,10 @@ export function createRepos(db: Db) {
     async wearerById(id: string) {
       return db.selectFrom('wearers').selectAll().where('id', '=', id).executeTakeFirst();
     },
+    /** Every wearer's stored detection thresholds (JSON text, null for the defaults): the start-up cache. */
+    async wearerThresholds() {
+      return db.selectFrom('wearers').select(['id', 'thresholds']).execute();
+    },
     async assignResponder(wearerId: string, userId: string) {
       await db.insertInto('wearer_responders').values({ wearer_id: wearerId, user_id: userId }).execute();
     },
