@@ -17,7 +17,7 @@ import { DeviceDirectory, Ingest } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { FakeSms, FakeVoice, TwilioSms, TwilioVoice, type SmsSender, type VoiceCaller } from './notify/index.js';
-import { createEscalationRepo, createRepos, openDatabase, type Repos } from './store/index.js';
+import { createRepos, openDatabase, type Repos } from './store/index.js';
 import { VitalsStore } from './store/vitals.js';
 import { ConsentService } from './consent/index.js';
 import { loadServerSecret } from './auth/server-secret.js';
@@ -90,7 +90,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   // The SDK's own timeout is only a backstop: the dispatcher times calls out on the injected clock.
   const providerTimeoutMs = config.NOTIFY_TIMEOUT_MS + 5000;
   const sms = opts.sms ?? (config.twilio ? new TwilioSms(config.twilio, providerTimeoutMs) : new FakeSms(repos, clock));
-  const voice = opts.voice ?? (config.twilio ? new TwilioVoice(config.twilio, providerTimeoutMs) : new FakeVoice(createEscalationRepo(repos.db), clock));
+  const voice = opts.voice ?? (config.twilio ? new TwilioVoice(config.twilio, providerTimeoutMs) : new FakeVoice(repos.esc, clock));
   const escalator = new Escalator({
     repos, clock, ids, sms, voice, bus, appPager: liveAppPager(live), log: log.child({ part: 'escalation' }), metrics,
     publicUrl: config.PUBLIC_URL,
@@ -112,7 +112,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     repos, clock, ids, live, escalator, bus, log: log.child({ part: 'alerts' }), metrics, checkinWindowMs,
   });
   bus.subscribe('alert.episodeClosed', (e) => engine.closeEpisode(e.wearerId));
-  const vitals = new VitalsStore(repos.db, (err) => log.error({ err }, 'vitals write failed'));
+  const vitals = new VitalsStore(store.db, (err) => log.error({ err }, 'vitals write failed'));
   bus.subscribe('vitals.sample', (e) => vitals.record(e.wearerId, e.deviceId, e.message, e.at));
   const consent = new ConsentService({
     repos, clock, sms, bus, log: log.child({ part: 'consent' }), vitals, publicUrl: config.PUBLIC_URL,

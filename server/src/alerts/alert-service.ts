@@ -257,7 +257,7 @@ export class AlertService {
   }
 
   private async commandWearables(wearerId: string, cmd: CommandPayload) {
-    const devices = await this.d.repos.db.selectFrom('devices').select(['id', 'kind']).where('wearer_id', '=', wearerId).execute();
+    const devices = await this.d.repos.devicesOfWearer(wearerId);
     for (const dev of devices) if (dev.kind === 'wearable' || dev.kind === 'button') void this.d.bus.publish('device.command', { deviceId: dev.id, command: cmd });
   }
 
@@ -316,11 +316,7 @@ export class AlertService {
       alert = (await repos.alertById(alertId))!;
     }
     const now = clock.now();
-    const first = await repos.db
-      .updateTable('alerts').set({ arrived_at: now, updated_at: now })
-      .where('id', '=', alertId).where('state', '=', 'acknowledged').where('arrived_at', 'is', null)
-      .executeTakeFirst();
-    const isFirst = Number(first.numUpdatedRows) === 1;
+    const isFirst = await repos.markArrived(alertId, now);
     await repos.appendTimeline(alertId, now, 'arrived', { by: user.id, via, first: isFirst, attending: alert.attending_responder_id === user.id });
     if (isFirst) await this.d.escalator.arrived(alertId);
     const fresh = (await repos.alertById(alertId))!;
@@ -355,12 +351,9 @@ export class AlertService {
     const { repos, clock } = this.d;
     const alert = await this.visibleAlert(alertId, user);
     const now = clock.now();
-    const rows = await repos.db.updateTable('notifications').set({ status: 'seen', updated_at: now })
-      .where('alert_id', '=', alertId).where('user_id', '=', user.id).where('channel', '=', 'app').where('kind', '=', 'page')
-      .where('token', '=', alert.escalation_token).where('status', '!=', 'seen')
-      .returning('step_index').execute();
-    if (rows.length === 0) return false;
-    for (const step of new Set(rows.map((r) => r.step_index))) await repos.appendTimeline(alertId, now, 'seen', { by: user.id, via, step });
+    const steps = await repos.esc.markAppPagesSeen(alertId, user.id, alert.escalation_token, now);
+    if (steps.length === 0) return false;
+    for (const step of new Set(steps)) await repos.appendTimeline(alertId, now, 'seen', { by: user.id, via, step });
     return true;
   }
 
@@ -368,11 +361,7 @@ export class AlertService {
   async setOutcome(alertId: string, user: UserRow, outcome: Outcome): Promise<boolean> {
     const { repos, clock } = this.d;
     const now = clock.now();
-    const res = await repos.db
-      .updateTable('alerts').set({ outcome, updated_at: now })
-      .where('id', '=', alertId).where('state', '=', 'resolved').where('outcome', 'is', null)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) return false;
+    if (!(await repos.setOutcomeOnce(alertId, outcome, now))) return false;
     await repos.appendTimeline(alertId, now, 'outcome', { by: user.id, outcome, via: 'sms' });
     const fresh = await repos.alertById(alertId);
     if (fresh) await this.broadcast(fresh, 'outcome');

@@ -12,7 +12,6 @@ import { en } from '../messages/en.js';
 import type { Metrics } from '../metrics.js';
 import { isSingleSegment, type SmsSender, type VoiceCaller } from '../notify/index.js';
 import {
-  createEscalationRepo,
   type AlertRow,
   type AlertState,
   type EscalationRepo,
@@ -98,7 +97,7 @@ export class Escalator {
   private readonly pageReminderMs: number;
 
   constructor(private readonly d: EscalatorDeps) {
-    this.esc = createEscalationRepo(d.repos.db);
+    this.esc = d.repos.esc;
     this.links = d.links ?? new PageLinks();
     this.leaseMs = d.jobLeaseMs ?? 60_000;
     this.auditEveryMs = d.auditEveryMs ?? 2_000;
@@ -150,41 +149,21 @@ export class Escalator {
     alertId: string, from: readonly AlertState[], patch: { clearAttending?: boolean }, claim = false, expectToken?: number,
   ): Promise<{ token: number; job: JobRow | null } | null> {
     const now = this.d.clock.now();
-    return this.d.repos.db.transaction().execute(async (trx) => {
-      const a = await trx.selectFrom('alerts').select(['escalation_token', 'state']).where('id', '=', alertId).executeTakeFirst();
-      if (!a || !from.includes(a.state)) return null;
-      // Checked inside the transaction: an arrival or resolve since the caller looked wins.
-      if (expectToken !== undefined && a.escalation_token !== expectToken) return null;
-      const token = a.escalation_token + 1;
-      await trx
-        .updateTable('alerts')
-        .set({
-          escalation_token: token, state: 'escalating', updated_at: now,
-          ...(patch.clearAttending ? { attending_responder_id: null, attending_contact: null, acknowledged_at: null } : {}),
-        })
-        .where('id', '=', alertId)
-        .execute();
-      const e = createEscalationRepo(trx);
-      await e.cancelJobs(alertId);
-      await e.cancelQueuedPages(alertId, now);
-      const job: JobRow = {
+    // One store operation: state and token are checked in its UPDATE, so an arrival or resolve since the caller looked wins.
+    const begun = await this.d.repos.beginEscalation(alertId, {
+      from, expectToken, clearAttending: patch.clearAttending, now,
+      job: (token) => ({
         id: jobId(alertId, token, 'step', 0), alert_id: alertId, kind: 'step', step_index: 0, due_at: now, token, created_at: now,
         state: claim ? 'running' : 'pending', attempts: claim ? 1 : 0, claimed_at: claim ? now : null, lease_until: claim ? now + this.leaseMs : null, finished_at: null,
-      };
-      const res = await trx.insertInto('escalation_jobs').values(job).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
-      return { token, job: claim && Number(res.numInsertedOrUpdatedRows ?? 0) === 1 ? job : null };
+      }),
     });
+    if (begun === null) return null;
+    return { token: begun.token, job: claim && begun.inserted ? begun.job : null };
   }
 
   /** Fence every pending step and unsent page of an alert (resolved, cancelled). */
   async stop(alertId: string): Promise<void> {
-    const now = this.d.clock.now();
-    await this.d.repos.db.transaction().execute(async (trx) => {
-      await trx.updateTable('alerts').set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) })).where('id', '=', alertId).execute();
-      const e = createEscalationRepo(trx);
-      await e.cancelJobs(alertId);
-      await e.cancelQueuedPages(alertId, now);
-    });
+    await this.d.repos.stopEscalation(alertId, this.d.clock.now());
   }
 
   /**
@@ -193,28 +172,16 @@ export class Escalator {
    */
   async acknowledged(alertId: string, by: { userId: string | null; phone: string | null; name: string }): Promise<void> {
     const now = this.d.clock.now();
-    await this.d.repos.db.transaction().execute(async (trx) => {
-      const a = await trx.selectFrom('alerts').select(['escalation_token']).where('id', '=', alertId).executeTakeFirst();
-      if (!a) return;
-      const token = a.escalation_token + 1;
-      await trx.updateTable('alerts').set({ escalation_token: token }).where('id', '=', alertId).execute();
-      const e = createEscalationRepo(trx);
-      await e.cancelJobs(alertId);
-      await e.cancelQueuedPages(alertId, now);
-      await e.insertJob({
-        id: jobId(alertId, token, 'ack_timeout', 0), alert_id: alertId, kind: 'ack_timeout', step_index: 0,
-        due_at: now + this.d.ackTimeoutMs, token, created_at: now,
-      });
-    });
+    await this.d.repos.awaitArrival(alertId, now, (token) => ({
+      id: jobId(alertId, token, 'ack_timeout', 0), alert_id: alertId, kind: 'ack_timeout', step_index: 0,
+      due_at: now + this.d.ackTimeoutMs, token, created_at: now,
+    }));
     await this.tellOthers(alertId, by);
   }
 
   /** Someone is with the wearer: the arrival timer is no longer needed. */
   async arrived(alertId: string): Promise<void> {
-    await this.d.repos.db.transaction().execute(async (trx) => {
-      await trx.updateTable('alerts').set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) })).where('id', '=', alertId).execute();
-      await createEscalationRepo(trx).cancelJobs(alertId, ['ack_timeout']);
-    });
+    await this.d.repos.stopArrivalTimer(alertId);
   }
 
   private async tellOthers(alertId: string, by: { userId: string | null; phone: string | null; name: string }): Promise<void> {
@@ -418,8 +385,8 @@ export class Escalator {
     const chain = this.snapshot(alert);
     if (chain.steps.length > 0) return { chain, isDefault: false };
     const responders = await this.d.repos.responderIdsForWearer(alert.wearer_id);
-    const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', alert.service_id).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
-    const everyone = [...new Set([...responders, ...admins.map((a) => a.id)])];
+    const admins = await this.d.repos.activeAdminIdsOfService(alert.service_id);
+    const everyone = [...new Set([...responders, ...admins])];
     // Off-duty people would be skipped anyway; with nobody on duty the emergency contact is called.
     const onDuty = new Set((await this.d.repos.usersByIds(everyone)).filter((u) => u.on_duty === 1).map((u) => u.id));
     const ids = everyone.filter((id) => onDuty.has(id));
@@ -471,10 +438,7 @@ export class Escalator {
         rows.push(this.pageRow(alert, job.token, pos, target, channel, key, facts, now, appSent));
       }
     }
-    await repos.db.transaction().execute(async (trx) => {
-      const e = createEscalationRepo(trx);
-      for (const r of rows) await e.insertNotification(r);
-    });
+    await this.esc.insertNotifications(rows);
     for (const a of appSent) {
       await repos.appendTimeline(alert.id, now, 'notified', {
         channel: 'app', target: a.target, step: pos, kind: 'page', result: a.connections > 0 ? 'delivered' : 'no_connection', connections: a.connections,

@@ -1,6 +1,7 @@
 // Queries, grouped by table. Everything above the store talks to these, never to SQL directly.
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { createAlertStore } from './alerts.js';
+import { createEscalationRepo } from './escalation-repo.js';
 import type { Db } from './db.js';
 import type {
   ChainsTable,
@@ -111,6 +112,8 @@ export function createRepos(db: Db) {
 
     // Alerts and their timeline: see alerts.ts.
     ...createAlertStore(db),
+    /** Escalation jobs, the notification send queue, groups: see escalation-repo.ts. */
+    esc: createEscalationRepo(db),
 
     // Escalation jobs and the notification send queue: see escalation-repo.ts.
     async updateNotification(id: string, patch: Updateable<NotificationsTable>) {
