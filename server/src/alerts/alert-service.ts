@@ -166,6 +166,8 @@ export class AlertService {
       case 'create_pending': {
         if (dec.kind !== 'wearer_prompt') return;
         const alert = await this.create(dec.wearerId, 'pending_checkin', dec.score, dec.reasons, dec.news2);
+        // Another node opened this wearer's alert first: the decision applies to that one.
+        if (alert === 'already_open') return this.apply(dec);
         if (!alert) return;
         // The detector's window for this wearer (per-wearer thresholds), so the timeline and the
         // wearable's countdown match when the detector escalates.
@@ -180,8 +182,10 @@ export class AlertService {
         if (dec.kind !== 'responder_alert') return;
         let alert = open;
         if (!alert) {
-          alert = await this.create(dec.wearerId, 'escalating', dec.score, dec.reasons, dec.news2);
-          if (!alert) return;
+          const created = await this.create(dec.wearerId, 'escalating', dec.score, dec.reasons, dec.news2);
+          if (created === 'already_open') return this.apply(dec);
+          if (!created) return;
+          alert = created;
         } else {
           const ok = await repos.transitionAlert(alert.id, ['pending_checkin'], {
             state: 'escalating', score: Math.max(alert.score, dec.score), reasons: JSON.stringify(dec.reasons), news2: dec.news2, updated_at: now,
@@ -230,20 +234,22 @@ export class AlertService {
     }
   }
 
-  private async create(wearerId: string, state: 'pending_checkin' | 'escalating', score: number, reasons: string[], news2: number | null): Promise<AlertRow | undefined> {
+  /** The new alert; 'already_open' when the store refused it (one open alert per wearer, another node was first). */
+  private async create(wearerId: string, state: 'pending_checkin' | 'escalating', score: number, reasons: string[], news2: number | null): Promise<AlertRow | 'already_open' | undefined> {
     const { repos, clock, ids } = this.d;
     const wearer = await repos.wearerById(wearerId);
     if (!wearer) return undefined;
     const chain = wearer.chain_id ? await repos.chainById(wearer.chain_id) : undefined;
     const now = clock.now();
     const id = ids.next('al');
-    await repos.insertAlert({
+    const stored = await repos.insertOpenAlert({
       id, service_id: wearer.service_id, wearer_id: wearerId, state, score, reasons: JSON.stringify(reasons), news2,
       // The chain (and its groups' members) is copied onto the alert: later edits never change a running alert.
       chain_snapshot: await this.d.escalator.snapshotChain(chain?.definition ?? null),
       escalation_token: 0, attending_responder_id: null, outcome: null, note: null,
       created_at: now, updated_at: now, closed_at: null,
     });
+    if (!stored) return 'already_open';
     await repos.appendTimeline(id, now, 'created', { state, score, reasons, chainId: chain?.id ?? null });
     if (!chain) this.d.log.warn({ wearerId, alertId: id }, 'wearer has no escalation chain');
     return repos.alertById(id);
