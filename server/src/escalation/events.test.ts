@@ -1,8 +1,14 @@
 // Escalation tells what its clock found as named events on the bus; alerts/ owns what they mean for
 // the alert (re-escalation after an ack timeout, an expired check-in) and the live messages.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Events } from '../events/index.js';
+import { VirtualClock } from '../clock.js';
+import { InProcessBus, type Events } from '../events/index.js';
+import { sequentialIds } from '../ids.js';
+import { createLogger } from '../log.js';
+import { createMetrics } from '../metrics.js';
+import { createRepos, openDatabase } from '../store/index.js';
 import type { ChainDefinition } from './chain.js';
+import { Escalator } from './escalator.js';
 import { createHarness, seedService, type Harness } from '../../../test/rigs/escalation-harness.js';
 
 const CHAIN: ChainDefinition = {
@@ -71,5 +77,36 @@ describe('escalation events', () => {
     await h.advance(200_000, 10_000);
     expect(seen.filter((e) => e.name === 'escalation.ackTimedOut')).toEqual([]);
     expect((await h.repos.alertById(id))!.state).toBe('acknowledged');
+  });
+
+  it('the scheduler alone never changes the alert: without alerts/ listening, an ack timeout is told and the alert stays acknowledged', async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12));
+    const db = await openDatabase(':memory:');
+    try {
+      const repos = createRepos(db.db);
+      await seedService({ repos, clock }, { responders: 1, wearers: 1, chain: CHAIN });
+      const bus = new InProcessBus<Events>();
+      const told: Events['escalation.ackTimedOut'][] = [];
+      bus.subscribe('escalation.ackTimedOut', (e) => void told.push(e));
+      const never = { send: () => Promise.reject(new Error('no provider in this test')) } as never;
+      const esc = new Escalator({
+        repos, clock, ids: sequentialIds(), sms: never, voice: never, bus, appPager: { page: () => 0 }, log: createLogger('silent'), metrics: createMetrics({ defaults: false }),
+        publicUrl: 'https://odart.example', smsStatusCallbackUrl: undefined, voiceStatusCallbackUrl: undefined, voiceGatherUrl: 'https://odart.example/v',
+        ackTimeoutMs: 60_000, ratePerS: 0, notifyTimeoutMs: 5000, maxAttempts: 3, retryBaseMs: 2000,
+      });
+      const now = clock.now();
+      await repos.insertOpenAlert({
+        id: 'al1', service_id: 'svc', wearer_id: 'w1', state: 'acknowledged', score: 90, reasons: '[]', news2: null, chain_snapshot: JSON.stringify({ ...CHAIN, repeat: 0, groups: {} }),
+        escalation_token: 0, attending_responder_id: 'r1', outcome: null, note: null, created_at: now, updated_at: now, closed_at: null,
+      });
+      await esc.acknowledged('al1', { userId: 'r1', phone: null, name: 'Responder 1' });
+      clock.advanceTo(now + 61_000);
+      await esc.runDue();
+      expect(told).toEqual([{ alertId: 'al1', token: 1, afterS: 60 }]);
+      expect(await repos.alertById('al1')).toMatchObject({ state: 'acknowledged', attending_responder_id: 'r1', escalation_token: 1 });
+      esc.close();
+    } finally {
+      await db.close();
+    }
   });
 });
