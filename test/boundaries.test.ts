@@ -6,9 +6,9 @@ import { ESLint } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const FOLDERS = ['protocol', 'detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages'];
+const FOLDERS = ['protocol', 'detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages', 'events', 'wearers'];
 const FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
-const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors'];
+const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors', 'events'];
 const PARTS = [...FOLDERS, ...FILES];
 const RULE = '@typescript-eslint/no-restricted-imports';
 

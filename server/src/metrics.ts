@@ -15,6 +15,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     decisions: new Counter({ name: 'odart_detection_decisions_total', help: 'Detection decisions', labelNames: ['kind'], registers: [registry] }),
     notifications: new Counter({ name: 'odart_notifications_total', help: 'Notification attempts', labelNames: ['channel', 'result'], registers: [registry] }),
     alertHandlingErrors: new Counter({ name: 'odart_alert_errors_total', help: 'Errors while handling alerts (retried)', registers: [registry] }),
+    eventHandlerErrors: new Counter({ name: 'odart_event_handler_errors_total', help: 'Event bus handlers that failed (logged; never thrown into the publisher)', labelNames: ['event'], registers: [registry] }),
     escalationSteps: new Counter({ name: 'odart_escalation_steps_total', help: 'Escalation steps run or fenced', labelNames: ['result'], registers: [registry] }),
     decisionToSms: new Histogram({
       name: 'odart_decision_to_sms_seconds',

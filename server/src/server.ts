@@ -3,24 +3,26 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { AlertService, LiveHub, NoticeBoard } from './alerts/index.js';
+import { AlertService, LiveHub, NoticeBoard, liveAppPager, subscribeLiveFanOut } from './alerts/index.js';
 import { Broker } from './broker/index.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Config } from './config.js';
 import { seedDemo, type DemoCredentials } from './demo/seed.js';
-import { DetectionEngine, parseStoredThresholds, type Thresholds } from './detection/index.js';
+import { DetectionEngine } from './detection/index.js';
 import { Escalator } from './escalation/index.js';
+import { InProcessBus, type Bus, type Events } from './events/index.js';
 import { buildHttpApp } from './http/app.js';
 import { randomIds, type Ids } from './ids.js';
 import { DeviceDirectory, Ingest } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { FakeSms, FakeVoice, TwilioSms, TwilioVoice, type SmsSender, type VoiceCaller } from './notify/index.js';
-import { createEscalationRepo, createRepos, openDatabase, type Repos } from './store/index.js';
+import { createRepos, openDatabase, type Repos } from './store/index.js';
 import { VitalsStore } from './store/vitals.js';
 import { ConsentService } from './consent/index.js';
 import { loadServerSecret } from './auth/server-secret.js';
 import { PageLinks } from './escalation/page-links.js';
+import { WearerService, WearerThresholds } from './wearers/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_STATIC_DIR = path.resolve(here, '../../responder-app/dist');
@@ -55,6 +57,8 @@ export interface RunningServer {
   vitals: VitalsStore;
   live: LiveHub;
   notices: NoticeBoard;
+  bus: Bus;
+  wearers: WearerService;
   close(): Promise<void>;
 }
 
@@ -71,24 +75,24 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     ? null
     : await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, demoDeviceSecret: config.DEMO_DEVICE_SECRET, now: clock.now(), dataDir: config.DATA_DIR, passwordCost: config.passwordCost });
 
+  const bus: Bus = new InProcessBus<Events>({ log: log.child({ part: 'events' }), onHandlerError: (event) => metrics.eventHandlerErrors.inc({ event }) });
   const live = new LiveHub();
+  subscribeLiveFanOut(bus, { repos, live });
   const notices = new NoticeBoard({ repos, clock, ids, live, log: log.child({ part: 'notices' }) });
   notices.attach();
   const directory = new DeviceDirectory(repos);
   await directory.load();
-  const thresholds = new Map<string, Partial<Thresholds>>();
-  for (const w of await repos.db.selectFrom('wearers').select(['id', 'thresholds']).execute()) {
-    if (w.thresholds) thresholds.set(w.id, parseStoredThresholds(w.thresholds));
-  }
+  const thresholds = new WearerThresholds();
+  await thresholds.load(repos);
   const checkinWindowMs = config.CHECKIN_WINDOW_S * 1000;
   const engine = new DetectionEngine((id) => ({ checkinWindowMs, ...thresholds.get(id) }));
 
   // The SDK's own timeout is only a backstop: the dispatcher times calls out on the injected clock.
   const providerTimeoutMs = config.NOTIFY_TIMEOUT_MS + 5000;
   const sms = opts.sms ?? (config.twilio ? new TwilioSms(config.twilio, providerTimeoutMs) : new FakeSms(repos, clock));
-  const voice = opts.voice ?? (config.twilio ? new TwilioVoice(config.twilio, providerTimeoutMs) : new FakeVoice(createEscalationRepo(repos.db), clock));
+  const voice = opts.voice ?? (config.twilio ? new TwilioVoice(config.twilio, providerTimeoutMs) : new FakeVoice(repos.esc, clock));
   const escalator = new Escalator({
-    repos, clock, ids, sms, voice, live, log: log.child({ part: 'escalation' }), metrics,
+    repos, clock, ids, sms, voice, bus, appPager: liveAppPager(live), log: log.child({ part: 'escalation' }), metrics,
     publicUrl: config.PUBLIC_URL,
     smsStatusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
     voiceStatusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
@@ -103,29 +107,30 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     links: new PageLinks(loadServerSecret(config.DATA_DIR, config.PAGE_LINK_SECRET)),
   });
 
-  let broker: Broker | null = null;
+  // alerts/ subscribes itself to detection decisions and to what escalation tells.
   const alerts = new AlertService({
-    repos, clock, ids, live, escalator, log: log.child({ part: 'alerts' }), metrics, checkinWindowMs,
-    sendCommand: (deviceId, cmd) => broker?.sendCommand(deviceId, cmd),
-    onEpisodeClosed: (wearerId) => engine.closeEpisode(wearerId),
+    repos, clock, ids, live, escalator, bus, log: log.child({ part: 'alerts' }), metrics, checkinWindowMs,
   });
-  const onDecisions = (d: Parameters<AlertService['handle']>[0]) => void alerts.handle(d);
-  const vitals = new VitalsStore(repos.db, (err) => log.error({ err }, 'vitals write failed'));
-  const ingest = new Ingest({
-    directory, engine, clock, log: log.child({ part: 'ingest' }), metrics, maxPayloadBytes: config.MAX_PAYLOAD_BYTES, onDecisions,
-    onStatus: (deviceId, s, at) => {
-      repos.updateDevice(deviceId, { battery: s.battery ?? null, online: s.state === 'online' ? 1 : 0, last_seen_at: at })
-        .catch((err: unknown) => log.error({ err, deviceId }, 'device status update failed'));
-    },
-    onSample: (wearerId, deviceId, msg, at) => vitals.record(wearerId, deviceId, msg, at),
+  bus.subscribe('alert.episodeClosed', (e) => engine.closeEpisode(e.wearerId));
+  const vitals = new VitalsStore(store.db, (err) => log.error({ err }, 'vitals write failed'));
+  bus.subscribe('vitals.sample', (e) => vitals.record(e.wearerId, e.deviceId, e.message, e.at));
+  const consent = new ConsentService({
+    repos, clock, sms, bus, log: log.child({ part: 'consent' }), vitals, publicUrl: config.PUBLIC_URL,
+    retentionDays: config.VITALS_RETENTION_DAYS,
+    linkTtlMs: config.CONSENT_LINK_TTL_H * 3600_000,
   });
+  const ingest = new Ingest({ directory, engine, clock, log: log.child({ part: 'ingest' }), metrics, maxPayloadBytes: config.MAX_PAYLOAD_BYTES, bus });
 
-  broker = await Broker.create({
+  const broker = await Broker.create({
     repos, log: log.child({ part: 'broker' }), metrics, drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
-    onDeviceMessage: (topic, payload) => ingest.handle(topic, payload),
+    onDeviceMessage: (topic, payload, raw) => ingest.handle(topic, payload, raw),
     clock, maxPayloadBytes: config.MAX_PAYLOAD_BYTES, maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
     onOversized: (deviceId) => ingest.tooLarge(deviceId),
   });
+  bus.subscribe('device.command', (e) => broker.sendCommand(e.deviceId, e.command));
+  // Wearer and device changes (admin, bulk, thresholds, consent, deletion) and device status reports.
+  const wearers = new WearerService({ repos, bus, log: log.child({ part: 'wearers' }) });
+  wearers.follow({ directory, thresholds, engine, consent, notices, broker });
   const mqttPort = await broker.listen(config.MQTT_PORT, config.HOST);
   const mqttTlsPort = config.tls ? await broker.listenTls(config.tls.port, config.HOST, config.tls) : null;
 
@@ -133,8 +138,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const timers: TimerHandle[] = [];
   timers.push(clock.setInterval(() => {
     lastTick = clock.now();
-    const d = engine.tick(lastTick);
-    if (d.length > 0) onDecisions(d);
+    const decisions = engine.tick(lastTick);
+    if (decisions.length > 0) void bus.publish('detection.decisions', { decisions });
   }, 1000));
   timers.push(escalator.startLoop(1000));
   // Take over the work of a process that died (running jobs, sends in flight), repair chains, and
@@ -143,50 +148,12 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   await escalator.runDue();
   escalator.dispatcher.kick();
 
-  const brokerRef = broker;
-  let consentRef: ConsentService | null = null;
-  const adminHooks = {
-    async wearerChanged(wearerId: string) {
-      const w = await repos.wearerById(wearerId);
-      if (w) {
-        directory.setConsent(w.id, w.consent);
-        if (w.thresholds) thresholds.set(w.id, parseStoredThresholds(w.thresholds));
-        else thresholds.delete(w.id);
-        engine.retune(w.id);
-      } else {
-        directory.forgetWearer(wearerId);
-        thresholds.delete(wearerId);
-        engine.forget(wearerId);
-        // Erasure: consent links, consent log and raw vitals of a deleted wearer go too.
-        await consentRef?.forgetWearer(wearerId);
-        await notices.idle();
-        await notices.repo.forgetWearer(wearerId);
-      }
-    },
-    async deviceChanged(deviceId: string) {
-      directory.forget(deviceId);
-      await directory.fetch(deviceId);
-      brokerRef.forgetDevice(deviceId);
-      brokerRef.disconnectDevice(deviceId);
-    },
-  };
-  const consent = new ConsentService({
-    repos, clock, sms, live, log: log.child({ part: 'consent' }), vitals, publicUrl: config.PUBLIC_URL,
-    retentionDays: config.VITALS_RETENTION_DAYS,
-    linkTtlMs: config.CONSENT_LINK_TTL_H * 3600_000,
-    applied: async (wearerId) => {
-      await adminHooks.wearerChanged(wearerId);
-      // Paused or opted out: whatever the detector held for this person is dropped at once.
-      engine.forget(wearerId);
-    },
-  });
-  consentRef = consent;
   timers.push(...(await consent.start()));
   const http = await buildHttpApp({
-    config, repos, alerts, live, broker: brokerRef, metrics, sms, clock, log, ids, adminHooks, escalator, consent, vitals, notices,
+    config, repos, alerts, live, broker: broker, metrics, sms, clock, log, ids, adminHooks: wearers, escalator, consent, vitals, notices,
     staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
     ready: async () => {
-      if (brokerRef.closed) return false;
+      if (broker.closed) return false;
       await repos.isEmpty();
       return clock.now() - lastTick < 5000;
     },
@@ -197,18 +164,19 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let closed = false;
   return {
-    httpPort, mqttPort, mqttTlsPort, http, broker: brokerRef, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals, live, notices,
+    httpPort, mqttPort, mqttTlsPort, http, broker, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals, live, notices, bus, wearers,
     async close() {
       if (closed) return;
       closed = true;
       for (const t of timers) t.cancel();
       // Order: stop taking device data, then HTTP, then let pending alert work finish, then the database.
-      await brokerRef.close();
+      await broker.close();
       await http.close();
       await alerts.idle();
       await escalator.runDue().catch(() => undefined);
       await escalator.idle().catch(() => undefined);
       escalator.close();
+      await bus.idle();
       await notices.idle();
       await vitals.flush().catch((err: unknown) => log.error({ err }, 'vitals flush failed'));
       vitals.stop();

@@ -1,7 +1,8 @@
 // In-process escalation rig for scheduler tests and the benchmark: real SQLite, the real AlertService
 // and Escalator, a virtual clock, and scripted SMS/voice providers that record every request.
 import { performance } from 'node:perf_hooks';
-import { AlertService, LiveHub, type LiveEvent } from '../../server/src/alerts/index.js';
+import { AlertService, LiveHub, liveAppPager, subscribeLiveFanOut, type LiveEvent } from '../../server/src/alerts/index.js';
+import { InProcessBus, type Bus, type Events } from '../../server/src/events/index.js';
 import { VirtualClock } from '../../server/src/clock.js';
 import { sequentialIds } from '../../server/src/ids.js';
 import { createLogger, type Logger } from '../../server/src/log.js';
@@ -66,6 +67,8 @@ export interface Harness {
   repos: Repos;
   clock: VirtualClock;
   live: LiveHub;
+  /** the event bus the escalator and alerts talk over */
+  bus: Bus;
   escalator: Escalator;
   alerts: AlertService;
   sms: ScriptedProvider;
@@ -88,7 +91,7 @@ export const SERVICE = 'svc';
 export interface HarnessOptions {
   dataDir?: string;
   start?: number;
-  escalator?: Partial<Omit<EscalatorDeps, 'repos' | 'clock' | 'ids' | 'sms' | 'voice' | 'live' | 'log' | 'metrics'>>;
+  escalator?: Partial<Omit<EscalatorDeps, 'repos' | 'clock' | 'ids' | 'sms' | 'voice' | 'bus' | 'appPager' | 'log' | 'metrics'>>;
   /** reuse an existing clock and providers (a "restart" on the same data) */
   clock?: VirtualClock;
   sms?: ScriptedProvider;
@@ -101,25 +104,27 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const repos = createRepos(db.db);
   const log = createLogger('silent');
   const metrics = createMetrics({ defaults: false });
+  const bus: Bus = new InProcessBus<Events>({ log });
   const live = new LiveHub();
+  subscribeLiveFanOut(bus, { repos, live });
   const sms = opts.sms ?? new ScriptedProvider(clock, 'SM');
   const voice = opts.voice ?? new ScriptedProvider(clock, 'CA');
   const ids = sequentialIds();
   const escalator = new Escalator({
-    repos, clock, ids: { next: (p) => `${p}_${Math.random().toString(36).slice(2, 8)}_${ids.next('x')}` }, sms, voice, live, log, metrics,
+    repos, clock, ids: { next: (p) => `${p}_${Math.random().toString(36).slice(2, 8)}_${ids.next('x')}` }, sms, voice, bus, appPager: liveAppPager(live), log, metrics,
     publicUrl: 'https://odart.example', smsStatusCallbackUrl: 'https://odart.example/webhooks/twilio/status',
     voiceStatusCallbackUrl: 'https://odart.example/webhooks/twilio/status', voiceGatherUrl: 'https://odart.example/webhooks/twilio/voice',
     ackTimeoutMs: 600_000, ratePerS: 0, notifyTimeoutMs: 5000, maxAttempts: 3, retryBaseMs: 2000,
     ...opts.escalator,
   });
   const alerts = new AlertService({
-    repos, clock, ids: { next: (p) => `${p}_${Math.random().toString(36).slice(2, 10)}` }, live, escalator, log, metrics,
-    sendCommand: () => undefined, onEpisodeClosed: () => undefined, checkinWindowMs: 15_000,
+    repos, clock, ids: { next: (p) => `${p}_${Math.random().toString(36).slice(2, 10)}` }, live, escalator, bus, log, metrics, checkinWindowMs: 15_000,
   });
   const events = new Map<string, LiveEvent[]>();
   const drain = async () => {
     for (let i = 0; i < 50; i++) {
       await alerts.idle();
+      await bus.idle();
       await escalator.runDue();
       // Scripted providers answer at once or never (a hung provider times out in virtual time).
       await escalator.idle(20);
@@ -130,7 +135,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     }
   };
   return {
-    db, repos, clock, live, escalator, alerts, sms, voice, log, events,
+    db, repos, clock, live, bus, escalator, alerts, sms, voice, log, events,
     async raise(wearerId) {
       await alerts.handle([{ kind: 'responder_alert', wearerId, t: clock.now(), score: 90, reasons: ['test: no breathing 30 s'], news2: null }]);
       const a = await repos.openAlertForWearer(wearerId);

@@ -4,6 +4,7 @@
 import type { Clock } from '../clock.js';
 import type { WearerDecision } from '../detection/index.js';
 import { AppError } from '../errors.js';
+import type { Bus, Events } from '../events/index.js';
 import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -40,12 +41,10 @@ export interface AlertServiceDeps {
   ids: Ids;
   live: LiveHub;
   escalator: Escalator;
+  /** tells `device.command` (check-in prompt, cancel) and `alert.episodeClosed`; hears what escalation tells */
+  bus: Bus;
   log: Logger;
   metrics: Metrics;
-  /** publish a command to a device (check-in prompt, cancel) */
-  sendCommand: (deviceId: string, cmd: CommandPayload) => void;
-  /** the wearer's episode is over (resolved/cancelled by people): detection starts afresh */
-  onEpisodeClosed: (wearerId: string) => void;
   /** server default (CHECKIN_WINDOW_S); each wearer_prompt carries the window the detector really uses */
   checkinWindowMs: number;
 }
@@ -57,11 +56,45 @@ export class AlertService {
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly d: AlertServiceDeps) {
-    // Changes the escalator makes on its own (ack timeout re-trigger, chain exhausted) reach the app too.
-    d.escalator.onAlertChange = async (alertId, change) => {
-      const a = await d.repos.alertById(alertId);
-      if (a) await this.broadcast(a, change);
-    };
+    // The scheduler only tells what its clock found; what that means for the alert is decided here.
+    d.bus.subscribe('detection.decisions', (e) => this.handle(e.decisions));
+    d.bus.subscribe('escalation.ackTimedOut', (e) => this.ackTimedOut(e));
+    d.bus.subscribe('escalation.checkinExpired', (e) => this.checkinExpired(e.alertId));
+    d.bus.subscribe('escalation.chainExhausted', async (e) => {
+      const a = await d.repos.alertById(e.alertId);
+      if (a) await this.broadcast(a, 'unacknowledged');
+    });
+  }
+
+  /**
+   * The attending responder neither arrived nor resolved within the ack timeout: the chain starts
+   * again from step 0 (attending cleared), unless they arrived or the alert moved on meanwhile.
+   */
+  private async ackTimedOut(e: Events['escalation.ackTimedOut']): Promise<void> {
+    const { repos, clock } = this.d;
+    const alert = await repos.alertById(e.alertId);
+    if (!alert || alert.state !== 'acknowledged' || alert.escalation_token !== e.token || alert.arrived_at !== null) return;
+    const now = clock.now();
+    const attending = alert.attending_responder_id ?? alert.attending_contact;
+    const token = await this.d.escalator.restartChain(alert.id, 'acknowledged', e.token);
+    if (token === null) return;
+    await repos.appendTimeline(alert.id, now, 'ack_timeout', { attending, afterS: e.afterS, action: 'escalation starts again' });
+    await repos.appendTimeline(alert.id, now, 'escalating', { reason: 'ack_timeout', token });
+    this.d.escalator.kick();
+    const fresh = await repos.alertById(alert.id);
+    if (fresh) await this.broadcast(fresh, 'retriggered');
+  }
+
+  /** A check-in open long past its window (its detector state was lost, e.g. a restart): lives first, it escalates. */
+  private async checkinExpired(alertId: string): Promise<void> {
+    const { repos, clock } = this.d;
+    const now = clock.now();
+    const ok = await repos.transitionAlert(alertId, ['pending_checkin'], { state: 'escalating', updated_at: now });
+    if (!ok) return;
+    await repos.appendTimeline(alertId, now, 'escalating', { reason: 'check-in expired without an answer', auditor: true });
+    await this.d.escalator.restartChain(alertId, 'escalating');
+    const fresh = await repos.alertById(alertId);
+    if (fresh) await this.broadcast(fresh, 'escalating');
   }
 
   /** Applies decisions; never throws (failures are logged, counted and retried once). */
@@ -133,6 +166,8 @@ export class AlertService {
       case 'create_pending': {
         if (dec.kind !== 'wearer_prompt') return;
         const alert = await this.create(dec.wearerId, 'pending_checkin', dec.score, dec.reasons, dec.news2);
+        // Another node opened this wearer's alert first: the decision applies to that one.
+        if (alert === 'already_open') return this.apply(dec);
         if (!alert) return;
         // The detector's window for this wearer (per-wearer thresholds), so the timeline and the
         // wearable's countdown match when the detector escalates.
@@ -147,8 +182,10 @@ export class AlertService {
         if (dec.kind !== 'responder_alert') return;
         let alert = open;
         if (!alert) {
-          alert = await this.create(dec.wearerId, 'escalating', dec.score, dec.reasons, dec.news2);
-          if (!alert) return;
+          const created = await this.create(dec.wearerId, 'escalating', dec.score, dec.reasons, dec.news2);
+          if (created === 'already_open') return this.apply(dec);
+          if (!created) return;
+          alert = created;
         } else {
           const ok = await repos.transitionAlert(alert.id, ['pending_checkin'], {
             state: 'escalating', score: Math.max(alert.score, dec.score), reasons: JSON.stringify(dec.reasons), news2: dec.news2, updated_at: now,
@@ -185,8 +222,7 @@ export class AlertService {
         const wearer = await repos.wearerById(dec.wearerId);
         if (!wearer) return;
         this.d.log.info({ wearerId: dec.wearerId, deviceId: dec.deviceId, issue: dec.issue }, 'technical notice');
-        const admins = await repos.db.selectFrom('users').select('id').where('service_id', '=', wearer.service_id).where('role', '=', 'admin').execute();
-        this.d.live.sendTo(admins.map((x) => x.id), {
+        this.d.live.sendTo(await repos.adminIdsOfService(wearer.service_id), {
           type: 'technical', wearerId: dec.wearerId, deviceId: dec.deviceId, issue: dec.issue, detail: dec.detail, at: new Date(now).toISOString(),
         });
         return;
@@ -198,20 +234,22 @@ export class AlertService {
     }
   }
 
-  private async create(wearerId: string, state: 'pending_checkin' | 'escalating', score: number, reasons: string[], news2: number | null): Promise<AlertRow | undefined> {
+  /** The new alert; 'already_open' when the store refused it (one open alert per wearer, another node was first). */
+  private async create(wearerId: string, state: 'pending_checkin' | 'escalating', score: number, reasons: string[], news2: number | null): Promise<AlertRow | 'already_open' | undefined> {
     const { repos, clock, ids } = this.d;
     const wearer = await repos.wearerById(wearerId);
     if (!wearer) return undefined;
     const chain = wearer.chain_id ? await repos.chainById(wearer.chain_id) : undefined;
     const now = clock.now();
     const id = ids.next('al');
-    await repos.insertAlert({
+    const stored = await repos.insertOpenAlert({
       id, service_id: wearer.service_id, wearer_id: wearerId, state, score, reasons: JSON.stringify(reasons), news2,
       // The chain (and its groups' members) is copied onto the alert: later edits never change a running alert.
       chain_snapshot: await this.d.escalator.snapshotChain(chain?.definition ?? null),
       escalation_token: 0, attending_responder_id: null, outcome: null, note: null,
       created_at: now, updated_at: now, closed_at: null,
     });
+    if (!stored) return 'already_open';
     await repos.appendTimeline(id, now, 'created', { state, score, reasons, chainId: chain?.id ?? null });
     if (!chain) this.d.log.warn({ wearerId, alertId: id }, 'wearer has no escalation chain');
     return repos.alertById(id);
@@ -225,8 +263,8 @@ export class AlertService {
   }
 
   private async commandWearables(wearerId: string, cmd: CommandPayload) {
-    const devices = await this.d.repos.db.selectFrom('devices').select(['id', 'kind']).where('wearer_id', '=', wearerId).execute();
-    for (const dev of devices) if (dev.kind === 'wearable' || dev.kind === 'button') this.d.sendCommand(dev.id, cmd);
+    const devices = await this.d.repos.devicesOfWearer(wearerId);
+    for (const dev of devices) if (dev.kind === 'wearable' || dev.kind === 'button') void this.d.bus.publish('device.command', { deviceId: dev.id, command: cmd });
   }
 
   // ---- people's actions -------------------------------------------------------------------
@@ -284,11 +322,7 @@ export class AlertService {
       alert = (await repos.alertById(alertId))!;
     }
     const now = clock.now();
-    const first = await repos.db
-      .updateTable('alerts').set({ arrived_at: now, updated_at: now })
-      .where('id', '=', alertId).where('state', '=', 'acknowledged').where('arrived_at', 'is', null)
-      .executeTakeFirst();
-    const isFirst = Number(first.numUpdatedRows) === 1;
+    const isFirst = await repos.markArrived(alertId, now);
     await repos.appendTimeline(alertId, now, 'arrived', { by: user.id, via, first: isFirst, attending: alert.attending_responder_id === user.id });
     if (isFirst) await this.d.escalator.arrived(alertId);
     const fresh = (await repos.alertById(alertId))!;
@@ -309,7 +343,7 @@ export class AlertService {
     if (!ok) throw new AppError('ODART_ERR_ALERT_CLOSED');
     await this.d.escalator.stop(alertId);
     await repos.appendTimeline(alertId, now, 'resolved', { by: user.id, outcome, note, via, ...(outcome === null ? { outcomePending: true } : {}) });
-    this.d.onEpisodeClosed(alert.wearer_id);
+    void this.d.bus.publish('alert.episodeClosed', { wearerId: alert.wearer_id });
     const fresh = (await repos.alertById(alertId))!;
     await this.broadcast(fresh, 'resolved');
     return this.summary(fresh);
@@ -323,12 +357,9 @@ export class AlertService {
     const { repos, clock } = this.d;
     const alert = await this.visibleAlert(alertId, user);
     const now = clock.now();
-    const rows = await repos.db.updateTable('notifications').set({ status: 'seen', updated_at: now })
-      .where('alert_id', '=', alertId).where('user_id', '=', user.id).where('channel', '=', 'app').where('kind', '=', 'page')
-      .where('token', '=', alert.escalation_token).where('status', '!=', 'seen')
-      .returning('step_index').execute();
-    if (rows.length === 0) return false;
-    for (const step of new Set(rows.map((r) => r.step_index))) await repos.appendTimeline(alertId, now, 'seen', { by: user.id, via, step });
+    const steps = await repos.esc.markAppPagesSeen(alertId, user.id, alert.escalation_token, now);
+    if (steps.length === 0) return false;
+    for (const step of new Set(steps)) await repos.appendTimeline(alertId, now, 'seen', { by: user.id, via, step });
     return true;
   }
 
@@ -336,11 +367,7 @@ export class AlertService {
   async setOutcome(alertId: string, user: UserRow, outcome: Outcome): Promise<boolean> {
     const { repos, clock } = this.d;
     const now = clock.now();
-    const res = await repos.db
-      .updateTable('alerts').set({ outcome, updated_at: now })
-      .where('id', '=', alertId).where('state', '=', 'resolved').where('outcome', 'is', null)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) return false;
+    if (!(await repos.setOutcomeOnce(alertId, outcome, now))) return false;
     await repos.appendTimeline(alertId, now, 'outcome', { by: user.id, outcome, via: 'sms' });
     const fresh = await repos.alertById(alertId);
     if (fresh) await this.broadcast(fresh, 'outcome');
@@ -369,8 +396,14 @@ export class AlertService {
       : alert.attending_responder_id === null && alert.attending_contact === by.name);
     const first = await this.d.escalator.esc.insertDecline({ alert_id: alertId, target: by.target, user_id: by.userId, at: now });
     if (first || attending) await repos.appendTimeline(alertId, now, 'declined', { by: by.target, name: by.name, via, ...(attending ? { attending: true } : {}) });
-    if (attending) await this.d.escalator.attendingDeclined(alertId, alert.escalation_token);
-    else if (first) await this.d.escalator.declined(alertId);
+    if (attending) {
+      // The attending responder cannot go after all: the alert escalates again from step 0 at once.
+      const token = await this.d.escalator.restartChain(alertId, 'acknowledged', alert.escalation_token);
+      if (token !== null) {
+        await repos.appendTimeline(alertId, clock.now(), 'escalating', { reason: 'attending_declined', token });
+        this.d.escalator.kick();
+      }
+    } else if (first) await this.d.escalator.declined(alertId);
     const fresh = (await repos.alertById(alertId))!;
     const audience = await this.audience(fresh);
     this.d.live.sendTo(by.userId ? [...audience, by.userId] : audience, {
@@ -383,10 +416,9 @@ export class AlertService {
 
   /** Users who may see alerts of this wearer: the service's admins and the responders assigned. */
   async audience(alert: AlertRow): Promise<string[]> {
-    const admins = await this.d.repos.db
-      .selectFrom('users').select('id').where('service_id', '=', alert.service_id).where('role', '=', 'admin').execute();
+    const admins = await this.d.repos.adminIdsOfService(alert.service_id);
     const responders = await this.d.repos.responderIdsForWearer(alert.wearer_id);
-    return [...admins.map((a) => a.id), ...responders];
+    return [...admins, ...responders];
   }
 
   async canSee(user: UserRow, alert: AlertRow): Promise<boolean> {

@@ -1,4 +1,5 @@
 // API views of alerts: the contract fields first, extra context after.
+import { maskTarget } from '../escalation/targets.js';
 import type { AlertRow, TimelineEntry } from '../store/index.js';
 
 export interface AlertSummary {
@@ -38,10 +39,8 @@ export function alertSummary(a: AlertRow, wearerAlias: string): AlertSummary {
   };
 }
 
-/** External phone targets are shown by their last digits only: responders see who, not the number. */
-export function maskTarget(target: unknown): unknown {
-  return typeof target === 'string' && target.startsWith('phone:') ? `phone:…${target.slice(-3)}` : target;
-}
+// Target keys are escalation's; the masking rule lives with them (the dispatcher's log uses it too).
+export { maskTarget };
 
 export function timelineView(entries: TimelineEntry[]) {
   return entries.map((e) => {

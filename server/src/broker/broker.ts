@@ -13,7 +13,7 @@ import { verifySecret } from '../auth/secrets.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, deviceTopic } from '../protocol/index.js';
+import { gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, type ParsedTopic, deviceTopic } from '../protocol/index.js';
 import { createGatewayRepo, type GatewayRepo, type Repos } from '../store/index.js';
 import { guardStream, PacketGuard } from './packet-guard.js';
 import { LoginThrottle } from './throttle.js';
@@ -35,8 +35,8 @@ export interface BrokerDeps {
   maxConnectionsPerAddress: number;
   /** an authenticated device sent a PUBLISH over the size limit; it was skipped */
   onOversized?: (deviceId: string | undefined) => void;
-  /** every message a device published (after ACL), including Last Wills */
-  onDeviceMessage: (topic: string, payload: Buffer) => void;
+  /** every message a device published (after ACL), including Last Wills; its topic parsed once, here */
+  onDeviceMessage: (topic: ParsedTopic, payload: Buffer, rawTopic: string) => void;
   /** connection state of a device changed */
   onPresence?: (deviceId: string, online: boolean) => void;
 }
@@ -117,22 +117,24 @@ export class Broker {
       const topic = packet.topic;
       if (topic.startsWith('$SYS')) return cb(new Error('$SYS/ topic is reserved'));
       const parsed = parseTopic(topic);
+      // Parsed once per message: the publish event and ingest get this result, not the text again.
+      this.topics.set(packet, parsed);
       if (client === null) {
         // A Last Will published after its client has gone: only a device status topic is acceptable.
         return parsed.kind === 'device' && parsed.stream === 'status' ? cb(null) : cb(new Error('not allowed'));
       }
       const deviceId = this.deviceOf.get(client);
       if (!deviceId || parsed.kind !== 'device') return this.refusePublish(client, deviceId, topic, cb);
-      if (parsed.deviceId === deviceId) return this.allowPublish(packet, parsed.stream, cb);
+      if (parsed.deviceId === deviceId) return this.allowPublish(packet, parsed, cb);
       const relayed = this.gatewayDevices.get(client);
       if (!relayed) return this.refusePublish(client, deviceId, topic, cb);
-      if (relayed.has(parsed.deviceId)) return this.allowPublish(packet, parsed.stream, cb);
+      if (relayed.has(parsed.deviceId)) return this.allowPublish(packet, parsed, cb);
       // Not in the list loaded at connect: the device may have been registered since.
       this.gateways.gatewayMayPublishFor(deviceId, parsed.deviceId).then(
         (ok) => {
           if (!ok) return this.refusePublish(client, deviceId, topic, cb);
           relayed.add(parsed.deviceId);
-          this.allowPublish(packet, parsed.stream, cb);
+          this.allowPublish(packet, parsed, cb);
         },
         (err: unknown) => {
           d.log.error({ err }, 'gateway ACL lookup failed');
@@ -156,10 +158,11 @@ export class Broker {
     aedes.on('publish', (packet, client) => {
       if (this.taken.delete(packet)) return; // a button press, handed over when it was authorized
       if (packet.topic.startsWith('$SYS')) return;
-      // Our own command publishes have client null and a command topic; ingest ignores those.
-      if (client === null && parseTopic(packet.topic).kind !== 'device') return;
+      // Our own command publishes have client null and a command topic (never authorized, so parsed here); ingest ignores those.
+      const parsed = this.topics.get(packet) ?? parseTopic(packet.topic);
+      if (client === null && parsed.kind !== 'device') return;
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      this.enqueue(packet.topic, payload);
+      this.enqueue(parsed, packet.topic, payload);
     });
     aedes.on('subscribe', (subs, client) => {
       const id = this.deviceOf.get(client);
@@ -201,11 +204,13 @@ export class Broker {
    * again, which is the same call for help (an open alert is not raised twice).
    */
   private readonly taken = new WeakSet<object>();
+  /** the topic of each authorized packet, parsed in authorizePublish */
+  private readonly topics = new WeakMap<object, ParsedTopic>();
 
-  private allowPublish(packet: { topic: string; payload: Buffer | string }, stream: string, cb: (err: Error | null) => void): void {
-    if (stream === 'button') {
+  private allowPublish(packet: { topic: string; payload: Buffer | string }, parsed: ParsedTopic & { kind: 'device' }, cb: (err: Error | null) => void): void {
+    if (parsed.stream === 'button') {
       this.taken.add(packet);
-      this.enqueue(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+      this.enqueue(parsed, packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
     }
     cb(null);
   }
@@ -226,20 +231,20 @@ export class Broker {
    * reach the broker. (Drained after every I/O callback, the queue never builds a backlog for a
    * help press to wait behind; presses are also taken early, see allowPublish.)
    */
-  private inbox: { topic: string; payload: Buffer }[] = [];
+  private inbox: { parsed: ParsedTopic; topic: string; payload: Buffer }[] = [];
   private draining = false;
 
-  private enqueue(topic: string, payload: Buffer): void {
-    this.inbox.push({ topic, payload });
+  private enqueue(parsed: ParsedTopic, topic: string, payload: Buffer): void {
+    this.inbox.push({ parsed, topic, payload });
     if (!this.draining) {
       this.draining = true;
       queueMicrotask(() => this.drainInbox());
     }
   }
 
-  private handOver(m: { topic: string; payload: Buffer }): void {
+  private handOver(m: { parsed: ParsedTopic; topic: string; payload: Buffer }): void {
     try {
-      this.d.onDeviceMessage(m.topic, m.payload);
+      this.d.onDeviceMessage(m.parsed, m.payload, m.topic);
     } catch (err) {
       this.d.log.error({ err }, 'device message handling failed');
     }

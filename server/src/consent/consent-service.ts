@@ -3,9 +3,9 @@
 // raw vitals purged after the retention period; erasure of everything consent-related on deletion.
 // Personal links expire (CONSENT_LINK_TTL_H): a link forwarded or found in an old SMS must not work forever.
 import { createHash, randomBytes } from 'node:crypto';
-import type { LiveHub } from '../alerts/live.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { AppError } from '../errors.js';
+import type { Bus } from '../events/index.js';
 import type { Logger } from '../log.js';
 import { en } from '../messages/en.js';
 import type { SmsSender } from '../notify/index.js';
@@ -25,15 +25,14 @@ export interface ConsentDeps {
   repos: Repos;
   clock: Clock;
   sms: SmsSender;
-  live: LiveHub;
+  /** tells `consent.applied` (ingest and the detector follow at once) and `consent.changed` (the service's admins are told live) */
+  bus: Bus;
   log: Logger;
   vitals: VitalsStore;
   publicUrl: string;
   retentionDays: number;
   /** a personal link works this long after it was issued */
   linkTtlMs: number;
-  /** consent changed: refresh the ingest directory and drop detector state */
-  applied: (wearerId: string) => Promise<void>;
 }
 
 export interface ConsentEventView {
@@ -230,7 +229,7 @@ export class ConsentService {
     if (pausedUntil !== null) this.pauses.set(wearerId, pausedUntil);
     else this.pauses.delete(wearerId);
     // Before anything else: the ingest directory must stop (or start) taking this wearer's data now.
-    await this.d.applied(wearerId);
+    await this.d.bus.publish('consent.applied', { wearerId });
     const after = (await this.d.repos.wearerById(wearerId))!;
     await this.record(after, change, via, { ...data, from: before.consent, ...(pausedUntil ? { until: new Date(pausedUntil).toISOString() } : {}) });
     if (via !== 'sms' && after.phone) {
@@ -249,10 +248,8 @@ export class ConsentService {
     }).execute();
     this.d.log.info({ wearerId: w.id, change, via }, 'wearer consent changed');
     if (change === 'invited' || change === 'pause_reminder') return;
-    const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', w.service_id).where('role', '=', 'admin').execute();
-    this.d.live.sendTo(admins.map((a) => a.id), {
-      type: 'consent', wearerId: w.id, alias: w.alias, change, state: w.consent, via, at: new Date(now).toISOString(),
-      pausedUntil: w.paused_until ? new Date(Number(w.paused_until)).toISOString() : null,
+    await this.d.bus.publish('consent.changed', {
+      wearerId: w.id, serviceId: w.service_id, alias: w.alias, change, state: w.consent, via, at: now, pausedUntil: w.paused_until ? Number(w.paused_until) : null,
     });
   }
 

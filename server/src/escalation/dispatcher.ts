@@ -2,13 +2,13 @@
 // lease, sent through the SMS or voice port at the per-number rate in priority order, and their outcome
 // recorded as an attempt and a timeline entry. Retryable failures come back after a backoff; permanent
 // ones (or the last attempt) are handed to the escalator at once, which falls back or moves on.
-import { maskTarget } from '../alerts/view.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { callStatusOutcome, messageStatusFailed, retryableCode, type SmsResult, type SmsSender, type VoiceCaller } from '../notify/index.js';
 import type { EscalationRepo, NotificationRow, Repos } from '../store/index.js';
 import { BUCKET_CAPACITY, TokenBucket } from './rate.js';
+import { maskTarget } from './targets.js';
 
 /** After the quick retries, a page whose provider is down is tried again this often while its alert escalates. */
 const SLOW_RETRY_MS = 60_000;

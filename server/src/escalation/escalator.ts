@@ -4,16 +4,14 @@
 // notification per (alert, token, position, target, channel) under a unique key before any provider
 // call; the Dispatcher sends them. An auditor re-runs overdue or orphaned work and repairs alerts
 // that lost their next job, so a restart in the middle of any escalation loses nothing.
-import type { LiveHub } from '../alerts/live.js';
-import { alertSummary } from '../alerts/view.js';
 import type { Clock, TimerHandle } from '../clock.js';
+import type { Bus } from '../events/index.js';
 import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
 import { en } from '../messages/en.js';
 import type { Metrics } from '../metrics.js';
 import { isSingleSegment, type SmsSender, type VoiceCaller } from '../notify/index.js';
 import {
-  createEscalationRepo,
   type AlertRow,
   type AlertState,
   type EscalationRepo,
@@ -36,7 +34,10 @@ export interface EscalatorDeps {
   ids: Ids;
   sms: SmsSender;
   voice: VoiceCaller;
-  live: LiveHub;
+  /** what escalation tells (step ran, ack timed out, chain exhausted, others told): alerts/ and the live fan-out listen */
+  bus: Bus;
+  /** the app channel: shows the page on the user's open app connections now */
+  appPager: AppPager;
   log: Logger;
   metrics: Metrics;
   publicUrl: string;
@@ -72,7 +73,13 @@ interface ResolvedTarget {
   offDuty: boolean;
 }
 
-export type AlertChange = 'retriggered' | 'unacknowledged' | 'escalating';
+/**
+ * Pages a user's open app connections at once and says how many got it (0: the app is not open).
+ * A port, not an event: the step needs the count now to decide fallback. alerts/ implements it.
+ */
+export interface AppPager {
+  page(userId: string, alert: AlertRow, wearerAlias: string, step: number): number;
+}
 
 const jobId = (alertId: string, token: number, kind: JobKind, position: number) => `${alertId}.${token}.${kind}.${position}`;
 
@@ -80,8 +87,6 @@ export class Escalator {
   readonly esc: EscalationRepo;
   readonly dispatcher: Dispatcher;
   readonly links: PageLinks;
-  /** Set by the AlertService: an alert changed state here (ack timeout re-trigger), tell its audience. */
-  onAlertChange: (alertId: string, change: AlertChange) => Promise<void> = () => Promise.resolve();
   private running: Promise<void> | null = null;
   private again = false;
   private readonly suspects = new Set<string>();
@@ -92,7 +97,7 @@ export class Escalator {
   private readonly pageReminderMs: number;
 
   constructor(private readonly d: EscalatorDeps) {
-    this.esc = createEscalationRepo(d.repos.db);
+    this.esc = d.repos.esc;
     this.links = d.links ?? new PageLinks();
     this.leaseMs = d.jobLeaseMs ?? 60_000;
     this.auditEveryMs = d.auditEveryMs ?? 2_000;
@@ -144,41 +149,21 @@ export class Escalator {
     alertId: string, from: readonly AlertState[], patch: { clearAttending?: boolean }, claim = false, expectToken?: number,
   ): Promise<{ token: number; job: JobRow | null } | null> {
     const now = this.d.clock.now();
-    return this.d.repos.db.transaction().execute(async (trx) => {
-      const a = await trx.selectFrom('alerts').select(['escalation_token', 'state']).where('id', '=', alertId).executeTakeFirst();
-      if (!a || !from.includes(a.state)) return null;
-      // Checked inside the transaction: an arrival or resolve since the caller looked wins.
-      if (expectToken !== undefined && a.escalation_token !== expectToken) return null;
-      const token = a.escalation_token + 1;
-      await trx
-        .updateTable('alerts')
-        .set({
-          escalation_token: token, state: 'escalating', updated_at: now,
-          ...(patch.clearAttending ? { attending_responder_id: null, attending_contact: null, acknowledged_at: null } : {}),
-        })
-        .where('id', '=', alertId)
-        .execute();
-      const e = createEscalationRepo(trx);
-      await e.cancelJobs(alertId);
-      await e.cancelQueuedPages(alertId, now);
-      const job: JobRow = {
+    // One store operation: state and token are checked in its UPDATE, so an arrival or resolve since the caller looked wins.
+    const begun = await this.d.repos.beginEscalation(alertId, {
+      from, expectToken, clearAttending: patch.clearAttending, now,
+      job: (token) => ({
         id: jobId(alertId, token, 'step', 0), alert_id: alertId, kind: 'step', step_index: 0, due_at: now, token, created_at: now,
         state: claim ? 'running' : 'pending', attempts: claim ? 1 : 0, claimed_at: claim ? now : null, lease_until: claim ? now + this.leaseMs : null, finished_at: null,
-      };
-      const res = await trx.insertInto('escalation_jobs').values(job).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
-      return { token, job: claim && Number(res.numInsertedOrUpdatedRows ?? 0) === 1 ? job : null };
+      }),
     });
+    if (begun === null) return null;
+    return { token: begun.token, job: claim && begun.inserted ? begun.job : null };
   }
 
   /** Fence every pending step and unsent page of an alert (resolved, cancelled). */
   async stop(alertId: string): Promise<void> {
-    const now = this.d.clock.now();
-    await this.d.repos.db.transaction().execute(async (trx) => {
-      await trx.updateTable('alerts').set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) })).where('id', '=', alertId).execute();
-      const e = createEscalationRepo(trx);
-      await e.cancelJobs(alertId);
-      await e.cancelQueuedPages(alertId, now);
-    });
+    await this.d.repos.stopEscalation(alertId, this.d.clock.now());
   }
 
   /**
@@ -187,32 +172,20 @@ export class Escalator {
    */
   async acknowledged(alertId: string, by: { userId: string | null; phone: string | null; name: string }): Promise<void> {
     const now = this.d.clock.now();
-    await this.d.repos.db.transaction().execute(async (trx) => {
-      const a = await trx.selectFrom('alerts').select(['escalation_token']).where('id', '=', alertId).executeTakeFirst();
-      if (!a) return;
-      const token = a.escalation_token + 1;
-      await trx.updateTable('alerts').set({ escalation_token: token }).where('id', '=', alertId).execute();
-      const e = createEscalationRepo(trx);
-      await e.cancelJobs(alertId);
-      await e.cancelQueuedPages(alertId, now);
-      await e.insertJob({
-        id: jobId(alertId, token, 'ack_timeout', 0), alert_id: alertId, kind: 'ack_timeout', step_index: 0,
-        due_at: now + this.d.ackTimeoutMs, token, created_at: now,
-      });
-    });
+    await this.d.repos.awaitArrival(alertId, now, (token) => ({
+      id: jobId(alertId, token, 'ack_timeout', 0), alert_id: alertId, kind: 'ack_timeout', step_index: 0,
+      due_at: now + this.d.ackTimeoutMs, token, created_at: now,
+    }));
     await this.tellOthers(alertId, by);
   }
 
   /** Someone is with the wearer: the arrival timer is no longer needed. */
   async arrived(alertId: string): Promise<void> {
-    await this.d.repos.db.transaction().execute(async (trx) => {
-      await trx.updateTable('alerts').set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) })).where('id', '=', alertId).execute();
-      await createEscalationRepo(trx).cancelJobs(alertId, ['ack_timeout']);
-    });
+    await this.d.repos.stopArrivalTimer(alertId);
   }
 
   private async tellOthers(alertId: string, by: { userId: string | null; phone: string | null; name: string }): Promise<void> {
-    const { repos, clock, live } = this.d;
+    const { repos, clock } = this.d;
     const alert = await repos.alertById(alertId);
     if (!alert) return;
     const wearer = await repos.wearerById(alert.wearer_id);
@@ -222,7 +195,7 @@ export class Escalator {
     const appUsers = [
       ...new Set(pages.filter((n) => n.channel === 'app' && n.state === 'sent' && n.user_id && n.user_id !== by.userId).map((n) => n.user_id!)),
     ];
-    live.sendTo(appUsers, { type: 'alert', change: 'taken', alert: alertSummary(alert, alias) });
+    await this.d.bus.publish('escalation.othersToldTaken', { alert, alias, userIds: appUsers });
     // Everyone a text or call reached is texted back, once per number.
     const told = new Map<string, NotificationRow>();
     for (const n of pages) {
@@ -412,8 +385,8 @@ export class Escalator {
     const chain = this.snapshot(alert);
     if (chain.steps.length > 0) return { chain, isDefault: false };
     const responders = await this.d.repos.responderIdsForWearer(alert.wearer_id);
-    const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', alert.service_id).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
-    const everyone = [...new Set([...responders, ...admins.map((a) => a.id)])];
+    const admins = await this.d.repos.activeAdminIdsOfService(alert.service_id);
+    const everyone = [...new Set([...responders, ...admins])];
     // Off-duty people would be skipped anyway; with nobody on duty the emergency contact is called.
     const onDuty = new Set((await this.d.repos.usersByIds(everyone)).filter((u) => u.on_duty === 1).map((u) => u.id));
     const ids = everyone.filter((id) => onDuty.has(id));
@@ -444,6 +417,8 @@ export class Escalator {
       step: pos, cycle: at.cycle, stepInChain: at.index, final: at.final, token: job.token,
       ...(isDefault && pos === 0 ? { defaultChain: true } : {}), ...(job.attempts > 1 ? { rerun: true } : {}),
     });
+    // Observers only (nothing here waits for them): the step itself goes on regardless.
+    void this.d.bus.publish('escalation.stepRan', { alertId: alert.id, token: job.token, step: pos });
 
     const facts = await this.pageFacts(alert);
     // Someone who said they cannot go is not asked again for this alert.
@@ -463,10 +438,7 @@ export class Escalator {
         rows.push(this.pageRow(alert, job.token, pos, target, channel, key, facts, now, appSent));
       }
     }
-    await repos.db.transaction().execute(async (trx) => {
-      const e = createEscalationRepo(trx);
-      for (const r of rows) await e.insertNotification(r);
-    });
+    await this.esc.insertNotifications(rows);
     for (const a of appSent) {
       await repos.appendTimeline(alert.id, now, 'notified', {
         channel: 'app', target: a.target, step: pos, kind: 'page', result: a.connections > 0 ? 'delivered' : 'no_connection', connections: a.connections,
@@ -536,12 +508,7 @@ export class Escalator {
         continue;
       }
       await this.d.repos.appendTimeline(alert.id, now, 'notify_skipped', { target: t.key, step: pos, reason: 'number not confirmed' });
-      const label = contactLabel(alert.chain_snapshot, t.key);
-      const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', alert.service_id).where('role', '=', 'admin').execute();
-      this.d.live.sendTo(admins.map((a) => a.id), {
-        type: 'technical', wearerId: alert.wearer_id, deviceId: label, issue: 'number_not_confirmed',
-        detail: `${label} was not texted: the number has not confirmed yet`, at: new Date(now).toISOString(),
-      });
+      await this.d.bus.publish('escalation.numberNotConfirmed', { alert, label: contactLabel(alert.chain_snapshot, t.key), at: now });
     }
     return out;
   }
@@ -569,7 +536,7 @@ export class Escalator {
     switch (channel) {
       case 'app': {
         if (!target.userId) return { ...base, state: 'failed', status: 'failed', error_code: 'no_app_user', to_addr: null, body: null };
-        const connections = this.d.live.sendTo([target.userId], { type: 'page', alert: alertSummary(alert, facts.alias), step: pos });
+        const connections = this.d.appPager.page(target.userId, alert, facts.alias, pos);
         appSent.push({ target: target.key, connections });
         return connections > 0
           ? { ...base, state: 'sent', status: 'delivered', error_code: null, to_addr: null, body: null }
@@ -705,29 +672,32 @@ export class Escalator {
     await this.evaluateStep(alertId, alert.escalation_token, current);
   }
 
-  /** The attending responder cannot go after all: the alert escalates again from step 0 at once. */
-  async attendingDeclined(alertId: string, token: number): Promise<boolean> {
-    const begun = await this.begin(alertId, ['acknowledged'], { clearAttending: true }, false, token);
-    if (begun === null) return false;
-    await this.d.repos.appendTimeline(alertId, this.d.clock.now(), 'escalating', { reason: 'attending_declined', token: begun.token });
+  /**
+   * For alerts/, which decides: the chain starts again from step 0 now, with a new token. From
+   * `acknowledged` (ack timeout, the attending responder cannot go) only while the alert still holds
+   * `token`, and the attending responder is cleared; from `escalating` (a check-in that expired) the
+   * chain is simply begun afresh. The new token, or null when the alert moved on meanwhile.
+   */
+  async restartChain(alertId: string, from: 'acknowledged' | 'escalating', token?: number): Promise<number | null> {
+    const begun = from === 'acknowledged'
+      ? await this.begin(alertId, ['acknowledged'], { clearAttending: true }, false, token)
+      : await this.begin(alertId, ['escalating'], {});
+    // Not run from here: the caller records why first, then kick()s (so step 0 comes after it on the timeline).
+    return begun === null ? null : begun.token;
+  }
+
+  /** Runs due jobs soon (from inside a run: one more pass). */
+  kick(): void {
     this.kickRun();
-    return true;
   }
 
   private async runAckTimeout(job: JobRow): Promise<'done' | 'cancelled'> {
     const alert = await this.currentAlert(job, 'acknowledged');
     if (!alert || alert.arrived_at !== null) return 'cancelled';
-    const now = this.d.clock.now();
-    const attending = alert.attending_responder_id ?? alert.attending_contact;
-    const begun = await this.begin(alert.id, ['acknowledged'], { clearAttending: true }, false, job.token);
-    if (begun === null) return 'cancelled';
-    await this.d.repos.appendTimeline(alert.id, now, 'ack_timeout', {
-      attending, afterS: Math.round(this.d.ackTimeoutMs / 1000), action: 'escalation starts again',
-    });
-    await this.d.repos.appendTimeline(alert.id, now, 'escalating', { reason: 'ack_timeout', token: begun.token });
-    this.kickRun();
-    await this.onAlertChange(alert.id, 'retriggered');
-    return 'done';
+    // alerts/ re-escalates (fenced on this token) and tells the audience; whether it did shows in the alert.
+    await this.d.bus.publish('escalation.ackTimedOut', { alertId: alert.id, token: job.token, afterS: Math.round(this.d.ackTimeoutMs / 1000) });
+    const after = await this.d.repos.alertById(alert.id);
+    return after?.state === 'escalating' && after.escalation_token !== job.token ? 'done' : 'cancelled';
   }
 
   private async runReminder(job: JobRow): Promise<'done' | 'cancelled'> {
@@ -743,7 +713,7 @@ export class Escalator {
       id: jobId(alert.id, job.token, 'reminder', job.step_index + 1), alert_id: alert.id, kind: 'reminder', step_index: job.step_index + 1,
       due_at: now + this.reminderEveryMs, token: job.token, created_at: now,
     });
-    await this.onAlertChange(alert.id, 'unacknowledged');
+    await this.d.bus.publish('escalation.chainExhausted', { alertId: alert.id, token: job.token, reminder: job.step_index + 1 });
     return 'done';
   }
 
@@ -770,12 +740,9 @@ export class Escalator {
         // unreadable thresholds: the server default applies
       }
       if (now - a.created_at <= windowMs * 2 + 30_000) continue;
-      const ok = await repos.transitionAlert(a.id, ['pending_checkin'], { state: 'escalating', updated_at: now });
-      if (!ok) continue;
-      repaired++;
-      await repos.appendTimeline(a.id, now, 'escalating', { reason: 'check-in expired without an answer', auditor: true });
-      await this.begin(a.id, ['escalating'], {});
-      await this.onAlertChange(a.id, 'escalating');
+      // alerts/ owns the move to escalating (and restarts the chain); it counts as repaired if it happened.
+      await this.d.bus.publish('escalation.checkinExpired', { alertId: a.id });
+      if ((await repos.alertById(a.id))?.state === 'escalating') repaired++;
     }
     const open = (await repos.openAlerts()).filter((a) => a.state === 'escalating' || a.state === 'acknowledged');
     const live = await this.esc.liveJobs(open.map((a) => a.id));

@@ -1,6 +1,7 @@
 // Escalation: chains, the durable fenced step scheduler, the send queue and its rate limit.
-export { Escalator, alertSmsBody, alertVoiceTwiml, escapeXml, type EscalatorDeps, type AlertChange } from './escalator.js';
+export { Escalator, alertSmsBody, alertVoiceTwiml, escapeXml, type EscalatorDeps, type AppPager } from './escalator.js';
 export { Dispatcher, type DispatcherDeps } from './dispatcher.js';
 export { TokenBucket, PRIORITY } from './rate.js';
 export * from './chain.js';
 export { escalationState, type EscalationView } from './state.js';
+export { maskTarget } from './targets.js';

@@ -1,10 +1,11 @@
 // Ingest: raw device publishes -> validated messages -> the wearer's detector. Bad input is dropped,
 // counted by reason and logged without its values; nothing here throws into the broker.
 import type { Clock } from '../clock.js';
-import type { DetectionEngine, WearerDecision } from '../detection/index.js';
+import type { DetectionEngine } from '../detection/index.js';
+import type { Bus } from '../events/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { decodePayload, parseTopic, type DeviceMessage, type DropReason } from '../protocol/index.js';
+import { decodePayload, type DeviceMessage, type DropReason, type ParsedTopic } from '../protocol/index.js';
 import { SampleAges } from './age.js';
 import type { DeviceDirectory, DeviceEntry } from './directory.js';
 
@@ -15,11 +16,11 @@ export interface IngestDeps {
   log: Logger;
   metrics: Metrics;
   maxPayloadBytes: number;
-  onDecisions: (d: WearerDecision[]) => void;
-  /** status messages (battery, online) for the device registry */
-  onStatus?: (deviceId: string, msg: Extract<DeviceMessage, { stream: 'status' }>['data'], at: number) => void;
-  /** every message of a consenting wearer, after the consent check (recent-vitals store) */
-  onSample?: (wearerId: string, deviceId: string, msg: DeviceMessage, at: number) => void;
+  /**
+   * tells `detection.decisions`, `device.status` (battery, online: the device registry) and
+   * `vitals.sample` (every message of a consenting wearer, after the consent check: recent vitals)
+   */
+  bus: Bus;
 }
 
 export class Ingest {
@@ -38,10 +39,10 @@ export class Ingest {
   /** messages handed to ingest so far, valid or not (tests wait on it to know ingest has caught up) */
   handled = 0;
 
-  handle(topic: string, payload: Buffer): void {
+  /** A device publish whose topic the broker parsed (once per message); `topic` is the text, for the log. */
+  handle(parsed: ParsedTopic, payload: Buffer, topic: string): void {
     this.handled++;
     try {
-      const parsed = parseTopic(topic);
       if (parsed.kind !== 'device') return this.drop('unknown_topic', { topic: topic.slice(0, 120) });
       const entry = this.d.directory.get(parsed.deviceId);
       if (entry) return this.process(entry, parsed.stream, payload);
@@ -84,7 +85,7 @@ export class Ingest {
     const res = decodePayload(stream, payload, this.d.maxPayloadBytes);
     if (!res.ok) return this.drop(res.reason, { deviceId: entry.deviceId, stream, detail: res.detail });
     const now = this.d.clock.now();
-    if (res.message.stream === 'status') this.d.onStatus?.(entry.deviceId, res.message.data, now);
+    if (res.message.stream === 'status') void this.d.bus.publish('device.status', { deviceId: entry.deviceId, status: res.message.data, at: now });
     // A gateway's own status (heartbeat, Last Will) has no wearer and is not a drop.
     if (!entry.wearerId) return res.message.stream === 'status' ? undefined : this.drop('unassigned_device', { deviceId: entry.deviceId });
     const consent = this.d.directory.consentOf(entry.wearerId);
@@ -96,9 +97,9 @@ export class Ingest {
     const sample = ageMs === undefined
       ? { t: now, deviceId: entry.deviceId, message: res.message }
       : { t: now - ageMs, deviceId: entry.deviceId, message: res.message, ageMs };
-    this.d.onSample?.(entry.wearerId, entry.deviceId, res.message, sample.t);
+    void this.d.bus.publish('vitals.sample', { wearerId: entry.wearerId, deviceId: entry.deviceId, message: res.message, at: sample.t });
     const decisions = this.d.engine.ingest(entry.wearerId, sample);
-    if (decisions.length > 0) this.d.onDecisions(decisions);
+    if (decisions.length > 0) void this.d.bus.publish('detection.decisions', { decisions });
   }
 
   private drop(reason: DropReason | 'no_consent' | 'paused', ctx: Record<string, unknown>) {

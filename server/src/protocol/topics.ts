@@ -31,7 +31,7 @@ export type ParsedTopic =
 const ROOT_SLASH = TOPIC_ROOT + '/';
 const OTHER: ParsedTopic = Object.freeze({ kind: 'other' });
 
-/** Runs for every message (twice): index arithmetic, no split. */
+/** Runs for every message (once, in the broker's authorizePublish): index arithmetic, no split. */
 export function parseTopic(topic: string): ParsedTopic {
   if (!topic.startsWith(ROOT_SLASH)) return OTHER;
   const slash = topic.indexOf('/', ROOT_SLASH.length);

@@ -146,6 +146,21 @@ export function createEscalationRepo(db: Kysely<DB>) {
         .executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
     },
+    /** A step's pages, all or none (a crash mid-step re-runs it and the keys deduplicate). */
+    async insertNotifications(rows: readonly NewNotification[]): Promise<void> {
+      if (rows.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const r of rows) await trx.insertInto('notifications').values({ ...r, attempts: 0 }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+      });
+    },
+    /** The user's app saw the alert's pages under `token`: marked seen once; the steps newly seen. */
+    async markAppPagesSeen(alertId: string, userId: string, token: number, now: number): Promise<number[]> {
+      const rows = await db.updateTable('notifications').set({ status: 'seen', updated_at: now })
+        .where('alert_id', '=', alertId).where('user_id', '=', userId).where('channel', '=', 'app').where('kind', '=', 'page')
+        .where('token', '=', token).where('status', '!=', 'seen')
+        .returning('step_index').execute();
+      return rows.map((r) => r.step_index);
+    },
     async notificationById(id: string) {
       return db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
     },

@@ -1,6 +1,6 @@
 // Versioned schema migrations, written with kysely's schema builder so they also run on PostgreSQL.
 // Never edit a released migration: add the next one.
-import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations run against the untyped schema */
 const migrations: Record<string, Migration> = {
@@ -406,6 +406,33 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('notices_service_open').on('notices').columns(['service_id', 'dismissed_at', 'at']).execute();
       await db.schema.createIndex('notices_dedup').on('notices').columns(['service_id', 'dedup_key', 'dismissed_at']).execute();
       await db.schema.alterTable('services').addColumn('default_country', 'text', (c) => c.notNull().defaultTo('GB')).execute();
+    },
+  },
+  '0013_one_open_alert': {
+    // One open alert per wearer, enforced by the store (a partial unique index), not only by the
+    // per-wearer queue of one process: two nodes, or two connections, cannot both open one.
+    // A database could hold duplicates from before (a crash between two decisions): the running code
+    // has always treated the newest open alert of a wearer as "the" alert (openAlertForWearer), so the
+    // older ones were orphaned. They are closed first, as cancelled, with a timeline entry saying why.
+    async up(db: Kysely<any>) {
+      const open = ['pending_checkin', 'escalating', 'acknowledged'];
+      const rows: { id: string; wearer_id: string; updated_at: number }[] = await db.selectFrom('alerts').select(['id', 'wearer_id', 'updated_at'])
+        .where('state', 'in', open).orderBy('wearer_id').orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+      const kept = new Map<string, string>();
+      for (const r of rows) {
+        const keep = kept.get(r.wearer_id);
+        if (keep === undefined) {
+          kept.set(r.wearer_id, r.id);
+          continue;
+        }
+        const at = Number(r.updated_at);
+        await db.updateTable('alerts').set({ state: 'cancelled', closed_at: at }).where('id', '=', r.id).execute();
+        await db.insertInto('alert_timeline').values({
+          alert_id: r.id, at, type: 'cancelled', data: JSON.stringify({ by: 'migration 0013_one_open_alert', reason: 'a newer alert of the wearer was open', kept: keep }),
+        }).execute();
+      }
+      await db.schema.createIndex('alerts_one_open_per_wearer').on('alerts').column('wearer_id').unique()
+        .where(sql.ref('state'), 'in', sql.raw(`(${open.map((s) => `'${s}'`).join(', ')})`)).execute();
     },
   },
 };

@@ -1,32 +1,25 @@
 // Queries, grouped by table. Everything above the store talks to these, never to SQL directly.
 import type { Insertable, Selectable, Updateable } from 'kysely';
+import { createAlertStore } from './alerts.js';
+import { createEscalationRepo } from './escalation-repo.js';
 import type { Db } from './db.js';
-import {
-  OPEN_ALERT_STATES,
-  type AlertState,
-  type AlertsTable,
-  type ChainsTable,
-  type DevicesTable,
-  type FakeOutboxTable,
-  type NotificationsTable,
-  type ServicesTable,
-  type UsersTable,
-  type WearersTable,
+import type {
+  ChainsTable,
+  DevicesTable,
+  FakeOutboxTable,
+  NotificationsTable,
+  ServicesTable,
+  UsersTable,
+  WearersTable,
 } from './schema.js';
+
+export type { AlertRow, TimelineEntry } from './alerts.js';
 
 export type UserRow = Selectable<UsersTable>;
 export type DeviceRow = Selectable<DevicesTable>;
 export type WearerRow = Selectable<WearersTable>;
-export type AlertRow = Selectable<AlertsTable>;
 export type ChainRow = Selectable<ChainsTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
-
-export interface TimelineEntry {
-  id: number;
-  at: number;
-  type: string;
-  data: Record<string, unknown>;
-}
 
 export function createRepos(db: Db) {
   return {
@@ -81,6 +74,10 @@ export function createRepos(db: Db) {
     async wearerById(id: string) {
       return db.selectFrom('wearers').selectAll().where('id', '=', id).executeTakeFirst();
     },
+    /** Every wearer's stored detection thresholds (JSON text, null for the defaults): the start-up cache. */
+    async wearerThresholds() {
+      return db.selectFrom('wearers').select(['id', 'thresholds']).execute();
+    },
     async assignResponder(wearerId: string, userId: string) {
       await db.insertInto('wearer_responders').values({ wearer_id: wearerId, user_id: userId }).execute();
     },
@@ -113,69 +110,10 @@ export function createRepos(db: Db) {
       return db.selectFrom('chains').selectAll().where('id', '=', id).executeTakeFirst();
     },
 
-    async insertAlert(row: Insertable<AlertsTable>) {
-      await db.insertInto('alerts').values(row).execute();
-    },
-    async alertById(id: string) {
-      return db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
-    },
-    async openAlertForWearer(wearerId: string) {
-      return db
-        .selectFrom('alerts')
-        .selectAll()
-        .where('wearer_id', '=', wearerId)
-        .where('state', 'in', [...OPEN_ALERT_STATES])
-        .orderBy('created_at', 'desc')
-        .executeTakeFirst();
-    },
-    async openAlerts() {
-      return db.selectFrom('alerts').selectAll().where('state', 'in', [...OPEN_ALERT_STATES]).execute();
-    },
-    async alertsForWearers(wearerIds: readonly string[], limit = 200) {
-      if (wearerIds.length === 0) return [];
-      return db
-        .selectFrom('alerts')
-        .selectAll()
-        .where('wearer_id', 'in', [...wearerIds])
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .execute();
-    },
-    async alertsForService(serviceId: string, limit = 200) {
-      return db
-        .selectFrom('alerts')
-        .selectAll()
-        .where('service_id', '=', serviceId)
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .execute();
-    },
-    /**
-     * Compare-and-set update: applies only while the alert is in one of `from`.
-     * Returns true when this caller won (so concurrent acks cannot both become attending).
-     */
-    async transitionAlert(id: string, from: readonly AlertState[], patch: Updateable<AlertsTable>): Promise<boolean> {
-      const res = await db
-        .updateTable('alerts')
-        .set(patch)
-        .where('id', '=', id)
-        .where('state', 'in', [...from])
-        .executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
-    },
-    async updateAlert(id: string, patch: Updateable<AlertsTable>) {
-      await db.updateTable('alerts').set(patch).where('id', '=', id).execute();
-    },
-
-    async appendTimeline(alertId: string, at: number, type: string, data: Record<string, unknown> = {}) {
-      await db.insertInto('alert_timeline').values({ alert_id: alertId, at, type, data: JSON.stringify(data) }).execute();
-    },
-    async timeline(alertId: string): Promise<TimelineEntry[]> {
-      const rows = await db.selectFrom('alert_timeline').selectAll().where('alert_id', '=', alertId).orderBy('id').execute();
-      return rows.map((r) => ({ id: r.id, at: r.at, type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
-    },
+    // Alerts and their timeline: see alerts.ts.
+    ...createAlertStore(db),
+    /** Escalation jobs, the notification send queue, groups: see escalation-repo.ts. */
+    esc: createEscalationRepo(db),
 
     // Escalation jobs and the notification send queue: see escalation-repo.ts.
     async updateNotification(id: string, patch: Updateable<NotificationsTable>) {

@@ -1,0 +1,182 @@
+// The alerts and escalation part of the store contract: what any store adapter must do for the alert
+// lifecycle (fenced transitions correct under concurrent connections, one open alert per wearer).
+// `alertStoreContract` takes a factory that opens a store on a fresh database and, for the concurrency
+// cases, a second connection to the same one: SQLite (a file, two connections) now, PostgreSQL next.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from './db.js';
+import { migrateTo, migrateToLatest } from './migrations.js';
+import { createRepos, type Repos } from './repos.js';
+import type { AlertRow } from './alerts.js';
+import type { AlertState, DB } from './schema.js';
+import type { JobRow } from './escalation-repo.js';
+
+export interface OpenedStore {
+  /** two connections to one database */
+  a: Repos;
+  b: Repos;
+  /**
+   * A second caller for concurrent transactions: another connection where one process may hold two
+   * open transactions (PostgreSQL); for SQLite the same connection, whose driver queues transactions,
+   * because better-sqlite3 is synchronous: a second connection waiting on a lock would block the one
+   * thread the first transaction needs to finish (a test artefact; one SQLite process has one writer).
+   */
+  txPeer: Repos;
+  close(): Promise<void>;
+}
+
+const T = Date.UTC(2026, 0, 1, 12);
+
+async function seed(r: Repos) {
+  await r.insertService({ id: 'svc', name: 'S', emergency_number: '999', created_at: T });
+  await r.insertWearer({
+    id: 'w1', service_id: 'svc', alias: 'W', address: null, access_notes: null, phone: null, emergency_contact_phone: null, chain_id: null,
+    consent: 'active', thresholds: null, created_at: T,
+  });
+}
+
+function alert(id: string, state: AlertState = 'escalating', at = T) {
+  return {
+    id, service_id: 'svc', wearer_id: 'w1', state, score: 90, reasons: '[]', news2: null, chain_snapshot: '{"steps":[],"repeat":0,"groups":{}}',
+    escalation_token: 0, attending_responder_id: null, outcome: null, note: null, created_at: at, updated_at: at, closed_at: null,
+  };
+}
+
+const step0 = (alertId: string) => (token: number): JobRow => ({
+  id: `${alertId}.${token}.step.0`, alert_id: alertId, kind: 'step', step_index: 0, due_at: T, token, created_at: T,
+  state: 'pending', attempts: 0, claimed_at: null, lease_until: null, finished_at: null,
+});
+
+export function alertStoreContract(name: string, open: () => Promise<OpenedStore>) {
+  describe(`alert store contract: ${name}`, () => {
+    const stores: OpenedStore[] = [];
+    afterEach(async () => {
+      for (const s of stores.splice(0)) await s.close();
+    });
+    const fresh = async () => {
+      const s = await open();
+      stores.push(s);
+      await seed(s.a);
+      return s;
+    };
+
+    it('refuses a second open alert of a wearer, also from another connection at the same time; a closed one does not count', async () => {
+      const { a, b } = await fresh();
+      const got = await Promise.all([a.insertOpenAlert(alert('al1')), b.insertOpenAlert(alert('al2'))]);
+      expect(got.filter(Boolean)).toHaveLength(1);
+      expect((await a.openAlerts()).map((x) => x.wearer_id)).toEqual(['w1']);
+      const winner = got[0] ? 'al1' : 'al2';
+      expect(await a.transitionAlert(winner, ['escalating'], { state: 'resolved', closed_at: T, updated_at: T })).toBe(true);
+      expect(await b.insertOpenAlert(alert('al3', 'pending_checkin'))).toBe(true);
+    });
+
+    it('beginEscalation moves the alert and bumps the token only from the expected state and token, and stores step 0 under the new token', async () => {
+      const { a } = await fresh();
+      await a.insertOpenAlert(alert('al1', 'acknowledged'));
+      await a.updateAlert('al1', { attending_responder_id: null, attending_contact: 'Sam', acknowledged_at: T, escalation_token: 3 });
+      expect(await a.beginEscalation('al1', { from: ['acknowledged'], expectToken: 2, clearAttending: true, now: T + 1, job: step0('al1') })).toBeNull();
+      expect(await a.beginEscalation('al1', { from: ['escalating'], now: T + 1, job: step0('al1') })).toBeNull();
+      expect((await a.alertById('al1'))!.escalation_token).toBe(3);
+      const begun = await a.beginEscalation('al1', { from: ['acknowledged'], expectToken: 3, clearAttending: true, now: T + 1, job: step0('al1') });
+      expect(begun).toMatchObject({ token: 4, inserted: true, job: { id: 'al1.4.step.0', token: 4 } });
+      const after = (await a.alertById('al1'))! as AlertRow;
+      expect(after).toMatchObject({ state: 'escalating', escalation_token: 4, attending_contact: null, acknowledged_at: null, updated_at: T + 1 });
+      expect((await a.esc.liveJobs(['al1'])).map((j) => j.id)).toEqual(['al1.4.step.0']);
+    });
+
+    it('two callers re-escalating on the same token at once: exactly one wins, one job, one token step', async () => {
+      const { a, txPeer } = await fresh();
+      await a.insertOpenAlert(alert('al1', 'acknowledged'));
+      const o = { from: ['acknowledged'] as const, expectToken: 0, clearAttending: true, now: T + 1, job: step0('al1') };
+      const got = await Promise.all([a.beginEscalation('al1', o), txPeer.beginEscalation('al1', o)]);
+      expect(got.filter((x) => x !== null)).toHaveLength(1);
+      expect((await a.alertById('al1'))!.escalation_token).toBe(1);
+      expect((await a.esc.liveJobs(['al1'])).map((j) => j.id)).toEqual(['al1.1.step.0']);
+    });
+
+    it('two acknowledgements at once on two connections: exactly one becomes attending', async () => {
+      const { a, b } = await fresh();
+      await a.insertOpenAlert(alert('al1'));
+      const ack = (r: Repos, who: string) => r.transitionAlert('al1', ['pending_checkin', 'escalating'], { state: 'acknowledged', attending_contact: who, acknowledged_at: T, updated_at: T });
+      const won = await Promise.all([ack(a, 'A'), ack(b, 'B')]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      expect((await a.alertById('al1'))!.attending_contact).toBe(won[0] ? 'A' : 'B');
+    });
+
+    it('awaitArrival fences the chain and stores the arrival timer under the new token; stopArrivalTimer fences it; the first arrival wins once', async () => {
+      const { a, b } = await fresh();
+      await a.insertOpenAlert(alert('al1'));
+      await a.beginEscalation('al1', { from: ['escalating'], now: T, job: step0('al1') });
+      await a.transitionAlert('al1', ['escalating'], { state: 'acknowledged', acknowledged_at: T, updated_at: T });
+      const token = await a.awaitArrival('al1', T, (t) => ({ id: `al1.${t}.ack_timeout.0`, alert_id: 'al1', kind: 'ack_timeout', step_index: 0, due_at: T + 600_000, token: t, created_at: T }));
+      expect(token).toBe(2);
+      expect((await a.esc.liveJobs(['al1'])).map((j) => j.id)).toEqual(['al1.2.ack_timeout.0']);
+      expect(await a.awaitArrival('nope', T, () => { throw new Error('not called'); })).toBeNull();
+      expect(await Promise.all([a.markArrived('al1', T + 5), b.markArrived('al1', T + 6)])).toEqual(expect.arrayContaining([true, false]));
+      await a.stopArrivalTimer('al1');
+      expect(await a.esc.liveJobs(['al1'])).toEqual([]);
+      expect((await a.alertById('al1'))!.escalation_token).toBe(3);
+    });
+
+    it('stopEscalation fences and cancels every pending job; setOutcomeOnce sets the outcome of a resolved alert once', async () => {
+      const { a } = await fresh();
+      await a.insertOpenAlert(alert('al1'));
+      await a.beginEscalation('al1', { from: ['escalating'], now: T, job: step0('al1') });
+      await a.transitionAlert('al1', ['escalating'], { state: 'resolved', closed_at: T, updated_at: T });
+      await a.stopEscalation('al1', T);
+      expect(await a.esc.liveJobs(['al1'])).toEqual([]);
+      expect((await a.alertById('al1'))!.escalation_token).toBe(2);
+      expect(await a.setOutcomeOnce('al1', 'wearer_ok', T)).toBe(true);
+      expect(await a.setOutcomeOnce('al1', 'other', T)).toBe(false);
+      expect((await a.alertById('al1'))!.outcome).toBe('wearer_ok');
+    });
+  });
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+alertStoreContract('SQLite (one file, two connections)', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'odart-alert-contract-'));
+  dirs.push(dir);
+  const one = await openDatabase(dir);
+  const two = await openDatabase(dir);
+  const a = createRepos(one.db);
+  return {
+    a,
+    b: createRepos(two.db),
+    txPeer: a,
+    async close() {
+      await one.close();
+      await two.close();
+    },
+  };
+});
+
+describe('migration 0013_one_open_alert', () => {
+  it('closes older duplicate open alerts of a wearer (the newest stays open, the timeline says why), then refuses new duplicates', async () => {
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    try {
+      await migrateTo(db, '0012_console_notices');
+      const r = createRepos(db);
+      await seed(r);
+      await r.insertAlert(alert('old', 'escalating', T));
+      await r.insertAlert(alert('new', 'acknowledged', T + 10));
+      await r.insertAlert({ ...alert('done', 'resolved', T - 10), closed_at: T - 5 });
+      expect(await migrateToLatest(db)).toContain('0013_one_open_alert');
+      expect((await r.openAlerts()).map((a) => a.id)).toEqual(['new']);
+      expect(await r.alertById('old')).toMatchObject({ state: 'cancelled', closed_at: T });
+      expect((await r.timeline('old')).map((e) => [e.type, e.data.kept])).toEqual([['cancelled', 'new']]);
+      expect(await r.insertOpenAlert(alert('again', 'pending_checkin'))).toBe(false);
+      await expect(r.insertAlert(alert('again2', 'pending_checkin'))).rejects.toThrow(/UNIQUE/);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
