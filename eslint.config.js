@@ -16,7 +16,7 @@ const BOUNDARIES = {
   broker: { uses: ['protocol', 'store', 'auth', ...KERNEL] },
   alerts: { uses: ['store', ...KERNEL], types: ['detection', 'escalation', 'protocol'] },
   escalation: { uses: ['store', 'notify', 'messages', 'alerts' /* today */, ...KERNEL] },
-  notify: { uses: [...KERNEL], types: ['store', 'config'] },
+  notify: { uses: ['messages', ...KERNEL], types: ['store', 'config'] },
   consent: { uses: ['messages', ...KERNEL], types: ['alerts' /* today */, 'notify', 'store'] },
   store: { types: ['protocol'] },
   http: { uses: ['protocol', 'detection', 'alerts', 'escalation', 'notify', 'consent', 'store', 'auth', 'messages', 'config', ...KERNEL], types: ['broker'] },
