@@ -46,7 +46,7 @@ export interface QueuedChannel extends ChannelInfo {
   send(msg: { to: string; body: string; owner?: MessageOwner | undefined }): Promise<SmsResult>;
   /** The provider's status word (and error code) for a sent page. */
   parseStatus(status: string, errorCode: string | null): DeliveryOutcome;
-  /** Messages per second per sending number; unset: the dispatcher's NOTIFY_RATE_PER_S */
+  /** Messages per second per sending number; unset: the dispatcher's rate (SMS_RATE_PER_S) */
   readonly ratePerS?: number;
 }
 
