@@ -1,6 +1,8 @@
 // The Channel port: one way of reaching a person with a page (app, SMS, voice call, ...). Each channel
 // says who it can reach, renders the page in its own form, sends it, and reads its provider's status
 // words; the escalator and the dispatcher know channels only through this port and the registry.
+// Replies coming back are not part of a channel: one provider's webhooks carry several channels'
+// (a Twilio number gets texts and call keypresses), so they go through inbound.ts' ports instead.
 import type { MessageOwner, SmsResult } from './sms.js';
 import type { PageFacts } from './page.js';
 
