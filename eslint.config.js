@@ -17,7 +17,7 @@ const BOUNDARIES = {
   broker: { uses: ['protocol', 'store', 'auth', ...KERNEL] },
   alerts: { uses: ['store', 'escalation', ...KERNEL], types: ['detection', 'protocol'] },
   escalation: { uses: ['store', 'notify', 'messages', ...KERNEL] },
-  notify: { uses: [...KERNEL], types: ['store', 'config'] },
+  notify: { uses: ['messages', ...KERNEL], types: ['store', 'config'] },
   consent: { uses: ['messages', ...KERNEL], types: ['notify', 'store'] },
   store: { types: ['protocol'] },
   http: { uses: ['protocol', 'detection', 'alerts', 'escalation', 'notify', 'consent', 'store', 'auth', 'messages', 'config', ...KERNEL], types: ['broker'] },

@@ -464,7 +464,8 @@ export function chainView(ctx: Ctx, id: string, forWearer?: string): HTMLElement
     api<UserRow[]>('/api/admin/users'),
     api<Group[]>('/api/admin/groups').catch(() => [] as Group[]),
     id === 'new' && forWearer ? api<Wearer>(`/api/admin/wearers/${enc(forWearer)}`) : Promise.resolve(null),
-  ]), ([chain, users, groups, wearer]) => {
+    api<ChannelInfo[]>('/api/channels'),
+  ]), ([chain, users, groups, wearer, channels]) => {
     if (chain.id) title.textContent = t.editChain(chain.name);
     if (wearer) {
       // From the enrol flow: their responders by app and SMS, then their emergency contact by SMS.
@@ -475,12 +476,17 @@ export function chainView(ctx: Ctx, id: string, forWearer?: string): HTMLElement
         { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 60 },
       ] };
     }
-    return chainEditor(ctx, chain, users.filter((u) => u.role === 'responder'), groups, wearer);
+    return chainEditor(ctx, chain, users.filter((u) => u.role === 'responder'), groups, channels, wearer);
   });
   return root;
 }
 
-function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[], forWearer: Wearer | null = null): HTMLElement {
+/** A channel the server runs (GET /api/channels); the chain editor offers exactly these. */
+interface ChannelInfo { id: string; label: string; fallbackOnly?: boolean }
+/** The app's own words for the channels it knows; a channel it does not know shows the server's label. */
+const channelLabel = (c: ChannelInfo): string => ({ app: t.channelApp, sms: t.channelSms, voice: t.channelVoice } as Record<string, string>)[c.id] ?? c.label;
+
+function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[], channels: ChannelInfo[], forWearer: Wearer | null = null): HTMLElement {
   // Work on a copy; unknown fields of the definition and of each step are kept as they were.
   const def: ChainDef = structuredClone(chain.definition);
   const name = input({ required: true, maxlength: 60, value: chain.name });
@@ -513,9 +519,10 @@ function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[], 
         if (phone.value.trim()) st.targets.push({ type: 'phone', phone: phone.value.trim(), label: phoneT?.label ?? 'phone' });
       });
       const how = h('fieldset', { class: 'checks' }, h('legend', {}, t.stepChannels),
-        ...([['app', t.channelApp], ['sms', t.channelSms], ['voice', t.channelVoice]] as const).map(([c, label]) => checkbox(label, st.channels.includes(c), (on) => {
-          st.channels = st.channels.filter((x) => x !== c);
-          if (on) st.channels.push(c);
+        // The editor has no fallback column: a fallback-only channel is not offered as a step's channel.
+        ...channels.filter((ch) => !ch.fallbackOnly).map((ch) => checkbox(channelLabel(ch), st.channels.includes(ch.id), (on) => {
+          st.channels = st.channels.filter((x) => x !== ch.id);
+          if (on) st.channels.push(ch.id);
         })));
       const wait = input({ type: 'number', min: 0, max: 3600, step: 1, value: st.waitS });
       wait.addEventListener('change', () => {

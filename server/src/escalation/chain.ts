@@ -1,6 +1,7 @@
 // Escalation chain definition: ordered steps of targets x channels with a wait after each, an
 // optional repeat of the whole list and a final step; and the snapshot copied onto each alert.
 import { z } from 'zod';
+import { CHANNEL_IDS } from '../notify/index.js';
 
 const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number');
 const id = z.string().min(1).max(64);
@@ -12,16 +13,17 @@ export const chainTargetSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('emergency_contact') }),
 ]);
 
-export const CHANNELS = ['app', 'sms', 'voice'] as const;
+/** The registry's channel ids (notify/registry.ts); a chain's JSON names its channels by them. */
+export const CHANNELS = CHANNEL_IDS;
 export const channelSchema = z.enum(CHANNELS);
 
 export const chainStepSchema = z
   .object({
     targets: z.array(chainTargetSchema).min(1).max(50),
     /** every channel is used at once for every target */
-    channels: z.array(channelSchema).min(1).max(3),
+    channels: z.array(channelSchema).min(1).max(CHANNELS.length),
     /** used for a target only when all of its `channels` failed (e.g. voice when SMS cannot be delivered) */
-    fallbackChannels: z.array(channelSchema).max(3).default([]),
+    fallbackChannels: z.array(channelSchema).max(CHANNELS.length).default([]),
     /** seconds to wait after this step starts before the next one */
     waitS: z.number().int().min(0).max(3600),
   })

@@ -1,11 +1,11 @@
 // The durable send queue: notification rows (key stored before any provider call) are claimed with a
-// lease, sent through the SMS or voice port at the per-number rate in priority order, and their outcome
+// lease, sent through their channel (the registry's queued channels) at the per-number rate in priority order, and their outcome
 // recorded as an attempt and a timeline entry. Retryable failures come back after a backoff; permanent
 // ones (or the last attempt) are handed to the escalator at once, which falls back or moves on.
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { callStatusOutcome, messageStatusFailed, retryableCode, type SmsResult, type SmsSender, type VoiceCaller } from '../notify/index.js';
+import type { ChannelRegistry, DeliveryOutcome, SmsResult } from '../notify/index.js';
 import type { EscalationRepo, NotificationRow, Repos } from '../store/index.js';
 import { BUCKET_CAPACITY, TokenBucket } from './rate.js';
 import { maskTarget } from './targets.js';
@@ -19,15 +19,13 @@ export interface DispatcherDeps {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
-  sms: SmsSender;
-  voice: VoiceCaller;
-  /** messages per second per sending number (0 = no limit) */
+  /** the channels pages go out on; each queued channel has its own queue and rate bucket */
+  channels: ChannelRegistry;
+  /** messages per second per sending number (0 = no limit), unless the channel sets its own */
   ratePerS: number;
   timeoutMs: number;
   maxAttempts: number;
   retryBaseMs: number;
-  smsStatusCallback: string | undefined;
-  voiceStatusCallback: string | undefined;
   /** May this page still go out? (its alert is escalating under the same fencing token) */
   pageIsCurrent(n: NotificationRow): Promise<boolean>;
   /** A notification failed for good: the escalator falls back to other channels or moves on. */
@@ -109,7 +107,8 @@ export class Dispatcher {
     let b = this.buckets.get(channel);
     if (!b) {
       // Capacity 3: one token per priority level (first page, later pages, routine), see rate.ts.
-      b = new TokenBucket(this.d.ratePerS, BUCKET_CAPACITY, this.d.clock.now());
+      const ch = this.d.channels.get(channel);
+      b = new TokenBucket((ch.delivery === 'queued' ? ch.ratePerS : undefined) ?? this.d.ratePerS, BUCKET_CAPACITY, this.d.clock.now());
       this.buckets.set(channel, b);
     }
     return b;
@@ -121,7 +120,8 @@ export class Dispatcher {
     const room = this.maxInFlight - this.inFlight.size;
     if (room <= 0) return;
     // Per channel, so texts waiting for the rate never hide a call that could go now.
-    const rows = [...(await esc.readyNotifications(now, room + 16, 'sms')), ...(await esc.readyNotifications(now, room + 16, 'voice'))];
+    const rows: NotificationRow[] = [];
+    for (const ch of this.d.channels.queued()) rows.push(...(await esc.readyNotifications(now, room + 16, ch.id)));
     const blocked = new Set<string>();
     let wakeAt: number | null = null;
     for (const row of rows) {
@@ -187,10 +187,11 @@ export class Dispatcher {
     }
     const alert = await repos.alertById(n.alert_id);
     const owner = alert ? { serviceId: alert.service_id, wearerId: alert.wearer_id } : undefined;
-    const call =
-      n.channel === 'voice'
-        ? this.d.voice.call({ to: n.to_addr, twiml: n.body, statusCallback: this.d.voiceStatusCallback, owner })
-        : this.d.sms.send({ to: n.to_addr, body: n.body, statusCallback: this.d.smsStatusCallback, owner });
+    const ch = this.d.channels.get(n.channel);
+    // Only queued channels have rows to send; a live channel's row here would be a bug, failed like a provider's refusal.
+    const call = ch.delivery === 'queued'
+      ? ch.send({ to: n.to_addr, body: n.body, owner })
+      : Promise.resolve<SmsResult>({ ok: false, code: 'not_queued', message: `${n.channel} is not sent from the queue`, retryable: false });
     this.inProvider++;
     let res: SmsResult;
     try {
@@ -277,10 +278,11 @@ export class Dispatcher {
   }
 
   /**
-   * A delivery status callback (message or call). Recorded always; a failure of the current attempt
-   * turns a 'sent' notification into a retry or a failure, like a synchronous error would.
+   * A delivery status callback (message or call). Recorded always; the notification's channel reads
+   * the status words, and a failure of the current attempt turns a 'sent' notification into a retry
+   * or a failure, like a synchronous error would.
    */
-  async onProviderStatus(sid: string, status: string, errorCode: string | null, kind: 'message' | 'call'): Promise<boolean> {
+  async onProviderStatus(sid: string, status: string, errorCode: string | null): Promise<boolean> {
     const { esc, repos, clock } = this.d;
     const att = await esc.attemptByProviderId(sid);
     if (!att) return false;
@@ -291,9 +293,8 @@ export class Dispatcher {
       channel: n.channel, target: n.target, step: n.step_index, providerId: sid, result: status, errorCode, attempt: att.attempt,
     });
     if (n.provider_id !== sid || n.state !== 'sent') return true;
-    let outcome: 'ok' | 'retryable' | 'permanent' | 'pending';
-    if (kind === 'call') outcome = callStatusOutcome(status);
-    else outcome = messageStatusFailed(status) ? (errorCode && retryableCode(errorCode) ? 'retryable' : 'permanent') : 'ok';
+    const ch = this.d.channels.get(n.channel);
+    const outcome: DeliveryOutcome = ch.delivery === 'queued' ? ch.parseStatus(status, errorCode) : 'pending';
     if (outcome === 'ok' || outcome === 'pending') {
       await esc.finishNotification(n.id, n.attempts, 'sent', { status, updated_at: now });
       return true;

@@ -277,11 +277,11 @@ describe('failures: retry, timeout, fallback', () => {
     const id = await h.raise('w1');
     await h.advance(60_000);
     const sid2 = h.sms.to(phone(2))[0]!.sid!;
-    expect(await h.escalator.dispatcher.onProviderStatus(sid2, 'undelivered', '30003', 'message')).toBe(true);
+    expect(await h.escalator.dispatcher.onProviderStatus(sid2, 'undelivered', '30003')).toBe(true);
     await h.advance(2_000);
     expect(h.sms.to(phone(2))).toHaveLength(2);
     const sid2b = h.sms.to(phone(2))[1]!.sid!;
-    await h.escalator.dispatcher.onProviderStatus(sid2b, 'undelivered', '30006', 'message');
+    await h.escalator.dispatcher.onProviderStatus(sid2b, 'undelivered', '30006');
     await h.drain();
     expect(h.voice.to(phone(2))).toHaveLength(1);
     expect((await entries(h, id, 'delivery_status')).map((d) => d.errorCode)).toEqual(['30003', '30006']);

@@ -10,7 +10,7 @@ import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
 import { en } from '../messages/en.js';
 import type { Metrics } from '../metrics.js';
-import { isSingleSegment, type SmsSender, type VoiceCaller } from '../notify/index.js';
+import { createChannels, isSingleSegment, type AppPager, type ChannelRegistry, type SmsSender, type VoiceCaller } from '../notify/index.js';
 import {
   type AlertRow,
   type AlertState,
@@ -25,7 +25,7 @@ import { chainGroupIds, chainSchema, contactLabel, parseSnapshot, positionCount,
 import { Dispatcher } from './dispatcher.js';
 import { escalationState, type EscalationView } from './state.js';
 import { PageLinks } from './page-links.js';
-import { alertSmsBody, alertVoiceTwiml, type PageFacts } from './page-text.js';
+import type { PageFacts } from './page-text.js';
 import { PRIORITY } from './rate.js';
 
 export interface EscalatorDeps {
@@ -73,20 +73,14 @@ interface ResolvedTarget {
   offDuty: boolean;
 }
 
-/**
- * Pages a user's open app connections at once and says how many got it (0: the app is not open).
- * A port, not an event: the step needs the count now to decide fallback. alerts/ implements it.
- */
-export interface AppPager {
-  page(userId: string, alert: AlertRow, wearerAlias: string, step: number): number;
-}
-
 const jobId = (alertId: string, token: number, kind: JobKind, position: number) => `${alertId}.${token}.${kind}.${position}`;
 
 export class Escalator {
   readonly esc: EscalationRepo;
   readonly dispatcher: Dispatcher;
   readonly links: PageLinks;
+  /** The channels pages go out on (notify/registry.ts), built from the providers given. */
+  readonly channels: ChannelRegistry;
   private running: Promise<void> | null = null;
   private again = false;
   private readonly suspects = new Set<string>();
@@ -103,10 +97,12 @@ export class Escalator {
     this.auditEveryMs = d.auditEveryMs ?? 2_000;
     this.reminderEveryMs = d.reminderEveryMs ?? 300_000;
     this.pageReminderMs = d.pageReminderMs ?? 0;
+    this.channels = createChannels({
+      app: d.appPager, sms: d.sms, voice: d.voice, smsStatusCallback: d.smsStatusCallbackUrl, voiceStatusCallback: d.voiceStatusCallbackUrl, voiceGatherUrl: d.voiceGatherUrl,
+    });
     this.dispatcher = new Dispatcher({
-      repos: d.repos, esc: this.esc, clock: d.clock, log: d.log, metrics: d.metrics, sms: d.sms, voice: d.voice,
+      repos: d.repos, esc: this.esc, clock: d.clock, log: d.log, metrics: d.metrics, channels: this.channels,
       ratePerS: d.ratePerS, timeoutMs: d.notifyTimeoutMs, maxAttempts: d.maxAttempts, retryBaseMs: d.retryBaseMs,
-      smsStatusCallback: d.smsStatusCallbackUrl, voiceStatusCallback: d.voiceStatusCallbackUrl,
       pageIsCurrent: async (n) => {
         const a = await d.repos.alertById(n.alert_id);
         return a?.state === 'escalating' && a.escalation_token === n.token;
@@ -193,13 +189,13 @@ export class Escalator {
     const now = clock.now();
     const pages = (await this.esc.notificationsForAlert(alertId)).filter((n) => n.kind === 'page');
     const appUsers = [
-      ...new Set(pages.filter((n) => n.channel === 'app' && n.state === 'sent' && n.user_id && n.user_id !== by.userId).map((n) => n.user_id!)),
+      ...new Set(pages.filter((n) => this.channels.isLive(n.channel) && n.state === 'sent' && n.user_id && n.user_id !== by.userId).map((n) => n.user_id!)),
     ];
     await this.d.bus.publish('escalation.othersToldTaken', { alert, alias, userIds: appUsers });
     // Everyone a text or call reached is texted back, once per number.
     const told = new Map<string, NotificationRow>();
     for (const n of pages) {
-      if ((n.channel !== 'sms' && n.channel !== 'voice') || !n.to_addr || n.to_addr === by.phone) continue;
+      if (!this.channels.reachesPhone(n.channel) || !n.to_addr || n.to_addr === by.phone) continue;
       if (n.user_id !== null && n.user_id === by.userId) continue;
       if (n.state !== 'sent' && n.state !== 'sending') continue;
       if (!told.has(n.to_addr)) told.set(n.to_addr, n);
@@ -433,8 +429,8 @@ export class Escalator {
     for (const target of targets) {
       for (const channel of at.step.channels) {
         const key = `${alert.id}:${job.token}:${pos}:${target.key}:${channel}`;
-        // A re-run must not page the app again (SMS/voice keys are deduplicated by the insert).
-        if (channel === 'app' && job.attempts > 1 && (await this.esc.notificationByKey(key))) continue;
+        // A re-run must not page the app again (queued channels' keys are deduplicated by the insert).
+        if (this.channels.isLive(channel) && job.attempts > 1 && (await this.esc.notificationByKey(key))) continue;
         rows.push(this.pageRow(alert, job.token, pos, target, channel, key, facts, now, appSent));
       }
     }
@@ -444,11 +440,11 @@ export class Escalator {
         channel: 'app', target: a.target, step: pos, kind: 'page', result: a.connections > 0 ? 'delivered' : 'no_connection', connections: a.connections,
       });
     }
-    for (const r of rows.filter((x) => x.state === 'failed' && x.channel !== 'app')) {
+    for (const r of rows.filter((x) => x.state === 'failed' && !this.channels.isLive(x.channel))) {
       await repos.appendTimeline(alert.id, now, 'notify_failed', { channel: r.channel, target: r.target, step: pos, kind: 'page', errorCode: r.error_code, retryable: false });
     }
     this.dispatcher.kick();
-    if (this.pageReminderMs > 0 && at.step.channels.includes('app') && targets.some((x) => x.userId)) {
+    if (this.pageReminderMs > 0 && at.step.channels.some((c) => this.channels.isLive(c)) && targets.some((x) => x.userId)) {
       await this.esc.insertJob({
         id: jobId(alert.id, job.token, 'seen_check', pos), alert_id: alert.id, kind: 'seen_check', step_index: pos,
         due_at: now + this.pageReminderMs, token: job.token, created_at: now,
@@ -470,7 +466,7 @@ export class Escalator {
     if (!alert) return 'cancelled';
     const now = clock.now();
     const pos = job.step_index;
-    const rows = (await this.esc.notificationsForStep(alert.id, job.token, pos)).filter((n) => n.channel === 'app' && n.kind === 'page' && n.user_id);
+    const rows = (await this.esc.notificationsForStep(alert.id, job.token, pos)).filter((n) => this.channels.isLive(n.channel) && n.kind === 'page' && n.user_id);
     const declined = await this.esc.declinedTargets(alert.id);
     const wearer = await repos.wearerById(alert.wearer_id);
     let queued = 0;
@@ -533,27 +529,19 @@ export class Escalator {
       id: this.d.ids.next('ntf'), idempotency_key: key, alert_id: alert.id, step_index: pos, target: target.key, channel, kind: 'page' as const,
       token, priority: pos === 0 ? PRIORITY.first : PRIORITY.page, user_id: target.userId, provider_id: null, created_at: now, updated_at: now,
     };
-    switch (channel) {
-      case 'app': {
-        if (!target.userId) return { ...base, state: 'failed', status: 'failed', error_code: 'no_app_user', to_addr: null, body: null };
-        const connections = this.d.appPager.page(target.userId, alert, facts.alias, pos);
-        appSent.push({ target: target.key, connections });
-        return connections > 0
-          ? { ...base, state: 'sent', status: 'delivered', error_code: null, to_addr: null, body: null }
-          : { ...base, state: 'failed', status: 'failed', error_code: 'no_connection', to_addr: null, body: null };
-      }
-      case 'sms':
-      case 'voice': {
-        if (!target.phone) return { ...base, state: 'failed', status: 'failed', error_code: 'no_phone', to_addr: null, body: null };
-        // The link names this very notification: it works for this recipient and this alert only.
-        const body = channel === 'sms'
-          ? alertSmsBody(facts, this.links.replyCode(alert.id), `${this.d.publicUrl}/#/p/${this.links.token(base.id)}`)
-          : alertVoiceTwiml(facts, this.d.voiceGatherUrl);
-        return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: target.phone, body };
-      }
-      default:
-        return channel satisfies never;
+    const ch = this.channels.get(channel);
+    if (ch.delivery === 'live') {
+      if (!target.userId) return { ...base, state: 'failed', status: 'failed', error_code: 'no_app_user', to_addr: null, body: null };
+      const connections = ch.push(target.userId, { alert, alias: facts.alias, step: pos });
+      appSent.push({ target: target.key, connections });
+      return connections > 0
+        ? { ...base, state: 'sent', status: 'delivered', error_code: null, to_addr: null, body: null }
+        : { ...base, state: 'failed', status: 'failed', error_code: 'no_connection', to_addr: null, body: null };
     }
+    if (!target.phone) return { ...base, state: 'failed', status: 'failed', error_code: 'no_phone', to_addr: null, body: null };
+    // The link names this very notification: it works for this recipient and this alert only.
+    const body = ch.render({ facts, replyCode: this.links.replyCode(alert.id), link: `${this.d.publicUrl}/#/p/${this.links.token(base.id)}` });
+    return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: target.phone, body };
   }
 
   private async resolveTargets(step: ChainStep, chain: ChainSnapshot, alert: AlertRow): Promise<ResolvedTarget[]> {

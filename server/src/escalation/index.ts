@@ -1,5 +1,6 @@
 // Escalation: chains, the durable fenced step scheduler, the send queue and its rate limit.
-export { Escalator, alertSmsBody, alertVoiceTwiml, escapeXml, type EscalatorDeps, type AppPager } from './escalator.js';
+export { Escalator, alertSmsBody, alertVoiceTwiml, escapeXml, type EscalatorDeps } from './escalator.js';
+export type { AppPager } from '../notify/index.js';
 export { Dispatcher, type DispatcherDeps } from './dispatcher.js';
 export { TokenBucket, PRIORITY } from './rate.js';
 export * from './chain.js';

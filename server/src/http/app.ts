@@ -27,6 +27,7 @@ import { registerWebhookRoutes } from './routes-webhooks.js';
 import { registerAdminRoutes, type AdminHooks } from './routes-admin.js';
 import { registerThresholdRoutes } from './routes-thresholds.js';
 import { registerChainRoutes } from './routes-chains.js';
+import { registerChannelRoutes } from './routes-channels.js';
 import { registerBulkRoutes } from './routes-bulk.js';
 import type { ConsentService } from '../consent/index.js';
 import type { VitalsStore } from '../store/vitals.js';
@@ -122,6 +123,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   registerAdminRoutes(app, d, sessions, d.adminHooks);
   registerThresholdRoutes(app, d, sessions);
   registerChainRoutes(app, d, sessions);
+  registerChannelRoutes(app, d, sessions);
   registerBulkRoutes(app, d, sessions, d.adminHooks);
   registerConsoleRoutes(app, d, sessions);
   registerResponderRoutes(app, d, sessions);

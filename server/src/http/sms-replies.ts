@@ -1,24 +1,14 @@
-// Inbound SMS replies of people paged. A reply acts only on alerts its number was paged for, as the
+// Inbound text replies of people paged (the reading is reply-grammar.ts'). A reply acts only on alerts its number was paged for, as the
 // user (or external contact) that page was for; when that is not one alert, it asks with numbered
 // choices instead of guessing. ACK and NO work without the alert code; ARRIVED, DONE and outcomes need it
 // (docs/escalation.md, "SMS replies"), so a spoofed sender number cannot close an alert.
 import { AppError } from '../errors.js';
-import type { Outcome } from '../alerts/index.js';
 import { contactLabel } from '../escalation/index.js';
-import { REPLY_CODE } from '../escalation/page-links.js';
 import { en } from '../messages/en.js';
 import { gsm7Length } from '../notify/index.js';
 import { OPEN_ALERT_STATES, type AlertRow, type UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
-
-/** Outcome digits of the SMS survey, in the order the survey text lists them. */
-export const OUTCOME_DIGITS: Record<string, Outcome> = {
-  '1': 'overdose_naloxone_given', '2': 'overdose_ambulance', '3': 'wearer_ok', '4': 'false_alarm_sensor', '5': 'no_one_found', '6': 'other',
-};
-const ACK_WORDS = new Set(['1', 'ACK', 'YES', 'Y', 'GOING']);
-const DECLINE_WORDS = new Set(['NO', 'N', 'CANT', "CAN'T", 'CANNOT', 'BUSY']);
-const ARRIVED_WORDS = new Set(['ARRIVED', 'HERE']);
-const DONE_WORDS = new Set(['DONE', 'RESOLVED']);
+import { OUTCOME_DIGITS, type ReplyAction, type ResponderReading } from './reply-grammar.js';
 /** How long after an SMS resolve the outcome digit is still taken. */
 const SURVEY_WINDOW_MS = 24 * 3600_000;
 /** A numbered question is answered within this, or forgotten. */
@@ -26,21 +16,12 @@ const CHOICE_TTL_MS = 15 * 60_000;
 
 type Actor = { kind: 'user'; user: UserRow } | { kind: 'contact'; key: string; label: string; phone: string };
 interface Option { alert: AlertRow; actor: Actor; target: string }
-type Action = 'ack' | 'decline' | 'arrived' | 'done';
+type Action = ReplyAction;
 
 const isOpen = (a: AlertRow) => OPEN_ALERT_STATES.includes(a.state);
 const actorKey = (a: Actor) => (a.kind === 'user' ? `user:${a.user.id}` : a.key);
 
-/** First word, the alert code if one is given, with "I can't go" and friends read as NO. */
-export function parseReply(body: string): { word: string; code: string | null } {
-  const t = body.trim().toUpperCase().replace(/[\u2018\u2019`]/g, "'").replace(/[.!?]+$/, '').replace(/\s+/g, ' ');
-  const parts = t.split(' ').filter(Boolean);
-  const code = parts.slice(1).find((p) => REPLY_CODE.test(p)) ?? null;
-  if (/^(I )?(CAN'?T|CANNOT|CAN NOT)( GO)?\b/.test(t)) return { word: 'NO', code };
-  return { word: parts[0] ?? '', code };
-}
-
-export function createSmsReplies(d: HttpDeps): (from: string, body: string) => Promise<string | null> {
+export function createSmsReplies(d: HttpDeps): (from: string, reading: ResponderReading) => Promise<string | null> {
   const esc = d.escalator.esc;
   const links = d.escalator.links;
 
@@ -130,14 +111,14 @@ export function createSmsReplies(d: HttpDeps): (from: string, body: string) => P
     }
   };
 
-  return async (from, body) => {
-    const { word, code } = parseReply(body);
+  return async (from, reading) => {
+    const { word, code } = reading;
     const now = d.clock.now();
 
     // The answer to the numbered question this number was just asked.
-    if (/^[1-9]$/.test(word) && code === null && (await esc.hasChoice(from, now))) {
+    if (reading.choice !== null && (await esc.hasChoice(from, now))) {
       const choice = await esc.takeChoice(from, now);
-      const picked = choice?.options[Number(word) - 1] as { alertId: string; actor: string } | undefined;
+      const picked = choice?.options[reading.choice - 1] as { alertId: string; actor: string } | undefined;
       if (choice && picked) {
         const o = (await optionsFor(from, now)).find((x) => x.alert.id === picked.alertId && actorKey(x.actor) === picked.actor && isOpen(x.alert));
         return o ? act(choice.action as Action, o) : en.smsChoiceGone;
@@ -153,8 +134,7 @@ export function createSmsReplies(d: HttpDeps): (from: string, body: string) => P
     const attending = (o: Option) => o.actor.kind === 'user' && o.alert.attending_responder_id === o.actor.user.id;
     const surveys = scoped.filter((o) => o.alert.state === 'resolved' && o.alert.outcome === null && attending(o));
 
-    let kind: Action | 'outcome' | null = ACK_WORDS.has(word) ? 'ack' : DECLINE_WORDS.has(word) ? 'decline'
-      : ARRIVED_WORDS.has(word) ? 'arrived' : DONE_WORDS.has(word) ? 'done' : OUTCOME_DIGITS[word] ? 'outcome' : null;
+    let kind = reading.action;
     // "1" with nothing open to acknowledge may be the first outcome digit of a survey.
     if (kind === 'ack' && word === '1' && open.length === 0 && surveys.length > 0) kind = 'outcome';
     if (code && scoped.length === 0) return kind ? en.smsBadCode : en.smsHelp;

@@ -1,4 +1,4 @@
-// Notification channels: the SMS and voice ports and their adapters.
+// Notification channels: the Channel port and its registry (app, SMS, voice), the SMS and voice provider ports and their adapters.
 export { type SmsSender, type SmsMessage, type SmsResult, type MessageOwner, isSingleSegment, gsm7Length, smsSegments, toGsm7 } from './sms.js';
 export { type VoiceCaller, type VoiceCall } from './voice.js';
 export { retryableCode, callStatusOutcome, messageStatusFailed, PERMANENT_CODES } from './codes.js';
@@ -6,3 +6,11 @@ export { FakeSms, FAKE_FROM } from './fake/fake-sms.js';
 export { FakeVoice } from './fake/fake-voice.js';
 export { TwilioSms, validTwilioSignature } from './twilio/twilio-sms.js';
 export { TwilioVoice } from './twilio/twilio-voice.js';
+export { type Channel, type ChannelInfo, type LiveChannel, type QueuedChannel, type DeliveryOutcome, type PageRender } from './channel.js';
+export { ChannelRegistry, createChannels, CHANNEL_IDS, CHANNEL_INFO, type ChannelId, type ChannelDeps } from './registry.js';
+export { type AppPager } from './app/channel.js';
+export { type PageFacts, reasonWords, escapeXml } from './page.js';
+export { alertSmsBody, PAGE_SEGMENTS } from './sms/page-text.js';
+export { alertVoiceTwiml } from './voice/twiml.js';
+export { type InboundReplies, type DeliveryStatuses } from './inbound.js';
+export { registerTwilioWebhooks, type TwilioWebhookDeps } from './twilio/webhooks.js';

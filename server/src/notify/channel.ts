@@ -1,0 +1,63 @@
+// The Channel port: one way of reaching a person with a page (app, SMS, voice call, ...). Each channel
+// says who it can reach, renders the page in its own form, sends it, and reads its provider's status
+// words; the escalator and the dispatcher know channels only through this port and the registry.
+// Replies coming back are not part of a channel: one provider's webhooks carry several channels'
+// (a Twilio number gets texts and call keypresses), so they go through inbound.ts' ports instead.
+import type { AlertRow } from '../store/index.js';
+import type { MessageOwner, SmsResult } from './sms.js';
+import type { PageFacts } from './page.js';
+
+/** What a provider's delivery status means for the page: the dispatcher retries, fails over or waits. */
+export type DeliveryOutcome = 'ok' | 'retryable' | 'permanent' | 'pending';
+
+/** What the console and the chain schema know of a channel (GET /api/channels). */
+export interface ChannelInfo {
+  readonly id: string;
+  /** English name, for the console when it has no translation of its own */
+  readonly label: string;
+  /** May only be a step's fallback channel (none of today's channels is) */
+  readonly fallbackOnly?: boolean;
+}
+
+/** Everything a page may say; each channel takes what its form needs. */
+export interface PageRender {
+  facts: PageFacts;
+  /** the alert's four-character reply code */
+  replyCode: string;
+  /** the recipient's no-login link to this page */
+  link: string;
+}
+
+/**
+ * A channel delivered at once to a signed-in user's open app (no provider, no queue): the step
+ * records it sent when at least one connection took it.
+ */
+export interface LiveChannel extends ChannelInfo {
+  readonly delivery: 'live';
+  /** Hands the page to the user's open connections; returns how many took it. */
+  push(userId: string, page: LivePage): number;
+}
+
+/** What a live page carries: the alert as stored, the wearer's alias, the chain position. */
+export interface LivePage {
+  alert: AlertRow;
+  alias: string;
+  step: number;
+}
+
+/**
+ * A channel sent through a provider to a phone number: the page is rendered when the step runs and
+ * stored, then sent by the dispatcher's durable queue at the channel's rate; status callbacks arrive later.
+ */
+export interface QueuedChannel extends ChannelInfo {
+  readonly delivery: 'queued';
+  /** What is stored and sent for a page (an SMS body, the TwiML of a call). */
+  render(page: PageRender): string;
+  send(msg: { to: string; body: string; owner?: MessageOwner | undefined }): Promise<SmsResult>;
+  /** The provider's status word (and error code) for a sent page. */
+  parseStatus(status: string, errorCode: string | null): DeliveryOutcome;
+  /** Messages per second per sending number; unset: the dispatcher's rate (SMS_RATE_PER_S) */
+  readonly ratePerS?: number;
+}
+
+export type Channel = LiveChannel | QueuedChannel;

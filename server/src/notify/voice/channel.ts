@@ -1,0 +1,18 @@
+// The voice channel: an alert call through the voice port that says the page and takes a keypress
+// (1 going, 2 cannot go); the provider's final call status words are read here.
+import type { QueuedChannel } from '../channel.js';
+import { callStatusOutcome } from '../codes.js';
+import type { VoiceCaller } from '../voice.js';
+import { alertVoiceTwiml } from './twiml.js';
+
+export const VOICE = { id: 'voice', label: 'Phone call' } as const;
+
+export function voiceChannel(voice: VoiceCaller, gatherUrl: string, statusCallback: string | undefined): QueuedChannel {
+  return {
+    ...VOICE,
+    delivery: 'queued',
+    render: (p) => alertVoiceTwiml(p.facts, gatherUrl),
+    send: (m) => voice.call({ to: m.to, twiml: m.body, statusCallback, owner: m.owner }),
+    parseStatus: (status) => callStatusOutcome(status),
+  };
+}
