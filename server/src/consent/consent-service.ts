@@ -54,7 +54,7 @@ export class ConsentService {
   constructor(private readonly d: ConsentDeps) {}
 
   async start(): Promise<TimerHandle[]> {
-    const paused = await this.d.repos.db.selectFrom('wearers').select(['id', 'paused_until']).where('consent', '=', 'paused').execute();
+    const paused = await this.d.repos.consent.paused();
     for (const w of paused) this.pauses.set(w.id, Number(w.paused_until ?? 0));
     await this.tick();
     await this.purge();
@@ -70,10 +70,7 @@ export class ConsentService {
   async issueLink(wearer: WearerRow, send: boolean): Promise<{ url: string; sent: boolean; expiresAt: string }> {
     const token = randomBytes(32).toString('base64url');
     const now = this.d.clock.now();
-    await this.d.repos.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('consent_tokens').where('wearer_id', '=', wearer.id).execute();
-      await trx.insertInto('consent_tokens').values({ id: digest(token), wearer_id: wearer.id, created_at: now }).execute();
-    });
+    await this.d.repos.consent.replaceLink(wearer.id, digest(token), now);
     const url = `${this.d.publicUrl}/#/consent/${token}`;
     let sent = false;
     if (send && wearer.phone) {
@@ -89,7 +86,7 @@ export class ConsentService {
   /** The wearer behind a link, 'expired' once its lifetime is over (kept apart so the page can say so), else undefined. */
   async linkFor(token: string): Promise<WearerRow | 'expired' | undefined> {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
-    const row = await this.d.repos.db.selectFrom('consent_tokens').select(['wearer_id', 'created_at']).where('id', '=', digest(token)).executeTakeFirst();
+    const row = await this.d.repos.consent.linkByHash(digest(token));
     if (!row) return undefined;
     if (this.d.clock.now() >= Number(row.created_at) + this.d.linkTtlMs) return 'expired';
     return this.d.repos.wearerById(row.wearer_id);
@@ -148,20 +145,19 @@ export class ConsentService {
   }
 
   async wearerByPhone(phone: string): Promise<WearerRow | undefined> {
-    return this.d.repos.db.selectFrom('wearers').selectAll().where('phone', '=', phone).orderBy('created_at').executeTakeFirst();
+    return this.d.repos.wearers.wearerByPhone(phone);
   }
 
   /** Consent log of one wearer, oldest first. */
   async events(wearerId: string): Promise<ConsentEventView[]> {
-    const rows = await this.d.repos.db.selectFrom('consent_events').selectAll().where('wearer_id', '=', wearerId).orderBy('id').execute();
+    const rows = await this.d.repos.consent.events(wearerId);
     return rows.map((r) => ({ at: new Date(Number(r.at)).toISOString(), type: r.type, via: r.via, ...(JSON.parse(r.data) as Record<string, unknown>) }));
   }
 
   /** After a wearer's deletion: their links, consent log and raw vitals go too. */
   async forgetWearer(wearerId: string): Promise<void> {
     this.pauses.delete(wearerId);
-    await this.d.repos.db.deleteFrom('consent_tokens').where('wearer_id', '=', wearerId).execute();
-    await this.d.repos.db.deleteFrom('consent_events').where('wearer_id', '=', wearerId).execute();
+    await this.d.repos.consent.forgetWearer(wearerId);
     await this.d.vitals.deleteWearer(wearerId);
   }
 
@@ -244,13 +240,10 @@ export class ConsentService {
 
   private async record(w: WearerRow, change: ConsentChange, via: ConsentVia, data: Record<string, unknown>) {
     const now = this.d.clock.now();
-    await this.d.repos.db.insertInto('consent_events').values({
-      wearer_id: w.id, service_id: w.service_id, at: now, type: change, via, data: JSON.stringify(data),
-    }).execute();
+    await this.d.repos.consent.appendEvent({ wearer_id: w.id, service_id: w.service_id, at: now, type: change, via, data: JSON.stringify(data) });
     this.d.log.info({ wearerId: w.id, change, via }, 'wearer consent changed');
     if (change === 'invited' || change === 'pause_reminder') return;
-    const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', w.service_id).where('role', '=', 'admin').execute();
-    this.d.live.sendTo(admins.map((a) => a.id), {
+    this.d.live.sendTo(await this.d.repos.users.adminIds(w.service_id), {
       type: 'consent', wearerId: w.id, alias: w.alias, change, state: w.consent, via, at: new Date(now).toISOString(),
       pausedUntil: w.paused_until ? new Date(Number(w.paused_until)).toISOString() : null,
     });

@@ -1,0 +1,15 @@
+// A store: the repositories over one opened database, and how to close it. What the contract suite
+// (store.contract.test.ts) runs against; callers outside store/ never see the query builder.
+import { openDatabase } from './db.js';
+import { createRepos, type Repos } from './repos.js';
+
+export interface Store {
+  repos: Repos;
+  close(): Promise<void>;
+}
+
+/** Opens (and migrates) the embedded SQLite database in dataDir (':memory:' for none). */
+export async function openStore(dataDir: string): Promise<Store> {
+  const opened = await openDatabase(dataDir);
+  return { repos: createRepos(opened.db), close: () => opened.close() };
+}
