@@ -45,6 +45,12 @@ export interface ConsentEventView {
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** Pausing needs monitoring on (or an existing pause to change). */
+function monitored(w: WearerRow): boolean {
+  if (w.consent !== 'active' && w.consent !== 'paused') throw new AppError('ODART_ERR_CONFLICT', 'Monitoring is not on, so it cannot be paused');
+  return true;
+}
+
 export class ConsentService {
   /** wearers on pause -> resume time; loaded at start so a restart keeps every pause */
   private readonly pauses = new Map<string, number>();
@@ -112,13 +118,13 @@ export class ConsentService {
     const w = await this.wearer(wearerId);
     if (w.consent !== 'active' && w.consent !== 'paused') throw new AppError('ODART_ERR_CONFLICT', 'Monitoring is not on, so it cannot be paused');
     if (!Number.isFinite(ms) || ms < MIN_PAUSE_MS || ms > MAX_PAUSE_MS) throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: a pause is 15 minutes to 72 hours');
-    return this.set(wearerId, 'paused', 'paused', via, { minutes: Math.round(ms / 60_000) }, this.d.clock.now() + ms);
+    return this.set(wearerId, 'paused', 'paused', via, { minutes: Math.round(ms / 60_000) }, this.d.clock.now() + ms, monitored);
   }
 
   async resume(wearerId: string, via: ConsentVia): Promise<WearerRow> {
     const w = await this.wearer(wearerId);
     if (w.consent !== 'paused') return w;
-    return this.set(wearerId, 'active', 'resumed', via, {});
+    return this.set(wearerId, 'active', 'resumed', via, {}, null, (x) => x.consent === 'paused');
   }
 
   /** An SMS from a wearer's own phone: applies the keyword and returns the reply. */
@@ -207,22 +213,41 @@ export class ConsentService {
     if (!w || w.consent !== 'paused' || w.pause_reminded === 1) return;
     // A pause shorter than twice the reminder lead gets no reminder: the wearer just chose it.
     const startedAt = Number(w.consent_changed_at ?? 0);
-    await this.d.repos.db.updateTable('wearers').set({ pause_reminded: 1 }).where('id', '=', wearerId).execute();
+    // Claimed in the store, so of two nodes ticking at once only one reminds.
+    if (!(await this.d.repos.consent.claimPauseReminder(wearerId))) return;
     if (until - startedAt < 2 * PAUSE_REMINDER_MS) return;
     if (w.phone) await this.sendToWearer(w, en.smsPauseReminder({ minutes: Math.round((until - this.d.clock.now()) / 60_000) }));
     await this.record(w, 'pause_reminder', 'system', {});
   }
 
-  private async set(wearerId: string, state: ConsentState, change: ConsentChange, via: ConsentVia, data: Record<string, unknown>, pausedUntil: number | null = null): Promise<WearerRow> {
-    const before = await this.wearer(wearerId);
-    const now = this.d.clock.now();
-    await this.d.repos.db.updateTable('wearers').set({
-      consent: state,
-      consent_changed_at: now,
-      paused_until: pausedUntil,
-      pause_reminded: 0,
-      ...(change === 'opted_in' ? { consent_version: String(data.version) } : {}),
-    }).where('id', '=', wearerId).execute();
+  /**
+   * Applies a change decided on the wearer's current state. The store writes it only while that state still
+   * holds (compare-and-set); when another node changed it first, the state is read again and `allowed`
+   * (which may throw) asked again, so the change and its log entry's `from` are always true.
+   */
+  private async set(
+    wearerId: string, state: ConsentState, change: ConsentChange, via: ConsentVia, data: Record<string, unknown>,
+    pausedUntil: number | null = null, allowed: (w: WearerRow) => boolean = () => true,
+  ): Promise<WearerRow> {
+    let before: WearerRow;
+    let now: number;
+    for (;;) {
+      before = await this.wearer(wearerId);
+      if (!allowed(before)) {
+        // Another node made the change; this node's pause schedule follows the store.
+        if (before.consent === 'paused') this.pauses.set(wearerId, Number(before.paused_until ?? 0));
+        else this.pauses.delete(wearerId);
+        return before;
+      }
+      now = this.d.clock.now();
+      const won = await this.d.repos.consent.transition(wearerId, before.consent, {
+        consent: state,
+        consent_changed_at: now,
+        paused_until: pausedUntil,
+        ...(change === 'opted_in' ? { consent_version: String(data.version) } : {}),
+      });
+      if (won) break;
+    }
     if (pausedUntil !== null) this.pauses.set(wearerId, pausedUntil);
     else this.pauses.delete(wearerId);
     // Before anything else: the ingest directory must stop (or start) taking this wearer's data now.
