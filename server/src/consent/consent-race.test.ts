@@ -40,7 +40,7 @@ describe('consent on two connections to one database', () => {
   });
 
   afterEach(async () => {
-    for (const v of vitals) await v.idle();
+    for (const v of vitals) v.stop();
     for (const s of stores) await s.close();
     rmSync(dir, { recursive: true, force: true });
   });
