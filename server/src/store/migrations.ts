@@ -1,6 +1,6 @@
 // Versioned schema migrations, written with kysely's schema builder so they also run on PostgreSQL.
 // Never edit a released migration: add the next one.
-import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations run against the untyped schema */
 const migrations: Record<string, Migration> = {
@@ -406,6 +406,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('notices_service_open').on('notices').columns(['service_id', 'dismissed_at', 'at']).execute();
       await db.schema.createIndex('notices_dedup').on('notices').columns(['service_id', 'dedup_key', 'dismissed_at']).execute();
       await db.schema.alterTable('services').addColumn('default_country', 'text', (c) => c.notNull().defaultTo('GB')).execute();
+    },
+  },
+  '0014_store_wall': {
+    // One open notice per service and dedup key, kept by the database itself, so telling the same notice on
+    // two connections at once bumps one row (an upsert) instead of racing a read-then-write.
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('notices_one_open').unique().on('notices').columns(['service_id', 'dedup_key']).where(sql.ref('dismissed_at'), 'is', null).execute();
     },
   },
 };

@@ -235,6 +235,14 @@ export function storeContract(name: string, adapter: Adapter): void {
         expect(await n.open('s2')).toEqual([]);
         expect((await n.open('s1', 1)).map((x) => x.id)).toEqual(['n4']);
       });
+      it('under two connections, the same notice told on both at once is one open notice counted twice', async () => {
+        const other = await second();
+        const stored = await Promise.all([store.repos.notices.upsert(notice('n1', 'k1', T0)), other.repos.notices.upsert(notice('n2', 'k1', T0 + 1))]);
+        const open = await store.repos.notices.open('s1');
+        expect(open).toHaveLength(1);
+        expect(open[0]!.count).toBe(2);
+        expect(stored.map((x) => x.count).sort()).toEqual([1, 2]);
+      });
     });
 
     describe('erasure', () => {
