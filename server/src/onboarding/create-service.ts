@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { PASSWORD_COST, hashSecret } from '../auth/secrets.js';
 import type { Ids } from '../ids.js';
-import type { OnboardingRepo } from '../store/index.js';
+import { isUniqueViolation, type OnboardingRepo } from '../store/index.js';
 
 /** Same rules as users made in the console (routes-admin.ts), so the admin can later be edited there. */
 export const newServiceSchema = z.object({
@@ -44,7 +44,7 @@ export async function createService(store: OnboardingRepo, input: NewService, pa
     });
   } catch (err) {
     // Someone else took the id or the name between the check and the insert (the server may be running).
-    if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) await taken();
+    if (isUniqueViolation(err)) await taken();
     throw err;
   }
   return { serviceId: input.id, adminId };

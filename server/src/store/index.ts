@@ -17,5 +17,5 @@ export { createChainRepo, type ChainRepo } from './chains.js';
 export { createConsentRepo, type ConsentRepo, type ConsentEventRow, type ConsentChangeRow } from './consent.js';
 export { createConsoleReads, type ConsoleReads, type HistorySource } from './console.js';
 export { insertEnrolment, type Enrolment } from './enrolment.js';
-export { createOnboardingRepo, type OnboardingRepo } from './onboarding.js';
+export { createOnboardingRepo, isUniqueViolation, type OnboardingRepo } from './onboarding.js';
 export { openStore, type Store } from './store.js';

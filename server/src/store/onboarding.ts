@@ -30,3 +30,8 @@ export function createOnboardingRepo(db: Db) {
 }
 
 export type OnboardingRepo = ReturnType<typeof createOnboardingRepo>;
+
+/** A write refused by a unique key (an id or username taken meanwhile); each adapter knows its own error codes. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') === true;
+}
