@@ -71,6 +71,29 @@ function outsideBoundary(dir, serverParts, others) {
   };
 }
 
+// The store wall (docs/architecture.md, store/): outside server/src/store/ no code reaches the database but
+// through the repositories: no kysely or SQLite driver import, no query builder call, no `.db` handle, no
+// transaction. store.contract.test.ts then holds for everything the server does.
+const QUERY_MEMBERS = ['selectFrom', 'insertInto', 'replaceInto', 'updateTable', 'deleteFrom', 'mergeInto', 'transaction', 'with', 'db'];
+const storeWall = 'the store is a wall: add a repository method in server/src/store/ (docs/architecture.md)';
+const STORE_WALL = {
+  files: ['server/src/**/*.ts'],
+  ignores: [
+    'server/src/store/**',
+    '**/*.test.ts',
+  ],
+  rules: {
+    'no-restricted-imports': ['error', {
+      paths: ['kysely', 'better-sqlite3', 'pg'].map((name) => ({ name, message: storeWall })),
+      patterns: [{ group: ['kysely/*'], message: storeWall }],
+    }],
+    'no-restricted-syntax': ['error', {
+      selector: `MemberExpression[property.name=/^(${QUERY_MEMBERS.join('|')})$/]`,
+      message: `No query builder, database handle or transaction outside server/src/store/: ${storeWall}.`,
+    }],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'responder-app/dist/', 'coverage/', '**/*.js', '!eslint.config.js'] },
   js.configs.recommended,
@@ -94,6 +117,7 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   ...Object.keys(BOUNDARIES).map(serverBoundary),
+  STORE_WALL,
   outsideBoundary('simulator', ['protocol', 'detection', 'alerts', 'demo', 'escalation'], ['responder-app', 'test']),
   outsideBoundary('firmware-bridge', ['protocol'], ['simulator', 'responder-app', 'test']),
   outsideBoundary('responder-app', ['protocol'], ['simulator', 'firmware-bridge', 'test']),

@@ -17,8 +17,8 @@ import { DeviceDirectory, Ingest } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { FakeSms, FakeVoice, TwilioSms, TwilioVoice, type SmsSender, type VoiceCaller } from './notify/index.js';
-import { createRepos, openDatabase, type Repos } from './store/index.js';
-import { VitalsStore } from './store/vitals.js';
+import { openStore, type Repos } from './store/index.js';
+import type { VitalsStore } from './store/vitals.js';
 import { ConsentService } from './consent/index.js';
 import { loadServerSecret } from './auth/server-secret.js';
 import { PageLinks } from './escalation/page-links.js';
@@ -68,8 +68,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const metrics = createMetrics({ defaults: opts.metricsDefaults ?? true });
 
-  const store = await openDatabase(config.DATA_DIR);
-  const repos = createRepos(store.db);
+  const store = await openStore(config.DATA_DIR);
+  const { repos } = store;
   // Production never seeds: the demo chain pages made-up numbers and its accounts have printed passwords.
   const demo = config.NODE_ENV === 'production'
     ? null
@@ -112,7 +112,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     repos, clock, ids, live, escalator, bus, log: log.child({ part: 'alerts' }), metrics, checkinWindowMs,
   });
   bus.subscribe('alert.episodeClosed', (e) => engine.closeEpisode(e.wearerId));
-  const vitals = new VitalsStore(store.db, (err) => log.error({ err }, 'vitals write failed'));
+  const vitals = store.vitals((err) => log.error({ err }, 'vitals write failed'));
   bus.subscribe('vitals.sample', (e) => vitals.record(e.wearerId, e.deviceId, e.message, e.at));
   const consent = new ConsentService({
     repos, clock, sms, bus, log: log.child({ part: 'consent' }), vitals, publicUrl: config.PUBLIC_URL,

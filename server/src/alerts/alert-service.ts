@@ -222,7 +222,7 @@ export class AlertService {
         const wearer = await repos.wearerById(dec.wearerId);
         if (!wearer) return;
         this.d.log.info({ wearerId: dec.wearerId, deviceId: dec.deviceId, issue: dec.issue }, 'technical notice');
-        this.d.live.sendTo(await repos.adminIdsOfService(wearer.service_id), {
+        this.d.live.sendTo(await repos.users.adminIds(wearer.service_id), {
           type: 'technical', wearerId: dec.wearerId, deviceId: dec.deviceId, issue: dec.issue, detail: dec.detail, at: new Date(now).toISOString(),
         });
         return;
@@ -263,7 +263,7 @@ export class AlertService {
   }
 
   private async commandWearables(wearerId: string, cmd: CommandPayload) {
-    const devices = await this.d.repos.devicesOfWearer(wearerId);
+    const devices = await this.d.repos.devices.devicesOfWearer(wearerId);
     for (const dev of devices) if (dev.kind === 'wearable' || dev.kind === 'button') void this.d.bus.publish('device.command', { deviceId: dev.id, command: cmd });
   }
 
@@ -416,7 +416,7 @@ export class AlertService {
 
   /** Users who may see alerts of this wearer: the service's admins and the responders assigned. */
   async audience(alert: AlertRow): Promise<string[]> {
-    const admins = await this.d.repos.adminIdsOfService(alert.service_id);
+    const admins = await this.d.repos.users.adminIds(alert.service_id);
     const responders = await this.d.repos.responderIdsForWearer(alert.wearer_id);
     return [...admins, ...responders];
   }

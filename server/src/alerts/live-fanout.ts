@@ -15,7 +15,7 @@ export function liveAppPager(live: LiveHub): AppPager {
 
 /** Subscribes the live fan-out to the bus; returns the unsubscribe function. */
 export function subscribeLiveFanOut(bus: Bus, d: { repos: Repos; live: LiveHub }): () => void {
-  const admins = async (serviceId: string) => d.repos.adminIdsOfService(serviceId);
+  const admins = async (serviceId: string) => d.repos.users.adminIds(serviceId);
   const offs = [
     bus.subscribe('escalation.othersToldTaken', (e) => {
       d.live.sendTo(e.userIds, { type: 'alert', change: 'taken', alert: alertSummary(e.alert, e.alias) });

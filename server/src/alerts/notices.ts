@@ -3,7 +3,7 @@
 import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
-import { createNoticeRepo, type NoticeRepo, type NoticeRow, type Repos } from '../store/index.js';
+import type { NoticeRepo, NoticeRow, Repos } from '../store/index.js';
 import type { LiveEvent, LiveHub } from './live.js';
 
 export interface NoticeView {
@@ -31,7 +31,7 @@ export class NoticeBoard {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly d: { repos: Repos; clock: Clock; ids: Ids; live: LiveHub; log: Logger }) {
-    this.repo = createNoticeRepo(d.repos.db);
+    this.repo = d.repos.notices;
   }
 
   /** Taps the live hub: every event worth a notice is stored (in order) and re-sent with its id. */
@@ -84,7 +84,6 @@ export class NoticeBoard {
       id: this.d.ids.next('ntc'), service_id: wearer.service_id, at: Number.isFinite(n.at) ? n.at : now, kind: n.kind,
       wearer_id: n.wearerId, alert_id: n.alertId, dedup_key: n.key, data: JSON.stringify(n.data),
     });
-    const admins = await this.d.repos.db.selectFrom('users').select('id').where('service_id', '=', wearer.service_id).where('role', '=', 'admin').execute();
-    this.d.live.sendTo(admins.map((a) => a.id), { type: 'notice', notice: noticeView(row) });
+    this.d.live.sendTo(await this.d.repos.users.adminIds(wearer.service_id), { type: 'notice', notice: noticeView(row) });
   }
 }

@@ -14,7 +14,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, type ParsedTopic, deviceTopic } from '../protocol/index.js';
-import { createGatewayRepo, type GatewayRepo, type Repos } from '../store/index.js';
+import type { GatewayRepo, Repos } from '../store/index.js';
 import { guardStream, PacketGuard } from './packet-guard.js';
 import { LoginThrottle } from './throttle.js';
 
@@ -67,7 +67,7 @@ export class Broker {
 
   private constructor(aedes: Aedes, private readonly d: BrokerDeps) {
     this.aedes = aedes;
-    this.gateways = createGatewayRepo(d.repos.db);
+    this.gateways = d.repos.gateways;
     this.throttle = new LoginThrottle(d.clock);
   }
 

@@ -44,6 +44,12 @@ export interface ConsentEventView {
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** Pausing needs monitoring on (or an existing pause to change). */
+function monitored(w: WearerRow): boolean {
+  if (w.consent !== 'active' && w.consent !== 'paused') throw new AppError('ODART_ERR_CONFLICT', 'Monitoring is not on, so it cannot be paused');
+  return true;
+}
+
 export class ConsentService {
   /** wearers on pause -> resume time; loaded at start so a restart keeps every pause */
   private readonly pauses = new Map<string, number>();
@@ -53,7 +59,7 @@ export class ConsentService {
   constructor(private readonly d: ConsentDeps) {}
 
   async start(): Promise<TimerHandle[]> {
-    const paused = await this.d.repos.db.selectFrom('wearers').select(['id', 'paused_until']).where('consent', '=', 'paused').execute();
+    const paused = await this.d.repos.consent.paused();
     for (const w of paused) this.pauses.set(w.id, Number(w.paused_until ?? 0));
     await this.tick();
     await this.purge();
@@ -69,10 +75,7 @@ export class ConsentService {
   async issueLink(wearer: WearerRow, send: boolean): Promise<{ url: string; sent: boolean; expiresAt: string }> {
     const token = randomBytes(32).toString('base64url');
     const now = this.d.clock.now();
-    await this.d.repos.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('consent_tokens').where('wearer_id', '=', wearer.id).execute();
-      await trx.insertInto('consent_tokens').values({ id: digest(token), wearer_id: wearer.id, created_at: now }).execute();
-    });
+    await this.d.repos.consent.replaceLink(wearer.id, digest(token), now);
     const url = `${this.d.publicUrl}/#/consent/${token}`;
     let sent = false;
     if (send && wearer.phone) {
@@ -88,7 +91,7 @@ export class ConsentService {
   /** The wearer behind a link, 'expired' once its lifetime is over (kept apart so the page can say so), else undefined. */
   async linkFor(token: string): Promise<WearerRow | 'expired' | undefined> {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
-    const row = await this.d.repos.db.selectFrom('consent_tokens').select(['wearer_id', 'created_at']).where('id', '=', digest(token)).executeTakeFirst();
+    const row = await this.d.repos.consent.linkByHash(digest(token));
     if (!row) return undefined;
     if (this.d.clock.now() >= Number(row.created_at) + this.d.linkTtlMs) return 'expired';
     return this.d.repos.wearerById(row.wearer_id);
@@ -114,13 +117,13 @@ export class ConsentService {
     const w = await this.wearer(wearerId);
     if (w.consent !== 'active' && w.consent !== 'paused') throw new AppError('ODART_ERR_CONFLICT', 'Monitoring is not on, so it cannot be paused');
     if (!Number.isFinite(ms) || ms < MIN_PAUSE_MS || ms > MAX_PAUSE_MS) throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: a pause is 15 minutes to 72 hours');
-    return this.set(wearerId, 'paused', 'paused', via, { minutes: Math.round(ms / 60_000) }, this.d.clock.now() + ms);
+    return this.set(wearerId, 'paused', 'paused', via, { minutes: Math.round(ms / 60_000) }, this.d.clock.now() + ms, monitored);
   }
 
   async resume(wearerId: string, via: ConsentVia): Promise<WearerRow> {
     const w = await this.wearer(wearerId);
     if (w.consent !== 'paused') return w;
-    return this.set(wearerId, 'active', 'resumed', via, {});
+    return this.set(wearerId, 'active', 'resumed', via, {}, null, (x) => x.consent === 'paused');
   }
 
   /** An SMS from a wearer's own phone: applies the keyword and returns the reply. */
@@ -147,20 +150,19 @@ export class ConsentService {
   }
 
   async wearerByPhone(phone: string): Promise<WearerRow | undefined> {
-    return this.d.repos.db.selectFrom('wearers').selectAll().where('phone', '=', phone).orderBy('created_at').executeTakeFirst();
+    return this.d.repos.wearers.wearerByPhone(phone);
   }
 
   /** Consent log of one wearer, oldest first. */
   async events(wearerId: string): Promise<ConsentEventView[]> {
-    const rows = await this.d.repos.db.selectFrom('consent_events').selectAll().where('wearer_id', '=', wearerId).orderBy('id').execute();
+    const rows = await this.d.repos.consent.events(wearerId);
     return rows.map((r) => ({ at: new Date(Number(r.at)).toISOString(), type: r.type, via: r.via, ...(JSON.parse(r.data) as Record<string, unknown>) }));
   }
 
   /** After a wearer's deletion: their links, consent log and raw vitals go too. */
   async forgetWearer(wearerId: string): Promise<void> {
     this.pauses.delete(wearerId);
-    await this.d.repos.db.deleteFrom('consent_tokens').where('wearer_id', '=', wearerId).execute();
-    await this.d.repos.db.deleteFrom('consent_events').where('wearer_id', '=', wearerId).execute();
+    await this.d.repos.consent.forgetWearer(wearerId);
     await this.d.vitals.deleteWearer(wearerId);
   }
 
@@ -210,22 +212,41 @@ export class ConsentService {
     if (!w || w.consent !== 'paused' || w.pause_reminded === 1) return;
     // A pause shorter than twice the reminder lead gets no reminder: the wearer just chose it.
     const startedAt = Number(w.consent_changed_at ?? 0);
-    await this.d.repos.db.updateTable('wearers').set({ pause_reminded: 1 }).where('id', '=', wearerId).execute();
+    // Claimed in the store, so of two nodes ticking at once only one reminds.
+    if (!(await this.d.repos.consent.claimPauseReminder(wearerId))) return;
     if (until - startedAt < 2 * PAUSE_REMINDER_MS) return;
     if (w.phone) await this.sendToWearer(w, en.smsPauseReminder({ minutes: Math.round((until - this.d.clock.now()) / 60_000) }));
     await this.record(w, 'pause_reminder', 'system', {});
   }
 
-  private async set(wearerId: string, state: ConsentState, change: ConsentChange, via: ConsentVia, data: Record<string, unknown>, pausedUntil: number | null = null): Promise<WearerRow> {
-    const before = await this.wearer(wearerId);
-    const now = this.d.clock.now();
-    await this.d.repos.db.updateTable('wearers').set({
-      consent: state,
-      consent_changed_at: now,
-      paused_until: pausedUntil,
-      pause_reminded: 0,
-      ...(change === 'opted_in' ? { consent_version: String(data.version) } : {}),
-    }).where('id', '=', wearerId).execute();
+  /**
+   * Applies a change decided on the wearer's current state. The store writes it only while that state still
+   * holds (compare-and-set); when another node changed it first, the state is read again and `allowed`
+   * (which may throw) asked again, so the change and its log entry's `from` are always true.
+   */
+  private async set(
+    wearerId: string, state: ConsentState, change: ConsentChange, via: ConsentVia, data: Record<string, unknown>,
+    pausedUntil: number | null = null, allowed: (w: WearerRow) => boolean = () => true,
+  ): Promise<WearerRow> {
+    let before: WearerRow;
+    let now: number;
+    for (;;) {
+      before = await this.wearer(wearerId);
+      if (!allowed(before)) {
+        // Another node made the change; this node's pause schedule follows the store.
+        if (before.consent === 'paused') this.pauses.set(wearerId, Number(before.paused_until ?? 0));
+        else this.pauses.delete(wearerId);
+        return before;
+      }
+      now = this.d.clock.now();
+      const won = await this.d.repos.consent.transition(wearerId, before.consent, {
+        consent: state,
+        consent_changed_at: now,
+        paused_until: pausedUntil,
+        ...(change === 'opted_in' ? { consent_version: String(data.version) } : {}),
+      });
+      if (won) break;
+    }
     if (pausedUntil !== null) this.pauses.set(wearerId, pausedUntil);
     else this.pauses.delete(wearerId);
     // Before anything else: the ingest directory must stop (or start) taking this wearer's data now.
@@ -243,9 +264,7 @@ export class ConsentService {
 
   private async record(w: WearerRow, change: ConsentChange, via: ConsentVia, data: Record<string, unknown>) {
     const now = this.d.clock.now();
-    await this.d.repos.db.insertInto('consent_events').values({
-      wearer_id: w.id, service_id: w.service_id, at: now, type: change, via, data: JSON.stringify(data),
-    }).execute();
+    await this.d.repos.consent.appendEvent({ wearer_id: w.id, service_id: w.service_id, at: now, type: change, via, data: JSON.stringify(data) });
     this.d.log.info({ wearerId: w.id, change, via }, 'wearer consent changed');
     if (change === 'invited' || change === 'pause_reminder') return;
     await this.d.bus.publish('consent.changed', {

@@ -44,40 +44,42 @@ export async function seedDemo(repos: Repos, opts: SeedOptions): Promise<DemoCre
     devices: { 'demo-wrist': dev(), 'demo-room': dev(), 'demo-gateway': dev() },
   };
   const now = opts.now;
-  await repos.db.transaction().execute(async (trx) => {
-    await trx.insertInto('services').values({ id: 'demo', name: 'Demo service', emergency_number: '999', created_at: now }).execute();
-    const users = [
-      { id: 'admin', username: 'admin', role: 'admin' as const, display_name: 'Service admin', phone: null },
-      { id: 'alex', username: 'alex', role: 'responder' as const, display_name: 'Alex', phone: '+447700900101' },
-      { id: 'sam', username: 'sam', role: 'responder' as const, display_name: 'Sam', phone: '+447700900102' },
-    ];
-    for (const u of users) {
-      await trx.insertInto('users').values({
-        ...u, service_id: 'demo', on_duty: 1, created_at: now,
-        password_hash: await hashSecret(creds.accounts[u.id as keyof DemoCredentials['accounts']], opts.passwordCost ?? PASSWORD_COST),
-      }).execute();
-    }
-    const chain = DEMO_CHAIN;
-    await trx.insertInto('chains').values({ id: 'demo-chain', service_id: 'demo', name: 'Demo chain', definition: JSON.stringify(chain), created_at: now, updated_at: now }).execute();
-    await trx.insertInto('wearers').values({
+  const users = [];
+  for (const u of [
+    { id: 'admin', username: 'admin', role: 'admin' as const, display_name: 'Service admin', phone: null },
+    { id: 'alex', username: 'alex', role: 'responder' as const, display_name: 'Alex', phone: '+447700900101' },
+    { id: 'sam', username: 'sam', role: 'responder' as const, display_name: 'Sam', phone: '+447700900102' },
+  ]) {
+    // One at a time: each password hash takes a lot of memory at full cost.
+    users.push({
+      ...u, service_id: 'demo', on_duty: 1, created_at: now,
+      password_hash: await hashSecret(creds.accounts[u.id as keyof DemoCredentials['accounts']], opts.passwordCost ?? PASSWORD_COST),
+    });
+  }
+  const devices = [];
+  for (const [id, kind] of [['demo-wrist', 'wearable'], ['demo-room', 'room']] as const) {
+    devices.push({
+      id, service_id: 'demo', wearer_id: 'demo-wearer', kind, secret_hash: await hashSecret(creds.devices[id], DEVICE_SECRET_COST),
+      last_seen_at: null, battery: null, online: 0, created_at: now,
+    });
+  }
+  devices.push({
+    id: 'demo-gateway', service_id: 'demo', wearer_id: null, kind: 'gateway' as const, secret_hash: await hashSecret(creds.devices['demo-gateway'], DEVICE_SECRET_COST),
+    last_seen_at: null, battery: null, online: 0, created_at: now,
+  });
+  // The hashes are made first, so the one transaction below holds no slow work.
+  await repos.enrol({
+    services: [{ id: 'demo', name: 'Demo service', emergency_number: '999', created_at: now }],
+    users,
+    chains: [{ id: 'demo-chain', service_id: 'demo', name: 'Demo chain', definition: JSON.stringify(DEMO_CHAIN), created_at: now, updated_at: now }],
+    wearers: [{
       id: 'demo-wearer', service_id: 'demo', alias: 'Jo', address: 'Flat 2, 14 Example Street, Glasgow',
       access_notes: 'Key safe by the door, code from the service', phone: null, emergency_contact_phone: '+447700900199',
       chain_id: 'demo-chain', consent: 'active', thresholds: null, created_at: now,
-    }).execute();
-    for (const r of ['alex', 'sam']) await trx.insertInto('wearer_responders').values({ wearer_id: 'demo-wearer', user_id: r }).execute();
-    for (const [id, kind] of [['demo-wrist', 'wearable'], ['demo-room', 'room']] as const) {
-      await trx.insertInto('devices').values({
-        id, service_id: 'demo', wearer_id: 'demo-wearer', kind, secret_hash: await hashSecret(creds.devices[id], DEVICE_SECRET_COST),
-        last_seen_at: null, battery: null, online: 0, created_at: now,
-      }).execute();
-    }
-    await trx.insertInto('devices').values({
-      id: 'demo-gateway', service_id: 'demo', wearer_id: null, kind: 'gateway', secret_hash: await hashSecret(creds.devices['demo-gateway'], DEVICE_SECRET_COST),
-      last_seen_at: null, battery: null, online: 0, created_at: now,
-    }).execute();
-    for (const device_id of ['demo-wrist', 'demo-room']) {
-      await trx.insertInto('gateway_devices').values({ gateway_id: 'demo-gateway', device_id, created_at: now }).execute();
-    }
+    }],
+    responders: ['alex', 'sam'].map((r) => ({ wearer_id: 'demo-wearer', user_id: r })),
+    devices,
+    gatewayDevices: ['demo-wrist', 'demo-room'].map((device_id) => ({ gateway_id: 'demo-gateway', device_id, created_at: now })),
   });
   if (opts.dataDir !== ':memory:') {
     // Lets `npm run simulate` on this machine find the random device secrets; readable by this user only.

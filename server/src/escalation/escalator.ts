@@ -381,7 +381,7 @@ export class Escalator {
     const chain = this.snapshot(alert);
     if (chain.steps.length > 0) return { chain, isDefault: false };
     const responders = await this.d.repos.responderIdsForWearer(alert.wearer_id);
-    const admins = await this.d.repos.activeAdminIdsOfService(alert.service_id);
+    const admins = await this.d.repos.users.activeAdminIds(alert.service_id);
     const everyone = [...new Set([...responders, ...admins])];
     // Off-duty people would be skipped anyway; with nobody on duty the emergency contact is called.
     const onDuty = new Set((await this.d.repos.usersByIds(everyone)).filter((u) => u.on_duty === 1).map((u) => u.id));

@@ -5,13 +5,12 @@ import type { HttpDeps } from './app.js';
 
 export async function pagedAlertIds(d: Pick<HttpDeps, 'repos'>, userId: string, alertIds: string[]): Promise<string[]> {
   if (alertIds.length === 0) return [];
-  const rows = await d.repos.db.selectFrom('alert_timeline').select(['alert_id', 'data'])
-    .where('alert_id', 'in', alertIds.slice(0, 500)).where('type', 'in', ['notified', 'declined']).execute();
+  const rows = await d.repos.readModels.pageEntries(alertIds);
   const target = `responder:${userId}`;
   const out = new Set<string>();
   const declined = new Set<string>();
   for (const r of rows) {
-    const data = JSON.parse(r.data) as { channel?: unknown; target?: unknown; by?: unknown };
+    const data = r.data as { channel?: unknown; target?: unknown; by?: unknown };
     if (data.channel === 'app' && data.target === target) out.add(r.alert_id);
     if (data.by === target) declined.add(r.alert_id);
   }

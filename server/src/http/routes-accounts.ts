@@ -6,14 +6,14 @@ import { z } from 'zod';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import { generateSecret, hashSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
-import { createAccountRepos, type UserRow } from '../store/index.js';
+import type { UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { idParam, type Sessions } from './session.js';
 
 const passwordBody = z.object({ password: z.string().min(10).max(200).optional() }).strict();
 
 export function registerAccountRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, throttle: LoginThrottle): void {
-  const accounts = createAccountRepos(d.repos.db);
+  const accounts = d.repos.accounts;
   const ownUser = async (admin: UserRow, id: string) => {
     const u = await d.repos.userById(id);
     if (!u || u.service_id !== admin.service_id) throw new AppError('ODART_ERR_NOT_FOUND', 'No such user');

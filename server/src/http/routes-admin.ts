@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DEVICE_SECRET_COST, generateSecret, hashSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '../protocol/index.js';
-import { createAdminRepos, type UserRow } from '../store/index.js';
+import type { UserRow, WearerPatch } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { normalisePhones, phoneInput, serviceCountry } from './phones.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
@@ -47,7 +47,7 @@ export interface AdminHooks {
 }
 
 export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, hooks: AdminHooks): void {
-  const admin = createAdminRepos(d.repos.db);
+  const admin = d.repos.admin;
 
   const ownDevice = async (user: UserRow, id: string) => {
     const dev = await d.repos.deviceById(id);
@@ -104,7 +104,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     const b = normalisePhones(wearerPatch.parse(req.body), ['phone', 'emergencyContactPhone'], await serviceCountry(d.repos, user.service_id));
     await checkRefs(user, b.chainId, b.responderIds);
-    const patch: Record<string, unknown> = {};
+    const patch: WearerPatch = {};
     if (b.alias !== undefined) patch.alias = b.alias;
     if (b.address !== undefined) patch.address = b.address;
     if (b.accessNotes !== undefined) patch.access_notes = b.accessNotes;
@@ -112,7 +112,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     if (b.emergencyContactPhone !== undefined) patch.emergency_contact_phone = b.emergencyContactPhone;
     if (b.chainId !== undefined) patch.chain_id = b.chainId;
     if (b.consent !== undefined) patch.consent = b.consent;
-    if (Object.keys(patch).length > 0) await d.repos.db.updateTable('wearers').set(patch).where('id', '=', w.id).execute();
+    await d.repos.wearers.updateWearer(w.id, patch);
     if (b.responderIds) await admin.setResponders(w.id, b.responderIds);
     await hooks.wearerChanged(w.id);
     return wearerView((await d.repos.wearerById(w.id))!);

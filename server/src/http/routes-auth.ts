@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { LoginAttempt, LoginThrottle } from '../auth/login-throttle.js';
 import { generateSecret, hashSecret, needsRehash, verifySecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
-import { createAccountRepos, type UserRow } from '../store/index.js';
+import type { UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import type { Sessions } from './session.js';
 
@@ -24,7 +24,7 @@ export function userView(u: { id: string; username: string; role: string; displa
 }
 
 export function registerAuthRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, throttle: LoginThrottle): void {
-  const accounts = createAccountRepos(d.repos.db);
+  const accounts = d.repos.accounts;
   const secure = d.config.PUBLIC_URL.startsWith('https:');
   // Compared against when the user does not exist, at the same cost, so timing does not reveal which usernames exist.
   let dummy: Promise<string> | null = null;

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { generateSecret, hashGeneratedSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '../protocol/index.js';
-import { createAdminRepos } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import type { AdminHooks } from './routes-admin.js';
 import type { Sessions } from './session.js';
@@ -35,7 +34,7 @@ function chunks<T>(xs: T[]): T[][] {
 }
 
 export function registerBulkRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, hooks: AdminHooks): void {
-  const admin = createAdminRepos(d.repos.db);
+  const admin = d.repos.admin;
 
   // POST /api/admin/wearers/bulk {wearers:[{alias, consent?, chainId?, responderIds?, devices:[{id?, kind}]}]}
   // -> 201 {wearers:[{id, alias, consent, devices:[{id, kind, secret}]}]}; secrets are shown this once.
@@ -68,20 +67,17 @@ export function registerBulkRoutes(app: FastifyInstance, d: HttpDeps, sessions: 
       if (taken) throw new AppError('ODART_ERR_CONFLICT', `Device id ${taken} is taken; leave id out to get a generated one`);
     }
 
-    await d.repos.db.transaction().execute(async (trx) => {
-      for (const part of chunks(wearers)) {
-        await trx.insertInto('wearers').values(part.map((w) => ({
-          id: w.id, service_id: user.service_id, alias: w.alias, address: null, access_notes: null, phone: null,
-          emergency_contact_phone: null, chain_id: w.chainId, consent: w.consent, thresholds: null, created_at: now,
-        }))).execute();
-      }
-      const links = wearers.flatMap((w) => [...new Set(w.responderIds)].map((u) => ({ wearer_id: w.id, user_id: u })));
-      for (const part of chunks(links)) await trx.insertInto('wearer_responders').values(part).execute();
-      const devices = wearers.flatMap((w) => w.devices.map((x) => ({
+    // All or nothing, in one store transaction.
+    await d.repos.enrol({
+      wearers: wearers.map((w) => ({
+        id: w.id, service_id: user.service_id, alias: w.alias, address: null, access_notes: null, phone: null,
+        emergency_contact_phone: null, chain_id: w.chainId, consent: w.consent, thresholds: null, created_at: now,
+      })),
+      responders: wearers.flatMap((w) => [...new Set(w.responderIds)].map((u) => ({ wearer_id: w.id, user_id: u }))),
+      devices: wearers.flatMap((w) => w.devices.map((x) => ({
         id: x.id, service_id: user.service_id, wearer_id: w.id, kind: x.kind, secret_hash: hashGeneratedSecret(x.secret),
         last_seen_at: null, battery: null, online: 0, created_at: now,
-      })));
-      for (const part of chunks(devices)) await trx.insertInto('devices').values(part).execute();
+      }))),
     });
     for (const w of wearers) {
       await hooks.wearerChanged(w.id);
@@ -97,7 +93,7 @@ export function registerBulkRoutes(app: FastifyInstance, d: HttpDeps, sessions: 
     const user = await sessions.requireAdmin(req);
     const ids = [...new Set(bulkDelete.parse(req.body).ids)];
     for (const part of chunks(ids)) {
-      const found = await d.repos.db.selectFrom('wearers').select('id').where('id', 'in', part).where('service_id', '=', user.service_id).execute();
+      const found = await d.repos.wearers.idsInService(part, user.service_id);
       if (found.length !== part.length) throw new AppError('ODART_ERR_NOT_FOUND', 'No such wearer');
     }
     for (const id of ids) {

@@ -32,29 +32,9 @@ export function consentView(w: WearerRow) {
 }
 
 export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
-  const db = d.repos.db;
-
   /** History rows of a service (or of one wearer), newest first. */
   const history = async (serviceId: string, limit: number, wearerId?: string): Promise<HistoryRow[]> => {
-    let q = db.selectFrom('alerts').selectAll().where('service_id', '=', serviceId);
-    if (wearerId) q = q.where('wearer_id', '=', wearerId);
-    const alerts = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
-    if (alerts.length === 0) return [];
-    const aliases = new Map((await db.selectFrom('wearers').select(['id', 'alias']).where('service_id', '=', serviceId).execute()).map((w) => [w.id, w.alias]));
-    const names = new Map((await db.selectFrom('users').select(['id', 'display_name']).where('service_id', '=', serviceId).execute()).map((u) => [u.id, u.display_name]));
-    const timeline = new Map<string, { at: number; type: string; data: Record<string, unknown> }[]>();
-    const ids = alerts.map((a) => a.id);
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await db.selectFrom('alert_timeline').select(['alert_id', 'at', 'type', 'data'])
-        .where('alert_id', 'in', ids.slice(i, i + 500))
-        .where('type', 'in', ['escalating', 'acknowledged', 'arrived', 'resolved', 'cancelled'])
-        .orderBy('id').execute();
-      for (const r of rows) {
-        const list = timeline.get(r.alert_id) ?? [];
-        list.push({ at: Number(r.at), type: r.type, data: JSON.parse(r.data) as Record<string, unknown> });
-        timeline.set(r.alert_id, list);
-      }
-    }
+    const { alerts, aliases, names, timeline } = await d.repos.readModels.history(serviceId, limit, wearerId);
     return alerts.map((a) => historyRow({
       id: a.id, wearerId: a.wearer_id, wearerAlias: aliases.get(a.wearer_id) ?? a.wearer_id, state: a.state, outcome: a.outcome,
       score: a.score, news2: a.news2, reasons: JSON.parse(a.reasons) as string[], createdAt: Number(a.created_at),
@@ -90,8 +70,8 @@ export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, session
     const user = await sessions.requireAdmin(req);
     const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     // When the live personal link was made: a new one replaces it, so the console warns first.
-    const link = await db.selectFrom('consent_tokens').select((eb) => eb.fn.max('created_at').as('at')).where('wearer_id', '=', w.id).executeTakeFirst();
-    const linkIssuedAt = link?.at == null ? null : new Date(Number(link.at)).toISOString();
+    const issued = await d.repos.consent.linkIssuedAt(w.id);
+    const linkIssuedAt = issued === null ? null : new Date(issued).toISOString();
     return { ...consentView(w), linkIssuedAt, events: await d.consent.events(w.id) };
   });
   app.post('/api/admin/wearers/:id/consent-link', async (req) => {
@@ -123,8 +103,7 @@ export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, session
   app.get('/api/admin/wearers/:id/export', async (req, reply) => {
     const user = await sessions.requireAdmin(req);
     const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
-    const devices = await db.selectFrom('devices').select(['id', 'kind', 'room', 'created_at', 'last_seen_at']).where('wearer_id', '=', w.id).execute();
-    const alerts = await db.selectFrom('alerts').selectAll().where('wearer_id', '=', w.id).orderBy('created_at').execute();
+    const { devices, alerts } = await d.repos.readModels.exportOf(w.id);
     const out = {
       exportedAt: new Date(d.clock.now()).toISOString(),
       wearer: {
@@ -167,7 +146,7 @@ export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, session
     if (b.displayName !== undefined) patch.display_name = b.displayName;
     if (b.phone !== undefined) patch.phone = b.phone;
     if (b.onDuty !== undefined) patch.on_duty = b.onDuty ? 1 : 0;
-    if (Object.keys(patch).length > 0) await db.updateTable('users').set(patch).where('id', '=', target.id).execute();
+    await d.repos.users.updateUser(target.id, patch);
     const u = (await d.repos.userById(target.id))!;
     return { id: u.id, username: u.username, role: u.role, displayName: u.display_name, phone: u.phone, onDuty: u.on_duty === 1 };
   });

@@ -49,7 +49,7 @@ export function registerResponderRoutes(app: FastifyInstance, d: HttpDeps, sessi
 
   app.get('/api/directory', async (req) => {
     const user = await sessions.require(req);
-    const rows = await d.repos.db.selectFrom('users').select(['id', 'display_name', 'role']).where('service_id', '=', user.service_id).orderBy('display_name').execute();
+    const rows = await d.repos.users.directory(user.service_id);
     return rows.map((u) => ({ id: u.id, displayName: u.display_name, role: u.role }));
   });
 }

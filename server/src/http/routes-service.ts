@@ -29,8 +29,6 @@ export interface Readiness {
 }
 
 export function registerServiceRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
-  const db = d.repos.db;
-
   // ---- notices ----
   app.get('/api/admin/notices', async (req) => {
     const user = await sessions.requireAdmin(req);
@@ -60,7 +58,7 @@ export function registerServiceRoutes(app: FastifyInstance, d: HttpDeps, session
     if (b.emergencyNumber !== undefined) patch.emergency_number = b.emergencyNumber;
     if (b.phone !== undefined) patch.phone = b.phone || null;
     if (b.defaultCountry) patch.default_country = b.defaultCountry;
-    if (Object.keys(patch).length > 0) await db.updateTable('services').set(patch).where('id', '=', user.service_id).execute();
+    await d.repos.services.updateService(user.service_id, patch);
     return serviceView(user.service_id);
   });
 
@@ -72,7 +70,7 @@ export function registerServiceRoutes(app: FastifyInstance, d: HttpDeps, session
       key: 'consent', ok: w.consent === 'active',
       detail: w.consent === 'active' ? 'monitoring on' : w.consent === 'paused' ? 'paused: no data is used until it ends' : w.consent === 'opted_out' ? 'opted out: not monitored' : 'waiting for their choice: not monitored yet',
     });
-    const devices = await db.selectFrom('devices').select(['id', 'online']).where('wearer_id', '=', w.id).orderBy('id').execute();
+    const devices = await d.repos.devices.devicesOfWearer(w.id);
     const offline = devices.filter((x) => x.online !== 1).map((x) => x.id);
     items.push({
       key: 'devices', ok: devices.length > 0 && offline.length === 0,
@@ -107,11 +105,11 @@ export function registerServiceRoutes(app: FastifyInstance, d: HttpDeps, session
       }
     } else {
       // The default chain, as the escalator builds it: their responders and the service admins.
-      const admins = await db.selectFrom('users').select('id').where('service_id', '=', w.service_id).where('role', '=', 'admin').execute();
-      for (const id of [...(await d.repos.responderIdsForWearer(w.id)), ...admins.map((a) => a.id)]) add(id, ['app', 'sms']);
+      const admins = await d.repos.users.adminIds(w.service_id);
+      for (const id of [...(await d.repos.responderIdsForWearer(w.id)), ...admins]) add(id, ['app', 'sms']);
     }
     const users = new Map((await d.repos.usersByIds([...channels.keys()])).map((u) => [u.id, u]));
-    const withSession = new Set((await db.selectFrom('sessions').select('user_id').where('user_id', 'in', [...channels.keys(), '']).where('expires_at', '>', now).execute()).map((s) => s.user_id));
+    const withSession = await d.repos.users.withLiveSession([...channels.keys()], now);
     for (const [id, cs] of channels) {
       const u: UserRow | undefined = users.get(id);
       if (!u) {
@@ -134,7 +132,7 @@ export function registerServiceRoutes(app: FastifyInstance, d: HttpDeps, session
   });
   app.get('/api/admin/readiness', async (req) => {
     const user = await sessions.requireAdmin(req);
-    const wearers = await db.selectFrom('wearers').selectAll().where('service_id', '=', user.service_id).orderBy('alias').limit(1000).execute();
+    const wearers = await d.repos.wearers.wearersByAlias(user.service_id, 1000);
     const out = [];
     for (const w of wearers) {
       const r = await readiness(w);

@@ -29,7 +29,7 @@ export function registerThresholdRoutes(app: FastifyInstance, d: HttpDeps, sessi
     const { id } = await adminWearer(req);
     const overrides = thresholdsSchema.parse(req.body ?? {});
     const text = Object.keys(overrides).length > 0 ? JSON.stringify(overrides) : null;
-    await d.repos.db.updateTable('wearers').set({ thresholds: text }).where('id', '=', id).execute();
+    await d.repos.wearers.updateWearer(id, { thresholds: text });
     await d.adminHooks.wearerChanged(id);
     d.log.info({ wearerId: id, keys: Object.keys(overrides) }, 'detection thresholds changed');
     return view(id, overrides);

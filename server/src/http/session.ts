@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { z } from 'zod';
 import type { LiveHub } from '../alerts/index.js';
-import { createAccountRepos, type Repos, type UserRow, type WearerRow } from '../store/index.js';
+import type { Repos, UserRow, WearerRow } from '../store/index.js';
 import type { Clock } from '../clock.js';
 
 export const SESSION_COOKIE = 'odart_sid';
@@ -28,7 +28,7 @@ export class Sessions {
     private readonly secureCookie: boolean,
     private readonly live: LiveHub,
   ) {
-    this.accounts = createAccountRepos(repos.db);
+    this.accounts = repos.accounts;
   }
 
   async start(reply: FastifyReply, user: UserRow): Promise<void> {

@@ -20,7 +20,7 @@ export class DeviceDirectory {
     for (const d of await this.repos.allDevices()) {
       this.devices.set(d.id, { deviceId: d.id, kind: d.kind, serviceId: d.service_id, wearerId: d.wearer_id });
     }
-    const wearers = await this.repos.db.selectFrom('wearers').select(['id', 'consent']).execute();
+    const wearers = await this.repos.wearers.consentStates();
     this.consent.clear();
     for (const w of wearers) this.consent.set(w.id, w.consent);
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { configSchema } from '../config.js';
 import { randomIds } from '../ids.js';
-import { openDatabase } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { createService, newServiceSchema, OnboardingError } from './create-service.js';
 
 const USAGE = `usage: npm run create-service -- --id <id> --name "<name>" --emergency-number <number> --admin-username <username>
@@ -112,9 +112,9 @@ async function main(): Promise<number> {
   const password = await readPassword(values['password-file'], parsed.data.adminUsername);
   // A mistyped DATA_DIR would otherwise make a service the running server never sees.
   if (!existsSync(path.join(dataDir, 'odart.sqlite'))) process.stderr.write(`note: ${dataDir} held no database yet; creating one there\n`);
-  const store = await openDatabase(dataDir);
+  const store = await openStore(dataDir);
   try {
-    await createService(store.db, parsed.data, password, { now: Date.now(), ids: randomIds });
+    await createService(store.repos.onboarding, parsed.data, password, { now: Date.now(), ids: randomIds });
   } finally {
     await store.close();
   }

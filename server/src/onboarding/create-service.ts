@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { PASSWORD_COST, hashSecret } from '../auth/secrets.js';
 import type { Ids } from '../ids.js';
-import { insertServiceWithAdmin, onboardingConflict, type Db } from '../store/index.js';
+import { isUniqueViolation, type OnboardingRepo } from '../store/index.js';
 
 /** Same rules as users made in the console (routes-admin.ts), so the admin can later be edited there. */
 export const newServiceSchema = z.object({
@@ -25,11 +25,11 @@ export class OnboardingError extends Error {
   }
 }
 
-export async function createService(db: Db, input: NewService, password: string, deps: { now: number; ids: Ids }): Promise<{ serviceId: string; adminId: string }> {
+export async function createService(store: OnboardingRepo, input: NewService, password: string, deps: { now: number; ids: Ids }): Promise<{ serviceId: string; adminId: string }> {
   const pw = passwordSchema.safeParse(password);
   if (!pw.success) throw new OnboardingError('invalid', `password: ${pw.error.issues[0]?.message ?? 'not valid'}`);
   const taken = async () => {
-    const c = await onboardingConflict(db, input.id, input.adminUsername);
+    const c = await store.conflict(input.id, input.adminUsername);
     if (c === 'service') throw new OnboardingError('conflict', `service "${input.id}" already exists`);
     if (c === 'username') throw new OnboardingError('conflict', `username "${input.adminUsername}" is taken (usernames are unique across services)`);
   };
@@ -37,14 +37,14 @@ export async function createService(db: Db, input: NewService, password: string,
   const adminId = deps.ids.next('u');
   const hash = await hashSecret(password, PASSWORD_COST);
   try {
-    await insertServiceWithAdmin(db, {
+    await store.insertServiceWithAdmin({
       service: { id: input.id, name: input.name, emergency_number: input.emergencyNumber },
       admin: { id: adminId, username: input.adminUsername, password_hash: hash, display_name: input.adminName ?? input.adminUsername, phone: input.adminPhone ?? null },
       now: deps.now,
     });
   } catch (err) {
     // Someone else took the id or the name between the check and the insert (the server may be running).
-    if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) await taken();
+    if (isUniqueViolation(err)) await taken();
     throw err;
   }
   return { serviceId: input.id, adminId };

@@ -52,6 +52,10 @@ export function createAdminRepos(db: Db) {
         await trx.deleteFrom('fake_calls').where('wearer_id', '=', wearerId).execute();
         await trx.deleteFrom('devices').where('wearer_id', '=', wearerId).execute();
         await trx.deleteFrom('wearer_responders').where('wearer_id', '=', wearerId).execute();
+        // Their consent links and log, and the admin notices about them (raw vitals: VitalsStore.deleteWearer).
+        await trx.deleteFrom('consent_tokens').where('wearer_id', '=', wearerId).execute();
+        await trx.deleteFrom('consent_events').where('wearer_id', '=', wearerId).execute();
+        await trx.deleteFrom('notices').where('wearer_id', '=', wearerId).execute();
         await trx.deleteFrom('wearers').where('id', '=', wearerId).execute();
         return devices.map((d) => d.id);
       });

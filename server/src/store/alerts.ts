@@ -177,20 +177,6 @@ export function createAlertStore(db: Kysely<DB>) {
       return Number(res.numUpdatedRows) === 1;
     },
 
-    /** The service's admins: they see every alert of the service (and its technical notices). */
-    async adminIdsOfService(serviceId: string): Promise<string[]> {
-      const rows = await db.selectFrom('users').select('id').where('service_id', '=', serviceId).where('role', '=', 'admin').execute();
-      return rows.map((r) => r.id);
-    },
-    /** Admins who can be paged (not disabled): the default chain of a wearer without one pages them. */
-    async activeAdminIdsOfService(serviceId: string): Promise<string[]> {
-      const rows = await db.selectFrom('users').select('id').where('service_id', '=', serviceId).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
-      return rows.map((r) => r.id);
-    },
-    /** The wearer's devices, which alert commands (check-in, cancel) go to by kind. */
-    async devicesOfWearer(wearerId: string) {
-      return db.selectFrom('devices').select(['id', 'kind']).where('wearer_id', '=', wearerId).execute();
-    },
   };
 }
 

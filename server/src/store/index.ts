@@ -9,3 +9,14 @@ export { createEscalationRepo, type EscalationRepo, type JobRow, type Notificati
 export { insertServiceWithAdmin, onboardingConflict, type NewServiceRow } from './onboarding.js';
 export { createAccountRepos, type AccountRepos } from './accounts.js';
 export { createNoticeRepo, type NoticeRepo, type NoticeRow } from './notices.js';
+export { createAggregates } from './aggregates.js';
+export { createServiceRepo, type ServiceRepo, type ServiceRow, type ServicePatch } from './services.js';
+export { createUserRepo, type UserRepo, type UserPatch } from './users.js';
+export { createWearerRepo, type WearerRepo, type WearerPatch } from './wearers.js';
+export { createDeviceRepo, type DeviceRepo } from './devices.js';
+export { createChainRepo, type ChainRepo } from './chains.js';
+export { createConsentRepo, type ConsentRepo, type ConsentEventRow, type ConsentChangeRow } from './consent.js';
+export { createConsoleReads, type ConsoleReads, type HistorySource } from './console.js';
+export { insertEnrolment, type Enrolment } from './enrolment.js';
+export { createOnboardingRepo, isUniqueViolation, type OnboardingRepo } from './onboarding.js';
+export { openStore, type Store } from './store.js';

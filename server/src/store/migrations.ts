@@ -433,6 +433,13 @@ const migrations: Record<string, Migration> = {
       }
       await db.schema.createIndex('alerts_one_open_per_wearer').on('alerts').column('wearer_id').unique()
         .where(sql.ref('state'), 'in', sql.raw(`(${open.map((s) => `'${s}'`).join(', ')})`)).execute();
+      },
+    },
+  '0014_store_wall': {
+    // One open notice per service and dedup key, kept by the database itself, so telling the same notice on
+    // two connections at once bumps one row (an upsert) instead of racing a read-then-write.
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('notices_one_open').unique().on('notices').columns(['service_id', 'dedup_key']).where(sql.ref('dismissed_at'), 'is', null).execute();
     },
   },
 };

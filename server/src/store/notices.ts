@@ -1,4 +1,4 @@
-// Queries of the admin notices (0012_console_notices): one open notice per dedup key and service; a
+// Queries of the admin notices (0012_console_notices): one open notice per dedup key and service (0014_store_wall); a
 // repeat bumps it; dismissed ones stay as a record until the wearer is erased.
 import type { Selectable } from 'kysely';
 import type { Db } from './db.js';
@@ -8,19 +8,15 @@ export type NoticeRow = Selectable<NoticesTable>;
 
 export function createNoticeRepo(db: Db) {
   return {
-    /** Inserts the notice, or bumps the open one with the same key. Returns the row as stored. */
+    /**
+     * Inserts the notice, or bumps the open one with the same key, in one statement (the partial unique index
+     * of 0014_store_wall is its arbiter, so two connections at once cannot make two). Returns the row as stored.
+     */
     async upsert(row: Omit<NoticeRow, 'count' | 'dismissed_at' | 'dismissed_by'>): Promise<NoticeRow> {
-      return db.transaction().execute(async (trx) => {
-        const open = await trx.selectFrom('notices').selectAll()
-          .where('service_id', '=', row.service_id).where('dedup_key', '=', row.dedup_key).where('dismissed_at', 'is', null)
-          .executeTakeFirst();
-        if (open) {
-          await trx.updateTable('notices').set((eb) => ({ at: row.at, data: row.data, count: eb('count', '+', 1) })).where('id', '=', open.id).execute();
-          return { ...open, at: row.at, data: row.data, count: open.count + 1 };
-        }
-        await trx.insertInto('notices').values(row).execute();
-        return { ...row, count: 1, dismissed_at: null, dismissed_by: null };
-      });
+      return db.insertInto('notices').values(row)
+        .onConflict((oc) => oc.columns(['service_id', 'dedup_key']).where('dismissed_at', 'is', null)
+          .doUpdateSet((eb) => ({ at: eb.ref('excluded.at'), data: eb.ref('excluded.data'), count: eb('notices.count', '+', 1) })))
+        .returningAll().executeTakeFirstOrThrow();
     },
     async open(serviceId: string, limit = 200): Promise<NoticeRow[]> {
       return db.selectFrom('notices').selectAll().where('service_id', '=', serviceId).where('dismissed_at', 'is', null)

@@ -21,3 +21,17 @@ export async function insertServiceWithAdmin(db: Db, row: NewServiceRow): Promis
     await trx.insertInto('users').values({ ...row.admin, service_id: row.service.id, role: 'admin', on_duty: 1, created_at: row.now }).execute();
   });
 }
+
+export function createOnboardingRepo(db: Db) {
+  return {
+    conflict: (serviceId: string, username: string) => onboardingConflict(db, serviceId, username),
+    insertServiceWithAdmin: (row: NewServiceRow) => insertServiceWithAdmin(db, row),
+  };
+}
+
+export type OnboardingRepo = ReturnType<typeof createOnboardingRepo>;
+
+/** A write refused by a unique key (an id or username taken meanwhile); each adapter knows its own error codes. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') === true;
+}

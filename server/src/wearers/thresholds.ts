@@ -6,9 +6,9 @@ export class WearerThresholds {
   private readonly byWearer = new Map<string, Partial<Thresholds>>();
 
   /** Start-up: every wearer's stored thresholds. */
-  async load(repos: Pick<Repos, 'wearerThresholds'>): Promise<void> {
+  async load(repos: Pick<Repos, 'allThresholds'>): Promise<void> {
     this.byWearer.clear();
-    for (const w of await repos.wearerThresholds()) this.set(w.id, w.thresholds);
+    for (const w of await repos.allThresholds()) this.set(w.id, w.thresholds);
   }
 
   /** The stored JSON text of a wearer's thresholds, or null for the server's defaults. */

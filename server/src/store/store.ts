@@ -1,0 +1,18 @@
+// A store: the repositories over one opened database, and how to close it. What the contract suite
+// (store.contract.test.ts) runs against; callers outside store/ never see the query builder.
+import { openDatabase } from './db.js';
+import { createRepos, type Repos } from './repos.js';
+import { VitalsStore } from './vitals.js';
+
+export interface Store {
+  repos: Repos;
+  /** The raw-vitals block writer over this database (store/vitals.ts); `onError` hears failed writes. */
+  vitals(onError: (err: unknown) => void): VitalsStore;
+  close(): Promise<void>;
+}
+
+/** Opens (and migrates) the embedded SQLite database in dataDir (':memory:' for none). */
+export async function openStore(dataDir: string): Promise<Store> {
+  const opened = await openDatabase(dataDir);
+  return { repos: createRepos(opened.db), vitals: (onError) => new VitalsStore(opened.db, onError), close: () => opened.close() };
+}
