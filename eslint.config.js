@@ -94,4 +94,10 @@ export default tseslint.config(
   outsideBoundary('simulator', ['protocol', 'detection', 'alerts', 'demo', 'escalation'], ['responder-app', 'test']),
   outsideBoundary('firmware-bridge', ['protocol'], ['simulator', 'responder-app', 'test']),
   outsideBoundary('responder-app', ['protocol'], ['simulator', 'firmware-bridge', 'test']),
+  // packages/protocol (@odart/protocol), imported by everything: it stands alone, on zod only.
+  {
+    files: ['packages/protocol/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./)', message: `@odart/protocol may import only zod and its own modules: ${why}.` }] }] },
+  },
 );

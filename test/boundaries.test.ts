@@ -123,4 +123,9 @@ describe('import boundaries (docs/architecture.md, enforced by eslint)', () => {
     expect((await refused('responder-app/src/boundary-probe.ts', specs)).value).toEqual(specs);
     expect((await refused('simulator/src/boundary-probe.ts', ['../../firmware-bridge/src/frame.js'])).value).toEqual([]);
   });
+
+  it('keeps @odart/protocol (packages/protocol) on zod and its own modules', async () => {
+    const specs = ['zod', './topics.js', '../../../server/src/clock.js', '../../../simulator/src/trace.js', 'fastify'];
+    expect((await refused('packages/protocol/src/boundary-probe.ts', specs)).value).toEqual(specs.slice(2));
+  });
 });

@@ -1,3 +1,3 @@
-// Public protocol surface shared by server, simulator and firmware bridge.
-export * from './topics.js';
-export * from './schemas.js';
+// Temporary: the protocol moved to packages/protocol (@odart/protocol). This re-export keeps the old
+// `../protocol/index.js` imports working until /tmp/packaging-rewrite.sh rewrites them and deletes this file.
+export * from '@odart/protocol';
