@@ -21,7 +21,12 @@ const parseJson = (text: string): unknown => {
   }
 };
 
-export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+/** What the alert routes and the live feed use: their slice of HttpDeps and what app.ts shares among domains. */
+export type AlertRouteDeps = Pick<HttpDeps, 'alerts' | 'clock' | 'live' | 'repos'> & { sessions: Sessions };
+
+/** The alert routes and the live feed, a fastify plugin: app.ts registers it with `app.register(alertRoutes, deps)`. */
+export async function alertRoutes(app: FastifyInstance, d: AlertRouteDeps): Promise<void> {
+  const { sessions } = d;
   app.get('/api/alerts', async (req) => {
     const user = await sessions.require(req);
     return d.alerts.list(user);

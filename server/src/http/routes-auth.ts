@@ -23,7 +23,12 @@ export function userView(u: { id: string; username: string; role: string; displa
   return { id: u.id, username: u.username, role: u.role, displayName: u.display_name, serviceId: u.service_id };
 }
 
-export function registerAuthRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, throttle: LoginThrottle): void {
+/** What the sign-in routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type AuthRouteDeps = Pick<HttpDeps, 'clock' | 'config' | 'repos'> & { sessions: Sessions; throttle: LoginThrottle };
+
+/** The sign-in routes, a fastify plugin: app.ts registers it with `app.register(authRoutes, deps)`. */
+export async function authRoutes(app: FastifyInstance, d: AuthRouteDeps): Promise<void> {
+  const { sessions, throttle } = d;
   const accounts = createAccountRepos(d.repos.db);
   const secure = d.config.PUBLIC_URL.startsWith('https:');
   // Compared against when the user does not exist, at the same cost, so timing does not reveal which usernames exist.

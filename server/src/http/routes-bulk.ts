@@ -34,7 +34,12 @@ function chunks<T>(xs: T[]): T[][] {
   return out;
 }
 
-export function registerBulkRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, hooks: AdminHooks): void {
+/** What the bulk enrolment routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type BulkRouteDeps = Pick<HttpDeps, 'clock' | 'ids' | 'repos'> & { sessions: Sessions; hooks: AdminHooks };
+
+/** The bulk enrolment routes, a fastify plugin: app.ts registers it with `app.register(bulkRoutes, deps)`. */
+export async function bulkRoutes(app: FastifyInstance, d: BulkRouteDeps): Promise<void> {
+  const { sessions, hooks } = d;
   const admin = createAdminRepos(d.repos.db);
 
   // POST /api/admin/wearers/bulk {wearers:[{alias, consent?, chainId?, responderIds?, devices:[{id?, kind}]}]}

@@ -9,7 +9,12 @@ import { idParam, type Sessions } from './session.js';
 
 const vitalsQuery = z.object({ minutes: z.coerce.number().int().min(1).max(30).default(10) });
 
-export function registerResponderRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+/** What the responder routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type ResponderRouteDeps = Pick<HttpDeps, 'alerts' | 'clock' | 'repos' | 'vitals'> & { sessions: Sessions };
+
+/** The responder routes, a fastify plugin: app.ts registers it with `app.register(responderRoutes, deps)`. */
+export async function responderRoutes(app: FastifyInstance, d: ResponderRouteDeps): Promise<void> {
+  const { sessions } = d;
   app.get('/api/alerts/:id/context', async (req) => {
     const user = await sessions.require(req);
     const alert = await d.alerts.visibleAlert(idParam.parse(req.params).id, user);

@@ -28,7 +28,12 @@ export interface Readiness {
   items: { key: ReadinessKey; ok: boolean; detail: string }[];
 }
 
-export function registerServiceRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+/** What the service settings, notices and readiness routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type ServiceRouteDeps = Pick<HttpDeps, 'clock' | 'escalator' | 'live' | 'notices' | 'repos'> & { sessions: Sessions };
+
+/** The service settings, notices and readiness routes, a fastify plugin: app.ts registers it with `app.register(serviceRoutes, deps)`. */
+export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): Promise<void> {
+  const { sessions } = d;
   const db = d.repos.db;
 
   // ---- notices ----
