@@ -39,6 +39,7 @@ import { accountRoutes } from './routes-accounts.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { pageRoutes } from './routes-page.js';
 
+/** Everything the HTTP layer is built from (server.ts); each route plugin is typed with only its slice. */
 export interface HttpDeps {
   config: Config;
   repos: Repos;
