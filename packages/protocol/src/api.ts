@@ -110,3 +110,53 @@ export interface VitalsWindow {
   vitals: { t: number; hr: number | null; spo2: number | null; rr: number | null; onBody: boolean | null }[];
   presence: { t: number; deviceId: string; occupied: boolean | null; motion: number | null }[];
 }
+
+/** One row of the console's alert history (`GET /api/admin/alerts`), with its response times. */
+export interface HistoryRow {
+  id: string;
+  wearerId: string;
+  wearerAlias: string;
+  state: string;
+  outcome: string | null;
+  score: number;
+  news2: number | null;
+  reasons: string[];
+  createdAt: string;
+  /** when responders were first called (the alert left the wearer check-in) */
+  escalatedAt: string | null;
+  acknowledgedAt: string | null;
+  arrivedAt: string | null;
+  closedAt: string | null;
+  attending: string | null;
+  secondsToAcknowledge: number | null;
+  secondsToArrive: number | null;
+}
+
+/** The console dashboard figures (`GET /api/admin/stats`). */
+export interface Stats {
+  weeks: { weekStart: string; alerts: number; checkinsOnly: number }[];
+  totalAlerts: number;
+  medianSecondsToAcknowledge: number | null;
+  medianSecondsToArrive: number | null;
+  resolved: number;
+  falseAlarms: number;
+  /** false alarms / resolved alerts, 0..1; null with nothing resolved */
+  falseAlarmShare: number | null;
+  outcomes: Record<string, number>;
+}
+
+export type ReadinessKey = 'consent' | 'devices' | 'chain' | 'responders';
+/** Whether a wearer is covered (`GET /api/admin/wearers/:id/readiness`): one item per key. */
+export interface Readiness {
+  wearerId: string;
+  alias: string;
+  ready: boolean;
+  items: { key: ReadinessKey; ok: boolean; detail: string }[];
+}
+/** `GET /api/admin/readiness`: every wearer, with the keys not ready. */
+export interface ReadinessSummary {
+  wearerId: string;
+  alias: string;
+  ready: boolean;
+  problems: ReadinessKey[];
+}

@@ -1,6 +1,7 @@
 // The service's own view (admin role): stored notices (listed, dismissed), the service settings (default
 // phone country; the emergency number and phone line shown on the alarm screen), and each wearer's readiness checklist: is this person
 // really covered right now, or do they only believe they are monitored?
+import type { Readiness, ReadinessKey, ReadinessSummary } from '@odart/protocol/api';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { noticeView } from '../alerts/index.js';
@@ -20,13 +21,8 @@ const servicePatch = z.object({
   defaultCountry: countryCode.optional(),
 }).strict();
 
-export type ReadinessKey = 'consent' | 'devices' | 'chain' | 'responders';
-export interface Readiness {
-  wearerId: string;
-  alias: string;
-  ready: boolean;
-  items: { key: ReadinessKey; ok: boolean; detail: string }[];
-}
+/** A wearer's readiness as the console reads it (@odart/protocol/api). */
+export type { Readiness, ReadinessKey };
 
 /** What the service settings, notices and readiness routes use: their slice of HttpDeps and what app.ts shares among domains. */
 export type ServiceRouteDeps = Pick<HttpDeps, 'clock' | 'escalator' | 'live' | 'notices' | 'repos'> & { sessions: Sessions };
@@ -137,7 +133,7 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
     const user = await sessions.requireAdmin(req);
     return readiness(await ownWearer(d.repos, user, idParam.parse(req.params).id));
   });
-  app.get('/api/admin/readiness', async (req) => {
+  app.get<{ Reply: ReadinessSummary[] }>('/api/admin/readiness', async (req) => {
     const user = await sessions.requireAdmin(req);
     const wearers = await db.selectFrom('wearers').selectAll().where('service_id', '=', user.service_id).orderBy('alias').limit(1000).execute();
     const out = [];
