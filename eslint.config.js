@@ -6,20 +6,20 @@ import tseslint from 'typescript-eslint';
 // For each part of server/src, what it may import (`uses`) and what only with `import type` (`types`);
 // everything else in server/src, and simulator/, firmware-bridge/, responder-app/, test/, is refused.
 // Edges marked "today" are true now and to be removed by the redesign. Test files may import anything.
-const SERVER_FOLDERS = ['protocol', 'detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages'];
+// The device protocol is the workspace package @odart/protocol, not a server folder: every part may import it.
+const SERVER_FOLDERS = ['detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages'];
 const SERVER_FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
 const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors'];
 const BOUNDARIES = {
-  protocol: {},
-  detection: { uses: ['protocol'] },
-  ingest: { uses: ['protocol', ...KERNEL], types: ['detection', 'store'] },
-  broker: { uses: ['protocol', 'store', 'auth', ...KERNEL] },
-  alerts: { uses: ['store', ...KERNEL], types: ['detection', 'escalation', 'protocol'] },
+  detection: {},
+  ingest: { uses: [...KERNEL], types: ['detection', 'store'] },
+  broker: { uses: ['store', 'auth', ...KERNEL] },
+  alerts: { uses: ['store', ...KERNEL], types: ['detection', 'escalation'] },
   escalation: { uses: ['store', 'notify', 'messages', 'alerts' /* today */, ...KERNEL] },
   notify: { uses: [...KERNEL], types: ['store', 'config'] },
   consent: { uses: ['messages', ...KERNEL], types: ['alerts' /* today */, 'notify', 'store'] },
-  store: { types: ['protocol'] },
-  http: { uses: ['protocol', 'detection', 'alerts', 'escalation', 'notify', 'consent', 'store', 'auth', 'messages', 'config', ...KERNEL], types: ['broker'] },
+  store: {},
+  http: { uses: ['detection', 'alerts', 'escalation', 'notify', 'consent', 'store', 'auth', 'messages', 'config', ...KERNEL], types: ['broker'] },
   demo: { uses: ['auth', ...KERNEL], types: ['escalation', 'store'] },
   onboarding: { uses: ['store', 'auth', 'config', ...KERNEL] },
   auth: {},
@@ -52,7 +52,7 @@ function serverBoundary(part) {
   };
 }
 
-// simulator/ runs the real detection, alerts and escalation in `evaluate`; the bridge and the app get the protocol only.
+// simulator/ runs the real detection, alerts and escalation in `evaluate`; the bridge and the app get only @odart/protocol.
 function outsideBoundary(dir, serverParts, others) {
   return {
     files: [`${dir}/**/*.ts`],
@@ -60,7 +60,9 @@ function outsideBoundary(dir, serverParts, others) {
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
-          { regex: `^(\\.\\./)+server/(?!src/(${serverParts.join('|')})/)`, message: `${dir}/ may import only server/src/{${serverParts.join(',')}}: ${why}.` },
+          serverParts.length
+            ? { regex: `^(\\.\\./)+server/(?!src/(${serverParts.join('|')})/)`, message: `${dir}/ may import only server/src/{${serverParts.join(',')}}: ${why}.` }
+            : { regex: '^(\\.\\./)+server/', message: `${dir}/ may not import server/ (the protocol is @odart/protocol): ${why}.` },
           { regex: `^(\\.\\./)+(${others.join('|')})/`, message: `${dir}/ may not import ${others.join(', ')}: ${why}.` },
         ],
       }],
@@ -91,9 +93,9 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   ...Object.keys(BOUNDARIES).map(serverBoundary),
-  outsideBoundary('simulator', ['protocol', 'detection', 'alerts', 'demo', 'escalation'], ['responder-app', 'test']),
-  outsideBoundary('firmware-bridge', ['protocol'], ['simulator', 'responder-app', 'test']),
-  outsideBoundary('responder-app', ['protocol'], ['simulator', 'firmware-bridge', 'test']),
+  outsideBoundary('simulator', ['detection', 'alerts', 'demo', 'escalation'], ['responder-app', 'test']),
+  outsideBoundary('firmware-bridge', [], ['simulator', 'responder-app', 'test']),
+  outsideBoundary('responder-app', [], ['simulator', 'firmware-bridge', 'test']),
   // packages/protocol (@odart/protocol), imported by everything: it stands alone, on zod only.
   {
     files: ['packages/protocol/**/*.ts'],

@@ -6,7 +6,7 @@ import { ESLint } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const FOLDERS = ['protocol', 'detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages'];
+const FOLDERS = ['detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages'];
 const FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
 const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors'];
 const PARTS = [...FOLDERS, ...FILES];

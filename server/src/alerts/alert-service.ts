@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { CommandPayload } from '../protocol/index.js';
+import type { CommandPayload } from '@odart/protocol';
 import { OPEN_ALERT_STATES, type AlertRow, type Repos, type UserRow } from '../store/index.js';
 import type { EscalationView, Escalator } from '../escalation/index.js';
 import { episodeAction, type OpenAlertState } from './episode.js';

@@ -13,7 +13,7 @@ import { verifySecret } from '../auth/secrets.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, deviceTopic } from '../protocol/index.js';
+import { gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, deviceTopic } from '@odart/protocol';
 import { createGatewayRepo, type GatewayRepo, type Repos } from '../store/index.js';
 import { guardStream, PacketGuard } from './packet-guard.js';
 import { LoginThrottle } from './throttle.js';

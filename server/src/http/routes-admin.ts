@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DEVICE_SECRET_COST, generateSecret, hashSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
-import { DEVICE_ID_PATTERN } from '../protocol/index.js';
+import { DEVICE_ID_PATTERN } from '@odart/protocol';
 import { createAdminRepos, type UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { normalisePhones, phoneInput, serviceCountry } from './phones.js';

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { DetectionEngine, WearerDecision } from '../detection/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { decodePayload, parseTopic, type DeviceMessage, type DropReason } from '../protocol/index.js';
+import { decodePayload, parseTopic, type DeviceMessage, type DropReason } from '@odart/protocol';
 import { SampleAges } from './age.js';
 import type { DeviceDirectory, DeviceEntry } from './directory.js';
 
