@@ -6,26 +6,26 @@ import tseslint from 'typescript-eslint';
 // For each part of server/src, what it may import (`uses`) and what only with `import type` (`types`);
 // everything else in server/src, and simulator/, firmware-bridge/, responder-app/, test/, is refused.
 // Test files may import anything.
-const SERVER_FOLDERS = ['protocol', 'detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages', 'events', 'wearers'];
+// The device protocol is the workspace package @odart/protocol, not a server folder: every part may import it.
+const SERVER_FOLDERS = ['detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages', 'events', 'wearers'];
 const SERVER_FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
 // The event bus (events/) is part of the kernel: every part with the kernel may publish and subscribe.
 const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors', 'events'];
 const BOUNDARIES = {
-  protocol: {},
-  detection: { uses: ['protocol'] },
-  ingest: { uses: ['protocol', ...KERNEL], types: ['detection', 'store'] },
-  broker: { uses: ['protocol', 'store', 'auth', ...KERNEL] },
-  alerts: { uses: ['store', 'escalation', ...KERNEL], types: ['detection', 'protocol'] },
+  detection: {},
+  ingest: { uses: [...KERNEL], types: ['detection', 'store'] },
+  broker: { uses: ['store', 'auth', ...KERNEL] },
+  alerts: { uses: ['store', 'escalation', ...KERNEL], types: ['detection'] },
   escalation: { uses: ['store', 'notify', 'messages', ...KERNEL] },
   notify: { uses: ['messages', ...KERNEL], types: ['store', 'config'] },
   consent: { uses: ['messages', ...KERNEL], types: ['notify', 'store'] },
-  store: { types: ['protocol'] },
-  http: { uses: ['protocol', 'detection', 'alerts', 'escalation', 'notify', 'consent', 'store', 'auth', 'messages', 'config', ...KERNEL], types: ['broker'] },
+  store: {},
+  http: { uses: ['detection', 'alerts', 'escalation', 'notify', 'consent', 'store', 'auth', 'messages', 'config', ...KERNEL], types: ['broker'] },
   demo: { uses: ['auth', ...KERNEL], types: ['escalation', 'store'] },
   onboarding: { uses: ['store', 'auth', 'config', ...KERNEL] },
   auth: {},
   messages: {},
-  events: { uses: ['log', 'metrics'], types: ['detection', 'protocol', 'store'] },
+  events: { uses: ['log', 'metrics'], types: ['detection', 'store'] },
   wearers: { uses: ['detection', ...KERNEL], types: ['store'] },
   ...Object.fromEntries(['clock', 'ids', 'log', 'metrics', 'errors', 'config'].map((f) => [f, {}])),
   server: { uses: SERVER_FOLDERS.filter((f) => f !== 'onboarding').concat('config', ...KERNEL) },
@@ -55,7 +55,7 @@ function serverBoundary(part) {
   };
 }
 
-// simulator/ runs the real detection, alerts and escalation in `evaluate`; the bridge and the app get the protocol only.
+// simulator/ runs the real detection, alerts and escalation in `evaluate`; the bridge and the app get only @odart/protocol.
 function outsideBoundary(dir, serverParts, others) {
   return {
     files: [`${dir}/**/*.ts`],
@@ -63,7 +63,9 @@ function outsideBoundary(dir, serverParts, others) {
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
-          { regex: `^(\\.\\./)+server/(?!src/(${serverParts.join('|')})/)`, message: `${dir}/ may import only server/src/{${serverParts.join(',')}}: ${why}.` },
+          serverParts.length
+            ? { regex: `^(\\.\\./)+server/(?!src/(${serverParts.join('|')})/)`, message: `${dir}/ may import only server/src/{${serverParts.join(',')}}: ${why}.` }
+            : { regex: '^(\\.\\./)+server/', message: `${dir}/ may not import server/ (the protocol is @odart/protocol): ${why}.` },
           { regex: `^(\\.\\./)+(${others.join('|')})/`, message: `${dir}/ may not import ${others.join(', ')}: ${why}.` },
         ],
       }],
@@ -118,7 +120,13 @@ export default tseslint.config(
   },
   ...Object.keys(BOUNDARIES).map(serverBoundary),
   STORE_WALL,
-  outsideBoundary('simulator', ['protocol', 'detection', 'alerts', 'demo', 'escalation'], ['responder-app', 'test']),
-  outsideBoundary('firmware-bridge', ['protocol'], ['simulator', 'responder-app', 'test']),
-  outsideBoundary('responder-app', ['protocol'], ['simulator', 'firmware-bridge', 'test']),
+  outsideBoundary('simulator', ['detection', 'alerts', 'demo', 'escalation'], ['responder-app', 'test']),
+  outsideBoundary('firmware-bridge', [], ['simulator', 'responder-app', 'test']),
+  outsideBoundary('responder-app', [], ['simulator', 'firmware-bridge', 'test']),
+  // packages/protocol (@odart/protocol), imported by everything: it stands alone, on zod only.
+  {
+    files: ['packages/protocol/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./)', message: `@odart/protocol may import only zod and its own modules: ${why}.` }] }] },
+  },
 );

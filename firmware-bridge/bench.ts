@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
-import { gatewayConfigTopic } from '../server/src/protocol/index.js';
+import { gatewayConfigTopic } from '@odart/protocol';
 import { Bridge } from './src/bridge.js';
 import { decodeFrame, encodeFrame } from './src/frame.js';
 

@@ -6,7 +6,7 @@ import { ESLint } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const FOLDERS = ['protocol', 'detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages', 'events', 'wearers'];
+const FOLDERS = ['detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages', 'events', 'wearers'];
 const FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
 const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors', 'events'];
 const PARTS = [...FOLDERS, ...FILES];
@@ -122,5 +122,10 @@ describe('import boundaries (docs/architecture.md, enforced by eslint)', () => {
     expect((await refused('firmware-bridge/src/boundary-probe.ts', specs)).value).toEqual(specs);
     expect((await refused('responder-app/src/boundary-probe.ts', specs)).value).toEqual(specs);
     expect((await refused('simulator/src/boundary-probe.ts', ['../../firmware-bridge/src/frame.js'])).value).toEqual([]);
+  });
+
+  it('keeps @odart/protocol (packages/protocol) on zod and its own modules', async () => {
+    const specs = ['zod', './topics.js', '../../../server/src/clock.js', '../../../simulator/src/trace.js', 'fastify'];
+    expect((await refused('packages/protocol/src/boundary-probe.ts', specs)).value).toEqual(specs.slice(2));
   });
 });

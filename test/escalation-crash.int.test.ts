@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectDevice, disconnectDevice } from '../simulator/src/devices.js';
-import { deviceTopic } from '../server/src/protocol/index.js';
+import { deviceTopic } from '@odart/protocol';
 import { startFakeTwilio, twilioEnv, type FakeTwilio } from './helpers/fake-twilio.js';
 import { api, DEMO_PASSWORD, DEMO_DEVICE_SECRET, login, until } from './helpers/server.js';
 import { killServerProcesses, startServerProcess, type ServerProcess } from './helpers/server-process.js';

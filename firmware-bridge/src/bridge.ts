@@ -5,7 +5,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { deviceTopic, gatewayConfigSchema, gatewayConfigTopic } from '../../server/src/protocol/index.js';
+import { deviceTopic, gatewayConfigSchema, gatewayConfigTopic } from '@odart/protocol';
 import { DeviceState } from './device-state.js';
 import { DiskQueue } from './disk-queue.js';
 import { decodeFrame, type Frame, type RejectReason } from './frame.js';

@@ -1,7 +1,7 @@
 // Frame protocol v1 for constrained device firmware (docs/firmware-protocol.md): a compact binary
 // frame with versioned header, device id, sequence number, device time, fixed-point payload, CRC-16.
 // The decoder is strict: any frame it accepts re-encodes to exactly the same bytes.
-import { DEVICE_ID_PATTERN } from '../../server/src/protocol/index.js';
+import { DEVICE_ID_PATTERN } from '@odart/protocol';
 
 export const SYNC = 0xa7;
 export const VERSION = 1;

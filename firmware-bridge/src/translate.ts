@@ -1,6 +1,6 @@
 // Decoded frame -> canonical MQTT topic and JSON payload (server/src/protocol), validated with the
 // same zod schemas the server uses, so the gateway never relays what the server would drop.
-import { deviceTopic, streamSchemas, type DeviceStream } from '../../server/src/protocol/index.js';
+import { deviceTopic, streamSchemas, type DeviceStream } from '@odart/protocol';
 import type { Frame, FrameBody } from './frame.js';
 
 export interface Outgoing {

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchDetection } from '../../server/src/detection/bench.js';
+import { benchDetection } from './detection-bench.js';
 import { parseArgs } from './args.js';
 import { convertNumericsCsv, recordName } from './convert-bidmc.js';
 import { evaluateTrace, quantile, summarize, type TraceResult } from './evaluate.js';

@@ -3,7 +3,7 @@
 // reconnect with backoff, clock skew, network delay/loss/redelivery (link.ts). They obey server
 // commands: a check-in prompt vibrates the wearable, and a scripted wearer may press OK.
 import mqtt, { MqttClient } from 'mqtt';
-import { deviceTopic, commandSchema, type CommandPayload, type DeviceStream } from '../../server/src/protocol/index.js';
+import { deviceTopic, commandSchema, type CommandPayload, type DeviceStream } from '@odart/protocol';
 import { realTimers, ShapedLink, type LinkStats, type NetworkProfile, type Timers } from './link.js';
 import { Rng } from './rng.js';
 import type { DeviceKindName } from './trace.js';

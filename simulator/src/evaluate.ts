@@ -6,7 +6,7 @@ import { episodeAction, type OpenAlertState } from '../../server/src/alerts/epis
 import { DEMO_CHAIN } from '../../server/src/demo/seed.js';
 import { DetectionEngine, type Thresholds, type WearerDecision } from '../../server/src/detection/index.js';
 import type { ChainDefinition } from '../../server/src/escalation/chain.js';
-import { streamSchemas, type DeviceMessage } from '../../server/src/protocol/index.js';
+import { streamSchemas, type DeviceMessage } from '@odart/protocol';
 import type { LabelLine, Trace } from './trace.js';
 
 export type EventKind = 'wearer_prompt' | 'responder_alert' | 'escalation' | 'technical' | 'cancelled';

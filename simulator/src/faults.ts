@@ -1,7 +1,7 @@
 // Fault injection on raw MQTT connections (wire.ts): what broken or hostile devices do to a server.
 // Used by the tests here and by the reliability suite; each fault reports what the server did.
 import mqttPacket from 'mqtt-packet';
-import { devicePrefix, deviceTopic } from '../../server/src/protocol/index.js';
+import { devicePrefix, deviceTopic } from '@odart/protocol';
 import { Rng } from './rng.js';
 import { WireConnection } from './wire.js';
 

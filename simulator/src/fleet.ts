@@ -2,7 +2,7 @@
 // (wire.ts, not one mqtt.js client per device), publishing vitals at HZ for S seconds. Enrols its
 // wearers through the admin API first and removes them afterwards; every phase is bounded in time.
 import { randomBytes } from 'node:crypto';
-import { deviceTopic } from '../../server/src/protocol/index.js';
+import { deviceTopic } from '@odart/protocol';
 import { AdminClient, type ProvisionedWearer } from './admin-client.js';
 import { Rng } from './rng.js';
 import { CONNACK_NAMES, WireConnection } from './wire.js';

@@ -1,7 +1,7 @@
 // Trace format (contract): JSON Lines; a header, timed device samples and ground-truth labels.
 // Parsing reports a malformed line with its line number; nothing is silently skipped.
 import { z } from 'zod';
-import { DEVICE_ID_PATTERN } from '../../server/src/protocol/index.js';
+import { DEVICE_ID_PATTERN } from '@odart/protocol';
 
 export type DeviceKindName = 'wearable' | 'room' | 'door' | 'button';
 export type TraceStream = 'vitals' | 'presence' | 'door' | 'button' | 'status';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import WebSocket from 'ws';
 import { AdminClient } from '../../simulator/src/admin-client.js';
 import { WireConnection } from '../../simulator/src/wire.js';
-import { benchDetection } from '../../server/src/detection/bench.js';
+import { benchDetection } from '../../simulator/src/detection-bench.js';
 import { runEscalationBench } from '../rigs/escalation-bench.js';
 import { benchBridge } from '../../firmware-bridge/bench.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';

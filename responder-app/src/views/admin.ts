@@ -5,7 +5,7 @@ import { ApiError, api } from '../api.js';
 import { phoneCountries } from '../countries.js';
 import { field, fmtDateTime, fmtTime, h, s } from '../dom.js';
 import { t } from '../messages.js';
-import { OPEN_STATES, type Alert, type NoticeItem } from '../types.js';
+import { OPEN_STATES, type Alert, type HistoryRow, type NoticeItem, type Readiness, type ReadinessRow, type Stats } from '../types.js';
 import type { Ctx } from './ctx.js';
 
 interface Wearer {
@@ -20,16 +20,6 @@ interface Target { type: string; id?: string; phone?: string; label?: string }
 interface Step { targets: Target[]; channels: string[]; waitS: number; [k: string]: unknown }
 interface ChainDef { steps: Step[]; [k: string]: unknown }
 interface Consent { state: string; version: string | null; changedAt: string | null; pausedUntil: string | null; linkIssuedAt?: string | null; events: { at: string; type: string; via: string }[] }
-interface Readiness { wearerId: string; ready: boolean; items: { key: string; ok: boolean; detail: string }[] }
-interface ReadinessRow { wearerId: string; alias: string; ready: boolean; problems: string[] }
-interface HistoryRow {
-  id: string; wearerAlias: string; state: string; outcome: string | null; createdAt: string; secondsToAcknowledge: number | null;
-  secondsToArrive: number | null; attending: string | null;
-}
-interface Stats {
-  weeks: { weekStart: string; alerts: number }[]; totalAlerts: number; medianSecondsToAcknowledge: number | null;
-  medianSecondsToArrive: number | null; falseAlarmShare: number | null;
-}
 
 const enc = encodeURIComponent;
 const errText = (err: unknown) => (err instanceof ApiError ? err.message : t.errorGeneric);

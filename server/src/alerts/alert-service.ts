@@ -1,6 +1,7 @@
 // Alert lifecycle: turns detection decisions into one alert per wearer episode, moves it through
 // pending_checkin -> escalating -> acknowledged -> resolved (or cancelled), and writes every
 // transition to the append-only timeline.
+import type { AlertDetail } from '@odart/protocol/api';
 import type { Clock } from '../clock.js';
 import type { WearerDecision } from '../detection/index.js';
 import { AppError } from '../errors.js';
@@ -8,7 +9,7 @@ import type { Bus, Events } from '../events/index.js';
 import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { CommandPayload } from '../protocol/index.js';
+import type { CommandPayload } from '@odart/protocol';
 import { OPEN_ALERT_STATES, type AlertRow, type Repos, type UserRow } from '../store/index.js';
 import type { EscalationView, Escalator } from '../escalation/index.js';
 import { episodeAction, type OpenAlertState } from './episode.js';
@@ -459,7 +460,7 @@ export class AlertService {
     }));
   }
 
-  async detail(alertId: string, user: UserRow) {
+  async detail(alertId: string, user: UserRow): Promise<AlertDetail> {
     const alert = await this.visibleAlert(alertId, user);
     const escalation = (await this.d.escalator.escalationViews([alert])).get(alert.id)!;
     return { ...(await this.summary(alert)), escalation, note: alert.note, timeline: timelineView(await this.d.repos.timeline(alertId)) };

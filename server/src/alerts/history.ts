@@ -1,5 +1,6 @@
 // Alert history for the service console: per-alert milestones (called, acknowledged, arrived, closed)
 // from the append-only timeline, response times, the dashboard figures and the CSV export. Pure functions.
+import type { HistoryRow, Stats } from '@odart/protocol/api';
 
 /** Fields an alert's history row carries as they are. */
 interface AlertFacts {
@@ -20,17 +21,8 @@ export interface HistoryInput extends AlertFacts {
   timeline: { at: number; type: string; data: Record<string, unknown> }[];
 }
 
-export interface HistoryRow extends AlertFacts {
-  createdAt: string;
-  /** when responders were first called (the alert left the wearer check-in) */
-  escalatedAt: string | null;
-  acknowledgedAt: string | null;
-  arrivedAt: string | null;
-  closedAt: string | null;
-  attending: string | null;
-  secondsToAcknowledge: number | null;
-  secondsToArrive: number | null;
-}
+/** A history row as the console reads it (@odart/protocol/api). */
+export type { HistoryRow };
 
 /** Outcomes that mean nobody needed help: they make up the false-alarm share. */
 export const FALSE_ALARM_OUTCOMES: readonly string[] = ['false_alarm_sensor', 'wearer_ok'];
@@ -66,17 +58,8 @@ export function weekStart(t: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - day);
 }
 
-export interface Stats {
-  weeks: { weekStart: string; alerts: number; checkinsOnly: number }[];
-  totalAlerts: number;
-  medianSecondsToAcknowledge: number | null;
-  medianSecondsToArrive: number | null;
-  resolved: number;
-  falseAlarms: number;
-  /** false alarms / resolved alerts, 0..1; null with nothing resolved */
-  falseAlarmShare: number | null;
-  outcomes: Record<string, number>;
-}
+/** The dashboard figures as the console reads them (@odart/protocol/api). */
+export type { Stats };
 
 /**
  * Dashboard figures over `weeks` weeks ending with the week of `now`. An "alert" is one that reached

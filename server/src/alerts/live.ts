@@ -1,17 +1,8 @@
 // Live event hub: fan-out of alert events to the WebSocket connections of the users allowed to see them.
-import type { NoticeView } from './notices.js';
-import type { AlertSummary } from './view.js';
+import type { LiveEvent } from '@odart/protocol/api';
 
-export type LiveEvent =
-  /** `by` (change `declined`): the user id, or the masked target, of who said they cannot go */
-  | { type: 'alert'; change: string; alert: AlertSummary; by?: string; name?: string }
-  /** the user is being called by an escalation step: the app sounds its alarm */
-  | { type: 'page'; alert: AlertSummary; step: number }
-  | { type: 'technical'; wearerId: string; deviceId: string; issue: string; detail: string; at: string }
-  /** a wearer's consent changed (opt-in, opt-out, pause, resume): told to the service's admins at once */
-  | { type: 'consent'; wearerId: string; alias: string; change: string; state: string; via: string; at: string; pausedUntil: string | null }
-  /** a stored admin notice (new or repeated), with the id an admin dismisses it by */
-  | { type: 'notice'; notice: NoticeView };
+/** What the hub fans out: the app reads the same type (@odart/protocol/api). */
+export type { LiveEvent };
 
 type Listener = (ev: LiveEvent) => void;
 /** The sign-in a connection belongs to, and how to end it when that sign-in is revoked. */

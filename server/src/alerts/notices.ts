@@ -1,21 +1,14 @@
 // Admin notices: what the live feed tells a service's admins (a chain that ran out, consent changes,
 // device problems) is also stored, so it is still there after a reload until an admin dismisses it.
+import type { NoticeView } from '@odart/protocol/api';
 import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
 import type { NoticeRepo, NoticeRow, Repos } from '../store/index.js';
 import type { LiveEvent, LiveHub } from './live.js';
 
-export interface NoticeView {
-  id: string;
-  at: string;
-  kind: NoticeRow['kind'];
-  wearerId: string | null;
-  alertId: string | null;
-  alias: string | null;
-  count: number;
-  data: Record<string, unknown>;
-}
+/** A notice as the API and the live feed show it (the app's type too, @odart/protocol/api). */
+export type { NoticeView };
 
 export function noticeView(n: NoticeRow): NoticeView {
   const data = JSON.parse(n.data) as Record<string, unknown>;

@@ -1,24 +1,9 @@
-// API views of alerts: the contract fields first, extra context after.
+// API views of alerts: the contract fields first, extra context after. The shapes are the app's too (@odart/protocol/api).
+import type { AlertSummary, TimelineItem } from '@odart/protocol/api';
 import { maskTarget } from '../escalation/targets.js';
 import type { AlertRow, TimelineEntry } from '../store/index.js';
 
-export interface AlertSummary {
-  id: string;
-  wearerId: string;
-  state: AlertRow['state'];
-  score: number;
-  reasons: string[];
-  createdAt: string;
-  attendingResponderId: string | null;
-  updatedAt: string;
-  news2: number | null;
-  wearerAlias: string;
-  outcome: string | null;
-  acknowledgedAt: string | null;
-  arrivedAt: string | null;
-  /** label of an external phone contact who acknowledged by SMS */
-  attendingContact: string | null;
-}
+export type { AlertSummary };
 
 export function alertSummary(a: AlertRow, wearerAlias: string): AlertSummary {
   return {
@@ -42,7 +27,7 @@ export function alertSummary(a: AlertRow, wearerAlias: string): AlertSummary {
 // Target keys are escalation's; the masking rule lives with them (the dispatcher's log uses it too).
 export { maskTarget };
 
-export function timelineView(entries: TimelineEntry[]) {
+export function timelineView(entries: TimelineEntry[]): TimelineItem[] {
   return entries.map((e) => {
     const data: Record<string, unknown> = { ...e.data };
     if ('target' in data) data.target = maskTarget(data.target);

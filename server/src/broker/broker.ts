@@ -13,7 +13,7 @@ import { verifySecret } from '../auth/secrets.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, type ParsedTopic, deviceTopic } from '../protocol/index.js';
+import { gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, type ParsedTopic, deviceTopic } from '@odart/protocol';
 import type { GatewayRepo, Repos } from '../store/index.js';
 import { guardStream, PacketGuard } from './packet-guard.js';
 import { LoginThrottle } from './throttle.js';

@@ -2,7 +2,7 @@
 // glitches, nulls, implausible values and artefact bursts are sprinkled over a normal wearer, no
 // emergency starts; and the same glitches over a real apnoea never hide it.
 import { describe, expect, it } from 'vitest';
-import type { VitalsPayload } from '../protocol/index.js';
+import type { VitalsPayload } from '@odart/protocol';
 import type { Decision } from './types.js';
 import { WearerDetector } from './wearer-detector.js';
 

@@ -6,7 +6,7 @@ import { WearerDetector } from './wearer-detector.js';
 import { RULES, type RuleEntry } from './rules/index.js';
 import { ROOM, WATCH_SCORE, WEARABLE, secs, type Picture, type Reading, type Rule } from './rules/rule.js';
 import type { Decision } from './types.js';
-import type { VitalsPayload } from '../protocol/index.js';
+import type { VitalsPayload } from '@odart/protocol';
 
 const S = 1000;
 const normal: VitalsPayload = { hr: 75, spo2: 97, rr: 14, activity: 10, onBody: true };

@@ -1,5 +1,5 @@
 // Detection core types: what goes in (timestamped device messages) and what comes out (decisions).
-import type { DeviceMessage } from '../protocol/index.js';
+import type { DeviceMessage } from '@odart/protocol';
 
 export type SensorKind = 'wearable' | 'room' | 'door' | 'button';
 

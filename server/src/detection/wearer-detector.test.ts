@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { WearerDetector } from './wearer-detector.js';
 import type { Decision, Sample } from './types.js';
-import type { VitalsPayload } from '../protocol/index.js';
+import type { VitalsPayload } from '@odart/protocol';
 
 const S = 1000;
 const normal: VitalsPayload = { hr: 75, spo2: 97, rr: 14, activity: 10, onBody: true };

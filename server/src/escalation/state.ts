@@ -1,23 +1,11 @@
 // Where an alert's escalation stands, read from its stored jobs and chain snapshot: the step now paging,
 // who is called next and when, the attending responder's arrival deadline, and an exhausted chain.
+import type { EscalationView } from '@odart/protocol/api';
 import type { AlertRow, JobRow } from '../store/index.js';
 import { positionCount, stepAt, type ChainSnapshot, type ChainTarget } from './chain.js';
 
-/** The `escalation` object on alerts (docs/api.md); the console shows the same names. */
-export interface EscalationView {
-  /** 0-based chain position last paged (0 before anyone is paged) */
-  step: number;
-  /** positions in the chain: steps x (repeat + 1), plus the final step */
-  steps: number;
-  /** when the next position is paged (ISO), or null when none is scheduled */
-  nextAt: string | null;
-  /** display names or labels of the next position's targets */
-  next: string[];
-  /** when the attending responder's not-arrived timeout starts the chain again (ISO), or null */
-  ackTimeoutAt: string | null;
-  /** no position left to page and nobody acknowledged */
-  exhausted: boolean;
-}
+/** The `escalation` object on alerts (docs/api.md): its shape is the app's too. */
+export type { EscalationView };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const live = (j: JobRow) => j.state === 'pending' || j.state === 'running';

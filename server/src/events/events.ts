@@ -2,7 +2,7 @@
 // payload, in one place (like fastify's lib/errors.js for errors). A new event is one entry here and
 // a row in docs/architecture.md ("Events"). Payloads are plain data, never callbacks.
 import type { WearerDecision } from '../detection/index.js';
-import type { CommandPayload, DeviceMessage, StatusPayload } from '../protocol/index.js';
+import type { CommandPayload, DeviceMessage, StatusPayload } from '@odart/protocol';
 import type { AlertRow, WearerRow } from '../store/index.js';
 import type { ConsentState } from '../store/schema.js';
 

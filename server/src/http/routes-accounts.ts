@@ -12,7 +12,12 @@ import { idParam, type Sessions } from './session.js';
 
 const passwordBody = z.object({ password: z.string().min(10).max(200).optional() }).strict();
 
-export function registerAccountRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, throttle: LoginThrottle): void {
+/** What the account routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type AccountRouteDeps = Pick<HttpDeps, 'clock' | 'config' | 'repos'> & { sessions: Sessions; throttle: LoginThrottle };
+
+/** The account routes, a fastify plugin: app.ts registers it with `app.register(accountRoutes, deps)`. */
+export async function accountRoutes(app: FastifyInstance, d: AccountRouteDeps): Promise<void> {
+  const { sessions, throttle } = d;
   const accounts = d.repos.accounts;
   const ownUser = async (admin: UserRow, id: string) => {
     const u = await d.repos.userById(id);

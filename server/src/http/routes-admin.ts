@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { DEVICE_SECRET_COST, generateSecret, hashSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
-import { DEVICE_ID_PATTERN } from '../protocol/index.js';
+import { DEVICE_ID_PATTERN } from '@odart/protocol';
 import type { UserRow, WearerPatch } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { normalisePhones, phoneInput, serviceCountry } from './phones.js';
@@ -46,7 +46,12 @@ export interface AdminHooks {
   deviceChanged(deviceId: string): Promise<void>;
 }
 
-export function registerAdminRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, hooks: AdminHooks): void {
+/** What the admin routes (wearers, devices, users) use: their slice of HttpDeps and what app.ts shares among domains. */
+export type AdminRouteDeps = Pick<HttpDeps, 'clock' | 'config' | 'ids' | 'repos'> & { sessions: Sessions; hooks: AdminHooks };
+
+/** The admin routes (wearers, devices, users), a fastify plugin: app.ts registers it with `app.register(adminRoutes, deps)`. */
+export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Promise<void> {
+  const { sessions, hooks } = d;
   const admin = d.repos.admin;
 
   const ownDevice = async (user: UserRow, id: string) => {

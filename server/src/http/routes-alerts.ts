@@ -1,7 +1,8 @@
 // Alerts API and the live WebSocket feed, each filtered by what the caller may see.
+import type { LiveMsg } from '@odart/protocol/api';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { OUTCOMES, type LiveEvent } from '../alerts/index.js';
+import { OUTCOMES } from '../alerts/index.js';
 import { AppError } from '../errors.js';
 import type { HttpDeps } from './app.js';
 import { OPEN_ALERT_STATES } from '../store/index.js';
@@ -21,7 +22,12 @@ const parseJson = (text: string): unknown => {
   }
 };
 
-export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+/** What the alert routes and the live feed use: their slice of HttpDeps and what app.ts shares among domains. */
+export type AlertRouteDeps = Pick<HttpDeps, 'alerts' | 'clock' | 'live' | 'repos'> & { sessions: Sessions };
+
+/** The alert routes and the live feed, a fastify plugin: app.ts registers it with `app.register(alertRoutes, deps)`. */
+export async function alertRoutes(app: FastifyInstance, d: AlertRouteDeps): Promise<void> {
+  const { sessions } = d;
   app.get('/api/alerts', async (req) => {
     const user = await sessions.require(req);
     return d.alerts.list(user);
@@ -77,7 +83,7 @@ export function registerAlertRoutes(app: FastifyInstance, d: HttpDeps, sessions:
     const { user } = s;
     // 4401: the sign-in ended (logout, expiry, disabled, password reset); the app shows sign-in, not retries.
     const end = () => socket.close(LIVE_SESSION_ENDED, 'session ended');
-    const send = (ev: LiveEvent | { type: 'hello'; alerts: unknown; paged: string[] } | { type: 'error'; error: { code: string; message: string } }) => {
+    const send = (ev: LiveMsg) => {
       // Belt and braces to the expiry timer: an expired session is never sent anything.
       if (d.clock.now() >= s.expiresAt) return end();
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(ev));

@@ -1,6 +1,7 @@
 // Sign in and out with a session cookie; failed sign-ins back off per account and per address
 // (auth/login-throttle.ts), except for browsers that signed in as that account before.
 import { createHash, randomBytes } from 'node:crypto';
+import type { User } from '@odart/protocol/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { LoginAttempt, LoginThrottle } from '../auth/login-throttle.js';
@@ -19,11 +20,16 @@ const DEVICE_TTL_S = 180 * 86400;
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
-export function userView(u: { id: string; username: string; role: string; display_name: string; service_id: string }) {
+export function userView(u: { id: string; username: string; role: User['role']; display_name: string; service_id: string }): User {
   return { id: u.id, username: u.username, role: u.role, displayName: u.display_name, serviceId: u.service_id };
 }
 
-export function registerAuthRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, throttle: LoginThrottle): void {
+/** What the sign-in routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type AuthRouteDeps = Pick<HttpDeps, 'clock' | 'config' | 'repos'> & { sessions: Sessions; throttle: LoginThrottle };
+
+/** The sign-in routes, a fastify plugin: app.ts registers it with `app.register(authRoutes, deps)`. */
+export async function authRoutes(app: FastifyInstance, d: AuthRouteDeps): Promise<void> {
+  const { sessions, throttle } = d;
   const accounts = d.repos.accounts;
   const secure = d.config.PUBLIC_URL.startsWith('https:');
   // Compared against when the user does not exist, at the same cost, so timing does not reveal which usernames exist.

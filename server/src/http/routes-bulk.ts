@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { generateSecret, hashGeneratedSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
-import { DEVICE_ID_PATTERN } from '../protocol/index.js';
+import { DEVICE_ID_PATTERN } from '@odart/protocol';
 import type { HttpDeps } from './app.js';
 import type { AdminHooks } from './routes-admin.js';
 import type { Sessions } from './session.js';
@@ -33,7 +33,12 @@ function chunks<T>(xs: T[]): T[][] {
   return out;
 }
 
-export function registerBulkRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions, hooks: AdminHooks): void {
+/** What the bulk enrolment routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type BulkRouteDeps = Pick<HttpDeps, 'clock' | 'ids' | 'repos'> & { sessions: Sessions; hooks: AdminHooks };
+
+/** The bulk enrolment routes, a fastify plugin: app.ts registers it with `app.register(bulkRoutes, deps)`. */
+export async function bulkRoutes(app: FastifyInstance, d: BulkRouteDeps): Promise<void> {
+  const { sessions, hooks } = d;
   const admin = d.repos.admin;
 
   // POST /api/admin/wearers/bulk {wearers:[{alias, consent?, chainId?, responderIds?, devices:[{id?, kind}]}]}

@@ -36,7 +36,12 @@ function chainNumbersToE164(body: unknown, country: CountryCode): unknown {
 const groupBody = z.object({ name: z.string().trim().min(1).max(100), memberIds: z.array(z.string().min(1).max(64)).max(200) });
 const wearerChainBody = z.object({ chainId: z.string().min(1).max(64).nullable() });
 
-export function registerChainRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+/** What the chain and group routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type ChainRouteDeps = Pick<HttpDeps, 'clock' | 'escalator' | 'log' | 'repos' | 'sms'> & { sessions: Sessions };
+
+/** The chain and group routes, a fastify plugin: app.ts registers it with `app.register(chainRoutes, deps)`. */
+export async function chainRoutes(app: FastifyInstance, d: ChainRouteDeps): Promise<void> {
+  const { sessions } = d;
   const esc = d.escalator.esc;
 
   const ownChain = async (user: UserRow, id: string): Promise<ChainRow> => {

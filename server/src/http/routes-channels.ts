@@ -4,9 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from './app.js';
 import type { Sessions } from './session.js';
 
-export function registerChannelRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+/** What the channel list uses: the escalator's registry and the signed-in check. */
+export type ChannelRouteDeps = Pick<HttpDeps, 'escalator'> & { sessions: Sessions };
+
+/** The channel list, a fastify plugin: app.ts registers it with `app.register(channelRoutes, deps)`. */
+export async function channelRoutes(app: FastifyInstance, d: ChannelRouteDeps): Promise<void> {
   app.get('/api/channels', async (req) => {
-    await sessions.require(req);
+    await d.sessions.require(req);
     return d.escalator.channels.info();
   });
 }

@@ -17,7 +17,11 @@ const actBody = z.discriminatedUnion('action', [
   z.object({ token, action: z.literal('resume') }).strict(),
 ]);
 
-export function registerConsentRoutes(app: FastifyInstance, d: HttpDeps): void {
+/** What the consent routes use: their slice of HttpDeps. */
+export type ConsentRouteDeps = Pick<HttpDeps, 'consent' | 'repos'>;
+
+/** The consent routes, a fastify plugin: app.ts registers it with `app.register(consentRoutes, deps)`. */
+export async function consentRoutes(app: FastifyInstance, d: ConsentRouteDeps): Promise<void> {
   const limiter = app.createRateLimit({ max: 60, timeWindow: 15 * 60_000, keyGenerator: (req) => `consent:${req.ip}` });
   const wearerFor = async (t: string) => {
     const w = await d.consent.linkFor(t);

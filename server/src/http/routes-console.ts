@@ -31,7 +31,12 @@ export function consentView(w: WearerRow) {
   };
 }
 
-export function registerConsoleRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+/** What the console routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type ConsoleRouteDeps = Pick<HttpDeps, 'clock' | 'consent' | 'repos' | 'vitals'> & { sessions: Sessions };
+
+/** The console routes, a fastify plugin: app.ts registers it with `app.register(consoleRoutes, deps)`. */
+export async function consoleRoutes(app: FastifyInstance, d: ConsoleRouteDeps): Promise<void> {
+  const { sessions } = d;
   /** History rows of a service (or of one wearer), newest first. */
   const history = async (serviceId: string, limit: number, wearerId?: string): Promise<HistoryRow[]> => {
     const { alerts, aliases, names, timeline } = await d.repos.readModels.history(serviceId, limit, wearerId);

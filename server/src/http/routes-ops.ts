@@ -5,7 +5,12 @@ import { AppError } from '../errors.js';
 import type { HttpDeps } from './app.js';
 import type { Sessions } from './session.js';
 
-export function registerOpsRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+/** What the health, readiness and metrics routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type OpsRouteDeps = Pick<HttpDeps, 'config' | 'metrics' | 'ready' | 'repos' | 'sms'> & { sessions: Sessions };
+
+/** The health, readiness and metrics routes, a fastify plugin: app.ts registers it with `app.register(opsRoutes, deps)`. */
+export async function opsRoutes(app: FastifyInstance, d: OpsRouteDeps): Promise<void> {
+  const { sessions } = d;
   app.get('/healthz', async (_req, reply) => {
     const ok = await d.ready().catch(() => false);
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'starting' });

@@ -20,7 +20,11 @@ interface Recipient {
   name: string;
 }
 
-export function registerPageRoutes(app: FastifyInstance, d: HttpDeps): void {
+/** What the no-login page link routes use: their slice of HttpDeps. */
+export type PageRouteDeps = Pick<HttpDeps, 'alerts' | 'clock' | 'escalator' | 'repos'>;
+
+/** The no-login page link routes, a fastify plugin: app.ts registers it with `app.register(pageRoutes, deps)`. */
+export async function pageRoutes(app: FastifyInstance, d: PageRouteDeps): Promise<void> {
   const esc = d.escalator.esc;
   const limiter = app.createRateLimit({ max: 120, timeWindow: 15 * 60_000, keyGenerator: (req) => `page:${req.ip}` });
 

@@ -1,6 +1,7 @@
 // What a responder needs on the way to an alert beyond the alert itself: the wearer's address and access
 // notes, the room, the service's emergency number, and the recent vitals for the chart. Same visibility
 // rule as the alert (404 otherwise), plus the names of colleagues for "who is going".
+import type { AlertContext, VitalsWindow } from '@odart/protocol/api';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -9,8 +10,13 @@ import { idParam, type Sessions } from './session.js';
 
 const vitalsQuery = z.object({ minutes: z.coerce.number().int().min(1).max(30).default(10) });
 
-export function registerResponderRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
-  app.get('/api/alerts/:id/context', async (req) => {
+/** What the responder routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type ResponderRouteDeps = Pick<HttpDeps, 'alerts' | 'clock' | 'repos' | 'vitals'> & { sessions: Sessions };
+
+/** The responder routes, a fastify plugin: app.ts registers it with `app.register(responderRoutes, deps)`. */
+export async function responderRoutes(app: FastifyInstance, d: ResponderRouteDeps): Promise<void> {
+  const { sessions } = d;
+  app.get<{ Reply: AlertContext }>('/api/alerts/:id/context', async (req) => {
     const user = await sessions.require(req);
     const alert = await d.alerts.visibleAlert(idParam.parse(req.params).id, user);
     const wearer = await d.repos.wearerById(alert.wearer_id);
@@ -30,7 +36,7 @@ export function registerResponderRoutes(app: FastifyInstance, d: HttpDeps, sessi
     };
   });
 
-  app.get('/api/alerts/:id/vitals', async (req) => {
+  app.get<{ Reply: VitalsWindow }>('/api/alerts/:id/vitals', async (req) => {
     const user = await sessions.require(req);
     const alert = await d.alerts.visibleAlert(idParam.parse(req.params).id, user);
     const { minutes } = vitalsQuery.parse(req.query);

@@ -1,6 +1,7 @@
 // The service's own view (admin role): stored notices (listed, dismissed), the service settings (default
 // phone country; the emergency number and phone line shown on the alarm screen), and each wearer's readiness checklist: is this person
 // really covered right now, or do they only believe they are monitored?
+import type { Readiness, ReadinessKey, ReadinessSummary } from '@odart/protocol/api';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { noticeView } from '../alerts/index.js';
@@ -20,15 +21,15 @@ const servicePatch = z.object({
   defaultCountry: countryCode.optional(),
 }).strict();
 
-export type ReadinessKey = 'consent' | 'devices' | 'chain' | 'responders';
-export interface Readiness {
-  wearerId: string;
-  alias: string;
-  ready: boolean;
-  items: { key: ReadinessKey; ok: boolean; detail: string }[];
-}
+/** A wearer's readiness as the console reads it (@odart/protocol/api). */
+export type { Readiness, ReadinessKey };
 
-export function registerServiceRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+/** What the service settings, notices and readiness routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type ServiceRouteDeps = Pick<HttpDeps, 'clock' | 'escalator' | 'live' | 'notices' | 'repos'> & { sessions: Sessions };
+
+/** The service settings, notices and readiness routes, a fastify plugin: app.ts registers it with `app.register(serviceRoutes, deps)`. */
+export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): Promise<void> {
+  const { sessions } = d;
   // ---- notices ----
   app.get('/api/admin/notices', async (req) => {
     const user = await sessions.requireAdmin(req);
@@ -130,7 +131,7 @@ export function registerServiceRoutes(app: FastifyInstance, d: HttpDeps, session
     const user = await sessions.requireAdmin(req);
     return readiness(await ownWearer(d.repos, user, idParam.parse(req.params).id));
   });
-  app.get('/api/admin/readiness', async (req) => {
+  app.get<{ Reply: ReadinessSummary[] }>('/api/admin/readiness', async (req) => {
     const user = await sessions.requireAdmin(req);
     const wearers = await d.repos.wearers.wearersByAlias(user.service_id, 1000);
     const out = [];

@@ -8,7 +8,12 @@ import type { HttpDeps } from './app.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
 
 
-export function registerThresholdRoutes(app: FastifyInstance, d: HttpDeps, sessions: Sessions): void {
+/** What the threshold routes use: their slice of HttpDeps and what app.ts shares among domains. */
+export type ThresholdRouteDeps = Pick<HttpDeps, 'adminHooks' | 'log' | 'repos'> & { sessions: Sessions };
+
+/** The threshold routes, a fastify plugin: app.ts registers it with `app.register(thresholdRoutes, deps)`. */
+export async function thresholdRoutes(app: FastifyInstance, d: ThresholdRouteDeps): Promise<void> {
+  const { sessions } = d;
   const adminWearer = async (req: FastifyRequest): Promise<{ user: UserRow; id: string; stored: string | null }> => {
     // Not an admin, or not this service's wearer: the same 404, so ids leak nothing.
     const user = await sessions.requireAdmin(req);

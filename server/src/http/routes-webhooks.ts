@@ -5,7 +5,9 @@ import { registerTwilioWebhooks } from '../notify/index.js';
 import type { HttpDeps } from './app.js';
 import { createInboundReplies } from './inbound-replies.js';
 
-export function registerWebhookRoutes(app: FastifyInstance, d: HttpDeps): void {
+/** The provider webhooks, a fastify plugin: app.ts registers it with `app.register(webhookRoutes, deps)`.
+ * The reply handler takes the whole of HttpDeps (alerts, consent, escalation, accounts all answer texts). */
+export async function webhookRoutes(app: FastifyInstance, d: HttpDeps): Promise<void> {
   registerTwilioWebhooks(app, {
     authToken: d.config.twilio?.authToken, publicUrl: d.config.PUBLIC_URL, clock: d.clock, metrics: d.metrics,
     firstDelivery: (key, kind, at) => d.repos.firstDelivery(key, kind, at),

@@ -5,7 +5,7 @@ import type { DetectionEngine } from '../detection/index.js';
 import type { Bus } from '../events/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { decodePayload, type DeviceMessage, type DropReason, type ParsedTopic } from '../protocol/index.js';
+import { decodePayload, type DeviceMessage, type DropReason, type ParsedTopic } from '@odart/protocol';
 import { SampleAges } from './age.js';
 import type { DeviceDirectory, DeviceEntry } from './directory.js';
 

@@ -5,7 +5,7 @@
 // ingest, growing with the table: docs/performance.md). The ingest hot path only appends to an
 // in-memory open block; closed blocks are written behind it in bounded slices. Reads merge the open
 // blocks, so they always see every sample.
-import type { DeviceMessage } from '../protocol/index.js';
+import type { DeviceMessage } from '@odart/protocol';
 import type { Db } from './db.js';
 import type { VitalsBlocksTable } from './schema.js';
 import type { Insertable } from 'kysely';

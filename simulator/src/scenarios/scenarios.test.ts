@@ -1,7 +1,7 @@
 // Scenario library: deterministic per seed, contract-valid, labelled, and physiologically
 // consistent (apnoea then desaturation after the probe lag at 0.2-0.3 points/s; bradycardia late).
 import { describe, expect, it } from 'vitest';
-import { streamSchemas } from '../../../server/src/protocol/index.js';
+import { streamSchemas } from '@odart/protocol';
 import { parseTrace, serializeTrace, type SampleLine } from '../trace.js';
 import { SCENARIOS, SENSOR_SETS, generateScenario, type ScenarioOptions } from './index.js';
 

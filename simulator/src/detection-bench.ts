@@ -1,7 +1,7 @@
 // Detection core benchmark: samples/s through WearerDetector in virtual time (one core, no I/O)
-// and retained heap per wearer. `npm run bench` reports it; docs/detection.md quotes it.
-import { DetectionEngine } from './engine.js';
-import type { Sample } from './types.js';
+// and retained heap per wearer. `npm run detection-report` and `npm run bench` report it; docs/detection.md quotes it.
+// A measuring rig, not server code, so it lives here beside detection-report rather than in server/src.
+import { DetectionEngine, type Sample } from '../../server/src/detection/index.js';
 
 export interface DetectionBench {
   samplesPerSec: number;
