@@ -7,7 +7,23 @@ import tseslint from 'typescript-eslint';
 // everything else in server/src, and simulator/, firmware-bridge/, responder-app/, test/, is refused.
 // Test files may import anything.
 // The device protocol is the workspace package @odart/protocol, not a server folder: every part may import it.
-const SERVER_FOLDERS = ['detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages', 'events', 'wearers'];
+const SERVER_FOLDERS = [
+  'detection',
+  'ingest',
+  'broker',
+  'alerts',
+  'escalation',
+  'notify',
+  'consent',
+  'store',
+  'http',
+  'demo',
+  'onboarding',
+  'auth',
+  'messages',
+  'events',
+  'wearers',
+];
 const SERVER_FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
 // The event bus (events/) is part of the kernel: every part with the kernel may publish and subscribe.
 const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors', 'events'];
@@ -20,7 +36,10 @@ const BOUNDARIES = {
   notify: { uses: ['messages', ...KERNEL], types: ['store', 'config'] },
   consent: { uses: ['messages', ...KERNEL], types: ['notify', 'store'] },
   store: {},
-  http: { uses: ['detection', 'alerts', 'escalation', 'notify', 'consent', 'store', 'auth', 'messages', 'config', ...KERNEL], types: ['broker'] },
+  http: {
+    uses: ['detection', 'alerts', 'escalation', 'notify', 'consent', 'store', 'auth', 'messages', 'config', ...KERNEL],
+    types: ['broker'],
+  },
   demo: { uses: ['auth', ...KERNEL], types: ['escalation', 'store'] },
   onboarding: { uses: ['store', 'auth', 'config', ...KERNEL] },
   auth: {},
@@ -47,7 +66,10 @@ function serverBoundary(part) {
       allowTypeImports: types.includes(other),
       message: `${from} may not import ${types.includes(other) ? 'values from ' : ''}${SERVER_FOLDERS.includes(other) ? other + '/' : other + '.ts'}: ${why}.`,
     }));
-  patterns.push({ regex: inFolder ? OUTSIDE_SERVER : '^\\.\\./', message: `server/src may not import the simulator, bridge, app or tests: ${why}.` });
+  patterns.push({
+    regex: inFolder ? OUTSIDE_SERVER : '^\\.\\./',
+    message: `server/src may not import the simulator, bridge, app or tests: ${why}.`,
+  });
   return {
     files: [inFolder ? `server/src/${part}/**/*.ts` : `server/src/${part}.ts`],
     ignores: ['**/*.test.ts'],
@@ -61,14 +83,20 @@ function outsideBoundary(dir, serverParts, others) {
     files: [`${dir}/**/*.ts`],
     ignores: ['**/*.test.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          serverParts.length
-            ? { regex: `^(\\.\\./)+server/(?!src/(${serverParts.join('|')})/)`, message: `${dir}/ may import only server/src/{${serverParts.join(',')}}: ${why}.` }
-            : { regex: '^(\\.\\./)+server/', message: `${dir}/ may not import server/ (the protocol is @odart/protocol): ${why}.` },
-          { regex: `^(\\.\\./)+(${others.join('|')})/`, message: `${dir}/ may not import ${others.join(', ')}: ${why}.` },
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            serverParts.length
+              ? {
+                  regex: `^(\\.\\./)+server/(?!src/(${serverParts.join('|')})/)`,
+                  message: `${dir}/ may import only server/src/{${serverParts.join(',')}}: ${why}.`,
+                }
+              : { regex: '^(\\.\\./)+server/', message: `${dir}/ may not import server/ (the protocol is @odart/protocol): ${why}.` },
+            { regex: `^(\\.\\./)+(${others.join('|')})/`, message: `${dir}/ may not import ${others.join(', ')}: ${why}.` },
+          ],
+        },
+      ],
     },
   };
 }
@@ -80,19 +108,22 @@ const QUERY_MEMBERS = ['selectFrom', 'insertInto', 'replaceInto', 'updateTable',
 const storeWall = 'the store is a wall: add a repository method in server/src/store/ (docs/architecture.md)';
 const STORE_WALL = {
   files: ['server/src/**/*.ts'],
-  ignores: [
-    'server/src/store/**',
-    '**/*.test.ts',
-  ],
+  ignores: ['server/src/store/**', '**/*.test.ts'],
   rules: {
-    'no-restricted-imports': ['error', {
-      paths: ['kysely', 'better-sqlite3', 'pg'].map((name) => ({ name, message: storeWall })),
-      patterns: [{ group: ['kysely/*'], message: storeWall }],
-    }],
-    'no-restricted-syntax': ['error', {
-      selector: `MemberExpression[property.name=/^(${QUERY_MEMBERS.join('|')})$/]`,
-      message: `No query builder, database handle or transaction outside server/src/store/: ${storeWall}.`,
-    }],
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: ['kysely', 'better-sqlite3', 'pg'].map((name) => ({ name, message: storeWall })),
+        patterns: [{ group: ['kysely/*'], message: storeWall }],
+      },
+    ],
+    'no-restricted-syntax': [
+      'error',
+      {
+        selector: `MemberExpression[property.name=/^(${QUERY_MEMBERS.join('|')})$/]`,
+        message: `No query builder, database handle or transaction outside server/src/store/: ${storeWall}.`,
+      },
+    ],
   },
 };
 
@@ -127,6 +158,11 @@ export default tseslint.config(
   {
     files: ['packages/protocol/**/*.ts'],
     ignores: ['**/*.test.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./)', message: `@odart/protocol may import only zod and its own modules: ${why}.` }] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!zod$|\\./)', message: `@odart/protocol may import only zod and its own modules: ${why}.` }] },
+      ],
+    },
   },
 );

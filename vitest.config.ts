@@ -6,7 +6,13 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['packages/*/src/**/*.test.ts', 'server/**/*.test.ts', 'simulator/**/*.test.ts', 'firmware-bridge/**/*.test.ts', 'test/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'server/**/*.test.ts',
+            'simulator/**/*.test.ts',
+            'firmware-bridge/**/*.test.ts',
+            'test/**/*.test.ts',
+          ],
           exclude: ['test/browser/**', 'test/faults/**', 'node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 30_000,

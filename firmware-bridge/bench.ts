@@ -48,7 +48,10 @@ async function startBroker(): Promise<{ url: string; kind: BridgeBenchResult['br
   if (existsSync(MOSQUITTO)) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'odart-bench-mq-'));
     const conf = path.join(dir, 'mosquitto.conf');
-    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\n`);
+    writeFileSync(
+      conf,
+      `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\n`,
+    );
     const child: ChildProcess = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
     const url = `mqtt://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
@@ -62,7 +65,8 @@ async function startBroker(): Promise<{ url: string; kind: BridgeBenchResult['br
       }
     }
     return {
-      url, kind: 'mosquitto',
+      url,
+      kind: 'mosquitto',
       async stop() {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
@@ -74,7 +78,8 @@ async function startBroker(): Promise<{ url: string; kind: BridgeBenchResult['br
   const server = net.createServer((s) => aedes.handle(s));
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   return {
-    url: `mqtt://127.0.0.1:${port}`, kind: 'aedes-in-process',
+    url: `mqtt://127.0.0.1:${port}`,
+    kind: 'aedes-in-process',
     async stop() {
       await new Promise<void>((r) => server.close(() => r()));
       await new Promise<void>((r) => aedes.close(() => r()));
@@ -88,9 +93,12 @@ export async function benchBridge(opts: { quick?: boolean } = {}): Promise<Bridg
   const now = Date.now();
   const encoded = Array.from({ length: frames }, (_, i) =>
     encodeFrame({
-      deviceId: devices[i % devices.length]!, seq: Math.floor(i / devices.length) + 1, ts: now + Math.floor(i / devices.length) * 1000,
+      deviceId: devices[i % devices.length]!,
+      seq: Math.floor(i / devices.length) + 1,
+      ts: now + Math.floor(i / devices.length) * 1000,
       body: { type: 'vitals', hr: 60 + (i % 40), spo2: 90 + (i % 10), rr: 8 + (i % 12) / 2, activity: i % 100, onBody: true },
-    }));
+    }),
+  );
 
   // decode alone
   let t0 = process.hrtime.bigint();
@@ -107,8 +115,14 @@ export async function benchBridge(opts: { quick?: boolean } = {}): Promise<Bridg
     await admin.publishAsync(gatewayConfigTopic('bench-gw'), JSON.stringify({ devices }), { qos: 1, retain: true });
     await admin.endAsync();
     const bridge = new Bridge({
-      gatewayId: 'bench-gw', secret: 'bench-secret', mqttUrl: broker.url, queueFile: path.join(dir, 'q.sqlite'),
-      maxQueued: 1_000_000, quietMs: 600_000, heartbeatMs: 600_000, log: pino({ level: 'silent' }),
+      gatewayId: 'bench-gw',
+      secret: 'bench-secret',
+      mqttUrl: broker.url,
+      queueFile: path.join(dir, 'q.sqlite'),
+      maxQueued: 1_000_000,
+      quietMs: 600_000,
+      heartbeatMs: 600_000,
+      log: pino({ level: 'silent' }),
     });
     bridge.start();
     while (!bridge.ready) await turn();
@@ -118,7 +132,8 @@ export async function benchBridge(opts: { quick?: boolean } = {}): Promise<Bridg
     let fed = 0;
     while (fed < frames) {
       // Feed like a radio would, without letting the memory backlog spill to disk.
-      if (bridge.forwarder.backlog < 8000) for (const end = Math.min(frames, fed + 2000); fed < end; fed++) bridge.handleDatagram(encoded[fed]!);
+      if (bridge.forwarder.backlog < 8000)
+        for (const end = Math.min(frames, fed + 2000); fed < end; fed++) bridge.handleDatagram(encoded[fed]!);
       await turn();
     }
     while (bridge.forwarder.stats.acked - ackedBefore < frames) await turn();

@@ -13,7 +13,10 @@ const dist = path.join(here, 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 cpSync(path.join(here, 'public'), dist, { recursive: true });
-for (const [entry, out] of [['src/main.ts', 'app.js'], ['src/sw.ts', 'sw.js']] as const) {
+for (const [entry, out] of [
+  ['src/main.ts', 'app.js'],
+  ['src/sw.ts', 'sw.js'],
+] as const) {
   await build({
     entryPoints: [path.join(here, entry)],
     bundle: true,
@@ -34,7 +37,14 @@ process.stdout.write(`responder app built in ${path.relative(process.cwd(), dist
 function icon(n: number): Buffer {
   const px = Buffer.alloc(n * (n * 4 + 1));
   const bg = [0x0b, 0x3d, 0x5c];
-  const pts: [number, number][] = [[0.22, 0.55], [0.4, 0.55], [0.46, 0.38], [0.54, 0.7], [0.6, 0.5], [0.78, 0.5]];
+  const pts: [number, number][] = [
+    [0.22, 0.55],
+    [0.4, 0.55],
+    [0.46, 0.38],
+    [0.54, 0.7],
+    [0.6, 0.5],
+    [0.78, 0.5],
+  ];
   const dist2 = (x: number, y: number) => {
     let best = Infinity;
     for (let i = 0; i < pts.length - 1; i++) {
@@ -72,7 +82,12 @@ function icon(n: number): Buffer {
   ihdr.writeUInt32BE(n, 4);
   ihdr[8] = 8;
   ihdr[9] = 6;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(px)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(px)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function crc32(buf: Buffer): number {

@@ -15,13 +15,18 @@ afterEach(async () => {
   await ts.close();
 });
 
-const closed = (ws: WebSocket) => new Promise<number>((resolve) => {
-  if (ws.readyState === ws.CLOSED) resolve(-1);
-  ws.once('close', (code) => resolve(code));
-});
+const closed = (ws: WebSocket) =>
+  new Promise<number>((resolve) => {
+    if (ws.readyState === ws.CLOSED) resolve(-1);
+    ws.once('close', (code) => resolve(code));
+  });
 const me = async (cookie: string) => (await fetch(`${ts.base}/api/me`, { headers: { cookie } })).status;
 const signIn = (username: string, password: string) =>
-  fetch(`${ts.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' }, body: JSON.stringify({ username, password }) });
+  fetch(`${ts.base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' },
+    body: JSON.stringify({ username, password }),
+  });
 /** Live connections the hub would deliver the user's events to. */
 const reach = (userId: string) => ts.server.live.connectionsOf(userId);
 
@@ -39,10 +44,13 @@ describe('live sockets end with their session', () => {
     b.ws.close();
   });
 
-  it('an expired session\'s socket is closed when the session ends (virtual clock) and gets nothing more', async () => {
+  it("an expired session's socket is closed when the session ends (virtual clock) and gets nothing more", async () => {
     const alex = await login(ts.base, 'alex');
     // The session ends 5 s from now (instead of SESSION_TTL_H: hours of virtual ticks for nothing).
-    await ts.server.repos.db.updateTable('sessions').set({ expires_at: ts.clock.now() + 5000 }).execute();
+    await ts.server.repos.db
+      .updateTable('sessions')
+      .set({ expires_at: ts.clock.now() + 5000 })
+      .execute();
     const c = await liveClient(ts.base, alex);
     const done = closed(c.ws);
     ts.clock.advance(4000);
@@ -72,7 +80,9 @@ describe('admin: disable and enable a user', () => {
     expect(list.body.find((u) => u.id === 'alex')?.disabled).toBe(true);
 
     // Demo chain: alex first, 60 s, then sam. Alex is unreachable, so sam is paged at once.
-    await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null }]);
+    await ts.server.alerts.handle([
+      { kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null },
+    ]);
     await settle(ts);
     await until(async () => (await api<{ to: string }[]>(ts.base, admin, 'GET', '/api/outbox')).body.length > 0);
     expect((await api<{ to: string }[]>(ts.base, admin, 'GET', '/api/outbox')).body.map((m) => m.to)).toEqual(['+447700900102']);
@@ -89,7 +99,7 @@ describe('admin: disable and enable a user', () => {
 });
 
 describe('admin: password reset', () => {
-  it('a generated password is shown once; the old one stops working and the user\'s sessions end', async () => {
+  it("a generated password is shown once; the old one stops working and the user's sessions end", async () => {
     const alex = await login(ts.base, 'alex');
     const c = await liveClient(ts.base, alex);
     const done = closed(c.ws);
@@ -106,7 +116,9 @@ describe('admin: password reset', () => {
 
   it('an admin-chosen password is set and not echoed; too short is refused', async () => {
     expect((await api(ts.base, admin, 'POST', '/api/admin/users/sam/password', { password: 'short' })).status).toBe(400);
-    const r = await api<Record<string, unknown>>(ts.base, admin, 'POST', '/api/admin/users/sam/password', { password: 'a-new-password-for-sam' });
+    const r = await api<Record<string, unknown>>(ts.base, admin, 'POST', '/api/admin/users/sam/password', {
+      password: 'a-new-password-for-sam',
+    });
     expect(r.status).toBe(200);
     expect(r.body).not.toHaveProperty('password');
     expect((await signIn('sam', 'a-new-password-for-sam')).status).toBe(200);
@@ -137,7 +149,7 @@ describe('sign out everywhere', () => {
 });
 
 describe('scoping', () => {
-  it('another service\'s admin and a responder get 404 on every account route; nothing changes', async () => {
+  it("another service's admin and a responder get 404 on every account route; nothing changes", async () => {
     const other = await loginOtherServiceAdmin(ts);
     const alex = await login(ts.base, 'alex');
     for (const p of ['disable', 'enable', 'password', 'logout-everywhere']) {
@@ -156,7 +168,11 @@ describe('password hashes', () => {
     try {
       expect((await t2.server.repos.userById('alex'))!.password_hash.startsWith('scrypt$4096$')).toBe(true);
       const { hashSecret } = await import('../server/src/auth/secrets.js');
-      await t2.server.repos.db.updateTable('users').set({ password_hash: await hashSecret('old-password-1', { N: 1024, r: 8, p: 1 }) }).where('id', '=', 'alex').execute();
+      await t2.server.repos.db
+        .updateTable('users')
+        .set({ password_hash: await hashSecret('old-password-1', { N: 1024, r: 8, p: 1 }) })
+        .where('id', '=', 'alex')
+        .execute();
       await login(t2.base, 'alex', 'old-password-1');
       const stored = (await t2.server.repos.userById('alex'))!.password_hash;
       expect(stored.startsWith('scrypt$4096$8$1$')).toBe(true);
@@ -171,7 +187,12 @@ describe('usernames (global: sign-in is by username alone)', () => {
   it('"not available" says nothing about whose name it is, and an admin cannot list names by probing', async () => {
     const other = await loginOtherServiceAdmin(ts);
     const create = (cookie: string, username: string) =>
-      api<{ error: { code: string; message: string } }>(ts.base, cookie, 'POST', '/api/admin/users', { username, password: 'a-long-password-1', role: 'responder', displayName: 'X' });
+      api<{ error: { code: string; message: string } }>(ts.base, cookie, 'POST', '/api/admin/users', {
+        username,
+        password: 'a-long-password-1',
+        role: 'responder',
+        displayName: 'X',
+      });
     const own = await create(admin, 'alex');
     const foreign = await create(other, 'alex');
     expect(own.status).toBe(409);

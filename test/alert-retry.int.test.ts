@@ -23,13 +23,19 @@ describe('alert handling under store failures', () => {
       }
       return real(id);
     };
-    const decisions = ts.server.engine.ingest('demo-wearer', { t: ts.clock.now(), deviceId: 'demo-wrist', message: { stream: 'button', data: { action: 'help' } } });
+    const decisions = ts.server.engine.ingest('demo-wearer', {
+      t: ts.clock.now(),
+      deviceId: 'demo-wrist',
+      message: { stream: 'button', data: { action: 'help' } },
+    });
     const handled = ts.server.alerts.handle(decisions);
     // Three quick attempts, then backoff timers on the virtual clock.
     await until(() => failures >= 3);
     expect(await real('demo-wearer')).toBeUndefined();
     let landed = false;
-    void handled.then(() => { landed = true; });
+    void handled.then(() => {
+      landed = true;
+    });
     for (let i = 0; i < 20 && !landed; i++) {
       ts.clock.advance(30_000);
       await new Promise<void>((r) => setImmediate(r));

@@ -2,7 +2,20 @@
 // exactly what the server's producer returns. These are type assertions, so they fail `tsc` (`npm run
 // lint`), not vitest: a hand copy that drifts from the server, on either side, stops the build.
 import { describe, expectTypeOf, it } from 'vitest';
-import type { Alert, AlertContext, AlertDetail, Escalation, HistoryRow, LiveMsg, NoticeItem, Readiness, ReadinessRow, Stats, User, VitalsWindow } from '../responder-app/src/types.js';
+import type {
+  Alert,
+  AlertContext,
+  AlertDetail,
+  Escalation,
+  HistoryRow,
+  LiveMsg,
+  NoticeItem,
+  Readiness,
+  ReadinessRow,
+  Stats,
+  User,
+  VitalsWindow,
+} from '../responder-app/src/types.js';
 import type { AlertService, LiveHub } from '../server/src/alerts/index.js';
 import type { alertSummary, noticeView } from '../server/src/alerts/index.js';
 import type { computeStats, historyRow } from '../server/src/alerts/history.js';

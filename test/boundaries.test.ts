@@ -6,13 +6,32 @@ import { ESLint } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const FOLDERS = ['detection', 'ingest', 'broker', 'alerts', 'escalation', 'notify', 'consent', 'store', 'http', 'demo', 'onboarding', 'auth', 'messages', 'events', 'wearers'];
+const FOLDERS = [
+  'detection',
+  'ingest',
+  'broker',
+  'alerts',
+  'escalation',
+  'notify',
+  'consent',
+  'store',
+  'http',
+  'demo',
+  'onboarding',
+  'auth',
+  'messages',
+  'events',
+  'wearers',
+];
 const FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
 const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors', 'events'];
 const PARTS = [...FOLDERS, ...FILES];
 const RULE = '@typescript-eslint/no-restricted-imports';
 
-interface Allowed { uses: Set<string>; types: Set<string> }
+interface Allowed {
+  uses: Set<string>;
+  types: Set<string>;
+}
 
 // Part names in a table cell: backticked names outside parentheses, `foo/` and `foo.ts` alike, "the kernel".
 function names(cell: string): string[] {
@@ -92,7 +111,10 @@ describe('import boundaries (docs/architecture.md, enforced by eslint)', () => {
     expect(allowed).toBeDefined();
     const others = PARTS.filter((p) => p !== part);
     const file = FOLDERS.includes(part) ? `server/src/${part}/boundary-probe.ts` : `server/src/${part}.ts`;
-    const got = await refused(file, others.map((o) => specifier(part, o)));
+    const got = await refused(
+      file,
+      others.map((o) => specifier(part, o)),
+    );
     const want = (ok: (o: string) => boolean) => others.filter((o) => !ok(o)).map((o) => specifier(part, o));
     expect({ value: got.value, type: got.type }).toEqual({
       value: want((o) => allowed?.uses.has(o) === true),
@@ -101,9 +123,21 @@ describe('import boundaries (docs/architecture.md, enforced by eslint)', () => {
   });
 
   it('keeps server/src from importing the simulator, bridge, app and tests', async () => {
-    const outside = ['../../../simulator/src/trace.js', '../../../firmware-bridge/src/frame.js', '../../../responder-app/src/api.js', '../../../test/helpers/server.js'];
+    const outside = [
+      '../../../simulator/src/trace.js',
+      '../../../firmware-bridge/src/frame.js',
+      '../../../responder-app/src/api.js',
+      '../../../test/helpers/server.js',
+    ];
     expect((await refused('server/src/alerts/boundary-probe.ts', outside)).value).toEqual(outside);
-    expect((await refused('server/src/server.ts', outside.map((s) => s.slice(3)))).value).toEqual(outside.map((s) => s.slice(3)));
+    expect(
+      (
+        await refused(
+          'server/src/server.ts',
+          outside.map((s) => s.slice(3)),
+        )
+      ).value,
+    ).toEqual(outside.map((s) => s.slice(3)));
   });
 
   const outsideRows = tableAfter(doc, 'Outside server/src:');

@@ -6,10 +6,24 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateScenario } from '../simulator/src/scenarios.js';
 import { openBridgeTarget, sendTraceViaBridge } from '../simulator/src/via-bridge.js';
 import type { SampleLine, TraceLine } from '../simulator/src/trace.js';
-import { frameSender, sampleToBody, spyDeviceMessages, startProxy, startTestBridge, type TestBridge, type UplinkProxy } from './helpers/bridge.js';
+import {
+  frameSender,
+  sampleToBody,
+  spyDeviceMessages,
+  startProxy,
+  startTestBridge,
+  type TestBridge,
+  type UplinkProxy,
+} from './helpers/bridge.js';
 import { api, DEMO_DEVICE_SECRET, login, settle, startTestServer, T0, until, type TestServer } from './helpers/server.js';
 
-interface AlertJson { id: string; state: string; score: number; reasons: string[]; createdAt: string }
+interface AlertJson {
+  id: string;
+  state: string;
+  score: number;
+  reasons: string[];
+  createdAt: string;
+}
 
 let ts: TestServer;
 let proxy: UplinkProxy;
@@ -78,7 +92,12 @@ function selfLimitingApnea(): TraceLine[] {
   const lines: TraceLine[] = [];
   for (let s = 0; s < 240; s++) {
     const apnea = s >= 70 && s < 130;
-    lines.push({ t: s * 1000, device: 'demo-wrist', stream: 'vitals', data: { hr: 76, spo2: apnea ? Math.max(80, Math.min(97, 97 - (s - 85) * 0.3)) : 97, rr: apnea ? 0 : 14, activity: 10, onBody: true } });
+    lines.push({
+      t: s * 1000,
+      device: 'demo-wrist',
+      stream: 'vitals',
+      data: { hr: 76, spo2: apnea ? Math.max(80, Math.min(97, 97 - (s - 85) * 0.3)) : 97, rr: apnea ? 0 : 14, activity: 10, onBody: true },
+    });
   }
   return lines;
 }
@@ -86,10 +105,26 @@ function selfLimitingApnea(): TraceLine[] {
 describe('gateway ACL: a gateway publishes only for the devices registered to it (0002_gateways)', () => {
   it('demo-gateway is told its devices, may publish for demo-wrist, and is cut off when it publishes for a device not registered to it', async () => {
     const now = ts.clock.now();
-    await ts.server.repos.insertDevice({ id: 'other-wrist', service_id: 'demo', wearer_id: 'demo-wearer', kind: 'wearable', secret_hash: 'x', last_seen_at: null, battery: null, online: 0, created_at: now });
+    await ts.server.repos.insertDevice({
+      id: 'other-wrist',
+      service_id: 'demo',
+      wearer_id: 'demo-wearer',
+      kind: 'wearable',
+      secret_hash: 'x',
+      last_seen_at: null,
+      battery: null,
+      online: 0,
+      created_at: now,
+    });
     // one session per device: the test takes the gateway's place
     await tb.close();
-    const gw = await mqtt.connectAsync(`mqtt://127.0.0.1:${ts.server.mqttPort}`, { clientId: 'demo-gateway', username: 'demo-gateway', password: DEMO_DEVICE_SECRET, protocolVersion: 4, reconnectPeriod: 0 });
+    const gw = await mqtt.connectAsync(`mqtt://127.0.0.1:${ts.server.mqttPort}`, {
+      clientId: 'demo-gateway',
+      username: 'demo-gateway',
+      password: DEMO_DEVICE_SECRET,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
     const configs: string[] = [];
     gw.on('message', (_t, p) => configs.push(p.toString()));
     await gw.subscribeAsync('odart/v1/devices/demo-gateway/config', { qos: 1 });
@@ -98,7 +133,9 @@ describe('gateway ACL: a gateway publishes only for the devices registered to it
 
     await gw.publishAsync('odart/v1/devices/demo-wrist/door', JSON.stringify({ open: true }), { qos: 1 });
     let closed = false;
-    gw.on('close', () => { closed = true; });
+    gw.on('close', () => {
+      closed = true;
+    });
     gw.publish('odart/v1/devices/other-wrist/button', JSON.stringify({ action: 'help' }), { qos: 1 });
     await until(() => closed, LONG);
     await settle(ts);
@@ -109,9 +146,17 @@ describe('gateway ACL: a gateway publishes only for the devices registered to it
   });
 
   it('a device that is not a gateway still cannot publish for another device', async () => {
-    const room = await mqtt.connectAsync(`mqtt://127.0.0.1:${ts.server.mqttPort}`, { clientId: 'demo-room', username: 'demo-room', password: DEMO_DEVICE_SECRET, protocolVersion: 4, reconnectPeriod: 0 });
+    const room = await mqtt.connectAsync(`mqtt://127.0.0.1:${ts.server.mqttPort}`, {
+      clientId: 'demo-room',
+      username: 'demo-room',
+      password: DEMO_DEVICE_SECRET,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
     let closed = false;
-    room.on('close', () => { closed = true; });
+    room.on('close', () => {
+      closed = true;
+    });
     room.publish('odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'help' }), { qos: 1 });
     await until(() => closed, LONG);
     expect(seen.map((m) => m.topic)).not.toContain('odart/v1/devices/demo-wrist/button');
@@ -143,7 +188,7 @@ describe('device -> bridge -> broker -> detection -> alert', () => {
 });
 
 describe('npm run simulate -- <scenario> --via-bridge udp://host:port', () => {
-  it('sends the scenario as UDP frames that reach the server as the scenario\'s device messages', async () => {
+  it("sends the scenario as UDP frames that reach the server as the scenario's device messages", async () => {
     const lines = overdose().lines.slice(0, 40);
     const target = await openBridgeTarget(`udp://127.0.0.1:${tb.udpPort}`);
     const r = await sendTraceViaBridge(lines, target, { speed: Number.POSITIVE_INFINITY, now: () => ts.clock.now() });
@@ -153,7 +198,9 @@ describe('npm run simulate -- <scenario> --via-bridge udp://host:port', () => {
     await until(() => frameMessages().length >= samples.length, LONG);
     const got = frameMessages();
     expect(got.map((m) => m.topic)).toEqual(samples.map((x) => `odart/v1/devices/${x.device}/${x.stream}`));
-    expect(got.map((m) => ({ ...m.data, ts: undefined, seq: undefined }))).toEqual(samples.map((x) => ({ ...x.data, ts: undefined, seq: undefined })));
+    expect(got.map((m) => ({ ...m.data, ts: undefined, seq: undefined }))).toEqual(
+      samples.map((x) => ({ ...x.data, ts: undefined, seq: undefined })),
+    );
   });
 });
 

@@ -13,7 +13,9 @@ afterEach(async () => {
   await ts.close();
 });
 
-interface Created { wearers: { id: string; alias: string; consent: string; devices: { id: string; kind: string; secret: string }[] }[] }
+interface Created {
+  wearers: { id: string; alias: string; consent: string; devices: { id: string; kind: string; secret: string }[] }[];
+}
 
 const connack = async (port: number, id: string, secret: string) => {
   const { conn, returnCode } = await WireConnection.connect({ host: '127.0.0.1', port, clientId: id, username: id, password: secret });
@@ -26,7 +28,13 @@ describe('bulk admin API', () => {
     const admin = await login(ts.base, 'admin');
     const res = await api<Created>(ts.base, admin, 'POST', '/api/admin/wearers/bulk', {
       wearers: [
-        { alias: 'A', consent: 'active', chainId: 'demo-chain', responderIds: ['alex'], devices: [{ id: 'bulk-a-wrist', kind: 'wearable' }, { kind: 'room' }] },
+        {
+          alias: 'A',
+          consent: 'active',
+          chainId: 'demo-chain',
+          responderIds: ['alex'],
+          devices: [{ id: 'bulk-a-wrist', kind: 'wearable' }, { kind: 'room' }],
+        },
         { alias: 'B', devices: [{ id: 'bulk-b-wrist', kind: 'wearable' }] },
       ],
     });
@@ -46,7 +54,11 @@ describe('bulk admin API', () => {
     const del = await api<{ deleted: number }>(ts.base, admin, 'POST', '/api/admin/wearers/bulk-delete', { ids: [a.id, b.id] });
     expect(del.body).toEqual({ deleted: 2 });
     expect(await connack(ts.server.mqttPort, 'bulk-a-wrist', a.devices[0]!.secret)).toBe(5);
-    expect((await api<{ id: string }[]>(ts.base, admin, 'GET', '/api/admin/devices')).body.map((d) => d.id).sort()).toEqual(['demo-gateway', 'demo-room', 'demo-wrist']);
+    expect((await api<{ id: string }[]>(ts.base, admin, 'GET', '/api/admin/devices')).body.map((d) => d.id).sort()).toEqual([
+      'demo-gateway',
+      'demo-room',
+      'demo-wrist',
+    ]);
   });
 
   it('refuses bad bodies (400), existing or repeated device ids (409/400), and unknown chains (400)', async () => {
@@ -54,8 +66,19 @@ describe('bulk admin API', () => {
     const post = (body: unknown) => api<{ error: { code: string } }>(ts.base, admin, 'POST', '/api/admin/wearers/bulk', body);
     expect((await post({ wearers: [] })).status).toBe(400);
     expect((await post({ wearers: [{ alias: 'x', devices: [{ kind: 'toaster' }] }] })).status).toBe(400);
-    expect((await post({ wearers: [{ alias: 'x', devices: [{ id: 'demo-wrist', kind: 'wearable' }] }] })).body.error.code).toBe('ODART_ERR_CONFLICT');
-    expect((await post({ wearers: [{ alias: 'x', devices: [{ id: 'dup', kind: 'wearable' }] }, { alias: 'y', devices: [{ id: 'dup', kind: 'room' }] }] })).status).toBe(400);
+    expect((await post({ wearers: [{ alias: 'x', devices: [{ id: 'demo-wrist', kind: 'wearable' }] }] })).body.error.code).toBe(
+      'ODART_ERR_CONFLICT',
+    );
+    expect(
+      (
+        await post({
+          wearers: [
+            { alias: 'x', devices: [{ id: 'dup', kind: 'wearable' }] },
+            { alias: 'y', devices: [{ id: 'dup', kind: 'room' }] },
+          ],
+        })
+      ).status,
+    ).toBe(400);
     expect((await post({ wearers: [{ alias: 'x', chainId: 'nope', devices: [] }] })).status).toBe(400);
     expect((await post({ wearers: Array.from({ length: 1001 }, () => ({ alias: 'x', devices: [] })) })).status).toBe(400);
     // nothing was half-created

@@ -12,8 +12,12 @@ afterEach(async () => {
 });
 
 describe('GET /api/channels', () => {
-  it('lists the registry\'s channels to anyone signed in, nobody else', async () => {
-    const want = [{ id: 'app', label: 'App' }, { id: 'sms', label: 'SMS' }, { id: 'voice', label: 'Phone call' }];
+  it("lists the registry's channels to anyone signed in, nobody else", async () => {
+    const want = [
+      { id: 'app', label: 'App' },
+      { id: 'sms', label: 'SMS' },
+      { id: 'voice', label: 'Phone call' },
+    ];
     expect((await api(ts.base, await login(ts.base, 'admin'), 'GET', '/api/channels')).body).toEqual(want);
     expect((await api(ts.base, await login(ts.base, 'alex'), 'GET', '/api/channels')).body).toEqual(want);
     const anon = await api<{ error: { code: string } }>(ts.base, '', 'GET', '/api/channels');
@@ -24,7 +28,8 @@ describe('GET /api/channels', () => {
   it('a chain naming a channel the registry does not have is refused like any invalid field', async () => {
     const admin = await login(ts.base, 'admin');
     const res = await api<{ error: { code: string; message: string } }>(ts.base, admin, 'POST', '/api/admin/chains', {
-      name: 'x', definition: { steps: [{ targets: [{ type: 'responder', id: 'alex' }], channels: ['pigeon'], waitS: 10 }] },
+      name: 'x',
+      definition: { steps: [{ targets: [{ type: 'responder', id: 'alex' }], channels: ['pigeon'], waitS: 10 }] },
     });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('ODART_ERR_VALIDATION');

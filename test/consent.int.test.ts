@@ -43,23 +43,36 @@ async function smsFrom(from: string, body: string): Promise<string> {
   const params = { MessageSid: `SMin${++sid}`, From: from, Body: body };
   const signature = twilio.getExpectedTwilioSignature(AUTH, `${PUBLIC}/webhooks/twilio/sms`, params);
   const res = await fetch(`${ts.base}/webhooks/twilio/sms`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString(),
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    body: new URLSearchParams(params).toString(),
   });
   expect(res.status).toBe(200);
   return res.text();
 }
 
 async function enrol(): Promise<{ wearerId: string; device: VirtualDevice }> {
-  const w = await api<{ id: string; consent: string }>(ts.base, admin, 'POST', '/api/admin/wearers', { alias: 'Robin', phone: WEARER_PHONE, responderIds: ['alex'], chainId: 'demo-chain' });
+  const w = await api<{ id: string; consent: string }>(ts.base, admin, 'POST', '/api/admin/wearers', {
+    alias: 'Robin',
+    phone: WEARER_PHONE,
+    responderIds: ['alex'],
+    chainId: 'demo-chain',
+  });
   expect(w.body.consent).toBe('pending');
-  const dev = await api<{ secret: string }>(ts.base, admin, 'POST', '/api/admin/devices', { id: 'robin-wrist', kind: 'wearable', wearerId: w.body.id });
+  const dev = await api<{ secret: string }>(ts.base, admin, 'POST', '/api/admin/devices', {
+    id: 'robin-wrist',
+    kind: 'wearable',
+    wearerId: w.body.id,
+  });
   const device = await connectDevice({ id: 'robin-wrist', secret: dev.body.secret }, { url: ts.mqttUrl });
   return { wearerId: w.body.id, device };
 }
 
 async function publishVitals(device: VirtualDevice): Promise<void> {
   const before = ts.server.ingest.handled;
-  await device.client.publishAsync('odart/v1/devices/robin-wrist/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14, onBody: true }), { qos: 1 });
+  await device.client.publishAsync('odart/v1/devices/robin-wrist/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14, onBody: true }), {
+    qos: 1,
+  });
   await until(() => ts.server.ingest.handled > before);
   await ts.server.vitals.flush();
 }
@@ -68,7 +81,8 @@ const metric = async (re: RegExp) => {
   return m ? Number(m[1]) : 0;
 };
 const stored = async (wearerId: string) => (await ts.server.vitals.window(wearerId, 0, Number.MAX_SAFE_INTEGER)).length;
-const consentOf = async (id: string) => (await api<{ state: string; events: { type: string; via: string }[] }>(ts.base, admin, 'GET', `/api/admin/wearers/${id}/consent`)).body;
+const consentOf = async (id: string) =>
+  (await api<{ state: string; events: { type: string; via: string }[] }>(ts.base, admin, 'GET', `/api/admin/wearers/${id}/consent`)).body;
 
 describe('consent: opt in by personal link', () => {
   it('data is dropped and counted while pending, stored and scored once the person opts in by the link', async () => {
@@ -78,7 +92,9 @@ describe('consent: opt in by personal link', () => {
     expect(await metric(/odart_mqtt_dropped_total\{reason="no_consent"\} (\d+)/)).toBe(dropped + 1);
     expect(await stored(wearerId)).toBe(0);
 
-    const link = await api<{ url: string; sent: boolean }>(ts.base, admin, 'POST', `/api/admin/wearers/${wearerId}/consent-link`, { send: true });
+    const link = await api<{ url: string; sent: boolean }>(ts.base, admin, 'POST', `/api/admin/wearers/${wearerId}/consent-link`, {
+      send: true,
+    });
     expect(link.status).toBe(200);
     expect(link.body.sent).toBe(true);
     expect(link.body.url).toMatch(new RegExp(`^${PUBLIC}/#/consent/[A-Za-z0-9_-]{43}$`));
@@ -91,9 +107,23 @@ describe('consent: opt in by personal link', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.id).not.toContain(token);
 
-    const look = await fetch(`${ts.base}/api/consent/lookup`, { method: 'POST', headers: { 'content-type': 'application/json', ...CSRF }, body: JSON.stringify({ token }) });
-    expect(await look.json()).toMatchObject({ alias: 'Robin', state: 'pending', currentVersion: CONSENT_VERSION, serviceName: 'Demo service' });
-    const act = (body: unknown) => fetch(`${ts.base}/api/consent/act`, { method: 'POST', headers: { 'content-type': 'application/json', ...CSRF }, body: JSON.stringify(body) });
+    const look = await fetch(`${ts.base}/api/consent/lookup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...CSRF },
+      body: JSON.stringify({ token }),
+    });
+    expect(await look.json()).toMatchObject({
+      alias: 'Robin',
+      state: 'pending',
+      currentVersion: CONSENT_VERSION,
+      serviceName: 'Demo service',
+    });
+    const act = (body: unknown) =>
+      fetch(`${ts.base}/api/consent/act`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...CSRF },
+        body: JSON.stringify(body),
+      });
     // agreeing to an outdated text is refused
     expect((await act({ token, action: 'opt_in', version: '1999-01' })).status).toBe(400);
     expect((await act({ token: 'x'.repeat(43), action: 'opt_in', version: CONSENT_VERSION })).status).toBe(404);
@@ -116,13 +146,16 @@ describe('consent: opt in by personal link', () => {
 
 describe('consent: links expire (CONSENT_LINK_TTL_H, 7 days by default)', () => {
   const HOUR = 3600_000;
-  const post = (p: string, body: unknown) => fetch(`${ts.base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...CSRF }, body: JSON.stringify(body) });
+  const post = (p: string, body: unknown) =>
+    fetch(`${ts.base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...CSRF }, body: JSON.stringify(body) });
   /** The same data a week on: a restart on a virtual clock set there (ticking a week of 1 s timers would take minutes). */
   async function restartAt(t: number, env: Record<string, string> = {}) {
     const dataDir = ts.dataDir;
     await ts.close({ keepData: true });
     ts = await startTestServer({
-      dataDir, clock: new VirtualClock(t), server: { sms },
+      dataDir,
+      clock: new VirtualClock(t),
+      server: { sms },
       env: { TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: AUTH, TWILIO_FROM: '+447700900000', ...env },
     });
     admin = await login(ts.base, 'admin');
@@ -143,7 +176,12 @@ describe('consent: links expire (CONSENT_LINK_TTL_H, 7 days by default)', () => 
     const look = await post('/api/consent/lookup', { token });
     expect(look.status).toBe(410);
     expect(await look.json()).toEqual({ error: { code: 'ODART_ERR_LINK_EXPIRED', message: expect.stringMatching(/expired.*new one/i) } });
-    for (const body of [{ action: 'opt_in', version: CONSENT_VERSION }, { action: 'opt_out' }, { action: 'pause', minutes: 60 }, { action: 'resume' }]) {
+    for (const body of [
+      { action: 'opt_in', version: CONSENT_VERSION },
+      { action: 'opt_out' },
+      { action: 'pause', minutes: 60 },
+      { action: 'resume' },
+    ]) {
       const r = await post('/api/consent/act', { token, ...body });
       expect(r.status, JSON.stringify(body)).toBe(410);
     }
@@ -207,22 +245,32 @@ describe('consent: SMS keywords from the wearer phone', () => {
     expect(await stored(wearerId)).toBe(2);
     // The service is told at once: a live event to admins, and the consent log.
     await until(() => live.messages.some((m) => m.type === 'consent' && m.change === 'opted_out'));
-    expect(live.messages.filter((m) => m.type === 'consent').map((m) => `${String(m.change)}/${String(m.via)}`))
-      .toEqual(['opted_in/sms', 'paused/sms', 'resumed/system', 'opted_out/sms']);
+    expect(live.messages.filter((m) => m.type === 'consent').map((m) => `${String(m.change)}/${String(m.via)}`)).toEqual([
+      'opted_in/sms',
+      'paused/sms',
+      'resumed/system',
+      'opted_out/sms',
+    ]);
     expect((await consentOf(wearerId)).events.map((e) => e.type)).toEqual(['opted_in', 'paused', 'pause_reminder', 'resumed', 'opted_out']);
     live.ws.close();
     await disconnectDevice(device);
   });
 
-  it('a responder reply still acknowledges an alert (the wearer dispatch does not take it), also from a number that is a wearer\'s too', async () => {
+  it("a responder reply still acknowledges an alert (the wearer dispatch does not take it), also from a number that is a wearer's too", async () => {
     // A reply acts only on alerts its number was paged for: the alert pages alex (demo chain, step 0).
-    await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 80, reasons: ['no breathing for 30 s'], news2: null }]);
+    await ts.server.alerts.handle([
+      { kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 80, reasons: ['no breathing for 30 s'], news2: null },
+    ]);
     await settle(ts);
     const alertId = (await ts.server.repos.openAlertForWearer('demo-wearer'))!.id;
     expect(await smsFrom('+447700900101', 'YES')).toContain('you are attending');
     expect((await ts.server.repos.alertById(alertId))!.attending_responder_id).toBe('alex');
     // A number that is both a responder's and a wearer's: YES stays an acknowledgement, STOP is the wearer's.
-    const w = await api<{ id: string }>(ts.base, admin, 'POST', '/api/admin/wearers', { alias: 'Dual', phone: '+447700900101', consent: 'active' });
+    const w = await api<{ id: string }>(ts.base, admin, 'POST', '/api/admin/wearers', {
+      alias: 'Dual',
+      phone: '+447700900101',
+      consent: 'active',
+    });
     expect(await smsFrom('+447700900101', 'YES')).not.toContain('monitoring');
     expect((await consentOf(w.body.id)).state).toBe('active');
     expect(await smsFrom('+447700900101', 'STOP')).toContain('monitoring is off');
@@ -239,8 +287,16 @@ describe('consent: retention, export, erasure', () => {
     await publishVitals(device);
     const day = 86400_000;
     // Two older samples (as a gateway's store-and-forward would place them), written to the store.
-    for (const [ago, hr] of [[3 * day, 60], [1 * day, 61]] as const) {
-      ts.server.vitals.record(wearerId, 'robin-wrist', { stream: 'vitals', data: { hr, spo2: 96, rr: 12, onBody: true } }, ts.clock.now() - ago);
+    for (const [ago, hr] of [
+      [3 * day, 60],
+      [1 * day, 61],
+    ] as const) {
+      ts.server.vitals.record(
+        wearerId,
+        'robin-wrist',
+        { stream: 'vitals', data: { hr, spo2: 96, rr: 12, onBody: true } },
+        ts.clock.now() - ago,
+      );
     }
     await ts.server.vitals.flush();
     expect(await stored(wearerId)).toBe(3);
@@ -248,7 +304,12 @@ describe('consent: retention, export, erasure', () => {
     expect(await ts.server.consent.purge()).toBe(1);
     expect(await stored(wearerId)).toBe(2);
 
-    const exp = await api<{ wearer: { alias: string }; consent: { state: string; events: unknown[] }; vitals: unknown[]; devices: { id: string }[] }>(ts.base, admin, 'GET', `/api/admin/wearers/${wearerId}/export`);
+    const exp = await api<{
+      wearer: { alias: string };
+      consent: { state: string; events: unknown[] };
+      vitals: unknown[];
+      devices: { id: string }[];
+    }>(ts.base, admin, 'GET', `/api/admin/wearers/${wearerId}/export`);
     expect(exp.status).toBe(200);
     expect(exp.body.wearer.alias).toBe('Robin');
     expect(exp.body.consent.state).toBe('active');

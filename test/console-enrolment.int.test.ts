@@ -3,7 +3,16 @@
 // (consent, devices online, chain, every responder reachable and on duty).
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_DEVICE_SECRET, api, login, loginOtherServiceAdmin, settle, startTestServer, until, type TestServer } from './helpers/server.js';
+import {
+  DEMO_DEVICE_SECRET,
+  api,
+  login,
+  loginOtherServiceAdmin,
+  settle,
+  startTestServer,
+  until,
+  type TestServer,
+} from './helpers/server.js';
 
 let ts: TestServer;
 let admin: string;
@@ -15,17 +24,31 @@ afterEach(async () => {
   await ts.close();
 });
 
-interface ErrJson { error: { code: string; message: string; fields?: Record<string, string> } }
-interface Readiness { wearerId: string; ready: boolean; items: { key: string; ok: boolean; detail: string }[] }
+interface ErrJson {
+  error: { code: string; message: string; fields?: Record<string, string> };
+}
+interface Readiness {
+  wearerId: string;
+  ready: boolean;
+  items: { key: string; ok: boolean; detail: string }[];
+}
 
 describe('phone numbers in the service country', () => {
   it('a national number is read in the service country (GB by default) and stored as E.164', async () => {
     const w = await api<{ id: string; phone: string; emergencyContactPhone: string }>(ts.base, admin, 'POST', '/api/admin/wearers', {
-      alias: 'Robin', phone: '07700 900150', emergencyContactPhone: '+44 7700 900151',
+      alias: 'Robin',
+      phone: '07700 900150',
+      emergencyContactPhone: '+44 7700 900151',
     });
     expect(w.status).toBe(201);
     expect(w.body).toMatchObject({ phone: '+447700900150', emergencyContactPhone: '+447700900151' });
-    const u = await api<{ phone: string }>(ts.base, admin, 'POST', '/api/admin/users', { username: 'kim', password: 'long-password-1', role: 'responder', displayName: 'Kim', phone: '07700 900152' });
+    const u = await api<{ phone: string }>(ts.base, admin, 'POST', '/api/admin/users', {
+      username: 'kim',
+      password: 'long-password-1',
+      role: 'responder',
+      displayName: 'Kim',
+      phone: '07700 900152',
+    });
     expect(u.body.phone).toBe('+447700900152');
     const p = await api<{ phone: string }>(ts.base, admin, 'PATCH', '/api/admin/users/alex', { phone: '(07700) 900-153' });
     expect(p.body.phone).toBe('+447700900153');
@@ -44,7 +67,11 @@ describe('phone numbers in the service country', () => {
   });
 
   it('a number that is not valid is refused with a message for that field', async () => {
-    const r = await api<ErrJson>(ts.base, admin, 'POST', '/api/admin/wearers', { alias: 'Robin', phone: '12345', emergencyContactPhone: 'call me' });
+    const r = await api<ErrJson>(ts.base, admin, 'POST', '/api/admin/wearers', {
+      alias: 'Robin',
+      phone: '12345',
+      emergencyContactPhone: 'call me',
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('ODART_ERR_VALIDATION');
     expect(r.body.error.message).toMatch(/phone/);
@@ -69,7 +96,8 @@ describe('consent link', () => {
 });
 
 describe('readiness checklist', () => {
-  const readiness = async (id = 'demo-wearer', cookie = admin) => api<Readiness>(ts.base, cookie, 'GET', `/api/admin/wearers/${id}/readiness`);
+  const readiness = async (id = 'demo-wearer', cookie = admin) =>
+    api<Readiness>(ts.base, cookie, 'GET', `/api/admin/wearers/${id}/readiness`);
   const item = (r: Readiness, key: string) => r.items.find((i) => i.key === key)!;
 
   it('names each gap: devices offline, a responder off duty or unreachable, no chain, no consent', async () => {
@@ -83,7 +111,11 @@ describe('readiness checklist', () => {
     expect(r.ready).toBe(false);
 
     // Both devices online: ready.
-    const clients = await Promise.all(['demo-wrist', 'demo-room'].map((id) => mqtt.connectAsync(ts.mqttUrl, { clientId: id, username: id, password: DEMO_DEVICE_SECRET, reconnectPeriod: 0 })));
+    const clients = await Promise.all(
+      ['demo-wrist', 'demo-room'].map((id) =>
+        mqtt.connectAsync(ts.mqttUrl, { clientId: id, username: id, password: DEMO_DEVICE_SECRET, reconnectPeriod: 0 }),
+      ),
+    );
     for (const [i, c] of clients.entries()) {
       const id = i === 0 ? 'demo-wrist' : 'demo-room';
       await c.publishAsync(`odart/v1/devices/${id}/status`, JSON.stringify({ state: 'online', battery: 80 }), { qos: 1, retain: true });
@@ -109,7 +141,12 @@ describe('readiness checklist', () => {
 
   it('the dashboard summary lists every wearer with their gaps; other services and responders get 404', async () => {
     await api(ts.base, admin, 'POST', '/api/admin/wearers', { alias: 'Robin' });
-    const all = await api<{ wearerId: string; alias: string; ready: boolean; problems: string[] }[]>(ts.base, admin, 'GET', '/api/admin/readiness');
+    const all = await api<{ wearerId: string; alias: string; ready: boolean; problems: string[] }[]>(
+      ts.base,
+      admin,
+      'GET',
+      '/api/admin/readiness',
+    );
     expect(all.status).toBe(200);
     expect(all.body.map((x) => x.alias).sort()).toEqual(['Jo', 'Robin']);
     expect(all.body.find((x) => x.alias === 'Robin')!.problems.sort()).toEqual(['chain', 'consent', 'devices'].sort());

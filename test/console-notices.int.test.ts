@@ -14,10 +14,21 @@ afterEach(async () => {
   await ts?.close();
 });
 
-interface NoticeJson { id: string; at: string; kind: string; alertId: string | null; wearerId: string | null; alias: string | null; count: number; data: Record<string, unknown> }
+interface NoticeJson {
+  id: string;
+  at: string;
+  kind: string;
+  alertId: string | null;
+  wearerId: string | null;
+  alias: string | null;
+  count: number;
+  data: Record<string, unknown>;
+}
 
 async function exhaustChain(): Promise<string> {
-  await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null }]);
+  await ts.server.alerts.handle([
+    { kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null },
+  ]);
   await settle(ts);
   for (let i = 0; i < 130; i++) {
     ts.clock.advance(1000);
@@ -68,7 +79,16 @@ describe('admin notices', () => {
 
   it('consent changes and device problems are notices too; erasing the wearer erases them', async () => {
     await ts.server.consent.pause('demo-wearer', 30 * 60_000, 'admin');
-    await ts.server.alerts.handle([{ kind: 'technical', wearerId: 'demo-wearer', t: ts.clock.now(), deviceId: 'demo-wrist', issue: 'off_body', detail: 'no skin contact 60 s' }]);
+    await ts.server.alerts.handle([
+      {
+        kind: 'technical',
+        wearerId: 'demo-wearer',
+        t: ts.clock.now(),
+        deviceId: 'demo-wrist',
+        issue: 'off_body',
+        detail: 'no skin contact 60 s',
+      },
+    ]);
     await settle(ts);
     const list = (await notices()).body;
     expect(list.map((n) => n.kind).sort()).toEqual(['consent', 'technical']);

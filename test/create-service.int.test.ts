@@ -60,11 +60,31 @@ describe('npm run create-service', () => {
   it('reads the password from --password-file (first line) and takes a display name and phone', async () => {
     const file = path.join(tmp, 'pw');
     writeFileSync(file, `${PASSWORD}\n`, { mode: 0o600 });
-    const r = await run(['--id', 'east', '--name', 'East', '--emergency-number', '112', '--admin-username', 'kim', '--admin-name', 'Kim Lee', '--admin-phone', '+447700900555', '--password-file', file]);
+    const r = await run([
+      '--id',
+      'east',
+      '--name',
+      'East',
+      '--emergency-number',
+      '112',
+      '--admin-username',
+      'kim',
+      '--admin-name',
+      'Kim Lee',
+      '--admin-phone',
+      '+447700900555',
+      '--password-file',
+      file,
+    ]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).not.toContain(PASSWORD);
     await login(ts.base, 'kim', PASSWORD);
-    expect(await ts.server.repos.userByUsername('kim')).toMatchObject({ service_id: 'east', role: 'admin', display_name: 'Kim Lee', phone: '+447700900555' });
+    expect(await ts.server.repos.userByUsername('kim')).toMatchObject({
+      service_id: 'east',
+      role: 'admin',
+      display_name: 'Kim Lee',
+      phone: '+447700900555',
+    });
   });
 
   it.each([
@@ -96,7 +116,9 @@ describe('npm run create-service', () => {
     const again = await run(hostel, { stdin: `${PASSWORD}\n` });
     expect(again.code, again.out).toBe(1);
     expect(again.out).toContain('hostel-north');
-    const taken = await run(['--id', 'south', '--name', 'South', '--emergency-number', '999', '--admin-username', 'alex'], { stdin: `${PASSWORD}\n` });
+    const taken = await run(['--id', 'south', '--name', 'South', '--emergency-number', '999', '--admin-username', 'alex'], {
+      stdin: `${PASSWORD}\n`,
+    });
     expect(taken.code, taken.out).toBe(1);
     expect(taken.out).toContain('alex');
     expect(await ts.server.repos.serviceById('south')).toBeUndefined();

@@ -5,7 +5,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../server/src/clock.js';
 import { connectDevice, type DeviceProfile, type VirtualDevice } from '../simulator/src/devices.js';
 import { generateScenario } from '../simulator/src/scenarios.js';
-import { api, DEMO_DEVICE_SECRET, driveTrace, login, settle, startTestServer, T0, until as untilTurns, type TestServer } from './helpers/server.js';
+import {
+  api,
+  DEMO_DEVICE_SECRET,
+  driveTrace,
+  login,
+  settle,
+  startTestServer,
+  T0,
+  until as untilTurns,
+  type TestServer,
+} from './helpers/server.js';
 
 // Waits on network I/O (no timers): generous in event-loop turns, because CI machines are busy.
 const until = (cond: () => boolean | Promise<boolean>) => untilTurns(cond, 1_000_000);
@@ -29,7 +39,11 @@ async function device(id: string, profile: DeviceProfile, clock?: VirtualClock):
   return dev;
 }
 
-interface DeviceJson { id: string; online: boolean; battery: number | null }
+interface DeviceJson {
+  id: string;
+  online: boolean;
+  battery: number | null;
+}
 const deviceRow = async (id: string) => (await api<DeviceJson>(ts.base, admin, 'GET', `/api/admin/devices/${id}`)).body;
 
 /** Every device publish the broker accepts, as it arrived (topic, dup flag, parsed payload). */
@@ -54,9 +68,13 @@ describe('virtual device behaviours', () => {
   });
 
   it('connects over MQTT over WebSocket too (the HTTP port, MQTT_WS_PATH), and its Last Will works there', async () => {
-    const dev = await connectDevice({ id: 'demo-room', secret: DEMO_DEVICE_SECRET }, {
-      url: `${ts.base.replace('http', 'ws')}/mqtt`, profile: { kind: 'room', reconnect: { baseMs: 0, maxMs: 0 } },
-    });
+    const dev = await connectDevice(
+      { id: 'demo-room', secret: DEMO_DEVICE_SECRET },
+      {
+        url: `${ts.base.replace('http', 'ws')}/mqtt`,
+        profile: { kind: 'room', reconnect: { baseMs: 0, maxMs: 0 } },
+      },
+    );
     opened.push(dev);
     await dev.publish('presence', { occupied: true, motion: 20 });
     await until(async () => (await deviceRow('demo-room')).online);
@@ -161,7 +179,11 @@ describe('virtual device behaviours', () => {
   it('battery drains: a low-battery status at 15 %, then the device dies and its Last Will marks it offline', async () => {
     const clock = new VirtualClock(T0);
     // 20 % draining 1 % per second of device time
-    const dev = await device('demo-wrist', { battery: { startPct: 20, drainPctPerHour: 3600 }, reconnect: { baseMs: 1000, maxMs: 1000 } }, clock);
+    const dev = await device(
+      'demo-wrist',
+      { battery: { startPct: 20, drainPctPerHour: 3600 }, reconnect: { baseMs: 1000, maxMs: 1000 } },
+      clock,
+    );
     await until(async () => (await deviceRow('demo-wrist')).battery === 20);
     for (let s = 1; s <= 6; s++) {
       clock.advance(1000);
@@ -185,9 +207,17 @@ describe('virtual device behaviours', () => {
     const alex = await login(ts.base, 'alex');
     const alerts = async () => (await api<{ id: string; state: string }[]>(ts.base, alex, 'GET', '/api/alerts')).body;
     const sc = generateScenario('overdose', { seed: 7, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' });
-    await driveTrace(ts, new Map([['demo-wrist', wrist], ['demo-room', room]]), sc.lines, {
-      stopWhen: async () => (await alerts()).some((a) => a.state !== 'pending_checkin'),
-    });
+    await driveTrace(
+      ts,
+      new Map([
+        ['demo-wrist', wrist],
+        ['demo-room', room],
+      ]),
+      sc.lines,
+      {
+        stopWhen: async () => (await alerts()).some((a) => a.state !== 'pending_checkin'),
+      },
+    );
     await settle(ts);
     await until(() => wrist.commands.some((c) => c.type === 'cancel'));
     const list = await alerts();

@@ -5,7 +5,16 @@ import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGatewayRepo } from '../server/src/store/index.js';
 import { spyDeviceMessages } from './helpers/bridge.js';
-import { api, DEMO_DEVICE_SECRET, login, loginOtherServiceAdmin, settle, startTestServer, until, type TestServer } from './helpers/server.js';
+import {
+  api,
+  DEMO_DEVICE_SECRET,
+  login,
+  loginOtherServiceAdmin,
+  settle,
+  startTestServer,
+  until,
+  type TestServer,
+} from './helpers/server.js';
 
 let ts: TestServer;
 let admin: string;
@@ -23,11 +32,19 @@ const LONG = 500_000;
 
 /** demo-gateway connected and told its devices (so its relay list is loaded). */
 async function gateway(): Promise<{ gw: mqtt.MqttClient; configs: { devices: string[] }[]; closed: () => boolean }> {
-  const gw = await mqtt.connectAsync(ts.mqttUrl, { clientId: 'demo-gateway', username: 'demo-gateway', password: DEMO_DEVICE_SECRET, protocolVersion: 4, reconnectPeriod: 0 });
+  const gw = await mqtt.connectAsync(ts.mqttUrl, {
+    clientId: 'demo-gateway',
+    username: 'demo-gateway',
+    password: DEMO_DEVICE_SECRET,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
   const configs: { devices: string[] }[] = [];
   gw.on('message', (_t, p) => configs.push(JSON.parse(p.toString()) as { devices: string[] }));
   let closed = false;
-  gw.on('close', () => { closed = true; });
+  gw.on('close', () => {
+    closed = true;
+  });
   await gw.subscribeAsync('odart/v1/devices/demo-gateway/config', { qos: 1 });
   await until(() => configs.length > 0, LONG);
   return { gw, configs, closed: () => closed };
@@ -60,13 +77,20 @@ describe('gateway relay rights follow the device registry', () => {
 
   it('a gateway does not relay for a device of another service, even with a registration row', async () => {
     const wearer = await otherWearer();
-    const dev = await api<{ id: string }>(ts.base, other, 'POST', '/api/admin/devices', { id: 'other-wrist', kind: 'wearable', wearerId: wearer });
+    const dev = await api<{ id: string }>(ts.base, other, 'POST', '/api/admin/devices', {
+      id: 'other-wrist',
+      kind: 'wearable',
+      wearerId: wearer,
+    });
     expect(dev.status).toBe(201);
     // the repository refuses the registration across services...
     const gateways = createGatewayRepo(ts.server.repos.db);
     await expect(gateways.addGatewayDevice('demo-gateway', 'other-wrist', ts.clock.now())).rejects.toThrow(/same service/);
     // ...and a row that got in anyway (older data, a direct write) grants nothing
-    await ts.server.repos.db.insertInto('gateway_devices').values({ gateway_id: 'demo-gateway', device_id: 'other-wrist', created_at: ts.clock.now() }).execute();
+    await ts.server.repos.db
+      .insertInto('gateway_devices')
+      .values({ gateway_id: 'demo-gateway', device_id: 'other-wrist', created_at: ts.clock.now() })
+      .execute();
     const seen = spyDeviceMessages(ts);
     const g = await gateway();
     expect(g.configs[0]!.devices).toEqual(['demo-room', 'demo-wrist']);
@@ -82,12 +106,20 @@ describe('device ids are not re-registrable across services', () => {
   it('a deleted id stays with its service: another service cannot take it, the same service may re-register it', async () => {
     const wearer = await otherWearer();
     expect((await api(ts.base, admin, 'DELETE', '/api/admin/devices/demo-wrist')).status).toBe(204);
-    const taken = await api<{ error: { code: string } }>(ts.base, other, 'POST', '/api/admin/devices', { id: 'demo-wrist', kind: 'wearable', wearerId: wearer });
+    const taken = await api<{ error: { code: string } }>(ts.base, other, 'POST', '/api/admin/devices', {
+      id: 'demo-wrist',
+      kind: 'wearable',
+      wearerId: wearer,
+    });
     expect(taken.status).toBe(409);
     expect(taken.body.error.code).toBe('ODART_ERR_CONFLICT');
-    const bulk = await api(ts.base, other, 'POST', '/api/admin/wearers/bulk', { wearers: [{ alias: 'b', devices: [{ id: 'demo-wrist', kind: 'wearable' }] }] });
+    const bulk = await api(ts.base, other, 'POST', '/api/admin/wearers/bulk', {
+      wearers: [{ alias: 'b', devices: [{ id: 'demo-wrist', kind: 'wearable' }] }],
+    });
     expect(bulk.status).toBe(409);
-    expect((await api(ts.base, admin, 'POST', '/api/admin/devices', { id: 'demo-wrist', kind: 'wearable', wearerId: 'demo-wearer' })).status).toBe(201);
+    expect(
+      (await api(ts.base, admin, 'POST', '/api/admin/devices', { id: 'demo-wrist', kind: 'wearable', wearerId: 'demo-wearer' })).status,
+    ).toBe(201);
   });
 
   it('erasing a wearer keeps their device ids with the service too', async () => {

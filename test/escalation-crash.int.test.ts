@@ -37,8 +37,16 @@ describe('crash recovery: kill -9 mid-escalation, restart on the same DATA_DIR',
     fake = await startFakeTwilio();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-crash-'));
     const env = {
-      ...twilioEnv(fake), HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD, DEMO_DEVICE_SECRET,
-      LOG_LEVEL: 'warn', PUBLIC_URL: 'http://127.0.0.1:3999', SMS_RATE_PER_S: '1',
+      ...twilioEnv(fake),
+      HTTP_PORT: '0',
+      MQTT_PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DEMO_PASSWORD,
+      DEMO_DEVICE_SECRET,
+      LOG_LEVEL: 'warn',
+      PUBLIC_URL: 'http://127.0.0.1:3999',
+      SMS_RATE_PER_S: '1',
     };
     let child = await startServerProcess(env);
     const admin = await login(child.base, 'admin');
@@ -91,7 +99,12 @@ describe('crash recovery: kill -9 mid-escalation, restart on the same DATA_DIR',
     const admin3 = await login(child.base, 'admin');
     const alerts = await api<{ id: string; state: string }[]>(child.base, admin3, 'GET', '/api/alerts');
     expect(alerts.body).toHaveLength(1);
-    const detail = await api<{ state: string; timeline: { type: string; [k: string]: unknown }[] }>(child.base, admin3, 'GET', `/api/alerts/${alerts.body[0]!.id}`);
+    const detail = await api<{ state: string; timeline: { type: string; [k: string]: unknown }[] }>(
+      child.base,
+      admin3,
+      'GET',
+      `/api/alerts/${alerts.body[0]!.id}`,
+    );
     expect(detail.body.state).toBe('escalating');
     const tl = detail.body.timeline;
     // The final step is not early: due 3 s after step 1 started (its timeline entry, same clock as the
@@ -99,7 +112,9 @@ describe('crash recovery: kill -9 mid-escalation, restart on the same DATA_DIR',
     const step1At = Date.parse(String(tl.find((e) => e.type === 'escalation_step' && e.step === 1)?.at));
     expect(ecSms!.at).toBeGreaterThanOrEqual(step1At + 3000);
     expect(sams[0]!.at).toBeGreaterThanOrEqual(step1At);
-    expect(tl.filter((e) => e.type === 'notify_interrupted')).toEqual([expect.objectContaining({ target: 'responder:sam', channel: 'sms', possibleDuplicate: true })]);
+    expect(tl.filter((e) => e.type === 'notify_interrupted')).toEqual([
+      expect.objectContaining({ target: 'responder:sam', channel: 'sms', possibleDuplicate: true }),
+    ]);
     const notified = tl.filter((e) => e.type === 'notified' && e.channel === 'sms').map((e) => e.target);
     expect(notified).toEqual(['responder:alex', 'responder:sam', 'emergency_contact']);
     await kill9(child);

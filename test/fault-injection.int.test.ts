@@ -3,7 +3,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { badPayload, halfOpen, malformedPacket, slowConsumer, wrongCredentials, type FaultTarget } from '../simulator/src/faults.js';
 import { WireConnection } from '../simulator/src/wire.js';
-import { connectDemoDevices, DEMO_DEVICE_SECRET, disconnectAll, startTestServer, until as untilTurns, type TestServer } from './helpers/server.js';
+import {
+  connectDemoDevices,
+  DEMO_DEVICE_SECRET,
+  disconnectAll,
+  startTestServer,
+  until as untilTurns,
+  type TestServer,
+} from './helpers/server.js';
 
 // Waits on network I/O (no timers): generous in event-loop turns, because CI machines are busy.
 const until = (cond: () => boolean | Promise<boolean>) => untilTurns(cond, 1_000_000);
@@ -51,7 +58,11 @@ describe('fault injection leaves the server healthy', () => {
   });
 
   it('bad payloads (not JSON, failing the schema, over MAX_PAYLOAD_BYTES) are dropped and counted; the connection stays up', async () => {
-    for (const [variant, reason] of [['not-json', 'not_json'], ['invalid', 'invalid'], ['oversized', 'too_large']] as const) {
+    for (const [variant, reason] of [
+      ['not-json', 'not_json'],
+      ['invalid', 'invalid'],
+      ['oversized', 'too_large'],
+    ] as const) {
       const o = await badPayload(target, wrist, variant, { bytes: 64 * 1024 });
       expect(o.acknowledged, variant).toBe(true);
       expect(o.closedByServer, variant).toBe(false);
@@ -79,7 +90,13 @@ describe('fault injection leaves the server healthy', () => {
 
   it('a client that stops reading cannot make the broker buffer for it: its data subscriptions are refused and its flood is dropped', async () => {
     // [least privilege] only the command topic may be subscribed to, so nothing it floods is echoed back.
-    const probe = await WireConnection.connect({ host: target.host, port: target.port, clientId: 'demo-wrist', username: 'demo-wrist', password: DEMO_DEVICE_SECRET });
+    const probe = await WireConnection.connect({
+      host: target.host,
+      port: target.port,
+      clientId: 'demo-wrist',
+      username: 'demo-wrist',
+      password: DEMO_DEVICE_SECRET,
+    });
     expect(await probe.conn.subscribe('odart/v1/devices/demo-wrist/#', 0)).toEqual([128]);
     expect(await probe.conn.subscribe('odart/v1/devices/demo-wrist/command', 1)).toEqual([1]);
     await probe.conn.disconnect();

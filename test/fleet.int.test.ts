@@ -11,8 +11,14 @@ describe('fleet', () => {
     try {
       const before = ts.server.ingest.handled;
       const r = await runFleet({
-        base: ts.base, mqttHost: '127.0.0.1', mqttPort: ts.server.mqttPort, admin: { username: 'admin', password: DEMO_PASSWORD },
-        wearers: 1000, rate: 1, durationS: 2, drainMs: 10_000,
+        base: ts.base,
+        mqttHost: '127.0.0.1',
+        mqttPort: ts.server.mqttPort,
+        admin: { username: 'admin', password: DEMO_PASSWORD },
+        wearers: 1000,
+        rate: 1,
+        durationS: 2,
+        drainMs: 10_000,
       });
       expect(r.connected).toBe(1000);
       expect(r.connectFailures).toEqual({});
@@ -31,7 +37,11 @@ describe('fleet', () => {
       expect(r.removed).toBe(1000);
       const admin = await login(ts.base, 'admin');
       expect((await api<unknown[]>(ts.base, admin, 'GET', '/api/admin/wearers')).body).toHaveLength(1);
-      expect((await api<{ id: string }[]>(ts.base, admin, 'GET', '/api/admin/devices')).body.map((d) => d.id).sort()).toEqual(['demo-gateway', 'demo-room', 'demo-wrist']);
+      expect((await api<{ id: string }[]>(ts.base, admin, 'GET', '/api/admin/devices')).body.map((d) => d.id).sort()).toEqual([
+        'demo-gateway',
+        'demo-room',
+        'demo-wrist',
+      ]);
     } finally {
       await ts.close();
     }

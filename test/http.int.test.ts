@@ -17,14 +17,24 @@ const raw = (path: string, init: RequestInit) => fetch(ts.base + path, init);
 
 async function raiseHelpAlert(): Promise<string> {
   // The wearer presses help: a responder alert at once (decision fed straight to the alert service).
-  await ts.server.alerts.handle(ts.server.engine.ingest('demo-wearer', { t: ts.clock.now(), deviceId: 'demo-wrist', message: { stream: 'button', data: { action: 'help' } } }));
+  await ts.server.alerts.handle(
+    ts.server.engine.ingest('demo-wearer', {
+      t: ts.clock.now(),
+      deviceId: 'demo-wrist',
+      message: { stream: 'button', data: { action: 'help' } },
+    }),
+  );
   await settle(ts);
   return (await ts.server.repos.openAlertForWearer('demo-wearer'))!.id;
 }
 
 describe('auth', () => {
   it('401 with a code for bad credentials and for no session', async () => {
-    const bad = await raw('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' }, body: JSON.stringify({ username: 'alex', password: 'nope' }) });
+    const bad = await raw('/api/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' },
+      body: JSON.stringify({ username: 'alex', password: 'nope' }),
+    });
     expect(bad.status).toBe(401);
     expect(((await bad.json()) as Err).error.code).toBe('ODART_ERR_BAD_CREDENTIALS');
     const none = await raw('/api/alerts', {});
@@ -39,7 +49,11 @@ describe('auth', () => {
     expect((await api(ts.base, alex, 'GET', '/api/alerts')).status).toBe(401);
   });
   it('the session cookie is HttpOnly and SameSite=Strict', async () => {
-    const res = await raw('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' }, body: JSON.stringify({ username: 'alex', password: 'demo-pass-for-tests' }) });
+    const res = await raw('/api/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' },
+      body: JSON.stringify({ username: 'alex', password: 'demo-pass-for-tests' }),
+    });
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
@@ -74,9 +88,18 @@ describe('alerts', () => {
     const alex = await login(ts.base, 'alex');
     const sam = await login(ts.base, 'sam');
     expect((await api<{ attending: boolean }>(ts.base, alex, 'POST', `/api/alerts/${id}/ack`, {})).body.attending).toBe(true);
-    const second = await api<{ attending: boolean; alert: { attendingResponderId: string } }>(ts.base, sam, 'POST', `/api/alerts/${id}/ack`, {});
+    const second = await api<{ attending: boolean; alert: { attendingResponderId: string } }>(
+      ts.base,
+      sam,
+      'POST',
+      `/api/alerts/${id}/ack`,
+      {},
+    );
     expect(second.body).toMatchObject({ attending: false, alert: { attendingResponderId: 'alex' } });
-    const res = await api<{ state: string; outcome: string }>(ts.base, alex, 'POST', `/api/alerts/${id}/resolve`, { outcome: 'overdose_naloxone_given', note: 'breathing again' });
+    const res = await api<{ state: string; outcome: string }>(ts.base, alex, 'POST', `/api/alerts/${id}/resolve`, {
+      outcome: 'overdose_naloxone_given',
+      note: 'breathing again',
+    });
     expect(res.body).toMatchObject({ state: 'resolved', outcome: 'overdose_naloxone_given' });
     expect((await api<Err>(ts.base, alex, 'POST', `/api/alerts/${id}/resolve`, { outcome: 'other' })).status).toBe(409);
     expect((await api<Err>(ts.base, sam, 'POST', `/api/alerts/${id}/ack`, {})).status).toBe(409);
@@ -90,10 +113,33 @@ describe('alerts', () => {
   it('a responder not assigned to the wearer, and another service, get 404 for the alert', async () => {
     const id = await raiseHelpAlert();
     const now = ts.clock.now();
-    await ts.server.repos.insertUser({ id: 'kim', service_id: 'demo', username: 'kim', password_hash: await hashSecret('kim-password-1', TEST_PASSWORD_COST), role: 'responder', display_name: 'Kim', phone: null, on_duty: 1, created_at: now });
+    await ts.server.repos.insertUser({
+      id: 'kim',
+      service_id: 'demo',
+      username: 'kim',
+      password_hash: await hashSecret('kim-password-1', TEST_PASSWORD_COST),
+      role: 'responder',
+      display_name: 'Kim',
+      phone: null,
+      on_duty: 1,
+      created_at: now,
+    });
     await ts.server.repos.insertService({ id: 'other', name: 'Other', emergency_number: '112', created_at: now });
-    await ts.server.repos.insertUser({ id: 'oa', service_id: 'other', username: 'oa', password_hash: await hashSecret('oa-password-12', TEST_PASSWORD_COST), role: 'admin', display_name: 'OA', phone: null, on_duty: 1, created_at: now });
-    for (const [user, pw] of [['kim', 'kim-password-1'], ['oa', 'oa-password-12']] as const) {
+    await ts.server.repos.insertUser({
+      id: 'oa',
+      service_id: 'other',
+      username: 'oa',
+      password_hash: await hashSecret('oa-password-12', TEST_PASSWORD_COST),
+      role: 'admin',
+      display_name: 'OA',
+      phone: null,
+      on_duty: 1,
+      created_at: now,
+    });
+    for (const [user, pw] of [
+      ['kim', 'kim-password-1'],
+      ['oa', 'oa-password-12'],
+    ] as const) {
       const c = await login(ts.base, user, pw);
       expect((await api<unknown[]>(ts.base, c, 'GET', '/api/alerts')).body).toEqual([]);
       expect((await api(ts.base, c, 'GET', `/api/alerts/${id}`)).status).toBe(404);

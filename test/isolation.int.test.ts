@@ -12,9 +12,21 @@ const PW = 'isolation-pass-1';
 async function alertFor(wearerId: string, serviceId: string, id: string) {
   const now = ts.clock.now();
   await ts.server.repos.insertAlert({
-    id, service_id: serviceId, wearer_id: wearerId, state: 'escalating', score: 80, reasons: JSON.stringify(['no breathing for 20 s']),
-    news2: 5, chain_snapshot: JSON.stringify({ steps: [] }), escalation_token: 0, attending_responder_id: null, outcome: null, note: null,
-    created_at: now, updated_at: now, closed_at: null,
+    id,
+    service_id: serviceId,
+    wearer_id: wearerId,
+    state: 'escalating',
+    score: 80,
+    reasons: JSON.stringify(['no breathing for 20 s']),
+    news2: 5,
+    chain_snapshot: JSON.stringify({ steps: [] }),
+    escalation_token: 0,
+    attending_responder_id: null,
+    outcome: null,
+    note: null,
+    created_at: now,
+    updated_at: now,
+    closed_at: null,
   });
   await ts.server.repos.appendTimeline(id, now, 'created', {});
   await ts.server.repos.appendTimeline(id, now, 'escalating', {});
@@ -25,16 +37,63 @@ beforeAll(async () => {
   const r = ts.server.repos;
   const now = ts.clock.now();
   // Demo service: a second wearer assigned to sam only.
-  await r.insertWearer({ id: 'w-sam-only', service_id: 'demo', alias: 'Robin', address: '1 Side St', access_notes: 'code 1234', phone: null, emergency_contact_phone: null, chain_id: null, consent: 'active', thresholds: null, created_at: now });
+  await r.insertWearer({
+    id: 'w-sam-only',
+    service_id: 'demo',
+    alias: 'Robin',
+    address: '1 Side St',
+    access_notes: 'code 1234',
+    phone: null,
+    emergency_contact_phone: null,
+    chain_id: null,
+    consent: 'active',
+    thresholds: null,
+    created_at: now,
+  });
   await r.assignResponder('w-sam-only', 'sam');
   // A second service with its own admin, responder, wearer, device and alert.
   await r.insertService({ id: 'other', name: 'Other service', emergency_number: '112', created_at: now });
-  for (const [id, role] of [['o-admin', 'admin'], ['o-resp', 'responder']] as const) {
-    await r.insertUser({ id, service_id: 'other', username: id, password_hash: await hashSecret(PW, TEST_PASSWORD_COST), role, display_name: id, phone: null, on_duty: 1, created_at: now });
+  for (const [id, role] of [
+    ['o-admin', 'admin'],
+    ['o-resp', 'responder'],
+  ] as const) {
+    await r.insertUser({
+      id,
+      service_id: 'other',
+      username: id,
+      password_hash: await hashSecret(PW, TEST_PASSWORD_COST),
+      role,
+      display_name: id,
+      phone: null,
+      on_duty: 1,
+      created_at: now,
+    });
   }
-  await r.insertWearer({ id: 'w-other', service_id: 'other', alias: 'Kai', address: '9 Far Rd', access_notes: null, phone: '+447700900555', emergency_contact_phone: null, chain_id: null, consent: 'active', thresholds: null, created_at: now });
+  await r.insertWearer({
+    id: 'w-other',
+    service_id: 'other',
+    alias: 'Kai',
+    address: '9 Far Rd',
+    access_notes: null,
+    phone: '+447700900555',
+    emergency_contact_phone: null,
+    chain_id: null,
+    consent: 'active',
+    thresholds: null,
+    created_at: now,
+  });
   await r.assignResponder('w-other', 'o-resp');
-  await r.insertDevice({ id: 'other-wrist', service_id: 'other', wearer_id: 'w-other', kind: 'wearable', secret_hash: 'x', last_seen_at: null, battery: null, online: 0, created_at: now });
+  await r.insertDevice({
+    id: 'other-wrist',
+    service_id: 'other',
+    wearer_id: 'w-other',
+    kind: 'wearable',
+    secret_hash: 'x',
+    last_seen_at: null,
+    battery: null,
+    online: 0,
+    created_at: now,
+  });
   await alertFor('demo-wearer', 'demo', 'al-demo');
   await alertFor('w-sam-only', 'demo', 'al-sam');
   await alertFor('w-other', 'other', 'al-other');
@@ -45,11 +104,13 @@ afterAll(async () => {
   await ts.close();
 });
 
-const status = async (who: string, method: string, path: string, body?: unknown) => (await api(ts.base, cookies[who]!, method, path, body)).status;
+const status = async (who: string, method: string, path: string, body?: unknown) =>
+  (await api(ts.base, cookies[who]!, method, path, body)).status;
 
 describe('isolation: responders see only alerts of wearers assigned to them', () => {
   it('the alert list holds exactly the alerts of assigned wearers', async () => {
-    const ids = async (who: string) => (await api<{ id: string }[]>(ts.base, cookies[who]!, 'GET', '/api/alerts')).body.map((a) => a.id).sort();
+    const ids = async (who: string) =>
+      (await api<{ id: string }[]>(ts.base, cookies[who]!, 'GET', '/api/alerts')).body.map((a) => a.id).sort();
     expect(await ids('alex')).toEqual(['al-demo']);
     expect(await ids('sam')).toEqual(['al-demo', 'al-sam']);
     expect(await ids('admin')).toEqual(['al-demo', 'al-sam']);
@@ -67,11 +128,18 @@ describe('isolation: responders see only alerts of wearers assigned to them', ()
       expect(await status('alex', 'POST', `/api/alerts/${id}/resolve`, { outcome: 'wearer_ok' }), id).toBe(404);
     }
     // ...while the assigned responder gets the address and access notes
-    const ctx = await api<{ wearer: { address: string; accessNotes: string }; emergencyNumber: string }>(ts.base, cookies.sam!, 'GET', '/api/alerts/al-sam/context');
+    const ctx = await api<{ wearer: { address: string; accessNotes: string }; emergencyNumber: string }>(
+      ts.base,
+      cookies.sam!,
+      'GET',
+      '/api/alerts/al-sam/context',
+    );
     expect(ctx.status).toBe(200);
     expect(ctx.body.wearer).toMatchObject({ address: '1 Side St', accessNotes: 'code 1234' });
     expect(ctx.body.emergencyNumber).toBe('999');
-    expect((await api<{ emergencyNumber: string }>(ts.base, cookies['o-resp']!, 'GET', '/api/alerts/al-other/context')).body.emergencyNumber).toBe('112');
+    expect(
+      (await api<{ emergencyNumber: string }>(ts.base, cookies['o-resp']!, 'GET', '/api/alerts/al-other/context')).body.emergencyNumber,
+    ).toBe('112');
   });
 
   it('the live feed carries only visible alerts, in the hello snapshot and afterwards', async () => {
@@ -95,15 +163,18 @@ describe('isolation: responders see only alerts of wearers assigned to them', ()
 
 describe('isolation: services never see each other', () => {
   it('admin console reads of another service answer 404 or hold nothing of it', async () => {
-    for (const path of [
-      '/api/admin/wearers/demo-wearer/consent', '/api/admin/wearers/demo-wearer/export',
-    ]) expect(await status('o-admin', 'GET', path), path).toBe(404);
+    for (const path of ['/api/admin/wearers/demo-wearer/consent', '/api/admin/wearers/demo-wearer/export'])
+      expect(await status('o-admin', 'GET', path), path).toBe(404);
     for (const [path, body] of [
-      ['/api/admin/wearers/demo-wearer/consent-link', {}], ['/api/admin/wearers/demo-wearer/pause', { minutes: 60 }],
-      ['/api/admin/wearers/demo-wearer/resume', {}], ['/api/admin/wearers/demo-wearer/opt-out', {}],
-    ] as const) expect(await status('o-admin', 'POST', path, body), path).toBe(404);
+      ['/api/admin/wearers/demo-wearer/consent-link', {}],
+      ['/api/admin/wearers/demo-wearer/pause', { minutes: 60 }],
+      ['/api/admin/wearers/demo-wearer/resume', {}],
+      ['/api/admin/wearers/demo-wearer/opt-out', {}],
+    ] as const)
+      expect(await status('o-admin', 'POST', path, body), path).toBe(404);
     expect(await status('o-admin', 'PUT', '/api/admin/devices/demo-room/room', { room: 'x' })).toBe(404);
-    for (const path of ['/api/alerts/al-demo', '/api/alerts/al-demo/context', '/api/alerts/al-demo/vitals']) expect(await status('o-admin', 'GET', path), path).toBe(404);
+    for (const path of ['/api/alerts/al-demo', '/api/alerts/al-demo/context', '/api/alerts/al-demo/vitals'])
+      expect(await status('o-admin', 'GET', path), path).toBe(404);
     expect(await status('admin', 'GET', '/api/alerts/al-other')).toBe(404);
     expect(await status('admin', 'POST', '/api/alerts/al-other/ack', {})).toBe(404);
     expect(await status('o-admin', 'PATCH', '/api/admin/users/alex', { onDuty: false })).toBe(404);
@@ -127,7 +198,14 @@ describe('isolation: services never see each other', () => {
 
 describe('roles: admin actions need the admin role', () => {
   it('a responder gets 404 on every console route, even for its own service', async () => {
-    for (const path of ['/api/admin/alerts', '/api/admin/alerts.csv', '/api/admin/stats', '/api/admin/wearers/demo-wearer/consent', '/api/admin/wearers/demo-wearer/export', '/api/outbox']) {
+    for (const path of [
+      '/api/admin/alerts',
+      '/api/admin/alerts.csv',
+      '/api/admin/stats',
+      '/api/admin/wearers/demo-wearer/consent',
+      '/api/admin/wearers/demo-wearer/export',
+      '/api/outbox',
+    ]) {
       expect(await status('alex', 'GET', path), path).toBe(404);
     }
     expect(await status('alex', 'POST', '/api/admin/wearers/demo-wearer/consent-link', {})).toBe(404);

@@ -17,7 +17,14 @@ const metrics = async () => (await fetch(`${ts.base}/metrics`)).text();
 const counter = (text: string, name: string, label: string) => Number(new RegExp(`${name}\\{${label}\\} (\\d+)`).exec(text)?.[1] ?? 0);
 
 function connect(id: string, secret: string, clientId = id): Promise<{ client: mqtt.MqttClient; ok: boolean; code?: number }> {
-  const client = mqtt.connect(ts.mqttUrl, { clientId, username: id, password: secret, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4 });
+  const client = mqtt.connect(ts.mqttUrl, {
+    clientId,
+    username: id,
+    password: secret,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    protocolVersion: 4,
+  });
   return new Promise((resolve) => {
     client.once('connect', () => resolve({ client, ok: true }));
     client.once('error', (err) => {
@@ -40,7 +47,9 @@ describe('one live session per device', () => {
     ts = await startTestServer();
     const a = await connect('demo-wrist', DEMO_DEVICE_SECRET);
     let aClosed = false;
-    a.client.on('close', () => { aClosed = true; });
+    a.client.on('close', () => {
+      aClosed = true;
+    });
     const b = await connect('demo-wrist', DEMO_DEVICE_SECRET);
     expect(b.ok).toBe(true);
     await until(() => aClosed, LONG);
@@ -62,12 +71,16 @@ function varint(n: number): Buffer {
 }
 
 /** A raw TCP connection that records what the server sends and whether it closed. */
-async function rawSocket(o: { localAddress?: string } = {}): Promise<{ sock: net.Socket; closed: () => boolean; packets: mqttPacket.Packet[] }> {
+async function rawSocket(
+  o: { localAddress?: string } = {},
+): Promise<{ sock: net.Socket; closed: () => boolean; packets: mqttPacket.Packet[] }> {
   const sock = net.connect({ host: '127.0.0.1', port: ts.server.mqttPort, ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
   await new Promise<void>((r, j) => sock.once('connect', () => r()).once('error', j));
   let closed = false;
   sock.on('error', () => undefined);
-  sock.on('close', () => { closed = true; });
+  sock.on('close', () => {
+    closed = true;
+  });
   const packets: mqttPacket.Packet[] = [];
   const parser = mqttPacket.parser({ protocolVersion: 4 });
   parser.on('packet', (p: mqttPacket.Packet) => packets.push(p));
@@ -78,7 +91,18 @@ async function rawSocket(o: { localAddress?: string } = {}): Promise<{ sock: net
 /** CONNECT from a chosen loopback address; the CONNACK return code, or -1 if closed first. */
 async function login(id: string, secret: string, localAddress = '127.0.0.1'): Promise<number> {
   const c = await rawSocket({ localAddress });
-  c.sock.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: id, clean: true, keepalive: 60, username: id, password: Buffer.from(secret) }));
+  c.sock.write(
+    mqttPacket.generate({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clientId: id,
+      clean: true,
+      keepalive: 60,
+      username: id,
+      password: Buffer.from(secret),
+    }),
+  );
   await until(() => c.packets.length > 0 || c.closed(), LONG);
   c.sock.destroy();
   const p = c.packets[0];
@@ -113,7 +137,18 @@ describe('packet size caps', () => {
   it('after login, a PUBLISH longer than MAX_PAYLOAD_BYTES is dropped and counted as soon as its header arrives, never buffered', async () => {
     ts = await startTestServer({ env: { MAX_PAYLOAD_BYTES: '8192' } });
     const c = await rawSocket();
-    c.sock.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'demo-wrist', clean: true, keepalive: 60, username: 'demo-wrist', password: Buffer.from(DEMO_DEVICE_SECRET) }));
+    c.sock.write(
+      mqttPacket.generate({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clientId: 'demo-wrist',
+        clean: true,
+        keepalive: 60,
+        username: 'demo-wrist',
+        password: Buffer.from(DEMO_DEVICE_SECRET),
+      }),
+    );
     await until(() => c.packets.some((p) => p.cmd === 'connack'), LONG);
     const topic = Buffer.from('odart/v1/devices/demo-wrist/vitals');
     const variable = Buffer.concat([Buffer.from([topic.length >> 8, topic.length & 0xff]), topic, Buffer.from([0x00, 0x07])]);
@@ -128,13 +163,46 @@ describe('packet size caps', () => {
   it('a whole oversized PUBLISH is acknowledged and skipped; the next message on the connection is ingested', async () => {
     ts = await startTestServer({ env: { MAX_PAYLOAD_BYTES: '8192' } });
     const c = await rawSocket();
-    c.sock.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'demo-wrist', clean: true, keepalive: 60, username: 'demo-wrist', password: Buffer.from(DEMO_DEVICE_SECRET) }));
+    c.sock.write(
+      mqttPacket.generate({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clientId: 'demo-wrist',
+        clean: true,
+        keepalive: 60,
+        username: 'demo-wrist',
+        password: Buffer.from(DEMO_DEVICE_SECRET),
+      }),
+    );
     await until(() => c.packets.some((p) => p.cmd === 'connack'), LONG);
-    const big = mqttPacket.generate({ cmd: 'publish', topic: 'odart/v1/devices/demo-wrist/vitals', payload: Buffer.alloc(100_000, 0x20), qos: 1, messageId: 9, retain: false, dup: false });
-    const good = mqttPacket.generate({ cmd: 'publish', topic: 'odart/v1/devices/demo-wrist/vitals', payload: JSON.stringify({ hr: 70, spo2: 97, rr: 14 }), qos: 1, messageId: 10, retain: false, dup: false });
+    const big = mqttPacket.generate({
+      cmd: 'publish',
+      topic: 'odart/v1/devices/demo-wrist/vitals',
+      payload: Buffer.alloc(100_000, 0x20),
+      qos: 1,
+      messageId: 9,
+      retain: false,
+      dup: false,
+    });
+    const good = mqttPacket.generate({
+      cmd: 'publish',
+      topic: 'odart/v1/devices/demo-wrist/vitals',
+      payload: JSON.stringify({ hr: 70, spo2: 97, rr: 14 }),
+      qos: 1,
+      messageId: 10,
+      retain: false,
+      dup: false,
+    });
     // split at awkward places: inside the fixed header of the big one, inside its topic
     const all = Buffer.concat([big, good]);
-    for (const [a, b] of [[0, 1], [1, 5], [5, 40], [40, all.length]] as const) c.sock.write(all.subarray(a, b));
+    for (const [a, b] of [
+      [0, 1],
+      [1, 5],
+      [5, 40],
+      [40, all.length],
+    ] as const)
+      c.sock.write(all.subarray(a, b));
     await until(() => c.packets.filter((p) => p.cmd === 'puback').length === 2, LONG);
     expect(c.packets.filter((p) => p.cmd === 'puback').map((p) => (p as mqttPacket.IPubackPacket).messageId)).toEqual([9, 10]);
     await until(async () => counter(await metrics(), 'odart_mqtt_messages_total', 'stream="vitals"') === 1, 2000);

@@ -27,7 +27,9 @@ async function boot(dataDir?: string) {
   return ts;
 }
 async function raise(s: TestServer): Promise<string> {
-  await s.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: s.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null }]);
+  await s.server.alerts.handle([
+    { kind: 'responder_alert', wearerId: 'demo-wearer', t: s.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null },
+  ]);
   await settle(s);
   return (await s.server.repos.openAlertForWearer('demo-wearer'))!.id;
 }
@@ -40,10 +42,15 @@ const advance = async (s: TestServer, ms: number, step = 1000) => {
 const tokenOf = (body: string) => /#\/p\/([a-z0-9_]+\.[A-Za-z0-9_-]{16})$/.exec(body)?.[1] ?? null;
 /** Virtual times at which a number was texted a page (from the timeline, which records every send). */
 async function pagedAt(s: TestServer, alertId: string, target: string): Promise<number[]> {
-  return (await s.server.repos.timeline(alertId)).filter((e) => e.type === 'notified' && e.data.channel === 'sms' && e.data.target === target).map((e) => e.at);
+  return (await s.server.repos.timeline(alertId))
+    .filter((e) => e.type === 'notified' && e.data.channel === 'sms' && e.data.target === target)
+    .map((e) => e.at);
 }
 const page = (s: TestServer, token: string, method = 'GET', action = '', headers: Record<string, string> = CSRF) =>
-  fetch(`${s.base}/api/page/${token}${action}`, { method, headers: method === 'GET' ? {} : headers }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+  fetch(`${s.base}/api/page/${token}${action}`, { method, headers: method === 'GET' ? {} : headers }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as Record<string, unknown>,
+  }));
 
 describe('the page stands on its own', () => {
   it('the demo page SMS has the full address, how to get in, the reason, the replies and a link, in 2 GSM-7 segments', async () => {
@@ -83,11 +90,14 @@ describe("I can't go", () => {
     await settle(s);
     expect(await pagedAt(s, id, 'responder:sam')).toEqual([t0 + 10_000]);
     const tl = (await api<{ timeline: { type: string; [k: string]: unknown }[] }>(s.base, admin, 'GET', `/api/alerts/${id}`)).body.timeline;
-    expect(tl).toEqual(expect.arrayContaining([
-      expect.objectContaining({ type: 'declined', by: 'responder:alex', name: 'Alex', via: 'app' }),
-      expect.objectContaining({ type: 'step_declined', step: 0 }),
-    ]));
-    for (const c of [live, watch]) expect(c.messages).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'alert', change: 'declined', by: 'alex' })]));
+    expect(tl).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'declined', by: 'responder:alex', name: 'Alex', via: 'app' }),
+        expect.objectContaining({ type: 'step_declined', step: 0 }),
+      ]),
+    );
+    for (const c of [live, watch])
+      expect(c.messages).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'alert', change: 'declined', by: 'alex' })]));
     expect(await pagedOnHello()).not.toContain(id);
     live.ws.close();
     watch.ws.close();
@@ -102,10 +112,21 @@ describe("I can't go", () => {
     const s = await boot();
     const admin = await login(s.base, 'admin');
     const c = await api<{ id: string }>(s.base, admin, 'POST', '/api/admin/chains', {
-      name: 'Three', definition: { steps: [
-        { targets: [{ type: 'responder', id: 'alex' }, { type: 'responder', id: 'sam' }, { type: 'responder', id: 'admin' }], channels: ['app', 'sms'], waitS: 60 },
-        { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
-      ] },
+      name: 'Three',
+      definition: {
+        steps: [
+          {
+            targets: [
+              { type: 'responder', id: 'alex' },
+              { type: 'responder', id: 'sam' },
+              { type: 'responder', id: 'admin' },
+            ],
+            channels: ['app', 'sms'],
+            waitS: 60,
+          },
+          { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
+        ],
+      },
     });
     await api(s.base, admin, 'PUT', '/api/admin/wearers/demo-wearer/chain', { chainId: c.body.id });
     const id = await raise(s);
@@ -124,9 +145,17 @@ describe("I can't go", () => {
     const s = await boot();
     const id = await raise(s);
     const t0 = s.clock.now();
-    const sms = async (from: string, body: string, n: number) => /<Message>(.*)<\/Message>/.exec((await postWebhook(s.base, PUBLIC, '/webhooks/twilio/sms', {
-      MessageSid: 'SM' + String(n).padStart(32, '0'), From: from, To: '+447700900000', Body: body,
-    })).text)?.[1];
+    const sms = async (from: string, body: string, n: number) =>
+      /<Message>(.*)<\/Message>/.exec(
+        (
+          await postWebhook(s.base, PUBLIC, '/webhooks/twilio/sms', {
+            MessageSid: 'SM' + String(n).padStart(32, '0'),
+            From: from,
+            To: '+447700900000',
+            Body: body,
+          })
+        ).text,
+      )?.[1];
     await advance(s, 3_000);
     expect(await sms(ALEX, "can't go", 1)).toBe('Thanks for telling us. You are not going to Jo; the next person is being called.');
     await settle(s);
@@ -164,8 +193,15 @@ describe('signed no-login page links', () => {
     const view = await page(s, alexToken);
     expect(view.status).toBe(200);
     expect(view.body).toMatchObject({
-      alertId: id, state: 'escalating', alias: 'Jo', address: 'Flat 2, 14 Example Street, Glasgow', accessNotes: 'Key safe by the door, code from the service',
-      reason: 'no breathing detected', emergencyNumber: '999', youAreAttending: false, youDeclined: false,
+      alertId: id,
+      state: 'escalating',
+      alias: 'Jo',
+      address: 'Flat 2, 14 Example Street, Glasgow',
+      accessNotes: 'Key safe by the door, code from the service',
+      reason: 'no breathing detected',
+      emergencyNumber: '999',
+      youAreAttending: false,
+      youDeclined: false,
     });
     // Nothing beyond the alert: no vitals, no other people's numbers.
     expect(JSON.stringify(view.body)).not.toMatch(/\+44|spo2|hr"/i);
@@ -181,10 +217,12 @@ describe('signed no-login page links', () => {
     const going = await page(s, samToken, 'POST', '/ack');
     expect(going.status).toBe(200);
     expect(going.body).toMatchObject({ state: 'acknowledged', attending: 'Sam', youAreAttending: true });
-    expect(await s.server.repos.timeline(id)).toEqual(expect.arrayContaining([
-      expect.objectContaining({ type: 'declined', data: expect.objectContaining({ by: 'responder:alex', via: 'link' }) }),
-      expect.objectContaining({ type: 'acknowledged', data: expect.objectContaining({ by: 'sam', via: 'link', attending: true }) }),
-    ]));
+    expect(await s.server.repos.timeline(id)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'declined', data: expect.objectContaining({ by: 'responder:alex', via: 'link' }) }),
+        expect.objectContaining({ type: 'acknowledged', data: expect.objectContaining({ by: 'sam', via: 'link', attending: true }) }),
+      ]),
+    );
     // Alex's link shows who is going; it expires 30 min after the alert closes.
     expect((await page(s, alexToken)).body).toMatchObject({ attending: 'Sam', youAreAttending: false });
     const admin = await login(s.base, 'admin');
@@ -205,7 +243,12 @@ describe('signed no-login page links', () => {
     expect((await s.server.repos.alertById(id))!.attending_contact).toBe('Emergency contact');
     // A day of virtual ticks would take minutes: the page is made 24 h old instead.
     const ntf = `ntf_${ecToken.split('.')[0]}`;
-    const age = (ms: number) => s.server.repos.db.updateTable('notifications').set((eb) => ({ created_at: eb('created_at', '-', ms) })).where('id', '=', ntf).execute();
+    const age = (ms: number) =>
+      s.server.repos.db
+        .updateTable('notifications')
+        .set((eb) => ({ created_at: eb('created_at', '-', ms) }))
+        .where('id', '=', ntf)
+        .execute();
     await age(24 * 3600_000 - 60_000);
     expect((await page(s, ecToken)).status).toBe(200);
     await age(60_000);

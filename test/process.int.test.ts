@@ -33,7 +33,9 @@ function start(env: Record<string, string>): { child: ChildProcess; out: () => s
 
 async function waitFor(get: () => string, re: RegExp, exited: Promise<unknown>): Promise<RegExpExecArray> {
   let done = false;
-  void exited.then(() => { done = true; });
+  void exited.then(() => {
+    done = true;
+  });
   for (;;) {
     const m = re.exec(get());
     if (m) return m;
@@ -59,7 +61,11 @@ describe('npm start as a process', () => {
     expect(p.out()).toContain('npm run simulate -- overdose');
     const creds = path.join(dataDir, 'demo-credentials.json');
     expect(statSync(creds).mode & 0o777).toBe(0o600);
-    expect(Object.keys((JSON.parse(readFileSync(creds, 'utf8')) as { devices: object }).devices).sort()).toEqual(['demo-gateway', 'demo-room', 'demo-wrist']);
+    expect(Object.keys((JSON.parse(readFileSync(creds, 'utf8')) as { devices: object }).devices).sort()).toEqual([
+      'demo-gateway',
+      'demo-room',
+      'demo-wrist',
+    ]);
     const health = await fetch(`http://127.0.0.1:${m[1]}/healthz`);
     expect(health.status).toBe(200);
     p.child.kill('SIGTERM');
@@ -79,7 +85,13 @@ describe('npm start as a process', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-proc-'));
     dirs.push(dataDir);
     const p = start({ NODE_ENV: 'production', HTTP_PORT: '0', MQTT_PORT: '0', DATA_DIR: dataDir });
-    const first = await Promise.race([p.exited, waitFor(p.out, /HTTP port/, p.exited).then(() => 'started', () => 'exited')]);
+    const first = await Promise.race([
+      p.exited,
+      waitFor(p.out, /HTTP port/, p.exited).then(
+        () => 'started',
+        () => 'exited',
+      ),
+    ]);
     expect(first, 'the server started with the fake SMS outbox').not.toBe('started');
     expect(await p.exited).toBe(2);
     expect(p.err()).toMatch(/TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: required with NODE_ENV=production/);
@@ -90,9 +102,17 @@ describe('npm start as a process', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-proc-'));
     dirs.push(dataDir);
     const p = start({
-      NODE_ENV: 'production', HOST: '', HTTP_PORT: '0', MQTT_PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'debug',
+      NODE_ENV: 'production',
+      HOST: '',
+      HTTP_PORT: '0',
+      MQTT_PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'debug',
       // Never contacted: an empty database has nobody to page.
-      TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 'not-a-real-token', TWILIO_FROM: '+447700900000', TWILIO_BASE_URL: 'http://127.0.0.1:9',
+      TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32),
+      TWILIO_AUTH_TOKEN: 'not-a-real-token',
+      TWILIO_FROM: '+447700900000',
+      TWILIO_BASE_URL: 'http://127.0.0.1:9',
     });
     const m = await waitFor(p.out, /"msg":"started"/, p.exited);
     expect(m).toBeTruthy();

@@ -19,7 +19,14 @@ afterEach(async () => {
 });
 
 async function connects(url: string, id: string, secret: string): Promise<boolean> {
-  const client = mqtt.connect(url, { clientId: id, username: id, password: secret, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4 });
+  const client = mqtt.connect(url, {
+    clientId: id,
+    username: id,
+    password: secret,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    protocolVersion: 4,
+  });
   const ok = await new Promise<boolean>((resolve) => {
     client.once('connect', () => resolve(true));
     client.once('error', () => resolve(false));
@@ -29,15 +36,22 @@ async function connects(url: string, id: string, secret: string): Promise<boolea
 }
 
 const demoFile = (dataDir: string) => path.join(dataDir, 'demo-credentials.json');
-const fileSecrets = (dataDir: string) => (JSON.parse(readFileSync(demoFile(dataDir), 'utf8')) as { devices: Record<string, string> }).devices;
+const fileSecrets = (dataDir: string) =>
+  (JSON.parse(readFileSync(demoFile(dataDir), 'utf8')) as { devices: Record<string, string> }).devices;
 
 describe('NODE_ENV=production', () => {
   it('an empty DATA_DIR gets no demo service, no demo accounts and no demo-credentials.json', async () => {
     fake = await startFakeTwilio();
     ts = await startTestServer({
       env: {
-        NODE_ENV: 'production', DEMO_PASSWORD: '', DEMO_DEVICE_SECRET: '', PASSWORD_SCRYPT_LOG2N: '17',
-        TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID, TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN, TWILIO_FROM: TEST_FROM, TWILIO_BASE_URL: fake.baseUrl,
+        NODE_ENV: 'production',
+        DEMO_PASSWORD: '',
+        DEMO_DEVICE_SECRET: '',
+        PASSWORD_SCRYPT_LOG2N: '17',
+        TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+        TWILIO_FROM: TEST_FROM,
+        TWILIO_BASE_URL: fake.baseUrl,
       },
     });
     expect(ts.server.demo).toBeNull();
@@ -45,7 +59,9 @@ describe('NODE_ENV=production', () => {
     expect(await ts.server.repos.userByUsername('admin')).toBeUndefined();
     expect(existsSync(demoFile(ts.dataDir))).toBe(false);
     const res = await fetch(`${ts.base}/api/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...CSRF }, body: JSON.stringify({ username: 'admin', password: DEMO_PASSWORD }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...CSRF },
+      body: JSON.stringify({ username: 'admin', password: DEMO_PASSWORD }),
     });
     expect(res.status).toBe(401);
     expect((await fetch(`${ts.base}/healthz`)).status).toBe(200);

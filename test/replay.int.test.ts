@@ -12,7 +12,17 @@ import { provisionWearers } from '../simulator/src/provision.js';
 import { connectAll } from '../simulator/src/run.js';
 import { generateScenario } from '../simulator/src/scenarios.js';
 import { parseTrace, serializeTrace, traceDevices, traceWearers } from '../simulator/src/trace.js';
-import { api, DEMO_PASSWORD, DEMO_DEVICE_SECRET, disconnectAll, driveTrace, login, startTestServer, T0, type TestServer } from './helpers/server.js';
+import {
+  api,
+  DEMO_PASSWORD,
+  DEMO_DEVICE_SECRET,
+  disconnectAll,
+  driveTrace,
+  login,
+  startTestServer,
+  T0,
+  type TestServer,
+} from './helpers/server.js';
 
 let ts: TestServer;
 let dir: string;
@@ -25,13 +35,22 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface AlertJson { id: string; state: string; wearerId: string }
+interface AlertJson {
+  id: string;
+  state: string;
+  wearerId: string;
+}
 
 function runCli(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(path.resolve('node_modules/.bin/tsx'), [script, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      path.resolve('node_modules/.bin/tsx'),
+      [script, ...args],
+      { env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -45,7 +64,12 @@ describe('replay', () => {
     const admin = await AdminClient.login(ts.base, 'admin', DEMO_PASSWORD);
     const p = await provisionWearers(admin, traceWearers(trace), { chainId: 'demo-chain', responderIds: ['alex'] });
     expect(p.wearerIds).toHaveLength(2);
-    const devices = await connectAll(traceDevices(trace), (id) => p.secrets.get(id)!, { url: ts.mqttUrl, profile: {}, out: () => undefined, clock: ts.clock });
+    const devices = await connectAll(traceDevices(trace), (id) => p.secrets.get(id)!, {
+      url: ts.mqttUrl,
+      profile: {},
+      out: () => undefined,
+      clock: ts.clock,
+    });
     expect([...devices.keys()].sort()).toEqual(['rp-0-room', 'rp-0-wrist', 'rp-1-room', 'rp-1-wrist']);
 
     const alex = await login(ts.base, 'alex');
@@ -53,7 +77,8 @@ describe('replay', () => {
     const escalatedAt = new Map<string, number>();
     const summary = await driveTrace(ts, devices, trace.lines, {
       stopWhen: async () => {
-        for (const a of await alerts()) if (a.state === 'escalating' && !escalatedAt.has(a.wearerId)) escalatedAt.set(a.wearerId, ts.clock.now() - T0);
+        for (const a of await alerts())
+          if (a.state === 'escalating' && !escalatedAt.has(a.wearerId)) escalatedAt.set(a.wearerId, ts.clock.now() - T0);
         return escalatedAt.size === 2;
       },
     });
@@ -61,10 +86,12 @@ describe('replay', () => {
     expect(summary.acknowledged).toBe(summary.sent);
     expect((await alerts()).map((a) => a.wearerId).sort()).toEqual([...p.wearerIds].sort());
     // Wearer i of the trace is the i-th enrolled; its own apnea label is tagged with its trace id.
-    trace.labels.filter((l) => l.label === 'apnea_onset').forEach((l, i) => {
-      expect(l.wearer).toBe(`rp-${i}`);
-      expect(escalatedAt.get(p.wearerIds[i]!)! - l.t).toBeLessThanOrEqual(45_000);
-    });
+    trace.labels
+      .filter((l) => l.label === 'apnea_onset')
+      .forEach((l, i) => {
+        expect(l.wearer).toBe(`rp-${i}`);
+        expect(escalatedAt.get(p.wearerIds[i]!)! - l.t).toBeLessThanOrEqual(45_000);
+      });
     await disconnectAll(devices);
   });
 
@@ -83,7 +110,10 @@ describe('replay', () => {
     expect(ts.server.ingest.handled - before).toBeGreaterThanOrEqual(samples);
 
     const bad = path.join(dir, 'bad.jsonl');
-    writeFileSync(bad, '{"type":"header","version":1,"wearer":"w","devices":[]}\n{"t":0,"device":"demo-wrist","stream":"vitals","data":{}}\n{"t":1,"device":"demo-wrist","stream":"sound","data":{}}\n');
+    writeFileSync(
+      bad,
+      '{"type":"header","version":1,"wearer":"w","devices":[]}\n{"t":0,"device":"demo-wrist","stream":"vitals","data":{}}\n{"t":1,"device":"demo-wrist","stream":"sound","data":{}}\n',
+    );
     const b = await runCli('simulator/src/replay-cli.ts', [bad], env);
     expect(b.code).toBe(2);
     expect(b.stderr).toContain(`${bad}:3: bad sample line: stream`);
@@ -95,7 +125,10 @@ describe('replay', () => {
     writeFileSync(file, serializeTrace(m.header, m.lines));
     const samples = m.lines.filter((l) => 'device' in l).length;
     const r = await runCli('simulator/src/replay-cli.ts', [file, '--speed', '2000', '--provision', '--cleanup'], {
-      MQTT_URL: ts.mqttUrl, API_URL: ts.base, DEMO_PASSWORD, DEMO_DEVICE_SECRET,
+      MQTT_URL: ts.mqttUrl,
+      API_URL: ts.base,
+      DEMO_PASSWORD,
+      DEMO_DEVICE_SECRET,
     });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('enrolled 3 wearers (6 devices)');

@@ -18,7 +18,9 @@ const ALEX = '+447700900101';
 const SAM = '+447700900102';
 
 async function raise(): Promise<string> {
-  await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null }]);
+  await ts.server.alerts.handle([
+    { kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null },
+  ]);
   await settle(ts);
   return (await ts.server.repos.openAlertForWearer('demo-wearer'))!.id;
 }
@@ -38,10 +40,12 @@ describe('on duty, set in the console, is honoured by escalation', () => {
     const id = await raise();
     expect((await outbox()).map((m) => m.to)).toEqual([SAM]);
     const detail = await api<{ timeline: { type: string; [k: string]: unknown }[] }>(ts.base, admin, 'GET', `/api/alerts/${id}`);
-    expect(detail.body.timeline).toEqual(expect.arrayContaining([
-      expect.objectContaining({ type: 'target_skipped', target: 'responder:alex', reason: 'off_duty' }),
-      expect.objectContaining({ type: 'step_failed', step: 0, reason: 'everyone in the step is off duty' }),
-    ]));
+    expect(detail.body.timeline).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'target_skipped', target: 'responder:alex', reason: 'off_duty' }),
+        expect.objectContaining({ type: 'step_failed', step: 0, reason: 'everyone in the step is off duty' }),
+      ]),
+    );
   });
 });
 
@@ -84,7 +88,10 @@ describe('reminder SMS when the app did not see the page', () => {
     alex.ws.send('not json');
     alex.ws.send(JSON.stringify({ type: 'seen', alertId: 'al_nope' }));
     await until(() => alex.messages.filter((m) => m.type === 'error').length === 2);
-    expect(alex.messages.filter((m) => m.type === 'error').map((m) => (m.error as { code: string }).code)).toEqual(['ODART_ERR_VALIDATION', 'ODART_ERR_NOT_FOUND']);
+    expect(alex.messages.filter((m) => m.type === 'error').map((m) => (m.error as { code: string }).code)).toEqual([
+      'ODART_ERR_VALIDATION',
+      'ODART_ERR_NOT_FOUND',
+    ]);
     await raise();
     await until(() => alex.messages.some((m) => m.type === 'page'));
     alex.ws.close();

@@ -14,7 +14,14 @@ afterEach(async () => {
 });
 
 function connect(id: string, secret: string, clientId = id): Promise<{ client: mqtt.MqttClient; ok: boolean; code?: number }> {
-  const client = mqtt.connect(ts.mqttUrl, { clientId, username: id, password: secret, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4 });
+  const client = mqtt.connect(ts.mqttUrl, {
+    clientId,
+    username: id,
+    password: secret,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    protocolVersion: 4,
+  });
   return new Promise((resolve) => {
     client.once('connect', () => resolve({ client, ok: true }));
     client.once('error', (err) => {
@@ -86,7 +93,8 @@ describe('ACL: a device may only use odart/v1/devices/{its id}/', () => {
 describe('button presses are taken at authorization', () => {
   it('a help press among a burst of vitals is handed to ingest exactly once and raises one alert', async () => {
     const c = await connect('demo-wrist', DEMO_DEVICE_SECRET);
-    for (let i = 0; i < 200; i++) c.client.publish('odart/v1/devices/demo-wrist/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14, onBody: true }), { qos: 1 });
+    for (let i = 0; i < 200; i++)
+      c.client.publish('odart/v1/devices/demo-wrist/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14, onBody: true }), { qos: 1 });
     await c.client.publishAsync('odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'help' }), { qos: 1 });
     await until(() => ts.server.ingest.handled >= 201);
     await ts.server.alerts.idle();
@@ -117,7 +125,10 @@ describe('malformed payloads are dropped, counted and never crash', () => {
       ['odart/v1/devices/demo-wrist/vitals', 'null'],
       ['odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'explode' })],
       ['odart/v1/devices/demo-wrist/presence', JSON.stringify({ occupied: 'yes' })],
-      ['odart/v1/devices/demo-wrist/vitals', JSON.stringify({ hr: 70, __proto__: { polluted: true }, constructor: { prototype: { x: 1 } } })],
+      [
+        'odart/v1/devices/demo-wrist/vitals',
+        JSON.stringify({ hr: 70, __proto__: { polluted: true }, constructor: { prototype: { x: 1 } } }),
+      ],
       ['odart/v1/devices/demo-wrist/vitals', Buffer.alloc(1024 * 1024, 0x41)],
     ];
     for (const [topic, payload] of bad) await c.client.publishAsync(topic, payload, { qos: 1 });

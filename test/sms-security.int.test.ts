@@ -25,30 +25,57 @@ async function otherServiceSharingAlexsNumber(s: TestServer): Promise<string> {
   const r = s.server.repos;
   const now = s.clock.now();
   await r.insertUser({
-    id: 'o-resp', service_id: 'other', username: 'oresp', password_hash: await hashSecret('other-password-1'), role: 'responder',
-    display_name: 'Olu', phone: ALEX, on_duty: 1, created_at: now,
+    id: 'o-resp',
+    service_id: 'other',
+    username: 'oresp',
+    password_hash: await hashSecret('other-password-1'),
+    role: 'responder',
+    display_name: 'Olu',
+    phone: ALEX,
+    on_duty: 1,
+    created_at: now,
   });
   await r.insertChain({
-    id: 'o-chain', service_id: 'other', name: 'Other', created_at: now, updated_at: now,
+    id: 'o-chain',
+    service_id: 'other',
+    name: 'Other',
+    created_at: now,
+    updated_at: now,
     definition: JSON.stringify({ steps: [{ targets: [{ type: 'responder', id: 'o-resp' }], channels: ['sms'], waitS: 60 }] }),
   });
   await r.insertWearer({
-    id: 'w-kai', service_id: 'other', alias: 'Kai', address: '9 Far Road, Leith', access_notes: null, phone: null, emergency_contact_phone: null,
-    chain_id: 'o-chain', consent: 'active', thresholds: null, created_at: now,
+    id: 'w-kai',
+    service_id: 'other',
+    alias: 'Kai',
+    address: '9 Far Road, Leith',
+    access_notes: null,
+    phone: null,
+    emergency_contact_phone: null,
+    chain_id: 'o-chain',
+    consent: 'active',
+    thresholds: null,
+    created_at: now,
   });
   await r.assignResponder('w-kai', 'o-resp');
   return cookie;
 }
 
 async function raise(s: TestServer, wearerId: string): Promise<string> {
-  await s.server.alerts.handle([{ kind: 'responder_alert', wearerId, t: s.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null }]);
+  await s.server.alerts.handle([
+    { kind: 'responder_alert', wearerId, t: s.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null },
+  ]);
   await settle(s);
   return (await s.server.repos.openAlertForWearer(wearerId))!.id;
 }
 const message = (twiml: string) => /<Message>(.*)<\/Message>/s.exec(twiml)?.[1] ?? null;
 let sidN = 0;
 const sms = async (from: string, body: string) => {
-  const res = await postWebhook(ts!.base, PUBLIC, '/webhooks/twilio/sms', { MessageSid: 'SM' + String(++sidN).padStart(32, '0'), From: from, To: '+447700900000', Body: body });
+  const res = await postWebhook(ts!.base, PUBLIC, '/webhooks/twilio/sms', {
+    MessageSid: 'SM' + String(++sidN).padStart(32, '0'),
+    From: from,
+    To: '+447700900000',
+    Body: body,
+  });
   expect(res.status).toBe(200);
   await settle(ts!);
   return message(res.text);
@@ -93,7 +120,7 @@ describe('SMS replies stay within the pages of the sender (finding 3)', () => {
 });
 
 describe('fake outbox (finding 4)', () => {
-  it('GET /api/outbox shows an admin only their own service\'s messages, consent links included', async () => {
+  it("GET /api/outbox shows an admin only their own service's messages, consent links included", async () => {
     ts = await startTestServer();
     const otherAdmin = await otherServiceSharingAlexsNumber(ts);
     const admin = await login(ts.base, 'admin');
@@ -122,12 +149,21 @@ describe('fake outbox (finding 4)', () => {
     ts = await startTestServer();
     const admin = await login(ts.base, 'admin');
     const c = await api<{ id: string }>(ts.base, admin, 'POST', '/api/admin/chains', {
-      name: 'Voice too', definition: { steps: [{ targets: [{ type: 'responder', id: 'alex' }], channels: ['sms', 'voice'], waitS: 60 }] },
+      name: 'Voice too',
+      definition: { steps: [{ targets: [{ type: 'responder', id: 'alex' }], channels: ['sms', 'voice'], waitS: 60 }] },
     });
     await api(ts.base, admin, 'PUT', '/api/admin/wearers/demo-wearer/chain', { chainId: c.body.id });
     await raise(ts, 'demo-wearer');
     const db = ts.server.repos.db;
-    const count = async (table: 'fake_outbox' | 'fake_calls') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async (table: 'fake_outbox' | 'fake_calls') =>
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     expect(await count('fake_outbox')).toBeGreaterThan(0);
     expect(await count('fake_calls')).toBeGreaterThan(0);
     expect((await api(ts.base, admin, 'DELETE', '/api/admin/wearers/demo-wearer')).status).toBe(204);
@@ -143,15 +179,21 @@ describe('the alert code closes a spoofed DONE (low finding)', () => {
     const id = await raise(ts, 'demo-wearer');
     const [page] = await fake.waitFor(1, (r) => r.to === ALEX);
     const code = /Alert code ([A-Z0-9]{4}) /.exec(page!.body)![1]!;
-    expect(await sms(ALEX, '1')).toBe(`Thanks, you are attending Jo. Call 999 if they are not breathing. Reply ARRIVED ${code} when there, DONE ${code} when finished.`);
+    expect(await sms(ALEX, '1')).toBe(
+      `Thanks, you are attending Jo. Call 999 if they are not breathing. Reply ARRIVED ${code} when there, DONE ${code} when finished.`,
+    );
     // Someone who only knows Alex's number sends DONE: nothing closes, and the answer (to Alex's phone) holds the code.
     expect(await sms(ALEX, 'DONE')).toBe(`ODART: to confirm, reply DONE ${code}.`);
     expect((await stateOf(id)).state).toBe('acknowledged');
-    expect(await sms(ALEX, `DONE ${code === 'XXXX' ? 'YYYY' : 'XXXX'}`)).toBe("ODART: that alert code is not one of the alerts sent to this phone. Check the alert text.");
+    expect(await sms(ALEX, `DONE ${code === 'XXXX' ? 'YYYY' : 'XXXX'}`)).toBe(
+      'ODART: that alert code is not one of the alerts sent to this phone. Check the alert text.',
+    );
     expect((await stateOf(id)).state).toBe('acknowledged');
     expect(await sms(ALEX, 'arrived')).toBe(`ODART: to confirm, reply ARRIVED ${code}.`);
     expect((await stateOf(id)).arrived_at).toBeNull();
-    expect(await sms(ALEX, `arrived ${code.toLowerCase()}`)).toBe(`Thanks. Call 999 if they are not breathing. Reply DONE ${code} when it is over.`);
+    expect(await sms(ALEX, `arrived ${code.toLowerCase()}`)).toBe(
+      `Thanks. Call 999 if they are not breathing. Reply DONE ${code} when it is over.`,
+    );
     expect(await sms(ALEX, `DONE ${code}`)).toContain(`What happened? Reply 1 naloxone given`);
     expect(await stateOf(id)).toMatchObject({ state: 'resolved', outcome: null });
     expect(await sms(ALEX, '2')).toBe(`ODART: to confirm, reply 2 ${code}.`);
@@ -180,10 +222,27 @@ describe('external chain numbers are confirmed before they are paged (low findin
     ts = await startTestServer({ env: twilioEnv(fake) });
     const admin = await login(ts.base, 'admin');
     const DESK = '+447700900555';
-    const c = await api<{ id: string; phones: { phone: string; label: string; verified: boolean }[] }>(ts.base, admin, 'POST', '/api/admin/chains', {
-      name: 'Desk first',
-      definition: { steps: [{ targets: [{ type: 'phone', phone: DESK, label: 'Hostel desk' }, { type: 'responder', id: 'alex' }], channels: ['sms'], waitS: 60 }] },
-    });
+    const c = await api<{ id: string; phones: { phone: string; label: string; verified: boolean }[] }>(
+      ts.base,
+      admin,
+      'POST',
+      '/api/admin/chains',
+      {
+        name: 'Desk first',
+        definition: {
+          steps: [
+            {
+              targets: [
+                { type: 'phone', phone: DESK, label: 'Hostel desk' },
+                { type: 'responder', id: 'alex' },
+              ],
+              channels: ['sms'],
+              waitS: 60,
+            },
+          ],
+        },
+      },
+    );
     expect(c.status).toBe(201);
     expect(c.body.phones).toEqual([{ phone: DESK, label: 'Hostel desk', verified: false }]);
     const [ask] = await fake.waitFor(1, (r) => r.to === DESK);
@@ -196,13 +255,17 @@ describe('external chain numbers are confirmed before they are paged (low findin
     expect(fake.requests.filter((r) => r.to === DESK)).toHaveLength(1);
     const skipped = (await ts.server.repos.timeline(id)).find((e) => e.type === 'notify_skipped' && e.data.target === `phone:${DESK}`);
     expect(skipped?.data).toMatchObject({ reason: 'number not confirmed', step: 0 });
-    expect(watch.messages).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'technical', issue: 'number_not_confirmed', wearerId: 'demo-wearer' })]));
+    expect(watch.messages).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'technical', issue: 'number_not_confirmed', wearerId: 'demo-wearer' })]),
+    );
     watch.ws.close();
     await api(ts.base, admin, 'POST', `/api/alerts/${id}/resolve`, { outcome: 'false_alarm_sensor' });
 
     expect(await sms(DESK, 'YES 000000')).not.toContain('confirmed');
     expect(await sms(DESK, `yes ${verifyCode}`)).toContain('confirmed');
-    expect((await api<{ phones: { verified: boolean }[] }>(ts.base, admin, 'GET', `/api/admin/chains/${c.body.id}`)).body.phones).toEqual([expect.objectContaining({ verified: true })]);
+    expect((await api<{ phones: { verified: boolean }[] }>(ts.base, admin, 'GET', `/api/admin/chains/${c.body.id}`)).body.phones).toEqual([
+      expect.objectContaining({ verified: true }),
+    ]);
     await raise(ts, 'demo-wearer');
     await fake.waitFor(2, (r) => r.to === DESK);
     expect(fake.requests.filter((r) => r.to === DESK)[1]!.body).toContain('may need help now');

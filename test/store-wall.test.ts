@@ -36,7 +36,12 @@ describe('the store wall (enforced by eslint)', () => {
   });
 
   it.each(Object.keys(SNIPPETS))('refuses %s outside server/src/store/', async (name) => {
-    for (const file of ['server/src/http/wall-probe.ts', 'server/src/consent/wall-probe.ts', 'server/src/demo/wall-probe.ts', 'server/src/main.ts']) {
+    for (const file of [
+      'server/src/http/wall-probe.ts',
+      'server/src/consent/wall-probe.ts',
+      'server/src/demo/wall-probe.ts',
+      'server/src/main.ts',
+    ]) {
       const errors = await wallErrors(file, SNIPPETS[name]!);
       expect(errors.length, `${name} in ${file}`).toBeGreaterThan(0);
       expect(errors[0]!.message).toMatch(/store/);
@@ -50,8 +55,15 @@ describe('the store wall (enforced by eslint)', () => {
   });
 
   it('exempts no file: the alert lifecycle, escalation and the composition root are behind the wall too', async () => {
-    const files = ['server/src/alerts/alert-service.ts', 'server/src/escalation/escalator.ts', 'server/src/escalation/dispatcher.ts', 'server/src/server.ts',
-      'server/src/alerts/notices.ts', 'server/src/escalation/chain.ts', 'server/src/ingest/directory.ts'];
+    const files = [
+      'server/src/alerts/alert-service.ts',
+      'server/src/escalation/escalator.ts',
+      'server/src/escalation/dispatcher.ts',
+      'server/src/server.ts',
+      'server/src/alerts/notices.ts',
+      'server/src/escalation/chain.ts',
+      'server/src/ingest/directory.ts',
+    ];
     for (const file of files) {
       expect((await wallErrors(file, SNIPPETS['the db handle']!)).length, file).toBeGreaterThan(0);
     }

@@ -3,7 +3,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../server/src/detection/index.js';
 import type { TraceLine } from '../simulator/src/trace.js';
-import { api, connectDemoDevices, disconnectAll, driveTrace, login, loginOtherServiceAdmin, startTestServer, until, type TestServer } from './helpers/server.js';
+import {
+  api,
+  connectDemoDevices,
+  disconnectAll,
+  driveTrace,
+  login,
+  loginOtherServiceAdmin,
+  startTestServer,
+  until,
+  type TestServer,
+} from './helpers/server.js';
 
 let ts: TestServer;
 beforeEach(async () => {
@@ -13,8 +23,15 @@ afterEach(async () => {
   await ts.close();
 });
 
-interface View { wearerId: string; defaults: Record<string, number>; overrides: Record<string, number>; effective: Record<string, number> }
-interface ErrorJson { error: { code: string; message: string } }
+interface View {
+  wearerId: string;
+  defaults: Record<string, number>;
+  overrides: Record<string, number>;
+  effective: Record<string, number>;
+}
+interface ErrorJson {
+  error: { code: string; message: string };
+}
 const URL_ = '/api/admin/wearers/demo-wearer/thresholds';
 
 describe('GET|PUT /api/admin/wearers/:id/thresholds', () => {
@@ -50,7 +67,12 @@ describe('GET|PUT /api/admin/wearers/:id/thresholds', () => {
     const other = await loginOtherServiceAdmin(ts);
     const alex = await login(ts.base, 'alex');
     const admin = await login(ts.base, 'admin');
-    for (const [cookie, method] of [[other, 'GET'], [other, 'PUT'], [alex, 'GET'], [alex, 'PUT']] as const) {
+    for (const [cookie, method] of [
+      [other, 'GET'],
+      [other, 'PUT'],
+      [alex, 'GET'],
+      [alex, 'PUT'],
+    ] as const) {
       const r = await api<ErrorJson>(ts.base, cookie, method, URL_, method === 'PUT' ? { apneaSeconds: 60 } : undefined);
       expect(r.status).toBe(404);
       expect(r.body.error.code).toBe('ODART_ERR_NOT_FOUND');
@@ -65,7 +87,12 @@ describe('GET|PUT /api/admin/wearers/:id/thresholds', () => {
     const devices = await connectDemoDevices(ts, ['demo-wrist']);
     // each drive continues one second after the previous one ended (driveTrace times are relative)
     const vitals = (n: number, rr: number): TraceLine[] =>
-      Array.from({ length: n }, (_, i) => ({ t: (i + 1) * 1000, device: 'demo-wrist', stream: 'vitals' as const, data: { hr: 75, spo2: 97, rr, activity: 2, onBody: true } }));
+      Array.from({ length: n }, (_, i) => ({
+        t: (i + 1) * 1000,
+        device: 'demo-wrist',
+        stream: 'vitals' as const,
+        data: { hr: 75, spo2: 97, rr, activity: 2, onBody: true },
+      }));
     await driveTrace(ts, devices, vitals(20, 14));
     expect((await api(ts.base, admin, 'PUT', URL_, { apneaSeconds: 40, criticalApneaSeconds: 60 })).status).toBe(200);
     // 25 s without breathing: with the default 15 s this would have prompted the wearer
@@ -88,14 +115,23 @@ describe('GET|PUT /api/admin/wearers/:id/thresholds', () => {
     expect((await api(ts.base, admin, 'PUT', URL_, { checkinWindowMs: 30_000 })).status).toBe(200);
     const devices = await connectDemoDevices(ts, ['demo-wrist']);
     const vitals = (n: number, rr: number): TraceLine[] =>
-      Array.from({ length: n }, (_, i) => ({ t: (i + 1) * 1000, device: 'demo-wrist', stream: 'vitals' as const, data: { hr: 75, spo2: 97, rr, activity: 2, onBody: true } }));
+      Array.from({ length: n }, (_, i) => ({
+        t: (i + 1) * 1000,
+        device: 'demo-wrist',
+        stream: 'vitals' as const,
+        data: { hr: 75, spo2: 97, rr, activity: 2, onBody: true },
+      }));
     await driveTrace(ts, devices, vitals(20, 14));
     await driveTrace(ts, devices, vitals(17, 0));
     // The command travels back over MQTT: wait for it to arrive (I/O, no timer).
     await until(() => devices.get('demo-wrist')!.commands.length > 0, 1_000_000);
     expect(devices.get('demo-wrist')!.commands).toEqual([expect.objectContaining({ type: 'checkin', expiresInS: 30 })]);
     const alerts = await api<{ id: string }[]>(ts.base, admin, 'GET', '/api/alerts');
-    const timeline = await ts.server.repos.db.selectFrom('alert_timeline').select(['type', 'data']).where('alert_id', '=', alerts.body[0]!.id).execute();
+    const timeline = await ts.server.repos.db
+      .selectFrom('alert_timeline')
+      .select(['type', 'data'])
+      .where('alert_id', '=', alerts.body[0]!.id)
+      .execute();
     expect(JSON.parse(timeline.find((e) => e.type === 'wearer_prompt')!.data)).toMatchObject({ windowS: 30 });
     await disconnectAll(devices);
   });

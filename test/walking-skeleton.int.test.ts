@@ -3,10 +3,34 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { smsSegments } from '../server/src/notify/index.js';
 import { generateScenario } from '../simulator/src/scenarios.js';
-import { api, connectDemoDevices, disconnectAll, driveTrace, liveClient, login, settle, startTestServer, T0, type TestServer } from './helpers/server.js';
+import {
+  api,
+  connectDemoDevices,
+  disconnectAll,
+  driveTrace,
+  liveClient,
+  login,
+  settle,
+  startTestServer,
+  T0,
+  type TestServer,
+} from './helpers/server.js';
 
-interface AlertJson { id: string; state: string; wearerId: string; score: number; reasons: string[]; attendingResponderId: string | null; createdAt: string }
-interface OutboxJson { sid: string; to: string; body: string; at: string }
+interface AlertJson {
+  id: string;
+  state: string;
+  wearerId: string;
+  score: number;
+  reasons: string[];
+  attendingResponderId: string | null;
+  createdAt: string;
+}
+interface OutboxJson {
+  sid: string;
+  to: string;
+  body: string;
+  at: string;
+}
 
 let ts: TestServer;
 beforeEach(async () => {
@@ -63,11 +87,23 @@ describe('walking skeleton: overdose -> responder -> acknowledge', () => {
     expect(ack.body.attending).toBe(true);
     expect(ack.body.alert).toMatchObject({ state: 'acknowledged', attendingResponderId: 'alex' });
 
-    const detail = await api<{ state: string; timeline: { type: string; channel?: string }[] }>(ts.base, alex, 'GET', `/api/alerts/${alert.id}`);
+    const detail = await api<{ state: string; timeline: { type: string; channel?: string }[] }>(
+      ts.base,
+      alex,
+      'GET',
+      `/api/alerts/${alert.id}`,
+    );
     expect(detail.body.state).toBe('acknowledged');
     const types = detail.body.timeline.map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['created', 'wearer_prompt', 'escalating', 'escalation_step', 'notified', 'acknowledged']));
-    expect(detail.body.timeline.filter((e) => e.type === 'notified').map((e) => e.channel).sort()).toEqual(['app', 'sms']);
+    expect(types).toEqual(
+      expect.arrayContaining(['created', 'wearer_prompt', 'escalating', 'escalation_step', 'notified', 'acknowledged']),
+    );
+    expect(
+      detail.body.timeline
+        .filter((e) => e.type === 'notified')
+        .map((e) => e.channel)
+        .sort(),
+    ).toEqual(['app', 'sms']);
 
     // After the ack, the chain stops: 2 more virtual minutes bring no SMS to sam.
     ts.clock.advance(130_000);
@@ -86,7 +122,11 @@ describe('walking skeleton: overdose -> responder -> acknowledge', () => {
       stopWhen: async () => (await api<OutboxJson[]>(ts.base, admin, 'GET', '/api/outbox')).body.length > 0,
     });
     const sent = async () => (await api<OutboxJson[]>(ts.base, admin, 'GET', '/api/outbox')).body;
-    const to = async () => (await sent()).filter((m) => !m.body.startsWith('ODART reminder:')).map((m) => m.to).sort();
+    const to = async () =>
+      (await sent())
+        .filter((m) => !m.body.startsWith('ODART reminder:'))
+        .map((m) => m.to)
+        .sort();
     expect(await to()).toEqual(['+447700900101']);
     ts.clock.advance(59_000);
     await settle(ts);
@@ -102,14 +142,23 @@ describe('walking skeleton: overdose -> responder -> acknowledge', () => {
     await settle(ts);
     expect(await to()).toHaveLength(3);
     // Neither app was open: alex and sam each got one reminder SMS for their step, and only one.
-    expect((await sent()).filter((m) => m.body.startsWith('ODART reminder:')).map((m) => m.to).sort()).toEqual(['+447700900101', '+447700900102']);
+    expect(
+      (await sent())
+        .filter((m) => m.body.startsWith('ODART reminder:'))
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(['+447700900101', '+447700900102']);
     await disconnectAll(devices);
   });
 
   it('a normal day raises nothing', async () => {
     const alex = await login(ts.base, 'alex');
     const devices = await connectDemoDevices(ts);
-    await driveTrace(ts, devices, generateScenario('normal', { seed: 3, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' }).lines);
+    await driveTrace(
+      ts,
+      devices,
+      generateScenario('normal', { seed: 3, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' }).lines,
+    );
     expect((await api<AlertJson[]>(ts.base, alex, 'GET', '/api/alerts')).body).toEqual([]);
     expect(devices.get('demo-wrist')!.commands).toEqual([]);
     await disconnectAll(devices);

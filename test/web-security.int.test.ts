@@ -36,7 +36,11 @@ describe('CSRF', () => {
   });
 
   it('Twilio webhooks need no CSRF header (they are refused for their missing signature instead)', async () => {
-    const res = await fetch(`${ts.base}/webhooks/twilio/sms`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'MessageSid=SM1&From=%2B447700900101&Body=1' });
+    const res = await fetch(`${ts.base}/webhooks/twilio/sms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'MessageSid=SM1&From=%2B447700900101&Body=1',
+    });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ODART_ERR_BAD_SIGNATURE');
   });
@@ -44,7 +48,8 @@ describe('CSRF', () => {
 
 describe('login rate limit', () => {
   it('after 5 failed attempts for one username the next is 429 with Retry-After, even with the right password', async () => {
-    for (let i = 0; i < 5; i++) expect((await post('/api/auth/login', CSRF, { username: 'alex', password: 'wrong-password' })).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await post('/api/auth/login', CSRF, { username: 'alex', password: 'wrong-password' })).status).toBe(401);
     const res = await post('/api/auth/login', CSRF, { username: 'alex', password: 'demo-pass-for-tests' });
     expect(res.status).toBe(429);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ODART_ERR_RATE_LIMITED');
@@ -54,7 +59,8 @@ describe('login rate limit', () => {
   });
 
   it('successful sign-ins never count: a team behind one proxy address is not locked out', async () => {
-    for (let i = 0; i < 60; i++) expect((await post('/api/auth/login', CSRF, { username: i % 2 ? 'sam' : 'alex', password: 'demo-pass-for-tests' })).status).toBe(200);
+    for (let i = 0; i < 60; i++)
+      expect((await post('/api/auth/login', CSRF, { username: i % 2 ? 'sam' : 'alex', password: 'demo-pass-for-tests' })).status).toBe(200);
   });
 });
 
@@ -102,7 +108,14 @@ describe('checks on the routed path', () => {
 
   it('every state-changing /api route wants the header, however the path is spelled', async () => {
     const cookie = await login(ts.base, 'admin');
-    for (const p of ['/%61pi/admin/wearers', '/api/admin/%77earers', '/%61pi/auth/logout', '/%61pi/consent/act', '/%61pi/admin/chains', '/%61pi/alerts/x/ack']) {
+    for (const p of [
+      '/%61pi/admin/wearers',
+      '/api/admin/%77earers',
+      '/%61pi/auth/logout',
+      '/%61pi/consent/act',
+      '/%61pi/admin/chains',
+      '/%61pi/alerts/x/ack',
+    ]) {
       expect((await post(p, { cookie }, {})).status, p).toBe(403);
     }
     // the session was not ended by the forged logout
@@ -126,14 +139,26 @@ describe('checks on the routed path', () => {
 
   it('/api takes JSON bodies only: a form or text body is 415 even with the CSRF header', async () => {
     const cookie = await login(ts.base, 'admin');
-    const res = await form('/api/admin/users', { cookie, ...CSRF }, 'username=mallory&password=mallory-password-1&role=admin&displayName=M');
+    const res = await form(
+      '/api/admin/users',
+      { cookie, ...CSRF },
+      'username=mallory&password=mallory-password-1&role=admin&displayName=M',
+    );
     expect(res.status).toBe(415);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ODART_ERR_UNSUPPORTED_MEDIA');
-    const text = await fetch(`${ts.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'text/plain', ...CSRF }, body: '{"username":"alex","password":"demo-pass-for-tests"}' });
+    const text = await fetch(`${ts.base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', ...CSRF },
+      body: '{"username":"alex","password":"demo-pass-for-tests"}',
+    });
     expect(text.status).toBe(415);
     expect(await ts.server.repos.userByUsername('mallory')).toBeUndefined();
     // a JSON body with a charset is fine
-    const ok = await fetch(`${ts.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', ...CSRF }, body: '{"username":"alex","password":"demo-pass-for-tests"}' });
+    const ok = await fetch(`${ts.base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', ...CSRF },
+      body: '{"username":"alex","password":"demo-pass-for-tests"}',
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -172,7 +197,17 @@ describe('/metrics', () => {
   });
 
   it('in production without METRICS_TOKEN, /metrics is refused', async () => {
-    const t2 = await startTestServer({ env: { NODE_ENV: 'production', PASSWORD_SCRYPT_LOG2N: '17', DEMO_PASSWORD: '', DEMO_DEVICE_SECRET: '', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'x', TWILIO_FROM: '+447700900000' } });
+    const t2 = await startTestServer({
+      env: {
+        NODE_ENV: 'production',
+        PASSWORD_SCRYPT_LOG2N: '17',
+        DEMO_PASSWORD: '',
+        DEMO_DEVICE_SECRET: '',
+        TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+        TWILIO_AUTH_TOKEN: 'x',
+        TWILIO_FROM: '+447700900000',
+      },
+    });
     try {
       expect((await fetch(`${t2.base}/metrics`)).status).toBe(403);
     } finally {
@@ -189,8 +224,15 @@ describe('sign-in backoff', () => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...CSRF };
     if (o.trust) headers.cookie = o.trust;
     if (o.xff) headers['x-forwarded-for'] = o.xff;
-    const res = await fetch(`${o.base ?? ts.base}/api/auth/login`, { method: 'POST', headers, body: JSON.stringify({ username, password }) });
-    const trust = res.headers.getSetCookie().find((c) => c.startsWith('odart_trust='))?.split(';')[0];
+    const res = await fetch(`${o.base ?? ts.base}/api/auth/login`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ username, password }),
+    });
+    const trust = res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('odart_trust='))
+      ?.split(';')[0];
     return { status: res.status, retryAfter: Number(res.headers.get('retry-after') ?? 0), trust };
   };
   const PW = 'demo-pass-for-tests';

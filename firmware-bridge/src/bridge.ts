@@ -93,7 +93,16 @@ export class Bridge {
   private tcp: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   private readonly s: Omit<BridgeStats, 'forward' | 'backlog' | 'connected'> = {
-    datagrams: 0, streamBytes: 0, frames: 0, accepted: 0, duplicates: 0, restarts: 0, garbageBytes: 0, rejected: {}, quietReported: 0, connects: 0,
+    datagrams: 0,
+    streamBytes: 0,
+    frames: 0,
+    accepted: 0,
+    duplicates: 0,
+    restarts: 0,
+    garbageBytes: 0,
+    rejected: {},
+    quietReported: 0,
+    connects: 0,
   };
 
   constructor(private readonly o: BridgeOptions) {
@@ -104,7 +113,8 @@ export class Bridge {
     this.forwarder = new Forwarder(this.disk, {
       maxQueued: o.maxQueued,
       hardMaxQueued: o.hardMaxQueued ?? o.maxQueued * 10,
-      onOverflow: (m) => this.log.error({ deviceId: m.deviceId, stream: m.stream }, 'store-and-forward queue over its hard limit: critical message refused'),
+      onOverflow: (m) =>
+        this.log.error({ deviceId: m.deviceId, stream: m.stream }, 'store-and-forward queue over its hard limit: critical message refused'),
     });
     if (this.disk.size > 0) this.log.info({ queued: this.disk.size }, 'resuming with queued messages from disk');
   }
@@ -132,7 +142,13 @@ export class Bridge {
 
   stats(): BridgeStats {
     this.forwarder.flush();
-    return { ...this.s, rejected: { ...this.s.rejected }, forward: { ...this.forwarder.stats }, backlog: this.forwarder.backlog, connected: this.connected };
+    return {
+      ...this.s,
+      rejected: { ...this.s.rejected },
+      forward: { ...this.forwarder.stats },
+      backlog: this.forwarder.backlog,
+      connected: this.connected,
+    };
   }
 
   // ---- intake ----
@@ -264,24 +280,32 @@ export class Bridge {
       this.scheduleReconnect();
     };
     try {
-      client = new Uplink(this.o.mqttUrl, {
-        clientId: id, username: id, password: this.o.secret, keepaliveS: 30, connectTimeoutMs: 10_000,
-        will: { topic: deviceTopic(id, 'status'), payload: JSON.stringify({ state: 'offline' }) },
-        ...(this.o.mqttCa ? { ca: this.o.mqttCa } : {}),
-      }, {
-        onConnect: () => {
-          this.s.connects++;
-          this.backoff = this.o.reconnectMinMs ?? 1000;
-          this.forwarder.setAllowed(null);
-          // The pump waits for the server's list of our devices (config topic) before sending.
-          this.forwarder.connected({ publish: (topic, payload, done) => client.publish(topic, payload, false, done) });
-          this.publishOwnStatus();
-          client.subscribe(gatewayConfigTopic(id));
-          this.log.info({ backlog: this.forwarder.backlog }, 'uplink connected');
+      client = new Uplink(
+        this.o.mqttUrl,
+        {
+          clientId: id,
+          username: id,
+          password: this.o.secret,
+          keepaliveS: 30,
+          connectTimeoutMs: 10_000,
+          will: { topic: deviceTopic(id, 'status'), payload: JSON.stringify({ state: 'offline' }) },
+          ...(this.o.mqttCa ? { ca: this.o.mqttCa } : {}),
         },
-        onMessage: (topic, payload) => this.onConfig(topic, payload),
-        onClose: onDown,
-      });
+        {
+          onConnect: () => {
+            this.s.connects++;
+            this.backoff = this.o.reconnectMinMs ?? 1000;
+            this.forwarder.setAllowed(null);
+            // The pump waits for the server's list of our devices (config topic) before sending.
+            this.forwarder.connected({ publish: (topic, payload, done) => client.publish(topic, payload, false, done) });
+            this.publishOwnStatus();
+            client.subscribe(gatewayConfigTopic(id));
+            this.log.info({ backlog: this.forwarder.backlog }, 'uplink connected');
+          },
+          onMessage: (topic, payload) => this.onConfig(topic, payload),
+          onClose: onDown,
+        },
+      );
     } catch (err) {
       this.log.error({ err }, 'uplink cannot connect');
       return this.scheduleReconnect();
@@ -352,7 +376,12 @@ export class Bridge {
     const c = this.client;
     this.client = null;
     if (c?.connected) {
-      c.publish(deviceTopic(this.o.gatewayId, 'status'), JSON.stringify({ ts: this.clock.now(), state: 'offline', fw: BRIDGE_FW }), true, () => undefined);
+      c.publish(
+        deviceTopic(this.o.gatewayId, 'status'),
+        JSON.stringify({ ts: this.clock.now(), state: 'offline', fw: BRIDGE_FW }),
+        true,
+        () => undefined,
+      );
       await c.end();
     } else c?.destroy();
     this.forwarder.close();

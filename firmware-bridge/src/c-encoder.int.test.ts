@@ -19,7 +19,9 @@ let exe: string;
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'odart-c-'));
   exe = path.join(tmp, 'odart-example');
-  execFileSync('cc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic', '-O2', '-o', exe, path.join(cDir, 'example.c')], { stdio: 'pipe' });
+  execFileSync('cc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic', '-O2', '-o', exe, path.join(cDir, 'example.c')], {
+    stdio: 'pipe',
+  });
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -67,7 +69,13 @@ describe('C99 encoder (odart_frame.h)', () => {
       expect(wrist[1]).toEqual({ ts: now, seq: 2, hr: null, spo2: 88.5, rr: 0, activity: null });
       expect(wrist.slice(2).map((d) => d.rr)).toEqual([8, 7.2, 6.4, 5.6, 4.8, 4, 3.2, 2.4, 1.6, 0.8]);
       // stamped by the device 1 s before vitals #2, so 1 s older after correction
-      expect(byTopic('odart/v1/devices/demo-wrist/status')).toContainEqual({ ts: now - 1000, seq: 3, state: 'online', battery: 87, fw: '1.2.0' });
+      expect(byTopic('odart/v1/devices/demo-wrist/status')).toContainEqual({
+        ts: now - 1000,
+        seq: 3,
+        state: 'online',
+        battery: 87,
+        fw: '1.2.0',
+      });
       expect(byTopic('odart/v1/devices/demo-wrist/button')).toEqual([{ ts: now, seq: 110, action: 'help' }]);
       const cookie = await login(ts.base, 'alex');
       const alerts = (await api<{ reasons: string[] }[]>(ts.base, cookie, 'GET', '/api/alerts')).body;

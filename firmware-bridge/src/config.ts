@@ -7,11 +7,17 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 
 const schema = z.object({
-  MQTT_URL: z.string().regex(/^(mqtts?|tcp):\/\/[^/]+/, 'an MQTT URL such as mqtt://host:1883 or mqtts://host:8883').optional(),
+  MQTT_URL: z
+    .string()
+    .regex(/^(mqtts?|tcp):\/\/[^/]+/, 'an MQTT URL such as mqtt://host:1883 or mqtts://host:8883')
+    .optional(),
   MQTT_PORT: port.default(1883),
   DATA_DIR: z.string().min(1).default('./data'),
   DEMO_DEVICE_SECRET: z.string().min(8).optional(),
-  BRIDGE_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a device id').default('demo-gateway'),
+  BRIDGE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a device id')
+    .default('demo-gateway'),
   BRIDGE_SECRET: z.string().min(8).optional(),
   BRIDGE_HOST: z.string().min(1).default('127.0.0.1'),
   BRIDGE_UDP_PORT: port.default(18830),
@@ -48,9 +54,14 @@ export class BridgeConfigError extends Error {}
  * DATA_DIR/demo-credentials.json. DEMO_PASSWORD is an account password, never a device's.
  */
 export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
-  const cleaned = Object.fromEntries(Object.keys(schema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])));
+  const cleaned = Object.fromEntries(
+    Object.keys(schema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
   const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) throw new BridgeConfigError(`invalid configuration:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}`);
+  if (!parsed.success)
+    throw new BridgeConfigError(
+      `invalid configuration:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}`,
+    );
   const c = parsed.data;
   let secret = c.BRIDGE_SECRET ?? c.DEMO_DEVICE_SECRET;
   if (!secret) {
@@ -61,7 +72,9 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     }
   }
   if (!secret) {
-    throw new BridgeConfigError(`BRIDGE_SECRET: no secret for gateway "${c.BRIDGE_ID}": set BRIDGE_SECRET or DEMO_DEVICE_SECRET, or run where DATA_DIR holds demo-credentials.json`);
+    throw new BridgeConfigError(
+      `BRIDGE_SECRET: no secret for gateway "${c.BRIDGE_ID}": set BRIDGE_SECRET or DEMO_DEVICE_SECRET, or run where DATA_DIR holds demo-credentials.json`,
+    );
   }
   let mqttCa: Buffer | undefined;
   if (c.MQTT_CA_FILE) {
@@ -70,7 +83,8 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     } catch {
       throw new BridgeConfigError(`MQTT_CA_FILE: cannot read ${c.MQTT_CA_FILE}`);
     }
-    if (!mqttCa.includes('-----BEGIN CERTIFICATE-----')) throw new BridgeConfigError(`MQTT_CA_FILE: ${c.MQTT_CA_FILE} holds no PEM certificate`);
+    if (!mqttCa.includes('-----BEGIN CERTIFICATE-----'))
+      throw new BridgeConfigError(`MQTT_CA_FILE: ${c.MQTT_CA_FILE} holds no PEM certificate`);
   }
   return Object.freeze({
     mqttUrl: c.MQTT_URL ?? `mqtt://127.0.0.1:${c.MQTT_PORT}`,

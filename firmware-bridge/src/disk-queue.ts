@@ -41,7 +41,9 @@ export class DiskQueue {
     this.db.exec(`CREATE TABLE IF NOT EXISTS queue (
       id INTEGER PRIMARY KEY, device TEXT NOT NULL, topic TEXT NOT NULL, payload TEXT NOT NULL, critical INTEGER NOT NULL)`);
     this.insert = this.db.prepare('INSERT OR IGNORE INTO queue (id, device, topic, payload, critical) VALUES (?, ?, ?, ?, ?)');
-    this.selectAfter = this.db.prepare<[number, number], Row>('SELECT id, device, topic, payload, critical FROM queue WHERE id > ? ORDER BY id LIMIT ?');
+    this.selectAfter = this.db.prepare<[number, number], Row>(
+      'SELECT id, device, topic, payload, critical FROM queue WHERE id > ? ORDER BY id LIMIT ?',
+    );
     this.del = this.db.prepare<[number], { critical: number }>('DELETE FROM queue WHERE id = ? RETURNING critical');
     this.insertMany = this.db.transaction((rows: QueuedMessage[]) => {
       for (const r of rows) {
@@ -92,7 +94,9 @@ export class DiskQueue {
 
   /** Messages with id > afterId, oldest first. */
   after(afterId: number, limit: number): QueuedMessage[] {
-    return this.selectAfter.all(afterId, limit).map((r) => ({ id: r.id, deviceId: r.device, topic: r.topic, payload: r.payload, critical: r.critical === 1 }));
+    return this.selectAfter
+      .all(afterId, limit)
+      .map((r) => ({ id: r.id, deviceId: r.device, topic: r.topic, payload: r.payload, critical: r.critical === 1 }));
   }
 
   remove(ids: number[]): void {
@@ -108,9 +112,11 @@ export class DiskQueue {
     const thinnable = this.rows - this.criticalRows;
     if (thinnable < 2) return 0;
     const res = this.db
-      .prepare(`DELETE FROM queue WHERE id IN (
+      .prepare(
+        `DELETE FROM queue WHERE id IN (
         SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM queue WHERE critical = 0 ORDER BY id LIMIT ?)
-        WHERE rn % 2 = 0)`)
+        WHERE rn % 2 = 0)`,
+      )
       .run(Math.max(2, Math.floor(thinnable / 2)));
     this.rows -= res.changes;
     return res.changes;

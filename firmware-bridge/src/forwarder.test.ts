@@ -9,14 +9,24 @@ import { Forwarder, type Publisher } from './forwarder.js';
 import type { Outgoing } from './translate.js';
 
 const msg = (deviceId: string, stream: Outgoing['stream'], n: number): Outgoing => ({
-  deviceId, stream, topic: `odart/v1/devices/${deviceId}/${stream}`, payload: JSON.stringify({ n }), critical: stream === 'button' || stream === 'door' || stream === 'status',
+  deviceId,
+  stream,
+  topic: `odart/v1/devices/${deviceId}/${stream}`,
+  payload: JSON.stringify({ n }),
+  critical: stream === 'button' || stream === 'door' || stream === 'status',
 });
 
 /** A broker stand-in that records publishes and acknowledges them when told. */
 function fakeUplink() {
   const sent: { topic: string; n: number; done: (err?: Error) => void }[] = [];
   const pub: Publisher = { publish: (topic, payload, done) => sent.push({ topic, n: (JSON.parse(payload) as { n: number }).n, done }) };
-  return { pub, sent, ackAll: () => { for (const s of sent.splice(0)) s.done(); } };
+  return {
+    pub,
+    sent,
+    ackAll: () => {
+      for (const s of sent.splice(0)) s.done();
+    },
+  };
 }
 const turn = () => new Promise<void>((r) => setImmediate(r));
 

@@ -49,9 +49,21 @@ export class Forwarder {
   private closed = false;
   private readonly window: number;
   private readonly memLimit: number;
-  readonly stats: ForwarderStats = { published: 0, acked: 0, spilled: 0, thinned: 0, overflow: 0, notRegistered: 0, queued: 0, inflight: 0 };
+  readonly stats: ForwarderStats = {
+    published: 0,
+    acked: 0,
+    spilled: 0,
+    thinned: 0,
+    overflow: 0,
+    notRegistered: 0,
+    queued: 0,
+    inflight: 0,
+  };
 
-  constructor(private readonly disk: DiskQueue, private readonly o: ForwarderOptions) {
+  constructor(
+    private readonly disk: DiskQueue,
+    private readonly o: ForwarderOptions,
+  ) {
     this.nextId = disk.maxId() + 1;
     this.window = o.window ?? 4096;
     this.memLimit = o.memLimit ?? 20_000;

@@ -18,7 +18,12 @@ describe('frame protocol v1 test vectors (docs/firmware-protocol.md)', () => {
 
   it('every vector fits one LoRaWAN payload at the slowest EU868 rate (51 bytes)', () => {
     for (const v of VECTORS) expect(v.hex.length / 2).toBeLessThanOrEqual(MAX_FRAME);
-    const longest: Frame = { deviceId: 'x'.repeat(24), seq: 1, ts: 1, body: { type: 'vitals', hr: 1, spo2: 1, rr: 1, activity: 1, onBody: true } };
+    const longest: Frame = {
+      deviceId: 'x'.repeat(24),
+      seq: 1,
+      ts: 1,
+      body: { type: 'vitals', hr: 1, spo2: 1, rr: 1, activity: 1, onBody: true },
+    };
     expect(encodeFrame(longest).length).toBeLessThanOrEqual(MAX_FRAME);
   });
 });
@@ -62,7 +67,9 @@ describe('strict decoding: a frame is accepted only if it re-encodes to the same
     expect(() => encodeFrame({ ...f, deviceId: 'a/b' })).toThrow(RangeError);
     expect(() => encodeFrame({ ...f, deviceId: 'x'.repeat(25) })).toThrow(RangeError);
     expect(() => encodeFrame({ ...f, seq: -1 })).toThrow(RangeError);
-    expect(() => encodeFrame({ ...f, body: { type: 'vitals', hr: 301, spo2: null, rr: null, activity: null, onBody: null } })).toThrow(RangeError);
+    expect(() => encodeFrame({ ...f, body: { type: 'vitals', hr: 301, spo2: null, rr: null, activity: null, onBody: null } })).toThrow(
+      RangeError,
+    );
     expect(() => encodeFrame({ ...f, body: { type: 'status', state: 'online', battery: null, fw: 'x'.repeat(17) } })).toThrow(RangeError);
   });
 });

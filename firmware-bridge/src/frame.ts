@@ -70,7 +70,15 @@ function payloadBytes(b: FrameBody): number[] {
       const hr = fixed(b.hr, 10, 3000, NONE16, 'hr');
       const rr = fixed(b.rr, 10, 800, NONE16, 'rr');
       const flags = b.onBody === null ? 0 : b.onBody ? 3 : 1;
-      return [hr >> 8, hr & 0xff, fixed(b.spo2, 2, 200, NONE8, 'spo2'), rr >> 8, rr & 0xff, fixed(b.activity, 1, 100, NONE8, 'activity'), flags];
+      return [
+        hr >> 8,
+        hr & 0xff,
+        fixed(b.spo2, 2, 200, NONE8, 'spo2'),
+        rr >> 8,
+        rr & 0xff,
+        fixed(b.activity, 1, 100, NONE8, 'activity'),
+        flags,
+      ];
     }
     case 'presence':
       return [b.occupied ? 1 : 0, fixed(b.motion, 1, 100, NONE8, 'motion')];
@@ -91,7 +99,8 @@ function payloadBytes(b: FrameBody): number[] {
 /** Encodes a frame. Throws RangeError on values the format cannot carry (a programming error). */
 export function encodeFrame(f: Frame): Buffer {
   const id = f.deviceId;
-  if (id.length < 1 || id.length > MAX_ID_LEN || !DEVICE_ID_PATTERN.test(id)) throw new RangeError('deviceId must be 1-24 characters of [A-Za-z0-9_.-]');
+  if (id.length < 1 || id.length > MAX_ID_LEN || !DEVICE_ID_PATTERN.test(id))
+    throw new RangeError('deviceId must be 1-24 characters of [A-Za-z0-9_.-]');
   if (!Number.isInteger(f.seq) || f.seq < 0 || f.seq > 0xffffffff) throw new RangeError('seq must be a u32');
   if (!Number.isInteger(f.ts) || f.ts < 0 || f.ts > 0xffffffffffff) throw new RangeError('ts must be a u48 (ms since epoch)');
   const payload = payloadBytes(f.body);
@@ -146,7 +155,8 @@ export function decodeFrame(buf: Uint8Array, off = 0, exact = true): DecodeFrame
   const idLen = buf[off + 3]!;
   const plen = size - OVERHEAD - idLen;
   const want = PAYLOAD_LEN[type];
-  if (idLen < 1 || idLen > MAX_ID_LEN || plen < want || plen > (type === 'status' ? want + MAX_FW_LEN : want)) return { ok: false, reason: 'length' };
+  if (idLen < 1 || idLen > MAX_ID_LEN || plen < want || plen > (type === 'status' ? want + MAX_FW_LEN : want))
+    return { ok: false, reason: 'length' };
   let id = '';
   for (let i = off + 4; i < off + 4 + idLen; i++) {
     const c = buf[i]!;
@@ -156,7 +166,8 @@ export function decodeFrame(buf: Uint8Array, off = 0, exact = true): DecodeFrame
   if (!DEVICE_ID_PATTERN.test(id)) return { ok: false, reason: 'device_id' };
   let o = off + 4 + idLen;
   const seq = ((buf[o]! << 24) >>> 0) + (buf[o + 1]! << 16) + (buf[o + 2]! << 8) + buf[o + 3]!;
-  const ts = (buf[o + 4]! * 2 ** 40) + (buf[o + 5]! * 2 ** 32) + (((buf[o + 6]! << 24) >>> 0) + (buf[o + 7]! << 16) + (buf[o + 8]! << 8) + buf[o + 9]!);
+  const ts =
+    buf[o + 4]! * 2 ** 40 + buf[o + 5]! * 2 ** 32 + (((buf[o + 6]! << 24) >>> 0) + (buf[o + 7]! << 16) + (buf[o + 8]! << 8) + buf[o + 9]!);
   o += 10;
   const body = decodeBody(type, buf, o, plen);
   if (typeof body === 'string') return { ok: false, reason: body };
@@ -168,16 +179,26 @@ function decodeBody(type: FrameType, b: Uint8Array, o: number, plen: number): Fr
   const u16 = (i: number) => (b[o + i]! << 8) | b[o + i + 1]!;
   switch (type) {
     case 'vitals': {
-      const hr = u16(0), spo2 = u8(2), rr = u16(3), act = u8(5), flags = u8(6);
-      if ((hr !== NONE16 && hr > 3000) || (spo2 !== NONE8 && spo2 > 200) || (rr !== NONE16 && rr > 800) || (act !== NONE8 && act > 100)) return 'range';
+      const hr = u16(0),
+        spo2 = u8(2),
+        rr = u16(3),
+        act = u8(5),
+        flags = u8(6);
+      if ((hr !== NONE16 && hr > 3000) || (spo2 !== NONE8 && spo2 > 200) || (rr !== NONE16 && rr > 800) || (act !== NONE8 && act > 100))
+        return 'range';
       if (flags & 0xfc || flags === 2) return 'reserved';
       return {
-        type, hr: hr === NONE16 ? null : hr / 10, spo2: spo2 === NONE8 ? null : spo2 / 2, rr: rr === NONE16 ? null : rr / 10,
-        activity: act === NONE8 ? null : act, onBody: flags === 0 ? null : flags === 3,
+        type,
+        hr: hr === NONE16 ? null : hr / 10,
+        spo2: spo2 === NONE8 ? null : spo2 / 2,
+        rr: rr === NONE16 ? null : rr / 10,
+        activity: act === NONE8 ? null : act,
+        onBody: flags === 0 ? null : flags === 3,
       };
     }
     case 'presence': {
-      const flags = u8(0), motion = u8(1);
+      const flags = u8(0),
+        motion = u8(1);
       if (flags & 0xfe) return 'reserved';
       if (motion !== NONE8 && motion > 100) return 'range';
       return { type, occupied: flags === 1, motion: motion === NONE8 ? null : motion };
@@ -191,7 +212,8 @@ function decodeBody(type: FrameType, b: Uint8Array, o: number, plen: number): Fr
       return v === 1 ? { type, action: 'help' } : v === 2 ? { type, action: 'ok' } : 'range';
     }
     case 'status': {
-      const state = u8(0), battery = u8(1);
+      const state = u8(0),
+        battery = u8(1);
       if (state > 1 || (battery !== NONE8 && battery > 100)) return 'range';
       let fw = '';
       for (let i = 2; i < plen; i++) {

@@ -14,11 +14,23 @@ function randomFrame(r: Rng, seq: number): Frame {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r.next() * xs.length)]!;
   const maybe = <T>(v: T) => (r.next() < 0.15 ? null : v);
   const bodies: (() => FrameBody)[] = [
-    () => ({ type: 'vitals', hr: maybe(Math.round(r.range(0, 300) * 10) / 10), spo2: maybe(Math.round(r.range(0, 100) * 2) / 2), rr: maybe(Math.round(r.range(0, 80) * 10) / 10), activity: maybe(Math.round(r.range(0, 100))), onBody: r.next() < 0.2 ? null : r.next() < 0.5 }),
+    () => ({
+      type: 'vitals',
+      hr: maybe(Math.round(r.range(0, 300) * 10) / 10),
+      spo2: maybe(Math.round(r.range(0, 100) * 2) / 2),
+      rr: maybe(Math.round(r.range(0, 80) * 10) / 10),
+      activity: maybe(Math.round(r.range(0, 100))),
+      onBody: r.next() < 0.2 ? null : r.next() < 0.5,
+    }),
     () => ({ type: 'presence', occupied: r.next() < 0.5, motion: maybe(Math.round(r.range(0, 100))) }),
     () => ({ type: 'door', open: r.next() < 0.5 }),
     () => ({ type: 'button', action: r.next() < 0.5 ? 'help' : 'ok' }),
-    () => ({ type: 'status', state: r.next() < 0.5 ? 'online' : 'offline', battery: maybe(Math.round(r.range(0, 100))), fw: r.next() < 0.5 ? null : 'v' + Math.floor(r.range(0, 1e6)) }),
+    () => ({
+      type: 'status',
+      state: r.next() < 0.5 ? 'online' : 'offline',
+      battery: maybe(Math.round(r.range(0, 100))),
+      fw: r.next() < 0.5 ? null : 'v' + Math.floor(r.range(0, 1e6)),
+    }),
   ];
   // 'w1' has no clock (ts 0); the others stamp readings with their clock, one per second.
   const deviceId = pick(['demo-wrist', 'demo-room', 'w1', 'dev_7.a']);
@@ -35,7 +47,16 @@ function decodedExactly(bytes: Buffer): boolean | 'rejected' {
 describe('fuzzing the frame decoder and the gateway intake (>= 100,000 frames)', () => {
   it('random, truncated, bit-flipped and replayed frames are all rejected and counted, or decoded exactly', async () => {
     const r = new Rng(20260101);
-    const bridge = new Bridge({ gatewayId: 'gw', secret: 'unused-secret', mqttUrl: 'mqtt://127.0.0.1:1', queueFile: ':memory:', maxQueued: 20_000, quietMs: 60_000, heartbeatMs: 30_000, log: silent });
+    const bridge = new Bridge({
+      gatewayId: 'gw',
+      secret: 'unused-secret',
+      mqttUrl: 'mqtt://127.0.0.1:1',
+      queueFile: ':memory:',
+      maxQueued: 20_000,
+      quietMs: 60_000,
+      heartbeatMs: 30_000,
+      log: silent,
+    });
     const counts = { valid: 0, random: 0, truncated: 0, flipped: 0, replayed: 0, acceptedOdd: 0, rejected: 0 };
     let seq = 0;
     const sent: Buffer[] = [];
@@ -125,7 +146,7 @@ describe('fuzzing the frame decoder and the gateway intake (>= 100,000 frames)',
     let garbage = 0;
     const bridgeLike = { frame: (f: Frame) => got.push(f), reject: () => rejects++, garbage: (n: number) => (garbage += n) };
     const parser = new FrameStreamParser(bridgeLike);
-    for (let off = 0; off < stream.length; ) {
+    for (let off = 0; off < stream.length;) {
       const len = 1 + Math.floor(r.next() * 64);
       parser.push(stream.subarray(off, off + len));
       off += len;

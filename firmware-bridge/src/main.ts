@@ -16,19 +16,45 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = pino({ level: cfg.logLevel, base: { svc: 'odart-bridge' }, redact: { paths: ['secret', 'password', 'payload'], censor: '[redacted]' } });
+  const log = pino({
+    level: cfg.logLevel,
+    base: { svc: 'odart-bridge' },
+    redact: { paths: ['secret', 'password', 'payload'], censor: '[redacted]' },
+  });
   const bridge = new Bridge({
-    gatewayId: cfg.gatewayId, secret: cfg.secret, mqttUrl: cfg.mqttUrl, queueFile: cfg.queueFile, ...(cfg.mqttCa ? { mqttCa: cfg.mqttCa } : {}),
-    maxQueued: cfg.maxQueued, quietMs: cfg.quietMs, heartbeatMs: cfg.heartbeatMs, log,
+    gatewayId: cfg.gatewayId,
+    secret: cfg.secret,
+    mqttUrl: cfg.mqttUrl,
+    queueFile: cfg.queueFile,
+    ...(cfg.mqttCa ? { mqttCa: cfg.mqttCa } : {}),
+    maxQueued: cfg.maxQueued,
+    quietMs: cfg.quietMs,
+    heartbeatMs: cfg.heartbeatMs,
+    log,
   });
   const udpPort = await bridge.listenUdp(cfg.udpPort, cfg.host);
   const tcpPort = await bridge.listenTcp(cfg.tcpPort, cfg.host);
   if (!process.stdin.isTTY) bridge.attachStream(process.stdin);
   bridge.start();
-  process.stdout.write(`odart bridge "${cfg.gatewayId}" -> ${cfg.mqttUrl}; frames on udp://${cfg.host}:${udpPort} and tcp://${cfg.host}:${tcpPort}${process.stdin.isTTY ? '' : ' and stdin'}; queue ${cfg.queueFile}\n`);
+  process.stdout.write(
+    `odart bridge "${cfg.gatewayId}" -> ${cfg.mqttUrl}; frames on udp://${cfg.host}:${udpPort} and tcp://${cfg.host}:${tcpPort}${process.stdin.isTTY ? '' : ' and stdin'}; queue ${cfg.queueFile}\n`,
+  );
   const statsTimer = setInterval(() => {
     const s = bridge.stats();
-    log.info({ frames: s.frames, accepted: s.accepted, duplicates: s.duplicates, rejected: s.rejected, garbageBytes: s.garbageBytes, backlog: s.backlog, connected: s.connected, published: s.forward.published, thinned: s.forward.thinned }, 'bridge stats');
+    log.info(
+      {
+        frames: s.frames,
+        accepted: s.accepted,
+        duplicates: s.duplicates,
+        rejected: s.rejected,
+        garbageBytes: s.garbageBytes,
+        backlog: s.backlog,
+        connected: s.connected,
+        published: s.forward.published,
+        thinned: s.forward.thinned,
+      },
+      'bridge stats',
+    );
   }, 60_000);
   statsTimer.unref();
   let stopping = false;

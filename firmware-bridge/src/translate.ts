@@ -45,7 +45,13 @@ export function translate(f: Frame, ts: number): Outgoing | null {
   const stream = f.body.type;
   const payload = { ts, seq: f.seq, ...data(f.body) };
   if (!streamSchemas[stream].safeParse(payload).success) return null;
-  return { deviceId: f.deviceId, stream, topic: deviceTopic(f.deviceId, stream), payload: JSON.stringify(payload), critical: isCritical(stream) };
+  return {
+    deviceId: f.deviceId,
+    stream,
+    topic: deviceTopic(f.deviceId, stream),
+    payload: JSON.stringify(payload),
+    critical: isCritical(stream),
+  };
 }
 
 /** A status message the gateway writes on a device's behalf (it went quiet, or was heard again). */

@@ -39,20 +39,33 @@ export class Uplink {
   private readonly timers: NodeJS.Timeout[] = [];
   connected = false;
 
-  constructor(url: string, private readonly o: UplinkOptions, private readonly ev: UplinkEvents) {
+  constructor(
+    url: string,
+    private readonly o: UplinkOptions,
+    private readonly ev: UplinkEvents,
+  ) {
     const u = new URL(url);
     const port = Number(u.port) || (u.protocol === 'mqtts:' ? 8883 : 1883);
     if (u.protocol === 'mqtt:' || u.protocol === 'tcp:') this.sock = net.connect(port, u.hostname);
-    else if (u.protocol === 'mqtts:') this.sock = tls.connect({ port, host: u.hostname, servername: u.hostname, ...(o.ca ? { ca: o.ca } : {}) });
+    else if (u.protocol === 'mqtts:')
+      this.sock = tls.connect({ port, host: u.hostname, servername: u.hostname, ...(o.ca ? { ca: o.ca } : {}) });
     else throw new Error(`unsupported MQTT URL scheme ${u.protocol} (use mqtt:// or mqtts://)`);
     this.sock.setNoDelay(true);
     const connectEvent = u.protocol === 'mqtts:' ? 'secureConnect' : 'connect';
     this.sock.once(connectEvent, () => {
-      this.sock.write(mqttPacket.generate({
-        cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: o.clientId, keepalive: o.keepaliveS,
-        username: o.username, password: Buffer.from(o.password),
-        will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: true },
-      }));
+      this.sock.write(
+        mqttPacket.generate({
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clean: true,
+          clientId: o.clientId,
+          keepalive: o.keepaliveS,
+          username: o.username,
+          password: Buffer.from(o.password),
+          will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: true },
+        }),
+      );
     });
     this.sock.on('data', (d: Buffer) => {
       this.lastRx = Date.now();
@@ -62,15 +75,22 @@ export class Uplink {
     this.sock.on('close', () => this.shutdown('connection closed'));
     this.parser.on('error', () => this.shutdown('malformed packet from broker'));
     this.parser.on('packet', (p) => this.onPacket(p));
-    this.timers.push(setTimeout(() => {
-      if (!this.connected) this.shutdown('connect timeout');
-    }, o.connectTimeoutMs));
+    this.timers.push(
+      setTimeout(() => {
+        if (!this.connected) this.shutdown('connect timeout');
+      }, o.connectTimeoutMs),
+    );
     // Keepalive: a PINGREQ every half interval; nothing heard for 1.5 intervals = dead link.
-    this.timers.push(setInterval(() => {
-      if (!this.connected) return;
-      if (Date.now() - this.lastRx > o.keepaliveS * 1500) return this.shutdown('keepalive timeout');
-      this.enqueue(mqttPacket.generate({ cmd: 'pingreq' }));
-    }, (o.keepaliveS * 1000) / 2));
+    this.timers.push(
+      setInterval(
+        () => {
+          if (!this.connected) return;
+          if (Date.now() - this.lastRx > o.keepaliveS * 1500) return this.shutdown('keepalive timeout');
+          this.enqueue(mqttPacket.generate({ cmd: 'pingreq' }));
+        },
+        (o.keepaliveS * 1000) / 2,
+      ),
+    );
     for (const t of this.timers) t.unref();
   }
 
@@ -114,7 +134,7 @@ export class Uplink {
     const buf = Buffer.allocUnsafe(1 + lenBytes + rem);
     buf[0] = 0x32 | (retain ? 1 : 0); // PUBLISH, QoS 1
     let o = 1;
-    for (let x = rem; ; ) {
+    for (let x = rem; ;) {
       const b = x & 0x7f;
       x >>>= 7;
       buf[o++] = x > 0 ? b | 0x80 : b;

@@ -8,12 +8,22 @@ export const VECTOR_T = 1767225600000;
 export const VECTORS: readonly { name: string; frame: Frame; hex: string }[] = [
   {
     name: 'vitals, all fields',
-    frame: { deviceId: 'demo-wrist', seq: 1, ts: VECTOR_T, body: { type: 'vitals', hr: 72, spo2: 97, rr: 14.5, activity: 20, onBody: true } },
+    frame: {
+      deviceId: 'demo-wrist',
+      seq: 1,
+      ts: VECTOR_T,
+      body: { type: 'vitals', hr: 72, spo2: 97, rr: 14.5, activity: 20, onBody: true },
+    },
     hex: 'a7111e0a64656d6f2d777269737400000001019b76daa80002d0c200911403acbb',
   },
   {
     name: 'vitals, apnea, sensor could not compute hr/activity, on-body unknown',
-    frame: { deviceId: 'demo-wrist', seq: 2, ts: VECTOR_T + 1000, body: { type: 'vitals', hr: null, spo2: 88.5, rr: 0, activity: null, onBody: null } },
+    frame: {
+      deviceId: 'demo-wrist',
+      seq: 2,
+      ts: VECTOR_T + 1000,
+      body: { type: 'vitals', hr: null, spo2: 88.5, rr: 0, activity: null, onBody: null },
+    },
     hex: 'a7111e0a64656d6f2d777269737400000002019b76daabe8ffffb10000ff001750',
   },
   {

@@ -194,7 +194,12 @@ export class Alarm {
     const a = r.alert;
     try {
       // Same tag: the notification is replaced, and `renotify` makes the phone alert again.
-      const opts: NotificationOptions & { renotify?: boolean } = { body: a.reasons.join('; '), tag: a.id, requireInteraction: true, renotify: true };
+      const opts: NotificationOptions & { renotify?: boolean } = {
+        body: a.reasons.join('; '),
+        tag: a.id,
+        requireInteraction: true,
+        renotify: true,
+      };
       const n = new Notification(t.alertTitle(a.wearerAlias), opts);
       n.onclick = () => {
         window.focus();

@@ -1,7 +1,12 @@
 // Fetch wrapper: same-origin cookie session, the CSRF header the server requires on state changes,
 // and the server's coded JSON errors turned into ApiError.
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly fields: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
     super(message);
   }
 }

@@ -55,7 +55,14 @@ export function vitalsChart(v: VitalsWindow): SVGSVGElement {
       svg.append(s('line', { x1: x(v.alertAt), x2: x(v.alertAt), y1: top, y2: top + PH, class: 'chart-alert' }));
       const ax = x(v.alertAt);
       // Near the right edge the label goes to the left of the line, so it is never cut off.
-      if (i === 0) svg.append(s('text', { x: ax > W - 40 ? ax - 3 : ax + 3, y: top + 10, class: 'chart-alert-label', 'text-anchor': ax > W - 40 ? 'end' : 'start' }, t.chartAlertMark));
+      if (i === 0)
+        svg.append(
+          s(
+            'text',
+            { x: ax > W - 40 ? ax - 3 : ax + 3, y: top + 10, class: 'chart-alert-label', 'text-anchor': ax > W - 40 ? 'end' : 'start' },
+            t.chartAlertMark,
+          ),
+        );
     }
   });
   const minutes = Math.round(span / 60_000);

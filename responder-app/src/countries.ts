@@ -3,7 +3,10 @@
 // carry the library's metadata, and named in the browser's language.
 declare const __PHONE_COUNTRIES__: readonly string[];
 
-export interface Country { code: string; name: string }
+export interface Country {
+  code: string;
+  name: string;
+}
 
 /** Every country, sorted by name: "United Kingdom" for GB (the code alone when the browser has no name). */
 export function phoneCountries(): Country[] {

@@ -89,7 +89,8 @@ function tellTaken(a: Alert): void {
 
 function flash(msg: unknown): void {
   const el = byId('flash');
-  el.textContent = typeof msg === 'string' ? msg : msg instanceof ApiError ? (msg.status === 0 ? t.errorOffline : msg.message) : t.errorGeneric;
+  el.textContent =
+    typeof msg === 'string' ? msg : msg instanceof ApiError ? (msg.status === 0 ? t.errorOffline : msg.message) : t.errorGeneric;
   el.hidden = false;
   window.setTimeout(() => {
     if (el.textContent) el.hidden = true;
@@ -120,8 +121,10 @@ function ring(a: Alert): void {
 async function ringUnlessDeclined(a: Alert): Promise<void> {
   alarmed.add(a.id);
   const mine = `responder:${me?.id ?? ''}`;
-  const said = await api<AlertDetail>(`/api/alerts/${encodeURIComponent(a.id)}`)
-    .then((d) => d.timeline.some((e) => e.type === 'declined' && e.by === mine), () => false);
+  const said = await api<AlertDetail>(`/api/alerts/${encodeURIComponent(a.id)}`).then(
+    (d) => d.timeline.some((e) => e.type === 'declined' && e.by === mine),
+    () => false,
+  );
   if (said) {
     declined.add(a.id);
     liveRender();
@@ -213,9 +216,20 @@ function renderBanner(alertId: string | null = alarm.current): void {
   }
   const until = alarm.silenced;
   const here = location.hash === `#/alerts/${a.id}`;
-  banner.replaceChildren(h('p', {}, h('strong', {}, exhausted.has(a.id) ? t.exhaustedBanner(a.wearerAlias) : t.alarmBanner(a.wearerAlias)), until ? ` ${t.silencedUntil(fmtClock(until))}` : null));
-  if (!here) banner.append(h('a', { class: 'button', href: `#/alerts/${a.id}` }, t.openAlert, h('span', { class: 'sr-only' }, ` ${a.wearerAlias}`)));
-  if (!until) banner.append(h('button', { type: 'button', onclick: () => alarm.silence() }, t.silence, h('span', { class: 'sr-only' }, t.silenceFor)));
+  banner.replaceChildren(
+    h(
+      'p',
+      {},
+      h('strong', {}, exhausted.has(a.id) ? t.exhaustedBanner(a.wearerAlias) : t.alarmBanner(a.wearerAlias)),
+      until ? ` ${t.silencedUntil(fmtClock(until))}` : null,
+    ),
+  );
+  if (!here)
+    banner.append(h('a', { class: 'button', href: `#/alerts/${a.id}` }, t.openAlert, h('span', { class: 'sr-only' }, ` ${a.wearerAlias}`)));
+  if (!until)
+    banner.append(
+      h('button', { type: 'button', onclick: () => alarm.silence() }, t.silence, h('span', { class: 'sr-only' }, t.silenceFor)),
+    );
   banner.hidden = false;
 }
 alarm.onChange = (id) => renderBanner(id);
@@ -329,7 +343,8 @@ function setupShell(): void {
     api<{ user: User }>('/api/auth/login', { method: 'POST', body: { username, password } })
       .then((r) => signedIn(r.user))
       .catch((e: unknown) => {
-        err.textContent = e instanceof ApiError ? (e.status === 401 ? t.badCredentials : e.status === 429 ? t.tooManyAttempts : e.message) : t.errorGeneric;
+        err.textContent =
+          e instanceof ApiError ? (e.status === 401 ? t.badCredentials : e.status === 429 ? t.tooManyAttempts : e.message) : t.errorGeneric;
       });
   });
   byId('signout').addEventListener('click', () => {
@@ -347,4 +362,8 @@ function setupShell(): void {
 
 setupShell();
 if (/^#\/(consent|p)\//.test(location.hash)) render();
-else api<{ user: User }>('/api/me').then((r) => signedIn(r.user), () => show('login'));
+else
+  api<{ user: User }>('/api/me').then(
+    (r) => signedIn(r.user),
+    () => show('login'),
+  );

@@ -1,7 +1,14 @@
 // Every text the responder app and service console show, English first; a translation copies this object.
 // Wording is plain and non-stigmatising: the wearer is a person, named by the alias they chose.
 
-export const OUTCOME_KEYS = ['overdose_naloxone_given', 'overdose_ambulance', 'wearer_ok', 'false_alarm_sensor', 'no_one_found', 'other'] as const;
+export const OUTCOME_KEYS = [
+  'overdose_naloxone_given',
+  'overdose_ambulance',
+  'wearer_ok',
+  'false_alarm_sensor',
+  'no_one_found',
+  'other',
+] as const;
 export type OutcomeKey = (typeof OUTCOME_KEYS)[number];
 
 /** Must equal server/src/consent/text.ts CONSENT_VERSION (a test keeps them in step). */
@@ -91,7 +98,8 @@ export const t = {
   clockStep: (step: number, steps: number) => `Call step ${step} of ${steps}.`,
   clockNext: (names: string[], inText: string) => `${listText(names)} ${names.length === 1 ? 'is' : 'are'} called in ${inText}.`,
   clockNextNow: (names: string[]) => `Calling ${listText(names)} now.`,
-  clockCheckin: (names: string[]) => `Checking with the person first. If they do not answer, ${listText(names)} ${names.length === 1 ? 'is' : 'are'} called.`,
+  clockCheckin: (names: string[]) =>
+    `Checking with the person first. If they do not answer, ${listText(names)} ${names.length === 1 ? 'is' : 'are'} called.`,
   clockLast: 'The last people in the call chain are being called.',
   clockExhausted: 'Everyone in the call chain has been called. The service is told until someone goes.',
   clockAckMine: (inText: string) => `The call chain starts again if you have not arrived in ${inText}.`,
@@ -109,7 +117,8 @@ export const t = {
   callHint: 'Call if the person is not breathing or you cannot wake them.',
   vitalsTitle: 'Last 10 minutes',
   vitalsNone: 'No readings in this period.',
-  vitalsSummary: (p: { rr: string; spo2: string; hr: string }) => `Latest: breathing ${p.rr} per minute, oxygen ${p.spo2} %, pulse ${p.hr} per minute.`,
+  vitalsSummary: (p: { rr: string; spo2: string; hr: string }) =>
+    `Latest: breathing ${p.rr} per minute, oxygen ${p.spo2} %, pulse ${p.hr} per minute.`,
   chartRr: 'Breathing (per min)',
   chartSpo2: 'Oxygen (SpO2 %)',
   chartHr: 'Pulse (per min)',
@@ -131,28 +140,49 @@ export const t = {
     const by = typeof e.by === 'string' ? name(e.by) : '';
     const who = (target: unknown) => (typeof target === 'string' && target.startsWith('responder:') ? name(target.slice(10)) : 'Someone');
     switch (type) {
-      case 'created': return 'Alert began';
-      case 'wearer_prompt': return 'Asked the person if they are OK';
-      case 'escalating': return e.reason === 'attending_declined' ? 'Responders called again: the person going cannot go' : 'Responders called';
-      case 'escalation_step': return `Call step ${Number(e.step) + 1}`;
-      case 'notified': return `Notified by ${String(e.channel) === 'sms' ? 'SMS' : 'app'}${typeof e.target === 'string' ? ` (${e.target.startsWith('responder:') ? name(e.target.slice(10)) : e.target === 'emergency_contact' ? 'emergency contact' : 'phone'})` : ''}`;
-      case 'notify_failed': return `Could not send ${String(e.channel)}`;
-      case 'delivery_status': return `SMS ${String(e.result)}`;
-      case 'acknowledged': return e.attending ? `${by} is going` : `${by} also acknowledged`;
-      case 'arrived': return `${by || 'Responder'} arrived`;
-      case 'resolved': return `Resolved by ${by}: ${t.outcomes[e.outcome as OutcomeKey] ?? String(e.outcome)}`;
-      case 'cancelled': return e.by === 'wearer_ok' ? 'The person said they are OK' : 'Readings recovered';
-      case 'retriggered': return 'Readings still worrying';
-      case 'score_update': return 'Readings updated';
-      case 'chain_exhausted': return 'Everyone in the call chain has been called';
-      case 'target_skipped': return `${typeof e.target === 'string' && e.target.startsWith('responder:') ? name(e.target.slice(10)) : 'Someone'} skipped: off duty`;
-      case 'step_failed': return `Step ${Number(e.step) + 1} could not reach anyone (${String(e.reason)}): next step now`;
-      case 'reminder_sms': return `Reminder SMS to ${typeof e.target === 'string' && e.target.startsWith('responder:') ? name(e.target.slice(10)) : 'a responder'} (the app had not shown the alert)`;
-      case 'seen': return `${by || 'Responder'}'s app showed the alert`;
+      case 'created':
+        return 'Alert began';
+      case 'wearer_prompt':
+        return 'Asked the person if they are OK';
+      case 'escalating':
+        return e.reason === 'attending_declined' ? 'Responders called again: the person going cannot go' : 'Responders called';
+      case 'escalation_step':
+        return `Call step ${Number(e.step) + 1}`;
+      case 'notified':
+        return `Notified by ${String(e.channel) === 'sms' ? 'SMS' : 'app'}${typeof e.target === 'string' ? ` (${e.target.startsWith('responder:') ? name(e.target.slice(10)) : e.target === 'emergency_contact' ? 'emergency contact' : 'phone'})` : ''}`;
+      case 'notify_failed':
+        return `Could not send ${String(e.channel)}`;
+      case 'delivery_status':
+        return `SMS ${String(e.result)}`;
+      case 'acknowledged':
+        return e.attending ? `${by} is going` : `${by} also acknowledged`;
+      case 'arrived':
+        return `${by || 'Responder'} arrived`;
+      case 'resolved':
+        return `Resolved by ${by}: ${t.outcomes[e.outcome as OutcomeKey] ?? String(e.outcome)}`;
+      case 'cancelled':
+        return e.by === 'wearer_ok' ? 'The person said they are OK' : 'Readings recovered';
+      case 'retriggered':
+        return 'Readings still worrying';
+      case 'score_update':
+        return 'Readings updated';
+      case 'chain_exhausted':
+        return 'Everyone in the call chain has been called';
+      case 'target_skipped':
+        return `${typeof e.target === 'string' && e.target.startsWith('responder:') ? name(e.target.slice(10)) : 'Someone'} skipped: off duty`;
+      case 'step_failed':
+        return `Step ${Number(e.step) + 1} could not reach anyone (${String(e.reason)}): next step now`;
+      case 'reminder_sms':
+        return `Reminder SMS to ${typeof e.target === 'string' && e.target.startsWith('responder:') ? name(e.target.slice(10)) : 'a responder'} (the app had not shown the alert)`;
+      case 'seen':
+        return `${by || 'Responder'}'s app showed the alert`;
       // `by` is the decliner's target ("responder:alex"); `name` what they are called (a contact's label).
-      case 'declined': return `${typeof e.name === 'string' ? e.name : who(e.by)} can't go${e.attending ? ' after all' : ''}`;
-      case 'step_declined': return `Nobody in step ${Number(e.step) + 1} can go: the next step is called now`;
-      default: return type.replace(/_/g, ' ');
+      case 'declined':
+        return `${typeof e.name === 'string' ? e.name : who(e.by)} can't go${e.attending ? ' after all' : ''}`;
+      case 'step_declined':
+        return `Nobody in step ${Number(e.step) + 1} can go: the next step is called now`;
+      default:
+        return type.replace(/_/g, ' ');
     }
   },
   // ---- first aid guide ----
@@ -219,7 +249,12 @@ export const t = {
   readyNo: 'not ready',
   colReady: 'Ready',
   colMissing: 'What is missing',
-  readinessItem: { consent: 'Consent', devices: 'Devices online', chain: 'Call chain assigned', responders: 'Every responder reachable and on duty' } as Record<string, string>,
+  readinessItem: {
+    consent: 'Consent',
+    devices: 'Devices online',
+    chain: 'Call chain assigned',
+    responders: 'Every responder reachable and on duty',
+  } as Record<string, string>,
   readinessOk: 'OK',
   readinessGap: 'Missing',
   createChainFor: (alias: string) => `Create a call chain for ${alias}`,
@@ -261,7 +296,8 @@ export const t = {
   sendLink: 'Send consent link by SMS',
   showLink: 'Show consent link',
   linkShownOnce: 'Give this link to the person. It is shown only once; making a new one stops this one working.',
-  linkReplaceWarning: (when: string) => `A consent link was made on ${when}. A new link stops that one working, including one already texted to the person.`,
+  linkReplaceWarning: (when: string) =>
+    `A consent link was made on ${when}. A new link stops that one working, including one already texted to the person.`,
   linkReplaceConfirm: 'Make a new link anyway',
   pauseFor: 'Pause for',
   pause: 'Pause',
@@ -278,7 +314,10 @@ export const t = {
   deviceId: 'Device id',
   deviceIdHint: 'Letters, digits, . _ - ; leave empty to generate one.',
   kind: 'Type',
-  kinds: { wearable: 'Wearable', room: 'Room sensor', door: 'Door sensor', button: 'Help button', gateway: 'Home gateway' } as Record<string, string>,
+  kinds: { wearable: 'Wearable', room: 'Room sensor', door: 'Door sensor', button: 'Help button', gateway: 'Home gateway' } as Record<
+    string,
+    string
+  >,
   wearer: 'Person',
   unassigned: 'not assigned',
   roomLabel: 'Room (for room sensors)',
@@ -305,7 +344,8 @@ export const t = {
   accountDisabled: 'Disabled',
   disableAccount: 'Disable',
   enableAccount: 'Enable',
-  confirmDisable: (name: string) => `Disable ${name}? They are signed out at once, cannot sign in and are not called for alerts until enabled again.`,
+  confirmDisable: (name: string) =>
+    `Disable ${name}? They are signed out at once, cannot sign in and are not called for alerts until enabled again.`,
   resetPassword: 'New password',
   confirmResetPassword: (name: string) => `Give ${name} a new password? Their old one stops working and they are signed out everywhere.`,
   passwordOnce: (name: string) => `New password for ${name}. Give it to them now: it is shown only once.`,

@@ -2,7 +2,17 @@
 // producers (alerts/view.ts, escalation/state.ts, alerts/live.ts, the routes) are typed against, so
 // the app cannot drift from what the server sends. Only the app's names for them are set here:
 // `Alert` is an alert as listed, acknowledged or fanned out live (open ones carry `escalation`).
-export type { AlertContext, AlertDetail, AlertListItem as Alert, EscalationView as Escalation, LiveMsg, NoticeView as NoticeItem, TimelineItem, User, VitalsWindow } from '@odart/protocol/api';
+export type {
+  AlertContext,
+  AlertDetail,
+  AlertListItem as Alert,
+  EscalationView as Escalation,
+  LiveMsg,
+  NoticeView as NoticeItem,
+  TimelineItem,
+  User,
+  VitalsWindow,
+} from '@odart/protocol/api';
 // The console's: alert history and dashboard, wearer readiness.
 export type { HistoryRow, Readiness, ReadinessSummary as ReadinessRow, Stats } from '@odart/protocol/api';
 export const OPEN_STATES = new Set(['pending_checkin', 'escalating', 'acknowledged']);

@@ -90,6 +90,10 @@ export class VirtualClock implements Clock {
   private add(fn: () => void, ms: number, every: number | null): TimerHandle {
     const timer: VirtualTimer = { at: this.t + ms, seq: this.seq++, fn, every, cancelled: false };
     this.timers.push(timer);
-    return { cancel: () => { timer.cancelled = true; } };
+    return {
+      cancel: () => {
+        timer.cancelled = true;
+      },
+    };
   }
 }

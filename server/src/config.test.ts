@@ -6,8 +6,13 @@ describe('config', () => {
   it('defaults are the runtime contract', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
-      HTTP_PORT: 3000, MQTT_PORT: 1883, MQTT_WS_PATH: '/mqtt', DATA_DIR: './data',
-      TWILIO_BASE_URL: 'https://api.twilio.com', PUBLIC_URL: 'http://localhost:3000', twilio: null,
+      HTTP_PORT: 3000,
+      MQTT_PORT: 1883,
+      MQTT_WS_PATH: '/mqtt',
+      DATA_DIR: './data',
+      TWILIO_BASE_URL: 'https://api.twilio.com',
+      PUBLIC_URL: 'http://localhost:3000',
+      twilio: null,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -34,9 +39,17 @@ describe('config', () => {
   it('Twilio needs all three credentials or none', () => {
     expect(() => loadConfig({ TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32) })).toThrow(/TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM/);
     const c = loadConfig({
-      TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+15005550006', TWILIO_BASE_URL: 'http://127.0.0.1:4010/',
+      TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32),
+      TWILIO_AUTH_TOKEN: 'tok',
+      TWILIO_FROM: '+15005550006',
+      TWILIO_BASE_URL: 'http://127.0.0.1:4010/',
     });
-    expect(c.twilio).toEqual({ accountSid: 'AC' + 'a'.repeat(32), authToken: 'tok', from: '+15005550006', baseUrl: 'http://127.0.0.1:4010' });
+    expect(c.twilio).toEqual({
+      accountSid: 'AC' + 'a'.repeat(32),
+      authToken: 'tok',
+      from: '+15005550006',
+      baseUrl: 'http://127.0.0.1:4010',
+    });
   });
 
   const twilioEnv = { TWILIO_ACCOUNT_SID: 'AC' + 'a'.repeat(32), TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+15005550006' };
@@ -64,7 +77,9 @@ describe('config', () => {
   });
 
   it.each(['DEMO_PASSWORD', 'DEMO_DEVICE_SECRET'])('NODE_ENV=production refuses %s (there is no demo in production)', (key) => {
-    expect(() => loadConfig({ NODE_ENV: 'production', ...twilioEnv, [key]: 'long-enough-secret' })).toThrow(new RegExp(`${key}: .*NODE_ENV=production`));
+    expect(() => loadConfig({ NODE_ENV: 'production', ...twilioEnv, [key]: 'long-enough-secret' })).toThrow(
+      new RegExp(`${key}: .*NODE_ENV=production`),
+    );
     expect(loadConfig({ [key]: 'long-enough-secret' })[key as 'DEMO_PASSWORD']).toBe('long-enough-secret');
   });
 
@@ -79,11 +94,19 @@ describe('config', () => {
     expect(loadConfig({ HTTP_PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080');
   });
 
-  it('the password hash cost is OWASP\'s (2^17) and can be lowered only for tests', () => {
+  it("the password hash cost is OWASP's (2^17) and can be lowered only for tests", () => {
     expect(loadConfig({}).passwordCost).toEqual({ N: 2 ** 17, r: 8, p: 1 });
     expect(loadConfig({ PASSWORD_SCRYPT_LOG2N: '18' }).passwordCost.N).toBe(2 ** 18);
     expect(() => loadConfig({ PASSWORD_SCRYPT_LOG2N: '10' })).toThrow(/PASSWORD_SCRYPT_LOG2N/);
-    expect(() => loadConfig({ PASSWORD_SCRYPT_LOG2N: '10', NODE_ENV: 'production', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'x', TWILIO_FROM: '+447700900000' })).toThrow(/PASSWORD_SCRYPT_LOG2N/);
+    expect(() =>
+      loadConfig({
+        PASSWORD_SCRYPT_LOG2N: '10',
+        NODE_ENV: 'production',
+        TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+        TWILIO_AUTH_TOKEN: 'x',
+        TWILIO_FROM: '+447700900000',
+      }),
+    ).toThrow(/PASSWORD_SCRYPT_LOG2N/);
     expect(loadConfig({ PASSWORD_SCRYPT_LOG2N: '10', NODE_ENV: 'test' }).passwordCost.N).toBe(1024);
     expect(() => loadConfig({ PASSWORD_SCRYPT_LOG2N: '9', NODE_ENV: 'test' })).toThrow(/PASSWORD_SCRYPT_LOG2N/);
   });
@@ -94,15 +117,21 @@ describe('config', () => {
   });
 
   it.each([
-    ['false', false], ['true', true],
-    ['127.0.0.1', ['127.0.0.1']], ['10.0.0.0/8, ::1 ,loopback', ['10.0.0.0/8', '::1', 'loopback']], ['fd00::/8', ['fd00::/8']],
+    ['false', false],
+    ['true', true],
+    ['127.0.0.1', ['127.0.0.1']],
+    ['10.0.0.0/8, ::1 ,loopback', ['10.0.0.0/8', '::1', 'loopback']],
+    ['fd00::/8', ['fd00::/8']],
   ])('TRUST_PROXY=%s', (value, expected) => {
     expect(loadConfig({ TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
   });
 
-  it.each(['0', '1', 'yes', '10.0.0.0/33', '10.0.0.1,evil', '::1/129', '1.2.3.4/8/9'])('TRUST_PROXY=%s stops start-up naming it', (value) => {
-    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
-  });
+  it.each(['0', '1', 'yes', '10.0.0.0/33', '10.0.0.1,evil', '::1/129', '1.2.3.4/8/9'])(
+    'TRUST_PROXY=%s stops start-up naming it',
+    (value) => {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+    },
+  );
 
   it('TRUST_PROXY defaults to false', () => {
     expect(loadConfig({}).TRUST_PROXY).toBe(false);

@@ -26,7 +26,10 @@ const isAddressOrRange = (s: string) => {
 const trustProxy = z
   .string()
   .trim()
-  .refine((s) => s === 'true' || s === 'false' || s.split(',').every((x) => isAddressOrRange(x.trim())), 'false, true, or comma-separated proxy addresses/CIDR ranges (e.g. 127.0.0.1,10.0.0.0/8)')
+  .refine(
+    (s) => s === 'true' || s === 'false' || s.split(',').every((x) => isAddressOrRange(x.trim())),
+    'false, true, or comma-separated proxy addresses/CIDR ranges (e.g. 127.0.0.1,10.0.0.0/8)',
+  )
   .transform((s): boolean | string[] => (s === 'true' ? true : s === 'false' ? false : s.split(',').map((x) => x.trim())));
 
 export const configSchema = z.object({
@@ -34,11 +37,20 @@ export const configSchema = z.object({
   MQTT_PORT: port.default(1883),
   /** default: 127.0.0.1 with NODE_ENV=production, else 0.0.0.0 */
   HOST: z.string().min(1).optional(),
-  MQTT_WS_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'a path starting with /').default('/mqtt'),
+  MQTT_WS_PATH: z
+    .string()
+    .regex(/^\/[A-Za-z0-9/_-]*$/, 'a path starting with /')
+    .default('/mqtt'),
   DATA_DIR: z.string().min(1).default('./data'),
-  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID (AC + 32 hex digits)').optional(),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID (AC + 32 hex digits)')
+    .optional(),
   TWILIO_AUTH_TOKEN: optionalString,
-  TWILIO_FROM: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number such as +447700900123').optional(),
+  TWILIO_FROM: z
+    .string()
+    .regex(/^\+[1-9][0-9]{6,14}$/, 'an E.164 phone number such as +447700900123')
+    .optional(),
   TWILIO_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
   /** default: http://localhost:{HTTP_PORT} */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -47,7 +59,12 @@ export const configSchema = z.object({
   /** every demo device secret, when seeding (dev/test only); default: random, in DATA_DIR/demo-credentials.json */
   DEMO_DEVICE_SECRET: z.string().min(8, 'at least 8 characters').optional(),
   /** hours a wearer's personal consent link works after it was issued */
-  CONSENT_LINK_TTL_H: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+  CONSENT_LINK_TTL_H: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(24 * 7),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CHECKIN_WINDOW_S: z.coerce.number().int().min(0).max(300).default(15),
   DRAIN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
@@ -60,9 +77,19 @@ export const configSchema = z.object({
   MQTT_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(200),
   /** days raw vitals are kept before they are purged (consent promise to wearers) */
   VITALS_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
-  SESSION_TTL_H: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  SESSION_TTL_H: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
   /** escalation: an attending responder who has not marked arrived or resolved by then re-triggers the chain */
-  ACK_TIMEOUT_S: z.coerce.number().int().min(1).max(24 * 3600).default(600),
+  ACK_TIMEOUT_S: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .default(600),
   /** escalation: messages (and calls) per second from our number; 0 = no limit */
   SMS_RATE_PER_S: z.coerce.number().min(0).max(1000).default(1),
   /** escalation: a provider call not answered by then counts as a (retryable) timeout */
@@ -82,7 +109,15 @@ export const configSchema = z.object({
   PAGE_LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
 });
 
-export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'PUBLIC_URL' | 'HOST'> & { PUBLIC_URL: string; HOST: string; twilio: TwilioConfig | null; tls: TlsConfig | null; passwordCost: PasswordCost }>;
+export type Config = Readonly<
+  Omit<z.infer<typeof configSchema>, 'PUBLIC_URL' | 'HOST'> & {
+    PUBLIC_URL: string;
+    HOST: string;
+    twilio: TwilioConfig | null;
+    tls: TlsConfig | null;
+    passwordCost: PasswordCost;
+  }
+>;
 /** MQTT over TLS on `port`, and HTTPS on HTTP_PORT, with one certificate chain and key (PEM) */
 export interface TlsConfig {
   readonly port: number;
@@ -117,17 +152,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   );
   const parsed = configSchema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
   const c = parsed.data;
   const twilioKeys = [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN, c.TWILIO_FROM];
   const setCount = twilioKeys.filter((v) => v !== undefined).length;
   if (setCount !== 0 && setCount !== 3) {
-    throw new ConfigError([
-      'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: set all three to use Twilio, or none for the fake outbox',
-    ]);
+    throw new ConfigError(['TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: set all three to use Twilio, or none for the fake outbox']);
   }
   const twilio: TwilioConfig | null =
     setCount === 3
@@ -142,8 +173,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production) {
     // A real service must never page made-up numbers, fall back to an outbox nobody reads, or carry demo secrets.
     const issues = [
-      ...(twilio ? [] : ['TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: required with NODE_ENV=production (the fake SMS outbox is for development only)']),
-      ...(['DEMO_PASSWORD', 'DEMO_DEVICE_SECRET'] as const).flatMap((k) => (c[k] === undefined ? [] : [`${k}: not allowed with NODE_ENV=production (there is no demo seed); unset it`])),
+      ...(twilio
+        ? []
+        : [
+            'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM: required with NODE_ENV=production (the fake SMS outbox is for development only)',
+          ]),
+      ...(['DEMO_PASSWORD', 'DEMO_DEVICE_SECRET'] as const).flatMap((k) =>
+        c[k] === undefined ? [] : [`${k}: not allowed with NODE_ENV=production (there is no demo seed); unset it`],
+      ),
     ];
     if (issues.length > 0) throw new ConfigError(issues);
   }
@@ -177,7 +214,9 @@ function loadTls(port: number | undefined, certFile: string | undefined, keyFile
     // parses both and checks that the key belongs to the certificate
     tls.createSecureContext({ cert, key });
   } catch (err) {
-    throw new ConfigError([`TLS_CERT_FILE, TLS_KEY_FILE: not a PEM certificate and its private key (${err instanceof Error ? err.message : String(err)})`]);
+    throw new ConfigError([
+      `TLS_CERT_FILE, TLS_KEY_FILE: not a PEM certificate and its private key (${err instanceof Error ? err.message : String(err)})`,
+    ]);
   }
   return Object.freeze({ port, cert, key });
 }

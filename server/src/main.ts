@@ -17,13 +17,11 @@ function productionBanner(httpPort: number, mqttPort: number, publicUrl: string,
 }
 
 function banner(httpPort: number, mqttPort: number, publicUrl: string, demo: DemoCredentials | null, fromEnv: boolean): string {
-  const lines = [
-    '',
-    `ODART responder system is up: app ${publicUrl} (HTTP port ${httpPort}), MQTT port ${mqttPort}`,
-  ];
+  const lines = ['', `ODART responder system is up: app ${publicUrl} (HTTP port ${httpPort}), MQTT port ${mqttPort}`];
   if (demo) {
     lines.push('Demo service created. Sign in as:');
-    for (const [user, pass] of Object.entries(demo.accounts)) lines.push(`  ${user.padEnd(6)} password: ${fromEnv ? '(DEMO_PASSWORD)' : pass}`);
+    for (const [user, pass] of Object.entries(demo.accounts))
+      lines.push(`  ${user.padEnd(6)} password: ${fromEnv ? '(DEMO_PASSWORD)' : pass}`);
     if (!fromEnv) lines.push('  (random passwords, shown only this once; set DEMO_PASSWORD on an empty DATA_DIR to choose one)');
   }
   lines.push('Fire a simulated overdose from another shell (same env):  npm run simulate -- overdose', '');
@@ -67,11 +65,23 @@ async function main(): Promise<void> {
   if (config.NODE_ENV === 'production') {
     process.stdout.write(productionBanner(server.httpPort, server.mqttPort, config.PUBLIC_URL, await server.repos.isEmpty()) + '\n');
     // A DATA_DIR that once ran the demo still pages its made-up numbers: say so loudly.
-    if (await server.repos.serviceById('demo')) log.warn({ service: 'demo' }, 'the demo service exists in this production database; delete it or start on a fresh DATA_DIR');
+    if (await server.repos.serviceById('demo'))
+      log.warn({ service: 'demo' }, 'the demo service exists in this production database; delete it or start on a fresh DATA_DIR');
   } else {
-    process.stdout.write(banner(server.httpPort, server.mqttPort, config.PUBLIC_URL, server.demo, config.DEMO_PASSWORD !== undefined) + '\n');
+    process.stdout.write(
+      banner(server.httpPort, server.mqttPort, config.PUBLIC_URL, server.demo, config.DEMO_PASSWORD !== undefined) + '\n',
+    );
   }
-  log.info({ host: config.HOST, httpPort: server.httpPort, mqttPort: server.mqttPort, mqttTlsPort: server.mqttTlsPort, nodeEnv: config.NODE_ENV ?? 'development' }, 'started');
+  log.info(
+    {
+      host: config.HOST,
+      httpPort: server.httpPort,
+      mqttPort: server.mqttPort,
+      mqttTlsPort: server.mqttTlsPort,
+      nodeEnv: config.NODE_ENV ?? 'development',
+    },
+    'started',
+  );
   if (stopping) {
     const signal = stopping;
     stopping = null;

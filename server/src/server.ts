@@ -71,11 +71,21 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const store = await openStore(config.DATA_DIR);
   const { repos } = store;
   // Production never seeds: the demo chain pages made-up numbers and its accounts have printed passwords.
-  const demo = config.NODE_ENV === 'production'
-    ? null
-    : await seedDemo(repos, { demoPassword: config.DEMO_PASSWORD, demoDeviceSecret: config.DEMO_DEVICE_SECRET, now: clock.now(), dataDir: config.DATA_DIR, passwordCost: config.passwordCost });
+  const demo =
+    config.NODE_ENV === 'production'
+      ? null
+      : await seedDemo(repos, {
+          demoPassword: config.DEMO_PASSWORD,
+          demoDeviceSecret: config.DEMO_DEVICE_SECRET,
+          now: clock.now(),
+          dataDir: config.DATA_DIR,
+          passwordCost: config.passwordCost,
+        });
 
-  const bus: Bus = new InProcessBus<Events>({ log: log.child({ part: 'events' }), onHandlerError: (event) => metrics.eventHandlerErrors.inc({ event }) });
+  const bus: Bus = new InProcessBus<Events>({
+    log: log.child({ part: 'events' }),
+    onHandlerError: (event) => metrics.eventHandlerErrors.inc({ event }),
+  });
   const live = new LiveHub();
   subscribeLiveFanOut(bus, { repos, live });
   const notices = new NoticeBoard({ repos, clock, ids, live, log: log.child({ part: 'notices' }) });
@@ -92,7 +102,15 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const sms = opts.sms ?? (config.twilio ? new TwilioSms(config.twilio, providerTimeoutMs) : new FakeSms(repos, clock));
   const voice = opts.voice ?? (config.twilio ? new TwilioVoice(config.twilio, providerTimeoutMs) : new FakeVoice(repos.esc, clock));
   const escalator = new Escalator({
-    repos, clock, ids, sms, voice, bus, appPager: liveAppPager(live), log: log.child({ part: 'escalation' }), metrics,
+    repos,
+    clock,
+    ids,
+    sms,
+    voice,
+    bus,
+    appPager: liveAppPager(live),
+    log: log.child({ part: 'escalation' }),
+    metrics,
     publicUrl: config.PUBLIC_URL,
     smsStatusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
     voiceStatusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
@@ -109,22 +127,49 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   // alerts/ subscribes itself to detection decisions and to what escalation tells.
   const alerts = new AlertService({
-    repos, clock, ids, live, escalator, bus, log: log.child({ part: 'alerts' }), metrics, checkinWindowMs,
+    repos,
+    clock,
+    ids,
+    live,
+    escalator,
+    bus,
+    log: log.child({ part: 'alerts' }),
+    metrics,
+    checkinWindowMs,
   });
   bus.subscribe('alert.episodeClosed', (e) => engine.closeEpisode(e.wearerId));
   const vitals = store.vitals((err) => log.error({ err }, 'vitals write failed'));
   bus.subscribe('vitals.sample', (e) => vitals.record(e.wearerId, e.deviceId, e.message, e.at));
   const consent = new ConsentService({
-    repos, clock, sms, bus, log: log.child({ part: 'consent' }), vitals, publicUrl: config.PUBLIC_URL,
+    repos,
+    clock,
+    sms,
+    bus,
+    log: log.child({ part: 'consent' }),
+    vitals,
+    publicUrl: config.PUBLIC_URL,
     retentionDays: config.VITALS_RETENTION_DAYS,
     linkTtlMs: config.CONSENT_LINK_TTL_H * 3600_000,
   });
-  const ingest = new Ingest({ directory, engine, clock, log: log.child({ part: 'ingest' }), metrics, maxPayloadBytes: config.MAX_PAYLOAD_BYTES, bus });
+  const ingest = new Ingest({
+    directory,
+    engine,
+    clock,
+    log: log.child({ part: 'ingest' }),
+    metrics,
+    maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+    bus,
+  });
 
   const broker = await Broker.create({
-    repos, log: log.child({ part: 'broker' }), metrics, drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
+    repos,
+    log: log.child({ part: 'broker' }),
+    metrics,
+    drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
     onDeviceMessage: (topic, payload, raw) => ingest.handle(topic, payload, raw),
-    clock, maxPayloadBytes: config.MAX_PAYLOAD_BYTES, maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+    clock,
+    maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+    maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
     onOversized: (deviceId) => ingest.tooLarge(deviceId),
   });
   bus.subscribe('device.command', (e) => broker.sendCommand(e.deviceId, e.command));
@@ -136,11 +181,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let lastTick = clock.now();
   const timers: TimerHandle[] = [];
-  timers.push(clock.setInterval(() => {
-    lastTick = clock.now();
-    const decisions = engine.tick(lastTick);
-    if (decisions.length > 0) void bus.publish('detection.decisions', { decisions });
-  }, 1000));
+  timers.push(
+    clock.setInterval(() => {
+      lastTick = clock.now();
+      const decisions = engine.tick(lastTick);
+      if (decisions.length > 0) void bus.publish('detection.decisions', { decisions });
+    }, 1000),
+  );
   timers.push(escalator.startLoop(1000));
   // Take over the work of a process that died (running jobs, sends in flight), repair chains, and
   // resume escalations that were due while the server was down.
@@ -150,7 +197,21 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   timers.push(...(await consent.start()));
   const http = await buildHttpApp({
-    config, repos, alerts, live, broker: broker, metrics, sms, clock, log, ids, adminHooks: wearers, escalator, consent, vitals, notices,
+    config,
+    repos,
+    alerts,
+    live,
+    broker: broker,
+    metrics,
+    sms,
+    clock,
+    log,
+    ids,
+    adminHooks: wearers,
+    escalator,
+    consent,
+    vitals,
+    notices,
     staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
     ready: async () => {
       if (broker.closed) return false;
@@ -164,7 +225,26 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let closed = false;
   return {
-    httpPort, mqttPort, mqttTlsPort, http, broker, repos, alerts, engine, escalator, metrics, log, demo, ingest, clock, consent, vitals, live, notices, bus, wearers,
+    httpPort,
+    mqttPort,
+    mqttTlsPort,
+    http,
+    broker,
+    repos,
+    alerts,
+    engine,
+    escalator,
+    metrics,
+    log,
+    demo,
+    ingest,
+    clock,
+    consent,
+    vitals,
+    live,
+    notices,
+    bus,
+    wearers,
     async close() {
       if (closed) return;
       closed = true;

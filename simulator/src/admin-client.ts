@@ -48,7 +48,9 @@ export class AdminClient {
 
   static async login(base: string, username: string, password: string): Promise<AdminClient> {
     const res = await fetch(`${base}/api/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json', [CSRF_HEADER]: '1' }, body: JSON.stringify({ username, password }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [CSRF_HEADER]: '1' },
+      body: JSON.stringify({ username, password }),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     if (res.status !== 200) throw new AdminApiError(res.status, 'login', `cannot sign in to ${base} as ${username} (HTTP ${res.status})`);
@@ -67,7 +69,11 @@ export class AdminClient {
     const json: unknown = text ? JSON.parse(text) : null;
     if (res.status >= 400) {
       const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new AdminApiError(res.status, err?.code ?? 'unknown', `${method} ${path}: HTTP ${res.status} ${err?.code ?? ''} ${err?.message ?? ''}`.trim());
+      throw new AdminApiError(
+        res.status,
+        err?.code ?? 'unknown',
+        `${method} ${path}: HTTP ${res.status} ${err?.code ?? ''} ${err?.message ?? ''}`.trim(),
+      );
     }
     return json as T;
   }
@@ -76,7 +82,9 @@ export class AdminClient {
   async provision(wearers: BulkWearer[], onProgress?: (done: number) => void): Promise<ProvisionedWearer[]> {
     const out: ProvisionedWearer[] = [];
     for (let i = 0; i < wearers.length; i += BULK) {
-      const res = await this.request<{ wearers: ProvisionedWearer[] }>('POST', '/api/admin/wearers/bulk', { wearers: wearers.slice(i, i + BULK) });
+      const res = await this.request<{ wearers: ProvisionedWearer[] }>('POST', '/api/admin/wearers/bulk', {
+        wearers: wearers.slice(i, i + BULK),
+      });
       out.push(...res.wearers);
       onProgress?.(out.length);
     }
@@ -87,7 +95,8 @@ export class AdminClient {
   async remove(wearerIds: string[]): Promise<number> {
     let n = 0;
     for (let i = 0; i < wearerIds.length; i += BULK) {
-      n += (await this.request<{ deleted: number }>('POST', '/api/admin/wearers/bulk-delete', { ids: wearerIds.slice(i, i + BULK) })).deleted;
+      n += (await this.request<{ deleted: number }>('POST', '/api/admin/wearers/bulk-delete', { ids: wearerIds.slice(i, i + BULK) }))
+        .deleted;
     }
     return n;
   }

@@ -28,23 +28,30 @@ async function fleet(args: Args): Promise<number> {
   const url = new URL(mqttUrl());
   const json = args.flags.has('json');
   const report = await runFleet({
-    base: httpBase(), mqttHost: url.hostname, admin: adminCredentials(),
+    base: httpBase(),
+    mqttHost: url.hostname,
+    admin: adminCredentials(),
     ...(url.protocol === 'mqtts:' ? { mqttPort: Number(url.port || 8883), tls: { ca: mqttCa() } } : { mqttPort: Number(url.port || 1883) }),
-    wearers: Math.floor(numberFlag(args, 'wearers', 100)), rate: numberFlag(args, 'rate', 1), durationS: numberFlag(args, 'duration', 10),
-    connectConcurrency: Math.floor(numberFlag(args, 'concurrency', 100)), keep: args.flags.has('keep'),
+    wearers: Math.floor(numberFlag(args, 'wearers', 100)),
+    rate: numberFlag(args, 'rate', 1),
+    durationS: numberFlag(args, 'duration', 10),
+    connectConcurrency: Math.floor(numberFlag(args, 'concurrency', 100)),
+    keep: args.flags.has('keep'),
     log: (l) => process.stderr.write(`fleet: ${l}\n`),
   });
   if (json) {
     process.stdout.write(JSON.stringify(report) + '\n');
   } else {
     const r = report;
-    process.stdout.write([
-      `fleet: ${r.connected}/${r.wearers} wearers connected${Object.keys(r.connectFailures).length ? ` (failures: ${JSON.stringify(r.connectFailures)}; all from one address: is the server's MQTT_MAX_CONNECTIONS_PER_ADDRESS 0?)` : ''}`,
-      `  offered ${r.offeredMsgsPerSec} msgs/s for ${r.durationS}s: published ${r.published} (${r.msgsPerSec} msgs/s), acknowledged ${r.acknowledged} (${r.ackedMsgsPerSec} msgs/s), throttled ${r.throttled}, unacknowledged ${r.unacknowledged}${r.lostConnections ? `, ${r.lostConnections} connections lost (${r.skippedClosed} publishes skipped)` : ''}`,
-      `  publish->PUBACK latency: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
-      `  simulator: ${r.cpuCores} cores, ${r.rssMb} MB resident; phases (s): ${JSON.stringify(r.phasesS)}`,
-      `  ${args.flags.has('keep') ? 'wearers kept' : `removed ${r.removed} wearers`}`,
-    ].join('\n') + '\n');
+    process.stdout.write(
+      [
+        `fleet: ${r.connected}/${r.wearers} wearers connected${Object.keys(r.connectFailures).length ? ` (failures: ${JSON.stringify(r.connectFailures)}; all from one address: is the server's MQTT_MAX_CONNECTIONS_PER_ADDRESS 0?)` : ''}`,
+        `  offered ${r.offeredMsgsPerSec} msgs/s for ${r.durationS}s: published ${r.published} (${r.msgsPerSec} msgs/s), acknowledged ${r.acknowledged} (${r.ackedMsgsPerSec} msgs/s), throttled ${r.throttled}, unacknowledged ${r.unacknowledged}${r.lostConnections ? `, ${r.lostConnections} connections lost (${r.skippedClosed} publishes skipped)` : ''}`,
+        `  publish->PUBACK latency: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
+        `  simulator: ${r.cpuCores} cores, ${r.rssMb} MB resident; phases (s): ${JSON.stringify(r.phasesS)}`,
+        `  ${args.flags.has('keep') ? 'wearers kept' : `removed ${r.removed} wearers`}`,
+      ].join('\n') + '\n',
+    );
   }
   return report.connected === report.wearers && report.unacknowledged === 0 && report.lostConnections === 0 ? 0 : 1;
 }
@@ -101,11 +108,15 @@ async function scenario(args: Args, name: string): Promise<number> {
     const kindOf = new Map(header.devices.map((d) => [d.id, d.kind]));
     const chain = args.flags.get('chain');
     const responders = args.flags.get('responders');
-    const p = await provisionWearers(admin, groups.map((g) => ({ id: g.id, devices: g.devices.map((id) => ({ id, kind: kindOf.get(id) ?? 'wearable' })) })), {
-      chainId: typeof chain === 'string' ? chain : 'demo-chain',
-      responderIds: typeof responders === 'string' ? responders.split(',').filter(Boolean) : ['alex', 'sam'],
-      log: (l) => process.stderr.write(`${l}\n`),
-    });
+    const p = await provisionWearers(
+      admin,
+      groups.map((g) => ({ id: g.id, devices: g.devices.map((id) => ({ id, kind: kindOf.get(id) ?? 'wearable' })) })),
+      {
+        chainId: typeof chain === 'string' ? chain : 'demo-chain',
+        responderIds: typeof responders === 'string' ? responders.split(',').filter(Boolean) : ['alex', 'sam'],
+        log: (l) => process.stderr.write(`${l}\n`),
+      },
+    );
     enrolled = p.wearerIds;
     secretOf = (id) => p.secrets.get(id) ?? deviceSecret(id);
     say(`enrolled ${enrolled.length} wearers through the admin API\n`);
@@ -114,7 +125,9 @@ async function scenario(args: Args, name: string): Promise<number> {
     const url = mqttUrl();
     const devices = await connectAll(header.devices, secretOf, { url, ca: mqttCa(), profile: behaviour.profile, out: say });
     const durationS = Math.round((lines.at(-1)?.t ?? 0) / 1000);
-    say(`simulating "${name}" with ${wearers} wearer${wearers > 1 ? 's' : ''} (${devices.size} devices) on ${url}: ${durationS}s of trace at speed ${speed}\n`);
+    say(
+      `simulating "${name}" with ${wearers} wearer${wearers > 1 ? 's' : ''} (${devices.size} devices) on ${url}: ${durationS}s of trace at speed ${speed}\n`,
+    );
     const ac = new AbortController();
     process.once('SIGINT', () => ac.abort());
     const summary = await runTrace(lines, devices, { speed, behaviour, tty, out: say, signal: ac.signal });

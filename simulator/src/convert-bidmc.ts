@@ -31,7 +31,8 @@ export function convertNumericsCsv(text: string, name: string): ConvertedTrace {
   const iPulse = idx(/^pulse$/);
   const iResp = idx(/^resp/);
   const iSpo2 = idx(/^spo2/);
-  if (iTime < 0 || (iHr < 0 && iPulse < 0 && iResp < 0 && iSpo2 < 0)) throw new CsvError(`${name}: line 1: expected a "Time [s]" column and at least one of HR, PULSE, RESP, SpO2`);
+  if (iTime < 0 || (iHr < 0 && iPulse < 0 && iResp < 0 && iSpo2 < 0))
+    throw new CsvError(`${name}: line 1: expected a "Time [s]" column and at least one of HR, PULSE, RESP, SpO2`);
   const id = name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 56);
   const device = `${id}-monitor`;
   const header: TraceHeader = { type: 'header', version: 1, wearer: id, devices: [{ id: device, kind: 'wearable' }] };
@@ -51,8 +52,15 @@ export function convertNumericsCsv(text: string, name: string): ConvertedTrace {
     const spo2 = iSpo2 >= 0 ? num(cells[iSpo2]) : null;
     const rr = iResp >= 0 ? num(cells[iResp]) : null;
     const sample: SampleLine = {
-      t, device, stream: 'vitals',
-      data: { hr: hr !== null && hr <= 300 ? hr : null, spo2: spo2 !== null && spo2 <= 100 ? spo2 : null, rr: rr !== null && rr <= 80 ? rr : null, onBody: true },
+      t,
+      device,
+      stream: 'vitals',
+      data: {
+        hr: hr !== null && hr <= 300 ? hr : null,
+        spo2: spo2 !== null && spo2 <= 100 ? spo2 : null,
+        rr: rr !== null && rr <= 80 ? rr : null,
+        onBody: true,
+      },
     };
     lines.push(sample);
   });
@@ -61,5 +69,8 @@ export function convertNumericsCsv(text: string, name: string): ConvertedTrace {
 
 /** "…/bidmc_01_Numerics.csv" -> "bidmc_01" */
 export function recordName(file: string): string {
-  return path.basename(file).replace(/_Numerics\.csv$/i, '').replace(/\.csv$/i, '');
+  return path
+    .basename(file)
+    .replace(/_Numerics\.csv$/i, '')
+    .replace(/\.csv$/i, '');
 }

@@ -14,11 +14,18 @@ export interface DetectionBench {
 function makeSamples(n: number): Sample[] {
   const out: Sample[] = [];
   let x = 12345;
-  const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) / 4294967296);
+  const rnd = () => (x = (x * 1103515245 + 12345) >>> 0) / 4294967296;
   for (let i = 0; i < n; i++) {
     const t = i * 1000;
     const pause = i % 300 > 290;
-    out.push({ t, deviceId: 'wrist', message: { stream: 'vitals', data: { hr: 70 + rnd() * 6, spo2: 96 + rnd() * 2, rr: pause ? 0 : 13 + rnd() * 2, activity: rnd() * 20, onBody: true } } });
+    out.push({
+      t,
+      deviceId: 'wrist',
+      message: {
+        stream: 'vitals',
+        data: { hr: 70 + rnd() * 6, spo2: 96 + rnd() * 2, rr: pause ? 0 : 13 + rnd() * 2, activity: rnd() * 20, onBody: true },
+      },
+    });
     if (i % 2 === 0) out.push({ t, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 10 + rnd() * 30 } } });
   }
   return out;
@@ -53,7 +60,12 @@ export function benchDetection(opts: { samples?: number; wearers?: number; memor
     }
   }
   const ns = Number(process.hrtime.bigint() - start);
-  return { samplesPerSec: Math.round(count / (ns / 1e9)), samples: count, wearers, bytesPerWearer: measureBytesPerWearer(opts.memoryWearers ?? 2000) };
+  return {
+    samplesPerSec: Math.round(count / (ns / 1e9)),
+    samples: count,
+    wearers,
+    bytesPerWearer: measureBytesPerWearer(opts.memoryWearers ?? 2000),
+  };
 }
 
 /** Heap growth per detector that has seen every stream (needs --expose-gc for a clean figure). */

@@ -31,10 +31,11 @@ export interface SuiteItem {
 export function suite(): SuiteItem[] {
   const items: SuiteItem[] = [];
   const add = (group: string, scenario: string, sensors: SensorSet[], n: number, negative: boolean, durationS?: number) => {
-    for (const s of sensors) for (let i = 0; i < n; i++) {
-      const seed = 1000 * (items.length + 1) + i;
-      items.push({ group, name: `${scenario}/${s}/${i}`, scenario, sensors: s, seed, negative, ...(durationS ? { durationS } : {}) });
-    }
+    for (const s of sensors)
+      for (let i = 0; i < n; i++) {
+        const seed = 1000 * (items.length + 1) + i;
+        items.push({ group, name: `${scenario}/${s}/${i}`, scenario, sensors: s, seed, negative, ...(durationS ? { durationS } : {}) });
+      }
   };
   // positives: 215 episodes
   add('fast overdose, RR wearable', 'overdose-fast', ['rr+room', 'rr'], 30, false);
@@ -65,7 +66,12 @@ function toTrace(header: TraceHeader | null, lines: TraceLine[]): Trace {
 export function runSuite(items = suite()): { item: SuiteItem; result: TraceResult }[] {
   return items.map((item) => {
     const sc = generateScenario(item.scenario, {
-      seed: item.seed, wearer: 'w', wrist: 'wrist', room: 'room', sensors: item.sensors, vary: true,
+      seed: item.seed,
+      wearer: 'w',
+      wrist: 'wrist',
+      room: 'room',
+      sensors: item.sensors,
+      vary: true,
       ...(item.durationS ? { durationS: item.durationS } : {}),
     });
     return { item, result: evaluateTrace(toTrace(sc.header, sc.lines), item.name) };
@@ -78,11 +84,14 @@ export function bidmcDir(): string {
 
 export function runBidmc(dir = bidmcDir()): TraceResult[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => /_Numerics\.csv$/i.test(f)).sort().map((f) => {
-    const name = recordName(f);
-    const tr = convertNumericsCsv(readFileSync(path.join(dir, f), 'utf8'), name);
-    return evaluateTrace(toTrace(tr.header, tr.lines), name);
-  });
+  return readdirSync(dir)
+    .filter((f) => /_Numerics\.csv$/i.test(f))
+    .sort()
+    .map((f) => {
+      const name = recordName(f);
+      const tr = convertNumericsCsv(readFileSync(path.join(dir, f), 'utf8'), name);
+      return evaluateTrace(toTrace(tr.header, tr.lines), name);
+    });
 }
 
 /** Why each BIDMC alert happened, after reading the record (regenerating flags any new one). */
@@ -94,24 +103,53 @@ const BIDMC_EXPLAINED: Record<string, string> = {
     'without a second breathing source, and SpO2 alone does not veto an apnoea that young.',
 };
 
-interface Row { group: string; n: number; episodes: number; detected: number; median: number | null; p90: number | null; max: number | null; falseAlerts: number; prompts: number; hours: number }
+interface Row {
+  group: string;
+  n: number;
+  episodes: number;
+  detected: number;
+  median: number | null;
+  p90: number | null;
+  max: number | null;
+  falseAlerts: number;
+  prompts: number;
+  hours: number;
+}
 
 function groupRows(res: { item: SuiteItem; result: TraceResult }[]): Row[] {
   const groups = [...new Set(res.map((r) => r.item.group))];
   return groups.map((g) => {
     const rs = res.filter((r) => r.item.group === g).map((r) => r.result);
     const s = summarize(rs);
-    return { group: g, n: rs.length, episodes: s.episodes, detected: s.detected, median: s.latencyMs.median, p90: s.latencyMs.p90, max: s.latencyMs.max, falseAlerts: s.falseResponderAlerts, prompts: s.falseWearerPrompts, hours: s.monitoredHours };
+    return {
+      group: g,
+      n: rs.length,
+      episodes: s.episodes,
+      detected: s.detected,
+      median: s.latencyMs.median,
+      p90: s.latencyMs.p90,
+      max: s.latencyMs.max,
+      falseAlerts: s.falseResponderAlerts,
+      prompts: s.falseWearerPrompts,
+      hours: s.monitoredHours,
+    };
   });
 }
 
 const sec = (ms: number | null) => (ms === null ? '–' : `${Math.round(ms / 1000)} s`);
 
-export function renderMarkdown(res: { item: SuiteItem; result: TraceResult }[], bidmc: TraceResult[], bench: ReturnType<typeof benchDetection> | null): string {
+export function renderMarkdown(
+  res: { item: SuiteItem; result: TraceResult }[],
+  bidmc: TraceResult[],
+  bench: ReturnType<typeof benchDetection> | null,
+): string {
   const all = res.map((r) => r.result);
   const s = summarize(all);
   const pos = all.filter((r) => r.outcome.episode);
-  const lat = pos.filter((r) => r.outcome.detected).map((r) => r.outcome.latencyMs!).sort((a, b) => a - b);
+  const lat = pos
+    .filter((r) => r.outcome.detected)
+    .map((r) => r.outcome.latencyMs!)
+    .sort((a, b) => a - b);
   const negatives = res.filter((r) => r.item.negative).map((r) => r.result);
   const sn = summarize(negatives);
   const b = summarize(bidmc);
@@ -123,35 +161,55 @@ export function renderMarkdown(res: { item: SuiteItem; result: TraceResult }[], 
   out.push('');
   out.push('| measure | target | measured |');
   out.push('|---|---|---|');
-  out.push(`| sensitivity: responder alert <= 120 s after onset (${s.episodes} generated episodes) | >= 98% | **${pct(s.sensitivity)}** (${s.detected}/${s.episodes}) |`);
+  out.push(
+    `| sensitivity: responder alert <= 120 s after onset (${s.episodes} generated episodes) | >= 98% | **${pct(s.sensitivity)}** (${s.detected}/${s.episodes}) |`,
+  );
   out.push(`| onset -> responder alert, median (includes the 15 s check-in) | <= 35 s | **${sec(quantile(lat, 0.5))}** |`);
   out.push(`| onset -> responder alert, p90 | <= 60 s | **${sec(quantile(lat, 0.9))}** |`);
-  out.push(`| responder alerts on generated hard negatives | 0 | **${sn.falseResponderAlerts}** in ${sn.monitoredHours} h (${negatives.length} traces) |`);
-  out.push(`| false responder alerts per 24 monitored hours (all generated) | – | **${s.falseAlertsPer24h ?? '–'}** (${s.falseResponderAlerts} in ${s.monitoredHours} h) |`);
+  out.push(
+    `| responder alerts on generated hard negatives | 0 | **${sn.falseResponderAlerts}** in ${sn.monitoredHours} h (${negatives.length} traces) |`,
+  );
+  out.push(
+    `| false responder alerts per 24 monitored hours (all generated) | – | **${s.falseAlertsPer24h ?? '–'}** (${s.falseResponderAlerts} in ${s.monitoredHours} h) |`,
+  );
   out.push(`| wearer check-ins on hard negatives, per 24 h | – | ${sn.promptsPer24h ?? '–'} (${sn.falseWearerPrompts}) |`);
-  out.push(`| BIDMC records raising a responder alert | <= 2 of 53 | **${bidmcAlerting.length} of ${bidmc.length}** (${b.falseAlertsPer24h ?? '–'} per 24 h over ${b.monitoredHours} h) |`);
+  out.push(
+    `| BIDMC records raising a responder alert | <= 2 of 53 | **${bidmcAlerting.length} of ${bidmc.length}** (${b.falseAlertsPer24h ?? '–'} per 24 h over ${b.monitoredHours} h) |`,
+  );
   if (bench) {
-    out.push(`| detection core throughput, one core, virtual time | >= 500,000 samples/s | **${bench.samplesPerSec.toLocaleString('en-GB')} samples/s** |`);
-    out.push(`| detector state per wearer (heap) | <= 16 KB | **${bench.bytesPerWearer === null ? 'not measured' : `${(bench.bytesPerWearer / 1024).toFixed(1)} KB`}** |`);
+    out.push(
+      `| detection core throughput, one core, virtual time | >= 500,000 samples/s | **${bench.samplesPerSec.toLocaleString('en-GB')} samples/s** |`,
+    );
+    out.push(
+      `| detector state per wearer (heap) | <= 16 KB | **${bench.bytesPerWearer === null ? 'not measured' : `${(bench.bytesPerWearer / 1024).toFixed(1)} KB`}** |`,
+    );
   }
   out.push('');
-  out.push('Per group (onset = `apnea_onset`, or `bradypnea_onset` where breathing never fully stops; latency can be negative when slowing breathing alerted before full apnoea):');
+  out.push(
+    'Per group (onset = `apnea_onset`, or `bradypnea_onset` where breathing never fully stops; latency can be negative when slowing breathing alerted before full apnoea):',
+  );
   out.push('');
   out.push('| group | traces | detected | median | p90 | max | false responder alerts | check-ins outside episodes | monitored h |');
   out.push('|---|---|---|---|---|---|---|---|---|');
   for (const r of groupRows(res)) {
-    out.push(`| ${r.group} | ${r.n} | ${r.episodes ? `${r.detected}/${r.episodes}` : '–'} | ${sec(r.median)} | ${sec(r.p90)} | ${sec(r.max)} | ${r.falseAlerts} | ${r.prompts} | ${r.hours} |`);
+    out.push(
+      `| ${r.group} | ${r.n} | ${r.episodes ? `${r.detected}/${r.episodes}` : '–'} | ${sec(r.median)} | ${sec(r.p90)} | ${sec(r.max)} | ${r.falseAlerts} | ${r.prompts} | ${r.hours} |`,
+    );
   }
   if (s.missed.length) {
     out.push('');
     out.push(`Missed episodes: ${s.missed.map((m) => `\`${m}\``).join(', ')}.`);
   }
   out.push('');
-  out.push(`BIDMC (53 ICU records, 8 min each, 1 Hz HR/RESP/SpO2, converted with \`npm run convert-bidmc\`): ${b.technical} technical notices, ${b.falseWearerPrompts} check-ins, ${b.falseResponderAlerts} responder alert(s).`);
+  out.push(
+    `BIDMC (53 ICU records, 8 min each, 1 Hz HR/RESP/SpO2, converted with \`npm run convert-bidmc\`): ${b.technical} technical notices, ${b.falseWearerPrompts} check-ins, ${b.falseResponderAlerts} responder alert(s).`,
+  );
   for (const r of bidmcAlerting) {
     const ev = r.events.find((e) => e.kind === 'responder_alert');
     out.push('');
-    out.push(`- **${r.file}**: responder alert at ${sec(ev?.t ?? null)} (score ${ev?.score ?? '?'}: ${ev?.reasons?.join('; ') ?? ''}). ${BIDMC_EXPLAINED[r.file] ?? '**UNEXPLAINED: read the record and explain it here.**'}`);
+    out.push(
+      `- **${r.file}**: responder alert at ${sec(ev?.t ?? null)} (score ${ev?.score ?? '?'}: ${ev?.reasons?.join('; ') ?? ''}). ${BIDMC_EXPLAINED[r.file] ?? '**UNEXPLAINED: read the record and explain it here.**'}`,
+    );
   }
   out.push('');
   out.push(END);
@@ -167,7 +225,14 @@ function main(): number {
   const md = renderMarkdown(res, bidmc, bench);
   if (args.flags.has('json')) {
     const all = summarize(res.map((r) => r.result));
-    process.stdout.write(JSON.stringify({ suite: all, negatives: summarize(res.filter((r) => r.item.negative).map((r) => r.result)), bidmc: summarize(bidmc), bench }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        suite: all,
+        negatives: summarize(res.filter((r) => r.item.negative).map((r) => r.result)),
+        bidmc: summarize(bidmc),
+        bench,
+      }) + '\n',
+    );
   } else process.stdout.write(md + '\n');
   if (!args.flags.has('no-write')) {
     const doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
@@ -184,7 +249,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     process.exitCode = main();
   } catch (err) {
-    process.stderr.write(`detection-report: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`detection-report: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   }
 }

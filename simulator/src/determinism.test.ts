@@ -43,8 +43,18 @@ describe('trace contract', () => {
   });
 
   it('without a header, devices are inferred and belong to one wearer', () => {
-    const t = parseTrace('{"t":0,"device":"a","stream":"vitals","data":{"hr":70}}\n{"t":0,"device":"b","stream":"presence","data":{"occupied":true}}\n');
-    expect(traceWearers(t)).toEqual([{ id: 'trace-wearer', devices: [{ id: 'a', kind: 'wearable' }, { id: 'b', kind: 'room' }] }]);
+    const t = parseTrace(
+      '{"t":0,"device":"a","stream":"vitals","data":{"hr":70}}\n{"t":0,"device":"b","stream":"presence","data":{"occupied":true}}\n',
+    );
+    expect(traceWearers(t)).toEqual([
+      {
+        id: 'trace-wearer',
+        devices: [
+          { id: 'a', kind: 'wearable' },
+          { id: 'b', kind: 'room' },
+        ],
+      },
+    ]);
   });
 
   it('a malformed line is reported with its line number, not skipped', () => {

@@ -52,8 +52,17 @@ export interface ConnectOptions {
 }
 
 export type DeviceEventType =
-  | 'connected' | 'connection_lost' | 'reconnect_scheduled' | 'vibrate' | 'vibrate_stop' | 'answered'
-  | 'low_battery' | 'battery_dead' | 'removed' | 'worn' | 'killed';
+  | 'connected'
+  | 'connection_lost'
+  | 'reconnect_scheduled'
+  | 'vibrate'
+  | 'vibrate_stop'
+  | 'answered'
+  | 'low_battery'
+  | 'battery_dead'
+  | 'removed'
+  | 'worn'
+  | 'killed';
 export interface DeviceEvent {
   at: number;
   type: DeviceEventType;
@@ -102,7 +111,11 @@ export class VirtualDevice {
     const url = new URL(o.url);
     const shaped = url.protocol === 'mqtt:' || url.protocol === 'tcp:';
     const options = {
-      clientId: id, username: id, password: secret, protocolVersion: 4 as const, clean: true,
+      clientId: id,
+      username: id,
+      password: secret,
+      protocolVersion: 4 as const,
+      clean: true,
       keepalive: p.keepaliveS ?? 30,
       // Reconnects are ours (backoff with jitter, on the device clock), not mqtt.js's fixed period.
       reconnectPeriod: 0,
@@ -142,7 +155,10 @@ export class VirtualDevice {
     this.attempt = 0;
     this.event('connected');
     // A clean session forgets subscriptions: subscribe on every connect.
-    this.subscribed = this.client.subscribeAsync(deviceTopic(this.id, 'command'), { qos: 1 }).then(() => undefined, () => undefined);
+    this.subscribed = this.client.subscribeAsync(deviceTopic(this.id, 'command'), { qos: 1 }).then(
+      () => undefined,
+      () => undefined,
+    );
     void this.publishStatus();
   }
 
@@ -228,8 +244,14 @@ export class VirtualDevice {
 
   private publishStatus(): Promise<void> {
     return this.client
-      .publishAsync(deviceTopic(this.id, 'status'), JSON.stringify(this.stamp({ state: 'online', battery: Math.round(this.battery) })), { qos: 1, retain: true })
-      .then(() => undefined, () => undefined);
+      .publishAsync(deviceTopic(this.id, 'status'), JSON.stringify(this.stamp({ state: 'online', battery: Math.round(this.battery) })), {
+        qos: 1,
+        retain: true,
+      })
+      .then(
+        () => undefined,
+        () => undefined,
+      );
   }
 
   private stamp(data: Record<string, unknown>): Record<string, unknown> {

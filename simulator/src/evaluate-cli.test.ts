@@ -45,14 +45,22 @@ describe('evaluate CLI (DESIGN contract: --json prints one JSON document, nothin
     const r = await evaluate(['--json', path.join(dir, 'overdose.jsonl'), path.join(dir, 'normal.jsonl')]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as {
-      traces: { file: string; durationMs: number; events: { t: number; kind: string; wearer: string; score?: number; reasons?: string[]; step?: number }[]; labels: { t: number; label: string }[] }[];
+      traces: {
+        file: string;
+        durationMs: number;
+        events: { t: number; kind: string; wearer: string; score?: number; reasons?: string[]; step?: number }[];
+        labels: { t: number; label: string }[];
+      }[];
       summary: { episodes: number; detected: number; sensitivity: number; falseResponderAlerts: number };
     };
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(doc.traces.map((t) => path.basename(t.file))).toEqual(['overdose.jsonl', 'normal.jsonl']);
     const [od, nm] = doc.traces;
     expect(od!.durationMs).toBe(239_000);
-    expect(od!.labels).toEqual([{ t: 30_000, label: 'overdose_onset' }, { t: 90_000, label: 'apnea_onset' }]);
+    expect(od!.labels).toEqual([
+      { t: 30_000, label: 'overdose_onset' },
+      { t: 90_000, label: 'apnea_onset' },
+    ]);
     for (const e of od!.events) {
       expect(KINDS).toContain(e.kind);
       expect(e.wearer).toBe('w1');
@@ -68,7 +76,12 @@ describe('evaluate CLI (DESIGN contract: --json prints one JSON document, nothin
     expect(alert.t - 90_000).toBeLessThanOrEqual(45_000);
     // escalation events follow the demo chain: sam at +60 s, the emergency contact at +120 s
     const esc = od!.events.filter((e) => e.kind === 'escalation');
-    expect(esc.map((e) => [e.t - alert.t, e.step])).toEqual([[60_000, 1], [120_000, 2]].filter(([dt]) => alert.t + dt! <= 239_000));
+    expect(esc.map((e) => [e.t - alert.t, e.step])).toEqual(
+      [
+        [60_000, 1],
+        [120_000, 2],
+      ].filter(([dt]) => alert.t + dt! <= 239_000),
+    );
     expect(nm!.events.filter((e) => e.kind !== 'technical')).toEqual([]);
     expect(doc.summary).toMatchObject({ episodes: 1, detected: 1, sensitivity: 1, falseResponderAlerts: 0 });
   }, 60_000);

@@ -63,7 +63,8 @@ function main(): number {
     }
   }
   for (const e of errors) process.stderr.write(`evaluate: ${e.message.startsWith(e.file) ? e.message : `${e.file}: ${e.message}`}\n`);
-  for (const r of results) for (const d of r.dropped) process.stderr.write(`evaluate: ${r.file}: sample ${d.line} (${d.stream}) dropped: ${d.detail}\n`);
+  for (const r of results)
+    for (const d of r.dropped) process.stderr.write(`evaluate: ${r.file}: sample ${d.line} (${d.stream}) dropped: ${d.detail}\n`);
   const summary = summarize(results);
 
   if (typeof html === 'string') {
@@ -82,18 +83,30 @@ function main(): number {
       process.stdout.write(`\n${r.file} (${Math.round(r.durationMs / 1000)} s)\n`);
       for (const l of r.labels) process.stdout.write(`  ${fmt(l.t)}  label   ${l.label}\n`);
       for (const e of r.events) {
-        const what = e.kind === 'technical' ? `${e.issue} ${e.device}: ${e.detail}` : e.kind === 'escalation' ? `step ${e.step}` : e.kind === 'cancelled' ? e.reason : `score ${e.score}: ${e.reasons?.join('; ')}`;
+        const what =
+          e.kind === 'technical'
+            ? `${e.issue} ${e.device}: ${e.detail}`
+            : e.kind === 'escalation'
+              ? `step ${e.step}`
+              : e.kind === 'cancelled'
+                ? e.reason
+                : `score ${e.score}: ${e.reasons?.join('; ')}`;
         process.stdout.write(`  ${fmt(e.t)}  ${e.kind.padEnd(15)} ${what}\n`);
       }
       const o = r.outcome;
-      if (o.episode) process.stdout.write(`  => ${o.detected ? 'DETECTED' : 'MISSED'}${o.latencyMs !== null ? `, responder alert ${Math.round(o.latencyMs / 1000)} s after onset` : ''}\n`);
+      if (o.episode)
+        process.stdout.write(
+          `  => ${o.detected ? 'DETECTED' : 'MISSED'}${o.latencyMs !== null ? `, responder alert ${Math.round(o.latencyMs / 1000)} s after onset` : ''}\n`,
+        );
       else if (o.falseAlerts) process.stdout.write(`  => ${o.falseAlerts} false responder alert(s)\n`);
     }
     const s = summary;
-    process.stdout.write(`\n${s.traces} trace(s), ${s.episodes} episode(s), ${s.detected} detected` +
-      `${s.sensitivity !== null ? ` (sensitivity ${(s.sensitivity * 100).toFixed(1)}%)` : ''}` +
-      `${s.latencyMs.median !== null ? `, onset->alert median ${Math.round(s.latencyMs.median / 1000)} s, p90 ${Math.round(s.latencyMs.p90! / 1000)} s` : ''}` +
-      `; ${s.falseResponderAlerts} false responder alert(s) in ${s.monitoredHours} monitored h\n`);
+    process.stdout.write(
+      `\n${s.traces} trace(s), ${s.episodes} episode(s), ${s.detected} detected` +
+        `${s.sensitivity !== null ? ` (sensitivity ${(s.sensitivity * 100).toFixed(1)}%)` : ''}` +
+        `${s.latencyMs.median !== null ? `, onset->alert median ${Math.round(s.latencyMs.median / 1000)} s, p90 ${Math.round(s.latencyMs.p90! / 1000)} s` : ''}` +
+        `; ${s.falseResponderAlerts} false responder alert(s) in ${s.monitoredHours} monitored h\n`,
+    );
   }
   return errors.length > 0 ? 1 : 0;
 }

@@ -107,7 +107,13 @@ export function evaluateTrace(trace: Trace, file: string, opts: EvalOptions = {}
   let escalatedAt = 0;
   let nextStep = 0;
   const series: Series | undefined = opts.series ? { t: [], hr: [], spo2: [], rr: [], activity: [], motion: [], score: [] } : undefined;
-  let last = { hr: null as number | null, spo2: null as number | null, rr: null as number | null, activity: null as number | null, motion: null as number | null };
+  let last = {
+    hr: null as number | null,
+    spo2: null as number | null,
+    rr: null as number | null,
+    activity: null as number | null,
+    motion: null as number | null,
+  };
 
   const apply = (decisions: WearerDecision[]) => {
     for (const d of decisions) {
@@ -115,21 +121,24 @@ export function evaluateTrace(trace: Trace, file: string, opts: EvalOptions = {}
       switch (a.action) {
         case 'create_pending':
           open = 'pending_checkin';
-          if (d.kind === 'wearer_prompt') events.push({ t: d.t, kind: 'wearer_prompt', wearer, score: d.score, level: d.level, reasons: d.reasons, news2: d.news2 });
+          if (d.kind === 'wearer_prompt')
+            events.push({ t: d.t, kind: 'wearer_prompt', wearer, score: d.score, level: d.level, reasons: d.reasons, news2: d.news2 });
           break;
         case 'create_escalating':
         case 'escalate':
           open = 'escalating';
           escalatedAt = d.t;
           nextStep = 0;
-          if (d.kind === 'responder_alert') events.push({ t: d.t, kind: 'responder_alert', wearer, score: d.score, level: d.level, reasons: d.reasons, news2: d.news2 });
+          if (d.kind === 'responder_alert')
+            events.push({ t: d.t, kind: 'responder_alert', wearer, score: d.score, level: d.level, reasons: d.reasons, news2: d.news2 });
           break;
         case 'cancel':
           open = null;
           if (d.kind === 'cancelled') events.push({ t: d.t, kind: 'cancelled', wearer, reason: d.reason });
           break;
         case 'technical':
-          if (d.kind === 'technical') events.push({ t: d.t, kind: 'technical', wearer, device: d.deviceId, issue: d.issue, detail: d.detail });
+          if (d.kind === 'technical')
+            events.push({ t: d.t, kind: 'technical', wearer, device: d.deviceId, issue: d.issue, detail: d.detail });
           break;
         case 'update':
         case 'ok_reported':
@@ -162,8 +171,11 @@ export function evaluateTrace(trace: Trace, file: string, opts: EvalOptions = {}
       if (series) {
         series.t.push(nextTick);
         series.score.push(engine.detector(wearer).features(nextTick).score);
-        series.hr.push(last.hr); series.spo2.push(last.spo2); series.rr.push(last.rr);
-        series.activity.push(last.activity); series.motion.push(last.motion);
+        series.hr.push(last.hr);
+        series.spo2.push(last.spo2);
+        series.rr.push(last.rr);
+        series.activity.push(last.activity);
+        series.motion.push(last.motion);
         last = { hr: null, spo2: null, rr: null, activity: null, motion: null };
       }
       nextTick += 1000;
@@ -185,7 +197,10 @@ export function evaluateTrace(trace: Trace, file: string, opts: EvalOptions = {}
     if (series) {
       if (message.stream === 'vitals') {
         const v = message.data;
-        last.hr = v.hr ?? last.hr; last.spo2 = v.spo2 ?? last.spo2; last.rr = v.rr ?? last.rr; last.activity = v.activity ?? last.activity;
+        last.hr = v.hr ?? last.hr;
+        last.spo2 = v.spo2 ?? last.spo2;
+        last.rr = v.rr ?? last.rr;
+        last.activity = v.activity ?? last.activity;
       } else if (message.stream === 'presence') last.motion = message.data.occupied ? (message.data.motion ?? 0) : null;
     }
     apply(engine.ingest(wearer, { t: line.t, deviceId: line.device, message }));
@@ -194,7 +209,15 @@ export function evaluateTrace(trace: Trace, file: string, opts: EvalOptions = {}
   timers(trace.durationMs);
   events.sort((a, b) => a.t - b.t);
 
-  return { file, durationMs: trace.durationMs, events, labels: trace.labels, dropped, outcome: outcomeOf(trace, events), ...(series ? { series } : {}) };
+  return {
+    file,
+    durationMs: trace.durationMs,
+    events,
+    labels: trace.labels,
+    dropped,
+    outcome: outcomeOf(trace, events),
+    ...(series ? { series } : {}),
+  };
 }
 
 /** Scores one trace's events against its ground-truth labels. */

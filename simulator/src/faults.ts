@@ -54,7 +54,12 @@ export type MalformedVariant = 'garbage' | 'reserved-type' | 'bad-remaining-leng
  * Bytes that are not valid MQTT. The server must close that connection ([MQTT-4.8.0-1]: a
  * protocol violation closes the Network Connection) and nothing else.
  */
-export async function malformedPacket(target: FaultTarget, dev: FaultDevice, variant: MalformedVariant, waitMs = 5000): Promise<FaultOutcome> {
+export async function malformedPacket(
+  target: FaultTarget,
+  dev: FaultDevice,
+  variant: MalformedVariant,
+  waitMs = 5000,
+): Promise<FaultOutcome> {
   switch (variant) {
     case 'garbage': {
       // Before any CONNECT: seeded random bytes whose first byte is not CONNECT (0x10).
@@ -80,13 +85,32 @@ export async function malformedPacket(target: FaultTarget, dev: FaultDevice, var
     case 'second-connect': {
       // [MQTT-3.1.0-2] a second CONNECT is a protocol violation.
       const { conn, returnCode } = await connected(target, dev);
-      conn.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: dev.id, clean: true, keepalive: 60, username: dev.id, password: Buffer.from(dev.secret) }));
+      conn.write(
+        mqttPacket.generate({
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clientId: dev.id,
+          clean: true,
+          keepalive: 60,
+          username: dev.id,
+          password: Buffer.from(dev.secret),
+        }),
+      );
       return outcome(variant, returnCode, await closeWithin(conn, waitMs), 'a second CONNECT on the same connection');
     }
     case 'truncated-then-close': {
       // Half a PUBLISH, then the device vanishes.
       const { conn, returnCode } = await connected(target, dev);
-      const full = mqttPacket.generate({ cmd: 'publish', topic: deviceTopic(dev.id, 'vitals'), payload: '{"hr":70}', qos: 1, messageId: 1, retain: false, dup: false });
+      const full = mqttPacket.generate({
+        cmd: 'publish',
+        topic: deviceTopic(dev.id, 'vitals'),
+        payload: '{"hr":70}',
+        qos: 1,
+        messageId: 1,
+        retain: false,
+        dup: false,
+      });
       conn.write(full.subarray(0, Math.floor(full.length / 2)));
       conn.destroy();
       await conn.closedPromise;
@@ -103,12 +127,19 @@ export type BadPayloadVariant = 'not-json' | 'invalid' | 'oversized';
  * Well-framed MQTT carrying a payload the server must drop and count (odart_mqtt_dropped_total):
  * not JSON, failing the schema, or larger than MAX_PAYLOAD_BYTES. The connection stays up.
  */
-export async function badPayload(target: FaultTarget, dev: FaultDevice, variant: BadPayloadVariant, opts: { bytes?: number } = {}): Promise<FaultOutcome & { acknowledged: boolean }> {
+export async function badPayload(
+  target: FaultTarget,
+  dev: FaultDevice,
+  variant: BadPayloadVariant,
+  opts: { bytes?: number } = {},
+): Promise<FaultOutcome & { acknowledged: boolean }> {
   const { conn, returnCode } = await connected(target, dev);
   const payload =
-    variant === 'not-json' ? Buffer.from('{"hr": 7') :
-    variant === 'invalid' ? Buffer.from(JSON.stringify({ hr: 'fast', spo2: 140 })) :
-    Buffer.alloc(opts.bytes ?? 64 * 1024, 0x61);
+    variant === 'not-json'
+      ? Buffer.from('{"hr": 7')
+      : variant === 'invalid'
+        ? Buffer.from(JSON.stringify({ hr: 'fast', spo2: 140 }))
+        : Buffer.alloc(opts.bytes ?? 64 * 1024, 0x61);
   let acked = false;
   await new Promise<void>((resolve) => {
     conn.handlers.onPuback = () => {
@@ -128,7 +159,13 @@ export async function badPayload(target: FaultTarget, dev: FaultDevice, variant:
 
 /** CONNECT with a wrong secret (or an unknown device id): CONNACK 5, not authorized. */
 export async function wrongCredentials(target: FaultTarget, id: string, secret: string): Promise<FaultOutcome> {
-  const { conn, returnCode } = await WireConnection.connect({ ...target, clientId: id, username: id, password: secret, connectTimeoutMs: 5000 });
+  const { conn, returnCode } = await WireConnection.connect({
+    ...target,
+    clientId: id,
+    username: id,
+    password: secret,
+    connectTimeoutMs: 5000,
+  });
   const closed = await closeWithin(conn, 2000);
   conn.destroy();
   return outcome('wrong-credentials', returnCode, closed, `CONNECT as ${id} with a wrong secret`);
@@ -138,7 +175,12 @@ export async function wrongCredentials(target: FaultTarget, id: string, secret: 
  * A half-open connection: CONNECT with a keepalive, then silence (no PINGREQ, no FIN), as when a
  * device loses power behind NAT. [MQTT-3.1.2-24] the server must close it after 1.5 x keepalive.
  */
-export async function halfOpen(target: FaultTarget, dev: FaultDevice, keepaliveS = 1, waitMs = keepaliveS * 1500 + 3000): Promise<FaultOutcome> {
+export async function halfOpen(
+  target: FaultTarget,
+  dev: FaultDevice,
+  keepaliveS = 1,
+  waitMs = keepaliveS * 1500 + 3000,
+): Promise<FaultOutcome> {
   const { conn, returnCode } = await connected(target, dev, keepaliveS);
   const closed = await closeWithin(conn, waitMs);
   conn.destroy();
@@ -190,5 +232,8 @@ export async function slowConsumer(
     closedAfter = await closeWithin(conn, 2000);
   }
   conn.destroy();
-  return { ...outcome('slow-consumer', returnCode, closedAfter, `subscribed to its own topics, stopped reading, sent ${bytesSent} bytes`), bytesSent };
+  return {
+    ...outcome('slow-consumer', returnCode, closedAfter, `subscribed to its own topics, stopped reading, sent ${bytesSent} bytes`),
+    bytesSent,
+  };
 }

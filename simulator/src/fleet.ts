@@ -106,9 +106,25 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   let provisioned: ProvisionedWearer[] = [];
   const conns: (WireConnection | null)[] = [];
   const report: FleetReport = {
-    wearers: o.wearers, rateHz: o.rate, durationS: o.durationS, connected: 0, connectFailures: {}, published: 0, acknowledged: 0,
-    throttled: 0, unacknowledged: 0, lostConnections: 0, skippedClosed: 0, offeredMsgsPerSec: o.wearers * o.rate, msgsPerSec: 0, ackedMsgsPerSec: 0,
-    latencyMs: { p50: null, p99: null, max: null }, phasesS, cpuCores: 0, rssMb: 0, removed: 0,
+    wearers: o.wearers,
+    rateHz: o.rate,
+    durationS: o.durationS,
+    connected: 0,
+    connectFailures: {},
+    published: 0,
+    acknowledged: 0,
+    throttled: 0,
+    unacknowledged: 0,
+    lostConnections: 0,
+    skippedClosed: 0,
+    offeredMsgsPerSec: o.wearers * o.rate,
+    msgsPerSec: 0,
+    ackedMsgsPerSec: 0,
+    latencyMs: { p50: null, p99: null, max: null },
+    phasesS,
+    cpuCores: 0,
+    rssMb: 0,
+    removed: 0,
   };
   try {
     provisioned = await admin.provision(planned, (n) => log(`provisioned ${n}/${o.wearers} wearers`));
@@ -134,7 +150,16 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
         const dev = devices[i]!;
         try {
           const { conn, returnCode } = await WireConnection.connect(
-            { host: o.mqttHost, port: o.mqttPort, ...(o.tls ? { tls: o.tls } : {}), clientId: dev.id, username: dev.id, password: dev.secret, keepalive, connectTimeoutMs: 15_000 },
+            {
+              host: o.mqttHost,
+              port: o.mqttPort,
+              ...(o.tls ? { tls: o.tls } : {}),
+              clientId: dev.id,
+              username: dev.id,
+              password: dev.secret,
+              keepalive,
+              connectTimeoutMs: 15_000,
+            },
             {
               onPuback,
               onClose: (closed) => {
@@ -240,10 +265,18 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     report.ackedMsgsPerSec = Math.round(report.acknowledged / ackWindowS);
     const p50 = latencies.percentile(50);
     const p99 = latencies.percentile(99);
-    report.latencyMs = { p50: p50 === null ? null : round(p50, 2), p99: p99 === null ? null : round(p99, 2), max: report.acknowledged > 0 ? round(latencies.max, 2) : null };
+    report.latencyMs = {
+      p50: p50 === null ? null : round(p50, 2),
+      p99: p99 === null ? null : round(p99, 2),
+      max: report.acknowledged > 0 ? round(latencies.max, 2) : null,
+    };
   } finally {
     t = performance.now();
-    await Promise.all(conns.map((c) => (c ? Promise.race([c.disconnect(), new Promise<void>((r) => setTimeout(r, 2000).unref())]).then(() => c.destroy()) : undefined)));
+    await Promise.all(
+      conns.map((c) =>
+        c ? Promise.race([c.disconnect(), new Promise<void>((r) => setTimeout(r, 2000).unref())]).then(() => c.destroy()) : undefined,
+      ),
+    );
     if (!o.keep && provisioned.length > 0) {
       report.removed = await admin.remove(provisioned.map((w) => w.id));
       log(`removed ${report.removed} wearers`);

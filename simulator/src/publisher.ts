@@ -63,8 +63,12 @@ export async function publishTrace(lines: TraceLine[], devices: Map<string, Virt
       summary.sent++;
       batch.push(
         dev.publish(s.stream, s.data).then(
-          () => { summary.acknowledged++; },
-          () => { summary.errors++; },
+          () => {
+            summary.acknowledged++;
+          },
+          () => {
+            summary.errors++;
+          },
         ),
       );
     }

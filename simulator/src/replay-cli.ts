@@ -60,10 +60,18 @@ async function main(): Promise<number> {
   try {
     const url = mqttUrl();
     const connected = await connectAll(devices, secretOf, { url, ca: mqttCa(), profile: behaviour.profile, out: say });
-    say(`replaying ${file}: ${trace.samples.length} messages from ${connected.size} devices over ${Math.round(trace.durationMs / 1000)}s of trace at speed ${speed} to ${url}\n`);
+    say(
+      `replaying ${file}: ${trace.samples.length} messages from ${connected.size} devices over ${Math.round(trace.durationMs / 1000)}s of trace at speed ${speed} to ${url}\n`,
+    );
     const ac = new AbortController();
     process.once('SIGINT', () => ac.abort());
-    const summary = await runTrace(trace.lines, connected, { speed, behaviour, tty: process.stdout.isTTY === true, out: say, signal: ac.signal });
+    const summary = await runTrace(trace.lines, connected, {
+      speed,
+      behaviour,
+      tty: process.stdout.isTTY === true,
+      out: say,
+      signal: ac.signal,
+    });
     say(`\n${formatSummary(summary)}\n`);
     return summary.errors > 0 ? 1 : 0;
   } finally {

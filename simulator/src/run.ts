@@ -87,21 +87,25 @@ export async function connectAll(
   const worker = async () => {
     while (next < devices.length) {
       const d = devices[next++]!;
-      const dev = await connectDevice({ id: d.id, secret: secretOf(d.id) }, {
-        url: o.url,
-        ...(o.ca ? { ca: o.ca } : {}),
-        profile: { ...o.profile, kind: d.kind },
-        // Real devices stamp their readings (`ts`); the clock is the machine's unless a test gives one.
-        clock: o.clock ?? realTimers,
-        onEvent: (id, e) => {
-          if (e.type === 'vibrate') o.out(`\n[${id}] check-in prompt: vibrating ("are you OK?") ${e.detail ?? ''}\n`);
-          else if (e.type === 'vibrate_stop') o.out(`\n[${id}] check-in cancelled: vibration stops\n`);
-          else if (e.type === 'answered') o.out(`\n[${id}] the wearer pressed ${String(e.detail).toUpperCase()}\n`);
-          else if (e.type === 'low_battery') o.out(`\n[${id}] low battery (${e.detail}%)\n`);
-          else if (e.type === 'battery_dead' || e.type === 'killed') o.out(`\n[${id}] device died: the broker publishes its Last Will (offline)\n`);
-          else if (e.type === 'reconnect_scheduled') o.out(`\n[${id}] connection lost; reconnecting in ${e.detail} ms\n`);
+      const dev = await connectDevice(
+        { id: d.id, secret: secretOf(d.id) },
+        {
+          url: o.url,
+          ...(o.ca ? { ca: o.ca } : {}),
+          profile: { ...o.profile, kind: d.kind },
+          // Real devices stamp their readings (`ts`); the clock is the machine's unless a test gives one.
+          clock: o.clock ?? realTimers,
+          onEvent: (id, e) => {
+            if (e.type === 'vibrate') o.out(`\n[${id}] check-in prompt: vibrating ("are you OK?") ${e.detail ?? ''}\n`);
+            else if (e.type === 'vibrate_stop') o.out(`\n[${id}] check-in cancelled: vibration stops\n`);
+            else if (e.type === 'answered') o.out(`\n[${id}] the wearer pressed ${String(e.detail).toUpperCase()}\n`);
+            else if (e.type === 'low_battery') o.out(`\n[${id}] low battery (${e.detail}%)\n`);
+            else if (e.type === 'battery_dead' || e.type === 'killed')
+              o.out(`\n[${id}] device died: the broker publishes its Last Will (offline)\n`);
+            else if (e.type === 'reconnect_scheduled') o.out(`\n[${id}] connection lost; reconnecting in ${e.detail} ms\n`);
+          },
         },
-      });
+      );
       out.set(d.id, dev);
     }
   };
@@ -169,6 +173,9 @@ export async function runTrace(
 }
 
 export function formatSummary(s: RunSummary): string {
-  const extra = [s.duplicates > 0 ? `${s.duplicates} delivered twice (lost PUBACK)` : '', s.lost > 0 ? `${s.lost} lost (QoS 0)` : ''].filter(Boolean);
+  const extra = [
+    s.duplicates > 0 ? `${s.duplicates} delivered twice (lost PUBACK)` : '',
+    s.lost > 0 ? `${s.lost} lost (QoS 0)` : '',
+  ].filter(Boolean);
   return `done: ${s.sent} sent, ${s.acknowledged} acknowledged, ${s.errors} errors${extra.length ? `; ${extra.join(', ')}` : ''}`;
 }

@@ -93,7 +93,8 @@ export function parseTrace(text: string, file = '<trace>'): Trace {
     }
     if ('label' in o) {
       const l = labelSchema.safeParse(o);
-      if (!l.success) throw new TraceError(file, n, `bad label line: ${l.error.issues.map((x) => x.path.join('.') || '(line)').join(', ')}`);
+      if (!l.success)
+        throw new TraceError(file, n, `bad label line: ${l.error.issues.map((x) => x.path.join('.') || '(line)').join(', ')}`);
       if (l.data.t < lastT) throw new TraceError(file, n, `t ${l.data.t} goes backwards (previous ${lastT})`);
       lastT = l.data.t;
       labels.push(l.data);
@@ -123,7 +124,15 @@ export function traceDevices(trace: Trace): { id: string; kind: DeviceKindName }
   const kinds = new Map<string, DeviceKindName>();
   for (const s of trace.samples) {
     const k: DeviceKindName | undefined =
-      s.stream === 'vitals' ? 'wearable' : s.stream === 'presence' ? 'room' : s.stream === 'door' ? 'door' : s.stream === 'button' ? 'button' : undefined;
+      s.stream === 'vitals'
+        ? 'wearable'
+        : s.stream === 'presence'
+          ? 'room'
+          : s.stream === 'door'
+            ? 'door'
+            : s.stream === 'button'
+              ? 'button'
+              : undefined;
     if (k && !kinds.has(s.device)) kinds.set(s.device, k);
     else if (!kinds.has(s.device)) kinds.set(s.device, 'wearable');
   }

@@ -12,7 +12,14 @@ export function sampleToBody(s: SampleLine): FrameBody {
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   switch (s.stream) {
     case 'vitals':
-      return { type: 'vitals', hr: num(d.hr), spo2: num(d.spo2), rr: num(d.rr), activity: num(d.activity), onBody: typeof d.onBody === 'boolean' ? d.onBody : null };
+      return {
+        type: 'vitals',
+        hr: num(d.hr),
+        spo2: num(d.spo2),
+        rr: num(d.rr),
+        activity: num(d.activity),
+        onBody: typeof d.onBody === 'boolean' ? d.onBody : null,
+      };
     case 'presence':
       return { type: 'presence', occupied: d.occupied === true, motion: num(d.motion) };
     case 'door':
@@ -20,7 +27,12 @@ export function sampleToBody(s: SampleLine): FrameBody {
     case 'button':
       return { type: 'button', action: d.action === 'ok' ? 'ok' : 'help' };
     case 'status':
-      return { type: 'status', state: d.state === 'offline' ? 'offline' : 'online', battery: num(d.battery), fw: typeof d.fw === 'string' ? d.fw : null };
+      return {
+        type: 'status',
+        state: d.state === 'offline' ? 'offline' : 'online',
+        battery: num(d.battery),
+        fw: typeof d.fw === 'string' ? d.fw : null,
+      };
     default:
       return s.stream satisfies never;
   }
@@ -61,7 +73,11 @@ export interface ViaBridgeOptions {
 }
 
 /** Sends every sample of the trace as a frame at its trace time (scaled by speed). */
-export async function sendTraceViaBridge(lines: TraceLine[], target: BridgeTarget, o: ViaBridgeOptions): Promise<{ sent: number; errors: number }> {
+export async function sendTraceViaBridge(
+  lines: TraceLine[],
+  target: BridgeTarget,
+  o: ViaBridgeOptions,
+): Promise<{ sent: number; errors: number }> {
   const samples = lines.filter((l): l is SampleLine => 'device' in l);
   const now = o.now ?? Date.now;
   const seqs = new Map<string, number>();

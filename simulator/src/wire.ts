@@ -94,7 +94,11 @@ export class WireConnection {
 
   sendConnect(o: WireOptions): Promise<number> {
     const packet: IConnectPacket = {
-      cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: o.clientId, clean: o.clean ?? true,
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clientId: o.clientId,
+      clean: o.clean ?? true,
       keepalive: o.keepalive ?? 60,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: Buffer.from(o.password) } : {}),
@@ -159,11 +163,21 @@ export class WireConnection {
   }
 
   /** Publishes; returns the packet id for QoS 1 (PUBACK reported to onPuback), 0 for QoS 0. */
-  publish(topic: string, payload: string | Buffer, qos: QoS = 1, opts: { retain?: boolean; dup?: boolean; messageId?: number } = {}): number {
+  publish(
+    topic: string,
+    payload: string | Buffer,
+    qos: QoS = 1,
+    opts: { retain?: boolean; dup?: boolean; messageId?: number } = {},
+  ): number {
     if (this.closed) return -1;
     const messageId = qos > 0 ? (opts.messageId ?? this.allocId()) : undefined;
     const buf = mqttPacket.generate({
-      cmd: 'publish', topic, payload, qos, retain: opts.retain ?? false, dup: opts.dup ?? false,
+      cmd: 'publish',
+      topic,
+      payload,
+      qos,
+      retain: opts.retain ?? false,
+      dup: opts.dup ?? false,
       ...(messageId !== undefined ? { messageId } : {}),
     });
     if (messageId !== undefined) this.inflight.set(messageId, performance.now());

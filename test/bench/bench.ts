@@ -21,7 +21,7 @@ const QUICK = args.has('--quick');
 const SOAK = args.has('--soak');
 /** `--only=latency` (or ingest, floor, memory, detection, escalation, bridge; comma-separated) */
 const ONLY = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? '').split(',').filter(Boolean));
-const wants = (section: string) => (ONLY.size === 0 || ONLY.has(section));
+const wants = (section: string) => ONLY.size === 0 || ONLY.has(section);
 /** Node flags for the server child, e.g. BENCH_SERVER_NODE_ARGS=--cpu-prof (profiling runs) */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -30,7 +30,11 @@ const round = (x: number | null, d = 1) => (x === null ? null : Math.round(x * 1
 
 async function provision(base: string, n: number, prefix: string): Promise<{ admin: AdminClient; creds: Cred[]; wearerIds: string[] }> {
   const admin = await AdminClient.login(base, 'admin', PASSWORD);
-  const wearers = Array.from({ length: n }, (_, i) => ({ alias: `${prefix}${i}`, consent: 'active' as const, devices: [{ id: `${prefix}-${i}`, kind: 'wearable' as const }] }));
+  const wearers = Array.from({ length: n }, (_, i) => ({
+    alias: `${prefix}${i}`,
+    consent: 'active' as const,
+    devices: [{ id: `${prefix}-${i}`, kind: 'wearable' as const }],
+  }));
   const got = await admin.provision(wearers);
   return {
     admin,
@@ -49,9 +53,17 @@ async function metricValue(base: string, re: RegExp): Promise<number> {
 async function passThrough(port: number, pubs: number, total: number): Promise<number> {
   const sub = await WireConnection.connect({ host: '127.0.0.1', port, clientId: 'bench-sub', keepalive: 120 });
   let got = 0;
-  sub.conn.handlers = { onMessage: () => { got++; } };
+  sub.conn.handlers = {
+    onMessage: () => {
+      got++;
+    },
+  };
   await sub.conn.subscribe('odart/v1/devices/+/vitals', 0);
-  const conns = await connectAll('127.0.0.1', port, Array.from({ length: pubs }, (_, i) => ({ id: `bench-pub-${i}` })));
+  const conns = await connectAll(
+    '127.0.0.1',
+    port,
+    Array.from({ length: pubs }, (_, i) => ({ id: `bench-pub-${i}` })),
+  );
   await blast(conns, Math.min(2000, total)); // warm-up
   got = 0;
   const start = performance.now();
@@ -75,7 +87,11 @@ async function ingest(total: number, pubs: number) {
     const before = await metricValue(base, /odart_mqtt_messages_total\{stream="vitals"\} (\d+)/);
     const start = performance.now();
     await blast(conns, total);
-    while ((await metricValue(base, /odart_mqtt_messages_total\{stream="vitals"\} (\d+)/)) - before < total && performance.now() - start < 120_000) await sleep(20);
+    while (
+      (await metricValue(base, /odart_mqtt_messages_total\{stream="vitals"\} (\d+)/)) - before < total &&
+      performance.now() - start < 120_000
+    )
+      await sleep(20);
     pipeline = total / ((performance.now() - start) / 1000);
     await closeAll(conns);
   } finally {
@@ -114,12 +130,21 @@ async function ingest(total: number, pubs: number) {
 // ---- alert latency under background load -----------------------------------------------------
 
 async function alertLatency(background: number, trials: number, pinned: boolean) {
-  log(`alert latency: ${trials} help presses with ${background} wearers at 1 Hz in the background${pinned ? ' (server on core 0, load generator on the others)' : ''}`);
+  log(
+    `alert latency: ${trials} help presses with ${background} wearers at 1 Hz in the background${pinned ? ' (server on core 0, load generator on the others)' : ''}`,
+  );
   const tw = await startFakeTwilio();
-  const server = await startServerChild({
-    DEMO_PASSWORD: PASSWORD, DEMO_DEVICE_SECRET: DEVICE_SECRET, TWILIO_ACCOUNT_SID: 'AC' + 'b'.repeat(32), TWILIO_AUTH_TOKEN: 'bench-token',
-    TWILIO_FROM: '+15005550006', TWILIO_BASE_URL: tw.baseUrl,
-  }, { nodeArgs: SERVER_NODE_ARGS, ...(pinned ? { wrap: ['taskset', '-c', '0'] } : {}) });
+  const server = await startServerChild(
+    {
+      DEMO_PASSWORD: PASSWORD,
+      DEMO_DEVICE_SECRET: DEVICE_SECRET,
+      TWILIO_ACCOUNT_SID: 'AC' + 'b'.repeat(32),
+      TWILIO_AUTH_TOKEN: 'bench-token',
+      TWILIO_FROM: '+15005550006',
+      TWILIO_BASE_URL: tw.baseUrl,
+    },
+    { nodeArgs: SERVER_NODE_ARGS, ...(pinned ? { wrap: ['taskset', '-c', '0'] } : {}) },
+  );
   if (pinned) pinSelf(`1-${os.cpus().length - 1}`);
   const base = `http://127.0.0.1:${server.httpPort}`;
   let load: Awaited<ReturnType<typeof startLoadChild>> | null = null;
@@ -128,7 +153,10 @@ async function alertLatency(background: number, trials: number, pinned: boolean)
     if (background > 0) {
       const { creds } = await provision(base, background, 'bg');
       // The load runs in a process of its own, so this process's event loop only times the trials.
-      load = await startLoadChild({ host: '127.0.0.1', port: server.mqttPort, creds, hz: 1 }, pinned ? `1-${os.cpus().length - 1}` : undefined);
+      load = await startLoadChild(
+        { host: '127.0.0.1', port: server.mqttPort, creds, hz: 1 },
+        pinned ? `1-${os.cpus().length - 1}` : undefined,
+      );
       await sleep(3000);
     }
     const alex = await AdminClient.login(base, 'alex', PASSWORD);
@@ -139,9 +167,18 @@ async function alertLatency(background: number, trials: number, pinned: boolean)
       const m = JSON.parse(String(d)) as { type: string; alert?: { id: string } };
       if (m.type === 'page' && m.alert) pages.push({ at: Date.now(), id: m.alert.id });
     });
-    await new Promise<void>((r, j) => { ws.once('open', () => r()); ws.once('error', j); });
+    await new Promise<void>((r, j) => {
+      ws.once('open', () => r());
+      ws.once('error', j);
+    });
     const smsTo = '+447700900101';
-    const wrist = await WireConnection.connect({ host: '127.0.0.1', port: server.mqttPort, clientId: 'demo-wrist', username: 'demo-wrist', password: DEVICE_SECRET });
+    const wrist = await WireConnection.connect({
+      host: '127.0.0.1',
+      port: server.mqttPort,
+      clientId: 'demo-wrist',
+      username: 'demo-wrist',
+      password: DEVICE_SECRET,
+    });
     const toWs: number[] = [];
     const toSms: number[] = [];
     const cpu0 = server.cpuSeconds();
@@ -151,10 +188,7 @@ async function alertLatency(background: number, trials: number, pinned: boolean)
       const s0 = tw.requests.filter((r) => r.to === smsTo).length;
       const t0 = Date.now();
       wrist.conn.publish('odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'help' }), 1);
-      const sms = await Promise.race([
-        tw.waitFor(s0 + 1, (r) => r.to === smsTo).then((rs) => rs[s0]!),
-        sleep(10_000).then(() => null),
-      ]);
+      const sms = await Promise.race([tw.waitFor(s0 + 1, (r) => r.to === smsTo).then((rs) => rs[s0]!), sleep(10_000).then(() => null)]);
       while (pages.length === p0 && Date.now() - t0 < 10_000) await sleep(1);
       if (pages.length > p0) toWs.push(pages[p0]!.at - t0);
       if (sms) toSms.push(sms.at - t0);
@@ -169,9 +203,13 @@ async function alertLatency(background: number, trials: number, pinned: boolean)
     if (load) backgroundMsgsPerSec = (await load.stop()).ratePerSec;
     load = null;
     return {
-      p50: round(percentile(toWs, 50)), p99: round(percentile(toWs, 99)), max: round(percentile(toWs, 100)),
-      smsP50: round(percentile(toSms, 50)), smsP99: round(percentile(toSms, 99)),
-      trials, missed: trials - Math.min(toWs.length, toSms.length),
+      p50: round(percentile(toWs, 50)),
+      p99: round(percentile(toWs, 99)),
+      max: round(percentile(toWs, 100)),
+      smsP50: round(percentile(toSms, 50)),
+      smsP99: round(percentile(toSms, 99)),
+      trials,
+      missed: trials - Math.min(toWs.length, toSms.length),
       backgroundWearers: background,
       backgroundMsgsPerSec,
       serverCores: round(serverCores, 2),
@@ -204,7 +242,11 @@ async function brokerFloor(which: 'aedes' | 'mosquitto', background: number, tri
     const sub = await WireConnection.connect({ host: '127.0.0.1', port: broker.mqttPort, clientId: 'floor-sub', keepalive: 120 });
     const probe = await WireConnection.connect({ host: '127.0.0.1', port: broker.mqttPort, clientId: 'floor-probe', keepalive: 120 });
     const arrivals: number[] = [];
-    sub.conn.handlers = { onMessage: () => { arrivals.push(performance.now()); } };
+    sub.conn.handlers = {
+      onMessage: () => {
+        arrivals.push(performance.now());
+      },
+    };
     await sub.conn.subscribe('floor/probe', 1);
     const lat: number[] = [];
     const cpu0 = broker.cpuSeconds();
@@ -220,8 +262,24 @@ async function brokerFloor(which: 'aedes' | 'mosquitto', background: number, tri
     const cores = (broker.cpuSeconds() - cpu0) / ((performance.now() - wall0) / 1000);
     await probe.conn.disconnect();
     await sub.conn.disconnect();
-    log(`  slowest: ${[...lat].sort((a, b) => b - a).slice(0, 5).map((x) => x.toFixed(1)).join(', ')} ms`);
-    return { broker: which, p50: round(percentile(lat, 50)), p90: round(percentile(lat, 90)), p99: round(percentile(lat, 99)), max: round(percentile(lat, 100)), trials, missed: trials - lat.length, backgroundConnections: background, brokerCores: round(cores, 2) };
+    log(
+      `  slowest: ${[...lat]
+        .sort((a, b) => b - a)
+        .slice(0, 5)
+        .map((x) => x.toFixed(1))
+        .join(', ')} ms`,
+    );
+    return {
+      broker: which,
+      p50: round(percentile(lat, 50)),
+      p90: round(percentile(lat, 90)),
+      p99: round(percentile(lat, 99)),
+      max: round(percentile(lat, 100)),
+      trials,
+      missed: trials - lat.length,
+      backgroundConnections: background,
+      brokerCores: round(cores, 2),
+    };
   } finally {
     pinSelf(`0-${os.cpus().length - 1}`);
     await load?.stop();
@@ -261,7 +319,12 @@ async function memory(n: number, settleS: number) {
     load = steady(pubs, 1);
     await sleep(settleS * 1000);
     const rss = server.rssBytes();
-    return { wearers: n, bytesPerWearer: Math.round((rss - baseline) / n), baselineMb: round(baseline / 2 ** 20), rssMb: round(rss / 2 ** 20) };
+    return {
+      wearers: n,
+      bytesPerWearer: Math.round((rss - baseline) / n),
+      baselineMb: round(baseline / 2 ** 20),
+      rssMb: round(rss / 2 ** 20),
+    };
   } finally {
     load?.stop();
     await closeAll(pubs);
@@ -300,7 +363,13 @@ async function soak(wearers: number, minutes: number) {
 // ---- main ------------------------------------------------------------------------------------
 
 const report: Record<string, unknown> = {};
-const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGb: round(os.totalmem() / 2 ** 30), node: process.version, quick: QUICK };
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  memGb: round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  quick: QUICK,
+};
 if (args.has('--soak-only')) {
   // The soak alone (30 minutes at 5,000 wearers), for a machine that has the time.
   const result = { soak: await soak(5000, Number(process.env.SOAK_MINUTES ?? 30)), machine };
@@ -317,7 +386,10 @@ if (wants('latency')) {
   if (canPin()) report.alertLatencyPinnedMs = await alertLatency(LAT_WEARERS, LAT_TRIALS, true);
 }
 if ((wants('latency') || ONLY.has('floor')) && canPin()) {
-  report.latencyFloorMs = [await brokerFloor('aedes', LAT_WEARERS, LAT_TRIALS), await brokerFloor('mosquitto', LAT_WEARERS, LAT_TRIALS)].filter((x) => x !== null);
+  report.latencyFloorMs = [
+    await brokerFloor('aedes', LAT_WEARERS, LAT_TRIALS),
+    await brokerFloor('mosquitto', LAT_WEARERS, LAT_TRIALS),
+  ].filter((x) => x !== null);
 }
 const mem: Awaited<ReturnType<typeof memory>>[] = [];
 if (wants('memory')) {
@@ -344,31 +416,61 @@ if (JSON_OUT) {
   process.stdout.write(JSON.stringify(report) + '\n');
 } else {
   const i = report.ingest as Awaited<ReturnType<typeof ingest>> | undefined;
-  const lat = (a: Awaited<ReturnType<typeof alertLatency>> | undefined, label: string): [string, string][] => (a ? [
-    [`alert latency to WebSocket${label}`, `p50 ${a.p50} ms, p99 ${a.p99} ms (${a.backgroundWearers} wearers at 1 Hz; server used ${a.serverCores} cores)`],
-    [`alert latency to SMS request${label}`, `p50 ${a.smsP50} ms, p99 ${a.smsP99} ms`],
-  ] : []);
+  const lat = (a: Awaited<ReturnType<typeof alertLatency>> | undefined, label: string): [string, string][] =>
+    a
+      ? [
+          [
+            `alert latency to WebSocket${label}`,
+            `p50 ${a.p50} ms, p99 ${a.p99} ms (${a.backgroundWearers} wearers at 1 Hz; server used ${a.serverCores} cores)`,
+          ],
+          [`alert latency to SMS request${label}`, `p50 ${a.smsP50} ms, p99 ${a.smsP99} ms`],
+        ]
+      : [];
   const d = report.detection as ReturnType<typeof benchDetection> | undefined;
   const e = report.escalation as Awaited<ReturnType<typeof runEscalationBench>> | undefined;
   const b = report.bridge as Awaited<ReturnType<typeof benchBridge>> | undefined;
   const rows: [string, string][] = [
     ['machine', `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${QUICK ? ' (quick)' : ''}`],
-    ...(i ? [
-      ['ingest: full pipeline', `${i.pipelineMsgsPerSec} msg/s`],
-      ['ingest: embedded broker only', `${i.brokerOnlyMsgsPerSec} msg/s (pipeline ${i.ratioToBroker}x)`],
-      ['ingest: Mosquitto', i.mosquittoMsgsPerSec === null ? 'not installed' : `${i.mosquittoMsgsPerSec} msg/s (pipeline ${i.ratioToMosquitto}x)`],
-    ] as [string, string][] : []),
+    ...(i
+      ? ([
+          ['ingest: full pipeline', `${i.pipelineMsgsPerSec} msg/s`],
+          ['ingest: embedded broker only', `${i.brokerOnlyMsgsPerSec} msg/s (pipeline ${i.ratioToBroker}x)`],
+          [
+            'ingest: Mosquitto',
+            i.mosquittoMsgsPerSec === null ? 'not installed' : `${i.mosquittoMsgsPerSec} msg/s (pipeline ${i.ratioToMosquitto}x)`,
+          ],
+        ] as [string, string][])
+      : []),
     ...lat(report.alertLatencyMs as Awaited<ReturnType<typeof alertLatency>> | undefined, ', shared cores'),
     ...lat(report.alertLatencyPinnedMs as Awaited<ReturnType<typeof alertLatency>> | undefined, ', server pinned'),
-    ...((report.latencyFloorMs ?? []) as NonNullable<Awaited<ReturnType<typeof brokerFloor>>>[]).map((f): [string, string] =>
-      [`latency floor: ${f.broker} alone, pinned`, `publish -> subscriber p50 ${f.p50} ms, p99 ${f.p99} ms (${f.backgroundConnections} connections at 1 Hz; broker used ${f.brokerCores} cores)`]),
-    ...mem.map((m): [string, string] => [`memory at ${m.wearers} wearers`, `${Math.round(m.bytesPerWearer / 1024)} KB per connected wearer`]),
-    ...(d ? [['detection core', `${d.samplesPerSec} samples/s, ${d.bytesPerWearer ?? '?'} bytes of state per wearer`]] as [string, string][] : []),
-    ...(e ? [
-      ['escalation: decision -> first SMS', `p50 ${e.decisionToFirstSmsMs.p50} ms, p99 ${e.decisionToFirstSmsMs.p99} ms`],
-      ['escalation: burst with restart', `${e.burst.alerts} alerts, ${e.burst.sent}/${e.burst.expectedSends} SMS sent, ${e.burst.missing} missing, ${e.burst.duplicates} duplicates`],
-    ] as [string, string][] : []),
-    ...(b ? [['bridge: decode + publish', `${b.pipelineFramesPerSec} frames/s wall, ${b.pipelineFramesPerCpuSecond} per CPU-second (${b.broker})`]] as [string, string][] : []),
+    ...((report.latencyFloorMs ?? []) as NonNullable<Awaited<ReturnType<typeof brokerFloor>>>[]).map((f): [string, string] => [
+      `latency floor: ${f.broker} alone, pinned`,
+      `publish -> subscriber p50 ${f.p50} ms, p99 ${f.p99} ms (${f.backgroundConnections} connections at 1 Hz; broker used ${f.brokerCores} cores)`,
+    ]),
+    ...mem.map((m): [string, string] => [
+      `memory at ${m.wearers} wearers`,
+      `${Math.round(m.bytesPerWearer / 1024)} KB per connected wearer`,
+    ]),
+    ...(d
+      ? ([['detection core', `${d.samplesPerSec} samples/s, ${d.bytesPerWearer ?? '?'} bytes of state per wearer`]] as [string, string][])
+      : []),
+    ...(e
+      ? ([
+          ['escalation: decision -> first SMS', `p50 ${e.decisionToFirstSmsMs.p50} ms, p99 ${e.decisionToFirstSmsMs.p99} ms`],
+          [
+            'escalation: burst with restart',
+            `${e.burst.alerts} alerts, ${e.burst.sent}/${e.burst.expectedSends} SMS sent, ${e.burst.missing} missing, ${e.burst.duplicates} duplicates`,
+          ],
+        ] as [string, string][])
+      : []),
+    ...(b
+      ? ([
+          [
+            'bridge: decode + publish',
+            `${b.pipelineFramesPerSec} frames/s wall, ${b.pipelineFramesPerCpuSecond} per CPU-second (${b.broker})`,
+          ],
+        ] as [string, string][])
+      : []),
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');

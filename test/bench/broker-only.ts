@@ -3,7 +3,13 @@
 import net from 'node:net';
 import { Aedes } from 'aedes';
 
-const aedes = await Aedes.createBroker({ drainTimeout: 10_000, connectTimeout: 10_000, maxClientsIdLength: 128, maxTopicLevels: 8, queueLimit: 100 });
+const aedes = await Aedes.createBroker({
+  drainTimeout: 10_000,
+  connectTimeout: 10_000,
+  maxClientsIdLength: 128,
+  maxTopicLevels: 8,
+  queueLimit: 100,
+});
 const server = net.createServer((socket) => {
   socket.on('error', () => undefined);
   aedes.handle(socket);

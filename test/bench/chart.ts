@@ -53,14 +53,20 @@ const pinned = b.alertLatencyPinnedMs;
 const lat = [
   { label: 'to WebSocket p50', value: b.alertLatencyMs.p50 ?? 0 },
   { label: 'to WebSocket p99', value: b.alertLatencyMs.p99 ?? 0, target: 50 },
-  ...(pinned ? [
-    { label: 'pinned: p50', value: pinned.p50 ?? 0 },
-    { label: 'pinned: p99', value: pinned.p99 ?? 0, target: 50 },
-  ] : []),
+  ...(pinned
+    ? [
+        { label: 'pinned: p50', value: pinned.p50 ?? 0 },
+        { label: 'pinned: p99', value: pinned.p99 ?? 0, target: 50 },
+      ]
+    : []),
   ...(b.latencyFloorMs ?? []).map((f) => ({ label: `${f.broker} alone: p99`, value: f.p99 ?? 0, target: 50 })),
 ];
 const memY = 170 + 30 + lat.length * 34 + 10;
-const mem = b.memory.runs.map((r) => ({ label: `${r.wearers.toLocaleString('en-GB')} wearers`, value: r.bytesPerWearer / 1024, target: 64 }));
+const mem = b.memory.runs.map((r) => ({
+  label: `${r.wearers.toLocaleString('en-GB')} wearers`,
+  value: r.bytesPerWearer / 1024,
+  target: 64,
+}));
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="${memY + 40 + mem.length * 34}" font-family="sans-serif" font-size="14">
 <rect width="100%" height="100%" fill="#fff"/>
 ${bars(10, 24, 'Ingest, vitals messages/s (dashed: 0.5 x broker target)', 'msg/s', ingest)}

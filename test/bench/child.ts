@@ -72,14 +72,31 @@ async function stopProc(proc: ChildProcess): Promise<void> {
 }
 
 /** The whole system (`server/src/main.ts`) on random loopback ports with a fresh DATA_DIR. */
-export async function startServerChild(env: Record<string, string> = {}, opts: Omit<ServerProcessOptions, 'inheritEnv'> = {}): Promise<Child> {
+export async function startServerChild(
+  env: Record<string, string> = {},
+  opts: Omit<ServerProcessOptions, 'inheritEnv'> = {},
+): Promise<Child> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-bench-'));
   // Load comes from one loopback address: no per-address connection limit.
-  const p = await startServerProcess({ HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', MQTT_MAX_CONNECTIONS_PER_ADDRESS: '0', ...env }, { ...opts, inheritEnv: false });
+  const p = await startServerProcess(
+    {
+      HTTP_PORT: '0',
+      MQTT_PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      MQTT_MAX_CONNECTIONS_PER_ADDRESS: '0',
+      ...env,
+    },
+    { ...opts, inheritEnv: false },
+  );
   p.proc.stdout?.resume();
   p.proc.stderr?.resume();
   return {
-    proc: p.proc, httpPort: p.httpPort, mqttPort: p.mqttPort, dataDir,
+    proc: p.proc,
+    httpPort: p.httpPort,
+    mqttPort: p.mqttPort,
+    dataDir,
     rssBytes: () => rssOf(p.proc.pid),
     cpuSeconds: () => cpuOf(p.proc.pid),
     async stop() {
@@ -95,7 +112,15 @@ export async function startBrokerOnlyChild(): Promise<Child> {
   proc.stdout?.resume();
   proc.stderr?.resume();
   const m = await waitForLine(proc, /MQTT port (\d+)/, 30_000);
-  return { proc, httpPort: 0, mqttPort: Number(m[1]), dataDir: null, rssBytes: () => rssOf(proc.pid), cpuSeconds: () => cpuOf(proc.pid), stop: () => stopProc(proc) };
+  return {
+    proc,
+    httpPort: 0,
+    mqttPort: Number(m[1]),
+    dataDir: null,
+    rssBytes: () => rssOf(proc.pid),
+    cpuSeconds: () => cpuOf(proc.pid),
+    stop: () => stopProc(proc),
+  };
 }
 
 export function mosquittoPath(): string | null {
@@ -124,14 +149,22 @@ export async function startMosquittoChild(port: number): Promise<Child | null> {
   const net = await import('node:net');
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
       s.on('error', () => r(false));
     });
     if (ok) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    proc, httpPort: 0, mqttPort: port, dataDir: dir, rssBytes: () => rssOf(proc.pid), cpuSeconds: () => cpuOf(proc.pid),
+    proc,
+    httpPort: 0,
+    mqttPort: port,
+    dataDir: dir,
+    rssBytes: () => rssOf(proc.pid),
+    cpuSeconds: () => cpuOf(proc.pid),
     async stop() {
       await stopProc(proc);
       rmSync(dir, { recursive: true, force: true });
@@ -143,21 +176,25 @@ export async function startMosquittoChild(port: number): Promise<Child | null> {
  * N connections publishing vitals at `hz` from a child process (test/bench/load-child.ts), optionally
  * pinned to some cores with taskset. Resolves once every connection is up and publishing.
  */
-export async function startLoadChild(job: { host: string; port: number; creds: { id: string; secret?: string }[]; hz: number }, cores?: string): Promise<{ pid: number; stop(): Promise<{ ratePerSec: number }> }> {
+export async function startLoadChild(
+  job: { host: string; port: number; creds: { id: string; secret?: string }[]; hz: number },
+  cores?: string,
+): Promise<{ pid: number; stop(): Promise<{ ratePerSec: number }> }> {
   const argv = ['--import', 'tsx', path.join(ROOT, 'test/bench/load-child.ts')];
   const proc = cores
     ? spawn('taskset', ['-c', cores, process.execPath, ...argv], { cwd: ROOT, stdio: ['pipe', 'inherit', 'inherit', 'ipc'] })
     : spawn(process.execPath, argv, { cwd: ROOT, stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const next = (type: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
-    const onMsg = (m: Record<string, unknown>) => {
-      if (m.type !== type) return;
-      proc.off('message', onMsg);
-      resolve(m);
-    };
-    proc.on('message', onMsg);
-    void exited.then(() => reject(new Error(`load child exited before "${type}"`)));
-  });
+  const next = (type: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const onMsg = (m: Record<string, unknown>) => {
+        if (m.type !== type) return;
+        proc.off('message', onMsg);
+        resolve(m);
+      };
+      proc.on('message', onMsg);
+      void exited.then(() => reject(new Error(`load child exited before "${type}"`)));
+    });
   const ready = next('ready');
   proc.stdin!.end(JSON.stringify(job));
   await ready;

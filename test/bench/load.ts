@@ -22,7 +22,10 @@ export async function connectAll(host: string, port: number, creds: Cred[], conc
       const i = next++;
       const c = creds[i]!;
       const { conn, returnCode } = await WireConnection.connect({
-        host, port, clientId: c.id, keepalive: 120,
+        host,
+        port,
+        clientId: c.id,
+        keepalive: 120,
         ...(c.secret !== undefined ? { username: c.id, password: c.secret } : {}),
       });
       if (returnCode !== 0) throw new Error(`connect ${c.id}: CONNACK ${returnCode}`);
@@ -38,28 +41,33 @@ export async function blast(pubs: Pub[], total: number, window = 64): Promise<{ 
   const per = Math.ceil(total / pubs.length);
   const start = performance.now();
   let acked = 0;
-  await Promise.all(pubs.map(({ conn, id }, i) => new Promise<void>((resolve) => {
-    const topic = `odart/v1/devices/${id}/vitals`;
-    const mine = Math.min(per, total - i * per);
-    if (mine <= 0) return resolve();
-    let sent = 0;
-    let done = 0;
-    const pump = () => {
-      while (sent < mine && conn.inflight.size < window) {
-        conn.publish(topic, VITALS, 1);
-        sent++;
-      }
-    };
-    conn.handlers = {
-      onPuback: () => {
-        acked++;
-        if (++done === mine) resolve();
-        else pump();
-      },
-      onClose: () => resolve(),
-    };
-    pump();
-  })));
+  await Promise.all(
+    pubs.map(
+      ({ conn, id }, i) =>
+        new Promise<void>((resolve) => {
+          const topic = `odart/v1/devices/${id}/vitals`;
+          const mine = Math.min(per, total - i * per);
+          if (mine <= 0) return resolve();
+          let sent = 0;
+          let done = 0;
+          const pump = () => {
+            while (sent < mine && conn.inflight.size < window) {
+              conn.publish(topic, VITALS, 1);
+              sent++;
+            }
+          };
+          conn.handlers = {
+            onPuback: () => {
+              acked++;
+              if (++done === mine) resolve();
+              else pump();
+            },
+            onClose: () => resolve(),
+          };
+          pump();
+        }),
+    ),
+  );
   return { seconds: (performance.now() - start) / 1000, acked };
 }
 
@@ -71,15 +79,18 @@ export function steady(pubs: Pub[], hz: number): { stop(): void; published(): nu
   const timers: NodeJS.Timeout[] = [];
   pubs.forEach(({ conn, id }, i) => {
     const topic = `odart/v1/devices/${id}/vitals`;
-    const first = setTimeout(() => {
-      const t = setInterval(() => {
-        if (conn.inflight.size < 32) {
-          conn.publish(topic, VITALS, 1);
-          published++;
-        }
-      }, periodMs);
-      timers.push(t);
-    }, (i / pubs.length) * periodMs);
+    const first = setTimeout(
+      () => {
+        const t = setInterval(() => {
+          if (conn.inflight.size < 32) {
+            conn.publish(topic, VITALS, 1);
+            published++;
+          }
+        }, periodMs);
+        timers.push(t);
+      },
+      (i / pubs.length) * periodMs,
+    );
     timers.push(first);
   });
   return {

@@ -24,7 +24,13 @@ describe('alarm that keeps ringing', () => {
     const alertId = await driveDemoOverdose(suite.ts, devices, alexApi, 7);
     await alex.locator('html[data-alarm-count="1"]').waitFor();
     await alex.clock.pauseAt((await alex.evaluate(() => Date.now())) + 100);
-    expect(await data(alex)).toMatchObject({ alarmAlert: alertId, alarmSound: 'playing', alarmNotified: 'shown', alarmRings: '1', alarmNotifications: '1' });
+    expect(await data(alex)).toMatchObject({
+      alarmAlert: alertId,
+      alarmSound: 'playing',
+      alarmNotified: 'shown',
+      alarmRings: '1',
+      alarmNotifications: '1',
+    });
     const banner = alex.getByRole('alert').filter({ hasText: 'New alert: Jo may need help' });
     await banner.waitFor();
 

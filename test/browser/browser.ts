@@ -11,7 +11,11 @@ export async function launch(): Promise<Browser> {
     executablePath: CHROME,
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
       // Lets the alarm's Web Audio start without a click, as it does on a phone after the sign-in tap.
       '--autoplay-policy=no-user-gesture-required',
     ],
@@ -19,7 +23,12 @@ export async function launch(): Promise<Browser> {
 }
 
 export async function phone(browser: Browser, base: string): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, baseURL: base, serviceWorkers: 'block' });
+  const ctx = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    deviceScaleFactor: 1,
+    baseURL: base,
+    serviceWorkers: 'block',
+  });
   await ctx.grantPermissions(['notifications'], { origin: base });
   return ctx;
 }

@@ -8,7 +8,9 @@ import { browserSuite, signIn } from './browser.js';
 
 const suite = browserSuite();
 
-interface ChainJson { definition: { steps: { targets: { type: string; id?: string }[] }[] } }
+interface ChainJson {
+  definition: { steps: { targets: { type: string; id?: string }[] }[] };
+}
 
 describe('chain editor and arrival', () => {
   it('after the admin puts sam first in the chain, the next alert pages sam; sam acknowledges and arrives', async () => {
@@ -28,7 +30,11 @@ describe('chain editor and arrival', () => {
     await admin.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     const adminApi = await login(suite.ts.base, 'admin');
     const chain = await api<ChainJson>(suite.ts.base, adminApi, 'GET', '/api/admin/chains/demo-chain');
-    expect(chain.body.definition.steps.map((s) => s.targets.map((x) => x.id ?? x.type))).toEqual([['sam'], ['alex'], ['emergency_contact']]);
+    expect(chain.body.definition.steps.map((s) => s.targets.map((x) => x.id ?? x.type))).toEqual([
+      ['sam'],
+      ['alex'],
+      ['emergency_contact'],
+    ]);
 
     const samCtx = await suite.phone();
     const alexCtx = await suite.phone();

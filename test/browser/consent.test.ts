@@ -13,11 +13,14 @@ const suite = browserSuite();
 
 async function publish(device: VirtualDevice): Promise<void> {
   const before = suite.ts.server.ingest.handled;
-  await device.client.publishAsync(`odart/v1/devices/${device.id}/vitals`, JSON.stringify({ hr: 72, spo2: 97, rr: 14, onBody: true }), { qos: 1 });
+  await device.client.publishAsync(`odart/v1/devices/${device.id}/vitals`, JSON.stringify({ hr: 72, spo2: 97, rr: 14, onBody: true }), {
+    qos: 1,
+  });
   await until(() => suite.ts.server.ingest.handled > before);
   await suite.ts.server.vitals.flush();
 }
-const counter = async (name: string) => Number(new RegExp(`${name} (\\d+)`).exec(await (await fetch(`${suite.ts.base}/metrics`)).text())?.[1] ?? 0);
+const counter = async (name: string) =>
+  Number(new RegExp(`${name} (\\d+)`).exec(await (await fetch(`${suite.ts.base}/metrics`)).text())?.[1] ?? 0);
 
 describe('wearer consent', () => {
   it('enrolled in the console, opts in by link and data flows; opts out and it stops; the service is told', async () => {
@@ -63,7 +66,13 @@ describe('wearer consent', () => {
     const before = await counter('odart_mqtt_messages_total\\{stream="vitals"\\}');
     await publish(device);
     expect(await counter('odart_mqtt_messages_total\\{stream="vitals"\\}')).toBe(before + 1);
-    expect(await suite.ts.server.vitals.window((await suite.ts.server.consent.wearerByToken(link.hash.split('/').pop()!))!.id, 0, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
+    expect(
+      await suite.ts.server.vitals.window(
+        (await suite.ts.server.consent.wearerByToken(link.hash.split('/').pop()!))!.id,
+        0,
+        Number.MAX_SAFE_INTEGER,
+      ),
+    ).toHaveLength(1);
 
     await me.getByRole('button', { name: 'Stop monitoring' }).click();
     await me.getByText('Monitoring is off. The service has been told.').waitFor();

@@ -105,7 +105,7 @@ describe('service console at 360 px', () => {
     await ctx.close();
   });
 
-  it('live view: a chain that runs out sounds the admins\' alarm with a banner; the notice stays after a reload until dismissed', async () => {
+  it("live view: a chain that runs out sounds the admins' alarm with a banner; the notice stays after a reload until dismissed", async () => {
     const ctx = await suite.phone();
     const page = await ctx.newPage();
     await signIn(page, 'admin', DEMO_PASSWORD);
@@ -115,7 +115,9 @@ describe('service console at 360 px', () => {
     await expectAccessibleScreen(page, 'dashboard');
 
     const ts = suite.ts;
-    await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null }]);
+    await ts.server.alerts.handle([
+      { kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null },
+    ]);
     await settle(ts);
     const id = (await ts.server.repos.openAlertForWearer('demo-wearer'))!.id;
     await page.locator(`#open-alerts li[data-alert="${id}"]`, { hasText: 'Nobody has acknowledged yet.' }).waitFor();
@@ -126,7 +128,9 @@ describe('service console at 360 px', () => {
       await settle(ts);
     }
     await page.locator(`html[data-alarm-alert="${id}"]`).waitFor();
-    expect(await page.locator('#alarm-banner').textContent()).toMatch(/Nobody has acknowledged: everyone in Jo's call chain has been called/);
+    expect(await page.locator('#alarm-banner').textContent()).toMatch(
+      /Nobody has acknowledged: everyone in Jo's call chain has been called/,
+    );
     await page.locator(`#open-alerts li[data-alert="${id}"] .exhausted`).waitFor();
     await page.locator('#notices li.chain_exhausted').waitFor();
     await expectAccessibleScreen(page, 'dashboard with the alarm, an open alert and a notice');

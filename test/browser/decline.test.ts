@@ -13,7 +13,9 @@ const suite = browserSuite();
 
 const data = (page: Page) => page.evaluate(() => ({ ...document.documentElement.dataset }));
 const smsTo = async (phone: string, alertCode?: string) =>
-  (await suite.ts.server.repos.listOutbox('demo')).filter((r) => r.to === phone && r.body.includes('may need help') && (!alertCode || r.body.includes(alertCode)));
+  (await suite.ts.server.repos.listOutbox('demo')).filter(
+    (r) => r.to === phone && r.body.includes('may need help') && (!alertCode || r.body.includes(alertCode)),
+  );
 
 /** Resolves every open alert of the demo wearer, so the next test starts from a quiet service. */
 async function closeOpenAlerts(): Promise<void> {
@@ -27,7 +29,7 @@ async function closeOpenAlerts(): Promise<void> {
 }
 
 describe("I can't go", () => {
-  it('alex declines on the alarm screen: alex\'s alarm stops, sam is paged at once, the timeline says why', async () => {
+  it("alex declines on the alarm screen: alex's alarm stops, sam is paged at once, the timeline says why", async () => {
     const ts = suite.ts;
     const phones = await suite.signedInPhones('alex', 'sam');
     const [alex, sam] = phones.pages;
@@ -57,7 +59,9 @@ describe("I can't go", () => {
     expect(await alex.locator('#alarm-banner').isHidden()).toBe(true);
     expect(await alex.getByRole('button', { name: "I can't go" }).count()).toBe(0);
     await alex.locator('#timeline li[data-type="declined"]', { hasText: "Alex can't go" }).waitFor();
-    expect(await alex.locator('#timeline li[data-type="step_declined"]').textContent()).toMatch(/Nobody in step 1 can go: the next step is called now$/);
+    expect(await alex.locator('#timeline li[data-type="step_declined"]').textContent()).toMatch(
+      /Nobody in step 1 can go: the next step is called now$/,
+    );
     expect(await alex.locator('#timeline').textContent()).not.toMatch(/step declined|declined/);
     await expectNoAxeViolations(alex, "alarm screen after I can't go");
     expect(await smallTargets(alex), 'tap targets after declining').toEqual([]);
@@ -84,13 +88,30 @@ describe("I can't go", () => {
     const ts = suite.ts;
     const adminApi = await login(ts.base, 'admin');
     // One step with both responders: the chain waits for sam after alex says no.
-    const chain = { name: 'Both at once', definition: { steps: [{ targets: [{ type: 'responder', id: 'alex' }, { type: 'responder', id: 'sam' }], channels: ['app', 'sms'], waitS: 60 }, { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 }] } };
+    const chain = {
+      name: 'Both at once',
+      definition: {
+        steps: [
+          {
+            targets: [
+              { type: 'responder', id: 'alex' },
+              { type: 'responder', id: 'sam' },
+            ],
+            channels: ['app', 'sms'],
+            waitS: 60,
+          },
+          { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
+        ],
+      },
+    };
     expect((await api(ts.base, adminApi, 'PUT', '/api/admin/chains/demo-chain', chain)).status).toBe(200);
 
     const phones = await suite.signedInPhones('alex', 'sam');
     const [alex, sam] = phones.pages;
     const earlier = new Set((await ts.server.repos.listOutbox('demo')).map((r) => r.sid));
-    await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null }]);
+    await ts.server.alerts.handle([
+      { kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null },
+    ]);
     await settle(ts);
     const alertId = (await ts.server.repos.openAlertForWearer('demo-wearer'))!.id;
     await alex.locator(`html[data-alarm-alert="${alertId}"]`).waitFor();
@@ -98,14 +119,19 @@ describe("I can't go", () => {
 
     // Alex says no through the link in the SMS, not the app: the app hears it and stops ringing. Texts
     // leave at the sending number's rate (escalation/rate.ts), after the last test's: a few seconds on.
-    const alexSms = async () => (await ts.server.repos.listOutbox('demo')).find((r) => r.to === '+447700900101' && !earlier.has(r.sid) && r.body.includes('#/p/'));
+    const alexSms = async () =>
+      (await ts.server.repos.listOutbox('demo')).find((r) => r.to === '+447700900101' && !earlier.has(r.sid) && r.body.includes('#/p/'));
     for (let i = 0; i < 10 && !(await alexSms()); i++) {
       ts.clock.advance(1000);
       await settle(ts);
     }
     const sms = (await alexSms())!;
     const token = /#\/p\/(\S+)$/.exec(sms.body)![1]!;
-    const res = await fetch(`${ts.base}/api/page/${token}/decline`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' }, body: '{}' });
+    const res = await fetch(`${ts.base}/api/page/${token}/decline`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' },
+      body: '{}',
+    });
     expect(res.status).toBe(200);
     await settle(ts);
     await alex.locator('html[data-alarm-sound="off"]').waitFor();
@@ -130,11 +156,22 @@ describe("I can't go", () => {
   it('the one going can still say they cannot: the chain starts again at once without them', async () => {
     const ts = suite.ts;
     const adminApi = await login(ts.base, 'admin');
-    const demo = { name: 'Demo chain', definition: { steps: [{ targets: [{ type: 'responder', id: 'alex' }], channels: ['app'], waitS: 60 }, { targets: [{ type: 'responder', id: 'sam' }], channels: ['app'], waitS: 60 }, { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 }] } };
+    const demo = {
+      name: 'Demo chain',
+      definition: {
+        steps: [
+          { targets: [{ type: 'responder', id: 'alex' }], channels: ['app'], waitS: 60 },
+          { targets: [{ type: 'responder', id: 'sam' }], channels: ['app'], waitS: 60 },
+          { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
+        ],
+      },
+    };
     expect((await api(ts.base, adminApi, 'PUT', '/api/admin/chains/demo-chain', demo)).status).toBe(200);
     const phones = await suite.signedInPhones('alex', 'sam');
     const [alex, sam] = phones.pages;
-    await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null }]);
+    await ts.server.alerts.handle([
+      { kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null },
+    ]);
     await settle(ts);
     const alertId = (await ts.server.repos.openAlertForWearer('demo-wearer'))!.id;
     await alex.locator(`html[data-alarm-alert="${alertId}"]`).waitFor();

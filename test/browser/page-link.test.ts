@@ -16,14 +16,18 @@ const linkTo = async (phone: string) => {
 describe('alert link page', () => {
   it("shows the alert without an account; Alex can't go, Sam is going", async () => {
     const ts = suite.ts;
-    await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null }]);
+    await ts.server.alerts.handle([
+      { kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing for 30 s'], news2: null },
+    ]);
     await settle(ts);
     const alexCtx = await suite.phone();
     const alex = await alexCtx.newPage();
     await alex.goto(`/${await linkTo('+447700900101')}`);
     await alex.getByRole('heading', { level: 2, name: 'Jo may need help' }).waitFor();
     expect(await alex.getByText('Flat 2, 14 Example Street, Glasgow').count()).toBe(1);
-    expect(await alex.getByRole('link', { name: 'Open in maps' }).getAttribute('href')).toContain(encodeURIComponent('Flat 2, 14 Example Street, Glasgow'));
+    expect(await alex.getByRole('link', { name: 'Open in maps' }).getAttribute('href')).toContain(
+      encodeURIComponent('Flat 2, 14 Example Street, Glasgow'),
+    );
     expect(await alex.getByText('Key safe by the door, code from the service').count()).toBe(1);
     expect(await alex.getByText('no breathing detected').count()).toBe(1);
     expect(await alex.locator('#login-view').isHidden()).toBe(true);

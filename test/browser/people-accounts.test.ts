@@ -8,7 +8,11 @@ import { browserSuite, signIn } from './browser.js';
 
 const suite = browserSuite();
 const signInApi = (username: string, password: string) =>
-  fetch(`${suite.ts.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' }, body: JSON.stringify({ username, password }) });
+  fetch(`${suite.ts.base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-odart-csrf': '1' },
+    body: JSON.stringify({ username, password }),
+  });
 
 describe('console: people accounts', () => {
   it('disable and enable, a new password shown once, sign out everywhere', async () => {

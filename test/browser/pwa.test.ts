@@ -10,7 +10,11 @@ const suite = browserSuite();
 
 describe('installable app', () => {
   it('manifest, icons and service worker: the shell opens offline; no CSP violation on any screen', async () => {
-    const manifest = (await (await fetch(`${suite.ts.base}/manifest.webmanifest`)).json()) as { start_url: string; display: string; icons: { src: string; sizes: string }[] };
+    const manifest = (await (await fetch(`${suite.ts.base}/manifest.webmanifest`)).json()) as {
+      start_url: string;
+      display: string;
+      icons: { src: string; sizes: string }[];
+    };
     expect(manifest).toMatchObject({ start_url: '/#/', display: 'standalone' });
     for (const icon of manifest.icons) {
       const png = Buffer.from(await (await fetch(suite.ts.base + icon.src)).arrayBuffer());
@@ -29,8 +33,20 @@ describe('installable app', () => {
     await page.evaluate(async () => {
       await navigator.serviceWorker.ready;
     });
-    await page.waitForFunction(async () => (await caches.keys()).includes('odart-shell-v1') && (await (await caches.open('odart-shell-v1')).keys()).length >= 5);
-    for (const route of ['#/guide', '#/admin', '#/admin/wearers', '#/admin/wearers/demo-wearer', '#/admin/devices', '#/admin/people', '#/admin/alerts', '#/admin/service', '#/']) {
+    await page.waitForFunction(
+      async () => (await caches.keys()).includes('odart-shell-v1') && (await (await caches.open('odart-shell-v1')).keys()).length >= 5,
+    );
+    for (const route of [
+      '#/guide',
+      '#/admin',
+      '#/admin/wearers',
+      '#/admin/wearers/demo-wearer',
+      '#/admin/devices',
+      '#/admin/people',
+      '#/admin/alerts',
+      '#/admin/service',
+      '#/',
+    ]) {
       await page.goto(`/${route}`);
       await page.locator('#view > *').first().waitFor();
     }

@@ -10,10 +10,11 @@ import { browserSuite, signIn } from './browser.js';
 
 const suite = browserSuite();
 
-const focused = (page: Page) => page.evaluate(() => {
-  const el = document.activeElement as HTMLElement | null;
-  return el ? `${el.tagName.toLowerCase()} ${(el.textContent ?? '').trim()}` : '';
-});
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    return el ? `${el.tagName.toLowerCase()} ${(el.textContent ?? '').trim()}` : '';
+  });
 
 const check = expectAccessibleScreen;
 
@@ -42,7 +43,10 @@ async function walk(ctx: BrowserContext, width: number, seed: number): Promise<v
   expect((await banner.boundingBox())!.height / size.height, 'banner share of the screen').toBeLessThan(0.2);
   // 200% zoom: a 1280 x 720 screen is a 640 x 360 CSS viewport, a 360 x 740 phone is 180 x 370.
   // The banner must leave the page usable (it took 56% of the phone before).
-  for (const [w, hgt, max] of [[640, 360, 0.25], [180, 370, 0.3]] as const) {
+  for (const [w, hgt, max] of [
+    [640, 360, 0.25],
+    [180, 370, 0.3],
+  ] as const) {
     await page.setViewportSize({ width: w, height: hgt });
     expect((await banner.boundingBox())!.height / hgt, `banner share at 200% zoom on ${w} x ${hgt}`).toBeLessThanOrEqual(max);
   }

@@ -44,7 +44,9 @@ describe('responder app', () => {
     await alex.getByRole('heading', { level: 2, name: 'Jo may need help' }).waitFor();
     expect(await alex.locator('#address').textContent()).toBe('Flat 2, 14 Example Street, Glasgow');
     const maps = alex.getByRole('link', { name: /Flat 2, 14 Example Street, Glasgow/ });
-    expect(await maps.getAttribute('href')).toBe('https://www.google.com/maps/search/?api=1&query=Flat%202%2C%2014%20Example%20Street%2C%20Glasgow');
+    expect(await maps.getAttribute('href')).toBe(
+      'https://www.google.com/maps/search/?api=1&query=Flat%202%2C%2014%20Example%20Street%2C%20Glasgow',
+    );
     expect(await alex.locator('#access').textContent()).toBe('Key safe by the door, code from the service');
     expect(await alex.locator('#room').textContent()).toBe('Bathroom');
     expect(await alex.locator('#elapsed').textContent()).toMatch(/^\d+ min \d\d s$/);
@@ -64,7 +66,9 @@ describe('responder app', () => {
     expect(await chart.locator('polyline.line-rr').count()).toBeGreaterThan(0);
     expect(await chart.locator('line.chart-alert').count()).toBe(3);
     expect(await alex.locator('#vitals-summary').textContent()).toMatch(/^Latest: breathing \d+ per minute/);
-    expect(await alex.locator('#timeline li').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Responders called')]));
+    expect(await alex.locator('#timeline li').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('Responders called')]),
+    );
     // The first-aid guide is one tap away.
     await alex.getByText('First aid for a suspected overdose').click();
     await alex.getByRole('heading', { name: 'Naloxone' }).waitFor();

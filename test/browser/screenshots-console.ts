@@ -20,7 +20,10 @@ try {
   await page.getByLabel('Mobile phone').fill('12345');
   await page.getByRole('button', { name: 'Enrol' }).click();
   await page.locator('.field-error').waitFor();
-  await page.locator('form').last().screenshot({ path: path.join(out, 'console-enrol-error.png') });
+  await page
+    .locator('form')
+    .last()
+    .screenshot({ path: path.join(out, 'console-enrol-error.png') });
   await page.getByLabel('Mobile phone').fill('07700 900150');
   await page.getByRole('button', { name: 'Enrol' }).click();
   await page.getByRole('heading', { level: 2, name: 'Robin' }).waitFor();
@@ -34,7 +37,9 @@ try {
 
   await page.goto('/#/admin');
   await page.locator('#open-alerts').waitFor();
-  await ts.server.alerts.handle([{ kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null }]);
+  await ts.server.alerts.handle([
+    { kind: 'responder_alert', wearerId: 'demo-wearer', t: ts.clock.now(), score: 90, reasons: ['no breathing 30 s'], news2: null },
+  ]);
   await settle(ts);
   for (let i = 0; i < 125; i++) {
     ts.clock.advance(1000);

@@ -5,7 +5,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD, api, connectDemoDevices, disconnectAll, driveDemoOverdose, login, settle, startTestServer } from '../helpers/server.js';
+import {
+  DEMO_PASSWORD,
+  api,
+  connectDemoDevices,
+  disconnectAll,
+  driveDemoOverdose,
+  login,
+  settle,
+  startTestServer,
+} from '../helpers/server.js';
 import { launch, phone, signIn } from './browser.js';
 
 const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/img');

@@ -4,7 +4,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD, api, connectDemoDevices, disconnectAll, driveDemoOverdose, login, settle, startTestServer } from '../helpers/server.js';
+import {
+  DEMO_PASSWORD,
+  api,
+  connectDemoDevices,
+  disconnectAll,
+  driveDemoOverdose,
+  login,
+  settle,
+  startTestServer,
+} from '../helpers/server.js';
 import { launch, phone, signIn } from './browser.js';
 
 const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/img');
@@ -54,7 +63,10 @@ try {
   ts.clock.advance(600_000);
   await settle(ts);
   // Some history for the dashboard: two alerts answered and closed.
-  for (const [seed, ackS, outcome] of [[3, 35, 'wearer_ok'], [4, 50, 'overdose_naloxone_given']] as const) {
+  for (const [seed, ackS, outcome] of [
+    [3, 35, 'wearer_ok'],
+    [4, 50, 'overdose_naloxone_given'],
+  ] as const) {
     const id = await overdose(seed);
     ts.clock.advance(ackS * 1000);
     await api(ts.base, alexApi, 'POST', `/api/alerts/${id}/ack`, {});

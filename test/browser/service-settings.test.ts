@@ -19,7 +19,9 @@ describe('service settings in the console', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     const admin = await login(suite.ts.base, 'admin');
-    expect((await api<{ phone: string | null; emergencyNumber: string }>(suite.ts.base, admin, 'GET', '/api/admin/service')).body).toMatchObject({ phone: '0141 555 0100', emergencyNumber: '999' });
+    expect(
+      (await api<{ phone: string | null; emergencyNumber: string }>(suite.ts.base, admin, 'GET', '/api/admin/service')).body,
+    ).toMatchObject({ phone: '0141 555 0100', emergencyNumber: '999' });
     // A bad number is refused with the API's message at the field (and said under the button), nothing saved.
     const emergency = page.getByLabel('Emergency number');
     await emergency.fill('nine');

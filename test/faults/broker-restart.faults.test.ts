@@ -16,8 +16,18 @@ describe('broker restart', () => {
     ts = await startTestServer();
     const { httpPort, mqttPort } = ts.server;
     // A plain mqtt.js device: it reconnects by itself and keeps unacknowledged QoS 1 publishes.
-    const client = mqtt.connect(ts.mqttUrl, { clientId: 'demo-wrist', username: 'demo-wrist', password: DEMO_DEVICE_SECRET, reconnectPeriod: 300, clean: true, protocolVersion: 4 });
-    await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });
+    const client = mqtt.connect(ts.mqttUrl, {
+      clientId: 'demo-wrist',
+      username: 'demo-wrist',
+      password: DEMO_DEVICE_SECRET,
+      reconnectPeriod: 300,
+      clean: true,
+      protocolVersion: 4,
+    });
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
     dev = { client };
     const vitals = (seq: number) => JSON.stringify({ seq, hr: 70, spo2: 97, rr: 14 });
     for (let seq = 0; seq < 20; seq++) await dev.client.publishAsync('odart/v1/devices/demo-wrist/vitals', vitals(seq), { qos: 1 });
@@ -29,7 +39,8 @@ describe('broker restart', () => {
     await down;
     // Published while no broker is there: mqtt.js keeps QoS 1 messages until they are acknowledged.
     const pending: Promise<unknown>[] = [];
-    for (let seq = 20; seq < 60; seq++) pending.push(dev.client.publishAsync('odart/v1/devices/demo-wrist/vitals', vitals(seq), { qos: 1 }));
+    for (let seq = 20; seq < 60; seq++)
+      pending.push(dev.client.publishAsync('odart/v1/devices/demo-wrist/vitals', vitals(seq), { qos: 1 }));
     pending.push(dev.client.publishAsync('odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'help' }), { qos: 1 }));
 
     ts = await startTestServer({ dataDir: ts.dataDir, env: { HTTP_PORT: String(httpPort), MQTT_PORT: String(mqttPort) } });

@@ -33,8 +33,15 @@ describe('kill -9 at random points of 20 escalations', () => {
     fake = await startFakeTwilio();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-kill9-'));
     const env = {
-      ...twilioEnv(fake), HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD,
-      LOG_LEVEL: 'warn', PUBLIC_URL: 'http://127.0.0.1:3999', SMS_RATE_PER_S: '100',
+      ...twilioEnv(fake),
+      HTTP_PORT: '0',
+      MQTT_PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DEMO_PASSWORD,
+      LOG_LEVEL: 'warn',
+      PUBLIC_URL: 'http://127.0.0.1:3999',
+      SMS_RATE_PER_S: '100',
     };
     let child = await startServerProcess(env);
     let admin = await AdminClient.login(child.base, 'admin', DEMO_PASSWORD);
@@ -48,17 +55,31 @@ describe('kill -9 at random points of 20 escalations', () => {
         ],
       },
     });
-    const wearers = await admin.provision(Array.from({ length: N }, (_, i) => ({
-      alias: `K${i}`, consent: 'active' as const, chainId: chain.id, responderIds: ['alex', 'sam'], devices: [{ id: `k9-${i}`, kind: 'button' as const }],
-    })));
+    const wearers = await admin.provision(
+      Array.from({ length: N }, (_, i) => ({
+        alias: `K${i}`,
+        consent: 'active' as const,
+        chainId: chain.id,
+        responderIds: ['alex', 'sam'],
+        devices: [{ id: `k9-${i}`, kind: 'button' as const }],
+      })),
+    );
     for (const [i, w] of wearers.entries()) await admin.request('PATCH', `/api/admin/wearers/${w.id}`, { emergencyContactPhone: ec(i) });
 
     // All twenty wearers press help.
     for (const w of wearers) {
       const d = w.devices[0]!;
-      const { conn } = await WireConnection.connect({ host: '127.0.0.1', port: child.mqttPort, clientId: d.id, username: d.id, password: d.secret });
+      const { conn } = await WireConnection.connect({
+        host: '127.0.0.1',
+        port: child.mqttPort,
+        clientId: d.id,
+        username: d.id,
+        password: d.secret,
+      });
       conn.publish(`odart/v1/devices/${d.id}/button`, JSON.stringify({ action: 'help' }), 1);
-      await new Promise<void>((r) => { conn.handlers = { onPuback: () => r() }; });
+      await new Promise<void>((r) => {
+        conn.handlers = { onPuback: () => r() };
+      });
       await conn.disconnect();
     }
 
@@ -81,14 +102,26 @@ describe('kill -9 at random points of 20 escalations', () => {
     // A page names its notification in its link (#/p/<id>.<mac>): which alert each text was for, read
     // from the running server's database (WAL lets a reader in beside it).
     const db = new Database(path.join(dataDir, 'odart.sqlite'), { readonly: true });
-    const alertOf = new Map((db.prepare('select id, alert_id from notifications').all() as { id: string; alert_id: string }[]).map((r) => [r.id, r.alert_id]));
+    const alertOf = new Map(
+      (db.prepare('select id, alert_id from notifications').all() as { id: string; alert_id: string }[]).map((r) => [r.id, r.alert_id]),
+    );
     db.close();
     const forAlert = (body: string, id: string) => alertOf.get(`ntf_${/#\/p\/([a-z0-9_]+)\./.exec(body)?.[1] ?? ''}`) === id;
     for (const a of alerts) {
       const i = wearers.findIndex((w) => w.id === a.wearerId);
-      const d = await admin.request<{ timeline: { type: string; target?: string; possibleDuplicate?: boolean }[] }>('GET', `/api/alerts/${a.id}`);
-      const flagged = (target: string) => d.timeline.filter((e) => (e.type === 'notify_interrupted' || e.type === 'late_provider_result') && e.target === target && e.possibleDuplicate).length;
-      for (const [to, target] of [[ALEX, 'responder:alex'], [SAM, 'responder:sam'], [ec(i), 'emergency_contact']] as const) {
+      const d = await admin.request<{ timeline: { type: string; target?: string; possibleDuplicate?: boolean }[] }>(
+        'GET',
+        `/api/alerts/${a.id}`,
+      );
+      const flagged = (target: string) =>
+        d.timeline.filter(
+          (e) => (e.type === 'notify_interrupted' || e.type === 'late_provider_result') && e.target === target && e.possibleDuplicate,
+        ).length;
+      for (const [to, target] of [
+        [ALEX, 'responder:alex'],
+        [SAM, 'responder:sam'],
+        [ec(i), 'emergency_contact'],
+      ] as const) {
         const sent = fake.requests.filter((r) => r.to === to && forAlert(r.body, a.id)).length;
         expect(sent, `${a.id} -> ${target}`).toBeGreaterThanOrEqual(1);
         expect(sent, `${a.id} -> ${target}: duplicates must be on the record`).toBeLessThanOrEqual(1 + flagged(target));

@@ -19,7 +19,10 @@ function holdLock(file: string, ms: number): Promise<{ release: Promise<number |
     process.stdout.write('locked\\n');
     setTimeout(() => { db.exec('COMMIT'); db.close(); process.exit(0); }, Number(process.argv[2]));
   `;
-  const child = spawn(process.execPath, ['-e', code, file, String(ms)], { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', code, file, String(ms)], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const release = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', () => resolve({ release }));
@@ -31,10 +34,16 @@ describe('SQLite busy/locked', () => {
   it.each([[1_500], [7_000]])('an alert raised while another process holds the write lock for %i ms still lands', async (ms) => {
     ts = await startTestServer();
     const lock = await holdLock(path.join(ts.dataDir, 'odart.sqlite'), ms);
-    const decisions = ts.server.engine.ingest('demo-wearer', { t: ts.clock.now(), deviceId: 'demo-wrist', message: { stream: 'button', data: { action: 'help' } } });
+    const decisions = ts.server.engine.ingest('demo-wearer', {
+      t: ts.clock.now(),
+      deviceId: 'demo-wrist',
+      message: { stream: 'button', data: { action: 'help' } },
+    });
     const handled = ts.server.alerts.handle(decisions);
     let done = false;
-    void handled.then(() => { done = true; });
+    void handled.then(() => {
+      done = true;
+    });
     // Past busy_timeout the store throws SQLITE_BUSY: the retry backoff runs on the virtual clock.
     while (!done) {
       ts.clock.advance(1000);

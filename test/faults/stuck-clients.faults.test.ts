@@ -19,22 +19,45 @@ describe('stuck clients do not slow others', () => {
     const target = { host: '127.0.0.1', port: ts.server.mqttPort };
     const admin = await login(ts.base, 'admin');
     const w = await api<{ id: string }>(ts.base, admin, 'POST', '/api/admin/wearers', { alias: 'Half', consent: 'active' });
-    const half = await api<{ id: string; secret: string }>(ts.base, admin, 'POST', '/api/admin/devices', { id: 'half-open-1', kind: 'wearable', wearerId: w.body.id });
+    const half = await api<{ id: string; secret: string }>(ts.base, admin, 'POST', '/api/admin/devices', {
+      id: 'half-open-1',
+      kind: 'wearable',
+      wearerId: w.body.id,
+    });
 
     // Start both faults; they run in the background while the normal device works.
-    const slow = slowConsumer(target, { id: 'demo-room', secret: DEMO_DEVICE_SECRET }, { payloadBytes: 256 * 1024, waitMs: 30_000, maxBytes: 64 * 1024 * 1024 });
+    const slow = slowConsumer(
+      target,
+      { id: 'demo-room', secret: DEMO_DEVICE_SECRET },
+      { payloadBytes: 256 * 1024, waitMs: 30_000, maxBytes: 64 * 1024 * 1024 },
+    );
     const silent = halfOpen(target, { id: half.body.id, secret: half.body.secret }, 2, 40_000);
     await until(() => connectedIds(ts!).includes('demo-room') && connectedIds(ts!).includes('half-open-1'), 1_000_000);
 
-    const { conn, returnCode } = await WireConnection.connect({ host: '127.0.0.1', port: ts.server.mqttPort, clientId: 'demo-wrist', username: 'demo-wrist', password: DEMO_DEVICE_SECRET });
+    const { conn, returnCode } = await WireConnection.connect({
+      host: '127.0.0.1',
+      port: ts.server.mqttPort,
+      clientId: 'demo-wrist',
+      username: 'demo-wrist',
+      password: DEMO_DEVICE_SECRET,
+    });
     expect(returnCode).toBe(0);
     let acked = 0;
-    conn.handlers = { onPuback: () => { acked++; } };
+    conn.handlers = {
+      onPuback: () => {
+        acked++;
+      },
+    };
     const before = ts.server.ingest.handled;
-    for (let i = 0; i < 200; i++) conn.publish('odart/v1/devices/demo-wrist/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14, seq: i }), 1);
+    for (let i = 0; i < 200; i++)
+      conn.publish('odart/v1/devices/demo-wrist/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14, seq: i }), 1);
     await until(() => acked === 200, 1_000_000);
     // Served in full while both troublemakers were still there.
-    expect(connectedIds(ts).filter((id) => id === 'demo-room' || id === 'half-open-1').sort()).toEqual(['demo-room', 'half-open-1']);
+    expect(
+      connectedIds(ts)
+        .filter((id) => id === 'demo-room' || id === 'half-open-1')
+        .sort(),
+    ).toEqual(['demo-room', 'half-open-1']);
     await until(() => ts!.server.ingest.handled >= before + 200, 1_000_000);
 
     // The wearer presses help: the alert is raised while the stuck clients are still around.

@@ -64,19 +64,31 @@ export interface TestBridge {
   close(): Promise<void>;
 }
 
-export async function startTestBridge(ts: TestServer, o: { mqttPort?: number; queueMax?: number; quietMs?: number } = {}): Promise<TestBridge> {
+export async function startTestBridge(
+  ts: TestServer,
+  o: { mqttPort?: number; queueMax?: number; quietMs?: number } = {},
+): Promise<TestBridge> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'odart-bridge-'));
   const bridge = new Bridge({
-    gatewayId: 'demo-gateway', secret: DEMO_DEVICE_SECRET, mqttUrl: `mqtt://127.0.0.1:${o.mqttPort ?? ts.server.mqttPort}`,
-    queueFile: path.join(dir, 'queue.sqlite'), maxQueued: o.queueMax ?? 100_000, quietMs: o.quietMs ?? 60_000, heartbeatMs: 30_000,
-    clock: ts.clock, log: pino({ level: 'silent' }),
+    gatewayId: 'demo-gateway',
+    secret: DEMO_DEVICE_SECRET,
+    mqttUrl: `mqtt://127.0.0.1:${o.mqttPort ?? ts.server.mqttPort}`,
+    queueFile: path.join(dir, 'queue.sqlite'),
+    maxQueued: o.queueMax ?? 100_000,
+    quietMs: o.quietMs ?? 60_000,
+    heartbeatMs: 30_000,
+    clock: ts.clock,
+    log: pino({ level: 'silent' }),
   });
   const tcpPort = await bridge.listenTcp(0, '127.0.0.1');
   const udpPort = await bridge.listenUdp(0, '127.0.0.1');
   bridge.start();
   await until(() => bridge.ready, 500_000);
   return {
-    bridge, tcpPort, udpPort, dir,
+    bridge,
+    tcpPort,
+    udpPort,
+    dir,
     async close() {
       await bridge.close();
       rmSync(dir, { recursive: true, force: true });
@@ -89,7 +101,11 @@ export function spyDeviceMessages(ts: TestServer): { topic: string; data: Record
   const seen: { topic: string; data: Record<string, unknown> }[] = [];
   ts.server.broker.aedes.on('publish', (packet, client) => {
     // device streams only (also Last Wills, which the broker publishes for a client that is gone)
-    if (!/^odart\/v1\/devices\/[^/]+\/(vitals|presence|door|button|status)$/.test(packet.topic) || (client === null && !packet.topic.endsWith('/status'))) return;
+    if (
+      !/^odart\/v1\/devices\/[^/]+\/(vitals|presence|door|button|status)$/.test(packet.topic) ||
+      (client === null && !packet.topic.endsWith('/status'))
+    )
+      return;
     try {
       seen.push({ topic: packet.topic, data: JSON.parse(Buffer.from(packet.payload).toString('utf8')) as Record<string, unknown> });
     } catch {
@@ -100,7 +116,9 @@ export function spyDeviceMessages(ts: TestServer): { topic: string; data: Record
 }
 
 /** A wireless "device" side: frames written to the bridge's serial-style TCP intake. */
-export async function frameSender(port: number): Promise<{ send(deviceId: string, ts: number, body: FrameBody): void; raw(b: Uint8Array): void; sent: number; close(): void }> {
+export async function frameSender(
+  port: number,
+): Promise<{ send(deviceId: string, ts: number, body: FrameBody): void; raw(b: Uint8Array): void; sent: number; close(): void }> {
   const sock = net.connect(port, '127.0.0.1');
   await new Promise<void>((r, j) => sock.once('connect', () => r()).once('error', j));
   const seqs = new Map<string, number>();

@@ -23,10 +23,7 @@ export interface TwilioRequest {
 }
 
 export type Behaviour =
-  | { type: 'ok' }
-  | { type: 'error'; status: number; code: number; message?: string }
-  | { type: 'hang' }
-  | { type: 'reset' };
+  { type: 'ok' } | { type: 'error'; status: number; code: number; message?: string } | { type: 'hang' } | { type: 'reset' };
 
 export interface FakeTwilio {
   baseUrl: string;
@@ -70,9 +67,15 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       const kind = m[2] === 'Messages' ? 'message' : 'call';
       const expectedAuth = 'Basic ' + Buffer.from(`${TEST_ACCOUNT_SID}:${TEST_AUTH_TOKEN}`).toString('base64');
       const r: TwilioRequest = {
-        kind, to: form.get('To') ?? '', from: form.get('From') ?? '', body: form.get('Body') ?? '', twiml: form.get('Twiml') ?? '',
-        statusCallback: form.get('StatusCallback'), at: Date.now(),
-        sid: (kind === 'message' ? 'SM' : 'CA') + randomBytes(16).toString('hex'), authorized: req.headers.authorization === expectedAuth,
+        kind,
+        to: form.get('To') ?? '',
+        from: form.get('From') ?? '',
+        body: form.get('Body') ?? '',
+        twiml: form.get('Twiml') ?? '',
+        statusCallback: form.get('StatusCallback'),
+        at: Date.now(),
+        sid: (kind === 'message' ? 'SM' : 'CA') + randomBytes(16).toString('hex'),
+        authorized: req.headers.authorization === expectedAuth,
       };
       requests.push(r);
       const b = fake.behave(r, ++n);
@@ -85,15 +88,30 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       }
       switch (b.type) {
         case 'ok':
-          res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({
-            sid: r.sid, account_sid: m[1], to: r.to, from: r.from, body: r.body, status: 'queued', direction: 'outbound-api',
-            api_version: '2010-04-01', date_created: new Date().toUTCString(), uri: `/2010-04-01/Accounts/${m[1]}/${m[2]}/${r.sid}.json`,
-          }));
+          res.writeHead(201, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              sid: r.sid,
+              account_sid: m[1],
+              to: r.to,
+              from: r.from,
+              body: r.body,
+              status: 'queued',
+              direction: 'outbound-api',
+              api_version: '2010-04-01',
+              date_created: new Date().toUTCString(),
+              uri: `/2010-04-01/Accounts/${m[1]}/${m[2]}/${r.sid}.json`,
+            }),
+          );
           return;
         case 'error':
-          res.writeHead(b.status, { 'content-type': 'application/json' }).end(JSON.stringify({
-            code: b.code, message: b.message ?? `error ${b.code}`, more_info: `https://www.twilio.com/docs/errors/${b.code}`, status: b.status,
-          }));
+          res.writeHead(b.status, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              code: b.code,
+              message: b.message ?? `error ${b.code}`,
+              more_info: `https://www.twilio.com/docs/errors/${b.code}`,
+              status: b.status,
+            }),
+          );
           return;
         case 'hang':
           return; // never answers; the socket is destroyed on close()
@@ -116,12 +134,21 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
 
 /** Env for a server that talks to this fake Twilio. */
 export function twilioEnv(fake: FakeTwilio): Record<string, string> {
-  return { TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID, TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN, TWILIO_FROM: TEST_FROM, TWILIO_BASE_URL: fake.baseUrl };
+  return {
+    TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+    TWILIO_FROM: TEST_FROM,
+    TWILIO_BASE_URL: fake.baseUrl,
+  };
 }
 
 /** POSTs a webhook signed the way Twilio signs it (or with a given/absent signature). */
 export async function postWebhook(
-  base: string, publicUrl: string, p: string, params: Record<string, string>, signature?: string | null,
+  base: string,
+  publicUrl: string,
+  p: string,
+  params: Record<string, string>,
+  signature?: string | null,
 ): Promise<{ status: number; text: string }> {
   const sig = signature === undefined ? twilio.getExpectedTwilioSignature(TEST_AUTH_TOKEN, publicUrl + p, params) : signature;
   const res = await fetch(base + p, {

@@ -56,7 +56,12 @@ export async function startServerProcess(env: Record<string, string>, opts: Serv
     void exited.then((code) => reject(new Error(`server exited early (${code}): ${out.slice(-3000)}`)));
   });
   return {
-    proc, httpPort: ports.http, mqttPort: ports.mqtt,
-    base: `http://127.0.0.1:${ports.http}`, mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`, readyAt: Date.now(), exited,
+    proc,
+    httpPort: ports.http,
+    mqttPort: ports.mqtt,
+    base: `http://127.0.0.1:${ports.http}`,
+    mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
+    readyAt: Date.now(),
+    exited,
   };
 }

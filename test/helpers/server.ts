@@ -33,19 +33,30 @@ export interface TestServer {
 /** The header every state-changing /api request needs (CSRF protection, http/security.ts). */
 export const CSRF = { 'x-odart-csrf': '1' } as const;
 
-export async function startTestServer(opts: { env?: Record<string, string>; dataDir?: string; server?: ServerOptions; clock?: VirtualClock } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { env?: Record<string, string>; dataDir?: string; server?: ServerOptions; clock?: VirtualClock } = {},
+): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'odart-test-'));
   const config = loadConfig({
-    HTTP_PORT: '0', MQTT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_PASSWORD, DEMO_DEVICE_SECRET, LOG_LEVEL: 'silent',
+    HTTP_PORT: '0',
+    MQTT_PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    DEMO_PASSWORD,
+    DEMO_DEVICE_SECRET,
+    LOG_LEVEL: 'silent',
     PUBLIC_URL: 'http://127.0.0.1:3999',
     // A light password hash (tests only; config.ts refuses it outside NODE_ENV=test): hundreds of sign-ins.
-    NODE_ENV: 'test', PASSWORD_SCRYPT_LOG2N: '10',
+    NODE_ENV: 'test',
+    PASSWORD_SCRYPT_LOG2N: '10',
     ...opts.env,
   });
   const clock = opts.clock ?? new VirtualClock(T0);
   const server = await startServer(config, { clock, log: createLogger('silent'), metricsDefaults: false, ...opts.server });
   return {
-    server, clock, dataDir,
+    server,
+    clock,
+    dataDir,
     base: `http://127.0.0.1:${server.httpPort}`,
     mqttUrl: `mqtt://127.0.0.1:${server.mqttPort}`,
     async close(o = {}) {
@@ -89,7 +100,12 @@ export async function disconnectAll(devices: Map<string, VirtualDevice>): Promis
  * Publishes trace lines over MQTT in virtual time: before each new trace time the server's
  * clock is moved to T0 + t, after each batch the test waits until the server has taken it in.
  */
-export async function driveTrace(ts: TestServer, devices: Map<string, VirtualDevice>, lines: TraceLine[], opts: { stopWhen?: () => Promise<boolean> } = {}): Promise<PublishSummary> {
+export async function driveTrace(
+  ts: TestServer,
+  devices: Map<string, VirtualDevice>,
+  lines: TraceLine[],
+  opts: { stopWhen?: () => Promise<boolean> } = {},
+): Promise<PublishSummary> {
   const start = ts.clock.now();
   let baseHandled = ts.server.ingest.handled;
   let sent = 0;
@@ -118,7 +134,9 @@ export async function driveTrace(ts: TestServer, devices: Map<string, VirtualDev
 
 export async function login(base: string, username: string, password = DEMO_PASSWORD): Promise<string> {
   const res = await fetch(`${base}/api/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...CSRF }, body: JSON.stringify({ username, password }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...CSRF },
+    body: JSON.stringify({ username, password }),
   });
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status}`);
   const cookie = res.headers.get('set-cookie') ?? '';
@@ -129,11 +147,22 @@ export async function login(base: string, username: string, password = DEMO_PASS
  * Drives the seeded overdose scenario on the demo wearer (demo-wrist, demo-room) until an alert is
  * escalating as the user behind `cookie` sees it; returns that alert's id.
  */
-export async function driveDemoOverdose(ts: TestServer, devices: Map<string, VirtualDevice>, cookie: string, seed: number): Promise<string> {
-  const escalating = async () => (await api<{ id: string; state: string }[]>(ts.base, cookie, 'GET', '/api/alerts')).body.find((a) => a.state === 'escalating');
-  await driveTrace(ts, devices, generateScenario('overdose', { seed, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' }).lines, {
-    stopWhen: async () => (await escalating()) !== undefined,
-  });
+export async function driveDemoOverdose(
+  ts: TestServer,
+  devices: Map<string, VirtualDevice>,
+  cookie: string,
+  seed: number,
+): Promise<string> {
+  const escalating = async () =>
+    (await api<{ id: string; state: string }[]>(ts.base, cookie, 'GET', '/api/alerts')).body.find((a) => a.state === 'escalating');
+  await driveTrace(
+    ts,
+    devices,
+    generateScenario('overdose', { seed, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' }).lines,
+    {
+      stopWhen: async () => (await escalating()) !== undefined,
+    },
+  );
   const alert = await escalating();
   if (!alert) throw new Error(`overdose scenario (seed ${seed}) ended without an escalating alert`);
   return alert.id;
@@ -144,13 +173,26 @@ export async function loginOtherServiceAdmin(ts: TestServer): Promise<string> {
   const now = ts.clock.now();
   await ts.server.repos.insertService({ id: 'other', name: 'Other', emergency_number: '112', created_at: now });
   await ts.server.repos.insertUser({
-    id: 'other-admin', service_id: 'other', username: 'otheradmin', password_hash: await hashSecret('other-password-1', TEST_PASSWORD_COST),
-    role: 'admin', display_name: 'Other admin', phone: null, on_duty: 1, created_at: now,
+    id: 'other-admin',
+    service_id: 'other',
+    username: 'otheradmin',
+    password_hash: await hashSecret('other-password-1', TEST_PASSWORD_COST),
+    role: 'admin',
+    display_name: 'Other admin',
+    phone: null,
+    on_duty: 1,
+    created_at: now,
   });
   return login(ts.base, 'otheradmin', 'other-password-1');
 }
 
-export async function api<T = unknown>(base: string, cookie: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function api<T = unknown>(
+  base: string,
+  cookie: string,
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(base + p, {
     method,
     headers: { cookie, ...CSRF, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -161,7 +203,10 @@ export async function api<T = unknown>(base: string, cookie: string, method: str
 }
 
 /** A live WebSocket client collecting every message. */
-export async function liveClient(base: string, cookie: string): Promise<{ messages: { type: string; [k: string]: unknown }[]; ws: WebSocket }> {
+export async function liveClient(
+  base: string,
+  cookie: string,
+): Promise<{ messages: { type: string; [k: string]: unknown }[]; ws: WebSocket }> {
   const ws = new WebSocket(base.replace('http', 'ws') + '/api/live', { headers: { cookie } });
   const messages: { type: string }[] = [];
   ws.on('message', (data) => messages.push(JSON.parse(String(data)) as { type: string }));

@@ -67,7 +67,14 @@ async function latency(samples: number, background: number): Promise<EscalationB
       if (first) ms.push(first.wall - t0);
     }
     ms.sort((a, b) => a - b);
-    return { p50: round(percentile(ms, 50)), p99: round(percentile(ms, 99)), max: round(ms.at(-1) ?? NaN), samples: ms.length, backgroundAlerts: background, sendRatePerS: 1 };
+    return {
+      p50: round(percentile(ms, 50)),
+      p99: round(percentile(ms, 99)),
+      max: round(ms.at(-1) ?? NaN),
+      samples: ms.length,
+      backgroundAlerts: background,
+      sendRatePerS: 1,
+    };
   } finally {
     await h.close();
     rmSync(dir, { recursive: true, force: true });
@@ -87,9 +94,16 @@ async function burst(alerts: number, ratePerS: number): Promise<EscalationBenchR
     await seedService(h, { responders: 3, wearers: alerts, chain: CHAIN });
     const t0 = h.clock.now();
     const wall0 = performance.now();
-    await h.alerts.handle(Array.from({ length: alerts }, (_, i) => ({
-      kind: 'responder_alert' as const, wearerId: `w${i + 1}`, t: t0, score: 90, reasons: ['bench'], news2: null,
-    })));
+    await h.alerts.handle(
+      Array.from({ length: alerts }, (_, i) => ({
+        kind: 'responder_alert' as const,
+        wearerId: `w${i + 1}`,
+        t: t0,
+        score: 90,
+        reasons: ['bench'],
+        news2: null,
+      })),
+    );
     await h.advance(30_000, 5_000);
     // Crash: the first process stops mid-escalation (nothing finished cleanly), a second one recovers.
     h.escalator.close();
@@ -121,11 +135,20 @@ async function burst(alerts: number, ratePerS: number): Promise<EscalationBenchR
       const id = /#\/alerts\/(\S+)$/.exec(r.body)?.[1] ?? '?';
       firstByAlert.set(id, [...(firstByAlert.get(id) ?? []), r.at]);
     }
-    for (const times of firstByAlert.values()) times.sort((a, b) => a - b).forEach((at, p) => (maxLateMs = Math.max(maxLateMs, at - (t0 + 60_000 * p))));
+    for (const times of firstByAlert.values())
+      times.sort((a, b) => a - b).forEach((at, p) => (maxLateMs = Math.max(maxLateMs, at - (t0 + 60_000 * p))));
     return {
-      alerts, positionsPerAlert: 3, expectedSends: expected, sent: count.size, missing: expected - count.size, duplicates,
+      alerts,
+      positionsPerAlert: 3,
+      expectedSends: expected,
+      sent: count.size,
+      missing: expected - count.size,
+      duplicates,
       firstSmsWallMs: { p50: round(percentile(fw, 50)), p99: round(percentile(fw, 99)), max: round(fw.at(-1) ?? NaN) },
-      crashRestartAt: 'after 30 s: step 0 sent, steps 1-2 pending; a fresh Escalator recovers the same store', maxLateMs, wallMs: Math.round(performance.now() - started), sendRatePerS: ratePerS,
+      crashRestartAt: 'after 30 s: step 0 sent, steps 1-2 pending; a fresh Escalator recovers the same store',
+      maxLateMs,
+      wallMs: Math.round(performance.now() - started),
+      sendRatePerS: ratePerS,
     };
   } finally {
     for (const x of harnesses) await x.close().catch(() => undefined);

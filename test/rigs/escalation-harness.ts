@@ -111,14 +111,36 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const voice = opts.voice ?? new ScriptedProvider(clock, 'CA');
   const ids = sequentialIds();
   const escalator = new Escalator({
-    repos, clock, ids: { next: (p) => `${p}_${Math.random().toString(36).slice(2, 8)}_${ids.next('x')}` }, sms, voice, bus, appPager: liveAppPager(live), log, metrics,
-    publicUrl: 'https://odart.example', smsStatusCallbackUrl: 'https://odart.example/webhooks/twilio/status',
-    voiceStatusCallbackUrl: 'https://odart.example/webhooks/twilio/status', voiceGatherUrl: 'https://odart.example/webhooks/twilio/voice',
-    ackTimeoutMs: 600_000, ratePerS: 0, notifyTimeoutMs: 5000, maxAttempts: 3, retryBaseMs: 2000,
+    repos,
+    clock,
+    ids: { next: (p) => `${p}_${Math.random().toString(36).slice(2, 8)}_${ids.next('x')}` },
+    sms,
+    voice,
+    bus,
+    appPager: liveAppPager(live),
+    log,
+    metrics,
+    publicUrl: 'https://odart.example',
+    smsStatusCallbackUrl: 'https://odart.example/webhooks/twilio/status',
+    voiceStatusCallbackUrl: 'https://odart.example/webhooks/twilio/status',
+    voiceGatherUrl: 'https://odart.example/webhooks/twilio/voice',
+    ackTimeoutMs: 600_000,
+    ratePerS: 0,
+    notifyTimeoutMs: 5000,
+    maxAttempts: 3,
+    retryBaseMs: 2000,
     ...opts.escalator,
   });
   const alerts = new AlertService({
-    repos, clock, ids: { next: (p) => `${p}_${Math.random().toString(36).slice(2, 10)}` }, live, escalator, bus, log, metrics, checkinWindowMs: 15_000,
+    repos,
+    clock,
+    ids: { next: (p) => `${p}_${Math.random().toString(36).slice(2, 10)}` },
+    live,
+    escalator,
+    bus,
+    log,
+    metrics,
+    checkinWindowMs: 15_000,
   });
   const events = new Map<string, LiveEvent[]>();
   const drain = async () => {
@@ -135,9 +157,21 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     }
   };
   return {
-    db, repos, clock, live, bus, escalator, alerts, sms, voice, log, events,
+    db,
+    repos,
+    clock,
+    live,
+    bus,
+    escalator,
+    alerts,
+    sms,
+    voice,
+    log,
+    events,
     async raise(wearerId) {
-      await alerts.handle([{ kind: 'responder_alert', wearerId, t: clock.now(), score: 90, reasons: ['test: no breathing 30 s'], news2: null }]);
+      await alerts.handle([
+        { kind: 'responder_alert', wearerId, t: clock.now(), score: 90, reasons: ['test: no breathing 30 s'], news2: null },
+      ]);
       const a = await repos.openAlertForWearer(wearerId);
       if (!a) throw new Error(`no alert for ${wearerId}`);
       return a.id;
@@ -173,20 +207,57 @@ export async function seedService(
   const phone = (i: number) => `+44770090${(1000 + i).toString().slice(-4)}`;
   await h.repos.db.transaction().execute(async (trx) => {
     await trx.insertInto('services').values({ id: SERVICE, name: 'Test service', emergency_number: '999', created_at: now }).execute();
-    await trx.insertInto('users').values({
-      id: 'admin', service_id: SERVICE, username: 'admin', password_hash: 'x', role: 'admin', display_name: 'Admin', phone: null, on_duty: 1, created_at: now,
-    }).execute();
+    await trx
+      .insertInto('users')
+      .values({
+        id: 'admin',
+        service_id: SERVICE,
+        username: 'admin',
+        password_hash: 'x',
+        role: 'admin',
+        display_name: 'Admin',
+        phone: null,
+        on_duty: 1,
+        created_at: now,
+      })
+      .execute();
     for (let i = 1; i <= opts.responders; i++) {
-      await trx.insertInto('users').values({
-        id: `r${i}`, service_id: SERVICE, username: `r${i}`, password_hash: 'x', role: 'responder', display_name: `Responder ${i}`, phone: phone(i), on_duty: 1, created_at: now,
-      }).execute();
+      await trx
+        .insertInto('users')
+        .values({
+          id: `r${i}`,
+          service_id: SERVICE,
+          username: `r${i}`,
+          password_hash: 'x',
+          role: 'responder',
+          display_name: `Responder ${i}`,
+          phone: phone(i),
+          on_duty: 1,
+          created_at: now,
+        })
+        .execute();
     }
-    await trx.insertInto('chains').values({ id: 'chain', service_id: SERVICE, name: 'Chain', definition: JSON.stringify(opts.chain), created_at: now, updated_at: now }).execute();
+    await trx
+      .insertInto('chains')
+      .values({ id: 'chain', service_id: SERVICE, name: 'Chain', definition: JSON.stringify(opts.chain), created_at: now, updated_at: now })
+      .execute();
     for (let i = 1; i <= opts.wearers; i++) {
-      await trx.insertInto('wearers').values({
-        id: `w${i}`, service_id: SERVICE, alias: `Wearer${i}`, address: `${i} Test Street, Glasgow`, access_notes: null, phone: null,
-        emergency_contact_phone: opts.emergencyContact === false ? null : '+447700900999', chain_id: 'chain', consent: 'active', thresholds: null, created_at: now,
-      }).execute();
+      await trx
+        .insertInto('wearers')
+        .values({
+          id: `w${i}`,
+          service_id: SERVICE,
+          alias: `Wearer${i}`,
+          address: `${i} Test Street, Glasgow`,
+          access_notes: null,
+          phone: null,
+          emergency_contact_phone: opts.emergencyContact === false ? null : '+447700900999',
+          chain_id: 'chain',
+          consent: 'active',
+          thresholds: null,
+          created_at: now,
+        })
+        .execute();
     }
   });
   return {

@@ -7,7 +7,13 @@ describe('topics', () => {
     expect(deviceTopic('demo-wrist', 'vitals')).toBe('odart/v1/devices/demo-wrist/vitals');
     expect(parseTopic('odart/v1/devices/demo-wrist/vitals')).toEqual({ kind: 'device', deviceId: 'demo-wrist', stream: 'vitals' });
     expect(parseTopic('odart/v1/devices/demo-wrist/command')).toEqual({ kind: 'command', deviceId: 'demo-wrist' });
-    for (const t of ['odart/v1/devices/a/b/vitals', 'odart/v1/devices//vitals', 'odart/v2/devices/a/vitals', 'odart/v1/devices/a/fire', 'odart/v1/devices/+/vitals']) {
+    for (const t of [
+      'odart/v1/devices/a/b/vitals',
+      'odart/v1/devices//vitals',
+      'odart/v2/devices/a/vitals',
+      'odart/v1/devices/a/fire',
+      'odart/v1/devices/+/vitals',
+    ]) {
       expect(parseTopic(t).kind, t).toBe('other');
     }
   });

@@ -77,11 +77,7 @@ export type DropReason = 'too_large' | 'not_json' | 'invalid' | 'unknown_topic' 
 export type DecodeResult = { ok: true; message: DeviceMessage } | { ok: false; reason: DropReason; detail: string };
 
 /** Decode a raw payload for a stream. Never throws; the detail names fields, never values. */
-export function decodePayload(
-  stream: DeviceMessage['stream'],
-  payload: Buffer | Uint8Array | string,
-  maxBytes: number,
-): DecodeResult {
+export function decodePayload(stream: DeviceMessage['stream'], payload: Buffer | Uint8Array | string, maxBytes: number): DecodeResult {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
   if (size > maxBytes) return { ok: false, reason: 'too_large', detail: `${size} bytes > ${maxBytes}` };
   let json: unknown;

@@ -24,9 +24,7 @@ export function devicePrefix(deviceId: string): string {
 }
 
 export type ParsedTopic =
-  | { kind: 'device'; deviceId: string; stream: DeviceStream }
-  | { kind: 'command'; deviceId: string }
-  | { kind: 'other' };
+  { kind: 'device'; deviceId: string; stream: DeviceStream } | { kind: 'command'; deviceId: string } | { kind: 'other' };
 
 const ROOT_SLASH = TOPIC_ROOT + '/';
 const OTHER: ParsedTopic = Object.freeze({ kind: 'other' });

@@ -9,29 +9,91 @@ import { OPEN_STATES, type Alert, type HistoryRow, type NoticeItem, type Readine
 import type { Ctx } from './ctx.js';
 
 interface Wearer {
-  id: string; alias: string; address: string | null; accessNotes: string | null; phone: string | null;
-  emergencyContactPhone: string | null; chainId: string | null; consent: string; responderIds: string[];
+  id: string;
+  alias: string;
+  address: string | null;
+  accessNotes: string | null;
+  phone: string | null;
+  emergencyContactPhone: string | null;
+  chainId: string | null;
+  consent: string;
+  responderIds: string[];
 }
-interface Device { id: string; kind: string; wearerId: string | null; online: boolean; battery: number | null; lastSeenAt: string | null; room?: string | null }
-interface UserRow { id: string; username: string; role: string; displayName: string; phone: string | null; onDuty: boolean; disabled?: boolean }
-interface Group { id: string; name: string; memberIds: string[] }
-interface Chain { id: string; name: string; definition: ChainDef }
-interface Target { type: string; id?: string; phone?: string; label?: string }
-interface Step { targets: Target[]; channels: string[]; waitS: number; [k: string]: unknown }
-interface ChainDef { steps: Step[]; [k: string]: unknown }
-interface Consent { state: string; version: string | null; changedAt: string | null; pausedUntil: string | null; linkIssuedAt?: string | null; events: { at: string; type: string; via: string }[] }
+interface Device {
+  id: string;
+  kind: string;
+  wearerId: string | null;
+  online: boolean;
+  battery: number | null;
+  lastSeenAt: string | null;
+  room?: string | null;
+}
+interface UserRow {
+  id: string;
+  username: string;
+  role: string;
+  displayName: string;
+  phone: string | null;
+  onDuty: boolean;
+  disabled?: boolean;
+}
+interface Group {
+  id: string;
+  name: string;
+  memberIds: string[];
+}
+interface Chain {
+  id: string;
+  name: string;
+  definition: ChainDef;
+}
+interface Target {
+  type: string;
+  id?: string;
+  phone?: string;
+  label?: string;
+}
+interface Step {
+  targets: Target[];
+  channels: string[];
+  waitS: number;
+  [k: string]: unknown;
+}
+interface ChainDef {
+  steps: Step[];
+  [k: string]: unknown;
+}
+interface Consent {
+  state: string;
+  version: string | null;
+  changedAt: string | null;
+  pausedUntil: string | null;
+  linkIssuedAt?: string | null;
+  events: { at: string; type: string; via: string }[];
+}
 
 const enc = encodeURIComponent;
 const errText = (err: unknown) => (err instanceof ApiError ? err.message : t.errorGeneric);
 
 function nav(current: string): HTMLElement {
   const items: [string, string][] = [
-    ['#/admin', t.navDashboard], ['#/admin/wearers', t.navWearers], ['#/admin/devices', t.navDevices],
-    ['#/admin/people', t.navPeople], ['#/admin/chains', t.navChains], ['#/admin/alerts', t.navHistory],
+    ['#/admin', t.navDashboard],
+    ['#/admin/wearers', t.navWearers],
+    ['#/admin/devices', t.navDevices],
+    ['#/admin/people', t.navPeople],
+    ['#/admin/chains', t.navChains],
+    ['#/admin/alerts', t.navHistory],
     ['#/admin/service', t.navService],
   ];
-  return h('nav', { class: 'subnav', 'aria-label': t.navConsole },
-    h('ul', {}, ...items.map(([href, label]) => h('li', {}, h('a', { href, ...(href === current ? { 'aria-current': 'page' } : {}) }, label)))));
+  return h(
+    'nav',
+    { class: 'subnav', 'aria-label': t.navConsole },
+    h(
+      'ul',
+      {},
+      ...items.map(([href, label]) => h('li', {}, h('a', { href, ...(href === current ? { 'aria-current': 'page' } : {}) }, label))),
+    ),
+  );
 }
 
 function page(current: string, title: string, ...body: (Node | null)[]): HTMLElement {
@@ -41,21 +103,37 @@ function page(current: string, title: string, ...body: (Node | null)[]): HTMLEle
 /** Fills `box` with the result of `load`, or the API's error (e.g. a route another branch adds). */
 function async<T>(box: HTMLElement, load: () => Promise<T>, render: (v: T) => Node | Node[]): HTMLElement {
   box.replaceChildren(h('p', { class: 'muted' }, t.loading));
-  load().then((v) => {
-    const out = render(v);
-    box.replaceChildren(...(Array.isArray(out) ? out : [out]));
-  }, (err: unknown) => {
-    box.replaceChildren(h('p', { class: 'error', role: 'alert' }, err instanceof ApiError && err.status === 404 && err.code === 'ODART_ERR_NOT_FOUND' ? t.notAvailable(err.message) : errText(err)));
-  });
+  load().then(
+    (v) => {
+      const out = render(v);
+      box.replaceChildren(...(Array.isArray(out) ? out : [out]));
+    },
+    (err: unknown) => {
+      box.replaceChildren(
+        h(
+          'p',
+          { class: 'error', role: 'alert' },
+          err instanceof ApiError && err.status === 404 && err.code === 'ODART_ERR_NOT_FOUND' ? t.notAvailable(err.message) : errText(err),
+        ),
+      );
+    },
+  );
   return box;
 }
 
 function table(head: string[], rows: (Node | string)[][], caption?: string): HTMLElement {
   // The scrollable wrapper is a named region so keyboard users can scroll it; its name differs from the page's.
-  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t.tableOf(caption ?? head.join(', ')) },
-    h('table', {}, caption ? h('caption', {}, caption) : null,
+  return h(
+    'div',
+    { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t.tableOf(caption ?? head.join(', ')) },
+    h(
+      'table',
+      {},
+      caption ? h('caption', {}, caption) : null,
       h('thead', {}, h('tr', {}, ...head.map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c)))))));
+      h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))),
+    ),
+  );
 }
 
 const input = (attrs: Record<string, string | number | boolean | null | undefined> = {}) => h('input', attrs);
@@ -64,16 +142,32 @@ const input = (attrs: Record<string, string | number | boolean | null | undefine
 
 export function dashboardView(ctx: Ctx): HTMLElement {
   const stats = h('div');
-  async(stats, () => api<Stats>('/api/admin/stats'), (st) => [
-    h('div', { class: 'stats' },
-      stat(t.statAlerts, String(st.totalAlerts), 'stat-alerts'),
-      stat(t.statMedianAck, t.seconds(st.medianSecondsToAcknowledge), 'stat-ack'),
-      stat(t.statMedianArrive, t.seconds(st.medianSecondsToArrive), 'stat-arrive'),
-      stat(t.statFalseAlarms, t.percent(st.falseAlarmShare), 'stat-false')),
-    h('h3', {}, t.perWeekTitle), weekChart(st.weeks),
-  ]);
+  async(
+    stats,
+    () => api<Stats>('/api/admin/stats'),
+    (st) => [
+      h(
+        'div',
+        { class: 'stats' },
+        stat(t.statAlerts, String(st.totalAlerts), 'stat-alerts'),
+        stat(t.statMedianAck, t.seconds(st.medianSecondsToAcknowledge), 'stat-ack'),
+        stat(t.statMedianArrive, t.seconds(st.medianSecondsToArrive), 'stat-arrive'),
+        stat(t.statFalseAlarms, t.percent(st.falseAlarmShare), 'stat-false'),
+      ),
+      h('h3', {}, t.perWeekTitle),
+      weekChart(st.weeks),
+    ],
+  );
   const notices = noticesList(ctx);
-  return page('#/admin', t.dashboardTitle, openAlertsSection(ctx, notices.loaded), h('h3', { id: 'notices-h', tabindex: -1 }, t.notices), notices.el, readinessSummary(), stats);
+  return page(
+    '#/admin',
+    t.dashboardTitle,
+    openAlertsSection(ctx, notices.loaded),
+    h('h3', { id: 'notices-h', tabindex: -1 }, t.notices),
+    notices.el,
+    readinessSummary(),
+    stats,
+  );
 }
 
 function stat(label: string, value: string, id: string): HTMLElement {
@@ -92,7 +186,8 @@ function weekChart(weeks: Stats['weeks']): SVGSVGElement {
     const bar = s('rect', { x: i * bw + 2, y: TOP + H - bh, width: bw - 4, height: Math.max(bh, 0.5), class: 'bar' });
     bar.append(s('title', {}, t.perWeekLabel(w.weekStart, w.alerts)));
     svg.append(bar);
-    if (w.alerts > 0) svg.append(s('text', { x: i * bw + bw / 2, y: TOP + H - bh - 2, 'text-anchor': 'middle', class: 'chart-tick' }, String(w.alerts)));
+    if (w.alerts > 0)
+      svg.append(s('text', { x: i * bw + bw / 2, y: TOP + H - bh - 2, 'text-anchor': 'middle', class: 'chart-tick' }, String(w.alerts)));
   });
   svg.append(
     s('text', { x: 0, y: TOP + H + 13, class: 'chart-tick' }, weeks[0]?.weekStart.slice(5) ?? ''),
@@ -105,13 +200,21 @@ function weekChart(weeks: Stats['weeks']): SVGSVGElement {
 
 export function wearersView(ctx: Ctx): HTMLElement {
   const list = h('div');
-  async(list, () => Promise.all([api<Wearer[]>('/api/admin/wearers'), api<Device[]>('/api/admin/devices')]), ([ws, ds]) =>
-    table([t.alias, t.consent, t.devices, t.responders], ws.map((w) => [
-      h('a', { href: `#/admin/wearers/${enc(w.id)}` }, w.alias),
-      h('span', { class: `badge consent-${w.consent}` }, t.consentState[w.consent] ?? w.consent),
-      String(ds.filter((d) => d.wearerId === w.id).length),
-      w.responderIds.map((id) => ctx.name(id)).join(', ') || t.none,
-    ]), t.wearersTitle));
+  async(
+    list,
+    () => Promise.all([api<Wearer[]>('/api/admin/wearers'), api<Device[]>('/api/admin/devices')]),
+    ([ws, ds]) =>
+      table(
+        [t.alias, t.consent, t.devices, t.responders],
+        ws.map((w) => [
+          h('a', { href: `#/admin/wearers/${enc(w.id)}` }, w.alias),
+          h('span', { class: `badge consent-${w.consent}` }, t.consentState[w.consent] ?? w.consent),
+          String(ds.filter((d) => d.wearerId === w.id).length),
+          w.responderIds.map((id) => ctx.name(id)).join(', ') || t.none,
+        ]),
+        t.wearersTitle,
+      ),
+  );
   const form = wearerForm(ctx, null, (w) => {
     pendingStatus = t.enrolled(w.alias);
     location.hash = `#/admin/wearers/${enc(w.id)}`;
@@ -128,42 +231,70 @@ function wearerForm(ctx: Ctx, w: Wearer | null, done: (w: Wearer) => void): HTML
   const chain = h('select', {}, h('option', { value: '' }, t.noChain));
   const responders = h('fieldset', { class: 'checks' }, h('legend', {}, t.responders));
   const status = statusLine();
-  const form = h('form', { class: 'stack', novalidate: true },
-    field(t.alias, alias, t.aliasHint), field(t.address, address), field(t.accessNotes, access),
-    field(t.phone, phone, t.phoneHint), field(t.emergencyContact, ecp, t.phoneHint), field(t.chain, chain),
-    w ? h('p', {}, h('a', { href: `#/admin/chains/new/${enc(w.id)}` }, t.createChainFor(w.alias))) : null, responders,
-    h('button', { type: 'submit', class: 'primary' }, w ? t.save : t.enrol), status);
+  const form = h(
+    'form',
+    { class: 'stack', novalidate: true },
+    field(t.alias, alias, t.aliasHint),
+    field(t.address, address),
+    field(t.accessNotes, access),
+    field(t.phone, phone, t.phoneHint),
+    field(t.emergencyContact, ecp, t.phoneHint),
+    field(t.chain, chain),
+    w ? h('p', {}, h('a', { href: `#/admin/chains/new/${enc(w.id)}` }, t.createChainFor(w.alias))) : null,
+    responders,
+    h('button', { type: 'submit', class: 'primary' }, w ? t.save : t.enrol),
+    status,
+  );
   const controls = { alias, address, accessNotes: access, phone, emergencyContactPhone: ecp, chainId: chain };
-  api<Chain[]>('/api/admin/chains').then((cs) => {
-    for (const c of cs) chain.append(h('option', { value: c.id, selected: c.id === w?.chainId }, c.name));
-  }, () => {
-    // chains API not on this server yet: keep the current assignment selectable
-    if (w?.chainId) chain.append(h('option', { value: w.chainId, selected: true }, w.chainId));
-  });
-  api<UserRow[]>('/api/admin/users').then((us) => {
-    for (const u of us.filter((x) => x.role === 'responder')) {
-      responders.append(h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'responder', value: u.id, checked: w?.responderIds.includes(u.id) ?? false }), ` ${u.displayName}`));
-    }
-  }, (err: unknown) => ctx.flash(err));
+  api<Chain[]>('/api/admin/chains').then(
+    (cs) => {
+      for (const c of cs) chain.append(h('option', { value: c.id, selected: c.id === w?.chainId }, c.name));
+    },
+    () => {
+      // chains API not on this server yet: keep the current assignment selectable
+      if (w?.chainId) chain.append(h('option', { value: w.chainId, selected: true }, w.chainId));
+    },
+  );
+  api<UserRow[]>('/api/admin/users').then(
+    (us) => {
+      for (const u of us.filter((x) => x.role === 'responder')) {
+        responders.append(
+          h(
+            'label',
+            { class: 'check' },
+            h('input', { type: 'checkbox', name: 'responder', value: u.id, checked: w?.responderIds.includes(u.id) ?? false }),
+            ` ${u.displayName}`,
+          ),
+        );
+      }
+    },
+    (err: unknown) => ctx.flash(err),
+  );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const body = {
-      alias: alias.value.trim(), address: address.value.trim() || null, accessNotes: access.value.trim() || null,
-      phone: phone.value.trim() || null, emergencyContactPhone: ecp.value.trim() || null, chainId: chain.value || null,
+      alias: alias.value.trim(),
+      address: address.value.trim() || null,
+      accessNotes: access.value.trim() || null,
+      phone: phone.value.trim() || null,
+      emergencyContactPhone: ecp.value.trim() || null,
+      chainId: chain.value || null,
       responderIds: [...responders.querySelectorAll<HTMLInputElement>('input:checked')].map((x) => x.value),
     };
     status.textContent = '';
     fieldErrors(controls, null);
-    api<Wearer>(w ? `/api/admin/wearers/${enc(w.id)}` : '/api/admin/wearers', { method: w ? 'PATCH' : 'POST', body })
-      .then((res) => {
+    api<Wearer>(w ? `/api/admin/wearers/${enc(w.id)}` : '/api/admin/wearers', { method: w ? 'PATCH' : 'POST', body }).then(
+      (res) => {
         if (res.phone !== null) phone.value = res.phone;
         if (res.emergencyContactPhone !== null) ecp.value = res.emergencyContactPhone;
         announce(status, w ? t.saved : t.enrolled(res.alias));
         done(res);
-      }, (err: unknown) => {
+      },
+      (err: unknown) => {
         const marked = fieldErrors(controls, err);
         announce(status, marked ? `${errText(err)}. ${t.fixBelow}` : errText(err), true);
-      });
+      },
+    );
   });
   return form;
 }
@@ -172,53 +303,83 @@ export function wearerView(ctx: Ctx, id: string): HTMLElement {
   const body = h('div');
   const root = page('#/admin/wearers', t.loading, body);
   const title = root.querySelector('h2')!;
-  async(body, () => Promise.all([
-    api<Wearer>(`/api/admin/wearers/${enc(id)}`), api<Consent>(`/api/admin/wearers/${enc(id)}/consent`), api<Device[]>('/api/admin/devices'),
-  ]), ([w, c, ds]) => {
-    title.textContent = w.alias;
-    const top = statusLine();
-    const ready = readinessPanel(w);
-    const deviceList = h('div');
-    const secrets = h('div', { class: 'secrets' });
-    const drawDevices = (list: Device[]) => {
-      const mine = list.filter((d) => d.wearerId === w.id);
-      deviceList.replaceChildren(mine.length ? table([t.deviceId, t.kind, t.roomLabel, t.online, t.battery], mine.map((d) => [d.id, t.kinds[d.kind] ?? d.kind, d.room ?? t.none, d.online ? t.yes : t.no, d.battery === null ? t.none : `${d.battery} %`]), t.devices)
-        : h('p', { class: 'muted' }, t.none));
-    };
-    drawDevices(ds);
-    if (pendingStatus) {
-      const msg = pendingStatus;
-      pendingStatus = null;
-      window.setTimeout(() => announce(top, msg), 0);
-    }
-    return [
-      top,
-      ready.el,
-      consentPanel(ctx, w, c),
-      h('h3', {}, t.devices),
-      deviceList,
-      secrets,
-      deviceForm(ctx, w.id, [], secrets, 4, () => {
-        api<Device[]>('/api/admin/devices').then(drawDevices, (err: unknown) => ctx.flash(err));
-        ready.reload();
-      }),
-      h('h3', {}, t.editTitle),
-      wearerForm(ctx, w, (saved) => {
-        title.textContent = saved.alias;
-        ready.reload();
-      }),
-      h('p', {}, h('a', { class: 'button', href: `/api/admin/wearers/${enc(w.id)}/export`, download: `odart-wearer-${w.id}.json` }, t.exportData)),
-      dangerButton(t.deleteWearer, t.confirmDelete(w.alias), () => api(`/api/admin/wearers/${enc(w.id)}`, { method: 'DELETE' }).then(() => {
-        location.hash = '#/admin/wearers';
-      })),
-    ];
-  });
+  async(
+    body,
+    () =>
+      Promise.all([
+        api<Wearer>(`/api/admin/wearers/${enc(id)}`),
+        api<Consent>(`/api/admin/wearers/${enc(id)}/consent`),
+        api<Device[]>('/api/admin/devices'),
+      ]),
+    ([w, c, ds]) => {
+      title.textContent = w.alias;
+      const top = statusLine();
+      const ready = readinessPanel(w);
+      const deviceList = h('div');
+      const secrets = h('div', { class: 'secrets' });
+      const drawDevices = (list: Device[]) => {
+        const mine = list.filter((d) => d.wearerId === w.id);
+        deviceList.replaceChildren(
+          mine.length
+            ? table(
+                [t.deviceId, t.kind, t.roomLabel, t.online, t.battery],
+                mine.map((d) => [
+                  d.id,
+                  t.kinds[d.kind] ?? d.kind,
+                  d.room ?? t.none,
+                  d.online ? t.yes : t.no,
+                  d.battery === null ? t.none : `${d.battery} %`,
+                ]),
+                t.devices,
+              )
+            : h('p', { class: 'muted' }, t.none),
+        );
+      };
+      drawDevices(ds);
+      if (pendingStatus) {
+        const msg = pendingStatus;
+        pendingStatus = null;
+        window.setTimeout(() => announce(top, msg), 0);
+      }
+      return [
+        top,
+        ready.el,
+        consentPanel(ctx, w, c),
+        h('h3', {}, t.devices),
+        deviceList,
+        secrets,
+        deviceForm(ctx, w.id, [], secrets, 4, () => {
+          api<Device[]>('/api/admin/devices').then(drawDevices, (err: unknown) => ctx.flash(err));
+          ready.reload();
+        }),
+        h('h3', {}, t.editTitle),
+        wearerForm(ctx, w, (saved) => {
+          title.textContent = saved.alias;
+          ready.reload();
+        }),
+        h(
+          'p',
+          {},
+          h('a', { class: 'button', href: `/api/admin/wearers/${enc(w.id)}/export`, download: `odart-wearer-${w.id}.json` }, t.exportData),
+        ),
+        dangerButton(t.deleteWearer, t.confirmDelete(w.alias), () =>
+          api(`/api/admin/wearers/${enc(w.id)}`, { method: 'DELETE' }).then(() => {
+            location.hash = '#/admin/wearers';
+          }),
+        ),
+      ];
+    },
+  );
   return root;
 }
 
 function consentPanel(ctx: Ctx, w: Wearer, c: Consent): HTMLElement {
   const out = h('div', { class: 'link-out', 'aria-live': 'polite' });
-  const act = (path: string, body: unknown = {}) => api(`/api/admin/wearers/${enc(w.id)}/${path}`, { method: 'POST', body }).then(() => ctx.refresh(), (err: unknown) => ctx.flash(err));
+  const act = (path: string, body: unknown = {}) =>
+    api(`/api/admin/wearers/${enc(w.id)}/${path}`, { method: 'POST', body }).then(
+      () => ctx.refresh(),
+      (err: unknown) => ctx.flash(err),
+    );
   let issuedAt = c.linkIssuedAt ?? null;
   const link = (send: boolean, confirmed = false): void => {
     // A new link silently stopped the one already texted: say so first, and make it a choice.
@@ -228,29 +389,53 @@ function consentPanel(ctx: Ctx, w: Wearer, c: Consent): HTMLElement {
       warn.focus();
       return;
     }
-    api<{ url: string; sent: boolean }>(`/api/admin/wearers/${enc(w.id)}/consent-link`, { method: 'POST', body: { send } })
-      .then((r) => {
+    api<{ url: string; sent: boolean }>(`/api/admin/wearers/${enc(w.id)}/consent-link`, { method: 'POST', body: { send } }).then(
+      (r) => {
         issuedAt = new Date().toISOString();
         const note = h('p', { tabindex: -1 }, t.linkShownOnce);
         out.replaceChildren(note, h('p', {}, h('code', { id: 'consent-url' }, r.url)));
         note.focus();
-      }, (err: unknown) => ctx.flash(err));
+      },
+      (err: unknown) => ctx.flash(err),
+    );
   };
   const dur = h('select', {}, ...t.pauseOptions.map((o) => h('option', { value: o.minutes }, o.label)));
   dur.value = '120';
-  const box = h('section', { class: 'panel', 'aria-labelledby': 'consent-h', 'data-consent': c.state },
+  const box = h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'consent-h', 'data-consent': c.state },
     h('h3', { id: 'consent-h' }, t.consent),
-    h('p', {}, h('span', { class: `badge consent-${c.state}`, id: 'consent-state' }, t.consentState[c.state] ?? c.state),
-      c.pausedUntil ? ` ${t.pausedUntil(fmtDateTime(c.pausedUntil))}` : ''),
-    h('p', { class: 'muted' }, t.consentVersionLabel(c.version)));
+    h(
+      'p',
+      {},
+      h('span', { class: `badge consent-${c.state}`, id: 'consent-state' }, t.consentState[c.state] ?? c.state),
+      c.pausedUntil ? ` ${t.pausedUntil(fmtDateTime(c.pausedUntil))}` : '',
+    ),
+    h('p', { class: 'muted' }, t.consentVersionLabel(c.version)),
+  );
   const buttons = h('div', { class: 'actions' });
   if (w.phone) buttons.append(h('button', { type: 'button', onclick: () => link(true) }, t.sendLink));
   buttons.append(h('button', { type: 'button', onclick: () => link(false) }, t.showLink));
-  if (c.state === 'active') buttons.append(field(t.pauseFor, dur), h('button', { type: 'button', onclick: () => void act('pause', { minutes: Number(dur.value) }) }, t.pause));
+  if (c.state === 'active')
+    buttons.append(
+      field(t.pauseFor, dur),
+      h('button', { type: 'button', onclick: () => void act('pause', { minutes: Number(dur.value) }) }, t.pause),
+    );
   if (c.state === 'paused') buttons.append(h('button', { type: 'button', onclick: () => void act('resume') }, t.resume));
-  if (c.state !== 'opted_out') buttons.append(h('button', { type: 'button', class: 'secondary-danger', onclick: () => void act('opt-out') }, t.recordOptOut));
-  box.append(buttons, out, h('h4', {}, t.consentLog),
-    h('ol', { class: 'timeline' }, ...c.events.map((e) => h('li', {}, h('time', { datetime: e.at }, fmtDateTime(e.at)), ` ${t.consentChange[e.type] ?? e.type} (${e.via})`))));
+  if (c.state !== 'opted_out')
+    buttons.append(h('button', { type: 'button', class: 'secondary-danger', onclick: () => void act('opt-out') }, t.recordOptOut));
+  box.append(
+    buttons,
+    out,
+    h('h4', {}, t.consentLog),
+    h(
+      'ol',
+      { class: 'timeline' },
+      ...c.events.map((e) =>
+        h('li', {}, h('time', { datetime: e.at }, fmtDateTime(e.at)), ` ${t.consentChange[e.type] ?? e.type} (${e.via})`),
+      ),
+    ),
+  );
   return box;
 }
 
@@ -288,7 +473,13 @@ function secretBox(id: string, secret: string): HTMLElement {
     if (navigator.clipboard) navigator.clipboard.writeText(secret).then(done, select);
     else select();
   });
-  return h('div', { class: 'secret', 'data-secret-box': id }, h('p', {}, t.secretOnce(id)), h('p', {}, code), h('div', { class: 'actions' }, copy, said));
+  return h(
+    'div',
+    { class: 'secret', 'data-secret-box': id },
+    h('p', {}, t.secretOnce(id)),
+    h('p', {}, code),
+    h('div', { class: 'actions' }, copy, said),
+  );
 }
 
 function showSecret(box: HTMLElement, id: string, secret: string): void {
@@ -299,29 +490,49 @@ function showSecret(box: HTMLElement, id: string, secret: string): void {
   el.focus();
 }
 
-function deviceForm(ctx: Ctx, wearerId: string | null, wearers: Wearer[], secrets: HTMLElement, level: 3 | 4, registered: () => void): HTMLElement {
+function deviceForm(
+  ctx: Ctx,
+  wearerId: string | null,
+  wearers: Wearer[],
+  secrets: HTMLElement,
+  level: 3 | 4,
+  registered: () => void,
+): HTMLElement {
   const id = input({ pattern: '[A-Za-z0-9._-]{1,64}', autocomplete: 'off' });
   const kind = h('select', {}, ...Object.entries(t.kinds).map(([k, label]) => h('option', { value: k }, label)));
   const who = h('select', {}, h('option', { value: '' }, t.unassigned), ...wearers.map((w) => h('option', { value: w.id }, w.alias)));
   const room = input({ maxlength: 60 });
   const out = statusLine();
-  const form = h('form', { class: 'stack' }, h(level === 3 ? 'h3' : 'h4', {}, t.registerDevice),
-    field(t.deviceId, id, t.deviceIdHint), field(t.kind, kind), wearerId ? null : field(t.wearer, who), field(t.roomLabel, room),
-    h('button', { type: 'submit', class: 'primary' }, t.register), out);
+  const form = h(
+    'form',
+    { class: 'stack' },
+    h(level === 3 ? 'h3' : 'h4', {}, t.registerDevice),
+    field(t.deviceId, id, t.deviceIdHint),
+    field(t.kind, kind),
+    wearerId ? null : field(t.wearer, who),
+    field(t.roomLabel, room),
+    h('button', { type: 'submit', class: 'primary' }, t.register),
+    out,
+  );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const wid = wearerId ?? (who.value || null);
-    api<{ id: string; secret: string }>('/api/admin/devices', { method: 'POST', body: { ...(id.value.trim() ? { id: id.value.trim() } : {}), kind: kind.value, wearerId: wid } })
-      .then(async (d) => {
+    api<{ id: string; secret: string }>('/api/admin/devices', {
+      method: 'POST',
+      body: { ...(id.value.trim() ? { id: id.value.trim() } : {}), kind: kind.value, wearerId: wid },
+    }).then(
+      async (d) => {
         if (room.value.trim()) await api(`/api/admin/devices/${enc(d.id)}/room`, { method: 'PUT', body: { room: room.value.trim() } });
         form.reset();
         out.textContent = t.deviceRegistered(d.id);
         showSecret(secrets, d.id, d.secret);
         registered();
-      }, (err: unknown) => {
+      },
+      (err: unknown) => {
         fieldErrors({ id, kind, wearerId: who }, err);
         announce(out, errText(err), true);
-      });
+      },
+    );
   });
   return form;
 }
@@ -330,31 +541,58 @@ export function devicesView(ctx: Ctx): HTMLElement {
   const list = h('div');
   const formBox = h('div');
   const secretOut = h('div', { class: 'secrets' });
-  const load = () => async(list, () => Promise.all([api<Device[]>('/api/admin/devices'), api<Wearer[]>('/api/admin/wearers')]), ([ds, ws]) => {
-    const alias = new Map(ws.map((w) => [w.id, w.alias]));
-    if (!formBox.firstChild) formBox.replaceChildren(deviceForm(ctx, null, ws, secretOut, 3, () => void load()));
-    return table([t.deviceId, t.kind, t.wearer, t.roomLabel, t.online, t.battery, t.lastSeen, t.actionsCol], ds.map((d) => {
-      const rotate = h('button', { type: 'button' }, t.rotate, h('span', { class: 'sr-only' }, ` ${d.id}`));
-      rotate.addEventListener('click', () => {
-        api<{ secret: string }>(`/api/admin/devices/${enc(d.id)}/rotate`, { method: 'POST', body: {} })
-          .then((r) => showSecret(secretOut, d.id, r.secret), (err: unknown) => ctx.flash(err));
-      });
-      const roomIn = input({ value: d.room ?? '', maxlength: 60, 'aria-label': `${t.roomLabel}: ${d.id}`, class: 'inline' });
-      roomIn.addEventListener('change', () => {
-        api(`/api/admin/devices/${enc(d.id)}/room`, { method: 'PUT', body: { room: roomIn.value.trim() || null } }).then(() => ctx.flash(t.saved), (err: unknown) => ctx.flash(err));
-      });
-      const remove = h('button', { type: 'button', class: 'secondary-danger' }, t.removeDevice, h('span', { class: 'sr-only' }, ` ${d.id}`));
-      remove.addEventListener('click', () => {
-        if (!window.confirm(t.confirmDelete(d.id))) return;
-        api(`/api/admin/devices/${enc(d.id)}`, { method: 'DELETE' }).then(() => ctx.refresh(), (err: unknown) => ctx.flash(err));
-      });
-      return [
-        d.id, t.kinds[d.kind] ?? d.kind, d.wearerId ? alias.get(d.wearerId) ?? d.wearerId : t.unassigned, roomIn,
-        h('span', { class: d.online ? 'ok' : 'muted' }, d.online ? t.yes : t.no), d.battery === null ? t.none : `${d.battery} %`,
-        d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t.never, h('div', { class: 'actions' }, rotate, remove),
-      ];
-    }), t.devicesTitle);
-  });
+  const load = () =>
+    async(
+      list,
+      () => Promise.all([api<Device[]>('/api/admin/devices'), api<Wearer[]>('/api/admin/wearers')]),
+      ([ds, ws]) => {
+        const alias = new Map(ws.map((w) => [w.id, w.alias]));
+        if (!formBox.firstChild) formBox.replaceChildren(deviceForm(ctx, null, ws, secretOut, 3, () => void load()));
+        return table(
+          [t.deviceId, t.kind, t.wearer, t.roomLabel, t.online, t.battery, t.lastSeen, t.actionsCol],
+          ds.map((d) => {
+            const rotate = h('button', { type: 'button' }, t.rotate, h('span', { class: 'sr-only' }, ` ${d.id}`));
+            rotate.addEventListener('click', () => {
+              api<{ secret: string }>(`/api/admin/devices/${enc(d.id)}/rotate`, { method: 'POST', body: {} }).then(
+                (r) => showSecret(secretOut, d.id, r.secret),
+                (err: unknown) => ctx.flash(err),
+              );
+            });
+            const roomIn = input({ value: d.room ?? '', maxlength: 60, 'aria-label': `${t.roomLabel}: ${d.id}`, class: 'inline' });
+            roomIn.addEventListener('change', () => {
+              api(`/api/admin/devices/${enc(d.id)}/room`, { method: 'PUT', body: { room: roomIn.value.trim() || null } }).then(
+                () => ctx.flash(t.saved),
+                (err: unknown) => ctx.flash(err),
+              );
+            });
+            const remove = h(
+              'button',
+              { type: 'button', class: 'secondary-danger' },
+              t.removeDevice,
+              h('span', { class: 'sr-only' }, ` ${d.id}`),
+            );
+            remove.addEventListener('click', () => {
+              if (!window.confirm(t.confirmDelete(d.id))) return;
+              api(`/api/admin/devices/${enc(d.id)}`, { method: 'DELETE' }).then(
+                () => ctx.refresh(),
+                (err: unknown) => ctx.flash(err),
+              );
+            });
+            return [
+              d.id,
+              t.kinds[d.kind] ?? d.kind,
+              d.wearerId ? (alias.get(d.wearerId) ?? d.wearerId) : t.unassigned,
+              roomIn,
+              h('span', { class: d.online ? 'ok' : 'muted' }, d.online ? t.yes : t.no),
+              d.battery === null ? t.none : `${d.battery} %`,
+              d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t.never,
+              h('div', { class: 'actions' }, rotate, remove),
+            ];
+          }),
+          t.devicesTitle,
+        );
+      },
+    );
   load();
   return page('#/admin/devices', t.devicesTitle, secretOut, list, formBox);
 }
@@ -368,70 +606,139 @@ function accountControls(ctx: Ctx, u: UserRow, out: HTMLElement): HTMLElement {
   const toggle = h('button', { type: 'button' }, u.disabled ? t.enableAccount : t.disableAccount, who.cloneNode(true));
   toggle.addEventListener('click', () => {
     if (!u.disabled && !window.confirm(t.confirmDisable(u.displayName))) return;
-    api(`/api/admin/users/${enc(u.id)}/${u.disabled ? 'enable' : 'disable'}`, { method: 'POST', body: {} }).then(() => ctx.refresh(), (err: unknown) => ctx.flash(err));
+    api(`/api/admin/users/${enc(u.id)}/${u.disabled ? 'enable' : 'disable'}`, { method: 'POST', body: {} }).then(
+      () => ctx.refresh(),
+      (err: unknown) => ctx.flash(err),
+    );
   });
   const reset = h('button', { type: 'button' }, t.resetPassword, who.cloneNode(true));
   reset.addEventListener('click', () => {
     if (!window.confirm(t.confirmResetPassword(u.displayName))) return;
-    api<{ password: string }>(`/api/admin/users/${enc(u.id)}/password`, { method: 'POST', body: {} })
-      .then((r) => out.replaceChildren(passwordBox(u, r.password)), (err: unknown) => ctx.flash(err));
+    api<{ password: string }>(`/api/admin/users/${enc(u.id)}/password`, { method: 'POST', body: {} }).then(
+      (r) => out.replaceChildren(passwordBox(u, r.password)),
+      (err: unknown) => ctx.flash(err),
+    );
   });
   const signOut = h('button', { type: 'button' }, t.signOutEverywhere, who.cloneNode(true));
   signOut.addEventListener('click', () => {
-    api(`/api/admin/users/${enc(u.id)}/logout-everywhere`, { method: 'POST', body: {} }).then(() => ctx.flash(t.signedOutEverywhere(u.displayName)), (err: unknown) => ctx.flash(err));
+    api(`/api/admin/users/${enc(u.id)}/logout-everywhere`, { method: 'POST', body: {} }).then(
+      () => ctx.flash(t.signedOutEverywhere(u.displayName)),
+      (err: unknown) => ctx.flash(err),
+    );
   });
   return h('div', { class: 'actions' }, status, toggle, reset, signOut);
 }
 
 function passwordBox(u: UserRow, password: string): HTMLElement {
-  return h('div', { class: 'secret', role: 'alert' }, h('p', {}, t.passwordOnce(u.displayName)), h('p', {}, h('code', { 'data-password-for': u.id }, password)));
+  return h(
+    'div',
+    { class: 'secret', role: 'alert' },
+    h('p', {}, t.passwordOnce(u.displayName)),
+    h('p', {}, h('code', { 'data-password-for': u.id }, password)),
+  );
 }
 
 export function peopleView(ctx: Ctx): HTMLElement {
   const list = h('div');
   const passwordOut = h('div', { 'aria-live': 'polite' });
-  async(list, () => api<UserRow[]>('/api/admin/users'), (us) => table([t.displayName, t.username, t.role, t.phone, t.onDuty, t.account], us.map((u) => {
-    const duty = h('input', { type: 'checkbox', checked: u.onDuty, 'aria-label': `${t.onDuty}: ${u.displayName}` });
-    duty.addEventListener('change', () => {
-      api(`/api/admin/users/${enc(u.id)}`, { method: 'PATCH', body: { onDuty: duty.checked } }).then(() => ctx.flash(t.saved), (err: unknown) => {
-        duty.checked = !duty.checked;
-        ctx.flash(err);
-      });
-    });
-    const phone = input({ type: 'tel', value: u.phone ?? '', 'aria-label': `${t.phone}: ${u.displayName}`, class: 'inline' });
-    phone.addEventListener('change', () => {
-      api(`/api/admin/users/${enc(u.id)}`, { method: 'PATCH', body: { phone: phone.value.trim() || null } }).then(() => ctx.flash(t.saved), (err: unknown) => ctx.flash(err));
-    });
-    return [u.displayName, u.username, t.roles[u.role] ?? u.role, phone, duty, accountControls(ctx, u, passwordOut)];
-  }), t.peopleTitle));
+  async(
+    list,
+    () => api<UserRow[]>('/api/admin/users'),
+    (us) =>
+      table(
+        [t.displayName, t.username, t.role, t.phone, t.onDuty, t.account],
+        us.map((u) => {
+          const duty = h('input', { type: 'checkbox', checked: u.onDuty, 'aria-label': `${t.onDuty}: ${u.displayName}` });
+          duty.addEventListener('change', () => {
+            api(`/api/admin/users/${enc(u.id)}`, { method: 'PATCH', body: { onDuty: duty.checked } }).then(
+              () => ctx.flash(t.saved),
+              (err: unknown) => {
+                duty.checked = !duty.checked;
+                ctx.flash(err);
+              },
+            );
+          });
+          const phone = input({ type: 'tel', value: u.phone ?? '', 'aria-label': `${t.phone}: ${u.displayName}`, class: 'inline' });
+          phone.addEventListener('change', () => {
+            api(`/api/admin/users/${enc(u.id)}`, { method: 'PATCH', body: { phone: phone.value.trim() || null } }).then(
+              () => ctx.flash(t.saved),
+              (err: unknown) => ctx.flash(err),
+            );
+          });
+          return [u.displayName, u.username, t.roles[u.role] ?? u.role, phone, duty, accountControls(ctx, u, passwordOut)];
+        }),
+        t.peopleTitle,
+      ),
+  );
 
   const uname = input({ required: true, autocomplete: 'off', pattern: '[a-z0-9._-]{2,40}' });
   const dname = input({ required: true, maxlength: 60 });
   const pw = input({ type: 'password', required: true, minlength: 10, autocomplete: 'new-password' });
-  const role = h('select', {}, ...Object.entries(t.roles).map(([k, label]) => h('option', { value: k, selected: k === 'responder' }, label)));
+  const role = h(
+    'select',
+    {},
+    ...Object.entries(t.roles).map(([k, label]) => h('option', { value: k, selected: k === 'responder' }, label)),
+  );
   const phone = input({ type: 'tel' });
-  const userForm = h('form', { class: 'stack' }, h('h3', {}, t.addUser),
-    field(t.username, uname), field(t.displayName, dname), field(t.newPassword, pw), field(t.role, role), field(t.phone, phone, t.phoneHint),
-    h('button', { type: 'submit', class: 'primary' }, t.addUser));
+  const userForm = h(
+    'form',
+    { class: 'stack' },
+    h('h3', {}, t.addUser),
+    field(t.username, uname),
+    field(t.displayName, dname),
+    field(t.newPassword, pw),
+    field(t.role, role),
+    field(t.phone, phone, t.phoneHint),
+    h('button', { type: 'submit', class: 'primary' }, t.addUser),
+  );
   userForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    api('/api/admin/users', { method: 'POST', body: { username: uname.value.trim(), displayName: dname.value.trim(), password: pw.value, role: role.value, phone: phone.value.trim() || null } })
-      .then(() => ctx.refresh(), (err: unknown) => ctx.flash(err));
+    api('/api/admin/users', {
+      method: 'POST',
+      body: {
+        username: uname.value.trim(),
+        displayName: dname.value.trim(),
+        password: pw.value,
+        role: role.value,
+        phone: phone.value.trim() || null,
+      },
+    }).then(
+      () => ctx.refresh(),
+      (err: unknown) => ctx.flash(err),
+    );
   });
 
   const groups = h('div');
-  async(groups, () => Promise.all([api<Group[]>('/api/admin/groups'), api<UserRow[]>('/api/admin/users')]), ([gs, us]) => {
-    const name = input({ required: true, maxlength: 60 });
-    const members = h('fieldset', { class: 'checks' }, h('legend', {}, t.members),
-      ...us.map((u) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: u.id }), ` ${u.displayName}`)));
-    const form = h('form', { class: 'stack' }, field(t.groupName, name), members, h('button', { type: 'submit' }, t.addGroup));
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const memberIds = [...members.querySelectorAll<HTMLInputElement>('input:checked')].map((x) => x.value);
-      api('/api/admin/groups', { method: 'POST', body: { name: name.value.trim(), memberIds } }).then(() => ctx.refresh(), (err: unknown) => ctx.flash(err));
-    });
-    return [table([t.groupName, t.members], gs.map((g) => [g.name, g.memberIds.map((id) => ctx.name(id)).join(', ')]), t.groupsTitle), form];
-  });
+  async(
+    groups,
+    () => Promise.all([api<Group[]>('/api/admin/groups'), api<UserRow[]>('/api/admin/users')]),
+    ([gs, us]) => {
+      const name = input({ required: true, maxlength: 60 });
+      const members = h(
+        'fieldset',
+        { class: 'checks' },
+        h('legend', {}, t.members),
+        ...us.map((u) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: u.id }), ` ${u.displayName}`)),
+      );
+      const form = h('form', { class: 'stack' }, field(t.groupName, name), members, h('button', { type: 'submit' }, t.addGroup));
+      form.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        const memberIds = [...members.querySelectorAll<HTMLInputElement>('input:checked')].map((x) => x.value);
+        api('/api/admin/groups', { method: 'POST', body: { name: name.value.trim(), memberIds } }).then(
+          () => ctx.refresh(),
+          (err: unknown) => ctx.flash(err),
+        );
+      });
+      return [
+        table(
+          [t.groupName, t.members],
+          gs.map((g) => [g.name, g.memberIds.map((id) => ctx.name(id)).join(', ')]),
+          t.groupsTitle,
+        ),
+        form,
+      ];
+    },
+  );
   return page('#/admin/people', t.peopleTitle, passwordOut, list, userForm, h('h3', {}, t.groupsTitle), groups);
 }
 
@@ -439,8 +746,23 @@ export function peopleView(ctx: Ctx): HTMLElement {
 
 export function chainsView(ctx: Ctx): HTMLElement {
   const list = h('div');
-  async(list, () => api<Chain[]>('/api/admin/chains'), (cs) => h('ul', { class: 'plain' },
-    ...cs.map((c) => h('li', {}, h('a', { href: `#/admin/chains/${enc(c.id)}` }, c.name), ` · ${c.definition.steps.length} ${c.definition.steps.length === 1 ? 'step' : 'steps'}`))));
+  async(
+    list,
+    () => api<Chain[]>('/api/admin/chains'),
+    (cs) =>
+      h(
+        'ul',
+        { class: 'plain' },
+        ...cs.map((c) =>
+          h(
+            'li',
+            {},
+            h('a', { href: `#/admin/chains/${enc(c.id)}` }, c.name),
+            ` · ${c.definition.steps.length} ${c.definition.steps.length === 1 ? 'step' : 'steps'}`,
+          ),
+        ),
+      ),
+  );
   void ctx;
   return page('#/admin/chains', t.chainsTitle, list, h('p', {}, h('a', { class: 'button', href: '#/admin/chains/new' }, t.newChain)));
 }
@@ -449,34 +771,62 @@ export function chainView(ctx: Ctx, id: string, forWearer?: string): HTMLElement
   const body = h('div');
   const root = page('#/admin/chains', id === 'new' ? t.newChain : t.loading, body);
   const title = root.querySelector('h2')!;
-  async(body, () => Promise.all([
-    id === 'new' ? Promise.resolve<Chain>({ id: '', name: '', definition: { steps: [{ targets: [], channels: ['app', 'sms'], waitS: 60 }] } }) : api<Chain>(`/api/admin/chains/${enc(id)}`),
-    api<UserRow[]>('/api/admin/users'),
-    api<Group[]>('/api/admin/groups').catch(() => [] as Group[]),
-    id === 'new' && forWearer ? api<Wearer>(`/api/admin/wearers/${enc(forWearer)}`) : Promise.resolve(null),
-    api<ChannelInfo[]>('/api/channels'),
-  ]), ([chain, users, groups, wearer, channels]) => {
-    if (chain.id) title.textContent = t.editChain(chain.name);
-    if (wearer) {
-      // From the enrol flow: their responders by app and SMS, then their emergency contact by SMS.
-      title.textContent = t.createChainFor(wearer.alias);
-      chain.name = wearer.alias;
-      chain.definition = { steps: [
-        { targets: wearer.responderIds.map((rid) => ({ type: 'responder', id: rid })), channels: ['app', 'sms'], waitS: 60 },
-        { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 60 },
-      ] };
-    }
-    return chainEditor(ctx, chain, users.filter((u) => u.role === 'responder'), groups, channels, wearer);
-  });
+  async(
+    body,
+    () =>
+      Promise.all([
+        id === 'new'
+          ? Promise.resolve<Chain>({ id: '', name: '', definition: { steps: [{ targets: [], channels: ['app', 'sms'], waitS: 60 }] } })
+          : api<Chain>(`/api/admin/chains/${enc(id)}`),
+        api<UserRow[]>('/api/admin/users'),
+        api<Group[]>('/api/admin/groups').catch(() => [] as Group[]),
+        id === 'new' && forWearer ? api<Wearer>(`/api/admin/wearers/${enc(forWearer)}`) : Promise.resolve(null),
+        api<ChannelInfo[]>('/api/channels'),
+      ]),
+    ([chain, users, groups, wearer, channels]) => {
+      if (chain.id) title.textContent = t.editChain(chain.name);
+      if (wearer) {
+        // From the enrol flow: their responders by app and SMS, then their emergency contact by SMS.
+        title.textContent = t.createChainFor(wearer.alias);
+        chain.name = wearer.alias;
+        chain.definition = {
+          steps: [
+            { targets: wearer.responderIds.map((rid) => ({ type: 'responder', id: rid })), channels: ['app', 'sms'], waitS: 60 },
+            { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 60 },
+          ],
+        };
+      }
+      return chainEditor(
+        ctx,
+        chain,
+        users.filter((u) => u.role === 'responder'),
+        groups,
+        channels,
+        wearer,
+      );
+    },
+  );
   return root;
 }
 
 /** A channel the server runs (GET /api/channels); the chain editor offers exactly these. */
-interface ChannelInfo { id: string; label: string; fallbackOnly?: boolean }
+interface ChannelInfo {
+  id: string;
+  label: string;
+  fallbackOnly?: boolean;
+}
 /** The app's own words for the channels it knows; a channel it does not know shows the server's label. */
-const channelLabel = (c: ChannelInfo): string => ({ app: t.channelApp, sms: t.channelSms, voice: t.channelVoice } as Record<string, string>)[c.id] ?? c.label;
+const channelLabel = (c: ChannelInfo): string =>
+  (({ app: t.channelApp, sms: t.channelSms, voice: t.channelVoice }) as Record<string, string>)[c.id] ?? c.label;
 
-function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[], channels: ChannelInfo[], forWearer: Wearer | null = null): HTMLElement {
+function chainEditor(
+  ctx: Ctx,
+  chain: Chain,
+  users: UserRow[],
+  groups: Group[],
+  channels: ChannelInfo[],
+  forWearer: Wearer | null = null,
+): HTMLElement {
   // Work on a copy; unknown fields of the definition and of each step are kept as they were.
   const def: ChainDef = structuredClone(chain.definition);
   const name = input({ required: true, maxlength: 60, value: chain.name });
@@ -488,54 +838,120 @@ function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[], 
     if (on) st.targets.push(tg);
   };
   const draw = () => {
-    stepsBox.replaceChildren(...def.steps.map((st, i) => {
-      const n = i + 1;
-      const who = h('fieldset', { class: 'checks' }, h('legend', {}, t.stepWho),
-        ...users.map((u) => checkbox(`${u.displayName}`, has(st, { type: 'responder', id: u.id }), (on) => toggle(st, { type: 'responder', id: u.id }, on))),
-        ...groups.map((g) => checkbox(`${g.name}`, has(st, { type: 'group', id: g.id }), (on) => toggle(st, { type: 'group', id: g.id }, on))),
-        checkbox(t.emergencyContactTarget, has(st, { type: 'emergency_contact' }), (on) => {
-          toggle(st, { type: 'emergency_contact' }, on);
-          // A contact has no app: a step for them alone is by SMS.
-          if (on && st.targets.every((x) => x.type === 'emergency_contact' || x.type === 'phone')) {
-            st.channels = ['sms'];
-            draw();
-            stepsBox.querySelector<HTMLInputElement>(`li[data-step="${n}"] fieldset input[type=checkbox]`)?.focus();
-          }
-        }));
-      const phoneT = st.targets.find((x) => x.type === 'phone');
-      const phone = input({ type: 'tel', value: phoneT?.phone ?? '' });
-      phone.addEventListener('change', () => {
-        st.targets = st.targets.filter((x) => x.type !== 'phone');
-        if (phone.value.trim()) st.targets.push({ type: 'phone', phone: phone.value.trim(), label: phoneT?.label ?? 'phone' });
-      });
-      const how = h('fieldset', { class: 'checks' }, h('legend', {}, t.stepChannels),
-        // The editor has no fallback column: a fallback-only channel is not offered as a step's channel.
-        ...channels.filter((ch) => !ch.fallbackOnly).map((ch) => checkbox(channelLabel(ch), st.channels.includes(ch.id), (on) => {
-          st.channels = st.channels.filter((x) => x !== ch.id);
-          if (on) st.channels.push(ch.id);
-        })));
-      const wait = input({ type: 'number', min: 0, max: 3600, step: 1, value: st.waitS });
-      wait.addEventListener('change', () => {
-        st.waitS = Math.max(0, Math.min(3600, Math.round(Number(wait.value) || 0)));
-      });
-      const move = (delta: number) => {
-        const j = i + delta;
-        if (j < 0 || j >= def.steps.length) return;
-        [def.steps[i], def.steps[j]] = [def.steps[j]!, def.steps[i]!];
-        draw();
-      };
-      return h('li', { class: 'step', 'data-step': n },
-        h('h3', {}, t.step(n)), who, field(t.extraPhone, phone, t.phoneHint), how, field(t.waitS, wait),
-        h('div', { class: 'actions' },
-          h('button', { type: 'button', onclick: () => move(-1), disabled: i === 0 }, t.moveUp, h('span', { class: 'sr-only' }, ` ${t.step(n)}`)),
-          h('button', { type: 'button', onclick: () => move(1), disabled: i === def.steps.length - 1 }, t.moveDown, h('span', { class: 'sr-only' }, ` ${t.step(n)}`)),
-          h('button', { type: 'button', onclick: () => { def.steps.splice(i, 1); draw(); }, disabled: def.steps.length === 1 }, t.removeStep, h('span', { class: 'sr-only' }, ` ${t.step(n)}`))));
-    }));
+    stepsBox.replaceChildren(
+      ...def.steps.map((st, i) => {
+        const n = i + 1;
+        const who = h(
+          'fieldset',
+          { class: 'checks' },
+          h('legend', {}, t.stepWho),
+          ...users.map((u) =>
+            checkbox(`${u.displayName}`, has(st, { type: 'responder', id: u.id }), (on) => toggle(st, { type: 'responder', id: u.id }, on)),
+          ),
+          ...groups.map((g) =>
+            checkbox(`${g.name}`, has(st, { type: 'group', id: g.id }), (on) => toggle(st, { type: 'group', id: g.id }, on)),
+          ),
+          checkbox(t.emergencyContactTarget, has(st, { type: 'emergency_contact' }), (on) => {
+            toggle(st, { type: 'emergency_contact' }, on);
+            // A contact has no app: a step for them alone is by SMS.
+            if (on && st.targets.every((x) => x.type === 'emergency_contact' || x.type === 'phone')) {
+              st.channels = ['sms'];
+              draw();
+              stepsBox.querySelector<HTMLInputElement>(`li[data-step="${n}"] fieldset input[type=checkbox]`)?.focus();
+            }
+          }),
+        );
+        const phoneT = st.targets.find((x) => x.type === 'phone');
+        const phone = input({ type: 'tel', value: phoneT?.phone ?? '' });
+        phone.addEventListener('change', () => {
+          st.targets = st.targets.filter((x) => x.type !== 'phone');
+          if (phone.value.trim()) st.targets.push({ type: 'phone', phone: phone.value.trim(), label: phoneT?.label ?? 'phone' });
+        });
+        const how = h(
+          'fieldset',
+          { class: 'checks' },
+          h('legend', {}, t.stepChannels),
+          // The editor has no fallback column: a fallback-only channel is not offered as a step's channel.
+          ...channels
+            .filter((ch) => !ch.fallbackOnly)
+            .map((ch) =>
+              checkbox(channelLabel(ch), st.channels.includes(ch.id), (on) => {
+                st.channels = st.channels.filter((x) => x !== ch.id);
+                if (on) st.channels.push(ch.id);
+              }),
+            ),
+        );
+        const wait = input({ type: 'number', min: 0, max: 3600, step: 1, value: st.waitS });
+        wait.addEventListener('change', () => {
+          st.waitS = Math.max(0, Math.min(3600, Math.round(Number(wait.value) || 0)));
+        });
+        const move = (delta: number) => {
+          const j = i + delta;
+          if (j < 0 || j >= def.steps.length) return;
+          [def.steps[i], def.steps[j]] = [def.steps[j]!, def.steps[i]!];
+          draw();
+        };
+        return h(
+          'li',
+          { class: 'step', 'data-step': n },
+          h('h3', {}, t.step(n)),
+          who,
+          field(t.extraPhone, phone, t.phoneHint),
+          how,
+          field(t.waitS, wait),
+          h(
+            'div',
+            { class: 'actions' },
+            h(
+              'button',
+              { type: 'button', onclick: () => move(-1), disabled: i === 0 },
+              t.moveUp,
+              h('span', { class: 'sr-only' }, ` ${t.step(n)}`),
+            ),
+            h(
+              'button',
+              { type: 'button', onclick: () => move(1), disabled: i === def.steps.length - 1 },
+              t.moveDown,
+              h('span', { class: 'sr-only' }, ` ${t.step(n)}`),
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                onclick: () => {
+                  def.steps.splice(i, 1);
+                  draw();
+                },
+                disabled: def.steps.length === 1,
+              },
+              t.removeStep,
+              h('span', { class: 'sr-only' }, ` ${t.step(n)}`),
+            ),
+          ),
+        );
+      }),
+    );
   };
   draw();
-  const form = h('form', { class: 'stack chain-editor' }, field(t.chainName, name), stepsBox,
-    h('button', { type: 'button', onclick: () => { def.steps.push({ targets: [], channels: ['app', 'sms'], waitS: 60 }); draw(); } }, t.addStep),
-    h('button', { type: 'submit', class: 'primary' }, t.saveChain), status);
+  const form = h(
+    'form',
+    { class: 'stack chain-editor' },
+    field(t.chainName, name),
+    stepsBox,
+    h(
+      'button',
+      {
+        type: 'button',
+        onclick: () => {
+          def.steps.push({ targets: [], channels: ['app', 'sms'], waitS: 60 });
+          draw();
+        },
+      },
+      t.addStep,
+    ),
+    h('button', { type: 'submit', class: 'primary' }, t.saveChain),
+    status,
+  );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     status.textContent = '';
@@ -550,7 +966,8 @@ function chainEditor(ctx: Ctx, chain: Chain, users: UserRow[], groups: Group[], 
         }
         announce(status, t.saved);
         if (!chain.id && c?.id) location.hash = `#/admin/chains/${enc(c.id)}`;
-      }).catch((err: unknown) => {
+      })
+      .catch((err: unknown) => {
         announce(status, errText(err), true);
       });
   });
@@ -568,48 +985,88 @@ function checkbox(label: string, checked: boolean, onChange: (on: boolean) => vo
 
 export function historyView(): HTMLElement {
   const list = h('div');
-  async(list, () => api<HistoryRow[]>('/api/admin/alerts'), (rows) => table(
-    [t.colWhen, t.colWho, t.colState, t.colOutcome, t.colAck, t.colArrive, t.colAttending],
-    rows.map((r) => [
-      h('a', { href: `#/alerts/${enc(r.id)}` }, fmtDateTime(r.createdAt)), r.wearerAlias, t.state[r.state] ?? r.state,
-      r.outcome ? t.outcomes[r.outcome as keyof typeof t.outcomes] ?? r.outcome : t.none,
-      t.seconds(r.secondsToAcknowledge), t.seconds(r.secondsToArrive), r.attending ?? t.none,
-    ]), t.historyTitle));
-  return page('#/admin/alerts', t.historyTitle, h('p', {}, h('a', { class: 'button', href: '/api/admin/alerts.csv', download: 'odart-alerts.csv' }, t.exportCsv)), list);
+  async(
+    list,
+    () => api<HistoryRow[]>('/api/admin/alerts'),
+    (rows) =>
+      table(
+        [t.colWhen, t.colWho, t.colState, t.colOutcome, t.colAck, t.colArrive, t.colAttending],
+        rows.map((r) => [
+          h('a', { href: `#/alerts/${enc(r.id)}` }, fmtDateTime(r.createdAt)),
+          r.wearerAlias,
+          t.state[r.state] ?? r.state,
+          r.outcome ? (t.outcomes[r.outcome as keyof typeof t.outcomes] ?? r.outcome) : t.none,
+          t.seconds(r.secondsToAcknowledge),
+          t.seconds(r.secondsToArrive),
+          r.attending ?? t.none,
+        ]),
+        t.historyTitle,
+      ),
+  );
+  return page(
+    '#/admin/alerts',
+    t.historyTitle,
+    h('p', {}, h('a', { class: 'button', href: '/api/admin/alerts.csv', download: 'odart-alerts.csv' }, t.exportCsv)),
+    list,
+  );
 }
 
 // ---- service settings ---------------------------------------------------------------------
 
-interface ServiceSettings { id: string; name: string; emergencyNumber: string; phone: string | null; defaultCountry: string }
+interface ServiceSettings {
+  id: string;
+  name: string;
+  emergencyNumber: string;
+  phone: string | null;
+  defaultCountry: string;
+}
 
 export function serviceView(_ctx: Ctx): HTMLElement {
   const box = h('div');
-  async(box, () => api<ServiceSettings>('/api/admin/service'), (sv) => {
-    const emergency = input({ type: 'tel', required: true, value: sv.emergencyNumber, autocomplete: 'off' });
-    const phone = input({ type: 'tel', value: sv.phone ?? '', autocomplete: 'off' });
-    const countries = phoneCountries();
-    // A code the list lacks (an older library on the server) is kept, not silently changed on save.
-    if (!countries.some((c) => c.code === sv.defaultCountry)) countries.unshift({ code: sv.defaultCountry, name: sv.defaultCountry });
-    const country = h('select', {}, ...countries.map((c) => h('option', { value: c.code, selected: c.code === sv.defaultCountry }, t.countryOption(c.name, c.code))));
-    country.value = sv.defaultCountry;
-    const status = statusLine();
-    const form = h('form', { class: 'stack' },
-      field(t.serviceEmergencyNumber, emergency, t.serviceEmergencyHint), field(t.servicePhone, phone, t.servicePhoneHint),
-      field(t.serviceCountry, country, t.serviceCountryHint),
-      h('button', { type: 'submit', class: 'primary' }, t.save), status);
-    const controls = { emergencyNumber: emergency, phone, defaultCountry: country };
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      status.textContent = '';
-      fieldErrors(controls, null);
-      api<ServiceSettings>('/api/admin/service', { method: 'PATCH', body: { emergencyNumber: emergency.value.trim(), phone: phone.value.trim() || null, defaultCountry: country.value } })
-        .then(() => announce(status, t.saved), (err: unknown) => {
-          const marked = fieldErrors(controls, err);
-          announce(status, marked ? `${errText(err)}. ${t.fixBelow}` : errText(err), true);
-        });
-    });
-    return form;
-  });
+  async(
+    box,
+    () => api<ServiceSettings>('/api/admin/service'),
+    (sv) => {
+      const emergency = input({ type: 'tel', required: true, value: sv.emergencyNumber, autocomplete: 'off' });
+      const phone = input({ type: 'tel', value: sv.phone ?? '', autocomplete: 'off' });
+      const countries = phoneCountries();
+      // A code the list lacks (an older library on the server) is kept, not silently changed on save.
+      if (!countries.some((c) => c.code === sv.defaultCountry)) countries.unshift({ code: sv.defaultCountry, name: sv.defaultCountry });
+      const country = h(
+        'select',
+        {},
+        ...countries.map((c) => h('option', { value: c.code, selected: c.code === sv.defaultCountry }, t.countryOption(c.name, c.code))),
+      );
+      country.value = sv.defaultCountry;
+      const status = statusLine();
+      const form = h(
+        'form',
+        { class: 'stack' },
+        field(t.serviceEmergencyNumber, emergency, t.serviceEmergencyHint),
+        field(t.servicePhone, phone, t.servicePhoneHint),
+        field(t.serviceCountry, country, t.serviceCountryHint),
+        h('button', { type: 'submit', class: 'primary' }, t.save),
+        status,
+      );
+      const controls = { emergencyNumber: emergency, phone, defaultCountry: country };
+      form.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        status.textContent = '';
+        fieldErrors(controls, null);
+        api<ServiceSettings>('/api/admin/service', {
+          method: 'PATCH',
+          body: { emergencyNumber: emergency.value.trim(), phone: phone.value.trim() || null, defaultCountry: country.value },
+        }).then(
+          () => announce(status, t.saved),
+          (err: unknown) => {
+            const marked = fieldErrors(controls, err);
+            announce(status, marked ? `${errText(err)}. ${t.fixBelow}` : errText(err), true);
+          },
+        );
+      });
+      return form;
+    },
+  );
   return page('#/admin/service', t.serviceTitle, box);
 }
 
@@ -662,10 +1119,14 @@ function noticeText(n: NoticeItem): string {
   const alias = n.alias ?? t.someone;
   const d = n.data;
   switch (n.kind) {
-    case 'chain_exhausted': return t.noticeExhausted(alias);
-    case 'consent': return t.noticeConsent(alias, String(d.change), String(d.via));
-    case 'technical': return t.noticeTechnical(alias, String(d.deviceId), String(d.issue));
-    default: return n.kind satisfies never;
+    case 'chain_exhausted':
+      return t.noticeExhausted(alias);
+    case 'consent':
+      return t.noticeConsent(alias, String(d.change), String(d.via));
+    case 'technical':
+      return t.noticeTechnical(alias, String(d.deviceId), String(d.issue));
+    default:
+      return n.kind satisfies never;
   }
 }
 
@@ -673,22 +1134,44 @@ function noticeText(n: NoticeItem): string {
 function noticesList(ctx: Ctx): { el: HTMLElement; loaded: Promise<NoticeItem[]> } {
   const el = h('ul', { class: 'notices', id: 'notices', 'aria-live': 'polite' }, h('li', { class: 'muted' }, t.loading));
   const loaded = api<NoticeItem[]>('/api/admin/notices');
-  loaded.then((list) => {
-    for (const n of list) if (n.kind === 'chain_exhausted' && n.alertId && ctx.alerts.get(n.alertId)?.state === 'escalating') ctx.exhausted.add(n.alertId);
-    el.replaceChildren(...(list.length === 0 ? [h('li', { class: 'muted' }, t.noNotices)] : list.map((n) => {
-      const text = noticeText(n);
-      const dismiss = h('button', { type: 'button', 'aria-label': `${t.dismiss}: ${text}`, 'data-focus-key': `dismiss-${n.id}` }, t.dismiss);
-      dismiss.addEventListener('click', () => {
-        api(`/api/admin/notices/${enc(n.id)}/dismiss`, { method: 'POST', body: {} }).then(() => {
-          ctx.refresh();
-          document.getElementById('notices-h')?.focus();
-        }, (err: unknown) => ctx.flash(err));
-      });
-      return h('li', { class: n.kind },
-        h('time', { datetime: n.at }, fmtDateTime(n.at)), ' ',
-        n.alertId ? h('a', { href: `#/alerts/${enc(n.alertId)}` }, text) : text, n.count > 1 ? t.noticeRepeat(n.count) : '', ' ', dismiss);
-    })));
-  }, (err: unknown) => el.replaceChildren(h('li', { class: 'error' }, errText(err))));
+  loaded.then(
+    (list) => {
+      for (const n of list)
+        if (n.kind === 'chain_exhausted' && n.alertId && ctx.alerts.get(n.alertId)?.state === 'escalating') ctx.exhausted.add(n.alertId);
+      el.replaceChildren(
+        ...(list.length === 0
+          ? [h('li', { class: 'muted' }, t.noNotices)]
+          : list.map((n) => {
+              const text = noticeText(n);
+              const dismiss = h(
+                'button',
+                { type: 'button', 'aria-label': `${t.dismiss}: ${text}`, 'data-focus-key': `dismiss-${n.id}` },
+                t.dismiss,
+              );
+              dismiss.addEventListener('click', () => {
+                api(`/api/admin/notices/${enc(n.id)}/dismiss`, { method: 'POST', body: {} }).then(
+                  () => {
+                    ctx.refresh();
+                    document.getElementById('notices-h')?.focus();
+                  },
+                  (err: unknown) => ctx.flash(err),
+                );
+              });
+              return h(
+                'li',
+                { class: n.kind },
+                h('time', { datetime: n.at }, fmtDateTime(n.at)),
+                ' ',
+                n.alertId ? h('a', { href: `#/alerts/${enc(n.alertId)}` }, text) : text,
+                n.count > 1 ? t.noticeRepeat(n.count) : '',
+                ' ',
+                dismiss,
+              );
+            })),
+      );
+    },
+    (err: unknown) => el.replaceChildren(h('li', { class: 'error' }, errText(err))),
+  );
   return { el, loaded: loaded.catch(() => []) };
 }
 
@@ -696,7 +1179,8 @@ function noticesList(ctx: Ctx): { el: HTMLElement; loaded: Promise<NoticeItem[]>
 function openAlertsSection(ctx: Ctx, notices: Promise<NoticeItem[]>): HTMLElement {
   const open = [...ctx.alerts.values()].filter((a) => OPEN_STATES.has(a.state)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const list = h('ul', { class: 'open-alerts', id: 'open-alerts' });
-  const draw = () => list.replaceChildren(...(open.length === 0 ? [h('li', { class: 'muted' }, t.noOpenAlerts)] : open.map((a) => openAlertItem(ctx, a))));
+  const draw = () =>
+    list.replaceChildren(...(open.length === 0 ? [h('li', { class: 'muted' }, t.noOpenAlerts)] : open.map((a) => openAlertItem(ctx, a))));
   draw();
   // Exhausted chains known only from stored notices (after a reload) are marked once those are in.
   void notices.then(draw);
@@ -706,41 +1190,93 @@ function openAlertsSection(ctx: Ctx, notices: Promise<NoticeItem[]>): HTMLElemen
 function openAlertItem(ctx: Ctx, a: Alert): HTMLElement {
   // Times, not "minutes ago": the browser's clock is not the server's.
   const lines: (HTMLElement | string)[] = [h('p', {}, t.startedAt(fmtDateTime(a.createdAt)))];
-  const who = a.attendingResponderId ? ctx.name(a.attendingResponderId) : a.attendingContact ?? null;
+  const who = a.attendingResponderId ? ctx.name(a.attendingResponderId) : (a.attendingContact ?? null);
   const esc = a.escalation;
   const exhausted = a.state === 'escalating' && (esc?.exhausted || ctx.exhausted.has(a.id));
-  if (who || !exhausted) lines.push(h('p', { class: 'attending' }, who ? t.attendingSince(who, a.acknowledgedAt ? fmtTime(a.acknowledgedAt) : '—') : t.nobodyAttending));
+  if (who || !exhausted)
+    lines.push(
+      h('p', { class: 'attending' }, who ? t.attendingSince(who, a.acknowledgedAt ? fmtTime(a.acknowledgedAt) : '—') : t.nobodyAttending),
+    );
   if (esc && !esc.exhausted && a.state === 'escalating') {
-    lines.push(h('p', {}, t.escalationStep(esc.step + 1, esc.steps), esc.next.length > 0 && esc.nextAt ? `, ${t.escalationNext(esc.next.join(', '), fmtTime(esc.nextAt))}` : ''));
+    lines.push(
+      h(
+        'p',
+        {},
+        t.escalationStep(esc.step + 1, esc.steps),
+        esc.next.length > 0 && esc.nextAt ? `, ${t.escalationNext(esc.next.join(', '), fmtTime(esc.nextAt))}` : '',
+      ),
+    );
   }
   if (exhausted) lines.push(h('p', { class: 'exhausted', role: 'alert' }, h('strong', {}, t.chainExhausted)));
-  return h('li', { class: `open-alert ${a.state}${exhausted ? ' is-exhausted' : ''}`, 'data-alert': a.id },
-    h('h4', {}, h('a', { href: `#/alerts/${enc(a.id)}` }, a.wearerAlias), ' ', h('span', { class: `badge ${a.state}` }, t.state[a.state] ?? a.state)), ...lines);
+  return h(
+    'li',
+    { class: `open-alert ${a.state}${exhausted ? ' is-exhausted' : ''}`, 'data-alert': a.id },
+    h(
+      'h4',
+      {},
+      h('a', { href: `#/alerts/${enc(a.id)}` }, a.wearerAlias),
+      ' ',
+      h('span', { class: `badge ${a.state}` }, t.state[a.state] ?? a.state),
+    ),
+    ...lines,
+  );
 }
 
 function readinessSummary(): HTMLElement {
   const box = h('div');
-  async(box, () => api<ReadinessRow[]>('/api/admin/readiness'), (rows) => {
-    const gaps = rows.filter((r) => !r.ready);
-    return [
-      h('p', { id: 'readiness-summary' }, gaps.length === 0 ? t.readinessAllReady : `${gaps.length} / ${rows.length} ${t.readyNo}`),
-      gaps.length ? table([t.colWho, t.colReady, t.colMissing], gaps.map((r) => [
-        h('a', { href: `#/admin/wearers/${enc(r.wearerId)}` }, r.alias), t.readyNo, r.problems.map((p) => t.readinessItem[p] ?? p).join(', '),
-      ]), t.readinessSummaryTitle) : h('span'),
-    ];
-  });
+  async(
+    box,
+    () => api<ReadinessRow[]>('/api/admin/readiness'),
+    (rows) => {
+      const gaps = rows.filter((r) => !r.ready);
+      return [
+        h('p', { id: 'readiness-summary' }, gaps.length === 0 ? t.readinessAllReady : `${gaps.length} / ${rows.length} ${t.readyNo}`),
+        gaps.length
+          ? table(
+              [t.colWho, t.colReady, t.colMissing],
+              gaps.map((r) => [
+                h('a', { href: `#/admin/wearers/${enc(r.wearerId)}` }, r.alias),
+                t.readyNo,
+                r.problems.map((p) => t.readinessItem[p] ?? p).join(', '),
+              ]),
+              t.readinessSummaryTitle,
+            )
+          : h('span'),
+      ];
+    },
+  );
   return h('section', { 'aria-labelledby': 'ready-h' }, h('h3', { id: 'ready-h' }, t.readinessSummaryTitle), box);
 }
 
 /** The wearer's checklist: what stands between an overdose and a responder at the door. */
 function readinessPanel(w: Wearer): { el: HTMLElement; reload: () => void } {
   const box = h('div');
-  const reload = () => void async(box, () => api<Readiness>(`/api/admin/wearers/${enc(w.id)}/readiness`), (r) => [
-    h('p', { id: 'readiness-state', class: r.ready ? 'ok' : 'error' }, r.ready ? t.readyYes : t.readyNo),
-    h('ul', { class: 'checklist', id: 'readiness' }, ...r.items.map((i) => h('li', { class: i.ok ? 'ok-item' : 'gap-item', 'data-item': i.key },
-      h('strong', {}, `${i.ok ? t.readinessOk : t.readinessGap}: ${t.readinessItem[i.key] ?? i.key}`), ` — ${i.detail}`,
-      !i.ok && i.key === 'chain' ? h('span', {}, ' ', h('a', { href: `#/admin/chains/new/${enc(w.id)}` }, t.createChainFor(w.alias))) : ''))),
-  ]);
+  const reload = () =>
+    void async(
+      box,
+      () => api<Readiness>(`/api/admin/wearers/${enc(w.id)}/readiness`),
+      (r) => [
+        h('p', { id: 'readiness-state', class: r.ready ? 'ok' : 'error' }, r.ready ? t.readyYes : t.readyNo),
+        h(
+          'ul',
+          { class: 'checklist', id: 'readiness' },
+          ...r.items.map((i) =>
+            h(
+              'li',
+              { class: i.ok ? 'ok-item' : 'gap-item', 'data-item': i.key },
+              h('strong', {}, `${i.ok ? t.readinessOk : t.readinessGap}: ${t.readinessItem[i.key] ?? i.key}`),
+              ` — ${i.detail}`,
+              !i.ok && i.key === 'chain'
+                ? h('span', {}, ' ', h('a', { href: `#/admin/chains/new/${enc(w.id)}` }, t.createChainFor(w.alias)))
+                : '',
+            ),
+          ),
+        ),
+      ],
+    );
   reload();
-  return { el: h('section', { class: 'panel', 'aria-labelledby': 'readiness-h' }, h('h3', { id: 'readiness-h' }, t.readinessTitle), box), reload };
+  return {
+    el: h('section', { class: 'panel', 'aria-labelledby': 'readiness-h' }, h('h3', { id: 'readiness-h' }, t.readinessTitle), box),
+    reload,
+  };
 }

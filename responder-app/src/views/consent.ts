@@ -5,10 +5,21 @@ import { ApiError, api } from '../api.js';
 import { fmtDateTime, field, h } from '../dom.js';
 import { CONSENT_VERSION, t } from '../messages.js';
 
-interface ConsentInfo { alias: string; serviceName: string; state: string; pausedUntil: string | null; version: string | null; currentVersion: string }
+interface ConsentInfo {
+  alias: string;
+  serviceName: string;
+  state: string;
+  pausedUntil: string | null;
+  version: string | null;
+  currentVersion: string;
+}
 
 export function consentPage(token: string): HTMLElement {
-  const root = h('section', { class: 'consent-page', 'aria-labelledby': 'consent-title' }, h('h2', { id: 'consent-title' }, t.consentTitle));
+  const root = h(
+    'section',
+    { class: 'consent-page', 'aria-labelledby': 'consent-title' },
+    h('h2', { id: 'consent-title' }, t.consentTitle),
+  );
   const body = h('div', {}, h('p', { class: 'muted' }, t.loading));
   const status = h('p', { role: 'status', class: 'status', id: 'consent-status' });
   root.append(body, status);
@@ -18,30 +29,48 @@ export function consentPage(token: string): HTMLElement {
     pause.value = '120';
     const act = (action: string, extra: Record<string, unknown> = {}) => {
       status.textContent = '';
-      api<ConsentInfo>('/api/consent/act', { method: 'POST', body: { token, action, ...extra } }).then((next) => {
-        draw(next);
-        status.textContent = t.consentDone[action] ?? '';
-      }, (err: unknown) => {
-        status.textContent = err instanceof ApiError ? err.message : t.errorGeneric;
-      });
+      api<ConsentInfo>('/api/consent/act', { method: 'POST', body: { token, action, ...extra } }).then(
+        (next) => {
+          draw(next);
+          status.textContent = t.consentDone[action] ?? '';
+        },
+        (err: unknown) => {
+          status.textContent = err instanceof ApiError ? err.message : t.errorGeneric;
+        },
+      );
     };
     const buttons = h('div', { class: 'actions big' });
-    if (c.state !== 'active' && c.state !== 'paused') buttons.append(h('button', { type: 'button', class: 'primary', onclick: () => act('opt_in', { version: CONSENT_VERSION }) }, t.optIn));
-    if (c.state === 'active') buttons.append(field(t.pauseFor, pause), h('button', { type: 'button', onclick: () => act('pause', { minutes: Number(pause.value) }) }, t.pause));
+    if (c.state !== 'active' && c.state !== 'paused')
+      buttons.append(
+        h('button', { type: 'button', class: 'primary', onclick: () => act('opt_in', { version: CONSENT_VERSION }) }, t.optIn),
+      );
+    if (c.state === 'active')
+      buttons.append(
+        field(t.pauseFor, pause),
+        h('button', { type: 'button', onclick: () => act('pause', { minutes: Number(pause.value) }) }, t.pause),
+      );
     if (c.state === 'paused') buttons.append(h('button', { type: 'button', class: 'primary', onclick: () => act('resume') }, t.resume));
-    if (c.state !== 'opted_out') buttons.append(h('button', { type: 'button', class: 'secondary-danger', onclick: () => act('opt_out') }, t.optOut));
+    if (c.state !== 'opted_out')
+      buttons.append(h('button', { type: 'button', class: 'secondary-danger', onclick: () => act('opt_out') }, t.optOut));
     body.replaceChildren(
       h('p', {}, t.consentHello(c.alias, c.serviceName)),
       h('h3', {}, t.consentTextTitle),
       h('ul', { class: 'consent-text' }, ...t.consentText.map((x) => h('li', {}, x))),
       h('p', { class: 'muted' }, t.consentVersion(CONSENT_VERSION)),
-      h('p', { id: 'consent-current' }, h('strong', {}, t.consentCurrent(c.state)), c.pausedUntil ? ` ${t.pausedUntil(fmtDateTime(c.pausedUntil))}` : ''),
+      h(
+        'p',
+        { id: 'consent-current' },
+        h('strong', {}, t.consentCurrent(c.state)),
+        c.pausedUntil ? ` ${t.pausedUntil(fmtDateTime(c.pausedUntil))}` : '',
+      ),
       buttons,
     );
   };
   api<ConsentInfo>('/api/consent/lookup', { method: 'POST', body: { token } }).then(draw, (err: unknown) => {
     const status = err instanceof ApiError ? err.status : 0;
-    body.replaceChildren(h('p', { class: 'error', role: 'alert' }, status === 410 ? t.consentExpiredLink : status === 404 ? t.consentBadLink : t.errorGeneric));
+    body.replaceChildren(
+      h('p', { class: 'error', role: 'alert' }, status === 410 ? t.consentExpiredLink : status === 404 ? t.consentBadLink : t.errorGeneric),
+    );
   });
   return root;
 }

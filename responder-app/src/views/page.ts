@@ -6,8 +6,17 @@ import { h } from '../dom.js';
 import { t } from '../messages.js';
 
 interface PageInfo {
-  alertId: string; state: string; alias: string; address: string | null; accessNotes: string | null; reason: string;
-  attending: string | null; youAreAttending: boolean; youDeclined: boolean; emergencyNumber: string; serviceName: string;
+  alertId: string;
+  state: string;
+  alias: string;
+  address: string | null;
+  accessNotes: string | null;
+  reason: string;
+  attending: string | null;
+  youAreAttending: boolean;
+  youDeclined: boolean;
+  emergencyNumber: string;
+  serviceName: string;
 }
 
 const OPEN = new Set(['pending_checkin', 'escalating', 'acknowledged']);
@@ -22,10 +31,21 @@ export function alertLinkPage(token: string): HTMLElement {
     root.dataset.state = p.state;
     root.querySelector('h2')!.textContent = t.pageTitle(p.alias);
     const maps = p.address ? `https://www.google.com/maps/search/?api=1&query=${encodeURIComponent(p.address)}` : null;
-    const facts = h('dl', { class: 'facts' },
-      h('dt', {}, t.pageAddress), h('dd', {}, p.address ?? '—', maps ? ' ' : '', maps ? h('a', { href: maps, target: '_blank', rel: 'noopener noreferrer' }, t.pageMaps) : null),
-      p.accessNotes ? h('dt', {}, t.pageAccess) : null, p.accessNotes ? h('dd', {}, p.accessNotes) : null,
-      h('dt', {}, t.pageReason), h('dd', {}, p.reason),
+    const facts = h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, t.pageAddress),
+      h(
+        'dd',
+        {},
+        p.address ?? '—',
+        maps ? ' ' : '',
+        maps ? h('a', { href: maps, target: '_blank', rel: 'noopener noreferrer' }, t.pageMaps) : null,
+      ),
+      p.accessNotes ? h('dt', {}, t.pageAccess) : null,
+      p.accessNotes ? h('dd', {}, p.accessNotes) : null,
+      h('dt', {}, t.pageReason),
+      h('dd', {}, p.reason),
     );
     const state = h('p', { id: 'page-state' }, h('strong', {}, t.pageState[p.state] ?? p.state));
     let who: HTMLElement | null = null;
@@ -41,14 +61,17 @@ export function alertLinkPage(token: string): HTMLElement {
     const buttons = h('div', { class: 'actions big' });
     if (OPEN.has(p.state) && !p.youAreAttending) {
       buttons.append(h('button', { type: 'button', class: 'primary', onclick: () => act('ack') }, t.pageGoing));
-      if (!p.youDeclined) buttons.append(h('button', { type: 'button', class: 'secondary-danger', onclick: () => act('decline') }, t.pageDecline));
+      if (!p.youDeclined)
+        buttons.append(h('button', { type: 'button', class: 'secondary-danger', onclick: () => act('decline') }, t.pageDecline));
     }
     if (OPEN.has(p.state)) buttons.append(h('a', { class: 'button', href: `tel:${p.emergencyNumber}` }, t.pageCall(p.emergencyNumber)));
     body.replaceChildren(state, ...(who ? [who] : []), facts, buttons);
   };
   api<PageInfo>(path).then(draw, (err: unknown) => {
     root.querySelector('h2')!.textContent = t.pageBadLink;
-    body.replaceChildren(h('p', { class: 'error', role: 'alert' }, err instanceof ApiError && err.status === 404 ? t.pageBadLink : t.errorGeneric));
+    body.replaceChildren(
+      h('p', { class: 'error', role: 'alert' }, err instanceof ApiError && err.status === 404 ? t.pageBadLink : t.errorGeneric),
+    );
   });
   return root;
 }

@@ -22,10 +22,16 @@ export function feedView(ctx: Ctx): HTMLElement {
 
 function attendingLine(ctx: Ctx, a: Alert): HTMLElement | null {
   if (!a.attendingResponderId) {
-    if (a.attendingContact) return h('p', { class: 'attending', 'data-testid': 'taken' }, OPEN_STATES.has(a.state) ? t.taken(a.attendingContact) : t.attended(a.attendingContact));
+    if (a.attendingContact)
+      return h(
+        'p',
+        { class: 'attending', 'data-testid': 'taken' },
+        OPEN_STATES.has(a.state) ? t.taken(a.attendingContact) : t.attended(a.attendingContact),
+      );
     return null;
   }
-  if (a.attendingResponderId === ctx.me.id) return h('p', { class: 'attending mine' }, OPEN_STATES.has(a.state) ? t.youAreAttending : t.youAttended);
+  if (a.attendingResponderId === ctx.me.id)
+    return h('p', { class: 'attending mine' }, OPEN_STATES.has(a.state) ? t.youAreAttending : t.youAttended);
   const who = ctx.name(a.attendingResponderId);
   return h('p', { class: 'attending', 'data-testid': 'taken' }, OPEN_STATES.has(a.state) ? t.taken(who) : t.attended(who));
 }
@@ -34,15 +40,26 @@ function alertCard(ctx: Ctx, a: Alert): HTMLElement {
   const li = h('li', { class: `alert ${a.state}`, 'data-alert-id': a.id, 'data-state': a.state });
   li.append(
     h('h3', {}, t.alertTitle(a.wearerAlias)),
-    h('div', {}, h('span', { class: 'state' }, t.state[a.state] ?? a.state),
-      ` · ${t.risk} ${a.score}${a.news2 !== null ? ` · ${t.news2} ${a.news2}` : ''} · ${fmtTime(a.createdAt)}`),
+    h(
+      'div',
+      {},
+      h('span', { class: 'state' }, t.state[a.state] ?? a.state),
+      ` · ${t.risk} ${a.score}${a.news2 !== null ? ` · ${t.news2} ${a.news2}` : ''} · ${fmtTime(a.createdAt)}`,
+    ),
     h('ul', { class: 'reasons' }, ...a.reasons.map((r) => h('li', {}, r))),
   );
   const att = attendingLine(ctx, a);
   if (att) li.append(att);
   const actions = h('div', { class: 'actions' });
   if (a.state === 'pending_checkin' || a.state === 'escalating') actions.append(ackButton(ctx, a.id, `card-${a.id}`));
-  actions.append(h('a', { class: 'button', href: `#/alerts/${a.id}`, 'data-focus-key': `open-${a.id}` }, t.openAlert, h('span', { class: 'sr-only' }, ` ${a.wearerAlias}`)));
+  actions.append(
+    h(
+      'a',
+      { class: 'button', href: `#/alerts/${a.id}`, 'data-focus-key': `open-${a.id}` },
+      t.openAlert,
+      h('span', { class: 'sr-only' }, ` ${a.wearerAlias}`),
+    ),
+  );
   li.append(actions);
   return li;
 }
@@ -60,7 +77,11 @@ function ackButton(ctx: Ctx, id: string, place: string): HTMLElement {
           // The next step: Arrived on the alarm screen (the feed has no Arrived: its Open link then).
           ctx.focusNext(place === 'detail' ? `arrived-${id}` : `open-${id}`);
         } else {
-          ctx.announce(t.announceAckedOther(r.alert.attendingResponderId ? ctx.name(r.alert.attendingResponderId) : r.alert.attendingContact ?? t.someone));
+          ctx.announce(
+            t.announceAckedOther(
+              r.alert.attendingResponderId ? ctx.name(r.alert.attendingResponderId) : (r.alert.attendingContact ?? t.someone),
+            ),
+          );
           ctx.focusNext(place === 'detail' ? 'detail-h' : `open-${id}`);
         }
         ctx.upsert(r.alert);
@@ -96,7 +117,12 @@ function declineButton(ctx: Ctx, id: string, attending = false): HTMLElement {
         ctx.flash(err);
       });
   });
-  return h('span', { class: 'ack-wrap' }, btn, h('span', { class: 'hint', id: 'decline-hint' }, attending ? t.declineAttendingHint : t.declineHint));
+  return h(
+    'span',
+    { class: 'ack-wrap' },
+    btn,
+    h('span', { class: 'hint', id: 'decline-hint' }, attending ? t.declineAttendingHint : t.declineHint),
+  );
 }
 
 // ---- the alarm screen (one alert) ---------------------------------------------------------
@@ -107,9 +133,12 @@ interface DetailRoot extends HTMLElement {
 const loads = new WeakMap<HTMLElement, number>();
 
 export function detailView(ctx: Ctx, id: string): HTMLElement {
-  const root = h('section', { class: 'detail', 'aria-labelledby': 'detail-h', 'data-alert-id': id },
+  const root = h(
+    'section',
+    { class: 'detail', 'aria-labelledby': 'detail-h', 'data-alert-id': id },
     h('p', { class: 'back-row' }, h('a', { class: 'back', href: '#/' }, `← ${t.back}`)),
-    h('h2', { id: 'detail-h', tabindex: -1 }, t.loading));
+    h('h2', { id: 'detail-h', tabindex: -1 }, t.loading),
+  );
   void loadDetail(ctx, id, root);
   return root;
 }
@@ -156,7 +185,13 @@ function buildDetail(ctx: Ctx, a: AlertDetail, context: AlertContext, root: HTML
   root.dataset.state = a.state;
 
   const title = h('h2', { id: 'detail-h', tabindex: -1, 'data-focus-key': 'detail-h' }, t.alertTitle(a.wearerAlias));
-  const status = h('p', { class: 'status-line' }, h('span', { class: `badge ${a.state}` }, t.state[a.state] ?? a.state), ` ${t.sinceOnset}: `, elapsed);
+  const status = h(
+    'p',
+    { class: 'status-line' },
+    h('span', { class: `badge ${a.state}` }, t.state[a.state] ?? a.state),
+    ` ${t.sinceOnset}: `,
+    elapsed,
+  );
   const clock = a.escalation && open ? h('p', { class: 'clock', id: 'escalation-clock' }) : null;
   const updateClock = () => {
     if (clock && a.escalation) clock.textContent = clockText(ctx, a, a.escalation, serverNow());
@@ -200,49 +235,112 @@ function buildDetail(ctx: Ctx, a: AlertDetail, context: AlertContext, root: HTML
   if (open && resolveHere) out.push(resolveBlock[1]!);
   if (!open && a.outcome) out.push(h('p', {}, `${t.colOutcome}: ${t.outcomes[a.outcome as keyof typeof t.outcomes] ?? a.outcome}`));
 
-  const calls = h('div', { class: 'calls' },
-    h('a', { class: 'button call-link', href: `tel:${telDigits(context.emergencyNumber)}` }, t.call(context.emergencyNumber)));
+  const calls = h(
+    'div',
+    { class: 'calls' },
+    h('a', { class: 'button call-link', href: `tel:${telDigits(context.emergencyNumber)}` }, t.call(context.emergencyNumber)),
+  );
   if (context.servicePhone) {
-    calls.append(h('a', { class: 'button call-service', href: `tel:${telDigits(context.servicePhone)}`, 'aria-describedby': 'call-service-hint' }, t.callService(context.serviceName)));
+    calls.append(
+      h(
+        'a',
+        { class: 'button call-service', href: `tel:${telDigits(context.servicePhone)}`, 'aria-describedby': 'call-service-hint' },
+        t.callService(context.serviceName),
+      ),
+    );
   }
-  out.push(calls, h('p', { class: 'hint' }, t.callHint, context.servicePhone ? h('span', { id: 'call-service-hint' }, ` ${t.callServiceHint}`) : null));
+  out.push(
+    calls,
+    h('p', { class: 'hint' }, t.callHint, context.servicePhone ? h('span', { id: 'call-service-hint' }, ` ${t.callServiceHint}`) : null),
+  );
 
   // Where to go and how to get in.
   const address = context.wearer.address;
-  out.push(h('section', { class: 'where', 'aria-labelledby': 'where-h' },
-    h('h3', { id: 'where-h' }, t.whereTitle),
-    address
-      ? h('a', { class: 'button maps', href: mapsUrl(address), target: '_blank', rel: 'noopener' },
-        h('span', { id: 'address' }, address), h('span', { class: 'maps-hint' }, t.openInMaps))
-      : h('p', { id: 'address' }, t.none),
-    h('dl', { class: 'facts' },
-      h('dt', {}, t.accessNotes), h('dd', { id: 'access' }, context.wearer.accessNotes ?? t.none),
-      h('dt', {}, t.room), h('dd', { id: 'room' }, context.room ?? t.roomUnknown))));
+  out.push(
+    h(
+      'section',
+      { class: 'where', 'aria-labelledby': 'where-h' },
+      h('h3', { id: 'where-h' }, t.whereTitle),
+      address
+        ? h(
+            'a',
+            { class: 'button maps', href: mapsUrl(address), target: '_blank', rel: 'noopener' },
+            h('span', { id: 'address' }, address),
+            h('span', { class: 'maps-hint' }, t.openInMaps),
+          )
+        : h('p', { id: 'address' }, t.none),
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', {}, t.accessNotes),
+        h('dd', { id: 'access' }, context.wearer.accessNotes ?? t.none),
+        h('dt', {}, t.room),
+        h('dd', { id: 'room' }, context.room ?? t.roomUnknown),
+      ),
+    ),
+  );
 
-  out.push(h('dl', { class: 'facts' },
-    h('dt', {}, t.news2), h('dd', {}, a.news2 === null ? t.none : `${a.news2} (${t.news2Hint})`),
-    h('dt', {}, t.reasons), h('dd', {}, h('ul', { class: 'reasons' }, ...a.reasons.map((r) => h('li', {}, r))))));
+  out.push(
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, t.news2),
+      h('dd', {}, a.news2 === null ? t.none : `${a.news2} (${t.news2Hint})`),
+      h('dt', {}, t.reasons),
+      h('dd', {}, h('ul', { class: 'reasons' }, ...a.reasons.map((r) => h('li', {}, r)))),
+    ),
+  );
 
-  const chartBox = h('section', { class: 'chart-box', 'aria-labelledby': 'chart-h' }, h('h3', { id: 'chart-h' }, t.vitalsTitle), h('p', { class: 'muted' }, t.loading));
+  const chartBox = h(
+    'section',
+    { class: 'chart-box', 'aria-labelledby': 'chart-h' },
+    h('h3', { id: 'chart-h' }, t.vitalsTitle),
+    h('p', { class: 'muted' }, t.loading),
+  );
   out.push(chartBox);
-  api<VitalsWindow>(`/api/alerts/${enc(a.id)}/vitals`).then((v) => {
-    chartBox.querySelector('p')!.remove();
-    if (v.vitals.length === 0) chartBox.append(h('p', { class: 'muted' }, t.vitalsNone));
-    else chartBox.append(vitalsChart(v), h('p', { class: 'muted', id: 'vitals-summary' }, vitalsSummary(v)));
-    chartBox.dataset.points = String(v.vitals.length);
-  }, (err: unknown) => {
-    chartBox.querySelector('p')!.textContent = err instanceof Error ? err.message : t.errorGeneric;
-  });
+  api<VitalsWindow>(`/api/alerts/${enc(a.id)}/vitals`).then(
+    (v) => {
+      chartBox.querySelector('p')!.remove();
+      if (v.vitals.length === 0) chartBox.append(h('p', { class: 'muted' }, t.vitalsNone));
+      else chartBox.append(vitalsChart(v), h('p', { class: 'muted', id: 'vitals-summary' }, vitalsSummary(v)));
+      chartBox.dataset.points = String(v.vitals.length);
+    },
+    (err: unknown) => {
+      chartBox.querySelector('p')!.textContent = err instanceof Error ? err.message : t.errorGeneric;
+    },
+  );
 
   out.push(
     h('details', { class: 'guide-inline' }, h('summary', {}, t.guideTitle), guideBody(4)),
-    h('section', { 'aria-labelledby': 'tl-h' }, h('h3', { id: 'tl-h' }, t.timeline),
-      h('ol', { class: 'timeline', id: 'timeline' }, ...a.timeline.map((e) =>
-        h('li', { 'data-type': e.type }, h('time', { datetime: e.at }, fmtTime(e.at)), ' ', t.timelineText(e.type, e, (uid) => ctx.name(uid)))))),
+    h(
+      'section',
+      { 'aria-labelledby': 'tl-h' },
+      h('h3', { id: 'tl-h' }, t.timeline),
+      h(
+        'ol',
+        { class: 'timeline', id: 'timeline' },
+        ...a.timeline.map((e) =>
+          h(
+            'li',
+            { 'data-type': e.type },
+            h('time', { datetime: e.at }, fmtTime(e.at)),
+            ' ',
+            t.timelineText(e.type, e, (uid) => ctx.name(uid)),
+          ),
+        ),
+      ),
+    ),
   );
   if (open && !resolveHere) {
-    out.push(h('section', { class: 'close-alert', 'aria-labelledby': 'close-h' },
-      h('h3', { id: 'close-h' }, t.closeTitle), h('p', { class: 'hint' }, t.closeHint), ...resolveBlock));
+    out.push(
+      h(
+        'section',
+        { class: 'close-alert', 'aria-labelledby': 'close-h' },
+        h('h3', { id: 'close-h' }, t.closeTitle),
+        h('p', { class: 'hint' }, t.closeHint),
+        ...resolveBlock,
+      ),
+    );
   }
   return out;
 }
@@ -265,7 +363,7 @@ function clockText(ctx: Ctx, a: Alert, e: Escalation, now: number): string {
       if (!e.ackTimeoutAt) return '';
       const left = fmtCountdown(Date.parse(e.ackTimeoutAt) - now);
       if (a.attendingResponderId === ctx.me.id) return t.clockAckMine(left);
-      return t.clockAckOther(a.attendingResponderId ? ctx.name(a.attendingResponderId) : a.attendingContact ?? t.someone, left);
+      return t.clockAckOther(a.attendingResponderId ? ctx.name(a.attendingResponderId) : (a.attendingContact ?? t.someone), left);
     }
     default:
       return '';
@@ -292,7 +390,11 @@ function arrivedButton(ctx: Ctx, id: string): HTMLElement {
 
 /** The Resolve toggle and its form: [button, form]. */
 function resolveControls(ctx: Ctx, id: string): [HTMLElement, HTMLFormElement] {
-  const resolveBtn = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'resolve-form', 'data-focus-key': `resolve-${id}` }, t.resolve);
+  const resolveBtn = h(
+    'button',
+    { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'resolve-form', 'data-focus-key': `resolve-${id}` },
+    t.resolve,
+  );
   const form = resolveForm(ctx, id);
   form.hidden = true;
   resolveBtn.addEventListener('click', () => {
@@ -305,11 +407,21 @@ function resolveControls(ctx: Ctx, id: string): [HTMLElement, HTMLFormElement] {
 
 function resolveForm(ctx: Ctx, id: string): HTMLFormElement {
   const note = h('textarea', { id: 'resolve-note', rows: 2, maxlength: 2000 });
-  const form = h('form', { id: 'resolve-form', class: 'resolve' },
-    h('fieldset', {}, h('legend', {}, t.outcomeLegend),
-      ...OUTCOME_KEYS.map((k) => h('label', { class: 'radio' }, h('input', { type: 'radio', name: 'outcome', value: k, required: true }), ` ${t.outcomes[k]}`))),
-    h('label', { for: 'resolve-note' }, t.note), note,
-    h('button', { type: 'submit', class: 'primary' }, t.saveOutcome));
+  const form = h(
+    'form',
+    { id: 'resolve-form', class: 'resolve' },
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, t.outcomeLegend),
+      ...OUTCOME_KEYS.map((k) =>
+        h('label', { class: 'radio' }, h('input', { type: 'radio', name: 'outcome', value: k, required: true }), ` ${t.outcomes[k]}`),
+      ),
+    ),
+    h('label', { for: 'resolve-note' }, t.note),
+    note,
+    h('button', { type: 'submit', class: 'primary' }, t.saveOutcome),
+  );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const chosen = form.querySelector<HTMLInputElement>('input[name=outcome]:checked');
@@ -319,7 +431,10 @@ function resolveForm(ctx: Ctx, id: string): HTMLFormElement {
     }
     const submit = form.querySelector('button')!;
     submit.disabled = true;
-    api<Alert>(`/api/alerts/${enc(id)}/resolve`, { method: 'POST', body: { outcome: chosen.value, ...(note.value.trim() ? { note: note.value.trim() } : {}) } })
+    api<Alert>(`/api/alerts/${enc(id)}/resolve`, {
+      method: 'POST',
+      body: { outcome: chosen.value, ...(note.value.trim() ? { note: note.value.trim() } : {}) },
+    })
       .then((al) => {
         ctx.alarm.stop(id);
         ctx.announce(t.announceResolved(t.outcomes[chosen.value as keyof typeof t.outcomes] ?? chosen.value));
@@ -342,10 +457,15 @@ const mapsUrl = (address: string) => `https://www.google.com/maps/search/?api=1&
 
 function guideBody(level: 3 | 4): HTMLElement {
   const hx = level === 3 ? 'h3' : 'h4';
-  return h('div', { class: 'guide' },
-    h(hx, {}, t.guideNaloxoneTitle), h('ol', {}, ...t.guideNaloxone.map((x) => h('li', {}, x))),
-    h(hx, {}, t.guideRecoveryTitle), h('ol', {}, ...t.guideRecovery.map((x) => h('li', {}, x))),
-    h('p', { class: 'muted' }, t.guideNote));
+  return h(
+    'div',
+    { class: 'guide' },
+    h(hx, {}, t.guideNaloxoneTitle),
+    h('ol', {}, ...t.guideNaloxone.map((x) => h('li', {}, x))),
+    h(hx, {}, t.guideRecoveryTitle),
+    h('ol', {}, ...t.guideRecovery.map((x) => h('li', {}, x))),
+    h('p', { class: 'muted' }, t.guideNote),
+  );
 }
 
 export function guideView(): HTMLElement {

@@ -189,7 +189,11 @@ export class AlertService {
           alert = created;
         } else {
           const ok = await repos.transitionAlert(alert.id, ['pending_checkin'], {
-            state: 'escalating', score: Math.max(alert.score, dec.score), reasons: JSON.stringify(dec.reasons), news2: dec.news2, updated_at: now,
+            state: 'escalating',
+            score: Math.max(alert.score, dec.score),
+            reasons: JSON.stringify(dec.reasons),
+            news2: dec.news2,
+            updated_at: now,
           });
           if (!ok) return this.apply(dec);
         }
@@ -199,7 +203,8 @@ export class AlertService {
         return;
       }
       case 'update':
-        if (open && 'score' in dec) await this.updateScore(open, dec.score, dec.reasons, dec.news2, dec.kind === 'update' ? 'score_update' : 'retriggered');
+        if (open && 'score' in dec)
+          await this.updateScore(open, dec.score, dec.reasons, dec.news2, dec.kind === 'update' ? 'score_update' : 'retriggered');
         return;
       case 'ok_reported':
         if (!open || dec.kind !== 'cancelled') return;
@@ -224,7 +229,12 @@ export class AlertService {
         if (!wearer) return;
         this.d.log.info({ wearerId: dec.wearerId, deviceId: dec.deviceId, issue: dec.issue }, 'technical notice');
         this.d.live.sendTo(await repos.users.adminIds(wearer.service_id), {
-          type: 'technical', wearerId: dec.wearerId, deviceId: dec.deviceId, issue: dec.issue, detail: dec.detail, at: new Date(now).toISOString(),
+          type: 'technical',
+          wearerId: dec.wearerId,
+          deviceId: dec.deviceId,
+          issue: dec.issue,
+          detail: dec.detail,
+          at: new Date(now).toISOString(),
         });
         return;
       }
@@ -236,7 +246,13 @@ export class AlertService {
   }
 
   /** The new alert; 'already_open' when the store refused it (one open alert per wearer, another node was first). */
-  private async create(wearerId: string, state: 'pending_checkin' | 'escalating', score: number, reasons: string[], news2: number | null): Promise<AlertRow | 'already_open' | undefined> {
+  private async create(
+    wearerId: string,
+    state: 'pending_checkin' | 'escalating',
+    score: number,
+    reasons: string[],
+    news2: number | null,
+  ): Promise<AlertRow | 'already_open' | undefined> {
     const { repos, clock, ids } = this.d;
     const wearer = await repos.wearerById(wearerId);
     if (!wearer) return undefined;
@@ -244,11 +260,22 @@ export class AlertService {
     const now = clock.now();
     const id = ids.next('al');
     const stored = await repos.insertOpenAlert({
-      id, service_id: wearer.service_id, wearer_id: wearerId, state, score, reasons: JSON.stringify(reasons), news2,
+      id,
+      service_id: wearer.service_id,
+      wearer_id: wearerId,
+      state,
+      score,
+      reasons: JSON.stringify(reasons),
+      news2,
       // The chain (and its groups' members) is copied onto the alert: later edits never change a running alert.
       chain_snapshot: await this.d.escalator.snapshotChain(chain?.definition ?? null),
-      escalation_token: 0, attending_responder_id: null, outcome: null, note: null,
-      created_at: now, updated_at: now, closed_at: null,
+      escalation_token: 0,
+      attending_responder_id: null,
+      outcome: null,
+      note: null,
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
     });
     if (!stored) return 'already_open';
     await repos.appendTimeline(id, now, 'created', { state, score, reasons, chainId: chain?.id ?? null });
@@ -258,14 +285,20 @@ export class AlertService {
 
   private async updateScore(alert: AlertRow, score: number, reasons: string[], news2: number | null, type: string) {
     const now = this.d.clock.now();
-    await this.d.repos.updateAlert(alert.id, { score: Math.max(alert.score, score), reasons: JSON.stringify(reasons), news2, updated_at: now });
+    await this.d.repos.updateAlert(alert.id, {
+      score: Math.max(alert.score, score),
+      reasons: JSON.stringify(reasons),
+      news2,
+      updated_at: now,
+    });
     await this.d.repos.appendTimeline(alert.id, now, type, { score, reasons });
     await this.broadcast((await this.d.repos.alertById(alert.id))!, 'updated');
   }
 
   private async commandWearables(wearerId: string, cmd: CommandPayload) {
     const devices = await this.d.repos.devices.devicesOfWearer(wearerId);
-    for (const dev of devices) if (dev.kind === 'wearable' || dev.kind === 'button') void this.d.bus.publish('device.command', { deviceId: dev.id, command: cmd });
+    for (const dev of devices)
+      if (dev.kind === 'wearable' || dev.kind === 'button') void this.d.bus.publish('device.command', { deviceId: dev.id, command: cmd });
   }
 
   // ---- people's actions -------------------------------------------------------------------
@@ -277,7 +310,11 @@ export class AlertService {
     if (!OPEN_ALERT_STATES.includes(alert.state)) throw new AppError('ODART_ERR_ALERT_CLOSED');
     // Compare-and-set: of two responders acknowledging at the same instant exactly one wins.
     const won = await repos.transitionAlert(alertId, ['pending_checkin', 'escalating'], {
-      state: 'acknowledged', attending_responder_id: user.id, attending_contact: null, acknowledged_at: now, updated_at: now,
+      state: 'acknowledged',
+      attending_responder_id: user.id,
+      attending_contact: null,
+      acknowledged_at: now,
+      updated_at: now,
     });
     if (won) {
       await repos.appendTimeline(alertId, now, 'acknowledged', { by: user.id, via, attending: true });
@@ -293,11 +330,19 @@ export class AlertService {
   }
 
   /** An external phone contact of the chain replied to acknowledge: they attend, but have no account. */
-  async ackByContact(alertId: string, contact: { key: string; label: string; phone: string }, via: 'sms' | 'voice' | 'link' = 'sms'): Promise<{ attending: boolean; alert: AlertRow }> {
+  async ackByContact(
+    alertId: string,
+    contact: { key: string; label: string; phone: string },
+    via: 'sms' | 'voice' | 'link' = 'sms',
+  ): Promise<{ attending: boolean; alert: AlertRow }> {
     const { repos, clock } = this.d;
     const now = clock.now();
     const won = await repos.transitionAlert(alertId, ['pending_checkin', 'escalating'], {
-      state: 'acknowledged', attending_responder_id: null, attending_contact: contact.label, acknowledged_at: now, updated_at: now,
+      state: 'acknowledged',
+      attending_responder_id: null,
+      attending_contact: contact.label,
+      acknowledged_at: now,
+      updated_at: now,
     });
     if (won) {
       await repos.appendTimeline(alertId, now, 'acknowledged', { by: contact.key, via, attending: true, contact: true });
@@ -324,7 +369,12 @@ export class AlertService {
     }
     const now = clock.now();
     const isFirst = await repos.markArrived(alertId, now);
-    await repos.appendTimeline(alertId, now, 'arrived', { by: user.id, via, first: isFirst, attending: alert.attending_responder_id === user.id });
+    await repos.appendTimeline(alertId, now, 'arrived', {
+      by: user.id,
+      via,
+      first: isFirst,
+      attending: alert.attending_responder_id === user.id,
+    });
     if (isFirst) await this.d.escalator.arrived(alertId);
     const fresh = (await repos.alertById(alertId))!;
     if (!OPEN_ALERT_STATES.includes(fresh.state)) throw new AppError('ODART_ERR_ALERT_CLOSED');
@@ -333,17 +383,33 @@ export class AlertService {
   }
 
   /** Resolve with an outcome; by SMS the outcome may follow as a digit (null until then). */
-  async resolve(alertId: string, user: UserRow, outcome: Outcome | null, note: string | null, via: 'app' | 'sms' = 'app'): Promise<AlertSummary> {
+  async resolve(
+    alertId: string,
+    user: UserRow,
+    outcome: Outcome | null,
+    note: string | null,
+    via: 'app' | 'sms' = 'app',
+  ): Promise<AlertSummary> {
     const { repos, clock } = this.d;
     const alert = await this.visibleAlert(alertId, user);
     const now = clock.now();
     const ok = await repos.transitionAlert(alertId, OPEN_ALERT_STATES, {
-      state: 'resolved', outcome, note, updated_at: now, closed_at: now,
+      state: 'resolved',
+      outcome,
+      note,
+      updated_at: now,
+      closed_at: now,
       attending_responder_id: alert.attending_responder_id ?? (alert.attending_contact ? null : user.id),
     });
     if (!ok) throw new AppError('ODART_ERR_ALERT_CLOSED');
     await this.d.escalator.stop(alertId);
-    await repos.appendTimeline(alertId, now, 'resolved', { by: user.id, outcome, note, via, ...(outcome === null ? { outcomePending: true } : {}) });
+    await repos.appendTimeline(alertId, now, 'resolved', {
+      by: user.id,
+      outcome,
+      note,
+      via,
+      ...(outcome === null ? { outcomePending: true } : {}),
+    });
     void this.d.bus.publish('alert.episodeClosed', { wearerId: alert.wearer_id });
     const fresh = (await repos.alertById(alertId))!;
     await this.broadcast(fresh, 'resolved');
@@ -392,11 +458,19 @@ export class AlertService {
     if (!alert) throw new AppError('ODART_ERR_NOT_FOUND', 'No such alert');
     if (!OPEN_ALERT_STATES.includes(alert.state)) throw new AppError('ODART_ERR_ALERT_CLOSED');
     const now = clock.now();
-    const attending = alert.state === 'acknowledged' && (by.userId !== null
-      ? alert.attending_responder_id === by.userId
-      : alert.attending_responder_id === null && alert.attending_contact === by.name);
+    const attending =
+      alert.state === 'acknowledged' &&
+      (by.userId !== null
+        ? alert.attending_responder_id === by.userId
+        : alert.attending_responder_id === null && alert.attending_contact === by.name);
     const first = await this.d.escalator.esc.insertDecline({ alert_id: alertId, target: by.target, user_id: by.userId, at: now });
-    if (first || attending) await repos.appendTimeline(alertId, now, 'declined', { by: by.target, name: by.name, via, ...(attending ? { attending: true } : {}) });
+    if (first || attending)
+      await repos.appendTimeline(alertId, now, 'declined', {
+        by: by.target,
+        name: by.name,
+        via,
+        ...(attending ? { attending: true } : {}),
+      });
     if (attending) {
       // The attending responder cannot go after all: the alert escalates again from step 0 at once.
       const token = await this.d.escalator.restartChain(alertId, 'acknowledged', alert.escalation_token);
@@ -408,7 +482,11 @@ export class AlertService {
     const fresh = (await repos.alertById(alertId))!;
     const audience = await this.audience(fresh);
     this.d.live.sendTo(by.userId ? [...audience, by.userId] : audience, {
-      type: 'alert', change: 'declined', alert: await this.summary(fresh), by: by.userId ?? String(maskTarget(by.target)), name: by.name,
+      type: 'alert',
+      change: 'declined',
+      alert: await this.summary(fresh),
+      by: by.userId ?? String(maskTarget(by.target)),
+      name: by.name,
     });
     return this.summary(fresh);
   }
@@ -454,10 +532,12 @@ export class AlertService {
     rows = rows.filter((r) => r.service_id === user.service_id);
     // Open items carry the escalation clock (who is called next, when); closed ones need none.
     const clocks = await this.d.escalator.escalationViews(rows.filter((r) => OPEN_ALERT_STATES.includes(r.state)));
-    return Promise.all(rows.map(async (r) => {
-      const clock = clocks.get(r.id);
-      return { ...(await this.summary(r)), ...(clock ? { escalation: clock } : {}) };
-    }));
+    return Promise.all(
+      rows.map(async (r) => {
+        const clock = clocks.get(r.id);
+        return { ...(await this.summary(r)), ...(clock ? { escalation: clock } : {}) };
+      }),
+    );
   }
 
   async detail(alertId: string, user: UserRow): Promise<AlertDetail> {

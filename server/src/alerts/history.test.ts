@@ -5,22 +5,34 @@ import { computeStats, csvCell, historyCsv, historyRow, median, weekStart, type 
 
 const T = Date.UTC(2026, 0, 7, 12); // a Wednesday
 const alert = (over: Partial<HistoryInput> & { id: string }): HistoryInput => ({
-  wearerId: 'w', wearerAlias: 'Jo', state: 'resolved', outcome: 'wearer_ok', score: 80, news2: 5, reasons: ['no breathing for 20 s'],
-  createdAt: T, closedAt: T + 600_000, attendingName: 'Alex', timeline: [], ...over,
+  wearerId: 'w',
+  wearerAlias: 'Jo',
+  state: 'resolved',
+  outcome: 'wearer_ok',
+  score: 80,
+  news2: 5,
+  reasons: ['no breathing for 20 s'],
+  createdAt: T,
+  closedAt: T + 600_000,
+  attendingName: 'Alex',
+  timeline: [],
+  ...over,
 });
 
 describe('alert history', () => {
   it('times acknowledgement and arrival from the first call to responders, counting only the attending ack', () => {
-    const r = historyRow(alert({
-      id: 'a1',
-      timeline: [
-        { at: T, type: 'created', data: {} },
-        { at: T + 15_000, type: 'escalating', data: {} },
-        { at: T + 40_000, type: 'acknowledged', data: { attending: false } },
-        { at: T + 45_000, type: 'acknowledged', data: { attending: true } },
-        { at: T + 300_000, type: 'arrived', data: {} },
-      ],
-    }));
+    const r = historyRow(
+      alert({
+        id: 'a1',
+        timeline: [
+          { at: T, type: 'created', data: {} },
+          { at: T + 15_000, type: 'escalating', data: {} },
+          { at: T + 40_000, type: 'acknowledged', data: { attending: false } },
+          { at: T + 45_000, type: 'acknowledged', data: { attending: true } },
+          { at: T + 300_000, type: 'arrived', data: {} },
+        ],
+      }),
+    );
     expect(r.secondsToAcknowledge).toBe(30);
     expect(r.secondsToArrive).toBe(285);
     expect(r.escalatedAt).toBe(new Date(T + 15_000).toISOString());
@@ -56,7 +68,10 @@ describe('alert history', () => {
     ].map(historyRow);
     const s = computeStats(rows, T, 4);
     expect(s.weeks.map((w) => [w.weekStart, w.alerts, w.checkinsOnly])).toEqual([
-      ['2025-12-15', 0, 0], ['2025-12-22', 0, 0], ['2025-12-29', 1, 0], ['2026-01-05', 2, 1],
+      ['2025-12-15', 0, 0],
+      ['2025-12-22', 0, 0],
+      ['2025-12-29', 1, 0],
+      ['2026-01-05', 2, 1],
     ]);
     expect(s.totalAlerts).toBe(3);
     expect(s.medianSecondsToAcknowledge).toBe(40);

@@ -37,10 +37,22 @@ export function historyRow(a: HistoryInput): HistoryRow {
   const arrived = first((e) => e.type === 'arrived');
   // Response is timed from the first call to responders; an alert that never escalated has none.
   return {
-    id: a.id, wearerId: a.wearerId, wearerAlias: a.wearerAlias, state: a.state, outcome: a.outcome, score: a.score, news2: a.news2,
-    reasons: a.reasons, createdAt: new Date(a.createdAt).toISOString(), escalatedAt: iso(escalated), acknowledgedAt: iso(acked),
-    arrivedAt: iso(arrived), closedAt: iso(a.closedAt), attending: a.attendingName,
-    secondsToAcknowledge: secs(escalated, acked), secondsToArrive: secs(escalated, arrived),
+    id: a.id,
+    wearerId: a.wearerId,
+    wearerAlias: a.wearerAlias,
+    state: a.state,
+    outcome: a.outcome,
+    score: a.score,
+    news2: a.news2,
+    reasons: a.reasons,
+    createdAt: new Date(a.createdAt).toISOString(),
+    escalatedAt: iso(escalated),
+    acknowledgedAt: iso(acked),
+    arrivedAt: iso(arrived),
+    closedAt: iso(a.closedAt),
+    attending: a.attendingName,
+    secondsToAcknowledge: secs(escalated, acked),
+    secondsToArrive: secs(escalated, arrived),
   };
 }
 
@@ -94,8 +106,21 @@ export function computeStats(rows: HistoryRow[], now: number, weeks = 12): Stats
 }
 
 const CSV_COLUMNS: (keyof HistoryRow)[] = [
-  'id', 'wearerAlias', 'state', 'outcome', 'score', 'news2', 'createdAt', 'escalatedAt', 'acknowledgedAt', 'arrivedAt',
-  'closedAt', 'secondsToAcknowledge', 'secondsToArrive', 'attending', 'reasons',
+  'id',
+  'wearerAlias',
+  'state',
+  'outcome',
+  'score',
+  'news2',
+  'createdAt',
+  'escalatedAt',
+  'acknowledgedAt',
+  'arrivedAt',
+  'closedAt',
+  'secondsToAcknowledge',
+  'secondsToArrive',
+  'attending',
+  'reasons',
 ];
 
 /** One CSV cell: quoted when needed; a leading = + - @ is defused so spreadsheets never run it as a formula. */

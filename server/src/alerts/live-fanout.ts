@@ -22,13 +22,23 @@ export function subscribeLiveFanOut(bus: Bus, d: { repos: Repos; live: LiveHub }
     }),
     bus.subscribe('escalation.numberNotConfirmed', async (e) => {
       d.live.sendTo(await admins(e.alert.service_id), {
-        type: 'technical', wearerId: e.alert.wearer_id, deviceId: e.label, issue: 'number_not_confirmed',
-        detail: `${e.label} was not texted: the number has not confirmed yet`, at: new Date(e.at).toISOString(),
+        type: 'technical',
+        wearerId: e.alert.wearer_id,
+        deviceId: e.label,
+        issue: 'number_not_confirmed',
+        detail: `${e.label} was not texted: the number has not confirmed yet`,
+        at: new Date(e.at).toISOString(),
       });
     }),
     bus.subscribe('consent.changed', async (e) => {
       d.live.sendTo(await admins(e.serviceId), {
-        type: 'consent', wearerId: e.wearerId, alias: e.alias, change: e.change, state: e.state, via: e.via, at: new Date(e.at).toISOString(),
+        type: 'consent',
+        wearerId: e.wearerId,
+        alias: e.alias,
+        change: e.change,
+        state: e.state,
+        via: e.via,
+        at: new Date(e.at).toISOString(),
         pausedUntil: e.pausedUntil ? new Date(e.pausedUntil).toISOString() : null,
       });
     }),

@@ -14,8 +14,14 @@ export function noticeView(n: NoticeRow): NoticeView {
   const data = JSON.parse(n.data) as Record<string, unknown>;
   const { alias, ...rest } = data;
   return {
-    id: n.id, at: new Date(Number(n.at)).toISOString(), kind: n.kind, wearerId: n.wearer_id, alertId: n.alert_id,
-    alias: typeof alias === 'string' ? alias : null, count: Number(n.count), data: rest,
+    id: n.id,
+    at: new Date(Number(n.at)).toISOString(),
+    kind: n.kind,
+    wearerId: n.wearer_id,
+    alertId: n.alert_id,
+    alias: typeof alias === 'string' ? alias : null,
+    count: Number(n.count),
+    data: rest,
   };
 }
 
@@ -42,25 +48,47 @@ export class NoticeBoard {
   }
 
   private async record(ev: LiveEvent): Promise<void> {
-    let n: { kind: NoticeRow['kind']; wearerId: string; alertId: string | null; key: string; data: Record<string, unknown>; at: number } | null = null;
+    let n: {
+      kind: NoticeRow['kind'];
+      wearerId: string;
+      alertId: string | null;
+      key: string;
+      data: Record<string, unknown>;
+      at: number;
+    } | null = null;
     const now = this.d.clock.now();
     switch (ev.type) {
       case 'alert':
         // The escalator's reminder after the chain ran out (every 5 min until someone acknowledges).
         if (ev.change === 'unacknowledged' && ev.alert.state === 'escalating') {
-          n = { kind: 'chain_exhausted', wearerId: ev.alert.wearerId, alertId: ev.alert.id, key: `chain_exhausted:${ev.alert.id}`, data: { alias: ev.alert.wearerAlias }, at: now };
+          n = {
+            kind: 'chain_exhausted',
+            wearerId: ev.alert.wearerId,
+            alertId: ev.alert.id,
+            key: `chain_exhausted:${ev.alert.id}`,
+            data: { alias: ev.alert.wearerAlias },
+            at: now,
+          };
         }
         break;
       case 'consent':
         n = {
-          kind: 'consent', wearerId: ev.wearerId, alertId: null, key: `consent:${ev.wearerId}:${ev.at}:${ev.change}`,
-          data: { alias: ev.alias, change: ev.change, state: ev.state, via: ev.via, pausedUntil: ev.pausedUntil }, at: Date.parse(ev.at),
+          kind: 'consent',
+          wearerId: ev.wearerId,
+          alertId: null,
+          key: `consent:${ev.wearerId}:${ev.at}:${ev.change}`,
+          data: { alias: ev.alias, change: ev.change, state: ev.state, via: ev.via, pausedUntil: ev.pausedUntil },
+          at: Date.parse(ev.at),
         };
         break;
       case 'technical':
         n = {
-          kind: 'technical', wearerId: ev.wearerId, alertId: null, key: `technical:${ev.deviceId}:${ev.issue}`,
-          data: { deviceId: ev.deviceId, issue: ev.issue, detail: ev.detail }, at: Date.parse(ev.at),
+          kind: 'technical',
+          wearerId: ev.wearerId,
+          alertId: null,
+          key: `technical:${ev.deviceId}:${ev.issue}`,
+          data: { deviceId: ev.deviceId, issue: ev.issue, detail: ev.detail },
+          at: Date.parse(ev.at),
         };
         break;
       case 'page':
@@ -74,8 +102,14 @@ export class NoticeBoard {
     if (!wearer) return;
     if (n.kind === 'technical') n.data.alias = wearer.alias;
     const row = await this.repo.upsert({
-      id: this.d.ids.next('ntc'), service_id: wearer.service_id, at: Number.isFinite(n.at) ? n.at : now, kind: n.kind,
-      wearer_id: n.wearerId, alert_id: n.alertId, dedup_key: n.key, data: JSON.stringify(n.data),
+      id: this.d.ids.next('ntc'),
+      service_id: wearer.service_id,
+      at: Number.isFinite(n.at) ? n.at : now,
+      kind: n.kind,
+      wearer_id: n.wearerId,
+      alert_id: n.alertId,
+      dedup_key: n.key,
+      data: JSON.stringify(n.data),
     });
     this.d.live.sendTo(await this.d.repos.users.adminIds(wearer.service_id), { type: 'notice', notice: noticeView(row) });
   }

@@ -44,7 +44,15 @@ describe('one open alert per wearer', () => {
 
   it('two check-in prompts at once: one pending alert', async () => {
     const { a, b } = await twoNodes();
-    const prompt = { kind: 'wearer_prompt' as const, wearerId: 'w1', t: a.clock.now(), score: 60, reasons: ['test: slow breathing'], news2: null, windowMs: 15_000 };
+    const prompt = {
+      kind: 'wearer_prompt' as const,
+      wearerId: 'w1',
+      t: a.clock.now(),
+      score: 60,
+      reasons: ['test: slow breathing'],
+      news2: null,
+      windowMs: 15_000,
+    };
     await Promise.all([a.alerts.handle([prompt]), b.alerts.handle([prompt])]);
     const open = await openAlerts(a);
     expect(open.map((x) => x.state)).toEqual(['pending_checkin']);

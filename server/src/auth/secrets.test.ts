@@ -1,6 +1,14 @@
 // Secret hashing: scrypt for passwords, salted SHA-256 for generated device secrets; both verify in constant time.
 import { describe, expect, it } from 'vitest';
-import { DEVICE_SECRET_COST, PASSWORD_COST, generateSecret, hashGeneratedSecret, hashSecret, needsRehash, verifySecret } from './secrets.js';
+import {
+  DEVICE_SECRET_COST,
+  PASSWORD_COST,
+  generateSecret,
+  hashGeneratedSecret,
+  hashSecret,
+  needsRehash,
+  verifySecret,
+} from './secrets.js';
 
 describe('secrets', () => {
   it('a generated device secret hashed with salted SHA-256 verifies, and nothing else does', async () => {
@@ -21,7 +29,7 @@ describe('secrets', () => {
     expect(await verifySecret('another-secret', h)).toBe(false);
   });
 
-  it('passwords use scrypt N=2^17, r=8, p=1 (OWASP 2023), above Node\'s default 32 MiB maxmem', async () => {
+  it("passwords use scrypt N=2^17, r=8, p=1 (OWASP 2023), above Node's default 32 MiB maxmem", async () => {
     expect(PASSWORD_COST).toEqual({ N: 2 ** 17, r: 8, p: 1 });
     const h = await hashSecret('correct horse battery', PASSWORD_COST);
     expect(h.startsWith('scrypt$131072$8$1$')).toBe(true);

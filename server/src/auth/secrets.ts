@@ -25,7 +25,9 @@ async function scrypt(secret: string, salt: Buffer, keylen: number, cost: Scrypt
   }
   try {
     return await new Promise((resolve, reject) => {
-      scryptCb(secret, salt, keylen, { ...cost, maxmem: memOf(cost) + 8 * 1024 * 1024 } satisfies ScryptOptions, (err, key) => (err ? reject(err) : resolve(key)));
+      scryptCb(secret, salt, keylen, { ...cost, maxmem: memOf(cost) + 8 * 1024 * 1024 } satisfies ScryptOptions, (err, key) =>
+        err ? reject(err) : resolve(key),
+      );
     });
   } finally {
     if (heavy) {

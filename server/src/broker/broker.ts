@@ -13,7 +13,14 @@ import { verifySecret } from '../auth/secrets.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { gatewayConfigTopic, parseTopic, type CommandPayload, type GatewayConfigPayload, type ParsedTopic, deviceTopic } from '@odart/protocol';
+import {
+  gatewayConfigTopic,
+  parseTopic,
+  type CommandPayload,
+  type GatewayConfigPayload,
+  type ParsedTopic,
+  deviceTopic,
+} from '@odart/protocol';
 import type { GatewayRepo, Repos } from '../store/index.js';
 import { guardStream, PacketGuard } from './packet-guard.js';
 import { LoginThrottle } from './throttle.js';
@@ -65,7 +72,10 @@ export class Broker {
   private readonly perAddress = new Map<string, number>();
   private readonly throttle: LoginThrottle;
 
-  private constructor(aedes: Aedes, private readonly d: BrokerDeps) {
+  private constructor(
+    aedes: Aedes,
+    private readonly d: BrokerDeps,
+  ) {
     this.aedes = aedes;
     this.gateways = d.repos.gateways;
     this.throttle = new LoginThrottle(d.clock);
@@ -207,7 +217,11 @@ export class Broker {
   /** the topic of each authorized packet, parsed in authorizePublish */
   private readonly topics = new WeakMap<object, ParsedTopic>();
 
-  private allowPublish(packet: { topic: string; payload: Buffer | string }, parsed: ParsedTopic & { kind: 'device' }, cb: (err: Error | null) => void): void {
+  private allowPublish(
+    packet: { topic: string; payload: Buffer | string },
+    parsed: ParsedTopic & { kind: 'device' },
+    cb: (err: Error | null) => void,
+  ): void {
     if (parsed.stream === 'button') {
       this.taken.add(packet);
       this.enqueue(parsed, packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
@@ -257,7 +271,6 @@ export class Broker {
     this.draining = false;
   }
 
-
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<boolean> {
     if (!username || !password) return false;
     // The client id must be the device id itself: no one can take over another device's session, and a
@@ -289,7 +302,14 @@ export class Broker {
     this.gatewayDevices.set(client, new Set(devices));
     const cfg: GatewayConfigPayload = { devices };
     this.aedes.publish(
-      { cmd: 'publish', topic: gatewayConfigTopic(gatewayId), payload: Buffer.from(JSON.stringify(cfg)), qos: 1, retain: false, dup: false },
+      {
+        cmd: 'publish',
+        topic: gatewayConfigTopic(gatewayId),
+        payload: Buffer.from(JSON.stringify(cfg)),
+        qos: 1,
+        retain: false,
+        dup: false,
+      },
       (err) => {
         if (err) this.d.log.warn({ gatewayId, err: err.message }, 'gateway config publish failed');
       },
@@ -387,7 +407,14 @@ export class Broker {
 
   sendCommand(deviceId: string, cmd: CommandPayload): void {
     this.aedes.publish(
-      { cmd: 'publish', topic: deviceTopic(deviceId, 'command'), payload: Buffer.from(JSON.stringify(cmd)), qos: 1, retain: false, dup: false },
+      {
+        cmd: 'publish',
+        topic: deviceTopic(deviceId, 'command'),
+        payload: Buffer.from(JSON.stringify(cmd)),
+        qos: 1,
+        retain: false,
+        dup: false,
+      },
       (err) => {
         if (err) this.d.log.warn({ deviceId, err: err.message }, 'command publish failed');
       },
@@ -409,7 +436,9 @@ export class Broker {
       const relayed = this.gatewayDevices.get(client);
       const gatewayId = this.deviceOf.get(client);
       if (!relayed?.delete(deviceId) || gatewayId === undefined) continue;
-      this.sendGatewayConfig(client, gatewayId).catch((err: unknown) => this.d.log.error({ err, gatewayId }, 'sending gateway config failed'));
+      this.sendGatewayConfig(client, gatewayId).catch((err: unknown) =>
+        this.d.log.error({ err, gatewayId }, 'sending gateway config failed'),
+      );
     }
   }
 
@@ -450,5 +479,10 @@ export function addressKey(address: string | undefined): string {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = a.includes('::') ? [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
-  return groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':') + '::/64';
+  return (
+    groups
+      .slice(0, 4)
+      .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+      .join(':') + '::/64'
+  );
 }

@@ -6,8 +6,25 @@ import { describe, expect, it } from 'vitest';
 import { PacketGuard } from './packet-guard.js';
 
 const publish = (id: number, bytes: number, qos: 0 | 1 = 1) =>
-  mqttPacket.generate({ cmd: 'publish', topic: 'odart/v1/devices/d1/vitals', payload: Buffer.alloc(bytes, 0x61), qos, messageId: id, retain: false, dup: false });
-const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'd1', clean: true, keepalive: 30, username: 'd1', password: Buffer.from('secret') });
+  mqttPacket.generate({
+    cmd: 'publish',
+    topic: 'odart/v1/devices/d1/vitals',
+    payload: Buffer.alloc(bytes, 0x61),
+    qos,
+    messageId: id,
+    retain: false,
+    dup: false,
+  });
+const connect = mqttPacket.generate({
+  cmd: 'connect',
+  protocolId: 'MQTT',
+  protocolVersion: 4,
+  clientId: 'd1',
+  clean: true,
+  keepalive: 30,
+  username: 'd1',
+  password: Buffer.from('secret'),
+});
 
 function run(chunks: Buffer[], loginAfterFirst: boolean, limit = 1000) {
   const stream = new PassThrough();
@@ -42,7 +59,10 @@ describe('PacketGuard', () => {
       const r = run(chunks, true);
       expect(r.out.equals(Buffer.concat([connect, ...kept])), `step ${step}`).toBe(true);
       expect(r.counts).toEqual({ refused: 0, oversized: 3 });
-      expect(r.written.map((b) => [...b])).toEqual([[0x40, 2, 0, 2], [0x40, 2, 0, 6]]);
+      expect(r.written.map((b) => [...b])).toEqual([
+        [0x40, 2, 0, 2],
+        [0x40, 2, 0, 6],
+      ]);
     }
   });
 
@@ -55,9 +75,21 @@ describe('PacketGuard', () => {
   });
 
   it('after login, an oversized packet that is not a PUBLISH (or a QoS 2 one) closes the stream', () => {
-    const sub = mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: Array.from({ length: 100 }, (_, i) => ({ topic: `t/${i}/`.padEnd(40, 'x'), qos: 0 as const })) });
+    const sub = mqttPacket.generate({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: Array.from({ length: 100 }, (_, i) => ({ topic: `t/${i}/`.padEnd(40, 'x'), qos: 0 as const })),
+    });
     expect(run([connect, sub], true).destroyed).toBe(true);
-    const q2 = mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.alloc(5000), qos: 2, messageId: 1, retain: false, dup: false });
+    const q2 = mqttPacket.generate({
+      cmd: 'publish',
+      topic: 't',
+      payload: Buffer.alloc(5000),
+      qos: 2,
+      messageId: 1,
+      retain: false,
+      dup: false,
+    });
     expect(run([connect, q2], true).destroyed).toBe(true);
   });
 

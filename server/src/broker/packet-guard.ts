@@ -29,7 +29,11 @@ export class PacketGuard {
   private off = false;
   private skip: { qos: number; head: Buffer[]; headBytes: number } | null = null;
 
-  constructor(private readonly stream: Duplex, preLoginLimit: number, private readonly hooks: GuardHooks) {
+  constructor(
+    private readonly stream: Duplex,
+    preLoginLimit: number,
+    private readonly hooks: GuardHooks,
+  ) {
     this.limit = preLoginLimit;
   }
 

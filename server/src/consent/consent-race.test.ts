@@ -29,14 +29,38 @@ describe('consent on two connections to one database', () => {
     const { repos } = stores[0]!;
     await repos.insertService({ id: 's1', name: 'S1', emergency_number: '999', created_at: T0 });
     await repos.insertWearer({
-      id: 'w1', service_id: 's1', alias: 'Jo', address: null, access_notes: null, phone: '+447700900555',
-      emergency_contact_phone: null, chain_id: null, consent: 'active', thresholds: null, created_at: T0,
+      id: 'w1',
+      service_id: 's1',
+      alias: 'Jo',
+      address: null,
+      access_notes: null,
+      phone: '+447700900555',
+      emergency_contact_phone: null,
+      chain_id: null,
+      consent: 'active',
+      thresholds: null,
+      created_at: T0,
     });
-    vitals = stores.map((s) => new VitalsStore(s.repos.db, (err) => { throw err; }));
-    nodes = stores.map((s, i) => new ConsentService({
-      repos: s.repos, clock, sms: new FakeSms(s.repos, clock), bus: new InProcessBus<Events>(), log: pino({ level: 'silent' }), vitals: vitals[i]!,
-      publicUrl: 'https://odart.example', retentionDays: 30, linkTtlMs: 24 * HOUR,
-    }));
+    vitals = stores.map(
+      (s) =>
+        new VitalsStore(s.repos.db, (err) => {
+          throw err;
+        }),
+    );
+    nodes = stores.map(
+      (s, i) =>
+        new ConsentService({
+          repos: s.repos,
+          clock,
+          sms: new FakeSms(s.repos, clock),
+          bus: new InProcessBus<Events>(),
+          log: pino({ level: 'silent' }),
+          vitals: vitals[i]!,
+          publicUrl: 'https://odart.example',
+          retentionDays: 30,
+          linkTtlMs: 24 * HOUR,
+        }),
+    );
   });
 
   afterEach(async () => {
@@ -72,7 +96,10 @@ describe('consent on two connections to one database', () => {
 
   it('two changes at once: each is decided on the state the other left, and the log replays to the stored state', async () => {
     const results = await Promise.allSettled([nodes[0]!.optOut('w1', 'admin'), nodes[1]!.pause('w1', HOUR, 'admin')]);
-    const log = (await stores[0]!.repos.consent.events('w1')).map((e) => ({ type: e.type, from: (JSON.parse(e.data) as { from?: string }).from }));
+    const log = (await stores[0]!.repos.consent.events('w1')).map((e) => ({
+      type: e.type,
+      from: (JSON.parse(e.data) as { from?: string }).from,
+    }));
     const state: Record<string, string> = { opted_out: 'opted_out', paused: 'paused' };
     expect(log).toHaveLength(results.filter((r) => r.status === 'fulfilled').length);
     let at = 'active';

@@ -46,7 +46,8 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
 
 /** Pausing needs monitoring on (or an existing pause to change). */
 function monitored(w: WearerRow): boolean {
-  if (w.consent !== 'active' && w.consent !== 'paused') throw new AppError('ODART_ERR_CONFLICT', 'Monitoring is not on, so it cannot be paused');
+  if (w.consent !== 'active' && w.consent !== 'paused')
+    throw new AppError('ODART_ERR_CONFLICT', 'Monitoring is not on, so it cannot be paused');
   return true;
 }
 
@@ -80,7 +81,11 @@ export class ConsentService {
     let sent = false;
     if (send && wearer.phone) {
       const service = await this.d.repos.serviceById(wearer.service_id);
-      const res = await this.d.sms.send({ to: wearer.phone, body: en.smsConsentInvite({ service: service?.name ?? 'Your service', link: url }), owner: { serviceId: wearer.service_id, wearerId: wearer.id } });
+      const res = await this.d.sms.send({
+        to: wearer.phone,
+        body: en.smsConsentInvite({ service: service?.name ?? 'Your service', link: url }),
+        owner: { serviceId: wearer.service_id, wearerId: wearer.id },
+      });
       sent = res.ok;
       if (!res.ok) this.d.log.warn({ wearerId: wearer.id, code: res.code }, 'consent invite sms failed');
     }
@@ -105,7 +110,8 @@ export class ConsentService {
   // ---- choices ------------------------------------------------------------------------------
 
   async optIn(wearerId: string, via: ConsentVia, version: string): Promise<WearerRow> {
-    if (version !== CONSENT_VERSION) throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: version (the consent text has changed; reload it)');
+    if (version !== CONSENT_VERSION)
+      throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: version (the consent text has changed; reload it)');
     return this.set(wearerId, 'active', 'opted_in', via, { version });
   }
 
@@ -115,8 +121,10 @@ export class ConsentService {
 
   async pause(wearerId: string, ms: number, via: ConsentVia): Promise<WearerRow> {
     const w = await this.wearer(wearerId);
-    if (w.consent !== 'active' && w.consent !== 'paused') throw new AppError('ODART_ERR_CONFLICT', 'Monitoring is not on, so it cannot be paused');
-    if (!Number.isFinite(ms) || ms < MIN_PAUSE_MS || ms > MAX_PAUSE_MS) throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: a pause is 15 minutes to 72 hours');
+    if (w.consent !== 'active' && w.consent !== 'paused')
+      throw new AppError('ODART_ERR_CONFLICT', 'Monitoring is not on, so it cannot be paused');
+    if (!Number.isFinite(ms) || ms < MIN_PAUSE_MS || ms > MAX_PAUSE_MS)
+      throw new AppError('ODART_ERR_VALIDATION', 'invalid fields: a pause is 15 minutes to 72 hours');
     return this.set(wearerId, 'paused', 'paused', via, { minutes: Math.round(ms / 60_000) }, this.d.clock.now() + ms, monitored);
   }
 
@@ -156,7 +164,12 @@ export class ConsentService {
   /** Consent log of one wearer, oldest first. */
   async events(wearerId: string): Promise<ConsentEventView[]> {
     const rows = await this.d.repos.consent.events(wearerId);
-    return rows.map((r) => ({ at: new Date(Number(r.at)).toISOString(), type: r.type, via: r.via, ...(JSON.parse(r.data) as Record<string, unknown>) }));
+    return rows.map((r) => ({
+      at: new Date(Number(r.at)).toISOString(),
+      type: r.type,
+      via: r.via,
+      ...(JSON.parse(r.data) as Record<string, unknown>),
+    }));
   }
 
   /** After a wearer's deletion: their links, consent log and raw vitals go too. */
@@ -225,8 +238,13 @@ export class ConsentService {
    * (which may throw) asked again, so the change and its log entry's `from` are always true.
    */
   private async set(
-    wearerId: string, state: ConsentState, change: ConsentChange, via: ConsentVia, data: Record<string, unknown>,
-    pausedUntil: number | null = null, allowed: (w: WearerRow) => boolean = () => true,
+    wearerId: string,
+    state: ConsentState,
+    change: ConsentChange,
+    via: ConsentVia,
+    data: Record<string, unknown>,
+    pausedUntil: number | null = null,
+    allowed: (w: WearerRow) => boolean = () => true,
   ): Promise<WearerRow> {
     let before: WearerRow;
     let now: number;
@@ -252,11 +270,23 @@ export class ConsentService {
     // Before anything else: the ingest directory must stop (or start) taking this wearer's data now.
     await this.d.bus.publish('consent.applied', { wearerId });
     const after = (await this.d.repos.wearerById(wearerId))!;
-    await this.record(after, change, via, { ...data, from: before.consent, ...(pausedUntil ? { until: new Date(pausedUntil).toISOString() } : {}) });
+    await this.record(after, change, via, {
+      ...data,
+      from: before.consent,
+      ...(pausedUntil ? { until: new Date(pausedUntil).toISOString() } : {}),
+    });
     if (via !== 'sms' && after.phone) {
       // Web, admin and automatic changes are confirmed by SMS; SMS choices get their reply on the webhook.
-      const body = change === 'opted_in' ? en.smsOptedIn : change === 'opted_out' ? en.smsOptedOut
-        : change === 'paused' ? en.smsPaused({ duration: en.duration(pausedUntil! - now) }) : change === 'resumed' ? en.smsResumed : null;
+      const body =
+        change === 'opted_in'
+          ? en.smsOptedIn
+          : change === 'opted_out'
+            ? en.smsOptedOut
+            : change === 'paused'
+              ? en.smsPaused({ duration: en.duration(pausedUntil! - now) })
+              : change === 'resumed'
+                ? en.smsResumed
+                : null;
       if (body) await this.sendToWearer(after, body);
     }
     return after;
@@ -264,11 +294,25 @@ export class ConsentService {
 
   private async record(w: WearerRow, change: ConsentChange, via: ConsentVia, data: Record<string, unknown>) {
     const now = this.d.clock.now();
-    await this.d.repos.consent.appendEvent({ wearer_id: w.id, service_id: w.service_id, at: now, type: change, via, data: JSON.stringify(data) });
+    await this.d.repos.consent.appendEvent({
+      wearer_id: w.id,
+      service_id: w.service_id,
+      at: now,
+      type: change,
+      via,
+      data: JSON.stringify(data),
+    });
     this.d.log.info({ wearerId: w.id, change, via }, 'wearer consent changed');
     if (change === 'invited' || change === 'pause_reminder') return;
     await this.d.bus.publish('consent.changed', {
-      wearerId: w.id, serviceId: w.service_id, alias: w.alias, change, state: w.consent, via, at: now, pausedUntil: w.paused_until ? Number(w.paused_until) : null,
+      wearerId: w.id,
+      serviceId: w.service_id,
+      alias: w.alias,
+      change,
+      state: w.consent,
+      via,
+      at: now,
+      pausedUntil: w.paused_until ? Number(w.paused_until) : null,
     });
   }
 

@@ -18,7 +18,8 @@ describe('wearer SMS keywords', () => {
     expect(parseWearerKeyword('PAUSE 30M')).toEqual({ kind: 'pause', ms: 30 * 60_000 });
   });
   it('a pause outside 15 min .. 72 h, or without a number, is answered with help, not applied', () => {
-    for (const w of ['PAUSE', 'PAUSE 5M', 'PAUSE 100H', 'PAUSE two hours', 'PAUSE 0H']) expect(parseWearerKeyword(w), w).toEqual({ kind: 'pause_invalid' });
+    for (const w of ['PAUSE', 'PAUSE 5M', 'PAUSE 100H', 'PAUSE two hours', 'PAUSE 0H'])
+      expect(parseWearerKeyword(w), w).toEqual({ kind: 'pause_invalid' });
   });
   it('anything else is not a wearer keyword (left to the responder dispatch)', () => {
     for (const w of ['1', 'ACK', 'hello', '', 'stopping by later']) expect(parseWearerKeyword(w), w).toBeNull();

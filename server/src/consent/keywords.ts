@@ -1,11 +1,7 @@
 // SMS keywords a wearer may send: YES (join / resume), STOP or LEAVE (opt out), PAUSE 2H / PAUSE 30M.
 // Pure parsing, so the webhook's dispatch stays a small switch.
 
-export type WearerKeyword =
-  | { kind: 'yes' }
-  | { kind: 'stop' }
-  | { kind: 'pause'; ms: number }
-  | { kind: 'pause_invalid' };
+export type WearerKeyword = { kind: 'yes' } | { kind: 'stop' } | { kind: 'pause'; ms: number } | { kind: 'pause_invalid' };
 
 /** Longest pause a wearer can choose by SMS or web: three days. */
 export const MAX_PAUSE_MS = 72 * 3600_000;

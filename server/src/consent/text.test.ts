@@ -14,8 +14,14 @@ describe('consent text and wearer SMS', () => {
 
   it('every wearer SMS reply fits one segment', () => {
     const replies = [
-      en.smsOptedIn, en.smsOptedOut, en.smsPaused({ duration: en.duration(72 * 3600_000) }), en.smsPauseHelp, en.smsNotMonitored,
-      en.smsPauseReminder({ minutes: 10 }), en.smsResumed, en.smsWearerHelp,
+      en.smsOptedIn,
+      en.smsOptedOut,
+      en.smsPaused({ duration: en.duration(72 * 3600_000) }),
+      en.smsPauseHelp,
+      en.smsNotMonitored,
+      en.smsPauseReminder({ minutes: 10 }),
+      en.smsResumed,
+      en.smsWearerHelp,
     ];
     for (const r of replies) expect(isSingleSegment(r), r).toBe(true);
   });

@@ -52,31 +52,70 @@ export async function seedDemo(repos: Repos, opts: SeedOptions): Promise<DemoCre
   ]) {
     // One at a time: each password hash takes a lot of memory at full cost.
     users.push({
-      ...u, service_id: 'demo', on_duty: 1, created_at: now,
+      ...u,
+      service_id: 'demo',
+      on_duty: 1,
+      created_at: now,
       password_hash: await hashSecret(creds.accounts[u.id as keyof DemoCredentials['accounts']], opts.passwordCost ?? PASSWORD_COST),
     });
   }
   const devices = [];
-  for (const [id, kind] of [['demo-wrist', 'wearable'], ['demo-room', 'room']] as const) {
+  for (const [id, kind] of [
+    ['demo-wrist', 'wearable'],
+    ['demo-room', 'room'],
+  ] as const) {
     devices.push({
-      id, service_id: 'demo', wearer_id: 'demo-wearer', kind, secret_hash: await hashSecret(creds.devices[id], DEVICE_SECRET_COST),
-      last_seen_at: null, battery: null, online: 0, created_at: now,
+      id,
+      service_id: 'demo',
+      wearer_id: 'demo-wearer',
+      kind,
+      secret_hash: await hashSecret(creds.devices[id], DEVICE_SECRET_COST),
+      last_seen_at: null,
+      battery: null,
+      online: 0,
+      created_at: now,
     });
   }
   devices.push({
-    id: 'demo-gateway', service_id: 'demo', wearer_id: null, kind: 'gateway' as const, secret_hash: await hashSecret(creds.devices['demo-gateway'], DEVICE_SECRET_COST),
-    last_seen_at: null, battery: null, online: 0, created_at: now,
+    id: 'demo-gateway',
+    service_id: 'demo',
+    wearer_id: null,
+    kind: 'gateway' as const,
+    secret_hash: await hashSecret(creds.devices['demo-gateway'], DEVICE_SECRET_COST),
+    last_seen_at: null,
+    battery: null,
+    online: 0,
+    created_at: now,
   });
   // The hashes are made first, so the one transaction below holds no slow work.
   await repos.enrol({
     services: [{ id: 'demo', name: 'Demo service', emergency_number: '999', created_at: now }],
     users,
-    chains: [{ id: 'demo-chain', service_id: 'demo', name: 'Demo chain', definition: JSON.stringify(DEMO_CHAIN), created_at: now, updated_at: now }],
-    wearers: [{
-      id: 'demo-wearer', service_id: 'demo', alias: 'Jo', address: 'Flat 2, 14 Example Street, Glasgow',
-      access_notes: 'Key safe by the door, code from the service', phone: null, emergency_contact_phone: '+447700900199',
-      chain_id: 'demo-chain', consent: 'active', thresholds: null, created_at: now,
-    }],
+    chains: [
+      {
+        id: 'demo-chain',
+        service_id: 'demo',
+        name: 'Demo chain',
+        definition: JSON.stringify(DEMO_CHAIN),
+        created_at: now,
+        updated_at: now,
+      },
+    ],
+    wearers: [
+      {
+        id: 'demo-wearer',
+        service_id: 'demo',
+        alias: 'Jo',
+        address: 'Flat 2, 14 Example Street, Glasgow',
+        access_notes: 'Key safe by the door, code from the service',
+        phone: null,
+        emergency_contact_phone: '+447700900199',
+        chain_id: 'demo-chain',
+        consent: 'active',
+        thresholds: null,
+        created_at: now,
+      },
+    ],
     responders: ['alex', 'sam'].map((r) => ({ wearer_id: 'demo-wearer', user_id: r })),
     devices,
     gatewayDevices: ['demo-wrist', 'demo-room'].map((device_id) => ({ gateway_id: 'demo-gateway', device_id, created_at: now })),

@@ -105,7 +105,14 @@ export class EpisodeState {
     } else if (this.state === 'alerted') {
       // Responders are already on their way; they hear that the wearer answered, the alert stays.
       const a = scorer.assess(t);
-      out.push({ kind: 'update', t, score: this.lastReported, level: a.level, reasons: ['wearer pressed OK after the alert was raised', ...a.reasons], news2: a.news2 });
+      out.push({
+        kind: 'update',
+        t,
+        score: this.lastReported,
+        level: a.level,
+        reasons: ['wearer pressed OK after the alert was raised', ...a.reasons],
+        news2: a.news2,
+      });
     } else {
       this.okUntil = t + OK_SNOOZE_MS;
     }

@@ -49,13 +49,20 @@ function run(d: WearerDetector, seconds: number, v: (s: number) => VitalsPayload
   const out: Decision[] = [];
   for (let s = 0; s < seconds; s++) {
     out.push(...d.onSample({ t: s * 1000, deviceId: 'wrist', message: { stream: 'vitals', data: v(s) } }));
-    if (withRoom && s % 2 === 0) out.push(...d.onSample({ t: s * 1000, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 20 } } }));
+    if (withRoom && s % 2 === 0)
+      out.push(...d.onSample({ t: s * 1000, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 20 } } }));
     out.push(...d.tick(s * 1000 + 500));
   }
   return out;
 }
 
-const calm = (s: number): VitalsPayload => ({ hr: 72 + (s % 7), spo2: 96 + (s % 3 === 0 ? 1 : 0), rr: 13 + (s % 5) / 2, activity: 8 + (s % 11), onBody: true });
+const calm = (s: number): VitalsPayload => ({
+  hr: 72 + (s % 7),
+  spo2: 96 + (s % 3 === 0 ? 1 : 0),
+  rr: 13 + (s % 5) / 2,
+  activity: 8 + (s % 11),
+  onBody: true,
+});
 
 describe('property: glitches never start an emergency (DESIGN: artefacts are common; persistence and gating)', () => {
   for (let seed = 1; seed <= 40; seed++) {
@@ -72,7 +79,8 @@ describe('property: glitches never hide a real apnoea (PRODIGY: apnoea precedes 
   for (let seed = 101; seed <= 130; seed++) {
     it(`seed ${seed}: apnoea from 120 s with 8% glitches still reaches responders within 60 s`, () => {
       const d = new WearerDetector();
-      const base = (s: number): VitalsPayload => (s < 120 ? calm(s) : { hr: 70, spo2: Math.max(60, 97 - Math.max(0, s - 140) * 0.25), rr: 0, activity: 1, onBody: true });
+      const base = (s: number): VitalsPayload =>
+        s < 120 ? calm(s) : { hr: 70, spo2: Math.max(60, 97 - Math.max(0, s - 140) * 0.25), rr: 0, activity: 1, onBody: true };
       // glitches here are single samples only (no movement bursts: an unconscious wearer does not move)
       const r = rng(seed);
       const v = (s: number) => {

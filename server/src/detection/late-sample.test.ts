@@ -7,9 +7,13 @@ import type { Decision, Sample } from './types.js';
 
 const S = 1000;
 const vitals = (t: number, rr: number, spo2: number, ageMs?: number): Sample => ({
-  t, deviceId: 'wrist', ageMs, message: { stream: 'vitals', data: { hr: 80, spo2, rr, activity: 5, onBody: true } },
+  t,
+  deviceId: 'wrist',
+  ageMs,
+  message: { stream: 'vitals', data: { hr: 80, spo2, rr, activity: 5, onBody: true } },
 });
-const emergencies = (ds: Decision[]) => ds.filter((d) => d.kind === 'wearer_prompt' || d.kind === 'responder_alert' || d.kind === 'update' || d.kind === 'cancelled');
+const emergencies = (ds: Decision[]) =>
+  ds.filter((d) => d.kind === 'wearer_prompt' || d.kind === 'responder_alert' || d.kind === 'update' || d.kind === 'cancelled');
 
 describe('late samples (ageMs > staleMs) never start an emergency', () => {
   it('a replayed apnea raises nothing by itself, and the first live sample that confirms it alerts at once', () => {
@@ -55,7 +59,11 @@ describe('late samples (ageMs > staleMs) never start an emergency', () => {
     expect(out.map((x) => x.kind)).toContain('wearer_prompt');
     expect(d.state).toBe('prompting');
     expect(d.onSample({ t: 20 * S, deviceId: 'wrist', ageMs: 26_000, message: { stream: 'button', data: { action: 'ok' } } })).toEqual([]);
-    expect(d.onSample({ t: 20 * S, deviceId: 'wrist', ageMs: 26_000, message: { stream: 'status', data: { state: 'offline' } } }).map((x) => x.kind)).not.toContain('responder_alert');
+    expect(
+      d
+        .onSample({ t: 20 * S, deviceId: 'wrist', ageMs: 26_000, message: { stream: 'status', data: { state: 'offline' } } })
+        .map((x) => x.kind),
+    ).not.toContain('responder_alert');
     expect(d.state).toBe('prompting');
   });
 });

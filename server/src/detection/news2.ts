@@ -29,8 +29,17 @@ export function news2Pulse(hr: number): number {
 export function news2Partial(v: { rr?: number | null; spo2?: number | null; hr?: number | null }): number | null {
   let total = 0;
   let any = false;
-  if (v.rr != null) { total += news2Respiration(v.rr); any = true; }
-  if (v.spo2 != null) { total += news2Spo2Scale1(v.spo2); any = true; }
-  if (v.hr != null) { total += news2Pulse(v.hr); any = true; }
+  if (v.rr != null) {
+    total += news2Respiration(v.rr);
+    any = true;
+  }
+  if (v.spo2 != null) {
+    total += news2Spo2Scale1(v.spo2);
+    any = true;
+  }
+  if (v.hr != null) {
+    total += news2Pulse(v.hr);
+    any = true;
+  }
   return any ? total : null;
 }

@@ -66,7 +66,13 @@ class RoomAlarmRule implements Rule {
 }
 
 const fastHeart: RuleEntry = { name: 'fast-heart', source: WEARABLE, role: 'primary', reads: ['hr'], create: () => new FastHeartRule() };
-const roomAlarm = (source: typeof ROOM | typeof WEARABLE): RuleEntry => ({ name: 'room-alarm', source, role: 'primary', reads: ['room'], create: () => new RoomAlarmRule() });
+const roomAlarm = (source: typeof ROOM | typeof WEARABLE): RuleEntry => ({
+  name: 'room-alarm',
+  source,
+  role: 'primary',
+  reads: ['room'],
+  create: () => new RoomAlarmRule(),
+});
 const plusFour: RuleEntry = { name: 'plus-four', source: WEARABLE, role: 'support', reads: [], create: () => new PlusFourRule() };
 
 function feed(d: WearerDetector, from: number, to: number, v: (s: number) => VitalsPayload): Decision[] {
@@ -78,7 +84,8 @@ function feed(d: WearerDetector, from: number, to: number, v: (s: number) => Vit
   return out;
 }
 const fast = (s: number): VitalsPayload => (s < 60 ? normal : { ...normal, hr: 160 });
-const prompt = (ds: Decision[]) => ds.find((x) => x.kind === 'wearer_prompt') as (Decision & { score: number; reasons: string[] }) | undefined;
+const prompt = (ds: Decision[]) =>
+  ds.find((x) => x.kind === 'wearer_prompt') as (Decision & { score: number; reasons: string[] }) | undefined;
 
 describe('rule registry (rules/index.ts): a new rule is one file and one registry line', () => {
   it('the production detector runs the production registry: a fast heart alone prompts no one', () => {
@@ -123,7 +130,8 @@ describe('rule registry (rules/index.ts): a new rule is one file and one registr
       const out: Decision[] = [];
       for (let s = 0; s < 200; s++) {
         // the room alarms from 20 s to 34 s, then the room sensor falls silent; the wearable reports normal breathing throughout
-        if (s >= 20 && s < 35) out.push(...d.onSample({ t: s * S, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 99 } } }));
+        if (s >= 20 && s < 35)
+          out.push(...d.onSample({ t: s * S, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 99 } } }));
         out.push(...d.onSample({ t: s * S, deviceId: 'wrist', message: { stream: 'vitals', data: normal } }));
         out.push(...d.tick(s * S + 500));
       }

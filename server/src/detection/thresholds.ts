@@ -33,13 +33,16 @@ export const thresholdsSchema = z
   .partial()
   .strict()
   .refine((t) => t.criticalRr === undefined || t.lowRr === undefined || t.criticalRr <= t.lowRr, {
-    message: 'criticalRr must not exceed lowRr', path: ['criticalRr'],
+    message: 'criticalRr must not exceed lowRr',
+    path: ['criticalRr'],
   })
   .refine((t) => t.deepStillMotion === undefined || t.deepStillMotion < (t.stillMotion ?? DEFAULT_THRESHOLDS.stillMotion), {
-    message: 'deepStillMotion must be below stillMotion', path: ['deepStillMotion'],
+    message: 'deepStillMotion must be below stillMotion',
+    path: ['deepStillMotion'],
   })
   .refine((t) => t.criticalApneaSeconds === undefined || t.apneaSeconds === undefined || t.criticalApneaSeconds >= t.apneaSeconds, {
-    message: 'criticalApneaSeconds must not be below apneaSeconds', path: ['criticalApneaSeconds'],
+    message: 'criticalApneaSeconds must not be below apneaSeconds',
+    path: ['criticalApneaSeconds'],
   });
 
 export type ThresholdOverrides = z.infer<typeof thresholdsSchema>;

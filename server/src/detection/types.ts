@@ -112,7 +112,11 @@ export interface Assessment {
 }
 
 export type Decision =
-  | ({ kind: 'wearer_prompt'; t: number; /** this check-in's cancel window, ms (the wearer's `checkinWindowMs` when it started) */ windowMs: number } & Assessment)
+  | ({
+      kind: 'wearer_prompt';
+      t: number;
+      /** this check-in's cancel window, ms (the wearer's `checkinWindowMs` when it started) */ windowMs: number;
+    } & Assessment)
   | ({ kind: 'responder_alert'; t: number } & Assessment)
   | ({ kind: 'update'; t: number } & Assessment)
   | { kind: 'cancelled'; t: number; reason: 'wearer_ok' | 'recovered' }

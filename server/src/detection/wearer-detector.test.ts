@@ -29,7 +29,8 @@ function room(d: WearerDetector, from: number, to: number, motion: (s: number) =
 const kinds = (ds: Decision[]) => ds.map((x) => x.kind);
 const first = (ds: Decision[], kind: Decision['kind']) => ds.find((x) => x.kind === kind);
 const reasonsOf = (x: Decision | undefined) => (x && 'reasons' in x ? x.reasons.join('; ') : '');
-const press = (d: WearerDetector, s: number, action: 'ok' | 'help') => d.onSample({ t: s * S, deviceId: 'button', message: { stream: 'button', data: { action } } });
+const press = (d: WearerDetector, s: number, action: 'ok' | 'help') =>
+  d.onSample({ t: s * S, deviceId: 'button', message: { stream: 'button', data: { action } } });
 
 describe('apnea (PRODIGY: apnoea preceded 150 of 187 serious episodes; >= 30 s is critical)', () => {
   it('prompts the wearer after 15 s without breathing, then alerts responders when the 15 s check-in goes unanswered', () => {
@@ -138,7 +139,9 @@ describe('signal quality: artefacts never start an emergency', () => {
 
   it('motion artefacts: RR 0 and SpO2 dips during vigorous movement (activity >= 40) are not evidence', () => {
     const d = new WearerDetector();
-    const out = feed(d, 0, 300, (s) => (s >= 60 && s < 200 ? { hr: 130, spo2: s % 3 ? 84 : 97, rr: 0, activity: 70, onBody: true } : normal));
+    const out = feed(d, 0, 300, (s) =>
+      s >= 60 && s < 200 ? { hr: 130, spo2: s % 3 ? 84 : 97, rr: 0, activity: 70, onBody: true } : normal,
+    );
     expect(out).toEqual([]);
   });
 
@@ -208,7 +211,12 @@ describe('respiratory depression (Second Chance RR <= 7; NEWS2 RR <= 8 scores 3;
 describe('saturation: personal baseline, fall and saturation-seconds (SpO2 lags 15-30 s: never wait for it alone)', () => {
   it('oximeter-only: a slow fall (hypoventilation, 0.1 points/s) prompts on depth x duration, naming the fall', () => {
     const d = new WearerDetector();
-    const out = feed(d, 0, 400, (s) => ({ hr: 80, spo2: s < 120 ? 97 : Math.max(60, Math.round(97 - (s - 120) * 0.1)), rr: null, activity: 1 }));
+    const out = feed(d, 0, 400, (s) => ({
+      hr: 80,
+      spo2: s < 120 ? 97 : Math.max(60, Math.round(97 - (s - 120) * 0.1)),
+      rr: null,
+      activity: 1,
+    }));
     const p = first(out, 'wearer_prompt');
     expect(p).toBeDefined();
     expect(p!.t).toBeGreaterThan(190 * S);
@@ -222,7 +230,12 @@ describe('saturation: personal baseline, fall and saturation-seconds (SpO2 lags 
 
   it('oximeter-only: a steep sustained fall from baseline (apnoea desaturates 0.2-0.3 points/s) is critical: responders at once, no check-in', () => {
     const d = new WearerDetector();
-    const out = feed(d, 0, 300, (s) => ({ hr: 80, spo2: s < 120 ? 97 : Math.max(60, Math.round(97 - (s - 120) * 0.25)), rr: null, activity: 1 }));
+    const out = feed(d, 0, 300, (s) => ({
+      hr: 80,
+      spo2: s < 120 ? 97 : Math.max(60, Math.round(97 - (s - 120) * 0.25)),
+      rr: null,
+      activity: 1,
+    }));
     expect(first(out, 'wearer_prompt')).toBeUndefined();
     const a = first(out, 'responder_alert');
     // crosses the line (93%) at ~136 s; 8 below baseline at ~152 s, with 60 saturation-seconds soon after
@@ -235,10 +248,18 @@ describe('saturation: personal baseline, fall and saturation-seconds (SpO2 lags 
   it('a steep fall is not critical once self-ending dips form a pattern (ODI: obstructive sleep apnoea): the check-in stays', () => {
     const d = new WearerDetector();
     // baseline 97, then four 40 s dips to 90% that recover by themselves, 90 s apart
-    const dip = (s: number) => { const k = (s - 120) % 90; return s >= 120 && s < 480 && k < 40 ? Math.max(90, 97 - k * 0.5) : 97; };
+    const dip = (s: number) => {
+      const k = (s - 120) % 90;
+      return s >= 120 && s < 480 && k < 40 ? Math.max(90, 97 - k * 0.5) : 97;
+    };
     const early = feed(d, 0, 500, (s) => ({ hr: 60, spo2: Math.round(dip(s)), rr: null, activity: 1 }));
     expect(kinds(early).filter((k) => k === 'responder_alert')).toEqual([]);
-    const out = feed(d, 500, 700, (s) => ({ hr: 60, spo2: Math.max(60, Math.round(97 - Math.max(0, s - 520) * 0.25)), rr: null, activity: 1 }));
+    const out = feed(d, 500, 700, (s) => ({
+      hr: 60,
+      spo2: Math.max(60, Math.round(97 - Math.max(0, s - 520) * 0.25)),
+      rr: null,
+      activity: 1,
+    }));
     const p = first(out, 'wearer_prompt');
     expect(p).toBeDefined();
     expect(reasonsOf(p)).not.toMatch(/steeply/);
@@ -249,7 +270,12 @@ describe('saturation: personal baseline, fall and saturation-seconds (SpO2 lags 
   it('a steep SpO2 fall while the wearable sees normal breathing is not made critical by the steep rule (probe, not apnoea)', () => {
     const d = new WearerDetector();
     // 0.2 points/s; stops before the fall reaches 10 below baseline (critical whatever the breathing)
-    const out = feed(d, 0, 168, (s) => ({ hr: 80, spo2: s < 120 ? 97 : Math.max(60, Math.round(97 - (s - 120) * 0.2)), rr: 14, activity: 1 }));
+    const out = feed(d, 0, 168, (s) => ({
+      hr: 80,
+      spo2: s < 120 ? 97 : Math.max(60, Math.round(97 - (s - 120) * 0.2)),
+      rr: 14,
+      activity: 1,
+    }));
     expect(first(out, 'responder_alert')).toBeUndefined();
     const p = first(out, 'wearer_prompt');
     expect(p).toBeDefined();
@@ -309,7 +335,10 @@ describe('stillness with presence (Brave: occupied, no motion; door closed short
     expect(reasonsOf(p)).toMatch(/door closed, not even breathing movement for 4\d s/);
     // without the door context the deep timer is half of 180 s
     const d2 = new WearerDetector();
-    const p2 = first(room(d2, 0, 400, (s) => (s < 60 ? 40 : 0)), 'wearer_prompt');
+    const p2 = first(
+      room(d2, 0, 400, (s) => (s < 60 ? 40 : 0)),
+      'wearer_prompt',
+    );
     expect(p2!.t).toBeGreaterThan(165 * S);
     expect(p2!.t).toBeLessThan(180 * S);
   });
@@ -323,14 +352,24 @@ describe('stillness with presence (Brave: occupied, no motion; door closed short
   it('deepStillMotion is a per-wearer threshold: 0.5 makes the same deep stillness take the normal timer', () => {
     const d = new WearerDetector({ deepStillMotion: 0.5 });
     d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } });
-    expect(first(room(d, 0, 400, (s) => (s < 60 ? 40 : 1)), 'wearer_prompt')?.t).toBe(150 * S);
+    expect(
+      first(
+        room(d, 0, 400, (s) => (s < 60 ? 40 : 1)),
+        'wearer_prompt',
+      )?.t,
+    ).toBe(150 * S);
   });
   it('one stray motion reading does not end stillness; clear movement does', () => {
     const d = new WearerDetector();
     const out = room(d, 0, 400, (s) => (s < 60 ? 40 : s === 120 ? 7 : 3));
     expect(first(out, 'wearer_prompt')?.t).toBe(240 * S);
     const d2 = new WearerDetector();
-    expect(first(room(d2, 0, 400, (s) => (s < 60 ? 40 : s === 120 ? 30 : 3)), 'wearer_prompt')?.t).toBe(302 * S); // the run restarts at the next still reading (122 s)
+    expect(
+      first(
+        room(d2, 0, 400, (s) => (s < 60 ? 40 : s === 120 ? 30 : 3)),
+        'wearer_prompt',
+      )?.t,
+    ).toBe(302 * S); // the run restarts at the next still reading (122 s)
   });
   it('an empty room is never "still"', () => {
     const d = new WearerDetector();
@@ -341,7 +380,8 @@ describe('stillness with presence (Brave: occupied, no motion; door closed short
     const out: Decision[] = [];
     for (let s = 0; s < 600; s++) {
       out.push(...d.onSample({ t: s * S, deviceId: 'wrist', message: { stream: 'vitals', data: { ...normal, rr: 12, activity: 0 } } }));
-      if (s % 2 === 0) out.push(...d.onSample({ t: s * S, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 1 } } }));
+      if (s % 2 === 0)
+        out.push(...d.onSample({ t: s * S, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 1 } } }));
       out.push(...d.tick(s * S + 500));
     }
     expect(out).toEqual([]);
@@ -350,8 +390,15 @@ describe('stillness with presence (Brave: occupied, no motion; door closed short
     const d = new WearerDetector();
     const out: Decision[] = [];
     for (let s = 0; s < 200; s++) {
-      out.push(...d.onSample({ t: s * S, deviceId: 'wrist', message: { stream: 'vitals', data: { ...normal, rr: s < 100 ? 14 : 6.5, activity: 0 } } }));
-      if (s % 2 === 0) out.push(...d.onSample({ t: s * S, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 1 } } }));
+      out.push(
+        ...d.onSample({
+          t: s * S,
+          deviceId: 'wrist',
+          message: { stream: 'vitals', data: { ...normal, rr: s < 100 ? 14 : 6.5, activity: 0 } },
+        }),
+      );
+      if (s % 2 === 0)
+        out.push(...d.onSample({ t: s * S, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 1 } } }));
       out.push(...d.tick(s * S + 500));
     }
     const p = first(out, 'wearer_prompt');

@@ -13,7 +13,15 @@ import { RULES, type RuleEntry } from './rules/index.js';
 import { RuleSet } from './rule-set.js';
 import { newPicture, type Picture, type Reading, type Rule } from './rules/rule.js';
 import { MAX_BRIDGE_MS, SignalQuality, plausibleActivity, plausibleHr, plausibleRr, plausibleSpo2 } from './signal-quality.js';
-import { DEFAULT_THRESHOLDS, type Assessment, type Decision, type RiskLevel, type Sample, type Thresholds, type VitalsData } from './types.js';
+import {
+  DEFAULT_THRESHOLDS,
+  type Assessment,
+  type Decision,
+  type RiskLevel,
+  type Sample,
+  type Thresholds,
+  type VitalsData,
+} from './types.js';
 
 export interface DetectorOptions {
   /** the rules to run, in order (default: the production registry, rules/index.ts) */
@@ -144,9 +152,23 @@ export class WearerDetector implements Scorer {
   }
 
   /** Current feature values as scored (stale evidence counts 0), for charts and reviewers (not used by the rules). */
-  features(now: number): { score: number; apneaS: number; lowRrS: number; satSeconds: number; spo2Baseline: number | null; stillS: number } {
+  features(now: number): {
+    score: number;
+    apneaS: number;
+    lowRrS: number;
+    satSeconds: number;
+    spo2Baseline: number | null;
+    stillS: number;
+  } {
     const p = this.score(now);
-    return { score: p.score, apneaS: p.apneaS, lowRrS: p.lowS, satSeconds: Math.round(p.satArea), spo2Baseline: p.spo2Base, stillS: p.stillS };
+    return {
+      score: p.score,
+      apneaS: p.apneaS,
+      lowRrS: p.lowS,
+      satSeconds: Math.round(p.satArea),
+      spo2Baseline: p.spo2Base,
+      stillS: p.stillS,
+    };
   }
 
   // ---- inputs ----------------------------------------------------------------------------------
@@ -218,7 +240,14 @@ export class WearerDetector implements Scorer {
     this.resetWearableEvidence();
   }
 
-  private onStatus(t: number, deviceId: string, dev: DeviceState, state: 'online' | 'offline', battery: number | undefined, out: Decision[]): void {
+  private onStatus(
+    t: number,
+    deviceId: string,
+    dev: DeviceState,
+    state: 'online' | 'offline',
+    battery: number | undefined,
+    out: Decision[],
+  ): void {
     if (this.devices.status(dev, state)) this.episode.deviceSilent(t, deviceId, 'went offline', out, this);
     if (battery !== undefined) this.devices.battery(t, deviceId, dev, battery, this.th, out);
   }

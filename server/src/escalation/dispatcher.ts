@@ -171,7 +171,10 @@ export class Dispatcher {
       const now = clock.now();
       await this.d.esc.finishNotification(n.id, n.attempts, 'sending', { state: 'cancelled', lease_until: null, updated_at: now });
       await repos.appendTimeline(n.alert_id, now, 'notify_skipped', {
-        channel: n.channel, target: n.target, step: n.step_index, reason: 'alert no longer escalating',
+        channel: n.channel,
+        target: n.target,
+        step: n.step_index,
+        reason: 'alert no longer escalating',
       });
       this.d.metrics.notifications.inc({ channel: n.channel, result: 'skipped' });
       return;
@@ -189,9 +192,15 @@ export class Dispatcher {
     const owner = alert ? { serviceId: alert.service_id, wearerId: alert.wearer_id } : undefined;
     const ch = this.d.channels.get(n.channel);
     // Only queued channels have rows to send; a live channel's row here would be a bug, failed like a provider's refusal.
-    const call = ch.delivery === 'queued'
-      ? ch.send({ to: n.to_addr, body: n.body, owner })
-      : Promise.resolve<SmsResult>({ ok: false, code: 'not_queued', message: `${n.channel} is not sent from the queue`, retryable: false });
+    const call =
+      ch.delivery === 'queued'
+        ? ch.send({ to: n.to_addr, body: n.body, owner })
+        : Promise.resolve<SmsResult>({
+            ok: false,
+            code: 'not_queued',
+            message: `${n.channel} is not sent from the queue`,
+            retryable: false,
+          });
     this.inProvider++;
     let res: SmsResult;
     try {
@@ -235,9 +244,22 @@ export class Dispatcher {
   private async late(n: NotificationRow, res: SmsResult): Promise<void> {
     if (!res.ok) return;
     const now = this.d.clock.now();
-    await this.d.esc.insertAttempt({ notification_id: n.id, attempt: n.attempts, provider_id: res.sid, result: `late_${res.status}`, error_code: null, at: now });
+    await this.d.esc.insertAttempt({
+      notification_id: n.id,
+      attempt: n.attempts,
+      provider_id: res.sid,
+      result: `late_${res.status}`,
+      error_code: null,
+      at: now,
+    });
     await this.d.repos.appendTimeline(n.alert_id, now, 'late_provider_result', {
-      channel: n.channel, target: n.target, step: n.step_index, providerId: res.sid, result: res.status, attempt: n.attempts, possibleDuplicate: true,
+      channel: n.channel,
+      target: n.target,
+      step: n.step_index,
+      providerId: res.sid,
+      result: res.status,
+      attempt: n.attempts,
+      possibleDuplicate: true,
     });
   }
 
@@ -246,14 +268,29 @@ export class Dispatcher {
     const now = clock.now();
     const attempt = n.attempts;
     await esc.insertAttempt({
-      notification_id: n.id, attempt, provider_id: res.ok ? res.sid : null, result: res.ok ? res.status : 'error', error_code: res.ok ? null : res.code, at: now,
+      notification_id: n.id,
+      attempt,
+      provider_id: res.ok ? res.sid : null,
+      result: res.ok ? res.status : 'error',
+      error_code: res.ok ? null : res.code,
+      at: now,
     });
     const base = { channel: n.channel, target: n.target, step: n.step_index, kind: n.kind, attempt };
     if (res.ok) {
       const current = await esc.finishNotification(n.id, attempt, 'sending', {
-        state: 'sent', provider_id: res.sid, status: res.status, error_code: null, lease_until: null, updated_at: now,
+        state: 'sent',
+        provider_id: res.sid,
+        status: res.status,
+        error_code: null,
+        lease_until: null,
+        updated_at: now,
       });
-      await repos.appendTimeline(n.alert_id, now, 'notified', { ...base, providerId: res.sid, result: res.status, ...(current ? {} : { superseded: true }) });
+      await repos.appendTimeline(n.alert_id, now, 'notified', {
+        ...base,
+        providerId: res.sid,
+        result: res.status,
+        ...(current ? {} : { superseded: true }),
+      });
       metrics.notifications.inc({ channel: n.channel, result: 'sent' });
       return;
     }
@@ -264,14 +301,26 @@ export class Dispatcher {
     const slow = res.retryable && !quick && n.kind === 'page';
     const retry = quick || slow;
     const nextAt = quick ? now + this.d.retryBaseMs * 2 ** (attempt - 1) : now + SLOW_RETRY_MS;
-    const current = await esc.finishNotification(n.id, attempt, 'sending', retry
-      ? { state: 'retry', next_attempt_at: nextAt, status: 'failed', error_code: res.code, lease_until: null, updated_at: now }
-      : { state: 'failed', status: 'failed', error_code: res.code, lease_until: null, updated_at: now });
+    const current = await esc.finishNotification(
+      n.id,
+      attempt,
+      'sending',
+      retry
+        ? { state: 'retry', next_attempt_at: nextAt, status: 'failed', error_code: res.code, lease_until: null, updated_at: now }
+        : { state: 'failed', status: 'failed', error_code: res.code, lease_until: null, updated_at: now },
+    );
     await repos.appendTimeline(n.alert_id, now, 'notify_failed', {
-      ...base, errorCode: res.code, retryable: retry, ...(slow ? { slowRetry: true } : {}), ...(retry ? { nextAttemptAt: new Date(nextAt).toISOString() } : {}),
+      ...base,
+      errorCode: res.code,
+      retryable: retry,
+      ...(slow ? { slowRetry: true } : {}),
+      ...(retry ? { nextAttemptAt: new Date(nextAt).toISOString() } : {}),
     });
     metrics.notifications.inc({ channel: n.channel, result: retry ? 'retry' : 'failed' });
-    this.d.log.warn({ alertId: n.alert_id, target: maskTarget(n.target), channel: n.channel, code: res.code, attempt, retry }, 'notification failed');
+    this.d.log.warn(
+      { alertId: n.alert_id, target: maskTarget(n.target), channel: n.channel, code: res.code, attempt, retry },
+      'notification failed',
+    );
     if (!current) return;
     if (retry) this.wakeAt(nextAt);
     if (!quick && attempt <= this.d.maxAttempts) await this.d.onFailed({ ...n, state: 'failed', error_code: res.code });
@@ -290,7 +339,13 @@ export class Dispatcher {
     if (!n) return false;
     const now = clock.now();
     await repos.appendTimeline(n.alert_id, now, 'delivery_status', {
-      channel: n.channel, target: n.target, step: n.step_index, providerId: sid, result: status, errorCode, attempt: att.attempt,
+      channel: n.channel,
+      target: n.target,
+      step: n.step_index,
+      providerId: sid,
+      result: status,
+      errorCode,
+      attempt: att.attempt,
     });
     if (n.provider_id !== sid || n.state !== 'sent') return true;
     const ch = this.d.channels.get(n.channel);
@@ -301,14 +356,23 @@ export class Dispatcher {
     }
     const retry = outcome === 'retryable' && n.attempts < this.d.maxAttempts;
     const nextAt = now + this.d.retryBaseMs * 2 ** (n.attempts - 1);
-    const current = await esc.finishNotification(n.id, n.attempts, 'sent', retry
-      ? { state: 'retry', status, error_code: errorCode ?? status, next_attempt_at: nextAt, updated_at: now }
-      : { state: 'failed', status, error_code: errorCode ?? status, updated_at: now });
+    const current = await esc.finishNotification(
+      n.id,
+      n.attempts,
+      'sent',
+      retry
+        ? { state: 'retry', status, error_code: errorCode ?? status, next_attempt_at: nextAt, updated_at: now }
+        : { state: 'failed', status, error_code: errorCode ?? status, updated_at: now },
+    );
     if (!current) return true;
     this.d.metrics.notifications.inc({ channel: n.channel, result: retry ? 'retry' : 'failed' });
     if (retry) {
       await repos.appendTimeline(n.alert_id, now, 'notify_retry_scheduled', {
-        channel: n.channel, target: n.target, step: n.step_index, errorCode: errorCode ?? status, nextAttemptAt: new Date(nextAt).toISOString(),
+        channel: n.channel,
+        target: n.target,
+        step: n.step_index,
+        errorCode: errorCode ?? status,
+        nextAttemptAt: new Date(nextAt).toISOString(),
       });
       this.wakeAt(nextAt);
     } else {
@@ -328,11 +392,21 @@ export class Dispatcher {
     const rows = await esc.stuckSending(atStartup ? null : now);
     let n = 0;
     for (const r of rows) {
-      const ok = await esc.finishNotification(r.id, r.attempts, 'sending', { state: 'retry', next_attempt_at: now, lease_until: null, updated_at: now });
+      const ok = await esc.finishNotification(r.id, r.attempts, 'sending', {
+        state: 'retry',
+        next_attempt_at: now,
+        lease_until: null,
+        updated_at: now,
+      });
       if (!ok) continue;
       n++;
       await repos.appendTimeline(r.alert_id, now, 'notify_interrupted', {
-        channel: r.channel, target: r.target, step: r.step_index, attempt: r.attempts, possibleDuplicate: true, action: 'send again',
+        channel: r.channel,
+        target: r.target,
+        step: r.step_index,
+        attempt: r.attempts,
+        possibleDuplicate: true,
+        action: 'send again',
       });
     }
     if (n > 0) this.kick();

@@ -9,10 +9,21 @@ const EC = '+447700900999';
 const EXTERNAL = '+447700900555';
 const CHAIN: ChainDefinition = {
   steps: [
-    { targets: [{ type: 'responder', id: 'r1' }, { type: 'responder', id: 'r2' }], channels: ['app', 'sms'], waitS: 60 },
+    {
+      targets: [
+        { type: 'responder', id: 'r1' },
+        { type: 'responder', id: 'r2' },
+      ],
+      channels: ['app', 'sms'],
+      waitS: 60,
+    },
     { targets: [{ type: 'responder', id: 'r3' }], channels: ['app', 'sms'], waitS: 60 },
   ],
-  finalStep: { targets: [{ type: 'emergency_contact' }, { type: 'phone', phone: EXTERNAL, label: 'Hostel desk' }], channels: ['sms'], waitS: 0 },
+  finalStep: {
+    targets: [{ type: 'emergency_contact' }, { type: 'phone', phone: EXTERNAL, label: 'Hostel desk' }],
+    channels: ['sms'],
+    waitS: 0,
+  },
 };
 
 const harnesses: Harness[] = [];
@@ -27,7 +38,8 @@ async function rig(chain: ChainDefinition = CHAIN, pageReminderMs = 0) {
   return { h, ...s };
 }
 const offDuty = (h: Harness, ...ids: string[]) => h.repos.db.updateTable('users').set({ on_duty: 0 }).where('id', 'in', ids).execute();
-const entries = async (h: Harness, alertId: string, type: string) => (await h.repos.timeline(alertId)).filter((e) => e.type === type).map((e) => e.data);
+const entries = async (h: Harness, alertId: string, type: string) =>
+  (await h.repos.timeline(alertId)).filter((e) => e.type === type).map((e) => e.data);
 
 describe('on duty', () => {
   it('an off-duty responder is not paged, and the timeline says who was skipped and why', async () => {
@@ -51,7 +63,9 @@ describe('on duty', () => {
     const id = await h.raise('w1');
     await h.drain();
     expect(h.sms.requests.map((r) => [r.to, r.at - start])).toEqual([[phone(3), 0]]);
-    expect(await entries(h, id, 'step_failed')).toEqual([expect.objectContaining({ step: 0, reason: 'everyone in the step is off duty', next: 'now' })]);
+    expect(await entries(h, id, 'step_failed')).toEqual([
+      expect.objectContaining({ step: 0, reason: 'everyone in the step is off duty', next: 'now' }),
+    ]);
     expect((await entries(h, id, 'target_skipped')).map((d) => d.target)).toEqual(['responder:r1', 'responder:r2']);
   });
 
@@ -59,12 +73,23 @@ describe('on duty', () => {
     const { h } = await rig();
     await offDuty(h, 'r1', 'r2', 'r3');
     // An external chain number is paged once it confirmed by SMS (docs/escalation.md).
-    await h.escalator.esc.requestVerification({ service_id: SERVICE, phone: EXTERNAL, label: 'Hostel desk', code: '123456', requested_at: h.clock.now() });
+    await h.escalator.esc.requestVerification({
+      service_id: SERVICE,
+      phone: EXTERNAL,
+      label: 'Hostel desk',
+      code: '123456',
+      requested_at: h.clock.now(),
+    });
     await h.escalator.esc.markVerified(SERVICE, EXTERNAL, h.clock.now());
     const start = h.clock.now();
     const id = await h.raise('w1');
     await h.drain();
-    expect(h.sms.requests.map((r) => [r.to, r.at - start]).sort()).toEqual([[EC, 0], [EXTERNAL, 0]].sort());
+    expect(h.sms.requests.map((r) => [r.to, r.at - start]).sort()).toEqual(
+      [
+        [EC, 0],
+        [EXTERNAL, 0],
+      ].sort(),
+    );
     expect(await entries(h, id, 'step_failed')).toHaveLength(2);
   });
 
@@ -101,7 +126,10 @@ describe('reminder SMS when the app did not see the page', () => {
     expect(reminders(h, phone(1))).toHaveLength(1);
     expect(reminders(h, phone(2))).toHaveLength(1);
     // The reminder carries the recipient's own no-login link to this alert.
-    for (const [n, user] of [[1, 'r1'], [2, 'r2']] as const) {
+    for (const [n, user] of [
+      [1, 'r1'],
+      [2, 'r2'],
+    ] as const) {
       const link = /\/#\/p\/(\S+)$/.exec(reminders(h, phone(n))[0]!.body)?.[1] ?? '';
       const ntf = await h.escalator.esc.notificationById(h.escalator.links.verify(link) ?? '');
       expect(ntf).toMatchObject({ alert_id: id, user_id: user });

@@ -27,7 +27,11 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function rig(chain: ChainDefinition = CHAIN, opts: Parameters<typeof createHarness>[0] = {}, seed: { responders?: number; wearers?: number } = {}) {
+async function rig(
+  chain: ChainDefinition = CHAIN,
+  opts: Parameters<typeof createHarness>[0] = {},
+  seed: { responders?: number; wearers?: number } = {},
+) {
   const h = await createHarness(opts);
   harnesses.push(h);
   const s = await seedService(h, { responders: seed.responders ?? 3, wearers: seed.wearers ?? 1, chain });
@@ -35,7 +39,8 @@ async function rig(chain: ChainDefinition = CHAIN, opts: Parameters<typeof creat
 }
 
 const types = async (h: Harness, alertId: string) => (await h.repos.timeline(alertId)).map((e) => e.type);
-const entries = async (h: Harness, alertId: string, type: string) => (await h.repos.timeline(alertId)).filter((e) => e.type === type).map((e) => e.data);
+const entries = async (h: Harness, alertId: string, type: string) =>
+  (await h.repos.timeline(alertId)).filter((e) => e.type === type).map((e) => e.data);
 const fail = (code: string, retryable: boolean): SmsResult => ({ ok: false, code, message: code, retryable });
 
 describe('chain order, waits, repeat and final step', () => {
@@ -52,12 +57,16 @@ describe('chain order, waits, repeat and final step', () => {
     expect(h.sms.requests.map((r) => r.to)).toEqual([phone(1), phone(2), EC]);
     await h.advance(20 * 60_000, 10_000);
     expect(h.sms.requests).toHaveLength(3);
-    expect(await types(h, id)).toEqual(expect.arrayContaining(['escalation_step', 'notified', 'chain_exhausted', 'unacknowledged_reminder']));
+    expect(await types(h, id)).toEqual(
+      expect.arrayContaining(['escalation_step', 'notified', 'chain_exhausted', 'unacknowledged_reminder']),
+    );
     // The SMS has the alias, the full address, the reason, the replies with the alert's code and its own link.
     const code = h.escalator.links.replyCode(id);
-    expect(h.sms.requests[0]!.body).toMatch(new RegExp(
-      `^ODART: Wearer1 may need help now at 1 Test Street, Glasgow\\. Why: no breathing detected\\. Reply 1 if you are going, NO if you can't\\. Alert code ${code} https://odart\\.example/#/p/[a-z0-9_]+\\.[A-Za-z0-9_-]{16}$`,
-    ));
+    expect(h.sms.requests[0]!.body).toMatch(
+      new RegExp(
+        `^ODART: Wearer1 may need help now at 1 Test Street, Glasgow\\. Why: no breathing detected\\. Reply 1 if you are going, NO if you can't\\. Alert code ${code} https://odart\\.example/#/p/[a-z0-9_]+\\.[A-Za-z0-9_-]{16}$`,
+      ),
+    );
   });
 
   it('repeat runs the whole list again before the final step', async () => {
@@ -107,7 +116,11 @@ describe('chain order, waits, repeat and final step', () => {
 
   it('a long alias and address are kept whole and the SMS stays within two GSM-7 segments', () => {
     const address = 'Flat 12/3, 1234 Extraordinarily Long Street Name Road, Glasgow';
-    const body = alertSmsBody({ alias: 'Alexandria-Josephine Montgomery-Smith', address, accessNotes: null, reasons: [] }, 'K7QX', 'https://odart.example/#/p/abcdefghijkm.0123456789abcdef');
+    const body = alertSmsBody(
+      { alias: 'Alexandria-Josephine Montgomery-Smith', address, accessNotes: null, reasons: [] },
+      'K7QX',
+      'https://odart.example/#/p/abcdefghijkm.0123456789abcdef',
+    );
     expect(smsSegments(body)).toBeLessThanOrEqual(2);
     expect(body).toContain(address);
     expect(body).toContain('https://odart.example/#/p/abcdefghijkm.0123456789abcdef');
@@ -120,7 +133,15 @@ describe('fencing and durability', () => {
     const id = await h.raise('w1');
     await h.drain();
     const alert = (await h.repos.alertById(id))!;
-    await h.escalator.esc.insertJob({ id: 'stale', alert_id: id, kind: 'step', step_index: 1, due_at: h.clock.now(), token: alert.escalation_token - 1, created_at: 0 });
+    await h.escalator.esc.insertJob({
+      id: 'stale',
+      alert_id: id,
+      kind: 'step',
+      step_index: 1,
+      due_at: h.clock.now(),
+      token: alert.escalation_token - 1,
+      created_at: 0,
+    });
     await h.drain();
     expect(h.sms.requests).toHaveLength(1);
     expect((await h.escalator.esc.jobById('stale'))!.state).toBe('cancelled');
@@ -134,7 +155,11 @@ describe('fencing and durability', () => {
     await h.drain();
     // Simulate the crash window: step 0 sent its SMS but its job was never marked done.
     const step0 = (await h.escalator.esc.jobsForAlert(id)).find((j) => j.step_index === 0)!;
-    await h.repos.db.updateTable('escalation_jobs').set({ state: 'running', lease_until: h.clock.now() + 60_000 }).where('id', '=', step0.id).execute();
+    await h.repos.db
+      .updateTable('escalation_jobs')
+      .set({ state: 'running', lease_until: h.clock.now() + 60_000 })
+      .where('id', '=', step0.id)
+      .execute();
     h.escalator.close();
 
     const h2 = await createHarness({ dataDir: dir, clock: h.clock, sms: h.sms, voice: h.voice });
@@ -165,7 +190,9 @@ describe('fencing and durability', () => {
     expect((await h2.escalator.recover()).sends).toBe(1);
     await h2.drain();
     expect(h2.sms.to(phone(1))).toHaveLength(1);
-    expect(await entries(h2, id, 'notify_interrupted')).toEqual([expect.objectContaining({ target: 'responder:r1', channel: 'sms', possibleDuplicate: true })]);
+    expect(await entries(h2, id, 'notify_interrupted')).toEqual([
+      expect.objectContaining({ target: 'responder:r1', channel: 'sms', possibleDuplicate: true }),
+    ]);
     expect((await entries(h2, id, 'notified')).filter((d) => d.channel === 'sms')).toHaveLength(1);
   });
 
@@ -181,7 +208,9 @@ describe('fencing and durability', () => {
 
   it('a check-in left open by a lost detector state (restart) escalates after twice its window plus 30 s', async () => {
     const { h, phone } = await rig();
-    await h.alerts.handle([{ kind: 'wearer_prompt', wearerId: 'w1', t: h.clock.now(), windowMs: 15_000, score: 70, reasons: ['rr<=7'], news2: null }]);
+    await h.alerts.handle([
+      { kind: 'wearer_prompt', wearerId: 'w1', t: h.clock.now(), windowMs: 15_000, score: 70, reasons: ['rr<=7'], news2: null },
+    ]);
     const id = (await h.repos.openAlertForWearer('w1'))!.id;
     await h.advance(59_000);
     expect(h.sms.requests).toHaveLength(0);
@@ -203,7 +232,11 @@ describe('fencing and durability', () => {
     const ids: string[] = [];
     for (let i = 1; i <= 150; i++) ids.push(await h.raise(`w${i}`));
     await h.advance(90_000, 5_000);
-    const sent = await h.repos.db.selectFrom('notifications').select(['alert_id', 'step_index', 'state']).where('kind', '=', 'page').execute();
+    const sent = await h.repos.db
+      .selectFrom('notifications')
+      .select(['alert_id', 'step_index', 'state'])
+      .where('kind', '=', 'page')
+      .execute();
     expect(sent).toHaveLength(450);
     expect(sent.every((n) => n.state === 'sent')).toBe(true);
     expect(h.sms.requests).toHaveLength(450);
@@ -228,7 +261,12 @@ describe('failures: retry, timeout, fallback', () => {
   it('a provider that does not answer times out on the (virtual) clock and is retried; a late answer is recorded', async () => {
     const { h, phone } = await rig();
     let late: ((r: SmsResult) => void) | null = null;
-    h.sms.script = ({ n }) => (n === 1 ? new Promise<SmsResult>((r) => { late = r; }) : { ok: true, sid: '', status: 'queued' });
+    h.sms.script = ({ n }) =>
+      n === 1
+        ? new Promise<SmsResult>((r) => {
+            late = r;
+          })
+        : { ok: true, sid: '', status: 'queued' };
     const id = await h.raise('w1');
     await h.drain();
     await h.advance(5_000, 500);
@@ -237,7 +275,9 @@ describe('failures: retry, timeout, fallback', () => {
     expect(h.sms.to(phone(1))).toHaveLength(2);
     late!({ ok: true, sid: 'SMlate000000000000000000000000000', status: 'queued' });
     await h.drain();
-    expect(await entries(h, id, 'late_provider_result')).toEqual([expect.objectContaining({ possibleDuplicate: true, providerId: 'SMlate000000000000000000000000000' })]);
+    expect(await entries(h, id, 'late_provider_result')).toEqual([
+      expect.objectContaining({ possibleDuplicate: true, providerId: 'SMlate000000000000000000000000000' }),
+    ]);
   });
 
   it('a permanent SMS failure (21610 unsubscribed) moves at once to the fallback channel (voice)', async () => {
@@ -257,7 +297,11 @@ describe('failures: retry, timeout, fallback', () => {
     h.voice.script = () => fail('21211', false);
     const id = await h.raise('w1');
     await h.advance(60_000);
-    expect(h.sms.requests.map((r) => [r.to, r.at - h.sms.requests[0]!.at])).toEqual([[phone(1), 0], [phone(2), 60_000], [EC, 60_000]]);
+    expect(h.sms.requests.map((r) => [r.to, r.at - h.sms.requests[0]!.at])).toEqual([
+      [phone(1), 0],
+      [phone(2), 60_000],
+      [EC, 60_000],
+    ]);
     expect(await entries(h, id, 'step_failed')).toEqual([expect.objectContaining({ step: 1 })]);
   });
 
@@ -306,10 +350,24 @@ describe('acknowledge semantics', () => {
   });
 
   it('two responders acknowledging at the same instant: exactly one becomes attending', async () => {
-    const { h } = await rig({ steps: [{ targets: [{ type: 'responder', id: 'r1' }, { type: 'responder', id: 'r2' }], channels: ['sms'], waitS: 60 }] });
+    const { h } = await rig({
+      steps: [
+        {
+          targets: [
+            { type: 'responder', id: 'r1' },
+            { type: 'responder', id: 'r2' },
+          ],
+          channels: ['sms'],
+          waitS: 60,
+        },
+      ],
+    });
     const id = await h.raise('w1');
     await h.drain();
-    const [a, b] = await Promise.all([h.alerts.ack(id, (await h.repos.userById('r1'))!, 'app'), h.alerts.ack(id, (await h.repos.userById('r2'))!, 'sms')]);
+    const [a, b] = await Promise.all([
+      h.alerts.ack(id, (await h.repos.userById('r1'))!, 'app'),
+      h.alerts.ack(id, (await h.repos.userById('r2'))!, 'sms'),
+    ]);
     expect([a.attending, b.attending].filter(Boolean)).toHaveLength(1);
     const alert = (await h.repos.alertById(id))!;
     expect(alert.attending_responder_id).toBe(a.attending ? 'r1' : 'r2');
@@ -344,7 +402,11 @@ describe('acknowledge semantics', () => {
     expect((await h.repos.alertById(id))!.state).toBe('acknowledged');
     expect(h.sms.requests).toHaveLength(1);
     await h.alerts.resolve(id, r1, 'overdose_naloxone_given', 'breathing again after 2 doses');
-    expect(await h.repos.alertById(id)).toMatchObject({ state: 'resolved', outcome: 'overdose_naloxone_given', note: 'breathing again after 2 doses' });
+    expect(await h.repos.alertById(id)).toMatchObject({
+      state: 'resolved',
+      outcome: 'overdose_naloxone_given',
+      note: 'breathing again after 2 doses',
+    });
   });
 
   it('a wearer OK while responders are paged is recorded, and the chain goes on (only a person closes it)', async () => {
@@ -360,7 +422,9 @@ describe('acknowledge semantics', () => {
 
   it('a pending check-in cancelled by the wearer never pages anyone', async () => {
     const { h } = await rig();
-    await h.alerts.handle([{ kind: 'wearer_prompt', wearerId: 'w1', t: h.clock.now(), windowMs: 15_000, score: 70, reasons: ['rr<=7'], news2: null }]);
+    await h.alerts.handle([
+      { kind: 'wearer_prompt', wearerId: 'w1', t: h.clock.now(), windowMs: 15_000, score: 70, reasons: ['rr<=7'], news2: null },
+    ]);
     await h.alerts.handle([{ kind: 'cancelled', wearerId: 'w1', t: h.clock.now(), reason: 'wearer_ok' }]);
     await h.advance(180_000, 10_000);
     expect(h.sms.requests).toHaveLength(0);
@@ -398,7 +462,8 @@ describe('send rate and priority', () => {
     expect(Math.max(...pages2.map((r) => r.at))).toBeLessThan(Math.max(...infos.map((r) => r.at)));
     // Never faster than the bucket: at most 3 + t messages in any t seconds.
     const times = h.sms.requests.map((r) => r.at);
-    for (let i = 0; i < times.length; i++) for (let j = i + 3; j < times.length; j++) expect(times[j]! - times[i]!).toBeGreaterThanOrEqual((j - i - 2) * 1000);
+    for (let i = 0; i < times.length; i++)
+      for (let j = i + 3; j < times.length; j++) expect(times[j]! - times[i]!).toBeGreaterThanOrEqual((j - i - 2) * 1000);
     expect(h.sms.to(phone(6))).toHaveLength(0);
   });
 });

@@ -21,7 +21,19 @@ import {
   type NotificationRow,
   type Repos,
 } from '../store/index.js';
-import { chainGroupIds, chainSchema, contactLabel, parseSnapshot, positionCount, stepAt, targetKey, type ChainSnapshot, type ChainStep, type ChainTarget, type Channel } from './chain.js';
+import {
+  chainGroupIds,
+  chainSchema,
+  contactLabel,
+  parseSnapshot,
+  positionCount,
+  stepAt,
+  targetKey,
+  type ChainSnapshot,
+  type ChainStep,
+  type ChainTarget,
+  type Channel,
+} from './chain.js';
 import { Dispatcher } from './dispatcher.js';
 import { escalationState, type EscalationView } from './state.js';
 import { PageLinks } from './page-links.js';
@@ -98,11 +110,24 @@ export class Escalator {
     this.reminderEveryMs = d.reminderEveryMs ?? 300_000;
     this.pageReminderMs = d.pageReminderMs ?? 0;
     this.channels = createChannels({
-      app: d.appPager, sms: d.sms, voice: d.voice, smsStatusCallback: d.smsStatusCallbackUrl, voiceStatusCallback: d.voiceStatusCallbackUrl, voiceGatherUrl: d.voiceGatherUrl,
+      app: d.appPager,
+      sms: d.sms,
+      voice: d.voice,
+      smsStatusCallback: d.smsStatusCallbackUrl,
+      voiceStatusCallback: d.voiceStatusCallbackUrl,
+      voiceGatherUrl: d.voiceGatherUrl,
     });
     this.dispatcher = new Dispatcher({
-      repos: d.repos, esc: this.esc, clock: d.clock, log: d.log, metrics: d.metrics, channels: this.channels,
-      ratePerS: d.ratePerS, timeoutMs: d.notifyTimeoutMs, maxAttempts: d.maxAttempts, retryBaseMs: d.retryBaseMs,
+      repos: d.repos,
+      esc: this.esc,
+      clock: d.clock,
+      log: d.log,
+      metrics: d.metrics,
+      channels: this.channels,
+      ratePerS: d.ratePerS,
+      timeoutMs: d.notifyTimeoutMs,
+      maxAttempts: d.maxAttempts,
+      retryBaseMs: d.retryBaseMs,
       pageIsCurrent: async (n) => {
         const a = await d.repos.alertById(n.alert_id);
         return a?.state === 'escalating' && a.escalation_token === n.token;
@@ -142,15 +167,32 @@ export class Escalator {
    * every pending job and unsent page, and store the job of position 0 (claimed when `claim`).
    */
   private async begin(
-    alertId: string, from: readonly AlertState[], patch: { clearAttending?: boolean }, claim = false, expectToken?: number,
+    alertId: string,
+    from: readonly AlertState[],
+    patch: { clearAttending?: boolean },
+    claim = false,
+    expectToken?: number,
   ): Promise<{ token: number; job: JobRow | null } | null> {
     const now = this.d.clock.now();
     // One store operation: state and token are checked in its UPDATE, so an arrival or resolve since the caller looked wins.
     const begun = await this.d.repos.beginEscalation(alertId, {
-      from, expectToken, clearAttending: patch.clearAttending, now,
+      from,
+      expectToken,
+      clearAttending: patch.clearAttending,
+      now,
       job: (token) => ({
-        id: jobId(alertId, token, 'step', 0), alert_id: alertId, kind: 'step', step_index: 0, due_at: now, token, created_at: now,
-        state: claim ? 'running' : 'pending', attempts: claim ? 1 : 0, claimed_at: claim ? now : null, lease_until: claim ? now + this.leaseMs : null, finished_at: null,
+        id: jobId(alertId, token, 'step', 0),
+        alert_id: alertId,
+        kind: 'step',
+        step_index: 0,
+        due_at: now,
+        token,
+        created_at: now,
+        state: claim ? 'running' : 'pending',
+        attempts: claim ? 1 : 0,
+        claimed_at: claim ? now : null,
+        lease_until: claim ? now + this.leaseMs : null,
+        finished_at: null,
       }),
     });
     if (begun === null) return null;
@@ -169,8 +211,13 @@ export class Escalator {
   async acknowledged(alertId: string, by: { userId: string | null; phone: string | null; name: string }): Promise<void> {
     const now = this.d.clock.now();
     await this.d.repos.awaitArrival(alertId, now, (token) => ({
-      id: jobId(alertId, token, 'ack_timeout', 0), alert_id: alertId, kind: 'ack_timeout', step_index: 0,
-      due_at: now + this.d.ackTimeoutMs, token, created_at: now,
+      id: jobId(alertId, token, 'ack_timeout', 0),
+      alert_id: alertId,
+      kind: 'ack_timeout',
+      step_index: 0,
+      due_at: now + this.d.ackTimeoutMs,
+      token,
+      created_at: now,
     }));
     await this.tellOthers(alertId, by);
   }
@@ -189,7 +236,11 @@ export class Escalator {
     const now = clock.now();
     const pages = (await this.esc.notificationsForAlert(alertId)).filter((n) => n.kind === 'page');
     const appUsers = [
-      ...new Set(pages.filter((n) => this.channels.isLive(n.channel) && n.state === 'sent' && n.user_id && n.user_id !== by.userId).map((n) => n.user_id!)),
+      ...new Set(
+        pages
+          .filter((n) => this.channels.isLive(n.channel) && n.state === 'sent' && n.user_id && n.user_id !== by.userId)
+          .map((n) => n.user_id!),
+      ),
     ];
     await this.d.bus.publish('escalation.othersToldTaken', { alert, alias, userIds: appUsers });
     // Everyone a text or call reached is texted back, once per number.
@@ -202,14 +253,30 @@ export class Escalator {
     }
     for (const [addr, n] of told) {
       await this.esc.insertNotification({
-        id: this.d.ids.next('ntf'), idempotency_key: `${alertId}:taken:${alert.escalation_token}:${addr}`, alert_id: alertId,
-        step_index: -1, target: n.target, channel: 'sms', kind: 'info', state: 'queued', priority: PRIORITY.info, token: alert.escalation_token,
-        to_addr: addr, user_id: n.user_id, body: en.smsTakenByOther({ alias, responder: by.name }),
-        provider_id: null, status: 'queued', error_code: null, created_at: now, updated_at: now,
+        id: this.d.ids.next('ntf'),
+        idempotency_key: `${alertId}:taken:${alert.escalation_token}:${addr}`,
+        alert_id: alertId,
+        step_index: -1,
+        target: n.target,
+        channel: 'sms',
+        kind: 'info',
+        state: 'queued',
+        priority: PRIORITY.info,
+        token: alert.escalation_token,
+        to_addr: addr,
+        user_id: n.user_id,
+        body: en.smsTakenByOther({ alias, responder: by.name }),
+        provider_id: null,
+        status: 'queued',
+        error_code: null,
+        created_at: now,
+        updated_at: now,
       });
     }
     await repos.appendTimeline(alertId, now, 'others_told', {
-      app: appUsers.length, sms: told.size, targets: [...new Set([...appUsers.map((u) => `responder:${u}`), ...[...told.values()].map((n) => n.target)])],
+      app: appUsers.length,
+      sms: told.size,
+      targets: [...new Set([...appUsers.map((u) => `responder:${u}`), ...[...told.values()].map((n) => n.target)])],
     });
     this.dispatcher.kick();
   }
@@ -371,7 +438,15 @@ export class Escalator {
             return t satisfies never;
         }
       };
-      out.set(a.id, escalationState(a, chains.get(a.id)!, jobs.filter((j) => j.alert_id === a.id), label));
+      out.set(
+        a.id,
+        escalationState(
+          a,
+          chains.get(a.id)!,
+          jobs.filter((j) => j.alert_id === a.id),
+          label,
+        ),
+      );
     }
     return out;
   }
@@ -388,7 +463,10 @@ export class Escalator {
     const ids = everyone.filter((id) => onDuty.has(id));
     const targets: ChainTarget[] = ids.map((id) => ({ type: 'responder', id }));
     if (targets.length === 0) targets.push({ type: 'emergency_contact' });
-    return { chain: { steps: [{ targets, channels: ['app', 'sms'], fallbackChannels: [], waitS: 120 }], repeat: 4, groups: {} }, isDefault: true };
+    return {
+      chain: { steps: [{ targets, channels: ['app', 'sms'], fallbackChannels: [], waitS: 120 }], repeat: 4, groups: {} },
+      isDefault: true,
+    };
   }
 
   private async runStep(job: JobRow): Promise<'done' | 'cancelled'> {
@@ -404,14 +482,35 @@ export class Escalator {
     // What comes next is stored first: a crash or a slow provider never holds the chain up.
     const nextAt = now + at.step.waitS * 1000;
     if (stepAt(chain, pos + 1)) {
-      await this.esc.insertJob({ id: jobId(alert.id, job.token, 'step', pos + 1), alert_id: alert.id, kind: 'step', step_index: pos + 1, due_at: nextAt, token: job.token, created_at: now });
+      await this.esc.insertJob({
+        id: jobId(alert.id, job.token, 'step', pos + 1),
+        alert_id: alert.id,
+        kind: 'step',
+        step_index: pos + 1,
+        due_at: nextAt,
+        token: job.token,
+        created_at: now,
+      });
     } else {
-      await this.esc.insertJob({ id: jobId(alert.id, job.token, 'reminder', 0), alert_id: alert.id, kind: 'reminder', step_index: 0, due_at: nextAt, token: job.token, created_at: now });
+      await this.esc.insertJob({
+        id: jobId(alert.id, job.token, 'reminder', 0),
+        alert_id: alert.id,
+        kind: 'reminder',
+        step_index: 0,
+        due_at: nextAt,
+        token: job.token,
+        created_at: now,
+      });
     }
     this.d.metrics.escalationSteps.inc({ result: 'run' });
     await repos.appendTimeline(alert.id, now, 'escalation_step', {
-      step: pos, cycle: at.cycle, stepInChain: at.index, final: at.final, token: job.token,
-      ...(isDefault && pos === 0 ? { defaultChain: true } : {}), ...(job.attempts > 1 ? { rerun: true } : {}),
+      step: pos,
+      cycle: at.cycle,
+      stepInChain: at.index,
+      final: at.final,
+      token: job.token,
+      ...(isDefault && pos === 0 ? { defaultChain: true } : {}),
+      ...(job.attempts > 1 ? { rerun: true } : {}),
     });
     // Observers only (nothing here waits for them): the step itself goes on regardless.
     void this.d.bus.publish('escalation.stepRan', { alertId: alert.id, token: job.token, step: pos });
@@ -423,7 +522,12 @@ export class Escalator {
     for (const x of resolved.filter((r) => r.offDuty)) {
       await repos.appendTimeline(alert.id, now, 'target_skipped', { target: x.key, step: pos, reason: 'off_duty' });
     }
-    const targets = await this.withoutUnconfirmed(alert, pos, resolved.filter((x) => !x.offDuty), now);
+    const targets = await this.withoutUnconfirmed(
+      alert,
+      pos,
+      resolved.filter((x) => !x.offDuty),
+      now,
+    );
     const rows: NewNotification[] = [];
     const appSent: { target: string; connections: number }[] = [];
     for (const target of targets) {
@@ -437,17 +541,34 @@ export class Escalator {
     await this.esc.insertNotifications(rows);
     for (const a of appSent) {
       await repos.appendTimeline(alert.id, now, 'notified', {
-        channel: 'app', target: a.target, step: pos, kind: 'page', result: a.connections > 0 ? 'delivered' : 'no_connection', connections: a.connections,
+        channel: 'app',
+        target: a.target,
+        step: pos,
+        kind: 'page',
+        result: a.connections > 0 ? 'delivered' : 'no_connection',
+        connections: a.connections,
       });
     }
     for (const r of rows.filter((x) => x.state === 'failed' && !this.channels.isLive(x.channel))) {
-      await repos.appendTimeline(alert.id, now, 'notify_failed', { channel: r.channel, target: r.target, step: pos, kind: 'page', errorCode: r.error_code, retryable: false });
+      await repos.appendTimeline(alert.id, now, 'notify_failed', {
+        channel: r.channel,
+        target: r.target,
+        step: pos,
+        kind: 'page',
+        errorCode: r.error_code,
+        retryable: false,
+      });
     }
     this.dispatcher.kick();
     if (this.pageReminderMs > 0 && at.step.channels.some((c) => this.channels.isLive(c)) && targets.some((x) => x.userId)) {
       await this.esc.insertJob({
-        id: jobId(alert.id, job.token, 'seen_check', pos), alert_id: alert.id, kind: 'seen_check', step_index: pos,
-        due_at: now + this.pageReminderMs, token: job.token, created_at: now,
+        id: jobId(alert.id, job.token, 'seen_check', pos),
+        alert_id: alert.id,
+        kind: 'seen_check',
+        step_index: pos,
+        due_at: now + this.pageReminderMs,
+        token: job.token,
+        created_at: now,
       });
     }
     const allOffDuty = targets.length === 0 && resolved.length > 0;
@@ -466,7 +587,9 @@ export class Escalator {
     if (!alert) return 'cancelled';
     const now = clock.now();
     const pos = job.step_index;
-    const rows = (await this.esc.notificationsForStep(alert.id, job.token, pos)).filter((n) => this.channels.isLive(n.channel) && n.kind === 'page' && n.user_id);
+    const rows = (await this.esc.notificationsForStep(alert.id, job.token, pos)).filter(
+      (n) => this.channels.isLive(n.channel) && n.kind === 'page' && n.user_id,
+    );
     const declined = await this.esc.declinedTargets(alert.id);
     const wearer = await repos.wearerById(alert.wearer_id);
     let queued = 0;
@@ -477,13 +600,32 @@ export class Escalator {
       // The recipient's own no-login link (the app page's notification names them), as on the page SMS.
       const body = pageReminderBody(wearer?.alias ?? 'Someone', `${this.d.publicUrl}/#/p/${this.links.token(n.id)}`);
       const inserted = await this.esc.insertNotification({
-        id: this.d.ids.next('ntf'), idempotency_key: `${alert.id}:${job.token}:${pos}:${n.target}:reminder`, alert_id: alert.id,
-        step_index: pos, target: n.target, channel: 'sms', kind: 'page', state: 'queued', priority: PRIORITY.page, token: job.token,
-        to_addr: u.phone, user_id: u.id, body, provider_id: null, status: 'queued', error_code: null, created_at: now, updated_at: now,
+        id: this.d.ids.next('ntf'),
+        idempotency_key: `${alert.id}:${job.token}:${pos}:${n.target}:reminder`,
+        alert_id: alert.id,
+        step_index: pos,
+        target: n.target,
+        channel: 'sms',
+        kind: 'page',
+        state: 'queued',
+        priority: PRIORITY.page,
+        token: job.token,
+        to_addr: u.phone,
+        user_id: u.id,
+        body,
+        provider_id: null,
+        status: 'queued',
+        error_code: null,
+        created_at: now,
+        updated_at: now,
       });
       if (!inserted) continue;
       queued++;
-      await repos.appendTimeline(alert.id, now, 'reminder_sms', { target: n.target, step: pos, reason: n.state === 'sent' ? 'not_seen' : 'app_not_open' });
+      await repos.appendTimeline(alert.id, now, 'reminder_sms', {
+        target: n.target,
+        step: pos,
+        reason: n.state === 'sent' ? 'not_seen' : 'app_not_open',
+      });
     }
     if (queued > 0) this.dispatcher.kick();
     return 'done';
@@ -522,12 +664,30 @@ export class Escalator {
   }
 
   private pageRow(
-    alert: AlertRow, token: number, pos: number, target: ResolvedTarget, channel: Channel, key: string,
-    facts: PageFacts, now: number, appSent: { target: string; connections: number }[],
+    alert: AlertRow,
+    token: number,
+    pos: number,
+    target: ResolvedTarget,
+    channel: Channel,
+    key: string,
+    facts: PageFacts,
+    now: number,
+    appSent: { target: string; connections: number }[],
   ): NewNotification {
     const base = {
-      id: this.d.ids.next('ntf'), idempotency_key: key, alert_id: alert.id, step_index: pos, target: target.key, channel, kind: 'page' as const,
-      token, priority: pos === 0 ? PRIORITY.first : PRIORITY.page, user_id: target.userId, provider_id: null, created_at: now, updated_at: now,
+      id: this.d.ids.next('ntf'),
+      idempotency_key: key,
+      alert_id: alert.id,
+      step_index: pos,
+      target: target.key,
+      channel,
+      kind: 'page' as const,
+      token,
+      priority: pos === 0 ? PRIORITY.first : PRIORITY.page,
+      user_id: target.userId,
+      provider_id: null,
+      created_at: now,
+      updated_at: now,
     };
     const ch = this.channels.get(channel);
     if (ch.delivery === 'live') {
@@ -540,7 +700,11 @@ export class Escalator {
     }
     if (!target.phone) return { ...base, state: 'failed', status: 'failed', error_code: 'no_phone', to_addr: null, body: null };
     // The link names this very notification: it works for this recipient and this alert only.
-    const body = ch.render({ facts, replyCode: this.links.replyCode(alert.id), link: `${this.d.publicUrl}/#/p/${this.links.token(base.id)}` });
+    const body = ch.render({
+      facts,
+      replyCode: this.links.replyCode(alert.id),
+      link: `${this.d.publicUrl}/#/p/${this.links.token(base.id)}`,
+    });
     return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: target.phone, body };
   }
 
@@ -551,7 +715,8 @@ export class Escalator {
       if (out.has(key)) return;
       const u = await this.d.repos.userById(id);
       // A disabled account is unreachable: the step moves on instead of waiting on them.
-      if (!u || u.service_id !== alert.service_id || u.disabled_at !== null) out.set(key, { key, userId: null, phone: null, offDuty: false });
+      if (!u || u.service_id !== alert.service_id || u.disabled_at !== null)
+        out.set(key, { key, userId: null, phone: null, offDuty: false });
       else out.set(key, { key, userId: u.id, phone: u.phone, offDuty: u.on_duty !== 1 });
     };
     for (const t of step.targets) {
@@ -628,7 +793,12 @@ export class Escalator {
       await repos.appendTimeline(alertId, now, 'fallback', { target, step: pos, channels: fallback });
       for (const a of appSent) {
         await repos.appendTimeline(alertId, now, 'notified', {
-          channel: 'app', target: a.target, step: pos, kind: 'page', result: a.connections > 0 ? 'delivered' : 'no_connection', connections: a.connections,
+          channel: 'app',
+          target: a.target,
+          step: pos,
+          kind: 'page',
+          result: a.connections > 0 ? 'delivered' : 'no_connection',
+          connections: a.connections,
         });
       }
       if (fresh.some((r) => r.state !== 'failed')) anyAlive = true;
@@ -639,7 +809,8 @@ export class Escalator {
     if (anyAlive) return;
     const nextId = stepAt(chain, pos + 1) ? jobId(alertId, token, 'step', pos + 1) : jobId(alertId, token, 'reminder', 0);
     if (await this.esc.pullJobForward(nextId, now)) {
-      if (anyDeclined) await repos.appendTimeline(alertId, now, 'step_declined', { step: pos, reason: 'nobody paged in this step can go', next: 'now' });
+      if (anyDeclined)
+        await repos.appendTimeline(alertId, now, 'step_declined', { step: pos, reason: 'nobody paged in this step can go', next: 'now' });
       else await repos.appendTimeline(alertId, now, 'step_failed', { step: pos, reason: failReason, next: 'now' });
       this.d.metrics.escalationSteps.inc({ result: anyDeclined ? 'declined_moved_on' : 'failed_moved_on' });
       this.kickRun();
@@ -667,9 +838,10 @@ export class Escalator {
    * chain is simply begun afresh. The new token, or null when the alert moved on meanwhile.
    */
   async restartChain(alertId: string, from: 'acknowledged' | 'escalating', token?: number): Promise<number | null> {
-    const begun = from === 'acknowledged'
-      ? await this.begin(alertId, ['acknowledged'], { clearAttending: true }, false, token)
-      : await this.begin(alertId, ['escalating'], {});
+    const begun =
+      from === 'acknowledged'
+        ? await this.begin(alertId, ['acknowledged'], { clearAttending: true }, false, token)
+        : await this.begin(alertId, ['escalating'], {});
     // Not run from here: the caller records why first, then kick()s (so step 0 comes after it on the timeline).
     return begun === null ? null : begun.token;
   }
@@ -683,7 +855,11 @@ export class Escalator {
     const alert = await this.currentAlert(job, 'acknowledged');
     if (!alert || alert.arrived_at !== null) return 'cancelled';
     // alerts/ re-escalates (fenced on this token) and tells the audience; whether it did shows in the alert.
-    await this.d.bus.publish('escalation.ackTimedOut', { alertId: alert.id, token: job.token, afterS: Math.round(this.d.ackTimeoutMs / 1000) });
+    await this.d.bus.publish('escalation.ackTimedOut', {
+      alertId: alert.id,
+      token: job.token,
+      afterS: Math.round(this.d.ackTimeoutMs / 1000),
+    });
     const after = await this.d.repos.alertById(alert.id);
     return after?.state === 'escalating' && after.escalation_token !== job.token ? 'done' : 'cancelled';
   }
@@ -698,8 +874,13 @@ export class Escalator {
     }
     await this.d.repos.appendTimeline(alert.id, now, 'unacknowledged_reminder', { n: job.step_index + 1 });
     await this.esc.insertJob({
-      id: jobId(alert.id, job.token, 'reminder', job.step_index + 1), alert_id: alert.id, kind: 'reminder', step_index: job.step_index + 1,
-      due_at: now + this.reminderEveryMs, token: job.token, created_at: now,
+      id: jobId(alert.id, job.token, 'reminder', job.step_index + 1),
+      alert_id: alert.id,
+      kind: 'reminder',
+      step_index: job.step_index + 1,
+      due_at: now + this.reminderEveryMs,
+      token: job.token,
+      created_at: now,
     });
     await this.d.bus.publish('escalation.chainExhausted', { alertId: alert.id, token: job.token, reminder: job.step_index + 1 });
     return 'done';
@@ -740,8 +921,13 @@ export class Escalator {
       if (a.state === 'acknowledged') {
         if (a.arrived_at !== null || mine.some((j) => j.kind === 'ack_timeout')) continue;
         const inserted = await this.esc.insertJob({
-          id: jobId(a.id, a.escalation_token, 'ack_timeout', 0), alert_id: a.id, kind: 'ack_timeout', step_index: 0,
-          due_at: (a.acknowledged_at ?? now) + this.d.ackTimeoutMs, token: a.escalation_token, created_at: now,
+          id: jobId(a.id, a.escalation_token, 'ack_timeout', 0),
+          alert_id: a.id,
+          kind: 'ack_timeout',
+          step_index: 0,
+          due_at: (a.acknowledged_at ?? now) + this.d.ackTimeoutMs,
+          token: a.escalation_token,
+          created_at: now,
         });
         if (inserted) {
           repaired++;
@@ -752,7 +938,9 @@ export class Escalator {
       if (mine.length > 0) continue;
       seen.add(a.id);
       if (!atStartup && !this.suspects.has(a.id)) continue;
-      const done = (await this.esc.jobsForAlert(a.id)).filter((j) => j.token === a.escalation_token && j.kind === 'step' && j.state === 'done');
+      const done = (await this.esc.jobsForAlert(a.id)).filter(
+        (j) => j.token === a.escalation_token && j.kind === 'step' && j.state === 'done',
+      );
       const last = done.reduce((m, j) => Math.max(m, j.step_index), -1);
       const { chain } = await this.effectiveChain(a);
       const nextPos = last + 1;
@@ -782,7 +970,8 @@ export class Escalator {
 function targetStatus(rows: NotificationRow[], maxAttempts: number): 'reached' | 'pending' | 'unreached' {
   if (rows.some((r) => r.state === 'sent')) return 'reached';
   // A page past its quick retries is still retried slowly, but for fallbacks it counts as unreached.
-  if (rows.some((r) => r.state === 'queued' || r.state === 'sending' || (r.state === 'retry' && r.attempts < maxAttempts))) return 'pending';
+  if (rows.some((r) => r.state === 'queued' || r.state === 'sending' || (r.state === 'retry' && r.attempts < maxAttempts)))
+    return 'pending';
   return 'unreached';
 }
 

@@ -26,7 +26,13 @@ async function rig(opts: Parameters<typeof createHarness>[0] = {}) {
   harnesses.push(h);
   await seedService(h, { responders: 3, wearers: 1, chain: CHAIN });
   const seen: { name: keyof Events; payload: unknown }[] = [];
-  const names: (keyof Events)[] = ['escalation.stepRan', 'escalation.ackTimedOut', 'escalation.chainExhausted', 'escalation.othersToldTaken', 'escalation.checkinExpired'];
+  const names: (keyof Events)[] = [
+    'escalation.stepRan',
+    'escalation.ackTimedOut',
+    'escalation.chainExhausted',
+    'escalation.othersToldTaken',
+    'escalation.checkinExpired',
+  ];
   for (const name of names) h.bus.subscribe(name, (payload) => void seen.push({ name, payload }));
   return { h, seen };
 }
@@ -38,8 +44,14 @@ describe('escalation events', () => {
     const id = await h.raise('w1');
     await h.advance(3 * 60_000 + 1_000, 10_000);
     const token = (await h.repos.alertById(id))!.escalation_token;
-    expect(seen.filter((e) => e.name === 'escalation.stepRan').map((e) => e.payload)).toEqual([{ alertId: id, token, step: 0 }, { alertId: id, token, step: 1 }]);
-    expect(seen.filter((e) => e.name === 'escalation.chainExhausted').map((e) => e.payload)).toEqual([{ alertId: id, token, reminder: 1 }, { alertId: id, token, reminder: 2 }]);
+    expect(seen.filter((e) => e.name === 'escalation.stepRan').map((e) => e.payload)).toEqual([
+      { alertId: id, token, step: 0 },
+      { alertId: id, token, step: 1 },
+    ]);
+    expect(seen.filter((e) => e.name === 'escalation.chainExhausted').map((e) => e.payload)).toEqual([
+      { alertId: id, token, reminder: 1 },
+      { alertId: id, token, reminder: 2 },
+    ]);
     expect(h.events.get('admin')!.filter((e) => e.type === 'alert' && e.change === 'unacknowledged')).toHaveLength(2);
   });
 
@@ -57,7 +69,9 @@ describe('escalation events', () => {
     const tokenAtAck = (await h.repos.alertById(id))!.escalation_token;
 
     await h.advance(121_000, 10_000);
-    expect(seen.filter((e) => e.name === 'escalation.ackTimedOut').map((e) => e.payload)).toEqual([{ alertId: id, token: tokenAtAck, afterS: 120 }]);
+    expect(seen.filter((e) => e.name === 'escalation.ackTimedOut').map((e) => e.payload)).toEqual([
+      { alertId: id, token: tokenAtAck, afterS: 120 },
+    ]);
     const alert = (await h.repos.alertById(id))!;
     expect(alert).toMatchObject({ state: 'escalating', attending_responder_id: null, acknowledged_at: null });
     const types = (await h.repos.timeline(id)).map((e) => e.type);
@@ -90,14 +104,42 @@ describe('escalation events', () => {
       bus.subscribe('escalation.ackTimedOut', (e) => void told.push(e));
       const never = { send: () => Promise.reject(new Error('no provider in this test')) } as never;
       const esc = new Escalator({
-        repos, clock, ids: sequentialIds(), sms: never, voice: never, bus, appPager: { page: () => 0 }, log: createLogger('silent'), metrics: createMetrics({ defaults: false }),
-        publicUrl: 'https://odart.example', smsStatusCallbackUrl: undefined, voiceStatusCallbackUrl: undefined, voiceGatherUrl: 'https://odart.example/v',
-        ackTimeoutMs: 60_000, ratePerS: 0, notifyTimeoutMs: 5000, maxAttempts: 3, retryBaseMs: 2000,
+        repos,
+        clock,
+        ids: sequentialIds(),
+        sms: never,
+        voice: never,
+        bus,
+        appPager: { page: () => 0 },
+        log: createLogger('silent'),
+        metrics: createMetrics({ defaults: false }),
+        publicUrl: 'https://odart.example',
+        smsStatusCallbackUrl: undefined,
+        voiceStatusCallbackUrl: undefined,
+        voiceGatherUrl: 'https://odart.example/v',
+        ackTimeoutMs: 60_000,
+        ratePerS: 0,
+        notifyTimeoutMs: 5000,
+        maxAttempts: 3,
+        retryBaseMs: 2000,
       });
       const now = clock.now();
       await repos.insertOpenAlert({
-        id: 'al1', service_id: 'svc', wearer_id: 'w1', state: 'acknowledged', score: 90, reasons: '[]', news2: null, chain_snapshot: JSON.stringify({ ...CHAIN, repeat: 0, groups: {} }),
-        escalation_token: 0, attending_responder_id: 'r1', outcome: null, note: null, created_at: now, updated_at: now, closed_at: null,
+        id: 'al1',
+        service_id: 'svc',
+        wearer_id: 'w1',
+        state: 'acknowledged',
+        score: 90,
+        reasons: '[]',
+        news2: null,
+        chain_snapshot: JSON.stringify({ ...CHAIN, repeat: 0, groups: {} }),
+        escalation_token: 0,
+        attending_responder_id: 'r1',
+        outcome: null,
+        note: null,
+        created_at: now,
+        updated_at: now,
+        closed_at: null,
       });
       await esc.acknowledged('al1', { userId: 'r1', phone: null, name: 'Responder 1' });
       clock.advanceTo(now + 61_000);

@@ -6,7 +6,12 @@ import { PageLinks } from './page-links.js';
 import { alertSmsBody, alertVoiceTwiml, reasonWords } from './page-text.js';
 
 const links = new PageLinks(Buffer.alloc(32, 7));
-const demo = { alias: 'Jo', address: 'Flat 2, 14 Example Street, Glasgow', accessNotes: 'Key safe by the door, code from the service', reasons: ['no breathing for 35 s'] };
+const demo = {
+  alias: 'Jo',
+  address: 'Flat 2, 14 Example Street, Glasgow',
+  accessNotes: 'Key safe by the door, code from the service',
+  reasons: ['no breathing for 35 s'],
+};
 const link = (id = 'ntf_abcdefghijkm') => `http://localhost:3000/#/p/${links.token(id)}`;
 
 describe('alert SMS text', () => {
@@ -15,7 +20,7 @@ describe('alert SMS text', () => {
     const body = alertSmsBody(demo, code, link());
     expect(body).toBe(
       `ODART: Jo may need help now at Flat 2, 14 Example Street, Glasgow. Get in: Key safe by the door, code from the service. Why: no breathing detected.` +
-      ` Reply 1 if you are going, NO if you can't. Alert code ${code} ${link()}`,
+        ` Reply 1 if you are going, NO if you can't. Alert code ${code} ${link()}`,
     );
     expect(gsm7Length(body)).not.toBeNull();
     expect(smsSegments(body)).toBe(2);
@@ -23,7 +28,16 @@ describe('alert SMS text', () => {
 
   it('long access notes and reasons are shortened to stay in 2 segments; the address and the link are never cut', () => {
     const address = 'Flat 12/3, 1234 Extraordinarily Long Street Name Road, Partick, Glasgow G11 5AB';
-    const body = alertSmsBody({ alias: 'Alexandria-Josephine', address, accessNotes: 'Buzz 12/3; if no answer the concierge at the front desk has a key, ask for Pat. Dog is friendly. '.repeat(3), reasons: ['no breathing'] }, 'K7QX', link());
+    const body = alertSmsBody(
+      {
+        alias: 'Alexandria-Josephine',
+        address,
+        accessNotes: 'Buzz 12/3; if no answer the concierge at the front desk has a key, ask for Pat. Dog is friendly. '.repeat(3),
+        reasons: ['no breathing'],
+      },
+      'K7QX',
+      link(),
+    );
     expect(body).toContain(address);
     expect(body).toContain(link());
     expect(body).toContain('Alert code K7QX');
@@ -31,7 +45,11 @@ describe('alert SMS text', () => {
   });
 
   it('curly quotes, dashes and accents are made GSM-7, so one character never triples the segments', () => {
-    const body = alertSmsBody({ alias: 'Zoë', address: 'Ōak Court – flat “B”', accessNotes: 'Door’s on the left', reasons: [] }, 'K7QX', link());
+    const body = alertSmsBody(
+      { alias: 'Zoë', address: 'Ōak Court – flat “B”', accessNotes: 'Door’s on the left', reasons: [] },
+      'K7QX',
+      link(),
+    );
     expect(gsm7Length(body)).not.toBeNull();
     expect(body).toContain('Zoe may need help now at Oak Court - flat "B". Get in: Door\'s on the left. Why: possible overdose.');
   });
@@ -46,7 +64,9 @@ describe('alert SMS text', () => {
 
   it('the call says the full address, how to get in and the reason, and offers 1 going / 2 cannot go', () => {
     const twiml = alertVoiceTwiml(demo, 'https://odart.example/webhooks/twilio/voice');
-    expect(twiml).toContain('Jo may need help now at Flat 2, 14 Example Street, Glasgow. To get in: Key safe by the door, code from the service. Reason: no breathing detected.');
+    expect(twiml).toContain(
+      'Jo may need help now at Flat 2, 14 Example Street, Glasgow. To get in: Key safe by the door, code from the service. Reason: no breathing detected.',
+    );
     expect(twiml).toContain('Press 1 if you are going. Press 2 if you cannot go.');
   });
 });

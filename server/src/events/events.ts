@@ -38,7 +38,14 @@ export interface Events {
   // ---- people and devices (consent/, wearers/) -------------------------------------------
   /** a wearer's consent changed (opt-in, opt-out, pause, resume): admins are told live */
   'consent.changed': {
-    wearerId: string; serviceId: string; alias: string; change: string; state: ConsentState; via: string; at: number; pausedUntil: number | null;
+    wearerId: string;
+    serviceId: string;
+    alias: string;
+    change: string;
+    state: ConsentState;
+    via: string;
+    at: number;
+    pausedUntil: number | null;
   };
   /** a wearer's new consent state was just stored: before anything else, ingest and the detector follow (wearers/) */
   'consent.applied': { wearerId: string };

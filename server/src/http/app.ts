@@ -98,7 +98,8 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
       FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'ODART_ERR_VALIDATION',
       FST_ERR_VALIDATION: 'ODART_ERR_VALIDATION',
     };
-    const code = (fe.code && map[fe.code]) || (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? 'ODART_ERR_VALIDATION' : undefined);
+    const code =
+      (fe.code && map[fe.code]) || (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? 'ODART_ERR_VALIDATION' : undefined);
     if (code) {
       const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 400;
       return reply.code(status).send(errorBody(code));

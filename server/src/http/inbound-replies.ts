@@ -17,7 +17,11 @@ export function createInboundReplies(d: HttpDeps): InboundReplies {
     if (a.attending_responder_id) return (await d.repos.userById(a.attending_responder_id))?.display_name ?? en.responderFallbackName;
     return a.attending_contact ?? en.responderFallbackName;
   };
-  const contactFor = (alert: AlertRow, n: NotificationRow) => ({ key: n.target, label: contactLabel(alert.chain_snapshot, n.target), phone: n.to_addr ?? '' });
+  const contactFor = (alert: AlertRow, n: NotificationRow) => ({
+    key: n.target,
+    label: contactLabel(alert.chain_snapshot, n.target),
+    phone: n.to_addr ?? '',
+  });
   const handleReply = createSmsReplies(d);
 
   /**
@@ -30,7 +34,8 @@ export function createInboundReplies(d: HttpDeps): InboundReplies {
     if (pending.length === 0) return undefined;
     let row = confirm.code ? pending.find((p) => p.code === confirm.code) : undefined;
     if (!confirm.code) {
-      const other = (await d.repos.userByPhone(from)) || (await esc.pageRecipientsForAddress(from)).length > 0 || (await d.consent.wearerByPhone(from));
+      const other =
+        (await d.repos.userByPhone(from)) || (await esc.pageRecipientsForAddress(from)).length > 0 || (await d.consent.wearerByPhone(from));
       if (other || pending.length !== 1) return undefined;
       row = pending[0];
     }
@@ -72,7 +77,11 @@ export function createInboundReplies(d: HttpDeps): InboundReplies {
       if (n.user_id && !user) return en.voiceNoInput;
       const contact = contactFor(alert, n);
       if (action === 'decline') {
-        await d.alerts.decline(alert.id, { target: n.target, userId: user?.id ?? null, name: user?.display_name ?? contact.label }, 'voice');
+        await d.alerts.decline(
+          alert.id,
+          { target: n.target, userId: user?.id ?? null, name: user?.display_name ?? contact.label },
+          'voice',
+        );
         return en.voiceDeclined;
       }
       if (user) {

@@ -41,6 +41,7 @@ export function normalisePhones<T extends Record<string, unknown>>(body: T, keys
     if (e164) out[k] = e164;
     else fields[k] = `not a valid phone number in ${country}: type it as dialled there, or with +${getCountryCallingCode(country)}`;
   }
-  if (Object.keys(fields).length > 0) throw new AppError('ODART_ERR_VALIDATION', `invalid fields: ${Object.keys(fields).join(', ')}`, fields);
+  if (Object.keys(fields).length > 0)
+    throw new AppError('ODART_ERR_VALIDATION', `invalid fields: ${Object.keys(fields).join(', ')}`, fields);
   return out as T;
 }

@@ -7,7 +7,12 @@ import { REPLY_CODE } from '../escalation/page-links.js';
 
 /** Outcome digits of the SMS survey, in the order the survey text lists them. */
 export const OUTCOME_DIGITS: Record<string, Outcome> = {
-  '1': 'overdose_naloxone_given', '2': 'overdose_ambulance', '3': 'wearer_ok', '4': 'false_alarm_sensor', '5': 'no_one_found', '6': 'other',
+  '1': 'overdose_naloxone_given',
+  '2': 'overdose_ambulance',
+  '3': 'wearer_ok',
+  '4': 'false_alarm_sensor',
+  '5': 'no_one_found',
+  '6': 'other',
 };
 const ACK_WORDS = new Set(['1', 'ACK', 'YES', 'Y', 'GOING']);
 const DECLINE_WORDS = new Set(['NO', 'N', 'CANT', "CAN'T", 'CANNOT', 'BUSY']);
@@ -37,7 +42,12 @@ export interface Reading {
 
 /** First word, the alert code if one is given, with "I can't go" and friends read as NO. */
 export function parseReply(body: string): { word: string; code: string | null } {
-  const t = body.trim().toUpperCase().replace(/[\u2018\u2019`]/g, "'").replace(/[.!?]+$/, '').replace(/\s+/g, ' ');
+  const t = body
+    .trim()
+    .toUpperCase()
+    .replace(/[\u2018\u2019`]/g, "'")
+    .replace(/[.!?]+$/, '')
+    .replace(/\s+/g, ' ');
   const parts = t.split(' ').filter(Boolean);
   const code = parts.slice(1).find((p) => REPLY_CODE.test(p)) ?? null;
   if (/^(I )?(CAN'?T|CANNOT|CAN NOT)( GO)?\b/.test(t)) return { word: 'NO', code };
@@ -45,8 +55,17 @@ export function parseReply(body: string): { word: string; code: string | null } 
 }
 
 function responderReading(word: string, code: string | null): ResponderReading {
-  const action = ACK_WORDS.has(word) ? 'ack' : DECLINE_WORDS.has(word) ? 'decline'
-    : ARRIVED_WORDS.has(word) ? 'arrived' : DONE_WORDS.has(word) ? 'done' : OUTCOME_DIGITS[word] ? 'outcome' : null;
+  const action = ACK_WORDS.has(word)
+    ? 'ack'
+    : DECLINE_WORDS.has(word)
+      ? 'decline'
+      : ARRIVED_WORDS.has(word)
+        ? 'arrived'
+        : DONE_WORDS.has(word)
+          ? 'done'
+          : OUTCOME_DIGITS[word]
+            ? 'outcome'
+            : null;
   return { word, code, action, choice: /^[1-9]$/.test(word) && code === null ? Number(word) : null };
 }
 

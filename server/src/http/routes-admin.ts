@@ -10,7 +10,6 @@ import type { HttpDeps } from './app.js';
 import { normalisePhones, phoneInput, serviceCountry } from './phones.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
 
-
 const wearerFields = {
   alias: z.string().trim().min(1).max(60),
   address: z.string().max(300).nullable().optional(),
@@ -23,18 +22,22 @@ const wearerFields = {
 };
 const wearerCreate = z.object(wearerFields).strict();
 const wearerPatch = z.object({ ...wearerFields, alias: wearerFields.alias.optional() }).strict();
-const deviceCreate = z.object({
-  id: z.string().regex(DEVICE_ID_PATTERN, 'letters, digits, . _ - (max 64)').optional(),
-  kind: z.enum(['wearable', 'room', 'door', 'button', 'gateway']),
-  wearerId: z.string().max(64).nullable().optional(),
-}).strict();
-const userCreate = z.object({
-  username: z.string().regex(/^[a-z0-9._-]{2,40}$/, 'lower-case letters, digits, . _ - (2-40)'),
-  password: z.string().min(10).max(200),
-  role: z.enum(['admin', 'responder']),
-  displayName: z.string().trim().min(1).max(60),
-  phone: phoneInput,
-}).strict();
+const deviceCreate = z
+  .object({
+    id: z.string().regex(DEVICE_ID_PATTERN, 'letters, digits, . _ - (max 64)').optional(),
+    kind: z.enum(['wearable', 'room', 'door', 'button', 'gateway']),
+    wearerId: z.string().max(64).nullable().optional(),
+  })
+  .strict();
+const userCreate = z
+  .object({
+    username: z.string().regex(/^[a-z0-9._-]{2,40}$/, 'lower-case letters, digits, . _ - (2-40)'),
+    password: z.string().min(10).max(200),
+    role: z.enum(['admin', 'responder']),
+    displayName: z.string().trim().min(1).max(60),
+    phone: phoneInput,
+  })
+  .strict();
 
 /** The answer to a device id that cannot be registered, whoever has it. */
 export const DEVICE_ID_TAKEN = 'That device id is taken; leave id out to get a generated one';
@@ -72,13 +75,26 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
     }
   };
   const wearerView = async (w: NonNullable<Awaited<ReturnType<typeof d.repos.wearerById>>>) => ({
-    id: w.id, alias: w.alias, address: w.address, accessNotes: w.access_notes, phone: w.phone,
-    emergencyContactPhone: w.emergency_contact_phone, chainId: w.chain_id, consent: w.consent,
-    responderIds: await d.repos.responderIdsForWearer(w.id), createdAt: new Date(w.created_at).toISOString(),
+    id: w.id,
+    alias: w.alias,
+    address: w.address,
+    accessNotes: w.access_notes,
+    phone: w.phone,
+    emergencyContactPhone: w.emergency_contact_phone,
+    chainId: w.chain_id,
+    consent: w.consent,
+    responderIds: await d.repos.responderIdsForWearer(w.id),
+    createdAt: new Date(w.created_at).toISOString(),
   });
   const deviceView = (x: NonNullable<Awaited<ReturnType<typeof d.repos.deviceById>>>) => ({
-    id: x.id, kind: x.kind, wearerId: x.wearer_id, room: x.room ?? null, online: x.online === 1, battery: x.battery,
-    lastSeenAt: x.last_seen_at === null ? null : new Date(x.last_seen_at).toISOString(), createdAt: new Date(x.created_at).toISOString(),
+    id: x.id,
+    kind: x.kind,
+    wearerId: x.wearer_id,
+    room: x.room ?? null,
+    online: x.online === 1,
+    battery: x.battery,
+    lastSeenAt: x.last_seen_at === null ? null : new Date(x.last_seen_at).toISOString(),
+    createdAt: new Date(x.created_at).toISOString(),
   });
 
   // ---- wearers ----
@@ -88,13 +104,25 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
   });
   app.post('/api/admin/wearers', async (req, reply) => {
     const user = await sessions.requireAdmin(req);
-    const b = normalisePhones(wearerCreate.parse(req.body), ['phone', 'emergencyContactPhone'], await serviceCountry(d.repos, user.service_id));
+    const b = normalisePhones(
+      wearerCreate.parse(req.body),
+      ['phone', 'emergencyContactPhone'],
+      await serviceCountry(d.repos, user.service_id),
+    );
     await checkRefs(user, b.chainId, b.responderIds);
     const id = d.ids.next('w');
     await d.repos.insertWearer({
-      id, service_id: user.service_id, alias: b.alias, address: b.address ?? null, access_notes: b.accessNotes ?? null,
-      phone: b.phone ?? null, emergency_contact_phone: b.emergencyContactPhone ?? null, chain_id: b.chainId ?? null,
-      consent: b.consent ?? 'pending', thresholds: null, created_at: d.clock.now(),
+      id,
+      service_id: user.service_id,
+      alias: b.alias,
+      address: b.address ?? null,
+      access_notes: b.accessNotes ?? null,
+      phone: b.phone ?? null,
+      emergency_contact_phone: b.emergencyContactPhone ?? null,
+      chain_id: b.chainId ?? null,
+      consent: b.consent ?? 'pending',
+      thresholds: null,
+      created_at: d.clock.now(),
     });
     if (b.responderIds) await admin.setResponders(id, b.responderIds);
     await hooks.wearerChanged(id);
@@ -107,7 +135,11 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
   app.patch('/api/admin/wearers/:id', async (req) => {
     const user = await sessions.requireAdmin(req);
     const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
-    const b = normalisePhones(wearerPatch.parse(req.body), ['phone', 'emergencyContactPhone'], await serviceCountry(d.repos, user.service_id));
+    const b = normalisePhones(
+      wearerPatch.parse(req.body),
+      ['phone', 'emergencyContactPhone'],
+      await serviceCountry(d.repos, user.service_id),
+    );
     await checkRefs(user, b.chainId, b.responderIds);
     const patch: WearerPatch = {};
     if (b.alias !== undefined) patch.alias = b.alias;
@@ -145,8 +177,15 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
     if ((await admin.unavailableDeviceIds([id], user.service_id)).length > 0) throw new AppError('ODART_ERR_CONFLICT', DEVICE_ID_TAKEN);
     const secret = generateSecret();
     await d.repos.insertDevice({
-      id, service_id: user.service_id, wearer_id: b.wearerId ?? null, kind: b.kind,
-      secret_hash: await hashSecret(secret, DEVICE_SECRET_COST), last_seen_at: null, battery: null, online: 0, created_at: d.clock.now(),
+      id,
+      service_id: user.service_id,
+      wearer_id: b.wearerId ?? null,
+      kind: b.kind,
+      secret_hash: await hashSecret(secret, DEVICE_SECRET_COST),
+      last_seen_at: null,
+      battery: null,
+      online: 0,
+      created_at: d.clock.now(),
     });
     await hooks.deviceChanged(id);
     // The secret is shown this once; only its hash is kept.
@@ -174,7 +213,12 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
 
   // ---- users ----
   const userView = (u: UserRow) => ({
-    id: u.id, username: u.username, role: u.role, displayName: u.display_name, phone: u.phone, onDuty: u.on_duty === 1,
+    id: u.id,
+    username: u.username,
+    role: u.role,
+    displayName: u.display_name,
+    phone: u.phone,
+    onDuty: u.on_duty === 1,
     disabled: u.disabled_at !== null,
   });
   app.get('/api/admin/users', async (req) => {
@@ -206,8 +250,15 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
     const id = d.ids.next('u');
     try {
       await d.repos.insertUser({
-        id, service_id: user.service_id, username: b.username, password_hash: await hashSecret(b.password, d.config.passwordCost),
-        role: b.role, display_name: b.displayName, phone: b.phone ?? null, on_duty: 1, created_at: d.clock.now(),
+        id,
+        service_id: user.service_id,
+        username: b.username,
+        password_hash: await hashSecret(b.password, d.config.passwordCost),
+        role: b.role,
+        display_name: b.displayName,
+        phone: b.phone ?? null,
+        on_duty: 1,
+        created_at: d.clock.now(),
       });
     } catch (err) {
       // Taken meanwhile by a concurrent request: the same answer, not a 500.

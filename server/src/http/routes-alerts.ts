@@ -72,50 +72,62 @@ export async function alertRoutes(app: FastifyInstance, d: AlertRouteDeps): Prom
     return d.alerts.resolve(id, user, body.outcome, body.note ?? null);
   });
 
-  app.get('/api/live', {
-    websocket: true,
-    preValidation: async (req) => {
-      await sessions.require(req);
+  app.get(
+    '/api/live',
+    {
+      websocket: true,
+      preValidation: async (req) => {
+        await sessions.require(req);
+      },
     },
-  }, async (socket, req) => {
-    const s = await sessions.current(req);
-    if (!s) return socket.close(LIVE_SESSION_ENDED, 'session ended');
-    const { user } = s;
-    // 4401: the sign-in ended (logout, expiry, disabled, password reset); the app shows sign-in, not retries.
-    const end = () => socket.close(LIVE_SESSION_ENDED, 'session ended');
-    const send = (ev: LiveMsg) => {
-      // Belt and braces to the expiry timer: an expired session is never sent anything.
-      if (d.clock.now() >= s.expiresAt) return end();
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(ev));
-    };
-    const unsubscribe = d.live.subscribe(user.id, send, { sessionId: s.sessionId, close: end });
-    const expiry = d.clock.setTimeout(() => {
-      unsubscribe();
-      end();
-    }, s.expiresAt - d.clock.now());
-    const stop = () => {
-      unsubscribe();
-      expiry.cancel();
-    };
-    socket.on('close', stop);
-    socket.on('error', stop);
-    // The only message a client sends: {"type":"seen","alertId"} when a page reached it. Anything else
-    // is answered with a coded error on the socket and otherwise ignored.
-    socket.on('message', (raw) => {
-      const msg = liveClientMessage.safeParse(parseJson(String(raw)));
-      if (!msg.success) {
-        send({ type: 'error', error: { code: 'ODART_ERR_VALIDATION', message: 'expected {"type":"seen","alertId":"..."}' } });
-        return;
-      }
-      d.alerts.seen(msg.data.alertId, user, 'live').catch((err: unknown) => {
-        const code = err instanceof AppError ? err.code : 'ODART_ERR_INTERNAL';
-        if (code === 'ODART_ERR_INTERNAL') req.log.error({ err }, 'live seen failed');
-        send({ type: 'error', error: { code, message: err instanceof AppError ? err.message : 'Internal error' } });
+    async (socket, req) => {
+      const s = await sessions.current(req);
+      if (!s) return socket.close(LIVE_SESSION_ENDED, 'session ended');
+      const { user } = s;
+      // 4401: the sign-in ended (logout, expiry, disabled, password reset); the app shows sign-in, not retries.
+      const end = () => socket.close(LIVE_SESSION_ENDED, 'session ended');
+      const send = (ev: LiveMsg) => {
+        // Belt and braces to the expiry timer: an expired session is never sent anything.
+        if (d.clock.now() >= s.expiresAt) return end();
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(ev));
+      };
+      const unsubscribe = d.live.subscribe(user.id, send, { sessionId: s.sessionId, close: end });
+      const expiry = d.clock.setTimeout(() => {
+        unsubscribe();
+        end();
+      }, s.expiresAt - d.clock.now());
+      const stop = () => {
+        unsubscribe();
+        expiry.cancel();
+      };
+      socket.on('close', stop);
+      socket.on('error', stop);
+      // The only message a client sends: {"type":"seen","alertId"} when a page reached it. Anything else
+      // is answered with a coded error on the socket and otherwise ignored.
+      socket.on('message', (raw) => {
+        const msg = liveClientMessage.safeParse(parseJson(String(raw)));
+        if (!msg.success) {
+          send({ type: 'error', error: { code: 'ODART_ERR_VALIDATION', message: 'expected {"type":"seen","alertId":"..."}' } });
+          return;
+        }
+        d.alerts.seen(msg.data.alertId, user, 'live').catch((err: unknown) => {
+          const code = err instanceof AppError ? err.code : 'ODART_ERR_INTERNAL';
+          if (code === 'ODART_ERR_INTERNAL') req.log.error({ err }, 'live seen failed');
+          send({ type: 'error', error: { code, message: err instanceof AppError ? err.message : 'Internal error' } });
+        });
       });
-    });
-    // Catch-up: the current list, so a client that reconnects misses nothing, and which open alerts
-    // paged this user while they were offline (the app sounds its alarm for those).
-    const list = await d.alerts.list(user);
-    send({ type: 'hello', alerts: list, paged: await pagedAlertIds(d, user.id, list.filter((a) => OPEN_ALERT_STATES.includes(a.state)).map((a) => a.id)) });
-  });
+      // Catch-up: the current list, so a client that reconnects misses nothing, and which open alerts
+      // paged this user while they were offline (the app sounds its alarm for those).
+      const list = await d.alerts.list(user);
+      send({
+        type: 'hello',
+        alerts: list,
+        paged: await pagedAlertIds(
+          d,
+          user.id,
+          list.filter((a) => OPEN_ALERT_STATES.includes(a.state)).map((a) => a.id),
+        ),
+      });
+    },
+  );
 }

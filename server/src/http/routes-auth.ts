@@ -36,7 +36,11 @@ export async function authRoutes(app: FastifyInstance, d: AuthRouteDeps): Promis
   let dummy: Promise<string> | null = null;
   const dummyHash = () => (dummy ??= hashSecret(generateSecret(), d.config.passwordCost));
 
-  const deviceTokens = (req: FastifyRequest) => (req.cookies[DEVICE_COOKIE] ?? '').split('.').filter((t) => TOKEN.test(t)).slice(0, DEVICE_COOKIE_MAX);
+  const deviceTokens = (req: FastifyRequest) =>
+    (req.cookies[DEVICE_COOKIE] ?? '')
+      .split('.')
+      .filter((t) => TOKEN.test(t))
+      .slice(0, DEVICE_COOKIE_MAX);
   const trustedDevice = async (tokens: string[], user: UserRow | undefined) => {
     if (!user) return undefined;
     for (const t of tokens) if ((await accounts.loginDeviceUser(digest(t))) === user.id) return t;

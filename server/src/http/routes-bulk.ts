@@ -12,18 +12,33 @@ import type { Sessions } from './session.js';
 /** One request stays well under the HTTP body limit and the SQLite variable limit. */
 export const BULK_MAX_WEARERS = 1000;
 
-const bulkCreate = z.object({
-  wearers: z.array(z.object({
-    alias: z.string().trim().min(1).max(60),
-    consent: z.enum(['pending', 'active']).optional(),
-    chainId: z.string().max(64).nullable().optional(),
-    responderIds: z.array(z.string().max(64)).max(100).optional(),
-    devices: z.array(z.object({
-      id: z.string().regex(DEVICE_ID_PATTERN, 'letters, digits, . _ - (max 64)').optional(),
-      kind: z.enum(['wearable', 'room', 'door', 'button']),
-    }).strict()).max(8),
-  }).strict()).min(1).max(BULK_MAX_WEARERS),
-}).strict();
+const bulkCreate = z
+  .object({
+    wearers: z
+      .array(
+        z
+          .object({
+            alias: z.string().trim().min(1).max(60),
+            consent: z.enum(['pending', 'active']).optional(),
+            chainId: z.string().max(64).nullable().optional(),
+            responderIds: z.array(z.string().max(64)).max(100).optional(),
+            devices: z
+              .array(
+                z
+                  .object({
+                    id: z.string().regex(DEVICE_ID_PATTERN, 'letters, digits, . _ - (max 64)').optional(),
+                    kind: z.enum(['wearable', 'room', 'door', 'button']),
+                  })
+                  .strict(),
+              )
+              .max(8),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(BULK_MAX_WEARERS),
+  })
+  .strict();
 const bulkDelete = z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(BULK_MAX_WEARERS) }).strict();
 
 const CHUNK = 400;
@@ -62,7 +77,11 @@ export async function bulkRoutes(app: FastifyInstance, d: BulkRouteDeps): Promis
 
     const now = d.clock.now();
     const wearers = b.wearers.map((w) => ({
-      id: d.ids.next('w'), alias: w.alias, consent: w.consent ?? 'pending', chainId: w.chainId ?? null, responderIds: w.responderIds ?? [],
+      id: d.ids.next('w'),
+      alias: w.alias,
+      consent: w.consent ?? 'pending',
+      chainId: w.chainId ?? null,
+      responderIds: w.responderIds ?? [],
       devices: w.devices.map((x) => ({ id: x.id ?? d.ids.next('dev').replace('_', '-'), kind: x.kind, secret: generateSecret() })),
     }));
     const deviceIds = wearers.flatMap((w) => w.devices.map((x) => x.id));
@@ -75,14 +94,32 @@ export async function bulkRoutes(app: FastifyInstance, d: BulkRouteDeps): Promis
     // All or nothing, in one store transaction.
     await d.repos.enrol({
       wearers: wearers.map((w) => ({
-        id: w.id, service_id: user.service_id, alias: w.alias, address: null, access_notes: null, phone: null,
-        emergency_contact_phone: null, chain_id: w.chainId, consent: w.consent, thresholds: null, created_at: now,
+        id: w.id,
+        service_id: user.service_id,
+        alias: w.alias,
+        address: null,
+        access_notes: null,
+        phone: null,
+        emergency_contact_phone: null,
+        chain_id: w.chainId,
+        consent: w.consent,
+        thresholds: null,
+        created_at: now,
       })),
       responders: wearers.flatMap((w) => [...new Set(w.responderIds)].map((u) => ({ wearer_id: w.id, user_id: u }))),
-      devices: wearers.flatMap((w) => w.devices.map((x) => ({
-        id: x.id, service_id: user.service_id, wearer_id: w.id, kind: x.kind, secret_hash: hashGeneratedSecret(x.secret),
-        last_seen_at: null, battery: null, online: 0, created_at: now,
-      }))),
+      devices: wearers.flatMap((w) =>
+        w.devices.map((x) => ({
+          id: x.id,
+          service_id: user.service_id,
+          wearer_id: w.id,
+          kind: x.kind,
+          secret_hash: hashGeneratedSecret(x.secret),
+          last_seen_at: null,
+          battery: null,
+          online: 0,
+          created_at: now,
+        })),
+      ),
     });
     for (const w of wearers) {
       await hooks.wearerChanged(w.id);

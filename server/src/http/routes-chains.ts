@@ -73,26 +73,42 @@ export async function chainRoutes(app: FastifyInstance, d: ChainRouteDeps): Prom
     const service = await d.repos.serviceById(user.service_id);
     for (const p of chainPhones(def)) {
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      if (!(await esc.requestVerification({ service_id: user.service_id, phone: p.phone, label: p.label, code, requested_at: d.clock.now() }))) continue;
-      const res = await d.sms.send({ to: p.phone, body: en.smsVerifyPhone({ service: service?.name ?? 'Your service', label: p.label, code }), owner: { serviceId: user.service_id, wearerId: null } });
+      if (
+        !(await esc.requestVerification({ service_id: user.service_id, phone: p.phone, label: p.label, code, requested_at: d.clock.now() }))
+      )
+        continue;
+      const res = await d.sms.send({
+        to: p.phone,
+        body: en.smsVerifyPhone({ service: service?.name ?? 'Your service', label: p.label, code }),
+        owner: { serviceId: user.service_id, wearerId: null },
+      });
       if (!res.ok) d.log.warn({ code: res.code }, 'confirmation sms to a chain number failed');
     }
   };
   const chainView = async (c: ChainRow) => {
     const parsed = chainSchema.safeParse(JSON.parse(c.definition));
     const phones = parsed.success ? chainPhones(parsed.data) : [];
-    const verified = await esc.verifiedPhones(c.service_id, phones.map((p) => p.phone));
+    const verified = await esc.verifiedPhones(
+      c.service_id,
+      phones.map((p) => p.phone),
+    );
     return {
-      id: c.id, name: c.name, definition: JSON.parse(c.definition) as unknown,
+      id: c.id,
+      name: c.name,
+      definition: JSON.parse(c.definition) as unknown,
       wearerIds: await esc.wearersUsingChain(c.id),
       /** external numbers and whether they confirmed (an unconfirmed one is skipped by escalation) */
       phones: phones.map((p) => ({ ...p, verified: verified.has(p.phone) })),
-      createdAt: new Date(c.created_at).toISOString(), updatedAt: new Date(c.updated_at).toISOString(),
+      createdAt: new Date(c.created_at).toISOString(),
+      updatedAt: new Date(c.updated_at).toISOString(),
     };
   };
   const groupView = async (g: GroupRow) => ({
-    id: g.id, name: g.name, memberIds: (await esc.groupMembers([g.id])).get(g.id) ?? [],
-    createdAt: new Date(g.created_at).toISOString(), updatedAt: new Date(g.updated_at).toISOString(),
+    id: g.id,
+    name: g.name,
+    memberIds: (await esc.groupMembers([g.id])).get(g.id) ?? [],
+    createdAt: new Date(g.created_at).toISOString(),
+    updatedAt: new Date(g.updated_at).toISOString(),
   });
 
   // ---- chains ---------------------------------------------------------------------------
@@ -108,7 +124,14 @@ export async function chainRoutes(app: FastifyInstance, d: ChainRouteDeps): Prom
     await checkChainRefs(user, body.definition);
     const now = d.clock.now();
     const id = randomIds.next('ch');
-    await d.repos.insertChain({ id, service_id: user.service_id, name: body.name, definition: JSON.stringify(body.definition), created_at: now, updated_at: now });
+    await d.repos.insertChain({
+      id,
+      service_id: user.service_id,
+      name: body.name,
+      definition: JSON.stringify(body.definition),
+      created_at: now,
+      updated_at: now,
+    });
     await askToConfirm(user, body.definition);
     return reply.code(201).send(await chainView((await d.repos.chainById(id))!));
   });

@@ -13,7 +13,17 @@ const lookupBody = z.object({ token }).strict();
 const actBody = z.discriminatedUnion('action', [
   z.object({ token, action: z.literal('opt_in'), version: z.string().max(40) }).strict(),
   z.object({ token, action: z.literal('opt_out') }).strict(),
-  z.object({ token, action: z.literal('pause'), minutes: z.number().int().min(15).max(72 * 60) }).strict(),
+  z
+    .object({
+      token,
+      action: z.literal('pause'),
+      minutes: z
+        .number()
+        .int()
+        .min(15)
+        .max(72 * 60),
+    })
+    .strict(),
   z.object({ token, action: z.literal('resume') }).strict(),
 ]);
 

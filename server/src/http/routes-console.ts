@@ -13,13 +13,23 @@ import { idParam, ownWearer, type Sessions } from './session.js';
 const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) });
 const statsQuery = z.object({ weeks: z.coerce.number().int().min(1).max(104).default(12) });
 const linkBody = z.object({ send: z.boolean().default(false) }).strict();
-const pauseBody = z.object({ minutes: z.number().int().min(15).max(72 * 60) }).strict();
+const pauseBody = z
+  .object({
+    minutes: z
+      .number()
+      .int()
+      .min(15)
+      .max(72 * 60),
+  })
+  .strict();
 const roomBody = z.object({ room: z.string().trim().max(60).nullable() }).strict();
-const userPatch = z.object({
-  displayName: z.string().trim().min(1).max(60).optional(),
-  phone: phoneInput,
-  onDuty: z.boolean().optional(),
-}).strict();
+const userPatch = z
+  .object({
+    displayName: z.string().trim().min(1).max(60).optional(),
+    phone: phoneInput,
+    onDuty: z.boolean().optional(),
+  })
+  .strict();
 
 export function consentView(w: WearerRow) {
   return {
@@ -40,13 +50,22 @@ export async function consoleRoutes(app: FastifyInstance, d: ConsoleRouteDeps): 
   /** History rows of a service (or of one wearer), newest first. */
   const history = async (serviceId: string, limit: number, wearerId?: string): Promise<HistoryRow[]> => {
     const { alerts, aliases, names, timeline } = await d.repos.readModels.history(serviceId, limit, wearerId);
-    return alerts.map((a) => historyRow({
-      id: a.id, wearerId: a.wearer_id, wearerAlias: aliases.get(a.wearer_id) ?? a.wearer_id, state: a.state, outcome: a.outcome,
-      score: a.score, news2: a.news2, reasons: JSON.parse(a.reasons) as string[], createdAt: Number(a.created_at),
-      closedAt: a.closed_at === null ? null : Number(a.closed_at),
-      attendingName: a.attending_responder_id ? names.get(a.attending_responder_id) ?? null : null,
-      timeline: timeline.get(a.id) ?? [],
-    }));
+    return alerts.map((a) =>
+      historyRow({
+        id: a.id,
+        wearerId: a.wearer_id,
+        wearerAlias: aliases.get(a.wearer_id) ?? a.wearer_id,
+        state: a.state,
+        outcome: a.outcome,
+        score: a.score,
+        news2: a.news2,
+        reasons: JSON.parse(a.reasons) as string[],
+        createdAt: Number(a.created_at),
+        closedAt: a.closed_at === null ? null : Number(a.closed_at),
+        attendingName: a.attending_responder_id ? (names.get(a.attending_responder_id) ?? null) : null,
+        timeline: timeline.get(a.id) ?? [],
+      }),
+    );
   };
 
   // ---- alert history, CSV, dashboard ----
@@ -112,17 +131,36 @@ export async function consoleRoutes(app: FastifyInstance, d: ConsoleRouteDeps): 
     const out = {
       exportedAt: new Date(d.clock.now()).toISOString(),
       wearer: {
-        id: w.id, alias: w.alias, address: w.address, accessNotes: w.access_notes, phone: w.phone,
-        emergencyContactPhone: w.emergency_contact_phone, createdAt: new Date(Number(w.created_at)).toISOString(),
+        id: w.id,
+        alias: w.alias,
+        address: w.address,
+        accessNotes: w.access_notes,
+        phone: w.phone,
+        emergencyContactPhone: w.emergency_contact_phone,
+        createdAt: new Date(Number(w.created_at)).toISOString(),
         thresholds: w.thresholds ? (JSON.parse(w.thresholds) as unknown) : null,
       },
       consent: { ...consentView(w), events: await d.consent.events(w.id) },
-      devices: devices.map((x) => ({ id: x.id, kind: x.kind, room: x.room ?? null, createdAt: new Date(Number(x.created_at)).toISOString() })),
-      alerts: await Promise.all(alerts.map(async (a) => ({
-        id: a.id, state: a.state, score: a.score, news2: a.news2, reasons: JSON.parse(a.reasons) as string[], outcome: a.outcome, note: a.note,
-        createdAt: new Date(Number(a.created_at)).toISOString(), closedAt: a.closed_at === null ? null : new Date(Number(a.closed_at)).toISOString(),
-        timeline: (await d.repos.timeline(a.id)).map((e) => ({ at: new Date(e.at).toISOString(), type: e.type, ...e.data })),
-      }))),
+      devices: devices.map((x) => ({
+        id: x.id,
+        kind: x.kind,
+        room: x.room ?? null,
+        createdAt: new Date(Number(x.created_at)).toISOString(),
+      })),
+      alerts: await Promise.all(
+        alerts.map(async (a) => ({
+          id: a.id,
+          state: a.state,
+          score: a.score,
+          news2: a.news2,
+          reasons: JSON.parse(a.reasons) as string[],
+          outcome: a.outcome,
+          note: a.note,
+          createdAt: new Date(Number(a.created_at)).toISOString(),
+          closedAt: a.closed_at === null ? null : new Date(Number(a.closed_at)).toISOString(),
+          timeline: (await d.repos.timeline(a.id)).map((e) => ({ at: new Date(e.at).toISOString(), type: e.type, ...e.data })),
+        })),
+      ),
       vitals: (await d.vitals.window(w.id, 0, Number.MAX_SAFE_INTEGER)).map((v) => ({ ...v, t: new Date(v.t).toISOString() })),
     };
     return reply

@@ -25,7 +25,8 @@ export async function opsRoutes(app: FastifyInstance, d: OpsRouteDeps): Promise<
     return m?.[1] !== undefined && tokenDigest !== null && timingSafeEqual(createHash('sha256').update(m[1]).digest(), tokenDigest);
   };
   app.get('/metrics', async (req, reply) => {
-    if (tokenDigest === null && d.config.NODE_ENV === 'production') throw new AppError('ODART_ERR_FORBIDDEN', 'Set METRICS_TOKEN to serve /metrics');
+    if (tokenDigest === null && d.config.NODE_ENV === 'production')
+      throw new AppError('ODART_ERR_FORBIDDEN', 'Set METRICS_TOKEN to serve /metrics');
     if (tokenDigest !== null && !bearer(req)) {
       void reply.header('www-authenticate', 'Bearer');
       throw new AppError('ODART_ERR_UNAUTHENTICATED', 'Send Authorization: Bearer <METRICS_TOKEN>');

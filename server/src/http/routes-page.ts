@@ -50,8 +50,8 @@ export async function pageRoutes(app: FastifyInstance, d: PageRouteDeps): Promis
     const w = await d.repos.wearerById(alert.wearer_id);
     const service = await d.repos.serviceById(alert.service_id);
     const attendingName = alert.attending_responder_id
-      ? (await d.repos.userById(alert.attending_responder_id))?.display_name ?? null
-      : alert.attending_contact ?? null;
+      ? ((await d.repos.userById(alert.attending_responder_id))?.display_name ?? null)
+      : (alert.attending_contact ?? null);
     const declined = (await esc.declinedTargets(alert.id)).has(n.target);
     let reasons: string[] = [];
     try {
@@ -59,7 +59,9 @@ export async function pageRoutes(app: FastifyInstance, d: PageRouteDeps): Promis
     } catch {
       // shown as "possible overdose"
     }
-    const you = user ? alert.attending_responder_id === user.id : alert.attending_responder_id === null && alert.attending_contact === contactLabel(alert.chain_snapshot, n.target);
+    const you = user
+      ? alert.attending_responder_id === user.id
+      : alert.attending_responder_id === null && alert.attending_contact === contactLabel(alert.chain_snapshot, n.target);
     return {
       alertId: alert.id,
       state: alert.state,

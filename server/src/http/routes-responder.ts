@@ -27,7 +27,7 @@ export async function responderRoutes(app: FastifyInstance, d: ResponderRouteDep
     return {
       alertId: alert.id,
       wearer: { alias: wearer.alias, address: wearer.address, accessNotes: wearer.access_notes },
-      room: dev ? dev.room ?? null : null,
+      room: dev ? (dev.room ?? null) : null,
       emergencyNumber: service.emergency_number || '999',
       serviceName: service.name,
       servicePhone: service.phone ?? null,
@@ -47,9 +47,14 @@ export async function responderRoutes(app: FastifyInstance, d: ResponderRouteDep
     from = Math.max(from, to - 30 * 60_000);
     const points = await d.vitals.window(alert.wearer_id, from, to);
     return {
-      from, to, alertAt: created, now: d.clock.now(),
+      from,
+      to,
+      alertAt: created,
+      now: d.clock.now(),
       vitals: points.filter((p) => p.stream === 'vitals').map((p) => ({ t: p.t, hr: p.hr, spo2: p.spo2, rr: p.rr, onBody: p.onBody })),
-      presence: points.filter((p) => p.stream === 'presence').map((p) => ({ t: p.t, deviceId: p.deviceId, occupied: p.occupied, motion: p.motion })),
+      presence: points
+        .filter((p) => p.stream === 'presence')
+        .map((p) => ({ t: p.t, deviceId: p.deviceId, occupied: p.occupied, motion: p.motion })),
     };
   });
 

@@ -13,13 +13,22 @@ import { countryCode } from './phones.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
 
 // Dialled from a tel: link: digits with an optional leading +, spaces, dashes and brackets for reading.
-const phoneLine = z.string().trim().regex(/^\+?[0-9][0-9 ()-]{2,24}$/, 'a phone number (digits, optional leading +)')
+const phoneLine = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 ()-]{2,24}$/, 'a phone number (digits, optional leading +)')
   .refine((s) => s.replace(/[^0-9]/g, '').length <= 15, 'at most 15 digits');
-const servicePatch = z.object({
-  emergencyNumber: z.string().trim().regex(/^\+?[0-9]{2,15}$/, 'a number of 2 to 15 digits, e.g. 999 or 112').optional(),
-  phone: phoneLine.nullable().optional(),
-  defaultCountry: countryCode.optional(),
-}).strict();
+const servicePatch = z
+  .object({
+    emergencyNumber: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9]{2,15}$/, 'a number of 2 to 15 digits, e.g. 999 or 112')
+      .optional(),
+    phone: phoneLine.nullable().optional(),
+    defaultCountry: countryCode.optional(),
+  })
+  .strict();
 
 /** A wearer's readiness as the console reads it (@odart/protocol/api). */
 export type { Readiness, ReadinessKey };
@@ -49,7 +58,13 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
   const serviceView = async (serviceId: string) => {
     const s = await d.repos.serviceById(serviceId);
     if (!s) throw new AppError('ODART_ERR_NOT_FOUND', 'No such service');
-    return { id: s.id, name: s.name, emergencyNumber: s.emergency_number, phone: s.phone ?? null, defaultCountry: s.default_country ?? 'GB' };
+    return {
+      id: s.id,
+      name: s.name,
+      emergencyNumber: s.emergency_number,
+      phone: s.phone ?? null,
+      defaultCountry: s.default_country ?? 'GB',
+    };
   };
   app.get('/api/admin/service', async (req) => serviceView((await sessions.requireAdmin(req)).service_id));
   app.patch('/api/admin/service', async (req) => {
@@ -68,14 +83,24 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
     const now = d.clock.now();
     const items: Readiness['items'] = [];
     items.push({
-      key: 'consent', ok: w.consent === 'active',
-      detail: w.consent === 'active' ? 'monitoring on' : w.consent === 'paused' ? 'paused: no data is used until it ends' : w.consent === 'opted_out' ? 'opted out: not monitored' : 'waiting for their choice: not monitored yet',
+      key: 'consent',
+      ok: w.consent === 'active',
+      detail:
+        w.consent === 'active'
+          ? 'monitoring on'
+          : w.consent === 'paused'
+            ? 'paused: no data is used until it ends'
+            : w.consent === 'opted_out'
+              ? 'opted out: not monitored'
+              : 'waiting for their choice: not monitored yet',
     });
     const devices = await d.repos.devices.devicesOfWearer(w.id);
     const offline = devices.filter((x) => x.online !== 1).map((x) => x.id);
     items.push({
-      key: 'devices', ok: devices.length > 0 && offline.length === 0,
-      detail: devices.length === 0 ? 'no device registered' : offline.length > 0 ? `offline: ${offline.join(', ')}` : `${devices.length} online`,
+      key: 'devices',
+      ok: devices.length > 0 && offline.length === 0,
+      detail:
+        devices.length === 0 ? 'no device registered' : offline.length > 0 ? `offline: ${offline.join(', ')}` : `${devices.length} online`,
     });
     let chain: ParsedChain | null = null;
     const row = w.chain_id ? await d.repos.chainById(w.chain_id) : undefined;
@@ -83,7 +108,11 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
       const parsed = chainSchema.safeParse(JSON.parse(row.definition));
       if (parsed.success) chain = parsed.data;
     }
-    items.push({ key: 'chain', ok: chain !== null, detail: chain && row ? row.name : 'no call chain: only the default one (their responders and the admins)' });
+    items.push({
+      key: 'chain',
+      ok: chain !== null,
+      detail: chain && row ? row.name : 'no call chain: only the default one (their responders and the admins)',
+    });
 
     // Who the chain (or the default chain) would page, and by which channels.
     const channels = new Map<string, Set<string>>();
@@ -123,7 +152,11 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
       if (u.on_duty !== 1) problems.push(`${u.display_name}: off duty`);
     }
     if (channels.size === 0 && problems.length === 0) problems.push('nobody to call');
-    items.push({ key: 'responders', ok: problems.length === 0, detail: problems.length === 0 ? `${channels.size} reachable and on duty` : problems.join('; ') });
+    items.push({
+      key: 'responders',
+      ok: problems.length === 0,
+      detail: problems.length === 0 ? `${channels.size} reachable and on duty` : problems.join('; '),
+    });
     return { wearerId: w.id, alias: w.alias, ready: items.every((i) => i.ok), items };
   };
 

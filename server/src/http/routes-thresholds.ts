@@ -7,7 +7,6 @@ import type { UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
 
-
 /** What the threshold routes use: their slice of HttpDeps and what app.ts shares among domains. */
 export type ThresholdRouteDeps = Pick<HttpDeps, 'adminHooks' | 'log' | 'repos'> & { sessions: Sessions };
 
@@ -22,7 +21,10 @@ export async function thresholdRoutes(app: FastifyInstance, d: ThresholdRouteDep
     return { user, id, stored: w.thresholds };
   };
   const view = (id: string, overrides: ReturnType<typeof parseStoredThresholds>) => ({
-    wearerId: id, defaults: DEFAULT_THRESHOLDS, overrides, effective: effectiveThresholds(overrides),
+    wearerId: id,
+    defaults: DEFAULT_THRESHOLDS,
+    overrides,
+    effective: effectiveThresholds(overrides),
   });
 
   app.get('/api/admin/wearers/:id/thresholds', async (req) => {

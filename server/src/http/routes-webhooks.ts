@@ -9,8 +9,12 @@ import { createInboundReplies } from './inbound-replies.js';
  * The reply handler takes the whole of HttpDeps (alerts, consent, escalation, accounts all answer texts). */
 export async function webhookRoutes(app: FastifyInstance, d: HttpDeps): Promise<void> {
   registerTwilioWebhooks(app, {
-    authToken: d.config.twilio?.authToken, publicUrl: d.config.PUBLIC_URL, clock: d.clock, metrics: d.metrics,
+    authToken: d.config.twilio?.authToken,
+    publicUrl: d.config.PUBLIC_URL,
+    clock: d.clock,
+    metrics: d.metrics,
     firstDelivery: (key, kind, at) => d.repos.firstDelivery(key, kind, at),
-    statuses: d.escalator.dispatcher, replies: createInboundReplies(d),
+    statuses: d.escalator.dispatcher,
+    replies: createInboundReplies(d),
   });
 }

@@ -17,7 +17,9 @@ export interface SecurityOptions {
 
 const isJson = (ct: string | undefined) => ct !== undefined && ct.split(';')[0]!.trim().toLowerCase() === 'application/json';
 const hasBody = (req: FastifyRequest) =>
-  req.headers['content-type'] !== undefined || req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  req.headers['content-type'] !== undefined ||
+  req.headers['transfer-encoding'] !== undefined ||
+  Number(req.headers['content-length'] ?? 0) > 0;
 
 export async function registerSecurity(app: FastifyInstance, o: SecurityOptions): Promise<void> {
   const https = o.publicUrl.startsWith('https:');
@@ -63,7 +65,8 @@ export async function registerSecurity(app: FastifyInstance, o: SecurityOptions)
     if (req.headers[CSRF_HEADER] !== '1') throw new AppError('ODART_ERR_FORBIDDEN', `Missing ${CSRF_HEADER} header`);
     // JSON only: form and text/plain bodies are what a cross-site form can send, and nothing under
     // /api needs them (the form-encoded Twilio webhooks live under /webhooks/).
-    if (isApi && hasBody(req) && !isJson(req.headers['content-type'])) throw new AppError('ODART_ERR_UNSUPPORTED_MEDIA', 'Send the body as application/json');
+    if (isApi && hasBody(req) && !isJson(req.headers['content-type']))
+      throw new AppError('ODART_ERR_UNSUPPORTED_MEDIA', 'Send the body as application/json');
   });
   const sameOrigin = (origin: string, host: string | undefined) => {
     if (allowedOrigins.has(origin)) return true;

@@ -15,7 +15,11 @@ const SURVEY_WINDOW_MS = 24 * 3600_000;
 const CHOICE_TTL_MS = 15 * 60_000;
 
 type Actor = { kind: 'user'; user: UserRow } | { kind: 'contact'; key: string; label: string; phone: string };
-interface Option { alert: AlertRow; actor: Actor; target: string }
+interface Option {
+  alert: AlertRow;
+  actor: Actor;
+  target: string;
+}
 type Action = ReplyAction;
 
 const isOpen = (a: AlertRow) => OPEN_ALERT_STATES.includes(a.state);
@@ -52,8 +56,11 @@ export function createSmsReplies(d: HttpDeps): (from: string, reading: Responder
 
   const codes = (opts: Option[]) => {
     const uniq = [...new Map(opts.map((o) => [o.alert.id, o])).values()];
-    return Promise.all(uniq.map(async (o) => (uniq.length === 1 ? links.replyCode(o.alert.id) : `${links.replyCode(o.alert.id)} for ${await alias(o.alert)}`)))
-      .then((xs) => xs.join(', '));
+    return Promise.all(
+      uniq.map(async (o) =>
+        uniq.length === 1 ? links.replyCode(o.alert.id) : `${links.replyCode(o.alert.id)} for ${await alias(o.alert)}`,
+      ),
+    ).then((xs) => xs.join(', '));
   };
 
   /** Numbered choices in one segment: with places if they fit, as many as fit otherwise. */
@@ -65,7 +72,8 @@ export function createSmsReplies(d: HttpDeps): (from: string, reading: Responder
       const p = withPlace ? await place(o.alert) : '';
       return p ? `${await alias(o.alert)} (${p})` : await alias(o.alert);
     };
-    const list = async (n: number, withPlace: boolean) => (await Promise.all(opts.slice(0, n).map(async (o, i) => `${i + 1} for ${await label(o, withPlace)}`))).join(', ');
+    const list = async (n: number, withPlace: boolean) =>
+      (await Promise.all(opts.slice(0, n).map(async (o, i) => `${i + 1} for ${await label(o, withPlace)}`))).join(', ');
     const fits = (s: string) => (gsm7Length(s) ?? Infinity) <= 160;
     let text = en.smsChoose({ choices: await list(opts.length, true) });
     if (!fits(text)) text = en.smsChoose({ choices: await list(opts.length, false) });
@@ -74,7 +82,12 @@ export function createSmsReplies(d: HttpDeps): (from: string, reading: Responder
       do text = en.smsChooseMore({ choices: await list(shown, false) });
       while (!fits(text) && --shown > 1);
     }
-    await esc.setChoice(from, action, opts.slice(0, shown).map((o) => ({ alertId: o.alert.id, actor: actorKey(o.actor) })), d.clock.now() + CHOICE_TTL_MS);
+    await esc.setChoice(
+      from,
+      action,
+      opts.slice(0, shown).map((o) => ({ alertId: o.alert.id, actor: actorKey(o.actor) })),
+      d.clock.now() + CHOICE_TTL_MS,
+    );
     return text;
   };
 
@@ -90,13 +103,20 @@ export function createSmsReplies(d: HttpDeps): (from: string, reading: Responder
           return en.smsAlreadyTaken({ alias: name, responder: await attendingName((await d.repos.alertById(a.id))!) });
         }
         const res = await d.alerts.ackByContact(a.id, { key: o.actor.key, label: o.actor.label, phone: o.actor.phone });
-        if (res.attending || (res.alert.attending_responder_id === null && res.alert.attending_contact === o.actor.label)) return en.smsContactAcked({ alias: name });
+        if (res.attending || (res.alert.attending_responder_id === null && res.alert.attending_contact === o.actor.label))
+          return en.smsContactAcked({ alias: name });
         return en.smsAlreadyTaken({ alias: name, responder: await attendingName(res.alert) });
       }
       case 'decline':
-        await d.alerts.decline(a.id, {
-          target: o.target, userId: o.actor.kind === 'user' ? o.actor.user.id : null, name: o.actor.kind === 'user' ? o.actor.user.display_name : o.actor.label,
-        }, 'sms');
+        await d.alerts.decline(
+          a.id,
+          {
+            target: o.target,
+            userId: o.actor.kind === 'user' ? o.actor.user.id : null,
+            name: o.actor.kind === 'user' ? o.actor.user.display_name : o.actor.label,
+          },
+          'sms',
+        );
         return en.smsDeclined({ alias: name });
       case 'arrived':
         if (o.actor.kind !== 'user') return en.smsHelp;
@@ -120,7 +140,9 @@ export function createSmsReplies(d: HttpDeps): (from: string, reading: Responder
       const choice = await esc.takeChoice(from, now);
       const picked = choice?.options[reading.choice - 1] as { alertId: string; actor: string } | undefined;
       if (choice && picked) {
-        const o = (await optionsFor(from, now)).find((x) => x.alert.id === picked.alertId && actorKey(x.actor) === picked.actor && isOpen(x.alert));
+        const o = (await optionsFor(from, now)).find(
+          (x) => x.alert.id === picked.alertId && actorKey(x.actor) === picked.actor && isOpen(x.alert),
+        );
         return o ? act(choice.action as Action, o) : en.smsChoiceGone;
       }
     }
@@ -151,7 +173,8 @@ export function createSmsReplies(d: HttpDeps): (from: string, reading: Responder
         if (!code) {
           // Arriving means going: with one alert the bare word acknowledges as "1" would; the arrival needs the code.
           const only = mine.length === 1 ? mine[0]! : undefined;
-          if (only && only.actor.kind === 'user' && only.alert.state !== 'acknowledged') await d.alerts.ack(only.alert.id, only.actor.user, 'sms');
+          if (only && only.actor.kind === 'user' && only.alert.state !== 'acknowledged')
+            await d.alerts.ack(only.alert.id, only.actor.user, 'sms');
           return en.smsConfirmCode({ word: 'ARRIVED', codes: await codes(mine) });
         }
         return mine.length === 1 ? act('arrived', mine[0]!) : ask(from, 'arrived', mine);
@@ -166,7 +189,8 @@ export function createSmsReplies(d: HttpDeps): (from: string, reading: Responder
         if (surveys.length === 0) return open.length > 0 ? en.smsHelp : en.smsNoOpenAlert;
         if (!code) return en.smsConfirmCode({ word, codes: await codes(surveys) });
         const o = surveys[0]!;
-        if (o.actor.kind === 'user' && (await d.alerts.setOutcome(o.alert.id, o.actor.user, OUTCOME_DIGITS[word]!))) return en.smsOutcomeThanks;
+        if (o.actor.kind === 'user' && (await d.alerts.setOutcome(o.alert.id, o.actor.user, OUTCOME_DIGITS[word]!)))
+          return en.smsOutcomeThanks;
         return en.smsNoOpenAlert;
       }
       case null:

@@ -33,7 +33,11 @@ export class Ingest {
 
   constructor(private readonly d: IngestDeps) {
     this.ages = new SampleAges((deviceId, distrusted, minAgeMs) =>
-      d.log.warn({ deviceId, distrusted, minAgeS: Math.round(minAgeMs / 1000) }, distrusted ? 'device clock looks wrong: its ts is ignored' : 'device clock believed again'));
+      d.log.warn(
+        { deviceId, distrusted, minAgeS: Math.round(minAgeMs / 1000) },
+        distrusted ? 'device clock looks wrong: its ts is ignored' : 'device clock believed again',
+      ),
+    );
   }
 
   /** messages handed to ingest so far, valid or not (tests wait on it to know ingest has caught up) */
@@ -85,7 +89,8 @@ export class Ingest {
     const res = decodePayload(stream, payload, this.d.maxPayloadBytes);
     if (!res.ok) return this.drop(res.reason, { deviceId: entry.deviceId, stream, detail: res.detail });
     const now = this.d.clock.now();
-    if (res.message.stream === 'status') void this.d.bus.publish('device.status', { deviceId: entry.deviceId, status: res.message.data, at: now });
+    if (res.message.stream === 'status')
+      void this.d.bus.publish('device.status', { deviceId: entry.deviceId, status: res.message.data, at: now });
     // A gateway's own status (heartbeat, Last Will) has no wearer and is not a drop.
     if (!entry.wearerId) return res.message.stream === 'status' ? undefined : this.drop('unassigned_device', { deviceId: entry.deviceId });
     const consent = this.d.directory.consentOf(entry.wearerId);
@@ -94,9 +99,10 @@ export class Ingest {
     // Readings are placed at the time they were taken (store-and-forward replays keep their timeline);
     // ageMs tells detection how old they are, so old data never starts an emergency as if live.
     const ageMs = this.ages.ageOf(entry.deviceId, res.message.data.ts, now);
-    const sample = ageMs === undefined
-      ? { t: now, deviceId: entry.deviceId, message: res.message }
-      : { t: now - ageMs, deviceId: entry.deviceId, message: res.message, ageMs };
+    const sample =
+      ageMs === undefined
+        ? { t: now, deviceId: entry.deviceId, message: res.message }
+        : { t: now - ageMs, deviceId: entry.deviceId, message: res.message, ageMs };
     void this.d.bus.publish('vitals.sample', { wearerId: entry.wearerId, deviceId: entry.deviceId, message: res.message, at: sample.t });
     const decisions = this.d.engine.ingest(entry.wearerId, sample);
     if (decisions.length > 0) void this.d.bus.publish('detection.decisions', { decisions });

@@ -15,12 +15,14 @@ export const en = {
   reasonNoAnswer: 'no answer to check-in',
   reasonDefault: 'possible overdose',
   smsAlertShortPlace: 'their home',
-  smsPageReminder: (p: { alias: string; link: string }) => `ODART reminder: ${p.alias} still needs a responder. Reply 1 if you are going. ${p.link}`,
+  smsPageReminder: (p: { alias: string; link: string }) =>
+    `ODART reminder: ${p.alias} still needs a responder. Reply 1 if you are going. ${p.link}`,
   smsAcked: (p: { alias: string; code: string }) =>
     `Thanks, you are attending ${p.alias}. Call 999 if they are not breathing. Reply ARRIVED ${p.code} when there, DONE ${p.code} when finished.`,
   smsAlreadyTaken: (p: { alias: string; responder: string }) => `${p.responder} is already going to ${p.alias}. Thank you.`,
   smsTakenByOther: (p: { alias: string; responder: string }) => `Update: ${p.responder} is going to ${p.alias}. No action needed.`,
-  smsHelp: "ODART: reply 1 if you are going to the alert, NO if you can't, ARRIVED when you are there, DONE when it is over, each with the alert code.",
+  smsHelp:
+    "ODART: reply 1 if you are going to the alert, NO if you can't, ARRIVED when you are there, DONE when it is over, each with the alert code.",
   smsNoOpenAlert: 'ODART: there is no open alert for you right now.',
   smsArrived: (p: { code: string }) => `Thanks. Call 999 if they are not breathing. Reply DONE ${p.code} when it is over.`,
   smsNotAttending: 'ODART: you are not attending an open alert.',
@@ -41,7 +43,8 @@ export const en = {
   smsVerifyPhone: (p: { service: string; label: string; code: string }) =>
     `ODART: ${p.service} wants to text this phone (${p.label}) when someone may need help. Reply YES ${p.code} to agree. Ignore this to say no.`,
   smsVerifyBadCode: 'ODART: that code does not match. Reply YES and the 6 digits from our text.',
-  smsPhoneVerified: (p: { service: string }) => `ODART: thank you, this phone is confirmed. ${p.service} may now text it when someone needs help.`,
+  smsPhoneVerified: (p: { service: string }) =>
+    `ODART: thank you, this phone is confirmed. ${p.service} may now text it when someone needs help.`,
   voiceAlert: (p: { alias: string; address: string; access: string | null; reason: string }) =>
     `This is O DART. ${p.alias} may need help now at ${p.address}. ${p.access ? `To get in: ${p.access}. ` : ''}Reason: ${p.reason}. ` +
     'Press 1 if you are going. Press 2 if you cannot go.',
@@ -55,7 +58,8 @@ export const en = {
     `${p.service} offers you overdose monitoring. It is your choice. Read what it means: ${p.link} Reply YES to join, STOP to say no.`,
   smsOptedIn: 'ODART: monitoring is on. Reply PAUSE 2H to pause it, STOP to leave. You can change your mind at any time.',
   smsOptedOut: 'ODART: monitoring is off and your service has been told. Reply YES if you want to join again.',
-  smsPaused: (p: { duration: string }) => `ODART: monitoring is paused for ${p.duration}. It restarts by itself. Reply YES to restart it sooner.`,
+  smsPaused: (p: { duration: string }) =>
+    `ODART: monitoring is paused for ${p.duration}. It restarts by itself. Reply YES to restart it sooner.`,
   smsPauseHelp: 'ODART: to pause, reply PAUSE and a time from 15M to 72H, for example PAUSE 2H.',
   smsNotMonitored: 'ODART: monitoring is not on, so there is nothing to pause. Reply YES to join.',
   smsPauseReminder: (p: { minutes: number }) =>

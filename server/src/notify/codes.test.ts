@@ -15,13 +15,26 @@ describe('Twilio failure classification', () => {
     expect(classifyTwilioError({ status: 429, code: 20429 })).toMatchObject({ retryable: true });
     expect(classifyTwilioError({ status: 400, code: 21610 })).toMatchObject({ code: '21610', retryable: false });
     expect(classifyTwilioError({ status: 400, code: 21614 })).toMatchObject({ code: '21614', retryable: false });
-    expect(classifyTwilioError({ code: 'ECONNABORTED', message: 'timeout of 10000ms exceeded' })).toMatchObject({ code: 'timeout', retryable: true });
+    expect(classifyTwilioError({ code: 'ECONNABORTED', message: 'timeout of 10000ms exceeded' })).toMatchObject({
+      code: 'timeout',
+      retryable: true,
+    });
     expect(classifyTwilioError({ code: 'ECONNRESET' })).toMatchObject({ code: 'network', retryable: true });
-    expect(classifyTwilioError(new Error("Required parameter \"params['to']\" missing."))).toMatchObject({ code: 'invalid_request', retryable: false });
+    expect(classifyTwilioError(new Error('Required parameter "params[\'to\']" missing.'))).toMatchObject({
+      code: 'invalid_request',
+      retryable: false,
+    });
   });
 
   it('final call statuses: busy and no-answer retry, failed and canceled do not; message undelivered/failed are failures', () => {
-    expect(['completed', 'busy', 'no-answer', 'failed', 'canceled', 'ringing'].map(callStatusOutcome)).toEqual(['ok', 'retryable', 'retryable', 'permanent', 'permanent', 'pending']);
+    expect(['completed', 'busy', 'no-answer', 'failed', 'canceled', 'ringing'].map(callStatusOutcome)).toEqual([
+      'ok',
+      'retryable',
+      'retryable',
+      'permanent',
+      'permanent',
+      'pending',
+    ]);
     expect(['delivered', 'sent', 'undelivered', 'failed'].map(messageStatusFailed)).toEqual([false, false, true, true]);
   });
 });

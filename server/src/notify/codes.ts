@@ -4,12 +4,14 @@
 /** Twilio error codes that a later attempt can overcome. Everything else is permanent. */
 const RETRYABLE_CODES = new Set([
   '20429', // too many requests
-  '20500', '20503', // Twilio internal / unavailable
+  '20500',
+  '20503', // Twilio internal / unavailable
   '30001', // queue overflow
   '30003', // unreachable destination handset (switched off, no signal)
   '30008', // unknown error
   '30009', // missing segment
-  'timeout', 'network',
+  'timeout',
+  'network',
 ]);
 
 /** Codes that never succeed by retrying the same channel; listed for the docs and tests. */

@@ -1,5 +1,14 @@
 // Notification channels: the Channel port and its registry (app, SMS, voice), the SMS and voice provider ports and their adapters.
-export { type SmsSender, type SmsMessage, type SmsResult, type MessageOwner, isSingleSegment, gsm7Length, smsSegments, toGsm7 } from './sms.js';
+export {
+  type SmsSender,
+  type SmsMessage,
+  type SmsResult,
+  type MessageOwner,
+  isSingleSegment,
+  gsm7Length,
+  smsSegments,
+  toGsm7,
+} from './sms.js';
 export { type VoiceCaller, type VoiceCall } from './voice.js';
 export { retryableCode, callStatusOutcome, messageStatusFailed, PERMANENT_CODES } from './codes.js';
 export { FakeSms, FAKE_FROM } from './fake/fake-sms.js';

@@ -26,6 +26,9 @@ export function reasonWords(reasons: readonly string[]): string {
 }
 
 /** One line, GSM-7, no trailing full stop (the template adds its own). */
-export const cleanLine = (s: string | null | undefined) => toGsm7((s ?? '').replace(/\s+/g, ' ')).trim().replace(/[.;,\s]+$/, '');
+export const cleanLine = (s: string | null | undefined) =>
+  toGsm7((s ?? '').replace(/\s+/g, ' '))
+    .trim()
+    .replace(/[.;,\s]+$/, '');
 
 export const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -17,7 +17,21 @@ const SPEC = path.resolve(root, '../shared/contracts/twilio_api_v2010.json');
 const PRISM = path.resolve(root, 'node_modules/.bin/prism');
 const ACCOUNT = 'AC' + '0123456789abcdef'.repeat(2);
 const STATUS_URL = 'https://odart.example/webhooks/twilio/status';
-const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'failed', 'delivered', 'undelivered', 'receiving', 'received', 'accepted', 'scheduled', 'read', 'partially_delivered', 'canceled'];
+const MESSAGE_STATUSES = [
+  'queued',
+  'sending',
+  'sent',
+  'failed',
+  'delivered',
+  'undelivered',
+  'receiving',
+  'received',
+  'accepted',
+  'scheduled',
+  'read',
+  'partially_delivered',
+  'canceled',
+];
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,7 +71,12 @@ interface Adapters {
 }
 
 const link = 'https://odart.example/#/p/abcdefghijkm.0123456789abcdef';
-const jo = { alias: 'Jo', address: 'Flat 2, 14 Example Street, Glasgow', accessNotes: 'Key safe by the door', reasons: ['no breathing for 35 s'] };
+const jo = {
+  alias: 'Jo',
+  address: 'Flat 2, 14 Example Street, Glasgow',
+  accessNotes: 'Key safe by the door',
+  reasons: ['no breathing for 35 s'],
+};
 
 function contract(name: string, make: () => Adapters) {
   describe(`provider contract: ${name}`, () => {
@@ -122,7 +141,10 @@ describe('the Prism mock is strict (so the Twilio contract can fail)', () => {
   it('refuses a request that breaks the spec with 422', async () => {
     const res = await fetch(`${prism.url}/2010-04-01/Accounts/${ACCOUNT}/Calls.json`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic ' + Buffer.from(`${ACCOUNT}:x`).toString('base64') },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: 'Basic ' + Buffer.from(`${ACCOUNT}:x`).toString('base64'),
+      },
       body: new URLSearchParams({ To: '+447700900101', From: '+447700900000', Timeout: 'soon' }).toString(),
     });
     expect(res.status).toBe(422);
@@ -130,7 +152,9 @@ describe('the Prism mock is strict (so the Twilio contract can fail)', () => {
 
   it('refuses a request without credentials with 401', async () => {
     const res = await fetch(`${prism.url}/2010-04-01/Accounts/${ACCOUNT}/Messages.json`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'To=%2B447700900101&Body=x',
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'To=%2B447700900101&Body=x',
     });
     expect(res.status).toBe(401);
   });

@@ -16,7 +16,8 @@ function registry() {
     app: { page: (userId, alert, alias, step) => (pushed.push([userId, { alert: alert.id, alias, step }]), 1) },
     sms: { provider: 'fake', send: (m) => (texts.push(m), Promise.resolve(ok)) },
     voice: { provider: 'fake', call: (c) => (calls.push(c), Promise.resolve(ok)) },
-    smsStatusCallback: 'https://x.example/webhooks/twilio/status', voiceStatusCallback: 'https://x.example/webhooks/twilio/status',
+    smsStatusCallback: 'https://x.example/webhooks/twilio/status',
+    voiceStatusCallback: 'https://x.example/webhooks/twilio/status',
     voiceGatherUrl: 'https://x.example/webhooks/twilio/voice',
   });
   return { channels, texts, calls, pushed };
@@ -27,13 +28,22 @@ describe('channel registry', () => {
   it('lists app, sms and voice in order, for the chain schema and GET /api/channels', () => {
     const { channels } = registry();
     expect(CHANNEL_IDS).toEqual(['app', 'sms', 'voice']);
-    expect(channels.info()).toEqual([{ id: 'app', label: 'App' }, { id: 'sms', label: 'SMS' }, { id: 'voice', label: 'Phone call' }]);
+    expect(channels.info()).toEqual([
+      { id: 'app', label: 'App' },
+      { id: 'sms', label: 'SMS' },
+      { id: 'voice', label: 'Phone call' },
+    ]);
     expect(channels.queued().map((c) => c.id)).toEqual(['sms', 'voice']);
-    expect([channels.isLive('app'), channels.isLive('sms'), channels.reachesPhone('voice'), channels.reachesPhone('app')]).toEqual([true, false, true, false]);
+    expect([channels.isLive('app'), channels.isLive('sms'), channels.reachesPhone('voice'), channels.reachesPhone('app')]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
     expect(() => channels.get('pigeon')).toThrow(/unknown channel/);
   });
 
-  it('renders the page as the page texts do, and sends with the channel\'s status callback', async () => {
+  it("renders the page as the page texts do, and sends with the channel's status callback", async () => {
     const { channels, texts, calls } = registry();
     const page = { facts, replyCode: 'K7QX', link: 'https://x.example/#/p/abc.def' };
     const sms = queued(channels, 'sms');
@@ -42,11 +52,15 @@ describe('channel registry', () => {
     expect(voice.render(page)).toBe(alertVoiceTwiml(facts, 'https://x.example/webhooks/twilio/voice'));
     await sms.send({ to: '+447700900001', body: 'hi' });
     await voice.send({ to: '+447700900001', body: '<Response/>' });
-    expect(texts).toEqual([{ to: '+447700900001', body: 'hi', statusCallback: 'https://x.example/webhooks/twilio/status', owner: undefined }]);
-    expect(calls).toEqual([{ to: '+447700900001', twiml: '<Response/>', statusCallback: 'https://x.example/webhooks/twilio/status', owner: undefined }]);
+    expect(texts).toEqual([
+      { to: '+447700900001', body: 'hi', statusCallback: 'https://x.example/webhooks/twilio/status', owner: undefined },
+    ]);
+    expect(calls).toEqual([
+      { to: '+447700900001', twiml: '<Response/>', statusCallback: 'https://x.example/webhooks/twilio/status', owner: undefined },
+    ]);
   });
 
-  it('the app channel pushes to the user\'s open connections', () => {
+  it("the app channel pushes to the user's open connections", () => {
     const { channels, pushed } = registry();
     const app = channels.get('app');
     const alert = { id: 'al1' } as Parameters<AppPager['page']>[1];

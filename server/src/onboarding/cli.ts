@@ -28,7 +28,12 @@ const options = {
 
 /** Maps the schema's field names back to the options the operator typed. */
 const flagOf: Record<string, string> = {
-  id: '--id', name: '--name', emergencyNumber: '--emergency-number', adminUsername: '--admin-username', adminName: '--admin-name', adminPhone: '--admin-phone',
+  id: '--id',
+  name: '--name',
+  emergencyNumber: '--emergency-number',
+  adminUsername: '--admin-username',
+  adminName: '--admin-name',
+  adminPhone: '--admin-phone',
 };
 
 class UsageError extends Error {}
@@ -98,8 +103,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const parsed = newServiceSchema.safeParse({
-    id: values.id, name: values.name, emergencyNumber: values['emergency-number'], adminUsername: values['admin-username'],
-    adminName: values['admin-name'], adminPhone: values['admin-phone'],
+    id: values.id,
+    name: values.name,
+    emergencyNumber: values['emergency-number'],
+    adminUsername: values['admin-username'],
+    adminName: values['admin-name'],
+    adminPhone: values['admin-phone'],
   });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
@@ -121,7 +130,7 @@ async function main(): Promise<number> {
   const where = process.env.PUBLIC_URL ? ` at ${process.env.PUBLIC_URL}` : '';
   process.stdout.write(
     `Service ${parsed.data.id} (${parsed.data.name}) created in ${dataDir}.\n` +
-    `Admin ${parsed.data.adminUsername} can sign in${where} with the password given; next: add responders, a chain and wearers in the service console.\n`,
+      `Admin ${parsed.data.adminUsername} can sign in${where} with the password given; next: add responders, a chain and wearers in the service console.\n`,
   );
   return 0;
 }

@@ -41,7 +41,12 @@ export function createAccountRepos(db: Db) {
         .values({ id, user_id: userId, created_at: now, last_used_at: now })
         .onConflict((oc) => oc.column('id').doUpdateSet({ last_used_at: now }))
         .execute();
-      const keep = db.selectFrom('login_devices').select('id').where('user_id', '=', userId).orderBy('last_used_at', 'desc').limit(DEVICES_PER_USER);
+      const keep = db
+        .selectFrom('login_devices')
+        .select('id')
+        .where('user_id', '=', userId)
+        .orderBy('last_used_at', 'desc')
+        .limit(DEVICES_PER_USER);
       await db.deleteFrom('login_devices').where('user_id', '=', userId).where('id', 'not in', keep).execute();
     },
     async forgetLoginDevicesOf(userId: string): Promise<void> {

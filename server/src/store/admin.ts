@@ -9,9 +9,15 @@ import type { DB } from './schema.js';
  */
 async function tombstone(trx: Transaction<DB>, where: { id: string } | { wearerId: string }, now: number): Promise<void> {
   const rows = trx.selectFrom('devices').select(['id', 'service_id', sql<number>`${now}`.as('deleted_at')]);
-  await trx.insertInto('device_tombstones').columns(['device_id', 'service_id', 'deleted_at'])
+  await trx
+    .insertInto('device_tombstones')
+    .columns(['device_id', 'service_id', 'deleted_at'])
     .expression('id' in where ? rows.where('id', '=', where.id) : rows.where('wearer_id', '=', where.wearerId))
-    .onConflict((oc) => oc.column('device_id').doUpdateSet((eb) => ({ service_id: eb.ref('excluded.service_id'), deleted_at: eb.ref('excluded.deleted_at') })))
+    .onConflict((oc) =>
+      oc
+        .column('device_id')
+        .doUpdateSet((eb) => ({ service_id: eb.ref('excluded.service_id'), deleted_at: eb.ref('excluded.deleted_at') })),
+    )
     .execute();
 }
 
@@ -73,7 +79,12 @@ export function createAdminRepos(db: Db) {
     async unavailableDeviceIds(ids: readonly string[], serviceId: string): Promise<string[]> {
       if (ids.length === 0) return [];
       const live = await db.selectFrom('devices').select('id').where('id', 'in', ids).execute();
-      const kept = await db.selectFrom('device_tombstones').select('device_id as id').where('device_id', 'in', ids).where('service_id', '!=', serviceId).execute();
+      const kept = await db
+        .selectFrom('device_tombstones')
+        .select('device_id as id')
+        .where('device_id', 'in', ids)
+        .where('service_id', '!=', serviceId)
+        .execute();
       return [...new Set([...live, ...kept].map((r) => r.id))];
     },
   };

@@ -34,22 +34,56 @@ const T = Date.UTC(2026, 0, 1, 12);
 async function seed(r: Repos) {
   await r.insertService({ id: 'svc', name: 'S', emergency_number: '999', created_at: T });
   await r.insertWearer({
-    id: 'w1', service_id: 'svc', alias: 'W', address: null, access_notes: null, phone: null, emergency_contact_phone: null, chain_id: null,
-    consent: 'active', thresholds: null, created_at: T,
+    id: 'w1',
+    service_id: 'svc',
+    alias: 'W',
+    address: null,
+    access_notes: null,
+    phone: null,
+    emergency_contact_phone: null,
+    chain_id: null,
+    consent: 'active',
+    thresholds: null,
+    created_at: T,
   });
 }
 
 function alert(id: string, state: AlertState = 'escalating', at = T) {
   return {
-    id, service_id: 'svc', wearer_id: 'w1', state, score: 90, reasons: '[]', news2: null, chain_snapshot: '{"steps":[],"repeat":0,"groups":{}}',
-    escalation_token: 0, attending_responder_id: null, outcome: null, note: null, created_at: at, updated_at: at, closed_at: null,
+    id,
+    service_id: 'svc',
+    wearer_id: 'w1',
+    state,
+    score: 90,
+    reasons: '[]',
+    news2: null,
+    chain_snapshot: '{"steps":[],"repeat":0,"groups":{}}',
+    escalation_token: 0,
+    attending_responder_id: null,
+    outcome: null,
+    note: null,
+    created_at: at,
+    updated_at: at,
+    closed_at: null,
   };
 }
 
-const step0 = (alertId: string) => (token: number): JobRow => ({
-  id: `${alertId}.${token}.step.0`, alert_id: alertId, kind: 'step', step_index: 0, due_at: T, token, created_at: T,
-  state: 'pending', attempts: 0, claimed_at: null, lease_until: null, finished_at: null,
-});
+const step0 =
+  (alertId: string) =>
+  (token: number): JobRow => ({
+    id: `${alertId}.${token}.step.0`,
+    alert_id: alertId,
+    kind: 'step',
+    step_index: 0,
+    due_at: T,
+    token,
+    created_at: T,
+    state: 'pending',
+    attempts: 0,
+    claimed_at: null,
+    lease_until: null,
+    finished_at: null,
+  });
 
 export function alertStoreContract(name: string, open: () => Promise<OpenedStore>) {
   describe(`alert store contract: ${name}`, () => {
@@ -78,13 +112,27 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
       const { a } = await fresh();
       await a.insertOpenAlert(alert('al1', 'acknowledged'));
       await a.updateAlert('al1', { attending_responder_id: null, attending_contact: 'Sam', acknowledged_at: T, escalation_token: 3 });
-      expect(await a.beginEscalation('al1', { from: ['acknowledged'], expectToken: 2, clearAttending: true, now: T + 1, job: step0('al1') })).toBeNull();
+      expect(
+        await a.beginEscalation('al1', { from: ['acknowledged'], expectToken: 2, clearAttending: true, now: T + 1, job: step0('al1') }),
+      ).toBeNull();
       expect(await a.beginEscalation('al1', { from: ['escalating'], now: T + 1, job: step0('al1') })).toBeNull();
       expect((await a.alertById('al1'))!.escalation_token).toBe(3);
-      const begun = await a.beginEscalation('al1', { from: ['acknowledged'], expectToken: 3, clearAttending: true, now: T + 1, job: step0('al1') });
+      const begun = await a.beginEscalation('al1', {
+        from: ['acknowledged'],
+        expectToken: 3,
+        clearAttending: true,
+        now: T + 1,
+        job: step0('al1'),
+      });
       expect(begun).toMatchObject({ token: 4, inserted: true, job: { id: 'al1.4.step.0', token: 4 } });
       const after = (await a.alertById('al1'))! as AlertRow;
-      expect(after).toMatchObject({ state: 'escalating', escalation_token: 4, attending_contact: null, acknowledged_at: null, updated_at: T + 1 });
+      expect(after).toMatchObject({
+        state: 'escalating',
+        escalation_token: 4,
+        attending_contact: null,
+        acknowledged_at: null,
+        updated_at: T + 1,
+      });
       expect((await a.esc.liveJobs(['al1'])).map((j) => j.id)).toEqual(['al1.4.step.0']);
     });
 
@@ -101,7 +149,13 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
     it('two acknowledgements at once on two connections: exactly one becomes attending', async () => {
       const { a, b } = await fresh();
       await a.insertOpenAlert(alert('al1'));
-      const ack = (r: Repos, who: string) => r.transitionAlert('al1', ['pending_checkin', 'escalating'], { state: 'acknowledged', attending_contact: who, acknowledged_at: T, updated_at: T });
+      const ack = (r: Repos, who: string) =>
+        r.transitionAlert('al1', ['pending_checkin', 'escalating'], {
+          state: 'acknowledged',
+          attending_contact: who,
+          acknowledged_at: T,
+          updated_at: T,
+        });
       const won = await Promise.all([ack(a, 'A'), ack(b, 'B')]);
       expect(won.filter(Boolean)).toHaveLength(1);
       expect((await a.alertById('al1'))!.attending_contact).toBe(won[0] ? 'A' : 'B');
@@ -112,10 +166,22 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
       await a.insertOpenAlert(alert('al1'));
       await a.beginEscalation('al1', { from: ['escalating'], now: T, job: step0('al1') });
       await a.transitionAlert('al1', ['escalating'], { state: 'acknowledged', acknowledged_at: T, updated_at: T });
-      const token = await a.awaitArrival('al1', T, (t) => ({ id: `al1.${t}.ack_timeout.0`, alert_id: 'al1', kind: 'ack_timeout', step_index: 0, due_at: T + 600_000, token: t, created_at: T }));
+      const token = await a.awaitArrival('al1', T, (t) => ({
+        id: `al1.${t}.ack_timeout.0`,
+        alert_id: 'al1',
+        kind: 'ack_timeout',
+        step_index: 0,
+        due_at: T + 600_000,
+        token: t,
+        created_at: T,
+      }));
       expect(token).toBe(2);
       expect((await a.esc.liveJobs(['al1'])).map((j) => j.id)).toEqual(['al1.2.ack_timeout.0']);
-      expect(await a.awaitArrival('nope', T, () => { throw new Error('not called'); })).toBeNull();
+      expect(
+        await a.awaitArrival('nope', T, () => {
+          throw new Error('not called');
+        }),
+      ).toBeNull();
       expect(await Promise.all([a.markArrived('al1', T + 5), b.markArrived('al1', T + 6)])).toEqual(expect.arrayContaining([true, false]));
       await a.stopArrivalTimer('al1');
       expect(await a.esc.liveJobs(['al1'])).toEqual([]);

@@ -37,7 +37,11 @@ export function createAlertStore(db: Kysely<DB>) {
      * per wearer" (0013) refuses the second, on any connection. False when refused (nothing stored).
      */
     async insertOpenAlert(row: Insertable<AlertsTable>): Promise<boolean> {
-      const res = await db.insertInto('alerts').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+      const res = await db
+        .insertInto('alerts')
+        .values(row)
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
     },
     async alertById(id: string) {
@@ -53,7 +57,11 @@ export function createAlertStore(db: Kysely<DB>) {
         .executeTakeFirst();
     },
     async openAlerts() {
-      return db.selectFrom('alerts').selectAll().where('state', 'in', [...OPEN_ALERT_STATES]).execute();
+      return db
+        .selectFrom('alerts')
+        .selectAll()
+        .where('state', 'in', [...OPEN_ALERT_STATES])
+        .execute();
     },
     async alertsForWearers(wearerIds: readonly string[], limit = 200) {
       if (wearerIds.length === 0) return [];
@@ -94,7 +102,10 @@ export function createAlertStore(db: Kysely<DB>) {
     },
 
     async appendTimeline(alertId: string, at: number, type: string, data: Record<string, unknown> = {}) {
-      await db.insertInto('alert_timeline').values({ alert_id: alertId, at, type, data: JSON.stringify(data) }).execute();
+      await db
+        .insertInto('alert_timeline')
+        .values({ alert_id: alertId, at, type, data: JSON.stringify(data) })
+        .execute();
     },
     async timeline(alertId: string): Promise<TimelineEntry[]> {
       const rows = await db.selectFrom('alert_timeline').selectAll().where('alert_id', '=', alertId).orderBy('id').execute();
@@ -114,7 +125,9 @@ export function createAlertStore(db: Kysely<DB>) {
         let q = trx
           .updateTable('alerts')
           .set((eb) => ({
-            escalation_token: eb('escalation_token', '+', 1), state: 'escalating' as const, updated_at: o.now,
+            escalation_token: eb('escalation_token', '+', 1),
+            state: 'escalating' as const,
+            updated_at: o.now,
             ...(o.clearAttending ? { attending_responder_id: null, attending_contact: null, acknowledged_at: null } : {}),
           }))
           .where('id', '=', alertId)
@@ -126,14 +139,22 @@ export function createAlertStore(db: Kysely<DB>) {
         await e.cancelJobs(alertId);
         await e.cancelQueuedPages(alertId, o.now);
         const job = o.job(row.escalation_token);
-        const res = await trx.insertInto('escalation_jobs').values(job).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+        const res = await trx
+          .insertInto('escalation_jobs')
+          .values(job)
+          .onConflict((oc) => oc.column('id').doNothing())
+          .executeTakeFirst();
         return { token: row.escalation_token, job, inserted: Number(res.numInsertedOrUpdatedRows ?? 0) === 1 };
       });
     },
     /** Resolved or cancelled: the token moves on, so every pending step and unsent page is fenced (and cancelled). */
     async stopEscalation(alertId: string, now: number): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('alerts').set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) })).where('id', '=', alertId).execute();
+        await trx
+          .updateTable('alerts')
+          .set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) }))
+          .where('id', '=', alertId)
+          .execute();
         const e = createEscalationRepo(trx);
         await e.cancelJobs(alertId);
         await e.cancelQueuedPages(alertId, now);
@@ -145,8 +166,12 @@ export function createAlertStore(db: Kysely<DB>) {
      */
     async awaitArrival(alertId: string, now: number, timer: (token: number) => NewJob): Promise<number | null> {
       return db.transaction().execute(async (trx) => {
-        const row = await trx.updateTable('alerts').set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) })).where('id', '=', alertId)
-          .returning('escalation_token').executeTakeFirst();
+        const row = await trx
+          .updateTable('alerts')
+          .set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) }))
+          .where('id', '=', alertId)
+          .returning('escalation_token')
+          .executeTakeFirst();
         if (!row) return null;
         const e = createEscalationRepo(trx);
         await e.cancelJobs(alertId);
@@ -158,25 +183,36 @@ export function createAlertStore(db: Kysely<DB>) {
     /** Someone is with the wearer: the arrival timer is fenced and cancelled. */
     async stopArrivalTimer(alertId: string): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('alerts').set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) })).where('id', '=', alertId).execute();
+        await trx
+          .updateTable('alerts')
+          .set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) }))
+          .where('id', '=', alertId)
+          .execute();
         await createEscalationRepo(trx).cancelJobs(alertId, ['ack_timeout']);
       });
     },
     /** The first arrival of an acknowledged alert: true for exactly one caller. */
     async markArrived(alertId: string, now: number): Promise<boolean> {
-      const res = await db.updateTable('alerts').set({ arrived_at: now, updated_at: now })
-        .where('id', '=', alertId).where('state', '=', 'acknowledged').where('arrived_at', 'is', null)
+      const res = await db
+        .updateTable('alerts')
+        .set({ arrived_at: now, updated_at: now })
+        .where('id', '=', alertId)
+        .where('state', '=', 'acknowledged')
+        .where('arrived_at', 'is', null)
         .executeTakeFirst();
       return Number(res.numUpdatedRows) === 1;
     },
     /** The outcome of an alert resolved without one: set once. */
     async setOutcomeOnce(alertId: string, outcome: string, now: number): Promise<boolean> {
-      const res = await db.updateTable('alerts').set({ outcome, updated_at: now })
-        .where('id', '=', alertId).where('state', '=', 'resolved').where('outcome', 'is', null)
+      const res = await db
+        .updateTable('alerts')
+        .set({ outcome, updated_at: now })
+        .where('id', '=', alertId)
+        .where('state', '=', 'resolved')
+        .where('outcome', 'is', null)
         .executeTakeFirst();
       return Number(res.numUpdatedRows) === 1;
     },
-
   };
 }
 

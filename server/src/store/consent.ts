@@ -23,18 +23,27 @@ export function createConsentRepo(db: Db) {
      * undefined when another writer changed it first (the caller re-reads and decides again).
      */
     async transition(wearerId: string, from: ConsentState, to: ConsentChangeRow): Promise<WearerRow | undefined> {
-      return db.updateTable('wearers').set({ ...to, pause_reminded: 0 })
-        .where('id', '=', wearerId).where('consent', '=', from)
-        .returningAll().executeTakeFirst();
+      return db
+        .updateTable('wearers')
+        .set({ ...to, pause_reminded: 0 })
+        .where('id', '=', wearerId)
+        .where('consent', '=', from)
+        .returningAll()
+        .executeTakeFirst();
     },
     /**
      * Claims the pause reminder of a wearer still paused and not yet reminded; true for exactly one caller.
      * Returns the row as it was claimed, else undefined.
      */
     async claimPauseReminder(wearerId: string): Promise<WearerRow | undefined> {
-      return db.updateTable('wearers').set({ pause_reminded: 1 })
-        .where('id', '=', wearerId).where('consent', '=', 'paused').where('pause_reminded', '=', 0)
-        .returningAll().executeTakeFirst();
+      return db
+        .updateTable('wearers')
+        .set({ pause_reminded: 1 })
+        .where('id', '=', wearerId)
+        .where('consent', '=', 'paused')
+        .where('pause_reminded', '=', 0)
+        .returningAll()
+        .executeTakeFirst();
     },
     /** Wearers on pause and when each pause ends (loaded at start so a restart keeps every pause). */
     async paused(): Promise<{ id: string; paused_until: number | null }[]> {
@@ -54,7 +63,11 @@ export function createConsentRepo(db: Db) {
     },
     /** When the wearer's live link was issued, or null. */
     async linkIssuedAt(wearerId: string): Promise<number | null> {
-      const link = await db.selectFrom('consent_tokens').select((eb) => eb.fn.max('created_at').as('at')).where('wearer_id', '=', wearerId).executeTakeFirst();
+      const link = await db
+        .selectFrom('consent_tokens')
+        .select((eb) => eb.fn.max('created_at').as('at'))
+        .where('wearer_id', '=', wearerId)
+        .executeTakeFirst();
       return link?.at == null ? null : Number(link.at);
     },
 

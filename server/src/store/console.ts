@@ -26,14 +26,24 @@ export function createConsoleReads(db: Db) {
       const alerts = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
       const timeline: HistorySource['timeline'] = new Map();
       if (alerts.length === 0) return { alerts, aliases: new Map(), names: new Map(), timeline };
-      const aliases = new Map((await db.selectFrom('wearers').select(['id', 'alias']).where('service_id', '=', serviceId).execute()).map((w) => [w.id, w.alias]));
-      const names = new Map((await db.selectFrom('users').select(['id', 'display_name']).where('service_id', '=', serviceId).execute()).map((u) => [u.id, u.display_name]));
+      const aliases = new Map(
+        (await db.selectFrom('wearers').select(['id', 'alias']).where('service_id', '=', serviceId).execute()).map((w) => [w.id, w.alias]),
+      );
+      const names = new Map(
+        (await db.selectFrom('users').select(['id', 'display_name']).where('service_id', '=', serviceId).execute()).map((u) => [
+          u.id,
+          u.display_name,
+        ]),
+      );
       const ids = alerts.map((a) => a.id);
       for (let i = 0; i < ids.length; i += 500) {
-        const rows = await db.selectFrom('alert_timeline').select(['alert_id', 'at', 'type', 'data'])
+        const rows = await db
+          .selectFrom('alert_timeline')
+          .select(['alert_id', 'at', 'type', 'data'])
           .where('alert_id', 'in', ids.slice(i, i + 500))
           .where('type', 'in', HISTORY_TYPES)
-          .orderBy('id').execute();
+          .orderBy('id')
+          .execute();
         for (const r of rows) {
           const list = timeline.get(r.alert_id) ?? [];
           list.push({ at: Number(r.at), type: r.type, data: JSON.parse(r.data) as Record<string, unknown> });
@@ -44,8 +54,14 @@ export function createConsoleReads(db: Db) {
     },
 
     /** What a wearer's export holds of their devices and alerts (the timelines come from `Repos.timeline`). */
-    async exportOf(wearerId: string): Promise<{ devices: Pick<Selectable<DevicesTable>, 'id' | 'kind' | 'room' | 'created_at' | 'last_seen_at'>[]; alerts: AlertRow[] }> {
-      const devices = await db.selectFrom('devices').select(['id', 'kind', 'room', 'created_at', 'last_seen_at']).where('wearer_id', '=', wearerId).execute();
+    async exportOf(
+      wearerId: string,
+    ): Promise<{ devices: Pick<Selectable<DevicesTable>, 'id' | 'kind' | 'room' | 'created_at' | 'last_seen_at'>[]; alerts: AlertRow[] }> {
+      const devices = await db
+        .selectFrom('devices')
+        .select(['id', 'kind', 'room', 'created_at', 'last_seen_at'])
+        .where('wearer_id', '=', wearerId)
+        .execute();
       const alerts = await db.selectFrom('alerts').selectAll().where('wearer_id', '=', wearerId).orderBy('created_at').execute();
       return { devices, alerts };
     },
@@ -53,8 +69,12 @@ export function createConsoleReads(db: Db) {
     /** "notified" and "declined" timeline entries of these alerts (at most 500), for pages missed offline. */
     async pageEntries(alertIds: readonly string[]): Promise<{ alert_id: string; data: Record<string, unknown> }[]> {
       if (alertIds.length === 0) return [];
-      const rows = await db.selectFrom('alert_timeline').select(['alert_id', 'data'])
-        .where('alert_id', 'in', alertIds.slice(0, 500)).where('type', 'in', ['notified', 'declined']).execute();
+      const rows = await db
+        .selectFrom('alert_timeline')
+        .select(['alert_id', 'data'])
+        .where('alert_id', 'in', alertIds.slice(0, 500))
+        .where('type', 'in', ['notified', 'declined'])
+        .execute();
       return rows.map((r) => ({ alert_id: r.alert_id, data: JSON.parse(r.data) as Record<string, unknown> }));
     },
   };

@@ -3,7 +3,15 @@
 // chunks that stay under SQLite's variable limit.
 import type { Insertable } from 'kysely';
 import type { Db } from './db.js';
-import type { ChainsTable, DevicesTable, GatewayDevicesTable, ServicesTable, UsersTable, WearerRespondersTable, WearersTable } from './schema.js';
+import type {
+  ChainsTable,
+  DevicesTable,
+  GatewayDevicesTable,
+  ServicesTable,
+  UsersTable,
+  WearerRespondersTable,
+  WearersTable,
+} from './schema.js';
 
 export interface Enrolment {
   services?: Insertable<ServicesTable>[];

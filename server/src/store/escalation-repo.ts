@@ -83,9 +83,7 @@ export function createEscalationRepo(db: Kysely<DB>) {
         .set({ state: 'running', claimed_at: now, lease_until: now + leaseMs, attempts: job.attempts + 1 })
         .where('id', '=', job.id)
         .where('attempts', '=', job.attempts)
-        .where((eb) =>
-          eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', now)])]),
-        )
+        .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', now)])]))
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return undefined;
       return { ...job, state: 'running', claimed_at: now, lease_until: now + leaseMs, attempts: job.attempts + 1 };
@@ -119,7 +117,12 @@ export function createEscalationRepo(db: Kysely<DB>) {
     },
     async liveJobs(alertIds: readonly string[]): Promise<JobRow[]> {
       if (alertIds.length === 0) return [];
-      return db.selectFrom('escalation_jobs').selectAll().where('alert_id', 'in', [...alertIds]).where('state', 'in', ['pending', 'running']).execute();
+      return db
+        .selectFrom('escalation_jobs')
+        .selectAll()
+        .where('alert_id', 'in', [...alertIds])
+        .where('state', 'in', ['pending', 'running'])
+        .execute();
     },
     async jobsForAlert(alertId: string): Promise<JobRow[]> {
       return db.selectFrom('escalation_jobs').selectAll().where('alert_id', '=', alertId).orderBy('created_at').orderBy('id').execute();
@@ -127,11 +130,21 @@ export function createEscalationRepo(db: Kysely<DB>) {
     /** Every job of these alerts, any state and token (the escalation clock on alerts reads them). */
     async jobsForAlerts(alertIds: readonly string[]): Promise<JobRow[]> {
       if (alertIds.length === 0) return [];
-      return db.selectFrom('escalation_jobs').selectAll().where('alert_id', 'in', [...alertIds]).orderBy('created_at').orderBy('id').execute();
+      return db
+        .selectFrom('escalation_jobs')
+        .selectAll()
+        .where('alert_id', 'in', [...alertIds])
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
     },
     /** Start-up: this process owns DATA_DIR, so every 'running' job belonged to a process that died. */
     async releaseRunningJobs(): Promise<number> {
-      const res = await db.updateTable('escalation_jobs').set({ state: 'pending', lease_until: null }).where('state', '=', 'running').executeTakeFirst();
+      const res = await db
+        .updateTable('escalation_jobs')
+        .set({ state: 'pending', lease_until: null })
+        .where('state', '=', 'running')
+        .executeTakeFirst();
       return Number(res.numUpdatedRows);
     },
 
@@ -150,15 +163,27 @@ export function createEscalationRepo(db: Kysely<DB>) {
     async insertNotifications(rows: readonly NewNotification[]): Promise<void> {
       if (rows.length === 0) return;
       await db.transaction().execute(async (trx) => {
-        for (const r of rows) await trx.insertInto('notifications').values({ ...r, attempts: 0 }).onConflict((oc) => oc.column('idempotency_key').doNothing()).execute();
+        for (const r of rows)
+          await trx
+            .insertInto('notifications')
+            .values({ ...r, attempts: 0 })
+            .onConflict((oc) => oc.column('idempotency_key').doNothing())
+            .execute();
       });
     },
     /** The user's app saw the alert's pages under `token`: marked seen once; the steps newly seen. */
     async markAppPagesSeen(alertId: string, userId: string, token: number, now: number): Promise<number[]> {
-      const rows = await db.updateTable('notifications').set({ status: 'seen', updated_at: now })
-        .where('alert_id', '=', alertId).where('user_id', '=', userId).where('channel', '=', 'app').where('kind', '=', 'page')
-        .where('token', '=', token).where('status', '!=', 'seen')
-        .returning('step_index').execute();
+      const rows = await db
+        .updateTable('notifications')
+        .set({ status: 'seen', updated_at: now })
+        .where('alert_id', '=', alertId)
+        .where('user_id', '=', userId)
+        .where('channel', '=', 'app')
+        .where('kind', '=', 'page')
+        .where('token', '=', token)
+        .where('status', '!=', 'seen')
+        .returning('step_index')
+        .execute();
       return rows.map((r) => r.step_index);
     },
     async notificationById(id: string) {
@@ -172,9 +197,7 @@ export function createEscalationRepo(db: Kysely<DB>) {
       let q = db.selectFrom('notifications').selectAll();
       if (channel !== undefined) q = q.where('channel', '=', channel);
       return q
-        .where((eb) =>
-          eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'retry'), eb('next_attempt_at', '<=', now)])]),
-        )
+        .where((eb) => eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'retry'), eb('next_attempt_at', '<=', now)])]))
         .orderBy('priority')
         .orderBy('created_at')
         .orderBy('id')
@@ -201,7 +224,12 @@ export function createEscalationRepo(db: Kysely<DB>) {
       return Number(res.numUpdatedRows) === 1;
     },
     /** Records the outcome of attempt `attempt`, only if it is still the current one. */
-    async finishNotification(id: string, attempt: number, from: NotificationState, patch: Updateable<NotificationsTable>): Promise<boolean> {
+    async finishNotification(
+      id: string,
+      attempt: number,
+      from: NotificationState,
+      patch: Updateable<NotificationsTable>,
+    ): Promise<boolean> {
       const res = await db
         .updateTable('notifications')
         .set(patch)
@@ -245,7 +273,12 @@ export function createEscalationRepo(db: Kysely<DB>) {
       await db.insertInto('notification_attempts').values(row).execute();
     },
     async attemptByProviderId(providerId: string) {
-      return db.selectFrom('notification_attempts').selectAll().where('provider_id', '=', providerId).orderBy('id', 'desc').executeTakeFirst();
+      return db
+        .selectFrom('notification_attempts')
+        .selectAll()
+        .where('provider_id', '=', providerId)
+        .orderBy('id', 'desc')
+        .executeTakeFirst();
     },
     async attemptsFor(notificationId: string) {
       return db.selectFrom('notification_attempts').selectAll().where('notification_id', '=', notificationId).orderBy('id').execute();
@@ -263,7 +296,13 @@ export function createEscalationRepo(db: Kysely<DB>) {
       return rows.map((r) => r.alert_id);
     },
     async alertIdsPagedToUser(userId: string): Promise<string[]> {
-      const rows = await db.selectFrom('notifications').select('alert_id').distinct().where('user_id', '=', userId).where('kind', '=', 'page').execute();
+      const rows = await db
+        .selectFrom('notifications')
+        .select('alert_id')
+        .distinct()
+        .where('user_id', '=', userId)
+        .where('kind', '=', 'page')
+        .execute();
       return rows.map((r) => r.alert_id);
     },
     async wasPaged(alertId: string, userId: string): Promise<boolean> {
@@ -294,7 +333,11 @@ export function createEscalationRepo(db: Kysely<DB>) {
 
     /** Records that a target cannot go; false when it had said so already. */
     async insertDecline(row: { alert_id: string; target: string; user_id: string | null; at: number }): Promise<boolean> {
-      const res = await db.insertInto('alert_declines').values(row).onConflict((oc) => oc.columns(['alert_id', 'target']).doNothing()).executeTakeFirst();
+      const res = await db
+        .insertInto('alert_declines')
+        .values(row)
+        .onConflict((oc) => oc.columns(['alert_id', 'target']).doNothing())
+        .executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
     },
     async declinedTargets(alertId: string): Promise<Set<string>> {
@@ -305,25 +348,42 @@ export function createEscalationRepo(db: Kysely<DB>) {
     // ---- confirmation of external chain numbers ---------------------------------------------
 
     /** Asks a number to confirm for a service; false when it was asked (or confirmed) before. */
-    async requestVerification(row: { service_id: string; phone: string; label: string; code: string; requested_at: number }): Promise<boolean> {
+    async requestVerification(row: {
+      service_id: string;
+      phone: string;
+      label: string;
+      code: string;
+      requested_at: number;
+    }): Promise<boolean> {
       const res = await db
-        .insertInto('phone_verifications').values({ ...row, state: 'pending', verified_at: null })
+        .insertInto('phone_verifications')
+        .values({ ...row, state: 'pending', verified_at: null })
         .onConflict((oc) => oc.columns(['service_id', 'phone']).doNothing())
         .executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
     },
     async verifiedPhones(serviceId: string, phones: readonly string[]): Promise<Set<string>> {
       if (phones.length === 0) return new Set();
-      const rows = await db.selectFrom('phone_verifications').select('phone')
-        .where('service_id', '=', serviceId).where('phone', 'in', [...phones]).where('state', '=', 'verified').execute();
+      const rows = await db
+        .selectFrom('phone_verifications')
+        .select('phone')
+        .where('service_id', '=', serviceId)
+        .where('phone', 'in', [...phones])
+        .where('state', '=', 'verified')
+        .execute();
       return new Set(rows.map((r) => r.phone));
     },
     async pendingVerifications(phone: string) {
       return db.selectFrom('phone_verifications').selectAll().where('phone', '=', phone).where('state', '=', 'pending').execute();
     },
     async markVerified(serviceId: string, phone: string, now: number): Promise<boolean> {
-      const res = await db.updateTable('phone_verifications').set({ state: 'verified', verified_at: now })
-        .where('service_id', '=', serviceId).where('phone', '=', phone).where('state', '=', 'pending').executeTakeFirst();
+      const res = await db
+        .updateTable('phone_verifications')
+        .set({ state: 'verified', verified_at: now })
+        .where('service_id', '=', serviceId)
+        .where('phone', '=', phone)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
       return Number(res.numUpdatedRows) === 1;
     },
 
@@ -331,7 +391,8 @@ export function createEscalationRepo(db: Kysely<DB>) {
 
     async setChoice(addr: string, action: string, options: unknown[], expiresAt: number) {
       await db
-        .insertInto('sms_choices').values({ addr, action, options: JSON.stringify(options), expires_at: expiresAt })
+        .insertInto('sms_choices')
+        .values({ addr, action, options: JSON.stringify(options), expires_at: expiresAt })
         .onConflict((oc) => oc.column('addr').doUpdateSet({ action, options: JSON.stringify(options), expires_at: expiresAt }))
         .execute();
     },
@@ -356,7 +417,8 @@ export function createEscalationRepo(db: Kysely<DB>) {
     },
     async setGroupMembers(groupId: string, memberIds: readonly string[]) {
       await db.deleteFrom('responder_group_members').where('group_id', '=', groupId).execute();
-      for (const userId of new Set(memberIds)) await db.insertInto('responder_group_members').values({ group_id: groupId, user_id: userId }).execute();
+      for (const userId of new Set(memberIds))
+        await db.insertInto('responder_group_members').values({ group_id: groupId, user_id: userId }).execute();
     },
     async updateGroup(id: string, patch: Updateable<ResponderGroupsTable>) {
       await db.updateTable('responder_groups').set(patch).where('id', '=', id).execute();
@@ -374,7 +436,12 @@ export function createEscalationRepo(db: Kysely<DB>) {
     async groupMembers(groupIds: readonly string[]): Promise<Map<string, string[]>> {
       const out = new Map<string, string[]>(groupIds.map((g) => [g, []]));
       if (groupIds.length === 0) return out;
-      const rows = await db.selectFrom('responder_group_members').selectAll().where('group_id', 'in', [...groupIds]).orderBy('user_id').execute();
+      const rows = await db
+        .selectFrom('responder_group_members')
+        .selectAll()
+        .where('group_id', 'in', [...groupIds])
+        .orderBy('user_id')
+        .execute();
       for (const r of rows) out.get(r.group_id)?.push(r.user_id);
       return out;
     },

@@ -5,18 +5,24 @@ import type { Db } from './db.js';
 
 export function createGatewayRepo(db: Db) {
   /** registrations whose gateway and device are live devices of one service */
-  const sameService = () => db.selectFrom('gateway_devices as gd')
-    .innerJoin('devices as g', 'g.id', 'gd.gateway_id')
-    .innerJoin('devices as dev', 'dev.id', 'gd.device_id')
-    .whereRef('g.service_id', '=', 'dev.service_id')
-    .where('g.kind', '=', 'gateway');
+  const sameService = () =>
+    db
+      .selectFrom('gateway_devices as gd')
+      .innerJoin('devices as g', 'g.id', 'gd.gateway_id')
+      .innerJoin('devices as dev', 'dev.id', 'gd.device_id')
+      .whereRef('g.service_id', '=', 'dev.service_id')
+      .where('g.kind', '=', 'gateway');
   return {
     async devicesForGateway(gatewayId: string): Promise<string[]> {
       const rows = await sameService().select('gd.device_id').where('gd.gateway_id', '=', gatewayId).orderBy('gd.device_id').execute();
       return rows.map((r) => r.device_id);
     },
     async gatewayMayPublishFor(gatewayId: string, deviceId: string): Promise<boolean> {
-      const row = await sameService().select('gd.device_id').where('gd.gateway_id', '=', gatewayId).where('gd.device_id', '=', deviceId).executeTakeFirst();
+      const row = await sameService()
+        .select('gd.device_id')
+        .where('gd.gateway_id', '=', gatewayId)
+        .where('gd.device_id', '=', deviceId)
+        .executeTakeFirst();
       return row !== undefined;
     },
     /** Throws unless gatewayId is a gateway and both devices belong to the same service. */
@@ -27,8 +33,11 @@ export function createGatewayRepo(db: Db) {
       if (!gw || gw.kind !== 'gateway' || !dev || gw.service_id !== dev.service_id) {
         throw new Error('a gateway may only be registered for a device of the same service');
       }
-      await db.insertInto('gateway_devices').values({ gateway_id: gatewayId, device_id: deviceId, created_at: now })
-        .onConflict((oc) => oc.columns(['gateway_id', 'device_id']).doNothing()).execute();
+      await db
+        .insertInto('gateway_devices')
+        .values({ gateway_id: gatewayId, device_id: deviceId, created_at: now })
+        .onConflict((oc) => oc.columns(['gateway_id', 'device_id']).doNothing())
+        .execute();
     },
     async removeGatewayDevice(gatewayId: string, deviceId: string): Promise<void> {
       await db.deleteFrom('gateway_devices').where('gateway_id', '=', gatewayId).where('device_id', '=', deviceId).execute();

@@ -162,18 +162,37 @@ const migrations: Record<string, Migration> = {
     // Durable escalation: leased jobs of several kinds, notifications as a durable send queue with
     // attempts, responder groups, arrival, and a fake voice outbox.
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('escalation_jobs').addColumn('kind', 'text', (c) => c.notNull().defaultTo('step')).execute();
-      await db.schema.alterTable('escalation_jobs').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('escalation_jobs')
+        .addColumn('kind', 'text', (c) => c.notNull().defaultTo('step'))
+        .execute();
+      await db.schema
+        .alterTable('escalation_jobs')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('escalation_jobs').addColumn('claimed_at', 'bigint').execute();
       await db.schema.alterTable('escalation_jobs').addColumn('lease_until', 'bigint').execute();
       await db.schema.alterTable('escalation_jobs').addColumn('finished_at', 'bigint').execute();
       await db.schema.createIndex('escalation_jobs_alert').on('escalation_jobs').columns(['alert_id', 'state']).execute();
       for (const [col, type, def] of [
-        ['state', 'text', 'sent'], ['kind', 'text', 'page'], ['token', 'integer', 0], ['priority', 'integer', 1], ['attempts', 'integer', 0],
+        ['state', 'text', 'sent'],
+        ['kind', 'text', 'page'],
+        ['token', 'integer', 0],
+        ['priority', 'integer', 1],
+        ['attempts', 'integer', 0],
       ] as const) {
-        await db.schema.alterTable('notifications').addColumn(col, type, (c) => c.notNull().defaultTo(def)).execute();
+        await db.schema
+          .alterTable('notifications')
+          .addColumn(col, type, (c) => c.notNull().defaultTo(def))
+          .execute();
       }
-      for (const [col, type] of [['to_addr', 'text'], ['user_id', 'text'], ['body', 'text'], ['next_attempt_at', 'bigint'], ['lease_until', 'bigint']] as const) {
+      for (const [col, type] of [
+        ['to_addr', 'text'],
+        ['user_id', 'text'],
+        ['body', 'text'],
+        ['next_attempt_at', 'bigint'],
+        ['lease_until', 'bigint'],
+      ] as const) {
         await db.schema.alterTable('notifications').addColumn(col, type).execute();
       }
       await db.schema.createIndex('notifications_ready').on('notifications').columns(['state', 'next_attempt_at']).execute();
@@ -259,7 +278,10 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('wearers').addColumn('consent_version', 'text').execute();
       await db.schema.alterTable('wearers').addColumn('consent_changed_at', 'bigint').execute();
       await db.schema.alterTable('wearers').addColumn('paused_until', 'bigint').execute();
-      await db.schema.alterTable('wearers').addColumn('pause_reminded', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('wearers')
+        .addColumn('pause_reminded', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('devices').addColumn('room', 'text').execute();
     },
   },
@@ -299,13 +321,25 @@ const migrations: Record<string, Migration> = {
             last.t_min = Math.min(last.t_min, t);
             last.t_max = Math.max(last.t_max, t);
           } else {
-            const b = { wearer_id: r.wearer_id, device_id: r.device_id, stream: r.stream, t0: t, t_min: t, t_max: t, n: 1, data: [0, ...sample] };
+            const b = {
+              wearer_id: r.wearer_id,
+              device_id: r.device_id,
+              stream: r.stream,
+              t0: t,
+              t_min: t,
+              t_max: t,
+              n: 1,
+              data: [0, ...sample],
+            };
             blocks.push(b);
             lastOf.set(key, b);
           }
         }
         for (let i = 0; i < blocks.length; i += 100) {
-          await db.insertInto('vitals_blocks').values(blocks.slice(i, i + 100).map(({ data, ...b }) => ({ ...b, samples: JSON.stringify(data) }))).execute();
+          await db
+            .insertInto('vitals_blocks')
+            .values(blocks.slice(i, i + 100).map(({ data, ...b }) => ({ ...b, samples: JSON.stringify(data) })))
+            .execute();
         }
       }
       await db.schema.dropTable('vitals').execute();
@@ -405,7 +439,10 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('notices_service_open').on('notices').columns(['service_id', 'dismissed_at', 'at']).execute();
       await db.schema.createIndex('notices_dedup').on('notices').columns(['service_id', 'dedup_key', 'dismissed_at']).execute();
-      await db.schema.alterTable('services').addColumn('default_country', 'text', (c) => c.notNull().defaultTo('GB')).execute();
+      await db.schema
+        .alterTable('services')
+        .addColumn('default_country', 'text', (c) => c.notNull().defaultTo('GB'))
+        .execute();
     },
   },
   '0013_one_open_alert': {
@@ -416,8 +453,14 @@ const migrations: Record<string, Migration> = {
     // older ones were orphaned. They are closed first, as cancelled, with a timeline entry saying why.
     async up(db: Kysely<any>) {
       const open = ['pending_checkin', 'escalating', 'acknowledged'];
-      const rows: { id: string; wearer_id: string; updated_at: number }[] = await db.selectFrom('alerts').select(['id', 'wearer_id', 'updated_at'])
-        .where('state', 'in', open).orderBy('wearer_id').orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+      const rows: { id: string; wearer_id: string; updated_at: number }[] = await db
+        .selectFrom('alerts')
+        .select(['id', 'wearer_id', 'updated_at'])
+        .where('state', 'in', open)
+        .orderBy('wearer_id')
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute();
       const kept = new Map<string, string>();
       for (const r of rows) {
         const keep = kept.get(r.wearer_id);
@@ -427,19 +470,36 @@ const migrations: Record<string, Migration> = {
         }
         const at = Number(r.updated_at);
         await db.updateTable('alerts').set({ state: 'cancelled', closed_at: at }).where('id', '=', r.id).execute();
-        await db.insertInto('alert_timeline').values({
-          alert_id: r.id, at, type: 'cancelled', data: JSON.stringify({ by: 'migration 0013_one_open_alert', reason: 'a newer alert of the wearer was open', kept: keep }),
-        }).execute();
+        await db
+          .insertInto('alert_timeline')
+          .values({
+            alert_id: r.id,
+            at,
+            type: 'cancelled',
+            data: JSON.stringify({ by: 'migration 0013_one_open_alert', reason: 'a newer alert of the wearer was open', kept: keep }),
+          })
+          .execute();
       }
-      await db.schema.createIndex('alerts_one_open_per_wearer').on('alerts').column('wearer_id').unique()
-        .where(sql.ref('state'), 'in', sql.raw(`(${open.map((s) => `'${s}'`).join(', ')})`)).execute();
-      },
+      await db.schema
+        .createIndex('alerts_one_open_per_wearer')
+        .on('alerts')
+        .column('wearer_id')
+        .unique()
+        .where(sql.ref('state'), 'in', sql.raw(`(${open.map((s) => `'${s}'`).join(', ')})`))
+        .execute();
     },
+  },
   '0014_store_wall': {
     // One open notice per service and dedup key, kept by the database itself, so telling the same notice on
     // two connections at once bumps one row (an upsert) instead of racing a read-then-write.
     async up(db: Kysely<any>) {
-      await db.schema.createIndex('notices_one_open').unique().on('notices').columns(['service_id', 'dedup_key']).where(sql.ref('dismissed_at'), 'is', null).execute();
+      await db.schema
+        .createIndex('notices_one_open')
+        .unique()
+        .on('notices')
+        .columns(['service_id', 'dedup_key'])
+        .where(sql.ref('dismissed_at'), 'is', null)
+        .execute();
     },
   },
 };

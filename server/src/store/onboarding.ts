@@ -17,8 +17,14 @@ export async function onboardingConflict(db: Db, serviceId: string, username: st
 /** Inserts both or neither: a service without an admin could only be reached with SQL. */
 export async function insertServiceWithAdmin(db: Db, row: NewServiceRow): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.insertInto('services').values({ ...row.service, created_at: row.now }).execute();
-    await trx.insertInto('users').values({ ...row.admin, service_id: row.service.id, role: 'admin', on_duty: 1, created_at: row.now }).execute();
+    await trx
+      .insertInto('services')
+      .values({ ...row.service, created_at: row.now })
+      .execute();
+    await trx
+      .insertInto('users')
+      .values({ ...row.admin, service_id: row.service.id, role: 'admin', on_duty: 1, created_at: row.now })
+      .execute();
   });
 }
 

@@ -60,7 +60,14 @@ export function createRepos(db: Db) {
     },
     /** The fake outbox of one service (rows from before 0008 carry no service and are shown to nobody). */
     async listOutbox(serviceId: string, limit = 500) {
-      return db.selectFrom('fake_outbox').selectAll().where('service_id', '=', serviceId).orderBy('at', 'desc').orderBy('sid', 'desc').limit(limit).execute();
+      return db
+        .selectFrom('fake_outbox')
+        .selectAll()
+        .where('service_id', '=', serviceId)
+        .orderBy('at', 'desc')
+        .orderBy('sid', 'desc')
+        .limit(limit)
+        .execute();
     },
   };
 }

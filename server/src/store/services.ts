@@ -9,7 +9,10 @@ export type ServicePatch = Partial<Pick<ServicesTable, 'emergency_number' | 'pho
 export function createServiceRepo(db: Db) {
   return {
     async isEmpty(): Promise<boolean> {
-      const row = await db.selectFrom('services').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('services')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n) === 0;
     },
     async insertService(row: Insertable<ServicesTable>) {

@@ -22,22 +22,70 @@ interface Adapter {
 }
 
 const user = (id: string, over: Record<string, unknown> = {}) => ({
-  id, service_id: 's1', username: id, password_hash: 'x', role: 'responder' as const, display_name: id.toUpperCase(),
-  phone: null, on_duty: 1, created_at: T0, disabled_at: null, ...over,
+  id,
+  service_id: 's1',
+  username: id,
+  password_hash: 'x',
+  role: 'responder' as const,
+  display_name: id.toUpperCase(),
+  phone: null,
+  on_duty: 1,
+  created_at: T0,
+  disabled_at: null,
+  ...over,
 });
 const wearer = (id: string, over: Record<string, unknown> = {}) => ({
-  id, service_id: 's1', alias: id, address: null, access_notes: null, phone: null, emergency_contact_phone: null,
-  chain_id: null, consent: 'active' as const, thresholds: null, created_at: T0, ...over,
+  id,
+  service_id: 's1',
+  alias: id,
+  address: null,
+  access_notes: null,
+  phone: null,
+  emergency_contact_phone: null,
+  chain_id: null,
+  consent: 'active' as const,
+  thresholds: null,
+  created_at: T0,
+  ...over,
 });
 const device = (id: string, wearerId: string | null, over: Record<string, unknown> = {}) => ({
-  id, service_id: 's1', wearer_id: wearerId, kind: 'wearable' as const, secret_hash: 'h', last_seen_at: null, battery: null, online: 0, created_at: T0, ...over,
+  id,
+  service_id: 's1',
+  wearer_id: wearerId,
+  kind: 'wearable' as const,
+  secret_hash: 'h',
+  last_seen_at: null,
+  battery: null,
+  online: 0,
+  created_at: T0,
+  ...over,
 });
 const alert = (id: string, wearerId: string, createdAt: number) => ({
-  id, service_id: 's1', wearer_id: wearerId, state: 'resolved' as const, score: 0.9, reasons: '[]', news2: null, chain_snapshot: '{}',
-  escalation_token: 1, attending_responder_id: null, outcome: null, note: null, created_at: createdAt, updated_at: createdAt, closed_at: null,
+  id,
+  service_id: 's1',
+  wearer_id: wearerId,
+  state: 'resolved' as const,
+  score: 0.9,
+  reasons: '[]',
+  news2: null,
+  chain_snapshot: '{}',
+  escalation_token: 1,
+  attending_responder_id: null,
+  outcome: null,
+  note: null,
+  created_at: createdAt,
+  updated_at: createdAt,
+  closed_at: null,
 });
 const notice = (id: string, key: string, at: number, wearerId: string | null = 'w1') => ({
-  id, service_id: 's1', at, kind: 'technical' as const, wearer_id: wearerId, alert_id: null, dedup_key: key, data: '{}',
+  id,
+  service_id: 's1',
+  at,
+  kind: 'technical' as const,
+  wearer_id: wearerId,
+  alert_id: null,
+  dedup_key: key,
+  data: '{}',
 });
 
 export function storeContract(name: string, adapter: Adapter): void {
@@ -54,7 +102,12 @@ export function storeContract(name: string, adapter: Adapter): void {
       store = await adapter.open();
       extra = [];
       const r = store.repos;
-      await r.enrol({ services: [{ id: 's1', name: 'S1', emergency_number: '999', created_at: T0 }, { id: 's2', name: 'S2', emergency_number: '112', created_at: T0 }] });
+      await r.enrol({
+        services: [
+          { id: 's1', name: 'S1', emergency_number: '999', created_at: T0 },
+          { id: 's2', name: 'S2', emergency_number: '112', created_at: T0 },
+        ],
+      });
     });
     afterEach(async () => {
       for (const s of extra) await s.close();
@@ -66,7 +119,13 @@ export function storeContract(name: string, adapter: Adapter): void {
         const r = store.repos;
         expect(await r.isEmpty()).toBe(false);
         await r.services.updateService('s1', { phone: '+441234567890', default_country: 'IE' });
-        expect(await r.serviceById('s1')).toMatchObject({ id: 's1', name: 'S1', emergency_number: '999', phone: '+441234567890', default_country: 'IE' });
+        expect(await r.serviceById('s1')).toMatchObject({
+          id: 's1',
+          name: 'S1',
+          emergency_number: '999',
+          phone: '+441234567890',
+          default_country: 'IE',
+        });
         expect(await r.serviceById('nope')).toBeUndefined();
         const empty = await adapter.open();
         try {
@@ -81,9 +140,19 @@ export function storeContract(name: string, adapter: Adapter): void {
         expect(await r.onboarding.conflict('s1', 'zed')).toBe('service');
         expect(await r.onboarding.conflict('s3', 'ann')).toBe('username');
         expect(await r.onboarding.conflict('s3', 'zed')).toBeNull();
-        await expect(r.onboarding.insertServiceWithAdmin({ service: { id: 's3', name: 'S3', emergency_number: '999' }, admin: { id: 'u9', username: 'ann', password_hash: 'x', display_name: 'A', phone: null }, now: T0 })).rejects.toThrow();
+        await expect(
+          r.onboarding.insertServiceWithAdmin({
+            service: { id: 's3', name: 'S3', emergency_number: '999' },
+            admin: { id: 'u9', username: 'ann', password_hash: 'x', display_name: 'A', phone: null },
+            now: T0,
+          }),
+        ).rejects.toThrow();
         expect(await r.serviceById('s3')).toBeUndefined();
-        await r.onboarding.insertServiceWithAdmin({ service: { id: 's3', name: 'S3', emergency_number: '999' }, admin: { id: 'u9', username: 'zed', password_hash: 'x', display_name: 'Z', phone: null }, now: T0 });
+        await r.onboarding.insertServiceWithAdmin({
+          service: { id: 's3', name: 'S3', emergency_number: '999' },
+          admin: { id: 'u9', username: 'zed', password_hash: 'x', display_name: 'Z', phone: null },
+          now: T0,
+        });
         expect(await r.users.adminIds('s3')).toEqual(['u9']);
       });
     });
@@ -138,7 +207,7 @@ export function storeContract(name: string, adapter: Adapter): void {
         expect((await r.wearers.wearersByAlias('s1')).map((w) => w.alias)).toEqual(['Amy', 'Zoe']);
         expect((await r.wearers.wearersByAlias('s1', 1)).map((w) => w.alias)).toEqual(['Amy']);
         expect((await r.admin.wearers('s1')).map((w) => w.id)).toEqual(['w1', 'w2']);
-        expect((await r.wearers.idsInService(['w1', 'w3', 'nope'], 's1'))).toEqual(['w1']);
+        expect(await r.wearers.idsInService(['w1', 'w3', 'nope'], 's1')).toEqual(['w1']);
         expect((await r.wearers.consentStates()).length).toBe(3);
         await r.admin.setResponders('w1', ['ann', 'ann']);
         expect(await r.responderIdsForWearer('w1')).toEqual(['ann']);
@@ -188,7 +257,8 @@ export function storeContract(name: string, adapter: Adapter): void {
         expect(await c.linkByHash('hash1')).toBeUndefined();
         expect(await c.linkByHash('hash2')).toMatchObject({ wearer_id: 'w1', created_at: T0 + 5 });
         expect(await c.linkIssuedAt('w1')).toBe(T0 + 5);
-        for (const type of ['invited', 'opted_in', 'paused']) await c.appendEvent({ wearer_id: 'w1', service_id: 's1', at: T0, type, via: 'web', data: '{}' });
+        for (const type of ['invited', 'opted_in', 'paused'])
+          await c.appendEvent({ wearer_id: 'w1', service_id: 's1', at: T0, type, via: 'web', data: '{}' });
         expect((await c.events('w1')).map((e) => e.type)).toEqual(['invited', 'opted_in', 'paused']);
       });
       it('a transition applies only from the state it was decided on; the reminder is claimed once', async () => {
@@ -200,7 +270,12 @@ export function storeContract(name: string, adapter: Adapter): void {
         expect(await c.paused()).toEqual([{ id: 'w1', paused_until: T0 + 3600_000 }]);
         expect(await c.claimPauseReminder('w1')).toMatchObject({ pause_reminded: 1 });
         expect(await c.claimPauseReminder('w1')).toBeUndefined();
-        const opted = await c.transition('w1', 'paused', { consent: 'active', consent_changed_at: T0 + 1, paused_until: null, consent_version: 'v2' });
+        const opted = await c.transition('w1', 'paused', {
+          consent: 'active',
+          consent_changed_at: T0 + 1,
+          paused_until: null,
+          consent_version: 'v2',
+        });
         expect(opted).toMatchObject({ consent: 'active', consent_version: 'v2', pause_reminded: 0, paused_until: null });
       });
       it('under two connections, of two transitions from one state exactly one wins, and one reminder claim', async () => {
@@ -214,7 +289,11 @@ export function storeContract(name: string, adapter: Adapter): void {
         const stored = (await other.repos.wearerById('w1'))!.consent;
         expect(stored).toBe((a ?? b)!.consent);
         await store.repos.consent.transition('w1', stored, { consent: 'paused', consent_changed_at: T0, paused_until: T0 + 10 });
-        const claims = await Promise.all([store.repos.consent.claimPauseReminder('w1'), other.repos.consent.claimPauseReminder('w1'), other.repos.consent.claimPauseReminder('w1')]);
+        const claims = await Promise.all([
+          store.repos.consent.claimPauseReminder('w1'),
+          other.repos.consent.claimPauseReminder('w1'),
+          other.repos.consent.claimPauseReminder('w1'),
+        ]);
         expect(claims.filter((x) => x !== undefined)).toHaveLength(1);
       });
     });
@@ -237,7 +316,10 @@ export function storeContract(name: string, adapter: Adapter): void {
       });
       it('under two connections, the same notice told on both at once is one open notice counted twice', async () => {
         const other = await second();
-        const stored = await Promise.all([store.repos.notices.upsert(notice('n1', 'k1', T0)), other.repos.notices.upsert(notice('n2', 'k1', T0 + 1))]);
+        const stored = await Promise.all([
+          store.repos.notices.upsert(notice('n1', 'k1', T0)),
+          other.repos.notices.upsert(notice('n2', 'k1', T0 + 1)),
+        ]);
         const open = await store.repos.notices.open('s1');
         expect(open).toHaveLength(1);
         expect(open[0]!.count).toBe(2);
@@ -248,7 +330,13 @@ export function storeContract(name: string, adapter: Adapter): void {
     describe('erasure', () => {
       it('deleting a wearer removes their devices, responders, alerts with timelines, consent, notices and vitals; others keep theirs', async () => {
         const r = store.repos;
-        const vitals = new VitalsStore(r.db, (err) => { throw err; }, () => 1);
+        const vitals = new VitalsStore(
+          r.db,
+          (err) => {
+            throw err;
+          },
+          () => 1,
+        );
         try {
           await r.insertUser(user('ann'));
           for (const id of ['w1', 'w2']) {
@@ -260,7 +348,13 @@ export function storeContract(name: string, adapter: Adapter): void {
             await r.consent.replaceLink(id, `${id}-hash`, T0);
             await r.consent.appendEvent({ wearer_id: id, service_id: 's1', at: T0, type: 'opted_in', via: 'web', data: '{}' });
             await r.notices.upsert(notice(`${id}-n`, `k-${id}`, T0, id));
-            for (let i = 0; i < 5; i++) vitals.record(id, `${id}-dev`, { stream: 'vitals', data: { hr: 60, spo2: 97, rr: 14, activity: 1, onBody: true } }, T0 + i * 1000);
+            for (let i = 0; i < 5; i++)
+              vitals.record(
+                id,
+                `${id}-dev`,
+                { stream: 'vitals', data: { hr: 60, spo2: 97, rr: 14, activity: 1, onBody: true } },
+                T0 + i * 1000,
+              );
           }
           await vitals.flush();
           expect(await r.admin.deleteWearer('w1', T0)).toEqual(['w1-dev']);

@@ -20,7 +20,11 @@ export function createUserRepo(db: Db) {
     },
     async usersByIds(ids: readonly string[]): Promise<UserRow[]> {
       if (ids.length === 0) return [];
-      return db.selectFrom('users').selectAll().where('id', 'in', [...ids]).execute();
+      return db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', 'in', [...ids])
+        .execute();
     },
     async updateUser(id: string, patch: UserPatch): Promise<void> {
       if (Object.keys(patch).length === 0) return;
@@ -33,12 +37,23 @@ export function createUserRepo(db: Db) {
     },
     /** Admins who can be paged (not disabled): the default chain of a wearer without one pages them. */
     async activeAdminIds(serviceId: string): Promise<string[]> {
-      const rows = await db.selectFrom('users').select('id').where('service_id', '=', serviceId).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
+      const rows = await db
+        .selectFrom('users')
+        .select('id')
+        .where('service_id', '=', serviceId)
+        .where('role', '=', 'admin')
+        .where('disabled_at', 'is', null)
+        .execute();
       return rows.map((r) => r.id);
     },
     /** Everyone of a service by display name (the app's directory). */
     async directory(serviceId: string): Promise<Pick<UserRow, 'id' | 'display_name' | 'role'>[]> {
-      return db.selectFrom('users').select(['id', 'display_name', 'role']).where('service_id', '=', serviceId).orderBy('display_name').execute();
+      return db
+        .selectFrom('users')
+        .select(['id', 'display_name', 'role'])
+        .where('service_id', '=', serviceId)
+        .orderBy('display_name')
+        .execute();
     },
 
     async insertSession(row: { id: string; user_id: string; created_at: number; expires_at: number }) {
@@ -60,7 +75,12 @@ export function createUserRepo(db: Db) {
     /** Which of these users hold a session that has not expired. */
     async withLiveSession(userIds: readonly string[], now: number): Promise<Set<string>> {
       // '' keeps the IN list non-empty; no user has that id.
-      const rows = await db.selectFrom('sessions').select('user_id').where('user_id', 'in', [...userIds, '']).where('expires_at', '>', now).execute();
+      const rows = await db
+        .selectFrom('sessions')
+        .select('user_id')
+        .where('user_id', 'in', [...userIds, ''])
+        .where('expires_at', '>', now)
+        .execute();
       return new Set(rows.map((s) => s.user_id));
     },
   };

@@ -20,7 +20,11 @@ const errors: unknown[] = [];
 beforeEach(async () => {
   opened = await openDatabase(':memory:');
   errors.length = 0;
-  store = new VitalsStore(opened.db, (e) => errors.push(e), () => 1); // first blocks full length, for exact counts
+  store = new VitalsStore(
+    opened.db,
+    (e) => errors.push(e),
+    () => 1,
+  ); // first blocks full length, for exact counts
 });
 afterEach(async () => {
   store.stop();
@@ -41,7 +45,18 @@ describe('vitals block store', () => {
     expect(before).toHaveLength(360);
     expect(before.filter((p) => p.stream === 'vitals').map((p) => p.hr)).toEqual(Array.from({ length: 300 }, (_, i) => 60 + (i % 40)));
     expect(before.map((p) => p.t)).toEqual([...before.map((p) => p.t)].sort((a, b) => a - b));
-    expect(before[1]).toEqual({ t: T0 + 1, deviceId: 'room', stream: 'presence', hr: null, spo2: null, rr: null, activity: null, onBody: null, occupied: true, motion: 0.5 });
+    expect(before[1]).toEqual({
+      t: T0 + 1,
+      deviceId: 'room',
+      stream: 'presence',
+      hr: null,
+      spo2: null,
+      rr: null,
+      activity: null,
+      onBody: null,
+      occupied: true,
+      motion: 0.5,
+    });
     expect(before[0]).toMatchObject({ t: T0, deviceId: 'wrist', hr: 60, spo2: 97, rr: 14, activity: 3, onBody: true, occupied: null });
 
     await store.flush();
@@ -55,8 +70,12 @@ describe('vitals block store', () => {
     expect(mid.filter((p) => p.stream === 'vitals').map((p) => p.t)).toEqual(Array.from({ length: 10 }, (_, i) => T0 + 100_000 + i * 1000));
   });
 
-  it('ends a stream\'s first block early at random, so devices connected together do not write in step', async () => {
-    const s = new VitalsStore(opened.db, (e) => errors.push(e), () => 0);
+  it("ends a stream's first block early at random, so devices connected together do not write in step", async () => {
+    const s = new VitalsStore(
+      opened.db,
+      (e) => errors.push(e),
+      () => 0,
+    );
     for (let i = 0; i < 40; i++) s.record('w1', 'wrist', vitals(70), T0 + i * 1000);
     await s.flush();
     s.stop();
@@ -121,8 +140,33 @@ describe('migration 0006_vitals_blocks', () => {
       await migrateTo(db, '0005_console');
       const old = [];
       for (let i = 0; i < 100; i++) {
-        old.push({ wearer_id: 'w1', device_id: 'wrist', stream: 'vitals', t: T0 + i * 1000, hr: 60 + i, spo2: 97, rr: 14, activity: null, on_body: i % 2, occupied: null, motion: null });
-        if (i % 10 === 0) old.push({ wearer_id: 'w1', device_id: 'room', stream: 'presence', t: T0 + i * 1000, hr: null, spo2: null, rr: null, activity: null, on_body: null, occupied: 1, motion: 0.25 });
+        old.push({
+          wearer_id: 'w1',
+          device_id: 'wrist',
+          stream: 'vitals',
+          t: T0 + i * 1000,
+          hr: 60 + i,
+          spo2: 97,
+          rr: 14,
+          activity: null,
+          on_body: i % 2,
+          occupied: null,
+          motion: null,
+        });
+        if (i % 10 === 0)
+          old.push({
+            wearer_id: 'w1',
+            device_id: 'room',
+            stream: 'presence',
+            t: T0 + i * 1000,
+            hr: null,
+            spo2: null,
+            rr: null,
+            activity: null,
+            on_body: null,
+            occupied: 1,
+            motion: 0.25,
+          });
       }
       await untyped.insertInto('vitals').values(old).execute();
       expect(await migrateToLatest(db)).toContain('0006_vitals_blocks');
@@ -131,9 +175,11 @@ describe('migration 0006_vitals_blocks', () => {
       s.stop();
       expect(got).toHaveLength(110);
       expect(got.filter((p) => p.stream === 'vitals').map((p) => [p.t, p.hr, p.onBody, p.activity])).toEqual(
-        Array.from({ length: 100 }, (_, i) => [T0 + i * 1000, 60 + i, i % 2 === 1, null]));
+        Array.from({ length: 100 }, (_, i) => [T0 + i * 1000, 60 + i, i % 2 === 1, null]),
+      );
       expect(got.filter((p) => p.stream === 'presence').map((p) => [p.t, p.deviceId, p.occupied, p.motion])).toEqual(
-        Array.from({ length: 10 }, (_, i) => [T0 + i * 10_000, 'room', true, 0.25]));
+        Array.from({ length: 10 }, (_, i) => [T0 + i * 10_000, 'room', true, 0.25]),
+      );
       expect((await db.selectFrom('vitals_blocks').selectAll().execute()).length).toBeLessThan(10);
       await expect(untyped.selectFrom('vitals').selectAll().execute()).rejects.toThrow(/no such table/);
     } finally {

@@ -60,9 +60,33 @@ function points(deviceId: string, stream: Stream, t0: number, data: readonly (nu
   const k = STRIDE[stream];
   for (let i = 0; i + k <= data.length; i += k) {
     const t = t0 + (data[i] ?? 0);
-    out.push(stream === 'vitals'
-      ? { t, deviceId, stream, hr: data[i + 1] ?? null, spo2: data[i + 2] ?? null, rr: data[i + 3] ?? null, activity: data[i + 4] ?? null, onBody: bool(data[i + 5]), occupied: null, motion: null }
-      : { t, deviceId, stream, hr: null, spo2: null, rr: null, activity: null, onBody: null, occupied: bool(data[i + 1]), motion: data[i + 2] ?? null });
+    out.push(
+      stream === 'vitals'
+        ? {
+            t,
+            deviceId,
+            stream,
+            hr: data[i + 1] ?? null,
+            spo2: data[i + 2] ?? null,
+            rr: data[i + 3] ?? null,
+            activity: data[i + 4] ?? null,
+            onBody: bool(data[i + 5]),
+            occupied: null,
+            motion: null,
+          }
+        : {
+            t,
+            deviceId,
+            stream,
+            hr: null,
+            spo2: null,
+            rr: null,
+            activity: null,
+            onBody: null,
+            occupied: bool(data[i + 1]),
+            motion: data[i + 2] ?? null,
+          },
+    );
   }
   return out;
 }
@@ -110,7 +134,17 @@ export class VitalsStore {
       // do not all close their blocks in the same second ever after.
       const first = !this.seen.has(deviceId);
       if (first) this.seen.add(deviceId);
-      b = { wearerId, deviceId, stream: msg.stream, t0: at, tMin: at, tMax: at, data: [], touched: false, spanMs: first ? Math.floor(BLOCK_SPAN_MS * (0.2 + 0.8 * this.random())) : BLOCK_SPAN_MS };
+      b = {
+        wearerId,
+        deviceId,
+        stream: msg.stream,
+        t0: at,
+        tMin: at,
+        tMax: at,
+        data: [],
+        touched: false,
+        spanMs: first ? Math.floor(BLOCK_SPAN_MS * (0.2 + 0.8 * this.random())) : BLOCK_SPAN_MS,
+      };
       blocks.push(b);
     }
     b.touched = true;
@@ -159,14 +193,24 @@ export class VitalsStore {
     this.waiting = this.waiting.slice(slice.length);
     if (this.waiting.length > 0) this.schedule();
     const rows: Insertable<VitalsBlocksTable>[] = slice.map((b) => ({
-      wearer_id: b.wearerId, device_id: b.deviceId, stream: b.stream, t0: b.t0, t_min: b.tMin, t_max: b.tMax,
-      n: b.data.length / STRIDE[b.stream], samples: JSON.stringify(b.data),
+      wearer_id: b.wearerId,
+      device_id: b.deviceId,
+      stream: b.stream,
+      t0: b.t0,
+      t_min: b.tMin,
+      t_max: b.tMax,
+      n: b.data.length / STRIDE[b.stream],
+      samples: JSON.stringify(b.data),
     }));
     this.writing = (async () => {
       try {
         // 9 columns per row: well inside SQLite's limit of bound variables per statement
         await this.db.transaction().execute(async (trx) => {
-          for (let i = 0; i < rows.length; i += 100) await trx.insertInto('vitals_blocks').values(rows.slice(i, i + 100)).execute();
+          for (let i = 0; i < rows.length; i += 100)
+            await trx
+              .insertInto('vitals_blocks')
+              .values(rows.slice(i, i + 100))
+              .execute();
         });
       } finally {
         this.writing = null;
@@ -207,7 +251,10 @@ export class VitalsStore {
     const all: VitalsPoint[] = [];
     for (const r of rows) all.push(...points(r.device_id, r.stream, Number(r.t0), JSON.parse(r.samples) as (number | null)[]));
     for (const b of this.unwritten(wearerId)) all.push(...points(b.deviceId, b.stream, b.t0, b.data));
-    return all.filter((p) => p.t >= from && p.t <= to).sort((a, b) => a.t - b.t).slice(0, 20_000);
+    return all
+      .filter((p) => p.t >= from && p.t <= to)
+      .sort((a, b) => a.t - b.t)
+      .slice(0, 20_000);
   }
 
   /** Blocks of a wearer still in memory: open, or closed and not yet written. */
@@ -256,7 +303,11 @@ export class VitalsStore {
    * later run once written; flushing them here would write every open block each hour.
    */
   async purgeBefore(before: number): Promise<number> {
-    const n = await this.db.selectFrom('vitals_blocks').select((eb) => eb.fn.sum<number>('n').as('n')).where('t_max', '<', before).executeTakeFirst();
+    const n = await this.db
+      .selectFrom('vitals_blocks')
+      .select((eb) => eb.fn.sum<number>('n').as('n'))
+      .where('t_max', '<', before)
+      .executeTakeFirst();
     await this.db.deleteFrom('vitals_blocks').where('t_max', '<', before).execute();
     return Number(n?.n ?? 0);
   }

@@ -6,7 +6,9 @@ import type { ConsentState, WearersTable } from './schema.js';
 
 type WearerRow = Selectable<WearersTable>;
 /** What the admin API may change on a wearer (consent only as the admin's direct setting). */
-export type WearerPatch = Partial<Pick<WearersTable, 'alias' | 'address' | 'access_notes' | 'phone' | 'emergency_contact_phone' | 'chain_id' | 'consent' | 'thresholds'>>;
+export type WearerPatch = Partial<
+  Pick<WearersTable, 'alias' | 'address' | 'access_notes' | 'phone' | 'emergency_contact_phone' | 'chain_id' | 'consent' | 'thresholds'>
+>;
 
 export function createWearerRepo(db: Db) {
   return {
@@ -31,7 +33,12 @@ export function createWearerRepo(db: Db) {
     /** Which of these ids are wearers of the service. */
     async idsInService(ids: readonly string[], serviceId: string): Promise<string[]> {
       if (ids.length === 0) return [];
-      const rows = await db.selectFrom('wearers').select('id').where('id', 'in', [...ids]).where('service_id', '=', serviceId).execute();
+      const rows = await db
+        .selectFrom('wearers')
+        .select('id')
+        .where('id', 'in', [...ids])
+        .where('service_id', '=', serviceId)
+        .execute();
       return rows.map((r) => r.id);
     },
     /** Every wearer's consent state (the ingest directory's start-up load). */

@@ -23,8 +23,14 @@ function rig(stored: Partial<WearerRow> | undefined) {
     thresholds,
     engine: { retune: (id) => void calls.push(`retune ${id}`), forget: (id) => void calls.push(`engine.forget ${id}`) },
     consent: { forgetWearer: async (id) => void calls.push(`consent.forgetWearer ${id}`) },
-    notices: { idle: async () => void calls.push('notices.idle'), repo: { forgetWearer: async (id) => void calls.push(`notices.forgetWearer ${id}`) } },
-    broker: { forgetDevice: (id) => void calls.push(`broker.forget ${id}`), disconnectDevice: (id) => void calls.push(`broker.disconnect ${id}`) },
+    notices: {
+      idle: async () => void calls.push('notices.idle'),
+      repo: { forgetWearer: async (id) => void calls.push(`notices.forgetWearer ${id}`) },
+    },
+    broker: {
+      forgetDevice: (id) => void calls.push(`broker.forget ${id}`),
+      disconnectDevice: (id) => void calls.push(`broker.disconnect ${id}`),
+    },
   };
   const wearers = new WearerService({ repos, bus, log: createLogger('silent') });
   wearers.follow(f);
@@ -56,7 +62,11 @@ describe('WearerService', () => {
     await bus.publish('consent.applied', { wearerId: 'w1' });
     expect(calls).toEqual(['setConsent w1 paused', 'retune w1', 'engine.forget w1']);
     calls.length = 0;
-    await bus.publish('device.status', { deviceId: 'd1', status: { ts: 1, state: 'online', battery: 80 } as Events['device.status']['status'], at: 5 });
+    await bus.publish('device.status', {
+      deviceId: 'd1',
+      status: { ts: 1, state: 'online', battery: 80 } as Events['device.status']['status'],
+      at: 5,
+    });
     await bus.idle();
     expect(calls).toEqual(['updateDevice d1 {"battery":80,"online":1,"last_seen_at":5}']);
   });

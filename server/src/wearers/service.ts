@@ -75,7 +75,8 @@ export class WearerService {
         f.engine.forget(wearerId);
       }),
       bus.subscribe('device.status', ({ deviceId, status, at }) => {
-        repos.updateDevice(deviceId, { battery: status.battery ?? null, online: status.state === 'online' ? 1 : 0, last_seen_at: at })
+        repos
+          .updateDevice(deviceId, { battery: status.battery ?? null, online: status.state === 'online' ? 1 : 0, last_seen_at: at })
           .catch((err: unknown) => log.error({ err, deviceId }, 'device status update failed'));
       }),
     ];

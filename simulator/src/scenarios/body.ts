@@ -139,7 +139,13 @@ export function build(o: ScenarioOptions, spec: BuildSpec): Scenario {
       const onBody = m.onBody ?? true;
       let data: Record<string, unknown>;
       if (!onBody) {
-        data = { hr: null, spo2: null, ...(hasRr ? { rr: null } : {}), activity: Math.round(clamp(m.activity + rng.noise(2), 0, 100)), onBody: false };
+        data = {
+          hr: null,
+          spo2: null,
+          ...(hasRr ? { rr: null } : {}),
+          activity: Math.round(clamp(m.activity + rng.noise(2), 0, 100)),
+          onBody: false,
+        };
       } else {
         let vHr: number | null = Math.round(clamp(hr + rng.noise(1.5), 20, 250));
         let vSpo2: number | null = Math.round(clamp(shown + rng.noise(0.6), 50, 100));
@@ -169,7 +175,12 @@ export function build(o: ScenarioOptions, spec: BuildSpec): Scenario {
       lines.push({ t, device: o.wrist, stream: 'vitals', data });
     }
     if (hasRoom && s % roomEvery === 0) {
-      lines.push({ t, device: o.room, stream: 'presence', data: { occupied: m.occupied, motion: Math.round(clamp(m.motion + (m.motion > 0 ? rng.noise(1) : 0), 0, 100)) } });
+      lines.push({
+        t,
+        device: o.room,
+        stream: 'presence',
+        data: { occupied: m.occupied, motion: Math.round(clamp(m.motion + (m.motion > 0 ? rng.noise(1) : 0), 0, 100)) },
+      });
     }
   }
   while (pi < pending.length) lines.push(pending[pi++]!);

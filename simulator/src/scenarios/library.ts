@@ -22,8 +22,11 @@ function body(o: ScenarioOptions): Partial<BodyParams> {
 function awake(r: Rng, hr = 74): Moment {
   const burst = r.next() < 0.05;
   return {
-    rr: clamp(14 + r.noise(1.5), 10, 20), hr: hr + r.noise(3),
-    activity: clamp((burst ? 35 : 18) + r.noise(8), 0, 100), motion: clamp(30 + r.noise(12), 6, 100), occupied: true,
+    rr: clamp(14 + r.noise(1.5), 10, 20),
+    hr: hr + r.noise(3),
+    activity: clamp((burst ? 35 : 18) + r.noise(8), 0, 100),
+    motion: clamp(30 + r.noise(12), 6, 100),
+    occupied: true,
   };
 }
 
@@ -41,13 +44,15 @@ const overdoseFast: Gen = (o) => {
   const apnea = onset + Math.round(pick(60, 40, 110));
   const seconds = o.durationS ?? apnea + 150;
   return build(o, {
-    seconds, body: body(o),
+    seconds,
+    body: body(o),
     script: (s, r) => {
       if (s < onset) return awake(r, 78);
       const f = Math.min(1, (s - onset) / (apnea - onset));
       const rr = s < apnea ? Math.max(2, 14 - f * 12 + r.noise(0.7)) : 0;
       return {
-        rr, hr: 78 + r.noise(2),
+        rr,
+        hr: 78 + r.noise(2),
         activity: clamp(22 * (1 - f * 1.4), 0, 100) + Math.abs(r.noise(0.5)),
         motion: clamp(30 * (1 - f * 1.3), 0, 100) + Math.abs(r.noise(0.6)),
         occupied: true,
@@ -69,7 +74,8 @@ const overdoseSlow: Gen = (o) => {
   const seconds = o.durationS ?? rr6 + 200;
   let pause = 0;
   return build(o, {
-    seconds, body: body(o),
+    seconds,
+    body: body(o),
     script: (s, r) => {
       if (s < onset) return awake(r, 72);
       const f = Math.min(1, (s - onset) / decline);
@@ -81,7 +87,8 @@ const overdoseSlow: Gen = (o) => {
         } else if (r.next() < 0.02) pause = 3 + Math.floor(r.next() * 6);
       }
       return {
-        rr, hr: 72 - f * 6 + r.noise(2),
+        rr,
+        hr: 72 - f * 6 + r.noise(2),
         activity: clamp(18 * (1 - f * 1.2), 0, 100) + Math.abs(r.noise(0.5)),
         motion: clamp(25 * (1 - f * 1.2), 0, 100) + Math.abs(r.noise(0.6)),
         occupied: true,
@@ -101,18 +108,36 @@ const overdoseRecovered: Gen = (o) => {
   const back = naloxone + 20;
   const seconds = o.durationS ?? back + 180;
   return build(o, {
-    seconds, body: body(o),
+    seconds,
+    body: body(o),
     script: (s, r) => {
       if (s < onset) return awake(r, 78);
       if (s < naloxone) {
         const f = Math.min(1, (s - onset) / (apnea - onset));
         const rr = s < apnea ? Math.max(2, 14 - f * 12 + r.noise(0.7)) : 0;
-        return { rr, hr: 78 + r.noise(2), activity: clamp(20 * (1 - f * 1.4), 0, 100) + Math.abs(r.noise(0.5)), motion: clamp(30 * (1 - f * 1.3), 0, 100) + Math.abs(r.noise(0.6)), occupied: true };
+        return {
+          rr,
+          hr: 78 + r.noise(2),
+          activity: clamp(20 * (1 - f * 1.4), 0, 100) + Math.abs(r.noise(0.5)),
+          motion: clamp(30 * (1 - f * 1.3), 0, 100) + Math.abs(r.noise(0.6)),
+          occupied: true,
+        };
       }
       const g = Math.min(1, (s - naloxone) / (back - naloxone));
-      return { rr: Math.max(0, 16 * g + r.noise(1)), hr: 90 + r.noise(3), activity: clamp(10 + 30 * g + r.noise(6), 0, 100), motion: clamp(10 + 30 * g + r.noise(8), 0, 100), occupied: true };
+      return {
+        rr: Math.max(0, 16 * g + r.noise(1)),
+        hr: 90 + r.noise(3),
+        activity: clamp(10 + 30 * g + r.noise(6), 0, 100),
+        motion: clamp(10 + 30 * g + r.noise(8), 0, 100),
+        occupied: true,
+      };
     },
-    labels: [lineAt(onset, 'overdose_onset'), lineAt(apnea, 'apnea_onset'), lineAt(naloxone, 'naloxone_given'), lineAt(back, 'episode_end')],
+    labels: [
+      lineAt(onset, 'overdose_onset'),
+      lineAt(apnea, 'apnea_onset'),
+      lineAt(naloxone, 'naloxone_given'),
+      lineAt(back, 'episode_end'),
+    ],
     extra: [{ t: 5000, device: 'room', stream: 'door', data: { open: false } }],
   });
 };
@@ -125,11 +150,18 @@ const bathroomStillness: Gen = (o0) => {
   const apnea = onset + Math.round(pick(60, 40, 100));
   const seconds = o.durationS ?? apnea + 200;
   return build(o, {
-    seconds, body: body(o),
+    seconds,
+    body: body(o),
     script: (s, r) => {
       if (s < onset) return { ...awake(r), motion: clamp(25 + r.noise(10), 8, 100) };
       const f = Math.min(1, (s - onset) / (apnea - onset));
-      return { rr: s < apnea ? Math.max(2, 14 - f * 12) : 0, hr: 78, activity: 0, motion: clamp(20 * (1 - f * 1.5), 0, 100) + Math.abs(r.noise(0.4)), occupied: true };
+      return {
+        rr: s < apnea ? Math.max(2, 14 - f * 12) : 0,
+        hr: 78,
+        activity: 0,
+        motion: clamp(20 * (1 - f * 1.5), 0, 100) + Math.abs(r.noise(0.4)),
+        occupied: true,
+      };
     },
     labels: [lineAt(onset, 'overdose_onset'), lineAt(apnea, 'apnea_onset')],
     extra: [
@@ -149,7 +181,8 @@ const bathroomNormal: Gen = (o0) => {
   let moving = 0;
   const r0 = new Rng(o.seed + 5);
   return build(o, {
-    seconds, body: body(o),
+    seconds,
+    body: body(o),
     script: (s, r) => {
       const inside = s >= 5 && s < 5 + visit;
       if (!inside) return { ...awake(r), occupied: false, motion: 0 };
@@ -181,7 +214,13 @@ function sleepScript(o: ScenarioOptions, osa: boolean) {
   let recovery = 0;
   let nextEvent = 30 + Math.floor(ev.next() * 60);
   return (s: number, r: Rng): Moment => {
-    const base: Moment = { rr: clamp(12 + r.noise(1.2) + Math.sin(s / 600) * 1.5, 8, 18), hr: 58 + r.noise(2) + Math.sin(s / 900) * 4, activity: clamp(1 + r.noise(1), 0, 100), motion: clamp(3 + r.noise(1.5), 0, 100), occupied: true };
+    const base: Moment = {
+      rr: clamp(12 + r.noise(1.2) + Math.sin(s / 600) * 1.5, 8, 18),
+      hr: 58 + r.noise(2) + Math.sin(s / 900) * 4,
+      activity: clamp(1 + r.noise(1), 0, 100),
+      motion: clamp(3 + r.noise(1.5), 0, 100),
+      occupied: true,
+    };
     if (turn > 0) {
       turn--;
       return { ...base, activity: clamp(35 + r.noise(15), 0, 100), motion: clamp(40 + r.noise(15), 0, 100), hr: base.hr + 8 };
@@ -196,7 +235,13 @@ function sleepScript(o: ScenarioOptions, osa: boolean) {
       if (recovery > 0) {
         recovery--;
         // Arousal: gasping recovery breaths, a heart-rate surge, a small movement.
-        return { ...base, rr: clamp(20 + r.noise(2), 14, 30), hr: base.hr + 12, activity: clamp(12 + r.noise(8), 0, 100), motion: clamp(12 + r.noise(6), 0, 100) };
+        return {
+          ...base,
+          rr: clamp(20 + r.noise(2), 14, 30),
+          hr: base.hr + 12,
+          activity: clamp(12 + r.noise(8), 0, 100),
+          motion: clamp(12 + r.noise(6), 0, 100),
+        };
       }
       if (s >= nextEvent) {
         apneaLeft = 10 + Math.floor(ev.next() * 16); // 10-25 s events (moderate OSA)
@@ -213,16 +258,22 @@ function sleepScript(o: ScenarioOptions, osa: boolean) {
   };
 }
 
-const sleep: Gen = (o) => build(o, {
-  seconds: o.durationS ?? 1800, body: body(o), script: sleepScript(o, false),
-  extra: [{ t: 1000, device: 'room', stream: 'door', data: { open: false } }],
-});
+const sleep: Gen = (o) =>
+  build(o, {
+    seconds: o.durationS ?? 1800,
+    body: body(o),
+    script: sleepScript(o, false),
+    extra: [{ t: 1000, device: 'room', stream: 'door', data: { open: false } }],
+  });
 
-const osa: Gen = (o) => build(o, {
-  seconds: o.durationS ?? 1800, body: { ...body(o), desatRate: 0.3 }, script: sleepScript(o, true),
-  labels: [lineAt(0, 'obstructive_sleep_apnoea')],
-  extra: [{ t: 1000, device: 'room', stream: 'door', data: { open: false } }],
-});
+const osa: Gen = (o) =>
+  build(o, {
+    seconds: o.durationS ?? 1800,
+    body: { ...body(o), desatRate: 0.3 },
+    script: sleepScript(o, true),
+    labels: [lineAt(0, 'obstructive_sleep_apnoea')],
+    extra: [{ t: 1000, device: 'room', stream: 'door', data: { open: false } }],
+  });
 
 /** A run then cool-down: high activity, fast breathing and heart rate, movement artefacts. */
 const exercise: Gen = (o) => {
@@ -230,22 +281,40 @@ const exercise: Gen = (o) => {
   const work = Math.round(pick(600, 300, 1800));
   const seconds = o.durationS ?? work + 300;
   return build(o, {
-    seconds, body: body(o), artefacts: { glitch: 0.03, burst: 0.02 },
+    seconds,
+    body: body(o),
+    artefacts: { glitch: 0.03, burst: 0.02 },
     script: (s, r) => {
       if (s < 60) return awake(r);
-      if (s < 60 + work) return { rr: clamp(30 + r.noise(4), 18, 50), hr: 145 + r.noise(8), activity: clamp(70 + r.noise(15), 40, 100), motion: 0, occupied: false };
+      if (s < 60 + work)
+        return {
+          rr: clamp(30 + r.noise(4), 18, 50),
+          hr: 145 + r.noise(8),
+          activity: clamp(70 + r.noise(15), 40, 100),
+          motion: 0,
+          occupied: false,
+        };
       const g = Math.min(1, (s - 60 - work) / 180);
-      return { rr: clamp(30 - 14 * g + r.noise(2), 10, 40), hr: 145 - 60 * g + r.noise(4), activity: clamp(30 - 20 * g + r.noise(8), 0, 100), motion: clamp(20 + r.noise(8), 0, 100), occupied: true };
+      return {
+        rr: clamp(30 - 14 * g + r.noise(2), 10, 40),
+        hr: 145 - 60 * g + r.noise(4),
+        activity: clamp(30 - 20 * g + r.noise(8), 0, 100),
+        motion: clamp(20 + r.noise(8), 0, 100),
+        occupied: true,
+      };
     },
     labels: [lineAt(60, 'exercise_start'), lineAt(60 + work, 'exercise_end')],
   });
 };
 
 /** Normal day with frequent sensor artefacts: one-sample RR=0 and SpO2 dips, movement bursts, nulls. */
-const artefact: Gen = (o) => build(o, {
-  seconds: o.durationS ?? 900, body: body(o), artefacts: { glitch: 0.05, burst: 0.015 },
-  script: (_s, r) => awake(r),
-});
+const artefact: Gen = (o) =>
+  build(o, {
+    seconds: o.durationS ?? 900,
+    body: body(o),
+    artefacts: { glitch: 0.05, burst: 0.015 },
+    script: (_s, r) => awake(r),
+  });
 
 /** The wearable is taken off for a while (lying on a table: no pulse, no movement) and put back. */
 const offbody: Gen = (o) => {
@@ -253,7 +322,8 @@ const offbody: Gen = (o) => {
   const off = Math.round(pick(60, 30, 300));
   const on = off + Math.round(pick(180, 60, 1200));
   return build(o, {
-    seconds: o.durationS ?? on + 120, body: body(o),
+    seconds: o.durationS ?? on + 120,
+    body: body(o),
     script: (s, r) => (s >= off && s < on ? { ...awake(r), activity: 0, onBody: false } : awake(r)),
     labels: [lineAt(off, 'wearable_removed'), lineAt(on, 'wearable_back_on')],
   });
@@ -269,7 +339,8 @@ const offline: Gen = (o) => {
     { t: back * 1000, device: 'wrist', stream: 'status', data: { state: 'online', battery: 64 } },
   ];
   return build(o, {
-    seconds: o.durationS ?? back + 120, body: body(o),
+    seconds: o.durationS ?? back + 120,
+    body: body(o),
     script: (s, r) => ({ ...awake(r), silent: s >= gone && s < back }),
     labels: [lineAt(gone, 'wearable_offline'), lineAt(back, 'wearable_back_online')],
     extra,
@@ -284,7 +355,8 @@ const wearerCancels: Gen = (o) => {
   const start = 40;
   const okAt = start + 30 + 8; // low-RR persistence, then a few seconds to answer
   return build(o, {
-    seconds: o.durationS ?? 200, body: body(o),
+    seconds: o.durationS ?? 200,
+    body: body(o),
     script: (s, r) => {
       const m = { ...awake(r), activity: clamp(2 + r.noise(1), 0, 100), motion: clamp(8 + r.noise(2), 6, 100) };
       // Misread breathing: the true rate is normal (saturation stays up), the device says 5-6/min.

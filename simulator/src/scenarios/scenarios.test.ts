@@ -11,12 +11,31 @@ const text = (name: string, o: Partial<ScenarioOptions> = {}) => {
   return serializeTrace(sc.header, sc.lines);
 };
 const vitals = (lines: ReturnType<typeof generateScenario>['lines']) =>
-  lines.filter((l): l is SampleLine => 'device' in l && l.stream === 'vitals').map((l) => ({ t: l.t, ...(l.data as { hr: number | null; spo2: number | null; rr?: number | null; activity: number; onBody: boolean }) }));
+  lines
+    .filter((l): l is SampleLine => 'device' in l && l.stream === 'vitals')
+    .map((l) => ({
+      t: l.t,
+      ...(l.data as { hr: number | null; spo2: number | null; rr?: number | null; activity: number; onBody: boolean }),
+    }));
 const label = (lines: ReturnType<typeof generateScenario>['lines'], name: string) => lines.find((l) => 'label' in l && l.label === name)?.t;
 
 describe('scenario library', () => {
   it('has every scenario of issue 4 (overdose is an alias of overdose-fast)', () => {
-    for (const n of ['normal', 'sleep', 'osa', 'exercise', 'overdose-fast', 'overdose', 'overdose-slow', 'overdose-recovered', 'bathroom-stillness', 'artefact', 'offbody', 'offline', 'wearer-cancels']) {
+    for (const n of [
+      'normal',
+      'sleep',
+      'osa',
+      'exercise',
+      'overdose-fast',
+      'overdose',
+      'overdose-slow',
+      'overdose-recovered',
+      'bathroom-stillness',
+      'artefact',
+      'offbody',
+      'offline',
+      'wearer-cancels',
+    ]) {
       expect(SCENARIOS[n], n).toBeDefined();
     }
     expect(text('overdose')).toBe(text('overdose-fast'));
@@ -38,7 +57,11 @@ describe('scenario library', () => {
     const sc = generateScenario('overdose', base);
     expect(label(sc.lines, 'apnea_onset')).toBe(90_000);
     expect(label(sc.lines, 'overdose_onset')).toBe(30_000);
-    expect(vitals(sc.lines).filter((v) => v.t >= 90_000).every((v) => v.rr === 0)).toBe(true);
+    expect(
+      vitals(sc.lines)
+        .filter((v) => v.t >= 90_000)
+        .every((v) => v.rr === 0),
+    ).toBe(true);
   });
 
   it('overdose-fast: SpO2 holds for the probe lag (15-30 s) after apnea, then falls 0.2-0.3 points/s; bradycardia comes late', () => {
@@ -98,7 +121,11 @@ describe('scenario library', () => {
     expect(vitals(off.lines).some((v) => v.t >= gone && v.t < back)).toBe(false);
     expect(off.lines.some((l) => 'stream' in l && l.stream === 'status' && (l.data as { state: string }).state === 'offline')).toBe(true);
     const ob = generateScenario('offbody', base);
-    expect(vitals(ob.lines).filter((v) => v.t >= label(ob.lines, 'wearable_removed')! && v.t < label(ob.lines, 'wearable_back_on')!).every((v) => !v.onBody)).toBe(true);
+    expect(
+      vitals(ob.lines)
+        .filter((v) => v.t >= label(ob.lines, 'wearable_removed')! && v.t < label(ob.lines, 'wearable_back_on')!)
+        .every((v) => !v.onBody),
+    ).toBe(true);
   });
 
   it('wearer-cancels carries a button OK line', () => {

@@ -15,7 +15,8 @@ export class BradycardiaRule implements Rule {
   /** Adds 10 when the strongest sign `p.top` triggers and the latest filtered `p.hr` is low or 25 % under the baseline. */
   score(p: Picture): number {
     const hr = p.hr;
-    const present = p.top >= TRIGGER_SCORE && p.vitalsFresh && hr !== null && (hr <= p.th.bradyHr || (this.base !== null && hr <= this.base * 0.75));
+    const present =
+      p.top >= TRIGGER_SCORE && p.vitalsFresh && hr !== null && (hr <= p.th.bradyHr || (this.base !== null && hr <= this.base * 0.75));
     this.value = present ? 10 : 0;
     return this.value;
   }

@@ -116,8 +116,14 @@ export class DesaturationRule implements Rule {
    */
   steepFall(breathingSeen: boolean, desatPattern: boolean, th: Thresholds): boolean {
     const fall = this.fall;
-    this.steep = this.value >= TRIGGER_SCORE && fall !== null && fall >= 2 * th.spo2Drop && this.belowMs >= 10_000 &&
-      (fall - th.spo2Drop) / (this.belowMs / 1000) >= STEEP_DESAT_RATE && !breathingSeen && !desatPattern;
+    this.steep =
+      this.value >= TRIGGER_SCORE &&
+      fall !== null &&
+      fall >= 2 * th.spo2Drop &&
+      this.belowMs >= 10_000 &&
+      (fall - th.spo2Drop) / (this.belowMs / 1000) >= STEEP_DESAT_RATE &&
+      !breathingSeen &&
+      !desatPattern;
     return this.steep;
   }
 

@@ -20,7 +20,16 @@ import { WristStillnessRule } from './wrist-stillness.js';
 const th = { ...DEFAULT_THRESHOLDS };
 const S = 1000;
 const picture = (over: Partial<Picture> = {}): Picture => ({ ...newPicture(th), ...over });
-const reading = (kind: Reading['kind'], value: number, dt: number, over: Partial<Reading> = {}): Reading => ({ kind, t: 0, dt, value, occupied: false, open: false, endedMs: -1, ...over });
+const reading = (kind: Reading['kind'], value: number, dt: number, over: Partial<Reading> = {}): Reading => ({
+  kind,
+  t: 0,
+  dt,
+  value,
+  occupied: false,
+  open: false,
+  endedMs: -1,
+  ...over,
+});
 /** Feeds one reading; returns what it published as ended (-1 none). */
 const feed = (r: Rule, p: Picture, x: Reading): number => {
   r.observe(x, p);
@@ -238,7 +247,11 @@ describe('fusion', () => {
     // the production signs in order: apnoea, low-rr, desaturation, stillness
     const signs = (values: number[]) => {
       const set = RuleSet.of(RULES.filter((e) => e.role === 'primary'));
-      return fusePrimary(set, values.map((value) => ({ value }) as Rule), Math.max(...values));
+      return fusePrimary(
+        set,
+        values.map((value) => ({ value }) as Rule),
+        Math.max(...values),
+      );
     };
     expect(signs([74, 0, 65, 75])).toBe(85);
     expect(signs([55, 50, 0, 0])).toBe(55);
@@ -255,7 +268,8 @@ describe('hot path: rule state is plain numbers', () => {
   it('no rule of the registry, nor the filters, holds an object (no per-sample allocation to keep)', () => {
     const parts = [...RULES.map((e) => e.create()), new SignalQuality()];
     for (const p of parts) {
-      for (const [k, v] of Object.entries(p)) expect([k, v === null ? 'null' : typeof v]).toEqual([k, expect.stringMatching(/^(number|boolean|null)$/)]);
+      for (const [k, v] of Object.entries(p))
+        expect([k, v === null ? 'null' : typeof v]).toEqual([k, expect.stringMatching(/^(number|boolean|null)$/)]);
     }
   });
 });

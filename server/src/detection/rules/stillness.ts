@@ -29,7 +29,8 @@ export class StillnessRule implements Rule {
   /** One presence reading `dt` ms after the last (0 = not bridged). */
   presence(occupied: boolean, motion: number, dt: number, th: Thresholds): void {
     this.occupied = occupied;
-    this.motionAvg = this.motionAvg === null || dt === 0 ? motion : this.motionAvg + (motion - this.motionAvg) * Math.min(1, dt / MOTION_AVG_MS);
+    this.motionAvg =
+      this.motionAvg === null || dt === 0 ? motion : this.motionAvg + (motion - this.motionAvg) * Math.min(1, dt / MOTION_AVG_MS);
     if (!occupied) {
       this.stillMs = this.deepStillMs = 0;
       this.stillRun = false;

@@ -17,8 +17,15 @@ export class FakeVoice implements VoiceCaller {
   async call(c: VoiceCall): Promise<SmsResult> {
     if (!E164.test(c.to)) return INVALID_TO;
     const sid = 'CA' + randomBytes(16).toString('hex');
-    await this.esc.insertFakeCall({ sid, to: c.to, from: FAKE_FROM, twiml: c.twiml, status_callback: c.statusCallback ?? null, at: this.clock.now(),
-      service_id: c.owner?.serviceId ?? null, wearer_id: c.owner?.wearerId ?? null,
+    await this.esc.insertFakeCall({
+      sid,
+      to: c.to,
+      from: FAKE_FROM,
+      twiml: c.twiml,
+      status_callback: c.statusCallback ?? null,
+      at: this.clock.now(),
+      service_id: c.owner?.serviceId ?? null,
+      wearer_id: c.owner?.wearerId ?? null,
     });
     return { ok: true, sid, status: 'queued' };
   }

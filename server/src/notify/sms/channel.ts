@@ -14,6 +14,7 @@ export function smsChannel(sms: SmsSender, statusCallback: string | undefined): 
     render: (p) => alertSmsBody(p.facts, p.replyCode, p.link),
     send: (m) => sms.send({ to: m.to, body: m.body, statusCallback, owner: m.owner }),
     // undelivered/failed are failures (retryable by the error code); everything else is progress.
-    parseStatus: (status, errorCode) => (messageStatusFailed(status) ? (errorCode && retryableCode(errorCode) ? 'retryable' : 'permanent') : 'ok'),
+    parseStatus: (status, errorCode) =>
+      messageStatusFailed(status) ? (errorCode && retryableCode(errorCode) ? 'retryable' : 'permanent') : 'ok',
   };
 }

@@ -35,7 +35,9 @@ export function classifyTwilioError(err: unknown): SmsResult {
     return { ok: false, code, message: e.message ?? `HTTP ${e.status}`, retryable };
   }
   // No HTTP status: the SDK's own timeout, a network failure, or a request the SDK refused to send.
-  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT') return { ok: false, code: 'timeout', message: e.message ?? 'timeout', retryable: true };
-  if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return { ok: false, code: 'network', message: e.message ?? e.code, retryable: true };
+  if (e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT')
+    return { ok: false, code: 'timeout', message: e.message ?? 'timeout', retryable: true };
+  if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code))
+    return { ok: false, code: 'network', message: e.message ?? e.code, retryable: true };
   return { ok: false, code: 'invalid_request', message: e.message ?? 'request refused by the SDK', retryable: false };
 }

@@ -32,7 +32,12 @@ export class TwilioSms implements SmsSender {
 }
 
 /** Validates X-Twilio-Signature for a form-encoded webhook. */
-export function validTwilioSignature(authToken: string, signature: string | undefined, url: string, params: Record<string, string>): boolean {
+export function validTwilioSignature(
+  authToken: string,
+  signature: string | undefined,
+  url: string,
+  params: Record<string, string>,
+): boolean {
   if (!signature) return false;
   return twilio.validateRequest(authToken, signature, url, params);
 }

@@ -12,7 +12,11 @@ import type { DeliveryStatuses, InboundReplies } from '../inbound.js';
 import { escapeXml } from '../page.js';
 import { validTwilioSignature } from './twilio-sms.js';
 
-const smsForm = z.object({ MessageSid: z.string().min(1).max(64), From: z.string().min(1).max(32), Body: z.string().max(1600).default('') });
+const smsForm = z.object({
+  MessageSid: z.string().min(1).max(64),
+  From: z.string().min(1).max(32),
+  Body: z.string().max(1600).default(''),
+});
 const statusForm = z
   .object({
     MessageSid: z.string().min(1).max(64).optional(),
@@ -21,7 +25,9 @@ const statusForm = z
     CallStatus: z.string().min(1).max(32).optional(),
     ErrorCode: z.string().max(16).optional(),
   })
-  .refine((f) => (f.MessageSid && f.MessageStatus) || (f.CallSid && f.CallStatus), { message: 'MessageSid+MessageStatus or CallSid+CallStatus' });
+  .refine((f) => (f.MessageSid && f.MessageStatus) || (f.CallSid && f.CallStatus), {
+    message: 'MessageSid+MessageStatus or CallSid+CallStatus',
+  });
 const voiceForm = z.object({ CallSid: z.string().min(1).max(64), Digits: z.string().max(32).default('') });
 
 function twiml(message: string | null): string {
@@ -48,7 +54,12 @@ export function registerTwilioWebhooks(app: FastifyInstance, d: TwilioWebhookDep
     const params = (req.body ?? {}) as Record<string, string>;
     const signature = req.headers['x-twilio-signature'];
     const url = d.publicUrl + req.url;
-    if (!d.authToken || typeof signature !== 'string' || typeof params !== 'object' || !validTwilioSignature(d.authToken, signature, url, params)) {
+    if (
+      !d.authToken ||
+      typeof signature !== 'string' ||
+      typeof params !== 'object' ||
+      !validTwilioSignature(d.authToken, signature, url, params)
+    ) {
       d.metrics.mqttAuthFailures.inc({ kind: 'webhook' });
       throw new AppError('ODART_ERR_BAD_SIGNATURE');
     }

@@ -5,8 +5,10 @@ import { cleanLine as clean, escapeXml as xml, reasonWords, type PageFacts } fro
 /** TwiML for an alert call: says the page and takes one keypress (1 = going, 2 = cannot go) at the gather URL. */
 export function alertVoiceTwiml(f: PageFacts, gatherUrl: string): string {
   const text = en.voiceAlert({
-    alias: clean(f.alias) || 'Someone', address: clean(f.address) || en.smsAlertShortPlace,
-    access: clean(f.accessNotes) || null, reason: reasonWords(f.reasons),
+    alias: clean(f.alias) || 'Someone',
+    address: clean(f.address) || en.smsAlertShortPlace,
+    access: clean(f.accessNotes) || null,
+    reason: reasonWords(f.reasons),
   });
   return (
     '<?xml version="1.0" encoding="UTF-8"?><Response>' +
