@@ -1,15 +1,10 @@
 // Every text the responder app and service console show, English first; a translation copies this object.
 // Wording is plain and non-stigmatising: the wearer is a person, named by the alias they chose.
 
-export const OUTCOME_KEYS = [
-  'overdose_naloxone_given',
-  'overdose_ambulance',
-  'wearer_ok',
-  'false_alarm_sensor',
-  'no_one_found',
-  'other',
-] as const;
-export type OutcomeKey = (typeof OUTCOME_KEYS)[number];
+// The outcomes are the server's (@odart/protocol/api): the app offers exactly what the resolve route accepts.
+import type { Outcome as OutcomeKey } from '@odart/protocol/api';
+
+export { OUTCOMES as OUTCOME_KEYS, type Outcome as OutcomeKey } from '@odart/protocol/api';
 
 /** Must equal server/src/consent/text.ts CONSENT_VERSION (a test keeps them in step). */
 export const CONSENT_VERSION = '2026-01';

@@ -1,9 +1,21 @@
 // The HTTP and live-feed answers the responder app reads (docs/api.md), as types only. They live here,
 // beside the device protocol, because both sides import them: the server's producers (alerts/view.ts,
 // escalation/state.ts, alerts/live.ts, alerts/notices.ts, the routes) are typed against them and the app's
-// src/types.ts re-exports them, so a field changed on one side fails `tsc` on the other.
+// src/types.ts re-exports them, so a field changed on one side fails `tsc` on the other. The one value
+// here is the list of outcomes a responder records, which the server validates and the app offers.
 
 export type AlertState = 'pending_checkin' | 'escalating' | 'acknowledged' | 'resolved' | 'cancelled';
+
+/** What a responder records when closing an alert (`POST /api/alerts/:id/resolve` `outcome`). */
+export const OUTCOMES = [
+  'overdose_naloxone_given',
+  'overdose_ambulance',
+  'wearer_ok',
+  'false_alarm_sensor',
+  'no_one_found',
+  'other',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 /** An alert as every answer shows it: the contract fields first, extra context after. */
 export interface AlertSummary {

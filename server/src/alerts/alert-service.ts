@@ -16,15 +16,9 @@ import { episodeAction, type OpenAlertState } from './episode.js';
 import type { LiveHub } from './live.js';
 import { alertSummary, maskTarget, timelineView, type AlertSummary } from './view.js';
 
-export const OUTCOMES = [
-  'overdose_naloxone_given',
-  'overdose_ambulance',
-  'wearer_ok',
-  'false_alarm_sensor',
-  'no_one_found',
-  'other',
-] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+import type { Outcome } from '@odart/protocol/api';
+
+export { OUTCOMES, type Outcome } from '@odart/protocol/api';
 
 const MAX_CONCURRENT_DECISIONS = 4;
 

@@ -3,16 +3,7 @@
 import type { HistoryRow, Stats } from '@odart/protocol/api';
 
 /** Fields an alert's history row carries as they are. */
-interface AlertFacts {
-  id: string;
-  wearerId: string;
-  wearerAlias: string;
-  state: string;
-  outcome: string | null;
-  score: number;
-  news2: number | null;
-  reasons: string[];
-}
+type AlertFacts = Pick<HistoryRow, 'id' | 'wearerId' | 'wearerAlias' | 'state' | 'outcome' | 'score' | 'news2' | 'reasons'>;
 
 export interface HistoryInput extends AlertFacts {
   createdAt: number;
