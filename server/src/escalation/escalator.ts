@@ -539,16 +539,7 @@ export class Escalator {
       }
     }
     await this.esc.insertNotifications(rows);
-    for (const a of appSent) {
-      await repos.appendTimeline(alert.id, now, 'notified', {
-        channel: 'app',
-        target: a.target,
-        step: pos,
-        kind: 'page',
-        result: a.connections > 0 ? 'delivered' : 'no_connection',
-        connections: a.connections,
-      });
-    }
+    await this.noteAppPages(alert.id, pos, appSent, now);
     for (const r of rows.filter((x) => x.state === 'failed' && !this.channels.isLive(x.channel))) {
       await repos.appendTimeline(alert.id, now, 'notify_failed', {
         channel: r.channel,
@@ -661,6 +652,20 @@ export class Escalator {
       // no reasons: the page says "possible overdose"
     }
     return { alias: w?.alias ?? 'Someone', address: w?.address ?? null, accessNotes: w?.access_notes ?? null, reasons };
+  }
+
+  /** The timeline line of each live (app) page of a step: it has no notification row to show it. */
+  private async noteAppPages(alertId: string, pos: number, appSent: { target: string; connections: number }[], now: number): Promise<void> {
+    for (const a of appSent) {
+      await this.d.repos.appendTimeline(alertId, now, 'notified', {
+        channel: 'app',
+        target: a.target,
+        step: pos,
+        kind: 'page',
+        result: a.connections > 0 ? 'delivered' : 'no_connection',
+        connections: a.connections,
+      });
+    }
   }
 
   private pageRow(
@@ -791,16 +796,7 @@ export class Escalator {
       );
       for (const r of fresh) await this.esc.insertNotification(r);
       await repos.appendTimeline(alertId, now, 'fallback', { target, step: pos, channels: fallback });
-      for (const a of appSent) {
-        await repos.appendTimeline(alertId, now, 'notified', {
-          channel: 'app',
-          target: a.target,
-          step: pos,
-          kind: 'page',
-          result: a.connections > 0 ? 'delivered' : 'no_connection',
-          connections: a.connections,
-        });
-      }
+      await this.noteAppPages(alertId, pos, appSent, now);
       if (fresh.some((r) => r.state !== 'failed')) anyAlive = true;
       this.dispatcher.kick();
       if (fresh.every((r) => r.state === 'failed')) return this.evaluateStep(alertId, token, pos);

@@ -26,6 +26,17 @@ export interface BeginEscalation {
   job: (token: number) => JobRow;
 }
 
+/** Moves an alert's escalation token on (fencing every step and page of the old one); the new token, or null without the alert. */
+async function nextToken(trx: Kysely<DB>, alertId: string): Promise<number | null> {
+  const row = await trx
+    .updateTable('alerts')
+    .set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) }))
+    .where('id', '=', alertId)
+    .returning('escalation_token')
+    .executeTakeFirst();
+  return row ? row.escalation_token : null;
+}
+
 /** The database (fenced operations open their own transaction). */
 export function createAlertStore(db: Kysely<DB>) {
   return {
@@ -150,11 +161,7 @@ export function createAlertStore(db: Kysely<DB>) {
     /** Resolved or cancelled: the token moves on, so every pending step and unsent page is fenced (and cancelled). */
     async stopEscalation(alertId: string, now: number): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('alerts')
-          .set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) }))
-          .where('id', '=', alertId)
-          .execute();
+        await nextToken(trx, alertId);
         const e = createEscalationRepo(trx);
         await e.cancelJobs(alertId);
         await e.cancelQueuedPages(alertId, now);
@@ -166,28 +173,19 @@ export function createAlertStore(db: Kysely<DB>) {
      */
     async awaitArrival(alertId: string, now: number, timer: (token: number) => NewJob): Promise<number | null> {
       return db.transaction().execute(async (trx) => {
-        const row = await trx
-          .updateTable('alerts')
-          .set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) }))
-          .where('id', '=', alertId)
-          .returning('escalation_token')
-          .executeTakeFirst();
-        if (!row) return null;
+        const token = await nextToken(trx, alertId);
+        if (token === null) return null;
         const e = createEscalationRepo(trx);
         await e.cancelJobs(alertId);
         await e.cancelQueuedPages(alertId, now);
-        await e.insertJob(timer(row.escalation_token));
-        return row.escalation_token;
+        await e.insertJob(timer(token));
+        return token;
       });
     },
     /** Someone is with the wearer: the arrival timer is fenced and cancelled. */
     async stopArrivalTimer(alertId: string): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('alerts')
-          .set((eb) => ({ escalation_token: eb('escalation_token', '+', 1) }))
-          .where('id', '=', alertId)
-          .execute();
+        await nextToken(trx, alertId);
         await createEscalationRepo(trx).cancelJobs(alertId, ['ack_timeout']);
       });
     },
