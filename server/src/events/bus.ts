@@ -34,13 +34,16 @@ export class InProcessBus<E extends object> implements EventBus<E> {
   constructor(private readonly opts: InProcessBusOptions = {}) {}
 
   subscribe<K extends keyof E & string>(name: K, handler: Handler<E[K]>): () => void {
-    const list = this.handlers.get(name) ?? [];
-    list.push(handler as Handler<never>);
-    this.handlers.set(name, list);
+    // Lists are replaced, never changed in place, so a delivery under way keeps the list it started
+    // with and publish (once per device message) needs no copy.
+    this.handlers.set(name, [...(this.handlers.get(name) ?? []), handler as Handler<never>]);
+    let subscribed = true;
     return () => {
+      if (!subscribed) return;
+      subscribed = false;
       const now = this.handlers.get(name) ?? [];
       const i = now.indexOf(handler as Handler<never>);
-      if (i >= 0) now.splice(i, 1);
+      if (i >= 0) this.handlers.set(name, [...now.slice(0, i), ...now.slice(i + 1)]);
     };
   }
 
@@ -48,8 +51,9 @@ export class InProcessBus<E extends object> implements EventBus<E> {
     const list = this.handlers.get(name);
     if (!list || list.length === 0) return Promise.resolve();
     const settled: Promise<void>[] = [];
-    // A copy: a handler that unsubscribes (or subscribes) while running does not change this delivery.
-    for (const h of [...list]) {
+    // `list` is never mutated (see subscribe): a handler that unsubscribes or subscribes while running
+    // does not change this delivery.
+    for (const h of list) {
       let result: void | Promise<void>;
       try {
         result = (h as Handler<E[K]>)(payload);
