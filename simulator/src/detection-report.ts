@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import { benchDetection } from './detection-bench.js';
 import { parseArgs } from './args.js';
 import { convertNumericsCsv, recordName } from './convert-bidmc.js';
@@ -25,6 +26,12 @@ export interface SuiteItem {
   seed: number;
   durationS?: number;
   negative: boolean;
+}
+
+/** Which machine and how loaded, for the throughput figure. */
+function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, load ${os.loadavg()[0]!.toFixed(1)}`;
 }
 
 /** The suite: deterministic; seeds differ per item so timings and physiology vary. */
@@ -178,7 +185,7 @@ export function renderMarkdown(
   );
   if (bench) {
     out.push(
-      `| detection core throughput, one core, virtual time | >= 500,000 samples/s | **${bench.samplesPerSec.toLocaleString('en-GB')} samples/s** |`,
+      `| detection core throughput, one core, virtual time | >= 500,000 samples/s | **${bench.samplesPerSec.toLocaleString('en-GB')} samples/s** (median of ${bench.runs} runs, ${bench.samplesPerSecRange.map((r) => r.toLocaleString('en-GB')).join('–')}; ${machine()}) |`,
     );
     out.push(
       `| detector state per wearer (heap) | <= 16 KB | **${bench.bytesPerWearer === null ? 'not measured' : `${(bench.bytesPerWearer / 1024).toFixed(1)} KB`}** |`,
