@@ -10,7 +10,7 @@ export {
   toGsm7,
 } from './sms.js';
 export { type VoiceCaller, type VoiceCall } from './voice.js';
-export { retryableCode, callStatusOutcome, messageStatusFailed, PERMANENT_CODES } from './codes.js';
+export { retryableCode, callStatusOutcome, messageStatusFailed, messageStatusOutcome, PERMANENT_CODES } from './twilio/status.js';
 export { FakeSms, FAKE_FROM } from './fake/fake-sms.js';
 export { FakeVoice } from './fake/fake-voice.js';
 export { TwilioSms, validTwilioSignature } from './twilio/twilio-sms.js';
