@@ -245,7 +245,7 @@ export class Escalator {
         alert_id: alertId,
         step_index: -1,
         target: n.target,
-        channel: 'sms',
+        channel: this.channels.textChannel().id,
         kind: 'info',
         state: 'queued',
         priority: PRIORITY.info,
@@ -451,7 +451,7 @@ export class Escalator {
     const targets: ChainTarget[] = ids.map((id) => ({ type: 'responder', id }));
     if (targets.length === 0) targets.push({ type: 'emergency_contact' });
     return {
-      chain: { steps: [{ targets, channels: ['app', 'sms'], fallbackChannels: [], waitS: 120 }], repeat: 4, groups: {} },
+      chain: { steps: [{ targets, channels: this.channels.defaultChannels(), fallbackChannels: [], waitS: 120 }], repeat: 4, groups: {} },
       isDefault: true,
     };
   }
@@ -592,7 +592,7 @@ export class Escalator {
         alert_id: alert.id,
         step_index: pos,
         target: n.target,
-        channel: 'sms',
+        channel: this.channels.textChannel().id,
         kind: 'page',
         state: 'queued',
         priority: PRIORITY.page,

@@ -136,7 +136,7 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
     } else {
       // The default chain, as the escalator builds it: their responders and the service admins.
       const admins = await d.repos.users.adminIds(w.service_id);
-      for (const id of [...(await d.repos.responderIdsForWearer(w.id)), ...admins]) add(id, ['app', 'sms']);
+      for (const id of [...(await d.repos.responderIdsForWearer(w.id)), ...admins]) add(id, d.escalator.channels.defaultChannels());
     }
     const users = new Map((await d.repos.usersByIds([...channels.keys()])).map((u) => [u.id, u]));
     const withSession = await d.repos.users.withLiveSession([...channels.keys()], now);
