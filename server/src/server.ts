@@ -211,7 +211,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     clock,
     log,
     ids,
-    adminHooks: wearers,
+    wearers,
     escalator,
     consent,
     vitals,
