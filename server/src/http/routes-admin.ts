@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DEVICE_SECRET_COST, generateSecret, hashSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '@odart/protocol';
+import type { AdminUserView, DeviceView, WearerView } from '@odart/protocol/api';
 import type { UserRow, WearerPatch } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { normalisePhones, phoneInput, serviceCountry } from './phones.js';
@@ -67,7 +68,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
       }
     }
   };
-  const wearerView = async (w: NonNullable<Awaited<ReturnType<typeof d.repos.wearerById>>>) => ({
+  const wearerView = async (w: NonNullable<Awaited<ReturnType<typeof d.repos.wearerById>>>): Promise<WearerView> => ({
     id: w.id,
     alias: w.alias,
     address: w.address,
@@ -79,7 +80,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
     responderIds: await d.repos.responderIdsForWearer(w.id),
     createdAt: new Date(w.created_at).toISOString(),
   });
-  const deviceView = (x: NonNullable<Awaited<ReturnType<typeof d.repos.deviceById>>>) => ({
+  const deviceView = (x: NonNullable<Awaited<ReturnType<typeof d.repos.deviceById>>>): DeviceView => ({
     id: x.id,
     kind: x.kind,
     wearerId: x.wearer_id,
@@ -205,7 +206,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
   });
 
   // ---- users ----
-  const userView = (u: UserRow) => ({
+  const userView = (u: UserRow): AdminUserView => ({
     id: u.id,
     username: u.username,
     role: u.role,

@@ -1,7 +1,7 @@
 // The service's own view (admin role): stored notices (listed, dismissed), the service settings (default
 // phone country; the emergency number and phone line shown on the alarm screen), and each wearer's readiness checklist: is this person
 // really covered right now, or do they only believe they are monitored?
-import type { Readiness, ReadinessKey, ReadinessSummary } from '@odart/protocol/api';
+import type { Readiness, ReadinessKey, ReadinessSummary, ServiceSettings } from '@odart/protocol/api';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { noticeView } from '../alerts/index.js';
@@ -55,7 +55,7 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
   });
 
   // ---- service settings ----
-  const serviceView = async (serviceId: string) => {
+  const serviceView = async (serviceId: string): Promise<ServiceSettings> => {
     const s = await d.repos.serviceById(serviceId);
     if (!s) throw new AppError('ODART_ERR_NOT_FOUND', 'No such service');
     return {
