@@ -22,6 +22,7 @@ export type {
   ConsentInfo,
   DeviceView as Device,
   GroupView as Group,
+  PageInfo,
   ServiceSettings,
   WearerView as Wearer,
 } from '@odart/protocol/api';

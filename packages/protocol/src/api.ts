@@ -253,3 +253,22 @@ export interface ConsentInfo extends ConsentView {
   /** the version of the consent text the page shows now */
   currentVersion: string;
 }
+
+/** The no-login page behind the link in a page SMS (`GET /api/page/:token`, `POST .../ack`, `.../decline`). */
+export interface PageInfo {
+  alertId: string;
+  state: AlertState;
+  alias: string;
+  address: string | null;
+  accessNotes: string | null;
+  reason: string;
+  createdAt: string;
+  /** who is going (a responder's name or a contact's label), if anyone */
+  attending: string | null;
+  youAreAttending: boolean;
+  youDeclined: boolean;
+  emergencyNumber: string;
+  serviceName: string;
+  /** when the link stops working */
+  expiresAt: string;
+}
