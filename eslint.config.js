@@ -38,7 +38,7 @@ const BOUNDARIES = {
   store: {},
   http: {
     uses: ['detection', 'alerts', 'escalation', 'notify', 'consent', 'store', 'auth', 'messages', 'config', ...KERNEL],
-    types: ['broker'],
+    types: ['broker', 'wearers'],
   },
   demo: { uses: ['auth', ...KERNEL], types: ['escalation', 'store'] },
   onboarding: { uses: ['store', 'auth', 'config', ...KERNEL] },

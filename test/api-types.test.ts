@@ -6,6 +6,8 @@ import type {
   Alert,
   AlertContext,
   AlertDetail,
+  Consent,
+  ConsentInfo,
   Escalation,
   HistoryRow,
   LiveMsg,
@@ -22,7 +24,9 @@ import type { computeStats, historyRow } from '../server/src/alerts/history.js';
 import type { escalationState } from '../server/src/escalation/state.js';
 import type { Readiness as ServerReadiness } from '../server/src/http/routes-service.js';
 import type { userView } from '../server/src/http/routes-auth.js';
-import type { AlertContext as ApiAlertContext, ReadinessSummary, VitalsWindow as ApiVitalsWindow } from '@odart/protocol/api';
+import type { consentView } from '../server/src/http/routes-console.js';
+import type { ConsentService } from '../server/src/consent/index.js';
+import type { AlertContext as ApiAlertContext, ConsentView, ReadinessSummary, VitalsWindow as ApiVitalsWindow } from '@odart/protocol/api';
 
 describe('the app reads the server own answer types', () => {
   it('alerts, their escalation and detail, as the alert service and escalation state produce them', () => {
@@ -49,5 +53,15 @@ describe('the app reads the server own answer types', () => {
     expectTypeOf<ReturnType<typeof computeStats>>().toEqualTypeOf<Stats>();
     expectTypeOf<ServerReadiness>().toEqualTypeOf<Readiness>();
     expectTypeOf<ReadinessSummary>().toEqualTypeOf<ReadinessRow>();
+  });
+
+  // The admin routes' views (wearers, devices, users, groups, service settings; routes-admin.ts,
+  // routes-chains.ts, routes-service.ts) are declared to return these types, so a field added, dropped or
+  // retyped there fails tsc in the route itself; the consent views are checked here as well.
+  it("the console: consent as the console and the wearer's own page read it", () => {
+    expectTypeOf<ReturnType<typeof consentView>>().toEqualTypeOf<ConsentView>();
+    expectTypeOf<Omit<Consent, 'linkIssuedAt' | 'events'>>().toEqualTypeOf<ConsentView>();
+    expectTypeOf<Awaited<ReturnType<ConsentService['events']>>[number]>().toEqualTypeOf<Consent['events'][number]>();
+    expectTypeOf<Omit<ConsentInfo, 'alias' | 'serviceName' | 'currentVersion'>>().toEqualTypeOf<ConsentView>();
   });
 });

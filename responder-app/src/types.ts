@@ -15,4 +15,15 @@ export type {
 } from '@odart/protocol/api';
 // The console's: alert history and dashboard, wearer readiness.
 export type { HistoryRow, Readiness, ReadinessSummary as ReadinessRow, Stats } from '@odart/protocol/api';
+// The console's admin records: people monitored, devices, users, groups, service settings, consent.
+export type {
+  AdminUserView as UserRow,
+  ConsentDetail as Consent,
+  ConsentInfo,
+  DeviceView as Device,
+  GroupView as Group,
+  PageInfo,
+  ServiceSettings,
+  WearerView as Wearer,
+} from '@odart/protocol/api';
 export const OPEN_STATES = new Set(['pending_checkin', 'escalating', 'acknowledged']);

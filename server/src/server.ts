@@ -16,7 +16,7 @@ import { randomIds, type Ids } from './ids.js';
 import { DeviceDirectory, Ingest } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { FakeSms, FakeVoice, TwilioSms, TwilioVoice, type SmsSender, type VoiceCaller } from './notify/index.js';
+import { createChannels, FakeSms, FakeVoice, TwilioSms, TwilioVoice, type SmsSender, type VoiceCaller } from './notify/index.js';
 import { openStore, type Repos } from './store/index.js';
 import type { VitalsStore } from './store/vitals.js';
 import { ConsentService } from './consent/index.js';
@@ -101,20 +101,24 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const providerTimeoutMs = config.NOTIFY_TIMEOUT_MS + 5000;
   const sms = opts.sms ?? (config.twilio ? new TwilioSms(config.twilio, providerTimeoutMs) : new FakeSms(repos, clock));
   const voice = opts.voice ?? (config.twilio ? new TwilioVoice(config.twilio, providerTimeoutMs) : new FakeVoice(repos.esc, clock));
+  // The channels pages go out on (notify/registry.ts); webhook URLs only with a real provider.
+  const channels = createChannels({
+    app: liveAppPager(live),
+    sms,
+    voice,
+    smsStatusCallback: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
+    voiceStatusCallback: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
+    voiceGatherUrl: `${config.PUBLIC_URL}/webhooks/twilio/voice`,
+  });
   const escalator = new Escalator({
     repos,
     clock,
     ids,
-    sms,
-    voice,
+    channels,
     bus,
-    appPager: liveAppPager(live),
     log: log.child({ part: 'escalation' }),
     metrics,
     publicUrl: config.PUBLIC_URL,
-    smsStatusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
-    voiceStatusCallbackUrl: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
-    voiceGatherUrl: `${config.PUBLIC_URL}/webhooks/twilio/voice`,
     ackTimeoutMs: config.ACK_TIMEOUT_S * 1000,
     ratePerS: config.SMS_RATE_PER_S,
     notifyTimeoutMs: config.NOTIFY_TIMEOUT_MS,
@@ -207,7 +211,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     clock,
     log,
     ids,
-    adminHooks: wearers,
+    wearers,
     escalator,
     consent,
     vitals,

@@ -7,7 +7,14 @@ import { VirtualClock } from '../../server/src/clock.js';
 import { sequentialIds } from '../../server/src/ids.js';
 import { createLogger, type Logger } from '../../server/src/log.js';
 import { createMetrics } from '../../server/src/metrics.js';
-import type { SmsMessage, SmsResult, SmsSender, VoiceCall, VoiceCaller } from '../../server/src/notify/index.js';
+import {
+  createChannels,
+  type SmsMessage,
+  type SmsResult,
+  type SmsSender,
+  type VoiceCall,
+  type VoiceCaller,
+} from '../../server/src/notify/index.js';
 import { createRepos, openDatabase, type OpenedDb, type Repos } from '../../server/src/store/index.js';
 import type { ChainDefinition } from '../../server/src/escalation/chain.js';
 import { Escalator, type EscalatorDeps } from '../../server/src/escalation/escalator.js';
@@ -91,7 +98,7 @@ export const SERVICE = 'svc';
 export interface HarnessOptions {
   dataDir?: string;
   start?: number;
-  escalator?: Partial<Omit<EscalatorDeps, 'repos' | 'clock' | 'ids' | 'sms' | 'voice' | 'bus' | 'appPager' | 'log' | 'metrics'>>;
+  escalator?: Partial<Omit<EscalatorDeps, 'repos' | 'clock' | 'ids' | 'channels' | 'bus' | 'log' | 'metrics'>>;
   /** reuse an existing clock and providers (a "restart" on the same data) */
   clock?: VirtualClock;
   sms?: ScriptedProvider;
@@ -114,16 +121,18 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     repos,
     clock,
     ids: { next: (p) => `${p}_${Math.random().toString(36).slice(2, 8)}_${ids.next('x')}` },
-    sms,
-    voice,
+    channels: createChannels({
+      app: liveAppPager(live),
+      sms,
+      voice,
+      smsStatusCallback: 'https://odart.example/webhooks/twilio/status',
+      voiceStatusCallback: 'https://odart.example/webhooks/twilio/status',
+      voiceGatherUrl: 'https://odart.example/webhooks/twilio/voice',
+    }),
     bus,
-    appPager: liveAppPager(live),
     log,
     metrics,
     publicUrl: 'https://odart.example',
-    smsStatusCallbackUrl: 'https://odart.example/webhooks/twilio/status',
-    voiceStatusCallbackUrl: 'https://odart.example/webhooks/twilio/status',
-    voiceGatherUrl: 'https://odart.example/webhooks/twilio/voice',
     ackTimeoutMs: 600_000,
     ratePerS: 0,
     notifyTimeoutMs: 5000,

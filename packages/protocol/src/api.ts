@@ -172,3 +172,115 @@ export interface ReadinessSummary {
   ready: boolean;
   problems: ReadinessKey[];
 }
+
+// ---- the console's admin answers (views/admin.ts) ----
+
+export type ConsentState = 'pending' | 'active' | 'paused' | 'opted_out';
+export type DeviceKind = 'wearable' | 'room' | 'door' | 'button' | 'gateway';
+export type Role = 'admin' | 'responder';
+
+/** A person monitored (`GET /api/admin/wearers`, `GET|POST|PATCH /api/admin/wearers/:id`). */
+export interface WearerView {
+  id: string;
+  alias: string;
+  address: string | null;
+  accessNotes: string | null;
+  phone: string | null;
+  emergencyContactPhone: string | null;
+  chainId: string | null;
+  consent: ConsentState;
+  responderIds: string[];
+  createdAt: string;
+}
+
+/** A registered device (`GET /api/admin/devices`, `GET|PATCH /api/admin/devices/:id`; `POST` adds its one-time `secret`). */
+export interface DeviceView {
+  id: string;
+  kind: DeviceKind;
+  wearerId: string | null;
+  /** where a room sensor is ("Bathroom"), shown to responders */
+  room: string | null;
+  online: boolean;
+  battery: number | null;
+  lastSeenAt: string | null;
+  createdAt: string;
+}
+
+/** A user of the service as the console lists them (`GET /api/admin/users`, `POST|PATCH /api/admin/users/:id`). */
+export interface AdminUserView {
+  id: string;
+  username: string;
+  role: Role;
+  displayName: string;
+  phone: string | null;
+  onDuty: boolean;
+  disabled: boolean;
+}
+
+/** A responder group (`GET /api/admin/groups`, `GET|POST|PUT /api/admin/groups/:id`). */
+export interface GroupView {
+  id: string;
+  name: string;
+  memberIds: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The service's settings (`GET|PATCH /api/admin/service`). */
+export interface ServiceSettings {
+  id: string;
+  name: string;
+  emergencyNumber: string;
+  phone: string | null;
+  defaultCountry: string;
+}
+
+/** A wearer's consent as stored (`POST /api/admin/wearers/:id/pause` and `/resume`). */
+export interface ConsentView {
+  wearerId: string;
+  state: ConsentState;
+  version: string | null;
+  changedAt: string | null;
+  pausedUntil: string | null;
+}
+
+/** One entry of a wearer's consent log, oldest first; the event's own data fields follow. */
+export interface ConsentEventView {
+  at: string;
+  type: string;
+  via: string;
+  [k: string]: unknown;
+}
+
+/** `GET /api/admin/wearers/:id/consent`: the consent, when the live personal link was made, and the log. */
+export interface ConsentDetail extends ConsentView {
+  linkIssuedAt: string | null;
+  events: ConsentEventView[];
+}
+
+/** The wearer's own consent page (`POST /api/consent/lookup` and `/act`, by their personal link). */
+export interface ConsentInfo extends ConsentView {
+  alias: string;
+  serviceName: string;
+  /** the version of the consent text the page shows now */
+  currentVersion: string;
+}
+
+/** The no-login page behind the link in a page SMS (`GET /api/page/:token`, `POST .../ack`, `.../decline`). */
+export interface PageInfo {
+  alertId: string;
+  state: AlertState;
+  alias: string;
+  address: string | null;
+  accessNotes: string | null;
+  reason: string;
+  createdAt: string;
+  /** who is going (a responder's name or a contact's label), if anyone */
+  attending: string | null;
+  youAreAttending: boolean;
+  youDeclined: boolean;
+  emergencyNumber: string;
+  serviceName: string;
+  /** when the link stops working */
+  expiresAt: string;
+}

@@ -5,43 +5,23 @@ import { ApiError, api } from '../api.js';
 import { phoneCountries } from '../countries.js';
 import { field, fmtDateTime, fmtTime, h, s } from '../dom.js';
 import { t } from '../messages.js';
-import { OPEN_STATES, type Alert, type HistoryRow, type NoticeItem, type Readiness, type ReadinessRow, type Stats } from '../types.js';
+import {
+  OPEN_STATES,
+  type Alert,
+  type Consent,
+  type Device,
+  type Group,
+  type HistoryRow,
+  type NoticeItem,
+  type Readiness,
+  type ReadinessRow,
+  type ServiceSettings,
+  type Stats,
+  type UserRow,
+  type Wearer,
+} from '../types.js';
 import type { Ctx } from './ctx.js';
 
-interface Wearer {
-  id: string;
-  alias: string;
-  address: string | null;
-  accessNotes: string | null;
-  phone: string | null;
-  emergencyContactPhone: string | null;
-  chainId: string | null;
-  consent: string;
-  responderIds: string[];
-}
-interface Device {
-  id: string;
-  kind: string;
-  wearerId: string | null;
-  online: boolean;
-  battery: number | null;
-  lastSeenAt: string | null;
-  room?: string | null;
-}
-interface UserRow {
-  id: string;
-  username: string;
-  role: string;
-  displayName: string;
-  phone: string | null;
-  onDuty: boolean;
-  disabled?: boolean;
-}
-interface Group {
-  id: string;
-  name: string;
-  memberIds: string[];
-}
 interface Chain {
   id: string;
   name: string;
@@ -62,14 +42,6 @@ interface Step {
 interface ChainDef {
   steps: Step[];
   [k: string]: unknown;
-}
-interface Consent {
-  state: string;
-  version: string | null;
-  changedAt: string | null;
-  pausedUntil: string | null;
-  linkIssuedAt?: string | null;
-  events: { at: string; type: string; via: string }[];
 }
 
 const enc = encodeURIComponent;
@@ -1012,14 +984,6 @@ export function historyView(): HTMLElement {
 }
 
 // ---- service settings ---------------------------------------------------------------------
-
-interface ServiceSettings {
-  id: string;
-  name: string;
-  emergencyNumber: string;
-  phone: string | null;
-  defaultCountry: string;
-}
 
 export function serviceView(_ctx: Ctx): HTMLElement {
   const box = h('div');

@@ -4,15 +4,7 @@
 import { ApiError, api } from '../api.js';
 import { fmtDateTime, field, h } from '../dom.js';
 import { CONSENT_VERSION, t } from '../messages.js';
-
-interface ConsentInfo {
-  alias: string;
-  serviceName: string;
-  state: string;
-  pausedUntil: string | null;
-  version: string | null;
-  currentVersion: string;
-}
+import type { ConsentInfo } from '../types.js';
 
 export function consentPage(token: string): HTMLElement {
   const root = h(

@@ -4,20 +4,7 @@
 import { ApiError, api } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../messages.js';
-
-interface PageInfo {
-  alertId: string;
-  state: string;
-  alias: string;
-  address: string | null;
-  accessNotes: string | null;
-  reason: string;
-  attending: string | null;
-  youAreAttending: boolean;
-  youDeclined: boolean;
-  emergencyNumber: string;
-  serviceName: string;
-}
+import type { PageInfo } from '../types.js';
 
 const OPEN = new Set(['pending_checkin', 'escalating', 'acknowledged']);
 

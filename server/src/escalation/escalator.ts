@@ -10,7 +10,7 @@ import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
 import { en } from '../messages/en.js';
 import type { Metrics } from '../metrics.js';
-import { createChannels, isSingleSegment, type AppPager, type ChannelRegistry, type SmsSender, type VoiceCaller } from '../notify/index.js';
+import { isSingleSegment, type ChannelRegistry } from '../notify/index.js';
 import {
   type AlertRow,
   type AlertState,
@@ -44,19 +44,13 @@ export interface EscalatorDeps {
   repos: Repos;
   clock: Clock;
   ids: Ids;
-  sms: SmsSender;
-  voice: VoiceCaller;
+  /** the channels pages go out on (notify/registry.ts `createChannels`, composed in server.ts) */
+  channels: ChannelRegistry;
   /** what escalation tells (step ran, ack timed out, chain exhausted, others told): alerts/ and the live fan-out listen */
   bus: Bus;
-  /** the app channel: shows the page on the user's open app connections now */
-  appPager: AppPager;
   log: Logger;
   metrics: Metrics;
   publicUrl: string;
-  /** webhook URLs given to the provider (unset with the fake provider) */
-  smsStatusCallbackUrl: string | undefined;
-  voiceStatusCallbackUrl: string | undefined;
-  voiceGatherUrl: string;
   /** attending responder must mark arrived or resolve within this, or the chain starts again */
   ackTimeoutMs: number;
   ratePerS: number;
@@ -91,7 +85,7 @@ export class Escalator {
   readonly esc: EscalationRepo;
   readonly dispatcher: Dispatcher;
   readonly links: PageLinks;
-  /** The channels pages go out on (notify/registry.ts), built from the providers given. */
+  /** The channels pages go out on (notify/registry.ts), as handed in. */
   readonly channels: ChannelRegistry;
   private running: Promise<void> | null = null;
   private again = false;
@@ -109,14 +103,7 @@ export class Escalator {
     this.auditEveryMs = d.auditEveryMs ?? 2_000;
     this.reminderEveryMs = d.reminderEveryMs ?? 300_000;
     this.pageReminderMs = d.pageReminderMs ?? 0;
-    this.channels = createChannels({
-      app: d.appPager,
-      sms: d.sms,
-      voice: d.voice,
-      smsStatusCallback: d.smsStatusCallbackUrl,
-      voiceStatusCallback: d.voiceStatusCallbackUrl,
-      voiceGatherUrl: d.voiceGatherUrl,
-    });
+    this.channels = d.channels;
     this.dispatcher = new Dispatcher({
       repos: d.repos,
       esc: this.esc,
@@ -258,7 +245,7 @@ export class Escalator {
         alert_id: alertId,
         step_index: -1,
         target: n.target,
-        channel: 'sms',
+        channel: this.channels.textChannel().id,
         kind: 'info',
         state: 'queued',
         priority: PRIORITY.info,
@@ -464,7 +451,7 @@ export class Escalator {
     const targets: ChainTarget[] = ids.map((id) => ({ type: 'responder', id }));
     if (targets.length === 0) targets.push({ type: 'emergency_contact' });
     return {
-      chain: { steps: [{ targets, channels: ['app', 'sms'], fallbackChannels: [], waitS: 120 }], repeat: 4, groups: {} },
+      chain: { steps: [{ targets, channels: this.channels.defaultChannels(), fallbackChannels: [], waitS: 120 }], repeat: 4, groups: {} },
       isDefault: true,
     };
   }
@@ -596,7 +583,7 @@ export class Escalator {
         alert_id: alert.id,
         step_index: pos,
         target: n.target,
-        channel: 'sms',
+        channel: this.channels.textChannel().id,
         kind: 'page',
         state: 'queued',
         priority: PRIORITY.page,

@@ -6,6 +6,7 @@ import { InProcessBus, type Events } from '../events/index.js';
 import { sequentialIds } from '../ids.js';
 import { createLogger } from '../log.js';
 import { createMetrics } from '../metrics.js';
+import { createChannels } from '../notify/index.js';
 import { createRepos, openDatabase } from '../store/index.js';
 import type { ChainDefinition } from './chain.js';
 import { Escalator } from './escalator.js';
@@ -107,16 +108,18 @@ describe('escalation events', () => {
         repos,
         clock,
         ids: sequentialIds(),
-        sms: never,
-        voice: never,
+        channels: createChannels({
+          app: { page: () => 0 },
+          sms: never,
+          voice: never,
+          smsStatusCallback: undefined,
+          voiceStatusCallback: undefined,
+          voiceGatherUrl: 'https://odart.example/v',
+        }),
         bus,
-        appPager: { page: () => 0 },
         log: createLogger('silent'),
         metrics: createMetrics({ defaults: false }),
         publicUrl: 'https://odart.example',
-        smsStatusCallbackUrl: undefined,
-        voiceStatusCallbackUrl: undefined,
-        voiceGatherUrl: 'https://odart.example/v',
         ackTimeoutMs: 60_000,
         ratePerS: 0,
         notifyTimeoutMs: 5000,

@@ -19,12 +19,13 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { SmsSender } from '../notify/index.js';
 import type { Repos } from '../store/index.js';
+import type { WearerService } from '../wearers/index.js';
 import { Sessions } from './session.js';
 import { authRoutes } from './routes-auth.js';
 import { alertRoutes } from './routes-alerts.js';
 import { opsRoutes } from './routes-ops.js';
 import { webhookRoutes } from './routes-webhooks.js';
-import { adminRoutes, type AdminHooks } from './routes-admin.js';
+import { adminRoutes } from './routes-admin.js';
 import { thresholdRoutes } from './routes-thresholds.js';
 import { chainRoutes } from './routes-chains.js';
 import { channelRoutes } from './routes-channels.js';
@@ -51,7 +52,8 @@ export interface HttpDeps {
   sms: SmsSender;
   clock: Clock;
   ids: Ids;
-  adminHooks: AdminHooks;
+  /** what follows a change of a wearer or device (wearers/): the admin, bulk and thresholds routes call it */
+  wearers: WearerService;
   log: Logger;
   escalator: Escalator;
   /** true once broker, store and detection core are up and ticking */
@@ -121,7 +123,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   // hooks, the error and not-found handlers and the cookie, form and websocket plugins, all on the root
   // context, so every plugin's (encapsulated) routes inherit them; plugins add no hooks of their own.
   const loginThrottle = new LoginThrottle(() => d.clock.now());
-  const deps = { ...d, sessions, throttle: loginThrottle, hooks: d.adminHooks };
+  const deps = { ...d, sessions, throttle: loginThrottle };
   await app.register(opsRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(accountRoutes, deps);

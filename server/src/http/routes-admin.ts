@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DEVICE_SECRET_COST, generateSecret, hashSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '@odart/protocol';
+import type { AdminUserView, DeviceView, WearerView } from '@odart/protocol/api';
 import type { UserRow, WearerPatch } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { normalisePhones, phoneInput, serviceCountry } from './phones.js';
@@ -42,19 +43,12 @@ const userCreate = z
 /** The answer to a device id that cannot be registered, whoever has it. */
 export const DEVICE_ID_TAKEN = 'That device id is taken; leave id out to get a generated one';
 
-export interface AdminHooks {
-  /** a wearer's consent, thresholds or devices changed: refresh caches, drop detector state */
-  wearerChanged(wearerId: string): Promise<void>;
-  /** a device was added, re-assigned, re-keyed or removed: refresh caches, drop its connection */
-  deviceChanged(deviceId: string): Promise<void>;
-}
-
 /** What the admin routes (wearers, devices, users) use: their slice of HttpDeps and what app.ts shares among domains. */
-export type AdminRouteDeps = Pick<HttpDeps, 'clock' | 'config' | 'ids' | 'repos'> & { sessions: Sessions; hooks: AdminHooks };
+export type AdminRouteDeps = Pick<HttpDeps, 'clock' | 'config' | 'ids' | 'repos' | 'wearers'> & { sessions: Sessions };
 
 /** The admin routes (wearers, devices, users), a fastify plugin: app.ts registers it with `app.register(adminRoutes, deps)`. */
 export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Promise<void> {
-  const { sessions, hooks } = d;
+  const { sessions } = d;
   const admin = d.repos.admin;
 
   const ownDevice = async (user: UserRow, id: string) => {
@@ -74,7 +68,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
       }
     }
   };
-  const wearerView = async (w: NonNullable<Awaited<ReturnType<typeof d.repos.wearerById>>>) => ({
+  const wearerView = async (w: NonNullable<Awaited<ReturnType<typeof d.repos.wearerById>>>): Promise<WearerView> => ({
     id: w.id,
     alias: w.alias,
     address: w.address,
@@ -86,7 +80,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
     responderIds: await d.repos.responderIdsForWearer(w.id),
     createdAt: new Date(w.created_at).toISOString(),
   });
-  const deviceView = (x: NonNullable<Awaited<ReturnType<typeof d.repos.deviceById>>>) => ({
+  const deviceView = (x: NonNullable<Awaited<ReturnType<typeof d.repos.deviceById>>>): DeviceView => ({
     id: x.id,
     kind: x.kind,
     wearerId: x.wearer_id,
@@ -125,7 +119,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
       created_at: d.clock.now(),
     });
     if (b.responderIds) await admin.setResponders(id, b.responderIds);
-    await hooks.wearerChanged(id);
+    await d.wearers.wearerChanged(id);
     return reply.code(201).send(await wearerView((await d.repos.wearerById(id))!));
   });
   app.get('/api/admin/wearers/:id', async (req) => {
@@ -151,15 +145,15 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
     if (b.consent !== undefined) patch.consent = b.consent;
     await d.repos.wearers.updateWearer(w.id, patch);
     if (b.responderIds) await admin.setResponders(w.id, b.responderIds);
-    await hooks.wearerChanged(w.id);
+    await d.wearers.wearerChanged(w.id);
     return wearerView((await d.repos.wearerById(w.id))!);
   });
   app.delete('/api/admin/wearers/:id', async (req, reply) => {
     const user = await sessions.requireAdmin(req);
     const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     const deviceIds = await admin.deleteWearer(w.id, d.clock.now());
-    for (const id of deviceIds) await hooks.deviceChanged(id);
-    await hooks.wearerChanged(w.id);
+    for (const id of deviceIds) await d.wearers.deviceChanged(id);
+    await d.wearers.wearerChanged(w.id);
     return reply.code(204).send();
   });
 
@@ -187,7 +181,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
       online: 0,
       created_at: d.clock.now(),
     });
-    await hooks.deviceChanged(id);
+    await d.wearers.deviceChanged(id);
     // The secret is shown this once; only its hash is kept.
     return reply.code(201).send({ ...deviceView((await d.repos.deviceById(id))!), secret });
   });
@@ -200,19 +194,19 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
     const dev = await ownDevice(user, idParam.parse(req.params).id);
     const secret = generateSecret();
     await d.repos.updateDevice(dev.id, { secret_hash: await hashSecret(secret, DEVICE_SECRET_COST) });
-    await hooks.deviceChanged(dev.id);
+    await d.wearers.deviceChanged(dev.id);
     return { id: dev.id, secret };
   });
   app.delete('/api/admin/devices/:id', async (req, reply) => {
     const user = await sessions.requireAdmin(req);
     const dev = await ownDevice(user, idParam.parse(req.params).id);
     await admin.deleteDevice(dev.id, d.clock.now());
-    await hooks.deviceChanged(dev.id);
+    await d.wearers.deviceChanged(dev.id);
     return reply.code(204).send();
   });
 
   // ---- users ----
-  const userView = (u: UserRow) => ({
+  const userView = (u: UserRow): AdminUserView => ({
     id: u.id,
     username: u.username,
     role: u.role,

@@ -6,7 +6,6 @@ import { generateSecret, hashGeneratedSecret } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '@odart/protocol';
 import type { HttpDeps } from './app.js';
-import type { AdminHooks } from './routes-admin.js';
 import type { Sessions } from './session.js';
 
 /** One request stays well under the HTTP body limit and the SQLite variable limit. */
@@ -49,11 +48,11 @@ function chunks<T>(xs: T[]): T[][] {
 }
 
 /** What the bulk enrolment routes use: their slice of HttpDeps and what app.ts shares among domains. */
-export type BulkRouteDeps = Pick<HttpDeps, 'clock' | 'ids' | 'repos'> & { sessions: Sessions; hooks: AdminHooks };
+export type BulkRouteDeps = Pick<HttpDeps, 'clock' | 'ids' | 'repos' | 'wearers'> & { sessions: Sessions };
 
 /** The bulk enrolment routes, a fastify plugin: app.ts registers it with `app.register(bulkRoutes, deps)`. */
 export async function bulkRoutes(app: FastifyInstance, d: BulkRouteDeps): Promise<void> {
-  const { sessions, hooks } = d;
+  const { sessions } = d;
   const admin = d.repos.admin;
 
   // POST /api/admin/wearers/bulk {wearers:[{alias, consent?, chainId?, responderIds?, devices:[{id?, kind}]}]}
@@ -122,8 +121,8 @@ export async function bulkRoutes(app: FastifyInstance, d: BulkRouteDeps): Promis
       ),
     });
     for (const w of wearers) {
-      await hooks.wearerChanged(w.id);
-      for (const x of w.devices) await hooks.deviceChanged(x.id);
+      await d.wearers.wearerChanged(w.id);
+      for (const x of w.devices) await d.wearers.deviceChanged(x.id);
     }
     return reply.code(201).send({
       wearers: wearers.map((w) => ({ id: w.id, alias: w.alias, consent: w.consent, devices: w.devices })),
@@ -140,8 +139,8 @@ export async function bulkRoutes(app: FastifyInstance, d: BulkRouteDeps): Promis
     }
     for (const id of ids) {
       const deviceIds = await admin.deleteWearer(id, d.clock.now());
-      for (const dev of deviceIds) await hooks.deviceChanged(dev);
-      await hooks.wearerChanged(id);
+      for (const dev of deviceIds) await d.wearers.deviceChanged(dev);
+      await d.wearers.wearerChanged(id);
     }
     return { deleted: ids.length };
   });

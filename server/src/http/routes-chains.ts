@@ -12,6 +12,7 @@ import type { HttpDeps } from './app.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { serviceCountry, toE164 } from './phones.js';
+import type { GroupView } from '@odart/protocol/api';
 
 const chainBody = z.object({ name: z.string().trim().min(1).max(100), definition: chainSchema });
 
@@ -103,7 +104,7 @@ export async function chainRoutes(app: FastifyInstance, d: ChainRouteDeps): Prom
       updatedAt: new Date(c.updated_at).toISOString(),
     };
   };
-  const groupView = async (g: GroupRow) => ({
+  const groupView = async (g: GroupRow): Promise<GroupView> => ({
     id: g.id,
     name: g.name,
     memberIds: (await esc.groupMembers([g.id])).get(g.id) ?? [],

@@ -7,6 +7,7 @@ import { CONSENT_VERSION } from '../consent/index.js';
 import { AppError } from '../errors.js';
 import type { HttpDeps } from './app.js';
 import { consentView } from './routes-console.js';
+import type { ConsentInfo } from '@odart/protocol/api';
 
 const token = z.string().min(20).max(100);
 const lookupBody = z.object({ token }).strict();
@@ -39,7 +40,7 @@ export async function consentRoutes(app: FastifyInstance, d: ConsentRouteDeps): 
     if (!w) throw new AppError('ODART_ERR_NOT_FOUND', 'This link is not valid any more. Ask your service for a new one.');
     return w;
   };
-  const view = async (w: NonNullable<Awaited<ReturnType<typeof wearerFor>>>) => {
+  const view = async (w: NonNullable<Awaited<ReturnType<typeof wearerFor>>>): Promise<ConsentInfo> => {
     const service = await d.repos.serviceById(w.service_id);
     return { ...consentView(w), alias: w.alias, serviceName: service?.name ?? '', currentVersion: CONSENT_VERSION };
   };

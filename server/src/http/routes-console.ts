@@ -9,6 +9,7 @@ import type { WearerRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { normalisePhones, phoneInput, serviceCountry } from './phones.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
+import type { ConsentDetail, ConsentView } from '@odart/protocol/api';
 
 const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) });
 const statsQuery = z.object({ weeks: z.coerce.number().int().min(1).max(104).default(12) });
@@ -31,7 +32,7 @@ const userPatch = z
   })
   .strict();
 
-export function consentView(w: WearerRow) {
+export function consentView(w: WearerRow): ConsentView {
   return {
     wearerId: w.id,
     state: w.consent,
@@ -90,7 +91,7 @@ export async function consoleRoutes(app: FastifyInstance, d: ConsoleRouteDeps): 
   });
 
   // ---- wearer consent ----
-  app.get('/api/admin/wearers/:id/consent', async (req) => {
+  app.get<{ Reply: ConsentDetail }>('/api/admin/wearers/:id/consent', async (req) => {
     const user = await sessions.requireAdmin(req);
     const w = await ownWearer(d.repos, user, idParam.parse(req.params).id);
     // When the live personal link was made: a new one replaces it, so the console warns first.

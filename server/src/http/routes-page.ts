@@ -3,6 +3,7 @@
 // nothing beyond that alert; it expires (docs/escalation.md, "Page links"). CSRF rules of /api apply.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { PageInfo } from '@odart/protocol/api';
 import { AppError } from '../errors.js';
 import { linkExpiresAt, PAGE_TOKEN } from '../escalation/page-links.js';
 import { reasonWords } from '../escalation/page-text.js';
@@ -46,7 +47,7 @@ export async function pageRoutes(app: FastifyInstance, d: PageRouteDeps): Promis
     return { n, alert, user, name: user?.display_name ?? contactLabel(alert.chain_snapshot, n.target) };
   };
 
-  const view = async ({ n, alert, user }: Recipient) => {
+  const view = async ({ n, alert, user }: Recipient): Promise<PageInfo> => {
     const w = await d.repos.wearerById(alert.wearer_id);
     const service = await d.repos.serviceById(alert.service_id);
     const attendingName = alert.attending_responder_id

@@ -1,7 +1,7 @@
 // The service's own view (admin role): stored notices (listed, dismissed), the service settings (default
 // phone country; the emergency number and phone line shown on the alarm screen), and each wearer's readiness checklist: is this person
 // really covered right now, or do they only believe they are monitored?
-import type { Readiness, ReadinessKey, ReadinessSummary } from '@odart/protocol/api';
+import type { Readiness, ReadinessKey, ReadinessSummary, ServiceSettings } from '@odart/protocol/api';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { noticeView } from '../alerts/index.js';
@@ -55,7 +55,7 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
   });
 
   // ---- service settings ----
-  const serviceView = async (serviceId: string) => {
+  const serviceView = async (serviceId: string): Promise<ServiceSettings> => {
     const s = await d.repos.serviceById(serviceId);
     if (!s) throw new AppError('ODART_ERR_NOT_FOUND', 'No such service');
     return {
@@ -136,7 +136,7 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
     } else {
       // The default chain, as the escalator builds it: their responders and the service admins.
       const admins = await d.repos.users.adminIds(w.service_id);
-      for (const id of [...(await d.repos.responderIdsForWearer(w.id)), ...admins]) add(id, ['app', 'sms']);
+      for (const id of [...(await d.repos.responderIdsForWearer(w.id)), ...admins]) add(id, d.escalator.channels.defaultChannels());
     }
     const users = new Map((await d.repos.usersByIds([...channels.keys()])).map((u) => [u.id, u]));
     const withSession = await d.repos.users.withLiveSession([...channels.keys()], now);
@@ -146,8 +146,9 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
         problems.push(`${id}: no such person`);
         continue;
       }
-      const app = cs.has('app') && (withSession.has(u.id) || d.live.isConnected(u.id));
-      const phone = (cs.has('sms') || cs.has('voice')) && u.phone !== null;
+      // Reachable: by a live channel (the app) when signed in, or by a channel that reaches a phone when they have a number.
+      const app = [...cs].some((c) => d.escalator.channels.isLive(c)) && (withSession.has(u.id) || d.live.isConnected(u.id));
+      const phone = [...cs].some((c) => d.escalator.channels.reachesPhone(c)) && u.phone !== null;
       if (!app && !phone) problems.push(`${u.display_name}: no phone and not signed in to the app`);
       if (u.on_duty !== 1) problems.push(`${u.display_name}: off duty`);
     }

@@ -8,7 +8,7 @@ import type { HttpDeps } from './app.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
 
 /** What the threshold routes use: their slice of HttpDeps and what app.ts shares among domains. */
-export type ThresholdRouteDeps = Pick<HttpDeps, 'adminHooks' | 'log' | 'repos'> & { sessions: Sessions };
+export type ThresholdRouteDeps = Pick<HttpDeps, 'log' | 'repos' | 'wearers'> & { sessions: Sessions };
 
 /** The threshold routes, a fastify plugin: app.ts registers it with `app.register(thresholdRoutes, deps)`. */
 export async function thresholdRoutes(app: FastifyInstance, d: ThresholdRouteDeps): Promise<void> {
@@ -37,7 +37,7 @@ export async function thresholdRoutes(app: FastifyInstance, d: ThresholdRouteDep
     const overrides = thresholdsSchema.parse(req.body ?? {});
     const text = Object.keys(overrides).length > 0 ? JSON.stringify(overrides) : null;
     await d.repos.wearers.updateWearer(id, { thresholds: text });
-    await d.adminHooks.wearerChanged(id);
+    await d.wearers.wearerChanged(id);
     d.log.info({ wearerId: id, keys: Object.keys(overrides) }, 'detection thresholds changed');
     return view(id, overrides);
   });

@@ -10,13 +10,22 @@ export {
   toGsm7,
 } from './sms.js';
 export { type VoiceCaller, type VoiceCall } from './voice.js';
-export { retryableCode, callStatusOutcome, messageStatusFailed, PERMANENT_CODES } from './codes.js';
+export { retryableCode, callStatusOutcome, messageStatusFailed, messageStatusOutcome, PERMANENT_CODES } from './twilio/status.js';
 export { FakeSms, FAKE_FROM } from './fake/fake-sms.js';
 export { FakeVoice } from './fake/fake-voice.js';
 export { TwilioSms, validTwilioSignature } from './twilio/twilio-sms.js';
 export { TwilioVoice } from './twilio/twilio-voice.js';
 export { type Channel, type ChannelInfo, type LiveChannel, type QueuedChannel, type DeliveryOutcome, type PageRender } from './channel.js';
-export { ChannelRegistry, createChannels, CHANNEL_IDS, CHANNEL_INFO, type ChannelId, type ChannelDeps } from './registry.js';
+export {
+  ChannelRegistry,
+  createChannels,
+  CHANNEL_IDS,
+  CHANNEL_INFO,
+  CHANNEL_ROLES,
+  type ChannelId,
+  type ChannelDeps,
+  type ChannelRoles,
+} from './registry.js';
 export { type AppPager } from './app/channel.js';
 export { type PageFacts, reasonWords, escapeXml } from './page.js';
 export { alertSmsBody, PAGE_SEGMENTS } from './sms/page-text.js';

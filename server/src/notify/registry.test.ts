@@ -43,6 +43,13 @@ describe('channel registry', () => {
     expect(() => channels.get('pigeon')).toThrow(/unknown channel/);
   });
 
+  it("names the channel for info texts (taken by someone else, the page reminder) and the default chain step's channels", () => {
+    const { channels } = registry();
+    expect(channels.textChannel().id).toBe('sms');
+    expect(channels.textChannel().delivery).toBe('queued');
+    expect(channels.defaultChannels()).toEqual(['app', 'sms']);
+  });
+
   it("renders the page as the page texts do, and sends with the channel's status callback", async () => {
     const { channels, texts, calls } = registry();
     const page = { facts, replyCode: 'K7QX', link: 'https://x.example/#/p/abc.def' };

@@ -1,6 +1,7 @@
 // The channels the server runs. A new channel is one folder (its module: id, label, render, send,
 // status words) and one line in CHANNEL_INFO plus one in createChannels; the chain schema, the
-// escalator, the dispatcher and the console (GET /api/channels) take it from here.
+// escalator, the dispatcher and the console (GET /api/channels) take it from here, and the escalator
+// asks CHANNEL_ROLES which channel carries info texts and which channels the default chain uses.
 import { APP, appChannel, type AppPager } from './app/channel.js';
 import type { Channel, ChannelInfo, LiveChannel, QueuedChannel } from './channel.js';
 import type { SmsSender } from './sms.js';
@@ -23,10 +24,24 @@ export interface ChannelDeps {
   voiceGatherUrl: string;
 }
 
+/** Which channels play a part beyond a chain's own list: the one that carries info texts, and a default chain step's. */
+export interface ChannelRoles {
+  /** a queued channel that can carry a plain text to a phone ("someone else is going", the page reminder) */
+  text?: ChannelId;
+  /** the channels of the step of the chain a wearer without one gets */
+  defaults?: readonly ChannelId[];
+}
+
+/** The roles of today's channels: info texts go by SMS; the default chain pages by the app and SMS. */
+export const CHANNEL_ROLES = { text: 'sms', defaults: ['app', 'sms'] } as const satisfies ChannelRoles;
+
 export class ChannelRegistry {
   private readonly byId: ReadonlyMap<string, Channel>;
 
-  constructor(readonly all: readonly Channel[]) {
+  constructor(
+    readonly all: readonly Channel[],
+    private readonly roles: ChannelRoles = {},
+  ) {
     this.byId = new Map(all.map((c) => [c.id, c]));
   }
 
@@ -50,6 +65,18 @@ export class ChannelRegistry {
     return this.byId.get(id)?.delivery === 'queued';
   }
 
+  /** The queued channel that carries info texts to a phone (the taken-by-someone-else text, the page reminder). */
+  textChannel(): QueuedChannel {
+    const c = this.roles.text === undefined ? undefined : this.byId.get(this.roles.text);
+    if (c?.delivery !== 'queued') throw new Error('no text channel');
+    return c;
+  }
+
+  /** The channels of the default chain's step (a wearer with no chain of their own). */
+  defaultChannels(): ChannelId[] {
+    return [...(this.roles.defaults ?? [])];
+  }
+
   /** What GET /api/channels lists. */
   info(): ChannelInfo[] {
     return this.all.map((c) => ({ id: c.id, label: c.label, ...(c.fallbackOnly ? { fallbackOnly: true } : {}) }));
@@ -62,5 +89,8 @@ export function createChannels(d: ChannelDeps): ChannelRegistry {
     sms: smsChannel(d.sms, d.smsStatusCallback),
     voice: voiceChannel(d.voice, d.voiceGatherUrl, d.voiceStatusCallback),
   };
-  return new ChannelRegistry(CHANNEL_IDS.map((id) => channels[id]));
+  return new ChannelRegistry(
+    CHANNEL_IDS.map((id) => channels[id]),
+    CHANNEL_ROLES,
+  );
 }

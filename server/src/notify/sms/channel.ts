@@ -1,7 +1,7 @@
-// The SMS channel: the page as a text through the SMS port (Twilio or the fake outbox), with the
-// provider's message status words read here.
+// The SMS channel: the page as a text through the SMS port (Twilio or the fake outbox); its status
+// words are the provider's, read by its adapter (twilio/status.ts; the fake outbox speaks the same).
 import type { QueuedChannel } from '../channel.js';
-import { messageStatusFailed, retryableCode } from '../codes.js';
+import { messageStatusOutcome } from '../twilio/status.js';
 import type { SmsSender } from '../sms.js';
 import { alertSmsBody } from './page-text.js';
 
@@ -13,8 +13,6 @@ export function smsChannel(sms: SmsSender, statusCallback: string | undefined): 
     delivery: 'queued',
     render: (p) => alertSmsBody(p.facts, p.replyCode, p.link),
     send: (m) => sms.send({ to: m.to, body: m.body, statusCallback, owner: m.owner }),
-    // undelivered/failed are failures (retryable by the error code); everything else is progress.
-    parseStatus: (status, errorCode) =>
-      messageStatusFailed(status) ? (errorCode && retryableCode(errorCode) ? 'retryable' : 'permanent') : 'ok',
+    parseStatus: messageStatusOutcome,
   };
 }

@@ -3,7 +3,7 @@
 import twilio from 'twilio';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
 import type { TwilioConfig } from '../../config.js';
-import { retryableCode } from '../codes.js';
+import { retryableCode } from './status.js';
 import type { SmsResult } from '../sms.js';
 
 const TWILIO_API = 'https://api.twilio.com';

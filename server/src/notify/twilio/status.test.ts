@@ -1,8 +1,8 @@
 // Twilio failure classification: which failures are retried and which move on at once
 // (Twilio error dictionary: 21211 invalid To, 21610 unsubscribed, 21614 not mobile, 30003-30007 delivery).
 import { describe, expect, it } from 'vitest';
-import { PERMANENT_CODES, callStatusOutcome, messageStatusFailed, retryableCode } from './codes.js';
-import { classifyTwilioError } from './twilio/client.js';
+import { PERMANENT_CODES, callStatusOutcome, messageStatusFailed, messageStatusOutcome, retryableCode } from './status.js';
+import { classifyTwilioError } from './client.js';
 
 describe('Twilio failure classification', () => {
   it('sync 21211/21610/21614 and async 30004-30007 are permanent; 30003, 30008, 429 and 5xx are retried', () => {
@@ -36,5 +36,13 @@ describe('Twilio failure classification', () => {
       'pending',
     ]);
     expect(['delivered', 'sent', 'undelivered', 'failed'].map(messageStatusFailed)).toEqual([false, false, true, true]);
+    expect(
+      [
+        ['delivered', null],
+        ['undelivered', '30003'],
+        ['failed', '30005'],
+        ['failed', null],
+      ].map(([s, c]) => messageStatusOutcome(s!, c ?? null)),
+    ).toEqual(['ok', 'retryable', 'permanent', 'permanent']);
   });
 });

@@ -1,5 +1,8 @@
-// Which provider failures are worth retrying: the same number may work a little later (network,
-// 5xx, rate limits, handset unreachable), or never will (invalid, unsubscribed, landline, blocked).
+// Twilio's status words and error codes, read for the channels whose provider Twilio is (sms/, voice/;
+// the fake provider speaks the same words): which failures are worth retrying (the same number may work
+// a little later: network, 5xx, rate limits, handset unreachable) or never will (invalid, unsubscribed,
+// landline, blocked), and what a message's or a call's final status means for the page.
+import type { DeliveryOutcome } from '../channel.js';
 
 /** Twilio error codes that a later attempt can overcome. Everything else is permanent. */
 const RETRYABLE_CODES = new Set([
@@ -22,7 +25,7 @@ export function retryableCode(code: string): boolean {
 }
 
 /** Final call statuses: busy and no-answer are worth another try; failed and canceled are not. */
-export function callStatusOutcome(status: string): 'ok' | 'retryable' | 'permanent' | 'pending' {
+export function callStatusOutcome(status: string): DeliveryOutcome {
   switch (status) {
     case 'completed':
       return 'ok';
@@ -40,4 +43,9 @@ export function callStatusOutcome(status: string): 'ok' | 'retryable' | 'permane
 /** Message statuses: undelivered/failed are failures; everything else is progress. */
 export function messageStatusFailed(status: string): boolean {
   return status === 'undelivered' || status === 'failed';
+}
+
+/** A message's status callback: undelivered/failed are failures (retryable by the error code); everything else is progress. */
+export function messageStatusOutcome(status: string, errorCode: string | null): DeliveryOutcome {
+  return messageStatusFailed(status) ? (errorCode && retryableCode(errorCode) ? 'retryable' : 'permanent') : 'ok';
 }
