@@ -10,7 +10,15 @@ import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
 import { en } from '../messages/en.js';
 import type { Metrics } from '../metrics.js';
-import { createChannels, isSingleSegment, type AppPager, type ChannelRegistry, type SmsSender, type VoiceCaller } from '../notify/index.js';
+import {
+  createChannels,
+  isSingleSegment,
+  type AppPager,
+  type ChannelRegistry,
+  type PushDeps,
+  type SmsSender,
+  type VoiceCaller,
+} from '../notify/index.js';
 import {
   type AlertRow,
   type AlertState,
@@ -50,6 +58,8 @@ export interface EscalatorDeps {
   bus: Bus;
   /** the app channel: shows the page on the user's open app connections now */
   appPager: AppPager;
+  /** the push channel's keys and subscriptions (unset: push pages fail at once and fall back) */
+  push?: PushDeps | undefined;
   log: Logger;
   metrics: Metrics;
   publicUrl: string;
@@ -116,6 +126,7 @@ export class Escalator {
       smsStatusCallback: d.smsStatusCallbackUrl,
       voiceStatusCallback: d.voiceStatusCallbackUrl,
       voiceGatherUrl: d.voiceGatherUrl,
+      push: d.push,
     });
     this.dispatcher = new Dispatcher({
       repos: d.repos,
@@ -698,14 +709,20 @@ export class Escalator {
         ? { ...base, state: 'sent', status: 'delivered', error_code: null, to_addr: null, body: null }
         : { ...base, state: 'failed', status: 'failed', error_code: 'no_connection', to_addr: null, body: null };
     }
-    if (!target.phone) return { ...base, state: 'failed', status: 'failed', error_code: 'no_phone', to_addr: null, body: null };
+    // A queued channel sends to the target's phone, or (push) to the app user it finds the browsers of.
+    const to = ch.address === 'user' ? target.userId : target.phone;
+    if (!to) {
+      const error_code = ch.address === 'user' ? 'no_app_user' : 'no_phone';
+      return { ...base, state: 'failed', status: 'failed', error_code, to_addr: null, body: null };
+    }
     // The link names this very notification: it works for this recipient and this alert only.
     const body = ch.render({
+      alertId: alert.id,
       facts,
       replyCode: this.links.replyCode(alert.id),
       link: `${this.d.publicUrl}/#/p/${this.links.token(base.id)}`,
     });
-    return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: target.phone, body };
+    return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: to, body };
   }
 
   private async resolveTargets(step: ChainStep, chain: ChainSnapshot, alert: AlertRow): Promise<ResolvedTarget[]> {
