@@ -89,7 +89,7 @@ const isPage = (x: unknown): x is PushPage =>
   typeof x === 'object' && x !== null && (x as PushPage).kind === 'page' && typeof (x as PushPage).alertId === 'string';
 
 sw.addEventListener('push', (e) => {
-  let data: unknown = null;
+  let data: unknown;
   try {
     data = e.data?.json() ?? null;
   } catch {
