@@ -17,6 +17,7 @@ describe('GET /api/channels', () => {
       { id: 'app', label: 'App' },
       { id: 'sms', label: 'SMS' },
       { id: 'voice', label: 'Phone call' },
+      { id: 'push', label: 'Push notification' },
     ];
     expect((await api(ts.base, await login(ts.base, 'admin'), 'GET', '/api/channels')).body).toEqual(want);
     expect((await api(ts.base, await login(ts.base, 'alex'), 'GET', '/api/channels')).body).toEqual(want);

@@ -2,6 +2,7 @@
 // live feed with catch-up and the alarm. Every user-facing text is in messages.ts.
 import { Alarm } from './alarm.js';
 import { ApiError, api } from './api.js';
+import { disablePush, enablePush } from './push.js';
 import { byId, fmtClock, h } from './dom.js';
 import { LiveFeed } from './live.js';
 import { t } from './messages.js';
@@ -310,6 +311,8 @@ async function signedIn(user: User): Promise<void> {
   document.documentElement.dataset.signedIn = user.role;
   render();
   feed.start();
+  // Pages reach a locked phone by Web Push when notifications are allowed (asked at sign-in).
+  void enablePush();
 }
 
 function signedOut(): void {
@@ -335,7 +338,10 @@ function setupShell(): void {
     ev.preventDefault();
     // A user gesture: the moment to unlock sound and ask for notifications.
     alarm.unlock();
-    if ('Notification' in window && Notification.permission === 'default') void Notification.requestPermission().catch(() => undefined);
+    if ('Notification' in window && Notification.permission === 'default')
+      void Notification.requestPermission()
+        .then((p) => (p === 'granted' && me ? enablePush() : undefined))
+        .catch(() => undefined);
     const username = byId<HTMLInputElement>('username').value.trim();
     const password = byId<HTMLInputElement>('password').value;
     const err = byId('login-error');
@@ -348,7 +354,9 @@ function setupShell(): void {
       });
   });
   byId('signout').addEventListener('click', () => {
-    void api('/api/auth/logout', { method: 'POST', body: {} }).finally(signedOut);
+    void disablePush()
+      .then(() => api('/api/auth/logout', { method: 'POST', body: {} }))
+      .finally(signedOut);
   });
   // Any tap may be the first gesture after a reload: let the alarm make sound from then on.
   document.addEventListener('pointerdown', () => alarm.unlock(), { once: true });

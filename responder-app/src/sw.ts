@@ -1,5 +1,9 @@
 // Service worker: caches the app shell so the app opens (and shows its reconnecting state) without a
 // network. API calls and the live feed always go to the network: alerts are never served from a cache.
+// Web Push (issue 16): a page arrives as a push (server/src/notify/push/: alert id, alias, reason) and
+// is shown as a notification that stays until acted on; a tap opens the alert (#/alerts/<id>), its
+// "Acknowledge" action calls the ack API from here with the session cookie, then opens the alert.
+import { t } from './messages.js';
 const CACHE = 'odart-shell-v1';
 const SHELL = ['/', '/index.html', '/app.js', '/styles.css', '/manifest.webmanifest', '/icon-192.png', '/icon-512.png'];
 
@@ -10,11 +14,30 @@ interface FetchEvent extends ExtendableEvent {
   request: Request;
   respondWith(r: Promise<Response> | Response): void;
 }
+interface PushEvent extends ExtendableEvent {
+  data: { json(): unknown } | null;
+}
+interface NotificationEvent extends ExtendableEvent {
+  action: string;
+  notification: Notification;
+}
+interface WindowClientLike {
+  url: string;
+  focus(): Promise<unknown>;
+  navigate(url: string): Promise<unknown>;
+}
 interface SwScope {
   addEventListener(type: 'install' | 'activate', fn: (e: ExtendableEvent) => void): void;
   addEventListener(type: 'fetch', fn: (e: FetchEvent) => void): void;
+  addEventListener(type: 'push', fn: (e: PushEvent) => void): void;
+  addEventListener(type: 'notificationclick', fn: (e: NotificationEvent) => void): void;
   skipWaiting(): Promise<void>;
-  clients: { claim(): Promise<void> };
+  clients: {
+    claim(): Promise<void>;
+    matchAll(o: { type: 'window'; includeUncontrolled: boolean }): Promise<WindowClientLike[]>;
+    openWindow(url: string): Promise<unknown>;
+  };
+  registration: { showNotification(title: string, options: NotificationOptions & Record<string, unknown>): Promise<void> };
   location: Location;
 }
 const sw = self as unknown as SwScope;
@@ -52,5 +75,71 @@ sw.addEventListener('fetch', (e) => {
         return res;
       })
       .catch(async () => (await caches.match(e.request)) ?? (await caches.match('/index.html')) ?? Response.error()),
+  );
+});
+
+/** What the server's push channel sends (server/src/notify/push/channel.ts PushPage). */
+interface PushPage {
+  kind: 'page';
+  alertId: string;
+  alias: string;
+  reason: string;
+}
+const isPage = (x: unknown): x is PushPage =>
+  typeof x === 'object' && x !== null && (x as PushPage).kind === 'page' && typeof (x as PushPage).alertId === 'string';
+
+sw.addEventListener('push', (e) => {
+  let data: unknown;
+  try {
+    data = e.data?.json() ?? null;
+  } catch {
+    data = null;
+  }
+  if (!isPage(data)) return;
+  const alias = typeof data.alias === 'string' && data.alias ? data.alias : 'Someone';
+  e.waitUntil(
+    sw.registration.showNotification(t.alertTitle(alias), {
+      body: typeof data.reason === 'string' ? data.reason : '',
+      // One notification per alert: a repeated page (a retry, the chain again) replaces it and rings again.
+      tag: `page-${data.alertId}`,
+      renotify: true,
+      requireInteraction: true,
+      icon: '/icon-192.png',
+      data: { alertId: data.alertId },
+      actions: [{ action: 'ack', title: t.acknowledge }],
+    }),
+  );
+});
+
+/** Focuses an open app window on the alert, or opens one. */
+async function openAlert(alertId: string): Promise<void> {
+  const url = `${sw.location.origin}/#/alerts/${encodeURIComponent(alertId)}`;
+  const wins = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const win = wins.find((w) => new URL(w.url).origin === sw.location.origin);
+  if (win) {
+    await win.navigate(url).catch(() => undefined);
+    await win.focus();
+    return;
+  }
+  await sw.clients.openWindow(url);
+}
+
+sw.addEventListener('notificationclick', (e) => {
+  const alertId = (e.notification.data as { alertId?: unknown } | null)?.alertId;
+  e.notification.close();
+  if (typeof alertId !== 'string') return;
+  e.waitUntil(
+    (async () => {
+      if (e.action === 'ack') {
+        // The same request the app makes (session cookie, CSRF header); signed out or taken: the alert opens and says so.
+        await fetch(`/api/alerts/${encodeURIComponent(alertId)}/ack`, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'x-odart-csrf': '1', 'content-type': 'application/json' },
+          body: '{}',
+        }).catch(() => undefined);
+      }
+      await openAlert(alertId);
+    })(),
   );
 });

@@ -136,4 +136,22 @@ describe('config', () => {
   it('TRUST_PROXY defaults to false', () => {
     expect(loadConfig({}).TRUST_PROXY).toBe(false);
   });
+
+  it('VAPID keys: both or neither, in their base64url forms; the subject defaults to an https PUBLIC_URL, else a mailto:', () => {
+    const pub = 'B' + 'x'.repeat(86);
+    const priv = 'y'.repeat(43);
+    expect(loadConfig({ VAPID_PUBLIC_KEY: pub, VAPID_PRIVATE_KEY: priv })).toMatchObject({
+      VAPID_PUBLIC_KEY: pub,
+      VAPID_PRIVATE_KEY: priv,
+    });
+    expect(() => loadConfig({ VAPID_PUBLIC_KEY: pub })).toThrow(/VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both/);
+    expect(() => loadConfig({ VAPID_PRIVATE_KEY: priv })).toThrow(ConfigError);
+    expect(() => loadConfig({ VAPID_PUBLIC_KEY: 'A' + 'x'.repeat(86), VAPID_PRIVATE_KEY: priv })).toThrow(/VAPID_PUBLIC_KEY/);
+    expect(() => loadConfig({ VAPID_PUBLIC_KEY: pub, VAPID_PRIVATE_KEY: 'short' })).toThrow(/VAPID_PRIVATE_KEY/);
+    expect(() => loadConfig({ VAPID_SUBJECT: 'http://x.example' })).toThrow(/VAPID_SUBJECT/);
+    expect(loadConfig({}).VAPID_SUBJECT).toBe('mailto:push@odart.invalid');
+    expect(loadConfig({ PUBLIC_URL: 'https://localhost:3000' }).VAPID_SUBJECT).toBe('mailto:push@odart.invalid');
+    expect(loadConfig({ PUBLIC_URL: 'https://odart.example.org' }).VAPID_SUBJECT).toBe('https://odart.example.org');
+    expect(loadConfig({ VAPID_SUBJECT: 'mailto:ops@example.org' }).VAPID_SUBJECT).toBe('mailto:ops@example.org');
+  });
 });

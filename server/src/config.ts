@@ -107,12 +107,29 @@ export const configSchema = z.object({
   PAGE_REMINDER_S: z.coerce.number().int().min(0).max(3600).default(30),
   /** signs no-login page links and reply codes; unset = generated once and kept in DATA_DIR (mode 0600) */
   PAGE_LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** Web Push (RFC 8292): the VAPID public key, base64url of the 65-byte uncompressed P-256 point; with VAPID_PRIVATE_KEY or neither (generated once, kept in DATA_DIR) */
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^B[A-Za-z0-9_-]{86}$/, 'base64url of a 65-byte uncompressed P-256 public key (87 characters, starting with B)')
+    .optional(),
+  /** Web Push: the VAPID private key, base64url of the 32-byte P-256 scalar */
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'base64url of a 32-byte P-256 private key (43 characters)')
+    .optional(),
+  /** Web Push: who the push services may contact, a mailto: or https: URL; unset = PUBLIC_URL when https (not localhost), else mailto:push@odart.invalid */
+  VAPID_SUBJECT: z
+    .string()
+    .max(200)
+    .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/[^\s]+)$/, 'a mailto: or https: URL')
+    .optional(),
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof configSchema>, 'PUBLIC_URL' | 'HOST'> & {
+  Omit<z.infer<typeof configSchema>, 'PUBLIC_URL' | 'HOST' | 'VAPID_SUBJECT'> & {
     PUBLIC_URL: string;
     HOST: string;
+    VAPID_SUBJECT: string;
     twilio: TwilioConfig | null;
     tls: TlsConfig | null;
     passwordCost: PasswordCost;
@@ -187,11 +204,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.PASSWORD_SCRYPT_LOG2N < 17 && c.NODE_ENV !== 'test') {
     throw new ConfigError(['PASSWORD_SCRYPT_LOG2N: below 17 (OWASP scrypt advice) only with NODE_ENV=test']);
   }
+  if ((c.VAPID_PUBLIC_KEY === undefined) !== (c.VAPID_PRIVATE_KEY === undefined)) {
+    throw new ConfigError(['VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both (one key pair), or neither to generate one in DATA_DIR']);
+  }
   const passwordCost = Object.freeze({ N: 2 ** c.PASSWORD_SCRYPT_LOG2N, r: 8, p: 1 });
   const tlsConfig = loadTls(c.MQTT_TLS_PORT, c.TLS_CERT_FILE, c.TLS_KEY_FILE);
   const publicUrl = (c.PUBLIC_URL ?? `${tlsConfig ? 'https' : 'http'}://localhost:${c.HTTP_PORT || 3000}`).replace(/\/+$/, '');
   const host = c.HOST ?? (production ? '127.0.0.1' : '0.0.0.0');
-  return Object.freeze({ ...c, HOST: host, PUBLIC_URL: publicUrl, twilio, tls: tlsConfig, passwordCost });
+  const vapidSubject =
+    c.VAPID_SUBJECT ?? (/^https:\/\/(?!localhost[:/]|localhost$)/.test(publicUrl) ? publicUrl : 'mailto:push@odart.invalid');
+  return Object.freeze({ ...c, HOST: host, PUBLIC_URL: publicUrl, VAPID_SUBJECT: vapidSubject, twilio, tls: tlsConfig, passwordCost });
 }
 
 /** The three TLS settings together or none; the files must hold a PEM certificate and its key. */

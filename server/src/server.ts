@@ -1,5 +1,6 @@
 // Composition root as a function: config -> store -> broker -> core -> http, and orderly shutdown.
 // main.ts calls it for `npm start`; integration tests call it on random ports.
+import type { Agent } from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -16,7 +17,16 @@ import { randomIds, type Ids } from './ids.js';
 import { DeviceDirectory, Ingest } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createChannels, FakeSms, FakeVoice, TwilioSms, TwilioVoice, type SmsSender, type VoiceCaller } from './notify/index.js';
+import {
+  createChannels,
+  FakeSms,
+  FakeVoice,
+  loadVapidKeys,
+  TwilioSms,
+  TwilioVoice,
+  type SmsSender,
+  type VoiceCaller,
+} from './notify/index.js';
 import { openStore, type Repos } from './store/index.js';
 import type { VitalsStore } from './store/vitals.js';
 import { ConsentService } from './consent/index.js';
@@ -35,6 +45,8 @@ export interface ServerOptions {
   voice?: VoiceCaller;
   staticDir?: string;
   metricsDefaults?: boolean;
+  /** tests only: the HTTPS agent of Web Push requests (trusting a local push service's certificate) */
+  pushAgent?: Agent;
 }
 
 export interface RunningServer {
@@ -101,6 +113,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const providerTimeoutMs = config.NOTIFY_TIMEOUT_MS + 5000;
   const sms = opts.sms ?? (config.twilio ? new TwilioSms(config.twilio, providerTimeoutMs) : new FakeSms(repos, clock));
   const voice = opts.voice ?? (config.twilio ? new TwilioVoice(config.twilio, providerTimeoutMs) : new FakeVoice(repos.esc, clock));
+  const vapid = loadVapidKeys(
+    config.DATA_DIR,
+    { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY },
+    config.VAPID_SUBJECT,
+  );
   // The channels pages go out on (notify/registry.ts); webhook URLs only with a real provider.
   const channels = createChannels({
     app: liveAppPager(live),
@@ -109,6 +126,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     smsStatusCallback: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
     voiceStatusCallback: config.twilio ? `${config.PUBLIC_URL}/webhooks/twilio/status` : undefined,
     voiceGatherUrl: `${config.PUBLIC_URL}/webhooks/twilio/voice`,
+    push: {
+      subscriptions: repos.push,
+      vapid,
+      now: () => clock.now(),
+      timeoutMs: providerTimeoutMs,
+      ...(opts.pushAgent ? { agent: opts.pushAgent } : {}),
+    },
   });
   const escalator = new Escalator({
     repos,
@@ -216,6 +240,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     consent,
     vitals,
     notices,
+    vapidPublicKey: vapid.publicKey,
     staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
     ready: async () => {
       if (broker.closed) return false;

@@ -690,14 +690,20 @@ export class Escalator {
         ? { ...base, state: 'sent', status: 'delivered', error_code: null, to_addr: null, body: null }
         : { ...base, state: 'failed', status: 'failed', error_code: 'no_connection', to_addr: null, body: null };
     }
-    if (!target.phone) return { ...base, state: 'failed', status: 'failed', error_code: 'no_phone', to_addr: null, body: null };
+    // A queued channel sends to the target's phone, or (push) to the app user it finds the browsers of.
+    const to = ch.address === 'user' ? target.userId : target.phone;
+    if (!to) {
+      const error_code = ch.address === 'user' ? 'no_app_user' : 'no_phone';
+      return { ...base, state: 'failed', status: 'failed', error_code, to_addr: null, body: null };
+    }
     // The link names this very notification: it works for this recipient and this alert only.
     const body = ch.render({
+      alertId: alert.id,
       facts,
       replyCode: this.links.replyCode(alert.id),
       link: `${this.d.publicUrl}/#/p/${this.links.token(base.id)}`,
     });
-    return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: target.phone, body };
+    return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: to, body };
   }
 
   private async resolveTargets(step: ChainStep, chain: ChainSnapshot, alert: AlertRow): Promise<ResolvedTarget[]> {

@@ -40,6 +40,7 @@ import { serviceRoutes } from './routes-service.js';
 import { accountRoutes } from './routes-accounts.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { pageRoutes } from './routes-page.js';
+import { pushRoutes } from './routes-push.js';
 
 /** Everything the HTTP layer is built from (server.ts); each route plugin is typed with only its slice. */
 export interface HttpDeps {
@@ -62,6 +63,8 @@ export interface HttpDeps {
   consent: ConsentService;
   vitals: VitalsStore;
   notices: NoticeBoard;
+  /** the VAPID public key the app subscribes with (GET /api/push/vapid-public-key) */
+  vapidPublicKey: string;
 }
 
 export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
@@ -139,6 +142,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   await app.register(consentRoutes, deps);
   await app.register(serviceRoutes, deps);
   await app.register(pageRoutes, deps);
+  await app.register(pushRoutes, deps);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

@@ -21,6 +21,8 @@ export interface ChannelInfo {
 
 /** Everything a page may say; each channel takes what its form needs. */
 export interface PageRender {
+  /** the alert paged (the push payload names it, so the notification opens it) */
+  alertId: string;
   facts: PageFacts;
   /** the alert's four-character reply code */
   replyCode: string;
@@ -46,11 +48,16 @@ export interface LivePage {
 }
 
 /**
- * A channel sent through a provider to a phone number: the page is rendered when the step runs and
+ * A channel sent through a provider to a phone number (or to a user's registered browsers): the page is rendered when the step runs and
  * stored, then sent by the dispatcher's durable queue at the channel's rate; status callbacks arrive later.
  */
 export interface QueuedChannel extends ChannelInfo {
   readonly delivery: 'queued';
+  /**
+   * What `send` gets as `to`: the target's phone number (default), or the app user's id (push: the
+   * channel finds the user's subscriptions itself).
+   */
+  readonly address?: 'phone' | 'user';
   /** What is stored and sent for a page (an SMS body, the TwiML of a call). */
   render(page: PageRender): string;
   send(msg: { to: string; body: string; owner?: MessageOwner | undefined }): Promise<SmsResult>;

@@ -32,3 +32,14 @@ export { alertSmsBody, PAGE_SEGMENTS } from './sms/page-text.js';
 export { alertVoiceTwiml } from './voice/twiml.js';
 export { type InboundReplies, type DeliveryStatuses } from './inbound.js';
 export { registerTwilioWebhooks, type TwilioWebhookDeps } from './twilio/webhooks.js';
+export {
+  pushChannel,
+  PUSH,
+  PUSH_TTL_S,
+  type PushDeps,
+  type PushPage,
+  type PushSubscriptions,
+  type PushTarget,
+  type VapidKeys,
+} from './push/channel.js';
+export { loadVapidKeys, VAPID_FILE } from './push/vapid.js';

@@ -25,15 +25,18 @@ function registry() {
 const queued = (c: ReturnType<typeof registry>['channels'], id: string) => c.get(id) as QueuedChannel;
 
 describe('channel registry', () => {
-  it('lists app, sms and voice in order, for the chain schema and GET /api/channels', () => {
+  it('lists app, sms, voice and push in order, for the chain schema and GET /api/channels', () => {
     const { channels } = registry();
-    expect(CHANNEL_IDS).toEqual(['app', 'sms', 'voice']);
+    expect(CHANNEL_IDS).toEqual(['app', 'sms', 'voice', 'push']);
     expect(channels.info()).toEqual([
       { id: 'app', label: 'App' },
       { id: 'sms', label: 'SMS' },
       { id: 'voice', label: 'Phone call' },
+      { id: 'push', label: 'Push notification' },
     ]);
-    expect(channels.queued().map((c) => c.id)).toEqual(['sms', 'voice']);
+    expect(channels.queued().map((c) => c.id)).toEqual(['sms', 'voice', 'push']);
+    // push is queued but addressed to a user, not a phone: nobody is texted "taken" for it
+    expect([channels.isLive('push'), channels.reachesPhone('push'), channels.reachesPhone('sms')]).toEqual([false, false, true]);
     expect([channels.isLive('app'), channels.isLive('sms'), channels.reachesPhone('voice'), channels.reachesPhone('app')]).toEqual([
       true,
       false,
@@ -52,7 +55,7 @@ describe('channel registry', () => {
 
   it("renders the page as the page texts do, and sends with the channel's status callback", async () => {
     const { channels, texts, calls } = registry();
-    const page = { facts, replyCode: 'K7QX', link: 'https://x.example/#/p/abc.def' };
+    const page = { alertId: 'al1', facts, replyCode: 'K7QX', link: 'https://x.example/#/p/abc.def' };
     const sms = queued(channels, 'sms');
     const voice = queued(channels, 'voice');
     expect(sms.render(page)).toBe(alertSmsBody(facts, 'K7QX', 'https://x.example/#/p/abc.def'));

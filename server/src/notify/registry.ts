@@ -4,13 +4,14 @@
 // asks CHANNEL_ROLES which channel carries info texts and which channels the default chain uses.
 import { APP, appChannel, type AppPager } from './app/channel.js';
 import type { Channel, ChannelInfo, LiveChannel, QueuedChannel } from './channel.js';
+import { PUSH, pushChannel, type PushDeps } from './push/channel.js';
 import type { SmsSender } from './sms.js';
 import { SMS, smsChannel } from './sms/channel.js';
 import type { VoiceCaller } from './voice.js';
 import { VOICE, voiceChannel } from './voice/channel.js';
 
 /** Every channel id, in the order the console lists them (and a chain's JSON names them). */
-export const CHANNEL_INFO = [APP, SMS, VOICE] as const;
+export const CHANNEL_INFO = [APP, SMS, VOICE, PUSH] as const;
 export type ChannelId = (typeof CHANNEL_INFO)[number]['id'];
 export const CHANNEL_IDS = CHANNEL_INFO.map((c) => c.id) as [ChannelId, ...ChannelId[]];
 
@@ -22,6 +23,8 @@ export interface ChannelDeps {
   smsStatusCallback: string | undefined;
   voiceStatusCallback: string | undefined;
   voiceGatherUrl: string;
+  /** Web Push (VAPID keys, the subscriptions); unset: a push page fails at once (push_not_configured) and falls back */
+  push?: PushDeps | undefined;
 }
 
 /** Which channels play a part beyond a chain's own list: the one that carries info texts, and a default chain step's. */
@@ -62,7 +65,8 @@ export class ChannelRegistry {
 
   /** A page on this channel reached a phone number (texted back when someone else takes the alert). */
   reachesPhone(id: string): boolean {
-    return this.byId.get(id)?.delivery === 'queued';
+    const c = this.byId.get(id);
+    return c?.delivery === 'queued' && (c.address ?? 'phone') === 'phone';
   }
 
   /** The queued channel that carries info texts to a phone (the taken-by-someone-else text, the page reminder). */
@@ -88,6 +92,7 @@ export function createChannels(d: ChannelDeps): ChannelRegistry {
     app: appChannel(d.app),
     sms: smsChannel(d.sms, d.smsStatusCallback),
     voice: voiceChannel(d.voice, d.voiceGatherUrl, d.voiceStatusCallback),
+    push: pushChannel(d.push),
   };
   return new ChannelRegistry(
     CHANNEL_IDS.map((id) => channels[id]),

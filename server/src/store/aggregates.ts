@@ -12,6 +12,7 @@ import { insertEnrolment, type Enrolment } from './enrolment.js';
 import { createGatewayRepo } from './gateways.js';
 import { createNoticeRepo } from './notices.js';
 import { createOnboardingRepo } from './onboarding.js';
+import { createPushRepo } from './push.js';
 import { createServiceRepo } from './services.js';
 import { createUserRepo } from './users.js';
 import { createWearerRepo } from './wearers.js';
@@ -31,6 +32,8 @@ export function createAggregates(db: Db) {
     /** the console's admin CRUD: lists per service, responders, erasure, device ids with tombstones */
     admin: createAdminRepos(db),
     onboarding: createOnboardingRepo(db),
+    /** Web Push subscriptions of app users (the push channel's addresses) */
+    push: createPushRepo(db),
     readModels: createConsoleReads(db),
     /** services, users, chains, wearers and devices in one transaction (the demo seed, bulk enrolment) */
     enrol: (e: Enrolment) => insertEnrolment(db, e),

@@ -502,6 +502,23 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0018_push_subscriptions': {
+    // Web Push subscriptions of app users (issue 16): one row per browser registration; the endpoint is
+    // unique, so a browser that subscribes again (or for another user on the same phone) replaces it.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('push_subscriptions')
+        .addColumn('endpoint', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('p256dh', 'text', (c) => c.notNull())
+        .addColumn('auth', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_ok_at', 'bigint')
+        .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('push_subscriptions_user').on('push_subscriptions').column('user_id').execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

@@ -340,7 +340,22 @@ export interface NoticesTable {
   dismissed_by: string | null;
 }
 
+/** 0018_push_subscriptions: a user's Web Push subscriptions (the browser's PushSubscription JSON), store/push.ts */
+export interface PushSubscriptionsTable {
+  user_id: string;
+  /** the push service URL (https), the key: one browser registration belongs to one user */
+  endpoint: string;
+  /** the browser's P-256 public key and auth secret (base64url), for RFC 8291 payload encryption */
+  p256dh: string;
+  auth: string;
+  created_at: number;
+  last_ok_at: number | null;
+  /** consecutive failed sends since the last one the push service accepted */
+  failures: Generated<number>;
+}
+
 export interface DB {
+  push_subscriptions: PushSubscriptionsTable;
   login_devices: LoginDevicesTable;
   notices: NoticesTable;
   vitals_blocks: VitalsBlocksTable;
