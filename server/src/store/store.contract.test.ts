@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describePostgres } from '../../../test/helpers/postgres.js';
 import { openStore, type Store } from './store.js';
 import { VitalsStore } from './vitals.js';
 
@@ -424,4 +425,24 @@ storeContract('SQLite (file, WAL)', {
     await first.close();
     rmSync(dirs.get(first)!, { recursive: true, force: true });
   },
+});
+
+// PostgreSQL: a throwaway cluster for this file (test/helpers/postgres.ts), a fresh database per test.
+const urls = new WeakMap<Store, string>();
+describePostgres('PostgreSQL', (cluster) => {
+  storeContract('PostgreSQL (a database per test, a pool per connection)', {
+    async open() {
+      const url = await (await cluster()).createDatabase();
+      const s = await openStore('', url);
+      urls.set(s, url);
+      return s;
+    },
+    async connect(first) {
+      return openStore('', urls.get(first)!);
+    },
+    async drop(first) {
+      await first.close();
+      await (await cluster()).dropDatabase(urls.get(first)!);
+    },
+  });
 });
