@@ -1,6 +1,6 @@
 // Config: one schema, defaults from the DESIGN contract, and start-up stops naming the bad variable.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, redactDatabaseUrl } from './config.js';
 
 describe('config', () => {
   it('defaults are the runtime contract', () => {
@@ -153,5 +153,31 @@ describe('config', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://localhost:3000' }).VAPID_SUBJECT).toBe('mailto:push@odart.invalid');
     expect(loadConfig({ PUBLIC_URL: 'https://odart.example.org' }).VAPID_SUBJECT).toBe('https://odart.example.org');
     expect(loadConfig({ VAPID_SUBJECT: 'mailto:ops@example.org' }).VAPID_SUBJECT).toBe('mailto:ops@example.org');
+  });
+
+  it('DATABASE_URL: unset is the embedded SQLite store; a postgres:// URL with a database is taken; anything else stops start-up without echoing it', () => {
+    expect(loadConfig({}).DATABASE_URL).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: 'postgres://odart:pw@db.example:5432/odart' }).DATABASE_URL).toBe(
+      'postgres://odart:pw@db.example:5432/odart',
+    );
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/odart' }).DATABASE_URL).toBe('postgresql://db/odart');
+    for (const bad of ['mysql://u:hunter22@db/odart', 'postgres://u:hunter22@db', 'not a url hunter22']) {
+      try {
+        loadConfig({ DATABASE_URL: bad });
+        expect.unreachable(bad);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as Error).message).toMatch(/DATABASE_URL: a PostgreSQL URL/);
+        expect((err as Error).message).not.toContain('hunter22');
+      }
+    }
+  });
+
+  it('redactDatabaseUrl hides the password (and password-like query parameters) for logs', () => {
+    expect(redactDatabaseUrl('postgres://odart:s3cret@db:5432/odart?sslmode=require&sslpassword=k3y')).toBe(
+      'postgres://odart:***@db:5432/odart?sslmode=require&sslpassword=***',
+    );
+    expect(redactDatabaseUrl('postgres://db/odart')).toBe('postgres://db/odart');
+    expect(redactDatabaseUrl('::')).not.toContain('::');
   });
 });

@@ -42,6 +42,21 @@ export const configSchema = z.object({
     .regex(/^\/[A-Za-z0-9/_-]*$/, 'a path starting with /')
     .default('/mqtt'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * postgres://user:password@host:port/database (or postgresql://): the store is PostgreSQL instead of the embedded
+   * SQLite file in DATA_DIR (which still holds the server secret). Never logged with its password (redactDatabaseUrl).
+   */
+  DATABASE_URL: z
+    .string()
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.pathname.length > 1;
+      } catch {
+        return false;
+      }
+    }, 'a PostgreSQL URL: postgres://user:password@host:5432/database')
+    .optional(),
   TWILIO_ACCOUNT_SID: z
     .string()
     .regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID (AC + 32 hex digits)')
@@ -214,6 +229,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const vapidSubject =
     c.VAPID_SUBJECT ?? (/^https:\/\/(?!localhost[:/]|localhost$)/.test(publicUrl) ? publicUrl : 'mailto:push@odart.invalid');
   return Object.freeze({ ...c, HOST: host, PUBLIC_URL: publicUrl, VAPID_SUBJECT: vapidSubject, twilio, tls: tlsConfig, passwordCost });
+}
+
+/** DATABASE_URL fit for a log line or an error: the password replaced by ***. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    for (const key of [...u.searchParams.keys()]) if (/pass|secret|key/i.test(key)) u.searchParams.set(key, '***');
+    return u.toString();
+  } catch {
+    return '[unparseable DATABASE_URL]';
+  }
 }
 
 /** The three TLS settings together or none; the files must hold a PEM certificate and its key. */

@@ -6,6 +6,8 @@ export type { Logger };
 /** Paths redacted wherever they appear (one level of nesting covered by the wildcard forms). */
 export const REDACT_PATHS = [
   'password',
+  'DATABASE_URL',
+  'connectionString',
   'secret',
   'token',
   'authToken',

@@ -1,6 +1,6 @@
 // `npm start`: parse config, start everything on embedded defaults, print how to use the demo (or, in
 // production, how to create the first service: never a password), and shut down in order on SIGTERM/SIGINT.
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, redactDatabaseUrl } from './config.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
 import type { DemoCredentials } from './demo/seed.js';
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
       mqttPort: server.mqttPort,
       mqttTlsPort: server.mqttTlsPort,
       nodeEnv: config.NODE_ENV ?? 'development',
+      store: config.DATABASE_URL ? redactDatabaseUrl(config.DATABASE_URL) : 'sqlite',
     },
     'started',
   );

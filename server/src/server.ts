@@ -80,7 +80,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const metrics = createMetrics({ defaults: opts.metricsDefaults ?? true });
 
-  const store = await openStore(config.DATA_DIR);
+  const store = await openStore(config.DATA_DIR, config.DATABASE_URL);
   const { repos } = store;
   // Production never seeds: the demo chain pages made-up numbers and its accounts have printed passwords.
   const demo =

@@ -6,7 +6,7 @@ import { DEVICE_SECRET_COST, generateSecret, hashSecret } from '../auth/secrets.
 import { AppError } from '../errors.js';
 import { DEVICE_ID_PATTERN } from '@odart/protocol';
 import type { AdminUserView, DeviceView, WearerView } from '@odart/protocol/api';
-import type { UserRow, WearerPatch } from '../store/index.js';
+import { isUniqueViolation, type UserRow, type WearerPatch } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { normalisePhones, phoneInput, serviceCountry } from './phones.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
@@ -256,7 +256,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
       });
     } catch (err) {
       // Taken meanwhile by a concurrent request: the same answer, not a 500.
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw notAvailable(user.id);
+      if (isUniqueViolation(err)) throw notAvailable(user.id);
       throw err;
     }
     return reply.code(201).send(userView((await d.repos.userById(id))!));

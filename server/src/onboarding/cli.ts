@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { configSchema } from '../config.js';
+import { configSchema, redactDatabaseUrl } from '../config.js';
 import { randomIds } from '../ids.js';
 import { openStore } from '../store/index.js';
 import { createService, newServiceSchema, OnboardingError } from './create-service.js';
@@ -118,10 +118,12 @@ async function main(): Promise<number> {
     throw new UsageError(`${lines.join('\n')}\n${USAGE}`);
   }
   const dataDir = configSchema.shape.DATA_DIR.parse(process.env.DATA_DIR || undefined);
+  const databaseUrl = configSchema.shape.DATABASE_URL.parse(process.env.DATABASE_URL || undefined);
   const password = await readPassword(values['password-file'], parsed.data.adminUsername);
   // A mistyped DATA_DIR would otherwise make a service the running server never sees.
-  if (!existsSync(path.join(dataDir, 'odart.sqlite'))) process.stderr.write(`note: ${dataDir} held no database yet; creating one there\n`);
-  const store = await openStore(dataDir);
+  if (!databaseUrl && !existsSync(path.join(dataDir, 'odart.sqlite')))
+    process.stderr.write(`note: ${dataDir} held no database yet; creating one there\n`);
+  const store = await openStore(dataDir, databaseUrl);
   try {
     await createService(store.repos.onboarding, parsed.data, password, { now: Date.now(), ids: randomIds });
   } finally {
@@ -129,7 +131,7 @@ async function main(): Promise<number> {
   }
   const where = process.env.PUBLIC_URL ? ` at ${process.env.PUBLIC_URL}` : '';
   process.stdout.write(
-    `Service ${parsed.data.id} (${parsed.data.name}) created in ${dataDir}.\n` +
+    `Service ${parsed.data.id} (${parsed.data.name}) created in ${databaseUrl ? redactDatabaseUrl(databaseUrl) : dataDir}.\n` +
       `Admin ${parsed.data.adminUsername} can sign in${where} with the password given; next: add responders, a chain and wearers in the service console.\n`,
   );
   return 0;

@@ -8,7 +8,7 @@ import type { DB } from './schema.js';
  * the id is the device's MQTT identity, known to gateways and sessions, so no other service may take it.
  */
 async function tombstone(trx: Transaction<DB>, where: { id: string } | { wearerId: string }, now: number): Promise<void> {
-  const rows = trx.selectFrom('devices').select(['id', 'service_id', sql<number>`${now}`.as('deleted_at')]);
+  const rows = trx.selectFrom('devices').select(['id', 'service_id', sql<number>`cast(${now} as bigint)`.as('deleted_at')]);
   await trx
     .insertInto('device_tombstones')
     .columns(['device_id', 'service_id', 'deleted_at'])

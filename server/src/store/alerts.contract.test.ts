@@ -6,9 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from './db.js';
+import { describePostgres } from '../../../test/helpers/postgres.js';
+import pg from 'pg';
+import { MIGRATION_LOCK_KEY, openDatabase, type OpenedDb } from './db.js';
 import { migrateTo, migrateToLatest } from './migrations.js';
 import { createRepos, type Repos } from './repos.js';
 import type { AlertRow } from './alerts.js';
@@ -161,6 +163,34 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
       expect((await a.alertById('al1'))!.attending_contact).toBe(won[0] ? 'A' : 'B');
     });
 
+    it('many callers at once on several connections (concurrent transactions on PostgreSQL): one open alert, one re-escalation, one acknowledgement', async () => {
+      const { a, b, txPeer } = await fresh();
+      const n = 8;
+      const opened = await Promise.all(
+        Array.from({ length: n }, (_, i) => (i % 2 ? a : b).insertOpenAlert(alert(`al${i}`, 'acknowledged'))),
+      );
+      expect(opened.filter(Boolean)).toHaveLength(1);
+      const id = `al${opened.indexOf(true)}`;
+      const o = { from: ['acknowledged'] as const, expectToken: 0, clearAttending: true, now: T + 1, job: step0(id) };
+      // transactions: a and txPeer (for SQLite one connection, see OpenedStore.txPeer)
+      const begun = await Promise.all(Array.from({ length: n }, (_, i) => (i % 2 ? a : txPeer).beginEscalation(id, o)));
+      expect(begun.filter((x) => x !== null)).toHaveLength(1);
+      expect((await b.alertById(id))!.escalation_token).toBe(1);
+      expect((await b.esc.liveJobs([id])).map((j) => j.id)).toEqual([`${id}.1.step.0`]);
+      const acks = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          (i % 2 ? a : b).transitionAlert(id, ['pending_checkin', 'escalating'], {
+            state: 'acknowledged',
+            attending_contact: `R${i}`,
+            acknowledged_at: T + 2,
+            updated_at: T + 2,
+          }),
+        ),
+      );
+      expect(acks.filter(Boolean)).toHaveLength(1);
+      expect((await a.alertById(id))!.attending_contact).toBe(`R${acks.indexOf(true)}`);
+    });
+
     it('awaitArrival fences the chain and stores the arrival timer under the new token; stopArrivalTimer fences it; the first arrival wins once', async () => {
       const { a, b } = await fresh();
       await a.insertOpenAlert(alert('al1'));
@@ -223,6 +253,72 @@ alertStoreContract('SQLite (one file, two connections)', async () => {
       await two.close();
     },
   };
+});
+
+// PostgreSQL: two pools on one fresh database; every pool has several connections, so each side's calls run as
+// concurrent transactions too.
+describePostgres('PostgreSQL', (cluster) => {
+  alertStoreContract('PostgreSQL (one database, two pools)', async () => {
+    const pg = await cluster();
+    const url = await pg.createDatabase();
+    const one = await openDatabase('', url);
+    const two = await openDatabase('', url);
+    const b = createRepos(two.db);
+    return {
+      a: createRepos(one.db),
+      b,
+      txPeer: b,
+      async close() {
+        await one.close();
+        await two.close();
+        await pg.dropDatabase(url);
+      },
+    };
+  });
+
+  it('a node starting while another holds the migration lock waits for it (pg_advisory_lock), then migrates', async () => {
+    const url = await (await cluster()).createDatabase();
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    let opened: OpenedDb | undefined;
+    try {
+      await holder.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      let settled = false;
+      const opening = openDatabase('', url).finally(() => (settled = true));
+      // until the opener is seen waiting on the advisory lock (it must not have got past it)
+      for (;;) {
+        const r = await holder.query<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`);
+        if (r.rows[0]!.n > 0 || settled) break;
+      }
+      expect(settled).toBe(false);
+      const before = await holder.query(`select 1 from information_schema.tables where table_name = 'alerts'`);
+      expect(before.rowCount).toBe(0);
+      await holder.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      opened = await opening;
+      expect((await holder.query(`select 1 from information_schema.tables where table_name = 'alerts'`)).rowCount).toBe(1);
+    } finally {
+      await holder.end();
+      await opened?.close();
+      await (await cluster()).dropDatabase(url);
+    }
+  });
+
+  it('migrations run once under the advisory lock when several nodes open one empty database at once', async () => {
+    const url = await (await cluster()).createDatabase();
+    const opened = await Promise.all(Array.from({ length: 4 }, () => openDatabase('', url)));
+    try {
+      const rows = await sql<{
+        name: string;
+        n: number;
+      }>`select name, count(*) as n from kysely_migration group by name order by name`.execute(opened[0]!.db);
+      expect(rows.rows.length).toBeGreaterThan(10);
+      expect(rows.rows.every((r) => r.n === 1)).toBe(true);
+      expect(rows.rows.map((r) => r.name)).toContain('0014_store_wall');
+    } finally {
+      for (const o of opened) await o.close();
+      await (await cluster()).dropDatabase(url);
+    }
+  });
 });
 
 describe('migration 0013_one_open_alert', () => {

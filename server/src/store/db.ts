@@ -1,8 +1,10 @@
-// Opens the embedded SQLite database (WAL, foreign keys, busy timeout) behind a kysely handle.
+// Opens the database behind a kysely handle: the embedded SQLite file (WAL, foreign keys, busy timeout) by
+// default, or PostgreSQL when a `postgres://` URL is given (kysely's Postgres dialect over a `pg` pool).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrations.js';
 
@@ -10,11 +12,15 @@ export type Db = Kysely<DB>;
 
 export interface OpenedDb {
   db: Db;
-  /** Closes the kysely handle and the SQLite file. */
+  /** 'sqlite' or 'postgres' */
+  dialect: 'sqlite' | 'postgres';
+  /** Closes the kysely handle and the SQLite file or the PostgreSQL pool. */
   close(): Promise<void>;
 }
 
-export async function openDatabase(dataDir: string): Promise<OpenedDb> {
+/** Opens (and migrates) PostgreSQL when `databaseUrl` is set, else the SQLite file in dataDir (':memory:' for none). */
+export async function openDatabase(dataDir: string, databaseUrl?: string): Promise<OpenedDb> {
+  if (databaseUrl) return openPostgres(databaseUrl);
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -29,6 +35,50 @@ export async function openDatabase(dataDir: string): Promise<OpenedDb> {
   await migrateToLatest(db);
   return {
     db,
+    dialect: 'sqlite',
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+// pg returns BIGINT (int8: ms epoch times, bigserial ids, COUNT and SUM) and NUMERIC as strings; the rows of this
+// store are plain numbers on both dialects (every value fits a double: times in ms, counts).
+const INT8 = 20;
+const NUMERIC = 1700;
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8 || oid === NUMERIC) return (v: string) => (v === null ? v : Number(v));
+    return pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** The key of the session advisory lock that migrations run under, so nodes starting at once migrate one at a time. */
+export const MIGRATION_LOCK_KEY = 0x6f64_6172; // 'odar'
+
+async function openPostgres(url: string): Promise<OpenedDb> {
+  const pool = new pg.Pool({ connectionString: url, types: pgTypes, max: 10 });
+  // an idle client that loses its server (restart, network) must not crash the process: the pool drops it
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    // One session holds the advisory lock while the migrator runs on the pool: the second node waits, then finds
+    // nothing to do. (kysely's own lock is taken after it creates its tables, which two nodes could race.)
+    await db.connection().execute(async (conn) => {
+      await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(conn);
+      try {
+        await migrateToLatest(db);
+      } finally {
+        await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(conn);
+      }
+    });
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return {
+    db,
+    dialect: 'postgres',
     async close() {
       await db.destroy();
     },

@@ -1,4 +1,4 @@
-// Store: database access and migrations (SQLite embedded via kysely; PostgreSQL can follow).
+// Store: database access and migrations (kysely over embedded SQLite, or PostgreSQL with DATABASE_URL).
 export { openDatabase, type Db, type OpenedDb } from './db.js';
 export {
   createRepos,

@@ -1,8 +1,17 @@
-// Versioned schema migrations, written with kysely's schema builder so they also run on PostgreSQL.
-// Never edit a released migration: add the next one.
-import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+// Versioned schema migrations, one list for both dialects, written with kysely's schema builder. Where SQLite and
+// PostgreSQL differ the migration asks `onPostgres(db)`: generated ids (AUTOINCREMENT / bigserial) and floating point
+// columns (`real`, which is only 4 bytes on PostgreSQL, and the alert score, fractional in an INTEGER-affinity column on
+// SQLite) are double precision there; everything else, integer booleans included, is the same.
+// Never edit a released migration's SQLite statements: add the next one.
+import { Kysely, Migrator, PostgresAdapter, sql, type ColumnDefinitionBuilder, type Migration, type MigrationProvider } from 'kysely';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations run against the untyped schema */
+const onPostgres = (db: Kysely<any>): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
+/** A generated integer primary key: INTEGER PRIMARY KEY AUTOINCREMENT on SQLite, bigserial on PostgreSQL. */
+const idType = (db: Kysely<any>) => (onPostgres(db) ? 'bigserial' : 'integer');
+const idColumn = (db: Kysely<any>) => (c: ColumnDefinitionBuilder) => (onPostgres(db) ? c.primaryKey() : c.primaryKey().autoIncrement());
+/** A floating point column: REAL on SQLite (8 bytes), double precision on PostgreSQL (its real is 4). */
+const float = (db: Kysely<any>) => (onPostgres(db) ? 'double precision' : 'real');
 const migrations: Record<string, Migration> = {
   '0001_initial': {
     async up(db: Kysely<any>) {
@@ -62,7 +71,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('secret_hash', 'text', (c) => c.notNull())
         .addColumn('last_seen_at', 'bigint')
-        .addColumn('battery', 'real')
+        .addColumn('battery', float(db))
         .addColumn('online', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
@@ -72,7 +81,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('service_id', 'text', (c) => c.notNull().references('services.id'))
         .addColumn('wearer_id', 'text', (c) => c.notNull().references('wearers.id'))
         .addColumn('state', 'text', (c) => c.notNull())
-        .addColumn('score', 'integer', (c) => c.notNull())
+        .addColumn('score', onPostgres(db) ? 'double precision' : 'integer', (c) => c.notNull())
         .addColumn('reasons', 'text', (c) => c.notNull())
         .addColumn('news2', 'integer')
         .addColumn('chain_snapshot', 'text', (c) => c.notNull())
@@ -88,7 +97,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('alerts_service_created').on('alerts').columns(['service_id', 'created_at']).execute();
       await db.schema
         .createTable('alert_timeline')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', idType(db), idColumn(db))
         .addColumn('alert_id', 'text', (c) => c.notNull().references('alerts.id'))
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
@@ -199,7 +208,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('notifications_alert').on('notifications').columns(['alert_id', 'token', 'step_index']).execute();
       await db.schema
         .createTable('notification_attempts')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', idType(db), idColumn(db))
         .addColumn('notification_id', 'text', (c) => c.notNull().references('notifications.id'))
         .addColumn('attempt', 'integer', (c) => c.notNull())
         .addColumn('provider_id', 'text')
@@ -242,18 +251,18 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('vitals')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', idType(db), idColumn(db))
         .addColumn('wearer_id', 'text', (c) => c.notNull())
         .addColumn('device_id', 'text', (c) => c.notNull())
         .addColumn('stream', 'text', (c) => c.notNull())
         .addColumn('t', 'bigint', (c) => c.notNull())
-        .addColumn('hr', 'real')
-        .addColumn('spo2', 'real')
-        .addColumn('rr', 'real')
-        .addColumn('activity', 'real')
+        .addColumn('hr', float(db))
+        .addColumn('spo2', float(db))
+        .addColumn('rr', float(db))
+        .addColumn('activity', float(db))
         .addColumn('on_body', 'integer')
         .addColumn('occupied', 'integer')
-        .addColumn('motion', 'real')
+        .addColumn('motion', float(db))
         .execute();
       await db.schema.createIndex('vitals_wearer_t').on('vitals').columns(['wearer_id', 't']).execute();
       await db.schema.createIndex('vitals_t').on('vitals').column('t').execute();
@@ -266,7 +275,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('consent_tokens_wearer').on('consent_tokens').column('wearer_id').execute();
       await db.schema
         .createTable('consent_events')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', idType(db), idColumn(db))
         .addColumn('wearer_id', 'text', (c) => c.notNull())
         .addColumn('service_id', 'text', (c) => c.notNull())
         .addColumn('at', 'bigint', (c) => c.notNull())
@@ -292,7 +301,7 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('vitals_blocks')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', idType(db), idColumn(db))
         .addColumn('wearer_id', 'text', (c) => c.notNull())
         .addColumn('device_id', 'text', (c) => c.notNull())
         .addColumn('stream', 'text', (c) => c.notNull())

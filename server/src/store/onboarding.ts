@@ -39,5 +39,7 @@ export type OnboardingRepo = ReturnType<typeof createOnboardingRepo>;
 
 /** A write refused by a unique key (an id or username taken meanwhile); each adapter knows its own error codes. */
 export function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') === true;
+  const code = (err as { code?: string }).code;
+  // SQLite: SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY; PostgreSQL: SQLSTATE 23505 unique_violation
+  return code?.startsWith('SQLITE_CONSTRAINT') === true || code === '23505';
 }

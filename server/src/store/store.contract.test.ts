@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describePostgres } from '../../../test/helpers/postgres.js';
+import { isUniqueViolation } from './onboarding.js';
 import { openStore, type Store } from './store.js';
 import { VitalsStore } from './vitals.js';
 
@@ -162,7 +164,12 @@ export function storeContract(name: string, adapter: Adapter): void {
         const r = store.repos;
         await r.insertUser(user('ann', { role: 'admin', phone: '+447700900001' }));
         await r.insertUser(user('bob'));
-        await expect(r.insertUser(user('bob2', { username: 'bob', service_id: 's2' }))).rejects.toThrow();
+        const taken = await r.insertUser(user('bob2', { username: 'bob', service_id: 's2' })).then(
+          () => null,
+          (err: unknown) => err,
+        );
+        // the adapter's error is one isUniqueViolation knows (create-service and the admin API answer "taken" by it)
+        expect(isUniqueViolation(taken)).toBe(true);
         expect(await r.userByUsername('ann')).toMatchObject({ id: 'ann', role: 'admin', display_name: 'ANN' });
         expect((await r.usersByIds(['ann', 'bob', 'nobody'])).map((u) => u.id).sort()).toEqual(['ann', 'bob']);
         expect(await r.usersByIds([])).toEqual([]);
@@ -424,4 +431,24 @@ storeContract('SQLite (file, WAL)', {
     await first.close();
     rmSync(dirs.get(first)!, { recursive: true, force: true });
   },
+});
+
+// PostgreSQL: a throwaway cluster for this file (test/helpers/postgres.ts), a fresh database per test.
+const urls = new WeakMap<Store, string>();
+describePostgres('PostgreSQL', (cluster) => {
+  storeContract('PostgreSQL (a database per test, a pool per connection)', {
+    async open() {
+      const url = await (await cluster()).createDatabase();
+      const s = await openStore('', url);
+      urls.set(s, url);
+      return s;
+    },
+    async connect(first) {
+      return openStore('', urls.get(first)!);
+    },
+    async drop(first) {
+      await first.close();
+      await (await cluster()).dropDatabase(urls.get(first)!);
+    },
+  });
 });

@@ -11,8 +11,11 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Opens (and migrates) the embedded SQLite database in dataDir (':memory:' for none). */
-export async function openStore(dataDir: string): Promise<Store> {
-  const opened = await openDatabase(dataDir);
+/**
+ * Opens (and migrates) PostgreSQL when `databaseUrl` (DATABASE_URL, postgres://...) is set, else the embedded
+ * SQLite database in dataDir (':memory:' for none).
+ */
+export async function openStore(dataDir: string, databaseUrl?: string): Promise<Store> {
+  const opened = await openDatabase(dataDir, databaseUrl);
   return { repos: createRepos(opened.db), vitals: (onError) => new VitalsStore(opened.db, onError), close: () => opened.close() };
 }

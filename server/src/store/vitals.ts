@@ -97,6 +97,12 @@ export class VitalsStore {
   /** closed blocks not yet written, oldest first */
   private waiting: Block[] = [];
   private writing: Promise<void> | null = null;
+  /**
+   * Reads in progress. A read and a write never overlap: a slice being written has left `waiting` but is not yet
+   * visible to another connection (PostgreSQL's pool; SQLite's one connection queues the read behind it), so a read
+   * waits for the write, and a write for the reads.
+   */
+  private readonly reads = new Set<Promise<unknown>>();
   /** devices that have had a block since start-up (see the first block's span) */
   private readonly seen = new Set<string>();
   private scheduled = false;
@@ -187,7 +193,7 @@ export class VitalsStore {
 
   /** Writes up to WRITE_SLICE closed blocks in one transaction; schedules the rest for the next turn. */
   private async writeSlice(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.writing || this.reads.size > 0) await (this.writing ?? Promise.allSettled([...this.reads]));
     if (this.waiting.length === 0) return;
     const slice = this.waiting.slice(0, WRITE_SLICE);
     this.waiting = this.waiting.slice(slice.length);
@@ -237,6 +243,22 @@ export class VitalsStore {
 
   /** Samples of one wearer with from <= t <= to, in time order (at most 20,000, the oldest first). */
   async window(wearerId: string, from: number, to: number): Promise<VitalsPoint[]> {
+    return this.reading(() => this.windowNow(wearerId, from, to));
+  }
+
+  /** Runs a read of stored and unwritten blocks while no slice is being written (see `reads`). */
+  private async reading<T>(read: () => Promise<T>): Promise<T> {
+    while (this.writing) await this.writing;
+    const p = read();
+    this.reads.add(p);
+    try {
+      return await p;
+    } finally {
+      this.reads.delete(p);
+    }
+  }
+
+  private async windowNow(wearerId: string, from: number, to: number): Promise<VitalsPoint[]> {
     const rows = await this.db
       .selectFrom('vitals_blocks')
       .select(['device_id', 'stream', 't0', 'samples'])
@@ -264,6 +286,10 @@ export class VitalsStore {
 
   /** The room device that last saw the wearer present at or before `before`, or null. */
   async lastOccupiedDevice(wearerId: string, before: number): Promise<string | null> {
+    return this.reading(() => this.lastOccupiedNow(wearerId, before));
+  }
+
+  private async lastOccupiedNow(wearerId: string, before: number): Promise<string | null> {
     let bestT = -Infinity;
     let best: string | null = null;
     const consider = (ps: VitalsPoint[]) => {
