@@ -107,6 +107,16 @@ export const configSchema = z.object({
   PAGE_REMINDER_S: z.coerce.number().int().min(0).max(3600).default(30),
   /** signs no-login page links and reply codes; unset = generated once and kept in DATA_DIR (mode 0600) */
   PAGE_LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** external broker mode: devices connect to this broker (Mosquitto 2), the server is its client; unset = embedded aedes */
+  MQTT_URL: z.url({ protocol: /^mqtts?$/ }).optional(),
+  /** the server's own privileged account on MQTT_URL (subscribe to device topics, publish commands, dynamic security) */
+  MQTT_USERNAME: optionalString,
+  MQTT_PASSWORD: optionalString,
+  /** the server's fixed client id on MQTT_URL: its persistent session (messages kept while it is down) */
+  MQTT_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (at most 64)')
+    .default('odart-core'),
 });
 
 export type Config = Readonly<
@@ -116,8 +126,16 @@ export type Config = Readonly<
     twilio: TwilioConfig | null;
     tls: TlsConfig | null;
     passwordCost: PasswordCost;
+    mqttExternal: MqttExternalConfig | null;
   }
 >;
+/** MQTT_URL and the server's account on it (external broker mode) */
+export interface MqttExternalConfig {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  readonly clientId: string;
+}
 /** MQTT over TLS on `port`, and HTTPS on HTTP_PORT, with one certificate chain and key (PEM) */
 export interface TlsConfig {
   readonly port: number;
@@ -191,7 +209,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const tlsConfig = loadTls(c.MQTT_TLS_PORT, c.TLS_CERT_FILE, c.TLS_KEY_FILE);
   const publicUrl = (c.PUBLIC_URL ?? `${tlsConfig ? 'https' : 'http'}://localhost:${c.HTTP_PORT || 3000}`).replace(/\/+$/, '');
   const host = c.HOST ?? (production ? '127.0.0.1' : '0.0.0.0');
-  return Object.freeze({ ...c, HOST: host, PUBLIC_URL: publicUrl, twilio, tls: tlsConfig, passwordCost });
+  const mqttExternal = loadMqttExternal(c);
+  return Object.freeze({ ...c, HOST: host, PUBLIC_URL: publicUrl, twilio, tls: tlsConfig, passwordCost, mqttExternal });
+}
+
+/** MQTT_URL needs the server's account; the account settings mean nothing without MQTT_URL. */
+function loadMqttExternal(c: z.infer<typeof configSchema>): MqttExternalConfig | null {
+  if (c.MQTT_URL === undefined) {
+    if (c.MQTT_USERNAME !== undefined || c.MQTT_PASSWORD !== undefined) {
+      throw new ConfigError(['MQTT_USERNAME, MQTT_PASSWORD: only with MQTT_URL (the embedded broker has no server account)']);
+    }
+    return null;
+  }
+  if (c.MQTT_USERNAME === undefined || c.MQTT_PASSWORD === undefined) {
+    throw new ConfigError(["MQTT_USERNAME, MQTT_PASSWORD: required with MQTT_URL (the server's own account on the external broker)"]);
+  }
+  return Object.freeze({ url: c.MQTT_URL, username: c.MQTT_USERNAME, password: c.MQTT_PASSWORD, clientId: c.MQTT_CLIENT_ID });
 }
 
 /** The three TLS settings together or none; the files must hold a PEM certificate and its key. */

@@ -45,8 +45,11 @@ export const DEVICE_ID_TAKEN = 'That device id is taken; leave id out to get a g
 export interface AdminHooks {
   /** a wearer's consent, thresholds or devices changed: refresh caches, drop detector state */
   wearerChanged(wearerId: string): Promise<void>;
-  /** a device was added, re-assigned, re-keyed or removed: refresh caches, drop its connection */
-  deviceChanged(deviceId: string): Promise<void>;
+  /**
+   * a device was added, re-assigned, re-keyed or removed: refresh caches, drop its connection;
+   * `secret`: the plaintext just issued (creation, rotation), for an external broker's provisioning
+   */
+  deviceChanged(deviceId: string, secret?: string): Promise<void>;
 }
 
 /** What the admin routes (wearers, devices, users) use: their slice of HttpDeps and what app.ts shares among domains. */
@@ -187,7 +190,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
       online: 0,
       created_at: d.clock.now(),
     });
-    await hooks.deviceChanged(id);
+    await hooks.deviceChanged(id, secret);
     // The secret is shown this once; only its hash is kept.
     return reply.code(201).send({ ...deviceView((await d.repos.deviceById(id))!), secret });
   });
@@ -200,7 +203,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
     const dev = await ownDevice(user, idParam.parse(req.params).id);
     const secret = generateSecret();
     await d.repos.updateDevice(dev.id, { secret_hash: await hashSecret(secret, DEVICE_SECRET_COST) });
-    await hooks.deviceChanged(dev.id);
+    await hooks.deviceChanged(dev.id, secret);
     return { id: dev.id, secret };
   });
   app.delete('/api/admin/devices/:id', async (req, reply) => {
