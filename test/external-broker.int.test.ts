@@ -1,6 +1,10 @@
 // External broker mode (MQTT_URL) against a real Mosquitto 2 with dynamic security: the server is a
 // client with a persistent session, devices connect to Mosquitto with the credentials and ACL the
 // provisioning port put there. The embedded mode's security tests, where they apply, run here too.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
@@ -172,6 +176,8 @@ describe.skipIf(!HAVE_MOSQUITTO)('external broker (MQTT_URL, Mosquitto 2 with dy
     await gw.client.subscribeAsync('odart/v1/devices/demo-gateway/config', { qos: 1 });
     const relayed = (await config).devices;
     expect(relayed.length).toBeGreaterThan(0);
+    // first a device it does not relay for: refused by its role, so it never reaches ingest (the relayed ones after it do)
+    await gw.client.publishAsync('odart/v1/devices/not-registered/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14 }), { qos: 1 });
     for (const id of relayed)
       await gw.client.publishAsync(`odart/v1/devices/${id}/vitals`, JSON.stringify({ hr: 70, spo2: 97, rr: 14 }), { qos: 1 });
     await until(() => ts.server.ingest.handled >= relayed.length);
@@ -205,5 +211,70 @@ describe.skipIf(!HAVE_MOSQUITTO)('external broker (MQTT_URL, Mosquitto 2 with dy
     await until(() => ts.server.ingest.handled >= 1);
     await settle(ts);
     expect((await ts.server.repos.openAlertForWearer('demo-wearer'))?.state).toBe('escalating');
+  });
+});
+
+describe.skipIf(!HAVE_MOSQUITTO)('external broker over TLS (mqtts://, a private CA in MQTT_CA_FILE)', () => {
+  let dir: string;
+  let certFile: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'odart-mqtts-'));
+    certFile = path.join(dir, 'cert.pem');
+    const keyFile = path.join(dir, 'key.pem');
+    const subj = ['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'];
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        ...subj,
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
+    mosq = await startMosquitto({ tls: { certFile, keyFile } });
+  });
+  afterAll(async () => {
+    await mosq?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('without the CA the server does not start; with it, a device over TLS raises an alert', async () => {
+    const failedDir = mkdtempSync(path.join(os.tmpdir(), 'odart-test-'));
+    await expect(startTestServer({ env: serverEnv('odart-core-tls-0'), dataDir: failedDir })).rejects.toThrow(/MQTT_URL: cannot connect/);
+    rmSync(failedDir, { recursive: true, force: true });
+    ts = await startTestServer({ env: { ...serverEnv('odart-core-tls'), MQTT_CA_FILE: certFile } });
+    try {
+      const c = mqtt.connect(mosq.url, {
+        clientId: 'demo-wrist',
+        username: 'demo-wrist',
+        password: DEMO_DEVICE_SECRET,
+        reconnectPeriod: 0,
+        ca: readFileSync(certFile),
+      });
+      await new Promise<void>((resolve, reject) => {
+        c.once('connect', () => resolve());
+        c.once('error', reject);
+      });
+      await c.publishAsync('odart/v1/devices/demo-wrist/button', help, { qos: 1 });
+      await until(() => ts.server.ingest.handled >= 1);
+      await settle(ts);
+      expect((await ts.server.repos.openAlertForWearer('demo-wearer'))?.state).toBe('escalating');
+      await c.endAsync();
+    } finally {
+      await ts.close();
+    }
   });
 });

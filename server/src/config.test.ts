@@ -44,6 +44,7 @@ describe('config', () => {
       username: 'odart-core',
       password: 'a-long-password',
       clientId: 'odart-core',
+      ca: null,
     });
     expect(
       loadConfig({ MQTT_URL: 'mqtt://127.0.0.1:1883', MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p', MQTT_CLIENT_ID: 'core-a' }).mqttExternal
@@ -55,6 +56,11 @@ describe('config', () => {
     expect(() => loadConfig({ MQTT_URL: 'mqtt://h:1', MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p', MQTT_CLIENT_ID: 'a/b' })).toThrow(
       /MQTT_CLIENT_ID/,
     );
+    // MQTT_CA_FILE (shared with the simulator and bridge): read for an mqtts:// MQTT_URL only, and then it must be a PEM certificate
+    const ext = { MQTT_URL: 'mqtts://h:8883', MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p' };
+    expect(() => loadConfig({ ...ext, MQTT_CA_FILE: '/nonexistent/ca.pem' })).toThrow(/MQTT_CA_FILE: cannot read/);
+    expect(() => loadConfig({ ...ext, MQTT_CA_FILE: '/etc/hostname' })).toThrow(/MQTT_CA_FILE: .* no PEM certificate/);
+    expect(loadConfig({ MQTT_CA_FILE: '/nonexistent/ca.pem' }).mqttExternal).toBeNull();
   });
 
   it('Twilio needs all three credentials or none', () => {

@@ -117,6 +117,8 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (at most 64)')
     .default('odart-core'),
+  /** PEM CA certificates to trust for an mqtts:// MQTT_URL with a private CA (the simulator and bridge read it too); else ignored */
+  MQTT_CA_FILE: optionalString,
 });
 
 export type Config = Readonly<
@@ -135,6 +137,8 @@ export interface MqttExternalConfig {
   readonly username: string;
   readonly password: string;
   readonly clientId: string;
+  /** MQTT_CA_FILE for mqtts://; null = the system's CAs */
+  readonly ca: Buffer | null;
 }
 /** MQTT over TLS on `port`, and HTTPS on HTTP_PORT, with one certificate chain and key (PEM) */
 export interface TlsConfig {
@@ -224,7 +228,18 @@ function loadMqttExternal(c: z.infer<typeof configSchema>): MqttExternalConfig |
   if (c.MQTT_USERNAME === undefined || c.MQTT_PASSWORD === undefined) {
     throw new ConfigError(["MQTT_USERNAME, MQTT_PASSWORD: required with MQTT_URL (the server's own account on the external broker)"]);
   }
-  return Object.freeze({ url: c.MQTT_URL, username: c.MQTT_USERNAME, password: c.MQTT_PASSWORD, clientId: c.MQTT_CLIENT_ID });
+  let ca: Buffer | null = null;
+  if (c.MQTT_CA_FILE !== undefined && c.MQTT_URL.startsWith('mqtts:')) {
+    try {
+      ca = readFileSync(c.MQTT_CA_FILE);
+    } catch {
+      throw new ConfigError([`MQTT_CA_FILE: cannot read ${c.MQTT_CA_FILE}`]);
+    }
+    if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
+      throw new ConfigError([`MQTT_CA_FILE: ${c.MQTT_CA_FILE} holds no PEM certificate`]);
+    }
+  }
+  return Object.freeze({ url: c.MQTT_URL, username: c.MQTT_USERNAME, password: c.MQTT_PASSWORD, clientId: c.MQTT_CLIENT_ID, ca });
 }
 
 /** The three TLS settings together or none; the files must hold a PEM certificate and its key. */

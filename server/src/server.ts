@@ -181,15 +181,27 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
       onDeviceMessage: (topic, payload, raw) => ingest.handle(topic, payload, raw),
       onOversized: (deviceId) => ingest.tooLarge(deviceId),
+    }).catch(async (err: unknown) => {
+      // start-up stops here (a refused login, an untrusted certificate): nothing is left open
+      vitals.stop();
+      await store.close();
+      throw err;
     });
     broker = external;
-    const dynsec = await MosquittoDynsec.start({ client: external.client, repos, clock, log: brokerLog });
-    provisioning = dynsec;
-    // The demo seed is the one moment its secrets are known in plaintext.
-    if (demo) for (const [id, secret] of Object.entries(demo.devices)) await dynsec.deviceChanged(id, secret);
-    const sync = await dynsec.resync();
-    if (sync.withoutAccount.length > 0) {
-      brokerLog.warn({ devices: sync.withoutAccount.length }, 'devices without a broker account: rotate their secrets to provision them');
+    try {
+      const dynsec = await MosquittoDynsec.start({ client: external.client, repos, clock, log: brokerLog });
+      provisioning = dynsec;
+      // The demo seed is the one moment its secrets are known in plaintext.
+      if (demo) for (const [id, secret] of Object.entries(demo.devices)) await dynsec.deviceChanged(id, secret);
+      const sync = await dynsec.resync();
+      if (sync.withoutAccount.length > 0) {
+        brokerLog.warn({ devices: sync.withoutAccount.length }, 'devices without a broker account: rotate their secrets to provision them');
+      }
+    } catch (err) {
+      await external.close();
+      vitals.stop();
+      await store.close();
+      throw err;
     }
     mqttPort = Number(new URL(config.mqttExternal.url).port) || (config.mqttExternal.url.startsWith('mqtts:') ? 8883 : 1883);
   } else {

@@ -44,7 +44,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startMosquitto(): Promise<TestMosquitto> {
+/** tls: the listener speaks MQTT over TLS with this certificate (PEM), and the url is mqtts:// */
+export async function startMosquitto(o: { tls?: { certFile: string; keyFile: string } } = {}): Promise<TestMosquitto> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'odart-mosquitto-'));
   const port = await freePort();
   const username = 'odart-core';
@@ -58,6 +59,7 @@ export async function startMosquitto(): Promise<TestMosquitto> {
       'per_listener_settings false',
       'allow_anonymous false',
       `listener ${port} 127.0.0.1`,
+      ...(o.tls ? [`certfile ${o.tls.certFile}`, `keyfile ${o.tls.keyFile}`] : []),
       `plugin ${DYNSEC_PLUGIN}`,
       `plugin_opt_config_file ${dynsecFile}`,
       'persistence true',
@@ -93,9 +95,14 @@ export async function startMosquitto(): Promise<TestMosquitto> {
     });
   };
   const ctrl = (...args: string[]) => {
-    const r = spawnSync(MOSQUITTO_CTRL_BIN, ['-h', '127.0.0.1', '-p', String(port), '-u', username, '-P', password, 'dynsec', ...args], {
-      encoding: 'utf8',
-    });
+    const tlsArgs = o.tls ? ['--cafile', o.tls.certFile] : [];
+    const r = spawnSync(
+      MOSQUITTO_CTRL_BIN,
+      ['-h', '127.0.0.1', '-p', String(port), ...tlsArgs, '-u', username, '-P', password, 'dynsec', ...args],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (r.status !== 0) throw new Error(`mosquitto_ctrl dynsec ${args[0]} failed: ${r.stdout}${r.stderr}`);
   };
   const stop = async () => {
@@ -115,7 +122,7 @@ export async function startMosquitto(): Promise<TestMosquitto> {
   ctrl('addRoleACL', 'odart-core', 'publishClientSend', 'odart/v1/devices/+/config', 'allow');
   ctrl('addClientRole', username, 'odart-core');
 
-  const url = `mqtt://127.0.0.1:${port}`;
+  const url = `${o.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`;
   return {
     port,
     url,

@@ -17,6 +17,8 @@ export interface ExternalBrokerDeps {
   password: string;
   /** the server's fixed client id: its persistent session in the broker */
   clientId: string;
+  /** CA certificates (PEM) to trust for mqtts:// (MQTT_CA_FILE); null = the system's */
+  ca?: Buffer | null;
   log: Logger;
   /** payloads above this are counted as too large and not parsed (MAX_PAYLOAD_BYTES) */
   maxPayloadBytes: number;
@@ -50,6 +52,7 @@ export class ExternalBroker implements DeviceBroker {
       connectTimeout: 10_000,
       // the subscriptions live in the broker's session; re-made below only when it has none
       resubscribe: false,
+      ...(d.ca ? { ca: d.ca } : {}),
     };
     const client = mqtt.connect(d.url, options);
     const b = new ExternalBroker(client, d);
