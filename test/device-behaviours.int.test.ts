@@ -49,7 +49,7 @@ const deviceRow = async (id: string) => (await api<DeviceJson>(ts.base, admin, '
 /** Every device publish the broker accepts, as it arrived (topic, dup flag, parsed payload). */
 function capture(): { topic: string; dup: boolean; payload: Record<string, unknown> }[] {
   const seen: { topic: string; dup: boolean; payload: Record<string, unknown> }[] = [];
-  ts.server.broker.aedes.on('publish', (packet, client) => {
+  ts.server.embeddedBroker!.aedes.on('publish', (packet, client) => {
     if (!client) return;
     seen.push({ topic: packet.topic, dup: packet.dup, payload: JSON.parse(packet.payload.toString()) as Record<string, unknown> });
   });

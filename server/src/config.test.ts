@@ -36,6 +36,33 @@ describe('config', () => {
     }
   });
 
+  it('MQTT_URL: an external broker with the server account; the account settings only with it', () => {
+    expect(loadConfig({}).mqttExternal).toBeNull();
+    const c = loadConfig({ MQTT_URL: 'mqtts://broker.example:8883', MQTT_USERNAME: 'odart-core', MQTT_PASSWORD: 'a-long-password' });
+    expect(c.mqttExternal).toEqual({
+      url: 'mqtts://broker.example:8883',
+      username: 'odart-core',
+      password: 'a-long-password',
+      clientId: 'odart-core',
+      ca: null,
+    });
+    expect(
+      loadConfig({ MQTT_URL: 'mqtt://127.0.0.1:1883', MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p', MQTT_CLIENT_ID: 'core-a' }).mqttExternal
+        ?.clientId,
+    ).toBe('core-a');
+    expect(() => loadConfig({ MQTT_URL: 'http://broker.example' })).toThrow(/MQTT_URL/);
+    expect(() => loadConfig({ MQTT_URL: 'mqtt://127.0.0.1:1883' })).toThrow(/MQTT_USERNAME, MQTT_PASSWORD/);
+    expect(() => loadConfig({ MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p' })).toThrow(/only with MQTT_URL/);
+    expect(() => loadConfig({ MQTT_URL: 'mqtt://h:1', MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p', MQTT_CLIENT_ID: 'a/b' })).toThrow(
+      /MQTT_CLIENT_ID/,
+    );
+    // MQTT_CA_FILE (shared with the simulator and bridge): read for an mqtts:// MQTT_URL only, and then it must be a PEM certificate
+    const ext = { MQTT_URL: 'mqtts://h:8883', MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p' };
+    expect(() => loadConfig({ ...ext, MQTT_CA_FILE: '/nonexistent/ca.pem' })).toThrow(/MQTT_CA_FILE: cannot read/);
+    expect(() => loadConfig({ ...ext, MQTT_CA_FILE: '/etc/hostname' })).toThrow(/MQTT_CA_FILE: .* no PEM certificate/);
+    expect(loadConfig({ MQTT_CA_FILE: '/nonexistent/ca.pem' }).mqttExternal).toBeNull();
+  });
+
   it('Twilio needs all three credentials or none', () => {
     expect(() => loadConfig({ TWILIO_ACCOUNT_SID: 'AC' + '0'.repeat(32) })).toThrow(/TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM/);
     const c = loadConfig({

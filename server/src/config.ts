@@ -138,6 +138,18 @@ export const configSchema = z.object({
     .max(200)
     .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/[^\s]+)$/, 'a mailto: or https: URL')
     .optional(),
+  /** external broker mode: devices connect to this broker (Mosquitto 2), the server is its client; unset = embedded aedes */
+  MQTT_URL: z.url({ protocol: /^mqtts?$/ }).optional(),
+  /** the server's own privileged account on MQTT_URL (subscribe to device topics, publish commands, dynamic security) */
+  MQTT_USERNAME: optionalString,
+  MQTT_PASSWORD: optionalString,
+  /** the server's fixed client id on MQTT_URL: its persistent session (messages kept while it is down) */
+  MQTT_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (at most 64)')
+    .default('odart-core'),
+  /** PEM CA certificates to trust for an mqtts:// MQTT_URL with a private CA (the simulator and bridge read it too); else ignored */
+  MQTT_CA_FILE: optionalString,
 });
 
 export type Config = Readonly<
@@ -148,8 +160,18 @@ export type Config = Readonly<
     twilio: TwilioConfig | null;
     tls: TlsConfig | null;
     passwordCost: PasswordCost;
+    mqttExternal: MqttExternalConfig | null;
   }
 >;
+/** MQTT_URL and the server's account on it (external broker mode) */
+export interface MqttExternalConfig {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  readonly clientId: string;
+  /** MQTT_CA_FILE for mqtts://; null = the system's CAs */
+  readonly ca: Buffer | null;
+}
 /** MQTT over TLS on `port`, and HTTPS on HTTP_PORT, with one certificate chain and key (PEM) */
 export interface TlsConfig {
   readonly port: number;
@@ -228,7 +250,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = c.HOST ?? (production ? '127.0.0.1' : '0.0.0.0');
   const vapidSubject =
     c.VAPID_SUBJECT ?? (/^https:\/\/(?!localhost[:/]|localhost$)/.test(publicUrl) ? publicUrl : 'mailto:push@odart.invalid');
-  return Object.freeze({ ...c, HOST: host, PUBLIC_URL: publicUrl, VAPID_SUBJECT: vapidSubject, twilio, tls: tlsConfig, passwordCost });
+  const mqttExternal = loadMqttExternal(c);
+  return Object.freeze({
+    ...c,
+    HOST: host,
+    PUBLIC_URL: publicUrl,
+    VAPID_SUBJECT: vapidSubject,
+    twilio,
+    tls: tlsConfig,
+    passwordCost,
+    mqttExternal,
+  });
 }
 
 /** DATABASE_URL fit for a log line or an error: the password replaced by ***. */
@@ -241,6 +273,31 @@ export function redactDatabaseUrl(url: string): string {
   } catch {
     return '[unparseable DATABASE_URL]';
   }
+}
+
+/** MQTT_URL needs the server's account; the account settings mean nothing without MQTT_URL. */
+function loadMqttExternal(c: z.infer<typeof configSchema>): MqttExternalConfig | null {
+  if (c.MQTT_URL === undefined) {
+    if (c.MQTT_USERNAME !== undefined || c.MQTT_PASSWORD !== undefined) {
+      throw new ConfigError(['MQTT_USERNAME, MQTT_PASSWORD: only with MQTT_URL (the embedded broker has no server account)']);
+    }
+    return null;
+  }
+  if (c.MQTT_USERNAME === undefined || c.MQTT_PASSWORD === undefined) {
+    throw new ConfigError(["MQTT_USERNAME, MQTT_PASSWORD: required with MQTT_URL (the server's own account on the external broker)"]);
+  }
+  let ca: Buffer | null = null;
+  if (c.MQTT_CA_FILE !== undefined && c.MQTT_URL.startsWith('mqtts:')) {
+    try {
+      ca = readFileSync(c.MQTT_CA_FILE);
+    } catch {
+      throw new ConfigError([`MQTT_CA_FILE: cannot read ${c.MQTT_CA_FILE}`]);
+    }
+    if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
+      throw new ConfigError([`MQTT_CA_FILE: ${c.MQTT_CA_FILE} holds no PEM certificate`]);
+    }
+  }
+  return Object.freeze({ url: c.MQTT_URL, username: c.MQTT_USERNAME, password: c.MQTT_PASSWORD, clientId: c.MQTT_CLIENT_ID, ca });
 }
 
 /** The three TLS settings together or none; the files must hold a PEM certificate and its key. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { AlertService, LiveHub, NoticeBoard, liveAppPager, subscribeLiveFanOut } from './alerts/index.js';
-import { Broker } from './broker/index.js';
+import { Broker, ExternalBroker, MosquittoDynsec, type BrokerProvisioning, type DeviceBroker } from './broker/index.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Config } from './config.js';
 import { seedDemo, type DemoCredentials } from './demo/seed.js';
@@ -51,11 +51,17 @@ export interface ServerOptions {
 
 export interface RunningServer {
   httpPort: number;
+  /** the port devices connect to: the embedded broker's, or in external mode MQTT_URL's */
   mqttPort: number;
   /** MQTT over TLS (MQTT_TLS_PORT), null without TLS settings */
   mqttTlsPort: number | null;
   http: FastifyInstance;
-  broker: Broker;
+  /** the device broker port: the embedded broker or the external broker's client (MQTT_URL) */
+  broker: DeviceBroker;
+  /** the embedded aedes broker; null in external mode */
+  embeddedBroker: Broker | null;
+  /** external mode: device credentials and ACL in the broker; null with the embedded broker */
+  provisioning: BrokerProvisioning | null;
   repos: Repos;
   alerts: AlertService;
   engine: DetectionEngine;
@@ -189,23 +195,65 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     bus,
   });
 
-  const broker = await Broker.create({
-    repos,
-    log: log.child({ part: 'broker' }),
-    metrics,
-    drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
-    onDeviceMessage: (topic, payload, raw) => ingest.handle(topic, payload, raw),
-    clock,
-    maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
-    maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
-    onOversized: (deviceId) => ingest.tooLarge(deviceId),
-  });
+  // The embedded aedes broker, or (MQTT_URL) a client of an external broker and its provisioning port.
+  let broker: DeviceBroker;
+  let embeddedBroker: Broker | null = null;
+  let provisioning: BrokerProvisioning | null = null;
+  let mqttPort = 0;
+  let mqttTlsPort: number | null = null;
+  if (config.mqttExternal) {
+    const brokerLog = log.child({ part: 'broker' });
+    const external = await ExternalBroker.connect({
+      ...config.mqttExternal,
+      log: brokerLog,
+      maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+      onDeviceMessage: (topic, payload, raw) => ingest.handle(topic, payload, raw),
+      onOversized: (deviceId) => ingest.tooLarge(deviceId),
+    }).catch(async (err: unknown) => {
+      // start-up stops here (a refused login, an untrusted certificate): nothing is left open
+      vitals.stop();
+      await store.close();
+      throw err;
+    });
+    broker = external;
+    try {
+      const dynsec = await MosquittoDynsec.start({ client: external.client, repos, clock, log: brokerLog });
+      provisioning = dynsec;
+      // The demo seed is the one moment its secrets are known in plaintext.
+      if (demo) for (const [id, secret] of Object.entries(demo.devices)) await dynsec.deviceChanged(id, secret);
+      const sync = await dynsec.resync();
+      if (sync.withoutAccount.length > 0) {
+        brokerLog.warn({ devices: sync.withoutAccount.length }, 'devices without a broker account: rotate their secrets to provision them');
+      }
+    } catch (err) {
+      await external.close();
+      vitals.stop();
+      await store.close();
+      throw err;
+    }
+    mqttPort = Number(new URL(config.mqttExternal.url).port) || (config.mqttExternal.url.startsWith('mqtts:') ? 8883 : 1883);
+  } else {
+    embeddedBroker = await Broker.create({
+      repos,
+      log: log.child({ part: 'broker' }),
+      metrics,
+      drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
+      onDeviceMessage: (topic, payload, raw) => ingest.handle(topic, payload, raw),
+      clock,
+      maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+      maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+      onOversized: (deviceId) => ingest.tooLarge(deviceId),
+    });
+    broker = embeddedBroker;
+  }
   bus.subscribe('device.command', (e) => broker.sendCommand(e.deviceId, e.command));
   // Wearer and device changes (admin, bulk, thresholds, consent, deletion) and device status reports.
-  const wearers = new WearerService({ repos, bus, log: log.child({ part: 'wearers' }) });
+  const wearers = new WearerService({ repos, bus, log: log.child({ part: 'wearers' }), provisioning: provisioning ?? undefined });
   wearers.follow({ directory, thresholds, engine, consent, notices, broker });
-  const mqttPort = await broker.listen(config.MQTT_PORT, config.HOST);
-  const mqttTlsPort = config.tls ? await broker.listenTls(config.tls.port, config.HOST, config.tls) : null;
+  if (embeddedBroker) {
+    mqttPort = await embeddedBroker.listen(config.MQTT_PORT, config.HOST);
+    mqttTlsPort = config.tls ? await embeddedBroker.listenTls(config.tls.port, config.HOST, config.tls) : null;
+  }
 
   let lastTick = clock.now();
   const timers: TimerHandle[] = [];
@@ -259,6 +307,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     mqttTlsPort,
     http,
     broker,
+    embeddedBroker,
+    provisioning,
     repos,
     alerts,
     engine,

@@ -11,7 +11,8 @@ afterEach(async () => {
   await ts?.close();
 });
 
-const connectedIds = (t: TestServer) => Object.keys((t.server.broker.aedes as unknown as { clients: Record<string, unknown> }).clients);
+const connectedIds = (t: TestServer) =>
+  Object.keys((t.server.embeddedBroker!.aedes as unknown as { clients: Record<string, unknown> }).clients);
 
 describe('stuck clients do not slow others', () => {
   it('a normal device is served in full while a slow consumer and a half-open device are still connected', async () => {

@@ -99,7 +99,7 @@ export async function startTestBridge(
 /** Every device message the server's broker accepted (and Last Wills), in arrival order (a passive listener). */
 export function spyDeviceMessages(ts: TestServer): { topic: string; data: Record<string, unknown> }[] {
   const seen: { topic: string; data: Record<string, unknown> }[] = [];
-  ts.server.broker.aedes.on('publish', (packet, client) => {
+  ts.server.embeddedBroker!.aedes.on('publish', (packet, client) => {
     // device streams only (also Last Wills, which the broker publishes for a client that is gone)
     if (
       !/^odart\/v1\/devices\/[^/]+\/(vitals|presence|door|button|status)$/.test(packet.topic) ||

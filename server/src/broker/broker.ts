@@ -23,6 +23,7 @@ import {
 } from '@odart/protocol';
 import type { GatewayRepo, Repos } from '../store/index.js';
 import { guardStream, PacketGuard } from './packet-guard.js';
+import type { DeviceBroker } from './port.js';
 import { LoginThrottle } from './throttle.js';
 
 /** Largest packet before login: a CONNECT carries an id, a secret and a small Last Will. */
@@ -54,7 +55,8 @@ function authError(message: string): AuthenticateError {
   return err;
 }
 
-export class Broker {
+export class Broker implements DeviceBroker {
+  readonly mode = 'embedded' as const;
   readonly aedes: Aedes;
   private tcp: net.Server | null = null;
   private tlsServer: tls.Server | null = null;

@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { createWebSocketStream } from 'ws';
 import { ZodError } from 'zod';
 import type { AlertService, LiveHub, NoticeBoard } from '../alerts/index.js';
-import type { Broker } from '../broker/index.js';
+import type { DeviceBroker } from '../broker/index.js';
 import type { Clock } from '../clock.js';
 import type { Ids } from '../ids.js';
 import type { Config } from '../config.js';
@@ -48,7 +48,7 @@ export interface HttpDeps {
   repos: Repos;
   alerts: AlertService;
   live: LiveHub;
-  broker: Broker;
+  broker: DeviceBroker;
   metrics: Metrics;
   sms: SmsSender;
   clock: Clock;

@@ -181,7 +181,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
       online: 0,
       created_at: d.clock.now(),
     });
-    await d.wearers.deviceChanged(id);
+    await d.wearers.deviceChanged(id, secret);
     // The secret is shown this once; only its hash is kept.
     return reply.code(201).send({ ...deviceView((await d.repos.deviceById(id))!), secret });
   });
@@ -194,7 +194,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
     const dev = await ownDevice(user, idParam.parse(req.params).id);
     const secret = generateSecret();
     await d.repos.updateDevice(dev.id, { secret_hash: await hashSecret(secret, DEVICE_SECRET_COST) });
-    await d.wearers.deviceChanged(dev.id);
+    await d.wearers.deviceChanged(dev.id, secret);
     return { id: dev.id, secret };
   });
   app.delete('/api/admin/devices/:id', async (req, reply) => {

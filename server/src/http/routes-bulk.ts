@@ -122,7 +122,7 @@ export async function bulkRoutes(app: FastifyInstance, d: BulkRouteDeps): Promis
     });
     for (const w of wearers) {
       await d.wearers.wearerChanged(w.id);
-      for (const x of w.devices) await d.wearers.deviceChanged(x.id);
+      for (const x of w.devices) await d.wearers.deviceChanged(x.id, x.secret);
     }
     return reply.code(201).send({
       wearers: wearers.map((w) => ({ id: w.id, alias: w.alias, consent: w.consent, devices: w.devices })),

@@ -28,6 +28,12 @@ export interface WearerServiceDeps {
   repos: Pick<Repos, 'wearerById' | 'updateDevice'>;
   bus: Bus;
   log: Logger;
+  /**
+   * External broker mode (MQTT_URL): device credentials and ACL put into the broker (broker/provisioning.ts).
+   * Called before `device.changed` is told, with the plaintext secret when one was just issued (it is never
+   * on the bus); a failure fails the admin request, so the secret shown is one the broker took.
+   */
+  provisioning?: { deviceChanged(deviceId: string, secret?: string): Promise<void> };
 }
 
 export class WearerService {
@@ -39,8 +45,9 @@ export class WearerService {
     await this.d.bus.publish('wearer.changed', { wearerId, wearer: wearer ?? null });
   }
 
-  /** A device was registered, edited, re-assigned or deleted. */
-  async deviceChanged(deviceId: string): Promise<void> {
+  /** A device was registered, edited, re-assigned or deleted; `secret`: the plaintext just issued (creation, rotation). */
+  async deviceChanged(deviceId: string, secret?: string): Promise<void> {
+    await this.d.provisioning?.deviceChanged(deviceId, secret);
     await this.d.bus.publish('device.changed', { deviceId });
   }
 

@@ -1,0 +1,140 @@
+// A real Mosquitto 2 for the external-broker tests: a temp folder with its config (dynamic security
+// plugin, persistence), `mosquitto_ctrl dynsec init` for the server's account, a free loopback port.
+// stop() and start() keep the folder (a broker restart); close() stops it and removes the folder.
+// Without mosquitto the suites are skipped on a developer machine and FAIL in CI (CI=true).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
+export const MOSQUITTO_CTRL_BIN = '/usr/bin/mosquitto_ctrl';
+export const DYNSEC_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
+
+const missing = [MOSQUITTO_BIN, MOSQUITTO_CTRL_BIN, DYNSEC_PLUGIN].filter((f) => !existsSync(f));
+/** true when the external-broker suites can run here */
+export const HAVE_MOSQUITTO = missing.length === 0;
+if (!HAVE_MOSQUITTO && process.env.CI) {
+  throw new Error(
+    `Mosquitto 2 is required in CI for the external-broker tests; missing: ${missing.join(', ')} (apt-get install mosquitto)`,
+  );
+}
+
+export interface TestMosquitto {
+  port: number;
+  url: string;
+  /** the server's account (MQTT_USERNAME / MQTT_PASSWORD): dynsec admin plus the odart-core role */
+  username: string;
+  password: string;
+  dir: string;
+  /** the env that puts a test server into external mode on this broker */
+  env: Record<string, string>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** tls: the listener speaks MQTT over TLS with this certificate (PEM), and the url is mqtts:// */
+export async function startMosquitto(o: { tls?: { certFile: string; keyFile: string } } = {}): Promise<TestMosquitto> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'odart-mosquitto-'));
+  const port = await freePort();
+  const username = 'odart-core';
+  const password = randomBytes(18).toString('base64url');
+  const dynsecFile = path.join(dir, 'dynamic-security.json');
+  const init = spawnSync(MOSQUITTO_CTRL_BIN, ['dynsec', 'init', dynsecFile, username, password], { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`mosquitto_ctrl dynsec init failed: ${init.stderr}`);
+  writeFileSync(
+    path.join(dir, 'mosquitto.conf'),
+    [
+      'per_listener_settings false',
+      'allow_anonymous false',
+      `listener ${port} 127.0.0.1`,
+      ...(o.tls ? [`certfile ${o.tls.certFile}`, `keyfile ${o.tls.keyFile}`] : []),
+      `plugin ${DYNSEC_PLUGIN}`,
+      `plugin_opt_config_file ${dynsecFile}`,
+      'persistence true',
+      `persistence_location ${dir}/`,
+      'max_queued_messages 100000',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      'log_type notice',
+      'log_type information',
+      // started as root by the tests: keep root (it owns the temp folder) instead of dropping to user mosquitto
+      'user root',
+      '',
+    ].join('\n'),
+  );
+  let proc: ChildProcess | null = null;
+  let log = '';
+
+  const start = async () => {
+    const p = spawn(MOSQUITTO_BIN, ['-c', path.join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc = p;
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        log += chunk.toString('utf8');
+        if (/mosquitto version \S+ running/.test(log)) {
+          p.stderr!.removeListener('data', onData);
+          p.stderr!.on('data', (c: Buffer) => (log = (log + c.toString('utf8')).slice(-20_000)));
+          resolve();
+        }
+      };
+      p.stderr!.on('data', onData);
+      p.once('exit', (code) => reject(new Error(`mosquitto exited (${code}) at start:\n${log}`)));
+    });
+  };
+  const ctrl = (...args: string[]) => {
+    const tlsArgs = o.tls ? ['--cafile', o.tls.certFile] : [];
+    const r = spawnSync(
+      MOSQUITTO_CTRL_BIN,
+      ['-h', '127.0.0.1', '-p', String(port), ...tlsArgs, '-u', username, '-P', password, 'dynsec', ...args],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (r.status !== 0) throw new Error(`mosquitto_ctrl dynsec ${args[0]} failed: ${r.stdout}${r.stderr}`);
+  };
+  const stop = async () => {
+    const p = proc;
+    proc = null;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((r) => {
+      p.once('exit', () => r());
+      p.kill('SIGTERM');
+    });
+  };
+
+  await start();
+  // The server's role, as docs/operations.md sets it up: commands and gateway config may be published.
+  ctrl('createRole', 'odart-core');
+  ctrl('addRoleACL', 'odart-core', 'publishClientSend', 'odart/v1/devices/+/command', 'allow');
+  ctrl('addRoleACL', 'odart-core', 'publishClientSend', 'odart/v1/devices/+/config', 'allow');
+  ctrl('addClientRole', username, 'odart-core');
+
+  const url = `${o.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`;
+  return {
+    port,
+    url,
+    username,
+    password,
+    dir,
+    env: { MQTT_URL: url, MQTT_USERNAME: username, MQTT_PASSWORD: password },
+    start,
+    stop,
+    async close() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
