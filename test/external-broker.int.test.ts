@@ -1,7 +1,6 @@
 // External broker mode (MQTT_URL) against a real Mosquitto 2 with dynamic security: the server is a
 // client with a persistent session, devices connect to Mosquitto with the credentials and ACL the
 // provisioning port put there. The embedded mode's security tests, where they apply, run here too.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,8 @@ import {
   until,
   type TestServer,
 } from './helpers/server.js';
+import { counter, tryConnect } from './helpers/mqtt.js';
+import { makeLocalhostCert } from './helpers/certs.js';
 
 let mosq: TestMosquitto;
 let ts: TestServer;
@@ -27,25 +28,7 @@ let run = 0;
 /** each test its own server session on the shared broker (MQTT_CLIENT_ID), so no test gets another's queue */
 const serverEnv = (clientId: string) => ({ ...mosq.env, MQTT_CLIENT_ID: clientId });
 
-function connect(id: string, secret: string, clientId = id): Promise<{ client: mqtt.MqttClient; ok: boolean; code?: number }> {
-  const client = mqtt.connect(mosq.url, {
-    clientId,
-    username: id,
-    password: secret,
-    reconnectPeriod: 0,
-    connectTimeout: 5000,
-    protocolVersion: 4,
-  });
-  return new Promise((resolve) => {
-    client.once('connect', () => resolve({ client, ok: true }));
-    client.once('error', (err) => {
-      client.end(true);
-      resolve({ client, ok: false, code: (err as { code?: number }).code });
-    });
-  });
-}
 const metrics = async () => (await fetch(`${ts.base}/metrics`)).text();
-const counter = (text: string, name: string, label: string) => Number(new RegExp(`${name}\\{${label}\\} (\\d+)`).exec(text)?.[1] ?? 0);
 const help = JSON.stringify({ action: 'help' });
 
 describe.skipIf(!HAVE_MOSQUITTO)('external broker (MQTT_URL, Mosquitto 2 with dynamic security)', () => {
@@ -76,7 +59,7 @@ describe.skipIf(!HAVE_MOSQUITTO)('external broker (MQTT_URL, Mosquitto 2 with dy
       wearerId: 'demo-wearer',
     });
     expect(created.status).toBe(201);
-    const c = await connect('ext-button', created.body.secret);
+    const c = await tryConnect(mosq.url, 'ext-button', created.body.secret);
     expect(c.ok).toBe(true);
     await c.client.publishAsync('odart/v1/devices/ext-button/button', help, { qos: 1 });
     await until(() => ts.server.ingest.handled >= 1);
@@ -94,23 +77,23 @@ describe.skipIf(!HAVE_MOSQUITTO)('external broker (MQTT_URL, Mosquitto 2 with dy
     await disconnectAll(devices);
     // The simulated devices leave a retained status; cleared, so the next test's new session is not handed it.
     for (const id of ['demo-wrist', 'demo-room']) {
-      const c = await connect(id, DEMO_DEVICE_SECRET);
+      const c = await tryConnect(mosq.url, id, DEMO_DEVICE_SECRET);
       await c.client.publishAsync(`odart/v1/devices/${id}/status`, '', { qos: 1, retain: true });
       await c.client.endAsync();
     }
   });
 
   it('a wrong secret and a client id that is not the device id are refused (CONNACK 5)', async () => {
-    expect((await connect('demo-wrist', 'wrong-secret')).code).toBe(5);
-    expect((await connect('nobody', DEMO_DEVICE_SECRET)).code).toBe(5);
-    expect((await connect('demo-wrist', DEMO_DEVICE_SECRET, 'demo-room')).ok).toBe(false);
-    const good = await connect('demo-wrist', DEMO_DEVICE_SECRET);
+    expect((await tryConnect(mosq.url, 'demo-wrist', 'wrong-secret')).code).toBe(5);
+    expect((await tryConnect(mosq.url, 'nobody', DEMO_DEVICE_SECRET)).code).toBe(5);
+    expect((await tryConnect(mosq.url, 'demo-wrist', DEMO_DEVICE_SECRET, 'demo-room')).ok).toBe(false);
+    const good = await tryConnect(mosq.url, 'demo-wrist', DEMO_DEVICE_SECRET);
     expect(good.ok).toBe(true);
     await good.client.endAsync();
   });
 
   it("a device cannot publish another device's topic: nothing of it reaches ingest", async () => {
-    const a = await connect('demo-room', DEMO_DEVICE_SECRET);
+    const a = await tryConnect(mosq.url, 'demo-room', DEMO_DEVICE_SECRET);
     await a.client.publishAsync('odart/v1/devices/demo-wrist/button', help, { qos: 1 });
     await a.client.publishAsync('odart/v1/devices/demo-wrist/command', JSON.stringify({ type: 'cancel' }), { qos: 1 });
     await a.client.publishAsync('$SYS/x/heartbeat', 'boom', { qos: 1 });
@@ -124,7 +107,7 @@ describe.skipIf(!HAVE_MOSQUITTO)('external broker (MQTT_URL, Mosquitto 2 with dy
   });
 
   it("a device cannot read another device's commands nor subscribe to wildcards or $SYS", async () => {
-    const a = await connect('demo-room', DEMO_DEVICE_SECRET);
+    const a = await tryConnect(mosq.url, 'demo-room', DEMO_DEVICE_SECRET);
     for (const topic of [
       'odart/v1/devices/demo-wrist/command',
       'odart/v1/devices/+/vitals',
@@ -141,24 +124,24 @@ describe.skipIf(!HAVE_MOSQUITTO)('external broker (MQTT_URL, Mosquitto 2 with dy
 
   it('a deleted device is disconnected and refused; a rotated secret replaces the old one', async () => {
     const cookie = await login(ts.base, 'admin');
-    const room = await connect('demo-room', DEMO_DEVICE_SECRET);
+    const room = await tryConnect(mosq.url, 'demo-room', DEMO_DEVICE_SECRET);
     const kicked = new Promise<void>((r) => room.client.once('close', () => r()));
     const rotated = await api<{ secret: string }>(ts.base, cookie, 'POST', '/api/admin/devices/demo-room/rotate');
     expect(rotated.status).toBe(200);
     await kicked;
     room.client.end(true);
-    expect((await connect('demo-room', DEMO_DEVICE_SECRET)).code).toBe(5);
-    const fresh = await connect('demo-room', rotated.body.secret);
+    expect((await tryConnect(mosq.url, 'demo-room', DEMO_DEVICE_SECRET)).code).toBe(5);
+    const fresh = await tryConnect(mosq.url, 'demo-room', rotated.body.secret);
     expect(fresh.ok).toBe(true);
     const gone = new Promise<void>((r) => fresh.client.once('close', () => r()));
     expect((await api(ts.base, cookie, 'DELETE', '/api/admin/devices/demo-room')).status).toBe(204);
     await gone;
     fresh.client.end(true);
-    expect((await connect('demo-room', rotated.body.secret)).code).toBe(5);
+    expect((await tryConnect(mosq.url, 'demo-room', rotated.body.secret)).code).toBe(5);
   });
 
   it('an oversized payload is counted as too large, and the device keeps working', async () => {
-    const c = await connect('demo-wrist', DEMO_DEVICE_SECRET);
+    const c = await tryConnect(mosq.url, 'demo-wrist', DEMO_DEVICE_SECRET);
     await c.client.publishAsync('odart/v1/devices/demo-wrist/vitals', Buffer.alloc(64 * 1024, 0x41), { qos: 1 });
     await c.client.publishAsync('odart/v1/devices/demo-wrist/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14 }), { qos: 1 });
     await until(() => ts.server.ingest.handled >= 2);
@@ -169,7 +152,7 @@ describe.skipIf(!HAVE_MOSQUITTO)('external broker (MQTT_URL, Mosquitto 2 with dy
   });
 
   it('a gateway is told its devices (retained config) and may publish for them, not for others', async () => {
-    const gw = await connect('demo-gateway', DEMO_DEVICE_SECRET);
+    const gw = await tryConnect(mosq.url, 'demo-gateway', DEMO_DEVICE_SECRET);
     const config = new Promise<{ devices: string[] }>((r) =>
       gw.client.once('message', (_t, p) => r(JSON.parse(p.toString()) as { devices: string[] })),
     );
@@ -203,7 +186,7 @@ describe.skipIf(!HAVE_MOSQUITTO)('external broker (MQTT_URL, Mosquitto 2 with dy
   it('messages published while the server is stopped are delivered when it returns (persistent session)', async () => {
     const clientId = `odart-core-${run}`;
     await ts.close({ keepData: true });
-    const dev = await connect('demo-wrist', DEMO_DEVICE_SECRET);
+    const dev = await tryConnect(mosq.url, 'demo-wrist', DEMO_DEVICE_SECRET);
     expect(dev.ok).toBe(true);
     await dev.client.publishAsync('odart/v1/devices/demo-wrist/button', help, { qos: 1 });
     await dev.client.endAsync();
@@ -219,32 +202,9 @@ describe.skipIf(!HAVE_MOSQUITTO)('external broker over TLS (mqtts://, a private 
   let certFile: string;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'odart-mqtts-'));
-    certFile = path.join(dir, 'cert.pem');
-    const keyFile = path.join(dir, 'key.pem');
-    const subj = ['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        ...subj,
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      {
-        stdio: 'ignore',
-      },
-    );
-    mosq = await startMosquitto({ tls: { certFile, keyFile } });
+    const made = makeLocalhostCert(dir);
+    certFile = made.certFile;
+    mosq = await startMosquitto({ tls: { certFile, keyFile: made.keyFile } });
   });
   afterAll(async () => {
     await mosq?.close();

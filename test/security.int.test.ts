@@ -4,6 +4,7 @@
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_DEVICE_SECRET, startTestServer, until, type TestServer } from './helpers/server.js';
+import { counter, tryConnect } from './helpers/mqtt.js';
 
 let ts: TestServer;
 beforeEach(async () => {
@@ -13,46 +14,28 @@ afterEach(async () => {
   await ts.close();
 });
 
-function connect(id: string, secret: string, clientId = id): Promise<{ client: mqtt.MqttClient; ok: boolean; code?: number }> {
-  const client = mqtt.connect(ts.mqttUrl, {
-    clientId,
-    username: id,
-    password: secret,
-    reconnectPeriod: 0,
-    connectTimeout: 5000,
-    protocolVersion: 4,
-  });
-  return new Promise((resolve) => {
-    client.once('connect', () => resolve({ client, ok: true }));
-    client.once('error', (err) => {
-      client.end(true);
-      resolve({ client, ok: false, code: (err as { code?: number }).code });
-    });
-  });
-}
 const metrics = async () => (await fetch(`${ts.base}/metrics`)).text();
 const health = async () => (await fetch(`${ts.base}/healthz`)).status;
-const counter = (text: string, name: string, label: string) => Number(new RegExp(`${name}\\{${label}\\} (\\d+)`).exec(text)?.[1] ?? 0);
 
 describe('device authentication [MQTT-3.1.4 CONNACK]', () => {
   it('a wrong secret gets CONNACK 5 (not authorized)', async () => {
-    const c = await connect('demo-wrist', 'wrong-secret');
+    const c = await tryConnect(ts.mqttUrl, 'demo-wrist', 'wrong-secret');
     expect(c.ok).toBe(false);
     expect(c.code).toBe(5);
   });
   it('an unknown device and a missing password are refused', async () => {
-    expect((await connect('nobody', DEMO_DEVICE_SECRET)).code).toBe(5);
+    expect((await tryConnect(ts.mqttUrl, 'nobody', DEMO_DEVICE_SECRET)).code).toBe(5);
     const c = mqtt.connect(ts.mqttUrl, { clientId: 'demo-wrist', reconnectPeriod: 0 });
     const code = await new Promise<number | undefined>((r) => c.once('error', (e) => r((e as { code?: number }).code)));
     c.end(true);
     expect(code).toBe(5);
   });
   it('a client id that is not the device id is refused, so no one can take over a session', async () => {
-    const c = await connect('demo-wrist', DEMO_DEVICE_SECRET, 'demo-room');
+    const c = await tryConnect(ts.mqttUrl, 'demo-wrist', DEMO_DEVICE_SECRET, 'demo-room');
     expect(c.ok).toBe(false);
   });
   it('the right secret connects', async () => {
-    const c = await connect('demo-wrist', DEMO_DEVICE_SECRET);
+    const c = await tryConnect(ts.mqttUrl, 'demo-wrist', DEMO_DEVICE_SECRET);
     expect(c.ok).toBe(true);
     await c.client.endAsync();
   });
@@ -60,7 +43,7 @@ describe('device authentication [MQTT-3.1.4 CONNACK]', () => {
 
 describe('ACL: a device may only use odart/v1/devices/{its id}/', () => {
   it('device A publishing as device B is disconnected and nothing reaches detection', async () => {
-    const a = await connect('demo-room', DEMO_DEVICE_SECRET);
+    const a = await tryConnect(ts.mqttUrl, 'demo-room', DEMO_DEVICE_SECRET);
     const closed = new Promise<void>((r) => a.client.once('close', () => r()));
     a.client.publish('odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'help' }), { qos: 1 });
     await closed;
@@ -70,7 +53,7 @@ describe('ACL: a device may only use odart/v1/devices/{its id}/', () => {
     a.client.end(true);
   });
   it('subscribing to another device or a wildcard over all devices is refused (SUBACK 0x80)', async () => {
-    const a = await connect('demo-room', DEMO_DEVICE_SECRET);
+    const a = await tryConnect(ts.mqttUrl, 'demo-room', DEMO_DEVICE_SECRET);
     for (const topic of ['odart/v1/devices/demo-wrist/command', 'odart/v1/devices/+/vitals', '#', '$SYS/#']) {
       // mqtt.js turns a SUBACK return code of 0x80 into a rejected subscribe
       await expect(a.client.subscribeAsync(topic, { qos: 1 }), topic).rejects.toThrow(/Subscribe error/);
@@ -81,7 +64,7 @@ describe('ACL: a device may only use odart/v1/devices/{its id}/', () => {
     await a.client.endAsync();
   });
   it('$SYS/ is refused', async () => {
-    const a = await connect('demo-room', DEMO_DEVICE_SECRET);
+    const a = await tryConnect(ts.mqttUrl, 'demo-room', DEMO_DEVICE_SECRET);
     const closed = new Promise<void>((r) => a.client.once('close', () => r()));
     a.client.publish('$SYS/x/heartbeat', 'boom', { qos: 1 });
     await closed;
@@ -92,7 +75,7 @@ describe('ACL: a device may only use odart/v1/devices/{its id}/', () => {
 
 describe('button presses are taken at authorization', () => {
   it('a help press among a burst of vitals is handed to ingest exactly once and raises one alert', async () => {
-    const c = await connect('demo-wrist', DEMO_DEVICE_SECRET);
+    const c = await tryConnect(ts.mqttUrl, 'demo-wrist', DEMO_DEVICE_SECRET);
     for (let i = 0; i < 200; i++)
       c.client.publish('odart/v1/devices/demo-wrist/vitals', JSON.stringify({ hr: 70, spo2: 97, rr: 14, onBody: true }), { qos: 1 });
     await c.client.publishAsync('odart/v1/devices/demo-wrist/button', JSON.stringify({ action: 'help' }), { qos: 1 });
@@ -114,7 +97,7 @@ describe('button presses are taken at authorization', () => {
 
 describe('malformed payloads are dropped, counted and never crash', () => {
   it('bad JSON, wrong types, unknown streams and a 1 MB payload; then a good message still works', async () => {
-    const c = await connect('demo-wrist', DEMO_DEVICE_SECRET);
+    const c = await tryConnect(ts.mqttUrl, 'demo-wrist', DEMO_DEVICE_SECRET);
     const base = ts.server.ingest.handled;
     const bad: [string, string | Buffer][] = [
       ['odart/v1/devices/demo-wrist/vitals', '{"hr": 70,'],
@@ -154,7 +137,7 @@ describe('malformed payloads are dropped, counted and never crash', () => {
     sock.on('error', () => undefined);
     sock.write(Buffer.from('GET / HTTP/1.1\r\n\r\n\xff\xff\xff\xff'));
     await closed;
-    const good = await connect('demo-wrist', DEMO_DEVICE_SECRET);
+    const good = await tryConnect(ts.mqttUrl, 'demo-wrist', DEMO_DEVICE_SECRET);
     expect(good.ok).toBe(true);
     await good.client.endAsync();
     expect(await health()).toBe(200);

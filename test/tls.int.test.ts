@@ -1,8 +1,8 @@
 // MQTT over TLS and HTTPS with the same PEM files (MQTT_TLS_PORT, TLS_CERT_FILE, TLS_KEY_FILE), with
 // a certificate this test makes and real TLS clients that trust it through `ca` only: mqtt.js, the
 // simulator's devices and fleet, the bridge's uplink, https and wss.
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { connectDevice, disconnectDevice } from '../simulator/src/devices.js';
 import { mqttCa } from '../simulator/src/env.js';
 import { frameSender, spyDeviceMessages } from './helpers/bridge.js';
 import { CSRF, DEMO_DEVICE_SECRET, DEMO_PASSWORD, settle, startTestServer, until, type TestServer } from './helpers/server.js';
+import { makeLocalhostCert } from './helpers/certs.js';
 
 let dir: string;
 let certFile: string;
@@ -29,32 +30,7 @@ const LONG = 500_000;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'odart-tls-'));
-  certFile = path.join(dir, 'cert.pem');
-  keyFile = path.join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
-  ca = readFileSync(certFile);
+  ({ certFile, keyFile, cert: ca } = makeLocalhostCert(dir));
   ts = await startTestServer({
     env: { MQTT_TLS_PORT: '0', TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile, PUBLIC_URL: 'https://127.0.0.1:3999' },
   });

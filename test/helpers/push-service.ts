@@ -5,12 +5,12 @@
 // the aes128gcm payload (RFC 8291 / RFC 8188) with the browser's private key and auth secret, made
 // here as a browser would (ECDH P-256, HKDF-SHA256, AES-128-GCM). Answers 201 with a Location, or
 // 410 for a subscription the test marked gone, or a status the test asked for.
-import { execFileSync } from 'node:child_process';
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, verify, type ECDH } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { makeLocalhostCert } from './certs.js';
 
 /** A browser's subscription: the PushSubscription JSON it would post, and the private half it keeps. */
 export interface BrowserSubscription {
@@ -51,33 +51,7 @@ const unb64u = (s: string) => Buffer.from(s, 'base64url');
 
 export async function startPushService(): Promise<PushService> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'odart-push-'));
-  const keyFile = path.join(dir, 'key.pem');
-  const certFile = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
-  const cert = readFileSync(certFile);
-  const key = readFileSync(keyFile);
+  const { cert, key } = makeLocalhostCert(dir);
   rmSync(dir, { recursive: true, force: true });
 
   const subs = new Map<string, BrowserSubscription>();
