@@ -8,7 +8,17 @@ import { LiveFeed } from './live.js';
 import { t } from './messages.js';
 import type { Alert, AlertDetail, LiveMsg, User } from './types.js';
 import { OPEN_STATES } from './types.js';
-import { chainView, chainsView, dashboardView, devicesView, historyView, peopleView, wearerView, wearersView } from './views/admin.js';
+import {
+  chainView,
+  chainsView,
+  dashboardView,
+  devicesView,
+  historyView,
+  kitsView,
+  peopleView,
+  wearerView,
+  wearersView,
+} from './views/admin.js';
 import { consentPage } from './views/consent.js';
 import { alertLinkPage } from './views/page.js';
 import type { Ctx, Notice } from './views/ctx.js';
@@ -288,6 +298,7 @@ function render(): void {
     else if (sect === 'chains') el = chainsView(c);
     else if (sect === 'alerts') el = historyView();
     else if (sect === 'service') el = serviceView(c);
+    else if (sect === 'kits') el = kitsView(c);
     else el = dashboardView(c);
   } else el = feedView(c);
   view.replaceChildren(el);

@@ -36,6 +36,7 @@ export const t = {
   navChains: 'Call chains',
   navHistory: 'Alert history',
   navService: 'Service',
+  navKits: 'Naloxone',
   skipToContent: 'Skip to content',
   // ---- live connection ----
   live: 'live',
@@ -150,7 +151,7 @@ export const t = {
       case 'delivery_status':
         return `SMS ${String(e.result)}`;
       case 'acknowledged':
-        return e.attending ? `${by} is going` : `${by} also acknowledged`;
+        return `${e.attending ? `${by} is going` : `${by} also acknowledged`}${e.naloxone === true ? ' (has naloxone)' : ''}`;
       case 'arrived':
         return `${by || 'Responder'} arrived`;
       case 'resolved':
@@ -420,6 +421,44 @@ export const t = {
   serviceCountry: 'Country for phone numbers',
   serviceCountryHint: 'Phone numbers typed without a country code (07700 900123) are read as numbers in this country.',
   countryOption: (name: string, code: string) => (name === code ? code : `${name} (${code})`),
+  // ---- console: naloxone kits ----
+  kitsTitle: 'Naloxone kits',
+  kitsNone: 'No kits yet. Add the boxes, pharmacies and kits responders carry, so an alert shows the nearest.',
+  kitsWarnTitle: 'Needs replacing',
+  kitExpiresIn: (name: string, days: number, date: string) =>
+    days === 0 ? `${name} expires today (${date})` : `${name} expires in ${days} day${days === 1 ? '' : 's'} (${date})`,
+  kitExpired: (name: string, days: number, date: string) => `${name} expired ${days} day${days === 1 ? '' : 's'} ago (${date})`,
+  kitCarriersTitle: 'Responders carrying naloxone',
+  kitCarriersNone: 'No responder carries a kit.',
+  kitCarries: (who: string, kit: string, date: string) => `${who}: ${kit} (until ${date})`,
+  kitName: 'Name',
+  kitHolder: 'Where it is',
+  kitHolders: { box: 'Box', pharmacy: 'Pharmacy', responder: 'Carried by a responder' } as Record<string, string>,
+  kitCarrier: 'Who carries it',
+  kitAddress: 'Address',
+  kitLatitude: 'Latitude',
+  kitLongitude: 'Longitude',
+  kitPlaceHint: 'Decimal degrees, e.g. 55.8642 and -4.2518. A box or pharmacy needs them; a carried kit does not.',
+  kitExpires: 'Expiry date',
+  kitAdd: 'Add kit',
+  kitEdit: 'Edit',
+  kitEditing: (name: string) => `Editing ${name}`,
+  kitCancelEdit: 'Cancel',
+  kitDelete: 'Delete',
+  kitDeleteConfirm: (name: string) => `Delete ${name}?`,
+  kitAdded: (name: string) => `${name} added`,
+  kitDeleted: 'Kit deleted',
+  kitCols: ['Name', 'Where', 'Expires', ''] as string[],
+  homeLocation: 'Home location (for the nearest naloxone)',
+  homeLocationHint: 'Latitude and longitude in decimal degrees. Leave both empty if not known.',
+  // ---- responder: naloxone on the alert screen ----
+  naloxoneTitle: 'Naloxone nearby',
+  naloxoneNotLocated: 'The home has no map location, so distances cannot be shown. Ask the service to add it.',
+  naloxoneNone: 'No naloxone kit with a known place.',
+  naloxoneDirections: 'Directions',
+  naloxoneCarriers: (names: string) => `Carrying naloxone: ${names}`,
+  distance: (m: number) => (m < 1000 ? `${Math.round(m / 10) * 10} m` : `${(m / 1000).toFixed(1)} km`),
+  haveNaloxone: 'I have naloxone with me',
   // ---- the page behind an alert SMS link (no sign-in) ----
   pageTitle: (alias: string) => `${alias} may need help`,
   pageState: {

@@ -22,6 +22,8 @@ export type {
   ConsentInfo,
   DeviceView as Device,
   GroupView as Group,
+  KitView as Kit,
+  NearbyKit,
   PageInfo,
   ServiceSettings,
   WearerView as Wearer,

@@ -111,6 +111,48 @@ export interface AlertContext {
   servicePhone: string | null;
   onsetAt: string;
   now: string;
+  /** the three nearest unexpired kits with a place, nearest first (empty when the wearer's home has no point) */
+  nearestKits: NearbyKit[];
+  /** responders of the service carrying an unexpired kit */
+  kitCarriers: { userId: string; name: string; kitName: string }[];
+  /** whether the wearer's home is given as a point (else no distances can be shown) */
+  located: boolean;
+}
+
+/** Who holds a naloxone kit: a responder carries it, a box or a pharmacy stays where it is. */
+export type KitHolder = 'responder' | 'box' | 'pharmacy';
+
+/** A naloxone kit near the alert (`GET /api/alerts/:id/context` `nearestKits`). */
+export interface NearbyKit {
+  id: string;
+  name: string;
+  holder: KitHolder;
+  address: string | null;
+  accessNotes: string | null;
+  expiresOn: string;
+  /** straight-line distance from the wearer's home, metres */
+  distanceM: number;
+  /** `geo:` URI of the kit (RFC 5870), for directions in the phone's maps app */
+  directions: string;
+}
+
+/** A service's kit (`/api/admin/kits`). */
+export interface KitView {
+  id: string;
+  name: string;
+  holder: KitHolder;
+  holderUserId: string | null;
+  holderName: string | null;
+  address: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  accessNotes: string | null;
+  /** YYYY-MM-DD */
+  expiresOn: string;
+  /** whole days from today (the service's clock, UTC) to the expiry date; negative once expired */
+  daysLeft: number;
+  /** expired, or expires within 30 days */
+  expiring: boolean;
 }
 
 /** `GET /api/alerts/:id/vitals`: the chart window (epoch ms) around the alert. */
@@ -191,6 +233,8 @@ export interface WearerView {
   consent: ConsentState;
   responderIds: string[];
   createdAt: string;
+  /** the home as a point (WGS 84 degrees) for the nearest naloxone kits; null = not given */
+  location: { latitude: number; longitude: number } | null;
 }
 
 /** A registered device (`GET /api/admin/devices`, `GET|PATCH /api/admin/devices/:id`; `POST` adds its one-time `secret`). */

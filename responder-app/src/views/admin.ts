@@ -12,6 +12,7 @@ import {
   type Device,
   type Group,
   type HistoryRow,
+  type Kit,
   type NoticeItem,
   type Readiness,
   type ReadinessRow,
@@ -54,6 +55,7 @@ function nav(current: string): HTMLElement {
     ['#/admin/devices', t.navDevices],
     ['#/admin/people', t.navPeople],
     ['#/admin/chains', t.navChains],
+    ['#/admin/kits', t.navKits],
     ['#/admin/alerts', t.navHistory],
     ['#/admin/service', t.navService],
   ];
@@ -109,6 +111,11 @@ function table(head: string[], rows: (Node | string)[][], caption?: string): HTM
 }
 
 const input = (attrs: Record<string, string | number | boolean | null | undefined> = {}) => h('input', attrs);
+/** A typed decimal (a comma as the decimal mark too); not a number stays a string so the server names the field. */
+const num = (v: string): number | string => {
+  const x = Number(v.trim().replace(',', '.'));
+  return v.trim() !== '' && Number.isFinite(x) ? x : v;
+};
 
 // ---- dashboard ----------------------------------------------------------------------------
 
@@ -201,6 +208,8 @@ function wearerForm(ctx: Ctx, w: Wearer | null, done: (w: Wearer) => void): HTML
   const phone = input({ type: 'tel', value: w?.phone ?? '', autocomplete: 'off' });
   const ecp = input({ type: 'tel', value: w?.emergencyContactPhone ?? '', autocomplete: 'off' });
   const chain = h('select', {}, h('option', { value: '' }, t.noChain));
+  const lat = input({ inputmode: 'decimal', value: w?.location?.latitude ?? '', autocomplete: 'off' });
+  const lon = input({ inputmode: 'decimal', value: w?.location?.longitude ?? '', autocomplete: 'off' });
   const responders = h('fieldset', { class: 'checks' }, h('legend', {}, t.responders));
   const status = statusLine();
   const form = h(
@@ -209,6 +218,14 @@ function wearerForm(ctx: Ctx, w: Wearer | null, done: (w: Wearer) => void): HTML
     field(t.alias, alias, t.aliasHint),
     field(t.address, address),
     field(t.accessNotes, access),
+    h(
+      'fieldset',
+      { class: 'pair' },
+      h('legend', {}, t.homeLocation),
+      h('p', { class: 'hint' }, t.homeLocationHint),
+      field(t.kitLatitude, lat),
+      field(t.kitLongitude, lon),
+    ),
     field(t.phone, phone, t.phoneHint),
     field(t.emergencyContact, ecp, t.phoneHint),
     field(t.chain, chain),
@@ -217,7 +234,7 @@ function wearerForm(ctx: Ctx, w: Wearer | null, done: (w: Wearer) => void): HTML
     h('button', { type: 'submit', class: 'primary' }, w ? t.save : t.enrol),
     status,
   );
-  const controls = { alias, address, accessNotes: access, phone, emergencyContactPhone: ecp, chainId: chain };
+  const controls = { alias, address, accessNotes: access, location: lat, phone, emergencyContactPhone: ecp, chainId: chain };
   api<Chain[]>('/api/admin/chains').then(
     (cs) => {
       for (const c of cs) chain.append(h('option', { value: c.id, selected: c.id === w?.chainId }, c.name));
@@ -252,6 +269,8 @@ function wearerForm(ctx: Ctx, w: Wearer | null, done: (w: Wearer) => void): HTML
       emergencyContactPhone: ecp.value.trim() || null,
       chainId: chain.value || null,
       responderIds: [...responders.querySelectorAll<HTMLInputElement>('input:checked')].map((x) => x.value),
+      // Both empty: no location; anything else goes as numbers for the server to check (NaN is refused there).
+      location: lat.value.trim() === '' && lon.value.trim() === '' ? null : { latitude: num(lat.value), longitude: num(lon.value) },
     };
     status.textContent = '';
     fieldErrors(controls, null);
@@ -1032,6 +1051,158 @@ export function serviceView(_ctx: Ctx): HTMLElement {
     },
   );
   return page('#/admin/service', t.serviceTitle, box);
+}
+
+// ---- naloxone kits ------------------------------------------------------------------------------
+
+export function kitsView(ctx: Ctx): HTMLElement {
+  const warnings = h('div');
+  const carriers = h('div');
+  const list = h('div');
+  const status = statusLine();
+  const name = input({ required: true, maxlength: 80, autocomplete: 'off' });
+  const holder = h('select', {}, ...['box', 'pharmacy', 'responder'].map((x) => h('option', { value: x }, t.kitHolders[x] ?? x)));
+  const carrier = h('select', {});
+  const address = h('textarea', { rows: 2, maxlength: 300 });
+  const lat = input({ inputmode: 'decimal', autocomplete: 'off' });
+  const lon = input({ inputmode: 'decimal', autocomplete: 'off' });
+  const access = h('textarea', { rows: 2, maxlength: 1000 });
+  const expires = input({ type: 'date', required: true });
+  const carrierField = field(t.kitCarrier, carrier);
+  const submit = h('button', { type: 'submit', class: 'primary' }, t.kitAdd);
+  const cancel = h('button', { type: 'button', hidden: true }, t.kitCancelEdit);
+  const formTitle = h('h3', { id: 'kit-form-h' }, t.kitAdd);
+  const form = h(
+    'form',
+    { class: 'stack', novalidate: true, 'aria-labelledby': 'kit-form-h' },
+    field(t.kitName, name),
+    field(t.kitHolder, holder),
+    carrierField,
+    field(t.kitAddress, address),
+    field(t.kitLatitude, lat, t.kitPlaceHint),
+    field(t.kitLongitude, lon),
+    field(t.accessNotes, access),
+    field(t.kitExpires, expires),
+    h('p', { class: 'actions' }, submit, cancel),
+    status,
+  );
+  const controls = { name, holder, holderUserId: carrier, address, latitude: lat, longitude: lon, accessNotes: access, expiresOn: expires };
+  let editing: Kit | null = null;
+  const showCarrier = () => (carrierField.hidden = holder.value !== 'responder');
+  holder.addEventListener('change', showCarrier);
+  showCarrier();
+  api<UserRow[]>('/api/admin/users').then(
+    (us) => carrier.append(...us.filter((u) => !u.disabled).map((u) => h('option', { value: u.id }, u.displayName))),
+    (err: unknown) => ctx.flash(err),
+  );
+  const fill = (k: Kit | null) => {
+    editing = k;
+    name.value = k?.name ?? '';
+    holder.value = k?.holder ?? 'box';
+    if (k?.holderUserId) carrier.value = k.holderUserId;
+    address.value = k?.address ?? '';
+    lat.value = k?.latitude === null || k === null ? '' : String(k.latitude);
+    lon.value = k?.longitude === null || k === null ? '' : String(k.longitude);
+    access.value = k?.accessNotes ?? '';
+    expires.value = k?.expiresOn ?? '';
+    formTitle.textContent = k ? t.kitEditing(k.name) : t.kitAdd;
+    submit.textContent = k ? t.save : t.kitAdd;
+    cancel.hidden = !k;
+    showCarrier();
+    fieldErrors(controls, null);
+  };
+  cancel.addEventListener('click', () => fill(null));
+
+  /** Fills the warnings and carriers, and returns the list of kits. */
+  const draw = (kits: Kit[]): Node => {
+    const due = kits.filter((k) => k.expiring);
+    warnings.replaceChildren(
+      ...(due.length
+        ? [
+            h('h3', {}, t.kitsWarnTitle),
+            h(
+              'ul',
+              { class: 'warnings', id: 'kit-warnings' },
+              ...due.map((k) =>
+                h(
+                  'li',
+                  {},
+                  k.daysLeft < 0 ? t.kitExpired(k.name, -k.daysLeft, k.expiresOn) : t.kitExpiresIn(k.name, k.daysLeft, k.expiresOn),
+                ),
+              ),
+            ),
+          ]
+        : []),
+    );
+    const carried = kits.filter((k) => k.holder === 'responder' && k.daysLeft >= 0);
+    carriers.replaceChildren(
+      h('h3', {}, t.kitCarriersTitle),
+      carried.length
+        ? h('ul', { id: 'kit-carriers' }, ...carried.map((k) => h('li', {}, t.kitCarries(k.holderName ?? t.someone, k.name, k.expiresOn))))
+        : h('p', { class: 'muted' }, t.kitCarriersNone),
+    );
+    return kits.length
+      ? table(
+          t.kitCols,
+          kits.map((k) => {
+            const edit = h('button', { type: 'button' }, t.kitEdit, h('span', { class: 'sr-only' }, ` ${k.name}`));
+            edit.addEventListener('click', () => {
+              fill(k);
+              name.focus();
+            });
+            const del = dangerButton(t.kitDelete, t.kitDeleteConfirm(k.name), () =>
+              api(`/api/admin/kits/${enc(k.id)}`, { method: 'DELETE' }).then(() => {
+                announce(status, t.kitDeleted);
+                reload();
+              }),
+            );
+            return [
+              k.name,
+              k.holder === 'responder'
+                ? `${t.kitHolders.responder}: ${k.holderName ?? ''}`
+                : `${t.kitHolders[k.holder]}${k.address ? `, ${k.address}` : ''}`,
+              h('span', { class: k.expiring ? 'warn' : '' }, k.expiresOn),
+              h('span', { class: 'row-actions' }, edit, del),
+            ];
+          }),
+          t.kitsTitle,
+        )
+      : h('p', { class: 'muted' }, t.kitsNone);
+  };
+  const reload = () => void async(list, () => api<Kit[]>('/api/admin/kits'), draw);
+
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const place =
+      lat.value.trim() === '' && lon.value.trim() === ''
+        ? { latitude: null, longitude: null }
+        : { latitude: num(lat.value), longitude: num(lon.value) };
+    const body = {
+      name: name.value.trim(),
+      holder: holder.value,
+      holderUserId: holder.value === 'responder' ? carrier.value || null : null,
+      address: address.value.trim() || null,
+      ...place,
+      accessNotes: access.value.trim() || null,
+      expiresOn: expires.value,
+    };
+    status.textContent = '';
+    fieldErrors(controls, null);
+    const was = editing;
+    api<Kit>(was ? `/api/admin/kits/${enc(was.id)}` : '/api/admin/kits', { method: was ? 'PUT' : 'POST', body }).then(
+      (k) => {
+        fill(null);
+        announce(status, was ? t.saved : t.kitAdded(k.name));
+        reload();
+      },
+      (err: unknown) => {
+        const marked = fieldErrors(controls, err);
+        announce(status, marked ? `${errText(err)}. ${t.fixBelow}` : errText(err), true);
+      },
+    );
+  });
+  reload();
+  return page('#/admin/kits', t.kitsTitle, warnings, carriers, list, formTitle, form);
 }
 
 // ---- shared: status lines, field errors -----------------------------------------------------

@@ -67,10 +67,12 @@ function alertCard(ctx: Ctx, a: Alert): HTMLElement {
 function ackButton(ctx: Ctx, id: string, place: string): HTMLElement {
   const hintId = `ack-hint-${place}`;
   const btn = h('button', { type: 'button', class: 'danger', 'aria-describedby': hintId, 'data-focus-key': `ack-${place}` }, t.acknowledge);
+  // "I have naloxone" goes with the acknowledgement (the others see it on the timeline).
+  const kit = h('input', { type: 'checkbox', id: `naloxone-${place}-${id}`, class: 'naloxone' });
   btn.addEventListener('click', () => {
     btn.disabled = true;
     ctx.alarm.stop(id);
-    api<{ alert: Alert; attending: boolean }>(`/api/alerts/${enc(id)}/ack`, { method: 'POST', body: {} })
+    api<{ alert: Alert; attending: boolean }>(`/api/alerts/${enc(id)}/ack`, { method: 'POST', body: kit.checked ? { naloxone: true } : {} })
       .then((r) => {
         if (r.attending) {
           ctx.announce(t.announceAcked);
@@ -91,7 +93,51 @@ function ackButton(ctx: Ctx, id: string, place: string): HTMLElement {
         ctx.flash(err);
       });
   });
-  return h('span', { class: 'ack-wrap' }, btn, h('span', { class: 'hint', id: hintId }, t.acknowledgeHint));
+  return h(
+    'span',
+    { class: 'ack-wrap' },
+    btn,
+    h('span', { class: 'hint', id: hintId }, t.acknowledgeHint),
+    h('label', { class: 'check naloxone-check', for: kit.id }, kit, ` ${t.haveNaloxone}`),
+  );
+}
+
+/** The nearest naloxone kits to the home (distance, access, directions) and who carries one. */
+function naloxoneSection(context: AlertContext): HTMLElement {
+  const kits = context.nearestKits ?? [];
+  const carriers = context.kitCarriers ?? [];
+  return h(
+    'section',
+    { class: 'naloxone', 'aria-labelledby': 'naloxone-h' },
+    h('h3', { id: 'naloxone-h' }, t.naloxoneTitle),
+    carriers.length ? h('p', { id: 'kit-carriers' }, t.naloxoneCarriers(carriers.map((c) => c.name).join(', '))) : null,
+    !context.located
+      ? h('p', { class: 'muted', id: 'kits-unlocated' }, t.naloxoneNotLocated)
+      : kits.length === 0
+        ? h('p', { class: 'muted' }, t.naloxoneNone)
+        : h(
+            'ol',
+            { class: 'kits', id: 'nearest-kits' },
+            ...kits.map((k) =>
+              h(
+                'li',
+                {},
+                h('strong', {}, k.name),
+                ` · ${t.distance(k.distanceM)} · ${t.kitHolders[k.holder] ?? k.holder}`,
+                k.address ? h('br') : null,
+                k.address ?? '',
+                k.accessNotes ? h('span', { class: 'hint' }, ` ${k.accessNotes}`) : null,
+                ' ',
+                h(
+                  'a',
+                  { class: 'button directions', href: k.directions },
+                  t.naloxoneDirections,
+                  h('span', { class: 'sr-only' }, ` ${k.name}`),
+                ),
+              ),
+            ),
+          ),
+  );
 }
 
 /**
@@ -279,6 +325,7 @@ function buildDetail(ctx: Ctx, a: AlertDetail, context: AlertContext, root: HTML
       ),
     ),
   );
+  out.push(naloxoneSection(context));
 
   out.push(
     h(

@@ -297,10 +297,17 @@ export class AlertService {
 
   // ---- people's actions -------------------------------------------------------------------
 
-  async ack(alertId: string, user: UserRow, via: 'app' | 'sms' | 'voice' | 'link'): Promise<{ alert: AlertSummary; attending: boolean }> {
+  /** `naloxone`: the responder said they have a naloxone kit with them (the timeline and the others' screens show it). */
+  async ack(
+    alertId: string,
+    user: UserRow,
+    via: 'app' | 'sms' | 'voice' | 'link',
+    opts: { naloxone?: boolean } = {},
+  ): Promise<{ alert: AlertSummary; attending: boolean }> {
     const { repos, clock } = this.d;
     const alert = await this.visibleAlert(alertId, user);
     const now = clock.now();
+    const kit = opts.naloxone ? { naloxone: true } : {};
     if (!OPEN_ALERT_STATES.includes(alert.state)) throw new AppError('ODART_ERR_ALERT_CLOSED');
     // Compare-and-set: of two responders acknowledging at the same instant exactly one wins.
     const won = await repos.transitionAlert(alertId, ['pending_checkin', 'escalating'], {
@@ -311,7 +318,7 @@ export class AlertService {
       updated_at: now,
     });
     if (won) {
-      await repos.appendTimeline(alertId, now, 'acknowledged', { by: user.id, via, attending: true });
+      await repos.appendTimeline(alertId, now, 'acknowledged', { by: user.id, via, attending: true, ...kit });
       await this.d.escalator.acknowledged(alertId, { userId: user.id, phone: user.phone, name: user.display_name });
       const fresh = (await repos.alertById(alertId))!;
       await this.broadcast(fresh, 'acknowledged');
@@ -319,7 +326,7 @@ export class AlertService {
     }
     const fresh = (await repos.alertById(alertId))!;
     if (!OPEN_ALERT_STATES.includes(fresh.state)) throw new AppError('ODART_ERR_ALERT_CLOSED');
-    await repos.appendTimeline(alertId, now, 'acknowledged', { by: user.id, via, attending: false });
+    await repos.appendTimeline(alertId, now, 'acknowledged', { by: user.id, via, attending: false, ...kit });
     return { alert: await this.summary(fresh), attending: fresh.attending_responder_id === user.id };
   }
 

@@ -20,6 +20,12 @@ const wearerFields = {
   chainId: z.string().max(64).nullable().optional(),
   responderIds: z.array(z.string().max(64)).max(100).optional(),
   consent: z.enum(['pending', 'active']).optional(),
+  /** the home as a point, for the nearest naloxone kits (null clears it) */
+  location: z
+    .object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) })
+    .strict()
+    .nullable()
+    .optional(),
 };
 const wearerCreate = z.object(wearerFields).strict();
 const wearerPatch = z.object({ ...wearerFields, alias: wearerFields.alias.optional() }).strict();
@@ -79,6 +85,7 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
     consent: w.consent,
     responderIds: await d.repos.responderIdsForWearer(w.id),
     createdAt: new Date(w.created_at).toISOString(),
+    location: w.latitude == null || w.longitude == null ? null : { latitude: w.latitude, longitude: w.longitude },
   });
   const deviceView = (x: NonNullable<Awaited<ReturnType<typeof d.repos.deviceById>>>): DeviceView => ({
     id: x.id,
@@ -117,6 +124,8 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
       consent: b.consent ?? 'pending',
       thresholds: null,
       created_at: d.clock.now(),
+      latitude: b.location?.latitude ?? null,
+      longitude: b.location?.longitude ?? null,
     });
     if (b.responderIds) await admin.setResponders(id, b.responderIds);
     await d.wearers.wearerChanged(id);
@@ -143,6 +152,10 @@ export async function adminRoutes(app: FastifyInstance, d: AdminRouteDeps): Prom
     if (b.emergencyContactPhone !== undefined) patch.emergency_contact_phone = b.emergencyContactPhone;
     if (b.chainId !== undefined) patch.chain_id = b.chainId;
     if (b.consent !== undefined) patch.consent = b.consent;
+    if (b.location !== undefined) {
+      patch.latitude = b.location?.latitude ?? null;
+      patch.longitude = b.location?.longitude ?? null;
+    }
     await d.repos.wearers.updateWearer(w.id, patch);
     if (b.responderIds) await admin.setResponders(w.id, b.responderIds);
     await d.wearers.wearerChanged(w.id);

@@ -12,6 +12,7 @@ import { idParam, type Sessions } from './session.js';
 /** WebSocket close code when the caller's session has ended. */
 export const LIVE_SESSION_ENDED = 4401;
 
+const ackBody = z.object({ naloxone: z.boolean().optional() }).strict();
 const resolveBody = z.object({ outcome: z.enum(OUTCOMES), note: z.string().max(2000).optional() });
 const liveClientMessage = z.object({ type: z.literal('seen'), alertId: z.string().min(1).max(64) });
 const parseJson = (text: string): unknown => {
@@ -42,7 +43,8 @@ export async function alertRoutes(app: FastifyInstance, d: AlertRouteDeps): Prom
   app.post('/api/alerts/:id/ack', async (req) => {
     const user = await sessions.require(req);
     const { id } = idParam.parse(req.params);
-    return d.alerts.ack(id, user, 'app');
+    const body = ackBody.parse(req.body ?? {});
+    return d.alerts.ack(id, user, 'app', { naloxone: body.naloxone === true });
   });
 
   // The app received a page (so no reminder SMS is needed); the live socket's {"type":"seen"} does the same.

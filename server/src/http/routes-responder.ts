@@ -5,6 +5,7 @@ import type { AlertContext, VitalsWindow } from '@odart/protocol/api';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { nearestKits, usable } from './kits.js';
 import type { HttpDeps } from './app.js';
 import { idParam, type Sessions } from './session.js';
 
@@ -24,6 +25,11 @@ export async function responderRoutes(app: FastifyInstance, d: ResponderRouteDep
     if (!wearer || !service) throw new AppError('ODART_ERR_NOT_FOUND', 'No such alert');
     const roomDevice = await d.vitals.lastOccupiedDevice(wearer.id, Number(alert.closed_at ?? d.clock.now()));
     const dev = roomDevice ? await d.repos.deviceById(roomDevice) : undefined;
+    const now = d.clock.now();
+    const kits = await d.repos.kits.forService(alert.service_id);
+    const home = wearer.latitude == null || wearer.longitude == null ? null : { latitude: wearer.latitude, longitude: wearer.longitude };
+    const carried = kits.filter((k) => k.holder === 'responder' && k.holder_user_id !== null && usable(k, now));
+    const carriers = await d.repos.usersByIds([...new Set(carried.map((k) => k.holder_user_id!))]);
     return {
       alertId: alert.id,
       wearer: { alias: wearer.alias, address: wearer.address, accessNotes: wearer.access_notes },
@@ -32,7 +38,13 @@ export async function responderRoutes(app: FastifyInstance, d: ResponderRouteDep
       serviceName: service.name,
       servicePhone: service.phone ?? null,
       onsetAt: new Date(Number(alert.created_at)).toISOString(),
-      now: new Date(d.clock.now()).toISOString(),
+      now: new Date(now).toISOString(),
+      nearestKits: home ? nearestKits(kits, home, now) : [],
+      kitCarriers: carried.flatMap((k) => {
+        const u = carriers.find((c) => c.id === k.holder_user_id);
+        return u && u.disabled_at === null ? [{ userId: u.id, name: u.display_name, kitName: k.name }] : [];
+      }),
+      located: home !== null,
     };
   });
 

@@ -10,6 +10,7 @@ import type { Db } from './db.js';
 import { createDeviceRepo } from './devices.js';
 import { insertEnrolment, type Enrolment } from './enrolment.js';
 import { createGatewayRepo } from './gateways.js';
+import { createKitRepo } from './kits.js';
 import { createNoticeRepo } from './notices.js';
 import { createOnboardingRepo } from './onboarding.js';
 import { createPushRepo } from './push.js';
@@ -34,6 +35,8 @@ export function createAggregates(db: Db) {
     onboarding: createOnboardingRepo(db),
     /** Web Push subscriptions of app users (the push channel's addresses) */
     push: createPushRepo(db),
+    /** naloxone kits: boxes, pharmacies and kits responders carry */
+    kits: createKitRepo(db),
     readModels: createConsoleReads(db),
     /** services, users, chains, wearers and devices in one transaction (the demo seed, bulk enrolment) */
     enrol: (e: Enrolment) => insertEnrolment(db, e),

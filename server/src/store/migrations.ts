@@ -528,6 +528,29 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('push_subscriptions_user').on('push_subscriptions').column('user_id').execute();
     },
   },
+  '0023_naloxone_kits': {
+    // Naloxone kits of a service (issue 17): where each is (a box, a pharmacy) or who carries it (a responder), and
+    // when it expires; a wearer's home may be given as a point so the alert can show the nearest kits.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('naloxone_kits')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull().references('services.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('holder', 'text', (c) => c.notNull())
+        .addColumn('holder_user_id', 'text', (c) => c.references('users.id'))
+        .addColumn('address', 'text')
+        .addColumn('latitude', float(db))
+        .addColumn('longitude', float(db))
+        .addColumn('access_notes', 'text')
+        .addColumn('expires_on', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('naloxone_kits_service').on('naloxone_kits').column('service_id').execute();
+      await db.schema.alterTable('wearers').addColumn('latitude', float(db)).execute();
+      await db.schema.alterTable('wearers').addColumn('longitude', float(db)).execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

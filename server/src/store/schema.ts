@@ -50,6 +50,9 @@ export interface WearersTable {
   /** while paused: when monitoring resumes by itself */
   paused_until?: number | null;
   pause_reminded?: number;
+  /** 0023_naloxone_kits: the home as a point (WGS 84 degrees), for the nearest naloxone kits; null = not given */
+  latitude?: number | null;
+  longitude?: number | null;
 }
 
 export interface WearerRespondersTable {
@@ -354,7 +357,29 @@ export interface PushSubscriptionsTable {
   failures: Generated<number>;
 }
 
+/** Who holds a naloxone kit: a responder carries it, a box or a pharmacy stays where it is. */
+export type KitHolder = 'responder' | 'box' | 'pharmacy';
+
+/** 0023_naloxone_kits: a service's naloxone kits, store/kits.ts */
+export interface NaloxoneKitsTable {
+  id: string;
+  service_id: string;
+  name: string;
+  holder: KitHolder;
+  /** the responder who carries it (holder 'responder'), else null */
+  holder_user_id: string | null;
+  address: string | null;
+  /** where it is (WGS 84 degrees); a box or a pharmacy has one, a carried kit need not */
+  latitude: number | null;
+  longitude: number | null;
+  access_notes: string | null;
+  /** the date printed on the kit, YYYY-MM-DD */
+  expires_on: string;
+  created_at: number;
+}
+
 export interface DB {
+  naloxone_kits: NaloxoneKitsTable;
   push_subscriptions: PushSubscriptionsTable;
   login_devices: LoginDevicesTable;
   notices: NoticesTable;

@@ -254,6 +254,44 @@ export function storeContract(name: string, adapter: Adapter): void {
       });
     });
 
+    describe('naloxone kits', () => {
+      it('round-trips kits with fractional coordinates, soonest expiry first, only within their service; a home point on a wearer', async () => {
+        const r = store.repos;
+        await r.insertUser(user('ann'));
+        const kit = (id: string, over: Record<string, unknown> = {}) => ({
+          id,
+          service_id: 's1',
+          name: id,
+          holder: 'box' as const,
+          holder_user_id: null,
+          address: null,
+          latitude: 55.864237,
+          longitude: -4.251806,
+          access_notes: null,
+          expires_on: '2027-01-01',
+          created_at: T0,
+          ...over,
+        });
+        await r.kits.insert(kit('late'));
+        await r.kits.insert(
+          kit('soon', { expires_on: '2026-12-24', holder: 'responder', holder_user_id: 'ann', latitude: null, longitude: null }),
+        );
+        await r.kits.insert(kit('theirs', { service_id: 's2' }));
+        expect((await r.kits.forService('s1')).map((k) => k.id)).toEqual(['soon', 'late']);
+        expect(await r.kits.byId('s1', 'late')).toMatchObject({ latitude: 55.864237, longitude: -4.251806, holder: 'box' });
+        expect(await r.kits.byId('s1', 'theirs')).toBeUndefined();
+        expect(await r.kits.update('s1', 'theirs', { name: 'mine' })).toBe(false);
+        expect(await r.kits.update('s1', 'late', { name: 'Library', expires_on: '2028-01-01' })).toBe(true);
+        expect(await r.kits.byId('s1', 'late')).toMatchObject({ name: 'Library', expires_on: '2028-01-01' });
+        expect(await r.kits.remove('s1', 'theirs')).toBe(false);
+        expect(await r.kits.remove('s1', 'late')).toBe(true);
+        expect((await r.kits.forService('s1')).map((k) => k.id)).toEqual(['soon']);
+        await r.insertWearer(wearer('w1'));
+        await r.wearers.updateWearer('w1', { latitude: -33.856784, longitude: 151.215297 });
+        expect(await r.wearerById('w1')).toMatchObject({ latitude: -33.856784, longitude: 151.215297 });
+      });
+    });
+
     describe('consent', () => {
       it('a new link replaces the old one; the log keeps its order', async () => {
         const c = store.repos.consent;

@@ -7,7 +7,19 @@ import type { ConsentState, WearersTable } from './schema.js';
 type WearerRow = Selectable<WearersTable>;
 /** What the admin API may change on a wearer (consent only as the admin's direct setting). */
 export type WearerPatch = Partial<
-  Pick<WearersTable, 'alias' | 'address' | 'access_notes' | 'phone' | 'emergency_contact_phone' | 'chain_id' | 'consent' | 'thresholds'>
+  Pick<
+    WearersTable,
+    | 'alias'
+    | 'address'
+    | 'access_notes'
+    | 'phone'
+    | 'emergency_contact_phone'
+    | 'chain_id'
+    | 'consent'
+    | 'thresholds'
+    | 'latitude'
+    | 'longitude'
+  >
 >;
 
 export function createWearerRepo(db: Db) {
