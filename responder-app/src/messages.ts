@@ -448,7 +448,7 @@ export const t = {
   kitDeleteConfirm: (name: string) => `Delete ${name}?`,
   kitAdded: (name: string) => `${name} added`,
   kitDeleted: 'Kit deleted',
-  kitCols: ['Name', 'Where', 'Expires', ''] as string[],
+  kitCols: ['Name', 'Where', 'Expires', 'Actions'] as string[],
   homeLocation: 'Home location (for the nearest naloxone)',
   homeLocationHint: 'Latitude and longitude in decimal degrees. Leave both empty if not known.',
   // ---- responder: naloxone on the alert screen ----

@@ -35,7 +35,9 @@ export type KitRouteDeps = Pick<HttpDeps, 'clock' | 'ids' | 'repos'> & { session
 export async function kitRoutes(app: FastifyInstance, d: KitRouteDeps): Promise<void> {
   const { sessions } = d;
   const kits = d.repos.kits;
-  const invalid = (field: string, why: string) => new AppError('ODART_ERR_VALIDATION', `invalid fields: ${field} (${why})`);
+  /** A refused kit names its fields (`error.fields`), so the console marks them like a schema error. */
+  const invalid = (field: string, why: string) =>
+    new AppError('ODART_ERR_VALIDATION', `invalid fields: ${field} (${why})`, Object.fromEntries(field.split(', ').map((f) => [f, why])));
 
   /** A kit as stored must make sense whole: a responder's kit names a responder of the service, a box or pharmacy has a place. */
   const check = async (user: UserRow, k: Pick<KitRow, 'holder' | 'holder_user_id' | 'latitude' | 'longitude'>) => {
