@@ -7,6 +7,7 @@ import { parseArgs, numberFlag, type Args } from './args.js';
 import { AdminClient } from './admin-client.js';
 import { adminCredentials, deviceSecret, httpBase, mqttCa, mqttUrl } from './env.js';
 import { runFleet } from './fleet.js';
+import { SCENARIOS2, generateScenario2 } from './model2/library.js';
 import { generateWearers } from './multi.js';
 import { provisionWearers } from './provision.js';
 import { BEHAVIOUR_USAGE, behaviourFromArgs, connectAll, formatSummary, runTrace, speedFromArgs } from './run.js';
@@ -14,9 +15,11 @@ import { SCENARIOS, generateScenario } from './scenarios.js';
 import { serializeTrace, type TraceHeader, type TraceLine } from './trace.js';
 import { openBridgeTarget, sendTraceViaBridge } from './via-bridge.js';
 
-const USAGE = `usage: npm run simulate -- <scenario> [--wearers N] [--seed S] [--speed N] [--out trace.jsonl] [--keep] [--via-bridge udp://host:port]
+const USAGE = `usage: npm run simulate -- <scenario> [--wearers N] [--seed S] [--speed N] [--out trace.jsonl] [--keep] [--via-bridge udp://host:port] [--model 2]
        npm run simulate -- fleet --wearers N --rate HZ --duration S [--json] [--keep] [--concurrency C]
 scenarios: ${Object.keys(SCENARIOS).join(', ')}
+  --model 2      the second, independent trace model (simulator/src/model2/; one wearer, timings and
+                 physiology always drawn from --seed): ${Object.keys(SCENARIOS2).join(', ')}
   --wearers N    N wearers live the scenario at once (wearer i seeded with seed + i). Without --out and
                  with N > 1 they are enrolled through the admin API (ADMIN_USER/ADMIN_PASSWORD, or admin +
                  DEMO_PASSWORD) with --chain (default demo-chain) and --responders (default alex,sam);
@@ -61,10 +64,16 @@ async function scenario(args: Args, name: string): Promise<number> {
   const seed = numberFlag(args, 'seed', 1);
   const wearers = Math.floor(numberFlag(args, 'wearers', 1));
   const out = args.flags.get('out');
+  const model = modelFromArgs(args);
   const provision = wearers > 1 || args.flags.has('provision');
   let header: TraceHeader;
   let lines: TraceLine[];
-  if (wearers === 1 && !provision) {
+  if (model === 2) {
+    if (wearers !== 1) throw new Error('--model 2 generates one wearer');
+    const sc = generateScenario2(name, { seed, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room', vary: true });
+    header = sc.header;
+    lines = sc.lines;
+  } else if (wearers === 1 && !provision) {
     const sc = generateScenario(name, { seed, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' });
     header = sc.header;
     lines = sc.lines;
@@ -141,6 +150,11 @@ async function scenario(args: Args, name: string): Promise<number> {
   }
 }
 
+/** `--model 2`: the second trace model; `--model spo2|spo2-rr` is the wearable model (run.ts) on model 1. */
+function modelFromArgs(args: Args): 1 | 2 {
+  return args.flags.get('model') === '2' ? 2 : 1;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const name = args.positionals[0];
@@ -149,7 +163,7 @@ async function main(): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === 'fleet') return fleet(args);
-  if (!SCENARIOS[name]) {
+  if (modelFromArgs(args) === 2 ? !SCENARIOS2[name] : !SCENARIOS[name]) {
     process.stderr.write(`unknown scenario "${name}"\n${USAGE}\n`);
     return 2;
   }

@@ -1,6 +1,7 @@
 // `npm run detection-report [-- --json] [--no-write]`: generates the detection suite (overdose
 // episodes for every sensor set, hard negatives), adds the 53 BIDMC records, runs everything
 // through `evaluate` (same code as production) and rewrites the results table in docs/detection.md.
+// Then model 2's suite beside model 1's, and the robustness sweep (`--quick`: one episode in three).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,9 @@ import { benchDetection } from './detection-bench.js';
 import { parseArgs } from './args.js';
 import { convertNumericsCsv, recordName } from './convert-bidmc.js';
 import { evaluateTrace, quantile, summarize, type TraceResult } from './evaluate.js';
-import { generateScenario, type SensorSet } from './scenarios/index.js';
+import { generateScenario2 } from './model2/library.js';
+import { generateScenario, type Scenario, type ScenarioOptions, type SensorSet } from './scenarios/index.js';
+import { SWEEP, type Transform } from './sweep.js';
 import type { LabelLine, SampleLine, Trace, TraceHeader, TraceLine } from './trace.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -70,9 +73,46 @@ function toTrace(header: TraceHeader | null, lines: TraceLine[]): Trace {
   return { header, samples, labels, lines, durationMs: lines.reduce((a, l) => Math.max(a, l.t), 0) };
 }
 
-export function runSuite(items = suite()): { item: SuiteItem; result: TraceResult }[] {
+/**
+ * Model 2's suite (simulator/src/model2/): the same classes on model 2's physiology, sensors and seed
+ * streams. Hard negatives are shorter than model 1's (2 h nights) to keep the report's run time down.
+ */
+export function suite2(): SuiteItem[] {
+  const items: SuiteItem[] = [];
+  const add = (group: string, scenario: string, sensors: SensorSet[], n: number, negative: boolean, durationS?: number) => {
+    for (const s of sensors)
+      for (let i = 0; i < n; i++) {
+        const seed = 1000 * (items.length + 1) + i;
+        items.push({ group, name: `m2/${scenario}/${s}/${i}`, scenario, sensors: s, seed, negative, ...(durationS ? { durationS } : {}) });
+      }
+  };
+  add('fast overdose, RR wearable', 'overdose-fast', ['rr+room', 'rr'], 20, false);
+  add('fast overdose, oximeter only (no RR)', 'overdose-fast', ['oximeter', 'oximeter+room'], 15, false);
+  add('slow overdose, RR wearable', 'overdose-slow', ['rr+room', 'rr'], 15, false);
+  add('slow overdose, oximeter only', 'overdose-slow', ['oximeter', 'oximeter+room'], 15, false);
+  add('overdose then naloxone', 'overdose-recovered', ['rr+room', 'oximeter'], 10, false);
+  add('bathroom overdose, room sensor only', 'bathroom-stillness', ['room'], 30, false);
+  add('sleep (2 h)', 'sleep', ['rr+room', 'rr', 'oximeter', 'oximeter+room'], 2, true, 2 * 3600);
+  add('obstructive sleep apnoea (2 h)', 'osa', ['rr+room', 'oximeter+room'], 3, true, 2 * 3600);
+  add('exercise', 'exercise', ['rr', 'oximeter'], 8, true);
+  add('motion artefacts (1 h)', 'artefact', ['rr+room', 'oximeter'], 5, true, 3600);
+  add('oximeter probe off or slipping', 'probe-off', ['oximeter', 'rr+room'], 8, true);
+  add('wearable off body', 'offbody', ['rr+room', 'oximeter'], 8, true);
+  add('normal bathroom use, room only', 'bathroom-normal', ['room'], 40, true);
+  add('normal day (1 h)', 'normal', ['rr+room', 'oximeter+room'], 4, true, 3600);
+  return items;
+}
+
+export type Model = 1 | 2;
+const GENERATORS: Record<Model, (name: string, o: ScenarioOptions) => Scenario> = { 1: generateScenario, 2: generateScenario2 };
+
+export function runSuite(
+  items = suite(),
+  model: Model = 1,
+  transform: Transform | null = null,
+): { item: SuiteItem; result: TraceResult }[] {
   return items.map((item) => {
-    const sc = generateScenario(item.scenario, {
+    const sc = GENERATORS[model](item.scenario, {
       seed: item.seed,
       wearer: 'w',
       wrist: 'wrist',
@@ -81,7 +121,8 @@ export function runSuite(items = suite()): { item: SuiteItem; result: TraceResul
       vary: true,
       ...(item.durationS ? { durationS: item.durationS } : {}),
     });
-    return { item, result: evaluateTrace(toTrace(sc.header, sc.lines), item.name) };
+    const lines = transform ? transform(sc.lines, item.seed) : sc.lines;
+    return { item, result: evaluateTrace(toTrace(sc.header, lines), item.name) };
   });
 }
 
@@ -149,6 +190,7 @@ export function renderMarkdown(
   res: { item: SuiteItem; result: TraceResult }[],
   bidmc: TraceResult[],
   bench: ReturnType<typeof benchDetection> | null,
+  more: string[] = [],
 ): string {
   const all = res.map((r) => r.result);
   const s = summarize(all);
@@ -219,17 +261,121 @@ export function renderMarkdown(
     );
   }
   out.push('');
+  if (more.length) out.push(...more, '');
   out.push(END);
   return out.join('\n');
+}
+
+type Res = { item: SuiteItem; result: TraceResult }[];
+/** A group's class, without the trace length (model 2's nights are shorter than model 1's). */
+const groupClass = (g: string) => g.replace(/ \(\d+ h\)$/, '');
+
+function cell(r: Row | undefined): string[] {
+  if (!r) return ['–', '–', '–', '–'];
+  return [r.episodes ? `${r.detected}/${r.episodes}` : '–', sec(r.median), sec(r.p90), `${r.falseAlerts} in ${r.hours} h`];
+}
+
+/** Model 1 and model 2 per group class, side by side. */
+export function renderSideBySide(res1: Res, res2: Res): string[] {
+  const r1 = new Map(groupRows(res1).map((r) => [groupClass(r.group), r]));
+  const r2 = new Map(groupRows(res2).map((r) => [groupClass(r.group), r]));
+  const classes = [...new Set([...r1.keys(), ...r2.keys()])];
+  const out: string[] = [];
+  const s1 = summarize(res1.map((r) => r.result));
+  const s2 = summarize(res2.map((r) => r.result));
+  const n1 = summarize(res1.filter((r) => r.item.negative).map((r) => r.result));
+  const n2 = summarize(res2.filter((r) => r.item.negative).map((r) => r.result));
+  const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+  out.push('### Model 1 and model 2 side by side');
+  out.push('');
+  out.push(
+    'Model 2 (`simulator/src/model2/`, `npm run simulate -- <scenario> --model 2`) is a second, independent trace model: other physiology curves, sensor noise, sample loss and jitter, radar scales and probe lags, its own seed streams (docs/simulator.md, "Model 2"). Its nights are 2 h, not 8 h.',
+  );
+  out.push('');
+  out.push(
+    `Overall: model 1 **${pct(s1.sensitivity)}** (${s1.detected}/${s1.episodes}), median ${sec(s1.latencyMs.median)}, p90 ${sec(s1.latencyMs.p90)}, ${n1.falseResponderAlerts} responder alerts on hard negatives in ${n1.monitoredHours} h; ` +
+      `model 2 **${pct(s2.sensitivity)}** (${s2.detected}/${s2.episodes}), median ${sec(s2.latencyMs.median)}, p90 ${sec(s2.latencyMs.p90)}, ${n2.falseResponderAlerts} responder alerts on hard negatives in ${n2.monitoredHours} h.`,
+  );
+  out.push('');
+  out.push('| group | m1 detected | m1 median | m1 p90 | m1 false alerts | m2 detected | m2 median | m2 p90 | m2 false alerts |');
+  out.push('|---|---|---|---|---|---|---|---|---|');
+  for (const c of classes) out.push(`| ${c} | ${[...cell(r1.get(c)), ...cell(r2.get(c))].join(' | ')} |`);
+  if (s2.missed.length) {
+    out.push('');
+    out.push(`Model 2 missed episodes: ${s2.missed.map((m) => `\`${m}\``).join(', ')}.`);
+  }
+  return out;
+}
+
+export interface SweepRow {
+  setting: string;
+  model: Model;
+  episodes: number;
+  detected: number;
+  sensitivity: number | null;
+  median: number | null;
+  p90: number | null;
+  /** groups below 98% sensitivity (p90 is of detected episodes, so never over 120 s) */
+  breaks: string[];
+}
+
+/** Runs the positives of both models through every sweep setting. `every` > 1 keeps one item in `every` (--quick). */
+export function runSweep(every = 1): SweepRow[] {
+  const rows: SweepRow[] = [];
+  const pick = (items: SuiteItem[]) => items.filter((it, i) => !it.negative && i % every === 0);
+  const sets: [Model, SuiteItem[]][] = [
+    [1, pick(suite())],
+    [2, pick(suite2())],
+  ];
+  for (const setting of SWEEP)
+    for (const [model, items] of sets) {
+      const res = runSuite(items, model, setting.transform);
+      const s = summarize(res.map((r) => r.result));
+      const breaks = groupRows(res)
+        .filter((g) => g.episodes > 0 && g.detected / g.episodes < 0.98)
+        .map((g) => `${g.group} ${g.detected}/${g.episodes}${g.p90 === null ? '' : `, p90 ${sec(g.p90)}`}`);
+      rows.push({
+        setting: setting.name,
+        model,
+        episodes: s.episodes,
+        detected: s.detected,
+        sensitivity: s.sensitivity,
+        median: s.latencyMs.median,
+        p90: s.latencyMs.p90,
+        breaks,
+      });
+    }
+  return rows;
+}
+
+export function renderSweep(rows: SweepRow[], quick: boolean): string[] {
+  const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+  const out: string[] = [];
+  out.push('### Robustness sweep');
+  out.push('');
+  out.push(
+    `Every overdose episode of both models${quick ? ' (--quick: one in three)' : ''}, degraded after generation (\`simulator/src/sweep.ts\`): noise x2 adds Gaussian noise of sqrt(3) x model 1's sensor SD; loss drops vitals and presence samples at random; 0.2 Hz keeps one sample per device every 5 s; integer RR rounds it; probe lag delays SpO2 on top of the model's own lag; radar scale multiplies the room motion index (0-100). "Breaks" lists the groups under 98% sensitivity (a responder alert within 120 s of onset); median and p90 are of the detected episodes.`,
+  );
+  out.push('');
+  out.push('| setting | model | sensitivity | median | p90 | breaks |');
+  out.push('|---|---|---|---|---|---|');
+  for (const r of rows)
+    out.push(
+      `| ${r.setting} | ${r.model} | ${pct(r.sensitivity)} (${r.detected}/${r.episodes}) | ${sec(r.median)} | ${sec(r.p90)} | ${r.breaks.length ? r.breaks.join('; ') : 'holds'} |`,
+    );
+  return out;
 }
 
 function main(): number {
   const args = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
   const res = runSuite();
+  const res2 = runSuite(suite2(), 2);
   const bidmc = runBidmc();
+  const quick = args.flags.has('quick');
+  const sweep = runSweep(quick ? 3 : 1);
   const bench = args.flags.has('no-bench') ? null : benchDetection({ samples: 1_500_000 });
-  const md = renderMarkdown(res, bidmc, bench);
+  const md = renderMarkdown(res, bidmc, bench, [...renderSideBySide(res, res2), '', ...renderSweep(sweep, quick)]);
   if (args.flags.has('json')) {
     const all = summarize(res.map((r) => r.result));
     process.stdout.write(
@@ -238,6 +384,11 @@ function main(): number {
         negatives: summarize(res.filter((r) => r.item.negative).map((r) => r.result)),
         bidmc: summarize(bidmc),
         bench,
+        model2: {
+          suite: summarize(res2.map((r) => r.result)),
+          negatives: summarize(res2.filter((r) => r.item.negative).map((r) => r.result)),
+        },
+        sweep,
       }) + '\n',
     );
   } else process.stdout.write(md + '\n');

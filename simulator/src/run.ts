@@ -42,8 +42,9 @@ export function behaviourFromArgs(args: Args): Behaviour {
     profile.wearer = w;
   }
   const model = args.flags.get('model');
-  if (model !== undefined) {
-    if (model !== 'spo2' && model !== 'spo2-rr') throw new Error('--model is spo2-rr or spo2');
+  // `--model 1|2` chooses the trace model (cli.ts), not the wearable model
+  if (model !== undefined && model !== '1' && model !== '2') {
+    if (model !== 'spo2' && model !== 'spo2-rr') throw new Error('--model is spo2-rr or spo2 (wearable), or 1 or 2 (trace model)');
     profile.model = model;
   }
   const battery = optionalNumber(args, 'battery', 0, 100);

@@ -1,0 +1,118 @@
+// The robustness sweep's transforms on small traces, and the report sections' determinism.
+import { describe, expect, it } from 'vitest';
+import { renderSideBySide, renderSweep, runSuite, suite, suite2, type SweepRow } from './detection-report.js';
+import { noiseTimes, probeLag, quantiseRr, radarScale, sampleEvery, sampleLoss, BASE_NOISE_SD } from './sweep.js';
+import type { SampleLine, TraceLine } from './trace.js';
+
+function trace(
+  seconds: number,
+  f: (s: number) => Record<string, unknown> = (s) => ({ hr: 70, spo2: 97, rr: 14.3, activity: 10, onBody: true, s }),
+) {
+  const lines: TraceLine[] = [{ t: 0, label: 'start' }];
+  for (let s = 0; s < seconds; s++) {
+    lines.push({ t: s * 1000 + (s % 3) * 100, device: 'wr', stream: 'vitals', data: f(s) });
+    if (s % 2 === 0) lines.push({ t: s * 1000 + 150, device: 'ro', stream: 'presence', data: { occupied: true, motion: 10 } });
+  }
+  lines.push({ t: 500, device: 'ro', stream: 'door', data: { open: false } });
+  return lines.sort((a, b) => a.t - b.t);
+}
+const samples = (ls: TraceLine[], stream: string) => ls.filter((l): l is SampleLine => 'device' in l && l.stream === stream);
+
+describe('sweep transforms', () => {
+  it('20% sample loss drops about a fifth of vitals and presence samples, keeps labels and door lines, deterministic by seed', () => {
+    const t = trace(5000);
+    const out = sampleLoss(0.2)(t, 1);
+    const rate =
+      1 - (samples(out, 'vitals').length + samples(out, 'presence').length) / (samples(t, 'vitals').length + samples(t, 'presence').length);
+    expect(rate).toBeGreaterThan(0.18);
+    expect(rate).toBeLessThan(0.22);
+    expect(out.filter((l) => 'label' in l)).toHaveLength(1);
+    expect(samples(out, 'door')).toHaveLength(1);
+    expect(sampleLoss(0.2)(t, 1)).toEqual(out);
+    expect(sampleLoss(0.2)(t, 2)).not.toEqual(out);
+  });
+
+  it('0.2 Hz keeps one sample per device every 5 s despite jitter', () => {
+    const out = sampleEvery(5)(trace(100), 1);
+    expect(samples(out, 'vitals').map((l) => l.data.s)).toEqual([
+      0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95,
+    ]);
+    // presence every 2 s: the next kept one is the first at or after 5 s later
+    const gaps = samples(out, 'presence').map((l, i, a) => (i ? l.t - a[i - 1]!.t : 6000));
+    expect(gaps.every((g) => g === 6000)).toBe(true);
+  });
+
+  it('integer RR rounds the rate and leaves 0 and null alone', () => {
+    const t = trace(3, (s) => ({ rr: [14.3, 0, null][s], hr: 70 }));
+    expect(samples(quantiseRr(t, 1), 'vitals').map((l) => l.data.rr)).toEqual([14, 0, null]);
+    expect(
+      samples(
+        quantiseRr(
+          trace(1, () => ({ rr: 5.5 })),
+          1,
+        ),
+        'vitals',
+      )[0]!.data.rr,
+    ).toBe(6);
+  });
+
+  it('probe lag shows each SpO2 value lagS seconds later; the rest of the sample is unchanged', () => {
+    const t = trace(100, (s) => ({ spo2: 100 - Math.floor(s / 10), hr: 60 + s }));
+    const out = samples(probeLag(30)(t, 1), 'vitals');
+    expect(out[50]!.data.spo2).toBe(100 - Math.floor(20 / 10));
+    expect(out[50]!.data.hr).toBe(110);
+    expect(out[10]!.data.spo2).toBe(100);
+    expect(out.map((l) => l.t)).toEqual(samples(t, 'vitals').map((l) => l.t));
+  });
+
+  it('radar scale multiplies the motion index, rounds and clamps to 0-100', () => {
+    expect(samples(radarScale(0.25)(trace(2), 1), 'presence')[0]!.data.motion).toBe(3);
+    expect(samples(radarScale(4)(trace(2), 1), 'presence')[0]!.data.motion).toBe(40);
+    expect(samples(radarScale(20)(trace(2), 1), 'presence')[0]!.data.motion).toBe(100);
+  });
+
+  it('noise x2 doubles the SD: the added noise has sqrt(3) x the base SD; an RR of 0 stays 0', () => {
+    const t = trace(20_000, () => ({ hr: 100, spo2: 90, rr: 20, activity: 50 }));
+    const hr = samples(noiseTimes(2)(t, 3), 'vitals').map((l) => (l.data.hr as number) - 100);
+    const sd = Math.sqrt(hr.reduce((a, x) => a + x * x, 0) / hr.length);
+    expect(sd).toBeGreaterThan(Math.sqrt(3) * BASE_NOISE_SD.hr * 0.93);
+    expect(sd).toBeLessThan(Math.sqrt(3) * BASE_NOISE_SD.hr * 1.07);
+    expect(
+      samples(
+        noiseTimes(2)(
+          trace(5, () => ({ rr: 0 })),
+          3,
+        ),
+        'vitals',
+      ).every((l) => l.data.rr === 0),
+    ).toBe(true);
+  });
+});
+
+describe('report sections are deterministic', () => {
+  it('same code, same side-by-side table and sweep rows', () => {
+    const small1 = suite().filter((_, i) => i % 40 === 0);
+    const small2 = suite2().filter((_, i) => i % 40 === 0);
+    const once = () => renderSideBySide(runSuite(small1), runSuite(small2, 2)).join('\n');
+    expect(once()).toBe(once());
+    const rows = (): SweepRow[] =>
+      [sampleLoss(0.2), probeLag(45)].map((tr, k) => {
+        const r = runSuite(
+          small2.filter((i) => !i.negative),
+          2,
+          tr,
+        );
+        return {
+          setting: String(k),
+          model: 2,
+          episodes: r.length,
+          detected: 0,
+          sensitivity: null,
+          median: r[0]!.result.outcome.latencyMs,
+          p90: null,
+          breaks: [],
+        };
+      });
+    expect(renderSweep(rows(), true)).toEqual(renderSweep(rows(), true));
+  });
+});
