@@ -13,6 +13,7 @@ import { createGatewayRepo } from './gateways.js';
 import { createNoticeRepo } from './notices.js';
 import { createOnboardingRepo } from './onboarding.js';
 import { createPushRepo } from './push.js';
+import { createRotaRepo } from './rotas.js';
 import { createServiceRepo } from './services.js';
 import { createUserRepo } from './users.js';
 import { createWearerRepo } from './wearers.js';
@@ -34,6 +35,8 @@ export function createAggregates(db: Db) {
     onboarding: createOnboardingRepo(db),
     /** Web Push subscriptions of app users (the push channel's addresses) */
     push: createPushRepo(db),
+    /** rotas of responder groups: weekly shifts and overrides (0020_rotas) */
+    rotas: createRotaRepo(db),
     readModels: createConsoleReads(db),
     /** services, users, chains, wearers and devices in one transaction (the demo seed, bulk enrolment) */
     enrol: (e: Enrolment) => insertEnrolment(db, e),

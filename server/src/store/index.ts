@@ -38,3 +38,4 @@ export { insertEnrolment, type Enrolment } from './enrolment.js';
 export { createOnboardingRepo, isUniqueViolation, type OnboardingRepo } from './onboarding.js';
 export { openStore, type Store } from './store.js';
 export { createPushRepo, type PushRepo, type PushSubscriptionRow } from './push.js';
+export { createRotaRepo, type RotaRepo, type RotaShiftRow, type RotaOverrideRow } from './rotas.js';
