@@ -9,6 +9,7 @@
 // - a local time that happens twice (fall back, 01:30 on the last Sunday of October) is its first occurrence.
 // So a 20:00-08:00 shift on the night the clocks go forward lasts 11 hours, on the night they go back 13.
 import { z } from 'zod';
+import type { Repos } from '../store/index.js';
 
 /** An IANA time zone name Intl knows ("Europe/London"). */
 export const timeZoneSchema = z
@@ -187,4 +188,54 @@ export function onShiftAt(shifts: readonly Shift[], overrides: readonly Override
 /** The intervals with nobody on shift. */
 export function gapsOf(segments: readonly OnCallSegment[]): Interval[] {
   return segments.filter((s) => s.userIds.length === 0).map(({ start, end }) => ({ start, end }));
+}
+
+// ---- read from the store -----------------------------------------------------------------
+
+/** The time zone of a service whose setting is not made (the default country is GB). */
+export const DEFAULT_TIME_ZONE = 'Europe/London';
+
+export interface GroupRota {
+  shifts: Shift[];
+  overrides: (Override & { id: string; note: string | null })[];
+}
+
+type RotaRepos = Pick<Repos, 'rotas' | 'serviceById'>;
+
+export async function serviceTimeZone(repos: RotaRepos, serviceId: string): Promise<string> {
+  const tz = (await repos.serviceById(serviceId))?.time_zone;
+  return tz && isTimeZone(tz) ? tz : DEFAULT_TIME_ZONE;
+}
+
+/** The groups' rotas with the overrides that end after `after`. */
+export async function groupRotas(repos: RotaRepos, groupIds: readonly string[], after: number): Promise<Map<string, GroupRota>> {
+  const out = new Map<string, GroupRota>(groupIds.map((g) => [g, { shifts: [], overrides: [] }]));
+  for (const s of await repos.rotas.shiftsOf(groupIds))
+    out.get(s.group_id)?.shifts.push({ userId: s.user_id, weekday: s.weekday, startMin: s.start_min, endMin: s.end_min });
+  for (const o of await repos.rotas.overridesOf(groupIds, after))
+    out
+      .get(o.group_id)
+      ?.overrides.push({
+        id: o.id,
+        userId: o.user_id,
+        replacesUserId: o.replaces_user_id,
+        startAt: o.start_at,
+        endAt: o.end_at,
+        note: o.note,
+      });
+  return out;
+}
+
+/** Who is on shift now in each group (the service's time zone). */
+export async function onShiftNow(
+  repos: RotaRepos,
+  serviceId: string,
+  groupIds: readonly string[],
+  now: number,
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (groupIds.length === 0) return out;
+  const tz = await serviceTimeZone(repos, serviceId);
+  for (const [g, r] of await groupRotas(repos, groupIds, now)) out.set(g, onShiftAt(r.shifts, r.overrides, tz, now));
+  return out;
 }
