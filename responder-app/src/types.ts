@@ -24,6 +24,9 @@ export type {
   GroupView as Group,
   PageInfo,
   ServiceSettings,
+  OnCallView,
+  RotaView,
+  RotaWarningsView,
   WearerView as Wearer,
 } from '@odart/protocol/api';
 export const OPEN_STATES = new Set(['pending_checkin', 'escalating', 'acknowledged']);

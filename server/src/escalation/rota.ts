@@ -213,16 +213,14 @@ export async function groupRotas(repos: RotaRepos, groupIds: readonly string[], 
   for (const s of await repos.rotas.shiftsOf(groupIds))
     out.get(s.group_id)?.shifts.push({ userId: s.user_id, weekday: s.weekday, startMin: s.start_min, endMin: s.end_min });
   for (const o of await repos.rotas.overridesOf(groupIds, after))
-    out
-      .get(o.group_id)
-      ?.overrides.push({
-        id: o.id,
-        userId: o.user_id,
-        replacesUserId: o.replaces_user_id,
-        startAt: o.start_at,
-        endAt: o.end_at,
-        note: o.note,
-      });
+    out.get(o.group_id)?.overrides.push({
+      id: o.id,
+      userId: o.user_id,
+      replacesUserId: o.replaces_user_id,
+      startAt: o.start_at,
+      endAt: o.end_at,
+      note: o.note,
+    });
   return out;
 }
 
