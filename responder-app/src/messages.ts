@@ -462,6 +462,8 @@ export const t = {
   rotaPerson: 'Person',
   rotaWeekday: 'Day',
   rotaStart: 'Starts (local time)',
+  rotaStartCol: 'Starts',
+  rotaEndCol: 'Ends',
   rotaEnd: 'Ends (local time; earlier than the start means the next day)',
   rotaOverrides: 'Overrides',
   rotaAddOverride: 'Add override',

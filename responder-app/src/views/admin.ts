@@ -1410,7 +1410,7 @@ export function rotaView(ctx: Ctx, groupId: string): HTMLElement {
         ),
         h('h3', {}, t.rotaShifts),
         table(
-          [t.rotaWeekday, t.rotaStart, t.rotaEnd, t.rotaPerson, t.rotaRemove],
+          [t.rotaWeekday, t.rotaStartCol, t.rotaEndCol, t.rotaPerson, t.rotaRemove],
           rota.shifts.map((sh, i) => {
             const rm = h(
               'button',
