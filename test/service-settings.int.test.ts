@@ -33,6 +33,7 @@ describe('service settings', () => {
       emergencyNumber: '999',
       phone: null,
       defaultCountry: 'GB',
+      timeZone: 'Europe/London',
     });
     const set = await api<ServiceJson>(ts.base, admin, 'PATCH', '/api/admin/service', {
       phone: '+44 141 555 0100',
@@ -40,7 +41,14 @@ describe('service settings', () => {
     });
     expect(set).toEqual({
       status: 200,
-      body: { id: 'demo', name: 'Demo service', emergencyNumber: '112', phone: '+44 141 555 0100', defaultCountry: 'GB' },
+      body: {
+        id: 'demo',
+        name: 'Demo service',
+        emergencyNumber: '112',
+        phone: '+44 141 555 0100',
+        defaultCountry: 'GB',
+        timeZone: 'Europe/London',
+      },
     });
 
     await ts.server.alerts.handle([

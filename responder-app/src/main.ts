@@ -24,6 +24,7 @@ import { alertLinkPage } from './views/page.js';
 import type { Ctx, Notice } from './views/ctx.js';
 import { detailView, feedView, guideView, isDetailOf, reloadDetail } from './views/responder.js';
 import { serviceView } from './views/admin.js';
+import { rotaView } from './views/admin.js';
 
 const alarm = new Alarm();
 const alerts = new Map<string, Alert>();
@@ -299,6 +300,7 @@ function render(): void {
     else if (sect === 'alerts') el = historyView();
     else if (sect === 'service') el = serviceView(c);
     else if (sect === 'kits') el = kitsView(c);
+    else if (sect === 'rota' && id) el = rotaView(c, decodeURIComponent(id));
     else el = dashboardView(c);
   } else el = feedView(c);
   view.replaceChildren(el);

@@ -26,6 +26,9 @@ export type {
   NearbyKit,
   PageInfo,
   ServiceSettings,
+  OnCallView,
+  RotaView,
+  RotaWarningsView,
   WearerView as Wearer,
 } from '@odart/protocol/api';
 export const OPEN_STATES = new Set(['pending_checkin', 'escalating', 'acknowledged']);

@@ -277,6 +277,66 @@ export interface ServiceSettings {
   emergencyNumber: string;
   phone: string | null;
   defaultCountry: string;
+  /** IANA time zone of the rotas (0020_rotas; Europe/London until set) */
+  timeZone: string;
+}
+
+/** One weekly shift of a group's rota: ISO weekday (1 = Monday), local "HH:MM" start and end (end <= start crosses midnight). */
+export interface RotaShiftView {
+  userId: string;
+  weekday: number;
+  start: string;
+  end: string;
+}
+
+/** Someone on shift for an absolute interval, replacing `replacesUserId` when set. */
+export interface RotaOverrideView {
+  id: string;
+  userId: string;
+  replacesUserId: string | null;
+  start: string;
+  end: string;
+  note: string | null;
+}
+
+/** A group's rota (`GET|PUT /api/admin/groups/:id/rota`); overrides that have not ended. */
+export interface RotaView {
+  groupId: string;
+  timeZone: string;
+  shifts: RotaShiftView[];
+  overrides: RotaOverrideView[];
+}
+
+/** A rota member who could not be paged: no phone, no push subscription and not signed in; or disabled, or off duty. */
+export interface RotaWarning {
+  userId: string;
+  name: string;
+  problem: string;
+}
+
+/** Who is on shift (`GET /api/admin/groups/:id/on-call?from&days`): consecutive intervals; gaps have nobody. */
+export interface OnCallView {
+  groupId: string;
+  groupName: string;
+  timeZone: string;
+  from: string;
+  to: string;
+  /** whether the group has a rota at all (without one every interval is a gap, and none is reported) */
+  hasRota: boolean;
+  now: string[];
+  segments: { start: string; end: string; userIds: string[] }[];
+  gaps: { start: string; end: string }[];
+  unreachable: RotaWarning[];
+  /** display names of everyone named */
+  names: Record<string, string>;
+}
+
+/** The rota warnings of the service (`GET /api/admin/rota-warnings`, dashboard): groups with gaps or unreachable members in the next 7 days. */
+export interface RotaWarningsView {
+  groupId: string;
+  groupName: string;
+  gaps: { start: string; end: string }[];
+  unreachable: RotaWarning[];
 }
 
 /** A wearer's consent as stored (`POST /api/admin/wearers/:id/pause` and `/resume`). */

@@ -14,8 +14,11 @@ import {
   type HistoryRow,
   type Kit,
   type NoticeItem,
+  type OnCallView,
   type Readiness,
   type ReadinessRow,
+  type RotaView,
+  type RotaWarningsView,
   type ServiceSettings,
   type Stats,
   type UserRow,
@@ -31,6 +34,7 @@ interface Chain {
 interface Target {
   type: string;
   id?: string;
+  groupId?: string;
   phone?: string;
   label?: string;
 }
@@ -145,6 +149,7 @@ export function dashboardView(ctx: Ctx): HTMLElement {
     h('h3', { id: 'notices-h', tabindex: -1 }, t.notices),
     notices.el,
     readinessSummary(),
+    rotaWarningsSummary(),
     stats,
   );
 }
@@ -723,7 +728,10 @@ export function peopleView(ctx: Ctx): HTMLElement {
       return [
         table(
           [t.groupName, t.members],
-          gs.map((g) => [g.name, g.memberIds.map((id) => ctx.name(id)).join(', ')]),
+          gs.map((g) => [
+            h('span', {}, g.name, ' ', h('a', { href: `#/admin/rota/${enc(g.id)}`, 'aria-label': `${t.rotaLink}: ${g.name}` }, t.rotaLink)),
+            g.memberIds.map((id) => ctx.name(id)).join(', '),
+          ]),
           t.groupsTitle,
         ),
         form,
@@ -823,9 +831,10 @@ function chainEditor(
   const name = input({ required: true, maxlength: 60, value: chain.name });
   const stepsBox = h('ol', { class: 'steps' });
   const status = statusLine();
-  const has = (st: Step, tg: Target) => st.targets.some((x) => x.type === tg.type && (x.id ?? '') === (tg.id ?? ''));
+  const has = (st: Step, tg: Target) =>
+    st.targets.some((x) => x.type === tg.type && (x.id ?? x.groupId ?? '') === (tg.id ?? tg.groupId ?? ''));
   const toggle = (st: Step, tg: Target, on: boolean) => {
-    st.targets = st.targets.filter((x) => !(x.type === tg.type && (x.id ?? '') === (tg.id ?? '')));
+    st.targets = st.targets.filter((x) => !(x.type === tg.type && (x.id ?? x.groupId ?? '') === (tg.id ?? tg.groupId ?? '')));
     if (on) st.targets.push(tg);
   };
   const draw = () => {
@@ -841,6 +850,11 @@ function chainEditor(
           ),
           ...groups.map((g) =>
             checkbox(`${g.name}`, has(st, { type: 'group', id: g.id }), (on) => toggle(st, { type: 'group', id: g.id }, on)),
+          ),
+          ...groups.map((g) =>
+            checkbox(t.onShiftTarget(g.name), has(st, { type: 'on_shift', groupId: g.id }), (on) =>
+              toggle(st, { type: 'on_shift', groupId: g.id }, on),
+            ),
           ),
           checkbox(t.emergencyContactTarget, has(st, { type: 'emergency_contact' }), (on) => {
             toggle(st, { type: 'emergency_contact' }, on);
@@ -1414,4 +1428,197 @@ function readinessPanel(w: Wearer): { el: HTMLElement; reload: () => void } {
     el: h('section', { class: 'panel', 'aria-labelledby': 'readiness-h' }, h('h3', { id: 'readiness-h' }, t.readinessTitle), box),
     reload,
   };
+}
+
+// ---- rotas (issue 16.1) -------------------------------------------------------------------
+
+/** An instant as the service's clock shows it ("Sat 28 Mar, 20:00"). */
+function fmtIn(tz: string, iso: string): string {
+  return new Date(iso).toLocaleString('en-GB', {
+    timeZone: tz,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}
+
+/** The dashboard's rota warnings: gaps and members who cannot be paged, per group, over the next 7 days. */
+function rotaWarningsSummary(): HTMLElement {
+  const box = h('div');
+  async(
+    box,
+    () => Promise.all([api<RotaWarningsView[]>('/api/admin/rota-warnings'), api<ServiceSettings>('/api/admin/service')]),
+    ([ws, svc]) =>
+      ws.length === 0
+        ? h('p', { id: 'rota-summary' }, t.rotaAllGood)
+        : h(
+            'ul',
+            { id: 'rota-summary', class: 'warnings' },
+            ...ws.map((w) =>
+              h(
+                'li',
+                {},
+                h('a', { href: `#/admin/rota/${enc(w.groupId)}` }, w.groupName),
+                ': ',
+                [
+                  ...w.gaps.slice(0, 3).map((g) => t.rotaGap(fmtIn(svc.timeZone, g.start), fmtIn(svc.timeZone, g.end))),
+                  ...w.unreachable.map((u) => t.rotaUnreachable(u.name, u.problem)),
+                ].join('; '),
+              ),
+            ),
+          ),
+  );
+  return h('section', { 'aria-labelledby': 'rota-h' }, h('h3', { id: 'rota-h' }, t.rotaWarningsTitle), box);
+}
+
+/** A group's rota: who is on now, the next 7 days with gaps and warnings, the weekly shifts and overrides. */
+export function rotaView(ctx: Ctx, groupId: string): HTMLElement {
+  const box = h('div');
+  const gid = enc(groupId);
+  const el = h(
+    'section',
+    { class: 'console rota', 'aria-labelledby': 'page-h' },
+    nav('#/admin/people'),
+    h('h2', { id: 'page-h' }, t.rotaLink),
+    box,
+  );
+  async(
+    box,
+    () =>
+      Promise.all([
+        api<OnCallView>(`/api/admin/groups/${gid}/on-call?days=7`),
+        api<RotaView>(`/api/admin/groups/${gid}/rota`),
+        api<UserRow[]>('/api/admin/users'),
+      ]),
+    ([oc, rota, users]) => {
+      el.querySelector('#page-h')!.textContent = t.rotaTitle(oc.groupName);
+      const tz = oc.timeZone;
+      const who = (id: string) => oc.names[id] ?? users.find((u) => u.id === id)?.displayName ?? id;
+      const personSelect = (label: string, optional = false) => {
+        const sel = h(
+          'select',
+          { 'aria-label': label },
+          ...(optional ? [h('option', { value: '' }, t.rotaNoOne)] : []),
+          ...users.map((u) => h('option', { value: u.id }, u.displayName)),
+        );
+        return sel;
+      };
+      const save = (shifts: RotaView['shifts']) =>
+        api(`/api/admin/groups/${gid}/rota`, { method: 'PUT', body: { shifts } }).then(
+          () => ctx.refresh(),
+          (err: unknown) => ctx.flash(err),
+        );
+
+      const warnings = [
+        ...oc.gaps.map((g) => t.rotaGap(fmtIn(tz, g.start), fmtIn(tz, g.end))),
+        ...oc.unreachable.map((u) => t.rotaUnreachable(u.name, u.problem)),
+      ];
+      const person = personSelect(t.rotaPerson);
+      const weekday = h('select', {}, ...t.weekdays.map((d, i) => h('option', { value: String(i + 1) }, d)));
+      const start = input({ type: 'time', value: '20:00', required: true });
+      const end = input({ type: 'time', value: '08:00', required: true });
+      const shiftForm = h(
+        'form',
+        { class: 'stack' },
+        field(t.rotaPerson, person),
+        field(t.rotaWeekday, weekday),
+        field(t.rotaStart, start),
+        field(t.rotaEnd, end),
+        h('button', { type: 'submit' }, t.rotaAddShift),
+      );
+      shiftForm.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        void save([...rota.shifts, { userId: person.value, weekday: Number(weekday.value), start: start.value, end: end.value }]);
+      });
+      const oWho = personSelect(t.rotaPerson);
+      const oWhom = personSelect(t.rotaReplaces, true);
+      const oStart = input({ type: 'datetime-local', required: true });
+      const oEnd = input({ type: 'datetime-local', required: true });
+      const overrideForm = h(
+        'form',
+        { class: 'stack' },
+        field(t.rotaPerson, oWho),
+        field(t.rotaReplaces, oWhom),
+        field(t.rotaOverrideStart, oStart),
+        field(t.rotaOverrideEnd, oEnd),
+        h('button', { type: 'submit' }, t.rotaAddOverride),
+      );
+      overrideForm.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        api(`/api/admin/groups/${gid}/rota/overrides`, {
+          method: 'POST',
+          body: {
+            userId: oWho.value,
+            replacesUserId: oWhom.value || null,
+            start: new Date(oStart.value).toISOString(),
+            end: new Date(oEnd.value).toISOString(),
+          },
+        }).then(
+          () => ctx.refresh(),
+          (err: unknown) => ctx.flash(err),
+        );
+      });
+      return [
+        h('p', { class: 'muted' }, t.rotaTimeZone(tz)),
+        oc.hasRota ? h('span') : h('p', { class: 'muted' }, t.rotaNoRota),
+        h('h3', {}, t.rotaOnNow),
+        h('p', { id: 'rota-now', class: 'on-now' }, oc.now.length ? oc.now.map(who).join(', ') : t.rotaNobody),
+        h('h3', {}, t.rotaWarnings),
+        warnings.length
+          ? h('ul', { id: 'rota-warnings', class: 'warnings' }, ...warnings.map((w) => h('li', {}, w)))
+          : h('p', { id: 'rota-warnings' }, t.rotaNoWarnings),
+        h('h3', {}, t.rotaNext7),
+        table(
+          [t.rotaFrom, t.rotaTo, t.rotaWho],
+          oc.segments.map((sg) => [
+            fmtIn(tz, sg.start),
+            fmtIn(tz, sg.end),
+            sg.userIds.length ? sg.userIds.map(who).join(', ') : t.rotaNobody,
+          ]),
+          t.rotaNext7,
+        ),
+        h('h3', {}, t.rotaShifts),
+        table(
+          [t.rotaWeekday, t.rotaStartCol, t.rotaEndCol, t.rotaPerson, t.rotaRemove],
+          rota.shifts.map((sh, i) => {
+            const rm = h(
+              'button',
+              { type: 'button', 'aria-label': `${t.rotaRemove}: ${t.weekdays[sh.weekday - 1]} ${sh.start} ${who(sh.userId)}` },
+              t.rotaRemove,
+            );
+            rm.addEventListener('click', () => void save(rota.shifts.filter((_, j) => j !== i)));
+            return [t.weekdays[sh.weekday - 1] ?? String(sh.weekday), sh.start, sh.end, who(sh.userId), rm];
+          }),
+          t.rotaShifts,
+        ),
+        shiftForm,
+        h('h3', {}, t.rotaOverrides),
+        table(
+          [t.rotaOverrideStart, t.rotaOverrideEnd, t.rotaPerson, t.rotaRemove],
+          rota.overrides.map((o) => {
+            const rm = h(
+              'button',
+              {
+                type: 'button',
+                'aria-label': `${t.rotaRemove}: ${t.rotaCovers(who(o.userId), o.replacesUserId ? who(o.replacesUserId) : null)}`,
+              },
+              t.rotaRemove,
+            );
+            rm.addEventListener('click', () => {
+              api(`/api/admin/groups/${gid}/rota/overrides/${enc(o.id)}`, { method: 'DELETE' }).then(
+                () => ctx.refresh(),
+                (err: unknown) => ctx.flash(err),
+              );
+            });
+            return [fmtIn(tz, o.start), fmtIn(tz, o.end), t.rotaCovers(who(o.userId), o.replacesUserId ? who(o.replacesUserId) : null), rm];
+          }),
+          t.rotaOverrides,
+        ),
+        overrideForm,
+      ];
+    },
+  );
+  return el;
 }

@@ -262,7 +262,7 @@ export class AlertService {
       reasons: JSON.stringify(reasons),
       news2,
       // The chain (and its groups' members) is copied onto the alert: later edits never change a running alert.
-      chain_snapshot: await this.d.escalator.snapshotChain(chain?.definition ?? null),
+      chain_snapshot: await this.d.escalator.snapshotChain(chain?.definition ?? null, wearer.service_id),
       escalation_token: 0,
       attending_responder_id: null,
       outcome: null,

@@ -11,6 +11,8 @@ export const chainTargetSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('group'), id }),
   z.object({ type: z.literal('phone'), phone: e164, label: z.string().min(1).max(60) }),
   z.object({ type: z.literal('emergency_contact') }),
+  /** whoever is on shift in the group's rota (escalation/rota.ts) when the alert starts, and at each repeat */
+  z.object({ type: z.literal('on_shift'), groupId: id }),
 ]);
 
 /** The registry's channel ids (notify/registry.ts); a chain's JSON names its channels by them. */
@@ -47,6 +49,8 @@ export const chainSnapshotSchema = z.object({
   repeat: z.number().int().min(0).max(10).default(0),
   finalStep: chainStepSchema.optional(),
   groups: z.record(z.string(), z.array(z.string())).default({}),
+  /** who was on shift in each `on_shift` group when the alert started (0020_rotas; absent in older snapshots) */
+  onShift: z.record(z.string(), z.array(z.string())).default({}),
 });
 
 export type ChainTarget = z.infer<typeof chainTargetSchema>;
@@ -66,15 +70,23 @@ export function targetKey(t: ChainTarget): string {
       return `phone:${t.phone}`;
     case 'emergency_contact':
       return 'emergency_contact';
+    case 'on_shift':
+      return `on_shift:${t.groupId}`;
     default:
       return t satisfies never;
   }
 }
 
-/** Group ids a chain refers to (they must exist in the chain's service). */
+/** Group ids a chain refers to, as a group or by its rota (they must exist in the chain's service). */
 export function chainGroupIds(c: ParsedChain): string[] {
   const all = [...c.steps, ...(c.finalStep ? [c.finalStep] : [])].flatMap((s) => s.targets);
-  return [...new Set(all.flatMap((t) => (t.type === 'group' ? [t.id] : [])))];
+  return [...new Set(all.flatMap((t) => (t.type === 'group' ? [t.id] : t.type === 'on_shift' ? [t.groupId] : [])))];
+}
+
+/** Group ids whose rota a chain pages (`on_shift` targets). */
+export function chainOnShiftGroupIds(c: ParsedChain): string[] {
+  const all = [...c.steps, ...(c.finalStep ? [c.finalStep] : [])].flatMap((s) => s.targets);
+  return [...new Set(all.flatMap((t) => (t.type === 'on_shift' ? [t.groupId] : [])))];
 }
 
 /** Responder ids a chain names directly. */

@@ -23,6 +23,7 @@ import {
 } from '../store/index.js';
 import {
   chainGroupIds,
+  chainOnShiftGroupIds,
   chainSchema,
   contactLabel,
   parseSnapshot,
@@ -33,12 +34,14 @@ import {
   type ChainStep,
   type ChainTarget,
   type Channel,
+  type StepAt,
 } from './chain.js';
 import { Dispatcher } from './dispatcher.js';
 import { escalationState, type EscalationView } from './state.js';
 import { PageLinks } from './page-links.js';
 import type { PageFacts } from './page-text.js';
 import { PRIORITY } from './rate.js';
+import { onShiftNow } from './rota.js';
 
 export interface EscalatorDeps {
   repos: Repos;
@@ -123,13 +126,19 @@ export class Escalator {
     });
   }
 
-  /** The text stored on a new alert: the chain as it is now, with the current members of its groups. */
-  async snapshotChain(definition: string | null): Promise<string> {
+  /**
+   * The text stored on a new alert: the chain as it is now, with the current members of its groups and,
+   * for its `on_shift` targets, who is on shift now in the service's time zone.
+   */
+  async snapshotChain(definition: string | null, serviceId?: string): Promise<string> {
     if (definition === null) return JSON.stringify({ steps: [], repeat: 0, groups: {} });
     try {
       const chain = chainSchema.parse(JSON.parse(definition));
       const members = await this.esc.groupMembers(chainGroupIds(chain));
-      return JSON.stringify({ ...chain, groups: Object.fromEntries(members) });
+      const rotaGroups = chainOnShiftGroupIds(chain);
+      if (rotaGroups.length === 0 || serviceId === undefined) return JSON.stringify({ ...chain, groups: Object.fromEntries(members) });
+      const onShift = await onShiftNow(this.d.repos, serviceId, rotaGroups, this.d.clock.now());
+      return JSON.stringify({ ...chain, groups: Object.fromEntries(members), onShift: Object.fromEntries(onShift) });
     } catch (err) {
       // A stored chain that no longer parses must not stop the alert: the default chain takes over.
       this.d.log.error({ err }, 'stored chain does not parse; alert uses the default chain');
@@ -382,7 +391,7 @@ export class Escalator {
       return parseSnapshot(alert.chain_snapshot);
     } catch (err) {
       this.d.log.error({ err, alertId: alert.id }, 'unreadable chain snapshot; using the default chain');
-      return { steps: [], repeat: 0, groups: {} };
+      return { steps: [], repeat: 0, groups: {}, onShift: {} };
     }
   }
 
@@ -400,6 +409,7 @@ export class Escalator {
       for (const t of [...chain.steps, ...(chain.finalStep ? [chain.finalStep] : [])].flatMap((s) => s.targets)) {
         if (t.type === 'responder') userIds.add(t.id);
         if (t.type === 'group') groupIds.add(t.id);
+        if (t.type === 'on_shift') groupIds.add(t.groupId);
       }
     }
     const users = new Map((await this.d.repos.usersByIds([...userIds])).map((u) => [u.id, u]));
@@ -417,6 +427,8 @@ export class Escalator {
           }
           case 'group':
             return groups.get(t.id) ?? t.id;
+          case 'on_shift':
+            return en.escalationOnShift(groups.get(t.groupId) ?? t.groupId);
           case 'phone':
             return t.label;
           case 'emergency_contact':
@@ -451,7 +463,12 @@ export class Escalator {
     const targets: ChainTarget[] = ids.map((id) => ({ type: 'responder', id }));
     if (targets.length === 0) targets.push({ type: 'emergency_contact' });
     return {
-      chain: { steps: [{ targets, channels: this.channels.defaultChannels(), fallbackChannels: [], waitS: 120 }], repeat: 4, groups: {} },
+      chain: {
+        steps: [{ targets, channels: this.channels.defaultChannels(), fallbackChannels: [], waitS: 120 }],
+        repeat: 4,
+        groups: {},
+        onShift: {},
+      },
       isDefault: true,
     };
   }
@@ -505,7 +522,7 @@ export class Escalator {
     const facts = await this.pageFacts(alert);
     // Someone who said they cannot go is not asked again for this alert.
     const declined = await this.esc.declinedTargets(alert.id);
-    const resolved = (await this.resolveTargets(at.step, chain, alert)).filter((t) => !declined.has(t.key));
+    const resolved = (await this.resolveTargets(at, chain, alert)).filter((t) => !declined.has(t.key));
     for (const x of resolved.filter((r) => r.offDuty)) {
       await repos.appendTimeline(alert.id, now, 'target_skipped', { target: x.key, step: pos, reason: 'off_duty' });
     }
@@ -706,8 +723,13 @@ export class Escalator {
     return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: to, body };
   }
 
-  private async resolveTargets(step: ChainStep, chain: ChainSnapshot, alert: AlertRow): Promise<ResolvedTarget[]> {
+  private async resolveTargets(at: StepAt, chain: ChainSnapshot, alert: AlertRow): Promise<ResolvedTarget[]> {
+    const step: ChainStep = at.step;
     const out = new Map<string, ResolvedTarget>();
+    // A repeat pass (cycle > 0) also pages whoever has come on shift since the alert started.
+    const rotaGroups = [...new Set(step.targets.flatMap((t) => (t.type === 'on_shift' ? [t.groupId] : [])))];
+    const nowOnShift =
+      at.cycle > 0 && rotaGroups.length > 0 ? await onShiftNow(this.d.repos, alert.service_id, rotaGroups, this.d.clock.now()) : null;
     const responder = async (id: string) => {
       const key = `responder:${id}`;
       if (out.has(key)) return;
@@ -725,6 +747,11 @@ export class Escalator {
         case 'group':
           // Members as they were when the alert started (part of the snapshot).
           for (const id of chain.groups[t.id] ?? []) await responder(id);
+          break;
+        case 'on_shift':
+          // Who was on shift when the alert started (the snapshot), plus, on a repeat, whoever is on now.
+          for (const id of chain.onShift[t.groupId] ?? []) await responder(id);
+          for (const id of nowOnShift?.get(t.groupId) ?? []) await responder(id);
           break;
         case 'phone':
           out.set(targetKey(t), { key: targetKey(t), userId: null, phone: t.phone, offDuty: false });
@@ -779,7 +806,7 @@ export class Escalator {
       const used = new Set(trs.map((r) => r.channel));
       const fallback = at.step.fallbackChannels.filter((c) => !used.has(c));
       if (fallback.length === 0) continue;
-      resolved ??= await this.resolveTargets(at.step, chain, alert);
+      resolved ??= await this.resolveTargets(at, chain, alert);
       const t = resolved.find((x) => x.key === target);
       if (!t) continue;
       const facts = await this.pageFacts(alert);

@@ -37,6 +37,7 @@ import { consoleRoutes } from './routes-console.js';
 import { responderRoutes } from './routes-responder.js';
 import { consentRoutes } from './routes-consent.js';
 import { serviceRoutes } from './routes-service.js';
+import { rotaRoutes } from './routes-rotas.js';
 import { accountRoutes } from './routes-accounts.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { pageRoutes } from './routes-page.js';
@@ -145,6 +146,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   await app.register(pageRoutes, deps);
   await app.register(pushRoutes, deps);
   await app.register(kitRoutes, deps);
+  await app.register(rotaRoutes, deps);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

@@ -9,7 +9,9 @@ import { AppError } from '../errors.js';
 import { chainSchema, type ParsedChain } from '../escalation/index.js';
 import type { ServicesTable, UserRow, WearerRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
+import { serviceTimeZone, timeZoneSchema } from '../escalation/rota.js';
 import { countryCode } from './phones.js';
+import { onCallView } from './rota-view.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
 
 // Dialled from a tel: link: digits with an optional leading +, spaces, dashes and brackets for reading.
@@ -27,6 +29,8 @@ const servicePatch = z
       .optional(),
     phone: phoneLine.nullable().optional(),
     defaultCountry: countryCode.optional(),
+    /** the rotas' time zone (IANA, checked with Intl) */
+    timeZone: timeZoneSchema.optional(),
   })
   .strict();
 
@@ -64,16 +68,18 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
       emergencyNumber: s.emergency_number,
       phone: s.phone ?? null,
       defaultCountry: s.default_country ?? 'GB',
+      timeZone: await serviceTimeZone(d.repos, s.id),
     };
   };
   app.get('/api/admin/service', async (req) => serviceView((await sessions.requireAdmin(req)).service_id));
   app.patch('/api/admin/service', async (req) => {
     const user = await sessions.requireAdmin(req);
     const b = servicePatch.parse(req.body);
-    const patch: Partial<Pick<ServicesTable, 'emergency_number' | 'phone' | 'default_country'>> = {};
+    const patch: Partial<Pick<ServicesTable, 'emergency_number' | 'phone' | 'default_country' | 'time_zone'>> = {};
     if (b.emergencyNumber !== undefined) patch.emergency_number = b.emergencyNumber;
     if (b.phone !== undefined) patch.phone = b.phone || null;
     if (b.defaultCountry) patch.default_country = b.defaultCountry;
+    if (b.timeZone) patch.time_zone = b.timeZone;
     await d.repos.services.updateService(user.service_id, patch);
     return serviceView(user.service_id);
   });
@@ -130,7 +136,15 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
         for (const t of s.targets) {
           if (t.type === 'responder') add(t.id, s.channels);
           else if (t.type === 'group') for (const id of members.get(t.id) ?? []) add(id, s.channels);
-          else if (t.type === 'emergency_contact' && !w.emergency_contact_phone) problems.push('emergency contact: no phone number');
+          else if (t.type === 'on_shift') {
+            // Everyone on the rota over the next 7 days, and the gaps when nobody is (issue 16.1).
+            const g = await d.escalator.esc.groupById(t.groupId);
+            if (!g) continue;
+            const v = await onCallView(d, g, now, now + 7 * 86_400_000, now);
+            for (const seg of v.segments) for (const id of seg.userIds) add(id, s.channels);
+            if (!v.hasRota) problems.push(`${g.name}: no rota`);
+            else if (v.gaps.length > 0) problems.push(`${g.name}: nobody on shift ${v.gaps.length} time(s) in the next 7 days`);
+          } else if (t.type === 'emergency_contact' && !w.emergency_contact_phone) problems.push('emergency contact: no phone number');
         }
       }
     } else {

@@ -74,6 +74,7 @@ export const en = {
   },
   /** who is called next, in the escalation clock on alerts (GET /api/alerts/:id `escalation.next`) */
   escalationEmergencyContact: 'Emergency contact',
+  escalationOnShift: (group: string) => `On shift in ${group}`,
   escalationUnknownResponder: 'A responder',
 } as const;
 

@@ -424,6 +424,9 @@ export function createEscalationRepo(db: Kysely<DB>) {
       await db.updateTable('responder_groups').set(patch).where('id', '=', id).execute();
     },
     async deleteGroup(id: string) {
+      // its rota (0020_rotas) goes with it
+      await db.deleteFrom('rota_shifts').where('group_id', '=', id).execute();
+      await db.deleteFrom('rota_overrides').where('group_id', '=', id).execute();
       await db.deleteFrom('responder_group_members').where('group_id', '=', id).execute();
       await db.deleteFrom('responder_groups').where('id', '=', id).execute();
     },

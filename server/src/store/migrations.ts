@@ -528,6 +528,36 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('push_subscriptions_user').on('push_subscriptions').column('user_id').execute();
     },
   },
+  '0020_rotas': {
+    // Rotas of responder groups (issue 16.1): weekly shifts in the service's time zone (a new service
+    // setting; null reads as Europe/London) and overrides for an absolute interval.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('services').addColumn('time_zone', 'text').execute();
+      await db.schema
+        .createTable('rota_shifts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('group_id', 'text', (c) => c.notNull().references('responder_groups.id'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('weekday', 'integer', (c) => c.notNull())
+        .addColumn('start_min', 'integer', (c) => c.notNull())
+        .addColumn('end_min', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rota_shifts_group').on('rota_shifts').column('group_id').execute();
+      await db.schema
+        .createTable('rota_overrides')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('group_id', 'text', (c) => c.notNull().references('responder_groups.id'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('replaces_user_id', 'text', (c) => c.references('users.id'))
+        .addColumn('start_at', 'bigint', (c) => c.notNull())
+        .addColumn('end_at', 'bigint', (c) => c.notNull())
+        .addColumn('note', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rota_overrides_group').on('rota_overrides').columns(['group_id', 'end_at']).execute();
+    },
+  },
   '0023_naloxone_kits': {
     // Naloxone kits of a service (issue 17): where each is (a box, a pharmacy) or who carries it (a responder), and
     // when it expires; a wearer's home may be given as a point so the alert can show the nearest kits.

@@ -16,6 +16,8 @@ export interface ServicesTable {
   phone?: string | null;
   /** 0012_console_notices: ISO 3166 country national phone numbers are read in */
   default_country?: string;
+  /** 0020_rotas: IANA time zone of the service's rotas (null: Europe/London) */
+  time_zone?: string | null;
 }
 
 export interface UsersTable {
@@ -183,6 +185,29 @@ export interface ResponderGroupsTable {
   name: string;
   created_at: number;
   updated_at: number;
+}
+
+/** 0020_rotas: one weekly shift of a group's rota (ISO weekday, local minutes; end <= start crosses midnight) */
+export interface RotaShiftsTable {
+  id: string;
+  group_id: string;
+  user_id: string;
+  weekday: number;
+  start_min: number;
+  end_min: number;
+  created_at: number;
+}
+
+/** 0020_rotas: someone on shift in a group for [start_at, end_at), replacing `replaces_user_id` when set */
+export interface RotaOverridesTable {
+  id: string;
+  group_id: string;
+  user_id: string;
+  replaces_user_id: string | null;
+  start_at: number;
+  end_at: number;
+  note: string | null;
+  created_at: number;
 }
 
 export interface ResponderGroupMembersTable {
@@ -403,6 +428,8 @@ export interface DB {
   notification_attempts: NotificationAttemptsTable;
   responder_groups: ResponderGroupsTable;
   responder_group_members: ResponderGroupMembersTable;
+  rota_shifts: RotaShiftsTable;
+  rota_overrides: RotaOverridesTable;
   fake_calls: FakeCallsTable;
   device_tombstones: DeviceTombstonesTable;
   alert_declines: AlertDeclinesTable;

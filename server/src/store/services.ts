@@ -4,7 +4,7 @@ import type { Db } from './db.js';
 import type { ServicesTable } from './schema.js';
 
 export type ServiceRow = Selectable<ServicesTable>;
-export type ServicePatch = Partial<Pick<ServicesTable, 'emergency_number' | 'phone' | 'default_country'>>;
+export type ServicePatch = Partial<Pick<ServicesTable, 'emergency_number' | 'phone' | 'default_country' | 'time_zone'>>;
 
 export function createServiceRepo(db: Db) {
   return {

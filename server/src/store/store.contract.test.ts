@@ -292,6 +292,56 @@ export function storeContract(name: string, adapter: Adapter): void {
       });
     });
 
+    describe('rotas', () => {
+      it("replaces a group's weekly shifts, keeps overrides that have not ended, and goes with the group; the time zone is a setting", async () => {
+        const r = store.repos;
+        await r.insertUser(user('ann'));
+        await r.insertUser(user('bob'));
+        await r.esc.insertGroup({ id: 'g1', service_id: 's1', name: 'Nights', created_at: T0, updated_at: T0 }, ['ann']);
+        const shift = (id: string, userId: string, weekday: number) => ({
+          id,
+          group_id: 'g1',
+          user_id: userId,
+          weekday,
+          start_min: 1200,
+          end_min: 480,
+          created_at: T0,
+        });
+        await r.rotas.replaceShifts('g1', [shift('a', 'ann', 6), shift('b', 'bob', 1)]);
+        await r.rotas.replaceShifts('g1', [shift('c', 'bob', 7), shift('d', 'ann', 2)]);
+        expect((await r.rotas.shiftsOf(['g1'])).map((x) => [x.id, x.user_id, x.weekday, x.start_min, x.end_min])).toEqual([
+          ['d', 'ann', 2, 1200, 480],
+          ['c', 'bob', 7, 1200, 480],
+        ]);
+        const o = (id: string, startAt: number, endAt: number, createdAt: number) => ({
+          id,
+          group_id: 'g1',
+          user_id: 'bob',
+          replaces_user_id: 'ann',
+          start_at: startAt,
+          end_at: endAt,
+          note: null,
+          created_at: createdAt,
+        });
+        await r.rotas.insertOverride(o('o2', T0 + 5000, T0 + 9000, T0 + 2));
+        await r.rotas.insertOverride(o('o1', T0, T0 + 1000, T0 + 1));
+        expect((await r.rotas.overridesOf(['g1'], T0 + 500)).map((x) => [x.id, x.start_at, x.end_at])).toEqual([
+          ['o1', T0, T0 + 1000],
+          ['o2', T0 + 5000, T0 + 9000],
+        ]);
+        expect((await r.rotas.overridesOf(['g1'], T0 + 1000)).map((x) => x.id)).toEqual(['o2']);
+        expect(await r.rotas.overrideById('o2')).toMatchObject({ replaces_user_id: 'ann', user_id: 'bob', end_at: T0 + 9000 });
+        await r.rotas.deleteOverride('o2');
+        expect(await r.rotas.overrideById('o2')).toBeUndefined();
+        await r.esc.deleteGroup('g1');
+        expect(await r.rotas.shiftsOf(['g1'])).toEqual([]);
+        expect(await r.rotas.overridesOf(['g1'], 0)).toEqual([]);
+        expect((await r.serviceById('s1'))?.time_zone ?? null).toBeNull();
+        await r.services.updateService('s1', { time_zone: 'Europe/Dublin' });
+        expect((await r.serviceById('s1'))?.time_zone).toBe('Europe/Dublin');
+      });
+    });
+
     describe('consent', () => {
       it('a new link replaces the old one; the log keeps its order', async () => {
         const c = store.repos.consent;

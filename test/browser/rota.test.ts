@@ -1,0 +1,69 @@
+// A group's rota in the console at 360 px (issue 16.1): who is on shift now, the next 7 days, gaps and
+// members who cannot be paged, adding a shift; and the dashboard's rota warnings. The server's clock is
+// Thursday 1 January 2026, 12:00 in Europe/London.
+import { describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, api, login } from '../helpers/server.js';
+import { expectAccessibleScreen } from './axe.js';
+import { browserSuite, signIn } from './browser.js';
+
+const suite = browserSuite();
+
+describe('rota page in the console', () => {
+  it('shows who is on now, the next 7 days, the gaps and the unreachable, and adds a shift', async () => {
+    const admin = await login(suite.ts.base, 'admin');
+    await suite.ts.server.repos.insertUser({
+      id: 'kim',
+      service_id: 'demo',
+      username: 'kim',
+      password_hash: 'x',
+      role: 'responder',
+      display_name: 'Kim',
+      phone: null,
+      on_duty: 1,
+      created_at: suite.ts.clock.now(),
+    });
+    const g = await api<{ id: string }>(suite.ts.base, admin, 'POST', '/api/admin/groups', { name: 'Nights', memberIds: ['alex', 'sam'] });
+    await api(suite.ts.base, admin, 'PUT', `/api/admin/groups/${g.body.id}/rota`, {
+      shifts: [
+        { userId: 'alex', weekday: 4, start: '08:00', end: '20:00' },
+        { userId: 'kim', weekday: 4, start: '20:00', end: '08:00' },
+      ],
+    });
+
+    const ctx = await suite.phone();
+    const page = await ctx.newPage();
+    await signIn(page, 'admin', DEMO_PASSWORD);
+    // The dashboard names the group with its gaps and who cannot be paged.
+    await page.goto('/#/admin');
+    const summary = page.locator('#rota-summary');
+    await summary.waitFor();
+    expect(await summary.textContent()).toMatch(/Nights: Nobody on shift from Fri 2 Jan, 08:00 to .*Kim: no phone/);
+    await summary.getByRole('link', { name: 'Nights' }).click();
+
+    await page.getByRole('heading', { level: 2, name: 'Rota: Nights' }).waitFor();
+    expect(await page.locator('#rota-now').textContent()).toBe('Alex');
+    expect(await page.locator('#rota-warnings').textContent()).toMatch(/Nobody on shift from Fri 2 Jan, 08:00 to Thu 8 Jan, 08:00/);
+    expect(await page.locator('#rota-warnings').textContent()).toMatch(/Kim: no phone, no push notifications and not signed in to the app/);
+    const next = page.getByRole('table', { name: 'Next 7 days' });
+    expect(await next.locator('tbody tr').first().textContent()).toMatch(/Thu 1 Jan, 12:00.*Thu 1 Jan, 20:00.*Alex/);
+    // Nothing wider than the phone.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await expectAccessibleScreen(page, 'rota page');
+
+    // Sam takes Friday days: the gap shrinks.
+    await page.getByLabel('Person', { exact: true }).first().selectOption('sam');
+    await page.getByLabel('Day', { exact: true }).selectOption('5');
+    await page.getByLabel('Starts (local time)').fill('08:00');
+    await page.getByLabel(/^Ends \(local time/).fill('20:00');
+    await page.getByRole('button', { name: 'Add shift' }).click();
+    await page.locator('#rota-warnings', { hasText: 'Nobody on shift from Fri 2 Jan, 20:00' }).waitFor();
+    const rota = await api<{ shifts: { userId: string; weekday: number }[] }>(
+      suite.ts.base,
+      admin,
+      'GET',
+      `/api/admin/groups/${g.body.id}/rota`,
+    );
+    expect(rota.body.shifts).toContainEqual({ userId: 'sam', weekday: 5, start: '08:00', end: '20:00' });
+    await ctx.close();
+  });
+});
