@@ -36,7 +36,7 @@ export class WearerDetector implements Scorer {
   private readonly sq = new SignalQuality();
   private readonly set: RuleSet;
   private readonly rules: Rule[];
-  private readonly x: Reading = { kind: 'hr', t: 0, dt: 0, value: 0, occupied: false, open: false, endedMs: -1 };
+  private readonly x: Reading = { kind: 'hr', t: 0, dt: 0, value: 0, occupied: false, open: false, endedMs: -1, device: '' };
   private readonly devices = new Devices();
   private readonly episode = new EpisodeState();
 
@@ -81,7 +81,7 @@ export class WearerDetector implements Scorer {
           this.staleIgnored++;
           return out;
         }
-        this.observe('room', s.t, this.sq.acceptRoom(s.t), m.data.motion ?? 0, m.data.occupied);
+        this.observe('room', s.t, this.sq.acceptRoom(s.t), m.data.motion ?? 0, m.data.occupied, false, s.deviceId);
         break;
       case 'door':
         // Someone came or went: stillness starts over.
@@ -174,7 +174,7 @@ export class WearerDetector implements Scorer {
   // ---- inputs ----------------------------------------------------------------------------------
 
   /** One reading to the rules that read it, in registry order. */
-  private observe(kind: Reading['kind'], t: number, dt: number, value: number, occupied = false, open = false): void {
+  private observe(kind: Reading['kind'], t: number, dt: number, value: number, occupied = false, open = false, device = ''): void {
     const x = this.x;
     const p = this.picture;
     x.kind = kind;
@@ -184,6 +184,7 @@ export class WearerDetector implements Scorer {
     x.occupied = occupied;
     x.open = open;
     x.endedMs = -1;
+    x.device = device;
     p.idle = this.episode.state === 'idle';
     p.alerted = this.episode.state === 'alerted';
     const readers = this.set.readers(kind);
