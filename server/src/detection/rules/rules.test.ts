@@ -253,15 +253,33 @@ describe('signal quality', () => {
 
 describe('fusion', () => {
   it('each further independent sign adds 5 once the top one triggers; below, nothing adds', () => {
-    // the production signs in order: apnoea, low-rr, desaturation, stillness
+    // the production signs in order: apnoea, low-rr, desaturation, (slow-desaturation, 0 here), stillness
+    expect(RULES.filter((e) => e.role === 'primary').map((e) => e.name)).toEqual([
+      'apnoea',
+      'low-rr',
+      'desaturation',
+      'slow-desaturation',
+      'stillness',
+    ]);
     const signs = (values: number[]) => {
+      const set = RuleSet.of(RULES.filter((e) => e.role === 'primary'));
+      const all = [values[0]!, values[1]!, values[2]!, values[4] ?? 0, values[3]!];
+      return fusePrimary(
+        set,
+        all.map((value) => ({ value }) as Rule),
+        Math.max(...all),
+      );
+    };
+    // the two views of one saturation (the level, the slide) count once
+    const saturation = (d: number, slide: number) => {
       const set = RuleSet.of(RULES.filter((e) => e.role === 'primary'));
       return fusePrimary(
         set,
-        values.map((value) => ({ value }) as Rule),
-        Math.max(...values),
+        [0, 0, d, slide, 0].map((value) => ({ value }) as Rule),
+        Math.max(d, slide),
       );
     };
+    expect(saturation(70, 62)).toBe(70);
     expect(signs([74, 0, 65, 75])).toBe(85);
     expect(signs([55, 50, 0, 0])).toBe(55);
     // depressed breathing with its apnoea is one sign; without a triggering apnoea it adds
