@@ -11,6 +11,10 @@ import { Devices, type DeviceState } from './devices.js';
 import { EpisodeState, type Episode, type Scorer } from './episode-state.js';
 import { RULES, type RuleEntry } from './rules/index.js';
 import { RuleSet } from './rule-set.js';
+import { BradycardiaRule } from './rules/bradycardia.js';
+import { DesaturationRule } from './rules/desaturation.js';
+import { BreathingTrendRule } from './rules/rr-trend.js';
+import { StillnessRule } from './rules/stillness.js';
 import { newPicture, type Picture, type Reading, type Rule } from './rules/rule.js';
 import { MAX_BRIDGE_MS, SignalQuality, plausibleActivity, plausibleHr, plausibleRr, plausibleSpo2 } from './signal-quality.js';
 import {
@@ -22,6 +26,20 @@ import {
   type Thresholds,
   type VitalsData,
 } from './types.js';
+
+/** What the rules have learnt about one wearer (the calibration view, @odart/protocol/api CalibrationView). */
+export interface Calibration {
+  room: {
+    deviceId: string;
+    moving: number | null;
+    still: number | null;
+    samples: number;
+    learnt: boolean;
+    factor: number;
+    warning: string | null;
+  }[];
+  baselines: { rr: number | null; spo2: number | null; hr: number | null };
+}
 
 export interface DetectorOptions {
   /** the rules to run, in order (default: the production registry, rules/index.ts) */
@@ -169,6 +187,30 @@ export class WearerDetector implements Scorer {
       spo2Baseline: p.spo2Base,
       stillS: p.stillS,
     };
+  }
+
+  /** What the rules have learnt, for the calibration view: each room sensor's scale and the personal baselines. */
+  calibration(): Calibration {
+    const room: Calibration['room'] = [];
+    const baselines: Calibration['baselines'] = { rr: null, spo2: null, hr: null };
+    const r1 = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
+    for (const rule of this.rules) {
+      if (rule instanceof StillnessRule)
+        for (const s of rule.scales)
+          room.push({
+            deviceId: s.device,
+            moving: r1(s.moving),
+            still: r1(s.still),
+            samples: s.samples,
+            learnt: s.learnt,
+            factor: Math.round(s.factor * 100) / 100,
+            warning: s.warning,
+          });
+      else if (rule instanceof BreathingTrendRule) baselines.rr = r1(rule.rrBase);
+      else if (rule instanceof DesaturationRule) baselines.spo2 = r1(rule.base);
+      else if (rule instanceof BradycardiaRule) baselines.hr = r1(rule.base);
+    }
+    return { room, baselines };
   }
 
   // ---- inputs ----------------------------------------------------------------------------------
