@@ -112,6 +112,21 @@ describe('slow desaturation (oximeter only)', () => {
     for (const seed of [1, 2]) expect(raised(run(3600, at, seed))).toEqual([]);
   });
 
+  it('sleep with normal breathing pauses (10 s, saturation falling 0.25/s then recovering) raises nothing', () => {
+    let sao2 = 97;
+    let period = 200;
+    const at = (s: number): Moment => {
+      const pause = s > 300 && s % period < 10; // a 10 s pause every `period` s
+      sao2 = pause ? sao2 - 0.25 : sao2 + Math.min(1, (97 - sao2) * 0.08);
+      return { sao2, hr: 56, activity: 1 };
+    };
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      sao2 = 97;
+      period = 150 + 17 * seed;
+      expect(raised(run(3600, at, seed))).toEqual([]);
+    }
+  });
+
   it('a probe that shifts (a step of 3 points that stays, above the desaturation line) is not a slide', () => {
     for (const seed of [1, 2, 3])
       expect(

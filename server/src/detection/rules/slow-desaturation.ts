@@ -41,6 +41,7 @@ export class SlowDesaturationRule implements Rule {
   rate = 0;
   residual = 0;
   ramp = false;
+  private rampRun = 0;
   /** the fall over the fitted minute (points) */
   drop = 0;
   /** a slide is under way (latched while the line keeps falling at half the rate) */
@@ -96,29 +97,47 @@ export class SlowDesaturationRule implements Rule {
     this.rate = b / (SLOT_MS / 1000);
     this.residual = Math.sqrt(ss / SLOTS);
     this.level = my + b * mx;
-    // ... and still falling in its latest half (the tail of a step leaving the window fits a gentle line)
+    // ... falling in each half too: a ramp through the minute, not a flat stretch then a drop (a
+    // breathing pause in sleep, 0.25 points/s for 10 s) nor a drop then flat (the tail of a step)
+    const early = this.halfRate(0);
+    const late = this.halfRate(SLOTS / 2);
+    this.drop = -b * (SLOTS - 1);
+    const was = this.ramp;
+    this.ramp =
+      this.rate <= -SLIDE_RATE &&
+      this.rate >= -SLIDE_MAX_RATE &&
+      this.residual <= MAX_RESIDUAL &&
+      early <= -SLIDE_RATE / 2 &&
+      late <= -SLIDE_RATE / 2 &&
+      late >= -SLIDE_MAX_RATE;
+    // Two fits in a row (5 s apart) make a ramp that lasts: a 2-point dip that ends by itself (a
+    // breathing pause in sleep) fits a line for one of them at most.
+    this.rampRun = this.ramp && was ? this.rampRun + 1 : this.ramp ? 1 : 0;
+    // Under way, the slide holds while the line keeps falling (the fit of a long fall stays straight).
+    if (this.sliding) this.sliding = this.rate <= -SLIDE_RATE / 2 && this.residual <= 1.5 * MAX_RESIDUAL;
+  }
+
+  /** Points/s of the least-squares line through the SLOTS / 2 slot means from `from` (0: the older half). */
+  private halfRate(from: number): number {
     const h = SLOTS / 2;
     const hx = (h - 1) / 2;
     let hy = 0;
-    for (let i = h; i < SLOTS; i++) hy += this.ring[(this.at + i) % SLOTS]!;
+    for (let i = from; i < from + h; i++) hy += this.ring[(this.at + i) % SLOTS]!;
     hy /= h;
     let hxy = 0;
     let hxx = 0;
-    for (let i = h; i < SLOTS; i++) {
-      hxy += (i - h - hx) * (this.ring[(this.at + i) % SLOTS]! - hy);
-      hxx += (i - h - hx) * (i - h - hx);
+    for (let i = 0; i < h; i++) {
+      hxy += (i - hx) * (this.ring[(this.at + from + i) % SLOTS]! - hy);
+      hxx += (i - hx) * (i - hx);
     }
-    const recent = hxy / hxx / (SLOT_MS / 1000);
-    this.drop = -b * (SLOTS - 1);
-    this.ramp = this.rate <= -SLIDE_RATE && this.rate >= -SLIDE_MAX_RATE && this.residual <= MAX_RESIDUAL && recent <= -SLIDE_RATE / 2;
-    // Under way, the slide holds while the line keeps falling (the fit of a long fall stays straight).
-    if (this.sliding) this.sliding = this.rate <= -SLIDE_RATE / 2 && this.residual <= 1.5 * MAX_RESIDUAL;
+    return hxy / hxx / (SLOT_MS / 1000);
   }
 
   private restart(): void {
     this.n = 0;
     this.slotSum = this.slotN = 0;
     this.ramp = this.sliding = false;
+    this.rampRun = 0;
     this.level = null;
   }
 
@@ -130,7 +149,7 @@ export class SlowDesaturationRule implements Rule {
     const hrSurge = p.hr !== null && this.hrBase !== null && p.hr > this.hrBase + HR_SURGE;
     // A slide starts from a good straight fall that carries most of the fall below the baseline
     // (the tail of a step leaving the window fits a gentle line but carries little of the fall).
-    if (!this.sliding && this.ramp && this.fall >= WATCH_FALL && this.drop >= 0.5 * this.fall) this.sliding = true;
+    if (!this.sliding && this.rampRun >= 2 && this.fall >= WATCH_FALL && this.drop >= 0.5 * this.fall) this.sliding = true;
     const sliding =
       this.sliding && p.spo2Fresh && p.spo2Line !== null && this.stillMs >= STILL_MS && !hrSurge && !p.breathingSeen && !p.desatPattern;
     if (sliding) {
