@@ -517,6 +517,22 @@ export const t = {
   rotaAllGood: 'Every rota is covered for the next 7 days.',
   onShiftTarget: (group: string) => `${group} (whoever is on shift)`,
   weekdays: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
+  calibrationTitle: 'Detection calibration',
+  calibrationNotRunning: "No data from this person's devices since the server started: nothing learnt yet.",
+  baselinesTitle: 'Personal baselines',
+  baselineRr: 'Breathing',
+  baselineSpo2: 'SpO2',
+  baselineHr: 'Heart rate',
+  notLearnt: 'not learnt yet',
+  roomScaleCaption: 'Room sensors: motion while occupied, as this sensor reads it',
+  colSensor: 'Sensor',
+  colMoving: 'Moving',
+  colStill: 'Still',
+  colSamples: 'Readings',
+  colScale: 'Scale',
+  stillLearning: 'still learning',
+  learntScale: (factor: number) => `learnt (x${factor} the reference)`,
+  noRoomSensor: 'No room sensor readings yet.',
 } as const;
 
 export type Messages = typeof t;

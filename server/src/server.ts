@@ -289,6 +289,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     vitals,
     notices,
     vapidPublicKey: vapid.publicKey,
+    calibration: (id) => engine.calibration(id),
     staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
     ready: async () => {
       if (broker.closed) return false;

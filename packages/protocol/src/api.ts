@@ -388,3 +388,28 @@ export interface PageInfo {
   /** when the link stops working */
   expiresAt: string;
 }
+
+/** One room sensor's learnt motion scale (`GET /api/admin/wearers/:id/calibration`). */
+export interface RoomScaleView {
+  deviceId: string;
+  /** the sensor's own levels while occupied: moving and still (null: not enough readings of that state yet) */
+  moving: number | null;
+  still: number | null;
+  /** occupied readings seen since the server started */
+  samples: number;
+  /** false: still learning, the reference scale (the thresholds table) is used */
+  learnt: boolean;
+  /** readings are divided by this before the stillness lines apply (1 until learnt) */
+  factor: number;
+  /** the scale looks wrong (e.g. no spread between moving and still): check the sensor's placement */
+  warning: string | null;
+}
+
+/** What the detector has learnt about a wearer (`GET /api/admin/wearers/:id/calibration`); null baselines: not learnt yet. */
+export interface CalibrationView {
+  wearerId: string;
+  /** false: no data from this wearer's devices since the server started (nothing learnt yet) */
+  running: boolean;
+  room: RoomScaleView[];
+  baselines: { rr: number | null; spo2: number | null; hr: number | null };
+}

@@ -8,6 +8,7 @@ import { t } from '../messages.js';
 import {
   OPEN_STATES,
   type Alert,
+  type Calibration,
   type Consent,
   type Device,
   type Group,
@@ -341,6 +342,7 @@ export function wearerView(ctx: Ctx, id: string): HTMLElement {
         top,
         ready.el,
         consentPanel(ctx, w, c),
+        calibrationPanel(w),
         h('h3', {}, t.devices),
         deviceList,
         secrets,
@@ -1621,4 +1623,45 @@ export function rotaView(ctx: Ctx, groupId: string): HTMLElement {
     },
   );
   return el;
+}
+
+/** What the detector has learnt about this person: room sensor scales (a warning when one looks wrong) and the baselines. */
+function calibrationPanel(w: Wearer): HTMLElement {
+  const box = h('div');
+  const num = (v: number | null, unit: string) => (v === null ? t.notLearnt : `${v}${unit}`);
+  async(
+    box,
+    () => api<Calibration>(`/api/admin/wearers/${enc(w.id)}/calibration`),
+    (c) => [
+      ...(c.running ? [] : [h('p', { class: 'muted' }, t.calibrationNotRunning)]),
+      ...c.room.filter((r) => r.warning).map((r) => h('p', { class: 'error', 'data-warning': r.deviceId }, `${r.deviceId}: ${r.warning}`)),
+      c.room.length
+        ? table(
+            [t.colSensor, t.colMoving, t.colStill, t.colSamples, t.colScale],
+            c.room.map((r) => [
+              r.deviceId,
+              r.moving === null ? t.none : String(r.moving),
+              r.still === null ? t.none : String(r.still),
+              String(r.samples),
+              r.learnt ? t.learntScale(r.factor) : t.stillLearning,
+            ]),
+            t.roomScaleCaption,
+          )
+        : h('p', { class: 'muted' }, t.noRoomSensor),
+      h('h4', {}, t.baselinesTitle),
+      h(
+        'ul',
+        { id: 'baselines' },
+        h('li', {}, `${t.baselineRr}: ${num(c.baselines.rr, '/min')}`),
+        h('li', {}, `${t.baselineSpo2}: ${num(c.baselines.spo2, ' %')}`),
+        h('li', {}, `${t.baselineHr}: ${num(c.baselines.hr, '/min')}`),
+      ),
+    ],
+  );
+  return h(
+    'section',
+    { class: 'panel', id: 'calibration', 'aria-labelledby': 'calibration-h' },
+    h('h3', { id: 'calibration-h' }, t.calibrationTitle),
+    box,
+  );
 }

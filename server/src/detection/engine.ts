@@ -1,6 +1,6 @@
 // Detection engine: one WearerDetector per wearer, fed by every device of that wearer.
 // Used identically by the live server (system clock) and by `evaluate` (virtual time).
-import { WearerDetector } from './wearer-detector.js';
+import { WearerDetector, type Calibration } from './wearer-detector.js';
 import type { Decision, Sample, Thresholds } from './types.js';
 
 export type WearerDecision = Decision & { wearerId: string };
@@ -37,6 +37,11 @@ export class DetectionEngine {
   /** Re-read a wearer's thresholds (the service changed them); the running episode is kept. */
   retune(wearerId: string): void {
     this.wearers.get(wearerId)?.retune(this.thresholdsFor(wearerId));
+  }
+
+  /** What the wearer's detector has learnt (null: no data from this wearer since the server started). */
+  calibration(wearerId: string): Calibration | null {
+    return this.wearers.get(wearerId)?.calibration() ?? null;
   }
 
   /** Drop a wearer's state (opt-out, deletion). */

@@ -11,6 +11,10 @@ import { Devices, type DeviceState } from './devices.js';
 import { EpisodeState, type Episode, type Scorer } from './episode-state.js';
 import { RULES, type RuleEntry } from './rules/index.js';
 import { RuleSet } from './rule-set.js';
+import { BradycardiaRule } from './rules/bradycardia.js';
+import { DesaturationRule } from './rules/desaturation.js';
+import { BreathingTrendRule } from './rules/rr-trend.js';
+import { StillnessRule } from './rules/stillness.js';
 import { newPicture, type Picture, type Reading, type Rule } from './rules/rule.js';
 import { MAX_BRIDGE_MS, SignalQuality, plausibleActivity, plausibleHr, plausibleRr, plausibleSpo2 } from './signal-quality.js';
 import {
@@ -22,6 +26,20 @@ import {
   type Thresholds,
   type VitalsData,
 } from './types.js';
+
+/** What the rules have learnt about one wearer (the calibration view, @odart/protocol/api CalibrationView). */
+export interface Calibration {
+  room: {
+    deviceId: string;
+    moving: number | null;
+    still: number | null;
+    samples: number;
+    learnt: boolean;
+    factor: number;
+    warning: string | null;
+  }[];
+  baselines: { rr: number | null; spo2: number | null; hr: number | null };
+}
 
 export interface DetectorOptions {
   /** the rules to run, in order (default: the production registry, rules/index.ts) */
@@ -36,7 +54,7 @@ export class WearerDetector implements Scorer {
   private readonly sq = new SignalQuality();
   private readonly set: RuleSet;
   private readonly rules: Rule[];
-  private readonly x: Reading = { kind: 'hr', t: 0, dt: 0, value: 0, occupied: false, open: false, endedMs: -1 };
+  private readonly x: Reading = { kind: 'hr', t: 0, dt: 0, value: 0, occupied: false, open: false, endedMs: -1, device: '' };
   private readonly devices = new Devices();
   private readonly episode = new EpisodeState();
 
@@ -81,7 +99,7 @@ export class WearerDetector implements Scorer {
           this.staleIgnored++;
           return out;
         }
-        this.observe('room', s.t, this.sq.acceptRoom(s.t), m.data.motion ?? 0, m.data.occupied);
+        this.observe('room', s.t, this.sq.acceptRoom(s.t), m.data.motion ?? 0, m.data.occupied, false, s.deviceId);
         break;
       case 'door':
         // Someone came or went: stillness starts over.
@@ -171,10 +189,34 @@ export class WearerDetector implements Scorer {
     };
   }
 
+  /** What the rules have learnt, for the calibration view: each room sensor's scale and the personal baselines. */
+  calibration(): Calibration {
+    const room: Calibration['room'] = [];
+    const baselines: Calibration['baselines'] = { rr: null, spo2: null, hr: null };
+    const r1 = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
+    for (const rule of this.rules) {
+      if (rule instanceof StillnessRule)
+        for (const s of rule.scales)
+          room.push({
+            deviceId: s.device,
+            moving: r1(s.moving),
+            still: r1(s.still),
+            samples: s.samples,
+            learnt: s.learnt,
+            factor: Math.round(s.factor * 100) / 100,
+            warning: s.warning,
+          });
+      else if (rule instanceof BreathingTrendRule) baselines.rr = r1(rule.rrBase);
+      else if (rule instanceof DesaturationRule) baselines.spo2 = r1(rule.base);
+      else if (rule instanceof BradycardiaRule) baselines.hr = r1(rule.base);
+    }
+    return { room, baselines };
+  }
+
   // ---- inputs ----------------------------------------------------------------------------------
 
   /** One reading to the rules that read it, in registry order. */
-  private observe(kind: Reading['kind'], t: number, dt: number, value: number, occupied = false, open = false): void {
+  private observe(kind: Reading['kind'], t: number, dt: number, value: number, occupied = false, open = false, device = ''): void {
     const x = this.x;
     const p = this.picture;
     x.kind = kind;
@@ -184,6 +226,7 @@ export class WearerDetector implements Scorer {
     x.occupied = occupied;
     x.open = open;
     x.endedMs = -1;
+    x.device = device;
     p.idle = this.episode.state === 'idle';
     p.alerted = this.episode.state === 'alerted';
     const readers = this.set.readers(kind);

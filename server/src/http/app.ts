@@ -20,6 +20,7 @@ import type { Metrics } from '../metrics.js';
 import type { SmsSender } from '../notify/index.js';
 import type { Repos } from '../store/index.js';
 import type { WearerService } from '../wearers/index.js';
+import type { Calibration } from '../detection/index.js';
 import { Sessions } from './session.js';
 import { authRoutes } from './routes-auth.js';
 import { alertRoutes } from './routes-alerts.js';
@@ -67,6 +68,8 @@ export interface HttpDeps {
   notices: NoticeBoard;
   /** the VAPID public key the app subscribes with (GET /api/push/vapid-public-key) */
   vapidPublicKey: string;
+  /** what the detector has learnt about a wearer (GET /api/admin/wearers/:id/calibration); null: no data yet */
+  calibration: (wearerId: string) => Calibration | null;
 }
 
 export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {

@@ -10,6 +10,7 @@ import { LowRrRule } from './low-rr.js';
 import { ROOM, WEARABLE, type Reading, type Rule, type Source } from './rule.js';
 import { BreathingTrendRule } from './rr-trend.js';
 import { SleepApnoeaPattern } from './sleep-apnoea.js';
+import { SlowDesaturationRule } from './slow-desaturation.js';
 import { StillnessRule } from './stillness.js';
 import { WristStillnessRule } from './wrist-stillness.js';
 
@@ -34,7 +35,15 @@ export interface RuleEntry {
 export const RULES: readonly RuleEntry[] = [
   { name: 'apnoea', source: WEARABLE, role: 'primary', sign: 'breathing', reads: ['rr'], create: () => new ApnoeaRule() },
   { name: 'low-rr', source: WEARABLE, role: 'primary', sign: 'breathing', reads: ['rr'], create: () => new LowRrRule() },
-  { name: 'desaturation', source: WEARABLE, role: 'primary', reads: ['spo2'], create: () => new DesaturationRule() },
+  { name: 'desaturation', source: WEARABLE, role: 'primary', sign: 'saturation', reads: ['spo2'], create: () => new DesaturationRule() },
+  {
+    name: 'slow-desaturation',
+    source: WEARABLE,
+    role: 'primary',
+    sign: 'saturation',
+    reads: ['hr', 'spo2'],
+    create: () => new SlowDesaturationRule(),
+  },
   { name: 'stillness', source: ROOM, role: 'primary', reads: ['room', 'door'], create: () => new StillnessRule() },
   { name: 'sleep-apnoea', source: WEARABLE, role: 'context', reads: ['rr', 'spo2'], create: () => new SleepApnoeaPattern() },
   { name: 'bradycardia', source: WEARABLE, role: 'support', reads: ['hr'], create: () => new BradycardiaRule() },

@@ -33,6 +33,8 @@ export interface Reading {
   open: boolean;
   /** published: an event of this stream that ended by itself with this reading (a breathing pause, a desaturation), its length in ms; -1 none */
   endedMs: number;
+  /** room: the sensor that sent it (each room sensor has its own learnt scale) */
+  device: string;
 }
 
 /**

@@ -28,6 +28,7 @@ const reading = (kind: Reading['kind'], value: number, dt: number, over: Partial
   occupied: false,
   open: false,
   endedMs: -1,
+  device: 'room',
   ...over,
 });
 /** Feeds one reading; returns what it published as ended (-1 none). */
@@ -162,7 +163,7 @@ describe('sleep-apnoea pattern (three self-ended pauses in ~15 min)', () => {
 });
 
 describe('stillness rule (Brave)', () => {
-  it('one stray reading does not end stillness; clear movement does; a door starts it over', () => {
+  it('stray readings do not end stillness (the median of the window decides); clear movement does; a door starts it over', () => {
     const r = new StillnessRule();
     const p = picture();
     const room = (motion: number, dt: number) => r.observe(reading('room', motion, dt, { occupied: true }), p);
@@ -172,6 +173,14 @@ describe('stillness rule (Brave)', () => {
     room(6, 2 * S); // a curtain
     expect(r.stillMs).toBe(22 * S);
     room(6, 2 * S);
+    room(7, 2 * S);
+    expect(r.stillMs).toBe(26 * S); // three strays: still a minority of the window
+    room(6, 2 * S);
+    room(6, 2 * S);
+    expect(r.stillMs).toBe(0); // now most of the window is above the line: the person moves
+    for (let i = 0; i < 10; i++) room(2, 2 * S);
+    expect(r.stillMs).toBeGreaterThan(0);
+    room(12, 2 * S); // clear movement (twice the line) ends it at once
     expect(r.stillMs).toBe(0);
     for (let i = 0; i < 5; i++) room(2, 2 * S);
     r.observe(reading('door', 0, 0, { open: false }), p);
@@ -244,15 +253,33 @@ describe('signal quality', () => {
 
 describe('fusion', () => {
   it('each further independent sign adds 5 once the top one triggers; below, nothing adds', () => {
-    // the production signs in order: apnoea, low-rr, desaturation, stillness
+    // the production signs in order: apnoea, low-rr, desaturation, (slow-desaturation, 0 here), stillness
+    expect(RULES.filter((e) => e.role === 'primary').map((e) => e.name)).toEqual([
+      'apnoea',
+      'low-rr',
+      'desaturation',
+      'slow-desaturation',
+      'stillness',
+    ]);
     const signs = (values: number[]) => {
+      const set = RuleSet.of(RULES.filter((e) => e.role === 'primary'));
+      const all = [values[0]!, values[1]!, values[2]!, values[4] ?? 0, values[3]!];
+      return fusePrimary(
+        set,
+        all.map((value) => ({ value }) as Rule),
+        Math.max(...all),
+      );
+    };
+    // the two views of one saturation (the level, the slide) count once
+    const saturation = (d: number, slide: number) => {
       const set = RuleSet.of(RULES.filter((e) => e.role === 'primary'));
       return fusePrimary(
         set,
-        values.map((value) => ({ value }) as Rule),
-        Math.max(...values),
+        [0, 0, d, slide, 0].map((value) => ({ value }) as Rule),
+        Math.max(d, slide),
       );
     };
+    expect(saturation(70, 62)).toBe(70);
     expect(signs([74, 0, 65, 75])).toBe(85);
     expect(signs([55, 50, 0, 0])).toBe(55);
     // depressed breathing with its apnoea is one sign; without a triggering apnoea it adds
@@ -267,9 +294,22 @@ describe('fusion', () => {
 describe('hot path: rule state is plain numbers', () => {
   it('no rule of the registry, nor the filters, holds an object (no per-sample allocation to keep)', () => {
     const parts = [...RULES.map((e) => e.create()), new SignalQuality()];
-    for (const p of parts) {
-      for (const [k, v] of Object.entries(p))
+    // Fixed-size typed arrays (a window, a histogram) are allocated once; the stillness rule's
+    // per-sensor scales are made once per room sensor and hold the same plain state.
+    const plain = (o: object) => {
+      for (const [k, v] of Object.entries(o)) {
+        if (v instanceof Float64Array) continue;
+        if (k === 'scales' && Array.isArray(v)) {
+          for (const x of v as object[]) plain(x);
+          continue;
+        }
+        if (k === 'device' && typeof v === 'string') continue;
         expect([k, v === null ? 'null' : typeof v]).toEqual([k, expect.stringMatching(/^(number|boolean|null)$/)]);
-    }
+      }
+    };
+    for (const p of parts) plain(p);
+    const r = new StillnessRule();
+    r.observe(reading('room', 3, 0, { occupied: true }), picture());
+    plain(r);
   });
 });

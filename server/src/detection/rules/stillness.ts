@@ -1,61 +1,111 @@
-// Stillness rule (Brave): an occupied room without movement; a breathing sign shortens the timer,
-// deep stillness (not even breathing movement) counts after half of it.
+// Stillness rule (Brave): an occupied room without movement, judged on each room sensor's own
+// learnt scale (room-scale.ts) over a window of readings, not reading by reading; a breathing sign
+// shortens the timer, deep stillness (not even breathing movement) counts after half of it.
+// `stillMotion` and `deepStillMotion` (the thresholds table) are lines on the reference scale:
+// a reading is divided by its sensor's factor (moving level / REF_MOVING) before it is compared.
 import type { Thresholds } from '../types.js';
+import { RoomScale } from './room-scale.js';
 import { WATCH_SCORE, secs, type Picture, type Reading, type Rule } from './rule.js';
 
-/** Time constant (ms) of the room motion average that decides deep stillness (Brave averages its radar index too). */
-const MOTION_AVG_MS = 10_000;
+/** Readings in the judging window (18 s at the usual 2 s cadence): stillness is its median below the line. */
+export const ROOM_WINDOW = 9;
+/** The most below-line time credited when the window agrees (its span at the usual cadence). */
+const PENDING_MAX_MS = 2_000 * (ROOM_WINDOW - 1);
+/** At most this many room sensors are learnt per wearer (more share the last one). */
+const MAX_SENSORS = 4;
 
 export class StillnessRule implements Rule {
   occupied = false;
   stillMs = 0;
   private stillRun = false;
-  private motionHits = 0;
-  /** averaged room motion and seconds of deep stillness (average below deepStillMotion) */
-  private motionAvg: number | null = null;
+  /** below-line time before the window's median agreed (credited when the run starts; -1: the last reading was above) */
+  private pendingMs = -1;
+  /** the last readings on the reference scale (ring) */
+  private readonly win = new Float64Array(ROOM_WINDOW);
+  private winN = 0;
+  private winAt = 0;
   private deepStillMs = 0;
   doorClosed: boolean | null = null;
   value = 0;
   /** at the last score(): stillness counted with a breathing sign / counted through deep stillness */
   fused = false;
   deep = false;
+  /** the learnt scale of each room sensor */
+  readonly scales: RoomScale[] = [];
 
   /** Presence readings, and door events (someone came or went: stillness starts over). */
   observe(x: Reading, p: Picture): void {
-    if (x.kind === 'room') this.presence(x.occupied, x.value, x.dt, p.th);
+    if (x.kind === 'room') this.presence(x.occupied, x.value, x.dt, p.th, x.device);
     else if (x.kind === 'door') this.door(x.open);
   }
 
-  /** One presence reading `dt` ms after the last (0 = not bridged). */
-  presence(occupied: boolean, motion: number, dt: number, th: Thresholds): void {
+  /** The learnt scale of `device` (made on first sight). */
+  scaleOf(device: string): RoomScale {
+    for (const s of this.scales) if (s.device === device) return s;
+    if (this.scales.length >= MAX_SENSORS) return this.scales[this.scales.length - 1]!;
+    const s = new RoomScale(device);
+    this.scales.push(s);
+    return s;
+  }
+
+  /** One presence reading `dt` ms after the last (0 = not bridged) from room sensor `device`. */
+  presence(occupied: boolean, motion: number, dt: number, th: Thresholds, device = 'room'): void {
     this.occupied = occupied;
-    this.motionAvg =
-      this.motionAvg === null || dt === 0 ? motion : this.motionAvg + (motion - this.motionAvg) * Math.min(1, dt / MOTION_AVG_MS);
+    if (dt === 0) this.winN = 0;
     if (!occupied) {
       this.stillMs = this.deepStillMs = 0;
+      this.pendingMs = -1;
       this.stillRun = false;
-      this.motionHits = 0;
+      this.winN = 0;
       return;
     }
-    if (motion < th.stillMotion) {
-      if (this.stillRun) {
-        this.stillMs += dt;
-        // Deep stillness: the averaged index shows not even the micro-movement of breathing.
-        // (a stillMotion lowered below the default deep line leaves deep stillness no looser than still)
-        if (this.motionAvg < Math.min(th.deepStillMotion, th.stillMotion / 2)) this.deepStillMs += dt;
-        else this.deepStillMs = 0;
+    const scale = this.scaleOf(device);
+    scale.learn(motion);
+    const v = motion / scale.factor;
+    this.win[this.winAt] = v;
+    this.winAt = (this.winAt + 1) % ROOM_WINDOW;
+    if (this.winN < ROOM_WINDOW) this.winN++;
+    const line = th.stillMotion;
+    // Clear movement (a reading at twice the line) ends stillness at once.
+    if (v >= 2 * line) {
+      this.stillMs = this.deepStillMs = 0;
+      this.pendingMs = -1;
+      this.stillRun = false;
+      return;
+    }
+    const stillNow = this.below(line);
+    if (!this.stillRun) {
+      // Not yet still: time below the line waits for the window to agree, then counts from its start.
+      // It starts at a reading below the line and runs on through stray readings (not clear movement).
+      if (this.pendingMs >= 0) this.pendingMs = Math.min(this.pendingMs + dt, PENDING_MAX_MS);
+      else if (v < line) this.pendingMs = 0;
+      if (stillNow) {
+        this.stillRun = true;
+        this.stillMs = Math.max(0, this.pendingMs);
+        this.pendingMs = -1;
       }
-      this.stillRun = true;
-      this.motionHits = 0;
       return;
     }
-    // One stray reading (a curtain, a pet) does not end stillness; clear movement does.
-    this.deepStillMs = 0;
-    this.motionHits++;
-    if (motion >= 2 * th.stillMotion || this.motionHits >= 2) {
-      this.stillMs = 0;
+    if (!stillNow) {
+      // The window's median rose above the line: the person moves.
+      this.stillMs = this.deepStillMs = 0;
       this.stillRun = false;
-    } else if (this.stillRun) this.stillMs += dt;
+      return;
+    }
+    // Stray readings above the line (a curtain, noise) count as the stillness they interrupt.
+    this.stillMs += dt;
+    // Deep stillness: the window shows not even the micro-movement of breathing.
+    // (a stillMotion lowered below the default deep line leaves deep stillness no looser than still)
+    if (this.below(Math.min(th.deepStillMotion, line / 2))) this.deepStillMs += dt;
+    else this.deepStillMs = 0;
+  }
+
+  /** The window's median is below `line` (a majority of its readings; a short window needs all of them). */
+  private below(line: number): boolean {
+    const n = this.winN;
+    let k = 0;
+    for (let i = 0; i < n; i++) if (this.win[i]! < line) k++;
+    return n >= 3 && 2 * k > n;
   }
 
   /** Someone came or went: stillness starts over. */
@@ -67,7 +117,9 @@ export class StillnessRule implements Rule {
   reset(): void {
     this.stillMs = 0;
     this.deepStillMs = 0;
+    this.pendingMs = -1;
     this.stillRun = false;
+    this.winN = 0;
   }
 
   /**

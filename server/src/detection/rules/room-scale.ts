@@ -1,0 +1,137 @@
+// A room sensor's own motion scale, learnt while the room is occupied. Radars do not share a scale
+// (one reads 20-60 while the person moves and a noisy 0-6 when they are still, another 6-40 and
+// 0-4), so the stillness rule judges readings against what "occupied and moving" and "occupied and
+// still" look like for this sensor. A fixed log-spaced histogram of occupied readings (decayed by
+// halving, so it covers the last few hours of occupied time) is split into its two classes
+// (Otsu's method on log motion: the split that best separates them); each class's median is its
+// level. Bounded memory (one small array per sensor), O(1) per reading, O(bins) every 32 readings.
+
+/** The reference scale the thresholds table (stillMotion, deepStillMotion) is written on: the project radar's occupied levels. */
+export const REF_MOVING = 25;
+export const REF_STILL = 2;
+/** Histogram: log2 motion from 2^-2 to 2^12 (0.25 .. 4096; 0 counts as 0.25), three bins an octave. */
+const LO = -2;
+const PER_OCTAVE = 3;
+export const BINS = 42;
+/** Readings of each class before its level is trusted (60 s at the usual 2 s cadence). */
+export const MIN_CLASS = 30;
+/** Moving must read at least this many times the still level before the scale counts as learnt. */
+export const MIN_SPREAD = 3;
+/** The histogram is halved when it holds this many readings (about 4 h of occupied time at 2 s). */
+const CAP = 7_200;
+/** Learnt levels are recomputed every this many readings. */
+const EVERY = 32;
+/** The scale factor stays within this of the reference (a sensor 16 times smaller or larger). */
+const MAX_FACTOR = 16;
+
+const binOf = (v: number): number => {
+  const b = Math.floor((Math.log2(Math.max(v, 0.25)) - LO) * PER_OCTAVE);
+  return b < 0 ? 0 : b >= BINS ? BINS - 1 : b;
+};
+const centre = (b: number): number => 2 ** (LO + (b + 0.5) / PER_OCTAVE);
+
+export class RoomScale {
+  private readonly hist = new Float64Array(BINS);
+  private total = 0;
+  private sinceUpdate = 0;
+  /** readings seen while occupied (not decayed), for the calibration view */
+  samples = 0;
+  /** the learnt levels (null: not enough readings of that class yet) and the weight of each class */
+  moving: number | null = null;
+  still: number | null = null;
+  movingN = 0;
+  stillN = 0;
+  /** the factor readings are divided by to reach the reference scale (1 until learnt) */
+  factor = 1;
+
+  constructor(readonly device: string) {}
+
+  /** One occupied reading. */
+  learn(v: number): void {
+    this.hist[binOf(v)]! += 1;
+    this.total++;
+    this.samples++;
+    if (this.total >= CAP) {
+      for (let i = 0; i < BINS; i++) this.hist[i]! *= 0.5;
+      this.total *= 0.5;
+    }
+    if (++this.sinceUpdate >= EVERY) this.update();
+  }
+
+  /** Both states seen, far enough apart: the scale is learnt (else the reference scale is used). */
+  get learnt(): boolean {
+    return this.moving !== null && this.still !== null && this.moving >= MIN_SPREAD * this.still;
+  }
+
+  /** Recomputes the split, the two levels and the factor. */
+  update(): void {
+    this.sinceUpdate = 0;
+    const h = this.hist;
+    let n = 0;
+    let sum = 0;
+    for (let i = 0; i < BINS; i++) {
+      n += h[i]!;
+      sum += h[i]! * i;
+    }
+    if (n === 0) return;
+    // Otsu: the split maximising the between-class variance of the bin index (log motion).
+    let best = -1;
+    let split = -1;
+    let n0 = 0;
+    let s0 = 0;
+    for (let k = 0; k < BINS - 1; k++) {
+      n0 += h[k]!;
+      s0 += h[k]! * k;
+      const n1 = n - n0;
+      if (n0 === 0 || n1 === 0) continue;
+      const d = s0 / n0 - (sum - s0) / n1;
+      const between = n0 * n1 * d * d;
+      if (between > best) {
+        best = between;
+        split = k;
+      }
+    }
+    if (split < 0) {
+      // one bin only: a sensor showing one state
+      this.stillN = this.movingN = 0;
+      this.moving = this.still = null;
+      this.factor = 1;
+      return;
+    }
+    let lower = 0;
+    for (let i = 0; i <= split; i++) lower += h[i]!;
+    this.stillN = lower;
+    this.movingN = n - lower;
+    this.still = lower >= MIN_CLASS ? this.median(0, split, lower) : null;
+    this.moving = n - lower >= MIN_CLASS ? this.median(split + 1, BINS - 1, n - lower) : null;
+    // The factor comes from the moving level only: the still readings of an overdose in progress
+    // (not even breathing movement) must not teach the sensor that such stillness is its normal.
+    this.factor = this.learnt ? Math.min(MAX_FACTOR, Math.max(1 / MAX_FACTOR, this.moving! / REF_MOVING)) : 1;
+  }
+
+  /** Median of bins a..b holding weight n (interpolated inside the bin, on the log scale). */
+  private median(a: number, b: number, n: number): number {
+    let acc = 0;
+    for (let i = a; i <= b; i++) {
+      const w = this.hist[i]!;
+      if (acc + w >= n / 2) {
+        const f = w > 0 ? (n / 2 - acc) / w : 0.5;
+        return 2 ** (LO + (i + f) / PER_OCTAVE);
+      }
+      acc += w;
+    }
+    return centre(b);
+  }
+
+  /** A scale that looks wrong: after an hour of occupied readings, no spread between moving and still. */
+  get warning(): string | null {
+    if (this.samples < 1_800) return null;
+    if (this.moving === null || this.still === null)
+      return 'only one motion level seen in an hour of occupied readings: check the sensor placement';
+    if (this.moving < MIN_SPREAD * this.still)
+      return `moving (${round(this.moving)}) barely above still (${round(this.still)}): the sensor may not see the person, check its placement`;
+    return null;
+  }
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;

@@ -1,0 +1,147 @@
+// Room stillness on each sensor's own learnt scale, tested from what radars show, not from a trace:
+// an occupied person moving reads well above the same person sitting still, and a person who has
+// stopped breathing reads lowest; radars differ by a factor (x0.25 .. x4), not in that ordering.
+import { describe, expect, it } from 'vitest';
+import { WearerDetector } from '../wearer-detector.js';
+import type { Decision } from '../types.js';
+import { RoomScale } from './room-scale.js';
+
+const S = 1000;
+/** A small deterministic generator (uniform 0..1). */
+function rnd(seed: number) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4294967296;
+  };
+}
+
+/** What the project radar shows: moving ~25 (6-45), still with breathing ~2 (0-4), not breathing 0-1. */
+const today = (u: () => number) => ({
+  moving: () => Math.max(6, 25 + (u() - 0.5) * 30),
+  still: () => Math.min(4, Math.max(0, 2 + (u() - 0.5) * 3.5)),
+  apnoea: () => u() * 1,
+});
+/** The issue's radar: 20-60 while moving, a noisy 0-6 (mean about 3) once still, breathing or not. */
+const radarB = (u: () => number) => ({
+  moving: () => 20 + u() * 40,
+  still: () => Math.min(6, Math.max(0, 3 + (u() - 0.5) * 6.5)),
+  apnoea: () => Math.min(6, Math.max(0, 3 + (u() - 0.5) * 6.5)),
+});
+
+type Profile = ReturnType<typeof today>;
+
+/**
+ * A detector that has lived with the sensor: `learnMin` minutes of an occupied room, moving and
+ * sitting still in turns (60 s each, never long enough to prompt), then a door closes, the person
+ * moves for 60 s, sits still for 40 s, and stops breathing. Readings every 2 s, times `k`.
+ * Returns the decisions of the event and the time of apnoea.
+ */
+function lived(profile: Profile, k: number, learnMin: number) {
+  const d = new WearerDetector();
+  const learning: Decision[] = [];
+  let t = 0;
+  const send = (motion: number, out: Decision[]) => {
+    out.push(...d.onSample({ t: t * S, deviceId: 'radar', message: { stream: 'presence', data: { occupied: true, motion: motion * k } } }));
+    out.push(...d.tick(t * S + 500));
+    t += 2;
+  };
+  for (let m = 0; m < learnMin; m++) for (let i = 0; i < 30; i++) send(m % 2 === 0 ? profile.moving() : profile.still(), learning);
+  const event: Decision[] = [];
+  event.push(...d.onSample({ t: t * S, deviceId: 'door', message: { stream: 'door', data: { open: false } } }));
+  for (let i = 0; i < 30; i++) send(profile.moving(), event);
+  for (let i = 0; i < 20; i++) send(profile.still(), event);
+  const apnoea = t;
+  for (let i = 0; i < 150; i++) send(profile.apnoea(), event);
+  const prompt = event.find((x) => x.kind === 'wearer_prompt');
+  return { d, learning, prompt, apnoea, stillFrom: apnoea - 40 };
+}
+
+describe('room scale (learnt per sensor while occupied)', () => {
+  it('learns the issue radar: moving about 40, still about 3, and calls it learnt', () => {
+    const u = rnd(7);
+    const p = radarB(u);
+    const s = new RoomScale('radar');
+    for (let i = 0; i < 1200; i++) s.learn(i % 120 < 60 ? p.moving() : p.still());
+    expect(s.learnt).toBe(true);
+    expect(s.moving!).toBeGreaterThan(30);
+    expect(s.moving!).toBeLessThan(50);
+    expect(s.still!).toBeGreaterThan(1.5);
+    expect(s.still!).toBeLessThan(4.5);
+    expect(s.factor).toBeCloseTo(s.moving! / 25, 5);
+    expect(s.warning).toBeNull();
+  });
+
+  it('has a prior before it has seen both states: a sensor that only ever saw movement keeps the reference scale', () => {
+    const u = rnd(8);
+    const s = new RoomScale('radar');
+    for (let i = 0; i < 600; i++) s.learn(20 + u() * 40);
+    expect([s.learnt, s.factor]).toEqual([false, 1]);
+  });
+
+  it('warns when a sensor shows no spread between moving and still after an hour (bad placement)', () => {
+    const u = rnd(9);
+    const s = new RoomScale('radar');
+    for (let i = 0; i < 1800; i++) s.learn(2 + u() * 3); // the person moves and sits; the sensor reads 2-5 throughout
+    expect(s.learnt).toBe(false);
+    expect(s.factor).toBe(1);
+    expect(s.warning).toMatch(/check (its|the sensor) placement/);
+  });
+});
+
+describe('room stillness judged on the learnt scale, over a window', () => {
+  it('the issue radar (still readings 0-6, often above 5): a closed-door apnoea prompts 90 s after the person went still', () => {
+    const r = lived(radarB(rnd(1)), 1, 30);
+    expect(r.learning).toEqual([]);
+    expect(r.prompt).toBeDefined();
+    // 90 s of stillness with the door closed, counted from the first still reading (within one window)
+    expect(r.prompt!.t / S - r.stillFrom).toBeGreaterThanOrEqual(88);
+    expect(r.prompt!.t / S - r.stillFrom).toBeLessThanOrEqual(100);
+  });
+
+  it('the issue radar before anything is learnt (a new sensor): stray readings above 5 do not restart the run', () => {
+    const r = lived(radarB(rnd(2)), 1, 0);
+    expect(r.prompt!.t / S - r.stillFrom).toBeLessThanOrEqual(100);
+  });
+
+  it('is scale invariant: the same person on a radar x0.25 .. x4 prompts at the same time (within one window)', () => {
+    const at = [0.25, 0.5, 1, 2, 4].map((k) => {
+      const r = lived(today(rnd(3)), k, 30);
+      expect(r.learning).toEqual([]);
+      return r.prompt ? r.prompt.t / S - r.apnoea : null;
+    });
+    const ref = at[2]!;
+    expect(ref).toBeLessThanOrEqual(60); // deep stillness or the closed-door timer, well inside 120 s
+    for (const x of at) expect(Math.abs(x! - ref)).toBeLessThanOrEqual(18);
+  });
+
+  it('stray readings (one in five at 2-3 x the still level) do not restart a stillness run', () => {
+    const d = new WearerDetector();
+    const u = rnd(4);
+    const out: Decision[] = [];
+    d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } });
+    for (let s = 0; s < 300; s += 2) {
+      const motion = s < 60 ? 40 : s % 10 === 6 ? 7 + u() * 2 : 2 + u();
+      out.push(...d.onSample({ t: s * S, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion } } }));
+      out.push(...d.tick(s * S + 500));
+    }
+    expect(out.find((x) => x.kind === 'wearer_prompt')?.t).toBe(150 * S);
+  });
+
+  it('real movement still ends stillness at once (a reading of clear movement), and a minute of quiet then movement never prompts', () => {
+    const d = new WearerDetector();
+    const out: Decision[] = [];
+    d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } });
+    // 70 s quiet, 10 s moving, over and over (normal bathroom use)
+    for (let s = 0; s < 1200; s += 2) {
+      const motion = s % 80 < 70 ? 2 : 25;
+      out.push(...d.onSample({ t: s * S, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion } } }));
+      out.push(...d.tick(s * S + 500));
+    }
+    expect(out.filter((x) => x.kind === 'wearer_prompt' || x.kind === 'responder_alert')).toEqual([]);
+  });
+});

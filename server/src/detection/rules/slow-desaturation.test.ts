@@ -1,0 +1,154 @@
+// Slow overdose seen by an oximeter alone, tested from the physiology: breathing 3-5/min that never
+// stops lets SpO2 slide 0.02-0.06 points/s (the probe shows it 15-30 s late); the wrist lies still.
+// The hard negatives are what else moves SpO2 or stills a wrist: sleep's slow drift, obstructive
+// dips that end by themselves (with an arousal), a probe that shifts (a step), exercise recovery,
+// the probe coming off.
+import { describe, expect, it } from 'vitest';
+import { WearerDetector } from '../wearer-detector.js';
+import type { Decision } from '../types.js';
+
+const S = 1000;
+function rnd(seed: number) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4294967296;
+  };
+}
+/** Roughly normal noise (sum of uniforms), standard deviation `sd`. */
+const gauss = (u: () => number, sd: number) => (u() + u() + u() + u() - 2) * sd * 1.73;
+
+interface Moment {
+  sao2: number | null;
+  hr: number;
+  activity: number;
+  onBody?: boolean;
+}
+
+/** Runs an oximeter-only wearable (HR, SpO2 rounded to whole points, activity; no RR) through a detector at 1 Hz. */
+function run(seconds: number, at: (s: number) => Moment, seed = 1, lagS = 20) {
+  const u = rnd(seed);
+  const d = new WearerDetector();
+  const out: Decision[] = [];
+  const hist: (number | null)[] = [];
+  for (let s = 0; s < seconds; s++) {
+    const m = at(s);
+    hist.push(m.sao2);
+    const shown = hist[Math.max(0, s - lagS)] ?? null;
+    const data =
+      m.onBody === false
+        ? { hr: null, spo2: null, activity: Math.round(m.activity), onBody: false }
+        : {
+            hr: Math.round(m.hr + gauss(u, 1.5)),
+            spo2: shown === null ? null : Math.round(Math.min(100, shown + gauss(u, 0.6))),
+            activity: Math.max(0, Math.round(m.activity + gauss(u, 1))),
+            onBody: true,
+          };
+    out.push(...d.onSample({ t: s * S, deviceId: 'wrist', message: { stream: 'vitals', data } }));
+    out.push(...d.tick(s * S + 500));
+  }
+  return out;
+}
+const alertAt = (out: Decision[]) => {
+  const a = out.find((x) => x.kind === 'responder_alert');
+  return a ? a.t / S : null;
+};
+const raised = (out: Decision[]) => out.filter((x) => x.kind === 'wearer_prompt' || x.kind === 'responder_alert');
+
+/**
+ * A slow overdose: awake and moving for 5 min (SpO2 96), then the wrist goes still as breathing
+ * slows; true saturation starts to slide `lead` s before breathing reaches 6/min (at `rr6`) and
+ * falls at `rate` points/s to the mid-80s, then on.
+ */
+const slowOverdose =
+  (rate: number, rr6 = 420, lead = 20) =>
+  (s: number): Moment => {
+    const still = s >= 300;
+    const slideFrom = rr6 - lead;
+    const sao2 = s < slideFrom ? 96 : Math.max(80, 96 - rate * (s - slideFrom));
+    return { sao2, hr: still ? 70 : 80, activity: still ? 1.5 : 15 };
+  };
+
+describe('slow desaturation (oximeter only)', () => {
+  it.each([0.03, 0.04, 0.06])('a slide of %s points/s alerts within 120 s of breathing reaching 6/min', (rate) => {
+    for (const seed of [1, 2, 3]) {
+      const at = alertAt(run(900, slowOverdose(rate), seed));
+      expect(at).not.toBeNull();
+      expect(at! - 420).toBeLessThanOrEqual(120);
+    }
+  });
+
+  it('names the slide in its reasons', () => {
+    const out = run(900, slowOverdose(0.04));
+    const p = out.find((x) => x.kind === 'wearer_prompt' || x.kind === 'responder_alert');
+    expect(p && 'reasons' in p ? p.reasons.join('; ') : '').toMatch(/SpO2 sliding from 96 to 9\d%, 2\.\d points a minute, wrist still/);
+  });
+
+  it('the same slide with a moving wrist is not read as an overdose by this rule (a conscious wearer)', () => {
+    const moving = (s: number): Moment => ({ ...slowOverdose(0.04)(s), activity: 15 });
+    const at = alertAt(run(560, moving));
+    expect(at).toBeNull();
+  });
+
+  it('sleep: a slow drift of 1.5 points over 5 min and back, still wrist, raises nothing', () => {
+    for (const seed of [1, 2, 3, 4])
+      expect(
+        raised(run(3600, (s) => ({ sao2: 96 - 1.5 * Math.max(0, Math.sin((s / 1200) * Math.PI)), hr: 56, activity: 1 }), seed)),
+      ).toEqual([]);
+  });
+
+  it('obstructive dips (4 points in 15 s, ending by themselves with an arousal) raise nothing', () => {
+    const at = (s: number): Moment => {
+      const c = s % 90;
+      if (s < 300 || c >= 45) return { sao2: 96, hr: 56, activity: 1 };
+      if (c < 15) return { sao2: 96 - (4 * c) / 15, hr: 56, activity: 1 };
+      if (c < 25) return { sao2: 92 + (4 * (c - 15)) / 10, hr: 70, activity: 12 }; // arousal: gasp, HR surge, a move
+      return { sao2: 96, hr: 58, activity: 1 };
+    };
+    for (const seed of [1, 2]) expect(raised(run(3600, at, seed))).toEqual([]);
+  });
+
+  it('sleep with normal breathing pauses (10 s, saturation falling 0.25/s then recovering) raises nothing', () => {
+    let sao2 = 97;
+    let period = 200;
+    const at = (s: number): Moment => {
+      const pause = s > 300 && s % period < 10; // a 10 s pause every `period` s
+      sao2 = pause ? sao2 - 0.25 : sao2 + Math.min(1, (97 - sao2) * 0.08);
+      return { sao2, hr: 56, activity: 1 };
+    };
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      sao2 = 97;
+      period = 150 + 17 * seed;
+      expect(raised(run(3600, at, seed))).toEqual([]);
+    }
+  });
+
+  it('a probe that shifts (a step of 3 points that stays, above the desaturation line) is not a slide', () => {
+    for (const seed of [1, 2, 3])
+      expect(
+        raised(run(1200, (s) => ({ sao2: s < 600 ? 96 : 93, hr: 62, activity: 1 }), seed)).map((x) => ('reasons' in x ? x.reasons : [])),
+      ).toEqual([]);
+  });
+
+  it('exercise recovery: HR falling from 150, activity settling, SpO2 back from 94 to 97', () => {
+    const at = (s: number): Moment => {
+      if (s < 600) return { sao2: 94, hr: 150, activity: 60 };
+      const g = Math.min(1, (s - 600) / 300);
+      return { sao2: 94 + 3 * g, hr: 150 - 70 * g, activity: Math.max(1, 30 - 30 * g) };
+    };
+    expect(raised(run(1500, at))).toEqual([]);
+  });
+
+  it('the probe coming off and going back on (nulls, then a lower reading while it settles) raises nothing', () => {
+    const at = (s: number): Moment => {
+      if (s >= 400 && s < 460) return { sao2: null, hr: 62, activity: 1, onBody: false };
+      if (s >= 460 && s < 520) return { sao2: 96 - 3 * (1 - (s - 460) / 60), hr: 62, activity: 1 };
+      return { sao2: 96, hr: 62, activity: 1 };
+    };
+    expect(raised(run(1200, at))).toEqual([]);
+  });
+});

@@ -1,0 +1,176 @@
+// Slow desaturation (the oximeter's view of a slow overdose): breathing 3-5/min that never stops
+// lets SpO2 slide 0.02-0.06 points a second, towards the mid-80s, while the wrist lies still. The
+// desaturation rule waits for saturation-seconds below baseline - spo2Drop, which a slide of 0.03/s
+// takes some 2.5 min to gather. This rule reads the slide itself: a fall from the wearer's own
+// baseline along a straight line over the last minute (5 s means fitted by least squares: falling
+// at >= 0.01 points/s and fitting well, so a step from a probe that shifts or a dip that ends does
+// not count), a still wrist for the whole minute, no heart-rate surge (exercise recovery, an arousal from an obstructive dip) and no
+// breathing seen by the wearable. Sleep drifts are slower than 0.01/s and obstructive dips end by
+// themselves (the sleep-apnoea pattern vetoes too).
+import { TRIGGER_SCORE, WATCH_SCORE, calm, type Picture, type Reading, type Rule } from './rule.js';
+
+/** SpO2 is averaged over slots of this length; the last SLOTS slot means (60 s) are fitted with a line. */
+const SLOT_MS = 5_000;
+const SLOTS = 12;
+/** The fitted line must fall at least this fast (points/s: faster than sleep drift) ... */
+export const SLIDE_RATE = 0.012;
+/** ... but not faster than this (apnoea desaturates at 0.2-0.3/s: the steep-fall predicate's; probe dips faster still) ... */
+export const SLIDE_MAX_RATE = 0.1;
+/** ... and fit the slot means this well (RMS residual, points): a step (a probe that shifts) or a dip that ends fits a line badly. */
+export const MAX_RESIDUAL = 0.5;
+/** Points below the personal baseline before the slide triggers (a check-in), and before it is watched. */
+export const SLIDE_FALL = 2;
+const WATCH_FALL = 1.5;
+/** The wrist must be still (activity <= this) for this long. */
+const STILL_ACTIVITY = 4;
+const STILL_MS = 60_000;
+/** Heart rate this far above its calm baseline is a surge (exercise, arousal): no slide is read. */
+const HR_SURGE = 20;
+
+export class SlowDesaturationRule implements Rule {
+  value = 0;
+  /** the slot being filled (sum, count, start) and the last SLOTS slot means (ring, newest at `at - 1`) */
+  private slotSum = 0;
+  private slotN = 0;
+  private slotT = 0;
+  private readonly ring = new Float64Array(SLOTS);
+  private n = 0;
+  private at = 0;
+  /** the fit of the last full ring: the level at the newest slot, points/s, RMS residual; a ramp */
+  level: number | null = null;
+  rate = 0;
+  residual = 0;
+  ramp = false;
+  private rampRun = 0;
+  /** the fall over the fitted minute (points) */
+  drop = 0;
+  /** a slide is under way (latched while the line keeps falling at half the rate) */
+  sliding = false;
+  /** wrist still for this long; heart-rate calm baseline */
+  stillMs = 0;
+  hrBase: number | null = null;
+  /** at the last score: the fall of the fitted level below the personal baseline */
+  fall = 0;
+
+  observe(x: Reading, p: Picture): void {
+    if (x.kind === 'hr') {
+      if (calm(p)) this.hrBase = this.hrBase === null ? x.value : this.hrBase + (x.value - this.hrBase) / 300;
+      return;
+    }
+    if (x.kind !== 'spo2') return;
+    const dt = x.dt;
+    if (dt === 0) this.restart();
+    const a = p.activity;
+    this.stillMs = a !== null && a <= STILL_ACTIVITY ? this.stillMs + dt : 0;
+    if (this.slotN === 0) this.slotT = x.t;
+    else if (x.t - this.slotT >= SLOT_MS) {
+      this.push(this.slotSum / this.slotN);
+      this.slotSum = this.slotN = 0;
+      this.slotT = x.t;
+    }
+    this.slotSum += x.value;
+    this.slotN++;
+  }
+
+  /** One slot mean into the ring; a full ring is fitted with a line (least squares over the slot index). */
+  private push(mean: number): void {
+    this.ring[this.at] = mean;
+    this.at = (this.at + 1) % SLOTS;
+    if (this.n < SLOTS) this.n++;
+    if (this.n < SLOTS) return;
+    const mx = (SLOTS - 1) / 2;
+    let my = 0;
+    for (let i = 0; i < SLOTS; i++) my += this.ring[(this.at + i) % SLOTS]!;
+    my /= SLOTS;
+    let sxy = 0;
+    let sxx = 0;
+    for (let i = 0; i < SLOTS; i++) {
+      sxy += (i - mx) * (this.ring[(this.at + i) % SLOTS]! - my);
+      sxx += (i - mx) * (i - mx);
+    }
+    const b = sxy / sxx;
+    let ss = 0;
+    for (let i = 0; i < SLOTS; i++) {
+      const r = this.ring[(this.at + i) % SLOTS]! - (my + b * (i - mx));
+      ss += r * r;
+    }
+    this.rate = b / (SLOT_MS / 1000);
+    this.residual = Math.sqrt(ss / SLOTS);
+    this.level = my + b * mx;
+    // ... falling in each half too: a ramp through the minute, not a flat stretch then a drop (a
+    // breathing pause in sleep, 0.25 points/s for 10 s) nor a drop then flat (the tail of a step)
+    const early = this.halfRate(0);
+    const late = this.halfRate(SLOTS / 2);
+    this.drop = -b * (SLOTS - 1);
+    const was = this.ramp;
+    this.ramp =
+      this.rate <= -SLIDE_RATE &&
+      this.rate >= -SLIDE_MAX_RATE &&
+      this.residual <= MAX_RESIDUAL &&
+      early <= -SLIDE_RATE / 2 &&
+      late <= -SLIDE_RATE / 2 &&
+      late >= -SLIDE_MAX_RATE;
+    // Two fits in a row (5 s apart) make a ramp that lasts: a 2-point dip that ends by itself (a
+    // breathing pause in sleep) fits a line for one of them at most.
+    this.rampRun = this.ramp && was ? this.rampRun + 1 : this.ramp ? 1 : 0;
+    // Under way, the slide holds while the line keeps falling (the fit of a long fall stays straight).
+    if (this.sliding) this.sliding = this.rate <= -SLIDE_RATE / 2 && this.residual <= 1.5 * MAX_RESIDUAL;
+  }
+
+  /** Points/s of the least-squares line through the SLOTS / 2 slot means from `from` (0: the older half). */
+  private halfRate(from: number): number {
+    const h = SLOTS / 2;
+    const hx = (h - 1) / 2;
+    let hy = 0;
+    for (let i = from; i < from + h; i++) hy += this.ring[(this.at + i) % SLOTS]!;
+    hy /= h;
+    let hxy = 0;
+    let hxx = 0;
+    for (let i = 0; i < h; i++) {
+      hxy += (i - hx) * (this.ring[(this.at + from + i) % SLOTS]! - hy);
+      hxx += (i - hx) * (i - hx);
+    }
+    return hxy / hxx / (SLOT_MS / 1000);
+  }
+
+  private restart(): void {
+    this.n = 0;
+    this.slotSum = this.slotN = 0;
+    this.ramp = this.sliding = false;
+    this.rampRun = 0;
+    this.level = null;
+  }
+
+  score(p: Picture): number {
+    let v = 0;
+    const base = p.spo2Base;
+    const level = this.level;
+    this.fall = base !== null && level !== null ? base - level : 0;
+    const hrSurge = p.hr !== null && this.hrBase !== null && p.hr > this.hrBase + HR_SURGE;
+    // A slide starts from a good straight fall that carries most of the fall below the baseline
+    // (the tail of a step leaving the window fits a gentle line but carries little of the fall).
+    if (!this.sliding && this.rampRun >= 2 && this.fall >= WATCH_FALL && this.drop >= 0.5 * this.fall) this.sliding = true;
+    const sliding =
+      this.sliding && p.spo2Fresh && p.spo2Line !== null && this.stillMs >= STILL_MS && !hrSurge && !p.breathingSeen && !p.desatPattern;
+    if (sliding) {
+      if (this.fall >= SLIDE_FALL) v = Math.min(80, 62 + 4 * (this.fall - SLIDE_FALL));
+      else if (this.fall >= WATCH_FALL) v = WATCH_SCORE + 25 * ((this.fall - WATCH_FALL) / (SLIDE_FALL - WATCH_FALL));
+    }
+    // A slide that triggers is a breathing sign for fusion (stillness in the room counts sooner).
+    if (v >= TRIGGER_SCORE) p.respSign = true;
+    this.value = v;
+    return v;
+  }
+
+  reason(p: Picture): string | null {
+    if (this.value < WATCH_SCORE || p.spo2 === null) return null;
+    const from = p.spo2Base !== null ? Math.round(p.spo2Base) : null;
+    return `SpO2 sliding${from !== null ? ` from ${from}` : ''} to ${Math.round(this.level ?? p.spo2)}%, ${(-this.rate * 60).toFixed(1)} points a minute, wrist still`;
+  }
+
+  /** Running evidence goes (a gap, off-body, sustained movement); the heart-rate baseline stays. */
+  reset(): void {
+    this.restart();
+    this.stillMs = 0;
+  }
+}
