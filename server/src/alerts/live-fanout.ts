@@ -47,3 +47,15 @@ export function subscribeLiveFanOut(bus: Bus, d: { repos: Repos; live: LiveHub }
     for (const off of offs) off();
   };
 }
+
+/**
+ * Cluster mode (several nodes on one PostgreSQL): what this node's hub sends also goes to the other nodes as
+ * `live.sent`, and theirs reaches the connections held here, so a responder may be connected to any node.
+ * Only the publishing node's taps (the notice board) see a message. Returns the unsubscribe function.
+ */
+export function relayLive(bus: Bus, live: LiveHub): () => void {
+  live.relay((userIds, event) => void bus.publish('live.sent', { userIds, event }));
+  return bus.subscribe('live.sent', (e, from) => {
+    if (from.remote) live.deliver(e.userIds, e.event);
+  });
+}

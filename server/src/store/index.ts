@@ -37,4 +37,5 @@ export { createConsoleReads, type ConsoleReads, type HistorySource } from './con
 export { insertEnrolment, type Enrolment } from './enrolment.js';
 export { createOnboardingRepo, isUniqueViolation, type OnboardingRepo } from './onboarding.js';
 export { openStore, type Store } from './store.js';
+export { PgNotifyTransport, NOTIFY_INLINE_LIMIT, type PgNotifyOptions } from './pg-notify.js';
 export { createPushRepo, type PushRepo, type PushSubscriptionRow } from './push.js';
