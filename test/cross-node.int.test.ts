@@ -155,6 +155,23 @@ describePostgres('events across nodes (two servers on one PostgreSQL)', (cluster
     }
   }, 120_000);
 
+  it("a sign-out on B closes that sign-in's live connection on A, and only that one", async () => {
+    const first = await login(a.base, 'sam');
+    const second = await login(a.base, 'sam');
+    const ended = await liveClient(a.base, first);
+    const kept = await liveClient(a.base, second);
+    try {
+      const closed = new Promise<number>((resolve) => ended.ws.once('close', (code) => resolve(code)));
+      const out = await fetch(`${b.base}/api/auth/logout`, { method: 'POST', headers: { cookie: first, ...CSRF } });
+      expect(out.status).toBeLessThan(300);
+      expect(await closed).toBe(4401);
+      expect(kept.ws.readyState).toBe(kept.ws.OPEN);
+    } finally {
+      ended.ws.close();
+      kept.ws.close();
+    }
+  }, 60_000);
+
   it("consent withdrawn on B: A's ingest treats the wearer as not monitored at once", async () => {
     const wrist = devicesOnA.get('demo-wrist')!;
     const accepted = /odart_mqtt_messages_total\{stream="vitals"\} (\d+)/;

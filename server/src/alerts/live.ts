@@ -16,6 +16,7 @@ export class LiveHub {
   private readonly sessions = new Map<Listener, LiveSession>();
   private readonly taps: ((ev: LiveEvent) => void)[] = [];
   private readonly relays: ((userIds: string[], ev: LiveEvent) => void)[] = [];
+  private readonly closeRelays: ((userId: string, sessionId?: string) => void)[] = [];
 
   /** Sees every event once, whoever it goes to (the notice board stores the ones admins must not miss). */
   tap(fn: (ev: LiveEvent) => void): void {
@@ -44,6 +45,23 @@ export class LiveHub {
 
   /** Signed out, disabled, password reset: the user's connections stop at once (of one session, or all). */
   closeUser(userId: string, sessionId?: string): number {
+    for (const fn of this.closeRelays) {
+      try {
+        fn(userId, sessionId);
+      } catch {
+        // the local close happens whatever a relay does
+      }
+    }
+    return this.closeHere(userId, sessionId);
+  }
+
+  /** Passes every closeUser on to the other nodes (relayLive, cluster mode). */
+  relayClose(fn: (userId: string, sessionId?: string) => void): void {
+    this.closeRelays.push(fn);
+  }
+
+  /** Ends the user's connections on this node only (another node ended the sign-in): no relays. */
+  closeHere(userId: string, sessionId?: string): number {
     const set = this.listeners.get(userId);
     if (!set) return 0;
     let n = 0;

@@ -21,7 +21,15 @@ function docTable(): Record<string, string> {
 describe('events across nodes (EVENT_SCOPE)', () => {
   it('crosses the live fan-out, cache invalidations, closed episodes and device commands; keeps the hot path local', () => {
     const cluster = Object.keys(EVENT_SCOPE).filter(crossesNodes).sort();
-    expect(cluster).toEqual(['alert.episodeClosed', 'consent.applied', 'device.changed', 'device.command', 'live.sent', 'wearer.changed']);
+    expect(cluster).toEqual([
+      'alert.episodeClosed',
+      'consent.applied',
+      'device.changed',
+      'device.command',
+      'live.closed',
+      'live.sent',
+      'wearer.changed',
+    ]);
     for (const hot of ['vitals.sample', 'detection.decisions', 'device.status']) expect(crossesNodes(hot)).toBe(false);
     // events whose subscribers send live messages stay: their messages cross as live.sent, once
     for (const toLive of ['consent.changed', 'escalation.othersToldTaken', 'escalation.numberNotConfirmed', 'escalation.chainExhausted'])

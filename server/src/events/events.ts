@@ -58,6 +58,8 @@ export interface Events {
   // ---- the live feed across nodes (issue 14) ------------------------------------------------
   /** a live message went to these users' connections on the publishing node: other nodes give it to theirs */
   'live.sent': { userIds: string[]; event: LiveEvent };
+  /** a sign-in ended (logout, disabled, password reset; `sessionId` null: every session of the user): other nodes close its connections */
+  'live.closed': { userId: string; sessionId: string | null };
 }
 
 export type EventName = keyof Events;
@@ -92,6 +94,7 @@ export const EVENT_SCOPE: { readonly [K in EventName]: EventScope } = {
   'wearer.changed': 'cluster', // every node's directory, thresholds cache and detector follow
   'device.changed': 'cluster', // every node's directory; the node holding the session disconnects it
   'live.sent': 'cluster', // the responder may be connected to any node
+  'live.closed': 'cluster', // and so may a connection whose sign-in just ended
 };
 
 /** Whether `name` reaches the subscribers of other nodes. */
