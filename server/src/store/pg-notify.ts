@@ -97,7 +97,9 @@ export class PgNotifyTransport {
     c.on('notification', (n) => {
       if (n.channel !== this.channel || n.payload === undefined) return;
       const payload = n.payload;
-      this.inbox = this.inbox.then(() => this.handle(payload)).catch(() => undefined);
+      this.inbox = this.inbox
+        .then(() => this.handle(payload))
+        .catch((err: unknown) => this.o.log?.warn({ err: err instanceof Error ? err.message : String(err) }, 'cross-node message lost'));
     });
     try {
       await c.query(`LISTEN ${this.channel}`);
