@@ -72,6 +72,35 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    busSent: new Counter({
+      name: 'odart_cluster_events_sent_total',
+      help: 'Events sent to the other nodes (cross-node bus, DATABASE_URL)',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
+    busReceived: new Counter({
+      name: 'odart_cluster_events_received_total',
+      help: 'Events received from other nodes and delivered to this node',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
+    busDropped: new Counter({
+      name: 'odart_cluster_events_dropped_total',
+      help: 'Cross-node events not sent or not delivered (send failed, unparseable, not a cluster event)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    busReconnects: new Counter({
+      name: 'odart_cluster_bus_reconnects_total',
+      help: 'Times the LISTEN connection was re-established (caches are reloaded after each)',
+      registers: [registry],
+    }),
+    busLatency: new Histogram({
+      name: 'odart_cluster_event_latency_seconds',
+      help: 'From publish on the sending node to delivery on this node (wall clocks of both nodes)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
   };
 }
 

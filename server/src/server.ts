@@ -4,16 +4,16 @@ import type { Agent } from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { AlertService, LiveHub, NoticeBoard, liveAppPager, subscribeLiveFanOut } from './alerts/index.js';
+import { AlertService, LiveHub, NoticeBoard, liveAppPager, relayLive, subscribeLiveFanOut } from './alerts/index.js';
 import { Broker, ExternalBroker, MosquittoDynsec, type BrokerProvisioning, type DeviceBroker } from './broker/index.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Config } from './config.js';
 import { seedDemo, type DemoCredentials } from './demo/seed.js';
 import { DetectionEngine } from './detection/index.js';
 import { Escalator } from './escalation/index.js';
-import { InProcessBus, type Bus, type Events } from './events/index.js';
+import { ClusterBus, InProcessBus, crossesNodes, type Bus, type Events } from './events/index.js';
 import { buildHttpApp } from './http/app.js';
-import { randomIds, type Ids } from './ids.js';
+import { randomIds, randomUUID, type Ids } from './ids.js';
 import { DeviceDirectory, Ingest } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -27,7 +27,7 @@ import {
   type SmsSender,
   type VoiceCaller,
 } from './notify/index.js';
-import { openStore, type Repos } from './store/index.js';
+import { openStore, type PgNotifyTransport, type Repos } from './store/index.js';
 import type { VitalsStore } from './store/vitals.js';
 import { ConsentService } from './consent/index.js';
 import { loadServerSecret } from './auth/server-secret.js';
@@ -76,6 +76,8 @@ export interface RunningServer {
   live: LiveHub;
   notices: NoticeBoard;
   bus: Bus;
+  /** DATABASE_URL: the cross-node bus and its LISTEN/NOTIFY transport; null in one process (SQLite) */
+  crossNode: { nodeId: string; bus: ClusterBus<Events>; transport: PgNotifyTransport } | null;
   wearers: WearerService;
   close(): Promise<void>;
 }
@@ -100,12 +102,28 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
           passwordCost: config.passwordCost,
         });
 
-  const bus: Bus = new InProcessBus<Events>({
-    log: log.child({ part: 'events' }),
-    onHandlerError: (event) => metrics.eventHandlerErrors.inc({ event }),
-  });
+  // One process: the in-process bus. On PostgreSQL (DATABASE_URL) other nodes may share the database: the
+  // catalogue's `cluster` events cross over LISTEN/NOTIFY (events/cluster-bus.ts, store/pg-notify.ts).
+  const busLog = log.child({ part: 'events' });
+  const onHandlerError = (event: string) => metrics.eventHandlerErrors.inc({ event });
+  const transport = store.eventTransport({ clock, log: busLog });
+  const nodeId = `node_${randomUUID()}`;
+  let resync: () => Promise<void> = async () => {};
+  const clusterBus = transport
+    ? new ClusterBus<Events>({
+        log: busLog,
+        onHandlerError,
+        nodeId,
+        transport,
+        crosses: crossesNodes,
+        metrics,
+        onResync: () => resync(),
+      })
+    : null;
+  const bus: Bus = clusterBus ?? new InProcessBus<Events>({ log: busLog, onHandlerError });
   const live = new LiveHub();
   subscribeLiveFanOut(bus, { repos, live });
+  if (clusterBus) relayLive(bus, live);
   const notices = new NoticeBoard({ repos, clock, ids, live, log: log.child({ part: 'notices' }) });
   notices.attach();
   const directory = new DeviceDirectory(repos);
@@ -246,10 +264,21 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     });
     broker = embeddedBroker;
   }
-  bus.subscribe('device.command', (e) => broker.sendCommand(e.deviceId, e.command));
+  // From another node only to an embedded broker (which holds the sessions of the devices connected to this
+  // node); an external broker got it from the publishing node already.
+  bus.subscribe('device.command', (e, from) => {
+    if (from.remote && !embeddedBroker) return;
+    broker.sendCommand(e.deviceId, e.command);
+  });
   // Wearer and device changes (admin, bulk, thresholds, consent, deletion) and device status reports.
   const wearers = new WearerService({ repos, bus, log: log.child({ part: 'wearers' }), provisioning: provisioning ?? undefined });
   wearers.follow({ directory, thresholds, engine, consent, notices, broker });
+  // Back from a lost LISTEN connection: invalidations sent meanwhile were missed, so the caches are reloaded.
+  resync = async () => {
+    await directory.load();
+    await thresholds.load(repos);
+  };
+  if (clusterBus) await clusterBus.start();
   if (embeddedBroker) {
     mqttPort = await embeddedBroker.listen(config.MQTT_PORT, config.HOST);
     mqttTlsPort = config.tls ? await embeddedBroker.listenTls(config.tls.port, config.HOST, config.tls) : null;
@@ -324,6 +353,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     live,
     notices,
     bus,
+    crossNode: clusterBus && transport ? { nodeId, bus: clusterBus, transport } : null,
     wearers,
     async close() {
       if (closed) return;
@@ -337,6 +367,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await escalator.idle().catch(() => undefined);
       escalator.close();
       await bus.idle();
+      await clusterBus?.close();
       await notices.idle();
       await vitals.flush().catch((err: unknown) => log.error({ err }, 'vitals flush failed'));
       vitals.stop();

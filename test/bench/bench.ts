@@ -8,6 +8,7 @@ import { AdminClient } from '../../simulator/src/admin-client.js';
 import { WireConnection } from '../../simulator/src/wire.js';
 import { benchDetection } from '../../simulator/src/detection-bench.js';
 import { runEscalationBench } from '../rigs/escalation-bench.js';
+import { benchClusterBus } from '../rigs/cluster-bus-bench.js';
 import { benchBridge } from '../../firmware-bridge/bench.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
 import { freePort, percentile, startBrokerOnlyChild, startLoadChild, startMosquittoChild, startServerChild } from './child.js';
@@ -19,7 +20,7 @@ const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
 const QUICK = args.has('--quick');
 const SOAK = args.has('--soak');
-/** `--only=latency` (or ingest, floor, memory, detection, escalation, bridge; comma-separated) */
+/** `--only=latency` (or ingest, floor, memory, detection, escalation, bridge, cluster-bus; comma-separated) */
 const ONLY = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? '').split(',').filter(Boolean));
 const wants = (section: string) => ONLY.size === 0 || ONLY.has(section);
 /** Node flags for the server child, e.g. BENCH_SERVER_NODE_ARGS=--cpu-prof (profiling runs) */
@@ -409,6 +410,10 @@ if (wants('bridge')) {
   log('firmware bridge');
   report.bridge = await benchBridge({ quick: QUICK });
 }
+if (wants('cluster-bus')) {
+  log('cross-node bus (PostgreSQL LISTEN/NOTIFY)');
+  report.clusterBus = await benchClusterBus({ quick: QUICK });
+}
 if (SOAK) report.soak = await soak(5000, 30);
 report.machine = machine;
 
@@ -429,6 +434,7 @@ if (JSON_OUT) {
   const d = report.detection as ReturnType<typeof benchDetection> | undefined;
   const e = report.escalation as Awaited<ReturnType<typeof runEscalationBench>> | undefined;
   const b = report.bridge as Awaited<ReturnType<typeof benchBridge>> | undefined;
+  const cb = report.clusterBus as Awaited<ReturnType<typeof benchClusterBus>> | undefined;
   const rows: [string, string][] = [
     ['machine', `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${QUICK ? ' (quick)' : ''}`],
     ...(i
@@ -468,6 +474,16 @@ if (JSON_OUT) {
           [
             'bridge: decode + publish',
             `${b.pipelineFramesPerSec} frames/s wall, ${b.pipelineFramesPerCpuSecond} per CPU-second (${b.broker})`,
+          ],
+        ] as [string, string][])
+      : []),
+    ...(cb !== undefined
+      ? ([
+          [
+            'cross-node bus: publish -> other node',
+            cb === null
+              ? 'PostgreSQL not installed'
+              : `p50 ${cb.small.p50Ms} ms, p99 ${cb.small.p99Ms} ms (${cb.small.events} events one at a time); over 7900 bytes by reference p50 ${cb.byReference.p50Ms} ms, p99 ${cb.byReference.p99Ms} ms`,
           ],
         ] as [string, string][])
       : []),

@@ -47,3 +47,26 @@ export function subscribeLiveFanOut(bus: Bus, d: { repos: Repos; live: LiveHub }
     for (const off of offs) off();
   };
 }
+
+/**
+ * Cluster mode (several nodes on one PostgreSQL): what this node's hub sends also goes to the other nodes as
+ * `live.sent`, and theirs reaches the connections held here, so a responder may be connected to any node.
+ * Only the publishing node's taps (the notice board) see a message. An ended sign-in closes its connections on
+ * every node (`live.closed`). Returns the unsubscribe function.
+ */
+export function relayLive(bus: Bus, live: LiveHub): () => void {
+  live.relay((userIds, event) => void bus.publish('live.sent', { userIds, event }));
+  // A sign-in ended on one node (logout, disabled, password reset): its connections on every node close.
+  live.relayClose((userId, sessionId) => void bus.publish('live.closed', { userId, sessionId: sessionId ?? null }));
+  const offs = [
+    bus.subscribe('live.sent', (e, from) => {
+      if (from.remote) live.deliver(e.userIds, e.event);
+    }),
+    bus.subscribe('live.closed', (e, from) => {
+      if (from.remote) live.closeHere(e.userId, e.sessionId ?? undefined);
+    }),
+  ];
+  return () => {
+    for (const off of offs) off();
+  };
+}

@@ -15,10 +15,17 @@ export class LiveHub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly sessions = new Map<Listener, LiveSession>();
   private readonly taps: ((ev: LiveEvent) => void)[] = [];
+  private readonly relays: ((userIds: string[], ev: LiveEvent) => void)[] = [];
+  private readonly closeRelays: ((userId: string, sessionId?: string) => void)[] = [];
 
   /** Sees every event once, whoever it goes to (the notice board stores the ones admins must not miss). */
   tap(fn: (ev: LiveEvent) => void): void {
     this.taps.push(fn);
+  }
+
+  /** Hears every send with its users, to pass it to the other nodes (relayLive, cluster mode). */
+  relay(fn: (userIds: string[], ev: LiveEvent) => void): void {
+    this.relays.push(fn);
   }
 
   subscribe(userId: string, fn: Listener, session?: LiveSession): () => void {
@@ -38,6 +45,23 @@ export class LiveHub {
 
   /** Signed out, disabled, password reset: the user's connections stop at once (of one session, or all). */
   closeUser(userId: string, sessionId?: string): number {
+    for (const fn of this.closeRelays) {
+      try {
+        fn(userId, sessionId);
+      } catch {
+        // the local close happens whatever a relay does
+      }
+    }
+    return this.closeHere(userId, sessionId);
+  }
+
+  /** Passes every closeUser on to the other nodes (relayLive, cluster mode). */
+  relayClose(fn: (userId: string, sessionId?: string) => void): void {
+    this.closeRelays.push(fn);
+  }
+
+  /** Ends the user's connections on this node only (another node ended the sign-in): no relays. */
+  closeHere(userId: string, sessionId?: string): number {
     const set = this.listeners.get(userId);
     if (!set) return 0;
     let n = 0;
@@ -66,6 +90,22 @@ export class LiveHub {
         // a failing observer must not stop delivery
       }
     }
+    if (this.relays.length > 0) {
+      const ids = [...new Set(userIds)];
+      for (const fn of this.relays) {
+        try {
+          fn(ids, ev);
+        } catch {
+          // nor a failing relay
+        }
+      }
+      return this.deliver(ids, ev);
+    }
+    return this.deliver(userIds, ev);
+  }
+
+  /** Gives `ev` to these users' connections on this node only (a message another node sent): no taps, no relays. */
+  deliver(userIds: Iterable<string>, ev: LiveEvent): number {
     let n = 0;
     for (const id of new Set(userIds)) {
       for (const fn of this.listeners.get(id) ?? []) {

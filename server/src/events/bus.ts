@@ -1,9 +1,20 @@
 // The event bus port: parts publish named events and others subscribe, instead of being wired by
 // closures in server.ts. Small on purpose (publish, subscribe, idle) so a cross-node adapter (issue
-// 14) can implement it; this in-process adapter is what one process uses.
+// 14) can implement it; this in-process adapter is what one process uses, and what the cross-node
+// adapter (cluster-bus.ts) delivers through on each node.
 import type { Logger } from '../log.js';
 
-export type Handler<P> = (payload: P) => void | Promise<void>;
+/** Where a delivery came from: this node's publish (`remote` false) or another node's (the cross-node adapter). */
+export interface EventOrigin {
+  remote: boolean;
+  /** the publishing node's id (cross-node adapter); absent in one process */
+  node?: string;
+}
+
+/** A subscriber; `from` says whether the event was published on this node or arrived from another. */
+export type Handler<P> = (payload: P, from: EventOrigin) => void | Promise<void>;
+
+const LOCAL: EventOrigin = Object.freeze({ remote: false });
 
 export interface EventBus<E extends object> {
   /**
@@ -48,6 +59,11 @@ export class InProcessBus<E extends object> implements EventBus<E> {
   }
 
   publish<K extends keyof E & string>(name: K, payload: E[K]): Promise<void> {
+    return this.deliver(name, payload, LOCAL);
+  }
+
+  /** Runs this process's subscribers of `name` as publish does, telling them where the event came from (adapters). */
+  deliver<K extends keyof E & string>(name: K, payload: E[K], from: EventOrigin): Promise<void> {
     const list = this.handlers.get(name);
     if (!list || list.length === 0) return Promise.resolve();
     const settled: Promise<void>[] = [];
@@ -56,7 +72,7 @@ export class InProcessBus<E extends object> implements EventBus<E> {
     for (const h of list) {
       let result: void | Promise<void>;
       try {
-        result = (h as Handler<E[K]>)(payload);
+        result = (h as Handler<E[K]>)(payload, from);
       } catch (err) {
         this.failed(name, err);
         continue;

@@ -3,6 +3,7 @@
 // a row in docs/architecture.md ("Events"). Payloads are plain data, never callbacks.
 import type { WearerDecision } from '../detection/index.js';
 import type { CommandPayload, DeviceMessage, StatusPayload } from '@odart/protocol';
+import type { LiveEvent } from '@odart/protocol/api';
 import type { AlertRow, WearerRow } from '../store/index.js';
 import type { ConsentState } from '../store/schema.js';
 
@@ -53,6 +54,50 @@ export interface Events {
   'wearer.changed': { wearerId: string; wearer: WearerRow | null };
   /** a device was registered, edited, re-assigned or deleted: caches and the broker follow */
   'device.changed': { deviceId: string };
+
+  // ---- the live feed across nodes (issue 14) ------------------------------------------------
+  /** a live message went to these users' connections on the publishing node: other nodes give it to theirs */
+  'live.sent': { userIds: string[]; event: LiveEvent };
+  /** a sign-in ended (logout, disabled, password reset; `sessionId` null: every session of the user): other nodes close its connections */
+  'live.closed': { userId: string; sessionId: string | null };
 }
 
 export type EventName = keyof Events;
+
+/**
+ * Where an event is delivered when several nodes share one PostgreSQL (DATABASE_URL, events/cluster-bus.ts):
+ * `cluster` events also reach every other node's subscribers (once, never sent on again); `node` events stay in
+ * the process that published them. One process (the embedded default) delivers every event locally either way.
+ *
+ * The rule: an event crosses when every node must follow it in its own memory (caches, detector state, the
+ * broker session it holds, live connections) and its subscribers' writes, if any, are idempotent; it stays
+ * when it is the hot path (vitals.sample, detection.decisions), when its subscriber writes what must happen
+ * once (device.status, the escalation.* the core's alerts/ acts on), or when its subscriber turns it into live
+ * messages: those cross as `live.sent`, so an event that crossed as well would reach a connection twice.
+ */
+export type EventScope = 'cluster' | 'node';
+
+export const EVENT_SCOPE: { readonly [K in EventName]: EventScope } = {
+  'detection.decisions': 'node', // hot path; applied by the node that detected
+  'vitals.sample': 'node', // hot path, once per device message
+  'device.status': 'node', // the registry write happens once, where the device is connected
+  'alert.episodeClosed': 'cluster', // a resolve on any node: the detecting node's detector starts afresh
+  'device.command': 'cluster', // to the node holding the device's broker session (embedded brokers)
+  'escalation.stepRan': 'node', // observers on the core
+  'escalation.ackTimedOut': 'node', // the core's alerts/ re-escalates once
+  'escalation.chainExhausted': 'node', // turned into live messages (live.sent crosses)
+  'escalation.checkinExpired': 'node', // the core's alerts/ escalates once
+  'escalation.othersToldTaken': 'node', // turned into live messages (live.sent crosses)
+  'escalation.numberNotConfirmed': 'node', // turned into live messages (live.sent crosses)
+  'consent.changed': 'node', // turned into live messages (live.sent crosses)
+  'consent.applied': 'cluster', // every node's directory and detector follow
+  'wearer.changed': 'cluster', // every node's directory, thresholds cache and detector follow
+  'device.changed': 'cluster', // every node's directory; the node holding the session disconnects it
+  'live.sent': 'cluster', // the responder may be connected to any node
+  'live.closed': 'cluster', // and so may a connection whose sign-in just ended
+};
+
+/** Whether `name` reaches the subscribers of other nodes. */
+export function crossesNodes(name: string): boolean {
+  return (EVENT_SCOPE as Record<string, EventScope | undefined>)[name] === 'cluster';
+}

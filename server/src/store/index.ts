@@ -37,6 +37,7 @@ export { createConsoleReads, type ConsoleReads, type HistorySource } from './con
 export { insertEnrolment, type Enrolment } from './enrolment.js';
 export { createOnboardingRepo, isUniqueViolation, type OnboardingRepo } from './onboarding.js';
 export { openStore, type Store } from './store.js';
+export { PgNotifyTransport, NOTIFY_INLINE_LIMIT, type PgNotifyOptions } from './pg-notify.js';
 export { createPushRepo, type PushRepo, type PushSubscriptionRow } from './push.js';
 export { createKitRepo, type KitRepo, type KitRow, type KitPatch } from './kits.js';
 export { createRotaRepo, type RotaRepo, type RotaShiftRow, type RotaOverrideRow } from './rotas.js';

@@ -581,6 +581,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('wearers').addColumn('longitude', float(db)).execute();
     },
   },
+  '0025_event_outbox': {
+    // Cross-node events too large for one PostgreSQL NOTIFY (8000 bytes, issue 14): the payload is stored here and
+    // the notification carries its id (store/pg-notify.ts); rows older than an hour are deleted as new ones come.
+    // Unused on SQLite (one process), made on both so the migration list stays one.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('event_outbox')
+        .addColumn('id', idType(db), idColumn(db))
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

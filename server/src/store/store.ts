@@ -1,6 +1,7 @@
 // A store: the repositories over one opened database, and how to close it. What the contract suite
 // (store.contract.test.ts) runs against; callers outside store/ never see the query builder.
 import { openDatabase } from './db.js';
+import { PgNotifyTransport, type PgNotifyOptions } from './pg-notify.js';
 import { createRepos, type Repos } from './repos.js';
 import { VitalsStore } from './vitals.js';
 
@@ -8,6 +9,8 @@ export interface Store {
   repos: Repos;
   /** The raw-vitals block writer over this database (store/vitals.ts); `onError` hears failed writes. */
   vitals(onError: (err: unknown) => void): VitalsStore;
+  /** PostgreSQL only: the LISTEN/NOTIFY transport of the cross-node bus (its own connection); null on SQLite. */
+  eventTransport(o: Omit<PgNotifyOptions, 'url' | 'db'>): PgNotifyTransport | null;
   close(): Promise<void>;
 }
 
@@ -17,5 +20,11 @@ export interface Store {
  */
 export async function openStore(dataDir: string, databaseUrl?: string): Promise<Store> {
   const opened = await openDatabase(dataDir, databaseUrl);
-  return { repos: createRepos(opened.db), vitals: (onError) => new VitalsStore(opened.db, onError), close: () => opened.close() };
+  return {
+    repos: createRepos(opened.db),
+    vitals: (onError) => new VitalsStore(opened.db, onError),
+    eventTransport: (o) =>
+      databaseUrl && opened.dialect === 'postgres' ? new PgNotifyTransport({ ...o, url: databaseUrl, db: opened.db }) : null,
+    close: () => opened.close(),
+  };
 }
