@@ -354,7 +354,18 @@ export interface PushSubscriptionsTable {
   failures: Generated<number>;
 }
 
+/** The core lease (0019): one row (id 1); see store/lease.ts. */
+export interface CoreLeaseTable {
+  id: number;
+  holder: string | null;
+  epoch: number;
+  acquired_at: number;
+  renewed_at: number;
+  expires_at: number;
+}
+
 export interface DB {
+  core_lease: CoreLeaseTable;
   push_subscriptions: PushSubscriptionsTable;
   login_devices: LoginDevicesTable;
   notices: NoticesTable;
