@@ -89,11 +89,14 @@ export function createLeaseRepo(db: Kysely<DB>) {
       return { held: false, ...(await this.read()) };
     },
 
-    /** Graceful stop: the holder lets the lease run out now, so a standby takes over at its next attempt. */
+    /**
+     * Graceful stop: the holder ends its lease (expiry 0: whatever the next node's clock says, it has run out), so
+     * a standby takes over at its next attempt, with a new epoch.
+     */
     async release(fence: Fence, now: number): Promise<boolean> {
       const res = await db
         .updateTable('core_lease')
-        .set({ expires_at: now })
+        .set({ expires_at: 0 })
         .where('id', '=', LEASE_ID)
         .where('holder', '=', fence.nodeId)
         .where('epoch', '=', fence.epoch)
