@@ -51,7 +51,10 @@ export class CoreLease {
   private change: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly d: CoreLeaseDeps) {}
+  constructor(private readonly d: CoreLeaseDeps) {
+    // the single node is the core from the first moment (device data may arrive before start(): a persistent session)
+    if (!d.lease) this.role = 'active';
+  }
 
   get nodeId(): string {
     return this.d.nodeId;
@@ -72,7 +75,6 @@ export class CoreLease {
   /** First attempt now (awaited, with its role change), then one every renewMs. */
   async start(): Promise<void> {
     if (!this.d.lease) {
-      this.role = 'active';
       await this.d.onActive(undefined);
       return;
     }
