@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { isIP } from 'node:net';
+import os from 'node:os';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -150,6 +151,13 @@ export const configSchema = z.object({
     .default('odart-core'),
   /** PEM CA certificates to trust for an mqtts:// MQTT_URL with a private CA (the simulator and bridge read it too); else ignored */
   MQTT_CA_FILE: optionalString,
+  /** this node's name in the core lease (issue 14, several nodes on one DATABASE_URL); default hostname-pid */
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/, 'letters, digits, _ . : - (at most 100)')
+    .default(() => `${os.hostname().replace(/[^A-Za-z0-9_.:-]/g, '-') || 'node'}-${process.pid}`),
+  /** how long the core lease lasts unless renewed (renewed every third of it): a standby takes over within about 1⅓ of it */
+  CORE_LEASE_S: z.coerce.number().int().min(3).max(60).default(6),
 });
 
 export type Config = Readonly<

@@ -31,6 +31,32 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       registers: [registry],
     }),
     mqttClients: new Gauge({ name: 'odart_mqtt_clients', help: 'Connected MQTT clients', registers: [registry] }),
+    // node roles (issue 14): set from the core lease when /metrics is read
+    coreActive: new Gauge({
+      name: 'odart_core_active',
+      help: '1 when this node is the active core, 0 on a standby',
+      registers: [registry],
+    }),
+    coreSeen: new Gauge({
+      name: 'odart_core_seen',
+      help: '1 when some node holds an unexpired core lease, as this node last read it',
+      registers: [registry],
+    }),
+    coreEpoch: new Gauge({
+      name: 'odart_core_epoch',
+      help: 'The fencing epoch this node holds the core lease with (0: none)',
+      registers: [registry],
+    }),
+    coreLeaseAge: new Gauge({
+      name: 'odart_core_lease_age_seconds',
+      help: "Seconds since this node's last successful lease attempt (-1: none)",
+      registers: [registry],
+    }),
+    coreLag: new Gauge({
+      name: 'odart_core_tick_lag_seconds',
+      help: "Seconds since the core's 1 s tick last ran on this node",
+      registers: [registry],
+    }),
     mqttConnectionsRefused: new Counter({
       name: 'odart_mqtt_connections_refused_total',
       help: 'MQTT connections closed by a broker limit (per address, packet size before login)',

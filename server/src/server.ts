@@ -4,6 +4,7 @@ import type { Agent } from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { CoreLease } from './cluster/index.js';
 import { AlertService, LiveHub, NoticeBoard, liveAppPager, relayLive, subscribeLiveFanOut } from './alerts/index.js';
 import { Broker, ExternalBroker, MosquittoDynsec, type BrokerProvisioning, type DeviceBroker } from './broker/index.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
@@ -79,6 +80,8 @@ export interface RunningServer {
   /** DATABASE_URL: the cross-node bus and its LISTEN/NOTIFY transport; null in one process (SQLite) */
   crossNode: { nodeId: string; bus: ClusterBus<Events>; transport: PgNotifyTransport } | null;
   wearers: WearerService;
+  /** the core lease: this node's role (active or standby) and fence; the embedded single node is always active */
+  core: CoreLease;
   close(): Promise<void>;
 }
 
@@ -131,6 +134,20 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const thresholds = new WearerThresholds();
   await thresholds.load(repos);
   const checkinWindowMs = config.CHECKIN_WINDOW_S * 1000;
+  // Node roles (cluster/, issue 14): on PostgreSQL the holder of the core lease runs the core; with SQLite the one
+  // node holds it alone. onActive and onStandby are set once the parts they start and stop exist.
+  const coreHooks: { active(): Promise<void>; standby(): Promise<void> } = { active: async () => {}, standby: async () => {} };
+  const leaseMs = config.CORE_LEASE_S * 1000;
+  const core = new CoreLease({
+    lease: config.DATABASE_URL ? repos.lease : undefined,
+    clock,
+    log: log.child({ part: 'cluster' }),
+    nodeId: config.NODE_ID,
+    leaseMs,
+    renewMs: Math.floor(leaseMs / 3),
+    onActive: () => coreHooks.active(),
+    onStandby: () => coreHooks.standby(),
+  });
   const engine = new DetectionEngine((id) => ({ checkinWindowMs, ...thresholds.get(id) }));
 
   // The SDK's own timeout is only a backstop: the dispatcher times calls out on the injected clock.
@@ -175,6 +192,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     checkinWindowMs: config.CHECKIN_WINDOW_S * 1000,
     pageReminderMs: config.PAGE_REMINDER_S * 1000,
     links: new PageLinks(loadServerSecret(config.DATA_DIR, config.PAGE_LINK_SECRET)),
+    core,
   });
 
   // alerts/ subscribes itself to detection decisions and to what escalation tells.
@@ -225,7 +243,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       ...config.mqttExternal,
       log: brokerLog,
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
-      onDeviceMessage: (topic, payload, raw) => ingest.handle(topic, payload, raw),
+      onDeviceMessage: (topic, payload, raw) => (core.active ? ingest.handle(topic, payload, raw) : undefined),
       onOversized: (deviceId) => ingest.tooLarge(deviceId),
     }).catch(async (err: unknown) => {
       // start-up stops here (a refused login, an untrusted certificate): nothing is left open
@@ -256,7 +274,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       log: log.child({ part: 'broker' }),
       metrics,
       drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
-      onDeviceMessage: (topic, payload, raw) => ingest.handle(topic, payload, raw),
+      onDeviceMessage: (topic, payload, raw) => (core.active ? ingest.handle(topic, payload, raw) : undefined),
       clock,
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
       maxConnectionsPerAddress: config.MQTT_MAX_CONNECTIONS_PER_ADDRESS,
@@ -289,16 +307,20 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   timers.push(
     clock.setInterval(() => {
       lastTick = clock.now();
+      if (!core.active) return;
       const decisions = engine.tick(lastTick);
       if (decisions.length > 0) void bus.publish('detection.decisions', { decisions });
     }, 1000),
   );
   timers.push(escalator.startLoop(1000));
-  // Take over the work of a process that died (running jobs, sends in flight), repair chains, and
-  // resume escalations that were due while the server was down.
-  await escalator.recover();
-  await escalator.runDue();
-  escalator.dispatcher.kick();
+  // Becoming the core: take over the work of a process that died (running jobs, sends in flight), repair chains,
+  // and resume escalations that were due while no core ran. The single node does it here, once.
+  coreHooks.active = async () => {
+    await escalator.recover();
+    await escalator.runDue();
+    escalator.dispatcher.kick();
+  };
+  await core.start();
 
   timers.push(...(await consent.start()));
   const http = await buildHttpApp({
@@ -320,6 +342,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     vapidPublicKey: vapid.publicKey,
     calibration: (id) => engine.calibration(id),
     staticDir: opts.staticDir ?? DEFAULT_STATIC_DIR,
+    coreStatus: () => ({ ...core.status(), lagMs: Math.max(0, clock.now() - lastTick) }),
     ready: async () => {
       if (broker.closed) return false;
       await repos.isEmpty();
@@ -355,6 +378,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     bus,
     crossNode: clusterBus && transport ? { nodeId, bus: clusterBus, transport } : null,
     wearers,
+    core,
     async close() {
       if (closed) return;
       closed = true;
@@ -366,6 +390,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await escalator.runDue().catch(() => undefined);
       await escalator.idle().catch(() => undefined);
       escalator.close();
+      await core.stop();
       await bus.idle();
       await clusterBus?.close();
       await notices.idle();

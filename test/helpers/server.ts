@@ -78,6 +78,7 @@ export async function until(cond: () => boolean | Promise<boolean>, turns = 20_0
 /** Waits until everything the server was sent has been ingested and all alert work is done. */
 export async function settle(ts: TestServer, expectedHandled?: number): Promise<void> {
   if (expectedHandled !== undefined) await until(() => ts.server.ingest.handled >= expectedHandled);
+  await ts.server.core.settled();
   await ts.server.alerts.idle();
   await ts.server.escalator.runDue();
   await ts.server.escalator.idle();

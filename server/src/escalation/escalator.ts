@@ -5,6 +5,7 @@
 // call; the Dispatcher sends them. An auditor re-runs overdue or orphaned work and repairs alerts
 // that lost their next job, so a restart in the middle of any escalation loses nothing.
 import type { Clock, TimerHandle } from '../clock.js';
+import type { Fence } from '../store/lease.js';
 import type { Bus } from '../events/index.js';
 import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
@@ -72,6 +73,11 @@ export interface EscalatorDeps {
   pageReminderMs?: number;
   /** signs the no-login page links and derives reply codes (a random secret when not given) */
   links?: PageLinks;
+  /**
+   * Several nodes (issue 14): whether this node is the active core now, and the lease fence its job claims carry
+   * (a stale epoch claims nothing). Absent: the embedded single node, always the core, unfenced.
+   */
+  core?: { readonly active: boolean; fence(): Fence | undefined };
 }
 
 interface ResolvedTarget {
@@ -296,6 +302,7 @@ export class Escalator {
   }
 
   async tick(): Promise<void> {
+    if (this.d.core && !this.d.core.active) return;
     const now = this.d.clock.now();
     if (now - this.lastAudit >= this.auditEveryMs) {
       this.lastAudit = now;
@@ -318,7 +325,8 @@ export class Escalator {
           this.again = false;
           const jobs = await this.esc.dueJobs(this.d.clock.now());
           for (const job of jobs) {
-            const claimed = await this.esc.claimJob(job, this.d.clock.now(), this.leaseMs);
+            if (this.d.core && !this.d.core.active) return;
+            const claimed = await this.esc.claimJob(job, this.d.clock.now(), this.leaseMs, this.d.core?.fence());
             if (!claimed) continue;
             await this.runClaimed(claimed);
           }

@@ -46,6 +46,19 @@ import { pushRoutes } from './routes-push.js';
 import { kitRoutes } from './routes-kits.js';
 
 /** Everything the HTTP layer is built from (server.ts); each route plugin is typed with only its slice. */
+/** What a node says about the core (cluster/ CoreStatus and the tick lag): `role` is a contract (DESIGN.md). */
+export interface NodeStatus {
+  nodeId: string;
+  role: 'active' | 'standby';
+  epoch: number | null;
+  holder: string | null;
+  coreActive: boolean;
+  leaseAgeMs: number | null;
+  leaseRemainingMs: number | null;
+  /** ms since the core's 1 s tick last ran on this node */
+  lagMs: number;
+}
+
 export interface HttpDeps {
   config: Config;
   repos: Repos;
@@ -62,6 +75,8 @@ export interface HttpDeps {
   escalator: Escalator;
   /** true once broker, store and detection core are up and ticking */
   ready: () => Promise<boolean>;
+  /** this node's role in the core lease (issue 14), for /healthz, /metrics and the console's no-core banner */
+  coreStatus?: () => NodeStatus;
   staticDir: string;
   consent: ConsentService;
   vitals: VitalsStore;

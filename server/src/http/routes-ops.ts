@@ -6,14 +6,16 @@ import type { HttpDeps } from './app.js';
 import type { Sessions } from './session.js';
 
 /** What the health, readiness and metrics routes use: their slice of HttpDeps and what app.ts shares among domains. */
-export type OpsRouteDeps = Pick<HttpDeps, 'config' | 'metrics' | 'ready' | 'repos' | 'sms'> & { sessions: Sessions };
+export type OpsRouteDeps = Pick<HttpDeps, 'config' | 'metrics' | 'ready' | 'repos' | 'sms' | 'coreStatus'> & { sessions: Sessions };
 
 /** The health, readiness and metrics routes, a fastify plugin: app.ts registers it with `app.register(opsRoutes, deps)`. */
 export async function opsRoutes(app: FastifyInstance, d: OpsRouteDeps): Promise<void> {
   const { sessions } = d;
   app.get('/healthz', async (_req, reply) => {
     const ok = await d.ready().catch(() => false);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'starting' });
+    // every node answers with its role (DESIGN.md); a standby is healthy: it serves HTTP and takes over when needed
+    const core = d.coreStatus?.();
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'starting', ...(core ?? {}) });
   });
 
   // Metrics name devices, alert counts and error rates: a scraper's token, not open to the world.
@@ -30,6 +32,14 @@ export async function opsRoutes(app: FastifyInstance, d: OpsRouteDeps): Promise<
     if (tokenDigest !== null && !bearer(req)) {
       void reply.header('www-authenticate', 'Bearer');
       throw new AppError('ODART_ERR_UNAUTHENTICATED', 'Send Authorization: Bearer <METRICS_TOKEN>');
+    }
+    const core = d.coreStatus?.();
+    if (core) {
+      d.metrics.coreActive.set(core.role === 'active' ? 1 : 0);
+      d.metrics.coreSeen.set(core.coreActive ? 1 : 0);
+      d.metrics.coreEpoch.set(core.epoch ?? 0);
+      d.metrics.coreLeaseAge.set(core.leaseAgeMs === null ? -1 : core.leaseAgeMs / 1000);
+      d.metrics.coreLag.set(core.lagMs / 1000);
     }
     return reply.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
   });

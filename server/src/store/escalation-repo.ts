@@ -1,6 +1,7 @@
 // Escalation queries: leased jobs, the durable notification (send) queue with its attempts, and
 // responder groups. Every state change is a compare-and-set, so a stale runner changes nothing.
-import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import { PostgresAdapter, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { fenceHolds, type Fence } from './lease.js';
 import type {
   DB,
   EscalationJobsTable,
@@ -32,6 +33,7 @@ export type NewNotification = Omit<Insertable<NotificationsTable>, 'state' | 'at
 
 /** Accepts the database or a transaction (both are Kysely<DB>). */
 export function createEscalationRepo(db: Kysely<DB>) {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   return {
     db,
 
@@ -77,16 +79,43 @@ export function createEscalationRepo(db: Kysely<DB>) {
      * Claims a job for one run: pending -> running with a lease, or takes over a running job whose
      * lease expired. The job stays 'running' until finishJob, so a crash mid-run loses nothing.
      */
-    async claimJob(job: JobRow, now: number, leaseMs: number): Promise<JobRow | undefined> {
-      const res = await db
+    async claimJob(job: JobRow, now: number, leaseMs: number, fence?: Fence): Promise<JobRow | undefined> {
+      let q = db
         .updateTable('escalation_jobs')
         .set({ state: 'running', claimed_at: now, lease_until: now + leaseMs, attempts: job.attempts + 1 })
         .where('id', '=', job.id)
         .where('attempts', '=', job.attempts)
-        .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', now)])]))
-        .executeTakeFirst();
+        .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', now)])]));
+      // fenced (issue 14): a node whose lease epoch is stale claims nothing
+      if (fence) q = q.where((eb) => fenceHolds(eb, fence, now));
+      const res = await q.executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return undefined;
       return { ...job, state: 'running', claimed_at: now, lease_until: now + leaseMs, attempts: job.attempts + 1 };
+    },
+    /**
+     * Claims up to `limit` due jobs (as dueJobs selects them) in one statement, earliest first. On PostgreSQL the
+     * rows are picked `FOR UPDATE SKIP LOCKED`, so concurrent claimers never take the same job and never wait for
+     * each other; on SQLite (one writer) plainly. With a fence, a node whose lease epoch is stale claims nothing.
+     */
+    async claimDueJobs(now: number, leaseMs: number, limit: number, fence?: Fence): Promise<JobRow[]> {
+      const due = (eb: ExpressionBuilder<DB, 'escalation_jobs'>) =>
+        eb.or([
+          eb.and([eb('state', '=', 'pending'), eb('due_at', '<=', now)]),
+          eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', now)]),
+        ]);
+      // The pick is a CTE: PostgreSQL runs a locking CTE once (an IN subquery may be re-run per row, past its LIMIT).
+      let q = db
+        .with('picked', (qb) => {
+          const pick = qb.selectFrom('escalation_jobs').select('id').where(due).orderBy('due_at').orderBy('id').limit(limit);
+          return postgres ? pick.forUpdate().skipLocked() : pick;
+        })
+        .updateTable('escalation_jobs')
+        .set((eb) => ({ state: 'running', claimed_at: now, lease_until: now + leaseMs, attempts: eb(eb.ref('attempts'), '+', 1) }))
+        .where('id', 'in', (eb) => eb.selectFrom('picked').select('picked.id'))
+        .where(due);
+      if (fence) q = q.where((eb) => fenceHolds(eb, fence, now));
+      const rows = await q.returningAll().execute();
+      return rows.sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
     /** Ends a run; only the claim that is still current may (a taken-over run's finish is a no-op). */
     async finishJob(job: JobRow, now: number, state: 'done' | 'cancelled'): Promise<boolean> {

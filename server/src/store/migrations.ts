@@ -528,6 +528,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('push_subscriptions_user').on('push_subscriptions').column('user_id').execute();
     },
   },
+  '0019_core_lease': {
+    // The core lease (issue 14): one row naming the node that runs the core (ingest, detection, alerts, escalation),
+    // its fencing epoch (bumped on every change of holder) and when the lease runs out. Nodes acquire and renew it
+    // with one compare-and-set (store/lease.ts); core writes check the epoch. On SQLite the single node holds it.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('core_lease')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('holder', 'text')
+        .addColumn('epoch', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('acquired_at', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('renewed_at', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('expires_at', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.insertInto('core_lease').values({ id: 1, holder: null, epoch: 0, acquired_at: 0, renewed_at: 0, expires_at: 0 }).execute();
+    },
+  },
   '0020_rotas': {
     // Rotas of responder groups (issue 16.1): weekly shifts in the service's time zone (a new service
     // setting; null reads as Europe/London) and overrides for an absolute interval.

@@ -4,6 +4,7 @@ import type { Db } from './db.js';
 import { createAggregates } from './aggregates.js';
 import { createAlertStore } from './alerts.js';
 import { createEscalationRepo } from './escalation-repo.js';
+import { createLeaseRepo } from './lease.js';
 import type { ChainsTable, DevicesTable, FakeOutboxTable, NotificationsTable, UsersTable, WearersTable } from './schema.js';
 
 export type { AlertRow, TimelineEntry } from './alerts.js';
@@ -32,6 +33,8 @@ export function createRepos(db: Db) {
     ...createAlertStore(db),
     /** Escalation jobs, the notification send queue, groups: see escalation-repo.ts. */
     esc: createEscalationRepo(db),
+    /** The core lease and its fencing epoch (issue 14): see lease.ts. */
+    lease: createLeaseRepo(db),
 
     // Escalation jobs and the notification send queue: see escalation-repo.ts.
     async updateNotification(id: string, patch: Updateable<NotificationsTable>) {

@@ -403,8 +403,19 @@ export interface NaloxoneKitsTable {
   created_at: number;
 }
 
+/** The core lease (0019): one row (id 1); see store/lease.ts. */
+export interface CoreLeaseTable {
+  id: number;
+  holder: string | null;
+  epoch: number;
+  acquired_at: number;
+  renewed_at: number;
+  expires_at: number;
+}
+
 export interface DB {
   naloxone_kits: NaloxoneKitsTable;
+  core_lease: CoreLeaseTable;
   push_subscriptions: PushSubscriptionsTable;
   login_devices: LoginDevicesTable;
   notices: NoticesTable;

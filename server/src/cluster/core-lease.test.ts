@@ -1,0 +1,96 @@
+// The core lease's timing on an injected clock, over the real lease repository (SQLite in memory): a node whose
+// renewals fail (its database is gone) stops acting at its renew deadline, before the lease it wrote can run out
+// and pass to a standby; a node that finds the lease held stays standby; shutdown releases it.
+import { afterEach, expect, it } from 'vitest';
+import { VirtualClock } from '../clock.js';
+import { createLogger } from '../log.js';
+import { openDatabase, type OpenedDb } from '../store/db.js';
+import { createLeaseRepo, type LeaseRepo } from '../store/lease.js';
+import { CoreLease } from './core-lease.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+let opened: OpenedDb | null = null;
+afterEach(async () => {
+  await opened?.close();
+  opened = null;
+});
+
+function node(lease: LeaseRepo, clock: VirtualClock, nodeId: string, events: string[]) {
+  return new CoreLease({
+    lease,
+    clock,
+    log: createLogger('silent'),
+    nodeId,
+    leaseMs: 6000,
+    renewMs: 2000,
+    onActive: async (fence) => {
+      events.push(`${nodeId} active ${fence?.epoch} @${clock.now() - T0}`);
+    },
+    onStandby: async () => {
+      events.push(`${nodeId} standby @${clock.now() - T0}`);
+    },
+  });
+}
+
+async function step(clock: VirtualClock, nodes: CoreLease[], ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 500) {
+    clock.advance(500);
+    for (const n of nodes) await n.settled();
+  }
+}
+
+it('a node that cannot renew stops acting at its deadline, before its lease runs out; then the standby takes over', async () => {
+  opened = await openDatabase(':memory:');
+  const real = createLeaseRepo(opened.db);
+  let lost = false;
+  // node A's connection to the database: fails once "the database is lost"
+  const aConn: LeaseRepo = {
+    ...real,
+    acquire: (...args) => (lost ? Promise.reject(new Error('connection terminated')) : real.acquire(...args)),
+  };
+  const clock = new VirtualClock(T0);
+  const events: string[] = [];
+  const a = node(aConn, clock, 'a', events);
+  const b = node(real, clock, 'b', events);
+  await a.start();
+  await b.start();
+  expect(a.active).toBe(true);
+  expect(b.active).toBe(false);
+  expect(a.fence()).toEqual({ nodeId: 'a', epoch: 1 });
+  expect(b.fence()).toEqual({ nodeId: 'b', epoch: -1 });
+  await step(clock, [a, b], 10_000);
+  expect(a.active && !b.active).toBe(true);
+
+  lost = true; // at +10 s; A's last good renewal was at +10 s (expiry +16 s, deadline +14 s)
+  const lease = await real.read();
+  await step(clock, [a, b], 3500);
+  expect(a.active).toBe(true); // +13.5 s: within its deadline
+  await step(clock, [a, b], 500);
+  expect(a.active).toBe(false); // +14 s: stopped, the lease still A's for 2 s more
+  expect(clock.now()).toBeLessThan(lease.expiresAt);
+  expect(a.status()).toMatchObject({ role: 'standby', epoch: null });
+  await step(clock, [a, b], 4000);
+  expect(b.active).toBe(true);
+  expect(events).toEqual(['a active 1 @0', 'a standby @14000', 'b active 2 @16000']);
+  await a.stop();
+  await b.stop();
+  expect((await real.read()).expiresAt).toBe(0);
+});
+
+it('the single node (no lease repository) is active at once, unfenced', async () => {
+  const clock = new VirtualClock(T0);
+  const single = new CoreLease({
+    clock,
+    log: createLogger('silent'),
+    nodeId: 'solo',
+    leaseMs: 6000,
+    renewMs: 2000,
+    onActive: async () => {},
+    onStandby: async () => {},
+  });
+  await single.start();
+  clock.advance(60_000);
+  expect(single.active).toBe(true);
+  expect(single.fence()).toBeUndefined();
+  expect(single.status()).toMatchObject({ role: 'active', holder: 'solo', coreActive: true });
+});

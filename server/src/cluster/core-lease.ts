@@ -1,0 +1,176 @@
+// Node roles (issue 14): every node serves HTTP, the app and /api/live; exactly one, the holder of the core lease
+// in the store (store/lease.ts), runs the core (ingest, detection, alerts' timers, escalation). A node tries to
+// acquire or renew every `renewMs` on the injected clock; it acts as the core only until its renew deadline
+// (the start of its last successful attempt + leaseMs - renewMs), which is before the lease it wrote runs out,
+// so a node cut off from the database stops acting before a standby can take over. The embedded default
+// (SQLite, one node) simply holds the lease: active from the start, no timer, no fence.
+import type { Clock, TimerHandle } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Fence, LeaseRepo, LeaseResult } from '../store/lease.js';
+
+export type Role = 'active' | 'standby';
+
+/** What /healthz and /metrics report about this node (DESIGN.md: `role` is `active` or `standby`). */
+export interface CoreStatus {
+  nodeId: string;
+  role: Role;
+  /** the fencing epoch this node holds the lease with; null on a standby and on the embedded single node */
+  epoch: number | null;
+  /** who held the lease at the last attempt (this node, another, or nobody) */
+  holder: string | null;
+  /** a core is active as far as this node knows: its own role, or another holder's unexpired lease */
+  coreActive: boolean;
+  /** ms since this node's last successful lease attempt (null: never, or the single node) */
+  leaseAgeMs: number | null;
+  /** ms the holder's lease has left at the last attempt's reading (null when nobody holds it) */
+  leaseRemainingMs: number | null;
+}
+
+export interface CoreLeaseDeps {
+  /** the store's lease repository; absent for the embedded single node (it holds the lease alone) */
+  lease?: LeaseRepo;
+  clock: Clock;
+  log: Logger;
+  nodeId: string;
+  leaseMs: number;
+  renewMs: number;
+  /** becoming the core: take over escalation work, rebuild detector state, start ingest */
+  onActive(fence: Fence | undefined): Promise<void>;
+  /** no longer the core (deadline passed, lease taken, shutdown): stop acting */
+  onStandby(): Promise<void>;
+}
+
+export class CoreLease {
+  private role: Role = 'standby';
+  private epoch: number | null = null;
+  private deadline = 0;
+  private lastOk: number | null = null;
+  private last: LeaseResult | null = null;
+  private timer: TimerHandle | null = null;
+  private attempt: Promise<void> | null = null;
+  private change: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly d: CoreLeaseDeps) {
+    // the single node is the core from the first moment (device data may arrive before start(): a persistent session)
+    if (!d.lease) this.role = 'active';
+  }
+
+  get nodeId(): string {
+    return this.d.nodeId;
+  }
+
+  /** This node may act as the core now (checked at every use: the deadline passes between ticks too). */
+  get active(): boolean {
+    if (this.role !== 'active') return false;
+    return !this.d.lease || this.d.clock.now() < this.deadline;
+  }
+
+  /** The fence core writes carry: undefined on the single node (it needs none); on a standby one that matches no lease. */
+  fence(): Fence | undefined {
+    if (!this.d.lease) return undefined;
+    return { nodeId: this.d.nodeId, epoch: this.active && this.epoch !== null ? this.epoch : -1 };
+  }
+
+  /** First attempt now (awaited, with its role change), then one every renewMs. */
+  async start(): Promise<void> {
+    if (!this.d.lease) {
+      await this.d.onActive(undefined);
+      return;
+    }
+    await this.tick();
+    this.timer = this.d.clock.setInterval(() => {
+      void this.tick();
+    }, this.d.renewMs);
+  }
+
+  /** One renewal round: step down if the deadline passed, else try to acquire or renew (one in flight at a time). */
+  async tick(): Promise<void> {
+    if (this.stopped || !this.d.lease) return;
+    if (this.role === 'active' && !this.active) this.stepDown('renew deadline passed');
+    if (this.attempt) return this.attempt;
+    this.attempt = this.tryLease().finally(() => {
+      this.attempt = null;
+    });
+    await this.attempt;
+    await this.change;
+  }
+
+  /** Resolves when the role changes started so far have finished. */
+  async settled(): Promise<void> {
+    if (this.attempt) await this.attempt;
+    await this.change;
+  }
+
+  status(): CoreStatus {
+    const now = this.d.clock.now();
+    const single = !this.d.lease;
+    const holderValid = this.last !== null && this.last.holder !== null && this.last.expiresAt > now;
+    return {
+      nodeId: this.d.nodeId,
+      role: this.active ? 'active' : 'standby',
+      epoch: this.active && !single ? this.epoch : null,
+      holder: single ? this.d.nodeId : (this.last?.holder ?? null),
+      coreActive: this.active || holderValid,
+      leaseAgeMs: this.lastOk === null ? null : now - this.lastOk,
+      leaseRemainingMs: single ? null : holderValid ? this.last!.expiresAt - now : null,
+    };
+  }
+
+  /** Shutdown: stop acting, then let the lease go so a standby takes over at its next attempt. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.timer?.cancel();
+    if (this.attempt) await this.attempt.catch(() => undefined);
+    const fence = this.epoch !== null ? { nodeId: this.d.nodeId, epoch: this.epoch } : null;
+    const wasActive = this.role === 'active';
+    if (wasActive) this.stepDown('shutting down');
+    await this.change;
+    if (wasActive && fence && this.d.lease) {
+      await this.d.lease.release(fence, this.d.clock.now()).catch((err: unknown) => this.d.log.warn({ err }, 'core lease release failed'));
+    }
+  }
+
+  private async tryLease(): Promise<void> {
+    const lease = this.d.lease!;
+    const started = this.d.clock.now();
+    let res: LeaseResult;
+    try {
+      res = await lease.acquire(this.d.nodeId, this.role === 'active' ? this.epoch : null, started, this.d.leaseMs);
+    } catch (err) {
+      this.d.log.warn({ err }, 'core lease attempt failed');
+      if (this.role === 'active' && !this.active) this.stepDown('renew deadline passed');
+      return;
+    }
+    if (this.stopped) return;
+    this.last = res;
+    this.lastOk = started;
+    if (!res.held) {
+      if (this.role === 'active') this.stepDown(`lease held by ${res.holder ?? 'nobody'}`);
+      return;
+    }
+    if (this.role === 'active' && res.epoch !== this.epoch) this.stepDown('new epoch');
+    this.deadline = started + this.d.leaseMs - this.d.renewMs;
+    if (this.d.clock.now() >= this.deadline) return; // the answer came too late to act on
+    if (this.role !== 'active') {
+      this.role = 'active';
+      this.epoch = res.epoch;
+      this.d.log.warn({ nodeId: this.d.nodeId, epoch: res.epoch }, 'this node is now the active core');
+      const fence = { nodeId: this.d.nodeId, epoch: res.epoch };
+      this.change = this.change.then(() =>
+        this.d.onActive(fence).catch((err: unknown) => this.d.log.error({ err }, 'becoming the active core failed')),
+      );
+    }
+  }
+
+  private stepDown(why: string): void {
+    if (this.role !== 'active') return;
+    this.role = 'standby';
+    this.d.log.warn({ nodeId: this.d.nodeId, epoch: this.epoch, why }, 'this node is no longer the active core');
+    this.epoch = null;
+    this.change = this.change.then(() =>
+      this.d.onStandby().catch((err: unknown) => this.d.log.error({ err }, 'stepping down from the core failed')),
+    );
+  }
+}
