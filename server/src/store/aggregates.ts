@@ -14,6 +14,7 @@ import { createKitRepo } from './kits.js';
 import { createNoticeRepo } from './notices.js';
 import { createOnboardingRepo } from './onboarding.js';
 import { createPushRepo } from './push.js';
+import { createHandoffRepo } from './handoff.js';
 import { createServiceRepo } from './services.js';
 import { createUserRepo } from './users.js';
 import { createWearerRepo } from './wearers.js';
@@ -37,6 +38,8 @@ export function createAggregates(db: Db) {
     push: createPushRepo(db),
     /** naloxone kits: boxes, pharmacies and kits responders carry */
     kits: createKitRepo(db),
+    /** alarm-centre hand-off endpoints (the handoff channel's addresses) */
+    handoff: createHandoffRepo(db),
     readModels: createConsoleReads(db),
     /** services, users, chains, wearers and devices in one transaction (the demo seed, bulk enrolment) */
     enrol: (e: Enrolment) => insertEnrolment(db, e),

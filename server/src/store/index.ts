@@ -39,3 +39,4 @@ export { createOnboardingRepo, isUniqueViolation, type OnboardingRepo } from './
 export { openStore, type Store } from './store.js';
 export { createPushRepo, type PushRepo, type PushSubscriptionRow } from './push.js';
 export { createKitRepo, type KitRepo, type KitRow, type KitPatch } from './kits.js';
+export { createHandoffRepo, type HandoffRepo, type HandoffEndpointRow } from './handoff.js';
