@@ -177,6 +177,9 @@ export const t = {
         return `${typeof e.name === 'string' ? e.name : who(e.by)} can't go${e.attending ? ' after all' : ''}`;
       case 'step_declined':
         return `Nobody in step ${Number(e.step) + 1} can go: the next step is called now`;
+      // An alarm centre's answer (hand-off): its words ("Alarm centre: ambulance dispatched") and its note.
+      case 'handoff_answer':
+        return `${typeof e.text === 'string' ? e.text : 'Alarm centre answered'}${typeof e.note === 'string' && e.note ? ` (${e.note})` : ''}`;
       default:
         return type.replace(/_/g, ' ');
     }
