@@ -18,6 +18,7 @@ describe('GET /api/channels', () => {
       { id: 'sms', label: 'SMS' },
       { id: 'voice', label: 'Phone call' },
       { id: 'push', label: 'Push notification' },
+      { id: 'handoff', label: 'Alarm centre hand-off' },
     ];
     expect((await api(ts.base, await login(ts.base, 'admin'), 'GET', '/api/channels')).body).toEqual(want);
     expect((await api(ts.base, await login(ts.base, 'alex'), 'GET', '/api/channels')).body).toEqual(want);

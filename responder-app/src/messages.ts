@@ -177,6 +177,9 @@ export const t = {
         return `${typeof e.name === 'string' ? e.name : who(e.by)} can't go${e.attending ? ' after all' : ''}`;
       case 'step_declined':
         return `Nobody in step ${Number(e.step) + 1} can go: the next step is called now`;
+      // An alarm centre's answer (hand-off): its words ("Alarm centre: ambulance dispatched") and its note.
+      case 'handoff_answer':
+        return `${typeof e.text === 'string' ? e.text : 'Alarm centre answered'}${typeof e.note === 'string' && e.note ? ` (${e.note})` : ''}`;
       default:
         return type.replace(/_/g, ' ');
     }
@@ -364,6 +367,19 @@ export const t = {
   channelVoice: 'Phone call',
   waitS: 'Wait before the next step (seconds)',
   emergencyContactTarget: "The person's emergency contact",
+  handoffTarget: (name: string) => `Alarm centre: ${name}`,
+  handoffTitle: 'Alarm centres (hand-off)',
+  handoffNone: 'No alarm centre yet. A chain step can hand an alert to one once it is added here.',
+  handoffName: 'Name',
+  handoffUrl: 'Address (URL)',
+  handoffUrlHint: 'https:// — the alarm centre gives you this',
+  handoffSecret: 'Shared secret',
+  handoffSecretHint: 'At least 16 characters, agreed with the alarm centre; it is not shown again',
+  handoffFormat: 'Format',
+  handoffFormatCap: 'CAP 1.2 (XML)',
+  handoffFormatJson: 'JSON',
+  handoffAdd: 'Add alarm centre',
+  handoffRemove: 'Remove',
   extraPhone: 'Other phone number (optional)',
   addStep: 'Add step',
   removeStep: 'Remove step',

@@ -18,6 +18,7 @@ export const ERRORS = {
   ODART_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; try again shortly' },
   ODART_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   ODART_ERR_UNAVAILABLE: { status: 503, message: 'Not ready' },
+  ODART_ERR_HANDOFF_SIGNATURE: { status: 401, message: 'Missing, invalid or expired X-ODART-Signature' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -48,6 +48,8 @@ export interface ServerOptions {
   metricsDefaults?: boolean;
   /** tests only: the HTTPS agent of Web Push requests (trusting a local push service's certificate) */
   pushAgent?: Agent;
+  /** tests only: the HTTPS agent of alarm-centre hand-off requests (trusting a local centre's certificate) */
+  handoffAgent?: Agent;
 }
 
 export interface RunningServer {
@@ -173,6 +175,14 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       now: () => clock.now(),
       timeoutMs: providerTimeoutMs,
       ...(opts.pushAgent ? { agent: opts.pushAgent } : {}),
+    },
+    handoff: {
+      endpoints: repos.handoff,
+      now: () => clock.now(),
+      sender: `odart@${new URL(config.PUBLIC_URL).hostname}`,
+      timeoutMs: providerTimeoutMs,
+      allowHttpLocalhost: config.NODE_ENV !== 'production',
+      ...(opts.handoffAgent ? { agent: opts.handoffAgent } : {}),
     },
   });
   const escalator = new Escalator({

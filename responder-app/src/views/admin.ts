@@ -764,8 +764,93 @@ export function chainsView(ctx: Ctx): HTMLElement {
         ),
       ),
   );
-  void ctx;
-  return page('#/admin/chains', t.chainsTitle, list, h('p', {}, h('a', { class: 'button', href: '#/admin/chains/new' }, t.newChain)));
+  return page(
+    '#/admin/chains',
+    t.chainsTitle,
+    list,
+    h('p', {}, h('a', { class: 'button', href: '#/admin/chains/new' }, t.newChain)),
+    h('h3', {}, t.handoffTitle),
+    handoffSection(ctx),
+  );
+}
+
+/** An alarm centre's hand-off endpoint (GET /api/admin/handoff-endpoints); the secret comes back masked. */
+interface HandoffEndpoint {
+  id: string;
+  name: string;
+  url: string;
+  format: 'json' | 'cap';
+  secret: string;
+  webhookPath: string;
+}
+
+/** The service's alarm centres: a chain step may hand an alert to one (docs/escalation.md). */
+function handoffSection(ctx: Ctx): HTMLElement {
+  const box = h('div');
+  async(
+    box,
+    () => api<HandoffEndpoint[]>('/api/admin/handoff-endpoints'),
+    (eps) => {
+      const name = input({ required: true, maxlength: 80 });
+      const url = input({ required: true, type: 'url', maxlength: 2048, placeholder: 'https://' });
+      const secret = input({ required: true, type: 'password', minlength: 16, maxlength: 200, autocomplete: 'new-password' });
+      const format = h(
+        'select',
+        {},
+        h('option', { value: 'cap' }, t.handoffFormatCap),
+        h('option', { value: 'json' }, t.handoffFormatJson),
+      );
+      const status = statusLine();
+      const form = h(
+        'form',
+        { class: 'stack' },
+        field(t.handoffName, name),
+        field(t.handoffUrl, url, t.handoffUrlHint),
+        field(t.handoffSecret, secret, t.handoffSecretHint),
+        field(t.handoffFormat, format),
+        h('button', { type: 'submit' }, t.handoffAdd),
+        status,
+      );
+      form.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        api('/api/admin/handoff-endpoints', {
+          method: 'POST',
+          body: { name: name.value.trim(), url: url.value.trim(), secret: secret.value, format: format.value },
+        }).then(
+          () => ctx.refresh(),
+          (err: unknown) => {
+            if (!fieldErrors({ name, url, secret, format }, err)) announce(status, errText(err), true);
+          },
+        );
+      });
+      const remove = (e: HandoffEndpoint) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => {
+              api(`/api/admin/handoff-endpoints/${enc(e.id)}`, { method: 'DELETE' }).then(
+                () => ctx.refresh(),
+                (err: unknown) => announce(status, errText(err), true),
+              );
+            },
+          },
+          t.handoffRemove,
+          h('span', { class: 'sr-only' }, ` ${e.name}`),
+        );
+      return [
+        eps.length === 0
+          ? h('p', {}, t.handoffNone)
+          : table(
+              [t.handoffName, t.handoffUrl, t.handoffFormat, t.handoffSecret, ''],
+              eps.map((e) => [e.name, e.url, e.format.toUpperCase(), e.secret, remove(e)]),
+              t.handoffTitle,
+            ),
+        form,
+      ];
+    },
+  );
+  return box;
 }
 
 export function chainView(ctx: Ctx, id: string, forWearer?: string): HTMLElement {
@@ -783,8 +868,9 @@ export function chainView(ctx: Ctx, id: string, forWearer?: string): HTMLElement
         api<Group[]>('/api/admin/groups').catch(() => [] as Group[]),
         id === 'new' && forWearer ? api<Wearer>(`/api/admin/wearers/${enc(forWearer)}`) : Promise.resolve(null),
         api<ChannelInfo[]>('/api/channels'),
+        api<HandoffEndpoint[]>('/api/admin/handoff-endpoints').catch(() => [] as HandoffEndpoint[]),
       ]),
-    ([chain, users, groups, wearer, channels]) => {
+    ([chain, users, groups, wearer, channels, handoffs]) => {
       if (chain.id) title.textContent = t.editChain(chain.name);
       if (wearer) {
         // From the enrol flow: their responders by app and SMS, then their emergency contact by SMS.
@@ -804,6 +890,7 @@ export function chainView(ctx: Ctx, id: string, forWearer?: string): HTMLElement
         groups,
         channels,
         wearer,
+        handoffs,
       );
     },
   );
@@ -827,6 +914,7 @@ function chainEditor(
   groups: Group[],
   channels: ChannelInfo[],
   forWearer: Wearer | null = null,
+  handoffs: HandoffEndpoint[] = [],
 ): HTMLElement {
   // Work on a copy; unknown fields of the definition and of each step are kept as they were.
   const def: ChainDef = structuredClone(chain.definition);
@@ -867,6 +955,16 @@ function chainEditor(
               stepsBox.querySelector<HTMLInputElement>(`li[data-step="${n}"] fieldset input[type=checkbox]`)?.focus();
             }
           }),
+          // An alarm centre is always paged by its hand-off (the server ignores the step's other channels for it).
+          ...handoffs.map((e) =>
+            checkbox(t.handoffTarget(e.name), has(st, { type: 'handoff', id: e.id }), (on) => {
+              toggle(st, { type: 'handoff', id: e.id }, on);
+              if (on && st.targets.every((x) => x.type === 'handoff') && !st.channels.includes('handoff')) {
+                st.channels = ['handoff'];
+                draw();
+              }
+            }),
+          ),
         );
         const phoneT = st.targets.find((x) => x.type === 'phone');
         const phone = input({ type: 'tel', value: phoneT?.phone ?? '' });

@@ -334,7 +334,7 @@ export class AlertService {
   async ackByContact(
     alertId: string,
     contact: { key: string; label: string; phone: string },
-    via: 'sms' | 'voice' | 'link' = 'sms',
+    via: 'sms' | 'voice' | 'link' | 'handoff' = 'sms',
   ): Promise<{ attending: boolean; alert: AlertRow }> {
     const { repos, clock } = this.d;
     const now = clock.now();
@@ -354,6 +354,36 @@ export class AlertService {
     }
     await repos.appendTimeline(alertId, now, 'acknowledged', { by: contact.key, via, attending: false, contact: true });
     return { attending: false, alert: (await repos.alertById(alertId))! };
+  }
+
+  /**
+   * An alarm centre answered a hand-off (POST /webhooks/handoff/:endpointId): `acknowledged` takes an
+   * open alert like a contact's acknowledgement (the chain stops, the others are told); every answer
+   * is a timeline entry and goes live to the alert's audience with its words ("Alarm centre:
+   * ambulance dispatched"). `text` is those words (messages/, chosen by the caller).
+   */
+  async handoffAnswer(
+    alertId: string,
+    centre: { key: string; name: string },
+    action: 'acknowledged' | 'dispatched' | 'resolved',
+    note: string | undefined,
+    text: string,
+  ): Promise<void> {
+    const { repos, clock } = this.d;
+    const alert = await repos.alertById(alertId);
+    if (!alert) throw new AppError('ODART_ERR_NOT_FOUND');
+    if (action === 'acknowledged' && (alert.state === 'pending_checkin' || alert.state === 'escalating')) {
+      await this.ackByContact(alertId, { key: centre.key, label: centre.name, phone: '' }, 'handoff');
+    }
+    await repos.appendTimeline(alertId, clock.now(), 'handoff_answer', {
+      by: centre.key,
+      centre: centre.name,
+      action,
+      text,
+      ...(note !== undefined ? { note } : {}),
+    });
+    const fresh = (await repos.alertById(alertId))!;
+    this.d.live.sendTo(await this.audience(fresh), { type: 'alert', change: 'handoff', alert: await this.summary(fresh), name: text });
   }
 
   /**

@@ -13,6 +13,8 @@ export const chainTargetSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('emergency_contact') }),
   /** whoever is on shift in the group's rota (escalation/rota.ts) when the alert starts, and at each repeat */
   z.object({ type: z.literal('on_shift'), groupId: id }),
+  /** an alarm centre's hand-off endpoint (POST /api/admin/handoff-endpoints); paged on the handoff channel only */
+  z.object({ type: z.literal('handoff'), id }),
 ]);
 
 /** The registry's channel ids (notify/registry.ts); a chain's JSON names its channels by them. */
@@ -72,6 +74,8 @@ export function targetKey(t: ChainTarget): string {
       return 'emergency_contact';
     case 'on_shift':
       return `on_shift:${t.groupId}`;
+    case 'handoff':
+      return `handoff:${t.id}`;
     default:
       return t satisfies never;
   }
@@ -93,6 +97,12 @@ export function chainOnShiftGroupIds(c: ParsedChain): string[] {
 export function chainResponderIds(c: ParsedChain): string[] {
   const all = [...c.steps, ...(c.finalStep ? [c.finalStep] : [])].flatMap((s) => s.targets);
   return [...new Set(all.flatMap((t) => (t.type === 'responder' ? [t.id] : [])))];
+}
+
+/** Hand-off endpoint ids a chain names (each must be one of the chain's service). */
+export function chainHandoffIds(c: ParsedChain): string[] {
+  const all = [...c.steps, ...(c.finalStep ? [c.finalStep] : [])].flatMap((s) => s.targets);
+  return [...new Set(all.flatMap((t) => (t.type === 'handoff' ? [t.id] : [])))];
 }
 
 /** External numbers a chain pages (each must be confirmed by SMS first), one entry per number. */
@@ -135,6 +145,7 @@ export function parseSnapshot(text: string): ChainSnapshot {
 /** How an external contact is named to others ("Hostel desk"), from the alert's chain snapshot and the page's target key. */
 export function contactLabel(chainSnapshot: string, target: string): string {
   if (target === 'emergency_contact') return 'Emergency contact';
+  if (target.startsWith('handoff:')) return 'Alarm centre';
   try {
     const snap = parseSnapshot(chainSnapshot);
     const t = [...snap.steps, ...(snap.finalStep ? [snap.finalStep] : [])].flatMap((s) => s.targets).find((x) => targetKey(x) === target);

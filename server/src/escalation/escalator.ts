@@ -86,6 +86,8 @@ interface ResolvedTarget {
   phone: string | null;
   /** a responder marked off duty: skipped (contacts who are not users are always paged) */
   offDuty: boolean;
+  /** a hand-off target: the alarm centre's endpoint id (paged on the handoff channel only) */
+  endpointId?: string;
 }
 
 const jobId = (alertId: string, token: number, kind: JobKind, position: number) => `${alertId}.${token}.${kind}.${position}`;
@@ -204,6 +206,57 @@ export class Escalator {
   /** Fence every pending step and unsent page of an alert (resolved, cancelled). */
   async stop(alertId: string): Promise<void> {
     await this.d.repos.stopEscalation(alertId, this.d.clock.now());
+    const a = await this.d.repos.alertById(alertId);
+    if (a && (a.state === 'resolved' || a.state === 'cancelled')) await this.tellChange(alertId, a.state);
+  }
+
+  /**
+   * A hand-off target is paged on the handoff channel only, whatever the step's channels; everyone
+   * else on the step's channels but that one.
+   */
+  private channelsFor(target: ResolvedTarget, channels: readonly Channel[]): Channel[] {
+    if (target.endpointId !== undefined) return ['handoff'];
+    return channels.filter((c) => c !== 'handoff');
+  }
+
+  /**
+   * Channels that follow the alert (an alarm centre's hand-off: CAP Update/Cancel) are told of its
+   * change, once per page that reached them, in a queued info message made from that page.
+   */
+  private async tellChange(alertId: string, change: 'acknowledged' | 'resolved' | 'cancelled'): Promise<void> {
+    const now = this.d.clock.now();
+    const pages = (await this.esc.notificationsForAlert(alertId)).filter((n) => n.kind === 'page' && n.to_addr && n.body !== null);
+    const seen = new Set<string>();
+    let queued = 0;
+    for (const n of pages) {
+      const ch = this.channels.get(n.channel);
+      if (ch.delivery !== 'queued' || !ch.renderChange) continue;
+      if (n.state !== 'sent' && n.state !== 'sending') continue;
+      if (seen.has(`${n.channel}:${n.to_addr}`)) continue;
+      seen.add(`${n.channel}:${n.to_addr}`);
+      const inserted = await this.esc.insertNotification({
+        id: this.d.ids.next('ntf'),
+        idempotency_key: `${alertId}:${change}:${n.channel}:${n.to_addr}`,
+        alert_id: alertId,
+        step_index: -1,
+        target: n.target,
+        channel: n.channel,
+        kind: 'info',
+        state: 'queued',
+        priority: PRIORITY.info,
+        token: n.token,
+        to_addr: n.to_addr,
+        user_id: null,
+        body: ch.renderChange(n.body!, change, now),
+        provider_id: null,
+        status: 'queued',
+        error_code: null,
+        created_at: now,
+        updated_at: now,
+      });
+      if (inserted) queued++;
+    }
+    if (queued > 0) this.dispatcher.kick();
   }
 
   /**
@@ -222,6 +275,7 @@ export class Escalator {
       created_at: now,
     }));
     await this.tellOthers(alertId, by);
+    await this.tellChange(alertId, 'acknowledged');
   }
 
   /** Someone is with the wearer: the arrival timer is no longer needed. */
@@ -441,6 +495,8 @@ export class Escalator {
             return t.label;
           case 'emergency_contact':
             return en.escalationEmergencyContact;
+          case 'handoff':
+            return en.escalationAlarmCentre;
           default:
             return t satisfies never;
         }
@@ -543,7 +599,7 @@ export class Escalator {
     const rows: NewNotification[] = [];
     const appSent: { target: string; connections: number }[] = [];
     for (const target of targets) {
-      for (const channel of at.step.channels) {
+      for (const channel of this.channelsFor(target, at.step.channels)) {
         const key = `${alert.id}:${job.token}:${pos}:${target.key}:${channel}`;
         // A re-run must not page the app again (queued channels' keys are deduplicated by the insert).
         if (this.channels.isLive(channel) && job.attempts > 1 && (await this.esc.notificationByKey(key))) continue;
@@ -716,9 +772,9 @@ export class Escalator {
         : { ...base, state: 'failed', status: 'failed', error_code: 'no_connection', to_addr: null, body: null };
     }
     // A queued channel sends to the target's phone, or (push) to the app user it finds the browsers of.
-    const to = ch.address === 'user' ? target.userId : target.phone;
+    const to = ch.address === 'user' ? target.userId : ch.address === 'endpoint' ? (target.endpointId ?? null) : target.phone;
     if (!to) {
-      const error_code = ch.address === 'user' ? 'no_app_user' : 'no_phone';
+      const error_code = ch.address === 'user' ? 'no_app_user' : ch.address === 'endpoint' ? 'no_endpoint' : 'no_phone';
       return { ...base, state: 'failed', status: 'failed', error_code, to_addr: null, body: null };
     }
     // The link names this very notification: it works for this recipient and this alert only.
@@ -727,6 +783,8 @@ export class Escalator {
       facts,
       replyCode: this.links.replyCode(alert.id),
       link: `${this.d.publicUrl}/#/p/${this.links.token(base.id)}`,
+      score: alert.score,
+      at: now,
     });
     return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: to, body };
   }
@@ -769,6 +827,9 @@ export class Escalator {
           out.set(targetKey(t), { key: targetKey(t), userId: null, phone: w?.emergency_contact_phone ?? null, offDuty: false });
           break;
         }
+        case 'handoff':
+          out.set(targetKey(t), { key: targetKey(t), userId: null, phone: null, offDuty: false, endpointId: t.id });
+          break;
         default:
           t satisfies never;
       }
@@ -812,7 +873,7 @@ export class Escalator {
         continue;
       }
       const used = new Set(trs.map((r) => r.channel));
-      const fallback = at.step.fallbackChannels.filter((c) => !used.has(c));
+      const fallback = at.step.fallbackChannels.filter((c) => !used.has(c) && !target.startsWith('handoff:') && c !== 'handoff');
       if (fallback.length === 0) continue;
       resolved ??= await this.resolveTargets(at, chain, alert);
       const t = resolved.find((x) => x.key === target);

@@ -44,6 +44,7 @@ import { LoginThrottle } from '../auth/login-throttle.js';
 import { pageRoutes } from './routes-page.js';
 import { pushRoutes } from './routes-push.js';
 import { kitRoutes } from './routes-kits.js';
+import { handoffRoutes } from './routes-handoff.js';
 
 /** Everything the HTTP layer is built from (server.ts); each route plugin is typed with only its slice. */
 /** What a node says about the core (cluster/ CoreStatus and the tick lag): `role` is a contract (DESIGN.md). */
@@ -165,6 +166,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   await app.register(pushRoutes, deps);
   await app.register(kitRoutes, deps);
   await app.register(rotaRoutes, deps);
+  await app.register(handoffRoutes, deps);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { randomIds } from '../ids.js';
 import { randomInt } from 'node:crypto';
-import { chainGroupIds, chainPhones, chainResponderIds, chainSchema, type ParsedChain } from '../escalation/index.js';
+import { chainGroupIds, chainHandoffIds, chainPhones, chainResponderIds, chainSchema, type ParsedChain } from '../escalation/index.js';
 import { en } from '../messages/en.js';
 import type { ChainRow, GroupRow, UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
@@ -67,6 +67,10 @@ export async function chainRoutes(app: FastifyInstance, d: ChainRouteDeps): Prom
     for (const gid of chainGroupIds(def)) {
       const g = await esc.groupById(gid);
       if (!g || g.service_id !== user.service_id) throw new AppError('ODART_ERR_VALIDATION', `unknown group: ${gid}`);
+    }
+    for (const hid of chainHandoffIds(def)) {
+      const h = await d.repos.handoff.handoffEndpointById(hid);
+      if (!h || h.service_id !== user.service_id) throw new AppError('ODART_ERR_VALIDATION', `unknown hand-off endpoint: ${hid}`);
     }
   };
   /** Every external number of the chain is asked once per service to confirm by SMS; until then it is not paged. */

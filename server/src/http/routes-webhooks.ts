@@ -1,9 +1,10 @@
 // Provider webhooks: Twilio's (notify/twilio/webhooks.ts) verify and parse its forms, then hand
 // channel-neutral calls to the dispatcher (delivery status) and to the reply handler (inbound-replies.ts).
 import type { FastifyInstance } from 'fastify';
-import { registerTwilioWebhooks } from '../notify/index.js';
+import { registerHandoffWebhooks, registerTwilioWebhooks } from '../notify/index.js';
 import type { HttpDeps } from './app.js';
 import { createInboundReplies } from './inbound-replies.js';
+import { handoffAnswers } from './routes-handoff.js';
 
 /** The provider webhooks, a fastify plugin: app.ts registers it with `app.register(webhookRoutes, deps)`.
  * The reply handler takes the whole of HttpDeps (alerts, consent, escalation, accounts all answer texts). */
@@ -16,5 +17,11 @@ export async function webhookRoutes(app: FastifyInstance, d: HttpDeps): Promise<
     firstDelivery: (key, kind, at) => d.repos.firstDelivery(key, kind, at),
     statuses: d.escalator.dispatcher,
     replies: createInboundReplies(d),
+  });
+  registerHandoffWebhooks(app, {
+    clock: d.clock,
+    endpointById: (id) => d.repos.handoff.handoffEndpointById(id),
+    firstDelivery: (key, kind, at) => d.repos.firstDelivery(key, kind, at),
+    answers: handoffAnswers(d),
   });
 }

@@ -75,6 +75,13 @@ export const en = {
   /** who is called next, in the escalation clock on alerts (GET /api/alerts/:id `escalation.next`) */
   escalationEmergencyContact: 'Emergency contact',
   escalationOnShift: (group: string) => `On shift in ${group}`,
+  escalationAlarmCentre: 'Alarm centre',
+  handoffAnswer: ({ action }: { action: 'acknowledged' | 'dispatched' | 'resolved' }) =>
+    action === 'dispatched'
+      ? 'Alarm centre: ambulance dispatched'
+      : action === 'acknowledged'
+        ? 'Alarm centre: acknowledged'
+        : 'Alarm centre: case closed',
   escalationUnknownResponder: 'A responder',
 } as const;
 

@@ -28,6 +28,10 @@ export interface PageRender {
   replyCode: string;
   /** the recipient's no-login link to this page */
   link: string;
+  /** the alert's risk score (the hand-off channel tells the detection level) */
+  score?: number;
+  /** when the page is made (ms) */
+  at?: number;
 }
 
 /**
@@ -55,12 +59,17 @@ export interface QueuedChannel extends ChannelInfo {
   readonly delivery: 'queued';
   /**
    * What `send` gets as `to`: the target's phone number (default), or the app user's id (push: the
-   * channel finds the user's subscriptions itself).
+   * channel finds the user's subscriptions itself), or a hand-off endpoint's id (handoff: an alarm centre).
    */
-  readonly address?: 'phone' | 'user';
+  readonly address?: 'phone' | 'user' | 'endpoint';
   /** What is stored and sent for a page (an SMS body, the TwiML of a call). */
   render(page: PageRender): string;
   send(msg: { to: string; body: string; owner?: MessageOwner | undefined }): Promise<SmsResult>;
+  /**
+   * Channels that tell the recipient how the alert went on (handoff: CAP Update/Cancel): the body of a
+   * later message about a change, made from the first page's stored body.
+   */
+  renderChange?(firstBody: string, change: 'acknowledged' | 'resolved' | 'cancelled', at: number): string;
   /** The provider's status word (and error code) for a sent page. */
   parseStatus(status: string, errorCode: string | null): DeliveryOutcome;
   /** Messages per second per sending number; unset: the dispatcher's rate (SMS_RATE_PER_S) */

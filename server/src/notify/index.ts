@@ -43,3 +43,21 @@ export {
   type VapidKeys,
 } from './push/channel.js';
 export { loadVapidKeys, VAPID_FILE } from './push/vapid.js';
+export {
+  handoffChannel,
+  HANDOFF,
+  isAllowedHandoffUrl,
+  type HandoffDeps,
+  type HandoffEndpoint,
+  type HandoffEndpoints,
+} from './handoff/channel.js';
+export { signHandoff, verifyHandoff, SIGNATURE_HEADER, IDEMPOTENCY_HEADER } from './handoff/signature.js';
+export {
+  registerHandoffWebhooks,
+  HANDOFF_ACTIONS,
+  type HandoffAction,
+  type HandoffAnswer,
+  type HandoffAnswers,
+  type HandoffWebhookDeps,
+  type HandoffWebhookEndpoint,
+} from './handoff/webhooks.js';

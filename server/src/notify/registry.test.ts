@@ -25,16 +25,19 @@ function registry() {
 const queued = (c: ReturnType<typeof registry>['channels'], id: string) => c.get(id) as QueuedChannel;
 
 describe('channel registry', () => {
-  it('lists app, sms, voice and push in order, for the chain schema and GET /api/channels', () => {
+  it('lists app, sms, voice, push and handoff in order, for the chain schema and GET /api/channels', () => {
     const { channels } = registry();
-    expect(CHANNEL_IDS).toEqual(['app', 'sms', 'voice', 'push']);
+    expect(CHANNEL_IDS).toEqual(['app', 'sms', 'voice', 'push', 'handoff']);
     expect(channels.info()).toEqual([
       { id: 'app', label: 'App' },
       { id: 'sms', label: 'SMS' },
       { id: 'voice', label: 'Phone call' },
       { id: 'push', label: 'Push notification' },
+      { id: 'handoff', label: 'Alarm centre hand-off' },
     ]);
-    expect(channels.queued().map((c) => c.id)).toEqual(['sms', 'voice', 'push']);
+    expect(channels.queued().map((c) => c.id)).toEqual(['sms', 'voice', 'push', 'handoff']);
+    // handoff is addressed to an endpoint id: never texted "taken" either
+    expect(channels.reachesPhone('handoff')).toBe(false);
     // push is queued but addressed to a user, not a phone: nobody is texted "taken" for it
     expect([channels.isLive('push'), channels.reachesPhone('push'), channels.reachesPhone('sms')]).toEqual([false, false, true]);
     expect([channels.isLive('app'), channels.isLive('sms'), channels.reachesPhone('voice'), channels.reachesPhone('app')]).toEqual([

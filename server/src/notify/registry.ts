@@ -4,6 +4,7 @@
 // asks CHANNEL_ROLES which channel carries info texts and which channels the default chain uses.
 import { APP, appChannel, type AppPager } from './app/channel.js';
 import type { Channel, ChannelInfo, LiveChannel, QueuedChannel } from './channel.js';
+import { HANDOFF, handoffChannel, type HandoffDeps } from './handoff/channel.js';
 import { PUSH, pushChannel, type PushDeps } from './push/channel.js';
 import type { SmsSender } from './sms.js';
 import { SMS, smsChannel } from './sms/channel.js';
@@ -11,7 +12,7 @@ import type { VoiceCaller } from './voice.js';
 import { VOICE, voiceChannel } from './voice/channel.js';
 
 /** Every channel id, in the order the console lists them (and a chain's JSON names them). */
-export const CHANNEL_INFO = [APP, SMS, VOICE, PUSH] as const;
+export const CHANNEL_INFO = [APP, SMS, VOICE, PUSH, HANDOFF] as const;
 export type ChannelId = (typeof CHANNEL_INFO)[number]['id'];
 export const CHANNEL_IDS = CHANNEL_INFO.map((c) => c.id) as [ChannelId, ...ChannelId[]];
 
@@ -25,6 +26,8 @@ export interface ChannelDeps {
   voiceGatherUrl: string;
   /** Web Push (VAPID keys, the subscriptions); unset: a push page fails at once (push_not_configured) and falls back */
   push?: PushDeps | undefined;
+  /** alarm-centre hand-off (the endpoints, CAP sender); unset: a hand-off page fails at once (handoff_not_configured) */
+  handoff?: HandoffDeps | undefined;
 }
 
 /** Which channels play a part beyond a chain's own list: the one that carries info texts, and a default chain step's. */
@@ -93,6 +96,7 @@ export function createChannels(d: ChannelDeps): ChannelRegistry {
     sms: smsChannel(d.sms, d.smsStatusCallback),
     voice: voiceChannel(d.voice, d.voiceGatherUrl, d.voiceStatusCallback),
     push: pushChannel(d.push),
+    handoff: handoffChannel(d.handoff),
   };
   return new ChannelRegistry(
     CHANNEL_IDS.map((id) => channels[id]),

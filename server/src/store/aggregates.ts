@@ -15,6 +15,7 @@ import { createNoticeRepo } from './notices.js';
 import { createOnboardingRepo } from './onboarding.js';
 import { createPushRepo } from './push.js';
 import { createRotaRepo } from './rotas.js';
+import { createHandoffRepo } from './handoff.js';
 import { createServiceRepo } from './services.js';
 import { createUserRepo } from './users.js';
 import { createWearerRepo } from './wearers.js';
@@ -40,6 +41,8 @@ export function createAggregates(db: Db) {
     kits: createKitRepo(db),
     /** rotas of responder groups: weekly shifts and overrides (0020_rotas) */
     rotas: createRotaRepo(db),
+    /** alarm-centre hand-off endpoints (the handoff channel's addresses) */
+    handoff: createHandoffRepo(db),
     readModels: createConsoleReads(db),
     /** services, users, chains, wearers and devices in one transaction (the demo seed, bulk enrolment) */
     enrol: (e: Enrolment) => insertEnrolment(db, e),

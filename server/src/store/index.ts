@@ -41,3 +41,4 @@ export { PgNotifyTransport, NOTIFY_INLINE_LIMIT, type PgNotifyOptions } from './
 export { createPushRepo, type PushRepo, type PushSubscriptionRow } from './push.js';
 export { createKitRepo, type KitRepo, type KitRow, type KitPatch } from './kits.js';
 export { createRotaRepo, type RotaRepo, type RotaShiftRow, type RotaOverrideRow } from './rotas.js';
+export { createHandoffRepo, type HandoffRepo, type HandoffEndpointRow } from './handoff.js';

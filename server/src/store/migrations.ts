@@ -598,6 +598,24 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('wearers').addColumn('longitude', float(db)).execute();
     },
   },
+  '0022_handoff': {
+    // Alarm-centre hand-off endpoints (issue 17): per service, a URL the page is POSTed to, the shared
+    // secret both directions are signed with (HMAC-SHA256; kept because signing needs it), the format.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('handoff_endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('service_id', 'text', (c) => c.notNull().references('services.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('handoff_endpoints_service').on('handoff_endpoints').column('service_id').execute();
+    },
+  },
   '0025_event_outbox': {
     // Cross-node events too large for one PostgreSQL NOTIFY (8000 bytes, issue 14): the payload is stored here and
     // the notification carries its id (store/pg-notify.ts); rows older than an hour are deleted as new ones come.

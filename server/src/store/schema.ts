@@ -413,9 +413,24 @@ export interface CoreLeaseTable {
   expires_at: number;
 }
 
+/** 0022_handoff: an alarm centre's hand-off endpoint (store/handoff.ts) */
+export interface HandoffEndpointsTable {
+  id: string;
+  service_id: string;
+  name: string;
+  /** https (http only to localhost outside production) */
+  url: string;
+  /** the HMAC-SHA256 key of both directions; never returned by the API after creation */
+  secret: string;
+  format: 'json' | 'cap';
+  created_at: number;
+  updated_at: number;
+}
+
 export interface DB {
   naloxone_kits: NaloxoneKitsTable;
   core_lease: CoreLeaseTable;
+  handoff_endpoints: HandoffEndpointsTable;
   push_subscriptions: PushSubscriptionsTable;
   login_devices: LoginDevicesTable;
   notices: NoticesTable;
