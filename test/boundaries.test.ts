@@ -22,6 +22,7 @@ const FOLDERS = [
   'messages',
   'events',
   'wearers',
+  'health',
 ];
 const FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
 const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors', 'events'];

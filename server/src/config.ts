@@ -150,6 +150,10 @@ export const configSchema = z.object({
     .default('odart-core'),
   /** PEM CA certificates to trust for an mqtts:// MQTT_URL with a private CA (the simulator and bridge read it too); else ignored */
   MQTT_CA_FILE: optionalString,
+  /** dead man's switch: pinged every HEARTBEAT_S while the core is healthy, HEARTBEAT_URL/fail while not (healthchecks.io style); unset = off. Logged without its path (the check's token) */
+  HEARTBEAT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** dead man's switch: seconds between pings */
+  HEARTBEAT_S: z.coerce.number().int().min(5).max(3600).default(60),
 });
 
 export type Config = Readonly<
