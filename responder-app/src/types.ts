@@ -15,6 +15,7 @@ export type {
 } from '@odart/protocol/api';
 // The console's: alert history and dashboard, wearer readiness.
 export type { HistoryRow, Readiness, ReadinessSummary as ReadinessRow, Stats } from '@odart/protocol/api';
+export type { TestPageAnswer } from '@odart/protocol/api';
 // The console's admin records: people monitored, devices, users, groups, service settings, consent.
 export type {
   AdminUserView as UserRow,

@@ -75,6 +75,11 @@ export const en = {
   /** who is called next, in the escalation clock on alerts (GET /api/alerts/:id `escalation.next`) */
   escalationEmergencyContact: 'Emergency contact',
   escalationUnknownResponder: 'A responder',
+  // Test pages (escalation/test-page.ts): never worded like an alert.
+  smsTestPage: 'ODART TEST PAGE: this is only a test, not an alert. No action needed. Your SMS pages reach you.',
+  voiceTestPage: 'This is an O DART test page. It is only a test, not an alert. No action is needed. Goodbye.',
+  pushTestPageTitle: 'ODART test page',
+  pushTestPageBody: 'Only a test, not an alert. Your push pages reach this device.',
 } as const;
 
 export type Messages = typeof en;
