@@ -24,6 +24,7 @@ const SERVER_FOLDERS = [
   'events',
   'wearers',
   'cluster',
+  'health',
 ];
 const SERVER_FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
 // The event bus (events/) is part of the kernel: every part with the kernel may publish and subscribe.
@@ -48,6 +49,7 @@ const BOUNDARIES = {
   events: { uses: ['log', 'metrics'], types: ['detection', 'store'] },
   wearers: { uses: ['detection', ...KERNEL], types: ['store'] },
   cluster: { uses: [...KERNEL], types: ['store'] },
+  health: { uses: [...KERNEL] },
   ...Object.fromEntries(['clock', 'ids', 'log', 'metrics', 'errors', 'config'].map((f) => [f, {}])),
   server: { uses: SERVER_FOLDERS.filter((f) => f !== 'onboarding').concat('config', ...KERNEL) },
   main: { uses: ['config', 'server', ...KERNEL], types: ['demo'] },

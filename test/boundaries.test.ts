@@ -23,6 +23,7 @@ const FOLDERS = [
   'events',
   'wearers',
   'cluster',
+  'health',
 ];
 const FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
 const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors', 'events'];

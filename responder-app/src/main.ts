@@ -23,6 +23,7 @@ import { consentPage } from './views/consent.js';
 import { alertLinkPage } from './views/page.js';
 import type { Ctx, Notice } from './views/ctx.js';
 import { detailView, feedView, guideView, isDetailOf, reloadDetail } from './views/responder.js';
+import { testPageArrived } from './views/test-page.js';
 import { serviceView } from './views/admin.js';
 import { rotaView } from './views/admin.js';
 
@@ -200,6 +201,9 @@ function onLive(msg: LiveMsg): void {
     case 'notice':
       // Stored server-side; the dashboard lists them from the API (kept across reloads).
       if (msg.notice.kind === 'chain_exhausted' && msg.notice.alertId) exhausted.add(msg.notice.alertId);
+      break;
+    case 'test_page':
+      testPageArrived(msg.at);
       break;
     case 'error':
       break;

@@ -1,4 +1,5 @@
 // Config: one schema, defaults from the DESIGN contract, and start-up stops naming the bad variable.
+import { failUrl, redactHeartbeatUrl } from './health/heartbeat.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, redactDatabaseUrl } from './config.js';
 
@@ -61,6 +62,26 @@ describe('config', () => {
     expect(() => loadConfig({ ...ext, MQTT_CA_FILE: '/nonexistent/ca.pem' })).toThrow(/MQTT_CA_FILE: cannot read/);
     expect(() => loadConfig({ ...ext, MQTT_CA_FILE: '/etc/hostname' })).toThrow(/MQTT_CA_FILE: .* no PEM certificate/);
     expect(loadConfig({ MQTT_CA_FILE: '/nonexistent/ca.pem' }).mqttExternal).toBeNull();
+  });
+
+  it('HEARTBEAT_URL: http or https only; HEARTBEAT_S defaults to 60 and is bounded', () => {
+    expect(loadConfig({}).HEARTBEAT_URL).toBeUndefined();
+    expect(loadConfig({}).HEARTBEAT_S).toBe(60);
+    expect(loadConfig({ HEARTBEAT_URL: 'https://hc-ping.com/abc', HEARTBEAT_S: '30' })).toMatchObject({
+      HEARTBEAT_URL: 'https://hc-ping.com/abc',
+      HEARTBEAT_S: 30,
+    });
+    expect(() => loadConfig({ HEARTBEAT_URL: 'ftp://example.org/x' })).toThrow(/HEARTBEAT_URL/);
+    expect(() => loadConfig({ HEARTBEAT_URL: 'not a url' })).toThrow(/HEARTBEAT_URL/);
+    expect(() => loadConfig({ HEARTBEAT_S: '1' })).toThrow(/HEARTBEAT_S/);
+  });
+
+  it('redactHeartbeatUrl keeps only the origin of a URL with a token', () => {
+    expect(redactHeartbeatUrl('https://hc-ping.com/5bf66975-d4c7')).toBe('https://hc-ping.com/***');
+    expect(redactHeartbeatUrl('https://user:pw@mon.example.org:8443/')).toBe('https://mon.example.org:8443/***');
+    expect(redactHeartbeatUrl('https://mon.example.org/?token=x')).toBe('https://mon.example.org/***');
+    expect(redactHeartbeatUrl('https://mon.example.org')).toBe('https://mon.example.org/');
+    expect(failUrl('https://hc-ping.com/abc/?rid=1')).toBe('https://hc-ping.com/abc/fail?rid=1');
   });
 
   it('Twilio needs all three credentials or none', () => {

@@ -158,6 +158,10 @@ export const configSchema = z.object({
     .default(() => `${os.hostname().replace(/[^A-Za-z0-9_.:-]/g, '-') || 'node'}-${process.pid}`),
   /** how long the core lease lasts unless renewed (renewed every third of it): a standby takes over within about 1⅓ of it */
   CORE_LEASE_S: z.coerce.number().int().min(3).max(60).default(6),
+  /** dead man's switch: pinged every HEARTBEAT_S while the core is healthy, HEARTBEAT_URL/fail while not (healthchecks.io style); unset = off. Logged without its path (the check's token) */
+  HEARTBEAT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** dead man's switch: seconds between pings */
+  HEARTBEAT_S: z.coerce.number().int().min(5).max(3600).default(60),
 });
 
 export type Config = Readonly<

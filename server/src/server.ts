@@ -34,6 +34,7 @@ import { ConsentService } from './consent/index.js';
 import { loadServerSecret } from './auth/server-secret.js';
 import { PageLinks } from './escalation/page-links.js';
 import { WearerService, WearerThresholds } from './wearers/index.js';
+import { CoreHealth, Heartbeat, MonitoringBeacon } from './health/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_STATIC_DIR = path.resolve(here, '../../responder-app/dist');
@@ -84,6 +85,12 @@ export interface RunningServer {
   wearers: WearerService;
   /** the core lease: this node's role (active or standby) and fence; the embedded single node is always active */
   core: CoreLease;
+  /** ingest, detection, escalation and the store all doing their job (health/core-health.ts) */
+  health: CoreHealth;
+  /** the dead man's switch; null without HEARTBEAT_URL */
+  heartbeat: Heartbeat | null;
+  /** the `monitoring` command to devices every minute */
+  monitoring: MonitoringBeacon;
   close(): Promise<void>;
 }
 
@@ -333,6 +340,31 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   await core.start();
 
   timers.push(...(await consent.start()));
+  // The dead man's switch and the `monitoring` command: both only while the core is healthy.
+  const health = new CoreHealth({
+    clock,
+    probes: {
+      brokerUp: () => !broker.closed,
+      storeAnswers: () => repos.isEmpty(),
+      lastDetectionTick: () => lastTick,
+      lastEscalationTick: () => escalator.lastLoopPassAt,
+    },
+  });
+  const heartbeat = config.HEARTBEAT_URL
+    ? new Heartbeat({ url: config.HEARTBEAT_URL, everyMs: config.HEARTBEAT_S * 1000, clock, health, log: log.child({ part: 'heartbeat' }) })
+    : null;
+  if (heartbeat) timers.push(heartbeat.start());
+  const monitoring = new MonitoringBeacon({
+    clock,
+    bus,
+    health,
+    log: log.child({ part: 'monitoring' }),
+    monitoredDevices: async () => {
+      const active = new Set((await repos.wearers.consentStates()).filter((w) => w.consent === 'active').map((w) => w.id));
+      return (await repos.allDevices()).filter((d) => d.wearer_id !== null && active.has(d.wearer_id)).map((d) => d.id);
+    },
+  });
+  timers.push(monitoring.start());
   const http = await buildHttpApp({
     config,
     repos,
@@ -389,10 +421,15 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     crossNode: clusterBus && transport ? { nodeId, bus: clusterBus, transport } : null,
     wearers,
     core,
+    health,
+    heartbeat,
+    monitoring,
     async close() {
       if (closed) return;
       closed = true;
       for (const t of timers) t.cancel();
+      await heartbeat?.idle();
+      await monitoring.idle();
       // Order: stop taking device data, then HTTP, then let pending alert work finish, then the database.
       await broker.close();
       await http.close();

@@ -3,7 +3,7 @@
 // reconnect with backoff, clock skew, network delay/loss/redelivery (link.ts). They obey server
 // commands: a check-in prompt vibrates the wearable, and a scripted wearer may press OK.
 import mqtt, { MqttClient } from 'mqtt';
-import { deviceTopic, commandSchema, type CommandPayload, type DeviceStream } from '@odart/protocol';
+import { deviceTopic, commandSchema, NOT_MONITORED_AFTER_MS, type CommandPayload, type DeviceStream } from '@odart/protocol';
 import { realTimers, ShapedLink, type LinkStats, type NetworkProfile, type Timers } from './link.js';
 import { Rng } from './rng.js';
 import type { DeviceKindName } from './trace.js';
@@ -62,7 +62,9 @@ export type DeviceEventType =
   | 'battery_dead'
   | 'removed'
   | 'worn'
-  | 'killed';
+  | 'killed'
+  | 'monitored'
+  | 'not_monitored';
 export interface DeviceEvent {
   at: number;
   type: DeviceEventType;
@@ -70,13 +72,21 @@ export interface DeviceEvent {
 }
 
 export type DeviceState = 'connecting' | 'online' | 'waiting' | 'dead' | 'closed';
+/** What the wearer is shown: `monitored` while `monitoring` commands arrive, `not_monitored` after 3 minutes without one. */
+export type MonitoringState = 'starting' | 'monitored' | 'not_monitored';
 
 export class VirtualDevice {
+  /** the commands received, but `monitoring` (see monitoringBeats) */
   readonly commands: CommandPayload[] = [];
   readonly events: DeviceEvent[] = [];
   /** delays chosen for each reconnect, ms */
   readonly backoffs: number[] = [];
   state: DeviceState = 'connecting';
+  /** `starting` until the first `monitoring` command or 3 minutes without one (docs/protocol.md) */
+  monitoring: MonitoringState = 'starting';
+  /** `monitoring` commands received (they are not kept in `commands`), and when the last one came */
+  monitoringBeats = 0;
+  lastMonitoringAt: number | null = null;
   battery: number;
   removed = false;
   seq = 0;
@@ -89,6 +99,7 @@ export class VirtualDevice {
   private lastBatteryReport: number;
   private pendingAnswer: { cancel(): void } | null = null;
   private reconnectTimer: { cancel(): void } | null = null;
+  private monitoringTimer: { cancel(): void } | null = null;
   readonly client: MqttClient;
   readonly kind: DeviceKindName;
   readonly profile: DeviceProfile;
@@ -135,6 +146,22 @@ export class VirtualDevice {
     this.client.on('connect', () => this.onConnect());
     this.client.on('close', () => this.onClose());
     this.client.on('message', (_topic, payload) => this.onMessage(payload));
+    this.armMonitoringWatchdog();
+  }
+
+  /** 3 minutes without a `monitoring` command (from now) and the device shows "not monitored". */
+  private armMonitoringWatchdog(): void {
+    this.monitoringTimer?.cancel();
+    this.monitoringTimer = this.clock.setTimeout(() => {
+      this.monitoringTimer = null;
+      this.setMonitoring('not_monitored');
+    }, NOT_MONITORED_AFTER_MS);
+  }
+
+  private setMonitoring(next: MonitoringState): void {
+    if (this.monitoring === next) return;
+    this.monitoring = next;
+    this.event(next === 'monitored' ? 'monitored' : 'not_monitored');
   }
 
   /** Link statistics summed over every connection this device has made. */
@@ -169,6 +196,7 @@ export class VirtualDevice {
     const r = this.profile.reconnect ?? { baseMs: 1000, maxMs: 60_000 };
     if (r.baseMs <= 0) {
       this.state = 'closed';
+      this.cancelTimers();
       return;
     }
     // Exponential backoff with "equal jitter": half fixed, half random, so a fleet that lost its
@@ -196,7 +224,11 @@ export class VirtualDevice {
     }
     const cmd = commandSchema.safeParse(parsed);
     if (!cmd.success) return;
-    this.commands.push(cmd.data);
+    // `commands` keeps what the device was asked to do; the minutely `monitoring` beat is counted apart.
+    if (cmd.data.type === 'monitoring') {
+      this.monitoringBeats++;
+      this.lastMonitoringAt = this.clock.now();
+    } else this.commands.push(cmd.data);
     this.o.onCommand?.(this.id, cmd.data);
     switch (cmd.data.type) {
       case 'checkin': {
@@ -219,6 +251,10 @@ export class VirtualDevice {
         return;
       case 'vibrate':
         this.event('vibrate', `${cmd.data.ms}ms`);
+        return;
+      case 'monitoring':
+        this.setMonitoring('monitored');
+        this.armMonitoringWatchdog();
         return;
       default:
         cmd.data satisfies never;
@@ -339,6 +375,8 @@ export class VirtualDevice {
     this.reconnectTimer = null;
     this.pendingAnswer?.cancel();
     this.pendingAnswer = null;
+    this.monitoringTimer?.cancel();
+    this.monitoringTimer = null;
   }
 
   /** Orderly shutdown: DISCONNECT, so no Last Will. */

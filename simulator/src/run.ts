@@ -104,6 +104,8 @@ export async function connectAll(
             else if (e.type === 'battery_dead' || e.type === 'killed')
               o.out(`\n[${id}] device died: the broker publishes its Last Will (offline)\n`);
             else if (e.type === 'reconnect_scheduled') o.out(`\n[${id}] connection lost; reconnecting in ${e.detail} ms\n`);
+            else if (e.type === 'monitored') o.out(`\n[${id}] monitored: the core is watching\n`);
+            else if (e.type === 'not_monitored') o.out(`\n[${id}] NOT MONITORED: no word from the core for 3 minutes\n`);
           },
         },
       );

@@ -83,7 +83,9 @@ export type LiveEvent =
   /** a wearer's consent changed (opt-in, opt-out, pause, resume): told to the service's admins at once */
   | { type: 'consent'; wearerId: string; alias: string; change: string; state: string; via: string; at: string; pausedUntil: string | null }
   /** a stored admin notice (new or repeated), with the id an admin dismisses it by */
-  | { type: 'notice'; notice: NoticeView };
+  | { type: 'notice'; notice: NoticeView }
+  /** a TEST page (POST /api/me/test-page): the app shows that it arrived; never an alert, nothing to do */
+  | { type: 'test_page'; at: string };
 
 /** Every message on `/api/live`: the hub's events, the catch-up hello, and the answer to a bad client message. */
 export type LiveMsg =
@@ -412,4 +414,11 @@ export interface CalibrationView {
   running: boolean;
   room: RoomScaleView[];
   baselines: { rr: number | null; spo2: number | null; hr: number | null };
+}
+
+/** `POST /api/me/test-page`, `POST /api/admin/users/:id/test-page`: one result per method of the channel registry. */
+export interface TestPageAnswer {
+  userId: string;
+  at: string;
+  results: { channel: string; label: string; status: 'delivered' | 'sent' | 'failed' | 'not_set_up'; detail: string }[];
 }

@@ -43,7 +43,12 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('checkin'), alertId: z.string(), expiresInS: z.number().int().nonnegative() }),
   z.object({ type: z.literal('cancel'), alertId: z.string() }),
   z.object({ type: z.literal('vibrate'), ms: z.number().int().min(1).max(10_000) }),
+  /** the core is healthy and watching this wearer; sent every `everyS` s (docs/protocol.md: "not monitored" after 3 missed minutes) */
+  z.object({ type: z.literal('monitoring'), everyS: z.number().int().min(1).max(3600) }),
 ]);
+
+/** A device that has had no `monitoring` command for this long shows "not monitored" (docs/protocol.md). */
+export const NOT_MONITORED_AFTER_MS = 3 * 60_000;
 
 /** Server -> gateway, on its config topic after it subscribes: the devices registered to it. */
 export const gatewayConfigSchema = z.object({ devices: z.array(z.string().regex(DEVICE_ID_PATTERN)).max(10_000) });

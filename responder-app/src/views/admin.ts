@@ -22,6 +22,7 @@ import {
   type RotaWarningsView,
   type ServiceSettings,
   type Stats,
+  type TestPageAnswer,
   type UserRow,
   type Wearer,
 } from '../types.js';
@@ -624,7 +625,27 @@ function accountControls(ctx: Ctx, u: UserRow, out: HTMLElement): HTMLElement {
       (err: unknown) => ctx.flash(err),
     );
   });
-  return h('div', { class: 'actions' }, status, toggle, reset, signOut);
+  // A TEST page through every method the person has; the results per method go in `out`.
+  const test = h('button', { type: 'button', 'data-test-page-for': u.id }, 'Send a test page', who.cloneNode(true));
+  test.addEventListener('click', () => {
+    test.disabled = true;
+    api<TestPageAnswer>(`/api/admin/users/${enc(u.id)}/test-page`, { method: 'POST', body: {} })
+      .then(
+        (a) =>
+          out.replaceChildren(
+            h(
+              'ul',
+              { class: 'test-page-results', 'aria-live': 'polite', 'data-test-page-results': u.id },
+              ...a.results.map((r) => h('li', { 'data-channel': r.channel, 'data-status': r.status }, r.detail)),
+            ),
+          ),
+        (err: unknown) => ctx.flash(err),
+      )
+      .finally(() => {
+        test.disabled = false;
+      });
+  });
+  return h('div', { class: 'actions' }, status, toggle, reset, signOut, test);
 }
 
 function passwordBox(u: UserRow, password: string): HTMLElement {

@@ -8,6 +8,7 @@ import { OUTCOME_KEYS, t } from '../messages.js';
 import type { Alert, AlertContext, AlertDetail, Escalation, VitalsWindow } from '../types.js';
 import { OPEN_STATES } from '../types.js';
 import type { Ctx } from './ctx.js';
+import { testPageSection } from './test-page.js';
 
 const byNewest = (a: Alert, b: Alert) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
 const enc = encodeURIComponent;
@@ -17,7 +18,7 @@ export function feedView(ctx: Ctx): HTMLElement {
   const sec = h('section', { 'aria-labelledby': 'alerts-h' }, h('h2', { id: 'alerts-h' }, t.alertsTitle));
   if (list.length === 0) sec.append(h('p', { id: 'empty', class: 'muted' }, t.noAlerts));
   else sec.append(h('ul', { id: 'alert-list', class: 'alerts' }, ...list.map((a) => alertCard(ctx, a))));
-  return sec;
+  return h('div', {}, sec, testPageSection());
 }
 
 function attendingLine(ctx: Ctx, a: Alert): HTMLElement | null {

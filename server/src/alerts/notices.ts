@@ -93,6 +93,7 @@ export class NoticeBoard {
         break;
       case 'page':
       case 'notice':
+      case 'test_page':
         break;
       default:
         ev satisfies never;

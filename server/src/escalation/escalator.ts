@@ -102,6 +102,8 @@ export class Escalator {
   private again = false;
   private readonly suspects = new Set<string>();
   private lastAudit = -Infinity;
+  /** when the loop last finished a pass (the core's health check: a stuck store or job stops it) */
+  lastLoopPassAt: number;
   private readonly leaseMs: number;
   private readonly auditEveryMs: number;
   private readonly reminderEveryMs: number;
@@ -109,6 +111,7 @@ export class Escalator {
 
   constructor(private readonly d: EscalatorDeps) {
     this.esc = d.repos.esc;
+    this.lastLoopPassAt = d.clock.now();
     this.links = d.links ?? new PageLinks();
     this.leaseMs = d.jobLeaseMs ?? 60_000;
     this.auditEveryMs = d.auditEveryMs ?? 2_000;
@@ -365,6 +368,7 @@ export class Escalator {
     }
     await this.runDue();
     this.dispatcher.kick();
+    this.lastLoopPassAt = this.d.clock.now();
   }
 
   /** Runs all due jobs. Concurrent calls coalesce into one more pass. */

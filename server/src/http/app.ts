@@ -33,6 +33,7 @@ import { channelRoutes } from './routes-channels.js';
 import { bulkRoutes } from './routes-bulk.js';
 import type { ConsentService } from '../consent/index.js';
 import type { VitalsStore } from '../store/vitals.js';
+import { testPageRoutes } from './routes-test-page.js';
 import { registerSecurity } from './security.js';
 import { consoleRoutes } from './routes-console.js';
 import { responderRoutes } from './routes-responder.js';
@@ -167,6 +168,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   await app.register(kitRoutes, deps);
   await app.register(rotaRoutes, deps);
   await app.register(handoffRoutes, deps);
+  await app.register(testPageRoutes, deps);
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

@@ -83,6 +83,11 @@ export const en = {
         ? 'Alarm centre: acknowledged'
         : 'Alarm centre: case closed',
   escalationUnknownResponder: 'A responder',
+  // Test pages (escalation/test-page.ts): never worded like an alert.
+  smsTestPage: 'ODART TEST PAGE: this is only a test, not an alert. No action needed. Your SMS pages reach you.',
+  voiceTestPage: 'This is an O DART test page. It is only a test, not an alert. No action is needed. Goodbye.',
+  pushTestPageTitle: 'ODART test page',
+  pushTestPageBody: 'Only a test, not an alert. Your push pages reach this device.',
 } as const;
 
 export type Messages = typeof en;
