@@ -7,6 +7,7 @@ import {
   decodePlxContinuous,
   decodePlxSpotCheck,
   decodeSfloat,
+  encodeSfloat,
   plxUsable,
   shortUuid,
 } from './gatt.js';
@@ -140,5 +141,14 @@ describe('Battery Level 0x2A19 and UUIDs', () => {
     expect(shortUuid('0x2a37')).toBe('2a37');
     expect(shortUuid('00002a19-0000-1000-8000-00805f9b34fb')).toBe('2a19');
     expect(shortUuid('12345678-0000-1000-8000-00805f9b34fb')).toBeNull();
+  });
+});
+
+describe('encodeSfloat (simulator side)', () => {
+  it('round-trips the values a simulator sends', () => {
+    for (const v of [0, 72, 97, 96.5, 88.5, 14.5, 300, 150.2, 0.5])
+      expect(decodeSfloat(encodeSfloat(v)), String(v)).toEqual({ value: Math.round(v * 10) / 10 });
+    expect(encodeSfloat(97)).toBe(0x0061);
+    expect(encodeSfloat(96.5)).toBe(0xf3c5);
   });
 });

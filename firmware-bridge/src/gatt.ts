@@ -327,3 +327,17 @@ export function plxUsable(ms: PlxMeasurementStatus | null, ds: PlxDeviceStatus |
     return false;
   return true;
 }
+
+/** A finite value as SFLOAT with the fewest decimals (0..3) that keep it, for simulators and tests. */
+export function encodeSfloat(v: number, maxDecimals = 1): number {
+  for (let d = 0; d <= maxDecimals; d++) {
+    const m = Math.round(v * 10 ** d);
+    if (Math.abs(m - v * 10 ** d) < 1e-6 || d === maxDecimals) {
+      if (m > 2045 || m < -2046) break;
+      return ((-d & 0xf) << 12) | (m & 0x0fff);
+    }
+  }
+  const m = Math.round(v);
+  if (m > 2045 || m < -2046) throw new RangeError(`${v} does not fit a 16-bit SFLOAT`);
+  return m & 0x0fff;
+}

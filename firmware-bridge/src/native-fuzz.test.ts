@@ -30,7 +30,10 @@ function mutate(r: Rng, s: string): string {
   const k = Math.floor(r.next() * 4);
   if (k === 0) return b.subarray(0, Math.floor(r.next() * b.length)).toString('latin1');
   if (k === 1) {
-    for (let i = 0; i < 3; i++) b[Math.floor(r.next() * b.length)] ^= 1 << Math.floor(r.next() * 8);
+    for (let i = 0; i < 3 && b.length > 0; i++) {
+      const j = Math.floor(r.next() * b.length);
+      b[j] = b[j]! ^ (1 << Math.floor(r.next() * 8));
+    }
     return b.toString('latin1');
   }
   if (k === 2) return Buffer.from(Array.from({ length: Math.floor(r.next() * 64) }, () => Math.floor(r.next() * 256))).toString('latin1');
@@ -54,18 +57,46 @@ describe('fuzzing the off-the-shelf sources', () => {
     const t = new NativeTranslator(MAPPING);
     let bad = 0;
     const check = (res: NativeResult) => {
-      if (res.ok)
-        for (const x of res.readings) if (!streamSchemas[x.stream].safeParse({ ts: 1, ...x.data }).success) bad++;
+      if (res.ok) for (const x of res.readings) if (!streamSchemas[x.stream].safeParse({ ts: 1, ...x.data }).success) bad++;
     };
-    const weird = ['null', '[]', '"x"', '1e999', '{"contact":null}', '{"battery":-1}', '{"occupancy":"true"}', '{"__proto__":{"contact":true}}'];
+    const weird = [
+      'null',
+      '[]',
+      '"x"',
+      '1e999',
+      '{"contact":null}',
+      '{"battery":-1}',
+      '{"occupancy":"true"}',
+      '{"__proto__":{"contact":true}}',
+    ];
     for (let i = 0; i < N; i++) {
-      const zTopic = pick(['zigbee2mqtt/door', 'zigbee2mqtt/pir', 'zigbee2mqtt/fp1', 'zigbee2mqtt/door/availability', 'zigbee2mqtt/x', 'zigbee2mqtt/bridge/log']);
-      const zBase = pick([z2mContact(r.next() < 0.5, Math.round(r.range(-50, 150))), z2mOccupancy(r.next() < 0.5), z2mPresence(r.next() < 0.5), 'online', ...weird]);
+      const zTopic = pick([
+        'zigbee2mqtt/door',
+        'zigbee2mqtt/pir',
+        'zigbee2mqtt/fp1',
+        'zigbee2mqtt/door/availability',
+        'zigbee2mqtt/x',
+        'zigbee2mqtt/bridge/log',
+      ]);
+      const zBase = pick([
+        z2mContact(r.next() < 0.5, Math.round(r.range(-50, 150))),
+        z2mOccupancy(r.next() < 0.5),
+        z2mPresence(r.next() < 0.5),
+        'online',
+        ...weird,
+      ]);
       const zRes = t.mqtt(zTopic, Buffer.from(mutate(r, zBase), 'latin1'), i * 1000);
       check(zRes);
       bridge.handleNative('zigbee2mqtt', zRes);
 
-      const eTopic = pick(['radar/binary_sensor/presence/state', 'radar/sensor/moving_energy/state', 'bed/sensor/breath_rate/state', 'bed/sensor/heart_rate/state', 'bed/status', 'radar/sensor/x/y/state']);
+      const eTopic = pick([
+        'radar/binary_sensor/presence/state',
+        'radar/sensor/moving_energy/state',
+        'bed/sensor/breath_rate/state',
+        'bed/sensor/heart_rate/state',
+        'bed/status',
+        'radar/sensor/x/y/state',
+      ]);
       const eBase = pick(['ON', 'OFF', 'online', 'nan', String(Math.round(r.range(-500, 500))), r.range(0, 100).toFixed(2), '']);
       const eRes = t.mqtt(eTopic, Buffer.from(mutate(r, eBase), 'latin1'), i * 1000);
       check(eRes);
