@@ -5,13 +5,14 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { deviceTopic, gatewayConfigSchema, gatewayConfigTopic } from '@odart/protocol';
+import { deviceTopic, gatewayConfigSchema, gatewayConfigTopic, streamSchemas } from '@odart/protocol';
 import { DeviceState } from './device-state.js';
 import { DiskQueue } from './disk-queue.js';
 import { decodeFrame, type Frame, type RejectReason } from './frame.js';
 import { Forwarder, type ForwarderStats } from './forwarder.js';
 import { FrameStreamParser } from './stream.js';
-import { statusFor, translate } from './translate.js';
+import type { NativeResult, NativeSource, Reading } from './native.js';
+import { outgoing, statusFor, translate } from './translate.js';
 import { Uplink } from './uplink.js';
 
 export const BRIDGE_FW = 'odart-bridge/1';
@@ -62,7 +63,25 @@ export interface BridgeOptions {
 
 export type BridgeReject = RejectReason | 'not_registered' | 'invalid' | 'too_many_devices';
 
+/** Per off-the-shelf source (docs/devices.md): messages seen and what became of them. */
+export interface NativeCounts {
+  messages: number;
+  /** readings queued for the server */
+  readings: number;
+  /** not parseable, out of range or the wrong type: dropped */
+  malformed: number;
+  /** from a sensor the mapping file does not name */
+  unmapped: number;
+  /** understood but carries nothing we relay (other entities, bridge topics, stored records) */
+  ignored: number;
+  /** mapped to a device not registered to this gateway, or refused by the protocol schema */
+  rejected: number;
+}
+
+const zeroCounts = (): NativeCounts => ({ messages: 0, readings: 0, malformed: 0, unmapped: 0, ignored: 0, rejected: 0 });
+
 export interface BridgeStats {
+  native: Record<NativeSource, NativeCounts>;
   datagrams: number;
   streamBytes: number;
   frames: number;
@@ -93,6 +112,7 @@ export class Bridge {
   private tcp: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   private readonly s: Omit<BridgeStats, 'forward' | 'backlog' | 'connected'> = {
+    native: { zigbee2mqtt: zeroCounts(), esphome: zeroCounts(), ble: zeroCounts() },
     datagrams: 0,
     streamBytes: 0,
     frames: 0,
@@ -145,6 +165,7 @@ export class Bridge {
     return {
       ...this.s,
       rejected: { ...this.s.rejected },
+      native: { zigbee2mqtt: { ...this.s.native.zigbee2mqtt }, esphome: { ...this.s.native.esphome }, ble: { ...this.s.native.ble } },
       forward: { ...this.forwarder.stats },
       backlog: this.forwarder.backlog,
       connected: this.connected,
@@ -215,6 +236,53 @@ export class Bridge {
       this.s.accepted++;
       this.forwarder.push(out);
     });
+  }
+
+  /**
+   * What an off-the-shelf sensor's message became (native.ts): its readings are stamped with the
+   * gateway clock, checked against the protocol schemas and queued like frames' messages.
+   */
+  handleNative(source: NativeSource, r: NativeResult): void {
+    const c = this.s.native[source];
+    c.messages++;
+    if (!r.ok) {
+      c[r.reason]++;
+      return;
+    }
+    this.guard(() => {
+      for (const x of r.readings) this.pushReading(c, x);
+    });
+  }
+
+  private pushReading(c: NativeCounts, x: Reading): void {
+    if (this.forwarder.isAllowed(x.deviceId) === false) {
+      c.rejected++;
+      return this.reject('not_registered');
+    }
+    let st = this.devices.get(x.deviceId);
+    if (!st) {
+      if (this.devices.size >= (this.o.maxDevices ?? 10_000)) {
+        c.rejected++;
+        return this.reject('too_many_devices');
+      }
+      st = new DeviceState(x.deviceId);
+      this.devices.set(x.deviceId, st);
+    }
+    const now = this.clock.now();
+    const payload = { ts: now, ...x.data };
+    if (!streamSchemas[x.stream].safeParse(payload).success) {
+      c.rejected++;
+      return this.reject('invalid');
+    }
+    if (st.quiet && x.periodic) {
+      st.quiet = false;
+      this.forwarder.push(statusFor(x.deviceId, 'online', now));
+    }
+    // Event-only sensors (door contacts, PIRs) are silent for hours: their availability topic, not
+    // silence, says when they are gone. Periodic ones (radars, BLE vitals) go quiet like frames.
+    if (x.periodic) st.lastHeard = now;
+    c.readings++;
+    this.forwarder.push(outgoing(x.deviceId, x.stream, payload));
   }
 
   private reject(reason: BridgeReject): void {

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { loadMapping, MappingError, type Mapping } from './mapping.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -29,6 +30,13 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** PEM certificate(s) to trust for mqtts:// (e.g. the server's own self-signed one); default: the system's CAs */
   MQTT_CA_FILE: z.string().min(1).optional(),
+  /** the home's mapping file of off-the-shelf sensors (docs/devices.md); unset = frames only */
+  BRIDGE_MAPPING_FILE: z.string().min(1).optional(),
+  /** the home broker Zigbee2MQTT / ESPHome publish to (with a mapping file) */
+  BRIDGE_HOME_MQTT_URL: z
+    .string()
+    .regex(/^(mqtts?|tcp):\/\/[^/]+/, 'an MQTT URL such as mqtt://127.0.0.1:1884')
+    .optional(),
 });
 
 export interface BridgeConfig {
@@ -45,6 +53,9 @@ export interface BridgeConfig {
   readonly quietMs: number;
   readonly heartbeatMs: number;
   readonly logLevel: string;
+  /** validated mapping of off-the-shelf sensors, from BRIDGE_MAPPING_FILE */
+  readonly mapping?: Mapping;
+  readonly homeMqttUrl?: string;
 }
 
 export class BridgeConfigError extends Error {}
@@ -86,7 +97,21 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     if (!mqttCa.includes('-----BEGIN CERTIFICATE-----'))
       throw new BridgeConfigError(`MQTT_CA_FILE: ${c.MQTT_CA_FILE} holds no PEM certificate`);
   }
+  let mapping: Mapping | undefined;
+  if (c.BRIDGE_MAPPING_FILE) {
+    try {
+      mapping = loadMapping(c.BRIDGE_MAPPING_FILE);
+    } catch (err) {
+      if (err instanceof MappingError) throw new BridgeConfigError(`BRIDGE_MAPPING_FILE: ${err.message}`);
+      throw err;
+    }
+    const needsBroker = mapping.devices.some((d) => d.source !== 'ble');
+    if (needsBroker && !c.BRIDGE_HOME_MQTT_URL)
+      throw new BridgeConfigError('BRIDGE_HOME_MQTT_URL: the mapping file names Zigbee2MQTT or ESPHome sensors: set the home broker URL');
+  }
   return Object.freeze({
+    ...(mapping ? { mapping } : {}),
+    ...(c.BRIDGE_HOME_MQTT_URL ? { homeMqttUrl: c.BRIDGE_HOME_MQTT_URL } : {}),
     mqttUrl: c.MQTT_URL ?? `mqtt://127.0.0.1:${c.MQTT_PORT}`,
     ...(mqttCa ? { mqttCa } : {}),
     gatewayId: c.BRIDGE_ID,

@@ -1,9 +1,24 @@
 // `npm run bridge`: the in-home gateway process. Frames in on UDP (BRIDGE_UDP_PORT), TCP
 // (BRIDGE_TCP_PORT) and, when piped, stdin (e.g. `socat /dev/ttyUSB0,raw,b115200 - | npm run bridge`);
 // MQTT out to MQTT_URL as gateway BRIDGE_ID. Same env as `npm start` uses the demo gateway.
+import { createReadStream } from 'node:fs';
 import { pino } from 'pino';
 import { Bridge } from './bridge.js';
 import { BridgeConfigError, loadBridgeConfig } from './config.js';
+import { attachBleHex, HomeBroker } from './home.js';
+import { NativeTranslator } from './native.js';
+
+/** `--ble-hex FILE` (or `-` for stdin): GATT notifications as `<address> <uuid> <hex>` lines. */
+function bleHexArg(argv: string[]): string | null {
+  const i = argv.indexOf('--ble-hex');
+  if (i < 0) return null;
+  const v = argv[i + 1];
+  if (!v || v.startsWith('--')) {
+    process.stderr.write('--ble-hex needs a file name, or - for stdin\n');
+    process.exit(2);
+  }
+  return v;
+}
 
 async function main(): Promise<void> {
   let cfg;
@@ -34,11 +49,27 @@ async function main(): Promise<void> {
   });
   const udpPort = await bridge.listenUdp(cfg.udpPort, cfg.host);
   const tcpPort = await bridge.listenTcp(cfg.tcpPort, cfg.host);
-  if (!process.stdin.isTTY) bridge.attachStream(process.stdin);
+  const bleHex = bleHexArg(process.argv.slice(2));
+  const tr = cfg.mapping ? new NativeTranslator(cfg.mapping) : null;
+  if (bleHex && !tr) {
+    process.stderr.write('--ble-hex needs BRIDGE_MAPPING_FILE (which sensor is which device)\n');
+    process.exit(2);
+  }
+  let home: HomeBroker | null = null;
+  if (tr && cfg.homeMqttUrl) {
+    home = new HomeBroker(bridge, tr, { url: cfg.homeMqttUrl, log });
+    home.start();
+  }
+  if (tr && bleHex) void attachBleHex(bridge, tr, bleHex === '-' ? process.stdin : createReadStream(bleHex));
+  if (!process.stdin.isTTY && bleHex !== '-') bridge.attachStream(process.stdin);
   bridge.start();
   process.stdout.write(
-    `odart bridge "${cfg.gatewayId}" -> ${cfg.mqttUrl}; frames on udp://${cfg.host}:${udpPort} and tcp://${cfg.host}:${tcpPort}${process.stdin.isTTY ? '' : ' and stdin'}; queue ${cfg.queueFile}\n`,
+    `odart bridge "${cfg.gatewayId}" -> ${cfg.mqttUrl}; frames on udp://${cfg.host}:${udpPort} and tcp://${cfg.host}:${tcpPort}${process.stdin.isTTY || (tr && bleHex === '-') ? '' : ' and stdin'}; queue ${cfg.queueFile}\n`,
   );
+  if (tr)
+    process.stdout.write(
+      `off-the-shelf sensors: ${cfg.mapping!.devices.length} mapped${home ? `, home broker ${cfg.homeMqttUrl}` : ''}${bleHex ? `, BLE hex lines from ${bleHex === '-' ? 'stdin' : bleHex}` : ''}\n`,
+    );
   const statsTimer = setInterval(() => {
     const s = bridge.stats();
     log.info(
@@ -52,6 +83,7 @@ async function main(): Promise<void> {
         connected: s.connected,
         published: s.forward.published,
         thinned: s.forward.thinned,
+        ...(tr ? { native: s.native } : {}),
       },
       'bridge stats',
     );
@@ -63,7 +95,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'bridge shutting down');
     clearInterval(statsTimer);
-    bridge.close().then(
+    Promise.all([home?.close(), bridge.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'bridge shutdown failed');

@@ -58,3 +58,8 @@ export function translate(f: Frame, ts: number): Outgoing | null {
 export function statusFor(deviceId: string, state: 'online' | 'offline', ts: number): Outgoing {
   return { deviceId, stream: 'status', topic: deviceTopic(deviceId, 'status'), payload: JSON.stringify({ ts, state }), critical: true };
 }
+
+/** A message the gateway built from an off-the-shelf sensor's reading (native.ts), already validated. */
+export function outgoing(deviceId: string, stream: DeviceStream, payload: Record<string, unknown>): Outgoing {
+  return { deviceId, stream, topic: deviceTopic(deviceId, stream), payload: JSON.stringify(payload), critical: isCritical(stream) };
+}
