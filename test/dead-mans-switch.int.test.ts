@@ -100,6 +100,20 @@ describe("dead man's switch (HEARTBEAT_URL)", () => {
     expect(pings.at(-1)).toEqual({ path: `/ping/${TOKEN}`, body: 'ok' });
   });
 
+  it('a node that is not the active core (a standby, or one that stepped down) pings neither the URL nor /fail and sends no monitoring command', async () => {
+    const { url, pings } = await pingReceiver();
+    ts = await startTestServer({ env: { HEARTBEAT_URL: `${url}/ping/${TOKEN}`, HEARTBEAT_S: '10' } });
+    await step(ts, 10);
+    expect(pings.map((p) => p.path)).toEqual([`/ping/${TOKEN}`]);
+    // Stepping down stops ingest, detection and escalation here: that is another node's job now, not a failure
+    // of this one to report (a /fail from a standby would page the operators while the active core is fine).
+    await ts.server.core.stop();
+    expect(ts.server.core.active).toBe(false);
+    await step(ts, 60);
+    expect(pings.map((p) => p.path)).toEqual([`/ping/${TOKEN}`]);
+    expect(await ts.server.monitoring.send()).toBe(0);
+  });
+
   it('a broker that is down turns the pings into /fail', async () => {
     const { url, pings } = await pingReceiver();
     ts = await startTestServer({ env: { HEARTBEAT_URL: `${url}/hc/${TOKEN}?rid=1`, HEARTBEAT_S: '10' } });

@@ -340,7 +340,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   await core.start();
 
   timers.push(...(await consent.start()));
-  // The dead man's switch and the `monitoring` command: both only while the core is healthy.
+  // The dead man's switch and the `monitoring` command: both only on the active core, and only while it is healthy.
   const health = new CoreHealth({
     clock,
     probes: {
@@ -351,13 +351,21 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     },
   });
   const heartbeat = config.HEARTBEAT_URL
-    ? new Heartbeat({ url: config.HEARTBEAT_URL, everyMs: config.HEARTBEAT_S * 1000, clock, health, log: log.child({ part: 'heartbeat' }) })
+    ? new Heartbeat({
+        url: config.HEARTBEAT_URL,
+        everyMs: config.HEARTBEAT_S * 1000,
+        clock,
+        health,
+        isCore: () => core.active,
+        log: log.child({ part: 'heartbeat' }),
+      })
     : null;
   if (heartbeat) timers.push(heartbeat.start());
   const monitoring = new MonitoringBeacon({
     clock,
     bus,
     health,
+    isCore: () => core.active,
     log: log.child({ part: 'monitoring' }),
     monitoredDevices: async () => {
       const active = new Set((await repos.wearers.consentStates()).filter((w) => w.consent === 'active').map((w) => w.id));

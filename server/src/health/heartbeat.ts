@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { CoreHealth } from './core-health.js';
 
-export type BeatResult = 'ok' | 'fail' | 'error';
+export type BeatResult = 'ok' | 'fail' | 'error' | 'standby';
 
 export interface HeartbeatOptions {
   url: string;
@@ -13,6 +13,8 @@ export interface HeartbeatOptions {
   clock: Clock;
   health: CoreHealth;
   log: Logger;
+  /** whether this node is the active core now (cluster/core-lease.ts); a standby pings nothing: the core's health is not its to report */
+  isCore?: () => boolean;
   /** a ping not answered by then is abandoned (real time: it is network I/O, not a schedule) */
   timeoutMs?: number;
 }
@@ -57,6 +59,7 @@ export class Heartbeat {
   }
 
   private async run(): Promise<BeatResult> {
+    if (this.o.isCore && !this.o.isCore()) return 'standby';
     const report = await this.o.health.check();
     const state = report.healthy ? 'healthy' : 'unhealthy';
     if (state !== this.lastState) {

@@ -13,6 +13,8 @@ export interface MonitoringOptions {
   log: Logger;
   /** the devices to tell now: those of wearers whose consent is `active` (server.ts reads the store) */
   monitoredDevices(): Promise<string[]>;
+  /** whether this node is the active core now; a standby tells no device anything (the active core does) */
+  isCore?: () => boolean;
   /** default 60 000 */
   everyMs?: number;
 }
@@ -48,6 +50,7 @@ export class MonitoringBeacon {
   }
 
   private async run(): Promise<number> {
+    if (this.o.isCore && !this.o.isCore()) return 0;
     const report = await this.o.health.check();
     if (!report.healthy) {
       this.o.log.warn({ problems: report.problems }, 'core unhealthy: no monitoring command sent');
