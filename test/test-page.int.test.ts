@@ -37,6 +37,8 @@ describe('test pages', () => {
       const res = await api<Answer>(ts.base, alex, 'POST', '/api/me/test-page', {});
       expect(res.status).toBe(200);
       const by = Object.fromEntries(res.body.results.map((r) => [r.channel, r]));
+      // The person's own methods only: an alarm centre's hand-off channel pages an organisation, never a test of a person.
+      expect(res.body.results.map((r) => r.channel).sort()).toEqual(['app', 'push', 'sms', 'voice']);
       expect(by.app).toMatchObject({ status: 'delivered', detail: 'App delivered to 1 open app' });
       expect(by.push).toMatchObject({ status: 'delivered' });
       expect(by.sms).toMatchObject({ status: 'sent' });

@@ -71,7 +71,7 @@ describe('responder app', () => {
     );
     // The first-aid guide is one tap away.
     await alex.getByText('First aid for a suspected overdose').click();
-    await alex.getByRole('heading', { name: 'Naloxone' }).waitFor();
+    await alex.getByRole('heading', { name: 'Naloxone', exact: true }).waitFor();
 
     // Acknowledge ("I'm going"): the button's accessible name stays exactly "Acknowledge".
     const ack = alex.getByRole('button', { name: 'Acknowledge', exact: true });

@@ -35,6 +35,8 @@ export interface TestPageDeps {
 export async function sendTestPage(d: TestPageDeps, target: TestPageTarget): Promise<TestPageResult[]> {
   const results: TestPageResult[] = [];
   for (const c of d.channels.all) {
+    // A channel addressed to an endpoint (the alarm-centre hand-off) pages an organisation, not this person.
+    if (c.delivery === 'queued' && c.address === 'endpoint') continue;
     if (c.delivery === 'live') {
       const n = d.liveTestPage(target.userId);
       results.push(
