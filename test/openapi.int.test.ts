@@ -49,24 +49,21 @@ describe('OpenAPI document', () => {
   });
 
   it('describes every route the server registers, and only those', () => {
+    const routes = routesOf(ts.server.http);
+    const key = (method: string, url: string) => `${method} ${openApiPath(url)}`;
+    const gets = new Set(routes.filter((r) => r.method === 'GET').map((r) => r.url));
+    // fastify adds a HEAD twin of every GET route by itself; a HEAD route of its own would have to be described.
     const registered = new Set(
-      routesOf(ts.server.http)
-        .filter((r) => r.method !== 'HEAD' && !NOT_API_ROUTES.includes(r.url))
-        .map((r) => `${r.method} ${openApiPath(r.url)}`),
+      routes.filter((r) => !(r.method === 'HEAD' && gets.has(r.url)) && !NOT_API_ROUTES.includes(r.url)).map((r) => key(r.method, r.url)),
     );
     const documented = new Set(Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`)));
     expect(registered.size).toBeGreaterThan(90);
-    expect(
-      [...registered].filter((r) => !documented.has(r)),
-      'registered but not in the document',
-    ).toEqual([]);
-    expect(
-      [...documented].filter((r) => !registered.has(r)),
-      'in the document but not registered',
-    ).toEqual([]);
+    expect({
+      undescribed: [...registered].filter((r) => !documented.has(r)),
+      notRegistered: [...documented].filter((r) => !registered.has(r)),
+    }).toEqual({ undescribed: [], notRegistered: [] });
     // Every excluded pattern is one the server really has (the responder app's files), so the list cannot go stale.
-    const urls = new Set(routesOf(ts.server.http).map((r) => r.url));
-    expect(NOT_API_ROUTES.some((u) => urls.has(u))).toBe(true);
+    expect(NOT_API_ROUTES.filter((u) => gets.has(u)).length).toBeGreaterThan(0);
   });
 
   it('serves a readable page of it', async () => {

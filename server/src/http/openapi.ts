@@ -208,7 +208,8 @@ export function buildOpenApi(o: OpenApiOptions, routes: readonly RouteDoc[] = AP
           type: 'apiKey',
           in: 'header',
           name: 'X-Twilio-Signature',
-          description: "Twilio's HMAC-SHA1 of PUBLIC_URL + path and the sorted form parameters, with TWILIO_AUTH_TOKEN.",
+          description:
+            "Twilio's base64 HMAC-SHA1, keyed with TWILIO_AUTH_TOKEN, of PUBLIC_URL + the path followed by each form parameter's name and value in name order.",
         },
         handoffSignature: {
           type: 'apiKey',
