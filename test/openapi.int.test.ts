@@ -136,7 +136,7 @@ describe('OpenAPI document', () => {
     let checked = 0;
     for (const [p, item] of Object.entries(doc.paths)) {
       const ok = item.get?.responses['200'] as { content?: Record<string, { schema?: unknown }> } | undefined;
-      if (!ok?.content?.['application/json']?.schema || p === '/api/live' || p === '/healthz') continue;
+      if (!ok?.content?.['application/json']?.schema || p === '/api/live') continue;
       const id = ids[p];
       if (p.includes('{') && id === undefined) continue;
       const res = await api(ts.base, admin, 'GET', p.replace(/\{[^}]+\}/, id ?? ''));
@@ -145,6 +145,42 @@ describe('OpenAPI document', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(25);
+  });
+
+  it("answers of the console's changes validate against their declared schemas", async () => {
+    const admin = await login(ts.base, 'admin');
+    const group = await api<{ id: string }>(ts.base, admin, 'POST', '/api/admin/groups', { name: 'Days', memberIds: ['alex'] });
+    expect(group.status).toBe(201);
+    const check = async (method: string, path: string, status: number, body?: unknown) => {
+      const res = await api(ts.base, admin, method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(status);
+      const pattern = path.replace(/\/(demo-wearer|demo-wrist|sam|grp_[^/]+|hoe_[^/]+)(?=\/|$)/, '/{id}');
+      expectValid(method, pattern, status, res.body);
+      return res.body as { id: string };
+    };
+    await check('POST', '/api/admin/devices', 201, { kind: 'room', wearerId: 'demo-wearer' });
+    await check('POST', '/api/admin/devices/demo-wrist/rotate', 200);
+    await check('PUT', '/api/admin/devices/demo-wrist/room', 200, { room: 'Bedroom' });
+    const casey = { username: 'casey', password: 'a-long-password', role: 'responder', displayName: 'Casey' };
+    await check('POST', '/api/admin/users', 201, casey);
+    await check('PATCH', '/api/admin/users/sam', 200, { onDuty: false });
+    await check('POST', '/api/admin/users/sam/password', 200, {});
+    await check('POST', '/api/admin/users/sam/disable', 200);
+    await check('POST', '/api/admin/users/sam/enable', 200);
+    await check('POST', '/api/admin/wearers/demo-wearer/consent-link', 200, {});
+    await check('POST', '/api/admin/wearers/demo-wearer/pause', 200, { minutes: 60 });
+    await check('POST', '/api/admin/wearers/demo-wearer/resume', 200);
+    await check('PUT', '/api/admin/wearers/demo-wearer/thresholds', 200, {});
+    await check('PATCH', '/api/admin/service', 200, { phone: '0141 496 0000' });
+    const shifts = [{ userId: 'alex', weekday: 1, start: '08:00', end: '20:00' }];
+    await check('PUT', `/api/admin/groups/${group.body.id}/rota`, 200, { shifts });
+    const start = new Date(ts.clock.now() + 3600_000).toISOString();
+    const end = new Date(ts.clock.now() + 7200_000).toISOString();
+    await check('POST', `/api/admin/groups/${group.body.id}/rota/overrides`, 201, { userId: 'alex', start, end });
+    const centre = { name: 'Centre', url: 'https://centre.example/odart', secret: 'a-secret-of-sixteen-plus', format: 'json' };
+    const endpoint = await check('POST', '/api/admin/handoff-endpoints', 201, centre);
+    await check('PUT', `/api/admin/handoff-endpoints/${endpoint.id}`, 200, { name: 'Centre 2' });
+    await check('POST', '/api/me/test-page', 200);
   });
 
   it('a declared schema refuses an answer with a field renamed or missing', () => {

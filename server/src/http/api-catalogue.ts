@@ -372,7 +372,7 @@ const escalation: RouteDoc[] = [
     summary: 'Add an override',
     params: id,
     body: overrideSchema,
-    ok: created(z.object({ id: z.string() }).catchall(z.unknown()), 'The override'),
+    ok: created(z.union([s.rotaOverride, z.object({ id: z.string() })]), 'The override (only its id when it has already ended)'),
   },
   {
     method: 'DELETE',
@@ -487,14 +487,7 @@ const wearers: RouteDoc[] = [
     access: 'admin',
     summary: 'Per-wearer detection thresholds',
     params: id,
-    ok: json(
-      z.object({
-        wearerId: z.string(),
-        defaults: z.record(z.string(), z.unknown()),
-        overrides: z.record(z.string(), z.unknown()),
-        effective: z.record(z.string(), z.unknown()),
-      }),
-    ),
+    ok: json(s.thresholdsView),
   },
   {
     method: 'PUT',
@@ -504,14 +497,7 @@ const wearers: RouteDoc[] = [
     summary: 'Replace the per-wearer threshold overrides',
     params: id,
     body: thresholdsSchema,
-    ok: json(
-      z.object({
-        wearerId: z.string(),
-        defaults: z.record(z.string(), z.unknown()),
-        overrides: z.record(z.string(), z.unknown()),
-        effective: z.record(z.string(), z.unknown()),
-      }),
-    ),
+    ok: json(s.thresholdsView),
   },
   {
     method: 'GET',

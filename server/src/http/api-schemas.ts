@@ -344,22 +344,24 @@ export const pageInfo = named(
 );
 const rotaWarning = z.object({ userId: z.string(), name: z.string(), problem: z.string() });
 const interval = z.object({ start: iso, end: iso });
+export const rotaOverride = named(
+  'RotaOverride',
+  z.object({
+    id: z.string(),
+    userId: z.string(),
+    replacesUserId: z.string().nullable(),
+    start: iso,
+    end: iso,
+    note: z.string().nullable(),
+  }),
+);
 export const rotaView = named(
   'RotaView',
   z.object({
     groupId: z.string(),
     timeZone: z.string(),
     shifts: z.array(z.object({ userId: z.string(), weekday: z.number().int().min(1).max(7), start: z.string(), end: z.string() })),
-    overrides: z.array(
-      z.object({
-        id: z.string(),
-        userId: z.string(),
-        replacesUserId: z.string().nullable(),
-        start: iso,
-        end: iso,
-        note: z.string().nullable(),
-      }),
-    ),
+    overrides: z.array(rotaOverride),
   }),
 );
 export const onCallView = named(
@@ -381,6 +383,16 @@ export const onCallView = named(
 export const rotaWarningsView = named(
   'RotaWarningsView',
   z.object({ groupId: z.string(), groupName: z.string(), gaps: z.array(interval), unreachable: z.array(rotaWarning) }),
+);
+/** `GET|PUT /api/admin/wearers/:id/thresholds`: the defaults, the wearer's overrides and what applies (docs/detection.md). */
+export const thresholdsView = named(
+  'ThresholdsView',
+  z.object({
+    wearerId: z.string(),
+    defaults: z.record(z.string(), z.unknown()),
+    overrides: z.record(z.string(), z.unknown()),
+    effective: z.record(z.string(), z.unknown()),
+  }),
 );
 export const calibrationView = named(
   'CalibrationView',
