@@ -66,17 +66,18 @@ export interface RouteDoc {
   websocket?: true;
 }
 
+/** The routes of one domain, each tagged with it. */
+const inDomain = (tag: Tag, routes: Omit<RouteDoc, 'tag'>[]): RouteDoc[] => routes.map((r) => ({ ...r, tag }));
 const json = (schema: z.ZodType, description = 'OK'): RouteDoc['ok'] => ({ status: 200, description, schema });
 const created = (schema: z.ZodType, description = 'Created'): RouteDoc['ok'] => ({ status: 201, description, schema });
 const none: RouteDoc['ok'] = { status: 204, description: 'Done, no content' };
 const list = (schema: z.ZodType) => z.array(schema);
 const id = idParam;
 
-const auth: RouteDoc[] = [
+const auth = inDomain('auth', [
   {
     method: 'POST',
     path: '/api/auth/login',
-    tag: 'auth',
     access: 'anyone',
     summary: 'Sign in',
     body: loginBody,
@@ -86,7 +87,6 @@ const auth: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/auth/logout',
-    tag: 'auth',
     access: 'anyone',
     summary: 'End this session (and close its live sockets)',
     ok: json(s.ok),
@@ -94,27 +94,24 @@ const auth: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/auth/logout-everywhere',
-    tag: 'auth',
     access: 'session',
     summary: 'End every session of the caller, on every device',
     ok: json(s.ok),
   },
-  { method: 'GET', path: '/api/me', tag: 'auth', access: 'session', summary: 'The caller', ok: json(s.userAnswer) },
+  { method: 'GET', path: '/api/me', access: 'session', summary: 'The caller', ok: json(s.userAnswer) },
   {
     method: 'GET',
     path: '/api/directory',
-    tag: 'auth',
     access: 'session',
     summary: "Display names of the service's people",
     ok: json(list(z.object({ id: z.string(), displayName: z.string(), role: z.enum(['admin', 'responder']) }))),
   },
-];
+]);
 
-const alerts: RouteDoc[] = [
+const alerts = inDomain('alerts', [
   {
     method: 'GET',
     path: '/api/alerts',
-    tag: 'alerts',
     access: 'session',
     summary: 'Alerts the caller may see, newest first',
     description: 'Open alerts carry `escalation`.',
@@ -123,7 +120,6 @@ const alerts: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/alerts/:id',
-    tag: 'alerts',
     access: 'session',
     summary: 'One alert with its timeline and escalation',
     params: id,
@@ -132,7 +128,6 @@ const alerts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/alerts/:id/ack',
-    tag: 'alerts',
     access: 'session',
     summary: 'Acknowledge: the first becomes attending',
     params: id,
@@ -143,7 +138,6 @@ const alerts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/alerts/:id/seen',
-    tag: 'alerts',
     access: 'session',
     summary: "The app showed this user's page (no reminder SMS follows)",
     params: id,
@@ -152,7 +146,6 @@ const alerts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/alerts/:id/decline',
-    tag: 'alerts',
     access: 'session',
     summary: "I can't go",
     params: id,
@@ -162,7 +155,6 @@ const alerts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/alerts/:id/arrived',
-    tag: 'alerts',
     access: 'session',
     summary: 'The attending responder is with the wearer',
     params: id,
@@ -172,7 +164,6 @@ const alerts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/alerts/:id/resolve',
-    tag: 'alerts',
     access: 'session',
     summary: 'Close with an outcome',
     params: id,
@@ -183,7 +174,6 @@ const alerts: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/alerts/:id/context',
-    tag: 'alerts',
     access: 'session',
     summary: 'What a responder needs to go: address, access notes, nearest naloxone kits',
     params: id,
@@ -192,7 +182,6 @@ const alerts: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/alerts/:id/vitals',
-    tag: 'alerts',
     access: 'session',
     summary: 'The vitals window around the alert',
     params: id,
@@ -202,7 +191,6 @@ const alerts: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/live',
-    tag: 'alerts',
     access: 'session',
     websocket: true,
     summary: 'WebSocket: live alert events for the caller',
@@ -213,7 +201,6 @@ const alerts: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/page/:token',
-    tag: 'alerts',
     access: 'pageLink',
     summary: 'One alert as the recipient of a page SMS sees it',
     params: tokenParam,
@@ -223,7 +210,6 @@ const alerts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/page/:token/ack',
-    tag: 'alerts',
     access: 'pageLink',
     summary: 'Going, as that recipient',
     params: tokenParam,
@@ -233,20 +219,18 @@ const alerts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/page/:token/decline',
-    tag: 'alerts',
     access: 'pageLink',
     summary: "Can't go, as that recipient",
     params: tokenParam,
     ok: json(s.pageInfo),
     errors: [409],
   },
-];
+]);
 
-const escalation: RouteDoc[] = [
+const escalation = inDomain('escalation', [
   {
     method: 'GET',
     path: '/api/admin/chains',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Escalation chains of the service',
     ok: json(list(s.chainView)),
@@ -254,7 +238,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/chains',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Add a chain (external numbers are asked to confirm by SMS)',
     body: chainBody,
@@ -263,7 +246,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/chains/:id',
-    tag: 'escalation',
     access: 'admin',
     summary: 'One chain',
     params: id,
@@ -272,7 +254,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'PUT',
     path: '/api/admin/chains/:id',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Replace a chain',
     params: id,
@@ -282,7 +263,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'DELETE',
     path: '/api/admin/chains/:id',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Remove a chain no wearer uses',
     params: id,
@@ -292,7 +272,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/groups',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Responder groups',
     ok: json(list(s.groupView)),
@@ -300,7 +279,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/groups',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Add a group',
     body: groupBody,
@@ -309,7 +287,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/groups/:id',
-    tag: 'escalation',
     access: 'admin',
     summary: 'One group',
     params: id,
@@ -318,7 +295,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'PUT',
     path: '/api/admin/groups/:id',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Replace a group',
     params: id,
@@ -328,7 +304,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'DELETE',
     path: '/api/admin/groups/:id',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Remove a group no chain names',
     params: id,
@@ -338,7 +313,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'PUT',
     path: '/api/admin/wearers/:id/chain',
-    tag: 'escalation',
     access: 'admin',
     summary: "Assign a wearer's escalation chain",
     params: id,
@@ -348,7 +322,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/groups/:id/rota',
-    tag: 'escalation',
     access: 'admin',
     summary: "The group's weekly rota and overrides that have not ended",
     params: id,
@@ -357,7 +330,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'PUT',
     path: '/api/admin/groups/:id/rota',
-    tag: 'escalation',
     access: 'admin',
     summary: "Replace the group's weekly rota",
     params: id,
@@ -367,7 +339,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/groups/:id/rota/overrides',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Add an override',
     params: id,
@@ -377,7 +348,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'DELETE',
     path: '/api/admin/groups/:id/rota/overrides/:overrideId',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Remove an override',
     params: overrideParams,
@@ -386,7 +356,6 @@ const escalation: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/groups/:id/on-call',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Who is on shift from `from` for `days`',
     params: id,
@@ -396,18 +365,16 @@ const escalation: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/rota-warnings',
-    tag: 'escalation',
     access: 'admin',
     summary: 'Groups whose next 7 days have gaps or members who cannot be paged',
     ok: json(list(s.rotaWarningsView)),
   },
-];
+]);
 
-const wearers: RouteDoc[] = [
+const wearers = inDomain('wearers', [
   {
     method: 'GET',
     path: '/api/admin/wearers',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Wearers of the service',
     ok: json(list(s.wearerView)),
@@ -415,7 +382,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/wearers',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Enrol a wearer',
     body: wearerCreate,
@@ -424,7 +390,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/wearers/:id',
-    tag: 'wearers',
     access: 'admin',
     summary: 'One wearer',
     params: id,
@@ -433,7 +398,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'PATCH',
     path: '/api/admin/wearers/:id',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Change a wearer',
     params: id,
@@ -443,7 +407,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'DELETE',
     path: '/api/admin/wearers/:id',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Erase a wearer and their data',
     params: id,
@@ -452,7 +415,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/wearers/bulk',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Enrol many wearers with devices',
     body: bulkCreate,
@@ -473,7 +435,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/wearers/bulk-delete',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Erase many wearers (all or nothing)',
     body: bulkDelete,
@@ -483,7 +444,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/wearers/:id/thresholds',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Per-wearer detection thresholds',
     params: id,
@@ -492,7 +452,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'PUT',
     path: '/api/admin/wearers/:id/thresholds',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Replace the per-wearer threshold overrides',
     params: id,
@@ -502,7 +461,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/wearers/:id/calibration',
-    tag: 'wearers',
     access: 'admin',
     summary: 'What the running detector has learnt',
     params: id,
@@ -511,7 +469,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/wearers/:id/readiness',
-    tag: 'wearers',
     access: 'admin',
     summary: "A wearer's readiness checklist",
     params: id,
@@ -520,7 +477,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/readiness',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Readiness of every wearer',
     ok: json(list(s.readinessSummary)),
@@ -528,7 +484,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/devices',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Devices of the service',
     ok: json(list(s.deviceView)),
@@ -536,7 +491,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/devices',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Register a device (its secret is shown this once)',
     body: deviceCreate,
@@ -546,7 +500,6 @@ const wearers: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/devices/:id',
-    tag: 'wearers',
     access: 'admin',
     summary: 'One device',
     params: id,
@@ -555,31 +508,28 @@ const wearers: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/devices/:id/rotate',
-    tag: 'wearers',
     access: 'admin',
     summary: 'A new device secret (shown this once)',
     params: id,
     ok: json(z.object({ id: z.string(), secret: z.string() })),
   },
-  { method: 'DELETE', path: '/api/admin/devices/:id', tag: 'wearers', access: 'admin', summary: 'Remove a device', params: id, ok: none },
+  { method: 'DELETE', path: '/api/admin/devices/:id', access: 'admin', summary: 'Remove a device', params: id, ok: none },
   {
     method: 'PUT',
     path: '/api/admin/devices/:id/room',
-    tag: 'wearers',
     access: 'admin',
     summary: 'Which room a device is in',
     params: id,
     body: roomBody,
     ok: json(z.object({ id: z.string(), room: z.string().nullable() })),
   },
-];
+]);
 
 const userView = z.object({ id: z.string(), username: z.string(), disabled: z.boolean() });
-const accounts: RouteDoc[] = [
+const accounts = inDomain('accounts', [
   {
     method: 'GET',
     path: '/api/admin/users',
-    tag: 'accounts',
     access: 'admin',
     summary: 'Responders and admins of the service',
     ok: json(list(s.adminUserView)),
@@ -587,7 +537,6 @@ const accounts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/users',
-    tag: 'accounts',
     access: 'admin',
     summary: 'Add a user (usernames are global)',
     body: userCreate,
@@ -597,7 +546,6 @@ const accounts: RouteDoc[] = [
   {
     method: 'PATCH',
     path: '/api/admin/users/:id',
-    tag: 'accounts',
     access: 'admin',
     summary: 'Display name, phone, on duty',
     params: id,
@@ -607,7 +555,6 @@ const accounts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/users/:id/disable',
-    tag: 'accounts',
     access: 'admin',
     summary: 'Disable a user (sessions and sockets end)',
     params: id,
@@ -616,7 +563,6 @@ const accounts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/users/:id/enable',
-    tag: 'accounts',
     access: 'admin',
     summary: 'Enable a user',
     params: id,
@@ -625,7 +571,6 @@ const accounts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/users/:id/password',
-    tag: 'accounts',
     access: 'admin',
     summary: 'Set or generate a password (sessions end)',
     params: id,
@@ -635,19 +580,17 @@ const accounts: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/users/:id/logout-everywhere',
-    tag: 'accounts',
     access: 'admin',
     summary: 'End every session of the user',
     params: id,
     ok: json(userView),
   },
-];
+]);
 
-const consent: RouteDoc[] = [
+const consent = inDomain('consent', [
   {
     method: 'GET',
     path: '/api/admin/wearers/:id/consent',
-    tag: 'consent',
     access: 'admin',
     summary: 'Consent state, link time and log',
     params: id,
@@ -656,7 +599,6 @@ const consent: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/wearers/:id/consent-link',
-    tag: 'consent',
     access: 'admin',
     summary: 'A new personal opt-in link (shown once)',
     params: id,
@@ -666,7 +608,6 @@ const consent: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/wearers/:id/pause',
-    tag: 'consent',
     access: 'admin',
     summary: 'Pause monitoring',
     params: id,
@@ -676,7 +617,6 @@ const consent: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/wearers/:id/resume',
-    tag: 'consent',
     access: 'admin',
     summary: 'Resume monitoring',
     params: id,
@@ -685,7 +625,6 @@ const consent: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/wearers/:id/opt-out',
-    tag: 'consent',
     access: 'admin',
     summary: 'Opt the wearer out',
     params: id,
@@ -694,7 +633,6 @@ const consent: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/wearers/:id/export',
-    tag: 'consent',
     access: 'admin',
     summary: "Export of the wearer's data (a JSON attachment)",
     params: id,
@@ -703,7 +641,6 @@ const consent: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/consent/lookup',
-    tag: 'consent',
     access: 'consentLink',
     summary: 'Consent text version and state, by personal link',
     body: lookupBody,
@@ -713,20 +650,18 @@ const consent: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/consent/act',
-    tag: 'consent',
     access: 'consentLink',
     summary: 'Opt in, pause, resume or opt out, by personal link',
     body: actBody,
     ok: json(s.consentInfo),
     errors: [404, 410],
   },
-];
+]);
 
-const notify: RouteDoc[] = [
+const notify = inDomain('notify', [
   {
     method: 'GET',
     path: '/api/channels',
-    tag: 'notify',
     access: 'session',
     summary: 'The channels the server runs, in order',
     ok: json(list(s.channelInfo)),
@@ -734,7 +669,6 @@ const notify: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/push/vapid-public-key',
-    tag: 'notify',
     access: 'session',
     summary: "The server's VAPID public key",
     ok: json(z.object({ publicKey: z.string() })),
@@ -742,7 +676,6 @@ const notify: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/push/subscriptions',
-    tag: 'notify',
     access: 'session',
     summary: "Store the browser's PushSubscription",
     body: pushSubscriptionBody,
@@ -751,7 +684,6 @@ const notify: RouteDoc[] = [
   {
     method: 'DELETE',
     path: '/api/push/subscriptions',
-    tag: 'notify',
     access: 'session',
     summary: "Remove the caller's subscription with that endpoint",
     body: unsubscribeBody,
@@ -760,7 +692,6 @@ const notify: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/me/test-page',
-    tag: 'notify',
     access: 'session',
     summary: 'A TEST page to the caller through every channel',
     ok: json(s.testPageAnswer),
@@ -768,7 +699,6 @@ const notify: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/users/:id/test-page',
-    tag: 'notify',
     access: 'admin',
     summary: 'A TEST page to a person of the service',
     params: id,
@@ -777,18 +707,16 @@ const notify: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/outbox',
-    tag: 'notify',
     access: 'admin',
     summary: 'Messages the fake SMS provider accepted (fake provider only)',
     ok: json(list(s.outboxMessage)),
   },
-];
+]);
 
-const handoff: RouteDoc[] = [
+const handoff = inDomain('handoff', [
   {
     method: 'GET',
     path: '/api/admin/handoff-endpoints',
-    tag: 'handoff',
     access: 'admin',
     summary: 'Hand-off endpoints of the service',
     ok: json(list(s.handoffEndpointView)),
@@ -796,7 +724,6 @@ const handoff: RouteDoc[] = [
   {
     method: 'POST',
     path: '/api/admin/handoff-endpoints',
-    tag: 'handoff',
     access: 'admin',
     summary: 'Add an endpoint',
     body: handoffCreate,
@@ -805,7 +732,6 @@ const handoff: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/handoff-endpoints/:id',
-    tag: 'handoff',
     access: 'admin',
     summary: 'One endpoint',
     params: id,
@@ -814,7 +740,6 @@ const handoff: RouteDoc[] = [
   {
     method: 'PUT',
     path: '/api/admin/handoff-endpoints/:id',
-    tag: 'handoff',
     access: 'admin',
     summary: 'Change an endpoint',
     params: id,
@@ -824,17 +749,98 @@ const handoff: RouteDoc[] = [
   {
     method: 'DELETE',
     path: '/api/admin/handoff-endpoints/:id',
-    tag: 'handoff',
     access: 'admin',
     summary: 'Remove an endpoint no chain names',
     params: id,
     ok: json(s.ok),
     errors: [409],
   },
+]);
+
+const kits = inDomain('kits', [
+  {
+    method: 'GET',
+    path: '/api/admin/kits',
+    access: 'admin',
+    summary: 'Naloxone kits, soonest expiry first',
+    ok: json(list(s.kitView)),
+  },
+  { method: 'POST', path: '/api/admin/kits', access: 'admin', summary: 'Add a kit', body: kitCreate, ok: created(s.kitView) },
+  { method: 'GET', path: '/api/admin/kits/:id', access: 'admin', summary: 'One kit', params: id, ok: json(s.kitView) },
+  {
+    method: 'PUT',
+    path: '/api/admin/kits/:id',
+    access: 'admin',
+    summary: 'Change a kit',
+    params: id,
+    body: kitPatch,
+    ok: json(s.kitView),
+  },
+  { method: 'DELETE', path: '/api/admin/kits/:id', access: 'admin', summary: 'Remove a kit', params: id, ok: none },
+]);
+
+const consoleApi = inDomain('console', [
+  {
+    method: 'GET',
+    path: '/api/admin/service',
+    access: 'admin',
+    summary: "The service's settings",
+    ok: json(s.serviceSettings),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/admin/service',
+    access: 'admin',
+    summary: "Change the service's settings",
+    body: servicePatch,
+    ok: json(s.serviceSettings),
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/notices',
+    access: 'admin',
+    summary: 'Stored notices, newest first',
+    ok: json(list(s.noticeView)),
+  },
+  {
+    method: 'POST',
+    path: '/api/admin/notices/:id/dismiss',
+    access: 'admin',
+    summary: 'Dismiss a notice',
+    params: id,
+    ok: json(s.noticeView),
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/alerts',
+    access: 'admin',
+    summary: 'Alert history with outcomes and response times',
+    query: historyQuery,
+    ok: json(list(s.historyRow)),
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/alerts.csv',
+    access: 'admin',
+    summary: 'Alert history as CSV',
+    query: historyQuery,
+    ok: { status: 200, description: 'CSV, one alert a row', type: 'text/csv' },
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/stats',
+    access: 'admin',
+    summary: 'Dashboard figures',
+    query: statsQuery,
+    ok: json(s.stats),
+  },
+]);
+
+const twiml = { status: 200 as const, description: 'TwiML', type: 'text/xml', schema: z.string() };
+const webhooks = inDomain('webhooks', [
   {
     method: 'POST',
     path: '/webhooks/handoff/:endpointId',
-    tag: 'webhooks',
     access: 'handoff',
     summary: "The alarm centre's answer",
     description:
@@ -844,102 +850,9 @@ const handoff: RouteDoc[] = [
     ok: json(z.object({ ok: z.literal(true), duplicate: z.literal(true).optional() })),
     errors: [400, 401, 404, 413],
   },
-];
-
-const kits: RouteDoc[] = [
-  {
-    method: 'GET',
-    path: '/api/admin/kits',
-    tag: 'kits',
-    access: 'admin',
-    summary: 'Naloxone kits, soonest expiry first',
-    ok: json(list(s.kitView)),
-  },
-  { method: 'POST', path: '/api/admin/kits', tag: 'kits', access: 'admin', summary: 'Add a kit', body: kitCreate, ok: created(s.kitView) },
-  { method: 'GET', path: '/api/admin/kits/:id', tag: 'kits', access: 'admin', summary: 'One kit', params: id, ok: json(s.kitView) },
-  {
-    method: 'PUT',
-    path: '/api/admin/kits/:id',
-    tag: 'kits',
-    access: 'admin',
-    summary: 'Change a kit',
-    params: id,
-    body: kitPatch,
-    ok: json(s.kitView),
-  },
-  { method: 'DELETE', path: '/api/admin/kits/:id', tag: 'kits', access: 'admin', summary: 'Remove a kit', params: id, ok: none },
-];
-
-const consoleApi: RouteDoc[] = [
-  {
-    method: 'GET',
-    path: '/api/admin/service',
-    tag: 'console',
-    access: 'admin',
-    summary: "The service's settings",
-    ok: json(s.serviceSettings),
-  },
-  {
-    method: 'PATCH',
-    path: '/api/admin/service',
-    tag: 'console',
-    access: 'admin',
-    summary: "Change the service's settings",
-    body: servicePatch,
-    ok: json(s.serviceSettings),
-  },
-  {
-    method: 'GET',
-    path: '/api/admin/notices',
-    tag: 'console',
-    access: 'admin',
-    summary: 'Stored notices, newest first',
-    ok: json(list(s.noticeView)),
-  },
-  {
-    method: 'POST',
-    path: '/api/admin/notices/:id/dismiss',
-    tag: 'console',
-    access: 'admin',
-    summary: 'Dismiss a notice',
-    params: id,
-    ok: json(s.noticeView),
-  },
-  {
-    method: 'GET',
-    path: '/api/admin/alerts',
-    tag: 'console',
-    access: 'admin',
-    summary: 'Alert history with outcomes and response times',
-    query: historyQuery,
-    ok: json(list(s.historyRow)),
-  },
-  {
-    method: 'GET',
-    path: '/api/admin/alerts.csv',
-    tag: 'console',
-    access: 'admin',
-    summary: 'Alert history as CSV',
-    query: historyQuery,
-    ok: { status: 200, description: 'CSV, one alert a row', type: 'text/csv' },
-  },
-  {
-    method: 'GET',
-    path: '/api/admin/stats',
-    tag: 'console',
-    access: 'admin',
-    summary: 'Dashboard figures',
-    query: statsQuery,
-    ok: json(s.stats),
-  },
-];
-
-const twiml = { status: 200 as const, description: 'TwiML', type: 'text/xml', schema: z.string() };
-const webhooks: RouteDoc[] = [
   {
     method: 'POST',
     path: '/webhooks/twilio/sms',
-    tag: 'webhooks',
     access: 'twilio',
     summary: 'Inbound SMS (replies)',
     form: smsForm,
@@ -948,7 +861,6 @@ const webhooks: RouteDoc[] = [
   {
     method: 'POST',
     path: '/webhooks/twilio/status',
-    tag: 'webhooks',
     access: 'twilio',
     summary: 'Delivery status callbacks (messages and calls)',
     form: statusForm,
@@ -957,19 +869,17 @@ const webhooks: RouteDoc[] = [
   {
     method: 'POST',
     path: '/webhooks/twilio/voice',
-    tag: 'webhooks',
     access: 'twilio',
     summary: 'Keypress of an alert call: 1 acknowledges, 2 cannot go',
     form: voiceForm,
     ok: twiml,
   },
-];
+]);
 
-const ops: RouteDoc[] = [
+const ops = inDomain('ops', [
   {
     method: 'GET',
     path: '/healthz',
-    tag: 'ops',
     access: 'anyone',
     summary: 'Health: 200 once broker, store and core are up, else 503',
     ok: json(z.object({ status: z.enum(['ok', 'starting']), role: z.enum(['active', 'standby']).optional() }).catchall(z.unknown())),
@@ -978,7 +888,6 @@ const ops: RouteDoc[] = [
   {
     method: 'GET',
     path: '/metrics',
-    tag: 'ops',
     access: 'metrics',
     summary: 'Prometheus text',
     ok: { status: 200, description: 'Prometheus text format', type: 'text/plain', schema: z.string() },
@@ -987,7 +896,6 @@ const ops: RouteDoc[] = [
   {
     method: 'GET',
     path: '{mqttWsPath}',
-    tag: 'ops',
     access: 'anyone',
     websocket: true,
     summary: 'MQTT over WebSocket (devices authenticate in CONNECT)',
@@ -996,7 +904,6 @@ const ops: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/openapi.json',
-    tag: 'ops',
     access: 'anyone',
     summary: 'This document (OpenAPI 3.1)',
     ok: { status: 200, description: 'The OpenAPI document', type: 'application/json' },
@@ -1004,12 +911,11 @@ const ops: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/docs',
-    tag: 'ops',
     access: 'anyone',
     summary: 'This document as a readable page',
     ok: { status: 200, description: 'HTML', type: 'text/html', schema: z.string() },
   },
-];
+]);
 
 /** The whole API. */
 export const API_ROUTES: readonly RouteDoc[] = [
