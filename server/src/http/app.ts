@@ -46,6 +46,7 @@ import { pageRoutes } from './routes-page.js';
 import { pushRoutes } from './routes-push.js';
 import { kitRoutes } from './routes-kits.js';
 import { handoffRoutes } from './routes-handoff.js';
+import { openApiRoutes, trackRoutes } from './openapi.js';
 
 /** Everything the HTTP layer is built from (server.ts); each route plugin is typed with only its slice. */
 /** What a node says about the core (cluster/ CoreStatus and the tick lag): `role` is a contract (DESIGN.md). */
@@ -100,6 +101,8 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
     trustProxy: d.config.TRUST_PROXY,
     return503OnClosing: true,
   });
+  // Every route from here on is recorded, so a test can hold the OpenAPI catalogue to what is registered.
+  trackRoutes(app);
   const sessions = new Sessions(d.repos, d.clock, d.config.SESSION_TTL_H * 3600_000, d.config.PUBLIC_URL.startsWith('https:'), d.live);
 
   await app.register(fastifyCookie);
@@ -169,6 +172,7 @@ export async function buildHttpApp(d: HttpDeps): Promise<FastifyInstance> {
   await app.register(rotaRoutes, deps);
   await app.register(handoffRoutes, deps);
   await app.register(testPageRoutes, deps);
+  await app.register(openApiRoutes, { publicUrl: d.config.PUBLIC_URL, mqttWsPath: d.config.MQTT_WS_PATH });
 
   if (existsSync(d.staticDir)) {
     await app.register(fastifyStatic, { root: path.resolve(d.staticDir), prefix: '/', index: ['index.html'] });

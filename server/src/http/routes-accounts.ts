@@ -10,7 +10,7 @@ import type { UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { idParam, type Sessions } from './session.js';
 
-const passwordBody = z.object({ password: z.string().min(10).max(200).optional() }).strict();
+export const passwordBody = z.object({ password: z.string().min(10).max(200).optional() }).strict();
 
 /** What the account routes use: their slice of HttpDeps and what app.ts shares among domains. */
 export type AccountRouteDeps = Pick<HttpDeps, 'clock' | 'config' | 'repos'> & { sessions: Sessions; throttle: LoginThrottle };

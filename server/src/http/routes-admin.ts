@@ -27,16 +27,16 @@ const wearerFields = {
     .nullable()
     .optional(),
 };
-const wearerCreate = z.object(wearerFields).strict();
-const wearerPatch = z.object({ ...wearerFields, alias: wearerFields.alias.optional() }).strict();
-const deviceCreate = z
+export const wearerCreate = z.object(wearerFields).strict();
+export const wearerPatch = z.object({ ...wearerFields, alias: wearerFields.alias.optional() }).strict();
+export const deviceCreate = z
   .object({
     id: z.string().regex(DEVICE_ID_PATTERN, 'letters, digits, . _ - (max 64)').optional(),
     kind: z.enum(['wearable', 'room', 'door', 'button', 'gateway']),
     wearerId: z.string().max(64).nullable().optional(),
   })
   .strict();
-const userCreate = z
+export const userCreate = z
   .object({
     username: z.string().regex(/^[a-z0-9._-]{2,40}$/, 'lower-case letters, digits, . _ - (2-40)'),
     password: z.string().min(10).max(200),

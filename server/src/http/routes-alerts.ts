@@ -12,8 +12,8 @@ import { idParam, type Sessions } from './session.js';
 /** WebSocket close code when the caller's session has ended. */
 export const LIVE_SESSION_ENDED = 4401;
 
-const ackBody = z.object({ naloxone: z.boolean().optional() }).strict();
-const resolveBody = z.object({ outcome: z.enum(OUTCOMES), note: z.string().max(2000).optional() });
+export const ackBody = z.object({ naloxone: z.boolean().optional() }).strict();
+export const resolveBody = z.object({ outcome: z.enum(OUTCOMES), note: z.string().max(2000).optional() });
 const liveClientMessage = z.object({ type: z.literal('seen'), alertId: z.string().min(1).max(64) });
 const parseJson = (text: string): unknown => {
   try {

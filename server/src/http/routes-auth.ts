@@ -11,7 +11,7 @@ import type { UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import type { Sessions } from './session.js';
 
-const loginBody = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) });
+export const loginBody = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) });
 
 /** Trusted-device tokens of the accounts that signed in on this browser (newest first). */
 export const DEVICE_COOKIE = 'odart_trust';

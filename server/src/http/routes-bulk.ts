@@ -11,7 +11,7 @@ import type { Sessions } from './session.js';
 /** One request stays well under the HTTP body limit and the SQLite variable limit. */
 export const BULK_MAX_WEARERS = 1000;
 
-const bulkCreate = z
+export const bulkCreate = z
   .object({
     wearers: z
       .array(
@@ -38,7 +38,7 @@ const bulkCreate = z
       .max(BULK_MAX_WEARERS),
   })
   .strict();
-const bulkDelete = z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(BULK_MAX_WEARERS) }).strict();
+export const bulkDelete = z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(BULK_MAX_WEARERS) }).strict();
 
 const CHUNK = 400;
 function chunks<T>(xs: T[]): T[][] {

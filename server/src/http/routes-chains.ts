@@ -14,7 +14,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { serviceCountry, toE164 } from './phones.js';
 import type { GroupView } from '@odart/protocol/api';
 
-const chainBody = z.object({ name: z.string().trim().min(1).max(100), definition: chainSchema });
+export const chainBody = z.object({ name: z.string().trim().min(1).max(100), definition: chainSchema });
 
 /**
  * External numbers in a chain as the admin typed them ("07700 900777") are read in the service's
@@ -34,8 +34,8 @@ function chainNumbersToE164(body: unknown, country: CountryCode): unknown {
   }
   return body;
 }
-const groupBody = z.object({ name: z.string().trim().min(1).max(100), memberIds: z.array(z.string().min(1).max(64)).max(200) });
-const wearerChainBody = z.object({ chainId: z.string().min(1).max(64).nullable() });
+export const groupBody = z.object({ name: z.string().trim().min(1).max(100), memberIds: z.array(z.string().min(1).max(64)).max(200) });
+export const wearerChainBody = z.object({ chainId: z.string().min(1).max(64).nullable() });
 
 /** What the chain and group routes use: their slice of HttpDeps and what app.ts shares among domains. */
 export type ChainRouteDeps = Pick<HttpDeps, 'clock' | 'escalator' | 'log' | 'repos' | 'sms'> & { sessions: Sessions };

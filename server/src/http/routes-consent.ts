@@ -10,8 +10,8 @@ import { consentView } from './routes-console.js';
 import type { ConsentInfo } from '@odart/protocol/api';
 
 const token = z.string().min(20).max(100);
-const lookupBody = z.object({ token }).strict();
-const actBody = z.discriminatedUnion('action', [
+export const lookupBody = z.object({ token }).strict();
+export const actBody = z.discriminatedUnion('action', [
   z.object({ token, action: z.literal('opt_in'), version: z.string().max(40) }).strict(),
   z.object({ token, action: z.literal('opt_out') }).strict(),
   z

@@ -11,10 +11,10 @@ import { normalisePhones, phoneInput, serviceCountry } from './phones.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
 import type { ConsentDetail, ConsentView } from '@odart/protocol/api';
 
-const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) });
-const statsQuery = z.object({ weeks: z.coerce.number().int().min(1).max(104).default(12) });
-const linkBody = z.object({ send: z.boolean().default(false) }).strict();
-const pauseBody = z
+export const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) });
+export const statsQuery = z.object({ weeks: z.coerce.number().int().min(1).max(104).default(12) });
+export const linkBody = z.object({ send: z.boolean().default(false) }).strict();
+export const pauseBody = z
   .object({
     minutes: z
       .number()
@@ -23,8 +23,8 @@ const pauseBody = z
       .max(72 * 60),
   })
   .strict();
-const roomBody = z.object({ room: z.string().trim().max(60).nullable() }).strict();
-const userPatch = z
+export const roomBody = z.object({ room: z.string().trim().max(60).nullable() }).strict();
+export const userPatch = z
   .object({
     displayName: z.string().trim().min(1).max(60).optional(),
     phone: phoneInput,

@@ -17,8 +17,10 @@ const name = z.string().trim().min(1).max(80);
 const url = z.string().trim().min(1).max(2048);
 const secret = z.string().min(16, 'at least 16 characters').max(200);
 const format = z.enum(['json', 'cap']);
-const createBody = z.object({ name, url, secret, format }).strict();
-const updateBody = z.object({ name: name.optional(), url: url.optional(), secret: secret.optional(), format: format.optional() }).strict();
+export const createBody = z.object({ name, url, secret, format }).strict();
+export const updateBody = z
+  .object({ name: name.optional(), url: url.optional(), secret: secret.optional(), format: format.optional() })
+  .strict();
 
 /** The secret as shown: never itself, only its length hidden behind its last four characters. */
 export const maskSecret = (s: string) => `••••${s.slice(-4)}`;

@@ -23,8 +23,8 @@ const kitFields = {
   accessNotes: z.string().max(1000).nullable().optional(),
   expiresOn: isoDate,
 };
-const kitCreate = z.object(kitFields).strict();
-const kitPatch = z
+export const kitCreate = z.object(kitFields).strict();
+export const kitPatch = z
   .object({ ...kitFields, name: kitFields.name.optional(), holder: kitFields.holder.optional(), expiresOn: isoDate.optional() })
   .strict();
 

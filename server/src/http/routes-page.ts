@@ -11,7 +11,7 @@ import { contactLabel } from '../escalation/index.js';
 import { OPEN_ALERT_STATES, type AlertRow, type NotificationRow, type UserRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 
-const tokenParam = z.object({ token: z.string().regex(PAGE_TOKEN, 'a page link token') });
+export const tokenParam = z.object({ token: z.string().regex(PAGE_TOKEN, 'a page link token') });
 
 interface Recipient {
   n: NotificationRow;

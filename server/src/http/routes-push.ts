@@ -24,7 +24,7 @@ export const pushSubscriptionBody = z.object({
   expirationTime: z.number().nullable().optional(),
   keys: z.object({ p256dh: b64url(200), auth: b64url(64) }),
 });
-const unsubscribeBody = z.object({ endpoint });
+export const unsubscribeBody = z.object({ endpoint });
 
 /** What the push routes use: the subscriptions repository, the clock, the VAPID public key, the session. */
 export type PushRouteDeps = Pick<HttpDeps, 'repos' | 'clock' | 'vapidPublicKey'> & { sessions: Sessions };

@@ -9,7 +9,7 @@ import { nearestKits, usable } from './kits.js';
 import type { HttpDeps } from './app.js';
 import { idParam, type Sessions } from './session.js';
 
-const vitalsQuery = z.object({ minutes: z.coerce.number().int().min(1).max(30).default(10) });
+export const vitalsQuery = z.object({ minutes: z.coerce.number().int().min(1).max(30).default(10) });
 
 /** What the responder routes use: their slice of HttpDeps and what app.ts shares among domains. */
 export type ResponderRouteDeps = Pick<HttpDeps, 'alerts' | 'clock' | 'repos' | 'vitals'> & { sessions: Sessions };

@@ -12,14 +12,14 @@ import type { HttpDeps } from './app.js';
 import { onCallView, rotaWarnings } from './rota-view.js';
 import { idParam, type Sessions } from './session.js';
 
-const rotaBody = z.object({ shifts: z.array(shiftSchema).max(200) }).strict();
-const onCallQuery = z
+export const rotaBody = z.object({ shifts: z.array(shiftSchema).max(200) }).strict();
+export const onCallQuery = z
   .object({
     from: z.string().datetime({ offset: true }).optional(),
     days: z.coerce.number().int().min(1).max(31).default(7),
   })
   .strict();
-const overrideParams = z.object({ id: z.string().min(1).max(64), overrideId: z.string().min(1).max(64) });
+export const overrideParams = z.object({ id: z.string().min(1).max(64), overrideId: z.string().min(1).max(64) });
 
 /** What the rota routes use: their slice of HttpDeps and what app.ts shares among domains. */
 export type RotaRouteDeps = Pick<HttpDeps, 'clock' | 'escalator' | 'live' | 'repos'> & { sessions: Sessions };

@@ -20,7 +20,7 @@ const phoneLine = z
   .trim()
   .regex(/^\+?[0-9][0-9 ()-]{2,24}$/, 'a phone number (digits, optional leading +)')
   .refine((s) => s.replace(/[^0-9]/g, '').length <= 15, 'at most 15 digits');
-const servicePatch = z
+export const servicePatch = z
   .object({
     emergencyNumber: z
       .string()

@@ -31,7 +31,7 @@ export { type PageFacts, reasonWords, escapeXml } from './page.js';
 export { alertSmsBody, PAGE_SEGMENTS } from './sms/page-text.js';
 export { alertVoiceTwiml } from './voice/twiml.js';
 export { type InboundReplies, type DeliveryStatuses } from './inbound.js';
-export { registerTwilioWebhooks, type TwilioWebhookDeps } from './twilio/webhooks.js';
+export { registerTwilioWebhooks, smsForm, statusForm, voiceForm, type TwilioWebhookDeps } from './twilio/webhooks.js';
 export {
   pushChannel,
   PUSH,
@@ -55,6 +55,7 @@ export { signHandoff, verifyHandoff, SIGNATURE_HEADER, IDEMPOTENCY_HEADER } from
 export {
   registerHandoffWebhooks,
   HANDOFF_ACTIONS,
+  handoffAnswerSchema,
   type HandoffAction,
   type HandoffAnswer,
   type HandoffAnswers,

@@ -12,12 +12,12 @@ import type { DeliveryStatuses, InboundReplies } from '../inbound.js';
 import { escapeXml } from '../page.js';
 import { validTwilioSignature } from './twilio-sms.js';
 
-const smsForm = z.object({
+export const smsForm = z.object({
   MessageSid: z.string().min(1).max(64),
   From: z.string().min(1).max(32),
   Body: z.string().max(1600).default(''),
 });
-const statusForm = z
+export const statusForm = z
   .object({
     MessageSid: z.string().min(1).max(64).optional(),
     MessageStatus: z.string().min(1).max(32).optional(),
@@ -28,7 +28,7 @@ const statusForm = z
   .refine((f) => (f.MessageSid && f.MessageStatus) || (f.CallSid && f.CallStatus), {
     message: 'MessageSid+MessageStatus or CallSid+CallStatus',
   });
-const voiceForm = z.object({ CallSid: z.string().min(1).max(64), Digits: z.string().max(32).default('') });
+export const voiceForm = z.object({ CallSid: z.string().min(1).max(64), Digits: z.string().max(32).default('') });
 
 function twiml(message: string | null): string {
   return `<?xml version="1.0" encoding="UTF-8"?><Response>${message ? `<Message>${escapeXml(message)}</Message>` : ''}</Response>`;
