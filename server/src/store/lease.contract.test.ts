@@ -108,7 +108,7 @@ export function leaseContract(name: string, open: () => Promise<Two>) {
       }
     });
 
-    it('a claim made with a stale epoch claims nothing', async () => {
+    it('a claim made with a stale epoch claims nothing (FencedWriteError)', async () => {
       s = await open();
       const { a, b } = s;
       await seedJobs(a, 3);
@@ -116,8 +116,9 @@ export function leaseContract(name: string, open: () => Promise<Two>) {
       await b.lease.acquire('node-b', null, T + LEASE, LEASE); // A's lease ran out: B is the core, epoch 2
       const now = T + LEASE + 1;
       const [job] = await a.esc.dueJobs(now);
-      expect(await a.esc.claimJob(job!, now, 30_000, { nodeId: 'node-a', epoch: 1 })).toBeUndefined();
-      expect(await a.esc.claimDueJobs(now, 30_000, 10, { nodeId: 'node-a', epoch: 1 })).toEqual([]);
+      const refused = expect.objectContaining({ name: 'FencedWriteError', op: 'job_claim' });
+      await expect(a.esc.claimJob(job!, now, 30_000, { nodeId: 'node-a', epoch: 1 })).rejects.toEqual(refused);
+      await expect(a.esc.claimDueJobs(now, 30_000, 10, { nodeId: 'node-a', epoch: 1 })).rejects.toEqual(refused);
       expect((await a.esc.jobById(job!.id))?.state).toBe('pending');
       // the current holder's claims go through
       expect((await b.esc.claimJob(job!, now, 30_000, { nodeId: 'node-b', epoch: 2 }))?.state).toBe('running');
