@@ -156,6 +156,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     renewMs: Math.floor(leaseMs / 3),
     onActive: () => coreHooks.active(),
     onStandby: () => coreHooks.standby(),
+    metrics,
   });
   const engine = new DetectionEngine((id) => ({ checkinWindowMs, ...thresholds.get(id) }));
 
@@ -223,6 +224,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     log: log.child({ part: 'alerts' }),
     metrics,
     checkinWindowMs,
+    core,
   });
   bus.subscribe('alert.episodeClosed', (e) => engine.closeEpisode(e.wearerId));
   const vitals = store.vitals((err) => log.error({ err }, 'vitals write failed'));
