@@ -627,15 +627,21 @@ export class Escalator {
       );
     }
     this.d.metrics.escalationSteps.inc({ result: 'run' });
-    await repos.appendTimeline(alert.id, now, 'escalation_step', {
-      step: pos,
-      cycle: at.cycle,
-      stepInChain: at.index,
-      final: at.final,
-      token: job.token,
-      ...(isDefault && pos === 0 ? { defaultChain: true } : {}),
-      ...(job.attempts > 1 ? { rerun: true } : {}),
-    });
+    await repos.appendTimeline(
+      alert.id,
+      now,
+      'escalation_step',
+      {
+        step: pos,
+        cycle: at.cycle,
+        stepInChain: at.index,
+        final: at.final,
+        token: job.token,
+        ...(isDefault && pos === 0 ? { defaultChain: true } : {}),
+        ...(job.attempts > 1 ? { rerun: true } : {}),
+      },
+      core,
+    );
     // Observers only (nothing here waits for them): the step itself goes on regardless.
     void this.d.bus.publish('escalation.stepRan', { alertId: alert.id, token: job.token, step: pos });
 
