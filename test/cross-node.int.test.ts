@@ -1,13 +1,15 @@
-// Events across nodes (issue 14): two real servers (two HTTP ports, two embedded brokers, two virtual clocks)
+// Events across nodes (issue 14): two real servers (two HTTP ports, two embedded brokers, one virtual clock)
 // on one throwaway PostgreSQL, their buses joined by LISTEN/NOTIFY (events/cluster-bus.ts, store/pg-notify.ts).
 // An admin change on B reaches A's caches, an alert raised on A reaches a responder's /api/live on B and an
-// ack on B is seen on A (each live message once on each node), and a LISTEN connection killed with
+// ack on B is seen on A (each live message once on each node), an app page from the core on A to a responder
+// connected only to B counts as delivered (live.presence) and B's "seen" spares the reminder, and a LISTEN connection killed with
 // pg_terminate_backend comes back, reloads the caches (what was missed in the gap) and hears the next event.
 // Nothing waits on a timer: on events, promises and the event loop.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { EventName, Events } from '../server/src/events/index.js';
+import { VirtualClock } from '../server/src/clock.js';
 import type { VirtualDevice } from '../simulator/src/devices.js';
 import { describePostgres, type PgCluster } from './helpers/postgres.js';
 import {
@@ -19,6 +21,7 @@ import {
   liveClient,
   login,
   startTestServer,
+  T0,
   until,
   type TestServer,
 } from './helpers/server.js';
@@ -93,8 +96,11 @@ describePostgres('events across nodes (two servers on one PostgreSQL)', (cluster
   beforeAll(async () => {
     pgc = await cluster();
     url = await pgc.createDatabase();
-    a = await startTestServer({ env: { DATABASE_URL: url } });
-    b = await startTestServer({ env: { DATABASE_URL: url } });
+    // One virtual clock for both, as NTP keeps real nodes' clocks together: B's timers (its presence every 5 s)
+    // run while a test moves A's time on.
+    const clock = new VirtualClock(T0);
+    a = await startTestServer({ env: { DATABASE_URL: url }, clock });
+    b = await startTestServer({ env: { DATABASE_URL: url }, clock });
     devicesOnA = await connectDemoDevices(a);
   }, 120_000);
 
@@ -153,6 +159,58 @@ describePostgres('events across nodes (two servers on one PostgreSQL)', (cluster
       onA.ws.close();
       onB.ws.close();
     }
+  }, 120_000);
+
+  it("an app page from the core on A reaches a responder connected only to B, counts as delivered there, and B's seen spares the reminder SMS", async () => {
+    const alexA = await login(a.base, 'alex');
+    const alexB = await login(b.base, 'alex');
+    const onB = await liveClient(b.base, alexB);
+    try {
+      // A hears from B that alex has the app open there (live.presence), and has no connection of alex itself
+      await until(() => a.server.live.connectionsElsewhere('alex') === 1);
+      expect(a.server.live.connectionsOf('alex')).toBe(0);
+      expect(a.server.core.active).toBe(true);
+      const alertId = await driveDemoOverdose(a, devicesOnA, alexA, 11);
+      await liveMessage(onB, (m) => m.type === 'page' && (m.alert as { id: string }).id === alertId);
+      await a.server.escalator.idle();
+      const appPage = async () =>
+        (await a.server.repos.esc.notificationsForAlert(alertId)).find(
+          (n) => n.channel === 'app' && n.user_id === 'alex' && n.kind === 'page',
+        );
+      expect(await appPage()).toMatchObject({ step_index: 0, state: 'sent', status: 'delivered', error_code: null });
+      const notified = (await a.server.repos.timeline(alertId)).find((e) => e.type === 'notified' && e.data.channel === 'app');
+      expect(notified?.data).toMatchObject({ target: 'responder:alex', result: 'delivered', connections: 1 });
+
+      // alex's app says it saw the page, to B: the shared row is marked, the timeline says so
+      onB.ws.send(JSON.stringify({ type: 'seen', alertId }));
+      await until(async () => (await a.server.repos.timeline(alertId)).some((e) => e.type === 'seen'));
+      expect((await appPage())?.status).toBe('seen');
+      expect((await a.server.repos.timeline(alertId)).filter((e) => e.type === 'seen').map((e) => e.data)).toEqual([
+        { by: 'alex', via: 'live', step: 0 },
+      ]);
+      // the step's seen check (PAGE_REMINDER_S, 30 s) on the core texts nobody who saw it
+      for (let t = 0; t < 31_000; t += 1000) {
+        a.clock.advance(1000);
+        await a.server.core.settled();
+        await b.server.core.settled();
+      }
+      await a.server.escalator.runDue();
+      await a.server.escalator.idle();
+      const timeline = await a.server.repos.timeline(alertId);
+      expect(timeline.some((e) => e.type === 'escalation_step' && e.data.step === 0)).toBe(true);
+      expect(timeline.filter((e) => e.type === 'reminder_sms')).toEqual([]);
+      const check = (await a.server.repos.esc.jobsForAlert(alertId)).find((j) => j.kind === 'seen_check' && j.step_index === 0);
+      expect(check?.state).toBe('done');
+      expect(a.server.core.active).toBe(true);
+
+      const closed = nextRemote(a, 'alert.episodeClosed');
+      expect((await api(b.base, alexB, 'POST', `/api/alerts/${alertId}/resolve`, { outcome: 'overdose_naloxone_given' })).status).toBe(200);
+      await closed;
+    } finally {
+      onB.ws.close();
+    }
+    // B says alex's connection is gone: A counts none
+    await until(() => a.server.live.connectionsElsewhere('alex') === 0);
   }, 120_000);
 
   it("a sign-out on B closes that sign-in's live connection on A, and only that one", async () => {

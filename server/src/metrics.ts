@@ -52,6 +52,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       help: "Seconds since this node's last successful lease attempt (-1: none)",
       registers: [registry],
     }),
+    fencedWrites: new Counter({
+      name: 'odart_fenced_writes_total',
+      help: 'Core writes the store refused because this node no longer held the core lease with its epoch (the node steps down)',
+      labelNames: ['op'],
+      registers: [registry],
+    }),
     coreLag: new Gauge({
       name: 'odart_core_tick_lag_seconds',
       help: "Seconds since the core's 1 s tick last ran on this node",

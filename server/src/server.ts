@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { CoreLease } from './cluster/index.js';
-import { AlertService, LiveHub, NoticeBoard, liveAppPager, relayLive, subscribeLiveFanOut } from './alerts/index.js';
+import { AlertService, ClusterPresence, LiveHub, NoticeBoard, liveAppPager, relayLive, subscribeLiveFanOut } from './alerts/index.js';
 import { Broker, ExternalBroker, MosquittoDynsec, type BrokerProvisioning, type DeviceBroker } from './broker/index.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Config } from './config.js';
@@ -38,6 +38,8 @@ import { CoreHealth, Heartbeat, MonitoringBeacon } from './health/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_STATIC_DIR = path.resolve(here, '../../responder-app/dist');
+/** Cluster mode: each node sends its whole list of live connections this often (a silent node counts after 3 times it). */
+const PRESENCE_EVERY_MS = 5000;
 
 export interface ServerOptions {
   clock?: Clock;
@@ -81,7 +83,7 @@ export interface RunningServer {
   notices: NoticeBoard;
   bus: Bus;
   /** DATABASE_URL: the cross-node bus and its LISTEN/NOTIFY transport; null in one process (SQLite) */
-  crossNode: { nodeId: string; bus: ClusterBus<Events>; transport: PgNotifyTransport } | null;
+  crossNode: { nodeId: string; bus: ClusterBus<Events>; transport: PgNotifyTransport; presence: ClusterPresence } | null;
   wearers: WearerService;
   /** the core lease: this node's role (active or standby) and fence; the embedded single node is always active */
   core: CoreLease;
@@ -136,6 +138,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const live = new LiveHub();
   subscribeLiveFanOut(bus, { repos, live });
   if (clusterBus) relayLive(bus, live);
+  // Cluster mode: which users have the app open on the other nodes (an app page reaches them there too).
+  const presence = clusterBus ? new ClusterPresence({ bus, live, nodeId, clock, everyMs: PRESENCE_EVERY_MS }) : null;
   const notices = new NoticeBoard({ repos, clock, ids, live, log: log.child({ part: 'notices' }) });
   notices.attach();
   const directory = new DeviceDirectory(repos);
@@ -156,6 +160,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     renewMs: Math.floor(leaseMs / 3),
     onActive: () => coreHooks.active(),
     onStandby: () => coreHooks.standby(),
+    metrics,
   });
   const engine = new DetectionEngine((id) => ({ checkinWindowMs, ...thresholds.get(id) }));
 
@@ -223,6 +228,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     log: log.child({ part: 'alerts' }),
     metrics,
     checkinWindowMs,
+    core,
   });
   bus.subscribe('alert.episodeClosed', (e) => engine.closeEpisode(e.wearerId));
   const vitals = store.vitals((err) => log.error({ err }, 'vitals write failed'));
@@ -312,8 +318,10 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   resync = async () => {
     await directory.load();
     await thresholds.load(repos);
+    await presence?.announce();
   };
   if (clusterBus) await clusterBus.start();
+  presence?.start();
   if (embeddedBroker) {
     mqttPort = await embeddedBroker.listen(config.MQTT_PORT, config.HOST);
     mqttTlsPort = config.tls ? await embeddedBroker.listenTls(config.tls.port, config.HOST, config.tls) : null;
@@ -426,7 +434,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     live,
     notices,
     bus,
-    crossNode: clusterBus && transport ? { nodeId, bus: clusterBus, transport } : null,
+    crossNode: clusterBus && transport && presence ? { nodeId, bus: clusterBus, transport, presence } : null,
     wearers,
     core,
     health,
@@ -446,6 +454,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await escalator.idle().catch(() => undefined);
       escalator.close();
       await core.stop();
+      await presence?.stop();
       await bus.idle();
       await clusterBus?.close();
       await notices.idle();

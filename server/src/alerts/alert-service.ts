@@ -10,7 +10,15 @@ import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { CommandPayload } from '@odart/protocol';
-import { OPEN_ALERT_STATES, type AlertRow, type Repos, type UserRow } from '../store/index.js';
+import {
+  FencedWriteError,
+  OPEN_ALERT_STATES,
+  type AlertRow,
+  type CoreWrite,
+  type FencedCore,
+  type Repos,
+  type UserRow,
+} from '../store/index.js';
 import type { EscalationView, Escalator } from '../escalation/index.js';
 import { episodeAction, type OpenAlertState } from './episode.js';
 import type { LiveHub } from './live.js';
@@ -42,6 +50,13 @@ export interface AlertServiceDeps {
   metrics: Metrics;
   /** server default (CHECKIN_WINDOW_S); each wearer_prompt carries the window the detector really uses */
   checkinWindowMs: number;
+  /**
+   * Several nodes (issue 14): what the core decides (raise, check-in, escalate, cancel, score, its timers) is
+   * written with the lease fence, refused by the store when this node's epoch is stale (counted, the node steps
+   * down, the decision is not retried: the core that holds the lease decides it). People's actions carry none
+   * and work on every node. Absent: the embedded single node, unfenced.
+   */
+  core?: FencedCore;
 }
 
 export class AlertService {
@@ -53,12 +68,28 @@ export class AlertService {
   constructor(private readonly d: AlertServiceDeps) {
     // The scheduler only tells what its clock found; what that means for the alert is decided here.
     d.bus.subscribe('detection.decisions', (e) => this.handle(e.decisions));
-    d.bus.subscribe('escalation.ackTimedOut', (e) => this.ackTimedOut(e));
-    d.bus.subscribe('escalation.checkinExpired', (e) => this.checkinExpired(e.alertId));
+    d.bus.subscribe('escalation.ackTimedOut', (e) => this.asCore(() => this.ackTimedOut(e)));
+    d.bus.subscribe('escalation.checkinExpired', (e) => this.asCore(() => this.checkinExpired(e.alertId)));
     d.bus.subscribe('escalation.chainExhausted', async (e) => {
       const a = await d.repos.alertById(e.alertId);
       if (a) await this.broadcast(a, 'unacknowledged');
     });
+  }
+
+  /** A core write now (undefined: the embedded single node). */
+  private coreWrite(): CoreWrite | undefined {
+    const fence = this.d.core?.fence();
+    return fence ? { fence, now: this.d.clock.now() } : undefined;
+  }
+
+  /** Runs what the core decided; a write the fence refused ends there (counted, the node steps down). */
+  private async asCore(fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (!(err instanceof FencedWriteError)) throw err;
+      this.d.core?.refused(err.op);
+    }
   }
 
   /**
@@ -70,11 +101,12 @@ export class AlertService {
     const alert = await repos.alertById(e.alertId);
     if (!alert || alert.state !== 'acknowledged' || alert.escalation_token !== e.token || alert.arrived_at !== null) return;
     const now = clock.now();
+    const core = this.coreWrite();
     const attending = alert.attending_responder_id ?? alert.attending_contact;
-    const token = await this.d.escalator.restartChain(alert.id, 'acknowledged', e.token);
+    const token = await this.d.escalator.restartChain(alert.id, 'acknowledged', e.token, core);
     if (token === null) return;
-    await repos.appendTimeline(alert.id, now, 'ack_timeout', { attending, afterS: e.afterS, action: 'escalation starts again' });
-    await repos.appendTimeline(alert.id, now, 'escalating', { reason: 'ack_timeout', token });
+    await repos.appendTimeline(alert.id, now, 'ack_timeout', { attending, afterS: e.afterS, action: 'escalation starts again' }, core);
+    await repos.appendTimeline(alert.id, now, 'escalating', { reason: 'ack_timeout', token }, core);
     this.d.escalator.kick();
     const fresh = await repos.alertById(alert.id);
     if (fresh) await this.broadcast(fresh, 'retriggered');
@@ -84,10 +116,11 @@ export class AlertService {
   private async checkinExpired(alertId: string): Promise<void> {
     const { repos, clock } = this.d;
     const now = clock.now();
-    const ok = await repos.transitionAlert(alertId, ['pending_checkin'], { state: 'escalating', updated_at: now });
+    const core = this.coreWrite();
+    const ok = await repos.transitionAlert(alertId, ['pending_checkin'], { state: 'escalating', updated_at: now }, core);
     if (!ok) return;
-    await repos.appendTimeline(alertId, now, 'escalating', { reason: 'check-in expired without an answer', auditor: true });
-    await this.d.escalator.restartChain(alertId, 'escalating');
+    await repos.appendTimeline(alertId, now, 'escalating', { reason: 'check-in expired without an answer', auditor: true }, core);
+    await this.d.escalator.restartChain(alertId, 'escalating', undefined, core);
     const fresh = await repos.alertById(alertId);
     if (fresh) await this.broadcast(fresh, 'escalating');
   }
@@ -140,6 +173,11 @@ export class AlertService {
         await this.apply(dec);
         return;
       } catch (err) {
+        // Refused by the fence: this node is no longer the core; the one that is decides from its own detector.
+        if (err instanceof FencedWriteError) {
+          this.d.core?.refused(err.op);
+          return;
+        }
         this.d.metrics.alertHandlingErrors.inc();
         this.d.log.error({ err, wearerId: dec.wearerId, kind: dec.kind, attempt }, 'applying detection decision failed');
         if (attempt >= 3 && !vital) return;
@@ -155,19 +193,26 @@ export class AlertService {
   private async apply(dec: WearerDecision): Promise<void> {
     const { repos, clock } = this.d;
     const now = clock.now();
+    const core = this.coreWrite();
     const open = await repos.openAlertForWearer(dec.wearerId);
     const a = episodeAction(open ? (open.state as OpenAlertState) : null, dec);
     switch (a.action) {
       case 'create_pending': {
         if (dec.kind !== 'wearer_prompt') return;
-        const alert = await this.create(dec.wearerId, 'pending_checkin', dec.score, dec.reasons, dec.news2);
+        const alert = await this.create(dec.wearerId, 'pending_checkin', dec.score, dec.reasons, dec.news2, core);
         // Another node opened this wearer's alert first: the decision applies to that one.
         if (alert === 'already_open') return this.apply(dec);
         if (!alert) return;
         // The detector's window for this wearer (per-wearer thresholds), so the timeline and the
         // wearable's countdown match when the detector escalates.
         const windowMs = dec.windowMs;
-        await repos.appendTimeline(alert.id, now, 'wearer_prompt', { score: dec.score, reasons: dec.reasons, windowS: windowMs / 1000 });
+        await repos.appendTimeline(
+          alert.id,
+          now,
+          'wearer_prompt',
+          { score: dec.score, reasons: dec.reasons, windowS: windowMs / 1000 },
+          core,
+        );
         await this.commandWearables(dec.wearerId, { type: 'checkin', alertId: alert.id, expiresInS: Math.round(windowMs / 1000) });
         await this.broadcast(alert, 'created');
         return;
@@ -177,42 +222,47 @@ export class AlertService {
         if (dec.kind !== 'responder_alert') return;
         let alert = open;
         if (!alert) {
-          const created = await this.create(dec.wearerId, 'escalating', dec.score, dec.reasons, dec.news2);
+          const created = await this.create(dec.wearerId, 'escalating', dec.score, dec.reasons, dec.news2, core);
           if (created === 'already_open') return this.apply(dec);
           if (!created) return;
           alert = created;
         } else {
-          const ok = await repos.transitionAlert(alert.id, ['pending_checkin'], {
-            state: 'escalating',
-            score: Math.max(alert.score, dec.score),
-            reasons: JSON.stringify(dec.reasons),
-            news2: dec.news2,
-            updated_at: now,
-          });
+          const ok = await repos.transitionAlert(
+            alert.id,
+            ['pending_checkin'],
+            {
+              state: 'escalating',
+              score: Math.max(alert.score, dec.score),
+              reasons: JSON.stringify(dec.reasons),
+              news2: dec.news2,
+              updated_at: now,
+            },
+            core,
+          );
           if (!ok) return this.apply(dec);
         }
-        await repos.appendTimeline(alert.id, now, 'escalating', { score: dec.score, reasons: dec.reasons });
-        await this.d.escalator.start(alert.id, Date.now());
+        await repos.appendTimeline(alert.id, now, 'escalating', { score: dec.score, reasons: dec.reasons }, core);
+        await this.d.escalator.start(alert.id, Date.now(), core);
         await this.broadcast((await repos.alertById(alert.id))!, 'escalating');
         return;
       }
       case 'update':
         if (open && 'score' in dec)
-          await this.updateScore(open, dec.score, dec.reasons, dec.news2, dec.kind === 'update' ? 'score_update' : 'retriggered');
+          await this.updateScore(open, dec.score, dec.reasons, dec.news2, dec.kind === 'update' ? 'score_update' : 'retriggered', core);
         return;
       case 'ok_reported':
         if (!open || dec.kind !== 'cancelled') return;
         // Once people are paged only a person closes the alert: someone in an overdose may press OK
         // confusedly or briefly breathe better. The responders are told and decide.
-        await repos.appendTimeline(open.id, now, 'wearer_ok_reported', { by: dec.reason, action: 'escalation continues' });
+        await repos.appendTimeline(open.id, now, 'wearer_ok_reported', { by: dec.reason, action: 'escalation continues' }, core);
         await this.broadcast(open, 'wearer_ok_reported');
         return;
       case 'cancel': {
         if (!open || dec.kind !== 'cancelled') return;
-        const ok = await repos.transitionAlert(open.id, ['pending_checkin'], { state: 'cancelled', updated_at: now, closed_at: now });
+        const ok = await repos.transitionAlert(open.id, ['pending_checkin'], { state: 'cancelled', updated_at: now, closed_at: now }, core);
         if (!ok) return;
-        await repos.appendTimeline(open.id, now, 'cancelled', { by: dec.reason });
-        await this.d.escalator.stop(open.id);
+        await repos.appendTimeline(open.id, now, 'cancelled', { by: dec.reason }, core);
+        await this.d.escalator.stop(open.id, core);
         await this.commandWearables(dec.wearerId, { type: 'cancel', alertId: open.id });
         await this.broadcast((await repos.alertById(open.id))!, 'cancelled');
         return;
@@ -246,6 +296,7 @@ export class AlertService {
     score: number,
     reasons: string[],
     news2: number | null,
+    core: CoreWrite | undefined,
   ): Promise<AlertRow | 'already_open' | undefined> {
     const { repos, clock, ids } = this.d;
     const wearer = await repos.wearerById(wearerId);
@@ -253,39 +304,53 @@ export class AlertService {
     const chain = wearer.chain_id ? await repos.chainById(wearer.chain_id) : undefined;
     const now = clock.now();
     const id = ids.next('al');
-    const stored = await repos.insertOpenAlert({
-      id,
-      service_id: wearer.service_id,
-      wearer_id: wearerId,
-      state,
-      score,
-      reasons: JSON.stringify(reasons),
-      news2,
-      // The chain (and its groups' members) is copied onto the alert: later edits never change a running alert.
-      chain_snapshot: await this.d.escalator.snapshotChain(chain?.definition ?? null, wearer.service_id),
-      escalation_token: 0,
-      attending_responder_id: null,
-      outcome: null,
-      note: null,
-      created_at: now,
-      updated_at: now,
-      closed_at: null,
-    });
+    const stored = await repos.insertOpenAlert(
+      {
+        id,
+        service_id: wearer.service_id,
+        wearer_id: wearerId,
+        state,
+        score,
+        reasons: JSON.stringify(reasons),
+        news2,
+        // The chain (and its groups' members) is copied onto the alert: later edits never change a running alert.
+        chain_snapshot: await this.d.escalator.snapshotChain(chain?.definition ?? null, wearer.service_id),
+        escalation_token: 0,
+        attending_responder_id: null,
+        outcome: null,
+        note: null,
+        created_at: now,
+        updated_at: now,
+        closed_at: null,
+      },
+      core,
+    );
     if (!stored) return 'already_open';
-    await repos.appendTimeline(id, now, 'created', { state, score, reasons, chainId: chain?.id ?? null });
+    await repos.appendTimeline(id, now, 'created', { state, score, reasons, chainId: chain?.id ?? null }, core);
     if (!chain) this.d.log.warn({ wearerId, alertId: id }, 'wearer has no escalation chain');
     return repos.alertById(id);
   }
 
-  private async updateScore(alert: AlertRow, score: number, reasons: string[], news2: number | null, type: string) {
+  private async updateScore(
+    alert: AlertRow,
+    score: number,
+    reasons: string[],
+    news2: number | null,
+    type: string,
+    core: CoreWrite | undefined,
+  ) {
     const now = this.d.clock.now();
-    await this.d.repos.updateAlert(alert.id, {
-      score: Math.max(alert.score, score),
-      reasons: JSON.stringify(reasons),
-      news2,
-      updated_at: now,
-    });
-    await this.d.repos.appendTimeline(alert.id, now, type, { score, reasons });
+    await this.d.repos.updateAlert(
+      alert.id,
+      {
+        score: Math.max(alert.score, score),
+        reasons: JSON.stringify(reasons),
+        news2,
+        updated_at: now,
+      },
+      core,
+    );
+    await this.d.repos.appendTimeline(alert.id, now, type, { score, reasons }, core);
     await this.broadcast((await this.d.repos.alertById(alert.id))!, 'updated');
   }
 

@@ -6,10 +6,15 @@ import type { Repos } from '../store/index.js';
 import type { LiveHub } from './live.js';
 import { alertSummary } from './view.js';
 
-/** The escalator's app channel: a `page` message on the user's open connections. */
+/**
+ * The escalator's app channel: a `page` message on the user's open connections. In cluster mode the message also
+ * goes to the other nodes (relayLive), and the connections they hold for the user (ClusterPresence) count as
+ * reached: a responder's app is paged, and its "seen" awaited, whichever node it is connected to.
+ */
 export function liveAppPager(live: LiveHub): AppPager {
   return {
-    page: (userId, alert, wearerAlias, step) => live.sendTo([userId], { type: 'page', alert: alertSummary(alert, wearerAlias), step }),
+    page: (userId, alert, wearerAlias, step) =>
+      live.sendTo([userId], { type: 'page', alert: alertSummary(alert, wearerAlias), step }) + live.connectionsElsewhere(userId),
   };
 }
 

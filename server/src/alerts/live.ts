@@ -17,6 +17,8 @@ export class LiveHub {
   private readonly taps: ((ev: LiveEvent) => void)[] = [];
   private readonly relays: ((userIds: string[], ev: LiveEvent) => void)[] = [];
   private readonly closeRelays: ((userId: string, sessionId?: string) => void)[] = [];
+  private readonly watchers: ((userId: string, connections: number) => void)[] = [];
+  private elsewhere: (userId: string) => number = () => 0;
 
   /** Sees every event once, whoever it goes to (the notice board stores the ones admins must not miss). */
   tap(fn: (ev: LiveEvent) => void): void {
@@ -28,6 +30,27 @@ export class LiveHub {
     this.relays.push(fn);
   }
 
+  /** Hears every change of a user's number of connections on this node (ClusterPresence tells the other nodes). */
+  watchConnections(fn: (userId: string, connections: number) => void): void {
+    this.watchers.push(fn);
+  }
+
+  /** Cluster mode: how many connections other nodes hold for a user (ClusterPresence), counted by isConnected. */
+  countElsewhere(fn: (userId: string) => number): void {
+    this.elsewhere = fn;
+  }
+
+  private changed(userId: string): void {
+    const n = this.connectionsOf(userId);
+    for (const fn of this.watchers) {
+      try {
+        fn(userId, n);
+      } catch {
+        // an observer must not stop a connection
+      }
+    }
+  }
+
   subscribe(userId: string, fn: Listener, session?: LiveSession): () => void {
     let set = this.listeners.get(userId);
     if (!set) {
@@ -36,10 +59,12 @@ export class LiveHub {
     }
     set.add(fn);
     if (session) this.sessions.set(fn, session);
+    this.changed(userId);
     return () => {
-      set.delete(fn);
+      const had = set.delete(fn);
       this.sessions.delete(fn);
       if (set.size === 0 && this.listeners.get(userId) === set) this.listeners.delete(userId);
+      if (had) this.changed(userId);
     };
   }
 
@@ -79,6 +104,7 @@ export class LiveHub {
       }
     }
     if (set.size === 0) this.listeners.delete(userId);
+    if (n > 0) this.changed(userId);
     return n;
   }
 
@@ -120,13 +146,26 @@ export class LiveHub {
     return n;
   }
 
+  /** The user's connections on this node. */
   connectionsOf(userId: string): number {
     return this.listeners.get(userId)?.size ?? 0;
   }
 
-  /** Whether the user has the app open right now (a live connection). */
+  /** The user's connections on other nodes, as far as this node knows (cluster mode; 0 in one process). */
+  connectionsElsewhere(userId: string): number {
+    return this.elsewhere(userId);
+  }
+
+  /** Every user with a connection on this node, and how many. */
+  localConnections(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [id, set] of this.listeners) if (set.size > 0) out[id] = set.size;
+    return out;
+  }
+
+  /** Whether the user has the app open right now (a live connection, on this node or, in cluster mode, another). */
   isConnected(userId: string): boolean {
-    return (this.listeners.get(userId)?.size ?? 0) > 0;
+    return this.connectionsOf(userId) > 0 || this.elsewhere(userId) > 0;
   }
 
   connections(): number {

@@ -4,6 +4,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { VirtualClock } from '../clock.js';
 import { createLogger } from '../log.js';
+import { createMetrics } from '../metrics.js';
 import { openDatabase, type OpenedDb } from '../store/db.js';
 import { createLeaseRepo, type LeaseRepo } from '../store/lease.js';
 import { CoreLease } from './core-lease.js';
@@ -15,9 +16,10 @@ afterEach(async () => {
   opened = null;
 });
 
-function node(lease: LeaseRepo, clock: VirtualClock, nodeId: string, events: string[]) {
+function node(lease: LeaseRepo, clock: VirtualClock, nodeId: string, events: string[], metrics = createMetrics({ defaults: false })) {
   return new CoreLease({
     lease,
+    metrics,
     clock,
     log: createLogger('silent'),
     nodeId,
@@ -93,4 +95,28 @@ it('the single node (no lease repository) is active at once, unfenced', async ()
   expect(single.active).toBe(true);
   expect(single.fence()).toBeUndefined();
   expect(single.status()).toMatchObject({ role: 'active', holder: 'solo', coreActive: true });
+});
+
+it('a core write the store refused is counted and the node steps down at once; it comes back only with a new epoch', async () => {
+  opened = await openDatabase(':memory:');
+  const real = createLeaseRepo(opened.db);
+  const clock = new VirtualClock(T0);
+  const events: string[] = [];
+  const metrics = createMetrics({ defaults: false });
+  const a = node(real, clock, 'a', events, metrics);
+  await a.start();
+  expect(a.fence()).toEqual({ nodeId: 'a', epoch: 1 });
+  a.refused('alert_transition');
+  expect(a.active).toBe(false);
+  expect(a.fence()).toEqual({ nodeId: 'a', epoch: -1 });
+  await a.settled();
+  const text = await metrics.registry.metrics();
+  expect(text).toContain('odart_fenced_writes_total{op="alert_transition"} 1');
+  // its old lease (epoch 1) is not renewed under a new role: it waits until it ran out, then takes epoch 2
+  await step(clock, [a], 4000);
+  expect(a.active).toBe(false);
+  await step(clock, [a], 4000);
+  expect(a.status()).toMatchObject({ role: 'active', epoch: 2 });
+  expect(events).toEqual(['a active 1 @0', 'a standby @0', 'a active 2 @6000']);
+  await a.stop();
 });

@@ -6,7 +6,8 @@
 // (SQLite, one node) simply holds the lease: active from the start, no timer, no fence.
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { Fence, LeaseRepo, LeaseResult } from '../store/lease.js';
+import type { Metrics } from '../metrics.js';
+import type { Fence, FencedCore, FencedOp, LeaseRepo, LeaseResult } from '../store/lease.js';
 
 export type Role = 'active' | 'standby';
 
@@ -38,9 +39,11 @@ export interface CoreLeaseDeps {
   onActive(fence: Fence | undefined): Promise<void>;
   /** no longer the core (deadline passed, lease taken, shutdown): stop acting */
   onStandby(): Promise<void>;
+  /** counts the core writes the store refused (`odart_fenced_writes_total{op}`) */
+  metrics?: Pick<Metrics, 'fencedWrites'>;
 }
 
-export class CoreLease {
+export class CoreLease implements FencedCore {
   private role: Role = 'standby';
   private epoch: number | null = null;
   private deadline = 0;
@@ -70,6 +73,17 @@ export class CoreLease {
   fence(): Fence | undefined {
     if (!this.d.lease) return undefined;
     return { nodeId: this.d.nodeId, epoch: this.active && this.epoch !== null ? this.epoch : -1 };
+  }
+
+  /**
+   * The store refused a core write of this node (FencedWriteError: the lease row names another node or epoch, or
+   * ran out): counted and logged, and the node steps down at once instead of at its next renewal. The next
+   * attempt finds out who holds the lease (a new epoch of this node's own if nobody does).
+   */
+  refused(op: FencedOp): void {
+    this.d.metrics?.fencedWrites.inc({ op });
+    this.d.log.warn({ nodeId: this.d.nodeId, op }, 'a core write was refused: this node no longer holds the core lease');
+    this.stepDown(`a core write (${op}) was refused by the fence`);
   }
 
   /** First attempt now (awaited, with its role change), then one every renewMs. */

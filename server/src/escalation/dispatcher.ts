@@ -6,7 +6,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ChannelRegistry, DeliveryOutcome, SmsResult } from '../notify/index.js';
-import type { EscalationRepo, NotificationRow, Repos } from '../store/index.js';
+import { FencedWriteError, type EscalationRepo, type FencedCore, type NotificationRow, type Repos } from '../store/index.js';
 import { BUCKET_CAPACITY, TokenBucket } from './rate.js';
 import { maskTarget } from './targets.js';
 
@@ -31,6 +31,11 @@ export interface DispatcherDeps {
   /** A notification failed for good: the escalator falls back to other channels or moves on. */
   onFailed(n: NotificationRow): Promise<void>;
   maxInFlight?: number;
+  /**
+   * Several nodes (issue 14): only the active core sends, and its claims carry the lease fence (a stale epoch
+   * claims nothing, the node steps down). Absent: the embedded single node.
+   */
+  core?: FencedCore;
 }
 
 /** How long past its timeout a 'sending' row may stay before the auditor treats its sender as dead. */
@@ -115,7 +120,9 @@ export class Dispatcher {
   }
 
   private async pass(): Promise<void> {
-    const { esc, clock } = this.d;
+    const { esc, clock, core } = this.d;
+    // A standby sends nothing: what a person's action queued on it goes out from the core's next pass.
+    if (core && !core.active) return;
     const now = clock.now();
     const room = this.maxInFlight - this.inFlight.size;
     if (room <= 0) return;
@@ -136,7 +143,15 @@ export class Dispatcher {
         wakeAt = wakeAt === null ? at : Math.min(wakeAt, at);
         continue;
       }
-      if (!(await esc.claimNotification(row, now, now + this.d.timeoutMs + LEASE_SLACK_MS))) continue;
+      let claimedIt: boolean;
+      try {
+        claimedIt = await esc.claimNotification(row, now, now + this.d.timeoutMs + LEASE_SLACK_MS, core?.fence());
+      } catch (err) {
+        if (!(err instanceof FencedWriteError)) throw err;
+        core?.refused(err.op);
+        return;
+      }
+      if (!claimedIt) continue;
       bucket.take(now);
       const claimed: NotificationRow = { ...row, state: 'sending', attempts: row.attempts + 1 };
       const p = this.sendOne(claimed)

@@ -5,7 +5,6 @@
 // call; the Dispatcher sends them. An auditor re-runs overdue or orphaned work and repairs alerts
 // that lost their next job, so a restart in the middle of any escalation loses nothing.
 import type { Clock, TimerHandle } from '../clock.js';
-import type { Fence } from '../store/lease.js';
 import type { Bus } from '../events/index.js';
 import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
@@ -13,9 +12,13 @@ import { en } from '../messages/en.js';
 import type { Metrics } from '../metrics.js';
 import { isSingleSegment, type ChannelRegistry } from '../notify/index.js';
 import {
+  FencedWriteError,
   type AlertRow,
   type AlertState,
+  type CoreWrite,
   type EscalationRepo,
+  type Fence,
+  type FencedCore,
   type JobKind,
   type JobRow,
   type NewNotification,
@@ -74,10 +77,11 @@ export interface EscalatorDeps {
   /** signs the no-login page links and derives reply codes (a random secret when not given) */
   links?: PageLinks;
   /**
-   * Several nodes (issue 14): whether this node is the active core now, and the lease fence its job claims carry
-   * (a stale epoch claims nothing). Absent: the embedded single node, always the core, unfenced.
+   * Several nodes (issue 14): whether this node is the active core now, and the lease fence its core writes carry
+   * (job claims, the pages and next jobs of a step, a chain begun by the core; a stale epoch stores nothing and
+   * the node steps down). Absent: the embedded single node, always the core, unfenced.
    */
-  core?: { readonly active: boolean; fence(): Fence | undefined };
+  core?: FencedCore;
 }
 
 interface ResolvedTarget {
@@ -134,7 +138,23 @@ export class Escalator {
         return a?.state === 'escalating' && a.escalation_token === n.token;
       },
       onFailed: (n) => this.onNotificationFailed(n),
+      core: d.core,
     });
+  }
+
+  /** A core write now: the fence it carries (undefined: the embedded single node) and the time it is checked at. */
+  coreWrite(fence: Fence | undefined = this.d.core?.fence()): CoreWrite | undefined {
+    return fence ? { fence, now: this.d.clock.now() } : undefined;
+  }
+
+  /**
+   * A FencedWriteError ends this node's turn as the core, it is no failure: the core counts it and steps down
+   * (true). Anything else is the caller's to handle (false).
+   */
+  fencedOut(err: unknown): boolean {
+    if (!(err instanceof FencedWriteError)) return false;
+    this.d.core?.refused(err.op);
+    return true;
   }
 
   /**
@@ -159,13 +179,16 @@ export class Escalator {
 
   // ---- transitions driven by the alert lifecycle -------------------------------------------
 
-  /** Begin (or begin again) escalation of an alert now in `escalating`: new token, step 0 now. */
-  async start(alertId: string, decidedAt?: number): Promise<void> {
+  /**
+   * Begin (or begin again) escalation of an alert now in `escalating`: new token, step 0 now. `core`: the
+   * core began it (a detection decision), fenced (FencedWriteError when its epoch is stale).
+   */
+  async start(alertId: string, decidedAt?: number, core?: CoreWrite): Promise<void> {
     if (decidedAt !== undefined) this.dispatcher.markDecided(alertId, decidedAt);
     // Fast path: step 0 is stored already claimed by this process and run at once, not behind other
     // due work. Should we die before it finishes, its lease makes the auditor run it again.
-    const begun = await this.begin(alertId, ['escalating'], {}, true);
-    if (begun?.job) await this.runClaimed(begun.job);
+    const begun = await this.begin(alertId, ['escalating'], {}, true, undefined, core);
+    if (begun?.job) await this.runClaimed(begun.job, core?.fence);
     this.kickRun();
   }
 
@@ -179,6 +202,7 @@ export class Escalator {
     patch: { clearAttending?: boolean },
     claim = false,
     expectToken?: number,
+    core?: CoreWrite,
   ): Promise<{ token: number; job: JobRow | null } | null> {
     const now = this.d.clock.now();
     // One store operation: state and token are checked in its UPDATE, so an arrival or resolve since the caller looked wins.
@@ -187,6 +211,7 @@ export class Escalator {
       expectToken,
       clearAttending: patch.clearAttending,
       now,
+      ...(core ? { core } : {}),
       job: (token) => ({
         id: jobId(alertId, token, 'step', 0),
         alert_id: alertId,
@@ -206,9 +231,9 @@ export class Escalator {
     return { token: begun.token, job: claim && begun.inserted ? begun.job : null };
   }
 
-  /** Fence every pending step and unsent page of an alert (resolved, cancelled). */
-  async stop(alertId: string): Promise<void> {
-    await this.d.repos.stopEscalation(alertId, this.d.clock.now());
+  /** Fence every pending step and unsent page of an alert (resolved, cancelled); `core`: the core cancelled it. */
+  async stop(alertId: string, core?: CoreWrite): Promise<void> {
+    await this.d.repos.stopEscalation(alertId, this.d.clock.now(), core);
     const a = await this.d.repos.alertById(alertId);
     if (a && (a.state === 'resolved' || a.state === 'cancelled')) await this.tellChange(alertId, a.state);
   }
@@ -344,9 +369,16 @@ export class Escalator {
 
   /** Start-up: jobs and sends of a dead process are taken over at once, then the auditor checks every open alert. */
   async recover(): Promise<{ jobs: number; sends: number }> {
-    const jobs = await this.esc.releaseRunningJobs();
-    const sends = await this.dispatcher.recoverStuck(true);
-    await this.audit(true);
+    let jobs: number;
+    let sends: number;
+    try {
+      jobs = await this.esc.releaseRunningJobs(this.coreWrite());
+      sends = await this.dispatcher.recoverStuck(true);
+      await this.audit(true);
+    } catch (err) {
+      if (this.fencedOut(err)) return { jobs: 0, sends: 0 };
+      throw err;
+    }
     if (jobs + sends > 0) this.d.log.warn({ jobs, sends }, 'recovered escalation work left by a previous process');
     return { jobs, sends };
   }
@@ -354,7 +386,9 @@ export class Escalator {
   /** Periodic auditor: runs whatever is due (and stale runs), sends what is ready, repairs lost chains. */
   startLoop(intervalMs = 1000): TimerHandle {
     return this.d.clock.setInterval(() => {
-      this.tick().catch((err: unknown) => this.d.log.error({ err }, 'escalation audit failed'));
+      this.tick().catch((err: unknown) => {
+        if (!this.fencedOut(err)) this.d.log.error({ err }, 'escalation audit failed');
+      });
     }, intervalMs);
   }
 
@@ -384,9 +418,17 @@ export class Escalator {
           const jobs = await this.esc.dueJobs(this.d.clock.now());
           for (const job of jobs) {
             if (this.d.core && !this.d.core.active) return;
-            const claimed = await this.esc.claimJob(job, this.d.clock.now(), this.leaseMs, this.d.core?.fence());
+            // The run's writes carry the fence its claim was made with.
+            const fence = this.d.core?.fence();
+            let claimed: JobRow | undefined;
+            try {
+              claimed = await this.esc.claimJob(job, this.d.clock.now(), this.leaseMs, fence);
+            } catch (err) {
+              if (this.fencedOut(err)) return;
+              throw err;
+            }
             if (!claimed) continue;
-            await this.runClaimed(claimed);
+            await this.runClaimed(claimed, fence);
           }
           if (jobs.length >= 200) this.again = true;
         } while (this.again);
@@ -416,28 +458,31 @@ export class Escalator {
     else this.runDue().catch((err: unknown) => this.d.log.error({ err }, 'escalation run failed'));
   }
 
-  private async runClaimed(job: JobRow): Promise<void> {
+  /** Runs a claimed job; `fence`: the one its claim was made with (its writes carry it). */
+  private async runClaimed(job: JobRow, fence?: Fence): Promise<void> {
     try {
       let result: 'done' | 'cancelled';
       switch (job.kind) {
         case 'step':
-          result = await this.runStep(job);
+          result = await this.runStep(job, fence);
           break;
         case 'ack_timeout':
           result = await this.runAckTimeout(job);
           break;
         case 'reminder':
-          result = await this.runReminder(job);
+          result = await this.runReminder(job, fence);
           break;
         case 'seen_check':
-          result = await this.runSeenCheck(job);
+          result = await this.runSeenCheck(job, fence);
           break;
         default:
           result = job.kind satisfies never;
       }
       await this.esc.finishJob(job, this.d.clock.now(), result);
     } catch (err) {
-      // Left 'running': its lease runs out and the auditor runs it again (idempotent by key).
+      // Left 'running': its lease runs out and the auditor runs it again (idempotent by key). Refused by the
+      // fence: the node that holds the lease now runs it, this one steps down.
+      if (this.fencedOut(err)) return;
       this.d.log.error({ err, jobId: job.id, alertId: job.alert_id }, 'escalation job failed; will be re-run');
       this.d.metrics.escalationSteps.inc({ result: 'error' });
     }
@@ -541,7 +586,7 @@ export class Escalator {
     };
   }
 
-  private async runStep(job: JobRow): Promise<'done' | 'cancelled'> {
+  private async runStep(job: JobRow, fence?: Fence): Promise<'done' | 'cancelled'> {
     const { repos, clock } = this.d;
     const alert = await this.currentAlert(job, 'escalating');
     if (!alert) return 'cancelled';
@@ -551,39 +596,52 @@ export class Escalator {
     const now = clock.now();
     const pos = job.step_index;
 
+    const core = this.coreWrite(fence);
     // What comes next is stored first: a crash or a slow provider never holds the chain up.
     const nextAt = now + at.step.waitS * 1000;
     if (stepAt(chain, pos + 1)) {
-      await this.esc.insertJob({
-        id: jobId(alert.id, job.token, 'step', pos + 1),
-        alert_id: alert.id,
-        kind: 'step',
-        step_index: pos + 1,
-        due_at: nextAt,
-        token: job.token,
-        created_at: now,
-      });
+      await this.esc.insertJob(
+        {
+          id: jobId(alert.id, job.token, 'step', pos + 1),
+          alert_id: alert.id,
+          kind: 'step',
+          step_index: pos + 1,
+          due_at: nextAt,
+          token: job.token,
+          created_at: now,
+        },
+        core,
+      );
     } else {
-      await this.esc.insertJob({
-        id: jobId(alert.id, job.token, 'reminder', 0),
-        alert_id: alert.id,
-        kind: 'reminder',
-        step_index: 0,
-        due_at: nextAt,
-        token: job.token,
-        created_at: now,
-      });
+      await this.esc.insertJob(
+        {
+          id: jobId(alert.id, job.token, 'reminder', 0),
+          alert_id: alert.id,
+          kind: 'reminder',
+          step_index: 0,
+          due_at: nextAt,
+          token: job.token,
+          created_at: now,
+        },
+        core,
+      );
     }
     this.d.metrics.escalationSteps.inc({ result: 'run' });
-    await repos.appendTimeline(alert.id, now, 'escalation_step', {
-      step: pos,
-      cycle: at.cycle,
-      stepInChain: at.index,
-      final: at.final,
-      token: job.token,
-      ...(isDefault && pos === 0 ? { defaultChain: true } : {}),
-      ...(job.attempts > 1 ? { rerun: true } : {}),
-    });
+    await repos.appendTimeline(
+      alert.id,
+      now,
+      'escalation_step',
+      {
+        step: pos,
+        cycle: at.cycle,
+        stepInChain: at.index,
+        final: at.final,
+        token: job.token,
+        ...(isDefault && pos === 0 ? { defaultChain: true } : {}),
+        ...(job.attempts > 1 ? { rerun: true } : {}),
+      },
+      core,
+    );
     // Observers only (nothing here waits for them): the step itself goes on regardless.
     void this.d.bus.publish('escalation.stepRan', { alertId: alert.id, token: job.token, step: pos });
 
@@ -610,7 +668,7 @@ export class Escalator {
         rows.push(this.pageRow(alert, job.token, pos, target, channel, key, facts, now, appSent));
       }
     }
-    await this.esc.insertNotifications(rows);
+    await this.esc.insertNotifications(rows, this.coreWrite(fence));
     await this.noteAppPages(alert.id, pos, appSent, now);
     for (const r of rows.filter((x) => x.state === 'failed' && !this.channels.isLive(x.channel))) {
       await repos.appendTimeline(alert.id, now, 'notify_failed', {
@@ -624,15 +682,18 @@ export class Escalator {
     }
     this.dispatcher.kick();
     if (this.pageReminderMs > 0 && at.step.channels.some((c) => this.channels.isLive(c)) && targets.some((x) => x.userId)) {
-      await this.esc.insertJob({
-        id: jobId(alert.id, job.token, 'seen_check', pos),
-        alert_id: alert.id,
-        kind: 'seen_check',
-        step_index: pos,
-        due_at: now + this.pageReminderMs,
-        token: job.token,
-        created_at: now,
-      });
+      await this.esc.insertJob(
+        {
+          id: jobId(alert.id, job.token, 'seen_check', pos),
+          alert_id: alert.id,
+          kind: 'seen_check',
+          step_index: pos,
+          due_at: now + this.pageReminderMs,
+          token: job.token,
+          created_at: now,
+        },
+        this.coreWrite(fence),
+      );
     }
     const allOffDuty = targets.length === 0 && resolved.length > 0;
     await this.evaluateStep(alert.id, job.token, pos, allOffDuty ? 'everyone in the step is off duty' : undefined);
@@ -644,7 +705,7 @@ export class Escalator {
    * live client got it) is texted a reminder, once per step, while the alert still needs them. The
    * alert's token moves on acknowledge, so a check after anyone took it is fenced.
    */
-  private async runSeenCheck(job: JobRow): Promise<'done' | 'cancelled'> {
+  private async runSeenCheck(job: JobRow, fence?: Fence): Promise<'done' | 'cancelled'> {
     const { repos, clock } = this.d;
     const alert = await this.currentAlert(job, 'escalating');
     if (!alert) return 'cancelled';
@@ -662,26 +723,29 @@ export class Escalator {
       if (!u || !u.phone || u.on_duty !== 1 || u.disabled_at !== null) continue;
       // The recipient's own no-login link (the app page's notification names them), as on the page SMS.
       const body = pageReminderBody(wearer?.alias ?? 'Someone', `${this.d.publicUrl}/#/p/${this.links.token(n.id)}`);
-      const inserted = await this.esc.insertNotification({
-        id: this.d.ids.next('ntf'),
-        idempotency_key: `${alert.id}:${job.token}:${pos}:${n.target}:reminder`,
-        alert_id: alert.id,
-        step_index: pos,
-        target: n.target,
-        channel: this.channels.textChannel().id,
-        kind: 'page',
-        state: 'queued',
-        priority: PRIORITY.page,
-        token: job.token,
-        to_addr: u.phone,
-        user_id: u.id,
-        body,
-        provider_id: null,
-        status: 'queued',
-        error_code: null,
-        created_at: now,
-        updated_at: now,
-      });
+      const inserted = await this.esc.insertNotification(
+        {
+          id: this.d.ids.next('ntf'),
+          idempotency_key: `${alert.id}:${job.token}:${pos}:${n.target}:reminder`,
+          alert_id: alert.id,
+          step_index: pos,
+          target: n.target,
+          channel: this.channels.textChannel().id,
+          kind: 'page',
+          state: 'queued',
+          priority: PRIORITY.page,
+          token: job.token,
+          to_addr: u.phone,
+          user_id: u.id,
+          body,
+          provider_id: null,
+          status: 'queued',
+          error_code: null,
+          created_at: now,
+          updated_at: now,
+        },
+        this.coreWrite(fence),
+      );
       if (!inserted) continue;
       queued++;
       await repos.appendTimeline(alert.id, now, 'reminder_sms', {
@@ -924,13 +988,14 @@ export class Escalator {
    * For alerts/, which decides: the chain starts again from step 0 now, with a new token. From
    * `acknowledged` (ack timeout, the attending responder cannot go) only while the alert still holds
    * `token`, and the attending responder is cleared; from `escalating` (a check-in that expired) the
-   * chain is simply begun afresh. The new token, or null when the alert moved on meanwhile.
+   * chain is simply begun afresh. The new token, or null when the alert moved on meanwhile. `core`: the core's
+   * timers decided it (fenced); a person's "I can't go" passes none.
    */
-  async restartChain(alertId: string, from: 'acknowledged' | 'escalating', token?: number): Promise<number | null> {
+  async restartChain(alertId: string, from: 'acknowledged' | 'escalating', token?: number, core?: CoreWrite): Promise<number | null> {
     const begun =
       from === 'acknowledged'
-        ? await this.begin(alertId, ['acknowledged'], { clearAttending: true }, false, token)
-        : await this.begin(alertId, ['escalating'], {});
+        ? await this.begin(alertId, ['acknowledged'], { clearAttending: true }, false, token, core)
+        : await this.begin(alertId, ['escalating'], {}, false, undefined, core);
     // Not run from here: the caller records why first, then kick()s (so step 0 comes after it on the timeline).
     return begun === null ? null : begun.token;
   }
@@ -953,7 +1018,7 @@ export class Escalator {
     return after?.state === 'escalating' && after.escalation_token !== job.token ? 'done' : 'cancelled';
   }
 
-  private async runReminder(job: JobRow): Promise<'done' | 'cancelled'> {
+  private async runReminder(job: JobRow, fence?: Fence): Promise<'done' | 'cancelled'> {
     const alert = await this.currentAlert(job, 'escalating');
     if (!alert) return 'cancelled';
     const now = this.d.clock.now();
@@ -962,15 +1027,18 @@ export class Escalator {
       await this.d.repos.appendTimeline(alert.id, now, 'chain_exhausted', { positions: positionCount(chain) });
     }
     await this.d.repos.appendTimeline(alert.id, now, 'unacknowledged_reminder', { n: job.step_index + 1 });
-    await this.esc.insertJob({
-      id: jobId(alert.id, job.token, 'reminder', job.step_index + 1),
-      alert_id: alert.id,
-      kind: 'reminder',
-      step_index: job.step_index + 1,
-      due_at: now + this.reminderEveryMs,
-      token: job.token,
-      created_at: now,
-    });
+    await this.esc.insertJob(
+      {
+        id: jobId(alert.id, job.token, 'reminder', job.step_index + 1),
+        alert_id: alert.id,
+        kind: 'reminder',
+        step_index: job.step_index + 1,
+        due_at: now + this.reminderEveryMs,
+        token: job.token,
+        created_at: now,
+      },
+      this.coreWrite(fence),
+    );
     await this.d.bus.publish('escalation.chainExhausted', { alertId: alert.id, token: job.token, reminder: job.step_index + 1 });
     return 'done';
   }
@@ -1009,15 +1077,18 @@ export class Escalator {
       const mine = live.filter((j) => j.alert_id === a.id && j.token === a.escalation_token && j.kind !== 'seen_check');
       if (a.state === 'acknowledged') {
         if (a.arrived_at !== null || mine.some((j) => j.kind === 'ack_timeout')) continue;
-        const inserted = await this.esc.insertJob({
-          id: jobId(a.id, a.escalation_token, 'ack_timeout', 0),
-          alert_id: a.id,
-          kind: 'ack_timeout',
-          step_index: 0,
-          due_at: (a.acknowledged_at ?? now) + this.d.ackTimeoutMs,
-          token: a.escalation_token,
-          created_at: now,
-        });
+        const inserted = await this.esc.insertJob(
+          {
+            id: jobId(a.id, a.escalation_token, 'ack_timeout', 0),
+            alert_id: a.id,
+            kind: 'ack_timeout',
+            step_index: 0,
+            due_at: (a.acknowledged_at ?? now) + this.d.ackTimeoutMs,
+            token: a.escalation_token,
+            created_at: now,
+          },
+          this.coreWrite(),
+        );
         if (inserted) {
           repaired++;
           await repos.appendTimeline(a.id, now, 'escalation_repaired', { what: 'arrival timer' });
@@ -1036,12 +1107,12 @@ export class Escalator {
       const job = stepAt(chain, nextPos)
         ? { id: jobId(a.id, a.escalation_token, 'step', nextPos), kind: 'step' as const, step_index: nextPos }
         : { id: jobId(a.id, a.escalation_token, 'reminder', 0), kind: 'reminder' as const, step_index: 0 };
-      if (await this.esc.insertJob({ ...job, alert_id: a.id, due_at: now, token: a.escalation_token, created_at: now })) {
+      if (await this.esc.insertJob({ ...job, alert_id: a.id, due_at: now, token: a.escalation_token, created_at: now }, this.coreWrite())) {
         repaired++;
         await repos.appendTimeline(a.id, now, 'escalation_repaired', { what: 'next step', step: job.kind === 'step' ? nextPos : null });
       } else {
         // The deterministic id exists but is not live (finished or cancelled): start afresh.
-        await this.begin(a.id, ['escalating'], {});
+        await this.begin(a.id, ['escalating'], {}, false, undefined, this.coreWrite());
         repaired++;
         await repos.appendTimeline(a.id, now, 'escalation_repaired', { what: 'restarted' });
       }

@@ -27,6 +27,7 @@ describe('events across nodes (EVENT_SCOPE)', () => {
       'device.changed',
       'device.command',
       'live.closed',
+      'live.presence',
       'live.sent',
       'wearer.changed',
     ]);

@@ -60,6 +60,11 @@ export interface Events {
   'live.sent': { userIds: string[]; event: LiveEvent };
   /** a sign-in ended (logout, disabled, password reset; `sessionId` null: every session of the user): other nodes close its connections */
   'live.closed': { userId: string; sessionId: string | null };
+  /**
+   * the publishing node's live connections per user: `full` all of them (every few seconds, and at start, resync
+   * and shutdown), else only the users whose count changed (0: none left); other nodes count them in app pages
+   */
+  'live.presence': { nodeId: string; full: boolean; users: Record<string, number> };
 }
 
 export type EventName = keyof Events;
@@ -95,6 +100,7 @@ export const EVENT_SCOPE: { readonly [K in EventName]: EventScope } = {
   'device.changed': 'cluster', // every node's directory; the node holding the session disconnects it
   'live.sent': 'cluster', // the responder may be connected to any node
   'live.closed': 'cluster', // and so may a connection whose sign-in just ended
+  'live.presence': 'cluster', // the core counts a page as delivered to a responder connected to any node
 };
 
 /** Whether `name` reaches the subscribers of other nodes. */

@@ -15,7 +15,8 @@ import { migrateTo, migrateToLatest } from './migrations.js';
 import { createRepos, type Repos } from './repos.js';
 import type { AlertRow } from './alerts.js';
 import type { AlertState, DB } from './schema.js';
-import type { JobRow } from './escalation-repo.js';
+import type { JobRow, NewNotification } from './escalation-repo.js';
+import { FencedWriteError, type CoreWrite } from './lease.js';
 
 export interface OpenedStore {
   /** two connections to one database */
@@ -32,6 +33,7 @@ export interface OpenedStore {
 }
 
 const T = Date.UTC(2026, 0, 1, 12);
+const LEASE = 6000;
 
 async function seed(r: Repos) {
   await r.insertService({ id: 'svc', name: 'S', emergency_number: '999', created_at: T });
@@ -216,6 +218,100 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
       await a.stopArrivalTimer('al1');
       expect(await a.esc.liveJobs(['al1'])).toEqual([]);
       expect((await a.alertById('al1'))!.escalation_token).toBe(3);
+    });
+
+    it('core writes carry the lease fence: a stale epoch is refused and stores nothing, the current one lands, a person needs none', async () => {
+      const { a, b } = await fresh();
+      await a.lease.acquire('node-a', null, T, LEASE); // epoch 1
+      await b.lease.acquire('node-b', null, T + LEASE, LEASE); // A's lease ran out: B is the core, epoch 2
+      const now = T + LEASE + 1;
+      const stale: CoreWrite = { fence: { nodeId: 'node-a', epoch: 1 }, now };
+      const current: CoreWrite = { fence: { nodeId: 'node-b', epoch: 2 }, now };
+      const refused = (op: string) => expect.objectContaining({ name: 'FencedWriteError', op });
+
+      // raise
+      await expect(a.insertOpenAlert(alert('al1', 'pending_checkin'), stale)).rejects.toEqual(refused('alert_insert'));
+      expect(await b.openAlerts()).toEqual([]);
+      expect(await b.insertOpenAlert(alert('al1', 'pending_checkin'), current)).toBe(true);
+      await expect(a.appendTimeline('al1', now, 'created', {}, stale)).rejects.toEqual(refused('timeline'));
+      await b.appendTimeline('al1', now, 'created', {}, current);
+      expect((await a.timeline('al1')).map((e) => e.type)).toEqual(['created']);
+      // check-in -> escalating
+      const escalate = { state: 'escalating' as const, updated_at: now };
+      await expect(a.transitionAlert('al1', ['pending_checkin'], escalate, stale)).rejects.toEqual(refused('alert_transition'));
+      expect((await b.alertById('al1'))!.state).toBe('pending_checkin');
+      expect(await b.transitionAlert('al1', ['pending_checkin'], escalate, current)).toBe(true);
+      // the chain begins
+      await expect(a.beginEscalation('al1', { from: ['escalating'], now, job: step0('al1'), core: stale })).rejects.toEqual(
+        refused('escalation_begin'),
+      );
+      expect((await b.alertById('al1'))!.escalation_token).toBe(0);
+      expect(await b.esc.liveJobs(['al1'])).toEqual([]);
+      expect(await b.beginEscalation('al1', { from: ['escalating'], now, job: step0('al1'), core: current })).toMatchObject({ token: 1 });
+      // a score update
+      await expect(a.updateAlert('al1', { score: 99 }, stale)).rejects.toEqual(refused('alert_update'));
+      expect((await b.alertById('al1'))!.score).toBe(90);
+      // the next step's job, and the pages of a step
+      const next = {
+        id: 'al1.1.step.1',
+        alert_id: 'al1',
+        kind: 'step' as const,
+        step_index: 1,
+        due_at: now + 60_000,
+        token: 1,
+        created_at: now,
+      };
+      await expect(a.esc.insertJob(next, stale)).rejects.toEqual(refused('job_insert'));
+      expect(await b.esc.insertJob(next, current)).toBe(true);
+      const page: NewNotification = {
+        id: 'n1',
+        idempotency_key: 'al1:1:0:phone:+447700900001:sms',
+        alert_id: 'al1',
+        step_index: 0,
+        target: 'phone:+447700900001',
+        channel: 'sms',
+        kind: 'page',
+        state: 'queued',
+        priority: 0,
+        token: 1,
+        to_addr: '+447700900001',
+        user_id: null,
+        body: 'page',
+        provider_id: null,
+        status: 'queued',
+        error_code: null,
+        created_at: now,
+        updated_at: now,
+      };
+      await expect(a.esc.insertNotifications([page], stale)).rejects.toEqual(refused('notification_insert'));
+      await expect(a.esc.insertNotification(page, stale)).rejects.toEqual(refused('notification_insert'));
+      expect(await b.esc.notificationsForAlert('al1')).toEqual([]);
+      await b.esc.insertNotifications([page], current);
+      // the send: claimed by the core's dispatcher
+      const queued = (await b.esc.notificationById('n1'))!;
+      await expect(a.esc.claimNotification(queued, now, now + 30_000, stale.fence)).rejects.toEqual(refused('notification_claim'));
+      expect((await b.esc.notificationById('n1'))!.state).toBe('queued');
+      expect(await b.esc.claimNotification(queued, now, now + 30_000, current.fence)).toBe(true);
+      // taking over running work
+      await expect(a.esc.releaseRunningJobs(stale)).rejects.toEqual(refused('jobs_release'));
+      // a person's acknowledgement, on any node's connection, carries no fence and lands
+      expect(
+        await a.transitionAlert('al1', ['escalating'], {
+          state: 'acknowledged',
+          attending_contact: 'Sam',
+          acknowledged_at: now,
+          updated_at: now,
+        }),
+      ).toBe(true);
+      // a cancel by the stale core changes nothing; the current core's does
+      await expect(a.stopEscalation('al1', now, stale)).rejects.toEqual(refused('escalation_stop'));
+      expect((await b.alertById('al1'))!.escalation_token).toBe(1);
+      await b.stopEscalation('al1', now, current);
+      expect((await b.alertById('al1'))!.escalation_token).toBe(2);
+      // the holder's own lease run out (no renewal): its writes are refused too
+      const late: CoreWrite = { fence: current.fence, now: T + 2 * LEASE + 1 };
+      await expect(b.appendTimeline('al1', late.now, 'late', {}, late)).rejects.toBeInstanceOf(FencedWriteError);
+      expect((await a.timeline('al1')).map((e) => e.type)).toEqual(['created']);
     });
 
     it('stopEscalation fences and cancels every pending job; setOutcomeOnce sets the outcome of a resolved alert once', async () => {

@@ -1,8 +1,11 @@
 // The alerts repository: alerts, their append-only timeline, and who sees them. Every state change is
 // one statement (or one transaction) fenced on the state and, where it matters, the escalation token,
-// so two writers (two acks, a timeout and an arrival) cannot both win, on one connection or several.
+// so two writers (two acks, a timeout and an arrival) cannot both win, on one connection or several. What the
+// core decides (raise, check-in, escalate, cancel, its timers) passes a `CoreWrite`: the lease fence is checked
+// in the same transaction (lease.ts `fenced`), so a node whose epoch is stale stores nothing (FencedWriteError).
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import { createEscalationRepo, type JobRow, type NewJob } from './escalation-repo.js';
+import { assertFence, fenced, type CoreWrite } from './lease.js';
 import { OPEN_ALERT_STATES, type AlertState, type AlertsTable, type DB } from './schema.js';
 
 export type AlertRow = Selectable<AlertsTable>;
@@ -24,6 +27,8 @@ export interface BeginEscalation {
   now: number;
   /** the job of chain position 0 under the new token */
   job: (token: number) => JobRow;
+  /** a core write (detection, the core's timers): refused unless this node's epoch holds the core lease */
+  core?: CoreWrite;
 }
 
 /** Moves an alert's escalation token on (fencing every step and page of the old one); the new token, or null without the alert. */
@@ -47,13 +52,15 @@ export function createAlertStore(db: Kysely<DB>) {
      * A new open alert, unless the wearer has one already: the partial unique index "one open alert
      * per wearer" (0013) refuses the second, on any connection. False when refused (nothing stored).
      */
-    async insertOpenAlert(row: Insertable<AlertsTable>): Promise<boolean> {
-      const res = await db
-        .insertInto('alerts')
-        .values(row)
-        .onConflict((oc) => oc.doNothing())
-        .executeTakeFirst();
-      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    async insertOpenAlert(row: Insertable<AlertsTable>, core?: CoreWrite): Promise<boolean> {
+      return fenced(db, core, 'alert_insert', async (db) => {
+        const res = await db
+          .insertInto('alerts')
+          .values(row)
+          .onConflict((oc) => oc.doNothing())
+          .executeTakeFirst();
+        return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+      });
     },
     async alertById(id: string) {
       return db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -97,26 +104,31 @@ export function createAlertStore(db: Kysely<DB>) {
     },
     /**
      * Compare-and-set update: applies only while the alert is in one of `from`.
-     * Returns true when this caller won (so concurrent acks cannot both become attending).
+     * Returns true when this caller won (so concurrent acks cannot both become attending). With `core` (a
+     * transition the core decides: raise, check-in, escalate, cancel) FencedWriteError when its epoch is stale.
      */
-    async transitionAlert(id: string, from: readonly AlertState[], patch: Updateable<AlertsTable>): Promise<boolean> {
-      const res = await db
-        .updateTable('alerts')
-        .set(patch)
-        .where('id', '=', id)
-        .where('state', 'in', [...from])
-        .executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+    async transitionAlert(id: string, from: readonly AlertState[], patch: Updateable<AlertsTable>, core?: CoreWrite): Promise<boolean> {
+      return fenced(db, core, 'alert_transition', async (db) => {
+        const res = await db
+          .updateTable('alerts')
+          .set(patch)
+          .where('id', '=', id)
+          .where('state', 'in', [...from])
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1;
+      });
     },
-    async updateAlert(id: string, patch: Updateable<AlertsTable>) {
-      await db.updateTable('alerts').set(patch).where('id', '=', id).execute();
+    async updateAlert(id: string, patch: Updateable<AlertsTable>, core?: CoreWrite) {
+      await fenced(db, core, 'alert_update', (db) => db.updateTable('alerts').set(patch).where('id', '=', id).execute());
     },
 
-    async appendTimeline(alertId: string, at: number, type: string, data: Record<string, unknown> = {}) {
-      await db
-        .insertInto('alert_timeline')
-        .values({ alert_id: alertId, at, type, data: JSON.stringify(data) })
-        .execute();
+    async appendTimeline(alertId: string, at: number, type: string, data: Record<string, unknown> = {}, core?: CoreWrite) {
+      await fenced(db, core, 'timeline', (db) =>
+        db
+          .insertInto('alert_timeline')
+          .values({ alert_id: alertId, at, type, data: JSON.stringify(data) })
+          .execute(),
+      );
     },
     async timeline(alertId: string): Promise<TimelineEntry[]> {
       const rows = await db.selectFrom('alert_timeline').selectAll().where('alert_id', '=', alertId).orderBy('id').execute();
@@ -133,6 +145,7 @@ export function createAlertStore(db: Kysely<DB>) {
      */
     async beginEscalation(alertId: string, o: BeginEscalation): Promise<{ token: number; job: JobRow; inserted: boolean } | null> {
       return db.transaction().execute(async (trx) => {
+        if (o.core) await assertFence(trx, o.core.fence, o.core.now, 'escalation_begin');
         let q = trx
           .updateTable('alerts')
           .set((eb) => ({
@@ -159,8 +172,9 @@ export function createAlertStore(db: Kysely<DB>) {
       });
     },
     /** Resolved or cancelled: the token moves on, so every pending step and unsent page is fenced (and cancelled). */
-    async stopEscalation(alertId: string, now: number): Promise<void> {
+    async stopEscalation(alertId: string, now: number, core?: CoreWrite): Promise<void> {
       await db.transaction().execute(async (trx) => {
+        if (core) await assertFence(trx, core.fence, core.now, 'escalation_stop');
         await nextToken(trx, alertId);
         const e = createEscalationRepo(trx);
         await e.cancelJobs(alertId);

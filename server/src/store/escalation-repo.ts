@@ -1,7 +1,8 @@
 // Escalation queries: leased jobs, the durable notification (send) queue with its attempts, and
-// responder groups. Every state change is a compare-and-set, so a stale runner changes nothing.
+// responder groups. Every state change is a compare-and-set, so a stale runner changes nothing; the core's
+// claims and inserts carry the lease fence (lease.ts `fenced`), so a stale core changes nothing either.
 import { PostgresAdapter, type ExpressionBuilder, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
-import { fenceHolds, type Fence } from './lease.js';
+import { assertFence, fenced, type CoreWrite, type Fence } from './lease.js';
 import type {
   DB,
   EscalationJobsTable,
@@ -40,13 +41,15 @@ export function createEscalationRepo(db: Kysely<DB>) {
     // ---- jobs ---------------------------------------------------------------------------
 
     /** Inserts a job; ids are deterministic per (alert, token, kind, position), so a re-run adds nothing. */
-    async insertJob(job: NewJob): Promise<boolean> {
-      const res = await db
-        .insertInto('escalation_jobs')
-        .values({ ...job, state: 'pending' })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .executeTakeFirst();
-      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    async insertJob(job: NewJob, core?: CoreWrite): Promise<boolean> {
+      return fenced(db, core, 'job_insert', async (db) => {
+        const res = await db
+          .insertInto('escalation_jobs')
+          .values({ ...job, state: 'pending' })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .executeTakeFirst();
+        return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+      });
     },
     async jobById(id: string) {
       return db.selectFrom('escalation_jobs').selectAll().where('id', '=', id).executeTakeFirst();
@@ -77,25 +80,27 @@ export function createEscalationRepo(db: Kysely<DB>) {
     },
     /**
      * Claims a job for one run: pending -> running with a lease, or takes over a running job whose
-     * lease expired. The job stays 'running' until finishJob, so a crash mid-run loses nothing.
+     * lease expired. The job stays 'running' until finishJob, so a crash mid-run loses nothing. With a fence
+     * (issue 14) a node whose lease epoch is stale claims nothing: FencedWriteError.
      */
     async claimJob(job: JobRow, now: number, leaseMs: number, fence?: Fence): Promise<JobRow | undefined> {
-      let q = db
-        .updateTable('escalation_jobs')
-        .set({ state: 'running', claimed_at: now, lease_until: now + leaseMs, attempts: job.attempts + 1 })
-        .where('id', '=', job.id)
-        .where('attempts', '=', job.attempts)
-        .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', now)])]));
-      // fenced (issue 14): a node whose lease epoch is stale claims nothing
-      if (fence) q = q.where((eb) => fenceHolds(eb, fence, now));
-      const res = await q.executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) return undefined;
-      return { ...job, state: 'running', claimed_at: now, lease_until: now + leaseMs, attempts: job.attempts + 1 };
+      return fenced(db, fence && { fence, now }, 'job_claim', async (db) => {
+        const res = await db
+          .updateTable('escalation_jobs')
+          .set({ state: 'running', claimed_at: now, lease_until: now + leaseMs, attempts: job.attempts + 1 })
+          .where('id', '=', job.id)
+          .where('attempts', '=', job.attempts)
+          .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', now)])]))
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) return undefined;
+        return { ...job, state: 'running' as const, claimed_at: now, lease_until: now + leaseMs, attempts: job.attempts + 1 };
+      });
     },
     /**
      * Claims up to `limit` due jobs (as dueJobs selects them) in one statement, earliest first. On PostgreSQL the
      * rows are picked `FOR UPDATE SKIP LOCKED`, so concurrent claimers never take the same job and never wait for
-     * each other; on SQLite (one writer) plainly. With a fence, a node whose lease epoch is stale claims nothing.
+     * each other; on SQLite (one writer) plainly. With a fence, a node whose lease epoch is stale claims nothing
+     * (FencedWriteError).
      */
     async claimDueJobs(now: number, leaseMs: number, limit: number, fence?: Fence): Promise<JobRow[]> {
       const due = (eb: ExpressionBuilder<DB, 'escalation_jobs'>) =>
@@ -104,17 +109,19 @@ export function createEscalationRepo(db: Kysely<DB>) {
           eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', now)]),
         ]);
       // The pick is a CTE: PostgreSQL runs a locking CTE once (an IN subquery may be re-run per row, past its LIMIT).
-      let q = db
-        .with('picked', (qb) => {
-          const pick = qb.selectFrom('escalation_jobs').select('id').where(due).orderBy('due_at').orderBy('id').limit(limit);
-          return postgres ? pick.forUpdate().skipLocked() : pick;
-        })
-        .updateTable('escalation_jobs')
-        .set((eb) => ({ state: 'running', claimed_at: now, lease_until: now + leaseMs, attempts: eb(eb.ref('attempts'), '+', 1) }))
-        .where('id', 'in', (eb) => eb.selectFrom('picked').select('picked.id'))
-        .where(due);
-      if (fence) q = q.where((eb) => fenceHolds(eb, fence, now));
-      const rows = await q.returningAll().execute();
+      const rows = await fenced(db, fence && { fence, now }, 'job_claim', (db) =>
+        db
+          .with('picked', (qb) => {
+            const pick = qb.selectFrom('escalation_jobs').select('id').where(due).orderBy('due_at').orderBy('id').limit(limit);
+            return postgres ? pick.forUpdate().skipLocked() : pick;
+          })
+          .updateTable('escalation_jobs')
+          .set((eb) => ({ state: 'running', claimed_at: now, lease_until: now + leaseMs, attempts: eb(eb.ref('attempts'), '+', 1) }))
+          .where('id', 'in', (eb) => eb.selectFrom('picked').select('picked.id'))
+          .where(due)
+          .returningAll()
+          .execute(),
+      );
       return rows.sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
     /** Ends a run; only the claim that is still current may (a taken-over run's finish is a no-op). */
@@ -167,31 +174,39 @@ export function createEscalationRepo(db: Kysely<DB>) {
         .orderBy('id')
         .execute();
     },
-    /** Start-up: this process owns DATA_DIR, so every 'running' job belonged to a process that died. */
-    async releaseRunningJobs(): Promise<number> {
-      const res = await db
-        .updateTable('escalation_jobs')
-        .set({ state: 'pending', lease_until: null })
-        .where('state', '=', 'running')
-        .executeTakeFirst();
-      return Number(res.numUpdatedRows);
+    /**
+     * Start-up, or becoming the core: every 'running' job belonged to a process that died or to the core before
+     * this one (whose epoch can no longer write).
+     */
+    async releaseRunningJobs(core?: CoreWrite): Promise<number> {
+      return fenced(db, core, 'jobs_release', async (db) => {
+        const res = await db
+          .updateTable('escalation_jobs')
+          .set({ state: 'pending', lease_until: null })
+          .where('state', '=', 'running')
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows);
+      });
     },
 
     // ---- notifications: the durable send queue -------------------------------------------
 
     /** Stores the idempotency key (and the message) before any provider call; false if it exists. */
-    async insertNotification(row: NewNotification): Promise<boolean> {
-      const res = await db
-        .insertInto('notifications')
-        .values({ ...row, attempts: 0 })
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .executeTakeFirst();
-      return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+    async insertNotification(row: NewNotification, core?: CoreWrite): Promise<boolean> {
+      return fenced(db, core, 'notification_insert', async (db) => {
+        const res = await db
+          .insertInto('notifications')
+          .values({ ...row, attempts: 0 })
+          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .executeTakeFirst();
+        return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+      });
     },
-    /** A step's pages, all or none (a crash mid-step re-runs it and the keys deduplicate). */
-    async insertNotifications(rows: readonly NewNotification[]): Promise<void> {
+    /** A step's pages, all or none (a crash mid-step re-runs it and the keys deduplicate); with `core`, fenced. */
+    async insertNotifications(rows: readonly NewNotification[], core?: CoreWrite): Promise<void> {
       if (rows.length === 0) return;
       await db.transaction().execute(async (trx) => {
+        if (core) await assertFence(trx, core.fence, core.now, 'notification_insert');
         for (const r of rows)
           await trx
             .insertInto('notifications')
@@ -241,16 +256,21 @@ export function createEscalationRepo(db: Kysely<DB>) {
         .executeTakeFirst();
       return row?.due == null ? null : Number(row.due);
     },
-    /** queued/retry -> sending, with a lease; false when another sender took it first. */
-    async claimNotification(n: NotificationRow, now: number, leaseUntil: number): Promise<boolean> {
-      const res = await db
-        .updateTable('notifications')
-        .set({ state: 'sending', attempts: n.attempts + 1, lease_until: leaseUntil, updated_at: now })
-        .where('id', '=', n.id)
-        .where('attempts', '=', n.attempts)
-        .where('state', 'in', ['queued', 'retry'])
-        .executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
+    /**
+     * queued/retry -> sending, with a lease; false when another sender took it first. With a fence (the core's
+     * dispatcher, issue 14) FencedWriteError when this node's epoch no longer holds the core lease.
+     */
+    async claimNotification(n: NotificationRow, now: number, leaseUntil: number, fence?: Fence): Promise<boolean> {
+      return fenced(db, fence && { fence, now }, 'notification_claim', async (db) => {
+        const res = await db
+          .updateTable('notifications')
+          .set({ state: 'sending', attempts: n.attempts + 1, lease_until: leaseUntil, updated_at: now })
+          .where('id', '=', n.id)
+          .where('attempts', '=', n.attempts)
+          .where('state', 'in', ['queued', 'retry'])
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1;
+      });
     },
     /** Records the outcome of attempt `attempt`, only if it is still the current one. */
     async finishNotification(

@@ -42,3 +42,4 @@ export { createPushRepo, type PushRepo, type PushSubscriptionRow } from './push.
 export { createKitRepo, type KitRepo, type KitRow, type KitPatch } from './kits.js';
 export { createRotaRepo, type RotaRepo, type RotaShiftRow, type RotaOverrideRow } from './rotas.js';
 export { createHandoffRepo, type HandoffRepo, type HandoffEndpointRow } from './handoff.js';
+export { FencedWriteError, type CoreWrite, type Fence, type FencedCore, type FencedOp } from './lease.js';

@@ -5,10 +5,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pgClient from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describePostgres } from '../../../test/helpers/postgres.js';
 import { openDatabase } from './db.js';
 import { createEscalationRepo } from './escalation-repo.js';
+import { createLeaseRepo } from './lease.js';
 import { createRepos, type Repos } from './repos.js';
 
 const T = Date.UTC(2026, 0, 1, 12);
@@ -108,7 +110,7 @@ export function leaseContract(name: string, open: () => Promise<Two>) {
       }
     });
 
-    it('a claim made with a stale epoch claims nothing', async () => {
+    it('a claim made with a stale epoch claims nothing (FencedWriteError)', async () => {
       s = await open();
       const { a, b } = s;
       await seedJobs(a, 3);
@@ -116,8 +118,9 @@ export function leaseContract(name: string, open: () => Promise<Two>) {
       await b.lease.acquire('node-b', null, T + LEASE, LEASE); // A's lease ran out: B is the core, epoch 2
       const now = T + LEASE + 1;
       const [job] = await a.esc.dueJobs(now);
-      expect(await a.esc.claimJob(job!, now, 30_000, { nodeId: 'node-a', epoch: 1 })).toBeUndefined();
-      expect(await a.esc.claimDueJobs(now, 30_000, 10, { nodeId: 'node-a', epoch: 1 })).toEqual([]);
+      const refused = expect.objectContaining({ name: 'FencedWriteError', op: 'job_claim' });
+      await expect(a.esc.claimJob(job!, now, 30_000, { nodeId: 'node-a', epoch: 1 })).rejects.toEqual(refused);
+      await expect(a.esc.claimDueJobs(now, 30_000, 10, { nodeId: 'node-a', epoch: 1 })).rejects.toEqual(refused);
       expect((await a.esc.jobById(job!.id))?.state).toBe('pending');
       // the current holder's claims go through
       expect((await b.esc.claimJob(job!, now, 30_000, { nodeId: 'node-b', epoch: 2 }))?.state).toBe('running');
@@ -176,6 +179,56 @@ describePostgres('PostgreSQL', (cluster) => {
       expect(seen).toEqual({ mine: [0, 1], theirs: [2, 3] });
       expect((await a.esc.dueJobs(T)).length).toBe(0);
     } finally {
+      await one.close();
+      await two.close();
+      await pg.dropDatabase(url);
+    }
+  });
+
+  it('a core write waits for a takeover in flight and is refused once it commits (the lease row is read FOR SHARE)', async () => {
+    const pg = await cluster();
+    const url = await pg.createDatabase();
+    const one = await openDatabase('', url);
+    const two = await openDatabase('', url);
+    const probe = new pgClient.Client({ connectionString: url });
+    await probe.connect();
+    let commit = () => {};
+    try {
+      const a = createRepos(one.db);
+      await seedJobs(a, 1);
+      await a.lease.acquire('node-a', null, T, LEASE);
+      // B takes the lease at its expiry, in a transaction held open
+      let acquired = false;
+      const gate = new Promise<void>((resolve) => (commit = resolve));
+      const takeover = two.db.transaction().execute(async (trx) => {
+        const res = await createLeaseRepo(trx).acquire('node-b', null, T + LEASE, LEASE);
+        acquired = true;
+        await gate;
+        return res;
+      });
+      while (!acquired) await new Promise<void>((resolve) => setImmediate(resolve));
+      // A, whose own clock says its lease has a millisecond left, writes as the core meanwhile
+      const at = T + LEASE - 1;
+      let settled = false;
+      const write = a
+        .appendTimeline('a1', at, 'late', {}, { fence: { nodeId: 'node-a', epoch: 1 }, now: at })
+        .then(
+          () => 'stored',
+          (err: Error) => err.name,
+        )
+        .finally(() => (settled = true));
+      for (;;) {
+        const r = await probe.query<{ n: number }>(`select count(*)::int as n from pg_locks where not granted`);
+        if (r.rows[0]!.n > 0 || settled) break;
+      }
+      expect(settled).toBe(false);
+      commit();
+      expect(await takeover).toMatchObject({ held: true, holder: 'node-b', epoch: 2 });
+      expect(await write).toBe('FencedWriteError');
+      expect(await a.timeline('a1')).toEqual([]);
+    } finally {
+      commit();
+      await probe.end();
       await one.close();
       await two.close();
       await pg.dropDatabase(url);
