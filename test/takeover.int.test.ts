@@ -34,6 +34,32 @@ afterAll(async () => {
   await mosq?.close();
 });
 
+it('device messages that arrive while a new core rebuilds wait, in order, and are placed at the time they arrived', async () => {
+  const ts = await startTestServer();
+  try {
+    const dev = await tryConnect(ts.mqttUrl, 'demo-wrist', DEMO_DEVICE_SECRET);
+    expect(dev.ok).toBe(true);
+    ts.server.ingest.hold();
+    const arrived = ts.clock.now();
+    for (const rr of [14, 13])
+      await dev.client.publishAsync('odart/v1/devices/demo-wrist/vitals', JSON.stringify({ hr: 70, rr }), { qos: 1 });
+    await until(() => ts.server.ingest.heldCount === 2);
+    expect(ts.server.ingest.handled).toBe(0);
+    ts.clock.advance(5000);
+    ts.server.ingest.release();
+    expect(ts.server.ingest.handled).toBe(2);
+    expect(ts.server.ingest.heldCount).toBe(0);
+    const stored = await ts.server.vitals.window('demo-wearer', arrived - 1, ts.clock.now());
+    expect(stored.map((p) => [p.t, p.rr])).toEqual([
+      [arrived, 14],
+      [arrived, 13],
+    ]);
+    await dev.client.endAsync();
+  } finally {
+    await ts.close();
+  }
+});
+
 const sessionOpen = (ts: TestServer) => (ts.server.broker as ExternalBroker).sessionOpen;
 
 describePostgres('takeover on PostgreSQL and Mosquitto', (cluster) => {

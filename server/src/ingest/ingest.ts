@@ -49,6 +49,11 @@ export class Ingest {
   /** While held (a new core rebuilding its detectors): messages wait here with their arrival time, in order. */
   private held: { parsed: ParsedTopic; payload: Buffer; topic: string; at: number }[] | null = null;
 
+  /** messages waiting while held */
+  get heldCount(): number {
+    return this.held?.length ?? 0;
+  }
+
   /** Holds device messages (bounded: past MAX_HELD they are dropped and counted) until release(). */
   hold(): void {
     this.held ??= [];
