@@ -110,7 +110,41 @@ function flash(msg: unknown): void {
   }, 8000);
 }
 
+/**
+ * Every node says in /healthz whether a detection core is active (issue 14). While none is, nobody is watching the
+ * wearers: a banner over every screen says so, until a core is back. Checked every CORE_CHECK_MS and at each
+ * (re)connection of the live feed; a node that does not answer says nothing about the core (the live indicator does).
+ */
+const CORE_CHECK_MS = 5000;
+let coreTimer: number | null = null;
+
+async function checkCore(): Promise<void> {
+  let body: { coreActive?: unknown };
+  try {
+    body = (await (await fetch('/healthz', { cache: 'no-store' })).json()) as { coreActive?: unknown };
+  } catch {
+    return;
+  }
+  showCoreBanner(body.coreActive === false);
+}
+
+function showCoreBanner(none: boolean): void {
+  const el = byId('core-banner');
+  document.documentElement.dataset.core = none ? 'none' : 'active';
+  if (el.hidden === !none) return;
+  el.textContent = none ? t.noCoreActive : '';
+  el.hidden = !none;
+}
+
+function watchCore(on: boolean): void {
+  if (coreTimer !== null) window.clearInterval(coreTimer);
+  coreTimer = on ? window.setInterval(() => void checkCore(), CORE_CHECK_MS) : null;
+  if (on) void checkCore();
+  else showCoreBanner(false);
+}
+
 function setConn(online: boolean): void {
+  if (online) void checkCore();
   const el = byId('conn');
   el.textContent = online ? t.live : t.reconnecting;
   el.classList.toggle('online', online);
@@ -328,6 +362,7 @@ async function signedIn(user: User): Promise<void> {
   document.documentElement.dataset.signedIn = user.role;
   render();
   feed.start();
+  watchCore(true);
   // Pages reach a locked phone by Web Push when notifications are allowed (asked at sign-in).
   void enablePush();
 }
@@ -335,6 +370,7 @@ async function signedIn(user: User): Promise<void> {
 function signedOut(): void {
   me = null;
   feed.stop();
+  watchCore(false);
   alarm.stop();
   alerts.clear();
   alarmed.clear();

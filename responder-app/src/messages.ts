@@ -42,6 +42,7 @@ export const t = {
   live: 'live',
   reconnecting: 'reconnecting…',
   offline: 'offline',
+  noCoreActive: 'No detection core is active: wearers are NOT monitored',
   // ---- alerts feed ----
   alertsTitle: 'Alerts',
   noAlerts: 'No alerts. You will hear an alarm when one comes in.',

@@ -15,7 +15,7 @@ import { Escalator } from './escalation/index.js';
 import { ClusterBus, InProcessBus, crossesNodes, type Bus, type Events } from './events/index.js';
 import { buildHttpApp } from './http/app.js';
 import { randomIds, randomUUID, type Ids } from './ids.js';
-import { DeviceDirectory, Ingest } from './ingest/index.js';
+import { DeviceDirectory, Ingest, rebuildDetectors } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import {
@@ -264,6 +264,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     const brokerLog = log.child({ part: 'broker' });
     const external = await ExternalBroker.connect({
       ...config.mqttExternal,
+      // the control connection's own id; the shared MQTT_CLIENT_ID is the core's session, opened on becoming active
+      controlClientId: `${config.mqttExternal.clientId}-${config.NODE_ID}`.slice(0, 200),
       log: brokerLog,
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
       onDeviceMessage: (topic, payload, raw) => (core.active ? ingest.handle(topic, payload, raw) : undefined),
@@ -340,10 +342,45 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   timers.push(escalator.startLoop(1000));
   // Becoming the core: take over the work of a process that died (running jobs, sends in flight), repair chains,
   // and resume escalations that were due while no core ran. The single node does it here, once.
+  // Then the detectors are rebuilt from the stored vitals (an apnoea half-way to its alert on a core that died still
+  // alerts on time) while device messages wait, and only then does device data flow: the external broker's persistent
+  // session is opened (what was queued there while no core ran follows), the embedded broker's held messages run.
   coreHooks.active = async () => {
     await escalator.recover();
     await escalator.runDue();
     escalator.dispatcher.kick();
+    ingest.hold();
+    try {
+      const now = clock.now();
+      const rebuilt = await rebuildDetectors({
+        engine,
+        now,
+        windows: (ids, from, to) => vitals.windows(ids, from, to),
+        wearers: () => directory.consentingWearers(),
+        openAlert: async (id) => (await repos.openAlertForWearer(id))?.state ?? null,
+        closedSince: async (id, since) =>
+          (await repos.alertsForWearers([id], 20))
+            .filter((a) => a.closed_at !== null && a.closed_at >= since && (a.state === 'resolved' || a.state === 'cancelled'))
+            .map((a) => a.closed_at!),
+      });
+      log
+        .child({ part: 'ingest' })
+        .info(
+          { wearers: rebuilt.wearers, samples: rebuilt.samples, decisions: rebuilt.decisions.length, ms: clock.now() - now },
+          'detectors rebuilt from stored vitals',
+        );
+      if (rebuilt.decisions.length > 0) await bus.publish('detection.decisions', { decisions: rebuilt.decisions });
+    } catch (err) {
+      log.error({ err }, 'detector rebuild failed: detection starts from live data');
+    } finally {
+      if (broker instanceof ExternalBroker)
+        await broker.openSession().catch((err: unknown) => log.error({ err }, 'external broker session failed'));
+      ingest.release();
+    }
+  };
+  // No longer the core: the persistent session goes back to the broker for the next core.
+  coreHooks.standby = async () => {
+    if (broker instanceof ExternalBroker) await broker.closeSession();
   };
   await core.start();
 

@@ -31,6 +31,8 @@ export interface TestMosquitto {
   dir: string;
   /** the env that puts a test server into external mode on this broker */
   env: Record<string, string>;
+  /** the broker's log so far (its last 20,000 characters): connections, session takeovers */
+  log(): string;
   start(): Promise<void>;
   stop(): Promise<void>;
   close(): Promise<void>;
@@ -130,6 +132,7 @@ export async function startMosquitto(o: { tls?: { certFile: string; keyFile: str
     password,
     dir,
     env: { MQTT_URL: url, MQTT_USERNAME: username, MQTT_PASSWORD: password },
+    log: () => log,
     start,
     stop,
     async close() {

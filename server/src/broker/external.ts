@@ -1,9 +1,12 @@
-// External broker mode (MQTT_URL): devices connect to Mosquitto 2, and the server is one privileged
-// client of it. A fixed client id with clean session off and QoS 1 subscriptions to the device topics
-// make Mosquitto keep the server's session while it is down: what devices publish meanwhile is
-// delivered when it connects again. Messages go into the same ingest path as the embedded broker's
-// (topic parsed once here, oversized payloads counted, Last Wills are ordinary status messages).
-// Device credentials and ACL live in Mosquitto, put there by the provisioning port (provisioning.ts).
+// External broker mode (MQTT_URL): devices connect to Mosquitto 2, and the server is a privileged client of it.
+// Two connections, by role (issue 14): every node holds a *control* connection with its own client id (clean
+// session, no device subscription: device commands, and the provisioning port's dynamic-security messages); only
+// the active core also holds the *session*: the fixed, shared client id (MQTT_CLIENT_ID) with clean session off and
+// QoS 1 subscriptions to the device topics, so Mosquitto keeps it while no core holds it and delivers what devices
+// published meanwhile to the next core that opens it. A standby never connects with the shared id (two clients on
+// one id throw the session back and forth). Messages go into the same ingest path as the embedded broker's (topic
+// parsed once here, oversized payloads counted, Last Wills are ordinary status messages). Device credentials and ACL
+// live in Mosquitto, put there by the provisioning port (provisioning.ts).
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { DEVICE_STREAMS, TOPIC_ROOT, deviceTopic, parseTopic, type CommandPayload, type ParsedTopic } from '@odart/protocol';
@@ -15,8 +18,10 @@ export interface ExternalBrokerDeps {
   url: string;
   username: string;
   password: string;
-  /** the server's fixed client id: its persistent session in the broker */
+  /** the fixed client id of the core's persistent session in the broker (MQTT_CLIENT_ID, the same on every node) */
   clientId: string;
+  /** this node's own client id for its control connection (never the session's) */
+  controlClientId: string;
   /** CA certificates (PEM) to trust for mqtts:// (MQTT_CA_FILE); null = the system's */
   ca?: Buffer | null;
   log: Logger;
@@ -29,61 +34,117 @@ export interface ExternalBrokerDeps {
 /** The subscriptions of the server's session: every device stream of every device (not commands, not gateway config). */
 export const DEVICE_SUBSCRIPTIONS = DEVICE_STREAMS.map((s) => `${TOPIC_ROOT}/+/${s}`);
 
+/** Connects one client; resolves on its first CONNACK, rejects (and ends it) on a refused login or an error before. */
+async function connectClient(d: ExternalBrokerDeps, options: IClientOptions, beforeConnack?: (c: MqttClient) => void): Promise<MqttClient> {
+  const client = mqtt.connect(d.url, {
+    username: d.username,
+    password: d.password,
+    protocolVersion: 4,
+    keepalive: 30,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    ...(d.ca ? { ca: d.ca } : {}),
+    ...options,
+  });
+  beforeConnack?.(client);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => {
+      client.removeListener('connect', onConnect);
+      client.end(true);
+      reject(new Error(`MQTT_URL: cannot connect as ${d.username}: ${err.message}`));
+    };
+    const onConnect = () => {
+      client.removeListener('error', onError);
+      resolve();
+    };
+    client.once('error', onError);
+    client.once('connect', onConnect);
+  });
+  return client;
+}
+
 export class ExternalBroker implements DeviceBroker {
   readonly mode = 'external' as const;
   private ended = false;
+  /** the persistent session, while this node is the active core */
+  private session: MqttClient | null = null;
+  private opening: Promise<void> | null = null;
 
   private constructor(
-    /** the server's connection; the provisioning adapter sends its control messages over it too */
+    /** this node's control connection; the provisioning adapter sends its control messages over it too */
     readonly client: MqttClient,
     private readonly d: ExternalBrokerDeps,
   ) {}
 
-  /** Connects (resolves on the first CONNACK, rejects on a refused login) and subscribes when the broker has no session for us. */
+  /** Opens the control connection (resolves on the first CONNACK, rejects on a refused login). No device data yet. */
   static async connect(d: ExternalBrokerDeps): Promise<ExternalBroker> {
-    const options: IClientOptions = {
-      clientId: d.clientId,
-      username: d.username,
-      password: d.password,
-      clean: false,
-      protocolVersion: 4,
-      keepalive: 30,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      // the subscriptions live in the broker's session; re-made below only when it has none
-      resubscribe: false,
-      ...(d.ca ? { ca: d.ca } : {}),
-    };
-    const client = mqtt.connect(d.url, options);
-    const b = new ExternalBroker(client, d);
-    // Before the CONNACK: what the broker kept for our session follows it at once.
-    client.on('message', (topic, payload) => b.onMessage(topic, payload));
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => {
-        client.removeListener('connect', onConnect);
-        client.end(true);
-        reject(new Error(`MQTT_URL: cannot connect as ${d.username}: ${err.message}`));
-      };
-      const onConnect = () => {
-        client.removeListener('error', onError);
-        resolve();
-      };
-      client.once('error', onError);
-      client.once('connect', onConnect);
-    });
+    if (d.controlClientId === d.clientId) throw new Error('MQTT_URL: the control client id must differ from MQTT_CLIENT_ID (the session)');
+    const client = await connectClient(d, { clientId: d.controlClientId, clean: true });
     client.on('error', (err) => d.log.warn({ err: err.message }, 'external broker connection error'));
     client.on('offline', () => d.log.warn('external broker unreachable; reconnecting'));
-    client.on('connect', (connack) => {
-      d.log.info({ sessionPresent: connack.sessionPresent }, 'external broker connected');
-      if (!connack.sessionPresent) b.subscribe().catch((err: unknown) => d.log.error({ err }, 'external broker subscribe failed'));
-    });
-    await b.subscribe();
-    return b;
+    return new ExternalBroker(client, d);
+  }
+
+  /** The persistent session is open here (this node is the core, or was told to be). */
+  get sessionOpen(): boolean {
+    return this.session !== null;
+  }
+
+  /**
+   * Becoming the core: opens the persistent session (the shared client id, clean session off) and subscribes when
+   * the broker kept none; what the broker queued for it follows at once. Resolves on the first CONNACK.
+   */
+  async openSession(): Promise<void> {
+    if (this.ended) return;
+    if (this.session) return this.opening ?? undefined;
+    const d = this.d;
+    let client!: MqttClient;
+    this.opening = (async () => {
+      client = await connectClient(
+        d,
+        // the subscriptions live in the broker's session; re-made below only when it has none
+        { clientId: d.clientId, clean: false, resubscribe: false },
+        (c) => {
+          this.session = c;
+          // Before the CONNACK: what the broker kept for the session follows it at once.
+          c.on('message', (topic, payload) => this.onMessage(topic, payload));
+        },
+      ).catch((err: unknown) => {
+        this.session = null;
+        throw err;
+      });
+      client.on('error', (err) => d.log.warn({ err: err.message }, 'external broker session error'));
+      client.on('connect', (connack) => {
+        d.log.info({ sessionPresent: connack.sessionPresent }, 'external broker session reconnected');
+        if (!connack.sessionPresent)
+          this.subscribe(client).catch((err: unknown) => d.log.error({ err }, 'external broker subscribe failed'));
+      });
+      await this.subscribe(client);
+      d.log.info({ clientId: d.clientId }, 'external broker session open');
+    })();
+    try {
+      await this.opening;
+    } finally {
+      this.opening = null;
+    }
+    // closed while it was opening (stepped down meanwhile)
+    if (this.session !== client) await client.endAsync();
+  }
+
+  /**
+   * No longer the core: ends the session's connection. The broker keeps the session (clean session off): whatever
+   * devices publish from now on waits there for the next core; unacknowledged messages are delivered again.
+   */
+  async closeSession(): Promise<void> {
+    const s = this.session;
+    this.session = null;
+    if (this.opening) await this.opening.catch(() => undefined);
+    if (s) await s.endAsync();
   }
 
   /** QoS 1 on every device stream; a refused subscription means the server's account lacks its ACL. */
-  private async subscribe(): Promise<void> {
-    const granted = await this.client.subscribeAsync(DEVICE_SUBSCRIPTIONS, { qos: 1 });
+  private async subscribe(client: MqttClient): Promise<void> {
+    const granted = await client.subscribeAsync(DEVICE_SUBSCRIPTIONS, { qos: 1 });
     const refused = granted.filter((g) => g.qos !== 1).map((g) => g.topic);
     if (refused.length > 0) {
       throw new Error(
@@ -120,14 +181,16 @@ export class ExternalBroker implements DeviceBroker {
     stream.destroy();
   }
 
+  /** Closed, or unreachable: the control connection down, or the core's session down while it should be open. */
   get closed(): boolean {
-    return this.ended || !this.client.connected;
+    return this.ended || !this.client.connected || (this.session !== null && !this.session.connected);
   }
 
   async close(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     // Unacknowledged messages stay in the broker's session for the next start (or the next node).
+    await this.closeSession();
     await this.client.endAsync();
   }
 }

@@ -42,6 +42,11 @@ export class DeviceDirectory {
     return entry;
   }
 
+  /** The wearers whose consent is active (those whose devices' data ingest takes). */
+  consentingWearers(): string[] {
+    return [...this.consent].filter(([, c]) => c === 'active').map(([id]) => id);
+  }
+
   consentOf(wearerId: string): ConsentState | undefined {
     return this.consent.get(wearerId);
   }

@@ -9,6 +9,9 @@ import { decodePayload, type DeviceMessage, type DropReason, type ParsedTopic } 
 import { SampleAges } from './age.js';
 import type { DeviceDirectory, DeviceEntry } from './directory.js';
 
+/** Messages held at most while a new core rebuilds its detectors (about 10 s of 10,000 wearers at 1 Hz). */
+const MAX_HELD = 100_000;
+
 export interface IngestDeps {
   directory: DeviceDirectory;
   engine: DetectionEngine;
@@ -25,7 +28,7 @@ export interface IngestDeps {
 
 export class Ingest {
   /** Messages waiting for a directory lookup, per device, so order is kept. */
-  private readonly pending = new Map<string, { topicStream: DeviceMessage['stream']; payload: Buffer }[]>();
+  private readonly pending = new Map<string, { topicStream: DeviceMessage['stream']; payload: Buffer; at: number | undefined }[]>();
 
   private readonly lastLogged = new Map<string, number>();
 
@@ -43,20 +46,51 @@ export class Ingest {
   /** messages handed to ingest so far, valid or not (tests wait on it to know ingest has caught up) */
   handled = 0;
 
-  /** A device publish whose topic the broker parsed (once per message); `topic` is the text, for the log. */
-  handle(parsed: ParsedTopic, payload: Buffer, topic: string): void {
+  /** While held (a new core rebuilding its detectors): messages wait here with their arrival time, in order. */
+  private held: { parsed: ParsedTopic; payload: Buffer; topic: string; at: number }[] | null = null;
+
+  /** messages waiting while held */
+  get heldCount(): number {
+    return this.held?.length ?? 0;
+  }
+
+  /** Holds device messages (bounded: past MAX_HELD they are dropped and counted) until release(). */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Handles the held messages in arrival order, placed at the time they arrived, then ingests live again. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const m of held) this.handle(m.parsed, m.payload, m.topic, m.at);
+  }
+
+  /**
+   * A device publish whose topic the broker parsed (once per message); `topic` is the text, for the log; `at` when
+   * it arrived (now, unless it was held).
+   */
+  handle(parsed: ParsedTopic, payload: Buffer, topic: string, at?: number): void {
+    if (this.held) {
+      if (this.held.length < MAX_HELD) this.held.push({ parsed, payload, topic, at: this.d.clock.now() });
+      else {
+        this.handled++;
+        this.drop('held_overflow', { deviceId: parsed.kind === 'device' ? parsed.deviceId : undefined });
+      }
+      return;
+    }
     this.handled++;
     try {
       if (parsed.kind !== 'device') return this.drop('unknown_topic', { topic: topic.slice(0, 120) });
       const entry = this.d.directory.get(parsed.deviceId);
-      if (entry) return this.process(entry, parsed.stream, payload);
+      if (entry) return this.process(entry, parsed.stream, payload, at);
       const queued = this.pending.get(parsed.deviceId);
       if (queued) {
-        if (queued.length < 100) queued.push({ topicStream: parsed.stream, payload });
+        if (queued.length < 100) queued.push({ topicStream: parsed.stream, payload, at });
         else this.drop('unknown_device', { deviceId: parsed.deviceId });
         return;
       }
-      this.pending.set(parsed.deviceId, [{ topicStream: parsed.stream, payload }]);
+      this.pending.set(parsed.deviceId, [{ topicStream: parsed.stream, payload, at }]);
       this.d.directory.fetch(parsed.deviceId).then(
         (e) => this.flushPending(parsed.deviceId, e),
         (err: unknown) => {
@@ -80,15 +114,15 @@ export class Ingest {
     const queued = this.pending.get(deviceId) ?? [];
     this.pending.delete(deviceId);
     for (const q of queued) {
-      if (entry) this.process(entry, q.topicStream, q.payload);
+      if (entry) this.process(entry, q.topicStream, q.payload, q.at);
       else this.drop('unknown_device', { deviceId });
     }
   }
 
-  private process(entry: DeviceEntry, stream: DeviceMessage['stream'], payload: Buffer) {
+  private process(entry: DeviceEntry, stream: DeviceMessage['stream'], payload: Buffer, at: number | undefined) {
     const res = decodePayload(stream, payload, this.d.maxPayloadBytes);
     if (!res.ok) return this.drop(res.reason, { deviceId: entry.deviceId, stream, detail: res.detail });
-    const now = this.d.clock.now();
+    const now = at ?? this.d.clock.now();
     if (res.message.stream === 'status')
       void this.d.bus.publish('device.status', { deviceId: entry.deviceId, status: res.message.data, at: now });
     // A gateway's own status (heartbeat, Last Will) has no wearer and is not a drop.
@@ -108,7 +142,7 @@ export class Ingest {
     if (decisions.length > 0) void this.d.bus.publish('detection.decisions', { decisions });
   }
 
-  private drop(reason: DropReason | 'no_consent' | 'paused', ctx: Record<string, unknown>) {
+  private drop(reason: DropReason | 'no_consent' | 'paused' | 'held_overflow', ctx: Record<string, unknown>) {
     this.d.metrics.mqttDropped.inc({ reason });
     // Logged at most once a minute per device and reason, so hostile input cannot flood the log.
     // Context names the device and fields at most; never a payload or a value.

@@ -3,11 +3,14 @@
 import { openDatabase } from './db.js';
 import { PgNotifyTransport, type PgNotifyOptions } from './pg-notify.js';
 import { createRepos, type Repos } from './repos.js';
-import { VitalsStore } from './vitals.js';
+import { SHARED_BLOCK_SPAN_MS, VitalsStore } from './vitals.js';
 
 export interface Store {
   repos: Repos;
-  /** The raw-vitals block writer over this database (store/vitals.ts); `onError` hears failed writes. */
+  /**
+   * The raw-vitals block writer over this database (store/vitals.ts); `onError` hears failed writes. On PostgreSQL
+   * (several nodes) blocks close after SHARED_BLOCK_SPAN_MS, so what a core that dies held unwritten is seconds.
+   */
   vitals(onError: (err: unknown) => void): VitalsStore;
   /** PostgreSQL only: the LISTEN/NOTIFY transport of the cross-node bus (its own connection); null on SQLite. */
   eventTransport(o: Omit<PgNotifyOptions, 'url' | 'db'>): PgNotifyTransport | null;
@@ -22,7 +25,7 @@ export async function openStore(dataDir: string, databaseUrl?: string): Promise<
   const opened = await openDatabase(dataDir, databaseUrl);
   return {
     repos: createRepos(opened.db),
-    vitals: (onError) => new VitalsStore(opened.db, onError),
+    vitals: (onError) => new VitalsStore(opened.db, onError, Math.random, opened.dialect === 'postgres' ? SHARED_BLOCK_SPAN_MS : undefined),
     eventTransport: (o) =>
       databaseUrl && opened.dialect === 'postgres' ? new PgNotifyTransport({ ...o, url: databaseUrl, db: opened.db }) : null,
     close: () => opened.close(),

@@ -13,6 +13,12 @@ import type { Insertable } from 'kysely';
 /** A block spans less than this (sample times), and holds at most BLOCK_SAMPLES samples. */
 export const BLOCK_SPAN_MS = 30_000;
 export const BLOCK_SAMPLES = 64;
+/**
+ * The block span on a shared database (PostgreSQL, several nodes): the next core rebuilds its detectors from the
+ * stored samples, so a core that dies must not take more than a few seconds of them with it (MAX_BRIDGE_MS of the
+ * detector's signal quality is 5 s: a gap that short does not break the evidence).
+ */
+export const SHARED_BLOCK_SPAN_MS = 4_000;
 /** Closed blocks written per event-loop turn, so a write never holds the loop for long. */
 const WRITE_SLICE = 100;
 /** Above this many closed blocks waiting (the store is failing), new samples are dropped and counted. */
@@ -115,7 +121,13 @@ export class VitalsStore {
     private readonly onError: (err: unknown) => void,
     /** source of the first block's random span (tests pass a constant) */
     private readonly random: () => number = Math.random,
+    /**
+     * A block closes (and is written) once it would span this long, at most BLOCK_SPAN_MS. Several nodes (PostgreSQL)
+     * use less: a core that dies loses its open blocks, and the next one rebuilds its detectors from what is stored.
+     */
+    private readonly blockSpanMs: number = BLOCK_SPAN_MS,
   ) {
+    if (!(blockSpanMs > 0 && blockSpanMs <= BLOCK_SPAN_MS)) throw new Error(`blockSpanMs must be in (0, ${BLOCK_SPAN_MS}]`);
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -149,7 +161,7 @@ export class VitalsStore {
         tMax: at,
         data: [],
         touched: false,
-        spanMs: first ? Math.floor(BLOCK_SPAN_MS * (0.2 + 0.8 * this.random())) : BLOCK_SPAN_MS,
+        spanMs: first ? Math.floor(this.blockSpanMs * (0.2 + 0.8 * this.random())) : this.blockSpanMs,
       };
       blocks.push(b);
     }
@@ -244,6 +256,37 @@ export class VitalsStore {
   /** Samples of one wearer with from <= t <= to, in time order (at most 20,000, the oldest first). */
   async window(wearerId: string, from: number, to: number): Promise<VitalsPoint[]> {
     return this.reading(() => this.windowNow(wearerId, from, to));
+  }
+
+  /**
+   * Samples of many wearers with from <= t <= to, each wearer's in time order (at most 20,000 each): one query per
+   * call, for the detector rebuild of a new core (ingest/rebuild.ts), which pages through wearers with it.
+   */
+  async windows(wearerIds: readonly string[], from: number, to: number): Promise<Map<string, VitalsPoint[]>> {
+    return this.reading(async () => {
+      const out = new Map<string, VitalsPoint[]>(wearerIds.map((id) => [id, []]));
+      if (wearerIds.length === 0) return out;
+      const rows = await this.db
+        .selectFrom('vitals_blocks')
+        .select(['wearer_id', 'device_id', 'stream', 't0', 'samples'])
+        .where('wearer_id', 'in', [...wearerIds])
+        .where('t_min', '>=', from - BLOCK_SPAN_MS)
+        .where('t_min', '<=', to)
+        .where('t_max', '>=', from)
+        .execute();
+      const add = (wearerId: string, ps: VitalsPoint[]) => out.get(wearerId)?.push(...ps);
+      for (const r of rows) add(r.wearer_id, points(r.device_id, r.stream, Number(r.t0), JSON.parse(r.samples) as (number | null)[]));
+      for (const id of wearerIds) for (const b of this.unwritten(id)) add(id, points(b.deviceId, b.stream, b.t0, b.data));
+      for (const [id, ps] of out)
+        out.set(
+          id,
+          ps
+            .filter((p) => p.t >= from && p.t <= to)
+            .sort((a, b) => a.t - b.t)
+            .slice(-20_000),
+        );
+      return out;
+    });
   }
 
   /** Runs a read of stored and unwritten blocks while no slice is being written (see `reads`). */

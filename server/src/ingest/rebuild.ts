@@ -1,0 +1,135 @@
+// Detector rebuild (issue 14): a node that becomes the active core has fresh, empty detectors, while a wearer's
+// apnoea may be half-way to its alert on the core that died. Before live ingest starts, the new core replays the
+// stored recent samples of every consenting wearer (the vitals store's vitals and presence) into a fresh detector in
+// virtual time (the samples' own times, the engine's 1 s tick between them), then live data continues from there.
+// What the replay decided was the old core's to act on, and mostly it did: an alert it raised is in the store. So
+// only the decision that the wearer's episode stands on is handed on, and only when the store does not have it (the
+// old core died between deciding and storing), or when the check-in ran out meanwhile (pending -> escalating). An
+// alert people closed during the episode closes the replayed episode too, as it did on the old core.
+import type { Decision, DetectionEngine, Sample, WearerDecision } from '../detection/index.js';
+import type { VitalsPoint } from '../store/vitals.js';
+
+/**
+ * How far back the replay reads: the personal baselines' warm-up and slow learning (SpO2 1 min then minutes, RR
+ * 5 min), the episode's reset after 5 min of clear signals, and any evidence running. Room-scale calibration that
+ * took longer is learnt again.
+ */
+export const REBUILD_WINDOW_MS = 10 * 60_000;
+/** Wearers read per query. */
+const PAGE = 200;
+/** The live engine ticks every second (server.ts); the replay ticks at the same pace between samples. */
+const TICK_MS = 1000;
+
+export interface RebuildDeps {
+  engine: DetectionEngine;
+  /** the stored samples of many wearers, each wearer's in time order (VitalsStore.windows) */
+  windows(wearerIds: readonly string[], from: number, to: number): Promise<Map<string, VitalsPoint[]>>;
+  /** the wearers to rebuild: those whose consent is active (the device directory's) */
+  wearers(): readonly string[];
+  /** the wearer's open alert state, or null */
+  openAlert(wearerId: string): Promise<string | null>;
+  /** when the wearer's alerts were closed by people (resolved or cancelled), at or after `since` */
+  closedSince(wearerId: string, since: number): Promise<number[]>;
+  now: number;
+  windowMs?: number;
+}
+
+export interface RebuildResult {
+  wearers: number;
+  samples: number;
+  /** decisions to publish (as `detection.decisions`): the old core decided them, the store does not show them */
+  decisions: WearerDecision[];
+}
+
+/** A stored point as the sample ingest would have handed the detector (its time is where ingest placed it). */
+export function sampleOf(p: VitalsPoint): Sample {
+  const opt = <T>(v: T | null) => (v === null ? undefined : v);
+  return p.stream === 'vitals'
+    ? {
+        t: p.t,
+        deviceId: p.deviceId,
+        message: { stream: 'vitals', data: { hr: p.hr, spo2: p.spo2, rr: p.rr, activity: p.activity, onBody: opt(p.onBody) } },
+      }
+    : {
+        t: p.t,
+        deviceId: p.deviceId,
+        message: { stream: 'presence', data: { occupied: p.occupied === true, motion: opt(p.motion) } },
+      };
+}
+
+const raises = (d: Decision) => d.kind === 'wearer_prompt' || d.kind === 'responder_alert';
+
+/**
+ * Replays one wearer's points into a fresh detector; returns the decision the episode stands on (the last prompt or
+ * responder alert since the detector was last idle) with the time the episode began, or null when it ended idle.
+ */
+export function replayWearer(
+  engine: DetectionEngine,
+  wearerId: string,
+  points: readonly VitalsPoint[],
+  now: number,
+  closedAt: readonly number[] = [],
+): { standing: WearerDecision; since: number } | null {
+  engine.forget(wearerId);
+  const d = engine.detector(wearerId);
+  const closes = [...closedAt].sort((a, b) => a - b);
+  const st: { standing: WearerDecision | null; since: number } = { standing: null, since: 0 };
+  let lastTick = points.length > 0 ? points[0]!.t : now;
+  const closeUpTo = (t: number) => {
+    for (; closes.length > 0 && closes[0]! <= t; closes.shift()) {
+      d.closeEpisode();
+      st.standing = null;
+    }
+  };
+  const take = (ds: readonly Decision[]) => {
+    for (const x of ds) {
+      if (!raises(x)) continue;
+      if (st.standing === null) st.since = x.t;
+      st.standing = { ...x, wearerId };
+    }
+    if (d.state === 'idle') st.standing = null;
+  };
+  const tickTo = (t: number) => {
+    while (lastTick + TICK_MS <= t) {
+      lastTick += TICK_MS;
+      closeUpTo(lastTick);
+      take(d.tick(lastTick));
+    }
+  };
+  for (const p of points) {
+    if (p.t > now) break;
+    tickTo(p.t);
+    closeUpTo(p.t);
+    take(d.onSample(sampleOf(p)));
+  }
+  tickTo(now);
+  closeUpTo(now);
+  take(d.tick(now));
+  return st.standing ? { standing: st.standing, since: st.since } : null;
+}
+
+/** Rebuilds every consenting wearer's detector from the stored window before `now`. */
+export async function rebuildDetectors(r: RebuildDeps): Promise<RebuildResult> {
+  const from = r.now - (r.windowMs ?? REBUILD_WINDOW_MS);
+  const ids = [...r.wearers()];
+  const out: RebuildResult = { wearers: 0, samples: 0, decisions: [] };
+  for (let i = 0; i < ids.length; i += PAGE) {
+    const page = ids.slice(i, i + PAGE);
+    const windows = await r.windows(page, from, r.now);
+    for (const id of page) {
+      const points = windows.get(id) ?? [];
+      if (points.length === 0) continue;
+      out.wearers++;
+      out.samples += points.length;
+      let res = replayWearer(r.engine, id, points, r.now);
+      if (!res) continue;
+      const closed = await r.closedSince(id, res.since);
+      // people closed this episode's alert on the old core: the replay closes it where it did
+      if (closed.length > 0) res = replayWearer(r.engine, id, points, r.now, closed);
+      if (!res) continue;
+      const open = await r.openAlert(id);
+      if (open === null || (open === 'pending_checkin' && res.standing.kind === 'responder_alert')) out.decisions.push(res.standing);
+    }
+  }
+  return out;
+}
