@@ -34,9 +34,9 @@ export interface TestPageDeps {
 /** Sends a TEST page through every channel of the registry; one result per channel. */
 export async function sendTestPage(d: TestPageDeps, target: TestPageTarget): Promise<TestPageResult[]> {
   const results: TestPageResult[] = [];
-  for (const c of d.channels.all) {
-    // A channel addressed to an endpoint (the alarm-centre hand-off) pages an organisation, not this person.
-    if (c.delivery === 'queued' && c.address === 'endpoint') continue;
+  // Only the channels that reach this person (an alarm centre's hand-off pages an organisation).
+  for (const c of d.channels.personal()) {
+    const kind = d.channels.personAddress(c.id);
     if (c.delivery === 'live') {
       const n = d.liveTestPage(target.userId);
       results.push(
@@ -46,7 +46,7 @@ export async function sendTestPage(d: TestPageDeps, target: TestPageTarget): Pro
       );
       continue;
     }
-    const address = (c.address ?? 'phone') === 'user' ? target.userId : target.phone;
+    const address = kind === 'user' ? target.userId : target.phone;
     if (!address) {
       results.push({ channel: c.id, label: c.label, status: 'not_set_up', detail: `${c.label}: no phone number` });
       continue;

@@ -161,8 +161,9 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
         continue;
       }
       // Reachable: by a live channel (the app) when signed in, or by a channel that reaches a phone when they have a number.
-      const app = [...cs].some((c) => d.escalator.channels.isLive(c)) && (withSession.has(u.id) || d.live.isConnected(u.id));
-      const phone = [...cs].some((c) => d.escalator.channels.reachesPhone(c)) && u.phone !== null;
+      const kinds = new Set([...cs].map((c) => d.escalator.channels.personAddress(c)));
+      const app = kinds.has('app') && (withSession.has(u.id) || d.live.isConnected(u.id));
+      const phone = kinds.has('phone') && u.phone !== null;
       if (!app && !phone) problems.push(`${u.display_name}: no phone and not signed in to the app`);
       if (u.on_duty !== 1) problems.push(`${u.display_name}: off duty`);
     }

@@ -19,6 +19,14 @@ export interface ChannelInfo {
   readonly fallbackOnly?: boolean;
 }
 
+/**
+ * Whom a page on a channel reaches: the person a target names (their open app, their browsers, their
+ * phone), or an organisation standing in for them (an alarm centre's hand-off). Test pages, the
+ * readiness checks (rota members with no working method) and the reminder SMS ask only of channels
+ * that reach a person (ChannelRegistry.personal, personAddress).
+ */
+export type ChannelReach = 'person' | 'organisation';
+
 /** Everything a page may say; each channel takes what its form needs. */
 export interface PageRender {
   /** the alert paged (the push payload names it, so the notification opens it) */
@@ -40,6 +48,7 @@ export interface PageRender {
  */
 export interface LiveChannel extends ChannelInfo {
   readonly delivery: 'live';
+  readonly reaches: ChannelReach;
   /** Hands the page to the user's open connections; returns how many took it. */
   push(userId: string, page: LivePage): number;
 }
@@ -57,6 +66,7 @@ export interface LivePage {
  */
 export interface QueuedChannel extends ChannelInfo {
   readonly delivery: 'queued';
+  readonly reaches: ChannelReach;
   /**
    * What `send` gets as `to`: the target's phone number (default), or the app user's id (push: the
    * channel finds the user's subscriptions itself), or a hand-off endpoint's id (handoff: an alarm centre).

@@ -5,7 +5,7 @@ import { messageStatusOutcome } from '../twilio/status.js';
 import type { SmsSender } from '../sms.js';
 import { alertSmsBody } from './page-text.js';
 
-export const SMS = { id: 'sms', label: 'SMS' } as const;
+export const SMS = { id: 'sms', label: 'SMS', reaches: 'person' } as const;
 
 export function smsChannel(sms: SmsSender, statusCallback: string | undefined): QueuedChannel {
   return {

@@ -5,7 +5,7 @@ import { callStatusOutcome } from '../twilio/status.js';
 import type { VoiceCaller } from '../voice.js';
 import { alertVoiceTwiml } from './twiml.js';
 
-export const VOICE = { id: 'voice', label: 'Phone call' } as const;
+export const VOICE = { id: 'voice', label: 'Phone call', reaches: 'person' } as const;
 
 export function voiceChannel(voice: VoiceCaller, gatherUrl: string, statusCallback: string | undefined): QueuedChannel {
   return {
