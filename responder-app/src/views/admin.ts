@@ -1673,8 +1673,9 @@ export function rotaView(ctx: Ctx, groupId: string): HTMLElement {
           body: {
             userId: oWho.value,
             replacesUserId: oWhom.value || null,
-            start: new Date(oStart.value).toISOString(),
-            end: new Date(oEnd.value).toISOString(),
+            // Wall times of the service's clock (the labels say so): the server reads them in its time zone, not the browser's.
+            start: oStart.value,
+            end: oEnd.value,
           },
         }).then(
           () => ctx.refresh(),
