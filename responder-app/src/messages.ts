@@ -46,6 +46,9 @@ export const t = {
   alertsTitle: 'Alerts',
   noAlerts: 'No alerts. You will hear an alarm when one comes in.',
   alertTitle: (alias: string) => `${alias} may need help`,
+  /** a test page's push notification (the server's words come first; these when it sent none) */
+  testPushTitle: 'ODART test page',
+  testPushBody: 'Only a test, not an alert. Acknowledge to confirm push reaches this phone.',
   risk: 'risk',
   state: {
     pending_checkin: 'checking in with wearer',

@@ -54,7 +54,8 @@ export interface BrowserSuite {
   signedInPhones<N extends string[]>(...usernames: N): Promise<{ pages: { [K in keyof N]: Page }; close(): Promise<void> }>;
 }
 
-export function browserSuite(): BrowserSuite {
+/** `env`: settings of the suite's server made once before it starts (e.g. the local Twilio server's, twilioEnv). */
+export function browserSuite(o: { env?: () => Promise<Record<string, string>> } = {}): BrowserSuite {
   const suite: BrowserSuite = {
     ts: undefined as unknown as TestServer,
     browser: undefined as unknown as Browser,
@@ -78,7 +79,7 @@ export function browserSuite(): BrowserSuite {
     },
   };
   beforeAll(async () => {
-    suite.ts = await startTestServer();
+    suite.ts = await startTestServer(o.env ? { env: await o.env() } : {});
     suite.browser = await launch();
   });
   afterAll(async () => {

@@ -85,7 +85,9 @@ export type LiveEvent =
   /** a stored admin notice (new or repeated), with the id an admin dismisses it by */
   | { type: 'notice'; notice: NoticeView }
   /** a TEST page (POST /api/me/test-page): the app shows that it arrived; never an alert, nothing to do */
-  | { type: 'test_page'; at: string };
+  | { type: 'test_page'; at: string }
+  /** a test page's method moved on (a provider's status callback, the person confirmed the test push): to the person and who sent it */
+  | { type: 'test_page_result'; testPageId: string; userId: string; result: TestPageResult };
 
 /** Every message on `/api/live`: the hub's events, the catch-up hello, and the answer to a bad client message. */
 export type LiveMsg =
@@ -418,7 +420,21 @@ export interface CalibrationView {
 
 /** `POST /api/me/test-page`, `POST /api/admin/users/:id/test-page`: one result per method of the channel registry. */
 export interface TestPageAnswer {
+  /** the test page's id: the live `test_page_result` messages and the push's confirmation name it */
+  testPageId: string;
   userId: string;
   at: string;
-  results: { channel: string; label: string; status: 'delivered' | 'sent' | 'failed' | 'not_set_up'; detail: string }[];
+  results: TestPageResult[];
+}
+
+/**
+ * One method's result of a test page. `sent` moves on as the provider reports (status callbacks:
+ * "SMS delivered", "Phone call failed: number unreachable"); `confirmed`: the person pressed
+ * Acknowledge on the test push notification.
+ */
+export interface TestPageResult {
+  channel: string;
+  label: string;
+  status: 'delivered' | 'sent' | 'failed' | 'not_set_up' | 'confirmed';
+  detail: string;
 }

@@ -27,6 +27,7 @@ import {
   type Wearer,
 } from '../types.js';
 import type { Ctx } from './ctx.js';
+import { resultItems } from './test-page.js';
 
 interface Chain {
   id: string;
@@ -635,8 +636,8 @@ function accountControls(ctx: Ctx, u: UserRow, out: HTMLElement): HTMLElement {
           out.replaceChildren(
             h(
               'ul',
-              { class: 'test-page-results', 'aria-live': 'polite', 'data-test-page-results': u.id },
-              ...a.results.map((r) => h('li', { 'data-channel': r.channel, 'data-status': r.status }, r.detail)),
+              { class: 'test-page-results', 'aria-live': 'polite', 'data-test-page-results': u.id, 'data-test-page-id': a.testPageId },
+              ...resultItems(a.results),
             ),
           ),
         (err: unknown) => ctx.flash(err),

@@ -6,6 +6,7 @@
 import type { AlertRow } from '../store/index.js';
 import type { MessageOwner, SmsResult } from './sms.js';
 import type { PageFacts } from './page.js';
+import type { StatusWords } from './twilio/status.js';
 
 /** What a provider's delivery status means for the page: the dispatcher retries, fails over or waits. */
 export type DeliveryOutcome = 'ok' | 'retryable' | 'permanent' | 'pending';
@@ -82,6 +83,11 @@ export interface QueuedChannel extends ChannelInfo {
   renderChange?(firstBody: string, change: 'acknowledged' | 'resolved' | 'cancelled', at: number): string;
   /** The provider's status word (and error code) for a sent page. */
   parseStatus(status: string, errorCode: string | null): DeliveryOutcome;
+  /**
+   * Channels whose provider reports later (status callbacks): what a status word tells the person
+   * (a test page's result moves from "sent" to "delivered" or "failed: number unreachable").
+   */
+  statusWords?(status: string, errorCode: string | null): StatusWords;
   /** Messages per second per sending number; unset: the dispatcher's rate (SMS_RATE_PER_S) */
   readonly ratePerS?: number;
 }

@@ -1,7 +1,7 @@
 // The voice channel: an alert call through the voice port that says the page and takes a keypress
 // (1 going, 2 cannot go); its final call status words are the provider's, read by its adapter (twilio/status.ts).
 import type { QueuedChannel } from '../channel.js';
-import { callStatusOutcome } from '../twilio/status.js';
+import { callStatusOutcome, callStatusWords } from '../twilio/status.js';
 import type { VoiceCaller } from '../voice.js';
 import { alertVoiceTwiml } from './twiml.js';
 
@@ -14,5 +14,6 @@ export function voiceChannel(voice: VoiceCaller, gatherUrl: string, statusCallba
     render: (p) => alertVoiceTwiml(p.facts, gatherUrl),
     send: (m) => voice.call({ to: m.to, twiml: m.body, statusCallback, owner: m.owner }),
     parseStatus: (status) => callStatusOutcome(status),
+    statusWords: callStatusWords,
   };
 }
