@@ -371,6 +371,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       const active = new Set((await repos.wearers.consentStates()).filter((w) => w.consent === 'active').map((w) => w.id));
       return (await repos.allDevices()).filter((d) => d.wearer_id !== null && active.has(d.wearer_id)).map((d) => d.id);
     },
+    told: (deviceIds, at) => repos.devices.markMonitored(deviceIds, at),
   });
   timers.push(monitoring.start());
   const http = await buildHttpApp({

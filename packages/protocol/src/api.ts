@@ -203,7 +203,7 @@ export interface Stats {
   outcomes: Record<string, number>;
 }
 
-export type ReadinessKey = 'consent' | 'devices' | 'chain' | 'responders';
+export type ReadinessKey = 'consent' | 'monitoring' | 'devices' | 'chain' | 'responders';
 /** Whether a wearer is covered (`GET /api/admin/wearers/:id/readiness`): one item per key. */
 export interface Readiness {
   wearerId: string;
@@ -366,10 +366,22 @@ export interface ConsentDetail extends ConsentView {
   events: ConsentEventView[];
 }
 
+/**
+ * Whether a wearer is monitored now: the core told one of their devices so (the minutely `monitoring`
+ * command, sent only while the core is healthy and their consent active) within NOT_MONITORED_AFTER_MS.
+ */
+export interface MonitoringView {
+  monitored: boolean;
+  /** when the core last told one of their devices; null: never */
+  lastAt: string | null;
+}
+
 /** The wearer's own consent page (`POST /api/consent/lookup` and `/act`, by their personal link). */
 export interface ConsentInfo extends ConsentView {
   alias: string;
   serviceName: string;
+  /** whether the core is watching them now (issue 16.4): the wearer must never believe so when it is not */
+  monitoring: MonitoringView;
   /** the version of the consent text the page shows now */
   currentVersion: string;
 }

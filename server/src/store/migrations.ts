@@ -630,7 +630,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0027_test_pages': {
-    // Test pages (issue 16.3): one row per method of a test page, with the provider's id of the text or call,
+    // Test pages (issue 16.3) and the devices' last monitoring command (issue 16.4). One row per method of a test page, with the provider's id of the text or call,
     // so Twilio's later status callbacks (delivered, undelivered, a call's no-answer) move the result on
     // (store/test-pages.ts); the person tested and who sent it are told each change live.
     async up(db: Kysely<any>) {
@@ -650,6 +650,9 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('test_page_results_page').on('test_page_results').column('test_page_id').execute();
       await db.schema.createIndex('test_page_results_provider').on('test_page_results').column('provider_id').execute();
+      // When the core last told each device that it is monitored (the minutely `monitoring` command, health/monitoring.ts):
+      // the wearer page and the console say "not monitored" when that is over 3 minutes ago (issue 16.4).
+      await db.schema.alterTable('devices').addColumn('monitored_at', 'bigint').execute();
     },
   },
 };

@@ -74,6 +74,8 @@ export interface DevicesTable {
   created_at: number;
   /** 0005_console: where a room sensor is ("Bathroom"), shown to responders */
   room?: string | null;
+  /** 0027_test_pages: when the core last sent it the `monitoring` command (health/monitoring.ts) */
+  monitored_at?: number | null;
 }
 
 export interface ChainsTable {
