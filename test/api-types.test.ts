@@ -25,6 +25,7 @@ import type { escalationState } from '../server/src/escalation/state.js';
 import type { Readiness as ServerReadiness } from '../server/src/http/routes-service.js';
 import type { userView } from '../server/src/http/routes-auth.js';
 import type { consentView } from '../server/src/http/routes-console.js';
+import type { monitoringOf } from '../server/src/http/monitored.js';
 import type { ConsentService } from '../server/src/consent/index.js';
 import type { AlertContext as ApiAlertContext, ConsentView, ReadinessSummary, VitalsWindow as ApiVitalsWindow } from '@odart/protocol/api';
 
@@ -62,6 +63,7 @@ describe('the app reads the server own answer types', () => {
     expectTypeOf<ReturnType<typeof consentView>>().toEqualTypeOf<ConsentView>();
     expectTypeOf<Omit<Consent, 'linkIssuedAt' | 'events'>>().toEqualTypeOf<ConsentView>();
     expectTypeOf<Awaited<ReturnType<ConsentService['events']>>[number]>().toEqualTypeOf<Consent['events'][number]>();
-    expectTypeOf<Omit<ConsentInfo, 'alias' | 'serviceName' | 'currentVersion'>>().toEqualTypeOf<ConsentView>();
+    expectTypeOf<Omit<ConsentInfo, 'alias' | 'serviceName' | 'currentVersion' | 'monitoring'>>().toEqualTypeOf<ConsentView>();
+    expectTypeOf<ConsentInfo['monitoring']>().toEqualTypeOf<Awaited<ReturnType<typeof monitoringOf>>>();
   });
 });

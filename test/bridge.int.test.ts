@@ -263,3 +263,29 @@ describe('gateway liveness', () => {
     sender.close();
   });
 });
+
+describe('the gateway is told it is monitored', () => {
+  /** One virtual second at a time, every loop and command round finished, commands over TCP arrived. */
+  const step = async (seconds: number) => {
+    for (let i = 0; i < seconds; i++) {
+      ts.clock.advance(1000);
+      await settle(ts);
+      await ts.server.monitoring.idle();
+      for (let k = 0; k < 5; k++) await new Promise<void>((r) => setImmediate(r));
+    }
+  };
+
+  it('hears the minutely monitoring command for the wearers it relays for, and shows "not monitored" 3 minutes after the core stops', async () => {
+    await until(() => tb.bridge.ready, LONG);
+    expect(tb.bridge.stats().monitoring).toBe('starting');
+    await step(60);
+    await until(() => tb.bridge.stats().monitoring === 'monitored', LONG);
+    const told = tb.bridge.stats().monitoredAt!;
+    // The core is no longer healthy (escalation stuck): it sends nothing, and the gateway gives up after 3 minutes.
+    ts.server.escalator.tick = () => new Promise<void>(() => undefined);
+    await step(179);
+    expect(tb.bridge.stats()).toMatchObject({ monitoring: 'monitored', monitoredAt: told });
+    await step(1);
+    expect(tb.bridge.stats().monitoring).toBe('not_monitored');
+  });
+});

@@ -102,8 +102,10 @@ describe('readiness checklist', () => {
 
   it('names each gap: devices offline, a responder off duty or unreachable, no chain, no consent', async () => {
     let r = (await readiness()).body;
-    expect(r.items.map((i) => i.key)).toEqual(['consent', 'devices', 'chain', 'responders']);
+    expect(r.items.map((i) => i.key)).toEqual(['consent', 'monitoring', 'devices', 'chain', 'responders']);
     expect(item(r, 'consent').ok).toBe(true);
+    // Consent on is not being watched: no `monitoring` command has gone to their devices yet.
+    expect(item(r, 'monitoring')).toMatchObject({ ok: false, detail: 'NOT MONITORED: the core has not told their devices yet' });
     expect(item(r, 'chain').ok).toBe(true);
     expect(item(r, 'responders').ok).toBe(true);
     expect(item(r, 'devices')).toMatchObject({ ok: false });
@@ -120,6 +122,10 @@ describe('readiness checklist', () => {
       const id = i === 0 ? 'demo-wrist' : 'demo-room';
       await c.publishAsync(`odart/v1/devices/${id}/status`, JSON.stringify({ state: 'online', battery: 80 }), { qos: 1, retain: true });
     }
+    await until(async () => item((await readiness()).body, 'devices').ok);
+    expect((await readiness()).body.ready).toBe(false);
+    // A monitoring round (the minutely command; the core is healthy): now they are watched, and ready.
+    expect(await ts.server.monitoring.send()).toBeGreaterThan(0);
     await until(async () => (await readiness()).body.ready);
     await settle(ts);
 
@@ -149,7 +155,7 @@ describe('readiness checklist', () => {
     );
     expect(all.status).toBe(200);
     expect(all.body.map((x) => x.alias).sort()).toEqual(['Jo', 'Robin']);
-    expect(all.body.find((x) => x.alias === 'Robin')!.problems.sort()).toEqual(['chain', 'consent', 'devices'].sort());
+    expect(all.body.find((x) => x.alias === 'Robin')!.problems.sort()).toEqual(['chain', 'consent', 'devices', 'monitoring'].sort());
     const other = await loginOtherServiceAdmin(ts);
     expect((await readiness('demo-wearer', other)).status).toBe(404);
     expect((await api<unknown[]>(ts.base, other, 'GET', '/api/admin/readiness')).body).toEqual([]);

@@ -172,19 +172,46 @@ describe('the monitoring command', () => {
     expect(wrist.monitoring).toBe('monitored');
   });
 
-  it('an unhealthy core sends none: the devices show "not monitored"', async () => {
+  it('an unhealthy core sends none: the devices, the wearer\'s page and the console show "not monitored"', async () => {
     ts = await startTestServer();
     const t = ts;
     devices = new Map([
       ['demo-wrist', await connectDevice({ id: 'demo-wrist', secret: DEMO_DEVICE_SECRET }, { url: t.mqttUrl, clock: t.clock })],
     ]);
     const wrist = devices.get('demo-wrist')!;
+    // The wearer's own page (their personal link) and the console's readiness say what the device shows.
+    const cookie = await login(t.base, 'admin');
+    const call = async <T>(path: string, body?: unknown, c: string | null = cookie): Promise<T> => {
+      const res = await fetch(`${t.base}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'content-type': 'application/json', ...(c ? { cookie: c } : {}), ...CSRF },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as T;
+    };
+    const { url } = await call<{ url: string }>('/api/admin/wearers/demo-wearer/consent-link', {});
+    const token = new URL(url).hash.split('/').at(-1)!;
+    const wearerPage = () => call<{ monitoring: { monitored: boolean; lastAt: string | null } }>('/api/consent/lookup', { token }, null);
+    type R = { ready: boolean; items: { key: string; ok: boolean; detail: string }[] };
+    const readiness = async () => (await call<R>('/api/admin/wearers/demo-wearer/readiness')).items.find((i) => i.key === 'monitoring')!;
+    // Nothing told yet: not monitored, although consent is on.
+    expect((await wearerPage()).monitoring).toEqual({ monitored: false, lastAt: null });
+    expect(await readiness()).toMatchObject({ ok: false, detail: 'NOT MONITORED: the core has not told their devices yet' });
     await step(t, 60);
     await until(() => wrist.monitoringBeats === 1);
+    const told = new Date(t.clock.now()).toISOString();
+    expect((await wearerPage()).monitoring).toEqual({ monitored: true, lastAt: told });
+    expect(await readiness()).toMatchObject({ ok: true });
     t.server.escalator.tick = () => new Promise<void>(() => undefined);
-    await step(t, 180);
+    await step(t, 179);
+    expect((await wearerPage()).monitoring.monitored).toBe(true);
+    await step(t, 1);
     expect(wrist.monitoringBeats).toBe(1);
     expect(wrist.monitoring).toBe('not_monitored');
+    // The same instant the device gives up, so do the wearer's page and the console.
+    expect((await wearerPage()).monitoring).toEqual({ monitored: false, lastAt: told });
+    expect(await readiness()).toMatchObject({ ok: false, detail: `NOT MONITORED: no word from the core to their devices since ${told}` });
   });
 });
 

@@ -6,6 +6,12 @@ import { startFakeTwilio, twilioEnv, type FakeTwilio } from './helpers/fake-twil
 import { startPushService, type PushService } from './helpers/push-service.js';
 import { api, liveClient, login, startTestServer, until, type TestServer } from './helpers/server.js';
 
+type LiveResult = { type: string; testPageId?: string; userId?: string; result?: { channel: string; status: string; detail: string } };
+const resultsIn = (messages: LiveResult[], testPageId: string) =>
+  messages
+    .filter((m) => m.type === 'test_page_result' && m.testPageId === testPageId)
+    .map((m) => [m.result!.channel, m.result!.status, m.result!.detail]);
+
 let svc: PushService;
 let twilio: FakeTwilio;
 let ts: TestServer;
@@ -22,6 +28,7 @@ afterEach(async () => {
 });
 
 interface Answer {
+  testPageId: string;
   userId: string;
   results: { channel: string; status: string; detail: string }[];
 }
@@ -70,6 +77,85 @@ describe('test pages', () => {
     expect(by.push).toMatchObject({ status: 'not_set_up' });
     expect(by.sms).toMatchObject({ status: 'sent' });
     expect(by.voice).toMatchObject({ status: 'failed', detail: expect.stringMatching(/^Phone call failed: /) });
+  });
+
+  it("Twilio's later statuses move each method on through the signed status webhook, told live to the person and the admin", async () => {
+    const admin = await login(ts.base, 'admin');
+    const sam = await login(ts.base, 'sam');
+    const adminLive = await liveClient(ts.base, admin);
+    const samLive = await liveClient(ts.base, sam);
+    const alexLive = await liveClient(ts.base, await login(ts.base, 'alex'));
+    try {
+      const res = await api<Answer>(ts.base, admin, 'POST', '/api/admin/users/sam/test-page', {});
+      const by = Object.fromEntries(res.body.results.map((r) => [r.channel, r]));
+      expect([by.sms!.status, by.voice!.status]).toEqual(['sent', 'sent']);
+      const [sms] = twilio.requests.filter((r) => r.kind === 'message');
+      const [call] = twilio.requests.filter((r) => r.kind === 'call');
+      // Twilio's own order: the message is sent, then delivered; the call cannot be connected (no ErrorCode on a call's status).
+      expect((await twilio.report(sms!, 'sent', { via: ts.base })).status).toBe(204);
+      expect((await twilio.report(sms!, 'delivered', { via: ts.base })).status).toBe(204);
+      expect((await twilio.report(call!, 'failed', { via: ts.base })).status).toBe(204);
+      const expected = [
+        ['sms', 'sent', 'SMS sent (sent)'],
+        ['sms', 'delivered', 'SMS delivered'],
+        ['voice', 'failed', 'Phone call failed: number unreachable'],
+      ];
+      await until(
+        () =>
+          resultsIn(samLive.messages, res.body.testPageId).length === 3 && resultsIn(adminLive.messages, res.body.testPageId).length === 3,
+      );
+      expect(resultsIn(samLive.messages, res.body.testPageId)).toEqual(expected);
+      expect(resultsIn(adminLive.messages, res.body.testPageId)).toEqual(expected);
+      // Someone else's test is nobody else's business.
+      expect(resultsIn(alexLive.messages, res.body.testPageId)).toEqual([]);
+      // A late or repeated progress word does not undo the final one; a repeated callback acts once.
+      expect((await twilio.report(sms!, 'sent', { via: ts.base })).status).toBe(204);
+      expect((await twilio.report(call!, 'failed', { via: ts.base })).status).toBe(204);
+      const stored = await ts.server.repos.testPages.testPageResultsOf(res.body.testPageId);
+      expect(Object.fromEntries(stored.map((r) => [r.channel, [r.status, r.detail]]))).toMatchObject({
+        sms: ['delivered', 'SMS delivered'],
+        voice: ['failed', 'Phone call failed: number unreachable'],
+      });
+      // An SMS Twilio could not deliver says why, in words.
+      const again = await api<Answer>(ts.base, sam, 'POST', '/api/me/test-page', {});
+      const sms2 = twilio.requests.filter((r) => r.kind === 'message')[1]!;
+      expect((await twilio.report(sms2, 'undelivered', { errorCode: '30003', via: ts.base })).status).toBe(204);
+      await until(() => resultsIn(samLive.messages, again.body.testPageId).length === 1);
+      expect(resultsIn(samLive.messages, again.body.testPageId)).toEqual([['sms', 'failed', 'SMS failed: number unreachable']]);
+      // A status signed over another URL is refused, and changes nothing.
+      const forged = await fetch(ts.base + '/webhooks/twilio/status', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'bm90IGEgc2lnbmF0dXJl' },
+        body: new URLSearchParams({ CallSid: call!.sid, CallStatus: 'completed' }).toString(),
+      });
+      expect(forged.status).toBe(403);
+      expect(resultsIn(samLive.messages, res.body.testPageId)).toHaveLength(3);
+      expect((await api<unknown[]>(ts.base, admin, 'GET', '/api/alerts')).body).toEqual([]);
+    } finally {
+      adminLive.ws.close();
+      samLive.ws.close();
+      alexLive.ws.close();
+    }
+  });
+
+  it("the person confirms a test push (its notification's Acknowledge): only their own test page", async () => {
+    const alex = await login(ts.base, 'alex');
+    const key = await api<{ publicKey: string }>(ts.base, alex, 'GET', '/api/push/vapid-public-key');
+    expect((await api(ts.base, alex, 'POST', '/api/push/subscriptions', svc.subscribe(key.body.publicKey).json)).status).toBe(201);
+    const res = await api<Answer>(ts.base, alex, 'POST', '/api/me/test-page', {});
+    // The push carries the test page's id, so the service worker can confirm it.
+    expect(svc.received.map((r) => r.payload)).toEqual([expect.objectContaining({ kind: 'test', testPageId: res.body.testPageId })]);
+    const sam = await login(ts.base, 'sam');
+    expect((await api(ts.base, sam, 'POST', `/api/me/test-pages/${res.body.testPageId}/confirm`, {})).status).toBe(404);
+    const live = await liveClient(ts.base, alex);
+    try {
+      expect((await api(ts.base, alex, 'POST', `/api/me/test-pages/${res.body.testPageId}/confirm`, {})).status).toBe(204);
+      await until(() => resultsIn(live.messages, res.body.testPageId).length === 1);
+      expect(resultsIn(live.messages, res.body.testPageId)).toEqual([['push', 'confirmed', 'Push notification confirmed on the phone']]);
+      expect((await api(ts.base, alex, 'POST', '/api/me/test-pages/tp_nosuchpage/confirm', {})).status).toBe(404);
+    } finally {
+      live.ws.close();
+    }
   });
 
   it('only an admin tests someone else, and only an existing user', async () => {

@@ -5,7 +5,14 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { deviceTopic, gatewayConfigSchema, gatewayConfigTopic, streamSchemas } from '@odart/protocol';
+import {
+  commandSchema,
+  deviceTopic,
+  gatewayConfigSchema,
+  gatewayConfigTopic,
+  NOT_MONITORED_AFTER_MS,
+  streamSchemas,
+} from '@odart/protocol';
 import { DeviceState } from './device-state.js';
 import { DiskQueue } from './disk-queue.js';
 import { decodeFrame, type Frame, type RejectReason } from './frame.js';
@@ -61,6 +68,13 @@ export interface BridgeOptions {
   maxDevices?: number;
 }
 
+/**
+ * Whether the core is watching the people behind this gateway (issue 16.4): the server sends the gateway
+ * the minutely `monitoring` command on its own command topic while the core is healthy and one of its
+ * devices' wearers is active; 3 minutes without one (NOT_MONITORED_AFTER_MS) is "not monitored".
+ */
+export type BridgeMonitoring = 'starting' | 'monitored' | 'not_monitored';
+
 export type BridgeReject = RejectReason | 'not_registered' | 'invalid' | 'too_many_devices';
 
 /** Per off-the-shelf source (docs/devices.md): messages seen and what became of them. */
@@ -95,6 +109,10 @@ export interface BridgeStats {
   forward: ForwarderStats;
   backlog: number;
   connected: boolean;
+  /** what the gateway shows (its log says NOT MONITORED when it turns so) */
+  monitoring: BridgeMonitoring;
+  /** when the last `monitoring` command came (gateway clock, ms); null: none yet */
+  monitoredAt: number | null;
 }
 
 export class Bridge {
@@ -108,10 +126,13 @@ export class Bridge {
   private reconnectTimer: TimerHandle | null = null;
   private backoff: number;
   private closing = false;
+  private monitoring: BridgeMonitoring = 'starting';
+  private monitoredAt: number | null = null;
+  private startedAt = 0;
   private udp: dgram.Socket | null = null;
   private tcp: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
-  private readonly s: Omit<BridgeStats, 'forward' | 'backlog' | 'connected'> = {
+  private readonly s: Omit<BridgeStats, 'forward' | 'backlog' | 'connected' | 'monitoring' | 'monitoredAt'> = {
     native: { zigbee2mqtt: zeroCounts(), esphome: zeroCounts(), ble: zeroCounts() },
     datagrams: 0,
     streamBytes: 0,
@@ -141,9 +162,11 @@ export class Bridge {
 
   /** Starts the uplink (connects in the background and keeps reconnecting) and the timers. */
   start(): void {
+    this.startedAt = this.clock.now();
     this.connect();
     this.timers.push(this.clock.setInterval(() => this.heartbeat(), this.o.heartbeatMs));
     this.timers.push(this.clock.setInterval(() => this.checkQuiet(), Math.max(1000, Math.min(5000, Math.floor(this.o.quietMs / 2)))));
+    this.timers.push(this.clock.setInterval(() => this.checkMonitoring(), 1000));
   }
 
   get connected(): boolean {
@@ -169,6 +192,8 @@ export class Bridge {
       forward: { ...this.forwarder.stats },
       backlog: this.forwarder.backlog,
       connected: this.connected,
+      monitoring: this.monitoring,
+      monitoredAt: this.monitoredAt,
     };
   }
 
@@ -368,9 +393,10 @@ export class Bridge {
             this.forwarder.connected({ publish: (topic, payload, done) => client.publish(topic, payload, false, done) });
             this.publishOwnStatus();
             client.subscribe(gatewayConfigTopic(id));
+            client.subscribe(deviceTopic(id, 'command'));
             this.log.info({ backlog: this.forwarder.backlog }, 'uplink connected');
           },
-          onMessage: (topic, payload) => this.onConfig(topic, payload),
+          onMessage: (topic, payload) => (topic === deviceTopic(id, 'command') ? this.onCommand(payload) : this.onConfig(topic, payload)),
           onClose: onDown,
         },
       );
@@ -393,6 +419,34 @@ export class Bridge {
     if (!cfg.success) return this.log.warn('gateway config invalid');
     this.log.info({ devices: cfg.data.devices.length }, 'registered devices received');
     this.forwarder.setAllowed(cfg.data.devices);
+  }
+
+  /** A command to the gateway itself: `monitoring` says the core is watching; anything unreadable is dropped and counted. */
+  private onCommand(payload: Buffer): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return this.reject('invalid');
+    }
+    const cmd = commandSchema.safeParse(json);
+    if (!cmd.success) return this.reject('invalid');
+    if (cmd.data.type !== 'monitoring') return;
+    this.monitoredAt = this.clock.now();
+    if (this.monitoring !== 'monitored') this.log.info('monitored: the core is watching');
+    this.monitoring = 'monitored';
+  }
+
+  /** 3 minutes without a `monitoring` command (from start or the last one): not monitored, said loudly once. */
+  private checkMonitoring(): void {
+    if (this.monitoring === 'not_monitored') return;
+    const since = this.monitoredAt ?? this.startedAt;
+    if (this.clock.now() - since < NOT_MONITORED_AFTER_MS) return;
+    this.monitoring = 'not_monitored';
+    this.log.error(
+      { silentS: Math.round((this.clock.now() - since) / 1000) },
+      'NOT MONITORED: no word from the core for 3 minutes; the people behind this gateway are not being watched',
+    );
   }
 
   private scheduleReconnect(): void {

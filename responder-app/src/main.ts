@@ -23,7 +23,7 @@ import { consentPage } from './views/consent.js';
 import { alertLinkPage } from './views/page.js';
 import type { Ctx, Notice } from './views/ctx.js';
 import { detailView, feedView, guideView, isDetailOf, reloadDetail } from './views/responder.js';
-import { testPageArrived } from './views/test-page.js';
+import { testPageArrived, testPageResult } from './views/test-page.js';
 import { serviceView } from './views/admin.js';
 import { rotaView } from './views/admin.js';
 
@@ -238,6 +238,9 @@ function onLive(msg: LiveMsg): void {
       break;
     case 'test_page':
       testPageArrived(msg.at);
+      break;
+    case 'test_page_result':
+      testPageResult(msg.testPageId, msg.result);
       break;
     case 'error':
       break;

@@ -47,6 +47,9 @@ export const t = {
   alertsTitle: 'Alerts',
   noAlerts: 'No alerts. You will hear an alarm when one comes in.',
   alertTitle: (alias: string) => `${alias} may need help`,
+  /** a test page's push notification (the server's words come first; these when it sent none) */
+  testPushTitle: 'ODART test page',
+  testPushBody: 'Only a test, not an alert. Acknowledge to confirm push reaches this phone.',
   risk: 'risk',
   state: {
     pending_checkin: 'checking in with wearer',
@@ -251,6 +254,7 @@ export const t = {
   colMissing: 'What is missing',
   readinessItem: {
     consent: 'Consent',
+    monitoring: 'Monitored now',
     devices: 'Devices online',
     chain: 'Call chain assigned',
     responders: 'Every responder reachable and on duty',
@@ -410,6 +414,10 @@ export const t = {
     'You can pause monitoring, stop it, or ask for your data or for it to be deleted, at any time: on this page, by text (PAUSE 2H, STOP), or by asking the service.',
   ],
   consentVersion: (v: string) => `Version ${v}`,
+  /** whether the core is watching them now (issue 16.4): never a false reassurance */
+  consentMonitored: (at: string) => `Monitored: the system checked in with your devices at ${at}.`,
+  consentNotMonitored:
+    'NOT MONITORED right now: the system is not watching over you. Do not rely on it for help until this says monitored again.',
   consentCurrent: (state: string) => `Right now: ${t.consentState[state] ?? state}.`,
   optIn: 'Yes, monitor me',
   optOut: 'Stop monitoring',

@@ -3,6 +3,8 @@
 // Web Push (issue 16): a page arrives as a push (server/src/notify/push/: alert id, alias, reason) and
 // is shown as a notification that stays until acted on; a tap opens the alert (#/alerts/<id>), its
 // "Acknowledge" action calls the ack API from here with the session cookie, then opens the alert.
+// A TEST page's push (escalation/test-page.ts: kind 'test', its test page id) says it is a test, opens no
+// alert, and its "Acknowledge" confirms the test instead (POST /api/me/test-pages/:id/confirm).
 import { t } from './messages.js';
 const CACHE = 'odart-shell-v1';
 const SHELL = ['/', '/index.html', '/app.js', '/styles.css', '/manifest.webmanifest', '/icon-192.png', '/icon-512.png'];
@@ -88,12 +90,35 @@ interface PushPage {
 const isPage = (x: unknown): x is PushPage =>
   typeof x === 'object' && x !== null && (x as PushPage).kind === 'page' && typeof (x as PushPage).alertId === 'string';
 
+/** A test page's push (server/src/escalation/test-page.ts): never an alert. */
+interface PushTest {
+  kind: 'test';
+  testPageId: string;
+  title?: unknown;
+  body?: unknown;
+}
+const isTest = (x: unknown): x is PushTest =>
+  typeof x === 'object' && x !== null && (x as PushTest).kind === 'test' && typeof (x as PushTest).testPageId === 'string';
+
 sw.addEventListener('push', (e) => {
   let data: unknown;
   try {
     data = e.data?.json() ?? null;
   } catch {
     data = null;
+  }
+  if (isTest(data)) {
+    e.waitUntil(
+      sw.registration.showNotification(typeof data.title === 'string' && data.title ? data.title : t.testPushTitle, {
+        body: typeof data.body === 'string' && data.body ? data.body : t.testPushBody,
+        tag: `test-${data.testPageId}`,
+        requireInteraction: true,
+        icon: '/icon-192.png',
+        data: { testPageId: data.testPageId },
+        actions: [{ action: 'ack', title: t.acknowledge }],
+      }),
+    );
+    return;
   }
   if (!isPage(data)) return;
   const alias = typeof data.alias === 'string' && data.alias ? data.alias : 'Someone';
@@ -112,8 +137,12 @@ sw.addEventListener('push', (e) => {
 });
 
 /** Focuses an open app window on the alert, or opens one. */
-async function openAlert(alertId: string): Promise<void> {
-  const url = `${sw.location.origin}/#/alerts/${encodeURIComponent(alertId)}`;
+function openAlert(alertId: string): Promise<void> {
+  return openApp(`${sw.location.origin}/#/alerts/${encodeURIComponent(alertId)}`);
+}
+
+/** Focuses an open app window on `url`, or opens one. */
+async function openApp(url: string): Promise<void> {
   const wins = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
   const win = wins.find((w) => new URL(w.url).origin === sw.location.origin);
   if (win) {
@@ -124,20 +153,34 @@ async function openAlert(alertId: string): Promise<void> {
   await sw.clients.openWindow(url);
 }
 
+const POST = {
+  method: 'POST',
+  credentials: 'same-origin',
+  headers: { 'x-odart-csrf': '1', 'content-type': 'application/json' },
+  body: '{}',
+} as const;
+
 sw.addEventListener('notificationclick', (e) => {
-  const alertId = (e.notification.data as { alertId?: unknown } | null)?.alertId;
+  const data = e.notification.data as { alertId?: unknown; testPageId?: unknown } | null;
+  const alertId = data?.alertId;
   e.notification.close();
+  if (typeof data?.testPageId === 'string') {
+    const testPageId = data.testPageId;
+    // A test: Acknowledge confirms it (the session cookie says whose); the app opens on its start, not on an alert.
+    e.waitUntil(
+      (async () => {
+        if (e.action === 'ack') await fetch(`/api/me/test-pages/${encodeURIComponent(testPageId)}/confirm`, POST).catch(() => undefined);
+        await openApp(`${sw.location.origin}/#/`);
+      })(),
+    );
+    return;
+  }
   if (typeof alertId !== 'string') return;
   e.waitUntil(
     (async () => {
       if (e.action === 'ack') {
         // The same request the app makes (session cookie, CSRF header); signed out or taken: the alert opens and says so.
-        await fetch(`/api/alerts/${encodeURIComponent(alertId)}/ack`, {
-          method: 'POST',
-          credentials: 'same-origin',
-          headers: { 'x-odart-csrf': '1', 'content-type': 'application/json' },
-          body: '{}',
-        }).catch(() => undefined);
+        await fetch(`/api/alerts/${encodeURIComponent(alertId)}/ack`, POST).catch(() => undefined);
       }
       await openAlert(alertId);
     })(),

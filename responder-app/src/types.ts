@@ -17,7 +17,7 @@ export type {
 export type { HistoryRow, Readiness, ReadinessSummary as ReadinessRow, Stats } from '@odart/protocol/api';
 // The console's wearer page: what the detector has learnt (room sensor scales, baselines).
 export type { CalibrationView as Calibration } from '@odart/protocol/api';
-export type { TestPageAnswer } from '@odart/protocol/api';
+export type { TestPageAnswer, TestPageResult } from '@odart/protocol/api';
 // The console's admin records: people monitored, devices, users, groups, service settings, consent.
 export type {
   AdminUserView as UserRow,

@@ -22,8 +22,10 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-export async function phone(browser: Browser, base: string): Promise<BrowserContext> {
+/** `timezoneId`: the phone's own time zone (IANA), when a test needs one other than the machine's. */
+export async function phone(browser: Browser, base: string, o: { timezoneId?: string } = {}): Promise<BrowserContext> {
   const ctx = await browser.newContext({
+    ...(o.timezoneId ? { timezoneId: o.timezoneId } : {}),
     viewport: { width: 360, height: 740 },
     deviceScaleFactor: 1,
     baseURL: base,
@@ -46,17 +48,18 @@ export async function signIn(page: Page, username: string, password: string): Pr
 export interface BrowserSuite {
   ts: TestServer;
   browser: Browser;
-  /** a new phone-sized context on this suite's server */
-  phone(): Promise<BrowserContext>;
+  /** a new phone-sized context on this suite's server (in its own time zone when given) */
+  phone(o?: { timezoneId?: string }): Promise<BrowserContext>;
   /** one phone per username, each signed in with the demo password; `close` closes them all */
   signedInPhones<N extends string[]>(...usernames: N): Promise<{ pages: { [K in keyof N]: Page }; close(): Promise<void> }>;
 }
 
-export function browserSuite(): BrowserSuite {
+/** `env`: settings of the suite's server made once before it starts (e.g. the local Twilio server's, twilioEnv). */
+export function browserSuite(o: { env?: () => Promise<Record<string, string>> } = {}): BrowserSuite {
   const suite: BrowserSuite = {
     ts: undefined as unknown as TestServer,
     browser: undefined as unknown as Browser,
-    phone: () => phone(suite.browser, suite.ts.base),
+    phone: (o) => phone(suite.browser, suite.ts.base, o),
     async signedInPhones<N extends string[]>(...usernames: N) {
       const contexts: BrowserContext[] = [];
       const pages: Page[] = [];
@@ -76,7 +79,7 @@ export function browserSuite(): BrowserSuite {
     },
   };
   beforeAll(async () => {
-    suite.ts = await startTestServer();
+    suite.ts = await startTestServer(o.env ? { env: await o.env() } : {});
     suite.browser = await launch();
   });
   afterAll(async () => {

@@ -60,7 +60,16 @@ describe('wearer consent', () => {
     await expectAccessibleScreen(me, 'consent page');
     await me.getByRole('button', { name: 'Yes, monitor me' }).click();
     await me.getByText('Thank you. Monitoring is on.').waitFor();
+    // Opted in is not yet watched: no monitoring command has reached their device, and the page says so.
+    expect(await me.locator('#consent-monitoring').getAttribute('data-monitored')).toBe('no');
+    expect(await me.locator('#consent-monitoring').textContent()).toMatch(/^NOT MONITORED right now/);
     await expectAccessibleScreen(me, 'consent page, monitoring on');
+    // A monitoring round tells the device (the core is healthy): on the next look the page says monitored.
+    expect(await suite.ts.server.monitoring.send()).toBeGreaterThan(0);
+    await me.reload();
+    await me
+      .locator('#consent-monitoring[data-monitored="yes"]', { hasText: /^Monitored: the system checked in with your devices at / })
+      .waitFor();
     await admin.locator('#notices li', { hasText: 'Robin: opted in (web)' }).waitFor();
 
     const before = await counter('odart_mqtt_messages_total\\{stream="vitals"\\}');

@@ -47,6 +47,9 @@ describe('service console at 360 px', () => {
     expect(await page.locator('#readiness-state').textContent()).toBe('not ready');
     expect(await page.locator('#readiness li[data-item="chain"]').textContent()).toMatch(/Missing: Call chain assigned/);
     expect(await page.locator('#readiness li[data-item="consent"]').textContent()).toMatch(/Missing: Consent/);
+    expect(await page.locator('#readiness li[data-item="monitoring"]').textContent()).toMatch(
+      /Missing: Monitored now.*NOT MONITORED: the core has not told their devices yet/,
+    );
 
     // Two devices: both listed at once, both secrets kept with copy buttons.
     await page.getByLabel('Device id').fill('robin-wrist');

@@ -66,4 +66,35 @@ describe('rota page in the console', () => {
     expect(rota.body.shifts).toContainEqual({ userId: 'sam', weekday: 5, start: '08:00', end: '20:00' });
     await ctx.close();
   });
+
+  it("reads an override's times in the service's time zone, not the browser's (a phone in New York, a service in London)", async () => {
+    const admin = await login(suite.ts.base, 'admin');
+    const g = await api<{ id: string }>(suite.ts.base, admin, 'POST', '/api/admin/groups', { name: 'Weekend', memberIds: ['alex', 'sam'] });
+    const ctx = await suite.phone({ timezoneId: 'America/New_York' });
+    const page = await ctx.newPage();
+    await signIn(page, 'admin', DEMO_PASSWORD);
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('America/New_York');
+    await page.goto(`/#/admin/rota/${g.body.id}`);
+    await page.getByRole('heading', { level: 2, name: 'Rota: Weekend' }).waitFor();
+    // "Sam covers Alex on Sat 3 Jan 20:00-08:00", typed as the service's clock shows it.
+    await page.getByLabel('Person', { exact: true }).last().selectOption('sam');
+    await page.getByLabel('Replaces (optional)').selectOption('alex');
+    await page.getByLabel('From', { exact: true }).fill('2026-01-03T20:00');
+    await page.getByLabel('To', { exact: true }).fill('2026-01-04T08:00');
+    await page.getByRole('button', { name: 'Add override' }).click();
+    const overrides = page.getByRole('table', { name: 'Overrides' });
+    await overrides.locator('tbody tr').first().waitFor();
+    expect(await overrides.locator('tbody tr').first().textContent()).toMatch(/Sat 3 Jan, 20:00.*Sun 4 Jan, 08:00.*Sam/);
+    const rota = await api<{ overrides: { userId: string; start: string; end: string }[] }>(
+      suite.ts.base,
+      admin,
+      'GET',
+      `/api/admin/groups/${g.body.id}/rota`,
+    );
+    // London is on GMT in January: 20:00 there is 20:00 UTC (the browser's reading would have been 01:00 UTC).
+    expect(rota.body.overrides).toEqual([
+      expect.objectContaining({ userId: 'sam', start: '2026-01-03T20:00:00.000Z', end: '2026-01-04T08:00:00.000Z' }),
+    ]);
+    await ctx.close();
+  });
 });

@@ -1,5 +1,6 @@
 // A local HTTP server speaking the two Twilio REST endpoints the system uses (Messages, Calls), with
-// per-request behaviour chosen by the test: accept, fail with a Twilio error, 5xx, hang, or reset.
+// per-request behaviour chosen by the test: accept, fail with a Twilio error, 5xx, hang, or reset; and,
+// as Twilio does later, the signed status callback of a message or call it took (`report`).
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +33,12 @@ export interface FakeTwilio {
   behave: (req: TwilioRequest, n: number) => Behaviour;
   /** resolves once `n` requests have arrived */
   waitFor(n: number, pred?: (r: TwilioRequest) => boolean): Promise<TwilioRequest[]>;
+  /**
+   * What Twilio does as a message or call goes on: POSTs the status callback the request asked for
+   * (its `StatusCallback` URL, signed with the auth token over that URL), with Twilio's form fields.
+   * `via`: where that URL's server really listens (tests run on a random port behind PUBLIC_URL).
+   */
+  report(r: TwilioRequest, status: string, o?: { errorCode?: string; via?: string }): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
 }
 
@@ -48,6 +55,31 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       const have = requests.filter(pred);
       if (have.length >= count) return Promise.resolve(have);
       return new Promise((resolve) => waiters.push({ n: count, pred, resolve }));
+    },
+    async report(r, status, o = {}) {
+      if (!r.statusCallback) throw new Error(`the ${r.kind} to ${r.to} asked for no status callback`);
+      const common = {
+        AccountSid: TEST_ACCOUNT_SID,
+        From: r.from,
+        To: r.to,
+        ApiVersion: '2010-04-01',
+        ...(o.errorCode ? { ErrorCode: o.errorCode } : {}),
+      };
+      const params: Record<string, string> =
+        r.kind === 'message'
+          ? { ...common, MessageSid: r.sid, SmsSid: r.sid, MessageStatus: status, SmsStatus: status }
+          : { ...common, CallSid: r.sid, CallStatus: status, Direction: 'outbound-api' };
+      const url = new URL(r.statusCallback);
+      const target = o.via ? o.via + url.pathname + url.search : r.statusCallback;
+      const res = await fetch(target, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': twilio.getExpectedTwilioSignature(TEST_AUTH_TOKEN, r.statusCallback, params),
+        },
+        body: new URLSearchParams(params).toString(),
+      });
+      return { status: res.status, text: await res.text() };
     },
     async close() {
       for (const s of sockets) s.destroy();

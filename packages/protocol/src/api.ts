@@ -85,7 +85,9 @@ export type LiveEvent =
   /** a stored admin notice (new or repeated), with the id an admin dismisses it by */
   | { type: 'notice'; notice: NoticeView }
   /** a TEST page (POST /api/me/test-page): the app shows that it arrived; never an alert, nothing to do */
-  | { type: 'test_page'; at: string };
+  | { type: 'test_page'; at: string }
+  /** a test page's method moved on (a provider's status callback, the person confirmed the test push): to the person and who sent it */
+  | { type: 'test_page_result'; testPageId: string; userId: string; result: TestPageResult };
 
 /** Every message on `/api/live`: the hub's events, the catch-up hello, and the answer to a bad client message. */
 export type LiveMsg =
@@ -201,7 +203,7 @@ export interface Stats {
   outcomes: Record<string, number>;
 }
 
-export type ReadinessKey = 'consent' | 'devices' | 'chain' | 'responders';
+export type ReadinessKey = 'consent' | 'monitoring' | 'devices' | 'chain' | 'responders';
 /** Whether a wearer is covered (`GET /api/admin/wearers/:id/readiness`): one item per key. */
 export interface Readiness {
   wearerId: string;
@@ -364,10 +366,22 @@ export interface ConsentDetail extends ConsentView {
   events: ConsentEventView[];
 }
 
+/**
+ * Whether a wearer is monitored now: the core told one of their devices so (the minutely `monitoring`
+ * command, sent only while the core is healthy and their consent active) within NOT_MONITORED_AFTER_MS.
+ */
+export interface MonitoringView {
+  monitored: boolean;
+  /** when the core last told one of their devices; null: never */
+  lastAt: string | null;
+}
+
 /** The wearer's own consent page (`POST /api/consent/lookup` and `/act`, by their personal link). */
 export interface ConsentInfo extends ConsentView {
   alias: string;
   serviceName: string;
+  /** whether the core is watching them now (issue 16.4): the wearer must never believe so when it is not */
+  monitoring: MonitoringView;
   /** the version of the consent text the page shows now */
   currentVersion: string;
 }
@@ -418,7 +432,21 @@ export interface CalibrationView {
 
 /** `POST /api/me/test-page`, `POST /api/admin/users/:id/test-page`: one result per method of the channel registry. */
 export interface TestPageAnswer {
+  /** the test page's id: the live `test_page_result` messages and the push's confirmation name it */
+  testPageId: string;
   userId: string;
   at: string;
-  results: { channel: string; label: string; status: 'delivered' | 'sent' | 'failed' | 'not_set_up'; detail: string }[];
+  results: TestPageResult[];
+}
+
+/**
+ * One method's result of a test page. `sent` moves on as the provider reports (status callbacks:
+ * "SMS delivered", "Phone call failed: number unreachable"); `confirmed`: the person pressed
+ * Acknowledge on the test push notification.
+ */
+export interface TestPageResult {
+  channel: string;
+  label: string;
+  status: 'delivered' | 'sent' | 'failed' | 'not_set_up' | 'confirmed';
+  detail: string;
 }

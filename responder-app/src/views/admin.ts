@@ -27,6 +27,7 @@ import {
   type Wearer,
 } from '../types.js';
 import type { Ctx } from './ctx.js';
+import { resultItems } from './test-page.js';
 
 interface Chain {
   id: string;
@@ -635,8 +636,8 @@ function accountControls(ctx: Ctx, u: UserRow, out: HTMLElement): HTMLElement {
           out.replaceChildren(
             h(
               'ul',
-              { class: 'test-page-results', 'aria-live': 'polite', 'data-test-page-results': u.id },
-              ...a.results.map((r) => h('li', { 'data-channel': r.channel, 'data-status': r.status }, r.detail)),
+              { class: 'test-page-results', 'aria-live': 'polite', 'data-test-page-results': u.id, 'data-test-page-id': a.testPageId },
+              ...resultItems(a.results),
             ),
           ),
         (err: unknown) => ctx.flash(err),
@@ -1673,8 +1674,9 @@ export function rotaView(ctx: Ctx, groupId: string): HTMLElement {
           body: {
             userId: oWho.value,
             replacesUserId: oWhom.value || null,
-            start: new Date(oStart.value).toISOString(),
-            end: new Date(oEnd.value).toISOString(),
+            // Wall times of the service's clock (the labels say so): the server reads them in its time zone, not the browser's.
+            start: oStart.value,
+            end: oEnd.value,
           },
         }).then(
           () => ctx.refresh(),

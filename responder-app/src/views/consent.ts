@@ -55,6 +55,10 @@ export function consentPage(token: string): HTMLElement {
         h('strong', {}, t.consentCurrent(c.state)),
         c.pausedUntil ? ` ${t.pausedUntil(fmtDateTime(c.pausedUntil))}` : '',
       ),
+      // Consent on is not being watched: only the core's recent word to their devices is.
+      c.monitoring.monitored && c.monitoring.lastAt
+        ? h('p', { id: 'consent-monitoring', class: 'ok', 'data-monitored': 'yes' }, t.consentMonitored(fmtDateTime(c.monitoring.lastAt)))
+        : h('p', { id: 'consent-monitoring', class: 'error', role: 'alert', 'data-monitored': 'no' }, t.consentNotMonitored),
       buttons,
     );
   };

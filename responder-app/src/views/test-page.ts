@@ -1,8 +1,10 @@
 // "Send a test page" (issue 16.3): the responder checks every way they can be paged. The answer lists each
-// method's result; the live `test_page` message marks that this open app got it. Never an alarm.
+// method's result; the live `test_page` message marks that this open app got it, and `test_page_result`
+// moves a method on as the provider reports ("SMS delivered", "Phone call failed: number unreachable")
+// on this list and on the console's (an admin's test for a person). Never an alarm.
 import { api } from '../api.js';
 import { fmtTime, h } from '../dom.js';
-import type { TestPageAnswer } from '../types.js';
+import type { TestPageAnswer, TestPageResult } from '../types.js';
 
 let last: TestPageAnswer | null = null;
 let arrivedAt: string | null = null;
@@ -15,6 +17,21 @@ export function testPageArrived(at: string): void {
   if (el) el.textContent = arrivedLine(at);
 }
 
+/** The live feed said a method of a test page moved on: every list of that test page on screen shows it. */
+export function testPageResult(testPageId: string, result: TestPageResult): void {
+  if (last?.testPageId === testPageId) last = { ...last, results: last.results.map((r) => (r.channel === result.channel ? result : r)) };
+  const sel = `ul[data-test-page-id="${CSS.escape(testPageId)}"] li[data-channel="${CSS.escape(result.channel)}"]`;
+  for (const li of document.querySelectorAll<HTMLElement>(sel)) {
+    li.dataset.status = result.status;
+    li.textContent = result.detail;
+  }
+}
+
+/** One list item per method: what the answer (and later the live feed) says of it. */
+export function resultItems(results: readonly TestPageResult[]): HTMLElement[] {
+  return results.map((r) => h('li', { 'data-channel': r.channel, 'data-status': r.status }, r.detail));
+}
+
 const arrivedLine = (at: string) => `Test page received in this app at ${fmtTime(at)}.`;
 
 /** The section with the button and the last results; `path` is the user's own or an admin's route. */
@@ -23,7 +40,8 @@ export function testPageSection(path = '/api/me/test-page', heading = 'Test page
   // The feed re-renders on live messages (this test page's own among them): always fill the list on screen.
   const current = () => (document.getElementById('test-page-results') as HTMLUListElement | null) ?? results;
   const render = (into: HTMLElement = results) => {
-    into.replaceChildren(...(last?.results ?? []).map((r) => h('li', { 'data-channel': r.channel, 'data-status': r.status }, r.detail)));
+    if (last) into.dataset.testPageId = last.testPageId;
+    into.replaceChildren(...resultItems(last?.results ?? []));
   };
   const btn = h('button', { type: 'button', id: 'test-page-send' }, 'Send a test page');
   btn.disabled = sending;

@@ -94,6 +94,7 @@ export class NoticeBoard {
       case 'page':
       case 'notice':
       case 'test_page':
+      case 'test_page_result':
         break;
       default:
         ev satisfies never;

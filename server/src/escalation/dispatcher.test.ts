@@ -49,6 +49,7 @@ function pager(sent: { to: string; body: string }[]): QueuedChannel {
     id: 'pager',
     label: 'Pager',
     delivery: 'queued',
+    reaches: 'person',
     ratePerS: 1,
     render: () => 'unused here',
     send: (m) => (sent.push({ to: m.to, body: m.body }), Promise.resolve<SmsResult>({ ok: true, sid: `PG${++n}`, status: 'accepted' })),

@@ -1,7 +1,7 @@
 // Rotas in the service's time zone across the two daylight-saving changes of Europe/London in 2026
 // (clocks forward at 01:00 UTC on Sunday 29 March, back at 01:00 UTC on Sunday 25 October).
 import { describe, expect, it } from 'vitest';
-import { gapsOf, instantOf, onCall, onShiftAt, shiftIntervals, type Shift } from './rota.js';
+import { gapsOf, instantOf, onCall, onShiftAt, overrideInstant, overrideSchema, shiftIntervals, type Shift } from './rota.js';
 
 const tz = 'Europe/London';
 const at = (iso: string) => Date.parse(iso);
@@ -33,6 +33,19 @@ describe('rota times across daylight saving', () => {
     const [s] = shiftIntervals(early, tz, at('2026-03-28T12:00:00Z'), at('2026-03-29T12:00:00Z'));
     expect(new Date(s!.start).toISOString()).toBe('2026-03-29T01:00:00.000Z');
     expect((s!.end - s!.start) / H).toBe(4); // 02:00 BST to 06:00 BST
+  });
+
+  it("an override's local times (the console's datetime-local) are the service's wall clock, not the server's or the browser's", () => {
+    const iso = (s: string, zone = tz) => new Date(overrideInstant(s, zone)).toISOString();
+    expect(iso('2026-12-03T20:00')).toBe('2026-12-03T20:00:00.000Z'); // GMT
+    expect(iso('2026-07-03T20:00')).toBe('2026-07-03T19:00:00.000Z'); // BST
+    expect(iso('2026-07-03T20:00', 'America/New_York')).toBe('2026-07-04T00:00:00.000Z'); // EDT
+    expect(iso('2026-03-29T01:30')).toBe('2026-03-29T01:00:00.000Z'); // skipped: the end of the gap
+    expect(iso('2026-12-03T20:00:00+01:00')).toBe('2026-12-03T19:00:00.000Z'); // an instant says its own offset
+    const o = overrideSchema('America/New_York').parse({ userId: 'sam', start: '2026-12-03T20:00', end: '2026-12-04T08:00' });
+    expect([o.start, o.end].map((t) => new Date(t).toISOString())).toEqual(['2026-12-04T01:00:00.000Z', '2026-12-04T13:00:00.000Z']);
+    expect(overrideSchema(tz).safeParse({ userId: 'sam', start: '3 Dec 20:00', end: '2026-12-04T08:00' }).success).toBe(false);
+    expect(overrideSchema(tz).safeParse({ userId: 'sam', start: '2026-12-04T08:00', end: '2026-12-03T20:00' }).success).toBe(false);
   });
 
   it('who is on shift at given instants, with an override that replaces and one that adds', () => {

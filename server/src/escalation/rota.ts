@@ -39,19 +39,41 @@ export const shiftSchema = z
   })
   .strict();
 
-/** "Sam covers Alex on 3 Dec 20:00-08:00": `userId` is on shift in [start, end); with `replacesUserId` that person is not. */
-export const overrideSchema = z
-  .object({
-    userId: z.string().min(1).max(64),
-    replacesUserId: z.string().min(1).max(64).nullable().default(null),
-    start: z.string().datetime({ offset: true }),
-    end: z.string().datetime({ offset: true }),
-    note: z.string().max(200).nullable().default(null),
-  })
-  .strict()
-  .refine((o) => Date.parse(o.end) > Date.parse(o.start), { message: 'end must be after start', path: ['end'] })
-  .refine((o) => Date.parse(o.end) - Date.parse(o.start) <= 31 * 86_400_000, { message: 'at most 31 days', path: ['end'] })
-  .refine((o) => o.replacesUserId !== o.userId, { message: 'a person cannot replace themselves', path: ['replacesUserId'] });
+/** A local date and time as a `datetime-local` input gives it ("2026-12-03T20:00"), read in the service's time zone. */
+const LOCAL_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+const overrideTime = z.union([
+  z.string().datetime({ offset: true }),
+  z.string().regex(LOCAL_DATETIME, 'an ISO instant or YYYY-MM-DDTHH:MM'),
+]);
+
+/**
+ * An override's end as an instant: an ISO instant with its offset as it says, or a local date and time
+ * (no offset) as the wall clock of `tz` shows it, through daylight saving as a shift's ends are (instantOf).
+ */
+export function overrideInstant(s: string, tz: string): number {
+  const m = LOCAL_DATETIME.exec(s);
+  if (!m) return Date.parse(s);
+  const [, y, mo, d, h, mi, sec] = m.map(Number) as number[];
+  return instantOf(Date.UTC(y!, mo! - 1, d!, h!, mi!, Number.isNaN(sec) ? 0 : sec!), tz);
+}
+
+/**
+ * "Sam covers Alex on 3 Dec 20:00-08:00": `userId` is on shift in [start, end); with `replacesUserId` that
+ * person is not. `start` and `end` are instants once read in the service's time zone `tz` (overrideInstant).
+ */
+export const overrideSchema = (tz: string) =>
+  z
+    .object({
+      userId: z.string().min(1).max(64),
+      replacesUserId: z.string().min(1).max(64).nullable().default(null),
+      start: overrideTime.transform((v) => overrideInstant(v, tz)),
+      end: overrideTime.transform((v) => overrideInstant(v, tz)),
+      note: z.string().max(200).nullable().default(null),
+    })
+    .strict()
+    .refine((o) => o.end > o.start, { message: 'end must be after start', path: ['end'] })
+    .refine((o) => o.end - o.start <= 31 * 86_400_000, { message: 'at most 31 days', path: ['end'] })
+    .refine((o) => o.replacesUserId !== o.userId, { message: 'a person cannot replace themselves', path: ['replacesUserId'] });
 
 export interface Shift {
   userId: string;

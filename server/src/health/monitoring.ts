@@ -13,6 +13,8 @@ export interface MonitoringOptions {
   log: Logger;
   /** the devices to tell now: those of wearers whose consent is `active` (server.ts reads the store) */
   monitoredDevices(): Promise<string[]>;
+  /** after a round: the devices told, and when (the store keeps it for the wearer page and the console) */
+  told?(deviceIds: string[], at: number): Promise<void>;
   /** whether this node is the active core now; a standby tells no device anything (the active core does) */
   isCore?: () => boolean;
   /** default 60 000 */
@@ -59,6 +61,7 @@ export class MonitoringBeacon {
     const devices = await this.o.monitoredDevices();
     const everyS = Math.max(1, Math.round(this.everyMs / 1000));
     for (const deviceId of devices) await this.o.bus.publish('device.command', { deviceId, command: { type: 'monitoring', everyS } });
+    if (devices.length > 0) await this.o.told?.(devices, this.o.clock.now());
     return devices.length;
   }
 }

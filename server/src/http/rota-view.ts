@@ -18,6 +18,16 @@ export async function unreachable(d: RotaViewDeps, userIds: readonly string[], n
   if (userIds.length === 0) return out;
   const users = new Map((await d.repos.usersByIds([...userIds])).map((u) => [u.id, u]));
   const signedIn = await d.repos.users.withLiveSession([...userIds], now);
+  // Some channel that reaches a person works for them: by its address kind (the registry's one answer).
+  const worksFor = async (userId: string, phone: string | null): Promise<boolean> => {
+    for (const c of d.escalator.channels.personal()) {
+      const kind = d.escalator.channels.personAddress(c.id);
+      if (kind === 'phone' && phone !== null) return true;
+      if (kind === 'app' && (signedIn.has(userId) || d.live.isConnected(userId))) return true;
+      if (kind === 'user' && (await d.repos.push.pushSubscriptionsOf(userId)).length > 0) return true;
+    }
+    return false;
+  };
   for (const id of userIds) {
     const u = users.get(id);
     if (!u) {
@@ -26,7 +36,7 @@ export async function unreachable(d: RotaViewDeps, userIds: readonly string[], n
     }
     if (u.disabled_at !== null) out.push({ userId: id, name: u.display_name, problem: 'account disabled' });
     else if (u.on_duty !== 1) out.push({ userId: id, name: u.display_name, problem: 'off duty' });
-    else if (u.phone === null && (await d.repos.push.pushSubscriptionsOf(id)).length === 0 && !signedIn.has(id) && !d.live.isConnected(id))
+    else if (!(await worksFor(u.id, u.phone)))
       out.push({ userId: id, name: u.display_name, problem: 'no phone, no push notifications and not signed in to the app' });
   }
   return out;

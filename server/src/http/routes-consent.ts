@@ -7,6 +7,7 @@ import { CONSENT_VERSION } from '../consent/index.js';
 import { AppError } from '../errors.js';
 import type { HttpDeps } from './app.js';
 import { consentView } from './routes-console.js';
+import { monitoringOf } from './monitored.js';
 import type { ConsentInfo } from '@odart/protocol/api';
 
 const token = z.string().min(20).max(100);
@@ -29,7 +30,7 @@ export const actBody = z.discriminatedUnion('action', [
 ]);
 
 /** What the consent routes use: their slice of HttpDeps. */
-export type ConsentRouteDeps = Pick<HttpDeps, 'consent' | 'repos'>;
+export type ConsentRouteDeps = Pick<HttpDeps, 'clock' | 'consent' | 'repos'>;
 
 /** The consent routes, a fastify plugin: app.ts registers it with `app.register(consentRoutes, deps)`. */
 export async function consentRoutes(app: FastifyInstance, d: ConsentRouteDeps): Promise<void> {
@@ -42,7 +43,13 @@ export async function consentRoutes(app: FastifyInstance, d: ConsentRouteDeps): 
   };
   const view = async (w: NonNullable<Awaited<ReturnType<typeof wearerFor>>>): Promise<ConsentInfo> => {
     const service = await d.repos.serviceById(w.service_id);
-    return { ...consentView(w), alias: w.alias, serviceName: service?.name ?? '', currentVersion: CONSENT_VERSION };
+    return {
+      ...consentView(w),
+      alias: w.alias,
+      serviceName: service?.name ?? '',
+      currentVersion: CONSENT_VERSION,
+      monitoring: await monitoringOf(d.repos, w.id, d.clock.now()),
+    };
   };
   const limit = async (req: Parameters<typeof limiter>[0]) => {
     const r = await limiter(req);

@@ -91,7 +91,7 @@ export async function rotaRoutes(app: FastifyInstance, d: RotaRouteDeps): Promis
   app.post('/api/admin/groups/:id/rota/overrides', async (req, reply) => {
     const user = await sessions.requireAdmin(req);
     const g = await ownGroup(user, idParam.parse(req.params).id);
-    const o = overrideSchema.parse(req.body);
+    const o = overrideSchema(await serviceTimeZone(d.repos, g.service_id)).parse(req.body);
     await checkUsers(user, [o.userId, ...(o.replacesUserId ? [o.replacesUserId] : [])]);
     const id = randomIds.next('ov');
     await d.repos.rotas.insertOverride({
@@ -99,8 +99,8 @@ export async function rotaRoutes(app: FastifyInstance, d: RotaRouteDeps): Promis
       group_id: g.id,
       user_id: o.userId,
       replaces_user_id: o.replacesUserId,
-      start_at: Date.parse(o.start),
-      end_at: Date.parse(o.end),
+      start_at: o.start,
+      end_at: o.end,
       note: o.note,
       created_at: d.clock.now(),
     });

@@ -10,6 +10,7 @@ import { chainSchema, type ParsedChain } from '../escalation/index.js';
 import type { ServicesTable, UserRow, WearerRow } from '../store/index.js';
 import type { HttpDeps } from './app.js';
 import { serviceTimeZone, timeZoneSchema } from '../escalation/rota.js';
+import { monitoringOf } from './monitored.js';
 import { countryCode } from './phones.js';
 import { onCallView } from './rota-view.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
@@ -93,12 +94,23 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
       ok: w.consent === 'active',
       detail:
         w.consent === 'active'
-          ? 'monitoring on'
+          ? 'opted in'
           : w.consent === 'paused'
             ? 'paused: no data is used until it ends'
             : w.consent === 'opted_out'
               ? 'opted out: not monitored'
               : 'waiting for their choice: not monitored yet',
+    });
+    // Consent on is not being watched: only a recent `monitoring` command round is (a core that is not healthy sends none).
+    const m = await monitoringOf(d.repos, w.id, now);
+    items.push({
+      key: 'monitoring',
+      ok: m.monitored,
+      detail: m.monitored
+        ? `monitored: the core told their devices at ${m.lastAt}`
+        : m.lastAt
+          ? `NOT MONITORED: no word from the core to their devices since ${m.lastAt}`
+          : 'NOT MONITORED: the core has not told their devices yet',
     });
     const devices = await d.repos.devices.devicesOfWearer(w.id);
     const offline = devices.filter((x) => x.online !== 1).map((x) => x.id);
@@ -161,8 +173,9 @@ export async function serviceRoutes(app: FastifyInstance, d: ServiceRouteDeps): 
         continue;
       }
       // Reachable: by a live channel (the app) when signed in, or by a channel that reaches a phone when they have a number.
-      const app = [...cs].some((c) => d.escalator.channels.isLive(c)) && (withSession.has(u.id) || d.live.isConnected(u.id));
-      const phone = [...cs].some((c) => d.escalator.channels.reachesPhone(c)) && u.phone !== null;
+      const kinds = new Set([...cs].map((c) => d.escalator.channels.personAddress(c)));
+      const app = kinds.has('app') && (withSession.has(u.id) || d.live.isConnected(u.id));
+      const phone = kinds.has('phone') && u.phone !== null;
       if (!app && !phone) problems.push(`${u.display_name}: no phone and not signed in to the app`);
       if (u.on_duty !== 1) problems.push(`${u.display_name}: off duty`);
     }

@@ -6,6 +6,7 @@
 import type { AlertRow } from '../store/index.js';
 import type { MessageOwner, SmsResult } from './sms.js';
 import type { PageFacts } from './page.js';
+import type { StatusWords } from './twilio/status.js';
 
 /** What a provider's delivery status means for the page: the dispatcher retries, fails over or waits. */
 export type DeliveryOutcome = 'ok' | 'retryable' | 'permanent' | 'pending';
@@ -18,6 +19,14 @@ export interface ChannelInfo {
   /** May only be a step's fallback channel (none of today's channels is) */
   readonly fallbackOnly?: boolean;
 }
+
+/**
+ * Whom a page on a channel reaches: the person a target names (their open app, their browsers, their
+ * phone), or an organisation standing in for them (an alarm centre's hand-off). Test pages, the
+ * readiness checks (rota members with no working method) and the reminder SMS ask only of channels
+ * that reach a person (ChannelRegistry.personal, personAddress).
+ */
+export type ChannelReach = 'person' | 'organisation';
 
 /** Everything a page may say; each channel takes what its form needs. */
 export interface PageRender {
@@ -40,6 +49,7 @@ export interface PageRender {
  */
 export interface LiveChannel extends ChannelInfo {
   readonly delivery: 'live';
+  readonly reaches: ChannelReach;
   /** Hands the page to the user's open connections; returns how many took it. */
   push(userId: string, page: LivePage): number;
 }
@@ -57,6 +67,7 @@ export interface LivePage {
  */
 export interface QueuedChannel extends ChannelInfo {
   readonly delivery: 'queued';
+  readonly reaches: ChannelReach;
   /**
    * What `send` gets as `to`: the target's phone number (default), or the app user's id (push: the
    * channel finds the user's subscriptions itself), or a hand-off endpoint's id (handoff: an alarm centre).
@@ -72,6 +83,11 @@ export interface QueuedChannel extends ChannelInfo {
   renderChange?(firstBody: string, change: 'acknowledged' | 'resolved' | 'cancelled', at: number): string;
   /** The provider's status word (and error code) for a sent page. */
   parseStatus(status: string, errorCode: string | null): DeliveryOutcome;
+  /**
+   * Channels whose provider reports later (status callbacks): what a status word tells the person
+   * (a test page's result moves from "sent" to "delivered" or "failed: number unreachable").
+   */
+  statusWords?(status: string, errorCode: string | null): StatusWords;
   /** Messages per second per sending number; unset: the dispatcher's rate (SMS_RATE_PER_S) */
   readonly ratePerS?: number;
 }

@@ -15,7 +15,15 @@ export { FakeSms, FAKE_FROM } from './fake/fake-sms.js';
 export { FakeVoice } from './fake/fake-voice.js';
 export { TwilioSms, validTwilioSignature } from './twilio/twilio-sms.js';
 export { TwilioVoice } from './twilio/twilio-voice.js';
-export { type Channel, type ChannelInfo, type LiveChannel, type QueuedChannel, type DeliveryOutcome, type PageRender } from './channel.js';
+export {
+  type Channel,
+  type ChannelInfo,
+  type ChannelReach,
+  type LiveChannel,
+  type QueuedChannel,
+  type DeliveryOutcome,
+  type PageRender,
+} from './channel.js';
 export {
   ChannelRegistry,
   createChannels,
@@ -25,6 +33,7 @@ export {
   type ChannelId,
   type ChannelDeps,
   type ChannelRoles,
+  type PersonAddress,
 } from './registry.js';
 export { type AppPager } from './app/channel.js';
 export { type PageFacts, reasonWords, escapeXml } from './page.js';

@@ -49,6 +49,20 @@ describe('channel registry', () => {
     expect(() => channels.get('pigeon')).toThrow(/unknown channel/);
   });
 
+  it('says which channels reach a person and how they address them; the hand-off reaches an organisation', () => {
+    const { channels } = registry();
+    expect(channels.all.map((c) => [c.id, c.reaches])).toEqual([
+      ['app', 'person'],
+      ['sms', 'person'],
+      ['voice', 'person'],
+      ['push', 'person'],
+      ['handoff', 'organisation'],
+    ]);
+    expect(channels.personal().map((c) => c.id)).toEqual(['app', 'sms', 'voice', 'push']);
+    expect(CHANNEL_IDS.map((id) => channels.personAddress(id))).toEqual(['app', 'phone', 'phone', 'user', null]);
+    expect(channels.personAddress('pigeon')).toBeNull();
+  });
+
   it("names the channel for info texts (taken by someone else, the page reminder) and the default chain step's channels", () => {
     const { channels } = registry();
     expect(channels.textChannel().id).toBe('sms');

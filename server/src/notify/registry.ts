@@ -41,6 +41,9 @@ export interface ChannelRoles {
 /** The roles of today's channels: info texts go by SMS; the default chain pages by the app and SMS. */
 export const CHANNEL_ROLES = { text: 'sms', defaults: ['app', 'sms'] } as const satisfies ChannelRoles;
 
+/** How a channel that reaches a person addresses them (ChannelRegistry.personAddress). */
+export type PersonAddress = 'app' | 'user' | 'phone';
+
 export class ChannelRegistry {
   private readonly byId: ReadonlyMap<string, Channel>;
 
@@ -66,16 +69,35 @@ export class ChannelRegistry {
     return this.byId.get(id)?.delivery === 'live';
   }
 
-  /** A page on this channel reached a phone number (texted back when someone else takes the alert). */
-  reachesPhone(id: string): boolean {
-    const c = this.byId.get(id);
-    return c?.delivery === 'queued' && (c.address ?? 'phone') === 'phone';
+  /**
+   * The channels that reach the person a target names, in registry order (not an organisation standing in
+   * for them): what a test page tests and what makes a rota member reachable.
+   */
+  personal(): Channel[] {
+    return this.all.filter((c) => c.reaches === 'person');
   }
 
-  /** The queued channel that carries info texts to a phone (the taken-by-someone-else text, the page reminder). */
+  /**
+   * How a channel reaches a person: their open app (`app`), their browsers found by their user id
+   * (`user`, push) or their phone number (`phone`); null for a channel that reaches an organisation
+   * (or an unknown id). The one question test pages, readiness and the texts to phones ask.
+   */
+  personAddress(id: string): PersonAddress | null {
+    const c = this.byId.get(id);
+    if (c?.reaches !== 'person') return null;
+    if (c.delivery === 'live') return 'app';
+    return c.address === 'user' ? 'user' : c.address === 'endpoint' ? null : 'phone';
+  }
+
+  /** A page on this channel reached a person's phone number (texted back when someone else takes the alert). */
+  reachesPhone(id: string): boolean {
+    return this.personAddress(id) === 'phone';
+  }
+
+  /** The queued channel that carries info texts to a person's phone (the taken-by-someone-else text, the page reminder). */
   textChannel(): QueuedChannel {
     const c = this.roles.text === undefined ? undefined : this.byId.get(this.roles.text);
-    if (c?.delivery !== 'queued') throw new Error('no text channel');
+    if (c?.delivery !== 'queued' || !this.reachesPhone(c.id)) throw new Error('no text channel');
     return c;
   }
 

@@ -15,6 +15,7 @@ import { createNoticeRepo } from './notices.js';
 import { createOnboardingRepo } from './onboarding.js';
 import { createPushRepo } from './push.js';
 import { createRotaRepo } from './rotas.js';
+import { createTestPageRepo } from './test-pages.js';
 import { createHandoffRepo } from './handoff.js';
 import { createServiceRepo } from './services.js';
 import { createUserRepo } from './users.js';
@@ -43,6 +44,8 @@ export function createAggregates(db: Db) {
     rotas: createRotaRepo(db),
     /** alarm-centre hand-off endpoints (the handoff channel's addresses) */
     handoff: createHandoffRepo(db),
+    /** test pages' per-method results, moved on by provider status callbacks (0027_test_pages) */
+    testPages: createTestPageRepo(db),
     readModels: createConsoleReads(db),
     /** services, users, chains, wearers and devices in one transaction (the demo seed, bulk enrolment) */
     enrol: (e: Enrolment) => insertEnrolment(db, e),

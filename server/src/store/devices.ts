@@ -24,6 +24,25 @@ export function createDeviceRepo(db: Db) {
     async devicesOfWearer(wearerId: string): Promise<DeviceRow[]> {
       return db.selectFrom('devices').selectAll().where('wearer_id', '=', wearerId).orderBy('id').execute();
     },
+    /** The core told these devices they are monitored (a `monitoring` command round). */
+    async markMonitored(deviceIds: readonly string[], at: number): Promise<void> {
+      for (let i = 0; i < deviceIds.length; i += 500) {
+        await db
+          .updateTable('devices')
+          .set({ monitored_at: at })
+          .where('id', 'in', deviceIds.slice(i, i + 500))
+          .execute();
+      }
+    },
+    /** When any of the wearer's devices was last told it is monitored; null: never. */
+    async wearerMonitoredAt(wearerId: string): Promise<number | null> {
+      const r = await db
+        .selectFrom('devices')
+        .select((eb) => eb.fn.max('monitored_at').as('at'))
+        .where('wearer_id', '=', wearerId)
+        .executeTakeFirst();
+      return r?.at === null || r?.at === undefined ? null : Number(r.at);
+    },
   };
 }
 

@@ -13,6 +13,19 @@ export function createGatewayRepo(db: Db) {
       .whereRef('g.service_id', '=', 'dev.service_id')
       .where('g.kind', '=', 'gateway');
   return {
+    /** The gateways registered for any of these devices. */
+    async gatewaysRelaying(deviceIds: readonly string[]): Promise<string[]> {
+      if (deviceIds.length === 0) return [];
+      const out = new Set<string>();
+      for (let i = 0; i < deviceIds.length; i += 500) {
+        const rows = await sameService()
+          .select('gd.gateway_id')
+          .where('gd.device_id', 'in', deviceIds.slice(i, i + 500))
+          .execute();
+        for (const r of rows) out.add(r.gateway_id);
+      }
+      return [...out].sort();
+    },
     async devicesForGateway(gatewayId: string): Promise<string[]> {
       const rows = await sameService().select('gd.device_id').where('gd.gateway_id', '=', gatewayId).orderBy('gd.device_id').execute();
       return rows.map((r) => r.device_id);

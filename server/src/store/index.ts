@@ -39,6 +39,7 @@ export { createOnboardingRepo, isUniqueViolation, type OnboardingRepo } from './
 export { openStore, type Store } from './store.js';
 export { PgNotifyTransport, NOTIFY_INLINE_LIMIT, type PgNotifyOptions } from './pg-notify.js';
 export { createPushRepo, type PushRepo, type PushSubscriptionRow } from './push.js';
+export { createTestPageRepo, type TestPageRepo, type TestPageResultRow } from './test-pages.js';
 export { createKitRepo, type KitRepo, type KitRow, type KitPatch } from './kits.js';
 export { createRotaRepo, type RotaRepo, type RotaShiftRow, type RotaOverrideRow } from './rotas.js';
 export { createHandoffRepo, type HandoffRepo, type HandoffEndpointRow } from './handoff.js';

@@ -629,6 +629,32 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0027_test_pages': {
+    // Test pages (issue 16.3) and the devices' last monitoring command (issue 16.4). One row per method of a test page, with the provider's id of the text or call,
+    // so Twilio's later status callbacks (delivered, undelivered, a call's no-answer) move the result on
+    // (store/test-pages.ts); the person tested and who sent it are told each change live.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('test_page_results')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('test_page_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('provider_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('test_page_results_page').on('test_page_results').column('test_page_id').execute();
+      await db.schema.createIndex('test_page_results_provider').on('test_page_results').column('provider_id').execute();
+      // When the core last told each device that it is monitored (the minutely `monitoring` command, health/monitoring.ts):
+      // the wearer page and the console say "not monitored" when that is over 3 minutes ago (issue 16.4).
+      await db.schema.alterTable('devices').addColumn('monitored_at', 'bigint').execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

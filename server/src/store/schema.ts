@@ -74,6 +74,8 @@ export interface DevicesTable {
   created_at: number;
   /** 0005_console: where a room sensor is ("Bathroom"), shown to responders */
   room?: string | null;
+  /** 0027_test_pages: when the core last sent it the `monitoring` command (health/monitoring.ts) */
+  monitored_at?: number | null;
 }
 
 export interface ChainsTable {
@@ -368,6 +370,24 @@ export interface NoticesTable {
   dismissed_by: string | null;
 }
 
+/** 0027_test_pages: one method's result of a test page, moved on by the provider's status callbacks (store/test-pages.ts) */
+export interface TestPageResultsTable {
+  id: string;
+  test_page_id: string;
+  /** the person tested */
+  user_id: string;
+  /** who sent it: the person themselves or an admin */
+  requested_by: string;
+  channel: string;
+  label: string;
+  /** the provider's id of the text or call (Twilio's MessageSid / CallSid); null when nothing was sent */
+  provider_id: string | null;
+  status: 'delivered' | 'sent' | 'failed' | 'not_set_up' | 'confirmed';
+  detail: string;
+  created_at: number;
+  updated_at: number;
+}
+
 /** 0018_push_subscriptions: a user's Web Push subscriptions (the browser's PushSubscription JSON), store/push.ts */
 export interface PushSubscriptionsTable {
   user_id: string;
@@ -432,6 +452,7 @@ export interface DB {
   core_lease: CoreLeaseTable;
   handoff_endpoints: HandoffEndpointsTable;
   push_subscriptions: PushSubscriptionsTable;
+  test_page_results: TestPageResultsTable;
   login_devices: LoginDevicesTable;
   notices: NoticesTable;
   vitals_blocks: VitalsBlocksTable;

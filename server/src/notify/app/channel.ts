@@ -12,7 +12,7 @@ export interface AppPager {
   page(userId: string, alert: AlertRow, wearerAlias: string, step: number): number;
 }
 
-export const APP = { id: 'app', label: 'App' } as const;
+export const APP = { id: 'app', label: 'App', reaches: 'person' } as const;
 
 export function appChannel(pager: AppPager): LiveChannel {
   return {

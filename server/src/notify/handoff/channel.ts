@@ -13,7 +13,7 @@ import type { SmsResult } from '../sms.js';
 import { changeMessage, levelOfScore, toCap, toJson, type HandoffChange, type HandoffMessage } from './message.js';
 import { IDEMPOTENCY_HEADER, signHandoff } from './signature.js';
 
-export const HANDOFF = { id: 'handoff', label: 'Alarm centre hand-off' } as const;
+export const HANDOFF = { id: 'handoff', label: 'Alarm centre hand-off', reaches: 'organisation' } as const;
 
 /** An endpoint as the channel needs it; store/handoff.ts' rows have these fields. */
 export interface HandoffEndpoint {

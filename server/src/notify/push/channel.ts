@@ -9,7 +9,7 @@ import type { QueuedChannel } from '../channel.js';
 import { reasonWords } from '../page.js';
 import type { SmsResult } from '../sms.js';
 
-export const PUSH = { id: 'push', label: 'Push notification' } as const;
+export const PUSH = { id: 'push', label: 'Push notification', reaches: 'person' } as const;
 
 /** The page's push payload (JSON): what the service worker shows and which alert it opens. */
 export interface PushPage {

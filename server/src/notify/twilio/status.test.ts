@@ -1,7 +1,15 @@
 // Twilio failure classification: which failures are retried and which move on at once
 // (Twilio error dictionary: 21211 invalid To, 21610 unsubscribed, 21614 not mobile, 30003-30007 delivery).
 import { describe, expect, it } from 'vitest';
-import { PERMANENT_CODES, callStatusOutcome, messageStatusFailed, messageStatusOutcome, retryableCode } from './status.js';
+import {
+  PERMANENT_CODES,
+  callStatusOutcome,
+  callStatusWords,
+  messageStatusFailed,
+  messageStatusOutcome,
+  messageStatusWords,
+  retryableCode,
+} from './status.js';
 import { classifyTwilioError } from './client.js';
 
 describe('Twilio failure classification', () => {
@@ -44,5 +52,40 @@ describe('Twilio failure classification', () => {
         ['failed', null],
       ].map(([s, c]) => messageStatusOutcome(s!, c ?? null)),
     ).toEqual(['ok', 'retryable', 'permanent', 'permanent']);
+  });
+
+  it("says in a person's words what a message's or call's status callback means (a test page's result)", () => {
+    expect(
+      [
+        ['queued', null],
+        ['sent', null],
+        ['delivered', null],
+        ['read', null],
+        ['undelivered', '30003'],
+        ['undelivered', '30005'],
+        ['failed', '30099'],
+        ['failed', null],
+      ].map(([s, c]) => messageStatusWords(s!, c ?? null)),
+    ).toEqual([
+      { result: 'sent', words: 'sent (queued)' },
+      { result: 'sent', words: 'sent (sent)' },
+      { result: 'delivered', words: 'delivered' },
+      { result: 'delivered', words: 'delivered' },
+      { result: 'failed', words: 'failed: number unreachable' },
+      { result: 'failed', words: 'failed: unknown number' },
+      { result: 'failed', words: 'failed: not delivered (error 30099)' },
+      { result: 'failed', words: 'failed: not delivered' },
+    ]);
+    expect(['ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'].map((s) => callStatusWords(s, null))).toEqual(
+      [
+        { result: 'sent', words: 'sent (ringing)' },
+        { result: 'sent', words: 'sent (in-progress)' },
+        { result: 'delivered', words: 'answered' },
+        { result: 'failed', words: 'failed: line busy' },
+        { result: 'failed', words: 'failed: no answer' },
+        { result: 'failed', words: 'failed: number unreachable' },
+        { result: 'failed', words: 'failed: cancelled' },
+      ],
+    );
   });
 });

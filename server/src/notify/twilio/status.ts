@@ -49,3 +49,56 @@ export function messageStatusFailed(status: string): boolean {
 export function messageStatusOutcome(status: string, errorCode: string | null): DeliveryOutcome {
   return messageStatusFailed(status) ? (errorCode && retryableCode(errorCode) ? 'retryable' : 'permanent') : 'ok';
 }
+
+/** What a status callback tells a person about one text or call (a test page's result): its standing and the words. */
+export interface StatusWords {
+  result: 'delivered' | 'sent' | 'failed';
+  /** after the channel's label: "delivered", "answered", "failed: number unreachable", "sent (ringing)" */
+  words: string;
+}
+
+/** Twilio's error codes in a person's words (docs: twilio.com/docs/api/errors). */
+const CODE_WORDS: Record<string, string> = {
+  '21211': 'not a valid phone number',
+  '21610': 'the number has replied STOP',
+  '21612': 'cannot be sent to this number',
+  '21614': 'not a mobile number',
+  '30001': 'too many messages queued',
+  '30003': 'number unreachable',
+  '30004': 'blocked by the recipient',
+  '30005': 'unknown number',
+  '30006': 'a landline or unreachable carrier',
+  '30007': 'filtered by the carrier',
+  '30008': 'unknown error',
+};
+
+const codeWords = (code: string | null, otherwise: string) =>
+  (code && CODE_WORDS[code]) ?? (code ? `${otherwise} (error ${code})` : otherwise);
+
+/** A message's status words: delivered / read are delivered, undelivered / failed failed with the reason, the rest progress. */
+export function messageStatusWords(status: string, errorCode: string | null): StatusWords {
+  if (status === 'delivered' || status === 'read') return { result: 'delivered', words: 'delivered' };
+  if (messageStatusFailed(status) || status === 'canceled') {
+    return { result: 'failed', words: `failed: ${status === 'canceled' ? 'cancelled' : codeWords(errorCode, 'not delivered')}` };
+  }
+  return { result: 'sent', words: `sent (${status})` };
+}
+
+/** A call's status words: completed is answered; busy, no-answer, failed and canceled failed; the rest progress. */
+export function callStatusWords(status: string, errorCode: string | null): StatusWords {
+  switch (status) {
+    case 'completed':
+      return { result: 'delivered', words: 'answered' };
+    case 'busy':
+      return { result: 'failed', words: 'failed: line busy' };
+    case 'no-answer':
+      return { result: 'failed', words: 'failed: no answer' };
+    case 'failed':
+      // Twilio could not connect the call at all: an invalid, unreachable or switched-off number.
+      return { result: 'failed', words: `failed: ${codeWords(errorCode, 'number unreachable')}` };
+    case 'canceled':
+      return { result: 'failed', words: 'failed: cancelled' };
+    default:
+      return { result: 'sent', words: `sent (${status})` };
+  }
+}
