@@ -5,13 +5,20 @@ import { ApiError, api } from '../api.js';
 import { phoneCountries } from '../countries.js';
 import { field, fmtDateTime, fmtTime, h, s } from '../dom.js';
 import { t } from '../messages.js';
+import { targetKey } from '@odart/protocol/api';
 import {
   OPEN_STATES,
   type Alert,
   type Calibration,
+  type Chain,
+  type ChainDefinition,
+  type ChainStep,
+  type ChainTarget,
+  type ChannelInfo,
   type Consent,
   type Device,
   type Group,
+  type HandoffEndpoint,
   type HistoryRow,
   type Kit,
   type NoticeItem,
@@ -27,29 +34,6 @@ import {
   type Wearer,
 } from '../types.js';
 import type { Ctx } from './ctx.js';
-
-interface Chain {
-  id: string;
-  name: string;
-  definition: ChainDef;
-}
-interface Target {
-  type: string;
-  id?: string;
-  groupId?: string;
-  phone?: string;
-  label?: string;
-}
-interface Step {
-  targets: Target[];
-  channels: string[];
-  waitS: number;
-  [k: string]: unknown;
-}
-interface ChainDef {
-  steps: Step[];
-  [k: string]: unknown;
-}
 
 const enc = encodeURIComponent;
 const errText = (err: unknown) => (err instanceof ApiError ? err.message : t.errorGeneric);
@@ -795,16 +779,6 @@ export function chainsView(ctx: Ctx): HTMLElement {
   );
 }
 
-/** An alarm centre's hand-off endpoint (GET /api/admin/handoff-endpoints); the secret comes back masked. */
-interface HandoffEndpoint {
-  id: string;
-  name: string;
-  url: string;
-  format: 'json' | 'cap';
-  secret: string;
-  webhookPath: string;
-}
-
 /** The service's alarm centres: a chain step may hand an alert to one (docs/escalation.md). */
 function handoffSection(ctx: Ctx): HTMLElement {
   const box = h('div');
@@ -883,8 +857,12 @@ export function chainView(ctx: Ctx, id: string, forWearer?: string): HTMLElement
     () =>
       Promise.all([
         id === 'new'
-          ? Promise.resolve<Chain>({ id: '', name: '', definition: { steps: [{ targets: [], channels: ['app', 'sms'], waitS: 60 }] } })
-          : api<Chain>(`/api/admin/chains/${enc(id)}`),
+          ? Promise.resolve<EditedChain>({
+              id: '',
+              name: '',
+              definition: { steps: [{ targets: [], channels: ['app', 'sms'], waitS: 60 }] },
+            })
+          : api<EditedChain>(`/api/admin/chains/${enc(id)}`),
         api<UserRow[]>('/api/admin/users'),
         api<Group[]>('/api/admin/groups').catch(() => [] as Group[]),
         id === 'new' && forWearer ? api<Wearer>(`/api/admin/wearers/${enc(forWearer)}`) : Promise.resolve(null),
@@ -918,19 +896,16 @@ export function chainView(ctx: Ctx, id: string, forWearer?: string): HTMLElement
   return root;
 }
 
-/** A channel the server runs (GET /api/channels); the chain editor offers exactly these. */
-interface ChannelInfo {
-  id: string;
-  label: string;
-  fallbackOnly?: boolean;
-}
 /** The app's own words for the channels it knows; a channel it does not know shows the server's label. */
 const channelLabel = (c: ChannelInfo): string =>
   (({ app: t.channelApp, sms: t.channelSms, voice: t.channelVoice }) as Record<string, string>)[c.id] ?? c.label;
 
+/** What the editor changes of a chain (a new one has no id yet). */
+type EditedChain = Pick<Chain, 'id' | 'name' | 'definition'>;
+
 function chainEditor(
   ctx: Ctx,
-  chain: Chain,
+  chain: EditedChain,
   users: UserRow[],
   groups: Group[],
   channels: ChannelInfo[],
@@ -938,14 +913,13 @@ function chainEditor(
   handoffs: HandoffEndpoint[] = [],
 ): HTMLElement {
   // Work on a copy; unknown fields of the definition and of each step are kept as they were.
-  const def: ChainDef = structuredClone(chain.definition);
+  const def: ChainDefinition = structuredClone(chain.definition);
   const name = input({ required: true, maxlength: 60, value: chain.name });
   const stepsBox = h('ol', { class: 'steps' });
   const status = statusLine();
-  const has = (st: Step, tg: Target) =>
-    st.targets.some((x) => x.type === tg.type && (x.id ?? x.groupId ?? '') === (tg.id ?? tg.groupId ?? ''));
-  const toggle = (st: Step, tg: Target, on: boolean) => {
-    st.targets = st.targets.filter((x) => !(x.type === tg.type && (x.id ?? x.groupId ?? '') === (tg.id ?? tg.groupId ?? '')));
+  const has = (st: ChainStep, tg: ChainTarget) => st.targets.some((x) => targetKey(x) === targetKey(tg));
+  const toggle = (st: ChainStep, tg: ChainTarget, on: boolean) => {
+    st.targets = st.targets.filter((x) => targetKey(x) !== targetKey(tg));
     if (on) st.targets.push(tg);
   };
   const draw = () => {
@@ -987,7 +961,7 @@ function chainEditor(
             }),
           ),
         );
-        const phoneT = st.targets.find((x) => x.type === 'phone');
+        const phoneT = st.targets.find((x): x is Extract<ChainTarget, { type: 'phone' }> => x.type === 'phone');
         const phone = input({ type: 'tel', value: phoneT?.phone ?? '' });
         phone.addEventListener('change', () => {
           st.targets = st.targets.filter((x) => x.type !== 'phone');
