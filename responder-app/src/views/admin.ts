@@ -1610,51 +1610,68 @@ export function rotaView(ctx: Ctx, groupId: string): HTMLElement {
         ...oc.gaps.map((g) => t.rotaGap(fmtIn(tz, g.start), fmtIn(tz, g.end))),
         ...oc.unreachable.map((u) => t.rotaUnreachable(u.name, u.problem)),
       ];
+      /** A form of labelled fields and one submit button; `onSubmit` runs without the page reloading. */
+      const addForm = (fields: [string, Parameters<typeof field>[1]][], submit: string, onSubmit: () => void) => {
+        const form = h(
+          'form',
+          { class: 'stack' },
+          ...fields.map(([label, control]) => field(label, control)),
+          h('button', { type: 'submit' }, submit),
+        );
+        form.addEventListener('submit', (ev) => {
+          ev.preventDefault();
+          onSubmit();
+        });
+        return form;
+      };
+      /** A Remove button named for its row ("Remove: Monday 20:00 Sam"). */
+      const removeButton = (what: string, onRemove: () => void) => {
+        const rm = h('button', { type: 'button', 'aria-label': `${t.rotaRemove}: ${what}` }, t.rotaRemove);
+        rm.addEventListener('click', onRemove);
+        return rm;
+      };
+      const covers = (o: RotaView['overrides'][number]) => t.rotaCovers(who(o.userId), o.replacesUserId ? who(o.replacesUserId) : null);
       const person = personSelect(t.rotaPerson);
       const weekday = h('select', {}, ...t.weekdays.map((d, i) => h('option', { value: String(i + 1) }, d)));
       const start = input({ type: 'time', value: '20:00', required: true });
       const end = input({ type: 'time', value: '08:00', required: true });
-      const shiftForm = h(
-        'form',
-        { class: 'stack' },
-        field(t.rotaPerson, person),
-        field(t.rotaWeekday, weekday),
-        field(t.rotaStart, start),
-        field(t.rotaEnd, end),
-        h('button', { type: 'submit' }, t.rotaAddShift),
+      const shiftForm = addForm(
+        [
+          [t.rotaPerson, person],
+          [t.rotaWeekday, weekday],
+          [t.rotaStart, start],
+          [t.rotaEnd, end],
+        ],
+        t.rotaAddShift,
+        () => void save([...rota.shifts, { userId: person.value, weekday: Number(weekday.value), start: start.value, end: end.value }]),
       );
-      shiftForm.addEventListener('submit', (ev) => {
-        ev.preventDefault();
-        void save([...rota.shifts, { userId: person.value, weekday: Number(weekday.value), start: start.value, end: end.value }]);
-      });
       const oWho = personSelect(t.rotaPerson);
       const oWhom = personSelect(t.rotaReplaces, true);
       const oStart = input({ type: 'datetime-local', required: true });
       const oEnd = input({ type: 'datetime-local', required: true });
-      const overrideForm = h(
-        'form',
-        { class: 'stack' },
-        field(t.rotaPerson, oWho),
-        field(t.rotaReplaces, oWhom),
-        field(t.rotaOverrideStart, oStart),
-        field(t.rotaOverrideEnd, oEnd),
-        h('button', { type: 'submit' }, t.rotaAddOverride),
+      const overrideForm = addForm(
+        [
+          [t.rotaPerson, oWho],
+          [t.rotaReplaces, oWhom],
+          [t.rotaOverrideStart, oStart],
+          [t.rotaOverrideEnd, oEnd],
+        ],
+        t.rotaAddOverride,
+        () => {
+          api(`/api/admin/groups/${gid}/rota/overrides`, {
+            method: 'POST',
+            body: {
+              userId: oWho.value,
+              replacesUserId: oWhom.value || null,
+              start: new Date(oStart.value).toISOString(),
+              end: new Date(oEnd.value).toISOString(),
+            },
+          }).then(
+            () => ctx.refresh(),
+            (err: unknown) => ctx.flash(err),
+          );
+        },
       );
-      overrideForm.addEventListener('submit', (ev) => {
-        ev.preventDefault();
-        api(`/api/admin/groups/${gid}/rota/overrides`, {
-          method: 'POST',
-          body: {
-            userId: oWho.value,
-            replacesUserId: oWhom.value || null,
-            start: new Date(oStart.value).toISOString(),
-            end: new Date(oEnd.value).toISOString(),
-          },
-        }).then(
-          () => ctx.refresh(),
-          (err: unknown) => ctx.flash(err),
-        );
-      });
       return [
         h('p', { class: 'muted' }, t.rotaTimeZone(tz)),
         oc.hasRota ? h('span') : h('p', { class: 'muted' }, t.rotaNoRota),
@@ -1677,38 +1694,33 @@ export function rotaView(ctx: Ctx, groupId: string): HTMLElement {
         h('h3', {}, t.rotaShifts),
         table(
           [t.rotaWeekday, t.rotaStartCol, t.rotaEndCol, t.rotaPerson, t.rotaRemove],
-          rota.shifts.map((sh, i) => {
-            const rm = h(
-              'button',
-              { type: 'button', 'aria-label': `${t.rotaRemove}: ${t.weekdays[sh.weekday - 1]} ${sh.start} ${who(sh.userId)}` },
-              t.rotaRemove,
-            );
-            rm.addEventListener('click', () => void save(rota.shifts.filter((_, j) => j !== i)));
-            return [t.weekdays[sh.weekday - 1] ?? String(sh.weekday), sh.start, sh.end, who(sh.userId), rm];
-          }),
+          rota.shifts.map((sh, i) => [
+            t.weekdays[sh.weekday - 1] ?? String(sh.weekday),
+            sh.start,
+            sh.end,
+            who(sh.userId),
+            removeButton(
+              `${t.weekdays[sh.weekday - 1]} ${sh.start} ${who(sh.userId)}`,
+              () => void save(rota.shifts.filter((_, j) => j !== i)),
+            ),
+          ]),
           t.rotaShifts,
         ),
         shiftForm,
         h('h3', {}, t.rotaOverrides),
         table(
           [t.rotaOverrideStart, t.rotaOverrideEnd, t.rotaPerson, t.rotaRemove],
-          rota.overrides.map((o) => {
-            const rm = h(
-              'button',
-              {
-                type: 'button',
-                'aria-label': `${t.rotaRemove}: ${t.rotaCovers(who(o.userId), o.replacesUserId ? who(o.replacesUserId) : null)}`,
-              },
-              t.rotaRemove,
-            );
-            rm.addEventListener('click', () => {
+          rota.overrides.map((o) => [
+            fmtIn(tz, o.start),
+            fmtIn(tz, o.end),
+            covers(o),
+            removeButton(covers(o), () => {
               api(`/api/admin/groups/${gid}/rota/overrides/${enc(o.id)}`, { method: 'DELETE' }).then(
                 () => ctx.refresh(),
                 (err: unknown) => ctx.flash(err),
               );
-            });
-            return [fmtIn(tz, o.start), fmtIn(tz, o.end), t.rotaCovers(who(o.userId), o.replacesUserId ? who(o.replacesUserId) : null), rm];
-          }),
+            }),
+          ]),
           t.rotaOverrides,
         ),
         overrideForm,
