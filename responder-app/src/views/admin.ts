@@ -837,7 +837,7 @@ function handoffSection(ctx: Ctx): HTMLElement {
         eps.length === 0
           ? h('p', {}, t.handoffNone)
           : table(
-              [t.handoffName, t.handoffUrl, t.handoffFormat, t.handoffSecret, ''],
+              [t.handoffName, t.handoffUrl, t.handoffFormat, t.handoffSecret, t.handoffActions],
               eps.map((e) => [e.name, e.url, e.format.toUpperCase(), e.secret, remove(e)]),
               t.handoffTitle,
             ),
