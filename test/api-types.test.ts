@@ -1,11 +1,19 @@
 // The app's API types are the server's: each of the app's names (responder-app/src/types.ts) must be
 // exactly what the server's producer returns. These are type assertions, so they fail `tsc` (`npm run
 // lint`), not vitest: a hand copy that drifts from the server, on either side, stops the build.
-import { describe, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import * as protocolApi from '@odart/protocol/api';
 import type {
   Alert,
   AlertContext,
   AlertDetail,
+  Chain,
+  ChainDefinition,
+  ChainStep,
+  ChainTarget,
+  ChannelInfo,
+  HandoffEndpoint,
   Consent,
   ConsentInfo,
   Escalation,
@@ -27,7 +35,17 @@ import type { userView } from '../server/src/http/routes-auth.js';
 import type { consentView } from '../server/src/http/routes-console.js';
 import type { monitoringOf } from '../server/src/http/monitored.js';
 import type { ConsentService } from '../server/src/consent/index.js';
-import type { AlertContext as ApiAlertContext, ConsentView, ReadinessSummary, VitalsWindow as ApiVitalsWindow } from '@odart/protocol/api';
+import * as serverChain from '../server/src/escalation/chain.js';
+import type { ChannelRegistry } from '../server/src/notify/index.js';
+import type {
+  AlertContext as ApiAlertContext,
+  ChainView,
+  ChannelView,
+  ConsentView,
+  HandoffEndpointView,
+  ReadinessSummary,
+  VitalsWindow as ApiVitalsWindow,
+} from '@odart/protocol/api';
 
 describe('the app reads the server own answer types', () => {
   it('alerts, their escalation and detail, as the alert service and escalation state produce them', () => {
@@ -65,5 +83,28 @@ describe('the app reads the server own answer types', () => {
     expectTypeOf<Awaited<ReturnType<ConsentService['events']>>[number]>().toEqualTypeOf<Consent['events'][number]>();
     expectTypeOf<Omit<ConsentInfo, 'alias' | 'serviceName' | 'currentVersion' | 'monitoring'>>().toEqualTypeOf<ConsentView>();
     expectTypeOf<ConsentInfo['monitoring']>().toEqualTypeOf<Awaited<ReturnType<typeof monitoringOf>>>();
+  });
+
+  // The chain editor writes what the server's chain schema takes: one zod schema (@odart/protocol), the
+  // server validating with it and the console typed by it, on_shift and handoff targets included.
+  it('the console: the call chain editor is typed by the schema the server validates chains with', () => {
+    expectTypeOf<z.input<typeof serverChain.chainSchema>>().toEqualTypeOf<ChainDefinition>();
+    expectTypeOf<z.input<typeof serverChain.chainStepSchema>>().toEqualTypeOf<ChainStep>();
+    expectTypeOf<z.output<typeof serverChain.chainTargetSchema>>().toEqualTypeOf<ChainTarget>();
+    expectTypeOf<z.input<typeof serverChain.chainTargetSchema>>().toEqualTypeOf<ChainTarget>();
+    expectTypeOf<Extract<ChainTarget, { type: 'on_shift' }>>().toEqualTypeOf<{ type: 'on_shift'; groupId: string }>();
+    expectTypeOf<Extract<ChainTarget, { type: 'handoff' }>>().toEqualTypeOf<{ type: 'handoff'; id: string }>();
+    expectTypeOf<Chain>().toEqualTypeOf<ChainView>();
+    expectTypeOf<Chain['definition']>().toEqualTypeOf<z.input<typeof serverChain.chainSchema>>();
+    // the editor offers the channels GET /api/channels lists, which a step's channels may name
+    expectTypeOf<ReturnType<ChannelRegistry['info']>>().toEqualTypeOf<ChannelInfo[]>();
+    expectTypeOf<ChannelInfo>().toEqualTypeOf<ChannelView>();
+    expectTypeOf<ChannelInfo['id']>().toEqualTypeOf<ChainStep['channels'][number]>();
+    expectTypeOf<HandoffEndpoint>().toEqualTypeOf<HandoffEndpointView>();
+    // the same objects, not copies: the server's names are the protocol's schemas and target key
+    expect(serverChain.chainSchema).toBe(protocolApi.chainSchema);
+    expect(serverChain.chainSnapshotSchema).toBe(protocolApi.chainSnapshotSchema);
+    expect(serverChain.chainTargetSchema).toBe(protocolApi.chainTargetSchema);
+    expect(serverChain.targetKey).toBe(protocolApi.targetKey);
   });
 });

@@ -385,6 +385,7 @@ export const t = {
   handoffFormatJson: 'JSON',
   handoffAdd: 'Add alarm centre',
   handoffRemove: 'Remove',
+  handoffActions: 'Actions',
   extraPhone: 'Other phone number (optional)',
   addStep: 'Add step',
   removeStep: 'Remove step',

@@ -34,4 +34,14 @@ export type {
   RotaWarningsView,
   WearerView as Wearer,
 } from '@odart/protocol/api';
+// The console's call chains: the server's chain schema's types (@odart/protocol/src/chain.ts), the channels
+// it runs and the alarm centres a step may hand an alert to.
+export type {
+  ChainDefinition,
+  ChainStepInput as ChainStep,
+  ChainTarget,
+  ChainView as Chain,
+  ChannelView as ChannelInfo,
+  HandoffEndpointView as HandoffEndpoint,
+} from '@odart/protocol/api';
 export const OPEN_STATES = new Set(['pending_checkin', 'escalating', 'acknowledged']);

@@ -1,5 +1,6 @@
 // A group's rota in the console at 360 px (issue 16.1): who is on shift now, the next 7 days, gaps and
-// members who cannot be paged, adding a shift; and the dashboard's rota warnings. The server's clock is
+// members who cannot be paged, adding and removing a shift, adding and removing an override; and the
+// dashboard's rota warnings. The server's clock is
 // Thursday 1 January 2026, 12:00 in Europe/London.
 import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, api, login } from '../helpers/server.js';
@@ -9,7 +10,7 @@ import { browserSuite, signIn } from './browser.js';
 const suite = browserSuite();
 
 describe('rota page in the console', () => {
-  it('shows who is on now, the next 7 days, the gaps and the unreachable, and adds a shift', async () => {
+  it('shows who is on now, the next 7 days, the gaps and the unreachable; adds and removes a shift and an override', async () => {
     const admin = await login(suite.ts.base, 'admin');
     await suite.ts.server.repos.insertUser({
       id: 'kim',
@@ -64,6 +65,34 @@ describe('rota page in the console', () => {
       `/api/admin/groups/${g.body.id}/rota`,
     );
     expect(rota.body.shifts).toContainEqual({ userId: 'sam', weekday: 5, start: '08:00', end: '20:00' });
+
+    // Kim's Thursday night goes by the Remove button named for its row: Kim is off the rota's warnings.
+    await page.getByRole('button', { name: 'Remove: Thursday 20:00 Kim' }).click();
+    await page.locator('#rota-warnings:not(:has-text("Kim"))').waitFor();
+    const shifts = page.getByRole('table', { name: 'Weekly shifts' });
+    expect(await shifts.locator('tbody tr').allTextContents()).toEqual(['Thursday08:0020:00AlexRemove', 'Friday08:0020:00SamRemove']);
+
+    // An override: Sam covers Alex next Thursday's day shift, listed, then removed by its named button.
+    const overrides = page.getByRole('table', { name: 'Overrides' });
+    await page.getByLabel('Person', { exact: true }).last().selectOption('sam');
+    await page.getByLabel('Replaces (optional)').selectOption('alex');
+    await page.getByLabel('From', { exact: true }).fill('2026-01-08T08:00');
+    await page.getByLabel('To', { exact: true }).fill('2026-01-08T20:00');
+    await page.getByRole('button', { name: 'Add override' }).click();
+    await overrides.locator('tbody tr', { hasText: 'Sam covers Alex' }).waitFor();
+    const added = await api<{ overrides: { userId: string; replacesUserId: string | null; start: string; end: string }[] }>(
+      suite.ts.base,
+      admin,
+      'GET',
+      `/api/admin/groups/${g.body.id}/rota`,
+    );
+    expect(added.body.overrides).toMatchObject([
+      { userId: 'sam', replacesUserId: 'alex', start: '2026-01-08T08:00:00.000Z', end: '2026-01-08T20:00:00.000Z' },
+    ]);
+    await page.getByRole('button', { name: 'Remove: Sam covers Alex' }).click();
+    await overrides.locator('tbody tr').first().waitFor({ state: 'detached' });
+    const removed = await api<{ overrides: unknown[] }>(suite.ts.base, admin, 'GET', `/api/admin/groups/${g.body.id}/rota`);
+    expect(removed.body.overrides).toEqual([]);
     await ctx.close();
   });
 

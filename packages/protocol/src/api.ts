@@ -1,8 +1,13 @@
-// The HTTP and live-feed answers the responder app reads (docs/api.md), as types only. They live here,
-// beside the device protocol, because both sides import them: the server's producers (alerts/view.ts,
-// escalation/state.ts, alerts/live.ts, alerts/notices.ts, the routes) are typed against them and the app's
-// src/types.ts re-exports them, so a field changed on one side fails `tsc` on the other. The one value
-// here is the list of outcomes a responder records, which the server validates and the app offers.
+// The HTTP and live-feed answers the responder app reads (docs/api.md), and the escalation chain schema
+// the console writes. They live here, beside the device protocol, because both sides import them: the
+// server's producers (alerts/view.ts, escalation/state.ts, alerts/live.ts, alerts/notices.ts, the routes)
+// are typed against them and the app's src/types.ts re-exports them, so a field changed on one side fails
+// `tsc` on the other. The values here are the list of outcomes a responder records, which the server
+// validates and the app offers, a chain target's key, and the chain's zod schema (./chain.ts), which the
+// server validates with; the app takes only that schema's types, so zod stays out of its bundle.
+import type { ChainDefinition, ChainTarget, ChannelId } from './chain.js';
+
+export * from './chain.js';
 
 export type AlertState = 'pending_checkin' | 'escalating' | 'acknowledged' | 'resolved' | 'cancelled';
 
@@ -449,4 +454,63 @@ export interface TestPageResult {
   label: string;
   status: 'delivered' | 'sent' | 'failed' | 'not_set_up' | 'confirmed';
   detail: string;
+}
+
+// ---- call chains (the schema and its types are in ./chain.ts) ----
+
+/** One key per target of a chain ("responder:sam", "on_shift:nights"): a step names a target once. */
+export function targetKey(t: ChainTarget): string {
+  switch (t.type) {
+    case 'responder':
+      return `responder:${t.id}`;
+    case 'group':
+      return `group:${t.id}`;
+    case 'phone':
+      return `phone:${t.phone}`;
+    case 'emergency_contact':
+      return 'emergency_contact';
+    case 'on_shift':
+      return `on_shift:${t.groupId}`;
+    case 'handoff':
+      return `handoff:${t.id}`;
+    default:
+      return t satisfies never;
+  }
+}
+
+/** A chain (`GET /api/admin/chains`, `GET|POST|PUT /api/admin/chains/:id`). */
+export interface ChainView {
+  id: string;
+  name: string;
+  /** as it was stored (it passed the chain schema then); fields the console does not show are kept */
+  definition: ChainDefinition;
+  /** the people monitored whose chain it is */
+  wearerIds: string[];
+  /** external numbers and whether they confirmed (an unconfirmed one is skipped by escalation) */
+  phones: { phone: string; label: string; verified: boolean }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A channel the server runs (`GET /api/channels`); the chain editor offers exactly these. */
+export interface ChannelView {
+  id: ChannelId;
+  /** English name, for the console when it has no translation of its own */
+  label: string;
+  /** may only be a step's fallback channel (none of today's channels is) */
+  fallbackOnly?: boolean;
+}
+
+/** An alarm centre's hand-off endpoint (`GET|POST|PUT /api/admin/handoff-endpoints/:id`); the secret comes back masked. */
+export interface HandoffEndpointView {
+  id: string;
+  name: string;
+  url: string;
+  format: 'json' | 'cap';
+  /** "••••" and the secret's last four characters */
+  secret: string;
+  /** where the centre answers (POST, signed the same way) */
+  webhookPath: string;
+  createdAt: string;
+  updatedAt: string;
 }

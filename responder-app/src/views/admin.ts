@@ -5,13 +5,20 @@ import { ApiError, api } from '../api.js';
 import { phoneCountries } from '../countries.js';
 import { field, fmtDateTime, fmtTime, h, s } from '../dom.js';
 import { t } from '../messages.js';
+import { targetKey } from '@odart/protocol/api';
 import {
   OPEN_STATES,
   type Alert,
   type Calibration,
+  type Chain,
+  type ChainDefinition,
+  type ChainStep,
+  type ChainTarget,
+  type ChannelInfo,
   type Consent,
   type Device,
   type Group,
+  type HandoffEndpoint,
   type HistoryRow,
   type Kit,
   type NoticeItem,
@@ -28,29 +35,6 @@ import {
 } from '../types.js';
 import type { Ctx } from './ctx.js';
 import { resultItems } from './test-page.js';
-
-interface Chain {
-  id: string;
-  name: string;
-  definition: ChainDef;
-}
-interface Target {
-  type: string;
-  id?: string;
-  groupId?: string;
-  phone?: string;
-  label?: string;
-}
-interface Step {
-  targets: Target[];
-  channels: string[];
-  waitS: number;
-  [k: string]: unknown;
-}
-interface ChainDef {
-  steps: Step[];
-  [k: string]: unknown;
-}
 
 const enc = encodeURIComponent;
 const errText = (err: unknown) => (err instanceof ApiError ? err.message : t.errorGeneric);
@@ -796,16 +780,6 @@ export function chainsView(ctx: Ctx): HTMLElement {
   );
 }
 
-/** An alarm centre's hand-off endpoint (GET /api/admin/handoff-endpoints); the secret comes back masked. */
-interface HandoffEndpoint {
-  id: string;
-  name: string;
-  url: string;
-  format: 'json' | 'cap';
-  secret: string;
-  webhookPath: string;
-}
-
 /** The service's alarm centres: a chain step may hand an alert to one (docs/escalation.md). */
 function handoffSection(ctx: Ctx): HTMLElement {
   const box = h('div');
@@ -864,7 +838,7 @@ function handoffSection(ctx: Ctx): HTMLElement {
         eps.length === 0
           ? h('p', {}, t.handoffNone)
           : table(
-              [t.handoffName, t.handoffUrl, t.handoffFormat, t.handoffSecret, ''],
+              [t.handoffName, t.handoffUrl, t.handoffFormat, t.handoffSecret, t.handoffActions],
               eps.map((e) => [e.name, e.url, e.format.toUpperCase(), e.secret, remove(e)]),
               t.handoffTitle,
             ),
@@ -884,8 +858,12 @@ export function chainView(ctx: Ctx, id: string, forWearer?: string): HTMLElement
     () =>
       Promise.all([
         id === 'new'
-          ? Promise.resolve<Chain>({ id: '', name: '', definition: { steps: [{ targets: [], channels: ['app', 'sms'], waitS: 60 }] } })
-          : api<Chain>(`/api/admin/chains/${enc(id)}`),
+          ? Promise.resolve<EditedChain>({
+              id: '',
+              name: '',
+              definition: { steps: [{ targets: [], channels: ['app', 'sms'], waitS: 60 }] },
+            })
+          : api<EditedChain>(`/api/admin/chains/${enc(id)}`),
         api<UserRow[]>('/api/admin/users'),
         api<Group[]>('/api/admin/groups').catch(() => [] as Group[]),
         id === 'new' && forWearer ? api<Wearer>(`/api/admin/wearers/${enc(forWearer)}`) : Promise.resolve(null),
@@ -919,19 +897,16 @@ export function chainView(ctx: Ctx, id: string, forWearer?: string): HTMLElement
   return root;
 }
 
-/** A channel the server runs (GET /api/channels); the chain editor offers exactly these. */
-interface ChannelInfo {
-  id: string;
-  label: string;
-  fallbackOnly?: boolean;
-}
 /** The app's own words for the channels it knows; a channel it does not know shows the server's label. */
 const channelLabel = (c: ChannelInfo): string =>
   (({ app: t.channelApp, sms: t.channelSms, voice: t.channelVoice }) as Record<string, string>)[c.id] ?? c.label;
 
+/** What the editor changes of a chain (a new one has no id yet). */
+type EditedChain = Pick<Chain, 'id' | 'name' | 'definition'>;
+
 function chainEditor(
   ctx: Ctx,
-  chain: Chain,
+  chain: EditedChain,
   users: UserRow[],
   groups: Group[],
   channels: ChannelInfo[],
@@ -939,14 +914,13 @@ function chainEditor(
   handoffs: HandoffEndpoint[] = [],
 ): HTMLElement {
   // Work on a copy; unknown fields of the definition and of each step are kept as they were.
-  const def: ChainDef = structuredClone(chain.definition);
+  const def: ChainDefinition = structuredClone(chain.definition);
   const name = input({ required: true, maxlength: 60, value: chain.name });
   const stepsBox = h('ol', { class: 'steps' });
   const status = statusLine();
-  const has = (st: Step, tg: Target) =>
-    st.targets.some((x) => x.type === tg.type && (x.id ?? x.groupId ?? '') === (tg.id ?? tg.groupId ?? ''));
-  const toggle = (st: Step, tg: Target, on: boolean) => {
-    st.targets = st.targets.filter((x) => !(x.type === tg.type && (x.id ?? x.groupId ?? '') === (tg.id ?? tg.groupId ?? '')));
+  const has = (st: ChainStep, tg: ChainTarget) => st.targets.some((x) => targetKey(x) === targetKey(tg));
+  const toggle = (st: ChainStep, tg: ChainTarget, on: boolean) => {
+    st.targets = st.targets.filter((x) => targetKey(x) !== targetKey(tg));
     if (on) st.targets.push(tg);
   };
   const draw = () => {
@@ -988,7 +962,7 @@ function chainEditor(
             }),
           ),
         );
-        const phoneT = st.targets.find((x) => x.type === 'phone');
+        const phoneT = st.targets.find((x): x is Extract<ChainTarget, { type: 'phone' }> => x.type === 'phone');
         const phone = input({ type: 'tel', value: phoneT?.phone ?? '' });
         phone.addEventListener('change', () => {
           st.targets = st.targets.filter((x) => x.type !== 'phone');
@@ -1637,52 +1611,69 @@ export function rotaView(ctx: Ctx, groupId: string): HTMLElement {
         ...oc.gaps.map((g) => t.rotaGap(fmtIn(tz, g.start), fmtIn(tz, g.end))),
         ...oc.unreachable.map((u) => t.rotaUnreachable(u.name, u.problem)),
       ];
+      /** A form of labelled fields and one submit button; `onSubmit` runs without the page reloading. */
+      const addForm = (fields: [string, Parameters<typeof field>[1]][], submit: string, onSubmit: () => void) => {
+        const form = h(
+          'form',
+          { class: 'stack' },
+          ...fields.map(([label, control]) => field(label, control)),
+          h('button', { type: 'submit' }, submit),
+        );
+        form.addEventListener('submit', (ev) => {
+          ev.preventDefault();
+          onSubmit();
+        });
+        return form;
+      };
+      /** A Remove button named for its row ("Remove: Monday 20:00 Sam"). */
+      const removeButton = (what: string, onRemove: () => void) => {
+        const rm = h('button', { type: 'button', 'aria-label': `${t.rotaRemove}: ${what}` }, t.rotaRemove);
+        rm.addEventListener('click', onRemove);
+        return rm;
+      };
+      const covers = (o: RotaView['overrides'][number]) => t.rotaCovers(who(o.userId), o.replacesUserId ? who(o.replacesUserId) : null);
       const person = personSelect(t.rotaPerson);
       const weekday = h('select', {}, ...t.weekdays.map((d, i) => h('option', { value: String(i + 1) }, d)));
       const start = input({ type: 'time', value: '20:00', required: true });
       const end = input({ type: 'time', value: '08:00', required: true });
-      const shiftForm = h(
-        'form',
-        { class: 'stack' },
-        field(t.rotaPerson, person),
-        field(t.rotaWeekday, weekday),
-        field(t.rotaStart, start),
-        field(t.rotaEnd, end),
-        h('button', { type: 'submit' }, t.rotaAddShift),
+      const shiftForm = addForm(
+        [
+          [t.rotaPerson, person],
+          [t.rotaWeekday, weekday],
+          [t.rotaStart, start],
+          [t.rotaEnd, end],
+        ],
+        t.rotaAddShift,
+        () => void save([...rota.shifts, { userId: person.value, weekday: Number(weekday.value), start: start.value, end: end.value }]),
       );
-      shiftForm.addEventListener('submit', (ev) => {
-        ev.preventDefault();
-        void save([...rota.shifts, { userId: person.value, weekday: Number(weekday.value), start: start.value, end: end.value }]);
-      });
       const oWho = personSelect(t.rotaPerson);
       const oWhom = personSelect(t.rotaReplaces, true);
       const oStart = input({ type: 'datetime-local', required: true });
       const oEnd = input({ type: 'datetime-local', required: true });
-      const overrideForm = h(
-        'form',
-        { class: 'stack' },
-        field(t.rotaPerson, oWho),
-        field(t.rotaReplaces, oWhom),
-        field(t.rotaOverrideStart, oStart),
-        field(t.rotaOverrideEnd, oEnd),
-        h('button', { type: 'submit' }, t.rotaAddOverride),
+      const overrideForm = addForm(
+        [
+          [t.rotaPerson, oWho],
+          [t.rotaReplaces, oWhom],
+          [t.rotaOverrideStart, oStart],
+          [t.rotaOverrideEnd, oEnd],
+        ],
+        t.rotaAddOverride,
+        () => {
+          api(`/api/admin/groups/${gid}/rota/overrides`, {
+            method: 'POST',
+            body: {
+              userId: oWho.value,
+              replacesUserId: oWhom.value || null,
+              // Wall times of the service's clock (the labels say so): the server reads them in its time zone, not the browser's.
+              start: oStart.value,
+              end: oEnd.value,
+            },
+          }).then(
+            () => ctx.refresh(),
+            (err: unknown) => ctx.flash(err),
+          );
+        },
       );
-      overrideForm.addEventListener('submit', (ev) => {
-        ev.preventDefault();
-        api(`/api/admin/groups/${gid}/rota/overrides`, {
-          method: 'POST',
-          body: {
-            userId: oWho.value,
-            replacesUserId: oWhom.value || null,
-            // Wall times of the service's clock (the labels say so): the server reads them in its time zone, not the browser's.
-            start: oStart.value,
-            end: oEnd.value,
-          },
-        }).then(
-          () => ctx.refresh(),
-          (err: unknown) => ctx.flash(err),
-        );
-      });
       return [
         h('p', { class: 'muted' }, t.rotaTimeZone(tz)),
         oc.hasRota ? h('span') : h('p', { class: 'muted' }, t.rotaNoRota),
@@ -1705,38 +1696,33 @@ export function rotaView(ctx: Ctx, groupId: string): HTMLElement {
         h('h3', {}, t.rotaShifts),
         table(
           [t.rotaWeekday, t.rotaStartCol, t.rotaEndCol, t.rotaPerson, t.rotaRemove],
-          rota.shifts.map((sh, i) => {
-            const rm = h(
-              'button',
-              { type: 'button', 'aria-label': `${t.rotaRemove}: ${t.weekdays[sh.weekday - 1]} ${sh.start} ${who(sh.userId)}` },
-              t.rotaRemove,
-            );
-            rm.addEventListener('click', () => void save(rota.shifts.filter((_, j) => j !== i)));
-            return [t.weekdays[sh.weekday - 1] ?? String(sh.weekday), sh.start, sh.end, who(sh.userId), rm];
-          }),
+          rota.shifts.map((sh, i) => [
+            t.weekdays[sh.weekday - 1] ?? String(sh.weekday),
+            sh.start,
+            sh.end,
+            who(sh.userId),
+            removeButton(
+              `${t.weekdays[sh.weekday - 1]} ${sh.start} ${who(sh.userId)}`,
+              () => void save(rota.shifts.filter((_, j) => j !== i)),
+            ),
+          ]),
           t.rotaShifts,
         ),
         shiftForm,
         h('h3', {}, t.rotaOverrides),
         table(
           [t.rotaOverrideStart, t.rotaOverrideEnd, t.rotaPerson, t.rotaRemove],
-          rota.overrides.map((o) => {
-            const rm = h(
-              'button',
-              {
-                type: 'button',
-                'aria-label': `${t.rotaRemove}: ${t.rotaCovers(who(o.userId), o.replacesUserId ? who(o.replacesUserId) : null)}`,
-              },
-              t.rotaRemove,
-            );
-            rm.addEventListener('click', () => {
+          rota.overrides.map((o) => [
+            fmtIn(tz, o.start),
+            fmtIn(tz, o.end),
+            covers(o),
+            removeButton(covers(o), () => {
               api(`/api/admin/groups/${gid}/rota/overrides/${enc(o.id)}`, { method: 'DELETE' }).then(
                 () => ctx.refresh(),
                 (err: unknown) => ctx.flash(err),
               );
-            });
-            return [fmtIn(tz, o.start), fmtIn(tz, o.end), t.rotaCovers(who(o.userId), o.replacesUserId ? who(o.replacesUserId) : null), rm];
-          }),
+            }),
+          ]),
           t.rotaOverrides,
         ),
         overrideForm,

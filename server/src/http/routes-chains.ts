@@ -12,7 +12,7 @@ import type { HttpDeps } from './app.js';
 import { idParam, ownWearer, type Sessions } from './session.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { serviceCountry, toE164 } from './phones.js';
-import type { GroupView } from '@odart/protocol/api';
+import type { ChainDefinition, ChainView, GroupView } from '@odart/protocol/api';
 
 export const chainBody = z.object({ name: z.string().trim().min(1).max(100), definition: chainSchema });
 
@@ -90,7 +90,7 @@ export async function chainRoutes(app: FastifyInstance, d: ChainRouteDeps): Prom
       if (!res.ok) d.log.warn({ code: res.code }, 'confirmation sms to a chain number failed');
     }
   };
-  const chainView = async (c: ChainRow) => {
+  const chainView = async (c: ChainRow): Promise<ChainView> => {
     const parsed = chainSchema.safeParse(JSON.parse(c.definition));
     const phones = parsed.success ? chainPhones(parsed.data) : [];
     const verified = await esc.verifiedPhones(
@@ -100,9 +100,9 @@ export async function chainRoutes(app: FastifyInstance, d: ChainRouteDeps): Prom
     return {
       id: c.id,
       name: c.name,
-      definition: JSON.parse(c.definition) as unknown,
+      // as stored: the routes below write only what the chain schema took (the demo seed its own DEMO_CHAIN)
+      definition: JSON.parse(c.definition) as ChainDefinition,
       wearerIds: await esc.wearersUsingChain(c.id),
-      /** external numbers and whether they confirmed (an unconfirmed one is skipped by escalation) */
       phones: phones.map((p) => ({ ...p, verified: verified.has(p.phone) })),
       createdAt: new Date(c.created_at).toISOString(),
       updatedAt: new Date(c.updated_at).toISOString(),

@@ -10,6 +10,7 @@ import { chainHandoffIds, chainSchema } from '../escalation/index.js';
 import { en } from '../messages/en.js';
 import { isAllowedHandoffUrl, type HandoffAnswers } from '../notify/index.js';
 import type { HandoffEndpointRow } from '../store/index.js';
+import type { HandoffEndpointView } from '@odart/protocol/api';
 import type { HttpDeps } from './app.js';
 import { idParam, type Sessions } from './session.js';
 
@@ -25,7 +26,7 @@ export const updateBody = z
 /** The secret as shown: never itself, only its length hidden behind its last four characters. */
 export const maskSecret = (s: string) => `••••${s.slice(-4)}`;
 
-function view(r: HandoffEndpointRow) {
+function view(r: HandoffEndpointRow): HandoffEndpointView {
   return {
     id: r.id,
     name: r.name,

@@ -1,9 +1,11 @@
 // The channels the server runs. A new channel is one folder (its module: id, label, render, send,
-// status words) and one line in CHANNEL_INFO plus one in createChannels; the chain schema, the
-// escalator, the dispatcher and the console (GET /api/channels) take it from here, and the escalator
-// asks CHANNEL_ROLES which channel carries info texts and which channels the default chain uses.
+// status words), one line in CHANNEL_INFO plus one in createChannels, and its id in the chain schema's
+// CHANNEL_IDS (@odart/protocol, so the console's chain editor knows it too); the escalator, the
+// dispatcher and the console (GET /api/channels) take it from here, and the escalator asks
+// CHANNEL_ROLES which channel carries info texts and which channels the default chain uses.
 import { APP, appChannel, type AppPager } from './app/channel.js';
-import type { Channel, ChannelInfo, LiveChannel, QueuedChannel } from './channel.js';
+import { CHANNEL_IDS, type ChannelId, type ChannelView } from '@odart/protocol/api';
+import type { Channel, LiveChannel, QueuedChannel } from './channel.js';
 import { HANDOFF, handoffChannel, type HandoffDeps } from './handoff/channel.js';
 import { PUSH, pushChannel, type PushDeps } from './push/channel.js';
 import type { SmsSender } from './sms.js';
@@ -11,10 +13,13 @@ import { SMS, smsChannel } from './sms/channel.js';
 import type { VoiceCaller } from './voice.js';
 import { VOICE, voiceChannel } from './voice/channel.js';
 
-/** Every channel id, in the order the console lists them (and a chain's JSON names them). */
+/** Every channel the server runs; the chain schema's list (@odart/protocol CHANNEL_IDS) gives their order. */
 export const CHANNEL_INFO = [APP, SMS, VOICE, PUSH, HANDOFF] as const;
-export type ChannelId = (typeof CHANNEL_INFO)[number]['id'];
-export const CHANNEL_IDS = CHANNEL_INFO.map((c) => c.id) as [ChannelId, ...ChannelId[]];
+/** The registry runs exactly the channels a chain may name: a channel missing on either side fails tsc here. */
+type RegistryIds = (typeof CHANNEL_INFO)[number]['id'];
+const sameIds: [RegistryIds] extends [ChannelId] ? ([ChannelId] extends [RegistryIds] ? true : false) : false = true;
+void sameIds;
+export { CHANNEL_IDS, type ChannelId };
 
 /** What the channels are built from (the providers and the webhook URLs given to them). */
 export interface ChannelDeps {
@@ -106,11 +111,15 @@ export class ChannelRegistry {
     return [...(this.roles.defaults ?? [])];
   }
 
-  /** What GET /api/channels lists. */
-  info(): ChannelInfo[] {
-    return this.all.map((c) => ({ id: c.id, label: c.label, ...(c.fallbackOnly ? { fallbackOnly: true } : {}) }));
+  /** What GET /api/channels lists: the channels a chain may name (a test's own channel outside that list is not offered). */
+  info(): ChannelView[] {
+    return this.all.flatMap((c) =>
+      isChannelId(c.id) ? [{ id: c.id, label: c.label, ...(c.fallbackOnly ? { fallbackOnly: true } : {}) }] : [],
+    );
   }
 }
+
+const isChannelId = (id: string): id is ChannelId => (CHANNEL_IDS as readonly string[]).includes(id);
 
 export function createChannels(d: ChannelDeps): ChannelRegistry {
   const channels: Record<ChannelId, LiveChannel | QueuedChannel> = {

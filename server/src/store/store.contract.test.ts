@@ -1,8 +1,9 @@
 // Contract suite for the store: every adapter passes the same tests. Run against SQLite now (a file in
 // WAL mode, so two connections can be opened on one database); a PostgreSQL adapter (issue 14) adds one
 // `storeContract(...)` line. It covers the repositories of users and sessions, services, wearers, devices,
-// chains, consent, notices, vitals and the console's read models: round trips, uniqueness, erasure,
-// paging order, and the atomic operations under two concurrent connections.
+// chains, naloxone kits, alarm-centre hand-off endpoints, rotas, consent, notices, vitals and the console's
+// read models: round trips, uniqueness, erasure, paging order, and the atomic operations under two
+// concurrent connections.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -289,6 +290,69 @@ export function storeContract(name: string, adapter: Adapter): void {
         await r.insertWearer(wearer('w1'));
         await r.wearers.updateWearer('w1', { latitude: -33.856784, longitude: 151.215297 });
         expect(await r.wearerById('w1')).toMatchObject({ latitude: -33.856784, longitude: 151.215297 });
+      });
+    });
+
+    describe('alarm-centre hand-off endpoints', () => {
+      const endpoint = (id: string, over: Record<string, unknown> = {}) => ({
+        id,
+        service_id: 's1',
+        name: `Centre ${id}`,
+        url: `https://alarm.example.org/${id}`,
+        // kept to the byte: signing both directions needs the secret itself
+        secret: 'sëcret-with-ünicode-and-"quotes"-0001',
+        format: 'cap' as const,
+        created_at: T0,
+        updated_at: T0,
+        ...over,
+      });
+      it('round-trips endpoints as numbers and text, oldest first (id breaks ties), only within their service', async () => {
+        const r = store.repos.handoff;
+        await r.insertHandoffEndpoint(endpoint('hoe-b'));
+        await r.insertHandoffEndpoint(endpoint('hoe-a'));
+        await r.insertHandoffEndpoint(endpoint('hoe-0', { created_at: T0 + 1, updated_at: T0 + 1, format: 'json' }));
+        await r.insertHandoffEndpoint(endpoint('hoe-theirs', { service_id: 's2', created_at: T0 - 1 }));
+        const mine = await r.handoffEndpointsOf('s1');
+        expect(mine.map((e) => e.id)).toEqual(['hoe-a', 'hoe-b', 'hoe-0']);
+        expect(mine[2]).toEqual(endpoint('hoe-0', { created_at: T0 + 1, updated_at: T0 + 1, format: 'json' }));
+        expect(await r.handoffEndpointById('hoe-theirs')).toEqual(endpoint('hoe-theirs', { service_id: 's2', created_at: T0 - 1 }));
+        expect(await r.handoffEndpointById('nope')).toBeUndefined();
+        expect(await r.handoffEndpointsOf('s3')).toEqual([]);
+        const taken = await r.insertHandoffEndpoint(endpoint('hoe-a', { service_id: 's2' })).then(
+          () => null,
+          (err: unknown) => err,
+        );
+        expect(isUniqueViolation(taken)).toBe(true);
+      });
+      it("updates and deletes only the service's own endpoint; a partial update keeps the other fields", async () => {
+        const r = store.repos.handoff;
+        await r.insertHandoffEndpoint(endpoint('hoe-1'));
+        await r.insertHandoffEndpoint(endpoint('hoe-2', { service_id: 's2' }));
+        expect(await r.updateHandoffEndpoint('s1', 'hoe-2', { name: 'Stolen', updated_at: T0 + 5 })).toBeUndefined();
+        expect(await r.handoffEndpointById('hoe-2')).toMatchObject({ name: 'Centre hoe-2', updated_at: T0 });
+        const updated = await r.updateHandoffEndpoint('s1', 'hoe-1', {
+          url: 'https://other.example.org/x',
+          format: 'json',
+          updated_at: T0 + 5,
+        });
+        expect(updated).toEqual(endpoint('hoe-1', { url: 'https://other.example.org/x', format: 'json', updated_at: T0 + 5 }));
+        expect(await r.handoffEndpointById('hoe-1')).toEqual(updated);
+        expect(await r.deleteHandoffEndpoint('s1', 'hoe-2')).toBe(false);
+        expect(await r.handoffEndpointById('hoe-2')).toBeDefined();
+        expect(await r.deleteHandoffEndpoint('s1', 'hoe-1')).toBe(true);
+        expect(await r.deleteHandoffEndpoint('s1', 'hoe-1')).toBe(false);
+        expect(await r.handoffEndpointsOf('s1')).toEqual([]);
+      });
+      it('under two connections, of two inserts of one endpoint id exactly one is stored', async () => {
+        const other = await second();
+        const results = await Promise.allSettled([
+          store.repos.handoff.insertHandoffEndpoint(endpoint('hoe-x', { name: 'First' })),
+          other.repos.handoff.insertHandoffEndpoint(endpoint('hoe-x', { name: 'Second' })),
+        ]);
+        expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+        const lost = results.find((x) => x.status === 'rejected');
+        expect(isUniqueViolation(lost?.reason)).toBe(true);
+        expect((await other.repos.handoff.handoffEndpointsOf('s1')).map((e) => e.id)).toEqual(['hoe-x']);
       });
     });
 
