@@ -193,9 +193,9 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
   it('(a) during an overdose before the alert: the new core alerts within the time from onset, plus 10 s', async () => {
     const { a, b } = await pair();
     const alex = await AdminClient.login(b.base, 'alex', DEMO_PASSWORD);
-    // The demo overdose (seed 2) from 30 s into its trace: apnoea at 60 s, the wearer's prompt at 69 s and the
-    // responder alert at 84 s when nothing fails (the same detector in virtual time, simulator/src/evaluate.ts).
-    const CUT_MS = 30_000;
+    // The demo overdose (seed 2) from 50 s into its trace: apnoea at 40 s, the wearer's prompt at 49 s and the
+    // responder alert at 64 s when nothing fails (the same detector in virtual time, simulator/src/evaluate.ts).
+    const CUT_MS = 50_000;
     const lines = generateScenario('overdose', { seed: 2, wearer: 'demo-wearer', wrist: 'demo-wrist', room: 'demo-room' })
       .lines.filter((l) => l.t >= CUT_MS)
       .map((l) => ({ ...l, t: l.t - CUT_MS }));
