@@ -10,7 +10,6 @@ import { AdminClient } from '../../simulator/src/admin-client.js';
 import { connectDevice, disconnectDevice, type VirtualDevice } from '../../simulator/src/devices.js';
 import { evaluateTrace } from '../../simulator/src/evaluate.js';
 import { publishTrace } from '../../simulator/src/publisher.js';
-import { Rng } from '../../simulator/src/rng.js';
 import { generateScenario } from '../../simulator/src/scenarios.js';
 import { parseTrace, serializeTrace } from '../../simulator/src/trace.js';
 import { notificationAlerts, pollUntil, removeNodeDirs, roleReached, startPair, type Node } from '../helpers/cluster-nodes.js';
@@ -73,7 +72,7 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
   const waitTexts = (what: string, n: number, pred: (r: FakeTwilio['requests'][number]) => boolean, withinMs = 60_000) =>
     pollUntil(what, async () => fake!.requests.filter(pred).length >= n, withinMs);
 
-  it('(b) mid-escalation: the standby takes over within 10 s and every chain completes', async () => {
+  it('(b) mid-escalation, texts in flight: the standby takes over within 10 s and every chain completes', async () => {
     const { a, b, databaseUrl } = await pair();
     const admin = await AdminClient.login(b.base, 'admin', DEMO_PASSWORD);
     const ec = (i: number) => `+4477009005${String(i).padStart(2, '0')}`;
@@ -91,11 +90,14 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
         { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
       ],
     });
+    // The second step's texts hang at the provider (requested, never answered), so A dies with every one of them
+    // in flight: the new core must send them again and mark them possible duplicates.
+    let killed = false;
+    fake!.behave = (r) => (r.to === SAM && !killed ? { type: 'hang' } : { type: 'ok' });
     await pressHelp('127.0.0.1', mosq.port, wearers);
-    // Every first step is out; the kill comes at a seeded moment within the second step's wait.
-    await waitTexts('every first step', wearers.length, (r) => r.to === ALEX);
-    await sleep(Math.floor(new Rng(14).range(0, 3500)));
+    await waitTexts("every second step's text in flight", wearers.length, (r) => r.to === SAM);
     const sentAtKill = fake!.requests.length;
+    killed = true;
     const killedAt = await kill9(a);
     const tookOverAt = await roleReached(b, 'active', 20_000);
     expect(tookOverAt - killedAt, 'takeover after the kill (ms)').toBeLessThanOrEqual(10_000);
@@ -106,9 +108,14 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
     expect(alerts).toHaveLength(wearers.length);
     for (const al of alerts) {
       const w = wearers.find((x) => x.id === al.wearerId)!;
+      const timeline = await timelineOf(admin, al.id);
+      expect(
+        timeline.some((e) => e.type === 'notify_interrupted' && e.target === 'responder:sam' && e.possibleDuplicate),
+        `${w.alias}: the text in flight at the kill is on the record as a possible duplicate`,
+      ).toBe(true);
       expectChainSent(
         al.id,
-        await timelineOf(admin, al.id),
+        timeline,
         fake!.requests,
         alertOf,
         [...steps, { to: w.contact, target: 'emergency_contact', waitS: 0 }],
@@ -118,6 +125,7 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
     }
     // The run proves something only if the kill landed mid-chain and the standby sent the rest.
     expect(sentAtKill).toBeLessThan(wearers.length * 3);
+    expect(textsTo(SAM).length, 'the interrupted texts sent again').toBeGreaterThan(wearers.length);
     expect(fake!.requests.filter((r) => r.from === b.from).length).toBeGreaterThan(0);
     expect(fake!.requests.filter((r) => r.from === a.from && r.at > killedAt)).toEqual([]);
   });
