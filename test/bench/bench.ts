@@ -135,6 +135,24 @@ async function ingest(total: number, pubs: number) {
 
 // ---- alert latency under background load -----------------------------------------------------
 
+/** The responder's /api/live socket; a server busy taking in 10,000 connections may time the upgrade out (408): tried again. */
+async function openLive(url: string, cookie: string, attempts = 5): Promise<WebSocket> {
+  for (let i = 1; ; i++) {
+    const ws = new WebSocket(url, { headers: { cookie } });
+    try {
+      await new Promise<void>((r, j) => {
+        ws.once('open', () => r());
+        ws.once('error', j);
+      });
+      return ws;
+    } catch (err) {
+      if (i >= attempts) throw err;
+      log(`  /api/live did not open (${err instanceof Error ? err.message : String(err)}); again`);
+      await sleep(2000);
+    }
+  }
+}
+
 /** The server for an alert-latency run with `background` wearers provisioned: devices on its embedded broker, or on Mosquitto. */
 async function latencyServer(
   broker: 'embedded' | 'mosquitto',
@@ -222,15 +240,11 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
     }
     const alex = await AdminClient.login(base, 'alex', PASSWORD);
     const cookie = alex.sessionCookie;
-    const ws = new WebSocket(`ws://127.0.0.1:${server.httpPort}/api/live`, { headers: { cookie } });
     const pages: { at: number; id: string }[] = [];
+    const ws = await openLive(`ws://127.0.0.1:${server.httpPort}/api/live`, cookie);
     ws.on('message', (d) => {
       const m = JSON.parse(String(d)) as { type: string; alert?: { id: string } };
       if (m.type === 'page' && m.alert) pages.push({ at: Date.now(), id: m.alert.id });
-    });
-    await new Promise<void>((r, j) => {
-      ws.once('open', () => r());
-      ws.once('error', j);
     });
     const smsTo = '+447700900101';
     const wrist = await WireConnection.connect({

@@ -12,7 +12,7 @@ import { evaluateTrace } from '../../simulator/src/evaluate.js';
 import { publishTrace } from '../../simulator/src/publisher.js';
 import { generateScenario } from '../../simulator/src/scenarios.js';
 import { parseTrace, serializeTrace } from '../../simulator/src/trace.js';
-import { notificationAlerts, pollUntil, removeNodeDirs, roleReached, startPair, type Node } from '../helpers/cluster-nodes.js';
+import { figure, notificationAlerts, pollUntil, removeNodeDirs, roleReached, startPair, type Node } from '../helpers/cluster-nodes.js';
 import { enrolChainWearers, expectChainSent, pressHelp, timelineOf, type HelpWearer } from '../helpers/escalation-audit.js';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fake-twilio.js';
 import { startMosquitto, type TestMosquitto } from '../helpers/mosquitto.js';
@@ -100,6 +100,7 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
     killed = true;
     const killedAt = await kill9(a);
     const tookOverAt = await roleReached(b, 'active', 20_000);
+    figure('(b) kill -9 to the standby active', tookOverAt - killedAt);
     expect(tookOverAt - killedAt, 'takeover after the kill (ms)').toBeLessThanOrEqual(10_000);
 
     for (const w of wearers) await waitTexts(`${w.alias}'s last step`, 1, (r) => r.to === w.contact);
@@ -165,6 +166,7 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
     const inGap = [ack(acked[2]!), ack(acked[3]!)];
     expect(await Promise.all([...racing, ...inGap])).toEqual([true, true, true, true]);
     const tookOverAt = await roleReached(b, 'active', 20_000);
+    figure('(c) kill -9 to the standby active', tookOverAt - killedAt);
     expect(tookOverAt - killedAt, 'takeover after the kill (ms)').toBeLessThanOrEqual(10_000);
 
     await waitTexts('the control alert reaches its emergency contact', 1, (r) => r.to === control.contact);
@@ -225,6 +227,7 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
     await roleReached(b, 'active', 20_000);
     const raised = await pollUntil('the overdose alert on the new core', escalating, t0 + expected.firstAlertT! + 60_000 - Date.now(), 250);
     const raisedAt = Date.now();
+    figure('(a) the alert after the one without a kill', raisedAt - t0 - expected.firstAlertT!);
     ac.abort();
     await publishing;
     for (const d of devices.values()) await disconnectDevice(d);

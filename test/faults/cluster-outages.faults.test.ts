@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { AdminClient } from '../../simulator/src/admin-client.js';
 import {
+  figure,
   healthOf,
   logged,
   nodeEnv,
@@ -34,7 +35,6 @@ const CHAIN = [
   { targets: [{ type: 'responder', id: 'sam' }], channels: ['sms'], waitS: 4 },
   { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
 ];
-const figure = (what: string, ms: number) => process.stdout.write(`[faults] ${what}: ${ms} ms\n`);
 
 let mosq: TestMosquitto;
 let fake: FakeTwilio | undefined;

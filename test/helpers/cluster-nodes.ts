@@ -71,6 +71,11 @@ export async function startNode(name: string, env: Record<string, string>): Prom
   return { name, proc, base: proc.base, from: env.TWILIO_FROM!, env };
 }
 
+/** Prints a measured duration for docs/deployment.md's failure table (`[faults] what: N ms`). */
+export function figure(what: string, ms: number): void {
+  process.stdout.write(`[faults] ${what}: ${ms} ms\n`);
+}
+
 /** Removes the nodes' DATA_DIRs (after killServerProcesses). */
 export function removeNodeDirs(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
