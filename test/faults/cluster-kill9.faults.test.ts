@@ -5,20 +5,26 @@
 // alert is raised and completed, no step is texted twice unless the timeline marks it a possible duplicate, and
 // each next step comes within its wait + 10 s. Real time across processes: short leases (CORE_LEASE_S=3) and
 // waits that poll with a deadline. The single-node SQLite version is kill9-escalations.faults.test.ts.
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { AdminClient } from '../../simulator/src/admin-client.js';
 import { connectDevice, disconnectDevice, type VirtualDevice } from '../../simulator/src/devices.js';
 import { evaluateTrace } from '../../simulator/src/evaluate.js';
 import { publishTrace } from '../../simulator/src/publisher.js';
 import { generateScenario } from '../../simulator/src/scenarios.js';
 import { parseTrace, serializeTrace } from '../../simulator/src/trace.js';
-import { figure, notificationAlerts, pollUntil, removeNodeDirs, roleReached, startPair, type Node } from '../helpers/cluster-nodes.js';
+import {
+  figure,
+  kill9,
+  notificationAlerts,
+  pollUntil,
+  roleReached,
+  startPair,
+  useClusterRig,
+  type Node,
+} from '../helpers/cluster-nodes.js';
 import { enrolChainWearers, expectChainSent, pressHelp, timelineOf, type HelpWearer } from '../helpers/escalation-audit.js';
-import { startFakeTwilio, type FakeTwilio } from '../helpers/fake-twilio.js';
-import { startMosquitto, type TestMosquitto } from '../helpers/mosquitto.js';
-import { describePostgres, type PgCluster } from '../helpers/postgres.js';
+import { describePostgres } from '../helpers/postgres.js';
 import { DEMO_DEVICE_SECRET, DEMO_PASSWORD } from '../helpers/server.js';
-import { killServerProcesses } from '../helpers/server-process.js';
 
 const ALEX = '+447700900101';
 const SAM = '+447700900102';
@@ -32,45 +38,17 @@ interface AlertSummary {
   state: string;
 }
 
-let mosq: TestMosquitto;
-let fake: FakeTwilio | undefined;
-const dbs: string[] = [];
-beforeAll(async () => {
-  mosq = await startMosquitto();
-});
-afterAll(async () => {
-  await mosq?.close();
-});
-
-/** Kills `node` with SIGKILL and waits until it is gone; returns the wall-clock ms of the kill. */
-async function kill9(node: Node): Promise<number> {
-  const at = Date.now();
-  node.proc.proc.kill('SIGKILL');
-  await node.proc.exited;
-  return at;
-}
-
 describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosquitto', (cluster) => {
-  let pg: PgCluster;
-  afterEach(async () => {
-    killServerProcesses();
-    removeNodeDirs();
-    await fake?.close();
-    for (const url of dbs.splice(0)) await pg.dropDatabase(url);
-  });
+  const rig = useClusterRig(cluster);
 
   async function pair(): Promise<{ a: Node; b: Node; databaseUrl: string }> {
-    pg = await cluster();
-    const databaseUrl = await pg.createDatabase();
-    dbs.push(databaseUrl);
-    fake = await startFakeTwilio();
-    const [a, b] = await startPair({ databaseUrl, mosq, fake });
+    const databaseUrl = await rig.database();
+    const [a, b] = await startPair({ databaseUrl, mosq: rig.mosq, fake: rig.fake });
     return { a, b, databaseUrl };
   }
 
-  const textsTo = (to: string) => fake!.requests.filter((r) => r.to === to);
-  const waitTexts = (what: string, n: number, pred: (r: FakeTwilio['requests'][number]) => boolean, withinMs = 60_000) =>
-    pollUntil(what, async () => fake!.requests.filter(pred).length >= n, withinMs);
+  const textsTo = (to: string) => rig.fake.requests.filter((r) => r.to === to);
+  const waitTexts = rig.waitTexts;
 
   it('(b) mid-escalation, texts in flight: the standby takes over within 10 s and every chain completes', async () => {
     const { a, b, databaseUrl } = await pair();
@@ -93,10 +71,10 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
     // The second step's texts hang at the provider (requested, never answered), so A dies with every one of them
     // in flight: the new core must send them again and mark them possible duplicates.
     let killed = false;
-    fake!.behave = (r) => (r.to === SAM && !killed ? { type: 'hang' } : { type: 'ok' });
-    await pressHelp('127.0.0.1', mosq.port, wearers);
+    rig.fake.behave = (r) => (r.to === SAM && !killed ? { type: 'hang' } : { type: 'ok' });
+    await pressHelp('127.0.0.1', rig.mosq.port, wearers);
     await waitTexts("every second step's text in flight", wearers.length, (r) => r.to === SAM);
-    const sentAtKill = fake!.requests.length;
+    const sentAtKill = rig.fake.requests.length;
     killed = true;
     const killedAt = await kill9(a);
     const tookOverAt = await roleReached(b, 'active', 20_000);
@@ -117,7 +95,7 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
       expectChainSent(
         al.id,
         timeline,
-        fake!.requests,
+        rig.fake.requests,
         alertOf,
         [...steps, { to: w.contact, target: 'emergency_contact', waitS: 0 }],
         TAKEOVER_ALLOWANCE_MS,
@@ -127,8 +105,8 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
     // The run proves something only if the kill landed mid-chain and the standby sent the rest.
     expect(sentAtKill).toBeLessThan(wearers.length * 3);
     expect(textsTo(SAM).length, 'the interrupted texts sent again').toBeGreaterThan(wearers.length);
-    expect(fake!.requests.filter((r) => r.from === b.from).length).toBeGreaterThan(0);
-    expect(fake!.requests.filter((r) => r.from === a.from && r.at > killedAt)).toEqual([]);
+    expect(rig.fake.requests.filter((r) => r.from === b.from).length).toBeGreaterThan(0);
+    expect(rig.fake.requests.filter((r) => r.from === a.from && r.at > killedAt)).toEqual([]);
   });
 
   it('(c) acknowledgements on the standby as the active node dies: each taken, the others told once, the chain stopped', async () => {
@@ -152,7 +130,7 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
         { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
       ],
     });
-    await pressHelp('127.0.0.1', mosq.port, wearers);
+    await pressHelp('127.0.0.1', rig.mosq.port, wearers);
     await waitTexts('every first step to alex and sam', wearers.length * 2, (r) => r.to === ALEX || r.to === SAM);
     const alerts = await admin.request<AlertSummary[]>('GET', '/api/alerts');
     const alertOfWearer = (w: HelpWearer) => alerts.find((al) => al.wearerId === w.id)!.id;
@@ -190,7 +168,7 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
     expectChainSent(
       id,
       await timelineOf(admin, id),
-      fake!.requests,
+      rig.fake.requests,
       alertOf,
       [
         { to: ALEX, target: 'responder:alex', waitS: 6 },
@@ -215,7 +193,7 @@ describePostgres('kill -9 of the active node, two nodes on PostgreSQL and Mosqui
     const prompt = expected.firstPromptT ?? expected.firstAlertT!;
     const devices = new Map<string, VirtualDevice>();
     for (const id of ['demo-wrist', 'demo-room'])
-      devices.set(id, await connectDevice({ id, secret: DEMO_DEVICE_SECRET }, { url: mosq.url }));
+      devices.set(id, await connectDevice({ id, secret: DEMO_DEVICE_SECRET }, { url: rig.mosq.url }));
     const escalating = async () => (await alex.request<AlertSummary[]>('GET', '/api/alerts')).find((al) => al.state === 'escalating');
     const ac = new AbortController();
     const t0 = Date.now();

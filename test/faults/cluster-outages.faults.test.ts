@@ -3,29 +3,27 @@
 // persistent session survives the restart; the active node is cut off from PostgreSQL by a TCP proxy that drops
 // the link (it must stop acting before its lease can pass, and the standby takes over). Measured durations are
 // printed for docs/deployment.md's failure table.
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { AdminClient } from '../../simulator/src/admin-client.js';
 import {
   figure,
   healthOf,
+  kill9,
   logged,
   nodeEnv,
   notificationAlerts,
   pollUntil,
-  removeNodeDirs,
   roleReached,
   startNode,
   startPair,
+  useClusterRig,
   type Node,
 } from '../helpers/cluster-nodes.js';
 import { enrolChainWearers, expectChainSent, pressHelp, timelineOf, type HelpWearer } from '../helpers/escalation-audit.js';
-import { startFakeTwilio, type FakeTwilio } from '../helpers/fake-twilio.js';
-import { startMosquitto, type TestMosquitto } from '../helpers/mosquitto.js';
-import { describePostgres, type PgCluster } from '../helpers/postgres.js';
+import { describePostgres } from '../helpers/postgres.js';
 import { DEMO_PASSWORD } from '../helpers/server.js';
-import { killServerProcesses } from '../helpers/server-process.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const ALEX = '+447700900101';
 const SAM = '+447700900102';
@@ -36,38 +34,24 @@ const CHAIN = [
   { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
 ];
 
-let mosq: TestMosquitto;
-let fake: FakeTwilio | undefined;
-let proxy: TcpProxy | undefined;
-const dbs: string[] = [];
-beforeAll(async () => {
-  mosq = await startMosquitto();
-});
-afterAll(async () => {
-  await mosq?.close();
-});
-
 describePostgres('outages under a two-node cluster on PostgreSQL and Mosquitto', (cluster) => {
-  let pg: PgCluster;
-  afterEach(async () => {
-    killServerProcesses();
-    removeNodeDirs();
-    await fake?.close();
-    await proxy?.close();
-    proxy = undefined;
-    for (const url of dbs.splice(0)) await pg.dropDatabase(url);
-  });
+  const rig = useClusterRig(cluster);
 
-  async function database(): Promise<string> {
-    pg = await cluster();
-    const url = await pg.createDatabase();
-    dbs.push(url);
-    fake = await startFakeTwilio();
-    return url;
+  const waitTexts = rig.waitTexts;
+
+  /** Six wearers on CHAIN (enrolled on `node`) press help; resolves once every first step is out. */
+  async function escalating(node: Node, prefix: string, contacts: string): Promise<{ admin: AdminClient; wearers: HelpWearer[] }> {
+    const admin = await AdminClient.login(node.base, 'admin', DEMO_PASSWORD);
+    const wearers = await enrolChainWearers(admin, {
+      prefix,
+      n: 6,
+      contactOf: (i) => `${contacts}${String(i).padStart(2, '0')}`,
+      steps: CHAIN,
+    });
+    await pressHelp('127.0.0.1', rig.mosq.port, wearers);
+    await waitTexts('every first step', wearers.length, (r) => r.to === ALEX);
+    return { admin, wearers };
   }
-
-  const waitTexts = (what: string, n: number, pred: (r: FakeTwilio['requests'][number]) => boolean, withinMs = 60_000) =>
-    pollUntil(what, async () => fake!.requests.filter(pred).length >= n, withinMs);
 
   /** Every wearer's chain reached its last step and passes the audit (each step within its wait + 10 s). */
   async function expectChainsComplete(admin: AdminClient, databaseUrl: string, wearers: HelpWearer[]): Promise<void> {
@@ -82,25 +66,17 @@ describePostgres('outages under a two-node cluster on PostgreSQL and Mosquitto',
         { to: SAM, target: 'responder:sam', waitS: 4 },
         { to: w.contact, target: 'emergency_contact', waitS: 0 },
       ];
-      expectChainSent(al.id, await timelineOf(admin, al.id), fake!.requests, alertOf, steps, ALLOWANCE_MS);
+      expectChainSent(al.id, await timelineOf(admin, al.id), rig.fake.requests, alertOf, steps, ALLOWANCE_MS);
     }
   }
 
   it('PostgreSQL restarts during escalation: the escalation continues, nothing lost, nothing doubled unless recorded', async () => {
-    const databaseUrl = await database();
-    const [, b] = await startPair({ databaseUrl, mosq, fake: fake! });
-    const admin = await AdminClient.login(b.base, 'admin', DEMO_PASSWORD);
-    const wearers = await enrolChainWearers(admin, {
-      prefix: 'P',
-      n: 6,
-      contactOf: (i) => `+4477009007${String(i).padStart(2, '0')}`,
-      steps: CHAIN,
-    });
-    await pressHelp('127.0.0.1', mosq.port, wearers);
-    await waitTexts('every first step', wearers.length, (r) => r.to === ALEX);
-    const sentBefore = fake!.requests.length;
+    const databaseUrl = await rig.database();
+    const [, b] = await startPair({ databaseUrl, mosq: rig.mosq, fake: rig.fake });
+    const { admin, wearers } = await escalating(b, 'P', '+4477009007');
+    const sentBefore = rig.fake.requests.length;
     const t0 = Date.now();
-    await pg.restart();
+    await rig.pg.restart();
     figure('pg_ctl restart -m fast', Date.now() - t0);
     await expectChainsComplete(admin, databaseUrl, wearers);
     figure('PostgreSQL restart to every chain complete', Date.now() - t0);
@@ -108,8 +84,8 @@ describePostgres('outages under a two-node cluster on PostgreSQL and Mosquitto',
   });
 
   it('Mosquitto restarts: devices and nodes reconnect; QoS 1 messages queued for a node survive the restart', async () => {
-    const databaseUrl = await database();
-    const [a, b] = await startPair({ databaseUrl, mosq, fake: fake! });
+    const databaseUrl = await rig.database();
+    const [a, b] = await startPair({ databaseUrl, mosq: rig.mosq, fake: rig.fake });
     const admin = await AdminClient.login(b.base, 'admin', DEMO_PASSWORD);
     const wearers = await enrolChainWearers(admin, {
       prefix: 'Q',
@@ -126,7 +102,7 @@ describePostgres('outages under a two-node cluster on PostgreSQL and Mosquitto',
 
     // 1. Under running nodes: a device (mqtt.js, reconnecting by itself) presses help while the broker is down.
     const w0 = wearers[0]!;
-    const device = mqtt.connect(mosq.url, {
+    const device = mqtt.connect(rig.mosq.url, {
       clientId: w0.device.id,
       username: w0.device.id,
       password: w0.device.secret,
@@ -138,49 +114,42 @@ describePostgres('outages under a two-node cluster on PostgreSQL and Mosquitto',
       device.once('error', reject);
     });
     const down = Date.now();
-    await mosq.stop();
+    await rig.mosq.stop();
     const pressed = device.publishAsync(`odart/v1/devices/${w0.device.id}/button`, JSON.stringify({ action: 'help' }), { qos: 1 });
-    await mosq.start();
+    await rig.mosq.start();
     await pressed; // acknowledged by the restarted broker
     await alerted(w0, 30_000);
     figure('Mosquitto stop to the alert of a help press made while it was down', Date.now() - down);
     device.end(true);
 
     // 2. The standby reconnected too: with A gone, B takes over and hears the next press.
-    await killAndWait(a);
+    await kill9(a);
     await roleReached(b, 'active', 20_000);
-    await pressHelp('127.0.0.1', mosq.port, [wearers[1]!]);
+    await pressHelp('127.0.0.1', rig.mosq.port, [wearers[1]!]);
     await alerted(wearers[1]!, 30_000);
 
     // 3. No node runs; a press is queued by Mosquitto for the nodes' persistent sessions; Mosquitto restarts
     //    (its persistence file written on the way down); the node comes back and is handed the queued press.
-    await killAndWait(b);
-    await pressHelp('127.0.0.1', mosq.port, [wearers[2]!]);
-    await mosq.stop();
-    await mosq.start();
+    await kill9(b);
+    await pressHelp('127.0.0.1', rig.mosq.port, [wearers[2]!]);
+    await rig.mosq.stop();
+    await rig.mosq.start();
     const back = await startNode('b', b.env);
     await roleReached(back, 'active', 30_000);
     await alerted(wearers[2]!, 30_000, await AdminClient.login(back.base, 'admin', DEMO_PASSWORD));
   });
 
   it('the active node cut off from PostgreSQL stops acting before its lease can pass; the standby takes over', async () => {
-    const databaseUrl = await database();
-    proxy = await startTcpProxy(pg.port);
+    const databaseUrl = await rig.database();
+    const proxy = await startTcpProxy(rig.pg.port);
+    rig.afterTest(() => proxy.close());
     const viaProxy = new URL(databaseUrl);
     viaProxy.port = String(proxy.port);
-    const a = await startNode('a', nodeEnv('a', { databaseUrl: viaProxy.toString(), mosq, fake: fake! }));
+    const a = await startNode('a', nodeEnv('a', { databaseUrl: viaProxy.toString(), mosq: rig.mosq, fake: rig.fake }));
     await roleReached(a, 'active', 30_000);
-    const b = await startNode('b', nodeEnv('b', { databaseUrl, mosq, fake: fake! }));
+    const b = await startNode('b', nodeEnv('b', { databaseUrl, mosq: rig.mosq, fake: rig.fake }));
     await roleReached(b, 'standby', 30_000);
-    const admin = await AdminClient.login(b.base, 'admin', DEMO_PASSWORD);
-    const wearers = await enrolChainWearers(admin, {
-      prefix: 'X',
-      n: 6,
-      contactOf: (i) => `+4477009009${String(i).padStart(2, '0')}`,
-      steps: CHAIN,
-    });
-    await pressHelp('127.0.0.1', mosq.port, wearers);
-    await waitTexts('every first step', wearers.length, (r) => r.to === ALEX);
+    const { admin, wearers } = await escalating(b, 'X', '+4477009009');
 
     const cutAt = Date.now();
     proxy.cut();
@@ -200,11 +169,6 @@ describePostgres('outages under a two-node cluster on PostgreSQL and Mosquitto',
     await pollUntil('A a standby again', async () => (await healthOf(a, 2000))?.holder === 'node-b', 30_000);
     expect((await healthOf(a))?.role).toBe('standby');
     await expectChainsComplete(admin, databaseUrl, wearers);
-    expect(fake!.requests.filter((r) => r.from === a.from && r.at >= active.time)).toEqual([]);
+    expect(rig.fake.requests.filter((r) => r.from === a.from && r.at >= active.time)).toEqual([]);
   });
 });
-
-async function killAndWait(node: Node): Promise<void> {
-  node.proc.proc.kill('SIGKILL');
-  await node.proc.exited;
-}

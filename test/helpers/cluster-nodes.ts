@@ -6,8 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { twilioEnv, type FakeTwilio } from './fake-twilio.js';
-import type { TestMosquitto } from './mosquitto.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startFakeTwilio, twilioEnv, type FakeTwilio, type TwilioRequest } from './fake-twilio.js';
+import { startMosquitto, type TestMosquitto } from './mosquitto.js';
+import type { PgCluster } from './postgres.js';
+import { killServerProcesses } from './server-process.js';
 import { DEMO_DEVICE_SECRET, DEMO_PASSWORD } from './server.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
@@ -76,6 +79,14 @@ export function figure(what: string, ms: number): void {
   process.stdout.write(`[faults] ${what}: ${ms} ms\n`);
 }
 
+/** Kills `node` with SIGKILL and waits until it is gone; returns the wall-clock ms of the kill. */
+export async function kill9(node: Node): Promise<number> {
+  const at = Date.now();
+  node.proc.proc.kill('SIGKILL');
+  await node.proc.exited;
+  return at;
+}
+
 /** Removes the nodes' DATA_DIRs (after killServerProcesses). */
 export function removeNodeDirs(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -141,4 +152,67 @@ export async function startPair(o: Parameters<typeof nodeEnv>[1]): Promise<[Node
   const b = await startNode('b', nodeEnv('b', o));
   await roleReached(b, 'standby', 30_000);
   return [a, b];
+}
+
+export interface ClusterRig {
+  /** one Mosquitto for the file */
+  readonly mosq: TestMosquitto;
+  /** this test's fake Twilio */
+  readonly fake: FakeTwilio;
+  readonly pg: PgCluster;
+  /** a fresh database for this test (and a fresh fake Twilio); dropped afterwards */
+  database(): Promise<string>;
+  /** resolves once `n` texts match (polling), throws after `withinMs` */
+  waitTexts(what: string, n: number, pred: (r: TwilioRequest) => boolean, withinMs?: number): Promise<boolean>;
+  /** run after the test, before its database is dropped */
+  afterTest(fn: () => Promise<void> | void): void;
+}
+
+/**
+ * Inside a describePostgres block: Mosquitto for the file; per test a database and a fake Twilio; after each test
+ * every server process killed, their folders removed, the database dropped.
+ */
+export function useClusterRig(cluster: () => Promise<PgCluster>): ClusterRig {
+  let mosq: TestMosquitto | undefined;
+  let fake: FakeTwilio | undefined;
+  let pgc: PgCluster | undefined;
+  const dbs: string[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
+  beforeAll(async () => {
+    mosq = await startMosquitto();
+  });
+  afterAll(async () => {
+    await mosq?.close();
+  });
+  afterEach(async () => {
+    killServerProcesses();
+    removeNodeDirs();
+    for (const fn of cleanups.splice(0)) await fn();
+    await fake?.close();
+    fake = undefined;
+    for (const url of dbs.splice(0)) await pgc!.dropDatabase(url);
+  });
+  const rig: ClusterRig = {
+    get mosq() {
+      return mosq!;
+    },
+    get fake() {
+      return fake!;
+    },
+    get pg() {
+      return pgc!;
+    },
+    async database() {
+      pgc = await cluster();
+      const url = await pgc.createDatabase();
+      dbs.push(url);
+      fake = await startFakeTwilio();
+      return url;
+    },
+    waitTexts: (what, n, pred, withinMs = 60_000) => pollUntil(what, async () => fake!.requests.filter(pred).length >= n, withinMs),
+    afterTest(fn) {
+      cleanups.push(fn);
+    },
+  };
+  return rig;
 }
