@@ -464,11 +464,13 @@ if (wants('latency')) {
   // Side by side: everything sharing both cores (as a one-box deployment runs), then the server
   // pinned to one core and the load generator to the other, so the figure is the server's own.
   report.alertLatencyMs = await alertLatency(LAT_WEARERS, LAT_TRIALS, false);
+  log(`  ${JSON.stringify(report.alertLatencyMs)}`);
   if (canPin()) report.alertLatencyPinnedMs = await alertLatency(LAT_WEARERS, LAT_TRIALS, true);
 }
 if (wants('latency') || ONLY.has('latency-mosquitto')) {
   // The same wearers and presses with the devices on Mosquitto (MQTT_URL), everything sharing the cores as above.
   report.alertLatencyMosquittoMs = HAVE_MOSQUITTO ? await alertLatency(LAT_WEARERS, LAT_TRIALS, false, 'mosquitto') : null;
+  log(`  ${JSON.stringify(report.alertLatencyMosquittoMs)}`);
 }
 if ((wants('latency') || ONLY.has('floor') || ONLY.has('latency-mosquitto')) && canPin()) {
   report.latencyFloorMs = [
