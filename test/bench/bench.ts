@@ -2,7 +2,9 @@
 // run on this machine (DESIGN.md "Performance"): ingest against the bare broker and Mosquitto, alert
 // latency under background load, resident memory per wearer, detection core alone.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { AdminClient } from '../../simulator/src/admin-client.js';
 import { WireConnection } from '../../simulator/src/wire.js';
@@ -10,8 +12,11 @@ import { benchDetection } from '../../simulator/src/detection-bench.js';
 import { runEscalationBench } from '../rigs/escalation-bench.js';
 import { benchClusterBus } from '../rigs/cluster-bus-bench.js';
 import { benchBridge } from '../../firmware-bridge/bench.js';
+import { deviceAcls, deviceRole } from '../../server/src/broker/provisioning.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
-import { freePort, percentile, startBrokerOnlyChild, startLoadChild, startMosquittoChild, startServerChild } from './child.js';
+import { HAVE_MOSQUITTO, startMosquitto } from '../helpers/mosquitto.js';
+import type { ServerProcessOptions } from '../helpers/server-process.js';
+import { freePort, percentile, startBrokerOnlyChild, startLoadChild, startMosquittoChild, startServerChild, type Child } from './child.js';
 import { blast, closeAll, connectAll, steady, type Cred, type Pub } from './load.js';
 
 const PASSWORD = 'bench-demo-password';
@@ -20,7 +25,7 @@ const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
 const QUICK = args.has('--quick');
 const SOAK = args.has('--soak');
-/** `--only=latency` (or ingest, floor, memory, detection, escalation, bridge, cluster-bus; comma-separated) */
+/** `--only=latency` (or latency-mosquitto, ingest, floor, memory, detection, escalation, bridge, cluster-bus; comma-separated) */
 const ONLY = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? '').split(',').filter(Boolean));
 const wants = (section: string) => ONLY.size === 0 || ONLY.has(section);
 /** Node flags for the server child, e.g. BENCH_SERVER_NODE_ARGS=--cpu-prof (profiling runs) */
@@ -130,12 +135,85 @@ async function ingest(total: number, pubs: number) {
 
 // ---- alert latency under background load -----------------------------------------------------
 
-async function alertLatency(background: number, trials: number, pinned: boolean) {
+/** The responder's /api/live socket; a server busy taking in 10,000 connections may time the upgrade out (408): tried again. */
+async function openLive(url: string, cookie: string, attempts = 5): Promise<WebSocket> {
+  for (let i = 1; ; i++) {
+    const ws = new WebSocket(url, { headers: { cookie } });
+    try {
+      await new Promise<void>((r, j) => {
+        ws.once('open', () => r());
+        ws.once('error', j);
+      });
+      return ws;
+    } catch (err) {
+      if (i >= attempts) throw err;
+      log(`  /api/live did not open (${err instanceof Error ? err.message : String(err)}); again`);
+      await sleep(2000);
+    }
+  }
+}
+
+/** The server for an alert-latency run with `background` wearers provisioned: devices on its embedded broker, or on Mosquitto. */
+async function latencyServer(
+  broker: 'embedded' | 'mosquitto',
+  background: number,
+  env: Record<string, string>,
+  opts: Omit<ServerProcessOptions, 'inheritEnv'>,
+): Promise<{ server: Child; mqttPort: number; creds: Cred[]; close(): Promise<void> }> {
+  if (broker === 'embedded') {
+    const server = await startServerChild(env, opts);
+    const creds = background > 0 ? (await provision(`http://127.0.0.1:${server.httpPort}`, background, 'bg')).creds : [];
+    return { server, mqttPort: server.mqttPort, creds, close: () => server.stop() };
+  }
+  // Mosquitto (MQTT_URL): the wearers are enrolled first with the embedded broker on the same DATA_DIR, then their
+  // accounts and ACLs go into Mosquitto's dynamic-security file before it starts (one `createClient` each would have
+  // Mosquitto rewrite the whole file ten thousand times), and the server starts on MQTT_URL, checking them (resync).
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'odart-bench-mosq-'));
+  const enrol = await startServerChild({ ...env, DATA_DIR: dataDir });
+  let creds: Cred[];
+  try {
+    creds = background > 0 ? (await provision(`http://127.0.0.1:${enrol.httpPort}`, background, 'bg')).creds : [];
+  } finally {
+    await enrol.stop();
+  }
+  const devices = [
+    ...creds.map((c) => ({ id: c.id, secret: c.secret! })),
+    ...['demo-wrist', 'demo-room'].map((id) => ({ id, secret: DEVICE_SECRET })),
+  ];
+  const mosq = await startMosquitto({
+    accounts: devices.map((d) => ({
+      username: d.id,
+      password: d.secret,
+      role: { rolename: deviceRole(d.id), acls: deviceAcls(d.id, null) },
+    })),
+  });
+  try {
+    const server = await startServerChild({ ...env, DATA_DIR: dataDir, ...mosq.env, MQTT_CLIENT_ID: 'odart-bench' }, opts);
+    return {
+      server,
+      mqttPort: mosq.port,
+      creds,
+      async close() {
+        await server.stop();
+        await mosq.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await mosq.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function alertLatency(background: number, trials: number, pinned: boolean, broker: 'embedded' | 'mosquitto' = 'embedded') {
   log(
-    `alert latency: ${trials} help presses with ${background} wearers at 1 Hz in the background${pinned ? ' (server on core 0, load generator on the others)' : ''}`,
+    `alert latency${broker === 'mosquitto' ? ' through Mosquitto' : ''}: ${trials} help presses with ${background} wearers at 1 Hz in the background${pinned ? ' (server on core 0, load generator on the others)' : ''}`,
   );
   const tw = await startFakeTwilio();
-  const server = await startServerChild(
+  const setup = await latencyServer(
+    broker,
+    background,
     {
       DEMO_PASSWORD: PASSWORD,
       DEMO_DEVICE_SECRET: DEVICE_SECRET,
@@ -146,36 +224,32 @@ async function alertLatency(background: number, trials: number, pinned: boolean)
     },
     { nodeArgs: SERVER_NODE_ARGS, ...(pinned ? { wrap: ['taskset', '-c', '0'] } : {}) },
   );
+  const { server, mqttPort } = setup;
   if (pinned) pinSelf(`1-${os.cpus().length - 1}`);
   const base = `http://127.0.0.1:${server.httpPort}`;
   let load: Awaited<ReturnType<typeof startLoadChild>> | null = null;
   let backgroundMsgsPerSec = 0;
   try {
     if (background > 0) {
-      const { creds } = await provision(base, background, 'bg');
       // The load runs in a process of its own, so this process's event loop only times the trials.
       load = await startLoadChild(
-        { host: '127.0.0.1', port: server.mqttPort, creds, hz: 1 },
+        { host: '127.0.0.1', port: mqttPort, creds: setup.creds, hz: 1 },
         pinned ? `1-${os.cpus().length - 1}` : undefined,
       );
       await sleep(3000);
     }
     const alex = await AdminClient.login(base, 'alex', PASSWORD);
     const cookie = alex.sessionCookie;
-    const ws = new WebSocket(`ws://127.0.0.1:${server.httpPort}/api/live`, { headers: { cookie } });
     const pages: { at: number; id: string }[] = [];
+    const ws = await openLive(`ws://127.0.0.1:${server.httpPort}/api/live`, cookie);
     ws.on('message', (d) => {
       const m = JSON.parse(String(d)) as { type: string; alert?: { id: string } };
       if (m.type === 'page' && m.alert) pages.push({ at: Date.now(), id: m.alert.id });
     });
-    await new Promise<void>((r, j) => {
-      ws.once('open', () => r());
-      ws.once('error', j);
-    });
     const smsTo = '+447700900101';
     const wrist = await WireConnection.connect({
       host: '127.0.0.1',
-      port: server.mqttPort,
+      port: mqttPort,
       clientId: 'demo-wrist',
       username: 'demo-wrist',
       password: DEVICE_SECRET,
@@ -184,6 +258,8 @@ async function alertLatency(background: number, trials: number, pinned: boolean)
     const toSms: number[] = [];
     const cpu0 = server.cpuSeconds();
     const wall0 = performance.now();
+    const vitalsRe = /odart_mqtt_messages_total\{stream="vitals"\} (\d+)/;
+    const vitals0 = await metricValue(base, vitalsRe);
     for (let i = 0; i < trials; i++) {
       const p0 = pages.length;
       const s0 = tw.requests.filter((r) => r.to === smsTo).length;
@@ -199,6 +275,8 @@ async function alertLatency(background: number, trials: number, pinned: boolean)
       await sleep(1100);
     }
     const serverCores = (server.cpuSeconds() - cpu0) / ((performance.now() - wall0) / 1000);
+    // what the server ingested meanwhile: the load reached it (through whichever broker)
+    const ingestedPerSec = ((await metricValue(base, vitalsRe)) - vitals0) / ((performance.now() - wall0) / 1000);
     ws.close();
     await wrist.conn.disconnect();
     if (load) backgroundMsgsPerSec = (await load.stop()).ratePerSec;
@@ -213,13 +291,15 @@ async function alertLatency(background: number, trials: number, pinned: boolean)
       missed: trials - Math.min(toWs.length, toSms.length),
       backgroundWearers: background,
       backgroundMsgsPerSec,
+      ingestedPerSec: Math.round(ingestedPerSec),
       serverCores: round(serverCores, 2),
       pinned,
+      broker,
     };
   } finally {
     if (pinned) pinSelf(`0-${os.cpus().length - 1}`);
     await load?.stop();
-    await server.stop();
+    await setup.close();
     await tw.close();
   }
 }
@@ -384,9 +464,15 @@ if (wants('latency')) {
   // Side by side: everything sharing both cores (as a one-box deployment runs), then the server
   // pinned to one core and the load generator to the other, so the figure is the server's own.
   report.alertLatencyMs = await alertLatency(LAT_WEARERS, LAT_TRIALS, false);
+  log(`  ${JSON.stringify(report.alertLatencyMs)}`);
   if (canPin()) report.alertLatencyPinnedMs = await alertLatency(LAT_WEARERS, LAT_TRIALS, true);
 }
-if ((wants('latency') || ONLY.has('floor')) && canPin()) {
+if (wants('latency') || ONLY.has('latency-mosquitto')) {
+  // The same wearers and presses with the devices on Mosquitto (MQTT_URL), everything sharing the cores as above.
+  report.alertLatencyMosquittoMs = HAVE_MOSQUITTO ? await alertLatency(LAT_WEARERS, LAT_TRIALS, false, 'mosquitto') : null;
+  log(`  ${JSON.stringify(report.alertLatencyMosquittoMs)}`);
+}
+if ((wants('latency') || ONLY.has('floor') || ONLY.has('latency-mosquitto')) && canPin()) {
   report.latencyFloorMs = [
     await brokerFloor('aedes', LAT_WEARERS, LAT_TRIALS),
     await brokerFloor('mosquitto', LAT_WEARERS, LAT_TRIALS),
@@ -426,7 +512,7 @@ if (JSON_OUT) {
       ? [
           [
             `alert latency to WebSocket${label}`,
-            `p50 ${a.p50} ms, p99 ${a.p99} ms (${a.backgroundWearers} wearers at 1 Hz; server used ${a.serverCores} cores)`,
+            `p50 ${a.p50} ms, p99 ${a.p99} ms (${a.backgroundWearers} wearers at 1 Hz, ${a.ingestedPerSec} vitals/s ingested; server used ${a.serverCores} cores)`,
           ],
           [`alert latency to SMS request${label}`, `p50 ${a.smsP50} ms, p99 ${a.smsP99} ms`],
         ]
@@ -449,6 +535,9 @@ if (JSON_OUT) {
       : []),
     ...lat(report.alertLatencyMs as Awaited<ReturnType<typeof alertLatency>> | undefined, ', shared cores'),
     ...lat(report.alertLatencyPinnedMs as Awaited<ReturnType<typeof alertLatency>> | undefined, ', server pinned'),
+    ...(report.alertLatencyMosquittoMs === null
+      ? ([['alert latency to WebSocket, through Mosquitto', 'Mosquitto not installed']] as [string, string][])
+      : lat(report.alertLatencyMosquittoMs as Awaited<ReturnType<typeof alertLatency>> | undefined, ', through Mosquitto (MQTT_URL)')),
     ...((report.latencyFloorMs ?? []) as NonNullable<Awaited<ReturnType<typeof brokerFloor>>>[]).map((f): [string, string] => [
       `latency floor: ${f.broker} alone, pinned`,
       `publish -> subscriber p50 ${f.p50} ms, p99 ${f.p99} ms (${f.backgroundConnections} connections at 1 Hz; broker used ${f.brokerCores} cores)`,

@@ -3,8 +3,8 @@
 // stop() and start() keep the folder (a broker restart); close() stops it and removes the folder.
 // Without mosquitto the suites are skipped on a developer machine and FAIL in CI (CI=true).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,8 +46,28 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** tls: the listener speaks MQTT over TLS with this certificate (PEM), and the url is mqtts:// */
-export async function startMosquitto(o: { tls?: { certFile: string; keyFile: string } } = {}): Promise<TestMosquitto> {
+/** An account written into dynamic-security.json before the broker starts (as `createClient` would make it). */
+export interface SeedAccount {
+  username: string;
+  password: string;
+  /** its own role with these ACLs (dynsec's JSON form) */
+  role: { rolename: string; acls: { acltype: string; topic: string; allow: boolean }[] };
+}
+
+/** Mosquitto's own password hash: PBKDF2-SHA512, 101 iterations, a 12-byte salt, base64 (what dynsec writes). */
+function dynsecHash(password: string): { password: string; salt: string; iterations: number } {
+  const salt = randomBytes(12);
+  return { password: pbkdf2Sync(password, salt, 101, 64, 'sha512').toString('base64'), salt: salt.toString('base64'), iterations: 101 };
+}
+
+/**
+ * tls: the listener speaks MQTT over TLS with this certificate (PEM), and the url is mqtts://. accounts: written
+ * into the dynamic-security file before the start (thousands of devices for the bench in a moment, where one
+ * `createClient` each would have the broker rewrite the whole file every time).
+ */
+export async function startMosquitto(
+  o: { tls?: { certFile: string; keyFile: string }; accounts?: readonly SeedAccount[] } = {},
+): Promise<TestMosquitto> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'odart-mosquitto-'));
   const port = await freePort();
   const username = 'odart-core';
@@ -55,6 +75,14 @@ export async function startMosquitto(o: { tls?: { certFile: string; keyFile: str
   const dynsecFile = path.join(dir, 'dynamic-security.json');
   const init = spawnSync(MOSQUITTO_CTRL_BIN, ['dynsec', 'init', dynsecFile, username, password], { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`mosquitto_ctrl dynsec init failed: ${init.stderr}`);
+  if (o.accounts?.length) {
+    const file = JSON.parse(readFileSync(dynsecFile, 'utf8')) as { clients: unknown[]; roles: unknown[] };
+    for (const a of o.accounts) {
+      file.clients.push({ username: a.username, clientid: a.username, ...dynsecHash(a.password), roles: [{ rolename: a.role.rolename }] });
+      file.roles.push(a.role);
+    }
+    writeFileSync(dynsecFile, JSON.stringify(file));
+  }
   writeFileSync(
     path.join(dir, 'mosquitto.conf'),
     [

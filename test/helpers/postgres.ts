@@ -2,7 +2,7 @@
 // socket in that folder), a fresh database per test, stopped and removed afterwards. As root (CI, this
 // machine) initdb and the server run as the `postgres` user, which initdb requires.
 // Without PostgreSQL binaries the suites fail with CI=true and are skipped, loudly, elsewhere.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -29,6 +29,8 @@ export interface PgCluster {
   createDatabase(): Promise<string>;
   /** Drops a database made by createDatabase (connections still open are ended). */
   dropDatabase(url: string): Promise<void>;
+  /** `pg_ctl restart` (fast: open connections are ended), resolving once it accepts connections again; async, so the test's own servers keep answering meanwhile */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,14 @@ function asPostgres(bin: string, args: string[]): void {
   const isRoot = process.getuid?.() === 0;
   const [file, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
   execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function asPostgresAsync(bin: string, args: string[]): Promise<void> {
+  const isRoot = process.getuid?.() === 0;
+  const [file, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  return new Promise((resolve, reject) =>
+    execFile(file, argv, (err, _out, stderr) => (err ? reject(new Error(`${bin} ${args.join(' ')}: ${stderr}`)) : resolve())),
+  );
 }
 
 let seq = 0;
@@ -106,6 +116,9 @@ export async function startPostgres(): Promise<PgCluster> {
       const name = new URL(dbUrl).pathname.slice(1);
       if (!/^odart_[0-9_]+$/.test(name)) throw new Error(`not a test database: ${name}`);
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+    async restart() {
+      await asPostgresAsync(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', '-t', '60', '-l', path.join(dir, 'log'), 'restart']);
     },
     stop,
   };

@@ -14,6 +14,8 @@ export interface ServerProcess {
   /** wall-clock ms when the banner appeared */
   readyAt: number;
   exited: Promise<number | null>;
+  /** what it printed so far on stdout and stderr (the last 500,000 characters): its log lines, for a test to read */
+  output(): string;
 }
 
 const running = new Set<ChildProcess>();
@@ -47,7 +49,7 @@ export async function startServerProcess(env: Record<string, string>, opts: Serv
   let out = '';
   const ports = await new Promise<{ http: number; mqtt: number }>((resolve, reject) => {
     const onData = (b: Buffer) => {
-      if (out.length < 100_000) out += b.toString();
+      out = (out + b.toString()).slice(-500_000);
       const m = /HTTP port (\d+)\), MQTT port (\d+)/.exec(out);
       if (m) resolve({ http: Number(m[1]), mqtt: Number(m[2]) });
     };
@@ -63,5 +65,6 @@ export async function startServerProcess(env: Record<string, string>, opts: Serv
     mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
     readyAt: Date.now(),
     exited,
+    output: () => out,
   };
 }
