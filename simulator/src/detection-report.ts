@@ -9,7 +9,8 @@ import os from 'node:os';
 import { benchDetection } from './detection-bench.js';
 import { parseArgs } from './args.js';
 import { convertNumericsCsv, recordName } from './convert-bidmc.js';
-import { evaluateTrace, quantile, summarize, type TraceResult } from './evaluate.js';
+import { evaluateTrace, quantile, summarize, type EvalOptions, type TraceResult } from './evaluate.js';
+import { RULES, SLIDE_FALL, SlowDesaturationRule } from '../../server/src/detection/index.js';
 import { generateScenario2 } from './model2/library.js';
 import { generateScenario, type Scenario, type ScenarioOptions, type SensorSet } from './scenarios/index.js';
 import { SWEEP, type Transform } from './sweep.js';
@@ -139,6 +140,7 @@ export function runSuite(
   items = suite(),
   model: Model = 1,
   transform: Transform | null = null,
+  opts: EvalOptions = {},
 ): { item: SuiteItem; result: TraceResult }[] {
   return items.map((item) => {
     const sc = GENERATORS[model](item.scenario, {
@@ -151,7 +153,7 @@ export function runSuite(
       ...(item.durationS ? { durationS: item.durationS } : {}),
     });
     const lines = transform ? transform(sc.lines, item.seed) : sc.lines;
-    return { item, result: evaluateTrace(toTrace(sc.header, lines), item.name) };
+    return { item, result: evaluateTrace(toTrace(sc.header, lines), item.name, opts) };
   });
 }
 
@@ -340,6 +342,81 @@ export function renderSideBySide(res1: Res, res2: Res, res2h: Res = []): string[
   return out;
 }
 
+export interface TradeOffRow {
+  /** the slide's trigger: points below the personal baseline */
+  fall: number;
+  /** per set (m1, m2 dev, m2 held-out): slow oximeter-only overdoses detected / episodes, latency median and p90 (ms) */
+  sets: { key: string; detected: number; episodes: number; median: number | null; p90: number | null }[];
+  /** on the hard negatives of all three sets */
+  checkins: number;
+  alerts: number;
+  /** of those alerts, the ones whose words name the slide */
+  slideAlerts: number;
+  hours: number;
+}
+
+/** The slow-desaturation rule's operating points. */
+export const TRADE_OFF_FALLS = [1, 1.5, 2, 2.5, 3];
+
+/**
+ * The slide rule at each operating point: latency on the slow oximeter-only overdoses of model 1,
+ * model 2 dev and model 2 held-out, against check-ins and responder alerts on all their hard
+ * negatives (the rest of the detector unchanged).
+ */
+export function runTradeOff(falls = TRADE_OFF_FALLS, every = 1): TradeOffRow[] {
+  const sets: [string, Model, SuiteItem[]][] = [
+    ['m1', 1, suite()],
+    ['m2', 2, suite2('dev')],
+    ['m2h', 2, suite2('holdout')],
+  ];
+  const slowOx = (it: SuiteItem) => it.group === 'slow overdose, oximeter only';
+  return falls.map((fall) => {
+    const rules = RULES.map((r) => (r.name === 'slow-desaturation' ? { ...r, create: () => new SlowDesaturationRule({ fall }) } : r));
+    const opts: EvalOptions = { detector: { rules } };
+    const row: TradeOffRow = { fall, sets: [], checkins: 0, alerts: 0, slideAlerts: 0, hours: 0 };
+    for (const [key, model, items] of sets) {
+      const pos = summarize(runSuite(items.filter(slowOx), model, null, opts).map((r) => r.result));
+      row.sets.push({ key, detected: pos.detected, episodes: pos.episodes, median: pos.latencyMs.median, p90: pos.latencyMs.p90 });
+      const neg = runSuite(
+        items.filter((it, i) => it.negative && i % every === 0),
+        model,
+        null,
+        opts,
+      ).map((r) => r.result);
+      const sn = summarize(neg);
+      row.checkins += sn.falseWearerPrompts;
+      row.alerts += sn.falseResponderAlerts;
+      row.hours += sn.monitoredHours;
+      for (const r of neg)
+        for (const e of r.events)
+          if (e.kind === 'responder_alert' && !r.outcome.episode && e.reasons?.some((x) => x.startsWith('SpO2 sliding'))) row.slideAlerts++;
+    }
+    row.hours = Math.round(row.hours * 10) / 10;
+    return row;
+  });
+}
+
+export function renderTradeOff(rows: TradeOffRow[]): string[] {
+  const out: string[] = [];
+  out.push('### Slow desaturation: the trade-off');
+  out.push('');
+  out.push(
+    `The slide rule (\`rules/slow-desaturation.ts\`) at several triggers (points the fitted SpO2 line must fall below the personal baseline, with the wrist still and no heart-rate surge; watched from 0.5 below that), the rest of the detector unchanged: latency on the slow overdoses seen by an oximeter alone (model 1, model 2 dev, model 2 held-out) against check-ins and responder alerts on the hard negatives of all three (${rows[0]?.hours ?? 0} h). The default is **${SLIDE_FALL} points**.`,
+  );
+  out.push('');
+  const keys = rows[0]?.sets.map((x) => x.key) ?? [];
+  const head = keys.flatMap((k) => [`${k} detected`, `${k} p50 / p90`]);
+  out.push(
+    `| trigger | ${head.join(' | ')} | check-ins on hard negatives | responder alerts on hard negatives | of which name the slide |`,
+  );
+  out.push(`|---|${head.map(() => '---').join('|')}|---|---|---|`);
+  for (const r of rows)
+    out.push(
+      `| ${r.fall === SLIDE_FALL ? `**${r.fall} points** (default)` : `${r.fall} points`} | ${r.sets.map((x) => `${x.detected}/${x.episodes} | ${sec(x.median)} / ${sec(x.p90)}`).join(' | ')} | ${r.checkins} | ${r.alerts} | ${r.slideAlerts} |`,
+    );
+  return out;
+}
+
 export interface SweepRow {
   setting: string;
   model: Model;
@@ -408,8 +485,15 @@ function main(): number {
   const bidmc = runBidmc();
   const quick = args.flags.has('quick');
   const sweep = runSweep(quick ? 3 : 1);
+  const tradeOff = runTradeOff(TRADE_OFF_FALLS, quick ? 3 : 1);
   const bench = args.flags.has('no-bench') ? null : benchDetection({ samples: 1_500_000 });
-  const md = renderMarkdown(res, bidmc, bench, [...renderSideBySide(res, res2, res2h), '', ...renderSweep(sweep, quick)]);
+  const md = renderMarkdown(res, bidmc, bench, [
+    ...renderSideBySide(res, res2, res2h),
+    '',
+    ...renderTradeOff(tradeOff),
+    '',
+    ...renderSweep(sweep, quick),
+  ]);
   if (args.flags.has('json')) {
     const all = summarize(res.map((r) => r.result));
     process.stdout.write(
@@ -427,6 +511,7 @@ function main(): number {
           negatives: summarize(res2h.filter((r) => r.item.negative).map((r) => r.result)),
         },
         sweep,
+        tradeOff,
       }) + '\n',
     );
   } else process.stdout.write(md + '\n');
