@@ -129,7 +129,7 @@ export class StillnessRule implements Rule {
    * (SpO2 lags 15-30 s behind the breathing).
    */
   score(p: Picture): number {
-    const { th, roomFresh, respSign, breathingSeen, saturating } = p;
+    const { th, roomFresh, respSign, breathingSeen, saturating, rousing } = p;
     let v = 0;
     this.fused = false;
     this.deep = false;
@@ -139,7 +139,8 @@ export class StillnessRule implements Rule {
       // Deep stillness (no micro-movement) counts after half the time (Brave's high-confidence stillness).
       const deepNeeded = (base / 2) * 1000;
       const progress = Math.max(this.stillMs / needed, this.deepStillMs / deepNeeded);
-      if (!breathingSeen && (respSign || !saturating)) {
+      // a wearer who keeps rousing (pulse surges, small movements) is not still: stillness alone waits
+      if (!breathingSeen && (respSign || (!saturating && !(rousing && p.vitalsFresh)))) {
         if (progress >= 1) {
           v = respSign ? 75 : 65;
           this.fused = respSign;
