@@ -4,7 +4,7 @@
 // No network, no clock: a trace of a day runs in a fraction of a second.
 import { episodeAction, type OpenAlertState } from '../../server/src/alerts/episode.js';
 import { DEMO_CHAIN } from '../../server/src/demo/seed.js';
-import { DetectionEngine, type Thresholds, type WearerDecision } from '../../server/src/detection/index.js';
+import { DetectionEngine, type DetectorOptions, type Thresholds, type WearerDecision } from '../../server/src/detection/index.js';
 import type { ChainDefinition } from '../../server/src/escalation/chain.js';
 import { streamSchemas, type DeviceMessage } from '@odart/protocol';
 import type { LabelLine, Trace } from './trace.js';
@@ -38,6 +38,8 @@ export interface EvalOptions {
   resolveAfterMs?: number;
   /** record 1 Hz series of vitals and score for charts */
   series?: boolean;
+  /** the detector's rules (default: the production registry), for the report's operating points */
+  detector?: DetectorOptions;
 }
 
 export const DEFAULT_RESOLVE_AFTER_MS = 600_000;
@@ -97,7 +99,7 @@ function chainOffsets(chain: ChainDefinition): number[] {
 /** Runs one parsed trace through detection and the alert rules in virtual time. */
 export function evaluateTrace(trace: Trace, file: string, opts: EvalOptions = {}): TraceResult {
   const wearer = trace.header?.wearer ?? 'wearer';
-  const engine = new DetectionEngine(() => opts.thresholds ?? {});
+  const engine = new DetectionEngine(() => opts.thresholds ?? {}, opts.detector);
   const offsets = chainOffsets(opts.chain ?? DEMO_CHAIN);
   const resolveAfter = opts.resolveAfterMs ?? DEFAULT_RESOLVE_AFTER_MS;
   const events: EvalEvent[] = [];

@@ -1,6 +1,6 @@
 // The robustness sweep's transforms on small traces, and the report sections' determinism.
 import { describe, expect, it } from 'vitest';
-import { renderSideBySide, renderSweep, runSuite, suite, suite2, type SweepRow } from './detection-report.js';
+import { holdoutSeed, renderSideBySide, renderSweep, runSuite, suite, suite2, type SweepRow } from './detection-report.js';
 import { noiseTimes, probeLag, quantiseRr, radarScale, sampleEvery, sampleLoss, BASE_NOISE_SD } from './sweep.js';
 import type { SampleLine, TraceLine } from './trace.js';
 
@@ -114,5 +114,33 @@ describe('report sections are deterministic', () => {
         };
       });
     expect(renderSweep(rows(), true)).toEqual(renderSweep(rows(), true));
+  });
+});
+
+describe("model 2's held-out stream", () => {
+  it('is the dev suite item for item (same groups, scenarios, sensors) on seeds the dev stream never uses, named m2h/', () => {
+    const dev = suite2('dev');
+    const held = suite2('holdout');
+    expect(held.map((i) => [i.group, i.scenario, i.sensors, i.negative])).toEqual(
+      dev.map((i) => [i.group, i.scenario, i.sensors, i.negative]),
+    );
+    const devSeeds = new Set(dev.map((i) => i.seed));
+    expect(held.filter((i) => devSeeds.has(i.seed))).toEqual([]);
+    expect(new Set(held.map((i) => i.seed)).size).toBe(held.length);
+    expect(held.every((i) => i.name.startsWith('m2h/'))).toBe(true);
+    expect(holdoutSeed(dev[0]!.seed)).toBe(held[0]!.seed);
+  });
+
+  it('draws other traces than the dev stream, and the side-by-side table gets m2h columns', () => {
+    const pick = (items: ReturnType<typeof suite2>) =>
+      items.filter((i) => i.scenario === 'overdose-fast' && i.sensors === 'rr').slice(0, 2);
+    const dev = runSuite(pick(suite2('dev')), 2);
+    const held = runSuite(pick(suite2('holdout')), 2);
+    expect(held.map((r) => r.result.outcome.onsetT)).not.toEqual(dev.map((r) => r.result.outcome.onsetT));
+    const md = renderSideBySide(runSuite(suite().slice(0, 1)), dev, held).join('\n');
+    expect(md).toContain(
+      '| group | m1 detected | m1 median | m1 p90 | m1 false alerts | m2 detected | m2 median | m2 p90 | m2 false alerts | m2h detected |',
+    );
+    expect(md).toContain('model 2 held-out **');
   });
 });

@@ -1,6 +1,6 @@
 // Detection engine: one WearerDetector per wearer, fed by every device of that wearer.
 // Used identically by the live server (system clock) and by `evaluate` (virtual time).
-import { WearerDetector, type Calibration } from './wearer-detector.js';
+import { WearerDetector, type Calibration, type DetectorOptions } from './wearer-detector.js';
 import type { Decision, Sample, Thresholds } from './types.js';
 
 export type WearerDecision = Decision & { wearerId: string };
@@ -8,12 +8,16 @@ export type WearerDecision = Decision & { wearerId: string };
 export class DetectionEngine {
   private readonly wearers = new Map<string, WearerDetector>();
 
-  constructor(private readonly thresholdsFor: (wearerId: string) => Partial<Thresholds> = () => ({})) {}
+  constructor(
+    private readonly thresholdsFor: (wearerId: string) => Partial<Thresholds> = () => ({}),
+    /** the rules every wearer's detector runs (default: the production registry; the report's operating points swap one) */
+    private readonly options: DetectorOptions = {},
+  ) {}
 
   detector(wearerId: string): WearerDetector {
     let d = this.wearers.get(wearerId);
     if (!d) {
-      d = new WearerDetector(this.thresholdsFor(wearerId));
+      d = new WearerDetector(this.thresholdsFor(wearerId), this.options);
       this.wearers.set(wearerId, d);
     }
     return d;

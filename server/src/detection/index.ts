@@ -1,6 +1,8 @@
 // Detection core: pure streaming overdose-risk scoring with injected time.
 export { DetectionEngine, type WearerDecision } from './engine.js';
-export { WearerDetector, type Calibration } from './wearer-detector.js';
+export { WearerDetector, type Calibration, type DetectorOptions } from './wearer-detector.js';
+export { RULES, type RuleEntry } from './rules/index.js';
+export { SLIDE_FALL, SlowDesaturationRule } from './rules/slow-desaturation.js';
 export { news2Partial } from './news2.js';
 export { thresholdsSchema, parseStoredThresholds, effectiveThresholds, type ThresholdOverrides } from './thresholds.js';
 export * from './types.js';

@@ -13,6 +13,18 @@ const OFF_BODY_MS = 5_000;
 const ROOM_FRESH_MIN_MS = 30_000;
 /** Fastest physiological SpO2 fall, points per second (apnea typically 0.2-0.3). */
 const SPO2_MAX_FALL = 1;
+/**
+ * Probe quality. Arterial saturation moves at most ~1 point a second (apnoea 0.2-0.3/s) and a finger
+ * probe averages over several seconds, so two readings seconds apart that differ by more than
+ * PROBE_STEP points are the probe slipping, pressed or lit badly, not blood (a "step" shape).
+ * After such a step down SpO2 and the probe's pulse rate are not evidence until the readings have been
+ * steady (successive readings within PROBE_STEADY points, no "could not compute") for PROBE_SETTLE_MS.
+ */
+export const PROBE_STEP = 5;
+const PROBE_STEADY = 3;
+/** how far back a step is looked for (over readings the probe could not compute); a longer gap restarts evidence anyway */
+const PROBE_STEP_WITHIN_MS = 30_000;
+export const PROBE_SETTLE_MS = 10_000;
 
 const median3 = (a: number, b: number, c: number) => Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
 
@@ -46,6 +58,12 @@ export class SignalQuality {
   private hrRaw2 = Number.NaN;
   activity: number | null = null;
   private moveRunMs = 0;
+  /** probe quality: the last raw SpO2 reading and when; settling after a step (ms steady so far, -1: not settling) */
+  private probeRaw = Number.NaN;
+  private probeRawT = Number.NEGATIVE_INFINITY;
+  private probeSteadyMs = -1;
+  /** SpO2 readings not counted because the probe was settling after a step (counted drop) */
+  probeHeld = 0;
   roomT = Number.NEGATIVE_INFINITY;
 
   vitalsFresh(now: number, th: Thresholds): boolean {
@@ -63,7 +81,8 @@ export class SignalQuality {
     p.now = now;
     p.vitalsFresh = fresh;
     p.rrFresh = fresh && now - this.rrT <= th.staleMs;
-    p.spo2Fresh = fresh && now - this.spo2T <= th.staleMs && this.spo2 !== null;
+    // a probe settling after a step is not reading blood: its last value is no longer fresh evidence
+    p.spo2Fresh = fresh && now - this.spo2T <= th.staleMs && this.spo2 !== null && this.probeSteadyMs < 0;
     p.roomFresh = this.roomFresh(now, th);
     p.rr = this.rr;
     p.spo2 = this.spo2;
@@ -102,6 +121,40 @@ export class SignalQuality {
     }
     this.moveRunMs = 0;
     return 0;
+  }
+
+  /**
+   * Probe quality for one vitals sample (`raw`: the plausible SpO2, null when the probe could not
+   * compute one). Returns false while the probe is settling after a non-physiological step: then
+   * neither its SpO2 nor its pulse rate is evidence.
+   */
+  probeSteady(t: number, raw: number | null): boolean {
+    if (raw === null) {
+      // "could not compute" while settling: not steady yet
+      if (this.probeSteadyMs >= 0) this.probeSteadyMs = 0;
+      return this.probeSteadyMs < 0;
+    }
+    const dt = t - this.probeRawT;
+    // Across "could not compute" readings too: more than PROBE_STEP, and faster than blood can change.
+    const change = dt <= PROBE_STEP_WITHIN_MS && !Number.isNaN(this.probeRaw) ? Math.abs(raw - this.probeRaw) : 0;
+    const jump = change > Math.max(PROBE_STEP, (SPO2_MAX_FALL * dt) / 1000) ? change : 0;
+    const prev = this.probeRaw;
+    this.probeRaw = raw;
+    this.probeRawT = t;
+    // A step down starts settling (a slipping probe reads falsely low); a step up only prolongs it
+    // (the probe re-seated: back to the blood's value, or a recovery after a dip, is no alarm).
+    if (jump > 0 && (raw < prev || this.probeSteadyMs >= 0)) {
+      this.probeSteadyMs = 0;
+      // what the filters hold is from before the step: the first reading after settling starts them afresh
+      this.spo2Raw1 = this.spo2Raw2 = this.hrRaw1 = this.hrRaw2 = Number.NaN;
+      this.spo2 = null;
+    } else if (this.probeSteadyMs >= 0) {
+      this.probeSteadyMs = change <= PROBE_STEADY ? this.probeSteadyMs + Math.min(dt, MAX_BRIDGE_MS) : 0;
+      if (this.probeSteadyMs >= PROBE_SETTLE_MS) this.probeSteadyMs = -1;
+    }
+    if (this.probeSteadyMs < 0) return true;
+    this.probeHeld++;
+    return false;
   }
 
   /** Accepts an RR reading; returns the bridged gap since the last one. */
@@ -146,5 +199,7 @@ export class SignalQuality {
   resetFilters(): void {
     this.rr = this.spo2 = this.hr = null;
     this.spo2Raw1 = this.spo2Raw2 = this.hrRaw1 = this.hrRaw2 = Number.NaN;
+    this.probeRaw = Number.NaN;
+    this.probeSteadyMs = -1;
   }
 }

@@ -255,8 +255,11 @@ export class WearerDetector implements Scorer {
     }
     sq.onBodyFlag(dt);
 
-    const hr = plausibleHr(d.hr);
-    const spo2 = plausibleSpo2(d.spo2);
+    let spo2 = plausibleSpo2(d.spo2);
+    // A probe settling after a step: its SpO2 and pulse rate are not evidence (signal-quality.ts).
+    const probeOk = d.spo2 === undefined || sq.probeSteady(t, spo2);
+    if (!probeOk) spo2 = null;
+    const hr = probeOk ? plausibleHr(d.hr) : null;
     const rr = plausibleRr(d.rr);
     // Sustained movement is itself proof of a conscious wearer: respiratory evidence resets.
     const gate = sq.motionGate(plausibleActivity(d.activity), dt, th);

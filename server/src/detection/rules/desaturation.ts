@@ -90,7 +90,10 @@ export class DesaturationRule implements Rule {
     let v = 0;
     this.fall = spo2Fresh && this.base !== null && spo2 !== null ? this.base - spo2 : null;
     if (spo2Fresh) {
-      if (this.satArea >= th.satSeconds && this.belowMs >= 10_000) v = Math.min(90, 62 + this.satArea / 20);
+      // a moderate dip in a wearer who keeps rousing (the cycles of obstructive sleep apnoea) is watched, not a sign
+      const roused = p.rousing && (this.fall === null || this.fall < th.spo2CriticalDrop);
+      if (roused) v = this.satArea >= th.satSeconds / 3 ? WATCH_SCORE : 0;
+      else if (this.satArea >= th.satSeconds && this.belowMs >= 10_000) v = Math.min(90, 62 + this.satArea / 20);
       else if (line !== null && this.satArea >= th.satSeconds / 3) v = Math.min(55, WATCH_SCORE + 25 * (this.satArea / th.satSeconds));
       if (this.critLowMs >= th.spo2CriticalSeconds * 1000) v = Math.max(v, 75);
     }
@@ -104,7 +107,7 @@ export class DesaturationRule implements Rule {
     p.desatScore = v;
     p.steep = this.steep;
     // A real desaturation is a breathing sign for fusion; saturation at baseline vetoes stillness alone.
-    if (spo2Fresh && this.belowMs >= 10_000 && this.satArea >= th.satSeconds / 2) p.respSign = true;
+    if (spo2Fresh && this.belowMs >= 10_000 && this.satArea >= th.satSeconds / 2 && !p.rousing) p.respSign = true;
     p.saturating = spo2Fresh && line !== null && spo2 !== null && spo2 >= line && this.satArea === 0;
     return v;
   }

@@ -4,6 +4,7 @@
 // one published for the same reading), signs score in this order (stillness reads the wearable's
 // signs) and equal-scoring reasons keep it.
 import { ApnoeaRule } from './apnoea.js';
+import { ArousalPattern } from './arousal.js';
 import { BradycardiaRule } from './bradycardia.js';
 import { DesaturationRule } from './desaturation.js';
 import { LowRrRule } from './low-rr.js';
@@ -46,6 +47,7 @@ export const RULES: readonly RuleEntry[] = [
   },
   { name: 'stillness', source: ROOM, role: 'primary', reads: ['room', 'door'], create: () => new StillnessRule() },
   { name: 'sleep-apnoea', source: WEARABLE, role: 'context', reads: ['rr', 'spo2'], create: () => new SleepApnoeaPattern() },
+  { name: 'arousal', source: WEARABLE, role: 'context', reads: ['hr'], create: () => new ArousalPattern() },
   { name: 'bradycardia', source: WEARABLE, role: 'support', reads: ['hr'], create: () => new BradycardiaRule() },
   { name: 'rr-trend', source: WEARABLE, role: 'support', reads: ['rr'], create: () => new BreathingTrendRule() },
   { name: 'wrist-stillness', source: WEARABLE, role: 'support', reads: [], create: () => new WristStillnessRule() },

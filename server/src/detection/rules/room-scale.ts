@@ -15,12 +15,19 @@ const PER_OCTAVE = 3;
 export const BINS = 42;
 /** Readings of each class before its level is trusted (60 s at the usual 2 s cadence). */
 export const MIN_CLASS = 30;
+/**
+ * The still class needs fewer (16 s): the factor comes from the moving level alone, the still level
+ * only shows that the sensor sees two states. Waiting a minute of stillness before a radar on another
+ * scale counts any stillness put a minute on every room-only overdose it watched.
+ */
+export const MIN_STILL = 8;
 /** Moving must read at least this many times the still level before the scale counts as learnt. */
 export const MIN_SPREAD = 3;
 /** The histogram is halved when it holds this many readings (about 4 h of occupied time at 2 s). */
 const CAP = 7_200;
-/** Learnt levels are recomputed every this many readings. */
+/** Learnt levels are recomputed every this many readings (every few while not learnt yet, so a new sensor is learnt within seconds of showing both states). */
 const EVERY = 32;
+const EVERY_UNLEARNT = 4;
 /** The scale factor stays within this of the reference (a sensor 16 times smaller or larger). */
 const MAX_FACTOR = 16;
 
@@ -55,7 +62,7 @@ export class RoomScale {
       for (let i = 0; i < BINS; i++) this.hist[i]! *= 0.5;
       this.total *= 0.5;
     }
-    if (++this.sinceUpdate >= EVERY) this.update();
+    if (++this.sinceUpdate >= (this.learnt ? EVERY : EVERY_UNLEARNT)) this.update();
   }
 
   /** Both states seen, far enough apart: the scale is learnt (else the reference scale is used). */
@@ -102,7 +109,7 @@ export class RoomScale {
     for (let i = 0; i <= split; i++) lower += h[i]!;
     this.stillN = lower;
     this.movingN = n - lower;
-    this.still = lower >= MIN_CLASS ? this.median(0, split, lower) : null;
+    this.still = lower >= MIN_STILL ? this.median(0, split, lower) : null;
     this.moving = n - lower >= MIN_CLASS ? this.median(split + 1, BINS - 1, n - lower) : null;
     // The factor comes from the moving level only: the still readings of an overdose in progress
     // (not even breathing movement) must not teach the sensor that such stillness is its normal.

@@ -119,6 +119,18 @@ describe('room stillness judged on the learnt scale, over a window', () => {
     for (const x of at) expect(Math.abs(x! - ref)).toBeLessThanOrEqual(18);
   });
 
+  it('a new sensor on a larger scale (x2, x4: still readings above the reference line) counts stillness once 16 s of still readings show its two states', () => {
+    // a radar that cannot tell apnoea from breathing stillness (both read 0-4), on twice and four times the reference scale
+    const blunt = (u: () => number): Profile => ({ ...today(u), apnoea: today(u).still });
+    for (const k of [2, 4])
+      for (const seed of [5, 6, 7]) {
+        const r = lived(blunt(rnd(seed)), k, 0);
+        expect(r.prompt).toBeDefined();
+        // the closed-door timer (90 s) from the first still reading, plus the 16 s that teach the still class
+        expect(r.prompt!.t / S - r.stillFrom).toBeLessThanOrEqual(112);
+      }
+  });
+
   it('stray readings (one in five at 2-3 x the still level) do not restart a stillness run', () => {
     const d = new WearerDetector();
     const u = rnd(4);

@@ -72,6 +72,8 @@ export interface Picture {
   /** sleep-apnoea: seconds of apnoea before it counts; a pattern of self-ending dips */
   apneaNeeded: number;
   desatPattern: boolean;
+  /** arousal: the wearer keeps rousing (pulse surges or small movements, several in minutes, the latest recent) */
+  rousing: boolean;
   /** apnoea: counted seconds and score */
   apneaS: number;
   apnoeaScore: number;
@@ -146,6 +148,7 @@ export function newPicture(th: Thresholds): Picture {
     lowRrOn: false,
     apneaNeeded: th.apneaSeconds,
     desatPattern: false,
+    rousing: false,
     apneaS: 0,
     apnoeaScore: 0,
     lowS: 0,

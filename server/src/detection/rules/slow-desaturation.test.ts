@@ -4,7 +4,9 @@
 // dips that end by themselves (with an arousal), a probe that shifts (a step), exercise recovery,
 // the probe coming off.
 import { describe, expect, it } from 'vitest';
-import { WearerDetector } from '../wearer-detector.js';
+import { WearerDetector, type DetectorOptions } from '../wearer-detector.js';
+import { RULES } from './index.js';
+import { SLIDE_FALL, SlowDesaturationRule } from './slow-desaturation.js';
 import type { Decision } from '../types.js';
 
 const S = 1000;
@@ -30,9 +32,9 @@ interface Moment {
 }
 
 /** Runs an oximeter-only wearable (HR, SpO2 rounded to whole points, activity; no RR) through a detector at 1 Hz. */
-function run(seconds: number, at: (s: number) => Moment, seed = 1, lagS = 20) {
+function run(seconds: number, at: (s: number) => Moment, seed = 1, lagS = 20, opts: DetectorOptions = {}) {
   const u = rnd(seed);
-  const d = new WearerDetector();
+  const d = new WearerDetector({}, opts);
   const out: Decision[] = [];
   const hist: (number | null)[] = [];
   for (let s = 0; s < seconds; s++) {
@@ -150,5 +152,30 @@ describe('slow desaturation (oximeter only)', () => {
       return { sao2: 96, hr: 62, activity: 1 };
     };
     expect(raised(run(1200, at))).toEqual([]);
+  });
+
+  it('sleep-onset hypoventilation (SpO2 settling 2.5 points lower over ~4 min, still wrist, calm pulse) raises nothing at the default trigger', () => {
+    // Normal sleep lowers ventilation ~15% and SpO2 by 1-2 points, more in sleepers who hypoventilate;
+    // the fall is an exponential settling (time constant 1-2 min), which a minute's straight fit can
+    // read as a slide of 2 points. The default trigger sits above it; at 2 points it was read as one.
+    const drift =
+      (tau: number) =>
+      (s: number): Moment => ({
+        sao2: s < 600 ? 96.5 : 96.5 - 2.5 * (1 - Math.exp(-(s - 600) / tau)),
+        hr: 58,
+        activity: 1,
+      });
+    const at2: DetectorOptions = {
+      rules: RULES.map((r) => (r.name === 'slow-desaturation' ? { ...r, create: () => new SlowDesaturationRule({ fall: 2 }) } : r)),
+    };
+    let seenAt2 = 0;
+    for (const tau of [60, 90, 120])
+      for (const seed of [1, 2, 3]) {
+        expect(raised(run(1800, drift(tau), seed))).toEqual([]);
+        if (raised(run(1800, drift(tau), seed, 20, at2)).length) seenAt2++;
+      }
+    expect(SLIDE_FALL).toBeGreaterThan(2);
+    // the same settling at the old 2-point trigger: some are read as a slide (why the default moved)
+    expect(seenAt2).toBeGreaterThan(0);
   });
 });

@@ -18,17 +18,34 @@ export const SLIDE_RATE = 0.012;
 export const SLIDE_MAX_RATE = 0.1;
 /** ... and fit the slot means this well (RMS residual, points): a step (a probe that shifts) or a dip that ends fits a line badly. */
 export const MAX_RESIDUAL = 0.5;
-/** Points below the personal baseline before the slide triggers (a check-in), and before it is watched. */
-export const SLIDE_FALL = 2;
-const WATCH_FALL = 1.5;
+/**
+ * Points below the personal baseline before the slide triggers (a check-in). The operating point with
+ * no false responder alert in the detection report's trade-off table (at 2 points, sleep-onset
+ * settling of 2-2.5 points in still sleepers was read as a slide and alerted).
+ */
+export const SLIDE_FALL = 3;
+/** Watched from this far below SLIDE_FALL. */
+const WATCH_MARGIN = 0.5;
 /** The wrist must be still (activity <= this) for this long. */
 const STILL_ACTIVITY = 4;
 const STILL_MS = 60_000;
 /** Heart rate this far above its calm baseline is a surge (exercise, arousal): no slide is read. */
 const HR_SURGE = 20;
 
+export interface SlideOptions {
+  /** points below the personal baseline at which the slide triggers (default SLIDE_FALL; the report's trade-off table tries others) */
+  fall?: number;
+}
+
 export class SlowDesaturationRule implements Rule {
   value = 0;
+  private readonly slideFall: number;
+  private readonly watchFall: number;
+
+  constructor(o: SlideOptions = {}) {
+    this.slideFall = o.fall ?? SLIDE_FALL;
+    this.watchFall = this.slideFall - WATCH_MARGIN;
+  }
   /** the slot being filled (sum, count, start) and the last SLOTS slot means (ring, newest at `at - 1`) */
   private slotSum = 0;
   private slotN = 0;
@@ -149,12 +166,12 @@ export class SlowDesaturationRule implements Rule {
     const hrSurge = p.hr !== null && this.hrBase !== null && p.hr > this.hrBase + HR_SURGE;
     // A slide starts from a good straight fall that carries most of the fall below the baseline
     // (the tail of a step leaving the window fits a gentle line but carries little of the fall).
-    if (!this.sliding && this.rampRun >= 2 && this.fall >= WATCH_FALL && this.drop >= 0.5 * this.fall) this.sliding = true;
+    if (!this.sliding && this.rampRun >= 2 && this.fall >= this.watchFall && this.drop >= 0.5 * this.fall) this.sliding = true;
     const sliding =
       this.sliding && p.spo2Fresh && p.spo2Line !== null && this.stillMs >= STILL_MS && !hrSurge && !p.breathingSeen && !p.desatPattern;
     if (sliding) {
-      if (this.fall >= SLIDE_FALL) v = Math.min(80, 62 + 4 * (this.fall - SLIDE_FALL));
-      else if (this.fall >= WATCH_FALL) v = WATCH_SCORE + 25 * ((this.fall - WATCH_FALL) / (SLIDE_FALL - WATCH_FALL));
+      if (this.fall >= this.slideFall) v = Math.min(80, 62 + 4 * (this.fall - this.slideFall));
+      else if (this.fall >= this.watchFall) v = WATCH_SCORE + 25 * ((this.fall - this.watchFall) / (this.slideFall - this.watchFall));
     }
     // A slide that triggers is a breathing sign for fusion (stillness in the room counts sooner).
     if (v >= TRIGGER_SCORE) p.respSign = true;

@@ -32,6 +32,8 @@ export class StillnessRule implements Rule {
   deep = false;
   /** the learnt scale of each room sensor */
   readonly scales: RoomScale[] = [];
+  /** the factor the window's readings were divided by (one sensor: rescaled when its scale is learnt or moves) */
+  private winFactor = 1;
 
   /** Presence readings, and door events (someone came or went: stillness starts over). */
   observe(x: Reading, p: Picture): void {
@@ -61,6 +63,11 @@ export class StillnessRule implements Rule {
     }
     const scale = this.scaleOf(device);
     scale.learn(motion);
+    if (scale.factor !== this.winFactor) {
+      // the window holds readings on the old factor: put them on the new one (one sensor; several share the window)
+      if (this.scales.length === 1) for (let i = 0; i < this.winN; i++) this.win[i] = (this.win[i]! * this.winFactor) / scale.factor;
+      this.winFactor = scale.factor;
+    }
     const v = motion / scale.factor;
     this.win[this.winAt] = v;
     this.winAt = (this.winAt + 1) % ROOM_WINDOW;
@@ -96,6 +103,8 @@ export class StillnessRule implements Rule {
     this.stillMs += dt;
     // Deep stillness: the window shows not even the micro-movement of breathing.
     // (a stillMotion lowered below the default deep line leaves deep stillness no looser than still)
+    // Deep stillness rests on the sensor's calibration: an unlearnt sensor on a smaller scale than the
+    // reference reads a quietly breathing person as "not even breathing" (the reference prior).
     if (this.below(Math.min(th.deepStillMotion, line / 2))) this.deepStillMs += dt;
     else this.deepStillMs = 0;
   }
@@ -129,7 +138,7 @@ export class StillnessRule implements Rule {
    * (SpO2 lags 15-30 s behind the breathing).
    */
   score(p: Picture): number {
-    const { th, roomFresh, respSign, breathingSeen, saturating } = p;
+    const { th, roomFresh, respSign, breathingSeen, saturating, rousing } = p;
     let v = 0;
     this.fused = false;
     this.deep = false;
@@ -139,7 +148,8 @@ export class StillnessRule implements Rule {
       // Deep stillness (no micro-movement) counts after half the time (Brave's high-confidence stillness).
       const deepNeeded = (base / 2) * 1000;
       const progress = Math.max(this.stillMs / needed, this.deepStillMs / deepNeeded);
-      if (!breathingSeen && (respSign || !saturating)) {
+      // a wearer who keeps rousing (pulse surges, small movements) is not still: stillness alone waits
+      if (!breathingSeen && (respSign || (!saturating && !(rousing && p.vitalsFresh)))) {
         if (progress >= 1) {
           v = respSign ? 75 : 65;
           this.fused = respSign;

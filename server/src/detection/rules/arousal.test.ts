@@ -1,0 +1,93 @@
+// Arousals, tested from the physiology of obstructive sleep apnoea: each obstructive event ends
+// with an arousal (a pulse surge of 10-20 bpm within seconds, often a small movement), so the
+// desaturations come in cycles the sleeper ends themselves. An opioid overdose has no arousals:
+// the same fall with a flat pulse and a still wrist is still an overdose.
+import { describe, expect, it } from 'vitest';
+import { WearerDetector } from '../wearer-detector.js';
+import type { Decision } from '../types.js';
+import { RULES } from './index.js';
+
+const S = 1000;
+interface Moment {
+  spo2: number;
+  hr: number;
+  activity: number;
+}
+
+/** An oximeter-only wearable at 1 Hz (no room sensor: the dips are the only sign in play). */
+function night(seconds: number, at: (s: number) => Moment, rules = RULES) {
+  const d = new WearerDetector({}, { rules });
+  const out: Decision[] = [];
+  for (let s = 1; s < seconds; s++) {
+    const m = at(s);
+    const data = { hr: Math.round(m.hr), spo2: Math.round(m.spo2), activity: Math.round(m.activity), onBody: true };
+    out.push(...d.onSample({ t: s * S, deviceId: 'wrist', message: { stream: 'vitals', data } }));
+    if (s % 2 === 0)
+      out.push(...d.onSample({ t: s * S + 100, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 1 } } }));
+    out.push(...d.tick(s * S + 500));
+  }
+  return out;
+}
+const alerts = (out: Decision[]) => out.filter((x) => x.kind === 'responder_alert');
+
+/**
+ * Obstructive sleep apnoea after 10 min of calm sleep: every `cycle` s an event whose desaturation
+ * falls for 15 s and holds ~45 s, then an arousal: pulse +14 for ~10 s and, with `move`, a small
+ * wrist movement; SpO2 recovers in ~10 s. The night's first events are shallow (4.5 points, no sign
+ * on their own); from 20 min on they reach `depth` points below 96 (a sign, were it not for the cycles).
+ */
+const osa =
+  (cycle: number, depth: number, move: boolean) =>
+  (s: number): Moment => {
+    if (s < 600) return { spo2: 96, hr: 58, activity: 1 };
+    const c = (s - 600) % cycle;
+    const dip = s < 1200 ? 4.5 : depth;
+    if (c < 60) return { spo2: 96 - dip * Math.min(1, c / 15), hr: 58, activity: 1 };
+    if (c < 70) return { spo2: 96 - dip * (1 - (c - 60) / 10), hr: 72, activity: move && c < 63 ? 12 : 1 };
+    return { spo2: 96, hr: 60, activity: 1 };
+  };
+
+describe('arousal: the cycles of obstructive sleep apnoea end themselves', () => {
+  it.each([
+    [90, 6, true],
+    [75, 7, false],
+    [80, 6, true],
+  ])('cycles of %s s, dips growing to %s points, arousals (movement: %s): no responder alert over 2 h', (cycle, depth, move) => {
+    expect(alerts(night(7200, osa(cycle, depth, move)))).toEqual([]);
+  });
+
+  it('without the arousal rule the same night alerts responders (the moderate dips and the still room count as signs)', () => {
+    const without = RULES.filter((r) => r.name !== 'arousal');
+    expect(alerts(night(7200, osa(90, 6, true), without)).length).toBeGreaterThan(0);
+  });
+
+  it('an overdose in the same sleeper: the fall that does not end, with a flat pulse and no movement, still alerts', () => {
+    const at = (s: number): Moment => {
+      if (s < 1800) return osa(90, 6, true)(s);
+      // from 1800 s: no more arousals; SpO2 falls 0.1 point/s and does not recover
+      return { spo2: Math.max(75, 96 - 0.1 * (s - 1800)), hr: 56, activity: 1 };
+    };
+    const a = alerts(night(2400, at));
+    expect(a.length).toBeGreaterThan(0);
+    // arousals stop counting 90 s after the last one; a 10-point fall is never held back
+    expect(a[0]!.t).toBeLessThan(1800 * S + 200 * S);
+  });
+
+  it('awake movement before slumping does not delay a later apnoea: arousals are only recent ones', () => {
+    const at = (s: number): Moment => {
+      if (s < 300) return { spo2: 97, hr: 75 + (s % 40 < 5 ? 15 : 0), activity: s % 30 < 5 ? 15 : 3 };
+      if (s < 420) return { spo2: 97, hr: 70, activity: 1 };
+      return { spo2: Math.max(70, 97 - 0.3 * (s - 420)), hr: 70, activity: 1 };
+    };
+    const withRule = alerts(night(700, at))[0]?.t;
+    const without = alerts(
+      night(
+        700,
+        at,
+        RULES.filter((r) => r.name !== 'arousal'),
+      ),
+    )[0]?.t;
+    expect(withRule).toBeDefined();
+    expect(withRule).toBe(without);
+  });
+});
