@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { Bridge, systemClock, type BridgeClock, type NativeCounts } from '../../firmware-bridge/src/bridge.js';
-import { BridgeConfigError, loadBridgeConfig } from '../../firmware-bridge/src/config.js';
+import { BridgeConfigError, isMqttUrl, loadBridgeConfig, shownUrl } from '../../firmware-bridge/src/config.js';
 import { attachBleHex, HomeBroker } from '../../firmware-bridge/src/home.js';
 import type { NativeSource } from '../../firmware-bridge/src/native.js';
 import { NativeTranslator } from '../../firmware-bridge/src/native.js';
@@ -47,19 +47,10 @@ export interface OffTheShelfSummary {
   undelivered: number;
 }
 
-/** Valid home broker URL for --home-broker, else an Error saying what is expected. */
+/** Valid home broker URL for --home-broker (as BRIDGE_HOME_MQTT_URL takes it), else an Error saying what is expected. */
 export function homeBrokerUrl(v: string | true): string {
-  const fail = () =>
-    new Error(`--home-broker needs an MQTT URL such as mqtt://127.0.0.1:1883${v === true ? '' : `, got "${v.slice(0, 200)}"`}`);
-  if (v === true) throw fail();
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    throw fail();
-  }
-  if (!['mqtt:', 'mqtts:', 'tcp:'].includes(u.protocol) || !u.hostname) throw fail();
-  return v;
+  if (v !== true && isMqttUrl(v)) return v;
+  throw new Error(`--home-broker needs an MQTT URL such as mqtt://127.0.0.1:1883${v === true ? '' : `, got "${shownUrl(v)}"`}`);
 }
 
 async function waitFor(cond: () => boolean, ms: number, what: string, signal?: AbortSignal): Promise<void> {
@@ -130,25 +121,27 @@ export async function playOffTheShelf(lines: TraceLine[], o: OffTheShelfOptions)
         connectTimeout: waitMs,
       });
     } catch (err) {
-      throw new Error(`cannot reach the home broker ${homeUrl}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(`cannot reach the home broker ${shownUrl(homeUrl)}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
     const b = bridge;
     const h = home;
     await waitFor(
       () => h.ready,
       waitMs,
-      `the gateway could not subscribe on the home broker ${homeUrl} within ${waitMs / 1000} s`,
+      `the gateway could not subscribe on the home broker ${shownUrl(homeUrl)} within ${waitMs / 1000} s`,
       o.signal,
     );
     await waitFor(
       () => b.ready,
       waitMs,
-      `the gateway "${cfg.gatewayId}" is not connected to the server at ${cfg.mqttUrl} after ${waitMs / 1000} s: is it running (npm start), ` +
+      `the gateway "${cfg.gatewayId}" is not connected to the server at ${shownUrl(cfg.mqttUrl)} after ${waitMs / 1000} s: is it running (npm start), ` +
         'and is the gateway secret right (BRIDGE_SECRET, DEMO_DEVICE_SECRET, or DATA_DIR holding demo-credentials.json)?',
       o.signal,
     );
     o.out(
-      `home broker ${homeUrl}${broker ? ' (Mosquitto started for this run)' : ''}; gateway "${cfg.gatewayId}" -> ${cfg.mqttUrl} with ${cfg.mapping!.devices.length} mapped sensors\n`,
+      `home broker ${shownUrl(homeUrl)}${broker ? ' (Mosquitto started for this run)' : ''}; gateway "${cfg.gatewayId}" -> ${shownUrl(cfg.mqttUrl)} with ${cfg.mapping!.devices.length} mapped sensors\n`,
     );
 
     const steps = traceToNative(lines, o.ids);
