@@ -3,6 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Logger } from 'pino';
+import type { BridgeOptions } from './bridge.js';
 import { loadMapping, MappingError, type Mapping } from './mapping.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -145,4 +147,19 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     heartbeatMs: c.BRIDGE_HEARTBEAT_S * 1000,
     logLevel: c.LOG_LEVEL,
   });
+}
+
+/** The gateway's options from its settings (`npm run bridge`, and the simulator's `--off-the-shelf`). */
+export function bridgeOptions(cfg: BridgeConfig, log: Logger): BridgeOptions {
+  return {
+    gatewayId: cfg.gatewayId,
+    secret: cfg.secret,
+    mqttUrl: cfg.mqttUrl,
+    queueFile: cfg.queueFile,
+    ...(cfg.mqttCa ? { mqttCa: cfg.mqttCa } : {}),
+    maxQueued: cfg.maxQueued,
+    quietMs: cfg.quietMs,
+    heartbeatMs: cfg.heartbeatMs,
+    log,
+  };
 }

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { Bridge, systemClock, type BridgeClock, type NativeCounts } from '../../firmware-bridge/src/bridge.js';
-import { BridgeConfigError, isMqttUrl, loadBridgeConfig, shownUrl } from '../../firmware-bridge/src/config.js';
+import { bridgeOptions, BridgeConfigError, isMqttUrl, loadBridgeConfig, shownUrl } from '../../firmware-bridge/src/config.js';
 import { attachBleHex, HomeBroker } from '../../firmware-bridge/src/home.js';
 import type { NativeSource } from '../../firmware-bridge/src/native.js';
 import { NativeTranslator } from '../../firmware-bridge/src/native.js';
@@ -96,18 +96,7 @@ export async function playOffTheShelf(lines: TraceLine[], o: OffTheShelfOptions)
     const t0 = Date.now();
     let traceT = 0;
     const clock: BridgeClock = { now: () => t0 + traceT, setTimeout: systemClock.setTimeout, setInterval: systemClock.setInterval };
-    bridge = new Bridge({
-      gatewayId: cfg.gatewayId,
-      secret: cfg.secret,
-      mqttUrl: cfg.mqttUrl,
-      queueFile: cfg.queueFile,
-      ...(cfg.mqttCa ? { mqttCa: cfg.mqttCa } : {}),
-      maxQueued: cfg.maxQueued,
-      quietMs: cfg.quietMs,
-      heartbeatMs: cfg.heartbeatMs,
-      clock,
-      log,
-    });
+    bridge = new Bridge({ ...bridgeOptions(cfg, log), clock });
     const tr = new NativeTranslator(cfg.mapping!);
     home = new HomeBroker(bridge, tr, { url: homeUrl, log });
     home.start();
