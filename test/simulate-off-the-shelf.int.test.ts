@@ -3,6 +3,7 @@
 // real firmware-bridge, against a real server. The server runs on a virtual clock that follows the
 // readings' time (the gateway stamps them with the scenario's time), so detection sees the
 // scenario's timing however fast the command plays it and however loaded the machine is.
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -87,6 +88,41 @@ describe('npm run simulate -- <scenario> --off-the-shelf', () => {
     const stamps = of('demo-wrist/vitals').map((m) => m.data.ts as number);
     expect(Math.max(...stamps) - Math.min(...stamps)).toBe(239_000);
   }, 200_000);
+
+  // Run as node --import tsx (no tsx wrapper: under load the wrapper itself turns a SIGTERM it relays into a SIGKILL).
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    'stopped with %s mid-run, it leaves no Mosquitto behind',
+    async (signal) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', 'simulator/src/cli.ts', 'overdose', '--off-the-shelf', '--speed', '1'], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // 'close': exited and all its output read (its 'exit' can come before the last of its output)
+      const exited = new Promise<number | null>((resolve) => p.once('close', (code) => resolve(code)));
+      let out = '';
+      const port = await new Promise<number>((resolve, reject) => {
+        p.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const m = /home broker mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        void exited.then((code) => reject(new Error(`exited (${code}) before playing: ${out}`)));
+      });
+      expect(await portIsClosed(port)).toBe(false);
+      p.kill(signal);
+      const code = await exited;
+      if (signal === 'SIGTERM') {
+        expect(code).toBe(1); // it ended itself, saying so (a process the signal killed has no exit code)
+        expect(out).toContain('stopped before the end of the scenario\ndone: ');
+        expect(await portIsClosed(port)).toBe(true);
+      } else {
+        // killed outright: its watchdog stops Mosquitto once the pipe to the dead process closes (an outside process: bounded wait)
+        for (let i = 0; i < 100 && !(await portIsClosed(port)); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(await portIsClosed(port)).toBe(true);
+      }
+    },
+    120_000,
+  );
 
   it('--home-broker URL: the payloads go to that broker, which it leaves running', async () => {
     const broker: HomeMosquitto = await startHomeMosquitto();

@@ -71,7 +71,9 @@ async function offTheShelf(name: string, lines: TraceLine[], o: { homeBroker?: s
   if (lines.some((l) => 'device' in l && l.stream === 'button'))
     say('note: the scenario presses a button; no off-the-shelf sensor here has one, so the press is not played\n');
   const ac = new AbortController();
+  // stopped (Ctrl-C, or a supervisor's SIGTERM): the run ends and the Mosquitto it started goes with it
   process.once('SIGINT', () => ac.abort());
+  process.once('SIGTERM', () => ac.abort());
   const summary = await playOffTheShelf(lines, {
     ids: { room: 'demo-room', wrist: 'demo-wrist' },
     ...o,
@@ -80,6 +82,7 @@ async function offTheShelf(name: string, lines: TraceLine[], o: { homeBroker?: s
     out: say,
     signal: ac.signal,
   });
+  if (ac.signal.aborted) say('stopped before the end of the scenario\n');
   say(`${formatOffTheShelfSummary(summary)}\n`);
   return offTheShelfFailed(summary) ? 1 : 0;
 }

@@ -129,6 +129,7 @@ export async function playOffTheShelf(lines: TraceLine[], o: OffTheShelfOptions)
         'and is the gateway secret right (BRIDGE_SECRET, DEMO_DEVICE_SECRET, or DATA_DIR holding demo-credentials.json)?',
       o.signal,
     );
+    if (o.signal?.aborted) return { sent: 0, native: b.stats().native, acknowledged: 0, undelivered: b.stats().backlog };
     o.out(
       `home broker ${shownUrl(homeUrl)}${broker ? ' (Mosquitto started for this run)' : ''}; gateway "${cfg.gatewayId}" -> ${shownUrl(cfg.mqttUrl)} with ${cfg.mapping!.devices.length} mapped sensors\n`,
     );
