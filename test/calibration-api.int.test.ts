@@ -1,32 +1,17 @@
 // The calibration view over real HTTP, MQTT and SQLite: what the running detector has learnt about
 // a wearer (each room sensor's motion scale, the personal baselines), for the service's admin only.
 import type { CalibrationView } from '@odart/protocol/api';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TraceLine } from '../simulator/src/trace.js';
-import {
-  api,
-  connectDemoDevices,
-  disconnectAll,
-  driveTrace,
-  login,
-  loginOtherServiceAdmin,
-  startTestServer,
-  type TestServer,
-} from './helpers/server.js';
+import { api, connectDemoDevices, disconnectAll, driveTrace, login, loginOtherServiceAdmin, serverPerTest } from './helpers/server.js';
 
-let ts: TestServer;
-beforeEach(async () => {
-  ts = await startTestServer();
-});
-afterEach(async () => {
-  await ts.close();
-});
+const ts = serverPerTest();
 
 const URL_ = '/api/admin/wearers/demo-wearer/calibration';
 
 describe('GET /api/admin/wearers/:id/calibration', () => {
   it('shows nothing learnt before data, then the room radar scale (moving ~40, still ~3) and the baselines', async () => {
-    const admin = await login(ts.base, 'admin');
+    const admin = await ts.admin();
     const before = await api<CalibrationView>(ts.base, admin, 'GET', URL_);
     expect(before.status).toBe(200);
     expect(before.body).toEqual({ wearerId: 'demo-wearer', running: false, room: [], baselines: { rr: null, spo2: null, hr: null } });
@@ -70,7 +55,7 @@ describe('GET /api/admin/wearers/:id/calibration', () => {
   it('responders, other services and unknown wearers get 404; no session gets 401', async () => {
     const other = await loginOtherServiceAdmin(ts);
     const alex = await login(ts.base, 'alex');
-    const admin = await login(ts.base, 'admin');
+    const admin = await ts.admin();
     for (const cookie of [other, alex]) expect((await api(ts.base, cookie, 'GET', URL_)).status).toBe(404);
     expect((await api(ts.base, admin, 'GET', '/api/admin/wearers/nobody/calibration')).status).toBe(404);
     expect((await api(ts.base, '', 'GET', URL_)).status).toBe(401);

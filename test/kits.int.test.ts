@@ -1,7 +1,7 @@
 // Naloxone kits over real HTTP: the console keeps them (validated, per service), an alert's context shows the
 // three nearest unexpired kits to the wearer's home and who carries one, and a responder can say they have
 // naloxone when acknowledging (timeline).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AlertContext, KitView, WearerView } from '@odart/protocol/api';
 import {
   api,
@@ -10,17 +10,10 @@ import {
   driveDemoOverdose,
   login,
   loginOtherServiceAdmin,
-  startTestServer,
-  type TestServer,
+  serverPerTest,
 } from './helpers/server.js';
 
-let ts: TestServer;
-beforeEach(async () => {
-  ts = await startTestServer();
-});
-afterEach(async () => {
-  await ts.close();
-});
+const ts = serverPerTest();
 
 const HOME = { latitude: 55.8642, longitude: -4.2518 };
 const box = (name: string, latitude: number, longitude: number, expiresOn = '2027-01-01') => ({
@@ -34,7 +27,7 @@ const box = (name: string, latitude: number, longitude: number, expiresOn = '202
 
 describe('naloxone kits', () => {
   it('the console adds, lists, changes and removes kits; a bad kit is refused with the field named; other services see 404', async () => {
-    const admin = await login(ts.base, 'admin');
+    const admin = await ts.admin();
     const bad: [unknown, RegExp][] = [
       [{ name: 'No place', holder: 'box', expiresOn: '2027-01-01' }, /latitude, longitude.*place/],
       [{ name: 'Half', holder: 'pharmacy', latitude: 55, expiresOn: '2027-01-01' }, /both or neither/],
@@ -90,7 +83,7 @@ describe('naloxone kits', () => {
   });
 
   it("an alert's context lists the three nearest unexpired kits to the wearer's home and who carries one; ack says 'has naloxone'", async () => {
-    const admin = await login(ts.base, 'admin');
+    const admin = await ts.admin();
     for (const k of [
       box('Far box', 55.9642, -4.2518), // 11.1 km
       box('North box', 55.8742, -4.2518), // 1112 m

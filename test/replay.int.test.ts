@@ -1,7 +1,6 @@
 // Replay end to end against a real server: a contract trace of several wearers, enrolled through
 // the admin API with the trace's device ids, published by their own MQTT clients. In virtual time
 // for detection timing; and the `npm run replay` command itself, as a tester runs it.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import {
   T0,
   type TestServer,
 } from './helpers/server.js';
+import { runCli } from './helpers/cli.js';
 
 let ts: TestServer;
 let dir: string;
@@ -39,19 +39,6 @@ interface AlertJson {
   id: string;
   state: string;
   wearerId: string;
-}
-
-function runCli(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      path.resolve('node_modules/.bin/tsx'),
-      [script, ...args],
-      { env: { ...process.env, ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
 }
 
 describe('replay', () => {

@@ -3,25 +3,14 @@
 // who cannot be paged, the rota warnings of the dashboard, readiness, and chains naming "on shift".
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../server/src/clock.js';
-import { api, login, loginOtherServiceAdmin, settle, startTestServer, type TestServer } from './helpers/server.js';
+import { addResponder, api, login, loginOtherServiceAdmin, settle, startWithAdmin, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
 let admin: string;
 /** The server starts at `iso`; by default Saturday 28 March 2026, 12:00 GMT (the clocks go forward at 01:00 UTC tomorrow). */
 async function start(iso = '2026-03-28T12:00:00Z') {
-  ts = await startTestServer({ clock: new VirtualClock(Date.parse(iso)) });
-  admin = await login(ts.base, 'admin');
-  await ts.server.repos.insertUser({
-    id: 'kim',
-    service_id: 'demo',
-    username: 'kim',
-    password_hash: 'x',
-    role: 'responder',
-    display_name: 'Kim',
-    phone: null,
-    on_duty: 1,
-    created_at: ts.clock.now(),
-  });
+  ({ ts, admin } = await startWithAdmin({ clock: new VirtualClock(Date.parse(iso)) }));
+  await addResponder(ts, 'kim', 'Kim');
 }
 afterEach(async () => {
   await ts.close();

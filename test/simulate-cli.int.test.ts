@@ -1,9 +1,8 @@
 // The `npm run simulate` command as a tester runs it, against a real server: several wearers
 // enrolled through the admin API and removed with --cleanup; `fleet --json` prints one JSON document.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateWearers } from '../simulator/src/multi.js';
+import { runCli } from './helpers/cli.js';
 import { api, DEMO_PASSWORD, DEMO_DEVICE_SECRET, login, startTestServer, type TestServer } from './helpers/server.js';
 
 let ts: TestServer;
@@ -14,19 +13,8 @@ afterEach(async () => {
   await ts.close();
 });
 
-function simulate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      path.resolve('node_modules/.bin/tsx'),
-      ['simulator/src/cli.ts', ...args],
-      {
-        env: { ...process.env, MQTT_URL: ts.mqttUrl, API_URL: ts.base, DEMO_PASSWORD, DEMO_DEVICE_SECRET },
-        timeout: 60_000,
-      },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const simulate = (args: string[]) =>
+  runCli('simulator/src/cli.ts', args, { MQTT_URL: ts.mqttUrl, API_URL: ts.base, DEMO_PASSWORD, DEMO_DEVICE_SECRET });
 
 describe('npm run simulate', () => {
   it('--wearers 3 enrols three wearers, publishes all their devices, and --cleanup removes them', async () => {

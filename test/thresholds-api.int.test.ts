@@ -1,6 +1,6 @@
 // Per-wearer thresholds over real HTTP, MQTT and SQLite: the service's admin reads and replaces
 // them (validated), others get 404, and the running detector applies a change at once.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../server/src/detection/index.js';
 import type { TraceLine } from '../simulator/src/trace.js';
 import {
@@ -10,18 +10,11 @@ import {
   driveTrace,
   login,
   loginOtherServiceAdmin,
-  startTestServer,
+  serverPerTest,
   until,
-  type TestServer,
 } from './helpers/server.js';
 
-let ts: TestServer;
-beforeEach(async () => {
-  ts = await startTestServer();
-});
-afterEach(async () => {
-  await ts.close();
-});
+const ts = serverPerTest();
 
 interface View {
   wearerId: string;
@@ -36,7 +29,7 @@ const URL_ = '/api/admin/wearers/demo-wearer/thresholds';
 
 describe('GET|PUT /api/admin/wearers/:id/thresholds', () => {
   it('shows defaults, stores validated overrides in wearers.thresholds, refuses bad values with 400', async () => {
-    const admin = await login(ts.base, 'admin');
+    const admin = await ts.admin();
     const first = await api<View>(ts.base, admin, 'GET', URL_);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ wearerId: 'demo-wearer', overrides: {}, effective: { ...DEFAULT_THRESHOLDS } });
@@ -66,7 +59,7 @@ describe('GET|PUT /api/admin/wearers/:id/thresholds', () => {
   it('responders, other services and unknown wearers get 404; no session gets 401', async () => {
     const other = await loginOtherServiceAdmin(ts);
     const alex = await login(ts.base, 'alex');
-    const admin = await login(ts.base, 'admin');
+    const admin = await ts.admin();
     for (const [cookie, method] of [
       [other, 'GET'],
       [other, 'PUT'],
@@ -83,7 +76,7 @@ describe('GET|PUT /api/admin/wearers/:id/thresholds', () => {
   });
 
   it('the running detector takes new thresholds at once (apnea persistence 40 s, then back to 15 s)', async () => {
-    const admin = await login(ts.base, 'admin');
+    const admin = await ts.admin();
     const devices = await connectDemoDevices(ts, ['demo-wrist']);
     // each drive continues one second after the previous one ended (driveTrace times are relative)
     const vitals = (n: number, rr: number): TraceLine[] =>
@@ -111,7 +104,7 @@ describe('GET|PUT /api/admin/wearers/:id/thresholds', () => {
   });
 
   it("the wearable's check-in countdown and the timeline use the wearer's own window (checkinWindowMs 30 s), not the server default", async () => {
-    const admin = await login(ts.base, 'admin');
+    const admin = await ts.admin();
     expect((await api(ts.base, admin, 'PUT', URL_, { checkinWindowMs: 30_000 })).status).toBe(200);
     const devices = await connectDemoDevices(ts, ['demo-wrist']);
     const vitals = (n: number, rr: number): TraceLine[] =>

@@ -3,15 +3,35 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Logger } from 'pino';
+import type { BridgeOptions } from './bridge.js';
 import { loadMapping, MappingError, type Mapping } from './mapping.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** mqtt://, mqtts:// or tcp:// with a host and, if given, a port up to 65535 (what the uplink and mqtt.js can connect to). */
+export function isMqttUrl(v: string): boolean {
+  if (!/^(mqtts?|tcp):\/\/[^/?#\s]+/.test(v)) return false;
+  try {
+    return new URL(v).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+/** A URL as a message shows it: short, its user info (a password) left out. */
+export const shownUrl = (v: unknown) =>
+  String(v)
+    .slice(0, 200)
+    .replace(/\/\/[^/@]*@/, '//[redacted]@');
+
+const mqttUrl = (example: string) =>
+  z.string().refine(isMqttUrl, {
+    error: (iss) =>
+      `an MQTT URL such as ${example} (mqtt://, mqtts:// or tcp://, a host, a port up to 65535), got "${shownUrl(iss.input)}"`,
+  });
+
 const schema = z.object({
-  MQTT_URL: z
-    .string()
-    .regex(/^(mqtts?|tcp):\/\/[^/]+/, 'an MQTT URL such as mqtt://host:1883 or mqtts://host:8883')
-    .optional(),
+  MQTT_URL: mqttUrl('mqtt://host:1883 or mqtts://host:8883').optional(),
   MQTT_PORT: port.default(1883),
   DATA_DIR: z.string().min(1).default('./data'),
   DEMO_DEVICE_SECRET: z.string().min(8).optional(),
@@ -33,10 +53,7 @@ const schema = z.object({
   /** the home's mapping file of off-the-shelf sensors (docs/devices.md); unset = frames only */
   BRIDGE_MAPPING_FILE: z.string().min(1).optional(),
   /** the home broker Zigbee2MQTT / ESPHome publish to (with a mapping file) */
-  BRIDGE_HOME_MQTT_URL: z
-    .string()
-    .regex(/^(mqtts?|tcp):\/\/[^/]+/, 'an MQTT URL such as mqtt://127.0.0.1:1884')
-    .optional(),
+  BRIDGE_HOME_MQTT_URL: mqttUrl('mqtt://127.0.0.1:1884').optional(),
 });
 
 export interface BridgeConfig {
@@ -108,6 +125,11 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     const needsBroker = mapping.devices.some((d) => d.source !== 'ble');
     if (needsBroker && !c.BRIDGE_HOME_MQTT_URL)
       throw new BridgeConfigError('BRIDGE_HOME_MQTT_URL: the mapping file names Zigbee2MQTT or ESPHome sensors: set the home broker URL');
+  } else if (c.BRIDGE_HOME_MQTT_URL) {
+    // A home broker without a mapping would run and relay nothing: a home that believes it is watched.
+    throw new BridgeConfigError(
+      'BRIDGE_MAPPING_FILE: BRIDGE_HOME_MQTT_URL is set but no mapping file says which sensor on the home broker is which device: nothing would be relayed',
+    );
   }
   return Object.freeze({
     ...(mapping ? { mapping } : {}),
@@ -125,4 +147,19 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     heartbeatMs: c.BRIDGE_HEARTBEAT_S * 1000,
     logLevel: c.LOG_LEVEL,
   });
+}
+
+/** The gateway's options from its settings (`npm run bridge`, and the simulator's `--off-the-shelf`). */
+export function bridgeOptions(cfg: BridgeConfig, log: Logger): BridgeOptions {
+  return {
+    gatewayId: cfg.gatewayId,
+    secret: cfg.secret,
+    mqttUrl: cfg.mqttUrl,
+    queueFile: cfg.queueFile,
+    ...(cfg.mqttCa ? { mqttCa: cfg.mqttCa } : {}),
+    maxQueued: cfg.maxQueued,
+    quietMs: cfg.quietMs,
+    heartbeatMs: cfg.heartbeatMs,
+    log,
+  };
 }

@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { pino } from 'pino';
 import { Bridge } from './bridge.js';
-import { BridgeConfigError, loadBridgeConfig } from './config.js';
+import { bridgeOptions, BridgeConfigError, loadBridgeConfig } from './config.js';
 import { attachBleHex, HomeBroker } from './home.js';
 import { NativeTranslator } from './native.js';
 
@@ -36,17 +36,7 @@ async function main(): Promise<void> {
     base: { svc: 'odart-bridge' },
     redact: { paths: ['secret', 'password', 'payload'], censor: '[redacted]' },
   });
-  const bridge = new Bridge({
-    gatewayId: cfg.gatewayId,
-    secret: cfg.secret,
-    mqttUrl: cfg.mqttUrl,
-    queueFile: cfg.queueFile,
-    ...(cfg.mqttCa ? { mqttCa: cfg.mqttCa } : {}),
-    maxQueued: cfg.maxQueued,
-    quietMs: cfg.quietMs,
-    heartbeatMs: cfg.heartbeatMs,
-    log,
-  });
+  const bridge = new Bridge(bridgeOptions(cfg, log));
   const udpPort = await bridge.listenUdp(cfg.udpPort, cfg.host);
   const tcpPort = await bridge.listenTcp(cfg.tcpPort, cfg.host);
   const bleHex = bleHexArg(process.argv.slice(2));

@@ -5,6 +5,13 @@ import { DEVICE_ID_PATTERN } from '@odart/protocol';
 import { z } from 'zod';
 
 const deviceId = z.string().regex(DEVICE_ID_PATTERN, 'a project device id such as demo-room');
+/** A sensor class of one source; an unknown one is named with what the source knows. */
+const sensorKind = <const K extends readonly [string, ...string[]]>(source: string, kinds: K) =>
+  z.enum(kinds, { error: (iss) => `unknown ${source} sensor ${shown(iss.input)}: one of ${kinds.join(', ')}` });
+
+/** A value as an error message quotes it (short). */
+const shown = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v).slice(0, 80));
+
 const entity = z.string().regex(/^[a-z0-9_]{1,64}$/, 'an ESPHome object id such as moving_energy');
 
 const zigbee = z
@@ -18,7 +25,7 @@ const zigbee = z
       .refine((s) => !/[#+]/.test(s) && !s.startsWith('bridge') && !s.endsWith('/availability'), 'a Zigbee2MQTT friendly name'),
     device: deviceId,
     /** contact -> door; occupancy / presence -> presence; battery and availability -> status for all */
-    sensor: z.enum(['contact', 'occupancy', 'presence']),
+    sensor: sensorKind('zigbee2mqtt', ['contact', 'occupancy', 'presence']),
   })
   .strict();
 
@@ -28,7 +35,7 @@ const esphome = z
     /** the ESPHome node's topic prefix (`mqtt: topic_prefix`, by default the node name) */
     node: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an ESPHome node name'),
     device: deviceId,
-    sensor: z.enum(['ld2410', 'breathing-radar']),
+    sensor: sensorKind('esphome', ['ld2410', 'breathing-radar']),
     /** object ids of the entities, where the node's YAML names them differently from the defaults */
     entities: z
       .object({
@@ -49,9 +56,11 @@ const ble = z
     /** the sensor's Bluetooth address as the adapter reports it */
     address: z.string().regex(/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/, 'a Bluetooth address such as A4:C1:38:00:00:01'),
     device: deviceId,
-    sensor: z.enum(['pulse-oximeter', 'heart-rate']),
+    sensor: sensorKind('ble', ['pulse-oximeter', 'heart-rate']),
   })
   .strict();
+
+const SOURCES = ['zigbee2mqtt', 'esphome', 'ble'] as const;
 
 export const mappingSchema = z
   .object({
@@ -61,7 +70,14 @@ export const mappingSchema = z
       .strict()
       .optional(),
     devices: z
-      .array(z.discriminatedUnion('source', [zigbee, esphome, ble]))
+      .array(
+        z.discriminatedUnion('source', [zigbee, esphome, ble], {
+          error: (iss) => {
+            const v = (iss.input as { source?: unknown } | null | undefined)?.source;
+            return `${v === undefined ? 'missing' : `unknown source ${shown(v)}`}: one of ${SOURCES.join(', ')}`;
+          },
+        }),
+      )
       .min(1)
       .max(1000),
   })
@@ -163,8 +179,17 @@ export function loadMapping(file: string): Mapping {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw new MappingError(`BRIDGE_MAPPING_FILE: cannot read ${file}`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : String(code ?? err);
+    throw new MappingError(`cannot read ${file}: ${why}`);
   }
   return parseMapping(text, file);
 }

@@ -4,6 +4,9 @@ export interface Args {
   flags: Map<string, string | true>;
 }
 
+/** A command line that cannot be run as written: the command prints it and exits 2. */
+export class UsageError extends Error {}
+
 export function parseArgs(argv: string[]): Args {
   const positionals: string[] = [];
   const flags = new Map<string, string | true>();

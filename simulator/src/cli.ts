@@ -3,7 +3,7 @@
 // Publishes a scenario as virtual devices over MQTT (same env as `npm start`), writes its trace, or runs fleet load.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { parseArgs, numberFlag, type Args } from './args.js';
+import { parseArgs, numberFlag, UsageError, type Args } from './args.js';
 import { AdminClient } from './admin-client.js';
 import { adminCredentials, deviceSecret, httpBase, mqttCa, mqttUrl } from './env.js';
 import { runFleet } from './fleet.js';
@@ -13,9 +13,11 @@ import { provisionWearers } from './provision.js';
 import { BEHAVIOUR_USAGE, behaviourFromArgs, connectAll, formatSummary, runTrace, speedFromArgs } from './run.js';
 import { SCENARIOS, generateScenario } from './scenarios.js';
 import { serializeTrace, type TraceHeader, type TraceLine } from './trace.js';
+import { formatOffTheShelfSummary, homeBrokerUrl, offTheShelfFailed, playOffTheShelf } from './off-the-shelf-play.js';
 import { openBridgeTarget, sendTraceViaBridge } from './via-bridge.js';
 
 const USAGE = `usage: npm run simulate -- <scenario> [--wearers N] [--seed S] [--speed N] [--out trace.jsonl] [--keep] [--via-bridge udp://host:port] [--model 2]
+       npm run simulate -- <scenario> --off-the-shelf [--home-broker mqtt://host:port] [--seed S] [--speed N] [--model 2]
        npm run simulate -- fleet --wearers N --rate HZ --duration S [--json] [--keep] [--concurrency C]
 scenarios: ${Object.keys(SCENARIOS).join(', ')}
   --model 2      the second, independent trace model (simulator/src/model2/; one wearer, timings and
@@ -25,7 +27,65 @@ scenarios: ${Object.keys(SCENARIOS).join(', ')}
                  DEMO_PASSWORD) with --chain (default demo-chain) and --responders (default alex,sam);
                  --cleanup removes them at the end. With N = 1 the demo devices publish (DATA_DIR/
                  demo-credentials.json, or DEMO_DEVICE_SECRET), unless --provision.
+  --off-the-shelf  the demo home as off-the-shelf sensors (docs/devices.md): Zigbee2MQTT door contact,
+                 ESPHome presence and breathing radars on a home broker (a Mosquitto started for the
+                 run, or --home-broker URL), a Bluetooth pulse oximeter as --ble-hex lines; the gateway
+                 runs here as BRIDGE_ID (default demo-gateway) with a generated mapping file and
+                 forwards to the running server (MQTT_URL; secret as for npm run bridge)
 ${BEHAVIOUR_USAGE}`;
+
+/** What --off-the-shelf may be combined with (the rest are virtual-device, fleet or trace-file flags). */
+const OFF_THE_SHELF_FLAGS = new Set(['off-the-shelf', 'home-broker', 'speed', 'seed', 'model', 'wearers']);
+
+/** null without --off-the-shelf; bad combinations are usage errors. */
+function offTheShelfFromArgs(args: Args): { homeBroker?: string } | null {
+  const ots = args.flags.get('off-the-shelf');
+  const hb = args.flags.get('home-broker');
+  if (ots === undefined) {
+    if (hb !== undefined) throw new UsageError('--home-broker goes with --off-the-shelf');
+    return null;
+  }
+  if (ots !== true) throw new UsageError(`--off-the-shelf takes no value (got "${ots}"): npm run simulate -- <scenario> --off-the-shelf`);
+  const other = [...args.flags.keys()].filter((k) => !OFF_THE_SHELF_FLAGS.has(k) || (k === 'wearers' && args.flags.get(k) !== '1'));
+  if (other.length > 0)
+    throw new UsageError(
+      `--off-the-shelf plays the demo home (one wearer, its room and wearable as off-the-shelf sensors) and cannot be combined with ${other.map((k) => `--${k}`).join(', ')}`,
+    );
+  const model = args.flags.get('model');
+  if (model !== undefined && model !== '1' && model !== '2')
+    throw new UsageError('with --off-the-shelf, --model is 1 or 2 (the trace model); the wearable is a Bluetooth pulse oximeter');
+  if (hb === undefined) return {};
+  try {
+    return { homeBroker: homeBrokerUrl(hb) };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+async function offTheShelf(name: string, lines: TraceLine[], o: { homeBroker?: string }, speed: number): Promise<number> {
+  const say = (s: string) => process.stdout.write(s);
+  const durationS = Math.round((lines.at(-1)?.t ?? 0) / 1000);
+  say(
+    `simulating "${name}" as off-the-shelf sensors (Zigbee2MQTT, ESPHome, Bluetooth) through the gateway: ${durationS}s of trace at speed ${speed}\n`,
+  );
+  if (lines.some((l) => 'device' in l && l.stream === 'button'))
+    say('note: the scenario presses a button; no off-the-shelf sensor here has one, so the press is not played\n');
+  const ac = new AbortController();
+  // stopped (Ctrl-C, or a supervisor's SIGTERM): the run ends and the Mosquitto it started goes with it
+  process.once('SIGINT', () => ac.abort());
+  process.once('SIGTERM', () => ac.abort());
+  const summary = await playOffTheShelf(lines, {
+    ids: { room: 'demo-room', wrist: 'demo-wrist' },
+    ...o,
+    speed,
+    env: process.env,
+    out: say,
+    signal: ac.signal,
+  });
+  if (ac.signal.aborted) say('stopped before the end of the scenario\n');
+  say(`${formatOffTheShelfSummary(summary)}\n`);
+  return offTheShelfFailed(summary) ? 1 : 0;
+}
 
 async function fleet(args: Args): Promise<number> {
   const url = new URL(mqttUrl());
@@ -65,6 +125,7 @@ async function scenario(args: Args, name: string): Promise<number> {
   const wearers = Math.floor(numberFlag(args, 'wearers', 1));
   const out = args.flags.get('out');
   const model = modelFromArgs(args);
+  const ots = offTheShelfFromArgs(args);
   const provision = wearers > 1 || args.flags.has('provision');
   let header: TraceHeader;
   let lines: TraceLine[];
@@ -87,6 +148,8 @@ async function scenario(args: Args, name: string): Promise<number> {
     process.stdout.write(`wrote ${lines.length} lines (${wearers} wearer${wearers > 1 ? 's' : ''}) to ${out}\n`);
     return 0;
   }
+
+  if (ots) return offTheShelf(name, lines, ots, speed);
 
   const via = args.flags.get('via-bridge');
   if (via !== undefined) {
@@ -158,6 +221,8 @@ function modelFromArgs(args: Args): 1 | 2 {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const name = args.positionals[0];
+  // `--off-the-shelf overdose` reads the scenario as the flag's value: say so rather than print the usage
+  if (!name && typeof args.flags.get('off-the-shelf') === 'string') offTheShelfFromArgs(args);
   if (!name || args.flags.has('help')) {
     process.stdout.write(USAGE + '\n');
     return name ? 0 : 2;
@@ -174,6 +239,6 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`simulate: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

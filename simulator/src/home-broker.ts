@@ -1,6 +1,7 @@
 // A home's local MQTT broker for `--off-the-shelf` (and its tests): Mosquitto 2 in a temp folder on
 // a free loopback port, anonymous like a stock Zigbee2MQTT/ESPHome install. close() stops it and
-// removes the folder.
+// removes the folder. It runs under a watchdog shell that stops it when this process's end of a pipe
+// closes, so a simulator that is killed (even with SIGKILL) leaves no broker behind.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -8,6 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const MOSQUITTO = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
+
+/**
+ * `sh -c WATCHDOG _ mosquitto conf dir`: Mosquitto in the background, and a reader of the shell's stdin
+ * (our pipe, kept on fd 3: a background list's own stdin is /dev/null) that stops it at end of file;
+ * then the temp folder goes.
+ */
+const WATCHDOG =
+  'exec 3<&0; "$1" -c "$2" </dev/null & m=$!; (read -r _ <&3; kill "$m" 2>/dev/null) & wait "$m"; s=$?; rm -rf "$3"; exit $s';
 
 export interface HomeMosquitto {
   url: string;
@@ -44,7 +53,7 @@ export async function startHomeMosquitto(): Promise<HomeMosquitto> {
       '',
     ].join('\n'),
   );
-  const p = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn('/bin/sh', ['-c', WATCHDOG, 'odart-home-broker', MOSQUITTO, conf, dir], { stdio: ['pipe', 'ignore', 'pipe'] });
   let log = '';
   try {
     await new Promise<void>((resolve, reject) => {
@@ -57,6 +66,7 @@ export async function startHomeMosquitto(): Promise<HomeMosquitto> {
       p.once('error', reject);
     });
   } catch (err) {
+    p.stdin!.end();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
@@ -67,7 +77,7 @@ export async function startHomeMosquitto(): Promise<HomeMosquitto> {
       if (p.exitCode === null) {
         await new Promise<void>((r) => {
           p.once('exit', () => r());
-          p.kill('SIGTERM');
+          p.stdin!.end(); // the watchdog stops Mosquitto; the shell ends with it
         });
       }
       rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // dashboard's rota warnings. The server's clock is
 // Thursday 1 January 2026, 12:00 in Europe/London.
 import { describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, api, login } from '../helpers/server.js';
+import { DEMO_PASSWORD, addResponder, api, login } from '../helpers/server.js';
 import { expectAccessibleScreen } from './axe.js';
 import { browserSuite, signIn } from './browser.js';
 
@@ -12,17 +12,7 @@ const suite = browserSuite();
 describe('rota page in the console', () => {
   it('shows who is on now, the next 7 days, the gaps and the unreachable; adds and removes a shift and an override', async () => {
     const admin = await login(suite.ts.base, 'admin');
-    await suite.ts.server.repos.insertUser({
-      id: 'kim',
-      service_id: 'demo',
-      username: 'kim',
-      password_hash: 'x',
-      role: 'responder',
-      display_name: 'Kim',
-      phone: null,
-      on_duty: 1,
-      created_at: suite.ts.clock.now(),
-    });
+    await addResponder(suite.ts, 'kim', 'Kim');
     const g = await api<{ id: string }>(suite.ts.base, admin, 'POST', '/api/admin/groups', { name: 'Nights', memberIds: ['alex', 'sam'] });
     await api(suite.ts.base, admin, 'PUT', `/api/admin/groups/${g.body.id}/rota`, {
       shifts: [

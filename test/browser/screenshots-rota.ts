@@ -2,7 +2,7 @@
 // Run: npm run build:app && npx tsx test/browser/screenshots-rota.ts
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEMO_PASSWORD, api, login, startTestServer } from '../helpers/server.js';
+import { DEMO_PASSWORD, addResponder, api, login, startTestServer } from '../helpers/server.js';
 import { launch, phone, signIn } from './browser.js';
 
 const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/img');
@@ -10,17 +10,7 @@ const ts = await startTestServer();
 const browser = await launch();
 try {
   const admin = await login(ts.base, 'admin');
-  await ts.server.repos.insertUser({
-    id: 'kim',
-    service_id: 'demo',
-    username: 'kim',
-    password_hash: 'x',
-    role: 'responder',
-    display_name: 'Kim',
-    phone: null,
-    on_duty: 1,
-    created_at: ts.clock.now(),
-  });
+  await addResponder(ts, 'kim', 'Kim');
   const g = await api<{ id: string }>(ts.base, admin, 'POST', '/api/admin/groups', { name: 'Nights', memberIds: ['alex', 'sam'] });
   await api(ts.base, admin, 'PUT', `/api/admin/groups/${g.body.id}/rota`, {
     shifts: [1, 2, 3, 4, 5].flatMap((weekday) => [

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import WebSocket from 'ws';
 import { hashSecret } from '../../server/src/auth/secrets.js';
 import { VirtualClock } from '../../server/src/clock.js';
@@ -33,9 +34,14 @@ export interface TestServer {
 /** The header every state-changing /api request needs (CSRF protection, http/security.ts). */
 export const CSRF = { 'x-odart-csrf': '1' } as const;
 
-export async function startTestServer(
-  opts: { env?: Record<string, string>; dataDir?: string; server?: ServerOptions; clock?: VirtualClock } = {},
-): Promise<TestServer> {
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+  server?: ServerOptions;
+  clock?: VirtualClock;
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'odart-test-'));
   const config = loadConfig({
     HTTP_PORT: '0',
@@ -64,6 +70,57 @@ export async function startTestServer(
       if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A test server and the demo admin's session cookie on it. */
+export async function startWithAdmin(opts: TestServerOptions = {}): Promise<{ ts: TestServer; admin: string }> {
+  const ts = await startTestServer(opts);
+  return { ts, admin: await login(ts.base, 'admin') };
+}
+
+/** The test server of the current test, and its demo admin's session (signed in once per test, on first use). */
+export type PerTestServer = TestServer & { admin(): Promise<string> };
+
+/**
+ * A fresh test server for every test of the file or describe block it is called in (beforeEach /
+ * afterEach). The object returned stands for the current test's server: `ts.base`, `ts.clock`, and
+ * passed to helpers such as driveTrace(ts, ...) as it is.
+ */
+export function serverPerTest(opts: () => TestServerOptions = () => ({})): PerTestServer {
+  let current: TestServer | null = null;
+  let admin: Promise<string> | null = null;
+  beforeEach(async () => {
+    current = await startTestServer(opts());
+    admin = null;
+  });
+  afterEach(async () => {
+    const c = current;
+    current = null;
+    await c?.close();
+  });
+  const live = (): TestServer => {
+    if (!current) throw new Error('serverPerTest: the server exists only while a test runs');
+    return current;
+  };
+  const adminOf = () => (admin ??= login(live().base, 'admin'));
+  return new Proxy({} as PerTestServer, {
+    get: (_target, key) => (key === 'admin' ? adminOf : Reflect.get(live(), key)),
+  });
+}
+
+/** A responder of the demo service with no phone (so the console flags them as not pageable by SMS). */
+export async function addResponder(ts: TestServer, id: string, displayName: string): Promise<void> {
+  await ts.server.repos.insertUser({
+    id,
+    service_id: 'demo',
+    username: id,
+    password_hash: 'x',
+    role: 'responder',
+    display_name: displayName,
+    phone: null,
+    on_duty: 1,
+    created_at: ts.clock.now(),
+  });
 }
 
 /** Yields to the event loop until cond() holds (no timers: a bounded number of turns). */

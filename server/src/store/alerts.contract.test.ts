@@ -9,12 +9,13 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describePostgres } from '../../../test/helpers/postgres.js';
+import { alertRow, CONTRACT_T, seedWearer } from '../../../test/helpers/store-contract.js';
 import pg from 'pg';
 import { MIGRATION_LOCK_KEY, openDatabase, type OpenedDb } from './db.js';
 import { migrateTo, migrateToLatest } from './migrations.js';
 import { createRepos, type Repos } from './repos.js';
 import type { AlertRow } from './alerts.js';
-import type { AlertState, DB } from './schema.js';
+import type { DB } from './schema.js';
 import type { JobRow, NewNotification } from './escalation-repo.js';
 import { FencedWriteError, type CoreWrite } from './lease.js';
 
@@ -32,45 +33,8 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-const T = Date.UTC(2026, 0, 1, 12);
+const T = CONTRACT_T;
 const LEASE = 6000;
-
-async function seed(r: Repos) {
-  await r.insertService({ id: 'svc', name: 'S', emergency_number: '999', created_at: T });
-  await r.insertWearer({
-    id: 'w1',
-    service_id: 'svc',
-    alias: 'W',
-    address: null,
-    access_notes: null,
-    phone: null,
-    emergency_contact_phone: null,
-    chain_id: null,
-    consent: 'active',
-    thresholds: null,
-    created_at: T,
-  });
-}
-
-function alert(id: string, state: AlertState = 'escalating', at = T) {
-  return {
-    id,
-    service_id: 'svc',
-    wearer_id: 'w1',
-    state,
-    score: 90,
-    reasons: '[]',
-    news2: null,
-    chain_snapshot: '{"steps":[],"repeat":0,"groups":{}}',
-    escalation_token: 0,
-    attending_responder_id: null,
-    outcome: null,
-    note: null,
-    created_at: at,
-    updated_at: at,
-    closed_at: null,
-  };
-}
 
 const step0 =
   (alertId: string) =>
@@ -98,23 +62,23 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
     const fresh = async () => {
       const s = await open();
       stores.push(s);
-      await seed(s.a);
+      await seedWearer(s.a);
       return s;
     };
 
     it('refuses a second open alert of a wearer, also from another connection at the same time; a closed one does not count', async () => {
       const { a, b } = await fresh();
-      const got = await Promise.all([a.insertOpenAlert(alert('al1')), b.insertOpenAlert(alert('al2'))]);
+      const got = await Promise.all([a.insertOpenAlert(alertRow('al1')), b.insertOpenAlert(alertRow('al2'))]);
       expect(got.filter(Boolean)).toHaveLength(1);
       expect((await a.openAlerts()).map((x) => x.wearer_id)).toEqual(['w1']);
       const winner = got[0] ? 'al1' : 'al2';
       expect(await a.transitionAlert(winner, ['escalating'], { state: 'resolved', closed_at: T, updated_at: T })).toBe(true);
-      expect(await b.insertOpenAlert(alert('al3', 'pending_checkin'))).toBe(true);
+      expect(await b.insertOpenAlert(alertRow('al3', 'pending_checkin'))).toBe(true);
     });
 
     it('beginEscalation moves the alert and bumps the token only from the expected state and token, and stores step 0 under the new token', async () => {
       const { a } = await fresh();
-      await a.insertOpenAlert(alert('al1', 'acknowledged'));
+      await a.insertOpenAlert(alertRow('al1', 'acknowledged'));
       await a.updateAlert('al1', { attending_responder_id: null, attending_contact: 'Sam', acknowledged_at: T, escalation_token: 3 });
       expect(
         await a.beginEscalation('al1', { from: ['acknowledged'], expectToken: 2, clearAttending: true, now: T + 1, job: step0('al1') }),
@@ -142,7 +106,7 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
 
     it('two callers re-escalating on the same token at once: exactly one wins, one job, one token step', async () => {
       const { a, txPeer } = await fresh();
-      await a.insertOpenAlert(alert('al1', 'acknowledged'));
+      await a.insertOpenAlert(alertRow('al1', 'acknowledged'));
       const o = { from: ['acknowledged'] as const, expectToken: 0, clearAttending: true, now: T + 1, job: step0('al1') };
       const got = await Promise.all([a.beginEscalation('al1', o), txPeer.beginEscalation('al1', o)]);
       expect(got.filter((x) => x !== null)).toHaveLength(1);
@@ -152,7 +116,7 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
 
     it('two acknowledgements at once on two connections: exactly one becomes attending', async () => {
       const { a, b } = await fresh();
-      await a.insertOpenAlert(alert('al1'));
+      await a.insertOpenAlert(alertRow('al1'));
       const ack = (r: Repos, who: string) =>
         r.transitionAlert('al1', ['pending_checkin', 'escalating'], {
           state: 'acknowledged',
@@ -169,7 +133,7 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
       const { a, b, txPeer } = await fresh();
       const n = 8;
       const opened = await Promise.all(
-        Array.from({ length: n }, (_, i) => (i % 2 ? a : b).insertOpenAlert(alert(`al${i}`, 'acknowledged'))),
+        Array.from({ length: n }, (_, i) => (i % 2 ? a : b).insertOpenAlert(alertRow(`al${i}`, 'acknowledged'))),
       );
       expect(opened.filter(Boolean)).toHaveLength(1);
       const id = `al${opened.indexOf(true)}`;
@@ -195,7 +159,7 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
 
     it('awaitArrival fences the chain and stores the arrival timer under the new token; stopArrivalTimer fences it; the first arrival wins once', async () => {
       const { a, b } = await fresh();
-      await a.insertOpenAlert(alert('al1'));
+      await a.insertOpenAlert(alertRow('al1'));
       await a.beginEscalation('al1', { from: ['escalating'], now: T, job: step0('al1') });
       await a.transitionAlert('al1', ['escalating'], { state: 'acknowledged', acknowledged_at: T, updated_at: T });
       const token = await a.awaitArrival('al1', T, (t) => ({
@@ -230,9 +194,9 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
       const refused = (op: string) => expect.objectContaining({ name: 'FencedWriteError', op });
 
       // raise
-      await expect(a.insertOpenAlert(alert('al1', 'pending_checkin'), stale)).rejects.toEqual(refused('alert_insert'));
+      await expect(a.insertOpenAlert(alertRow('al1', 'pending_checkin'), stale)).rejects.toEqual(refused('alert_insert'));
       expect(await b.openAlerts()).toEqual([]);
-      expect(await b.insertOpenAlert(alert('al1', 'pending_checkin'), current)).toBe(true);
+      expect(await b.insertOpenAlert(alertRow('al1', 'pending_checkin'), current)).toBe(true);
       await expect(a.appendTimeline('al1', now, 'created', {}, stale)).rejects.toEqual(refused('timeline'));
       await b.appendTimeline('al1', now, 'created', {}, current);
       expect((await a.timeline('al1')).map((e) => e.type)).toEqual(['created']);
@@ -316,7 +280,7 @@ export function alertStoreContract(name: string, open: () => Promise<OpenedStore
 
     it('stopEscalation fences and cancels every pending job; setOutcomeOnce sets the outcome of a resolved alert once', async () => {
       const { a } = await fresh();
-      await a.insertOpenAlert(alert('al1'));
+      await a.insertOpenAlert(alertRow('al1'));
       await a.beginEscalation('al1', { from: ['escalating'], now: T, job: step0('al1') });
       await a.transitionAlert('al1', ['escalating'], { state: 'resolved', closed_at: T, updated_at: T });
       await a.stopEscalation('al1', T);
@@ -423,16 +387,16 @@ describe('migration 0013_one_open_alert', () => {
     try {
       await migrateTo(db, '0012_console_notices');
       const r = createRepos(db);
-      await seed(r);
-      await r.insertAlert(alert('old', 'escalating', T));
-      await r.insertAlert(alert('new', 'acknowledged', T + 10));
-      await r.insertAlert({ ...alert('done', 'resolved', T - 10), closed_at: T - 5 });
+      await seedWearer(r);
+      await r.insertAlert(alertRow('old', 'escalating', T));
+      await r.insertAlert(alertRow('new', 'acknowledged', T + 10));
+      await r.insertAlert({ ...alertRow('done', 'resolved', T - 10), closed_at: T - 5 });
       expect(await migrateToLatest(db)).toContain('0013_one_open_alert');
       expect((await r.openAlerts()).map((a) => a.id)).toEqual(['new']);
       expect(await r.alertById('old')).toMatchObject({ state: 'cancelled', closed_at: T });
       expect((await r.timeline('old')).map((e) => [e.type, e.data.kept])).toEqual([['cancelled', 'new']]);
-      expect(await r.insertOpenAlert(alert('again', 'pending_checkin'))).toBe(false);
-      await expect(r.insertAlert(alert('again2', 'pending_checkin'))).rejects.toThrow(/UNIQUE/);
+      expect(await r.insertOpenAlert(alertRow('again', 'pending_checkin'))).toBe(false);
+      await expect(r.insertAlert(alertRow('again2', 'pending_checkin'))).rejects.toThrow(/UNIQUE/);
     } finally {
       await db.destroy();
     }

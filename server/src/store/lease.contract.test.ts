@@ -8,12 +8,13 @@ import path from 'node:path';
 import pgClient from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describePostgres } from '../../../test/helpers/postgres.js';
+import { alertRow, CONTRACT_T, seedWearer } from '../../../test/helpers/store-contract.js';
 import { openDatabase } from './db.js';
 import { createEscalationRepo } from './escalation-repo.js';
 import { createLeaseRepo } from './lease.js';
 import { createRepos, type Repos } from './repos.js';
 
-const T = Date.UTC(2026, 0, 1, 12);
+const T = CONTRACT_T;
 const LEASE = 6000;
 
 interface Two {
@@ -23,37 +24,8 @@ interface Two {
 }
 
 async function seedJobs(r: Repos, n: number) {
-  await r.insertService({ id: 'svc', name: 'S', emergency_number: '999', created_at: T });
-  await r.insertWearer({
-    id: 'w1',
-    service_id: 'svc',
-    alias: 'W',
-    address: null,
-    access_notes: null,
-    phone: null,
-    emergency_contact_phone: null,
-    chain_id: null,
-    consent: 'active',
-    thresholds: null,
-    created_at: T,
-  });
-  await r.insertAlert({
-    id: 'a1',
-    service_id: 'svc',
-    wearer_id: 'w1',
-    state: 'resolved',
-    score: 90,
-    reasons: '[]',
-    news2: null,
-    chain_snapshot: '{"steps":[],"repeat":0,"groups":{}}',
-    escalation_token: 1,
-    attending_responder_id: null,
-    outcome: null,
-    note: null,
-    created_at: T,
-    updated_at: T,
-    closed_at: null,
-  });
+  await seedWearer(r);
+  await r.insertAlert({ ...alertRow('a1', 'resolved'), escalation_token: 1 });
   for (let i = 0; i < n; i++) {
     const id = `a1.1.step.${String(i).padStart(3, '0')}`;
     await r.esc.insertJob({ id, alert_id: 'a1', kind: 'step', step_index: i, due_at: T - 1000 + i, token: 1, created_at: T });
