@@ -342,7 +342,8 @@ const escalation = inDomain('escalation', [
     access: 'admin',
     summary: 'Add an override',
     params: id,
-    body: overrideSchema,
+    // times are wall-clock times of the service's time zone (the route reads them there); the shape does not depend on it
+    body: overrideSchema('UTC'),
     ok: created(z.union([s.rotaOverride, z.object({ id: z.string() })]), 'The override (only its id when it has already ended)'),
   },
   {
@@ -703,6 +704,14 @@ const notify = inDomain('notify', [
     summary: 'A TEST page to a person of the service',
     params: id,
     ok: json(s.testPageAnswer),
+  },
+  {
+    method: 'POST',
+    path: '/api/me/test-pages/:id/confirm',
+    access: 'session',
+    summary: "The person's Acknowledge on their test push: the push result becomes confirmed (404 for anyone else's test page)",
+    params: id,
+    ok: none,
   },
   {
     method: 'GET',

@@ -255,7 +255,7 @@ export const noticeView = named(
     data: z.record(z.string(), z.unknown()),
   }),
 );
-const readinessKey = z.enum(['consent', 'devices', 'chain', 'responders']);
+const readinessKey = z.enum(['consent', 'monitoring', 'devices', 'chain', 'responders']);
 export const readiness = named(
   'Readiness',
   z.object({
@@ -322,7 +322,12 @@ export const consentDetail = named(
 );
 export const consentInfo = named(
   'ConsentInfo',
-  consentView.extend({ alias: z.string(), serviceName: z.string(), currentVersion: z.string() }),
+  consentView.extend({
+    alias: z.string(),
+    serviceName: z.string(),
+    monitoring: z.object({ monitored: z.boolean(), lastAt: iso.nullable() }),
+    currentVersion: z.string(),
+  }),
 );
 export const pageInfo = named(
   'PageInfo',
@@ -416,13 +421,14 @@ export const calibrationView = named(
 export const testPageAnswer = named(
   'TestPageAnswer',
   z.object({
+    testPageId: z.string(),
     userId: z.string(),
     at: iso,
     results: z.array(
       z.object({
         channel: z.string(),
         label: z.string(),
-        status: z.enum(['delivered', 'sent', 'failed', 'not_set_up']),
+        status: z.enum(['delivered', 'sent', 'failed', 'not_set_up', 'confirmed']),
         detail: z.string(),
       }),
     ),
