@@ -1,7 +1,7 @@
 // Server processes as cluster nodes (issue 14's fault tests): each `main.ts` on one PostgreSQL database and one
-// Mosquitto, with its own NODE_ID, MQTT client id, DATA_DIR and Twilio sender number (so the fake Twilio tells
-// which node sent each text), a short core lease, and the shared secrets a cluster must share. Real time across
-// processes: waits poll with a deadline; nothing sleeps for a timer an event can be awaited for.
+// Mosquitto, with its own NODE_ID, DATA_DIR and Twilio sender number (so the fake Twilio tells which node sent each
+// text), the cluster's one MQTT_CLIENT_ID, a short core lease, and the shared secrets a cluster must share. Real time
+// across processes: waits poll with a deadline; nothing sleeps for a timer an event can be awaited for.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,7 +37,6 @@ export interface NodeHealth {
 }
 
 const dirs: string[] = [];
-let seq = 0;
 
 /** The environment of node `name` (a, b, ...) on this database, broker and fake Twilio. */
 export function nodeEnv(
@@ -55,7 +54,9 @@ export function nodeEnv(
     DATA_DIR: dataDir,
     DATABASE_URL: o.databaseUrl,
     ...o.mosq.env,
-    MQTT_CLIENT_ID: `odart-core-${name}-${process.pid}-${++seq}`,
+    // The cluster's one persistent session, the same on every node (docs/operations.md): what devices publish while
+    // no core holds it is queued there for the next core. One per database, so no test gets another's queue.
+    MQTT_CLIENT_ID: `odart-core-${new URL(o.databaseUrl).pathname.slice(1)}`,
     NODE_ID: `node-${name}`,
     CORE_LEASE_S: String(LEASE_S),
     DEMO_PASSWORD,
