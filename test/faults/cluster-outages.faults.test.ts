@@ -20,19 +20,20 @@ import {
   useClusterRig,
   type Node,
 } from '../helpers/cluster-nodes.js';
-import { enrolChainWearers, expectChainSent, pressHelp, timelineOf, type HelpWearer } from '../helpers/escalation-audit.js';
+import {
+  ALEX,
+  SMS_CHAIN,
+  TAKEOVER_ALLOWANCE_MS,
+  enrolChainWearers,
+  expectChainSent,
+  pressHelp,
+  smsChainSteps,
+  timelineOf,
+  type HelpWearer,
+} from '../helpers/escalation-audit.js';
 import { describePostgres } from '../helpers/postgres.js';
 import { DEMO_PASSWORD } from '../helpers/server.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
-
-const ALEX = '+447700900101';
-const SAM = '+447700900102';
-const ALLOWANCE_MS = 10_000;
-const CHAIN = [
-  { targets: [{ type: 'responder', id: 'alex' }], channels: ['sms'], waitS: 4 },
-  { targets: [{ type: 'responder', id: 'sam' }], channels: ['sms'], waitS: 4 },
-  { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
-];
 
 describePostgres('outages under a two-node cluster on PostgreSQL and Mosquitto', (cluster) => {
   const rig = useClusterRig(cluster);
@@ -46,7 +47,7 @@ describePostgres('outages under a two-node cluster on PostgreSQL and Mosquitto',
       prefix,
       n: 6,
       contactOf: (i) => `${contacts}${String(i).padStart(2, '0')}`,
-      steps: CHAIN,
+      steps: SMS_CHAIN,
     });
     await pressHelp('127.0.0.1', rig.mosq.port, wearers);
     await waitTexts('every first step', wearers.length, (r) => r.to === ALEX);
@@ -61,12 +62,7 @@ describePostgres('outages under a two-node cluster on PostgreSQL and Mosquitto',
     expect(alerts).toHaveLength(wearers.length);
     for (const al of alerts) {
       const w = wearers.find((x) => x.id === al.wearerId)!;
-      const steps = [
-        { to: ALEX, target: 'responder:alex', waitS: 4 },
-        { to: SAM, target: 'responder:sam', waitS: 4 },
-        { to: w.contact, target: 'emergency_contact', waitS: 0 },
-      ];
-      expectChainSent(al.id, await timelineOf(admin, al.id), rig.fake.requests, alertOf, steps, ALLOWANCE_MS);
+      expectChainSent(al.id, await timelineOf(admin, al.id), rig.fake.requests, alertOf, smsChainSteps(w), TAKEOVER_ALLOWANCE_MS);
     }
   }
 
@@ -91,7 +87,7 @@ describePostgres('outages under a two-node cluster on PostgreSQL and Mosquitto',
       prefix: 'Q',
       n: 3,
       contactOf: (i) => `+4477009008${String(i).padStart(2, '0')}`,
-      steps: CHAIN,
+      steps: SMS_CHAIN,
     });
     const alerted = (w: HelpWearer, withinMs: number, on = admin) =>
       pollUntil(

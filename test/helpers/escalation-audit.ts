@@ -119,3 +119,23 @@ export async function pressHelp(host: string, port: number, wearers: readonly He
     await conn.disconnect();
   }
 }
+
+/** The demo responders' phones (the demo seed: alex, sam). */
+export const ALEX = '+447700900101';
+export const SAM = '+447700900102';
+/** How much later than its wait a step may come after the active node's death (issue 14's 10 s). */
+export const TAKEOVER_ALLOWANCE_MS = 10_000;
+/** The fault suites' chain: alex by SMS, 4 s, sam by SMS, 4 s, then the emergency contact. */
+export const SMS_CHAIN = [
+  { targets: [{ type: 'responder', id: 'alex' }], channels: ['sms'], waitS: 4 },
+  { targets: [{ type: 'responder', id: 'sam' }], channels: ['sms'], waitS: 4 },
+  { targets: [{ type: 'emergency_contact' }], channels: ['sms'], waitS: 0 },
+];
+/** What SMS_CHAIN sends for a wearer, step by step, in expectChainSent's terms. */
+export function smsChainSteps(w: HelpWearer): AuditStep[] {
+  return [
+    { to: ALEX, target: 'responder:alex', waitS: 4 },
+    { to: SAM, target: 'responder:sam', waitS: 4 },
+    { to: w.contact, target: 'emergency_contact', waitS: 0 },
+  ];
+}
