@@ -120,3 +120,24 @@ it('a core write the store refused is counted and the node steps down at once; i
   expect(events).toEqual(['a active 1 @0', 'a standby @0', 'a active 2 @6000']);
   await a.stop();
 });
+
+it('after stop() the node reports no lease: not active, no holder, no core known to be active', async () => {
+  opened = await openDatabase(':memory:');
+  const real = createLeaseRepo(opened.db);
+  const clock = new VirtualClock(T0);
+  const events: string[] = [];
+  const a = node(real, clock, 'a', events);
+  const b = node(real, clock, 'b', events);
+  await a.start();
+  await b.start();
+  expect(a.status()).toMatchObject({ role: 'active', holder: 'a', coreActive: true });
+  expect(b.status()).toMatchObject({ role: 'standby', holder: 'a', coreActive: true });
+  await a.stop();
+  // A released its lease (expiry 0): nobody holds it, so A must not go on reporting its old lease as a live core
+  expect((await real.read()).expiresAt).toBe(0);
+  expect(a.status()).toMatchObject({ role: 'standby', epoch: null, holder: null, coreActive: false, leaseRemainingMs: null });
+  // a stopped standby no longer follows the lease either: what it read before is not reported as current
+  await b.stop();
+  expect(b.status()).toMatchObject({ role: 'standby', holder: null, coreActive: false, leaseRemainingMs: null });
+  expect(events).toEqual(['a active 1 @0', 'a standby @0']);
+});

@@ -124,7 +124,7 @@ export class CoreLease implements FencedCore {
       nodeId: this.d.nodeId,
       role: this.active ? 'active' : 'standby',
       epoch: this.active && !single ? this.epoch : null,
-      holder: single ? this.d.nodeId : (this.last?.holder ?? null),
+      holder: single && !this.stopped ? this.d.nodeId : (this.last?.holder ?? null),
       coreActive: this.active || holderValid,
       leaseAgeMs: this.lastOk === null ? null : now - this.lastOk,
       leaseRemainingMs: single ? null : holderValid ? this.last!.expiresAt - now : null,
@@ -144,6 +144,10 @@ export class CoreLease implements FencedCore {
     if (wasActive && fence && this.d.lease) {
       await this.d.lease.release(fence, this.d.clock.now()).catch((err: unknown) => this.d.log.warn({ err }, 'core lease release failed'));
     }
+    // a stopped node follows the lease no more: what it last read (its own released lease, or another holder's)
+    // is not reported as a live core
+    this.last = null;
+    this.lastOk = null;
   }
 
   private async tryLease(): Promise<void> {
