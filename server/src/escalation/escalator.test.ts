@@ -10,6 +10,8 @@ import type { ChainDefinition } from './chain.js';
 import { createHarness, seedService, type Harness } from '../../../test/rigs/escalation-harness.js';
 import { alertSmsBody } from './escalator.js';
 import { smsSegments } from '../notify/index.js';
+import { CoreLease } from '../cluster/index.js';
+import type { FencedCore } from '../store/index.js';
 
 const EC = '+447700900999';
 const CHAIN: ChainDefinition = {
@@ -465,5 +467,49 @@ describe('send rate and priority', () => {
     for (let i = 0; i < times.length; i++)
       for (let j = i + 3; j < times.length; j++) expect(times[j]! - times[i]!).toBeGreaterThanOrEqual((j - i - 2) * 1000);
     expect(h.sms.to(phone(6))).toHaveLength(0);
+  });
+});
+
+describe('fenced step writes (issue 14)', () => {
+  it('a step whose page insert is refused (the lease passed) pushes no app page, stores no page and texts nobody', async () => {
+    let lease: CoreLease | null = null;
+    // the escalator's core: this node's real lease over the harness's own store (made once the store exists)
+    const core: FencedCore = {
+      get active() {
+        return lease!.active;
+      },
+      fence: () => lease!.fence(),
+      refused: (op) => lease!.refused(op),
+    };
+    const { h } = await rig(CHAIN, { escalator: { core } });
+    const repo = h.repos.lease;
+    lease = new CoreLease({
+      lease: repo,
+      clock: h.clock,
+      log: h.log,
+      nodeId: 'node-a',
+      leaseMs: 60_000,
+      renewMs: 20_000,
+      onActive: async () => {},
+      onStandby: async () => {},
+    });
+    await lease.start();
+    expect(lease.fence()).toEqual({ nodeId: 'node-a', epoch: 1 });
+    // The lease passes to node B in the instant between step 0's timeline line and its page insert.
+    const insert = h.escalator.esc.insertNotifications.bind(h.escalator.esc);
+    h.escalator.esc.insertNotifications = async (rows, w) => {
+      await repo.release({ nodeId: 'node-a', epoch: 1 }, h.clock.now());
+      expect((await repo.acquire('node-b', null, h.clock.now(), 60_000)).epoch).toBe(2);
+      return insert(rows, w);
+    };
+    h.connect('r1');
+    const id = await h.raise('w1');
+    await h.drain();
+    expect(lease.active).toBe(false); // stepped down on the refusal
+    expect(h.events.get('r1')!.filter((e) => e.type === 'page')).toEqual([]);
+    expect(await h.escalator.esc.notificationsForAlert(id)).toEqual([]);
+    expect(h.sms.requests).toEqual([]);
+    expect(await types(h, id)).not.toContain('notified');
+    await lease.stop();
   });
 });

@@ -10,7 +10,7 @@ import type { Ids } from '../ids.js';
 import type { Logger } from '../log.js';
 import { en } from '../messages/en.js';
 import type { Metrics } from '../metrics.js';
-import { isSingleSegment, type ChannelRegistry } from '../notify/index.js';
+import { isSingleSegment, type ChannelRegistry, type LivePage } from '../notify/index.js';
 import {
   FencedWriteError,
   type AlertRow,
@@ -82,6 +82,13 @@ export interface EscalatorDeps {
    * the node steps down). Absent: the embedded single node, always the core, unfenced.
    */
   core?: FencedCore;
+}
+
+/** An app page whose row is being stored: pushed once the insert committed. */
+interface AppPush {
+  row: NewNotification;
+  userId: string;
+  page: LivePage;
 }
 
 interface ResolvedTarget {
@@ -650,7 +657,7 @@ export class Escalator {
     const declined = await this.esc.declinedTargets(alert.id);
     const resolved = (await this.resolveTargets(at, chain, alert)).filter((t) => !declined.has(t.key));
     for (const x of resolved.filter((r) => r.offDuty)) {
-      await repos.appendTimeline(alert.id, now, 'target_skipped', { target: x.key, step: pos, reason: 'off_duty' });
+      await repos.appendTimeline(alert.id, now, 'target_skipped', { target: x.key, step: pos, reason: 'off_duty' }, core);
     }
     const targets = await this.withoutUnconfirmed(
       alert,
@@ -659,26 +666,33 @@ export class Escalator {
       now,
     );
     const rows: NewNotification[] = [];
-    const appSent: { target: string; connections: number }[] = [];
+    const pending: AppPush[] = [];
     for (const target of targets) {
       for (const channel of this.channelsFor(target, at.step.channels)) {
         const key = `${alert.id}:${job.token}:${pos}:${target.key}:${channel}`;
         // A re-run must not page the app again (queued channels' keys are deduplicated by the insert).
         if (this.channels.isLive(channel) && job.attempts > 1 && (await this.esc.notificationByKey(key))) continue;
-        rows.push(this.pageRow(alert, job.token, pos, target, channel, key, facts, now, appSent));
+        rows.push(this.pageRow(alert, job.token, pos, target, channel, key, facts, now, pending));
       }
     }
+    // App pages are pushed only once their rows are stored under the fence: a refused epoch pages nobody.
     await this.esc.insertNotifications(rows, this.coreWrite(fence));
-    await this.noteAppPages(alert.id, pos, appSent, now);
+    await this.noteAppPages(alert.id, pos, await this.pushAppPages(pending, now), now);
     for (const r of rows.filter((x) => x.state === 'failed' && !this.channels.isLive(x.channel))) {
-      await repos.appendTimeline(alert.id, now, 'notify_failed', {
-        channel: r.channel,
-        target: r.target,
-        step: pos,
-        kind: 'page',
-        errorCode: r.error_code,
-        retryable: false,
-      });
+      await repos.appendTimeline(
+        alert.id,
+        now,
+        'notify_failed',
+        {
+          channel: r.channel,
+          target: r.target,
+          step: pos,
+          kind: 'page',
+          errorCode: r.error_code,
+          retryable: false,
+        },
+        this.coreWrite(fence),
+      );
     }
     this.dispatcher.kick();
     if (this.pageReminderMs > 0 && at.step.channels.some((c) => this.channels.isLive(c)) && targets.some((x) => x.userId)) {
@@ -696,7 +710,7 @@ export class Escalator {
       );
     }
     const allOffDuty = targets.length === 0 && resolved.length > 0;
-    await this.evaluateStep(alert.id, job.token, pos, allOffDuty ? 'everyone in the step is off duty' : undefined);
+    await this.evaluateStep(alert.id, job.token, pos, allOffDuty ? 'everyone in the step is off duty' : undefined, fence);
     return 'done';
   }
 
@@ -804,6 +818,24 @@ export class Escalator {
     }
   }
 
+  /**
+   * Pushes the app pages of rows just stored (never before: a refused insert pushes nothing). A page no open
+   * connection took is recorded failed (`no_connection`), the outcome of the push, like a provider's answer.
+   */
+  private async pushAppPages(pending: readonly AppPush[], now: number): Promise<{ target: string; connections: number }[]> {
+    const sent: { target: string; connections: number }[] = [];
+    for (const p of pending) {
+      const ch = this.channels.get(p.row.channel as Channel);
+      const connections = ch.delivery === 'live' ? ch.push(p.userId, p.page) : 0;
+      sent.push({ target: p.row.target, connections });
+      if (connections > 0) continue;
+      const patch = { state: 'failed', status: 'failed', error_code: 'no_connection', updated_at: now } as const;
+      await this.esc.finishNotification(p.row.id, 0, 'sent', patch);
+      Object.assign(p.row, patch);
+    }
+    return sent;
+  }
+
   private pageRow(
     alert: AlertRow,
     token: number,
@@ -813,7 +845,7 @@ export class Escalator {
     key: string,
     facts: PageFacts,
     now: number,
-    appSent: { target: string; connections: number }[],
+    pending: AppPush[],
   ): NewNotification {
     const base = {
       id: this.d.ids.next('ntf'),
@@ -833,11 +865,10 @@ export class Escalator {
     const ch = this.channels.get(channel);
     if (ch.delivery === 'live') {
       if (!target.userId) return { ...base, state: 'failed', status: 'failed', error_code: 'no_app_user', to_addr: null, body: null };
-      const connections = ch.push(target.userId, { alert, alias: facts.alias, step: pos });
-      appSent.push({ target: target.key, connections });
-      return connections > 0
-        ? { ...base, state: 'sent', status: 'delivered', error_code: null, to_addr: null, body: null }
-        : { ...base, state: 'failed', status: 'failed', error_code: 'no_connection', to_addr: null, body: null };
+      // Stored as delivered, pushed after the insert commits (pushAppPages); no connection took it: failed.
+      const row: NewNotification = { ...base, state: 'sent', status: 'delivered', error_code: null, to_addr: null, body: null };
+      pending.push({ row, userId: target.userId, page: { alert, alias: facts.alias, step: pos } });
+      return row;
     }
     // A queued channel sends to the target's phone, or (push) to the app user it finds the browsers of.
     const to = ch.address === 'user' ? target.userId : ch.address === 'endpoint' ? (target.endpointId ?? null) : target.phone;
@@ -914,7 +945,14 @@ export class Escalator {
     await this.evaluateStep(n.alert_id, n.token, n.step_index);
   }
 
-  private async evaluateStep(alertId: string, token: number, pos: number, failReason = 'no target could be reached'): Promise<void> {
+  /** `fence`: the core's step decided it (its writes carry the fence); none after a send's outcome or a person's decline. */
+  private async evaluateStep(
+    alertId: string,
+    token: number,
+    pos: number,
+    failReason = 'no target could be reached',
+    fence?: Fence,
+  ): Promise<void> {
     const { repos, clock } = this.d;
     const alert = await repos.alertById(alertId);
     if (!alert || alert.state !== 'escalating' || alert.escalation_token !== token) return;
@@ -947,24 +985,30 @@ export class Escalator {
       const t = resolved.find((x) => x.key === target);
       if (!t) continue;
       const facts = await this.pageFacts(alert);
-      const appSent: { target: string; connections: number }[] = [];
+      const pending: AppPush[] = [];
       const fresh = fallback.map((channel) =>
-        this.pageRow(alert, token, pos, t, channel, `${alertId}:${token}:${pos}:${target}:${channel}`, facts, now, appSent),
+        this.pageRow(alert, token, pos, t, channel, `${alertId}:${token}:${pos}:${target}:${channel}`, facts, now, pending),
       );
-      for (const r of fresh) await this.esc.insertNotification(r);
-      await repos.appendTimeline(alertId, now, 'fallback', { target, step: pos, channels: fallback });
-      await this.noteAppPages(alertId, pos, appSent, now);
+      await this.esc.insertNotifications(fresh, this.coreWrite(fence));
+      await repos.appendTimeline(alertId, now, 'fallback', { target, step: pos, channels: fallback }, this.coreWrite(fence));
+      await this.noteAppPages(alertId, pos, await this.pushAppPages(pending, now), now);
       if (fresh.some((r) => r.state !== 'failed')) anyAlive = true;
       this.dispatcher.kick();
-      if (fresh.every((r) => r.state === 'failed')) return this.evaluateStep(alertId, token, pos);
+      if (fresh.every((r) => r.state === 'failed')) return this.evaluateStep(alertId, token, pos, undefined, fence);
     }
     // No rows at all means no target resolved (an empty group): that step cannot reach anyone either.
     if (anyAlive) return;
     const nextId = stepAt(chain, pos + 1) ? jobId(alertId, token, 'step', pos + 1) : jobId(alertId, token, 'reminder', 0);
     if (await this.esc.pullJobForward(nextId, now)) {
       if (anyDeclined)
-        await repos.appendTimeline(alertId, now, 'step_declined', { step: pos, reason: 'nobody paged in this step can go', next: 'now' });
-      else await repos.appendTimeline(alertId, now, 'step_failed', { step: pos, reason: failReason, next: 'now' });
+        await repos.appendTimeline(
+          alertId,
+          now,
+          'step_declined',
+          { step: pos, reason: 'nobody paged in this step can go', next: 'now' },
+          this.coreWrite(fence),
+        );
+      else await repos.appendTimeline(alertId, now, 'step_failed', { step: pos, reason: failReason, next: 'now' }, this.coreWrite(fence));
       this.d.metrics.escalationSteps.inc({ result: anyDeclined ? 'declined_moved_on' : 'failed_moved_on' });
       this.kickRun();
     }

@@ -20,6 +20,7 @@ export {
   type ChannelInfo,
   type ChannelReach,
   type LiveChannel,
+  type LivePage,
   type QueuedChannel,
   type DeliveryOutcome,
   type PageRender,
