@@ -4,6 +4,10 @@
 // detector then decides an overdose: the store refuses the raise (nothing of it is stored), A counts it in
 // `odart_fenced_writes_total{op}` and steps down at once. B raises the same decision and escalates it; a
 // responder acknowledging over HTTP on A, now a standby, is not a core write and works.
+// Then a core whose renewals fail while PostgreSQL still answers everything else (a trigger refuses A's lease
+// UPDATE): A stops acting at its renew deadline, before its lease runs out, B takes over after expiry, and what A's
+// detector decides in between is stored and paged once, by B.
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { VirtualClock } from '../server/src/clock.js';
 import type { WearerDecision } from '../server/src/detection/index.js';
@@ -85,5 +89,78 @@ describePostgres('core writes across a takeover (two nodes on one PostgreSQL)', 
     expect(ack.body).toMatchObject({ attending: true, alert: { state: 'acknowledged' } });
     expect((await b.server.repos.alertById(alert!.id))!.state).toBe('acknowledged');
     expect(await metric(a, /odart_fenced_writes_total\{op="alert_insert"\} (\d+)/)).toBe(1);
+  }, 120_000);
+});
+
+describePostgres('a core whose lease renewals fail (two nodes on one PostgreSQL)', (cluster) => {
+  let pgc: PgCluster;
+  let url: string;
+  let a: TestServer;
+  let b: TestServer;
+  let sql: pg.Client;
+
+  beforeAll(async () => {
+    pgc = await cluster();
+    url = await pgc.createDatabase();
+    a = await startTestServer({ env: { DATABASE_URL: url, NODE_ID: 'node-a' }, clock: new VirtualClock(T0) });
+    b = await startTestServer({ env: { DATABASE_URL: url, NODE_ID: 'node-b' }, clock: new VirtualClock(T0) });
+    sql = new pg.Client({ connectionString: url });
+    await sql.connect();
+  }, 120_000);
+
+  afterAll(async () => {
+    await sql?.end();
+    await b?.close();
+    await a?.close();
+    if (url) await pgc.dropDatabase(url);
+  }, 60_000);
+
+  it('A stops acting at its renew deadline, before its lease can pass; B takes over; the decision in between is acted on once, by B', async () => {
+    expect(a.server.core.status()).toMatchObject({ role: 'active', epoch: 1 });
+    expect(b.server.core.status()).toMatchObject({ role: 'standby', holder: 'node-a' });
+    // Both clocks move together; A renews every 2 s (CORE_LEASE_S 6).
+    const both = async (ms: number) => {
+      for (let t = 0; t < ms; t += 500) {
+        await run(a, 500);
+        await run(b, 500);
+      }
+    };
+    await both(4000);
+    expect(a.server.core.active && !b.server.core.active).toBe(true);
+    // From now on PostgreSQL refuses A's lease UPDATE (reads and every other write still work).
+    await sql.query(`CREATE FUNCTION refuse_node_a() RETURNS trigger AS $$
+      BEGIN IF NEW.holder = 'node-a' THEN RAISE EXCEPTION 'lease renewal of node-a refused (test)'; END IF; RETURN NEW; END
+      $$ LANGUAGE plpgsql`);
+    await sql.query('CREATE TRIGGER refuse_node_a BEFORE UPDATE ON core_lease FOR EACH ROW EXECUTE FUNCTION refuse_node_a()');
+    const lease = (await sql.query<{ expires_at: string }>('SELECT expires_at FROM core_lease')).rows[0]!;
+    const expiresAt = Number(lease.expires_at);
+    const deadline = expiresAt - 2000; // its last good renewal + lease - renew interval
+    let stoppedAt: number | null = null;
+    while (a.clock.now() < expiresAt) {
+      await both(500);
+      if (stoppedAt === null && !a.server.core.active) stoppedAt = a.clock.now();
+      if (a.clock.now() < deadline) expect(a.server.core.active).toBe(true);
+    }
+    expect(stoppedAt).toBe(deadline);
+    // Between A's deadline and its lease's expiry nobody is the core: what A decides then is not stored (its
+    // fence names no lease), although the row still names A with an unexpired lease.
+    expect(a.clock.now()).toBeLessThan(expiresAt + 500);
+    await a.server.bus.publish('detection.decisions', { decisions: [overdose(a.clock.now())] });
+    await a.server.alerts.idle();
+    await a.server.escalator.idle();
+    expect(await a.server.repos.openAlerts()).toEqual([]);
+    for (let ms = 0; ms < 4000 && !b.server.core.active; ms += 500) await both(500);
+    expect(b.server.core.status()).toMatchObject({ role: 'active', epoch: 2, holder: 'node-b' });
+    expect(a.server.core.status()).toMatchObject({ role: 'standby', epoch: null });
+    expect(await metric(b, /odart_fenced_writes_total\{op="[a-z_]+"\} (\d+)/)).toBe(0);
+    // B decides the same and acts on it: one alert, each page stored once
+    await b.server.bus.publish('detection.decisions', { decisions: [overdose(b.clock.now())] });
+    await b.server.alerts.idle();
+    await b.server.escalator.idle();
+    const alerts = await b.server.repos.openAlerts();
+    expect(alerts).toHaveLength(1);
+    const pages = (await b.server.repos.esc.notificationsForAlert(alerts[0]!.id)).filter((n) => n.kind === 'page');
+    expect(pages.length).toBeGreaterThan(0);
+    expect(new Set(pages.map((n) => n.idempotency_key)).size).toBe(pages.length);
   }, 120_000);
 });
