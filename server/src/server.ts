@@ -270,6 +270,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
       onDeviceMessage: (topic, payload, raw) => (core.active ? ingest.handle(topic, payload, raw) : undefined),
       onOversized: (deviceId) => ingest.tooLarge(deviceId),
+      mayAct: () => core.active,
     }).catch(async (err: unknown) => {
       // start-up stops here (a refused login, an untrusted certificate): nothing is left open
       vitals.stop();

@@ -29,6 +29,13 @@ export interface ExternalBrokerDeps {
   maxPayloadBytes: number;
   onDeviceMessage: (topic: ParsedTopic, payload: Buffer, rawTopic: string) => void;
   onOversized?: (deviceId: string | undefined) => void;
+  /**
+   * This node may act as the core now (checked for every message the session delivers). When it may not (its renew
+   * deadline passed, before its next lease attempt steps it down), the message is not acknowledged and the session
+   * is closed at once: the broker keeps it unacknowledged in the session and delivers it again to the next core.
+   * Absent: always.
+   */
+  mayAct?: () => boolean;
 }
 
 /** The subscriptions of the server's session: every device stream of every device (not commands, not gateway config). */
@@ -106,6 +113,16 @@ export class ExternalBroker implements DeviceBroker {
         { clientId: d.clientId, clean: false, resubscribe: false },
         (c) => {
           this.session = c;
+          // PUBACK only while this node may act (mqtt.js acknowledges a QoS 1 message once handleMessage calls
+          // back): a message it would drop is left unacknowledged and the session closed, so the broker keeps it
+          // for the next core. Called right after the 'message' event, which skips it the same way (onMessage).
+          c.handleMessage = (_packet, callback) => {
+            if (d.mayAct?.() ?? true) return callback();
+            if (this.session === c) {
+              d.log.warn('the session delivered device data to a node no longer the core: closing it unacknowledged');
+              void this.closeSession().catch((err: unknown) => d.log.warn({ err }, 'closing the session failed'));
+            }
+          };
           // Before the CONNACK: what the broker kept for the session follows it at once.
           c.on('message', (topic, payload) => this.onMessage(topic, payload));
         },
@@ -139,7 +156,8 @@ export class ExternalBroker implements DeviceBroker {
     const s = this.session;
     this.session = null;
     if (this.opening) await this.opening.catch(() => undefined);
-    if (s) await s.endAsync();
+    // forced: a message held back unacknowledged (mayAct) must not be acknowledged on the way out
+    if (s) await s.endAsync(true);
   }
 
   /** QoS 1 on every device stream; a refused subscription means the server's account lacks its ACL. */
@@ -156,6 +174,7 @@ export class ExternalBroker implements DeviceBroker {
   private onMessage(topic: string, payload: Buffer): void {
     const parsed = parseTopic(topic);
     if (parsed.kind !== 'device') return; // control responses and anything else are not device data
+    if (!(this.d.mayAct?.() ?? true)) return; // not acknowledged either (handleMessage): the next core gets it
     if (payload.length > this.d.maxPayloadBytes) return this.d.onOversized?.(parsed.deviceId);
     try {
       this.d.onDeviceMessage(parsed, payload, topic);

@@ -1,0 +1,79 @@
+// PUBACK on step-down (issue 14): a core whose renew deadline passed, before its next lease attempt steps it down,
+// still holds the persistent session. What Mosquitto delivers to it then must not be acknowledged and dropped: the
+// session is closed with it unacknowledged, and the next core that opens the session (the shared client id) gets
+// it. Real Mosquitto 2, a device account publishing QoS 1, two ExternalBroker sessions in turn.
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ExternalBroker } from '../server/src/broker/index.js';
+import { createLogger } from '../server/src/log.js';
+import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
+import { until } from './helpers/server.js';
+
+const DEVICE = { username: 'dev-puback', password: 'device-secret-puback' };
+let mosq: TestMosquitto;
+beforeAll(async () => {
+  if (!HAVE_MOSQUITTO) return;
+  mosq = await startMosquitto({
+    accounts: [
+      {
+        ...DEVICE,
+        role: {
+          rolename: 'dev-puback',
+          acls: [{ acltype: 'publishClientSend', topic: `odart/v1/devices/${DEVICE.username}/#`, allow: true }],
+        },
+      },
+    ],
+  });
+});
+afterAll(async () => {
+  await mosq?.close();
+});
+
+function node(name: string, mayAct: () => boolean, got: string[], dropped: { n: number }) {
+  return ExternalBroker.connect({
+    url: mosq.url,
+    username: mosq.username,
+    password: mosq.password,
+    clientId: 'odart-core-puback',
+    controlClientId: `odart-core-puback-${name}`,
+    log: createLogger('silent'),
+    maxPayloadBytes: 65_536,
+    // as server.ts: what arrives while this node may not act is not ingested
+    onDeviceMessage: (_topic, payload) => (mayAct() ? got.push(payload.toString()) : dropped.n++),
+    mayAct,
+  });
+}
+
+it.skipIf(!HAVE_MOSQUITTO)('messages a core receives after its renew deadline stay in the session and reach the next core', async () => {
+  let aMay = true;
+  const aGot: string[] = [];
+  const aDropped = { n: 0 };
+  const a = await node('a', () => aMay, aGot, aDropped);
+  await a.openSession();
+  const dev = await mqtt.connectAsync(mosq.url, { ...DEVICE, clientId: DEVICE.username, protocolVersion: 4, reconnectPeriod: 0 });
+  const topic = `odart/v1/devices/${DEVICE.username}/vitals`;
+  try {
+    await dev.publishAsync(topic, '{"n":0}', { qos: 1 });
+    await until(() => aGot.length === 1);
+    // A's renew deadline passes; its next lease attempt (which would close the session) has not come yet
+    aMay = false;
+    for (const n of [1, 2, 3]) await dev.publishAsync(topic, `{"n":${n}}`, { qos: 1 });
+    await until(() => !a.sessionOpen || aDropped.n === 3);
+    // B becomes the core and opens the shared session
+    const bGot: string[] = [];
+    const b = await node('b', () => true, bGot, { n: 0 });
+    try {
+      await b.openSession();
+      await until(() => bGot.length >= 3, 2000).catch(() => undefined);
+      expect(bGot).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
+      expect(aGot).toEqual(['{"n":0}']);
+      expect(aDropped.n).toBe(0);
+      expect(a.sessionOpen).toBe(false);
+    } finally {
+      await b.close();
+    }
+  } finally {
+    await dev.endAsync();
+    await a.close();
+  }
+});
