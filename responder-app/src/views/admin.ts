@@ -618,6 +618,12 @@ function accountControls(ctx: Ctx, u: UserRow, out: HTMLElement): HTMLElement {
       .then(
         (a) =>
           out.replaceChildren(
+            // Name whom the results are for: the console may hold several people's tests on screen.
+            h(
+              'p',
+              { class: 'test-page-for', 'data-test-page-for-user': u.id },
+              t.testPageFor(u.displayName, t.roles[u.role] ?? u.role, fmtTime(a.at)),
+            ),
             h(
               'ul',
               { class: 'test-page-results', 'aria-live': 'polite', 'data-test-page-results': u.id, 'data-test-page-id': a.testPageId },
