@@ -355,6 +355,7 @@ export const t = {
   passwordOnce: (name: string) => `New password for ${name}. Give it to them now: it is shown only once.`,
   signOutEverywhere: 'Sign out everywhere',
   signedOutEverywhere: (name: string) => `${name} is signed out on every device.`,
+  testPageFor: (name: string, role: string, at: string) => `Test page for ${name} (${role}), sent at ${at}:`,
   groupsTitle: 'Groups',
   groupName: 'Group name',
   members: 'Members',

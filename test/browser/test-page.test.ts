@@ -50,6 +50,8 @@ describe('test page', () => {
     await admin.goto('/#/admin/people');
     await admin.getByRole('button', { name: 'Send a test page Sam' }).click();
     await admin.locator('[data-test-page-results="sam"] li[data-channel="sms"]').waitFor();
+    // The results name whom they are for (the console may hold several people's tests at once).
+    expect(await admin.locator('[data-test-page-for-user="sam"]').textContent()).toMatch(/^Test page for Sam \(Responder\), sent at \d/);
     expect(await admin.locator('[data-test-page-results="sam"] li[data-channel="app"]').getAttribute('data-status')).toBe('not_set_up');
     expect((await twilio.report(last('message'), 'undelivered', { errorCode: '30005', via: suite.ts.base })).status).toBe(204);
     await admin

@@ -88,15 +88,21 @@ function async<T>(box: HTMLElement, load: () => Promise<T>, render: (v: T) => No
 
 function table(head: string[], rows: (Node | string)[][], caption?: string): HTMLElement {
   // The scrollable wrapper is a named region so keyboard users can scroll it; its name differs from the page's.
+  // Each cell carries its column's heading: on a narrow screen (styles.css) a row is a card of labelled fields.
   return h(
     'div',
     { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t.tableOf(caption ?? head.join(', ')) },
+    // Explicit table roles: Chromium drops a table's semantics once CSS makes its parts blocks (the cards).
     h(
       'table',
-      {},
+      { role: 'table' },
       caption ? h('caption', {}, caption) : null,
-      h('thead', {}, h('tr', {}, ...head.map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))),
+      h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, ...head.map((x) => h('th', { scope: 'col', role: 'columnheader' }, x)))),
+      h(
+        'tbody',
+        { role: 'rowgroup' },
+        ...rows.map((r) => h('tr', { role: 'row' }, ...r.map((c, i) => h('td', { role: 'cell', 'data-label': head[i] ?? '' }, c)))),
+      ),
     ),
   );
 }
@@ -618,6 +624,12 @@ function accountControls(ctx: Ctx, u: UserRow, out: HTMLElement): HTMLElement {
       .then(
         (a) =>
           out.replaceChildren(
+            // Name whom the results are for: the console may hold several people's tests on screen.
+            h(
+              'p',
+              { class: 'test-page-for', 'data-test-page-for-user': u.id },
+              t.testPageFor(u.displayName, t.roles[u.role] ?? u.role, fmtTime(a.at)),
+            ),
             h(
               'ul',
               { class: 'test-page-results', 'aria-live': 'polite', 'data-test-page-results': u.id, 'data-test-page-id': a.testPageId },

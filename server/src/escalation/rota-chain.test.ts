@@ -29,38 +29,36 @@ async function rig(startIso: string) {
   return { h, ...s };
 }
 
+/** Phones texted so far, in order. */
+const texted = (h: Harness) => h.sms.requests.map((r) => r.to);
+
+/** Raises an alert for w1 and lets the 30-minute wait run out: whom the first pass and the repeat texted. */
+async function passes(h: Harness): Promise<{ first: string[]; repeat: string[] }> {
+  await h.raise('w1');
+  await h.drain();
+  const first = texted(h);
+  await h.advance(30 * 60_000, 60_000);
+  return { first, repeat: texted(h).slice(first.length).sort() };
+}
+
 describe('chain step on shift in a group, across daylight saving', () => {
   it('spring forward: an alert at 07:40 BST pages the night shift; the repeat at 08:10 BST adds the day shift', async () => {
     const { h, phone } = await rig('2026-03-29T06:40:00Z');
     const id = await h.raise('w1');
     await h.drain();
-    expect(h.sms.requests.map((r) => r.to)).toEqual([phone(1)]);
+    expect(texted(h)).toEqual([phone(1)]);
     // The day shift starts at 08:00 BST = 07:00 UTC (the shift that began at 20:00 GMT lasted 11 hours).
     await h.advance(29 * 60_000, 60_000);
-    expect(h.sms.requests.map((r) => r.to)).toEqual([phone(1)]);
+    expect(texted(h)).toEqual([phone(1)]);
     await h.advance(60_000, 60_000);
-    expect(
-      h.sms.requests
-        .map((r) => r.to)
-        .slice(1)
-        .sort(),
-    ).toEqual([phone(1), phone(2)]);
+    expect(texted(h).slice(1).sort()).toEqual([phone(1), phone(2)]);
     const snap = JSON.parse((await h.repos.alertById(id))!.chain_snapshot) as { onShift: Record<string, string[]> };
     expect(snap.onShift).toEqual({ g1: ['r1'] });
   });
 
   it('fall back: at 07:30 GMT the night shift (20:00 BST to 08:00 GMT, 13 hours) is still on', async () => {
     const { h, phone } = await rig('2026-10-25T07:30:00Z');
-    await h.raise('w1');
-    await h.drain();
-    expect(h.sms.requests.map((r) => r.to)).toEqual([phone(1)]);
-    await h.advance(30 * 60_000, 60_000);
-    expect(
-      h.sms.requests
-        .map((r) => r.to)
-        .slice(1)
-        .sort(),
-    ).toEqual([phone(1), phone(2)]);
+    expect(await passes(h)).toEqual({ first: [phone(1)], repeat: [phone(1), phone(2)] });
   });
 
   it('an override puts the cover on instead of the person they replace, for its interval only', async () => {
@@ -75,17 +73,8 @@ describe('chain step on shift in a group, across daylight saving', () => {
       note: 'Sam covers Alex',
       created_at: 0,
     });
-    await h.raise('w1');
-    await h.drain();
-    expect(h.sms.requests.map((r) => r.to)).toEqual([phone(4)]);
-    await h.advance(30 * 60_000, 60_000);
     // The repeat keeps the cover (snapshot) and adds the day shift; r1's shift is over by then.
-    expect(
-      h.sms.requests
-        .map((r) => r.to)
-        .slice(1)
-        .sort(),
-    ).toEqual([phone(2), phone(4)]);
+    expect(await passes(h)).toEqual({ first: [phone(4)], repeat: [phone(2), phone(4)] });
   });
 
   it('with nobody on shift the step reaches no one and the chain moves on at once', async () => {
