@@ -2,7 +2,7 @@
 // run on this machine (DESIGN.md "Performance"): ingest against the bare broker and Mosquitto, alert
 // latency under background load, resident memory per wearer, detection core alone.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -211,6 +211,7 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
     `alert latency${broker === 'mosquitto' ? ' through Mosquitto' : ''}: ${trials} help presses with ${background} wearers at 1 Hz in the background${pinned ? ' (server on core 0, load generator on the others)' : ''}`,
   );
   const tw = await startFakeTwilio();
+  const loopFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'odart-loop-')), 'loop.json');
   const setup = await latencyServer(
     broker,
     background,
@@ -221,8 +222,12 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
       TWILIO_AUTH_TOKEN: 'bench-token',
       TWILIO_FROM: '+15005550006',
       TWILIO_BASE_URL: tw.baseUrl,
+      BENCH_LOOP_FILE: loopFile,
     },
-    { nodeArgs: SERVER_NODE_ARGS, ...(pinned ? { wrap: ['taskset', '-c', '0'] } : {}) },
+    {
+      nodeArgs: [...SERVER_NODE_ARGS, '--import', path.join(import.meta.dirname, 'loop-delay.mjs')],
+      ...(pinned ? { wrap: ['taskset', '-c', '0'] } : {}),
+    },
   );
   const { server, mqttPort } = setup;
   if (pinned) pinSelf(`1-${os.cpus().length - 1}`);
@@ -258,6 +263,7 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
     const toSms: number[] = [];
     const cpu0 = server.cpuSeconds();
     const wall0 = performance.now();
+    await serverLoopDelay(server, loopFile); // resets the server's histogram: what follows is the trials'
     const vitalsRe = /odart_mqtt_messages_total\{stream="vitals"\} (\d+)/;
     const vitals0 = await metricValue(base, vitalsRe);
     for (let i = 0; i < trials; i++) {
@@ -275,6 +281,7 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
       await sleep(1100);
     }
     const serverCores = (server.cpuSeconds() - cpu0) / ((performance.now() - wall0) / 1000);
+    const loop = await serverLoopDelay(server, loopFile);
     // what the server ingested meanwhile: the load reached it (through whichever broker)
     const ingestedPerSec = ((await metricValue(base, vitalsRe)) - vitals0) / ((performance.now() - wall0) / 1000);
     ws.close();
@@ -293,6 +300,8 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
       backgroundMsgsPerSec,
       ingestedPerSec: Math.round(ingestedPerSec),
       serverCores: round(serverCores, 2),
+      serverLoopDelayMs: loop && { p50: loop.p50, p99: loop.p99, max: loop.max },
+      serverGc: loop && { ms: loop.gcMs, maxMs: loop.gcMaxMs, count: loop.gcCount },
       pinned,
       broker,
     };
@@ -301,7 +310,29 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
     await load?.stop();
     await setup.close();
     await tw.close();
+    rmSync(path.dirname(loopFile), { recursive: true, force: true });
   }
+}
+
+/** The server child's event-loop delay (ms) and GC since the last call (test/bench/loop-delay.mjs), or null. */
+async function serverLoopDelay(server: Child, file: string) {
+  rmSync(file, { force: true });
+  server.proc.kill('SIGUSR2');
+  for (let i = 0; i < 200; i++) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as {
+        p50: number;
+        p99: number;
+        max: number;
+        gcMs: number;
+        gcMaxMs: number;
+        gcCount: number;
+      };
+    } catch {
+      await sleep(25);
+    }
+  }
+  return null;
 }
 
 /**
@@ -515,6 +546,14 @@ if (JSON_OUT) {
             `p50 ${a.p50} ms, p99 ${a.p99} ms (${a.backgroundWearers} wearers at 1 Hz, ${a.ingestedPerSec} vitals/s ingested; server used ${a.serverCores} cores)`,
           ],
           [`alert latency to SMS request${label}`, `p50 ${a.smsP50} ms, p99 ${a.smsP99} ms`],
+          ...(a.serverLoopDelayMs && a.serverGc
+            ? [
+                [
+                  `server event-loop delay${label}`,
+                  `p99 ${a.serverLoopDelayMs.p99} ms, max ${a.serverLoopDelayMs.max} ms; GC ${a.serverGc.ms} ms in ${a.serverGc.count} pauses, longest ${a.serverGc.maxMs} ms`,
+                ] as [string, string],
+              ]
+            : []),
         ]
       : [];
   const d = report.detection as ReturnType<typeof benchDetection> | undefined;
