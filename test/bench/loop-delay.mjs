@@ -3,6 +3,7 @@
 // stalls over 20 ms are listed with their time, to line up with a CPU profile.
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
+import process from 'node:process';
 
 const file = process.env.BENCH_LOOP_FILE;
 if (file) {
