@@ -11,6 +11,7 @@ import { WireConnection } from '../../simulator/src/wire.js';
 import { benchDetection } from '../../simulator/src/detection-bench.js';
 import { runEscalationBench } from '../rigs/escalation-bench.js';
 import { benchClusterBus } from '../rigs/cluster-bus-bench.js';
+import { benchRebuild } from '../rigs/rebuild-bench.js';
 import { benchBridge } from '../../firmware-bridge/bench.js';
 import { deviceAcls, deviceRole } from '../../server/src/broker/provisioning.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
@@ -509,6 +510,11 @@ if ((wants('latency') || ONLY.has('floor') || ONLY.has('latency-mosquitto')) && 
     await brokerFloor('mosquitto', LAT_WEARERS, LAT_TRIALS),
   ].filter((x) => x !== null);
 }
+if (ONLY.has('rebuild')) {
+  // Not in the default run: storing 10 minutes of 10,000 wearers takes minutes. `--only=rebuild`.
+  report.rebuild = await benchRebuild({ wearers: Number(process.env.BENCH_REBUILD_WEARERS ?? (QUICK ? 1000 : 10_000)), log });
+  log(`  ${JSON.stringify(report.rebuild)}`);
+}
 const mem: Awaited<ReturnType<typeof memory>>[] = [];
 if (wants('memory')) {
   mem.push(await memory(1000, QUICK ? 8 : 20));
@@ -559,6 +565,7 @@ if (JSON_OUT) {
   const d = report.detection as ReturnType<typeof benchDetection> | undefined;
   const e = report.escalation as Awaited<ReturnType<typeof runEscalationBench>> | undefined;
   const b = report.bridge as Awaited<ReturnType<typeof benchBridge>> | undefined;
+  const rb = report.rebuild as Awaited<ReturnType<typeof benchRebuild>> | undefined;
   const cb = report.clusterBus as Awaited<ReturnType<typeof benchClusterBus>> | undefined;
   const rows: [string, string][] = [
     ['machine', `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${QUICK ? ' (quick)' : ''}`],
@@ -612,6 +619,16 @@ if (JSON_OUT) {
             cb === null
               ? 'PostgreSQL not installed'
               : `p50 ${cb.small.p50Ms} ms, p99 ${cb.small.p99Ms} ms (${cb.small.events} events one at a time); over 7900 bytes by reference p50 ${cb.byReference.p50Ms} ms, p99 ${cb.byReference.p99Ms} ms`,
+          ],
+        ] as [string, string][])
+      : []),
+    ...(rb !== undefined
+      ? ([
+          [
+            'takeover: detector rebuild (PostgreSQL)',
+            rb === null
+              ? 'PostgreSQL not installed'
+              : `${rb.seconds} s for ${rb.wearers} wearers, ${rb.samples} samples (${rb.samplesPerSec}/s); device data waits meanwhile (${rb.heldAt1Hz} messages held at 1 Hz); longest loop stall ${rb.loopMaxMs} ms`,
           ],
         ] as [string, string][])
       : []),
