@@ -10,7 +10,7 @@ import { Broker, ExternalBroker, MosquittoDynsec, type BrokerProvisioning, type 
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Config } from './config.js';
 import { seedDemo, type DemoCredentials } from './demo/seed.js';
-import { DetectionEngine } from './detection/index.js';
+import { DetectionEngine, TICK_PARTS } from './detection/index.js';
 import { Escalator } from './escalation/index.js';
 import { ClusterBus, InProcessBus, crossesNodes, type Bus, type Events } from './events/index.js';
 import { buildHttpApp } from './http/app.js';
@@ -332,13 +332,18 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
 
   let lastTick = clock.now();
   const timers: TimerHandle[] = [];
+  // Every wearer's detector ticks once a second, a tenth of them every 100 ms (engine.ts TICK_PARTS), so the tick
+  // never holds the loop for all wearers at once.
+  let tickPart = 0;
   timers.push(
     clock.setInterval(() => {
+      const part = tickPart;
+      tickPart = (tickPart + 1) % TICK_PARTS;
       lastTick = clock.now();
       if (!core.active) return;
-      const decisions = engine.tick(lastTick);
+      const decisions = engine.tickPart(lastTick, part);
       if (decisions.length > 0) void bus.publish('detection.decisions', { decisions });
-    }, 1000),
+    }, 1000 / TICK_PARTS),
   );
   timers.push(escalator.startLoop(1000));
   // Becoming the core: take over the work of a process that died (running jobs, sends in flight), repair chains,

@@ -2,7 +2,7 @@
 // run on this machine (DESIGN.md "Performance"): ingest against the bare broker and Mosquitto, alert
 // latency under background load, resident memory per wearer, detection core alone.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -11,6 +11,7 @@ import { WireConnection } from '../../simulator/src/wire.js';
 import { benchDetection } from '../../simulator/src/detection-bench.js';
 import { runEscalationBench } from '../rigs/escalation-bench.js';
 import { benchClusterBus } from '../rigs/cluster-bus-bench.js';
+import { benchRebuild } from '../rigs/rebuild-bench.js';
 import { benchBridge } from '../../firmware-bridge/bench.js';
 import { deviceAcls, deviceRole } from '../../server/src/broker/provisioning.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
@@ -211,6 +212,7 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
     `alert latency${broker === 'mosquitto' ? ' through Mosquitto' : ''}: ${trials} help presses with ${background} wearers at 1 Hz in the background${pinned ? ' (server on core 0, load generator on the others)' : ''}`,
   );
   const tw = await startFakeTwilio();
+  const loopFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'odart-loop-')), 'loop.json');
   const setup = await latencyServer(
     broker,
     background,
@@ -221,8 +223,12 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
       TWILIO_AUTH_TOKEN: 'bench-token',
       TWILIO_FROM: '+15005550006',
       TWILIO_BASE_URL: tw.baseUrl,
+      BENCH_LOOP_FILE: loopFile,
     },
-    { nodeArgs: SERVER_NODE_ARGS, ...(pinned ? { wrap: ['taskset', '-c', '0'] } : {}) },
+    {
+      nodeArgs: [...SERVER_NODE_ARGS, '--import', path.join(import.meta.dirname, 'loop-delay.mjs')],
+      ...(pinned ? { wrap: ['taskset', '-c', '0'] } : {}),
+    },
   );
   const { server, mqttPort } = setup;
   if (pinned) pinSelf(`1-${os.cpus().length - 1}`);
@@ -258,6 +264,7 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
     const toSms: number[] = [];
     const cpu0 = server.cpuSeconds();
     const wall0 = performance.now();
+    await serverLoopDelay(server, loopFile); // resets the server's histogram: what follows is the trials'
     const vitalsRe = /odart_mqtt_messages_total\{stream="vitals"\} (\d+)/;
     const vitals0 = await metricValue(base, vitalsRe);
     for (let i = 0; i < trials; i++) {
@@ -275,6 +282,7 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
       await sleep(1100);
     }
     const serverCores = (server.cpuSeconds() - cpu0) / ((performance.now() - wall0) / 1000);
+    const loop = await serverLoopDelay(server, loopFile);
     // what the server ingested meanwhile: the load reached it (through whichever broker)
     const ingestedPerSec = ((await metricValue(base, vitalsRe)) - vitals0) / ((performance.now() - wall0) / 1000);
     ws.close();
@@ -293,6 +301,8 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
       backgroundMsgsPerSec,
       ingestedPerSec: Math.round(ingestedPerSec),
       serverCores: round(serverCores, 2),
+      serverLoopDelayMs: loop && { p50: loop.p50, p99: loop.p99, max: loop.max },
+      serverGc: loop && { ms: loop.gcMs, maxMs: loop.gcMaxMs, count: loop.gcCount },
       pinned,
       broker,
     };
@@ -301,7 +311,29 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
     await load?.stop();
     await setup.close();
     await tw.close();
+    rmSync(path.dirname(loopFile), { recursive: true, force: true });
   }
+}
+
+/** The server child's event-loop delay (ms) and GC since the last call (test/bench/loop-delay.mjs), or null. */
+async function serverLoopDelay(server: Child, file: string) {
+  rmSync(file, { force: true });
+  server.proc.kill('SIGUSR2');
+  for (let i = 0; i < 200; i++) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as {
+        p50: number;
+        p99: number;
+        max: number;
+        gcMs: number;
+        gcMaxMs: number;
+        gcCount: number;
+      };
+    } catch {
+      await sleep(25);
+    }
+  }
+  return null;
 }
 
 /**
@@ -478,6 +510,11 @@ if ((wants('latency') || ONLY.has('floor') || ONLY.has('latency-mosquitto')) && 
     await brokerFloor('mosquitto', LAT_WEARERS, LAT_TRIALS),
   ].filter((x) => x !== null);
 }
+if (ONLY.has('rebuild')) {
+  // Not in the default run: storing 10 minutes of 10,000 wearers takes minutes. `--only=rebuild`.
+  report.rebuild = await benchRebuild({ wearers: Number(process.env.BENCH_REBUILD_WEARERS ?? (QUICK ? 1000 : 10_000)), log });
+  log(`  ${JSON.stringify(report.rebuild)}`);
+}
 const mem: Awaited<ReturnType<typeof memory>>[] = [];
 if (wants('memory')) {
   mem.push(await memory(1000, QUICK ? 8 : 20));
@@ -515,11 +552,20 @@ if (JSON_OUT) {
             `p50 ${a.p50} ms, p99 ${a.p99} ms (${a.backgroundWearers} wearers at 1 Hz, ${a.ingestedPerSec} vitals/s ingested; server used ${a.serverCores} cores)`,
           ],
           [`alert latency to SMS request${label}`, `p50 ${a.smsP50} ms, p99 ${a.smsP99} ms`],
+          ...(a.serverLoopDelayMs && a.serverGc
+            ? [
+                [
+                  `server event-loop delay${label}`,
+                  `p99 ${a.serverLoopDelayMs.p99} ms, max ${a.serverLoopDelayMs.max} ms; GC ${a.serverGc.ms} ms in ${a.serverGc.count} pauses, longest ${a.serverGc.maxMs} ms`,
+                ] as [string, string],
+              ]
+            : []),
         ]
       : [];
   const d = report.detection as ReturnType<typeof benchDetection> | undefined;
   const e = report.escalation as Awaited<ReturnType<typeof runEscalationBench>> | undefined;
   const b = report.bridge as Awaited<ReturnType<typeof benchBridge>> | undefined;
+  const rb = report.rebuild as Awaited<ReturnType<typeof benchRebuild>> | undefined;
   const cb = report.clusterBus as Awaited<ReturnType<typeof benchClusterBus>> | undefined;
   const rows: [string, string][] = [
     ['machine', `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${QUICK ? ' (quick)' : ''}`],
@@ -573,6 +619,16 @@ if (JSON_OUT) {
             cb === null
               ? 'PostgreSQL not installed'
               : `p50 ${cb.small.p50Ms} ms, p99 ${cb.small.p99Ms} ms (${cb.small.events} events one at a time); over 7900 bytes by reference p50 ${cb.byReference.p50Ms} ms, p99 ${cb.byReference.p99Ms} ms`,
+          ],
+        ] as [string, string][])
+      : []),
+    ...(rb !== undefined
+      ? ([
+          [
+            'takeover: detector rebuild (PostgreSQL)',
+            rb === null
+              ? 'PostgreSQL not installed'
+              : `${rb.seconds} s for ${rb.wearers} wearers, ${rb.samples} samples (${rb.samplesPerSec}/s); device data waits meanwhile (${rb.heldAt1Hz} messages held at 1 Hz); longest loop stall ${rb.loopMaxMs} ms`,
           ],
         ] as [string, string][])
       : []),

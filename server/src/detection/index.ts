@@ -1,5 +1,5 @@
 // Detection core: pure streaming overdose-risk scoring with injected time.
-export { DetectionEngine, type WearerDecision } from './engine.js';
+export { DetectionEngine, TICK_PARTS, type WearerDecision } from './engine.js';
 export { WearerDetector, type Calibration, type DetectorOptions } from './wearer-detector.js';
 export { RULES, type RuleEntry } from './rules/index.js';
 export { SLIDE_FALL, SlowDesaturationRule } from './rules/slow-desaturation.js';

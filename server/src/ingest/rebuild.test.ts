@@ -123,3 +123,28 @@ describe('what the rebuild hands on', () => {
     expect(engine.size).toBe(0);
   });
 });
+
+describe('the rebuild and the event loop', () => {
+  it('replays one wearer per event-loop turn, so the node answers meanwhile', async () => {
+    const engine = new DetectionEngine();
+    const order: string[] = [];
+    const forget = engine.forget.bind(engine);
+    engine.forget = (id: string) => {
+      order.push(`replay ${id}`);
+      // something else the node has to do, arriving while the first wearer is replayed
+      if (id === 'a') setImmediate(() => order.push('loop'));
+      forget(id);
+    };
+    const stored = points(0, 60);
+    const done = rebuildDetectors({
+      engine,
+      now: T + 60_000,
+      windows: async (ids) => new Map(ids.map((id) => [id, stored])),
+      wearers: () => ['a', 'b'],
+      openAlert: async () => null,
+      closedSince: async () => [],
+    });
+    await done;
+    expect(order).toEqual(['replay a', 'loop', 'replay b']);
+  });
+});

@@ -119,6 +119,9 @@ export async function rebuildDetectors(r: RebuildDeps): Promise<RebuildResult> {
     for (const id of page) {
       const points = windows.get(id) ?? [];
       if (points.length === 0) continue;
+      // One wearer's replay at a time on the event loop: a page of 200 wearers replayed in one turn held it for
+      // ~0.6 s (bench --only=rebuild), with this node's HTTP, live WebSockets and cluster bus frozen meanwhile.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       out.wearers++;
       out.samples += points.length;
       let res = replayWearer(r.engine, id, points, r.now);

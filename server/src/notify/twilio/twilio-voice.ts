@@ -14,6 +14,9 @@ export class TwilioVoice implements VoiceCaller {
     timeoutMs = 10_000,
   ) {
     this.client = createTwilioClient(cfg, timeoutMs);
+    // The SDK loads its REST modules on first use: a synchronous require of dozens of files that held the event loop
+    // for ~60-200 ms at the first alert's first send (issue 14). Load them now, at start-up.
+    void this.client.calls;
   }
 
   async call(c: VoiceCall): Promise<SmsResult> {

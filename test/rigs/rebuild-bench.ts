@@ -1,0 +1,80 @@
+// `npm run bench -- --only=rebuild`: the detector rebuild of a new core (server/src/ingest/rebuild.ts) at scale. A
+// throwaway PostgreSQL cluster (the cluster's store) holds REBUILD_WINDOW_MS (10 minutes) of 1 Hz vitals of N wearers,
+// written through the real block writer (store/vitals.ts, SHARED_BLOCK_SPAN_MS blocks); then a fresh engine rebuilds
+// every wearer's detector from it, as server.ts does on takeover, timed. Device messages wait (ingest.hold) for all of
+// it, so the figure is how long device data waits, and how many messages a node holds at 1 Hz meanwhile.
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { DeviceMessage } from '@odart/protocol';
+import { DetectionEngine } from '../../server/src/detection/index.js';
+import { REBUILD_WINDOW_MS, rebuildDetectors } from '../../server/src/ingest/index.js';
+import { openStore } from '../../server/src/store/index.js';
+import { postgresBin, startPostgres } from '../helpers/postgres.js';
+
+export async function benchRebuild(o: { wearers: number; log: (s: string) => void }) {
+  if (!postgresBin()) return null;
+  const cluster = await startPostgres();
+  try {
+    const store = await openStore('', await cluster.createDatabase());
+    const errors: unknown[] = [];
+    const vitals = store.vitals((err) => errors.push(err));
+    try {
+      const ids = Array.from({ length: o.wearers }, (_, i) => `w${i}`);
+      const now = Date.UTC(2026, 0, 1);
+      const from = now - REBUILD_WINDOW_MS;
+      o.log(`rebuild: storing ${REBUILD_WINDOW_MS / 60_000} min of 1 Hz vitals of ${o.wearers} wearers in PostgreSQL`);
+      const w0 = performance.now();
+      let x = 1;
+      const noise = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 2;
+      for (let t = from; t < now; t += 1000) {
+        for (let i = 0; i < ids.length; i++) {
+          const msg: DeviceMessage = {
+            stream: 'vitals',
+            data: {
+              hr: Math.round(72 + 4 * noise()),
+              spo2: Math.round(97 + noise()),
+              rr: Math.round(14 + noise()),
+              activity: 0.1,
+              onBody: true,
+            },
+          } as DeviceMessage;
+          vitals.record(ids[i]!, `d${i}`, msg, t + (i % 1000));
+        }
+        // the writer's queue is bounded (it drops past it): let it drain every few seconds of samples
+        if ((t - from) % 4000 === 0) await vitals.idle();
+      }
+      await vitals.flush();
+      const storeSeconds = (performance.now() - w0) / 1000;
+      if (vitals.dropped > 0 || errors.length > 0) throw new Error(`storing dropped ${vitals.dropped} samples, ${errors.length} errors`);
+      o.log(`  stored in ${Math.round(storeSeconds)} s; rebuilding`);
+      const engine = new DetectionEngine();
+      const loop = monitorEventLoopDelay({ resolution: 5 });
+      loop.enable();
+      const r0 = performance.now();
+      const res = await rebuildDetectors({
+        engine,
+        now,
+        windows: (page, f, t) => vitals.windows(page, f, t),
+        wearers: () => ids,
+        openAlert: () => Promise.resolve(null),
+        closedSince: () => Promise.resolve([]),
+      });
+      const seconds = (performance.now() - r0) / 1000;
+      loop.disable();
+      return {
+        wearers: res.wearers,
+        samples: res.samples,
+        seconds: Math.round(seconds * 10) / 10,
+        samplesPerSec: Math.round(res.samples / seconds),
+        /** device messages a node holds meanwhile at 1 Hz per wearer (ingest's MAX_HELD is 100,000) */
+        heldAt1Hz: Math.round(seconds * o.wearers),
+        loopMaxMs: Math.round(loop.max / 1e6),
+        storeSeconds: Math.round(storeSeconds),
+      };
+    } finally {
+      vitals.stop();
+      await store.close();
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
