@@ -417,8 +417,12 @@ export function renderTradeOff(rows: TradeOffRow[]): string[] {
   return out;
 }
 
+export type SweepSet = 'm1' | 'm2' | 'm2h';
+
 export interface SweepRow {
   setting: string;
+  /** m1 (model 1), m2 (model 2 dev), m2h (model 2 held-out: its totals only) */
+  set: SweepSet;
   model: Model;
   episodes: number;
   detected: number;
@@ -427,32 +431,51 @@ export interface SweepRow {
   p90: number | null;
   /** groups below 98% sensitivity (p90 is of detected episodes, so never over 120 s) */
   breaks: string[];
+  /** on the hard negatives of the set, under the same setting */
+  negatives: number;
+  negHours: number;
+  checkins: number;
+  alerts: number;
 }
 
-/** Runs the positives of both models through every sweep setting. `every` > 1 keeps one item in `every` (--quick). */
-export function runSweep(every = 1): SweepRow[] {
+/** The three sets the sweep runs (overdoses and hard negatives of each). */
+export const sweepSets = (): [SweepSet, Model, SuiteItem[]][] => [
+  ['m1', 1, suite()],
+  ['m2', 2, suite2()],
+  ['m2h', 2, suite2('holdout')],
+];
+
+/**
+ * Runs the overdoses and the hard negatives of every set through every sweep setting. `every` > 1
+ * keeps one item in `every` (--quick).
+ */
+export function runSweep(every = 1, sets = sweepSets(), settings = SWEEP): SweepRow[] {
   const rows: SweepRow[] = [];
-  const pick = (items: SuiteItem[]) => items.filter((it, i) => !it.negative && i % every === 0);
-  const sets: [Model, SuiteItem[]][] = [
-    [1, pick(suite())],
-    [2, pick(suite2())],
-  ];
-  for (const setting of SWEEP)
-    for (const [model, items] of sets) {
+  for (const setting of settings)
+    for (const [set, model, all] of sets) {
+      const items = all.filter((_, i) => i % every === 0);
       const res = runSuite(items, model, setting.transform);
-      const s = summarize(res.map((r) => r.result));
-      const breaks = groupRows(res)
+      const pos = res.filter((r) => !r.item.negative);
+      const s = summarize(pos.map((r) => r.result));
+      const neg = res.filter((r) => r.item.negative).map((r) => r.result);
+      const n = summarize(neg);
+      const breaks = groupRows(pos)
         .filter((g) => g.episodes > 0 && g.detected / g.episodes < 0.98)
         .map((g) => `${g.group} ${g.detected}/${g.episodes}${g.p90 === null ? '' : `, p90 ${sec(g.p90)}`}`);
       rows.push({
         setting: setting.name,
+        set,
         model,
         episodes: s.episodes,
         detected: s.detected,
         sensitivity: s.sensitivity,
         median: s.latencyMs.median,
         p90: s.latencyMs.p90,
-        breaks,
+        breaks: set === 'm2h' ? [] : breaks,
+        negatives: neg.length,
+        negHours: n.monitoredHours,
+        checkins: n.falseWearerPrompts,
+        alerts: n.falseResponderAlerts,
       });
     }
   return rows;
@@ -460,18 +483,19 @@ export function runSweep(every = 1): SweepRow[] {
 
 export function renderSweep(rows: SweepRow[], quick: boolean): string[] {
   const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+  const names: Record<SweepSet, string> = { m1: 'model 1', m2: 'model 2 dev', m2h: 'model 2 held-out' };
   const out: string[] = [];
   out.push('### Robustness sweep');
   out.push('');
   out.push(
-    `Every overdose episode of both models${quick ? ' (--quick: one in three)' : ''}, degraded after generation (\`simulator/src/sweep.ts\`): noise x2 adds Gaussian noise of sqrt(3) x model 1's sensor SD; loss drops vitals and presence samples at random; 0.2 Hz keeps one sample per device every 5 s; integer RR rounds it; probe lag delays SpO2 on top of the model's own lag; radar scale multiplies the room motion index (0-100). "Breaks" lists the groups under 98% sensitivity (a responder alert within 120 s of onset); median and p90 are of the detected episodes.`,
+    `Every overdose episode and every hard negative of model 1, model 2 dev and model 2 held-out${quick ? ' (--quick: one item in three)' : ''}, degraded after generation (\`simulator/src/sweep.ts\`): noise x2 adds Gaussian noise of sqrt(3) x model 1's sensor SD; loss drops vitals and presence samples at random; 0.2 Hz keeps one sample per device every 5 s; integer RR rounds it; probe lag delays SpO2 on top of the model's own lag; radar scale multiplies the room motion index (0-100). "Breaks" lists the groups under 98% sensitivity (a responder alert within 120 s of onset; not listed for the held-out set, whose totals only are read); median and p90 are of the detected episodes; check-ins and responder alerts are on the set's hard negatives under the same setting.`,
   );
   out.push('');
-  out.push('| setting | model | sensitivity | median | p90 | breaks |');
-  out.push('|---|---|---|---|---|---|');
+  out.push('| setting | set | sensitivity | median | p90 | hard negatives: check-ins / responder alerts | breaks |');
+  out.push('|---|---|---|---|---|---|---|');
   for (const r of rows)
     out.push(
-      `| ${r.setting} | ${r.model} | ${pct(r.sensitivity)} (${r.detected}/${r.episodes}) | ${sec(r.median)} | ${sec(r.p90)} | ${r.breaks.length ? r.breaks.join('; ') : 'holds'} |`,
+      `| ${r.setting} | ${names[r.set]} | ${pct(r.sensitivity)} (${r.detected}/${r.episodes}) | ${sec(r.median)} | ${sec(r.p90)} | ${r.checkins} / **${r.alerts}** (${r.negatives} traces, ${r.negHours} h) | ${r.set === 'm2h' ? '–' : r.breaks.length ? r.breaks.join('; ') : 'holds'} |`,
     );
   return out;
 }

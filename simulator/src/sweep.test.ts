@@ -1,6 +1,16 @@
 // The robustness sweep's transforms on small traces, and the report sections' determinism.
 import { describe, expect, it } from 'vitest';
-import { holdoutSeed, renderSideBySide, renderSweep, runSuite, suite, suite2, type SweepRow } from './detection-report.js';
+import {
+  holdoutSeed,
+  renderSideBySide,
+  renderSweep,
+  runSuite,
+  runSweep,
+  suite,
+  suite2,
+  sweepSets,
+  type SweepRow,
+} from './detection-report.js';
 import { noiseTimes, probeLag, quantiseRr, radarScale, sampleEvery, sampleLoss, BASE_NOISE_SD } from './sweep.js';
 import type { SampleLine, TraceLine } from './trace.js';
 
@@ -104,16 +114,45 @@ describe('report sections are deterministic', () => {
         );
         return {
           setting: String(k),
-          model: 2,
+          set: 'm2' as const,
+          model: 2 as const,
           episodes: r.length,
           detected: 0,
           sensitivity: null,
           median: r[0]!.result.outcome.latencyMs,
           p90: null,
           breaks: [],
+          negatives: 0,
+          negHours: 0,
+          checkins: 0,
+          alerts: 0,
         };
       });
     expect(renderSweep(rows(), true)).toEqual(renderSweep(rows(), true));
+  });
+});
+
+describe('the sweep runs the hard negatives too, and the held-out stream', () => {
+  it("covers m1, m2 and m2h, and counts check-ins and responder alerts on each set's hard negatives under the setting", () => {
+    expect(sweepSets().map(([k, m]) => [k, m])).toEqual([
+      ['m1', 1],
+      ['m2', 2],
+      ['m2h', 2],
+    ]);
+    const two = suite2()
+      .filter((i) => i.negative)
+      .slice(0, 2);
+    const od = suite2()
+      .filter((i) => !i.negative && i.sensors.includes('room'))
+      .slice(0, 1);
+    const setting = { name: 'radar scale x0.25', transform: radarScale(0.25) };
+    const [row] = runSweep(1, [['m2', 2, [...od, ...two]]], [setting]);
+    const direct = runSuite(two, 2, setting.transform).map((r) => r.result);
+    expect(row!.episodes).toBe(1);
+    expect(row!.negatives).toBe(2);
+    expect(row!.negHours).toBeGreaterThan(0);
+    expect(row!.alerts).toBe(direct.reduce((a, r) => a + r.outcome.falseAlerts, 0));
+    expect(row!.checkins).toBe(direct.reduce((a, r) => a + r.outcome.falsePrompts, 0));
   });
 });
 

@@ -144,6 +144,35 @@ describe('room stillness judged on the learnt scale, over a window', () => {
     expect(out.find((x) => x.kind === 'wearer_prompt')?.t).toBe(150 * S);
   });
 
+  it('a new radar x0.25 (not learnt yet): a quiet minute on the toilet is not read as deep stillness', () => {
+    // On a quarter-scale radar a person sitting quietly and breathing reads 0-1: below the reference
+    // deep line, yet it is the sensor's ordinary still level. Until the scale is learnt the deep
+    // shortcut (half the timer) must wait; the full closed-door timer (90 s) still applies.
+    for (const seed of [11, 12, 13]) {
+      const u = rnd(seed);
+      const p = today(u);
+      const d = new WearerDetector();
+      const out: Decision[] = [];
+      let t = 0;
+      const send = (motion: number) => {
+        out.push(
+          ...d.onSample({ t: t * S, deviceId: 'radar', message: { stream: 'presence', data: { occupied: true, motion: motion * 0.25 } } }),
+        );
+        out.push(...d.tick(t * S + 500));
+        t += 2;
+      };
+      out.push(...d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } }));
+      for (let i = 0; i < 10; i++) send(p.moving()); // 20 s moving in
+      for (let i = 0; i < 35; i++) send(p.still()); // 70 s sitting quietly, breathing
+      for (let i = 0; i < 10; i++) send(p.moving()); // 20 s getting up
+      out.push(...d.onSample({ t: t * S, deviceId: 'door', message: { stream: 'door', data: { open: true } } }));
+      // An unlearnt quarter-scale radar cannot yet tell getting up from sitting (both read below the
+      // reference line), so the full timer may ask the wearer; it must not alert responders on deep stillness.
+      expect(out.filter((x) => x.kind === 'responder_alert')).toEqual([]);
+      expect(out.flatMap((x) => ('reasons' in x ? x.reasons : [])).filter((r) => /not even breathing/.test(r))).toEqual([]);
+    }
+  });
+
   it('real movement still ends stillness at once (a reading of clear movement), and a minute of quiet then movement never prompts', () => {
     const d = new WearerDetector();
     const out: Decision[] = [];

@@ -104,8 +104,9 @@ export class StillnessRule implements Rule {
     // Deep stillness: the window shows not even the micro-movement of breathing.
     // (a stillMotion lowered below the default deep line leaves deep stillness no looser than still)
     // Deep stillness rests on the sensor's calibration: an unlearnt sensor on a smaller scale than the
-    // reference reads a quietly breathing person as "not even breathing" (the reference prior).
-    if (this.below(Math.min(th.deepStillMotion, line / 2))) this.deepStillMs += dt;
+    // reference reads a quietly breathing person as "not even breathing" (the reference prior), so
+    // until its scale is learnt only the full timer counts (no deep shortcut).
+    if (scale.learnt && this.below(Math.min(th.deepStillMotion, line / 2))) this.deepStillMs += dt;
     else this.deepStillMs = 0;
   }
 
