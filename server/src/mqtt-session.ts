@@ -1,9 +1,9 @@
 // `npm run mqtt-session -- init`: creates the core's persistent session on a brand-new broker (session-init.ts),
 // with the server's own settings (MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, MQTT_CLIENT_ID, DATABASE_URL). Run it
 // once at set-up, before devices are given out; it refuses while a core holds the lease.
-import { ConfigError, loadConfig } from '../config.js';
-import { openStore } from '../store/index.js';
-import { SessionInitRefused, initDeviceSession } from './session-init.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openStore } from './store/index.js';
+import { SessionInitRefused, initDeviceSession } from './broker/session-init.js';
 
 const USAGE = `usage: npm run mqtt-session -- init
   Connects once to MQTT_URL as MQTT_CLIENT_ID (clean session off), subscribes to the device topics at QoS 1 and
