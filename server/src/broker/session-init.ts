@@ -1,0 +1,54 @@
+// Creating the core's persistent session on a brand-new broker (issue 14). Mosquitto queues QoS 1 messages only for
+// a session that exists and holds subscriptions: before any core ever connected with MQTT_CLIENT_ID there is none,
+// so a press published then is dropped. `npm run mqtt-session -- init` connects once with the shared client id,
+// clean session off, subscribes to the device streams at QoS 1 and disconnects; the broker keeps the session.
+// It refuses while a core holds the lease: connecting with the core's client id would kick the active core.
+import mqtt from 'mqtt';
+import { DEVICE_SUBSCRIPTIONS } from './external.js';
+
+export interface SessionInitDeps {
+  url: string;
+  username: string;
+  password: string;
+  /** MQTT_CLIENT_ID: the session the cores share */
+  clientId: string;
+  ca: Buffer | null;
+  /** the core lease as the store has it (null: no store configured, nothing to check) */
+  lease: { holder: string | null; expiresAt: number } | null;
+  now: number;
+}
+
+export class SessionInitRefused extends Error {}
+
+/** Creates (or renews the subscriptions of) the persistent session; returns the topics subscribed. */
+export async function initDeviceSession(d: SessionInitDeps): Promise<string[]> {
+  if (d.lease && d.lease.holder !== null && d.lease.expiresAt > d.now) {
+    throw new SessionInitRefused(
+      `node ${d.lease.holder} holds the core lease (for ${Math.ceil((d.lease.expiresAt - d.now) / 1000)} s more): it has the session already, and connecting as ${d.clientId} would kick it`,
+    );
+  }
+  const client = await mqtt.connectAsync(
+    d.url,
+    {
+      username: d.username,
+      password: d.password,
+      clientId: d.clientId,
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      ...(d.ca ? { ca: d.ca } : {}),
+    },
+    false,
+  );
+  try {
+    const granted = await client.subscribeAsync(DEVICE_SUBSCRIPTIONS, { qos: 1 });
+    const refused = granted.filter((g) => g.qos !== 1).map((g) => g.topic);
+    if (refused.length > 0) {
+      throw new SessionInitRefused(`the broker refused QoS 1 subscriptions of ${d.username} to ${refused.join(', ')}`);
+    }
+    return granted.map((g) => g.topic);
+  } finally {
+    await client.endAsync();
+  }
+}
