@@ -26,7 +26,7 @@ const SERVER_FOLDERS = [
   'cluster',
   'health',
 ];
-const SERVER_FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
+const SERVER_FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main', 'mqtt-session'];
 // The event bus (events/) is part of the kernel: every part with the kernel may publish and subscribe.
 const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors', 'events'];
 const BOUNDARIES = {
@@ -53,6 +53,7 @@ const BOUNDARIES = {
   ...Object.fromEntries(['clock', 'ids', 'log', 'metrics', 'errors', 'config'].map((f) => [f, {}])),
   server: { uses: SERVER_FOLDERS.filter((f) => f !== 'onboarding').concat('config', ...KERNEL) },
   main: { uses: ['config', 'server', ...KERNEL], types: ['demo'] },
+  'mqtt-session': { uses: ['broker', 'store', 'config'] },
 };
 const OUTSIDE_SERVER = '^(\\.\\./)+(simulator|firmware-bridge|responder-app|test)/';
 const why = 'see the boundaries in docs/architecture.md';

@@ -25,7 +25,7 @@ const FOLDERS = [
   'cluster',
   'health',
 ];
-const FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main'];
+const FILES = ['clock', 'ids', 'log', 'metrics', 'errors', 'config', 'server', 'main', 'mqtt-session'];
 const KERNEL = ['clock', 'ids', 'log', 'metrics', 'errors', 'events'];
 const PARTS = [...FOLDERS, ...FILES];
 const RULE = '@typescript-eslint/no-restricted-imports';
