@@ -9,12 +9,24 @@
 /** The reference scale the thresholds table (stillMotion, deepStillMotion) is written on: the project radar's occupied levels. */
 export const REF_MOVING = 25;
 export const REF_STILL = 2;
-/** Histogram: log2 motion from 2^-2 to 2^12 (0.25 .. 4096; 0 counts as 0.25), three bins an octave. */
+/** Histogram: log2 motion from 2^-2 to 2^12 (0.25 .. 4096), three bins an octave. */
 const LO = -2;
+/**
+ * Readings below this share the lowest bin it falls in. Radars report whole numbers: a 0 means
+ * "under half a step", so 0 and 1 of a quiet occupant on a small-scale radar are one state (half a
+ * step against one), not two states an octave and more apart that the split would take for
+ * still and moving.
+ */
+export const FLOOR = 0.5;
 const PER_OCTAVE = 3;
 export const BINS = 42;
-/** Readings of each class before its level is trusted (60 s at the usual 2 s cadence). */
-export const MIN_CLASS = 30;
+/**
+ * Moving readings before the moving level is trusted (16 s at the usual 2 s cadence, 24 s at 3 s):
+ * the median of eight readings is within a few tens of percent of the level, and a radar on another
+ * scale judged on the reference prior meanwhile reads movement as stillness (x0.25) or stillness as
+ * movement (x2, x4); waiting a minute cost the room-only overdoses and the normal visits both.
+ */
+export const MIN_CLASS = 8;
 /**
  * The still class needs fewer (16 s): the factor comes from the moving level alone, the still level
  * only shows that the sensor sees two states. Waiting a minute of stillness before a radar on another
@@ -32,13 +44,15 @@ const EVERY_UNLEARNT = 4;
 const MAX_FACTOR = 16;
 
 const binOf = (v: number): number => {
-  const b = Math.floor((Math.log2(Math.max(v, 0.25)) - LO) * PER_OCTAVE);
+  const b = Math.floor((Math.log2(Math.max(v, FLOOR)) - LO) * PER_OCTAVE);
   return b < 0 ? 0 : b >= BINS ? BINS - 1 : b;
 };
 const centre = (b: number): number => 2 ** (LO + (b + 0.5) / PER_OCTAVE);
 
 export class RoomScale {
   private readonly hist = new Float64Array(BINS);
+  /** when (the caller's clock, ms) a reading last fell in each bin, learnt or not (-Infinity: never) */
+  private readonly lastAt = new Float64Array(BINS).fill(Number.NEGATIVE_INFINITY);
   private total = 0;
   private sinceUpdate = 0;
   /** readings seen while occupied (not decayed), for the calibration view */
@@ -50,11 +64,14 @@ export class RoomScale {
   stillN = 0;
   /** the factor readings are divided by to reach the reference scale (1 until learnt) */
   factor = 1;
+  /** the sensor's step: 1 while every reading has been a whole number, else 0 (a sensor with fractions) */
+  quantum = 1;
 
   constructor(readonly device: string) {}
 
   /** One occupied reading. */
   learn(v: number): void {
+    if (this.quantum !== 0 && !Number.isInteger(v)) this.quantum = 0;
     this.hist[binOf(v)]! += 1;
     this.total++;
     this.samples++;
@@ -63,6 +80,20 @@ export class RoomScale {
       this.total *= 0.5;
     }
     if (++this.sinceUpdate >= (this.learnt ? EVERY : EVERY_UNLEARNT)) this.update();
+  }
+
+  /** Notes when a reading was seen (every occupied reading, learnt or not). */
+  seen(v: number, at: number): void {
+    this.lastAt[binOf(v)] = at;
+  }
+
+  /** When a reading at or above `v` (on the sensor's own scale) was last seen, to a bin (-Infinity: never). */
+  lastAtOrAbove(v: number): number {
+    let t = Number.NEGATIVE_INFINITY;
+    // bins whose lower edge is at or above v: every reading counted there was >= v
+    for (let b = Math.min(BINS - 1, Math.ceil((Math.log2(Math.max(v, FLOOR)) - LO) * PER_OCTAVE)); b < BINS; b++)
+      if (this.lastAt[b]! > t) t = this.lastAt[b]!;
+    return t;
   }
 
   /** Both states seen, far enough apart: the scale is learnt (else the reference scale is used). */

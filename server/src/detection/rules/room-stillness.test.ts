@@ -186,3 +186,131 @@ describe('room stillness judged on the learnt scale, over a window', () => {
     expect(out.filter((x) => x.kind === 'wearer_prompt' || x.kind === 'responder_alert')).toEqual([]);
   });
 });
+
+// ---- issue 15: a radar of any scale, new to the detector (as every sweep trace is) ----
+// The physics: a radar's motion index is the scale times the movement it sees, rounded to whole
+// numbers. A person moving reads 10-50 on the reference radar, sitting still and breathing about
+// 2.5 (the micro-movement of the chest), not breathing about 0.5. A radar x0.25 rounds a quiet
+// occupant to 0 or 1 and a moving one to 2-12; a radar x4 reads 6-14 quietly and 40-100 moving.
+/** One person's readings on a radar x`k` (integer motion index, within 0-100). */
+function radar(seed: number, k: number) {
+  const u = rnd(seed);
+  const g = () => (u() + u() + u() - 1.5) * 2; // about N(0, 1)
+  const read = (m: number) => Math.round(Math.min(100, Math.max(0, m * k)));
+  return {
+    moving: () => read(10 + u() * 40),
+    still: () => read(2.5 + 0.7 * g()),
+    apnoea: () => read(Math.max(0, 0.5 + 0.3 * g())),
+  };
+}
+
+/** A fresh detector, door closed; `script` is a list of [state, seconds]; a reading every `every` s. */
+function visit(seed: number, k: number, every: number, script: [keyof ReturnType<typeof radar>, number][]) {
+  const p = radar(seed, k);
+  const d = new WearerDetector();
+  const out: Decision[] = [];
+  out.push(...d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } }));
+  let t = 1;
+  const starts: number[] = [];
+  for (const [state, secsFor] of script) {
+    starts.push(t);
+    for (let end = t + secsFor; t < end; t += every) {
+      out.push(...d.onSample({ t: t * S, deviceId: 'radar', message: { stream: 'presence', data: { occupied: true, motion: p[state]() } } }));
+      out.push(...d.tick(t * S + 500));
+    }
+  }
+  return { d, out, starts };
+}
+
+const SCALES = [0.125, 0.25, 0.5, 1, 2, 4];
+
+describe('a new radar of any scale (integer readings)', () => {
+  it('quiet spells of a normal bathroom visit (up to 75 s, each ended by 10 s of moving) never prompt, at x0.125 .. x4, every 1-3 s', () => {
+    const bad: string[] = [];
+    for (const k of SCALES)
+      for (const every of [1, 2, 3])
+        // A new sensor learns its moving level from 8 readings above the split; at x0.125 slow movement
+        // reads 1-2, on the still side of it, so entering takes 10 readings (30 s at 3 s) here.
+        for (const [seed, enter] of [
+          [21, 30],
+          [22, 30],
+          [23, 40],
+        ] as const) {
+          const script: [keyof ReturnType<typeof radar>, number][] = [['moving', enter]];
+          for (let i = 0; i < 6; i++) script.push(['still', 75], ['moving', 10]);
+          const r = visit(seed, k, every, script);
+          const p = r.out.find((x) => x.kind === 'wearer_prompt');
+          if (p) bad.push(`x${k} every ${every} s seed ${seed}: ${'reasons' in p ? p.reasons.join('; ') : ''} at ${p.t / S} s`);
+        }
+    expect(bad).toEqual([]);
+  });
+
+  it('a closed-door overdose prompts within the closed-door timer (90 s) and one window of the person going still, at x0.125 .. x4, every 1-3 s', () => {
+    const bad: string[] = [];
+    for (const k of SCALES)
+      for (const every of [1, 2, 3])
+        for (const seed of [31, 32, 33]) {
+          // moves in for 30 s, sits still breathing for 30 s, stops breathing
+          const r = visit(seed, k, every, [
+            ['moving', 30],
+            ['still', 30],
+            ['apnoea', 240],
+          ]);
+          const stillFrom = r.starts[1]!;
+          const p = r.out.find((x) => x.kind === 'wearer_prompt');
+          const late = p ? p.t / S - stillFrom : null;
+          if (late === null || late > 90 + 18) bad.push(`x${k} every ${every} s seed ${seed}: ${late === null ? 'no prompt' : `${late} s after still`}`);
+        }
+    expect(bad).toEqual([]);
+  });
+
+  it('is scale invariant where the radar resolves breathing (x0.5 .. x4): the same overdose prompts at the same time (within one window)', () => {
+    for (const every of [1, 2, 3])
+      for (const seed of [41, 42]) {
+        const at = [0.5, 1, 2, 4].map((k) => {
+          const r = visit(seed, k, every, [
+            ['moving', 40],
+            ['still', 30],
+            ['apnoea', 240],
+          ]);
+          const p = r.out.find((x) => x.kind === 'wearer_prompt');
+          return p ? p.t / S - r.starts[2]! : null;
+        });
+        expect(at.every((x) => x !== null)).toBe(true);
+        const lo = Math.min(...(at as number[]));
+        const hi = Math.max(...(at as number[]));
+        expect(hi - lo, `every ${every} s seed ${seed}: ${at.join(', ')}`).toBeLessThanOrEqual(18);
+      }
+  });
+});
+
+describe('room scale: integer readings of one state are not two states', () => {
+  it('a quiet occupant on a radar x0.25 (readings 0 and 1) is not learnt as moving 1 / still 0', () => {
+    const p = radar(51, 0.25);
+    const s = new RoomScale('radar');
+    for (let i = 0; i < 60; i++) s.learn(p.still());
+    expect(s.learnt).toBe(false);
+    expect(s.factor).toBe(1);
+  });
+
+  it('learns the moving level from half a minute of moving (a noisy radar x2 read every 3 s: 12 moving readings)', () => {
+    const u = rnd(52);
+    const s = new RoomScale('radar');
+    for (let i = 0; i < 12; i++) s.learn(Math.round(Math.min(100, 2 * (20 + u() * 40))));
+    for (let i = 0; i < 10; i++) s.learn(Math.round(2 * Math.min(6, Math.max(0, 3 + (u() - 0.5) * 6.5))));
+    expect(s.learnt).toBe(true);
+    expect(s.factor).toBeGreaterThan(2);
+    expect(s.factor).toBeLessThan(4.5);
+  });
+
+  it('learns the same factor (up to the scale) for the same person at x0.125 .. x2 (x4 saturates the 0-100 index while moving)', () => {
+    const f = [0.125, 0.25, 0.5, 1, 2].map((k) => {
+      const p = radar(53, k);
+      const s = new RoomScale('radar');
+      for (let i = 0; i < 600; i++) s.learn(i % 100 < 50 ? p.moving() : p.still());
+      return s.factor / k;
+    });
+    for (const x of f) expect(x / f[3]!).toBeGreaterThan(0.8);
+    for (const x of f) expect(x / f[3]!).toBeLessThan(1.25);
+  });
+});

@@ -11,6 +11,8 @@ import { WATCH_SCORE, secs, type Picture, type Reading, type Rule } from './rule
 export const ROOM_WINDOW = 9;
 /** The most below-line time credited when the window agrees (its span at the usual cadence). */
 const PENDING_MAX_MS = 2_000 * (ROOM_WINDOW - 1);
+/** A learnt factor that moves by more than this (or a sensor becoming learnt) re-judges the running stillness on the new scale. */
+const REJUDGE_RATIO = 1.5;
 /** At most this many room sensors are learnt per wearer (more share the last one). */
 const MAX_SENSORS = 4;
 
@@ -32,6 +34,8 @@ export class StillnessRule implements Rule {
   deep = false;
   /** the learnt scale of each room sensor */
   readonly scales: RoomScale[] = [];
+  /** occupied time seen by this rule (ms), the clock of the scales' last-seen marks */
+  private clockMs = 0;
   /** the factor the window's readings were divided by (one sensor: rescaled when its scale is learnt or moves) */
   private winFactor = 1;
 
@@ -62,10 +66,24 @@ export class StillnessRule implements Rule {
       return;
     }
     const scale = this.scaleOf(device);
-    scale.learn(motion);
+    this.clockMs += dt;
+    scale.seen(motion, this.clockMs);
+    const wasLearnt = scale.learnt;
+    // A learnt sensor does not learn from the still side of a stillness run: an overdose in progress
+    // (breathing stillness, then not even that) would otherwise become a third, growing class that
+    // pulls the split down between breathing and apnoea, so the "moving" level takes in breathing and
+    // the factor falls under the run (x4: from 3.4 to 1.4 two minutes into an apnoea). Readings
+    // above the line (movement) are always learnt.
+    if (!(wasLearnt && this.stillRun && motion / scale.factor < th.stillMotion)) scale.learn(motion);
+    let rejudge = false;
     if (scale.factor !== this.winFactor) {
       // the window holds readings on the old factor: put them on the new one (one sensor; several share the window)
       if (this.scales.length === 1) for (let i = 0; i < this.winN; i++) this.win[i] = (this.win[i]! * this.winFactor) / scale.factor;
+      // A run counted on the reference prior (or on a factor far from the new one) is not evidence
+      // on this sensor's scale: a radar x0.25 read on the prior shows a person walking in as still.
+      // It is judged again from the rescaled window, which is all the evidence on the new scale.
+      const ratio = scale.factor / this.winFactor;
+      rejudge = scale.learnt !== wasLearnt || ratio > REJUDGE_RATIO || ratio < 1 / REJUDGE_RATIO;
       this.winFactor = scale.factor;
     }
     const v = motion / scale.factor;
@@ -73,6 +91,15 @@ export class StillnessRule implements Rule {
     this.winAt = (this.winAt + 1) % ROOM_WINDOW;
     if (this.winN < ROOM_WINDOW) this.winN++;
     const line = th.stillMotion;
+    if (rejudge) {
+      // On the new scale the run counts from the last reading of clear movement (twice the line):
+      // a run the prior began through movement is cut back to it; one the prior never began (it
+      // read breathing stillness as movement) gets the window's credit once the window agrees.
+      const since = this.clockMs - scale.lastAtOrAbove(2 * line * scale.factor);
+      this.deepStillMs = 0;
+      if (this.stillRun) this.stillMs = Math.max(0, Math.min(this.stillMs, since - dt));
+      else this.pendingMs = since > dt ? Math.min(since - dt, PENDING_MAX_MS) : -1;
+    }
     // Clear movement (a reading at twice the line) ends stillness at once.
     if (v >= 2 * line) {
       this.stillMs = this.deepStillMs = 0;
@@ -80,12 +107,18 @@ export class StillnessRule implements Rule {
       this.stillRun = false;
       return;
     }
-    const stillNow = this.below(line);
+    // A whole-number reading r stands for anything in [r - 1/2, r + 1/2) on the sensor's scale: it
+    // counts as still when the line reaches into its step (on a radar x0.25 a quietly breathing
+    // occupant reads 1, which is 2.8-8.3 on the reference scale), and as "not even breathing" only
+    // when all of its step is below the deep line (below).
+    const half = scale.quantum / (2 * scale.factor);
+    const stillLine = line + half;
+    const stillNow = this.below(stillLine);
     if (!this.stillRun) {
       // Not yet still: time below the line waits for the window to agree, then counts from its start.
       // It starts at a reading below the line and runs on through stray readings (not clear movement).
       if (this.pendingMs >= 0) this.pendingMs = Math.min(this.pendingMs + dt, PENDING_MAX_MS);
-      else if (v < line) this.pendingMs = 0;
+      else if (v < stillLine) this.pendingMs = 0;
       if (stillNow) {
         this.stillRun = true;
         this.stillMs = Math.max(0, this.pendingMs);
@@ -106,8 +139,23 @@ export class StillnessRule implements Rule {
     // Deep stillness rests on the sensor's calibration: an unlearnt sensor on a smaller scale than the
     // reference reads a quietly breathing person as "not even breathing" (the reference prior), so
     // until its scale is learnt only the full timer counts (no deep shortcut).
-    if (scale.learnt && this.below(Math.min(th.deepStillMotion, line / 2))) this.deepStillMs += dt;
+    // Deep stillness is judged on the window's mean, not its median: below a step of a whole-number
+    // radar the sensor noise dithers the readings, so the mean of 0s and 1s tells an apnoea (0.3 on
+    // the sensor's scale) from a quietly breathing occupant (1.2) where every median reads 1. The deep
+    // line must be at least half a step on the sensor's scale: on a radar x0.25 a quietly breathing
+    // occupant (0.6) and one not breathing (0.1) both read 0, and a window of 0s there is no evidence
+    // of "not even breathing movement".
+    const deep = Math.min(th.deepStillMotion, line / 2);
+    if (scale.learnt && deep * scale.factor >= scale.quantum / 2 && this.mean() < deep) this.deepStillMs += dt;
     else this.deepStillMs = 0;
+  }
+
+  /** The window's mean (a full window only; else Infinity). */
+  private mean(): number {
+    if (this.winN < ROOM_WINDOW) return Number.POSITIVE_INFINITY;
+    let sum = 0;
+    for (let i = 0; i < ROOM_WINDOW; i++) sum += this.win[i]!;
+    return sum / ROOM_WINDOW;
   }
 
   /** The window's median is below `line` (a majority of its readings; a short window needs all of them). */
