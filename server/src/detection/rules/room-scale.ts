@@ -40,6 +40,14 @@ const CAP = 7_200;
 /** Learnt levels are recomputed every this many readings (every few while not learnt yet, so a new sensor is learnt within seconds of showing both states). */
 const EVERY = 32;
 const EVERY_UNLEARNT = 4;
+/**
+ * Readings at the start of an occupancy (the room was seen empty, then occupied: someone walked in)
+ * that give a sensor with no learnt scale its prior: their median is taken for its moving level,
+ * so a radar x0.1 that reads a person walking about as 2-3 is not read on the reference scale,
+ * where 2-3 is stillness. The prior only ever makes a sensor look more sensitive than the reference
+ * (a factor below 1): it can end stillness sooner, never count it sooner.
+ */
+export const ENTRY = 5;
 /** The scale factor stays within this of the reference (a sensor 16 times smaller or larger). */
 const MAX_FACTOR = 16;
 
@@ -62,8 +70,13 @@ export class RoomScale {
   still: number | null = null;
   movingN = 0;
   stillN = 0;
-  /** the factor readings are divided by to reach the reference scale (1 until learnt) */
+  /** the factor readings are divided by to reach the reference scale (until learnt: the entry prior, else 1) */
   factor = 1;
+  /** the first readings of the current occupancy (someone came in: they were moving), for the entry prior */
+  private readonly entry = new Float64Array(ENTRY);
+  private entryN = -1;
+  /** the factor has been learnt at least once (it is then kept) */
+  known = false;
   /** the sensor's step: 1 while every reading has been a whole number, else 0 (a sensor with fractions) */
   quantum = 1;
 
@@ -71,6 +84,13 @@ export class RoomScale {
 
   /** One occupied reading. */
   learn(v: number): void {
+    if (this.entryN >= 0 && this.entryN < ENTRY) {
+      this.entry[this.entryN++] = v;
+      if (this.entryN === ENTRY && !this.known) {
+        const m = [...this.entry].sort((a, b) => a - b)[ENTRY >> 1]!;
+        if (m > 0) this.factor = Math.min(1, Math.max(1 / MAX_FACTOR, m / REF_MOVING));
+      }
+    }
     if (this.quantum !== 0 && !Number.isInteger(v)) this.quantum = 0;
     this.hist[binOf(v)]! += 1;
     this.total++;
@@ -80,6 +100,11 @@ export class RoomScale {
       this.total *= 0.5;
     }
     if (++this.sinceUpdate >= (this.learnt ? EVERY : EVERY_UNLEARNT)) this.update();
+  }
+
+  /** The room was seen empty and is now occupied: the next ENTRY readings are someone moving in. */
+  enter(): void {
+    this.entryN = 0;
   }
 
   /** Notes when a reading was seen (every occupied reading, learnt or not). */
@@ -133,7 +158,6 @@ export class RoomScale {
       // one bin only: a sensor showing one state
       this.stillN = this.movingN = 0;
       this.moving = this.still = null;
-      this.factor = 1;
       return;
     }
     let lower = 0;
@@ -144,7 +168,13 @@ export class RoomScale {
     this.moving = n - lower >= MIN_CLASS ? this.median(split + 1, BINS - 1, n - lower) : null;
     // The factor comes from the moving level only: the still readings of an overdose in progress
     // (not even breathing movement) must not teach the sensor that such stillness is its normal.
-    this.factor = this.learnt ? Math.min(MAX_FACTOR, Math.max(1 / MAX_FACTOR, this.moving! / REF_MOVING)) : 1;
+    // Once learnt, the factor is kept while the two states are not in view (hours of stillness, a
+    // still class that drifts up to the moving one): a radar's scale does not change with what it
+    // sees, and falling back to the reference prior made a radar x0.1 read movement as stillness again.
+    if (this.learnt) {
+      this.factor = Math.min(MAX_FACTOR, Math.max(1 / MAX_FACTOR, this.moving! / REF_MOVING));
+      this.known = true;
+    }
   }
 
   /** Median of bins a..b holding weight n (interpolated inside the bin, on the log scale). */

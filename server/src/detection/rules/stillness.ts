@@ -34,6 +34,8 @@ export class StillnessRule implements Rule {
   deep = false;
   /** the learnt scale of each room sensor */
   readonly scales: RoomScale[] = [];
+  /** the room was last seen empty (the next occupied reading starts an entry) */
+  private seenEmpty = false;
   /** occupied time seen by this rule (ms), the clock of the scales' last-seen marks */
   private clockMs = 0;
   /** the factor the window's readings were divided by (one sensor: rescaled when its scale is learnt or moves) */
@@ -59,6 +61,7 @@ export class StillnessRule implements Rule {
     this.occupied = occupied;
     if (dt === 0) this.winN = 0;
     if (!occupied) {
+      this.seenEmpty = true;
       this.stillMs = this.deepStillMs = 0;
       this.pendingMs = -1;
       this.stillRun = false;
@@ -66,15 +69,17 @@ export class StillnessRule implements Rule {
       return;
     }
     const scale = this.scaleOf(device);
+    if (this.seenEmpty) scale.enter();
+    this.seenEmpty = false;
     this.clockMs += dt;
     scale.seen(motion, this.clockMs);
-    const wasLearnt = scale.learnt;
+    const wasKnown = scale.known;
     // A learnt sensor does not learn from the still side of a stillness run: an overdose in progress
     // (breathing stillness, then not even that) would otherwise become a third, growing class that
     // pulls the split down between breathing and apnoea, so the "moving" level takes in breathing and
     // the factor falls under the run (x4: from 3.4 to 1.4 two minutes into an apnoea). Readings
     // above the line (movement) are always learnt.
-    if (!(wasLearnt && this.stillRun && motion / scale.factor < th.stillMotion)) scale.learn(motion);
+    if (!(wasKnown && this.stillRun && motion / scale.factor < th.stillMotion)) scale.learn(motion);
     let rejudge = false;
     if (scale.factor !== this.winFactor) {
       // the window holds readings on the old factor: put them on the new one (one sensor; several share the window)
@@ -83,7 +88,7 @@ export class StillnessRule implements Rule {
       // on this sensor's scale: a radar x0.25 read on the prior shows a person walking in as still.
       // It is judged again from the rescaled window, which is all the evidence on the new scale.
       const ratio = scale.factor / this.winFactor;
-      rejudge = scale.learnt !== wasLearnt || ratio > REJUDGE_RATIO || ratio < 1 / REJUDGE_RATIO;
+      rejudge = scale.known !== wasKnown || ratio > REJUDGE_RATIO || ratio < 1 / REJUDGE_RATIO;
       this.winFactor = scale.factor;
     }
     const v = motion / scale.factor;
@@ -91,15 +96,6 @@ export class StillnessRule implements Rule {
     this.winAt = (this.winAt + 1) % ROOM_WINDOW;
     if (this.winN < ROOM_WINDOW) this.winN++;
     const line = th.stillMotion;
-    if (rejudge) {
-      // On the new scale the run counts from the last reading of clear movement (twice the line):
-      // a run the prior began through movement is cut back to it; one the prior never began (it
-      // read breathing stillness as movement) gets the window's credit once the window agrees.
-      const since = this.clockMs - scale.lastAtOrAbove(2 * line * scale.factor);
-      this.deepStillMs = 0;
-      if (this.stillRun) this.stillMs = Math.max(0, Math.min(this.stillMs, since - dt));
-      else this.pendingMs = since > dt ? Math.min(since - dt, PENDING_MAX_MS) : -1;
-    }
     // Clear movement (a reading at twice the line) ends stillness at once.
     if (v >= 2 * line) {
       this.stillMs = this.deepStillMs = 0;
@@ -111,9 +107,27 @@ export class StillnessRule implements Rule {
     // counts as still when the line reaches into its step (on a radar x0.25 a quietly breathing
     // occupant reads 1, which is 2.8-8.3 on the reference scale), and as "not even breathing" only
     // when all of its step is below the deep line (below).
+    // Until its scale is learnt a sensor is read on a prior (the reference scale, or what it showed
+    // as someone walked in: room-scale.ts, ENTRY); when the scale is learnt the run is judged again
+    // (below) from the last clear movement.
     const half = scale.quantum / (2 * scale.factor);
     const stillLine = line + half;
     const stillNow = this.below(stillLine);
+    if (rejudge) {
+      // On the new scale the run counts from the last reading of clear movement (twice the line):
+      // a run begun on the prior through movement is cut back to it; one the prior could not begin
+      // (it counts only readings of nothing) starts there once the rescaled window agrees. The
+      // still readings since then are those the still class was just learnt from.
+      const since = this.clockMs - scale.lastAtOrAbove(2 * line * scale.factor) - dt;
+      this.deepStillMs = 0;
+      if (this.stillRun) this.stillMs = Math.max(0, Math.min(this.stillMs, since));
+      else if (since > 0 && stillNow) {
+        this.stillRun = true;
+        this.stillMs = Math.min(since, 2 * PENDING_MAX_MS);
+        this.pendingMs = -1;
+        return;
+      } else this.pendingMs = since > 0 ? Math.min(since - dt, PENDING_MAX_MS) : -1;
+    }
     if (!this.stillRun) {
       // Not yet still: time below the line waits for the window to agree, then counts from its start.
       // It starts at a reading below the line and runs on through stray readings (not clear movement).
@@ -146,7 +160,7 @@ export class StillnessRule implements Rule {
     // occupant (0.6) and one not breathing (0.1) both read 0, and a window of 0s there is no evidence
     // of "not even breathing movement".
     const deep = Math.min(th.deepStillMotion, line / 2);
-    if (scale.learnt && deep * scale.factor >= scale.quantum / 2 && this.mean() < deep) this.deepStillMs += dt;
+    if (scale.known && deep * scale.factor >= scale.quantum / 2 && this.mean() < deep) this.deepStillMs += dt;
     else this.deepStillMs = 0;
   }
 
