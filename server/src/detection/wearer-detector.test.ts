@@ -398,8 +398,11 @@ describe('stillness with presence (Brave: occupied, no motion; door closed short
           message: { stream: 'vitals', data: { ...normal, rr: s < 100 ? 14 : 6.5, activity: 0 } },
         }),
       );
-      if (s % 2 === 0)
-        out.push(...d.onSample({ t: s * S, deviceId: 'room', message: { stream: 'presence', data: { occupied: true, motion: 1 } } }));
+      // the wearer walks into the empty room (the sensor's entry prior), then sits still
+      if (s % 2 === 0) {
+        const data = s === 0 ? { occupied: false, motion: 0 } : { occupied: true, motion: s <= 10 ? 25 : 1 };
+        out.push(...d.onSample({ t: s * S, deviceId: 'room', message: { stream: 'presence', data } }));
+      }
       out.push(...d.tick(s * S + 500));
     }
     const p = first(out, 'wearer_prompt');

@@ -77,6 +77,8 @@ export class RoomScale {
   private entryN = -1;
   /** the factor has been learnt at least once (it is then kept) */
   known = false;
+  /** the entry prior was taken (someone was seen walking into the empty room) */
+  entered = false;
   /** the sensor's step: 1 while every reading has been a whole number, else 0 (a sensor with fractions) */
   quantum = 1;
 
@@ -88,7 +90,10 @@ export class RoomScale {
       this.entry[this.entryN++] = v;
       if (this.entryN === ENTRY && !this.known) {
         const m = [...this.entry].sort((a, b) => a - b)[ENTRY >> 1]!;
-        if (m > 0) this.factor = Math.min(1, Math.max(1 / MAX_FACTOR, m / REF_MOVING));
+        if (m > 0) {
+          this.factor = Math.min(1, Math.max(1 / MAX_FACTOR, m / REF_MOVING));
+          this.entered = true;
+        }
       }
     }
     if (this.quantum !== 0 && !Number.isInteger(v)) this.quantum = 0;

@@ -353,3 +353,27 @@ describe('entry prior: someone walking into an empty room is moving', () => {
     expect(at).toBeLessThanOrEqual(40 + 90 + 18);
   });
 });
+
+describe('a breathing sign shortens stillness only on a sensor read on its own scale', () => {
+  it('a person fidgeting in a chair (8 on the reference radar) on a radar x0.25 never learnt, and a wearable misreading breathing as 5.5/min: no responder alert before the wearer can answer', () => {
+    for (const seed of [71, 72, 73]) {
+      const u = rnd(seed);
+      const g = () => (u() + u() + u() - 1.5) * 2;
+      const d = new WearerDetector();
+      const out: Decision[] = [];
+      for (let t = 0; t < 120; t++) {
+        const rr = t >= 40 ? 5.5 + 0.3 * g() : 14 + g();
+        out.push(
+          ...d.onSample({ t: t * S, deviceId: 'wrist', message: { stream: 'vitals', data: { hr: 72 + g(), spo2: 97, rr, activity: 2 } } }),
+        );
+        if (t % 2 === 0) {
+          const motion = Math.round(0.25 * Math.max(6, 8 + 2 * g()));
+          out.push(...d.onSample({ t: t * S + 100, deviceId: 'radar', message: { stream: 'presence', data: { occupied: true, motion } } }));
+        }
+        out.push(...d.tick(t * S + 500));
+      }
+      // low breathing needs 30 s (from 40 s), the check-in 15 s more: the wearer has until 85 s
+      expect(out.filter((x) => x.kind === 'responder_alert' && x.t < 85 * S).map((x) => `${seed}: ${x.t / S} s`)).toEqual([]);
+    }
+  });
+});

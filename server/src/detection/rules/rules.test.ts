@@ -190,7 +190,10 @@ describe('stillness rule (Brave)', () => {
   it('scores after the stillness time, a third of it with a breathing sign, and normal saturation vetoes it alone', () => {
     const r = new StillnessRule();
     const p = picture();
-    r.observe(reading('room', 2, 0, { occupied: true }), p);
+    // someone walks into the empty room (the sensor's entry prior: a breathing sign may shorten its stillness)
+    r.observe(reading('room', 0, 0, { occupied: false }), p);
+    for (let i = 0; i < 5; i++) r.observe(reading('room', 25, 2 * S, { occupied: true }), p);
+    r.observe(reading('room', 2, 2 * S, { occupied: true }), p);
     for (let i = 0; i < 31; i++) r.observe(reading('room', 2, 2 * S, { occupied: true }), p);
     expect(r.score(picture({ roomFresh: true, respSign: true }))).toBe(75);
     expect(r.fused).toBe(true);

@@ -34,6 +34,8 @@ export class StillnessRule implements Rule {
   deep = false;
   /** the learnt scale of each room sensor */
   readonly scales: RoomScale[] = [];
+  /** the last reading's sensor is read on its own scale (learnt or entry prior), not the reference prior */
+  private onScale = false;
   /** the room was last seen empty (the next occupied reading starts an entry) */
   private seenEmpty = false;
   /** occupied time seen by this rule (ms), the clock of the scales' last-seen marks */
@@ -113,6 +115,7 @@ export class StillnessRule implements Rule {
     const half = scale.quantum / (2 * scale.factor);
     const stillLine = line + half;
     const stillNow = this.below(stillLine);
+    this.onScale = scale.known || scale.entered;
     if (rejudge) {
       // On the new scale the run counts from the last reading of clear movement (twice the line):
       // a run begun on the prior through movement is cut back to it; one the prior could not begin
@@ -207,15 +210,19 @@ export class StillnessRule implements Rule {
     this.deep = false;
     if (this.occupied && this.stillMs > 0 && roomFresh) {
       const base = this.doorClosed === true ? th.stillnessClosedSeconds : th.stillnessSeconds;
-      const needed = (respSign ? base / 3 : base) * 1000;
+      // A breathing sign shortens the timer only on a sensor read on its own scale (learnt, or the
+      // entry prior): on the reference prior a radar x0.25 reads a person fidgeting in a chair as
+      // still, and a wearable misreading breathing as 5/min then alerted before the wearer could answer.
+      const fuse = respSign && this.onScale;
+      const needed = (fuse ? base / 3 : base) * 1000;
       // Deep stillness (no micro-movement) counts after half the time (Brave's high-confidence stillness).
       const deepNeeded = (base / 2) * 1000;
       const progress = Math.max(this.stillMs / needed, this.deepStillMs / deepNeeded);
       // a wearer who keeps rousing (pulse surges, small movements) is not still: stillness alone waits
       if (!breathingSeen && (respSign || (!saturating && !(rousing && p.vitalsFresh)))) {
         if (progress >= 1) {
-          v = respSign ? 75 : 65;
-          this.fused = respSign;
+          v = fuse ? 75 : 65;
+          this.fused = fuse;
           this.deep = this.stillMs < needed;
         } else if (progress >= 0.5) v = WATCH_SCORE + 25 * ((progress - 0.5) / 0.5);
       }
