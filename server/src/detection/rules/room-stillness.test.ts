@@ -219,7 +219,9 @@ function visit(seed: number, k: number, every: number, script: [keyof ReturnType
   for (const [state, secsFor] of script) {
     starts.push(t);
     for (let end = t + secsFor; t < end; t += every) {
-      out.push(...d.onSample({ t: t * S, deviceId: 'radar', message: { stream: 'presence', data: { occupied: true, motion: p[state]() } } }));
+      out.push(
+        ...d.onSample({ t: t * S, deviceId: 'radar', message: { stream: 'presence', data: { occupied: true, motion: p[state]() } } }),
+      );
       out.push(...d.tick(t * S + 500));
     }
   }
@@ -263,7 +265,8 @@ describe('a new radar of any scale (integer readings)', () => {
           const stillFrom = r.starts[1]!;
           const p = r.out.find((x) => x.kind === 'wearer_prompt');
           const late = p ? p.t / S - stillFrom : null;
-          if (late === null || late > 90 + 18) bad.push(`x${k} every ${every} s seed ${seed}: ${late === null ? 'no prompt' : `${late} s after still`}`);
+          if (late === null || late > 90 + 18)
+            bad.push(`x${k} every ${every} s seed ${seed}: ${late === null ? 'no prompt' : `${late} s after still`}`);
         }
     expect(bad).toEqual([]);
   });
@@ -328,9 +331,12 @@ describe('entry prior: someone walking into an empty room is moving', () => {
         const out: Decision[] = [];
         out.push(...d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } }));
         let t = 1;
-        for (; t < 10; t += every) d.onSample({ t: t * S, deviceId: 'radar', message: { stream: 'presence', data: { occupied: false, motion: 0 } } });
+        for (; t < 10; t += every)
+          d.onSample({ t: t * S, deviceId: 'radar', message: { stream: 'presence', data: { occupied: false, motion: 0 } } });
         for (; t < 250; t += every) {
-          out.push(...d.onSample({ t: t * S, deviceId: 'radar', message: { stream: 'presence', data: { occupied: true, motion: p.moving() } } }));
+          out.push(
+            ...d.onSample({ t: t * S, deviceId: 'radar', message: { stream: 'presence', data: { occupied: true, motion: p.moving() } } }),
+          );
           out.push(...d.tick(t * S + 500));
         }
         expect(out.filter((x) => x.kind === 'wearer_prompt').map((x) => `${seed}/${every}: ${x.t / S} s`)).toEqual([]);
