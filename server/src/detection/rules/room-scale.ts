@@ -130,6 +130,27 @@ export class RoomScale {
     return centre(b);
   }
 
+  /** What the detector snapshot keeps of this scale. */
+  save(): LearntScale {
+    return {
+      device: this.device,
+      hist: Array.from(this.hist, (v) => Math.round(v * 1000) / 1000),
+      total: this.total,
+      samples: this.samples,
+    };
+  }
+
+  /** A scale back from a snapshot, its levels recomputed from the histogram; null when `l` is not one. */
+  static from(l: LearntScale): RoomScale | null {
+    if (l.hist.length !== BINS || l.hist.some((v) => !(v >= 0 && Number.isFinite(v)))) return null;
+    const s = new RoomScale(l.device);
+    s.hist.set(l.hist);
+    s.total = l.total;
+    s.samples = l.samples;
+    s.update();
+    return s;
+  }
+
   /** A scale that looks wrong: after an hour of occupied readings, no spread between moving and still. */
   get warning(): string | null {
     if (this.samples < 1_800) return null;
@@ -142,3 +163,11 @@ export class RoomScale {
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;
+
+/** A sensor's scale as the detector snapshot keeps it (the histogram is the whole of what was learnt). */
+export interface LearntScale {
+  device: string;
+  hist: number[];
+  total: number;
+  samples: number;
+}
