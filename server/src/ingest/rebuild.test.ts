@@ -92,7 +92,9 @@ describe('what the rebuild hands on', () => {
 
   it('the check-in the old core decided but never stored (no open alert): handed on with its own time', async () => {
     const { res, engine } = await rebuild({ upTo: ONSET + 18 });
-    expect(res).toMatchObject({ wearers: 1, samples: ONSET + 18 });
+    // the rules' evidence window (the whole registry's: this wearer's devices are not known here), not all 318 s stored
+    expect(res).toMatchObject({ wearers: 1, samples: engine.rebuildWindowMs('w') / 1000 });
+    expect(engine.rebuildWindowMs('w')).toBeLessThan((ONSET + 18) * 1000);
     expect(res.decisions.map((d) => [d.kind, d.wearerId, d.t])).toEqual([['wearer_prompt', 'w', T + (ONSET + 15) * 1000]]);
     expect(engine.detector('w').state).toBe('prompting');
   });
@@ -119,7 +121,7 @@ describe('what the rebuild hands on', () => {
 
   it('only consenting wearers are rebuilt; a wearer without stored points keeps no detector', async () => {
     const { res, engine } = await rebuild({ upTo: ONSET + 18, consenting: ['quiet'] });
-    expect(res).toEqual({ wearers: 0, samples: 0, decisions: [] });
+    expect(res).toEqual({ wearers: 0, samples: 0, restored: 0, ignored: { unknown_version: 0, malformed: 0 }, decisions: [] });
     expect(engine.size).toBe(0);
   });
 });
