@@ -40,6 +40,10 @@ export function snapshotContract(name: string, open: () => Promise<Two>) {
       expect(got.get('w2')?.data).toBe('{"rules":{"bradycardia":{"base":61}}}');
       await a.snapshots.remove('w2');
       expect([...(await b.snapshots.read(['w1', 'w2'])).keys()]).toEqual(['w1']);
+      // retention: a snapshot not renewed since the cut-off goes
+      await a.snapshots.write([row('w2', T)]);
+      await a.snapshots.purgeBefore(T + 1);
+      expect([...(await b.snapshots.read(['w1', 'w2'])).keys()]).toEqual(['w1']);
     });
 
     it('a snapshot written with a stale epoch stores nothing (FencedWriteError); the holder writes', async () => {

@@ -56,7 +56,12 @@ export function createSnapshotRepo(db: Db) {
       return out;
     },
 
-    /** Drops a wearer's snapshot (opt-out; erasure goes through admin.deleteWearer). */
+    /** Drops snapshots not renewed since `before` (retention, with the raw vitals). */
+    async purgeBefore(before: number): Promise<void> {
+      await db.deleteFrom('detector_snapshots').where('at', '<', before).execute();
+    },
+
+    /** Drops a wearer's snapshot (erasure goes through admin.deleteWearer). */
     async remove(wearerId: string): Promise<void> {
       await db.deleteFrom('detector_snapshots').where('wearer_id', '=', wearerId).execute();
     },
