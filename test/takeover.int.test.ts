@@ -127,6 +127,12 @@ describePostgres('takeover on PostgreSQL and Mosquitto', (cluster) => {
         }
         expect(tookOverAt).not.toBeNull();
         expect(tookOverAt! - DIES_AT).toBeLessThanOrEqual(10);
+        // B began from the detector snapshot A wrote (a wearer a minute, under A's fence), then replayed the evidence window
+        const snapshots = async (n: TestServer, outcome: string) =>
+          (await n.server.metrics.detectorSnapshots.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+        expect(await snapshots(a, 'written')).toBeGreaterThanOrEqual(5);
+        expect(await snapshots(b, 'restored')).toBe(1);
+        expect(await snapshots(b, 'malformed')).toBe(0);
         // every sample published while no core ran reached B
         expect(b.server.ingest.handled).toBe(published - aHandled);
         expect(alertAt, 'responder alert on B').not.toBeNull();

@@ -58,6 +58,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       labelNames: ['op'],
       registers: [registry],
     }),
+    detectorSnapshots: new Counter({
+      name: 'odart_detector_snapshots_total',
+      help: 'Detector snapshots (issue 14): written, too_large or write_failed by the active core; restored, unknown_version or malformed on takeover',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     coreLag: new Gauge({
       name: 'odart_core_tick_lag_seconds',
       help: "Seconds since the core's 1 s tick last ran on this node",

@@ -10,12 +10,12 @@ import { Broker, ExternalBroker, MosquittoDynsec, type BrokerProvisioning, type 
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Config } from './config.js';
 import { seedDemo, type DemoCredentials } from './demo/seed.js';
-import { DetectionEngine, TICK_PARTS } from './detection/index.js';
+import { DetectionEngine, ROOM, SNAPSHOT_VERSION, TICK_PARTS, WEARABLE } from './detection/index.js';
 import { Escalator } from './escalation/index.js';
 import { ClusterBus, InProcessBus, crossesNodes, type Bus, type Events } from './events/index.js';
 import { buildHttpApp } from './http/app.js';
 import { randomIds, randomUUID, type Ids } from './ids.js';
-import { DeviceDirectory, Ingest, rebuildDetectors } from './ingest/index.js';
+import { DetectorSnapshotter, DeviceDirectory, Ingest, rebuildDetectors } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import {
@@ -346,6 +346,22 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     }, 1000 / TICK_PARTS),
   );
   timers.push(escalator.startLoop(1000));
+  // What the detectors learnt over hours goes to the store once a minute (a sixtieth of the wearers a second, fenced):
+  // the next core restores it instead of learning it again (issue 14, ingest/snapshots.ts).
+  const snapshotter = new DetectorSnapshotter({
+    engine,
+    clock,
+    write: (rows, w) => repos.snapshots.write(rows, w),
+    isCore: () => core.active,
+    fence: () => {
+      const fence = core.fence();
+      return fence ? { fence, now: clock.now() } : undefined;
+    },
+    refused: (op) => core.refused(op),
+    count: (outcome, n = 1) => metrics.detectorSnapshots.inc({ outcome }, n),
+    log: log.child({ part: 'detection' }),
+  });
+  timers.push(snapshotter.start());
   // Becoming the core: take over the work of a process that died (running jobs, sends in flight), repair chains,
   // and resume escalations that were due while no core ran. The single node does it here, once.
   // Then the detectors are rebuilt from the stored vitals (an apnoea half-way to its alert on a core that died still
@@ -358,10 +374,19 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     ingest.hold();
     try {
       const now = clock.now();
+      // Each wearer's replay window is the longest evidence window of the rules their devices feed (a wearer with
+      // a wearable only needs no minutes of room stillness).
+      const kinds = directory.kindsByWearer();
+      const sourcesOf = (id: string) => {
+        const k = kinds.get(id);
+        return (k?.has('wearable') ? WEARABLE : 0) | (k?.has('room') || k?.has('door') ? ROOM : 0);
+      };
       const rebuilt = await rebuildDetectors({
         engine,
         now,
         windows: (ids, from, to) => vitals.windows(ids, from, to),
+        snapshots: (ids) => repos.snapshots.read(ids),
+        windowFor: (id) => engine.rebuildWindowMs(id, sourcesOf(id)),
         wearers: () => directory.consentingWearers(),
         openAlert: async (id) => (await repos.openAlertForWearer(id))?.state ?? null,
         closedSince: async (id, since) =>
@@ -369,12 +394,27 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
             .filter((a) => a.closed_at !== null && a.closed_at >= since && (a.state === 'resolved' || a.state === 'cancelled'))
             .map((a) => a.closed_at!),
       });
-      log
-        .child({ part: 'ingest' })
-        .info(
-          { wearers: rebuilt.wearers, samples: rebuilt.samples, decisions: rebuilt.decisions.length, ms: clock.now() - now },
-          'detectors rebuilt from stored vitals',
-        );
+      const { unknown_version, malformed } = rebuilt.ignored;
+      metrics.detectorSnapshots.inc({ outcome: 'restored' }, rebuilt.restored);
+      metrics.detectorSnapshots.inc({ outcome: 'unknown_version' }, unknown_version);
+      metrics.detectorSnapshots.inc({ outcome: 'malformed' }, malformed);
+      if (unknown_version + malformed > 0)
+        log
+          .child({ part: 'ingest' })
+          .warn(
+            { unknownVersion: unknown_version, malformed, version: SNAPSHOT_VERSION },
+            'detector snapshots ignored: those detectors learn their baselines and room scales afresh',
+          );
+      log.child({ part: 'ingest' }).info(
+        {
+          wearers: rebuilt.wearers,
+          samples: rebuilt.samples,
+          restored: rebuilt.restored,
+          decisions: rebuilt.decisions.length,
+          ms: clock.now() - now,
+        },
+        'detectors rebuilt from snapshots and stored vitals',
+      );
       if (rebuilt.decisions.length > 0) await bus.publish('detection.decisions', { decisions: rebuilt.decisions });
     } catch (err) {
       log.error({ err }, 'detector rebuild failed: detection starts from live data');

@@ -628,7 +628,7 @@ if (JSON_OUT) {
             'takeover: detector rebuild (PostgreSQL)',
             rb === null
               ? 'PostgreSQL not installed'
-              : `${rb.seconds} s for ${rb.wearers} wearers, ${rb.samples} samples (${rb.samplesPerSec}/s); device data waits meanwhile (${rb.heldAt1Hz} messages held at 1 Hz); longest loop stall ${rb.loopMaxMs} ms`,
+              : `${rb.seconds} s for ${rb.wearers} wearers (${rb.restored} snapshots restored, ${rb.windowS} s replayed), ${rb.samples} samples (${rb.samplesPerSec}/s); device data waits meanwhile (${rb.heldAt1Hz} messages held at 1 Hz); longest loop stall ${rb.loopMaxMs} ms`,
           ],
         ] as [string, string][])
       : []),

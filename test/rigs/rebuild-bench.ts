@@ -1,14 +1,19 @@
 // `npm run bench -- --only=rebuild`: the detector rebuild of a new core (server/src/ingest/rebuild.ts) at scale. A
-// throwaway PostgreSQL cluster (the cluster's store) holds REBUILD_WINDOW_MS (10 minutes) of 1 Hz vitals of N wearers,
-// written through the real block writer (store/vitals.ts, SHARED_BLOCK_SPAN_MS blocks); then a fresh engine rebuilds
-// every wearer's detector from it, as server.ts does on takeover, timed. Device messages wait (ingest.hold) for all of
-// it, so the figure is how long device data waits, and how many messages a node holds at 1 Hz meanwhile.
+// throwaway PostgreSQL cluster (the cluster's store) holds 10 minutes of 1 Hz vitals of N wearers, written through the
+// real block writer (store/vitals.ts, SHARED_BLOCK_SPAN_MS blocks), and each wearer's detector snapshot as the old
+// core left it (store/snapshots.ts); then a fresh engine rebuilds every wearer's detector from them, as server.ts does
+// on takeover (snapshot restored, the wearable rules' evidence window replayed), timed. Device messages wait
+// (ingest.hold) for all of it, so the figure is how long device data waits, and how many messages a node holds at
+// 1 Hz meanwhile.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { DeviceMessage } from '@odart/protocol';
-import { DetectionEngine } from '../../server/src/detection/index.js';
-import { REBUILD_WINDOW_MS, rebuildDetectors } from '../../server/src/ingest/index.js';
+import { DetectionEngine, WEARABLE } from '../../server/src/detection/index.js';
+import { rebuildDetectors, sampleOf } from '../../server/src/ingest/index.js';
 import { openStore } from '../../server/src/store/index.js';
 import { postgresBin, startPostgres } from '../helpers/postgres.js';
+
+/** What the store holds of each wearer: more than any rebuild window. */
+const STORED_MS = 10 * 60_000;
 
 export async function benchRebuild(o: { wearers: number; log: (s: string) => void }) {
   if (!postgresBin()) return null;
@@ -20,8 +25,8 @@ export async function benchRebuild(o: { wearers: number; log: (s: string) => voi
     try {
       const ids = Array.from({ length: o.wearers }, (_, i) => `w${i}`);
       const now = Date.UTC(2026, 0, 1);
-      const from = now - REBUILD_WINDOW_MS;
-      o.log(`rebuild: storing ${REBUILD_WINDOW_MS / 60_000} min of 1 Hz vitals of ${o.wearers} wearers in PostgreSQL`);
+      const from = now - STORED_MS;
+      o.log(`rebuild: storing ${STORED_MS / 60_000} min of 1 Hz vitals of ${o.wearers} wearers in PostgreSQL, and their snapshots`);
       const w0 = performance.now();
       let x = 1;
       const noise = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 2;
@@ -43,6 +48,11 @@ export async function benchRebuild(o: { wearers: number; log: (s: string) => voi
         if ((t - from) % 4000 === 0) await vitals.idle();
       }
       await vitals.flush();
+      // The old core's snapshot of each wearer: a detector that learnt from the first wearer's stored minutes.
+      const old = new DetectionEngine();
+      for (const p of (await vitals.windows(['w0'], from, now)).get('w0') ?? []) old.ingest('w0', sampleOf(p));
+      const snap = old.snapshot('w0', now - 30_000)!;
+      await store.repos.snapshots.write(ids.map((id) => ({ wearerId: id, ...snap })));
       const storeSeconds = (performance.now() - w0) / 1000;
       if (vitals.dropped > 0 || errors.length > 0) throw new Error(`storing dropped ${vitals.dropped} samples, ${errors.length} errors`);
       o.log(`  stored in ${Math.round(storeSeconds)} s; rebuilding`);
@@ -50,10 +60,14 @@ export async function benchRebuild(o: { wearers: number; log: (s: string) => voi
       const loop = monitorEventLoopDelay({ resolution: 5 });
       loop.enable();
       const r0 = performance.now();
+      const windowMs = engine.rebuildWindowMs('w0', WEARABLE);
       const res = await rebuildDetectors({
         engine,
         now,
         windows: (page, f, t) => vitals.windows(page, f, t),
+        snapshots: (page) => store.repos.snapshots.read(page),
+        // as server.ts: the wearers have a wearable only, so the wearable rules' window
+        windowFor: (id) => engine.rebuildWindowMs(id, WEARABLE),
         wearers: () => ids,
         openAlert: () => Promise.resolve(null),
         closedSince: () => Promise.resolve([]),
@@ -63,6 +77,9 @@ export async function benchRebuild(o: { wearers: number; log: (s: string) => voi
       return {
         wearers: res.wearers,
         samples: res.samples,
+        restored: res.restored,
+        windowS: windowMs / 1000,
+        snapshotBytes: snap.data.length,
         seconds: Math.round(seconds * 10) / 10,
         samplesPerSec: Math.round(res.samples / seconds),
         /** device messages a node holds meanwhile at 1 Hz per wearer (ingest's MAX_HELD is 100,000) */

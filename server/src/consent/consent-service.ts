@@ -213,9 +213,14 @@ export class ConsentService {
     while (this.ticking) await this.ticking;
   }
 
-  /** Deletes raw vitals older than the retention period (VITALS_RETENTION_DAYS). */
+  /**
+   * Deletes raw vitals older than the retention period (VITALS_RETENTION_DAYS), and detector snapshots not renewed in
+   * it (a wearer whose detector has been gone that long: opted out, or no device reporting).
+   */
   async purge(): Promise<number> {
-    const n = await this.d.vitals.purgeBefore(this.d.clock.now() - this.d.retentionDays * 24 * HOUR);
+    const before = this.d.clock.now() - this.d.retentionDays * 24 * HOUR;
+    const n = await this.d.vitals.purgeBefore(before);
+    await this.d.repos.snapshots.purgeBefore(before);
     if (n > 0) this.d.log.info({ samples: n, days: this.d.retentionDays }, 'purged old vitals');
     return n;
   }

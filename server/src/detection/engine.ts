@@ -1,7 +1,8 @@
 // Detection engine: one WearerDetector per wearer, fed by every device of that wearer.
 // Used identically by the live server (system clock) and by `evaluate` (virtual time).
 import { WearerDetector, type Calibration, type DetectorOptions } from './wearer-detector.js';
-import type { Decision, Sample, Thresholds } from './types.js';
+import { rebuildWindowMs, restoreSnapshot, snapshotOf, type DetectorSnapshot, type RestoreOutcome } from './snapshot.js';
+import { DEFAULT_THRESHOLDS, type Decision, type Sample, type Thresholds } from './types.js';
 
 export type WearerDecision = Decision & { wearerId: string };
 
@@ -67,6 +68,33 @@ export class DetectionEngine {
   /** What the wearer's detector has learnt (null: no data from this wearer since the server started). */
   calibration(wearerId: string): Calibration | null {
     return this.wearers.get(wearerId)?.calibration() ?? null;
+  }
+
+  /** The detector snapshot of a wearer at `at` (null: no detector, or too large to keep). */
+  snapshot(wearerId: string, at: number): DetectorSnapshot | null {
+    const d = this.wearers.get(wearerId);
+    return d ? snapshotOf(d, at) : null;
+  }
+
+  /**
+   * A fresh detector for the wearer with `s` restored (replacing any it had). A snapshot it cannot read leaves the
+   * wearer with no detector (never a half-restored one); the outcome says which.
+   */
+  restore(wearerId: string, s: DetectorSnapshot): RestoreOutcome {
+    this.forget(wearerId);
+    const outcome = restoreSnapshot(this.detector(wearerId), s);
+    if (outcome !== 'restored') this.forget(wearerId);
+    return outcome;
+  }
+
+  /** The wearers with a detector, in the order they were made (a live iterator: made and forgotten ones show). */
+  ids(): IterableIterator<string> {
+    return this.wearers.keys();
+  }
+
+  /** How far back a new core replays this wearer's stored vitals, for their thresholds and devices (snapshot.ts). */
+  rebuildWindowMs(wearerId: string, sources?: number): number {
+    return rebuildWindowMs({ ...DEFAULT_THRESHOLDS, ...this.thresholdsFor(wearerId) }, sources, this.options.rules);
   }
 
   /** Drop a wearer's state (opt-out, deletion). */

@@ -65,15 +65,30 @@ class RoomAlarmRule implements Rule {
   }
 }
 
-const fastHeart: RuleEntry = { name: 'fast-heart', source: WEARABLE, role: 'primary', reads: ['hr'], create: () => new FastHeartRule() };
+const fastHeart: RuleEntry = {
+  name: 'fast-heart',
+  source: WEARABLE,
+  role: 'primary',
+  reads: ['hr'],
+  evidenceMs: () => 20_000,
+  create: () => new FastHeartRule(),
+};
 const roomAlarm = (source: typeof ROOM | typeof WEARABLE): RuleEntry => ({
   name: 'room-alarm',
   source,
   role: 'primary',
   reads: ['room'],
+  evidenceMs: () => 10_000,
   create: () => new RoomAlarmRule(),
 });
-const plusFour: RuleEntry = { name: 'plus-four', source: WEARABLE, role: 'support', reads: [], create: () => new PlusFourRule() };
+const plusFour: RuleEntry = {
+  name: 'plus-four',
+  source: WEARABLE,
+  role: 'support',
+  reads: [],
+  evidenceMs: () => 0,
+  create: () => new PlusFourRule(),
+};
 
 function feed(d: WearerDetector, from: number, to: number, v: (s: number) => VitalsPayload): Decision[] {
   const out: Decision[] = [];

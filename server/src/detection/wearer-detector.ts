@@ -213,6 +213,30 @@ export class WearerDetector implements Scorer {
     return { room, baselines };
   }
 
+  /** What each rule learnt that its evidence window cannot give back, by rule name (the detector snapshot, snapshot.ts). */
+  learnt(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < this.rules.length; i++) {
+      const data = this.rules[i]!.learnt?.();
+      if (data !== undefined) out[this.set.entries[i]!.name] = data;
+    }
+    return out;
+  }
+
+  /**
+   * Takes back what `learnt()` gave at `at` (rules missing from `learnt` stay fresh). False when a rule does not
+   * understand its part: the detector is then partly restored and must be dropped (the caller makes a fresh one).
+   */
+  restore(learnt: Readonly<Record<string, unknown>>, at: number): boolean {
+    for (let i = 0; i < this.rules.length; i++) {
+      const name = this.set.entries[i]!.name;
+      const rule = this.rules[i]!;
+      if (!Object.hasOwn(learnt, name) || !rule.restore) continue;
+      if (!rule.restore(learnt[name], at)) return false;
+    }
+    return true;
+  }
+
   // ---- inputs ----------------------------------------------------------------------------------
 
   /** One reading to the rules that read it, in registry order. */

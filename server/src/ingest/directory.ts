@@ -47,6 +47,18 @@ export class DeviceDirectory {
     return [...this.consent].filter(([, c]) => c === 'active').map(([id]) => id);
   }
 
+  /** The kinds of device each wearer has (one pass over the devices: the detector rebuild's windows). */
+  kindsByWearer(): Map<string, Set<DeviceKind>> {
+    const out = new Map<string, Set<DeviceKind>>();
+    for (const d of this.devices.values()) {
+      if (d.wearerId === null) continue;
+      let k = out.get(d.wearerId);
+      if (!k) out.set(d.wearerId, (k = new Set()));
+      k.add(d.kind);
+    }
+    return out;
+  }
+
   consentOf(wearerId: string): ConsentState | undefined {
     return this.consent.get(wearerId);
   }

@@ -2,7 +2,16 @@
 // was, so an apnoea in progress alerts when it would have without the takeover; and of what the replay decided only
 // what the store does not show is handed on.
 import { describe, expect, it } from 'vitest';
-import { DetectionEngine, type WearerDecision } from '../detection/index.js';
+import {
+  DEFAULT_THRESHOLDS,
+  DetectionEngine,
+  ROOM,
+  RULES,
+  WEARABLE,
+  rebuildWindowMs,
+  type RuleEntry,
+  type WearerDecision,
+} from '../detection/index.js';
 import type { VitalsPoint } from '../store/vitals.js';
 import { rebuildDetectors, replayWearer, sampleOf } from './rebuild.js';
 
@@ -92,7 +101,9 @@ describe('what the rebuild hands on', () => {
 
   it('the check-in the old core decided but never stored (no open alert): handed on with its own time', async () => {
     const { res, engine } = await rebuild({ upTo: ONSET + 18 });
-    expect(res).toMatchObject({ wearers: 1, samples: ONSET + 18 });
+    // the rules' evidence window (the whole registry's: this wearer's devices are not known here), not all 318 s stored
+    expect(res).toMatchObject({ wearers: 1, samples: engine.rebuildWindowMs('w') / 1000 });
+    expect(engine.rebuildWindowMs('w')).toBeLessThan((ONSET + 18) * 1000);
     expect(res.decisions.map((d) => [d.kind, d.wearerId, d.t])).toEqual([['wearer_prompt', 'w', T + (ONSET + 15) * 1000]]);
     expect(engine.detector('w').state).toBe('prompting');
   });
@@ -119,7 +130,7 @@ describe('what the rebuild hands on', () => {
 
   it('only consenting wearers are rebuilt; a wearer without stored points keeps no detector', async () => {
     const { res, engine } = await rebuild({ upTo: ONSET + 18, consenting: ['quiet'] });
-    expect(res).toEqual({ wearers: 0, samples: 0, decisions: [] });
+    expect(res).toEqual({ wearers: 0, samples: 0, restored: 0, ignored: { unknown_version: 0, malformed: 0 }, decisions: [] });
     expect(engine.size).toBe(0);
   });
 });
@@ -146,5 +157,187 @@ describe('the rebuild and the event loop', () => {
     });
     await done;
     expect(order).toEqual(['replay a', 'loop', 'replay b']);
+  });
+});
+
+describe('what the detector learnt over hours survives a takeover (the detector snapshot)', () => {
+  /** A small deterministic generator (uniform 0..1). */
+  const rnd = (seed: number) => {
+    let x = seed;
+    return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  };
+  /**
+   * A room radar on 4 times the reference scale: moving ~100, still (breathing) 0-16, about 8; the reference line
+   * (stillMotion 5) is below the still readings, so only a learnt scale sees this person as still. Every 2 s: 3 hours
+   * of an occupied room (moving and sitting in turns, a minute each), out for 30 min, back: moving 20 s, then still.
+   */
+  function radar() {
+    const u = rnd(11);
+    const out: VitalsPoint[] = [];
+    const at = (s: number, occupied: boolean, motion: number): VitalsPoint => ({
+      t: T + s * 1000,
+      deviceId: 'radar',
+      stream: 'presence',
+      hr: null,
+      spo2: null,
+      rr: null,
+      activity: null,
+      onBody: null,
+      occupied,
+      motion,
+    });
+    let s = 0;
+    for (; s < 3 * 3600; s += 2) out.push(at(s, true, (s / 60) % 2 < 1 ? 100 + (u() - 0.5) * 120 : 4 * (2 + (u() - 0.5) * 3.5)));
+    for (const end = s + 1800; s < end; s += 2) out.push(at(s, false, 0));
+    for (const end = s + 20; s < end; s += 2) out.push(at(s, true, 100 + (u() - 0.5) * 120));
+    const stillFrom = s;
+    for (const end = s + 400; s < end; s += 2) out.push(at(s, true, Math.max(0, 4 * (2 + (u() - 0.5) * 3.5))));
+    return { points: out, stillFrom };
+  }
+  /** Feeds points from `from` (ms, inclusive) to `to` (exclusive) live, as server.ts does; returns the decisions. */
+  const feed = (e: DetectionEngine, ps: readonly VitalsPoint[], from: number, to: number) => {
+    const out: WearerDecision[] = [];
+    for (const p of ps) {
+      if (p.t < from || p.t >= to) continue;
+      out.push(...e.ingest('w', sampleOf(p)));
+      out.push(...e.tick(p.t + 500), ...e.tick(p.t + 1500));
+    }
+    return out;
+  };
+  const prompted = (ds: WearerDecision[]) => ds.find((d) => d.kind === 'wearer_prompt')?.t;
+
+  it('stillness is judged on the room scale learnt hours before, as on the uninterrupted detector', async () => {
+    const { points, stillFrom } = radar();
+    const end = T + (stillFrom + 400) * 1000;
+    // the old core, uninterrupted: the learnt scale (factor ~4) reads the person as still; stillness alone prompts at 3 min
+    const old = new DetectionEngine();
+    const reference = prompted(feed(old, points, 0, end));
+    expect(reference).toBeDefined();
+    expect((reference! - T) / 1000 - stillFrom).toBeGreaterThanOrEqual(180);
+    expect((reference! - T) / 1000 - stillFrom).toBeLessThanOrEqual(200);
+
+    // a second old core, snapshotted (as the core does each minute) 30 s before it dies, 100 s into the stillness
+    const dying = new DetectionEngine();
+    const takeover = T + (stillFrom + 100) * 1000;
+    feed(dying, points, 0, takeover - 30_000);
+    const snap = dying.snapshot('w', takeover - 30_000)!;
+    expect(dying.calibration('w')!.room[0]).toMatchObject({ learnt: true });
+    feed(dying, points, takeover - 30_000, takeover);
+
+    const rebuild = async (snapshots: Map<string, typeof snap>) => {
+      const engine = new DetectionEngine();
+      const res = await rebuildDetectors({
+        engine,
+        now: takeover,
+        windows: async (ids, from, to) => new Map(ids.map((id) => [id, points.filter((p) => p.t >= from && p.t <= to)])),
+        snapshots: async () => snapshots,
+        wearers: () => ['w'],
+        openAlert: async () => null,
+        closedSince: async () => [],
+      });
+      // live data after the takeover (placed at its arrival, after what the store holds)
+      return { engine, res, prompt: prompted(feed(engine, points, takeover + 1, end)) };
+    };
+    const restored = await rebuild(new Map([['w', snap]]));
+    expect(restored.res.restored).toBe(1);
+    // the replay read minutes, not the hours the scale was learnt over
+    expect(restored.res.samples).toBeLessThan(200);
+    expect(restored.engine.calibration('w')!.room[0]!.factor).toBeCloseTo(old.calibration('w')!.room[0]!.factor, 1);
+    expect(restored.engine.detector('w').features(takeover).stillS).toBeGreaterThan(60);
+    expect(Math.abs(restored.prompt! - reference!)).toBeLessThanOrEqual(2_000);
+
+    // without it (what a 10-minute replay gave: 20 s of movement is too little to learn a scale) the person never reads as still
+    const fresh = await rebuild(new Map());
+    expect(fresh.engine.calibration('w')!.room[0]).toMatchObject({ learnt: false, factor: 1 });
+    expect(fresh.prompt).toBeUndefined();
+  });
+
+  it('a snapshot of another version is ignored and counted; the detector learns afresh and nothing breaks', async () => {
+    const { points, stillFrom } = radar();
+    const takeover = T + (stillFrom + 100) * 1000;
+    const old = new DetectionEngine();
+    feed(old, points, 0, takeover);
+    const snap = old.snapshot('w', takeover)!;
+    const engine = new DetectionEngine();
+    const res = await rebuildDetectors({
+      engine,
+      now: takeover,
+      windows: async (ids, from, to) => new Map(ids.map((id) => [id, points.filter((p) => p.t >= from && p.t <= to)])),
+      snapshots: async () =>
+        new Map([
+          ['w', { ...snap, version: snap.version + 1 }],
+          ['x', { ...snap, data: '{"rules":{"stillness":{"scales":"?"}}}' }],
+        ]),
+      wearers: () => ['w', 'x'],
+      openAlert: async () => null,
+      closedSince: async () => [],
+    });
+    expect(res).toMatchObject({ restored: 0, ignored: { unknown_version: 1, malformed: 1 } });
+    expect(engine.calibration('w')!.room[0]).toMatchObject({ learnt: false });
+    // the unreadable one: a fresh detector, rebuilt from the replay alone
+    expect(engine.calibration('x')!.room[0]).toMatchObject({ learnt: false });
+  });
+});
+
+describe('the replay window comes from the rules', () => {
+  /** Stillness in an occupied room (project radar, readings every 2 s) from s=0; `upTo` s stored. */
+  const room = (upTo: number): VitalsPoint[] =>
+    Array.from({ length: upTo / 2 }, (_, i) => ({
+      t: T + i * 2000,
+      deviceId: 'radar',
+      stream: 'presence' as const,
+      hr: null,
+      spo2: null,
+      rr: null,
+      activity: null,
+      onBody: null,
+      occupied: true,
+      motion: i < 15 ? 30 : 1,
+    }));
+  const run = async (windowMs: number | undefined) => {
+    const points = room(600);
+    const takeover = T + 200_000; // 170 s into the stillness (from 30 s), 10 s before its 3-minute prompt
+    const engine = new DetectionEngine();
+    await rebuildDetectors({
+      engine,
+      now: takeover,
+      windows: async (ids, from, to) => new Map(ids.map((id) => [id, points.filter((p) => p.t >= from && p.t <= to)])),
+      wearers: () => ['w'],
+      openAlert: async () => null,
+      closedSince: async () => [],
+      ...(windowMs === undefined ? {} : { windowFor: () => windowMs }),
+    });
+    for (const p of points) {
+      if (p.t <= takeover) continue; // live data: after what the store holds
+      const ds = [...engine.ingest('w', sampleOf(p)), ...engine.tick(p.t + 500), ...engine.tick(p.t + 1500)];
+      const prompt = ds.find((d) => d.kind === 'wearer_prompt');
+      if (prompt) return (prompt.t - T) / 1000;
+    }
+    return null;
+  };
+
+  it("stillness (the longest evidence, minutes): the registry's window rebuilds the prompt on time, a shorter one is late", async () => {
+    const uninterrupted = await run(10 * 60_000);
+    expect(uninterrupted).toBeGreaterThanOrEqual(30 + 180);
+    expect(uninterrupted).toBeLessThanOrEqual(30 + 190);
+    // the default: what the rules declare for a wearer with a room sensor
+    const windowMs = new DetectionEngine().rebuildWindowMs('w', ROOM);
+    expect(windowMs).toBe(rebuildWindowMs(DEFAULT_THRESHOLDS, ROOM));
+    expect(windowMs).toBeLessThan(5 * 60_000);
+    expect(await run(windowMs)).toBe(uninterrupted);
+    expect(await run(undefined)).toBe(uninterrupted);
+    // a window shorter than the stillness timer it must cover: the prompt comes late
+    expect((await run(150_000))! - uninterrupted!).toBeGreaterThanOrEqual(15);
+  });
+
+  it('the window is the longest of the rules the wearer has devices for, and follows their thresholds', () => {
+    const th = DEFAULT_THRESHOLDS;
+    expect(rebuildWindowMs(th, WEARABLE)).toBeLessThan(rebuildWindowMs(th, ROOM));
+    expect(rebuildWindowMs(th, WEARABLE | ROOM)).toBe(rebuildWindowMs(th, ROOM));
+    // a service that gives a wearer 20 minutes of stillness gets 20 minutes replayed
+    expect(rebuildWindowMs({ ...th, stillnessSeconds: 1200 }, ROOM)).toBeGreaterThan(1200_000);
+    // a rule registered with a longer evidence window lengthens it
+    const long: RuleEntry = { ...RULES[0]!, name: 'long', evidenceMs: () => 3_600_000 };
+    expect(rebuildWindowMs(th, WEARABLE, [...RULES, long])).toBeGreaterThan(3_600_000);
   });
 });

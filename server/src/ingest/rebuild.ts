@@ -6,15 +6,9 @@
 // only the decision that the wearer's episode stands on is handed on, and only when the store does not have it (the
 // old core died between deciding and storing), or when the check-in ran out meanwhile (pending -> escalating). An
 // alert people closed during the episode closes the replayed episode too, as it did on the old core.
-import type { Decision, DetectionEngine, Sample, WearerDecision } from '../detection/index.js';
+import type { Decision, DetectionEngine, DetectorSnapshot, RestoreOutcome, Sample, WearerDecision } from '../detection/index.js';
 import type { VitalsPoint } from '../store/vitals.js';
 
-/**
- * How far back the replay reads: the personal baselines' warm-up and slow learning (SpO2 1 min then minutes, RR
- * 5 min), the episode's reset after 5 min of clear signals, and any evidence running. Room-scale calibration that
- * took longer is learnt again.
- */
-export const REBUILD_WINDOW_MS = 10 * 60_000;
 /** Wearers read per query. */
 const PAGE = 200;
 /** The live engine ticks every second (server.ts); the replay ticks at the same pace between samples. */
@@ -30,20 +24,34 @@ export interface RebuildDeps {
   openAlert(wearerId: string): Promise<string | null>;
   /** when the wearer's alerts were closed by people (resolved or cancelled), at or after `since` */
   closedSince(wearerId: string, since: number): Promise<number[]>;
+  /** the stored detector snapshots of these wearers (those that have one; none: every detector learns afresh) */
+  snapshots?(wearerIds: readonly string[]): Promise<Map<string, DetectorSnapshot>>;
+  /**
+   * How far back to replay this wearer's stored samples (default: the engine's `rebuildWindowMs`, the longest
+   * evidence window of the rules, for the wearer's thresholds; server.ts narrows it to the wearer's devices).
+   */
+  windowFor?(wearerId: string): number;
   now: number;
-  windowMs?: number;
 }
 
 export interface RebuildResult {
   wearers: number;
   samples: number;
+  /** detectors that took back what they had learnt from a stored snapshot */
+  restored: number;
+  /** snapshots not used: of a version this core does not read, or not readable (the detector learns afresh) */
+  ignored: { unknown_version: number; malformed: number };
   /** decisions to publish (as `detection.decisions`): the old core decided them, the store does not show them */
   decisions: WearerDecision[];
 }
 
+/** Absent for null (a module-level function: one made per call cost 14 % of the rebuild, bench --cpu-prof). */
+function opt<T>(v: T | null): T | undefined {
+  return v === null ? undefined : v;
+}
+
 /** A stored point as the sample ingest would have handed the detector (its time is where ingest placed it). */
 export function sampleOf(p: VitalsPoint): Sample {
-  const opt = <T>(v: T | null) => (v === null ? undefined : v);
   return p.stream === 'vitals'
     ? {
         t: p.t,
@@ -60,8 +68,18 @@ export function sampleOf(p: VitalsPoint): Sample {
 const raises = (d: Decision) => d.kind === 'wearer_prompt' || d.kind === 'responder_alert';
 
 /**
- * Replays one wearer's points into a fresh detector; returns the decision the episode stands on (the last prompt or
- * responder alert since the detector was last idle) with the time the episode began, or null when it ended idle.
+ * A fresh detector for the wearer, with its snapshot restored when there is one it can read; the outcome says which.
+ * A snapshot it cannot read leaves a fresh detector (never a half-restored one).
+ */
+export function freshDetector(engine: DetectionEngine, wearerId: string, snapshot?: DetectorSnapshot): 'none' | RestoreOutcome {
+  engine.forget(wearerId);
+  return snapshot ? engine.restore(wearerId, snapshot) : 'none';
+}
+
+/**
+ * Replays one wearer's points into a fresh detector (its snapshot restored first, when given); returns the decision
+ * the episode stands on (the last prompt or responder alert since the detector was last idle) with the time the
+ * episode began, or null when it ended idle.
  */
 export function replayWearer(
   engine: DetectionEngine,
@@ -69,8 +87,12 @@ export function replayWearer(
   points: readonly VitalsPoint[],
   now: number,
   closedAt: readonly number[] = [],
+  snapshot?: DetectorSnapshot,
+  /** told what became of the snapshot */
+  restored?: (outcome: ReturnType<typeof freshDetector>) => void,
 ): { standing: WearerDecision; since: number } | null {
-  engine.forget(wearerId);
+  const outcome = freshDetector(engine, wearerId, snapshot);
+  restored?.(outcome);
   const d = engine.detector(wearerId);
   const closes = [...closedAt].sort((a, b) => a - b);
   const st: { standing: WearerDecision | null; since: number } = { standing: null, since: 0 };
@@ -108,31 +130,55 @@ export function replayWearer(
   return st.standing ? { standing: st.standing, since: st.since } : null;
 }
 
-/** Rebuilds every consenting wearer's detector from the stored window before `now`. */
+/**
+ * Rebuilds every consenting wearer's detector before `now`: its stored snapshot restored (what the rules learnt over
+ * hours), then the stored samples of its evidence window replayed (what is running now: an apnoea half-way to its
+ * alert, stillness, a check-in).
+ */
 export async function rebuildDetectors(r: RebuildDeps): Promise<RebuildResult> {
-  const from = r.now - (r.windowMs ?? REBUILD_WINDOW_MS);
   const ids = [...r.wearers()];
-  const out: RebuildResult = { wearers: 0, samples: 0, decisions: [] };
+  const windowFor = r.windowFor ?? ((id: string) => r.engine.rebuildWindowMs(id));
+  const out: RebuildResult = { wearers: 0, samples: 0, restored: 0, ignored: { unknown_version: 0, malformed: 0 }, decisions: [] };
   for (let i = 0; i < ids.length; i += PAGE) {
     const page = ids.slice(i, i + PAGE);
-    const windows = await r.windows(page, from, r.now);
+    const snapshots = (await r.snapshots?.(page)) ?? new Map<string, DetectorSnapshot>();
+    // One read per window length in the page (mostly one: wearers share thresholds and kinds of device).
+    const byFrom = new Map<number, string[]>();
+    for (const id of page) {
+      const from = r.now - windowFor(id);
+      const group = byFrom.get(from);
+      if (group) group.push(id);
+      else byFrom.set(from, [id]);
+    }
+    const windows = new Map<string, VitalsPoint[]>();
+    for (const [from, group] of byFrom) for (const [id, ps] of await r.windows(group, from, r.now)) windows.set(id, ps);
     for (const id of page) {
       const points = windows.get(id) ?? [];
-      if (points.length === 0) continue;
+      const snapshot = snapshots.get(id);
+      if (points.length === 0) {
+        // Nothing to replay: what the detector learnt is kept for when the wearer's devices report again.
+        if (snapshot) count(out, freshDetector(r.engine, id, snapshot));
+        continue;
+      }
       // One wearer's replay at a time on the event loop: a page of 200 wearers replayed in one turn held it for
       // ~0.6 s (bench --only=rebuild), with this node's HTTP, live WebSockets and cluster bus frozen meanwhile.
       await new Promise<void>((resolve) => setImmediate(resolve));
       out.wearers++;
       out.samples += points.length;
-      let res = replayWearer(r.engine, id, points, r.now);
+      let res = replayWearer(r.engine, id, points, r.now, [], snapshot, (o) => count(out, o));
       if (!res) continue;
       const closed = await r.closedSince(id, res.since);
       // people closed this episode's alert on the old core: the replay closes it where it did
-      if (closed.length > 0) res = replayWearer(r.engine, id, points, r.now, closed);
+      if (closed.length > 0) res = replayWearer(r.engine, id, points, r.now, closed, snapshot);
       if (!res) continue;
       const open = await r.openAlert(id);
       if (open === null || (open === 'pending_checkin' && res.standing.kind === 'responder_alert')) out.decisions.push(res.standing);
     }
   }
   return out;
+}
+
+function count(out: RebuildResult, outcome: ReturnType<typeof freshDetector>): void {
+  if (outcome === 'restored') out.restored++;
+  else if (outcome !== 'none') out.ignored[outcome]++;
 }

@@ -62,6 +62,7 @@ export function createAdminRepos(db: Db) {
         await trx.deleteFrom('consent_tokens').where('wearer_id', '=', wearerId).execute();
         await trx.deleteFrom('consent_events').where('wearer_id', '=', wearerId).execute();
         await trx.deleteFrom('notices').where('wearer_id', '=', wearerId).execute();
+        await trx.deleteFrom('detector_snapshots').where('wearer_id', '=', wearerId).execute();
         await trx.deleteFrom('wearers').where('id', '=', wearerId).execute();
         return devices.map((d) => d.id);
       });

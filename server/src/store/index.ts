@@ -43,4 +43,5 @@ export { createTestPageRepo, type TestPageRepo, type TestPageResultRow } from '.
 export { createKitRepo, type KitRepo, type KitRow, type KitPatch } from './kits.js';
 export { createRotaRepo, type RotaRepo, type RotaShiftRow, type RotaOverrideRow } from './rotas.js';
 export { createHandoffRepo, type HandoffRepo, type HandoffEndpointRow } from './handoff.js';
+export { createSnapshotRepo, type SnapshotRepo, type SnapshotRow } from './snapshots.js';
 export { FencedWriteError, type CoreWrite, type Fence, type FencedCore, type FencedOp } from './lease.js';

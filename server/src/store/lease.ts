@@ -45,7 +45,8 @@ export type FencedOp =
   | 'job_insert'
   | 'jobs_release'
   | 'notification_insert'
-  | 'notification_claim';
+  | 'notification_claim'
+  | 'snapshot_write';
 
 /**
  * A core write refused by the store: the lease row no longer names this node with this epoch (or has run out).

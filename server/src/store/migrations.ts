@@ -655,6 +655,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('devices').addColumn('monitored_at', 'bigint').execute();
     },
   },
+  '0030_detector_snapshots': {
+    // The detector snapshot of each wearer (issue 14, store/snapshots.ts): what the detector learnt over hours
+    // (baselines, room scales, the door, decaying counts), versioned, written by the active core every minute under
+    // its fence, read by the next core on takeover. One row per wearer, replaced in place.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('detector_snapshots')
+        .addColumn('wearer_id', 'text', (c) => c.primaryKey())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('epoch', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

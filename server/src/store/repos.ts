@@ -5,6 +5,7 @@ import { createAggregates } from './aggregates.js';
 import { createAlertStore } from './alerts.js';
 import { createEscalationRepo } from './escalation-repo.js';
 import { createLeaseRepo } from './lease.js';
+import { createSnapshotRepo } from './snapshots.js';
 import type { ChainsTable, DevicesTable, FakeOutboxTable, NotificationsTable, UsersTable, WearersTable } from './schema.js';
 
 export type { AlertRow, TimelineEntry } from './alerts.js';
@@ -35,6 +36,8 @@ export function createRepos(db: Db) {
     esc: createEscalationRepo(db),
     /** The core lease and its fencing epoch (issue 14): see lease.ts. */
     lease: createLeaseRepo(db),
+    /** The detector snapshots the core writes and the next core restores (issue 14): see snapshots.ts. */
+    snapshots: createSnapshotRepo(db),
 
     // Escalation jobs and the notification send queue: see escalation-repo.ts.
     async updateNotification(id: string, patch: Updateable<NotificationsTable>) {

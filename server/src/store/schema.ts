@@ -312,6 +312,19 @@ export interface VitalsBlocksTable {
   samples: string;
 }
 
+/** 0030_detector_snapshots: one wearer's detector snapshot (store/snapshots.ts, detection/snapshot.ts) */
+export interface DetectorSnapshotsTable {
+  wearer_id: string;
+  /** the snapshot format (SNAPSHOT_VERSION); another version is ignored on restore */
+  version: number;
+  /** when it was taken: readings up to here were learnt */
+  at: number;
+  /** JSON of what the rules learnt */
+  data: string;
+  /** the fencing epoch of the core that wrote it (0: the embedded single node) */
+  epoch: number;
+}
+
 /** 0005_console (replaced by vitals_blocks in 0006, kept for the migration) */
 export interface VitalsTable {
   id: Generated<number>;
@@ -456,6 +469,7 @@ export interface DB {
   login_devices: LoginDevicesTable;
   notices: NoticesTable;
   vitals_blocks: VitalsBlocksTable;
+  detector_snapshots: DetectorSnapshotsTable;
   consent_tokens: ConsentTokensTable;
   consent_events: ConsentEventsTable;
   inbound_webhooks: InboundWebhooksTable;

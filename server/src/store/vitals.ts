@@ -274,17 +274,22 @@ export class VitalsStore {
         .where('t_min', '<=', to)
         .where('t_max', '>=', from)
         .execute();
-      const add = (wearerId: string, ps: VitalsPoint[]) => out.get(wearerId)?.push(...ps);
+      const add = (wearerId: string, ps: VitalsPoint[]) => {
+        const into = out.get(wearerId);
+        if (into) for (const p of ps) if (p.t >= from && p.t <= to) into.push(p);
+      };
       for (const r of rows) add(r.wearer_id, points(r.device_id, r.stream, Number(r.t0), JSON.parse(r.samples) as (number | null)[]));
-      for (const id of wearerIds) for (const b of this.unwritten(id)) add(id, points(b.deviceId, b.stream, b.t0, b.data));
-      for (const [id, ps] of out)
-        out.set(
-          id,
-          ps
-            .filter((p) => p.t >= from && p.t <= to)
-            .sort((a, b) => a.t - b.t)
-            .slice(-20_000),
-        );
+      // the blocks still in memory: the write queue in one pass for all the wearers asked for, then their open blocks
+      const asked = new Set(wearerIds);
+      for (const b of this.waiting) if (asked.has(b.wearerId)) add(b.wearerId, points(b.deviceId, b.stream, b.t0, b.data));
+      for (const id of wearerIds) for (const b of this.open.get(id) ?? []) add(id, points(b.deviceId, b.stream, b.t0, b.data));
+      for (const [id, ps] of out) {
+        // the rows often come in index order (wearer, t_min): a wearer with one stream is then in order already
+        let sorted = true;
+        for (let i = 1; i < ps.length && sorted; i++) sorted = ps[i - 1]!.t <= ps[i]!.t;
+        if (!sorted) ps.sort((a, b) => a.t - b.t);
+        if (ps.length > 20_000) out.set(id, ps.slice(-20_000));
+      }
       return out;
     });
   }

@@ -1,7 +1,11 @@
 // Apnoea rule: seconds without breathing (RR 0), cleared only by RR_CLEAR_MS of breathing again.
 // Apnoea is depressed breathing at its deepest: it starts with a low-RR run and, since 3 s of
 // breathing clears both, ends no later than it (fusion counts the two as one sign).
+import type { Thresholds } from '../types.js';
 import { RR_CLEAR_MS, WATCH_SCORE, secs, type Picture, type Reading, type Rule } from './rule.js';
+
+/** Evidence window: the score tops out 25 s past the longer persistence time (the sleep-apnoea pattern's), then the clearing. */
+export const apnoeaEvidenceMs = (th: Thresholds): number => (Math.max(th.apneaSeconds, th.criticalApneaSeconds) + 25) * 1000 + RR_CLEAR_MS;
 
 export class ApnoeaRule implements Rule {
   on = false;

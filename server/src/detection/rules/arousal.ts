@@ -4,6 +4,7 @@
 // the wrist stays still and the pulse flat or falling. A wearer who keeps rousing (several
 // arousals in the last minutes, the latest one recent) is not the still, unrousable person the
 // moderate signs (a desaturation short of spo2CriticalDrop, stillness alone) are looking for.
+import { z } from 'zod';
 import type { Picture, Reading, Rule } from './rule.js';
 
 /** An arousal: the pulse this far above its slow average (bpm) ... */
@@ -17,8 +18,10 @@ const AROUSAL_DECAY_MS = 600_000;
 export const AROUSAL_COUNT = 3;
 /** The latest arousal must be this recent: most sleep-apnoea cycles (event and recovery) last 30-90 s; longer cycles are not covered (150 s cost model 1 its p90: 58 -> 61 s). */
 export const AROUSAL_RECENT_MS = 90_000;
-/** The pulse's slow average (time constant). */
-const HR_SLOW_MS = 60_000;
+/** The pulse's slow average (time constant): the rule's evidence window (the count and the last arousal are in the snapshot). */
+export const HR_SLOW_MS = 60_000;
+
+const Learnt = z.object({ count: z.number().finite().min(0).max(1e6), lastT: z.number().finite().nullable() });
 
 export class ArousalPattern implements Rule {
   readonly value = 0;
@@ -27,6 +30,8 @@ export class ArousalPattern implements Rule {
   private count = 0;
   /** the last arousal (ms; -Infinity: none) */
   lastT = Number.NEGATIVE_INFINITY;
+  /** arousals at or before this were counted before a takeover (the snapshot's time): a replay does not count them again */
+  private countedTo = Number.NEGATIVE_INFINITY;
 
   observe(x: Reading, p: Picture): void {
     if (x.kind !== 'hr') return;
@@ -36,7 +41,7 @@ export class ArousalPattern implements Rule {
     this.hrSlow = this.hrSlow === null ? x.value : this.hrSlow + (x.value - this.hrSlow) * Math.min(1, dt / HR_SLOW_MS);
     const a = p.activity;
     const moved = a !== null && a >= AROUSAL_ACTIVITY && a < p.th.activityGate;
-    if ((hrRise || moved) && x.t - this.lastT >= AROUSAL_REFRACTORY_MS) {
+    if ((hrRise || moved) && x.t > this.countedTo && x.t - this.lastT >= AROUSAL_REFRACTORY_MS) {
       this.count = this.count * Math.exp(-(x.t - this.lastT) / AROUSAL_DECAY_MS) + 1;
       this.lastT = x.t;
     }
@@ -55,6 +60,19 @@ export class ArousalPattern implements Rule {
 
   reason(): null {
     return null;
+  }
+
+  learnt(): z.infer<typeof Learnt> {
+    return { count: Math.round(this.count * 1e4) / 1e4, lastT: Number.isFinite(this.lastT) ? this.lastT : null };
+  }
+
+  restore(data: unknown, at: number): boolean {
+    const r = Learnt.safeParse(data);
+    if (!r.success) return false;
+    this.count = r.data.count;
+    this.lastT = r.data.lastT ?? Number.NEGATIVE_INFINITY;
+    this.countedTo = at;
+    return true;
   }
 
   /** Arousals span minutes: a gap does not end the pattern (it fades), but the pulse average starts over. */

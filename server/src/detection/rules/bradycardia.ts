@@ -1,5 +1,8 @@
 // Bradycardia rule: late in an overdose, so it escalates a raised picture and never starts one.
+import { z } from 'zod';
 import { TRIGGER_SCORE, calm, type Picture, type Reading, type Rule } from './rule.js';
+
+const Learnt = z.object({ base: z.number().finite().min(25).max(240).nullable() });
 
 export class BradycardiaRule implements Rule {
   base: number | null = null;
@@ -28,4 +31,14 @@ export class BradycardiaRule implements Rule {
 
   /** A baseline is not running evidence: it survives a gap. */
   reset(): void {}
+
+  learnt(): z.infer<typeof Learnt> {
+    return { base: this.base === null ? null : Math.round(this.base * 1000) / 1000 };
+  }
+
+  restore(data: unknown): boolean {
+    const r = Learnt.safeParse(data);
+    if (r.success) this.base = r.data.base;
+    return r.success;
+  }
 }

@@ -1,5 +1,6 @@
 // Desaturation rule: the wearer's own SpO2 baseline, saturation-seconds below the desaturation line
 // (baseline - spo2Drop: depth x duration), the absolute floor, and the steep-fall predicate.
+import { z } from 'zod';
 import type { Thresholds } from '../types.js';
 import { TRIGGER_SCORE, WATCH_SCORE, calm, secs, type Picture, type Reading, type Rule } from './rule.js';
 
@@ -7,6 +8,12 @@ import { TRIGGER_SCORE, WATCH_SCORE, calm, secs, type Picture, type Reading, typ
 export const SPO2_CLEAR_MS = 5_000;
 /** SpO2 seen this long before the personal baseline is trusted (before: population rules only). */
 const BASELINE_WARMUP_MS = 60_000;
+/** What a snapshot keeps: the personal baseline and how long SpO2 was seen (the warm-up). */
+const Learnt = z.object({ base: z.number().finite().min(50).max(100).nullable(), seenMs: z.number().finite().min(0) });
+/** Evidence window (detection/snapshot.ts): saturation-seconds at one point below the line, the floor's seconds, the clearing. */
+export const desaturationEvidenceMs = (th: Thresholds): number =>
+  Math.max(th.satSeconds, th.spo2CriticalSeconds, 10) * 1000 + SPO2_CLEAR_MS;
+
 /**
  * Points per second below the desaturation line that make a fall "steep": apnoea desaturates at
  * 0.2-0.3 points/s, hypoventilation (bradypnoea) and obstructive dips mostly slower.
@@ -68,6 +75,18 @@ export class DesaturationRule implements Rule {
     if (v <= th.spo2Critical) this.critLowMs += dt;
     else this.critLowMs = 0;
     return ended;
+  }
+
+  learnt(): z.infer<typeof Learnt> {
+    return { base: this.base === null ? null : Math.round(this.base * 1000) / 1000, seenMs: Math.min(this.seenMs, BASELINE_WARMUP_MS) };
+  }
+
+  restore(data: unknown): boolean {
+    const r = Learnt.safeParse(data);
+    if (!r.success) return false;
+    this.base = r.data.base;
+    this.seenMs = r.data.seenMs;
+    return true;
   }
 
   line(th: Thresholds): number | null {

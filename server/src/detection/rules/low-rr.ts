@@ -1,6 +1,10 @@
 // Low-RR rule: seconds of depressed breathing (RR <= lowRr, apnoea included), cleared only by
 // RR_CLEAR_MS above the line. The breathing trend is a support of its own (rr-trend.ts).
+import type { Thresholds } from '../types.js';
 import { RR_CLEAR_MS, WATCH_SCORE, secs, type Picture, type Reading, type Rule } from './rule.js';
+
+/** Evidence window: the score tops out 75 s past lowRrSeconds (the critical predicate needs 30), then the clearing. */
+export const lowRrEvidenceMs = (th: Thresholds): number => (th.lowRrSeconds + 75) * 1000 + RR_CLEAR_MS;
 
 export class LowRrRule implements Rule {
   on = false;

@@ -80,7 +80,7 @@ export class RoomScale {
   /** the entry prior was taken (someone was seen walking into the empty room) */
   entered = false;
   /** the sensor's step: 1 while every reading has been a whole number, else 0 (a sensor with fractions) */
-  quantum = 1;
+  quantum: 0 | 1 = 1;
 
   constructor(readonly device: string) {}
 
@@ -196,6 +196,37 @@ export class RoomScale {
     return centre(b);
   }
 
+  /** What the detector snapshot keeps of this scale. */
+  save(): LearntScale {
+    return {
+      device: this.device,
+      hist: Array.from(this.hist, (v) => Math.round(v * 1000) / 1000),
+      total: this.total,
+      samples: this.samples,
+      factor: this.factor,
+      known: this.known,
+      entered: this.entered,
+      quantum: this.quantum,
+    };
+  }
+
+  /** A scale back from a snapshot, its levels recomputed from the histogram; null when `l` is not one. */
+  static from(l: LearntScale): RoomScale | null {
+    if (l.hist.length !== BINS || l.hist.some((v) => !(v >= 0 && Number.isFinite(v)))) return null;
+    const s = new RoomScale(l.device);
+    s.hist.set(l.hist);
+    s.total = l.total;
+    s.samples = l.samples;
+    // the learnt factor is kept once learnt, and an entry prior stands until the scale is learnt:
+    // neither can be recomputed from the histogram alone
+    s.factor = l.factor;
+    s.known = l.known;
+    s.entered = l.entered;
+    s.quantum = l.quantum;
+    s.update();
+    return s;
+  }
+
   /** A scale that looks wrong: after an hour of occupied readings, no spread between moving and still. */
   get warning(): string | null {
     if (this.samples < 1_800) return null;
@@ -208,3 +239,15 @@ export class RoomScale {
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;
+
+/** A sensor's scale as the detector snapshot keeps it (the histogram is the whole of what was learnt). */
+export interface LearntScale {
+  device: string;
+  hist: number[];
+  total: number;
+  samples: number;
+  factor: number;
+  known: boolean;
+  entered: boolean;
+  quantum: 0 | 1;
+}

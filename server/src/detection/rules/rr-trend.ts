@@ -1,6 +1,11 @@
 // Breathing-trend support: a fast RR average (10 s) against a slow personal baseline (5 min) learnt
 // only while calm. "Breathing slowed from 14 to 6/min" adds 3 to a raised picture, never starts one.
+import { z } from 'zod';
 import { TRIGGER_SCORE, type Picture, type Reading, type Rule } from './rule.js';
+
+const Learnt = z.object({ rrBase: z.number().finite().min(0).max(60).nullable() });
+/** Evidence window: the fast average's (10 s); the baseline is in the snapshot. */
+export const RR_FAST_MS = 10_000;
 
 export class BreathingTrendRule implements Rule {
   rrFast: number | null = null;
@@ -13,7 +18,7 @@ export class BreathingTrendRule implements Rule {
   observe(x: Reading, p: Picture): void {
     if (x.kind !== 'rr') return;
     const rr = x.value;
-    this.rrFast = this.rrFast === null ? rr : this.rrFast + (rr - this.rrFast) * Math.min(1, x.dt / 10_000);
+    this.rrFast = this.rrFast === null ? rr : this.rrFast + (rr - this.rrFast) * Math.min(1, x.dt / RR_FAST_MS);
     if (!p.lowRrOn && p.idle) {
       this.rrBase = this.rrBase === null ? rr : this.rrBase + (rr - this.rrBase) * Math.min(1, x.dt / 300_000);
     }
@@ -35,4 +40,14 @@ export class BreathingTrendRule implements Rule {
 
   /** A trend is not running evidence: it survives a gap. */
   reset(): void {}
+
+  learnt(): z.infer<typeof Learnt> {
+    return { rrBase: this.rrBase === null ? null : Math.round(this.rrBase * 1000) / 1000 };
+  }
+
+  restore(data: unknown): boolean {
+    const r = Learnt.safeParse(data);
+    if (r.success) this.rrBase = r.data.rrBase;
+    return r.success;
+  }
 }

@@ -125,6 +125,16 @@ export interface Rule {
   reason(p: Picture): string | null;
   /** forget the running evidence of this rule's source (a gap, off-body, sustained movement); learnt baselines stay */
   reset(p: Picture): void;
+  /**
+   * What the rule learnt that a replay of its evidence window cannot give back (baselines, a room scale, decaying
+   * counts, the door), as plain JSON for the detector snapshot (detection/snapshot.ts). Absent: nothing of the kind.
+   */
+  learnt?(): unknown;
+  /**
+   * Takes back what `learnt()` gave at `at`; readings at or before `at` were counted already (a replay after a
+   * takeover feeds some of them again). False when `data` is not what this rule writes: the rule stays fresh.
+   */
+  restore?(data: unknown, at: number): boolean;
 }
 
 export function newPicture(th: Thresholds): Picture {

@@ -7,6 +7,7 @@
 // not count), a still wrist for the whole minute, no heart-rate surge (exercise recovery, an arousal from an obstructive dip) and no
 // breathing seen by the wearable. Sleep drifts are slower than 0.01/s and obstructive dips end by
 // themselves (the sleep-apnoea pattern vetoes too).
+import { z } from 'zod';
 import { TRIGGER_SCORE, WATCH_SCORE, calm, type Picture, type Reading, type Rule } from './rule.js';
 
 /** SpO2 is averaged over slots of this length; the last SLOTS slot means (60 s) are fitted with a line. */
@@ -31,6 +32,10 @@ const STILL_ACTIVITY = 4;
 const STILL_MS = 60_000;
 /** Heart rate this far above its calm baseline is a surge (exercise, arousal): no slide is read. */
 const HR_SURGE = 20;
+
+/** Evidence window: a full ring of slot means and two fits more (a ramp that lasts), and the still wrist's minute. */
+export const SLIDE_EVIDENCE_MS = Math.max(STILL_MS, (SLOTS + 2) * SLOT_MS);
+const Learnt = z.object({ hrBase: z.number().finite().min(25).max(240).nullable() });
 
 export interface SlideOptions {
   /** points below the personal baseline at which the slide triggers (default SLIDE_FALL; the report's trade-off table tries others) */
@@ -183,6 +188,16 @@ export class SlowDesaturationRule implements Rule {
     if (this.value < WATCH_SCORE || p.spo2 === null) return null;
     const from = p.spo2Base !== null ? Math.round(p.spo2Base) : null;
     return `SpO2 sliding${from !== null ? ` from ${from}` : ''} to ${Math.round(this.level ?? p.spo2)}%, ${(-this.rate * 60).toFixed(1)} points a minute, wrist still`;
+  }
+
+  learnt(): z.infer<typeof Learnt> {
+    return { hrBase: this.hrBase === null ? null : Math.round(this.hrBase * 1000) / 1000 };
+  }
+
+  restore(data: unknown): boolean {
+    const r = Learnt.safeParse(data);
+    if (r.success) this.hrBase = r.data.hrBase;
+    return r.success;
   }
 
   /** Running evidence goes (a gap, off-body, sustained movement); the heart-rate baseline stays. */

@@ -3,8 +3,9 @@
 // shortens the timer, deep stillness (not even breathing movement) counts after half of it.
 // `stillMotion` and `deepStillMotion` (the thresholds table) are lines on the reference scale:
 // a reading is divided by its sensor's factor (moving level / REF_MOVING) before it is compared.
+import { z } from 'zod';
 import type { Thresholds } from '../types.js';
-import { RoomScale } from './room-scale.js';
+import { BINS, RoomScale } from './room-scale.js';
 import { WATCH_SCORE, secs, type Picture, type Reading, type Rule } from './rule.js';
 
 /** Readings in the judging window (18 s at the usual 2 s cadence): stillness is its median below the line. */
@@ -15,6 +16,28 @@ const PENDING_MAX_MS = 2_000 * (ROOM_WINDOW - 1);
 const REJUDGE_RATIO = 1.5;
 /** At most this many room sensors are learnt per wearer (more share the last one). */
 const MAX_SENSORS = 4;
+
+/** Evidence window: the longer stillness timer, the judging window filling and the below-line time credited before it agreed. */
+export const stillnessEvidenceMs = (th: Thresholds): number =>
+  Math.max(th.stillnessSeconds, th.stillnessClosedSeconds) * 1000 + 2_000 * ROOM_WINDOW + PENDING_MAX_MS;
+
+const Learnt = z.object({
+  doorClosed: z.boolean().nullable(),
+  scales: z
+    .array(
+      z.object({
+        device: z.string().max(200),
+        hist: z.array(z.number().finite().min(0)).length(BINS),
+        total: z.number().finite().min(0),
+        samples: z.number().int().min(0),
+        factor: z.number().finite().min(0.01).max(100),
+        known: z.boolean(),
+        entered: z.boolean(),
+        quantum: z.union([z.literal(0), z.literal(1)]),
+      }),
+    )
+    .max(MAX_SENSORS),
+});
 
 export class StillnessRule implements Rule {
   occupied = false;
@@ -42,10 +65,12 @@ export class StillnessRule implements Rule {
   private clockMs = 0;
   /** the factor the window's readings were divided by (one sensor: rescaled when its scale is learnt or moves) */
   private winFactor = 1;
+  /** readings at or before this were learnt before a takeover (the snapshot's time): a replay does not learn them again */
+  private learntTo = Number.NEGATIVE_INFINITY;
 
   /** Presence readings, and door events (someone came or went: stillness starts over). */
   observe(x: Reading, p: Picture): void {
-    if (x.kind === 'room') this.presence(x.occupied, x.value, x.dt, p.th, x.device);
+    if (x.kind === 'room') this.presence(x.occupied, x.value, x.dt, p.th, x.device, x.t);
     else if (x.kind === 'door') this.door(x.open);
   }
 
@@ -58,8 +83,8 @@ export class StillnessRule implements Rule {
     return s;
   }
 
-  /** One presence reading `dt` ms after the last (0 = not bridged) from room sensor `device`. */
-  presence(occupied: boolean, motion: number, dt: number, th: Thresholds, device = 'room'): void {
+  /** One presence reading `dt` ms after the last (0 = not bridged) from room sensor `device`, at `t`. */
+  presence(occupied: boolean, motion: number, dt: number, th: Thresholds, device = 'room', t = Number.POSITIVE_INFINITY): void {
     this.occupied = occupied;
     if (dt === 0) this.winN = 0;
     if (!occupied) {
@@ -81,7 +106,8 @@ export class StillnessRule implements Rule {
     // pulls the split down between breathing and apnoea, so the "moving" level takes in breathing and
     // the factor falls under the run (x4: from 3.4 to 1.4 two minutes into an apnoea). Readings
     // above the line (movement) are always learnt.
-    if (!(wasKnown && this.stillRun && motion / scale.factor < th.stillMotion)) scale.learn(motion);
+    // A replay after a takeover does not learn again what the snapshot already holds.
+    if (t > this.learntTo && !(wasKnown && this.stillRun && motion / scale.factor < th.stillMotion)) scale.learn(motion);
     let rejudge = false;
     if (scale.factor !== this.winFactor) {
       // the window holds readings on the old factor: put them on the new one (one sensor; several share the window)
@@ -187,6 +213,22 @@ export class StillnessRule implements Rule {
   door(open: boolean): void {
     this.doorClosed = !open;
     this.reset();
+  }
+
+  /** The door's state and each sensor's scale: learnt over hours, and door events are not among the stored vitals. */
+  learnt(): z.infer<typeof Learnt> {
+    return { doorClosed: this.doorClosed, scales: this.scales.map((s) => s.save()) };
+  }
+
+  restore(data: unknown, at: number): boolean {
+    const r = Learnt.safeParse(data);
+    if (!r.success) return false;
+    const scales = r.data.scales.map((l) => RoomScale.from(l));
+    if (scales.some((s) => s === null)) return false;
+    this.doorClosed = r.data.doorClosed;
+    this.scales.splice(0, this.scales.length, ...(scales as RoomScale[]));
+    this.learntTo = at;
+    return true;
   }
 
   reset(): void {
