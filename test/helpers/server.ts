@@ -123,9 +123,15 @@ export async function addResponder(ts: TestServer, id: string, displayName: stri
   });
 }
 
-/** Yields to the event loop until cond() holds (no timers: a bounded number of turns). */
+/**
+ * Yields to the event loop until cond() holds (no timers: the product's clocks are not waited on). It gives up after
+ * `turns` turns of the loop, but never sooner than `UNTIL_FLOOR_MS` of wall time: on a loaded machine 20,000 idle
+ * turns pass in a few tens of milliseconds, before another process (PostgreSQL, a second node) has answered.
+ */
+export const UNTIL_FLOOR_MS = 15_000;
 export async function until(cond: () => boolean | Promise<boolean>, turns = 20_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
+  const started = Date.now();
+  for (let i = 0; i < turns || Date.now() - started < UNTIL_FLOOR_MS; i++) {
     if (await cond()) return;
     await new Promise<void>((r) => setImmediate(r));
   }

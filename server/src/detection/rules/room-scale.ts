@@ -63,7 +63,7 @@ export class RoomScale {
   private readonly lastAt = new Float64Array(BINS).fill(Number.NEGATIVE_INFINITY);
   private total = 0;
   private sinceUpdate = 0;
-  /** readings seen while occupied (not decayed), for the calibration view */
+  /** readings seen while occupied (not decayed; learnt or not), for the calibration view */
   samples = 0;
   /** the learnt levels (null: not enough readings of that class yet) and the weight of each class */
   moving: number | null = null;
@@ -99,7 +99,6 @@ export class RoomScale {
     if (this.quantum !== 0 && !Number.isInteger(v)) this.quantum = 0;
     this.hist[binOf(v)]! += 1;
     this.total++;
-    this.samples++;
     if (this.total >= CAP) {
       for (let i = 0; i < BINS; i++) this.hist[i]! *= 0.5;
       this.total *= 0.5;
@@ -112,9 +111,10 @@ export class RoomScale {
     this.entryN = 0;
   }
 
-  /** Notes when a reading was seen (every occupied reading, learnt or not). */
-  seen(v: number, at: number): void {
+  /** Notes when a reading was seen (every occupied reading, learnt or not; `count`: not already in a snapshot's count). */
+  seen(v: number, at: number, count = true): void {
     this.lastAt[binOf(v)] = at;
+    if (count) this.samples++;
   }
 
   /** When a reading at or above `v` (on the sensor's own scale) was last seen, to a bin (-Infinity: never). */

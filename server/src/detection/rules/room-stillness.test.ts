@@ -86,7 +86,12 @@ describe('room scale (learnt per sensor while occupied)', () => {
   it('warns when a sensor shows no spread between moving and still after an hour (bad placement)', () => {
     const u = rnd(9);
     const s = new RoomScale('radar');
-    for (let i = 0; i < 1800; i++) s.learn(2 + u() * 3); // the person moves and sits; the sensor reads 2-5 throughout
+    for (let i = 0; i < 1800; i++) {
+      // the person moves and sits; the sensor reads 2-5 throughout
+      const v = 2 + u() * 3;
+      s.seen(v, i * 2000);
+      s.learn(v);
+    }
     expect(s.learnt).toBe(false);
     expect(s.factor).toBe(1);
     expect(s.warning).toMatch(/check (its|the sensor) placement/);

@@ -99,7 +99,7 @@ export class StillnessRule implements Rule {
     if (this.seenEmpty) scale.enter();
     this.seenEmpty = false;
     this.clockMs += dt;
-    scale.seen(motion, this.clockMs);
+    scale.seen(motion, this.clockMs, t > this.learntTo);
     const wasKnown = scale.known;
     // A learnt sensor does not learn from the still side of a stillness run: an overdose in progress
     // (breathing stillness, then not even that) would otherwise become a third, growing class that
