@@ -388,3 +388,64 @@ describe('a breathing sign shortens stillness only on a sensor read on its own s
     }
   });
 });
+
+// ---- a sensor still on the reference prior (no scale learnt, no entry seen) ----
+// On the reference prior a reading of 1-5 is as likely a person moving on a small-scale radar (an
+// awake person reading in a chair moves at 4-20 on the reference radar: 1-5 at x0.25) as a still one
+// on the reference radar: such stillness is a hunch, not evidence for responders.
+/** A detector whose room sensor has only ever seen an occupied room; `read(i)` is the i-th reading (every 2 s), door closed. */
+function priorRoom(read: (i: number) => number, n: number) {
+  const d = new WearerDetector();
+  const out: Decision[] = [];
+  out.push(...d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } }));
+  for (let i = 0; i < n; i++) {
+    const t = 1 + 2 * i;
+    out.push(...d.onSample({ t: t * S, deviceId: 'radar', message: { stream: 'presence', data: { occupied: true, motion: read(i) } } }));
+    out.push(...d.tick(t * S + 500));
+  }
+  return { d, out, end: (1 + 2 * n) * S };
+}
+
+describe('stillness on a sensor still on the reference prior', () => {
+  it('an awake person reading (movement 4-20 on the reference) on a radar x0.2 / x0.25 that never learnt its scale: 15 min with the door closed raise watch, never a check-in or a responder alert', () => {
+    for (const k of [0.2, 0.25])
+      for (const seed of [81, 82, 83]) {
+        const u = rnd(seed);
+        const r = priorRoom(() => Math.round(k * (4 + 16 * u())), 450);
+        const s = r.d.calibration().room[0]!;
+        expect(s.learnt).toBe(false);
+        expect(
+          r.out
+            .filter((x) => x.kind === 'wearer_prompt' || x.kind === 'responder_alert')
+            .map((x) => `x${k} ${seed}: ${x.kind} at ${x.t / S} s`),
+        ).toEqual([]);
+        const a = r.d.assess(r.end);
+        expect(a.level).toBe('watch');
+        expect(a.reasons.join('; ')).toMatch(/no movement in occupied room .*scale not learnt yet/);
+      }
+  });
+});
+
+describe('a window of whole-number 0 readings is stillness on every scale', () => {
+  it('a radar that reads exactly 0 (nothing moves at its resolution): a closed-door prompt and a responder alert within the 90 s timer and one window, learnt or not, at x0.125 .. x4', () => {
+    const bad: string[] = [];
+    for (const k of SCALES)
+      for (const learn of [false, true])
+        for (const seed of [91, 92]) {
+          const p = radar(seed, k);
+          // learnt: 40 s moving and 30 s sitting first; on the prior: only 30 s sitting (breathing), then 0s
+          const moving = learn ? 20 : 0;
+          const zerosFrom = moving + 15;
+          const r = priorRoom((i) => (i < moving ? p.moving() : i < zerosFrom ? p.still() : 0), zerosFrom + 100);
+          const from = 1 + 2 * zerosFrom;
+          const prompt = r.out.find((x) => x.kind === 'wearer_prompt');
+          const alert = r.out.find((x) => x.kind === 'responder_alert');
+          const at = prompt ? prompt.t / S - from : null;
+          if (at === null || at > 90 + 18 || !alert)
+            bad.push(
+              `x${k} ${learn ? 'learnt' : 'prior'} ${seed}: ${at === null ? 'no prompt' : `prompt ${at} s after the 0s`}${alert ? '' : ', no alert'}`,
+            );
+        }
+    expect(bad).toEqual([]);
+  });
+});

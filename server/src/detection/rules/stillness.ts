@@ -50,11 +50,15 @@ export class StillnessRule implements Rule {
   private winN = 0;
   private winAt = 0;
   private deepStillMs = 0;
+  /** time of the run in which most of the window read exactly 0 on a whole-number sensor (stillness on every scale) */
+  private zeroMs = 0;
   doorClosed: boolean | null = null;
   value = 0;
   /** at the last score(): stillness counted with a breathing sign / counted through deep stillness */
   fused = false;
   deep = false;
+  /** at the last score(): stillness held at watch because its sensor is still on the reference prior */
+  unsure = false;
   /** the learnt scale of each room sensor */
   readonly scales: RoomScale[] = [];
   /** the last reading's sensor is read on its own scale (learnt or entry prior), not the reference prior */
@@ -89,7 +93,7 @@ export class StillnessRule implements Rule {
     if (dt === 0) this.winN = 0;
     if (!occupied) {
       this.seenEmpty = true;
-      this.stillMs = this.deepStillMs = 0;
+      this.stillMs = this.deepStillMs = this.zeroMs = 0;
       this.pendingMs = -1;
       this.stillRun = false;
       this.winN = 0;
@@ -126,7 +130,7 @@ export class StillnessRule implements Rule {
     const line = th.stillMotion;
     // Clear movement (a reading at twice the line) ends stillness at once.
     if (v >= 2 * line) {
-      this.stillMs = this.deepStillMs = 0;
+      this.stillMs = this.deepStillMs = this.zeroMs = 0;
       this.pendingMs = -1;
       this.stillRun = false;
       return;
@@ -171,12 +175,18 @@ export class StillnessRule implements Rule {
     }
     if (!stillNow) {
       // The window's median rose above the line: the person moves.
-      this.stillMs = this.deepStillMs = 0;
+      this.stillMs = this.deepStillMs = this.zeroMs = 0;
       this.stillRun = false;
       return;
     }
     // Stray readings above the line (a curtain, noise) count as the stillness they interrupt.
     this.stillMs += dt;
+    // A whole-number radar that reads exactly 0 sees nothing move at its resolution: whatever its
+    // scale (a person moving reads above 0 on any radar that sees them), that window is stillness,
+    // and it counts in full on a sensor still on the reference prior (score()). Counted while most
+    // of the window reads 0 (stray readings do not stop it), restarted when most do not.
+    if (scale.quantum === 1 && this.zeros()) this.zeroMs += dt;
+    else this.zeroMs = 0;
     // Deep stillness: the window shows not even the micro-movement of breathing.
     // (a stillMotion lowered below the default deep line leaves deep stillness no looser than still)
     // Deep stillness rests on the sensor's calibration: an unlearnt sensor on a smaller scale than the
@@ -199,6 +209,14 @@ export class StillnessRule implements Rule {
     let sum = 0;
     for (let i = 0; i < ROOM_WINDOW; i++) sum += this.win[i]!;
     return sum / ROOM_WINDOW;
+  }
+
+  /** Most of the window read exactly 0 (a full window at least half-filled: three readings). */
+  private zeros(): boolean {
+    const n = this.winN;
+    let k = 0;
+    for (let i = 0; i < n; i++) if (this.win[i] === 0) k++;
+    return n >= 3 && 2 * k > n;
   }
 
   /** The window's median is below `line` (a majority of its readings; a short window needs all of them). */
@@ -234,6 +252,7 @@ export class StillnessRule implements Rule {
   reset(): void {
     this.stillMs = 0;
     this.deepStillMs = 0;
+    this.zeroMs = 0;
     this.pendingMs = -1;
     this.stillRun = false;
     this.winN = 0;
@@ -250,6 +269,7 @@ export class StillnessRule implements Rule {
     let v = 0;
     this.fused = false;
     this.deep = false;
+    this.unsure = false;
     if (this.occupied && this.stillMs > 0 && roomFresh) {
       const base = this.doorClosed === true ? th.stillnessClosedSeconds : th.stillnessSeconds;
       // A breathing sign shortens the timer only on a sensor read on its own scale (learnt, or the
@@ -259,14 +279,25 @@ export class StillnessRule implements Rule {
       const needed = (fuse ? base / 3 : base) * 1000;
       // Deep stillness (no micro-movement) counts after half the time (Brave's high-confidence stillness).
       const deepNeeded = (base / 2) * 1000;
-      const progress = Math.max(this.stillMs / needed, this.deepStillMs / deepNeeded);
+      // On the reference prior (no scale learnt, no entry seen) a reading of 1-5 is as likely a person
+      // moving on a small-scale radar (an awake person reading in a chair, at x0.25) as a still one on
+      // the reference radar: that stillness is a hunch. It raises watch (the console shows it, with
+      // the sensor named as not learnt) but never a check-in, which an unanswered phone turns into
+      // a responder alert. Stillness counts in full once the scale is learnt (the run is judged again
+      // from the last clear movement), and windows of 0s count in full on any scale.
+      const sure = this.onScale ? this.stillMs : this.zeroMs;
+      const progress = Math.max(sure / needed, this.deepStillMs / deepNeeded);
+      const hunch = Math.min(1, this.stillMs / needed);
       // a wearer who keeps rousing (pulse surges, small movements) is not still: stillness alone waits
       if (!breathingSeen && (respSign || (!saturating && !(rousing && p.vitalsFresh)))) {
         if (progress >= 1) {
           v = fuse ? 75 : 65;
           this.fused = fuse;
           this.deep = this.stillMs < needed;
-        } else if (progress >= 0.5) v = WATCH_SCORE + 25 * ((progress - 0.5) / 0.5);
+        } else if (Math.max(progress, hunch) >= 0.5) {
+          v = WATCH_SCORE + 25 * ((Math.max(progress, hunch) - 0.5) / 0.5);
+          this.unsure = hunch > progress;
+        }
       }
     }
     this.value = v;
@@ -277,6 +308,7 @@ export class StillnessRule implements Rule {
   reason(): string {
     const door = this.doorClosed === true ? ', door closed' : '';
     const deep = this.deep ? `, not even breathing movement for ${secs(this.deepStillMs)} s` : '';
-    return `no movement in occupied room for ${secs(this.stillMs)} s${door}${deep}${this.fused ? ' with a breathing sign' : ''}`;
+    const unsure = this.unsure ? ', room sensor scale not learnt yet' : '';
+    return `no movement in occupied room for ${secs(this.stillMs)} s${door}${deep}${this.fused ? ' with a breathing sign' : ''}${unsure}`;
   }
 }
