@@ -52,6 +52,30 @@ describe('GET /api/admin/wearers/:id/calibration', () => {
     await disconnectAll(devices);
   });
 
+  it('names a room sensor still on the reference prior after 60 occupied readings ("scale not learnt yet"), not before', async () => {
+    const admin = await ts.admin();
+    const devices = await connectDemoDevices(ts, ['demo-room']);
+    // a room that was never seen empty, one person sitting still (reads 1-4): no scale can be learnt
+    const reading = (i: number): TraceLine => ({
+      t: (i + 1) * 2000,
+      device: 'demo-room',
+      stream: 'presence',
+      data: { occupied: true, motion: 1 + (i % 4) },
+    });
+    await driveTrace(
+      ts,
+      devices,
+      Array.from({ length: 59 }, (_, i) => reading(i)),
+    );
+    const early = (await api<CalibrationView>(ts.base, admin, 'GET', URL_)).body.room[0]!;
+    expect(early).toMatchObject({ deviceId: 'demo-room', samples: 59, learnt: false, factor: 1, warning: null });
+    await driveTrace(ts, devices, [reading(59), reading(60)]);
+    const late = (await api<CalibrationView>(ts.base, admin, 'GET', URL_)).body.room[0]!;
+    expect(late).toMatchObject({ deviceId: 'demo-room', samples: 61, learnt: false, factor: 1 });
+    expect(late.warning).toMatch(/^scale not learnt yet/);
+    await disconnectAll(devices);
+  });
+
   it('responders, other services and unknown wearers get 404; no session gets 401', async () => {
     const other = await loginOtherServiceAdmin(ts);
     const alex = await login(ts.base, 'alex');

@@ -48,6 +48,8 @@ const EVERY_UNLEARNT = 4;
  * (a factor below 1): it can end stillness sooner, never count it sooner.
  */
 export const ENTRY = 5;
+/** Occupied readings (2 min at 2 s) after which a sensor still on the reference prior is named in the calibration view. */
+export const PRIOR_WARN = 60;
 /** The scale factor stays within this of the reference (a sensor 16 times smaller or larger). */
 const MAX_FACTOR = 16;
 
@@ -227,13 +229,20 @@ export class RoomScale {
     return s;
   }
 
-  /** A scale that looks wrong: after an hour of occupied readings, no spread between moving and still. */
+  /**
+   * A scale that looks wrong: after an hour of occupied readings, no spread between moving and still;
+   * before that, from PRIOR_WARN occupied readings, a sensor still on the reference prior (no scale
+   * learnt, no one seen walking in), on which stillness alone raises watch only (stillness.ts).
+   */
   get warning(): string | null {
-    if (this.samples < 1_800) return null;
-    if (this.moving === null || this.still === null)
-      return 'only one motion level seen in an hour of occupied readings: check the sensor placement';
-    if (this.moving < MIN_SPREAD * this.still)
-      return `moving (${round(this.moving)}) barely above still (${round(this.still)}): the sensor may not see the person, check its placement`;
+    if (this.samples >= 1_800) {
+      if (this.moving === null || this.still === null)
+        return 'only one motion level seen in an hour of occupied readings: check the sensor placement';
+      if (this.moving < MIN_SPREAD * this.still)
+        return `moving (${round(this.moving)}) barely above still (${round(this.still)}): the sensor may not see the person, check its placement`;
+    }
+    if (this.samples >= PRIOR_WARN && !this.known && !this.entered)
+      return `scale not learnt yet: ${this.samples} occupied readings without both moving and still seen; until it is, stillness on this sensor raises watch, not an alert, unless it reads 0: check its placement`;
     return null;
   }
 }
