@@ -329,8 +329,10 @@ describe('the replay window comes from the rules', () => {
     expect(windowMs).toBeLessThan(5 * 60_000);
     expect(await run(windowMs)).toBe(uninterrupted);
     expect(await run(undefined)).toBe(uninterrupted);
-    // a window shorter than the stillness timer it must cover: the prompt comes late
-    expect((await run(150_000))! - uninterrupted!).toBeGreaterThanOrEqual(15);
+    // a window shorter than the stillness timer it must cover misses the movement that taught the
+    // radar its scale: the replayed sensor is on the reference prior, where stillness that does not
+    // read 0 raises watch only (stillness.ts), so no prompt comes at all
+    expect(await run(150_000)).toBeNull();
   });
 
   it('the window is the longest of the rules the wearer has devices for, and follows their thresholds', () => {
