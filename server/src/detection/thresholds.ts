@@ -22,6 +22,7 @@ export const thresholdsSchema = z
     deepStillMotion: n(0.5, 25),
     stillnessSeconds: int(30, 1800),
     stillnessClosedSeconds: int(30, 1800),
+    priorStillnessSeconds: int(60, 600),
     activityGate: n(10, 100),
     bradyHr: n(30, 70),
     checkinWindowMs: int(0, 120_000),

@@ -61,6 +61,12 @@ export interface Thresholds {
   stillnessSeconds: number;
   /** seconds of stillness with presence when the room's door is known to be closed (bathroom) */
   stillnessClosedSeconds: number;
+  /**
+   * seconds of stillness with presence, with no reading at or above `stillMotion`, after which a room
+   * sensor still on the reference prior (no scale learnt, no entry seen) raises a check-in: its
+   * stillness is otherwise watch only (never sooner than the door's stillness timer)
+   */
+  priorStillnessSeconds: number;
   /** wrist activity (0-100) at or above which RR and SpO2 readings are motion artefacts */
   activityGate: number;
   /** heart rate at or below which bradycardia adds to an existing alert (never starts one) */
@@ -92,6 +98,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   deepStillMotion: 1.5,
   stillnessSeconds: 180,
   stillnessClosedSeconds: 90,
+  priorStillnessSeconds: 180,
   activityGate: 40,
   bradyHr: 50,
   checkinWindowMs: 15_000,

@@ -3,7 +3,7 @@
 // stopped breathing reads lowest; radars differ by a factor (x0.25 .. x4), not in that ordering.
 import { describe, expect, it } from 'vitest';
 import { WearerDetector } from '../wearer-detector.js';
-import type { Decision } from '../types.js';
+import { DEFAULT_THRESHOLDS, type Decision, type Thresholds } from '../types.js';
 import { RoomScale } from './room-scale.js';
 
 const S = 1000;
@@ -393,11 +393,14 @@ describe('a breathing sign shortens stillness only on a sensor read on its own s
 // On the reference prior a reading of 1-5 is as likely a person moving on a small-scale radar (an
 // awake person reading in a chair moves at 4-20 on the reference radar: 1-5 at x0.25) as a still one
 // on the reference radar: such stillness is a hunch, not evidence for responders.
-/** A detector whose room sensor has only ever seen an occupied room; `read(i)` is the i-th reading (every 2 s), door closed. */
-function priorRoom(read: (i: number) => number, n: number) {
-  const d = new WearerDetector();
+/**
+ * A detector whose room sensor has only ever seen an occupied room; `read(i)` is the i-th reading
+ * (every 2 s, from 1 s), door closed (or never seen: `closed` false), thresholds `th`.
+ */
+function priorRoom(read: (i: number) => number, n: number, closed = true, th: Partial<Thresholds> = {}) {
+  const d = new WearerDetector(th);
   const out: Decision[] = [];
-  out.push(...d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } }));
+  if (closed) out.push(...d.onSample({ t: 0, deviceId: 'door', message: { stream: 'door', data: { open: false } } }));
   for (let i = 0; i < n; i++) {
     const t = 1 + 2 * i;
     out.push(...d.onSample({ t: t * S, deviceId: 'radar', message: { stream: 'presence', data: { occupied: true, motion: read(i) } } }));
@@ -407,9 +410,11 @@ function priorRoom(read: (i: number) => number, n: number) {
 }
 
 describe('stillness on a sensor still on the reference prior', () => {
-  it('an awake person reading (movement 4-20 on the reference) on a radar x0.2 / x0.25 that never learnt its scale: 15 min with the door closed raise watch, never a check-in or a responder alert', () => {
-    for (const k of [0.2, 0.25])
-      for (const seed of [81, 82, 83]) {
+  it('an awake person reading (movement 4-20 on the reference) on a radar x0.25 that never learnt its scale: 15 min with the door closed raise watch, never a check-in or a responder alert', () => {
+    // At x0.25 the reader reads 1-5: a 5 (movement at the line on the reference scale) comes every
+    // 16 s on average, so the bounded fallback (priorStillnessSeconds of nothing at the line) is never reached.
+    for (const k of [0.25])
+      for (const seed of [81, 82, 83, 84, 85, 86]) {
         const u = rnd(seed);
         const r = priorRoom(() => Math.round(k * (4 + 16 * u())), 450);
         const s = r.d.calibration().room[0]!;
@@ -423,6 +428,90 @@ describe('stillness on a sensor still on the reference prior', () => {
         expect(a.level).toBe('watch');
         expect(a.reasons.join('; ')).toMatch(/no movement in occupied room .*scale not learnt yet/);
       }
+  });
+});
+
+describe('bounded fallback on the reference prior (priorStillnessSeconds)', () => {
+  const bound = DEFAULT_THRESHOLDS.priorStillnessSeconds;
+  // A room that starts occupied (sensor installed, or the core restarted without a snapshot, while the
+  // person is in bed): the radar never sees anyone move, so its scale is never learnt and no entry is
+  // seen. A still person who has stopped breathing must still be prompted, by a bound.
+  /** Each variant makes a fresh reader (readings every 2 s). */
+  const variants: [string, () => (i: number) => number][] = [
+    // the reference radar, not breathing: 0-1 (too few 0s for the zero-window rule to hold)
+    [
+      '0-1',
+      () => {
+        const p = radar(101, 1);
+        return () => p.apnoea();
+      },
+    ],
+    // a noisier radar on the reference scale, or one on a larger scale (x4 apnoea), not breathing: 1-4
+    [
+      '1-4',
+      () => {
+        const u = rnd(102);
+        return () => 1 + Math.floor(4 * u());
+      },
+    ],
+  ];
+
+  it('a reference-scale radar that only ever sees a still, non-breathing person prompts by the bound, door closed or not, and the unanswered check-in alerts responders', () => {
+    const bad: string[] = [];
+    for (const [name, read] of variants)
+      for (const closed of [true, false]) {
+        const r = priorRoom(read(), 200, closed);
+        const prompt = r.out.find((x) => x.kind === 'wearer_prompt');
+        const alert = r.out.find((x) => x.kind === 'responder_alert');
+        const at = prompt ? prompt.t / S - 1 : null;
+        // counted from the first still reading: the bound, less the window's credit, plus one window
+        if (at === null || at < bound - 18 || at > bound + 18 || !alert || alert.t - prompt!.t > DEFAULT_THRESHOLDS.checkinWindowMs + 2 * S)
+          bad.push(
+            `${name} ${closed ? 'door closed' : 'no door'}: ${at === null ? 'no prompt' : `prompt at ${at} s`}${alert ? `, alert at ${alert.t / S - 1} s` : ', no alert'}`,
+          );
+        if (prompt) expect(prompt.reasons.join('; ')).toMatch(/no movement in occupied room .*room sensor scale not learnt yet/);
+      }
+    expect(bad).toEqual([]);
+  });
+
+  it('before the bound the same stillness raises watch only, and the bound follows the threshold (never below the door timer)', () => {
+    const [, read] = variants[1]!;
+    const early = priorRoom(read(), Math.floor((bound - 20) / 2));
+    expect(early.out.filter((x) => x.kind === 'wearer_prompt' || x.kind === 'responder_alert')).toEqual([]);
+    expect(early.d.assess(early.end).level).toBe('watch');
+    const at = (th: Partial<Thresholds>, closed = true) => {
+      const p = priorRoom(read(), 400, closed, th).out.find((x) => x.kind === 'wearer_prompt');
+      return p ? p.t / S - 1 : null;
+    };
+    const later = at({ priorStillnessSeconds: 300 })!;
+    expect(later).toBeGreaterThanOrEqual(300 - 18);
+    expect(later).toBeLessThanOrEqual(300 + 18);
+    // a bound below the door's own timer waits for that timer (the prior never counts stillness sooner)
+    const open = at({ priorStillnessSeconds: 60, stillnessSeconds: 240 }, false)!;
+    expect(open).toBeGreaterThanOrEqual(240 - 18);
+    expect(open).toBeLessThanOrEqual(240 + 18);
+  });
+
+  it('an awake reader on a radar x0.2 (movement 4-20 reads 1-4, never the line): like a still person on the reference radar, it prompts at the bound, not before', () => {
+    // The physiology does not separate them: 1-4 is what a still person reads on the reference radar,
+    // so the fallback asks the wearer (who, awake, answers the check-in).
+    for (const seed of [81, 82, 83]) {
+      const u2 = rnd(seed);
+      const r = priorRoom(() => Math.round(0.2 * (4 + 16 * u2())), 450);
+      const prompt = r.out.find((x) => x.kind === 'wearer_prompt');
+      expect(prompt, `seed ${seed}`).toBeDefined();
+      expect(prompt!.t / S - 1).toBeGreaterThanOrEqual(bound - 18);
+    }
+  });
+
+  it('a fidgeting reader whose readings reach the line now and then (x0.25, one in eight readings at 5) never reaches the bound in an hour', () => {
+    for (const seed of [111, 112, 113]) {
+      const u2 = rnd(seed);
+      const r = priorRoom(() => Math.round(0.25 * (4 + 16 * u2())), 1800);
+      expect(
+        r.out.filter((x) => x.kind === 'wearer_prompt' || x.kind === 'responder_alert').map((x) => `${seed}: ${x.kind} at ${x.t / S} s`),
+      ).toEqual([]);
+    }
   });
 });
 

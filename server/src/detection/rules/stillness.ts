@@ -19,7 +19,7 @@ const MAX_SENSORS = 4;
 
 /** Evidence window: the longer stillness timer, the judging window filling and the below-line time credited before it agreed. */
 export const stillnessEvidenceMs = (th: Thresholds): number =>
-  Math.max(th.stillnessSeconds, th.stillnessClosedSeconds) * 1000 + 2_000 * ROOM_WINDOW + PENDING_MAX_MS;
+  Math.max(th.stillnessSeconds, th.stillnessClosedSeconds, th.priorStillnessSeconds) * 1000 + 2_000 * ROOM_WINDOW + PENDING_MAX_MS;
 
 const Learnt = z.object({
   doorClosed: z.boolean().nullable(),
@@ -52,6 +52,8 @@ export class StillnessRule implements Rule {
   private deepStillMs = 0;
   /** time of the run in which most of the window read exactly 0 on a whole-number sensor (stillness on every scale) */
   private zeroMs = 0;
+  /** occupied time since the last reading at or above `stillMotion` on the sensor's scale (the prior's bounded fallback) */
+  private belowMs = 0;
   doorClosed: boolean | null = null;
   value = 0;
   /** at the last score(): stillness counted with a breathing sign / counted through deep stillness */
@@ -59,6 +61,8 @@ export class StillnessRule implements Rule {
   deep = false;
   /** at the last score(): stillness held at watch because its sensor is still on the reference prior */
   unsure = false;
+  /** at the last score(): a check-in from the prior's bounded fallback (priorStillnessSeconds) */
+  bounded = false;
   /** the learnt scale of each room sensor */
   readonly scales: RoomScale[] = [];
   /** the last reading's sensor is read on its own scale (learnt or entry prior), not the reference prior */
@@ -93,7 +97,7 @@ export class StillnessRule implements Rule {
     if (dt === 0) this.winN = 0;
     if (!occupied) {
       this.seenEmpty = true;
-      this.stillMs = this.deepStillMs = this.zeroMs = 0;
+      this.stillMs = this.deepStillMs = this.zeroMs = this.belowMs = 0;
       this.pendingMs = -1;
       this.stillRun = false;
       this.winN = 0;
@@ -128,9 +132,13 @@ export class StillnessRule implements Rule {
     this.winAt = (this.winAt + 1) % ROOM_WINDOW;
     if (this.winN < ROOM_WINDOW) this.winN++;
     const line = th.stillMotion;
+    // Any reading at the line (without the whole-number step's allowance below) restarts the prior's
+    // bounded fallback: see score().
+    if (v >= line) this.belowMs = 0;
+    else this.belowMs += dt;
     // Clear movement (a reading at twice the line) ends stillness at once.
     if (v >= 2 * line) {
-      this.stillMs = this.deepStillMs = this.zeroMs = 0;
+      this.stillMs = this.deepStillMs = this.zeroMs = this.belowMs = 0;
       this.pendingMs = -1;
       this.stillRun = false;
       return;
@@ -175,7 +183,7 @@ export class StillnessRule implements Rule {
     }
     if (!stillNow) {
       // The window's median rose above the line: the person moves.
-      this.stillMs = this.deepStillMs = this.zeroMs = 0;
+      this.stillMs = this.deepStillMs = this.zeroMs = this.belowMs = 0;
       this.stillRun = false;
       return;
     }
@@ -253,6 +261,7 @@ export class StillnessRule implements Rule {
     this.stillMs = 0;
     this.deepStillMs = 0;
     this.zeroMs = 0;
+    this.belowMs = 0;
     this.pendingMs = -1;
     this.stillRun = false;
     this.winN = 0;
@@ -270,6 +279,7 @@ export class StillnessRule implements Rule {
     this.fused = false;
     this.deep = false;
     this.unsure = false;
+    this.bounded = false;
     if (this.occupied && this.stillMs > 0 && roomFresh) {
       const base = this.doorClosed === true ? th.stillnessClosedSeconds : th.stillnessSeconds;
       // A breathing sign shortens the timer only on a sensor read on its own scale (learnt, or the
@@ -286,6 +296,16 @@ export class StillnessRule implements Rule {
       // a responder alert. Stillness counts in full once the scale is learnt (the run is judged again
       // from the last clear movement), and windows of 0s count in full on any scale.
       const sure = this.onScale ? this.stillMs : this.zeroMs;
+      // The bounded fallback: a room that starts occupied (a sensor installed, or the core restarted
+      // without a snapshot, while the person lies in bed) never shows movement, so its scale is never
+      // learnt and the hunch would stay at watch however long the person lies still. Stillness that
+      // lasts `priorStillnessSeconds` (default 180 s: twice the closed-door timer, inside the ~4 min of
+      // apnoea that injure the brain) with no reading even at the line raises the check-in. The line
+      // is taken without the whole-number step's allowance: an awake reader on a radar x0.25 (1-5)
+      // reads 5 every 16 s or so and never gets there, while a still person on the reference radar
+      // (breathing 1-4, not breathing 0-1) does. Never sooner than the door's own timer.
+      const bound = Math.max(th.priorStillnessSeconds, base) * 1000;
+      const fallback = this.onScale ? 0 : Math.min(this.stillMs, this.belowMs) / bound;
       const progress = Math.max(sure / needed, this.deepStillMs / deepNeeded);
       const hunch = Math.min(1, this.stillMs / needed);
       // a wearer who keeps rousing (pulse surges, small movements) is not still: stillness alone waits
@@ -294,6 +314,9 @@ export class StillnessRule implements Rule {
           v = fuse ? 75 : 65;
           this.fused = fuse;
           this.deep = this.stillMs < needed;
+        } else if (fallback >= 1) {
+          v = 65;
+          this.bounded = true;
         } else if (Math.max(progress, hunch) >= 0.5) {
           v = WATCH_SCORE + 25 * ((Math.max(progress, hunch) - 0.5) / 0.5);
           this.unsure = hunch > progress;
@@ -308,7 +331,11 @@ export class StillnessRule implements Rule {
   reason(): string {
     const door = this.doorClosed === true ? ', door closed' : '';
     const deep = this.deep ? `, not even breathing movement for ${secs(this.deepStillMs)} s` : '';
-    const unsure = this.unsure ? ', room sensor scale not learnt yet' : '';
+    const unsure = this.bounded
+      ? `, room sensor scale not learnt yet (nothing at the line for ${secs(Math.min(this.stillMs, this.belowMs))} s)`
+      : this.unsure
+        ? ', room sensor scale not learnt yet'
+        : '';
     return `no movement in occupied room for ${secs(this.stillMs)} s${door}${deep}${this.fused ? ' with a breathing sign' : ''}${unsure}`;
   }
 }
