@@ -11,3 +11,14 @@ describe('threshold overrides (docs/detection.md "Thresholds")', () => {
     expect(thresholdsSchema.safeParse({ deepStillMotion: 0.1 }).success).toBe(false);
   });
 });
+
+describe('priorStillnessSeconds (the bounded fallback of a room sensor still on the reference prior)', () => {
+  it('is bounded: 60-600 s, whole seconds (past ~4 min of apnoea the brain is injured; 600 s is the furthest a service may stretch it)', () => {
+    expect(thresholdsSchema.safeParse({ priorStillnessSeconds: 180 }).success).toBe(true);
+    expect(thresholdsSchema.safeParse({ priorStillnessSeconds: 60 }).success).toBe(true);
+    expect(thresholdsSchema.safeParse({ priorStillnessSeconds: 600 }).success).toBe(true);
+    expect(thresholdsSchema.safeParse({ priorStillnessSeconds: 59 }).success).toBe(false);
+    expect(thresholdsSchema.safeParse({ priorStillnessSeconds: 601 }).success).toBe(false);
+    expect(thresholdsSchema.safeParse({ priorStillnessSeconds: 180.5 }).success).toBe(false);
+  });
+});

@@ -331,8 +331,11 @@ describe('the replay window comes from the rules', () => {
     expect(await run(undefined)).toBe(uninterrupted);
     // a window shorter than the stillness timer it must cover misses the movement that taught the
     // radar its scale: the replayed sensor is on the reference prior, where stillness that does not
-    // read 0 raises watch only (stillness.ts), so no prompt comes at all
-    expect(await run(150_000)).toBeNull();
+    // read 0 raises watch until the prior's bounded fallback (priorStillnessSeconds of nothing at the
+    // line, counted from the replay's first reading at 50 s): the prompt comes late, but it comes
+    const short = await run(150_000);
+    expect(short! - uninterrupted!).toBeGreaterThanOrEqual(15);
+    expect(short).toBeLessThanOrEqual(50 + DEFAULT_THRESHOLDS.priorStillnessSeconds + 18);
   });
 
   it('the window is the longest of the rules the wearer has devices for, and follows their thresholds', () => {
@@ -341,6 +344,8 @@ describe('the replay window comes from the rules', () => {
     expect(rebuildWindowMs(th, WEARABLE | ROOM)).toBe(rebuildWindowMs(th, ROOM));
     // a service that gives a wearer 20 minutes of stillness gets 20 minutes replayed
     expect(rebuildWindowMs({ ...th, stillnessSeconds: 1200 }, ROOM)).toBeGreaterThan(1200_000);
+    // and one whose sensor may stay on the reference prior gets its longer fallback timer replayed
+    expect(rebuildWindowMs({ ...th, priorStillnessSeconds: 600 }, ROOM)).toBeGreaterThan(600_000);
     // a rule registered with a longer evidence window lengthens it
     const long: RuleEntry = { ...RULES[0]!, name: 'long', evidenceMs: () => 3_600_000 };
     expect(rebuildWindowMs(th, WEARABLE, [...RULES, long])).toBeGreaterThan(3_600_000);
