@@ -232,7 +232,8 @@ export class RoomScale {
   /**
    * A scale that looks wrong: after an hour of occupied readings, no spread between moving and still;
    * before that, from PRIOR_WARN occupied readings, a sensor still on the reference prior (no scale
-   * learnt, no one seen walking in), on which stillness alone raises watch only (stillness.ts).
+   * learnt, no one seen walking in), on which stillness alone raises watch, and a check-in only on
+   * the longer bounded timer `priorStillnessSeconds` (stillness.ts).
    */
   get warning(): string | null {
     if (this.samples >= 1_800) {
@@ -242,7 +243,7 @@ export class RoomScale {
         return `moving (${round(this.moving)}) barely above still (${round(this.still)}): the sensor may not see the person, check its placement`;
     }
     if (this.samples >= PRIOR_WARN && !this.known && !this.entered)
-      return `scale not learnt yet: ${this.samples} occupied readings without both moving and still seen; until it is, stillness on this sensor raises watch, not an alert, unless it reads 0: check its placement`;
+      return `scale not learnt yet: ${this.samples} occupied readings without both moving and still seen; until it is, stillness on this sensor raises watch, and a check-in only on the longer timer for an unlearnt sensor, unless it reads 0: check its placement`;
     return null;
   }
 }
