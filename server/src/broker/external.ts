@@ -210,6 +210,9 @@ export class ExternalBroker implements DeviceBroker {
     this.ended = true;
     // Unacknowledged messages stay in the broker's session for the next start (or the next node).
     await this.closeSession();
-    await this.client.endAsync();
+    // A graceful end waits for every in-flight packet (a device command, a dynamic-security request) to be
+    // acknowledged: with the broker unreachable that never comes, and the node would never stop. Forced then: what
+    // was in flight could not reach the broker anyway (and the reconnect loop ends with it).
+    await this.client.endAsync(!this.client.connected);
   }
 }

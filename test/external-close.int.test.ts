@@ -1,0 +1,55 @@
+// ExternalBroker.close() is bounded (issue 14): a node stopped while Mosquitto is unreachable, with a device command
+// or a dynamic-security request in flight, ends its connections at once instead of waiting for a PUBACK that cannot
+// come (mqtt.js's graceful end waits for every in-flight packet). Real Mosquitto 2, stopped under the client.
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ExternalBroker } from '../server/src/broker/index.js';
+import { DYNSEC_TOPIC } from '../server/src/broker/provisioning.js';
+import { createLogger } from '../server/src/log.js';
+import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
+import { until } from './helpers/server.js';
+
+let mosq: TestMosquitto;
+beforeEach(async () => {
+  if (HAVE_MOSQUITTO) mosq = await startMosquitto();
+});
+afterEach(async () => {
+  await mosq?.close();
+});
+
+const connect = () =>
+  ExternalBroker.connect({
+    url: mosq.url,
+    username: mosq.username,
+    password: mosq.password,
+    clientId: 'odart-core-close',
+    controlClientId: 'odart-core-close-node',
+    log: createLogger('silent'),
+    maxPayloadBytes: 65_536,
+    onDeviceMessage: () => undefined,
+  });
+
+/** close() resolves while the broker stays down: polled for turns of the event loop, never a timer */
+async function closesWhileDown(b: ExternalBroker): Promise<void> {
+  let closed = false;
+  const closing = b.close().then(() => (closed = true));
+  await until(() => closed);
+  await closing;
+  expect(b.closed).toBe(true);
+}
+
+it.skipIf(!HAVE_MOSQUITTO)('closes with a device command in flight while the broker is down', async () => {
+  const b = await connect();
+  await b.openSession();
+  await mosq.stop();
+  await until(() => !b.client.connected);
+  b.sendCommand('dev-1', { type: 'vibrate', ms: 200 });
+  await closesWhileDown(b);
+});
+
+it.skipIf(!HAVE_MOSQUITTO)('closes with a dynamic-security request in flight while the broker is down', async () => {
+  const b = await connect();
+  await mosq.stop();
+  await until(() => !b.client.connected);
+  b.client.publish(DYNSEC_TOPIC, JSON.stringify({ commands: [{ command: 'listClients' }] }), { qos: 1 });
+  await closesWhileDown(b);
+});
