@@ -2,7 +2,8 @@
 // or a dynamic-security request in flight, ends its connections at once instead of waiting for a PUBACK that cannot
 // come (mqtt.js's graceful end waits for every in-flight packet). Real Mosquitto 2, stopped under the client.
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { ExternalBroker } from '../server/src/broker/index.js';
+import { ExternalBroker, MosquittoDynsec } from '../server/src/broker/index.js';
+import { VirtualClock } from '../server/src/clock.js';
 import { DYNSEC_TOPIC } from '../server/src/broker/provisioning.js';
 import { createLogger } from '../server/src/log.js';
 import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
@@ -53,3 +54,30 @@ it.skipIf(!HAVE_MOSQUITTO)('closes with a dynamic-security request in flight whi
   b.client.publish(DYNSEC_TOPIC, JSON.stringify({ commands: [{ command: 'listClients' }] }), { qos: 1 });
   await closesWhileDown(b);
 });
+
+it.skipIf(!HAVE_MOSQUITTO)(
+  'a dynamic-security request made while the broker is down fails at its timeout (virtual time), not never',
+  async () => {
+    const b = await connect();
+    const clock = new VirtualClock(0);
+    const dynsec = await MosquittoDynsec.start({
+      client: b.client,
+      repos: { deviceById: async () => null, allDevices: async () => [], gateways: async () => [] } as never,
+      clock,
+      log: createLogger('silent'),
+      timeoutMs: 10_000,
+    });
+    await mosq.stop();
+    await until(() => !b.client.connected);
+    let outcome: unknown = null;
+    dynsec.deviceChanged('dev-down').then(
+      () => (outcome = 'resolved'),
+      (err: unknown) => (outcome = err),
+    );
+    await until(() => clock.nextTimerAt() !== null);
+    clock.advance(10_000);
+    await until(() => outcome !== null);
+    expect(String(outcome)).toMatch(/no answer to getClient within 10000 ms/);
+    await closesWhileDown(b);
+  },
+);
