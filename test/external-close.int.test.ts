@@ -3,11 +3,13 @@
 // come (mqtt.js's graceful end waits for every in-flight packet). Real Mosquitto 2, stopped under the client.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ExternalBroker, MosquittoDynsec } from '../server/src/broker/index.js';
+import { CLOSE_GRACE_MS } from '../server/src/broker/external.js';
 import { VirtualClock } from '../server/src/clock.js';
 import { DYNSEC_TOPIC } from '../server/src/broker/provisioning.js';
 import { createLogger } from '../server/src/log.js';
 import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
 import { until } from './helpers/server.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 let mosq: TestMosquitto;
 beforeEach(async () => {
@@ -79,5 +81,40 @@ it.skipIf(!HAVE_MOSQUITTO)(
     await until(() => outcome !== null);
     expect(String(outcome)).toMatch(/no answer to getClient within 10000 ms/);
     await closesWhileDown(b);
+  },
+);
+
+it.skipIf(!HAVE_MOSQUITTO)(
+  'closes within its grace (virtual time) when the broker is connected but silent, a command in flight',
+  async () => {
+    // a link that drops every byte both ways while the TCP connection stays open: only keepalive (45 s) would notice
+    const proxy = await startTcpProxy(mosq.port);
+    const clock = new VirtualClock(0);
+    try {
+      const b = await ExternalBroker.connect({
+        url: `mqtt://127.0.0.1:${proxy.port}`,
+        username: mosq.username,
+        password: mosq.password,
+        clientId: 'odart-core-close',
+        controlClientId: 'odart-core-close-silent',
+        log: createLogger('silent'),
+        maxPayloadBytes: 65_536,
+        onDeviceMessage: () => undefined,
+        clock,
+      });
+      proxy.cut();
+      b.sendCommand('dev-1', { type: 'vibrate', ms: 200 });
+      expect(b.client.connected).toBe(true);
+      let closed = false;
+      const closing = b.close().then(() => (closed = true));
+      await until(() => clock.nextTimerAt() !== null);
+      expect(closed).toBe(false); // waiting for the PUBACK, within the grace
+      clock.advance(CLOSE_GRACE_MS);
+      await until(() => closed);
+      await closing;
+      expect(b.closed).toBe(true);
+    } finally {
+      await proxy.close();
+    }
   },
 );
