@@ -32,7 +32,14 @@ interface Moment {
 }
 
 /** Runs an oximeter-only wearable (HR, SpO2 rounded to whole points, activity; no RR) through a detector at 1 Hz. */
-function run(seconds: number, at: (s: number) => Moment, seed = 1, lagS = 20, opts: DetectorOptions = {}) {
+function run(
+  seconds: number,
+  at: (s: number) => Moment,
+  seed = 1,
+  lagS = 20,
+  opts: DetectorOptions = {},
+  lost: (s: number) => boolean = () => false,
+) {
   const u = rnd(seed);
   const d = new WearerDetector({}, opts);
   const out: Decision[] = [];
@@ -50,7 +57,7 @@ function run(seconds: number, at: (s: number) => Moment, seed = 1, lagS = 20, op
             activity: Math.max(0, Math.round(m.activity + gauss(u, 1))),
             onBody: true,
           };
-    out.push(...d.onSample({ t: s * S, deviceId: 'wrist', message: { stream: 'vitals', data } }));
+    if (!lost(s)) out.push(...d.onSample({ t: s * S, deviceId: 'wrist', message: { stream: 'vitals', data } }));
     out.push(...d.tick(s * S + 500));
   }
   return out;
@@ -82,6 +89,39 @@ describe('slow desaturation (oximeter only)', () => {
       expect(at).not.toBeNull();
       expect(at! - 420).toBeLessThanOrEqual(120);
     }
+  });
+
+  it('a slide through bursts of lost samples (8 s without a reading every 45 s, as a radio link drops them) still alerts within 120 s', () => {
+    // A gap longer than the 5 s bridge restarts running evidence elsewhere; the slide is read over a
+    // minute of 5 s slot means, and a burst of loss inside that minute is a missing slot, not a new start.
+    const lost = (s: number) => s % 45 < 8;
+    for (const seed of [1, 2, 3]) {
+      const at = alertAt(run(900, slowOverdose(0.03), seed, 20, {}, lost));
+      expect(at).not.toBeNull();
+      expect(at! - 420).toBeLessThanOrEqual(120);
+    }
+  });
+
+  it('a still wrist that twitches (one reading of activity 6 every 37 s) is still a still wrist', () => {
+    // wrist sensors read brief spikes at rest; a lone reading above the still line is no movement, a run of them is
+    const twitching = (s: number): Moment => {
+      const m = slowOverdose(0.03)(s);
+      return s >= 300 && s % 37 === 0 ? { ...m, activity: 6 } : m;
+    };
+    for (const seed of [1, 2, 3]) {
+      const at = alertAt(run(900, twitching, seed));
+      expect(at).not.toBeNull();
+      expect(at! - 420).toBeLessThanOrEqual(120);
+    }
+  });
+
+  it('a wrist that keeps moving a little (activity 6 for 3 s every 20 s) is not still', () => {
+    const fidget = (s: number): Moment => {
+      const m = slowOverdose(0.04)(s);
+      return s >= 300 && s % 20 < 3 ? { ...m, activity: 6 } : m;
+    };
+    const out = run(560, fidget);
+    expect(out.filter((x) => 'reasons' in x && x.reasons.some((r) => r.includes('sliding')))).toEqual([]);
   });
 
   it('names the slide in its reasons', () => {

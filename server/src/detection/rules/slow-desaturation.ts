@@ -30,6 +30,11 @@ const WATCH_MARGIN = 0.5;
 /** The wrist must be still (activity <= this) for this long. */
 const STILL_ACTIVITY = 4;
 const STILL_MS = 60_000;
+/** A lone reading above STILL_ACTIVITY (below MOVE_ACTIVITY) is noise; another within TWITCH_MS makes movement. */
+const MOVE_ACTIVITY = 8;
+const TWITCH_MS = 10_000;
+/** SpO2 silent longer than this: the slide is read afresh (shorter bursts of loss leave slots held). */
+const SLIDE_GAP_MS = 20_000;
 /** Heart rate this far above its calm baseline is a surge (exercise, arousal): no slide is read. */
 const HR_SURGE = 20;
 
@@ -68,8 +73,11 @@ export class SlowDesaturationRule implements Rule {
   drop = 0;
   /** a slide is under way (latched while the line keeps falling at half the rate) */
   sliding = false;
-  /** wrist still for this long; heart-rate calm baseline */
+  /** wrist still for this long (and the last reading above the still line); heart-rate calm baseline */
   stillMs = 0;
+  private twitchT = Number.NEGATIVE_INFINITY;
+  /** the last SpO2 reading */
+  private lastT = Number.NEGATIVE_INFINITY;
   hrBase: number | null = null;
   /** at the last score: the fall of the fitted level below the personal baseline */
   fall = 0;
@@ -81,12 +89,23 @@ export class SlowDesaturationRule implements Rule {
     }
     if (x.kind !== 'spo2') return;
     const dt = x.dt;
-    if (dt === 0) this.restart();
+    // A burst of lost samples is a missing slot or two, not a new start; a longer silence is.
+    if (x.t - this.lastT > SLIDE_GAP_MS || x.t < this.lastT) this.restart();
+    this.lastT = x.t;
     const a = p.activity;
-    this.stillMs = a !== null && a <= STILL_ACTIVITY ? this.stillMs + dt : 0;
+    if (a !== null && a <= STILL_ACTIVITY) this.stillMs += dt;
+    else {
+      // A lone reading above the still line is the sensor's noise; a second within TWITCH_MS, or one
+      // at an arousal's level, is the wearer moving.
+      if (a === null || a >= MOVE_ACTIVITY || x.t - this.twitchT <= TWITCH_MS) this.stillMs = 0;
+      this.twitchT = x.t;
+    }
     if (this.slotN === 0) this.slotT = x.t;
     else if (x.t - this.slotT >= SLOT_MS) {
-      this.push(this.slotSum / this.slotN);
+      const mean = this.slotSum / this.slotN;
+      // slots the gap left empty hold the last mean (a flatter line: never a steeper one)
+      const slots = Math.min(SLOTS, Math.floor((x.t - this.slotT) / SLOT_MS));
+      for (let k = 0; k < slots; k++) this.push(mean);
       this.slotSum = this.slotN = 0;
       this.slotT = x.t;
     }
