@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { WearerDetector, type DetectorOptions } from '../wearer-detector.js';
 import { RULES } from './index.js';
-import { SLIDE_FALL, SlowDesaturationRule } from './slow-desaturation.js';
+import { SLIDE_FALL, SUSTAINED_FALL, SlowDesaturationRule } from './slow-desaturation.js';
 import type { Decision } from '../types.js';
 
 const S = 1000;
@@ -66,6 +66,10 @@ const alertAt = (out: Decision[]) => {
   const a = out.find((x) => x.kind === 'responder_alert');
   return a ? a.t / S : null;
 };
+/** The production registry with the slide's sustained trigger at `sustainedFall` points. */
+const sustainedAt = (sustainedFall: number): DetectorOptions => ({
+  rules: RULES.map((r) => (r.name === 'slow-desaturation' ? { ...r, create: () => new SlowDesaturationRule({ sustainedFall }) } : r)),
+});
 const raised = (out: Decision[]) => out.filter((x) => x.kind === 'wearer_prompt' || x.kind === 'responder_alert');
 
 /**
@@ -89,6 +93,40 @@ describe('slow desaturation (oximeter only)', () => {
       expect(at).not.toBeNull();
       expect(at! - 420).toBeLessThanOrEqual(120);
     }
+  });
+
+  it('a slide of 0.02 points/s (slow breaths deepen: SpO2 only ~1 point down at 6/min) alerts within 120 s with the sustained trigger at 1.5 points', () => {
+    // At 0.02/s the fitted line is 2-2.5 points below baseline by the deadline (check-in included),
+    // short of SLIDE_FALL. The sustained trigger reads it from a fall kept up over 90 s: >= 0.54
+    // points in each 45 s, the later not slower than the earlier (an exponential settling slows).
+    for (const seed of [1, 2, 3]) {
+      const at = alertAt(run(900, slowOverdose(0.02), seed, 20, sustainedAt(1.5)));
+      expect(at).not.toBeNull();
+      expect(at! - 420).toBeLessThanOrEqual(120);
+    }
+  });
+
+  it('the sustained trigger also reads sleep-onset settling (1.5-3 points, time constant 1-3 min) as a slide: why it is off by default', () => {
+    // Within the ~100 s an alert has, the start of an exponential settling and the start of a slide
+    // show the same straight fall; only later does the settling slow. An oximeter alone cannot tell them apart in time.
+    const settle =
+      (amp: number, tau: number) =>
+      (s: number): Moment => ({
+        sao2: s < 600 ? 96.5 : 96.5 - amp * (1 - Math.exp(-(s - 600) / tau)),
+        hr: 58,
+        activity: 1,
+      });
+    let atDefault = 0;
+    let atSustained = 0;
+    for (const amp of [2, 2.5])
+      for (const tau of [60, 120])
+        for (const seed of [1, 2]) {
+          if (raised(run(1500, settle(amp, tau), seed)).length) atDefault++;
+          if (raised(run(1500, settle(amp, tau), seed, 20, sustainedAt(1.5))).length) atSustained++;
+        }
+    expect(SUSTAINED_FALL).toBe(Infinity);
+    expect(atDefault).toBe(0);
+    expect(atSustained).toBeGreaterThan(0);
   });
 
   it('a slide through bursts of lost samples (8 s without a reading every 45 s, as a radio link drops them) still alerts within 120 s', () => {
