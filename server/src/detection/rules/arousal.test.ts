@@ -109,4 +109,13 @@ describe('arousal: the cycles of obstructive sleep apnoea end themselves', () =>
     expect(without).toBeDefined();
     expect(withRule).toBe(without);
   });
+
+  it('a noisy wrist sensor (a reading of 8-9 every ~20 s in a still sleeper) does not hide the arousals: the same night raises no responder alert', () => {
+    // quiet is judged on the activity's 30 s average, so a sensor's stray readings do not make a sleeper look awake
+    const noisy = (s: number): Moment => {
+      const m = osa(90, 6, true)(s);
+      return s % 19 === 0 && m.activity < 8 ? { ...m, activity: 8 + (s % 2) } : m;
+    };
+    expect(alerts(night(7200, noisy))).toEqual([]);
+  });
 });
