@@ -58,23 +58,30 @@ export async function benchMonitoring(o: { devices: number; rounds: number; log:
         lastEscalationTick: () => Date.now(),
       },
     });
+    const stalls = watchStalls({ thresholdMs: 50, profile: process.env.BENCH_LOOP_PROFILE === '1' });
     const beacon = new MonitoringBeacon({
       clock: systemClock,
       bus,
       health,
       log: createLogger('silent'),
-      monitoredDevices: async () => (await store.repos.allDevices()).map((d) => d.id),
-      told: (deviceIds, at) => store.repos.markMonitored(deviceIds, at),
+      monitoredDevices: async () => {
+        stalls.mark('reading the devices');
+        const ids = (await store.repos.allDevices()).map((d) => d.id);
+        stalls.mark('telling');
+        return ids;
+      },
+      told: async (deviceIds, at) => {
+        stalls.mark('storing the round');
+        await store.repos.markMonitored(deviceIds, at);
+        stalls.mark('');
+      },
     });
-    const stalls = watchStalls({ thresholdMs: 50 });
     const seconds: number[] = [];
     let told = 0;
     for (let r = 0; r < o.rounds; r++) {
-      stalls.mark(`round ${r + 1}`);
       const t0 = performance.now();
       told = await beacon.send();
       seconds.push((performance.now() - t0) / 1000);
-      stalls.mark('');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     ticking = false;
