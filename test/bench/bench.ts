@@ -528,7 +528,14 @@ if (ONLY.has('rebuild')) {
   // Not in the default run: storing 10 minutes of 10,000 wearers takes minutes. `--only=rebuild`.
   const kit = (process.env.BENCH_REBUILD_KIT ?? 'wearable') as RebuildKit;
   if (kit !== 'wearable' && kit !== 'room') throw new Error(`BENCH_REBUILD_KIT must be wearable or room, not ${String(kit)}`);
-  report.rebuild = await benchRebuild({ wearers: Number(process.env.BENCH_REBUILD_WEARERS ?? (QUICK ? 1000 : 10_000)), kit, log });
+  const ab = process.env.BENCH_REBUILD_AB === '1';
+  report.rebuild = await benchRebuild({
+    wearers: Number(process.env.BENCH_REBUILD_WEARERS ?? (QUICK ? 1000 : 10_000)),
+    kit,
+    ab,
+    repeat: Number(process.env.BENCH_REBUILD_REPEAT ?? (ab ? 3 : 1)),
+    log,
+  });
   log(`  ${JSON.stringify(report.rebuild)}`);
 }
 if (ONLY.has('monitoring')) {
@@ -656,7 +663,7 @@ if (JSON_OUT) {
             'takeover: detector rebuild (PostgreSQL)',
             rb === null
               ? 'PostgreSQL not installed'
-              : `${rb.seconds} s for ${rb.wearers} wearers (${rb.restored} snapshots restored, ${rb.windowS} s replayed), ${rb.samples} samples (${rb.samplesPerSec}/s); device data waits meanwhile (${rb.heldAt1Hz} messages held at 1 Hz); longest loop stall ${rb.loopMaxMs} ms; ${rb.stalls.length} stalls over 50 ms`,
+              : `${rb.seconds} s for ${rb.wearers} wearers (${rb.restored} snapshots restored, ${rb.windowS} s replayed), ${rb.samples} samples (${rb.samplesPerSec}/s); device data waits meanwhile (${rb.heldAt1Hz} messages held at 1 Hz); longest loop stall ${rb.loopMaxMs} ms; ${rb.stalls.length} stalls over 50 ms${rb.runs.length > 1 ? `; runs: ${rb.runs.map((r) => `${r.variant} ${r.seconds} s`).join(', ')}` : ''}`,
           ],
         ] as [string, string][])
       : []),

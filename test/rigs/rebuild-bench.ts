@@ -5,7 +5,10 @@
 // on takeover (snapshot restored, the wearable rules' evidence window replayed), timed. Device messages wait
 // (ingest.hold) for all of it, so the figure is how long device data waits, and how many messages a node holds at
 // 1 Hz meanwhile. BENCH_REBUILD_KIT=room: each wearer has a room radar instead of a wearable (presence and breathing
-// at 1 Hz each; the room rules' evidence window, longer: stillness).
+// at 1 Hz each; the room rules' evidence window, longer: stillness). BENCH_REBUILD_AB=1: on the same stored data,
+// the rebuild as it was before issue 14's read work (one row per block, pages read one after another), as it is, and
+// with two pages read ahead, in turn, BENCH_REBUILD_REPEAT times (default 3).
+import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { DeviceMessage } from '@odart/protocol';
 import { DetectionEngine, ROOM, WEARABLE } from '../../server/src/detection/index.js';
@@ -16,7 +19,20 @@ import { watchStalls } from '../bench/stalls.mjs';
 
 export type RebuildKit = 'wearable' | 'room';
 
-export async function benchRebuild(o: { wearers: number; kit?: RebuildKit; log: (s: string) => void }) {
+interface Variant {
+  name: string;
+  query: 'per-stream' | 'per-block';
+  prefetch: number;
+}
+/** BENCH_REBUILD_AB: before (one row per block, pages read one after another), now, and two pages read ahead. */
+const VARIANTS: Variant[] = [
+  { name: 'before', query: 'per-block', prefetch: 0 },
+  { name: 'now', query: 'per-stream', prefetch: 1 },
+  { name: 'prefetch 2', query: 'per-stream', prefetch: 2 },
+];
+const engine0 = new DetectionEngine();
+
+export async function benchRebuild(o: { wearers: number; kit?: RebuildKit; ab?: boolean; repeat?: number; log: (s: string) => void }) {
   if (!postgresBin()) return null;
   const kit = o.kit ?? 'wearable';
   const sources = kit === 'room' ? ROOM : WEARABLE;
@@ -69,43 +85,66 @@ export async function benchRebuild(o: { wearers: number; kit?: RebuildKit; log: 
       const storeSeconds = (performance.now() - w0) / 1000;
       if (vitals.dropped > 0 || errors.length > 0) throw new Error(`storing dropped ${vitals.dropped} samples, ${errors.length} errors`);
       o.log(`  stored in ${Math.round(storeSeconds)} s; rebuilding`);
-      const engine = new DetectionEngine();
-      const loop = monitorEventLoopDelay({ resolution: 5 });
-      loop.enable();
-      const stalls = watchStalls({ thresholdMs: 50 });
-      stalls.mark('rebuild');
-      const r0 = performance.now();
-      const windowMs = engine.rebuildWindowMs('w0', sources);
-      const res = await rebuildDetectors({
-        engine,
-        now,
-        windows: (page, f, t) => vitals.windows(page, f, t),
-        snapshots: (page) => store.repos.snapshots.read(page),
-        // as server.ts: the wearers have one kind of device, so that kind's rules' window
-        windowFor: (id) => engine.rebuildWindowMs(id, sources),
-        wearers: () => ids,
-        openAlert: () => Promise.resolve(null),
-        closedSince: () => Promise.resolve([]),
-      });
-      const seconds = (performance.now() - r0) / 1000;
-      loop.disable();
-      const stallList = await stalls.report();
-      stalls.stop();
+      const rebuild = async (v: Variant) => {
+        vitals.windowsQuery = v.query;
+        const rowsBefore = vitals.windowsRows;
+        const engine = new DetectionEngine();
+        const loop = monitorEventLoopDelay({ resolution: 5 });
+        loop.enable();
+        const stalls = watchStalls({ thresholdMs: 50 });
+        stalls.mark('rebuild');
+        const r0 = performance.now();
+        const res = await rebuildDetectors({
+          engine,
+          now,
+          windows: (page, f, t) => vitals.windows(page, f, t),
+          snapshots: (page) => store.repos.snapshots.read(page),
+          // as server.ts: the wearers have one kind of device, so that kind's rules' window
+          windowFor: (id) => engine.rebuildWindowMs(id, sources),
+          wearers: () => ids,
+          openAlert: () => Promise.resolve(null),
+          closedSince: () => Promise.resolve([]),
+          prefetch: v.prefetch,
+        });
+        const seconds = (performance.now() - r0) / 1000;
+        loop.disable();
+        const stallList = await stalls.report();
+        stalls.stop();
+        return {
+          variant: v.name,
+          wearers: res.wearers,
+          samples: res.samples,
+          restored: res.restored,
+          seconds: Math.round(seconds * 10) / 10,
+          samplesPerSec: Math.round(res.samples / seconds),
+          /** rows the vitals reads returned */
+          rows: vitals.windowsRows - rowsBefore,
+          /** device messages a node holds meanwhile at 1 Hz per wearer (ingest's MAX_HELD is 100,000) */
+          heldAt1Hz: Math.round(seconds * o.wearers),
+          loopMaxMs: Math.round(loop.max / 1e6),
+          /** every loop stall over 50 ms during the rebuild, longest first */
+          stalls: stallList.map((x) => ({ ms: x.ms, gcMs: x.gcMs })),
+          load: os.loadavg().map((l) => Math.round(l * 10) / 10),
+        };
+      };
+      // A/B on the same stored data: the variants in turn, `repeat` times (the machine's load drifts meanwhile)
+      const variants = o.ab ? VARIANTS : VARIANTS.filter((v) => v.name === 'now');
+      const runs: Awaited<ReturnType<typeof rebuild>>[] = [];
+      for (let k = 0; k < (o.repeat ?? 1); k++) {
+        for (const v of variants) {
+          const r = await rebuild(v);
+          o.log(`  ${v.name}: ${r.seconds} s, ${r.rows} rows, longest stall ${r.loopMaxMs} ms, load ${r.load.join(' ')}`);
+          runs.push(r);
+        }
+      }
+      const last = runs.filter((r) => r.variant === 'now').at(-1)!;
       return {
         kit,
-        wearers: res.wearers,
-        samples: res.samples,
-        restored: res.restored,
-        windowS: windowMs / 1000,
+        ...last,
+        windowS: engine0.rebuildWindowMs('w0', sources) / 1000,
         snapshotBytes: snap.data.length,
-        seconds: Math.round(seconds * 10) / 10,
-        samplesPerSec: Math.round(res.samples / seconds),
-        /** device messages a node holds meanwhile at 1 Hz per wearer (ingest's MAX_HELD is 100,000) */
-        heldAt1Hz: Math.round(seconds * o.wearers),
-        loopMaxMs: Math.round(loop.max / 1e6),
-        /** every loop stall over 50 ms during the rebuild, longest first */
-        stalls: stallList.map((x) => ({ ms: x.ms, gcMs: x.gcMs })),
         storeSeconds: Math.round(storeSeconds),
+        runs,
       };
     } finally {
       vitals.stop();
