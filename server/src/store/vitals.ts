@@ -335,10 +335,14 @@ export class VitalsStore {
   private aggregates(): Promise<boolean> {
     this.canAggregate ??= this.postgres
       ? Promise.resolve(true)
-      : sql<{ v: string }>`select sqlite_version() as v`.execute(this.db).then((r) => {
-          const [major = 0, minor = 0] = (r.rows[0]?.v ?? '0').split('.').map(Number);
-          return major > 3 || (major === 3 && minor >= 44);
-        });
+      : sql<{ v: string }>`select sqlite_version() as v`
+          .execute(this.db)
+          .then((r) => {
+            const [major = 0, minor = 0] = (r.rows[0]?.v ?? '0').split('.').map(Number);
+            return major > 3 || (major === 3 && minor >= 44);
+          })
+          // not known: the per-block read works everywhere
+          .catch(() => false);
     return this.canAggregate;
   }
 
