@@ -227,6 +227,8 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
       TWILIO_FROM: '+15005550006',
       TWILIO_BASE_URL: tw.baseUrl,
       BENCH_LOOP_FILE: loopFile,
+      // the child gets only the environment given here: the in-process profile of the stalls is asked for by name
+      ...(process.env.BENCH_LOOP_PROFILE === '1' ? { BENCH_LOOP_PROFILE: '1' } : {}),
     },
     {
       nodeArgs: [...SERVER_NODE_ARGS, '--import', path.join(import.meta.dirname, 'loop-delay.mjs')],
