@@ -39,7 +39,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     }),
     coreSeen: new Gauge({
       name: 'odart_core_seen',
-      help: '1 when some node holds an unexpired core lease, as this node last read it',
+      help: "1 when a core is active as this node knows: it is the core, or its last lease attempt read another node's unexpired lease",
       registers: [registry],
     }),
     coreEpoch: new Gauge({
@@ -50,6 +50,16 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     coreLeaseAge: new Gauge({
       name: 'odart_core_lease_age_seconds',
       help: "Seconds since this node's last successful lease attempt (-1: none)",
+      registers: [registry],
+    }),
+    coreHolderKnown: new Gauge({
+      name: 'odart_core_holder_known',
+      help: "1 when this node's last lease attempt succeeded (it knows who holds the core lease), 0 while it fails",
+      registers: [registry],
+    }),
+    coreLeaseFailures: new Gauge({
+      name: 'odart_core_lease_failures',
+      help: "This node's lease attempts failed in a row (PostgreSQL unreachable or refusing); 0 after a success",
       registers: [registry],
     }),
     fencedWrites: new Counter({

@@ -1,45 +1,106 @@
 // `npm run mqtt-session -- init`: creates the core's persistent session on a brand-new broker (session-init.ts),
 // with the server's own settings (MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, MQTT_CLIENT_ID, DATABASE_URL). Run it
 // once at set-up, before devices are given out; it refuses while a core holds the lease.
-import { ConfigError, loadConfig } from './config.js';
+// Exit codes (docs/operations.md): 0 created, 1 refused (a core holds the lease), 2 usage (arguments, settings),
+// 3 the broker or the database unusable. Every message is one line, with no password in it.
+import { ConfigError, loadConfig, redactDatabaseUrl } from './config.js';
 import { openStore } from './store/index.js';
-import { SessionInitRefused, initDeviceSession } from './broker/session-init.js';
+import { SessionInitBrokerError, SessionInitRefused, initDeviceSession } from './broker/session-init.js';
 
 const USAGE = `usage: npm run mqtt-session -- init
   Connects once to MQTT_URL as MQTT_CLIENT_ID (clean session off), subscribes to the device topics at QoS 1 and
   disconnects, so the broker queues device messages for the first core. Refuses while a core holds the lease
-  (DATABASE_URL).`;
+  (DATABASE_URL). Exit codes: 0 created, 1 refused, 2 usage, 3 broker or database unusable.`;
 
-async function main(argv: readonly string[]): Promise<number> {
-  if (argv.length !== 1 || argv[0] !== 'init') {
-    process.stderr.write(`${USAGE}\n`);
-    return argv[0] === '--help' || argv[0] === '-h' ? 0 : 2;
+const EXIT = { created: 0, refused: 1, usage: 2, unusable: 3 } as const;
+
+class Exit extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
   }
-  const config = loadConfig();
-  const mq = config.mqttExternal;
-  if (!mq) {
-    process.stderr.write('mqtt-session: MQTT_URL is not set (the embedded broker needs no session)\n');
-    return 2;
-  }
-  let lease = null;
-  if (config.DATABASE_URL) {
-    const store = await openStore(config.DATA_DIR, config.DATABASE_URL);
-    try {
-      lease = await store.repos.lease.read();
-    } finally {
-      await store.close();
-    }
-  }
-  const topics = await initDeviceSession({ ...mq, lease, now: Date.now() });
-  process.stdout.write(`mqtt-session: session ${mq.clientId} created on ${new URL(mq.url).host}: ${topics.join(', ')} at QoS 1\n`);
-  return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function main(argv: readonly string[], secrets: string[]): Promise<string> {
+  if (argv.length !== 1 || argv[0] !== 'init') {
+    if (argv[0] === '--help' || argv[0] === '-h') return USAGE;
+    throw new Exit(EXIT.usage, USAGE);
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new Exit(EXIT.usage, `invalid configuration: ${err.issues.join('; ')}`);
+    throw err;
+  }
+  const mq = config.mqttExternal;
+  if (!mq) throw new Exit(EXIT.usage, 'MQTT_URL is not set (the embedded broker needs no session)');
+  secrets.push(mq.password);
+  let lease = null;
+  if (config.DATABASE_URL) {
+    const db = redactDatabaseUrl(config.DATABASE_URL);
+    const pw = safeUrlPassword(config.DATABASE_URL);
+    if (pw) secrets.push(pw);
+    try {
+      const store = await openStore(config.DATA_DIR, config.DATABASE_URL);
+      try {
+        lease = await store.repos.lease.read();
+      } finally {
+        await store.close();
+      }
+    } catch (err) {
+      throw new Exit(EXIT.unusable, `the database ${db} is unusable: ${reason(err)}`);
+    }
+  }
+  const host = safeHost(mq.url);
+  try {
+    const topics = await initDeviceSession({ ...mq, lease, now: Date.now() });
+    return `session ${mq.clientId} created on ${host}: ${topics.join(', ')} at QoS 1`;
+  } catch (err) {
+    if (err instanceof SessionInitRefused) throw new Exit(EXIT.refused, err.message);
+    if (err instanceof SessionInitBrokerError) throw new Exit(EXIT.unusable, `the broker ${host} is unusable: ${err.message}`);
+    throw err;
+  }
+}
+
+function safeUrlPassword(url: string): string | null {
+  try {
+    return decodeURIComponent(new URL(url).password) || null;
+  } catch {
+    return null;
+  }
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '[unparseable MQTT_URL]';
+  }
+}
+
+/** One line, every known secret (and any user:password@ in a URL) replaced by ***. */
+function redact(message: string, secrets: readonly string[]): string {
+  let out = message.replace(/\s*\n\s*/g, ' ').replace(/(\/\/[^:/@\s]*):[^@/\s]*@/g, '$1:***@');
+  for (const s of secrets) if (s.length > 0) out = out.split(s).join('***');
+  return out;
+}
+
+const secrets: string[] = [];
+main(process.argv.slice(2), secrets).then(
+  (message) => {
+    process.stdout.write(message === USAGE ? `${USAGE}\n` : `mqtt-session: ${redact(message, secrets)}\n`);
+    process.exit(EXIT.created);
+  },
   (err: unknown) => {
-    const known = err instanceof SessionInitRefused || err instanceof ConfigError;
-    process.stderr.write(`mqtt-session: ${known ? err.message : String(err instanceof Error ? err.message : err)}\n`);
-    process.exit(1);
+    const code = err instanceof Exit ? err.code : EXIT.unusable;
+    const message =
+      err instanceof Exit && code === EXIT.usage && err.message === USAGE ? USAGE : `mqtt-session: ${redact(reason(err), secrets)}`;
+    process.stderr.write(`${message}\n`);
+    process.exit(code);
   },
 );

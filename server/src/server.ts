@@ -267,6 +267,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       // the control connection's own id; the shared MQTT_CLIENT_ID is the core's session, opened on becoming active
       controlClientId: `${config.mqttExternal.clientId}-${config.NODE_ID}`.slice(0, 200),
       log: brokerLog,
+      clock,
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
       onDeviceMessage: (topic, payload, raw) => (core.active ? ingest.handle(topic, payload, raw) : undefined),
       onOversized: (deviceId) => ingest.tooLarge(deviceId),

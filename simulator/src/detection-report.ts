@@ -10,7 +10,7 @@ import { benchDetection } from './detection-bench.js';
 import { parseArgs } from './args.js';
 import { convertNumericsCsv, recordName } from './convert-bidmc.js';
 import { evaluateTrace, quantile, summarize, type EvalOptions, type TraceResult } from './evaluate.js';
-import { RULES, SLIDE_FALL, SlowDesaturationRule } from '../../server/src/detection/index.js';
+import { RULES, SLIDE_FALL, SUSTAINED_EVIDENCE_MS, SUSTAINED_FALL, SlowDesaturationRule } from '../../server/src/detection/index.js';
 import { generateScenario2 } from './model2/library.js';
 import { generateScenario, type Scenario, type ScenarioOptions, type SensorSet } from './scenarios/index.js';
 import { SWEEP, type Transform } from './sweep.js';
@@ -345,6 +345,8 @@ export function renderSideBySide(res1: Res, res2: Res, res2h: Res = []): string[
 export interface TradeOffRow {
   /** the slide's trigger: points below the personal baseline */
   fall: number;
+  /** the trigger of a slide sustained over 90 s (points below the baseline; null: not used) */
+  sustainedFall: number | null;
   /** per set (m1, m2 dev, m2 held-out): slow oximeter-only overdoses detected / episodes, latency median and p90 (ms) */
   sets: { key: string; detected: number; episodes: number; median: number | null; p90: number | null }[];
   /** on the hard negatives of all three sets */
@@ -355,25 +357,46 @@ export interface TradeOffRow {
   hours: number;
 }
 
-/** The slow-desaturation rule's operating points. */
-export const TRADE_OFF_FALLS = [1, 1.5, 2, 2.5, 3];
+/** The slow-desaturation rule's operating points: the slide's trigger, and the sustained slide's (null: off). */
+export interface SlidePoint {
+  fall: number;
+  sustainedFall: number | null;
+}
+export const TRADE_OFF_POINTS: SlidePoint[] = [
+  { fall: 1, sustainedFall: null },
+  { fall: 2, sustainedFall: null },
+  { fall: 3, sustainedFall: null },
+  { fall: 3, sustainedFall: 2.5 },
+  { fall: 3, sustainedFall: 2 },
+  { fall: 3, sustainedFall: 1.5 },
+];
+const isDefault = (x: SlidePoint) => x.fall === SLIDE_FALL && (x.sustainedFall ?? Infinity) === SUSTAINED_FALL;
 
 /**
  * The slide rule at each operating point: latency on the slow oximeter-only overdoses of model 1,
  * model 2 dev and model 2 held-out, against check-ins and responder alerts on all their hard
  * negatives (the rest of the detector unchanged).
  */
-export function runTradeOff(falls = TRADE_OFF_FALLS, every = 1): TradeOffRow[] {
+export function runTradeOff(points = TRADE_OFF_POINTS, every = 1): TradeOffRow[] {
   const sets: [string, Model, SuiteItem[]][] = [
     ['m1', 1, suite()],
     ['m2', 2, suite2('dev')],
     ['m2h', 2, suite2('holdout')],
   ];
   const slowOx = (it: SuiteItem) => it.group === 'slow overdose, oximeter only';
-  return falls.map((fall) => {
-    const rules = RULES.map((r) => (r.name === 'slow-desaturation' ? { ...r, create: () => new SlowDesaturationRule({ fall }) } : r));
+  return points.map(({ fall, sustainedFall }) => {
+    const o = { fall, sustainedFall: sustainedFall ?? Infinity };
+    const rules = RULES.map((r) =>
+      r.name === 'slow-desaturation'
+        ? {
+            ...r,
+            create: () => new SlowDesaturationRule(o),
+            ...(sustainedFall === null ? {} : { evidenceMs: () => SUSTAINED_EVIDENCE_MS }),
+          }
+        : r,
+    );
     const opts: EvalOptions = { detector: { rules } };
-    const row: TradeOffRow = { fall, sets: [], checkins: 0, alerts: 0, slideAlerts: 0, hours: 0 };
+    const row: TradeOffRow = { fall, sustainedFall, sets: [], checkins: 0, alerts: 0, slideAlerts: 0, hours: 0 };
     for (const [key, model, items] of sets) {
       const pos = summarize(runSuite(items.filter(slowOx), model, null, opts).map((r) => r.result));
       row.sets.push({ key, detected: pos.detected, episodes: pos.episodes, median: pos.latencyMs.median, p90: pos.latencyMs.p90 });
@@ -401,7 +424,7 @@ export function renderTradeOff(rows: TradeOffRow[]): string[] {
   out.push('### Slow desaturation: the trade-off');
   out.push('');
   out.push(
-    `The slide rule (\`rules/slow-desaturation.ts\`) at several triggers (points the fitted SpO2 line must fall below the personal baseline, with the wrist still and no heart-rate surge; watched from 0.5 below that), the rest of the detector unchanged: latency on the slow overdoses seen by an oximeter alone (model 1, model 2 dev, model 2 held-out) against check-ins and responder alerts on the hard negatives of all three (${rows[0]?.hours ?? 0} h). The default is **${SLIDE_FALL} points**.`,
+    `The slide rule (\`rules/slow-desaturation.ts\`) at several triggers (points the fitted SpO2 line must fall below the personal baseline, with the wrist still and no heart-rate surge; watched from 0.5 below that), and with the lower trigger of a slide sustained over 90 s (the fitted level falling >= 0.54 points in each 45 s, the later not slower than 0.8 of the earlier, the wearer not rousing), the rest of the detector unchanged: latency on the slow overdoses seen by an oximeter alone (model 1, model 2 dev, model 2 held-out) against check-ins and responder alerts on the hard negatives of all three (${rows[0]?.hours ?? 0} h). The default is **${SLIDE_FALL} points${Number.isFinite(SUSTAINED_FALL) ? `, sustained ${SUSTAINED_FALL}` : ', no sustained trigger'}**.`,
   );
   out.push('');
   const keys = rows[0]?.sets.map((x) => x.key) ?? [];
@@ -412,10 +435,12 @@ export function renderTradeOff(rows: TradeOffRow[]): string[] {
   out.push(`|---|${head.map(() => '---').join('|')}|---|---|---|`);
   for (const r of rows)
     out.push(
-      `| ${r.fall === SLIDE_FALL ? `**${r.fall} points** (default)` : `${r.fall} points`} | ${r.sets.map((x) => `${x.detected}/${x.episodes} | ${sec(x.median)} / ${sec(x.p90)}`).join(' | ')} | ${r.checkins} | ${r.alerts} | ${r.slideAlerts} |`,
+      `| ${isDefault(r) ? `**${pointName(r)}** (default)` : pointName(r)} | ${r.sets.map((x) => `${x.detected}/${x.episodes} | ${sec(x.median)} / ${sec(x.p90)}`).join(' | ')} | ${r.checkins} | ${r.alerts} | ${r.slideAlerts} |`,
     );
   return out;
 }
+
+const pointName = (x: SlidePoint) => `${x.fall} points${x.sustainedFall === null ? '' : `, sustained ${x.sustainedFall}`}`;
 
 export type SweepSet = 'm1' | 'm2' | 'm2h';
 
@@ -509,7 +534,7 @@ function main(): number {
   const bidmc = runBidmc();
   const quick = args.flags.has('quick');
   const sweep = runSweep(quick ? 3 : 1);
-  const tradeOff = runTradeOff(TRADE_OFF_FALLS, quick ? 3 : 1);
+  const tradeOff = runTradeOff(TRADE_OFF_POINTS, quick ? 3 : 1);
   const bench = args.flags.has('no-bench') ? null : benchDetection({ samples: 1_500_000 });
   const md = renderMarkdown(res, bidmc, bench, [
     ...renderSideBySide(res, res2, res2h),

@@ -11,7 +11,9 @@ import { WireConnection } from '../../simulator/src/wire.js';
 import { benchDetection } from '../../simulator/src/detection-bench.js';
 import { runEscalationBench } from '../rigs/escalation-bench.js';
 import { benchClusterBus } from '../rigs/cluster-bus-bench.js';
-import { benchRebuild } from '../rigs/rebuild-bench.js';
+import { benchRebuild, type RebuildKit } from '../rigs/rebuild-bench.js';
+import { benchMonitoring } from '../rigs/monitoring-bench.js';
+import type { Stall } from './stalls.mjs';
 import { benchBridge } from '../../firmware-bridge/bench.js';
 import { deviceAcls, deviceRole } from '../../server/src/broker/provisioning.js';
 import { startFakeTwilio } from '../helpers/fake-twilio.js';
@@ -26,7 +28,8 @@ const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
 const QUICK = args.has('--quick');
 const SOAK = args.has('--soak');
-/** `--only=latency` (or latency-mosquitto, ingest, floor, memory, detection, escalation, bridge, cluster-bus; comma-separated) */
+/** `--only=latency` (or latency-mosquitto, ingest, floor, memory, detection, escalation, bridge, cluster-bus, rebuild, monitoring;
+ * comma-separated) */
 const ONLY = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? '').split(',').filter(Boolean));
 const wants = (section: string) => ONLY.size === 0 || ONLY.has(section);
 /** Node flags for the server child, e.g. BENCH_SERVER_NODE_ARGS=--cpu-prof (profiling runs) */
@@ -224,6 +227,8 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
       TWILIO_FROM: '+15005550006',
       TWILIO_BASE_URL: tw.baseUrl,
       BENCH_LOOP_FILE: loopFile,
+      // the child gets only the environment given here: the in-process profile of the stalls is asked for by name
+      ...(process.env.BENCH_LOOP_PROFILE === '1' ? { BENCH_LOOP_PROFILE: '1' } : {}),
     },
     {
       nodeArgs: [...SERVER_NODE_ARGS, '--import', path.join(import.meta.dirname, 'loop-delay.mjs')],
@@ -303,6 +308,8 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
       serverCores: round(serverCores, 2),
       serverLoopDelayMs: loop && { p50: loop.p50, p99: loop.p99, max: loop.max },
       serverGc: loop && { ms: loop.gcMs, maxMs: loop.gcMaxMs, count: loop.gcCount },
+      /** every server event-loop stall over 50 ms during the trials, longest first */
+      serverStalls: loop?.stalls ?? null,
       pinned,
       broker,
     };
@@ -313,6 +320,14 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
     await tw.close();
     rmSync(path.dirname(loopFile), { recursive: true, force: true });
   }
+}
+
+/** Stalls for the table: the count, then the longest ten with their GC time and what ran. */
+function stallList(stalls: readonly Stall[]): string {
+  if (stalls.length === 0) return 'none';
+  const one = (s: Stall) =>
+    `${s.ms} ms at ${s.atMs}${s.gcMs > 0 ? ` (GC ${s.gcMs} ms)` : ''}${s.during ? ` during ${s.during}` : ''}${s.top?.length ? ` [${s.top.join('; ')}]` : ''}`;
+  return `${stalls.length}: ${stalls.slice(0, 10).map(one).join(', ')}${stalls.length > 10 ? ', ...' : ''}`;
 }
 
 /** The server child's event-loop delay (ms) and GC since the last call (test/bench/loop-delay.mjs), or null. */
@@ -328,6 +343,7 @@ async function serverLoopDelay(server: Child, file: string) {
         gcMs: number;
         gcMaxMs: number;
         gcCount: number;
+        stalls: Stall[];
       };
     } catch {
       await sleep(25);
@@ -512,8 +528,27 @@ if ((wants('latency') || ONLY.has('floor') || ONLY.has('latency-mosquitto')) && 
 }
 if (ONLY.has('rebuild')) {
   // Not in the default run: storing 10 minutes of 10,000 wearers takes minutes. `--only=rebuild`.
-  report.rebuild = await benchRebuild({ wearers: Number(process.env.BENCH_REBUILD_WEARERS ?? (QUICK ? 1000 : 10_000)), log });
+  const kit = (process.env.BENCH_REBUILD_KIT ?? 'wearable') as RebuildKit;
+  if (kit !== 'wearable' && kit !== 'room') throw new Error(`BENCH_REBUILD_KIT must be wearable or room, not ${String(kit)}`);
+  const ab = process.env.BENCH_REBUILD_AB === '1';
+  report.rebuild = await benchRebuild({
+    wearers: Number(process.env.BENCH_REBUILD_WEARERS ?? (QUICK ? 1000 : 10_000)),
+    kit,
+    ab,
+    repeat: Number(process.env.BENCH_REBUILD_REPEAT ?? (ab ? 3 : 1)),
+    log,
+  });
   log(`  ${JSON.stringify(report.rebuild)}`);
+}
+if (ONLY.has('monitoring')) {
+  // Not in the default run: one in-process part. `--only=monitoring`.
+  log('monitoring command round (in process, SQLite)');
+  report.monitoring = await benchMonitoring({
+    devices: Number(process.env.BENCH_MONITORING_DEVICES ?? (QUICK ? 1000 : 10_000)),
+    rounds: 3,
+    log,
+  });
+  log(`  ${JSON.stringify(report.monitoring)}`);
 }
 const mem: Awaited<ReturnType<typeof memory>>[] = [];
 if (wants('memory')) {
@@ -560,6 +595,7 @@ if (JSON_OUT) {
                 ] as [string, string],
               ]
             : []),
+          ...(a.serverStalls ? [[`server stalls over 50 ms${label}`, stallList(a.serverStalls)] as [string, string]] : []),
         ]
       : [];
   const d = report.detection as ReturnType<typeof benchDetection> | undefined;
@@ -567,6 +603,7 @@ if (JSON_OUT) {
   const b = report.bridge as Awaited<ReturnType<typeof benchBridge>> | undefined;
   const rb = report.rebuild as Awaited<ReturnType<typeof benchRebuild>> | undefined;
   const cb = report.clusterBus as Awaited<ReturnType<typeof benchClusterBus>> | undefined;
+  const mon = report.monitoring as Awaited<ReturnType<typeof benchMonitoring>> | undefined;
   const rows: [string, string][] = [
     ['machine', `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${QUICK ? ' (quick)' : ''}`],
     ...(i
@@ -628,8 +665,17 @@ if (JSON_OUT) {
             'takeover: detector rebuild (PostgreSQL)',
             rb === null
               ? 'PostgreSQL not installed'
-              : `${rb.seconds} s for ${rb.wearers} wearers (${rb.restored} snapshots restored, ${rb.windowS} s replayed), ${rb.samples} samples (${rb.samplesPerSec}/s); device data waits meanwhile (${rb.heldAt1Hz} messages held at 1 Hz); longest loop stall ${rb.loopMaxMs} ms`,
+              : `${rb.seconds} s for ${rb.wearers} wearers (${rb.restored} snapshots restored, ${rb.windowS} s replayed), ${rb.samples} samples (${rb.samplesPerSec}/s); device data waits meanwhile (${rb.heldAt1Hz} messages held at 1 Hz); longest loop stall ${rb.loopMaxMs} ms; ${rb.stalls.length} stalls over 50 ms${rb.runs.length > 1 ? `; runs: ${rb.runs.map((r) => `${r.variant} ${r.seconds} s`).join(', ')}` : ''}`,
           ],
+        ] as [string, string][])
+      : []),
+    ...(mon
+      ? ([
+          [
+            'monitoring round',
+            `${mon.devices} devices: ${mon.roundMs.join(', ')} ms a round, at most ${mon.maxDevicesPerTurn} devices in one loop turn`,
+          ],
+          ['monitoring: loop stalls over 50 ms', stallList(mon.stalls)],
         ] as [string, string][])
       : []),
   ];

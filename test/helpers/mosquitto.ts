@@ -1,5 +1,6 @@
 // A real Mosquitto 2 for the external-broker tests: a temp folder with its config (dynamic security
-// plugin, persistence), `mosquitto_ctrl dynsec init` for the server's account, a free loopback port.
+// plugin, persistence), `mosquitto_ctrl dynsec init` for the server's account, its odart-core role and any seed
+// accounts written into the dynamic-security file before the start, a free loopback port.
 // stop() and start() keep the folder (a broker restart); close() stops it and removes the folder.
 // Without mosquitto the suites are skipped on a developer machine and FAIL in CI (CI=true).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -75,14 +76,29 @@ export async function startMosquitto(
   const dynsecFile = path.join(dir, 'dynamic-security.json');
   const init = spawnSync(MOSQUITTO_CTRL_BIN, ['dynsec', 'init', dynsecFile, username, password], { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`mosquitto_ctrl dynsec init failed: ${init.stderr}`);
-  if (o.accounts?.length) {
-    const file = JSON.parse(readFileSync(dynsecFile, 'utf8')) as { clients: unknown[]; roles: unknown[] };
-    for (const a of o.accounts) {
-      file.clients.push({ username: a.username, clientid: a.username, ...dynsecHash(a.password), roles: [{ rolename: a.role.rolename }] });
-      file.roles.push(a.role);
-    }
-    writeFileSync(dynsecFile, JSON.stringify(file));
+  // Everything the tests need goes into the file before the start: the broker reads it once, and no connection of
+  // ours (each mosquitto_ctrl round trip cost seconds; the one that changed the admin's own roles was kicked and
+  // waited out its timeout) is needed before the first test connects.
+  const file = JSON.parse(readFileSync(dynsecFile, 'utf8')) as {
+    clients: { username: string; roles: { rolename: string }[]; [field: string]: unknown }[];
+    roles: unknown[];
+  };
+  // The server's role, as docs/operations.md sets it up: commands and gateway config may be published.
+  file.roles.push({
+    rolename: 'odart-core',
+    acls: [
+      { acltype: 'publishClientSend', topic: 'odart/v1/devices/+/command', allow: true },
+      { acltype: 'publishClientSend', topic: 'odart/v1/devices/+/config', allow: true },
+    ],
+  });
+  const admin = file.clients.find((c) => c.username === username);
+  if (!admin) throw new Error('mosquitto_ctrl dynsec init wrote no admin client');
+  admin.roles.push({ rolename: 'odart-core' });
+  for (const a of o.accounts ?? []) {
+    file.clients.push({ username: a.username, clientid: a.username, ...dynsecHash(a.password), roles: [{ rolename: a.role.rolename }] });
+    file.roles.push(a.role);
   }
+  writeFileSync(dynsecFile, JSON.stringify(file));
   writeFileSync(
     path.join(dir, 'mosquitto.conf'),
     [
@@ -124,17 +140,6 @@ export async function startMosquitto(
       p.once('exit', (code) => reject(new Error(`mosquitto exited (${code}) at start:\n${log}`)));
     });
   };
-  const ctrl = (...args: string[]) => {
-    const tlsArgs = o.tls ? ['--cafile', o.tls.certFile] : [];
-    const r = spawnSync(
-      MOSQUITTO_CTRL_BIN,
-      ['-h', '127.0.0.1', '-p', String(port), ...tlsArgs, '-u', username, '-P', password, 'dynsec', ...args],
-      {
-        encoding: 'utf8',
-      },
-    );
-    if (r.status !== 0) throw new Error(`mosquitto_ctrl dynsec ${args[0]} failed: ${r.stdout}${r.stderr}`);
-  };
   const stop = async () => {
     const p = proc;
     proc = null;
@@ -146,11 +151,6 @@ export async function startMosquitto(
   };
 
   await start();
-  // The server's role, as docs/operations.md sets it up: commands and gateway config may be published.
-  ctrl('createRole', 'odart-core');
-  ctrl('addRoleACL', 'odart-core', 'publishClientSend', 'odart/v1/devices/+/command', 'allow');
-  ctrl('addRoleACL', 'odart-core', 'publishClientSend', 'odart/v1/devices/+/config', 'allow');
-  ctrl('addClientRole', username, 'odart-core');
 
   const url = `${o.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`;
   return {

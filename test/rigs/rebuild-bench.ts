@@ -4,19 +4,40 @@
 // core left it (store/snapshots.ts); then a fresh engine rebuilds every wearer's detector from them, as server.ts does
 // on takeover (snapshot restored, the wearable rules' evidence window replayed), timed. Device messages wait
 // (ingest.hold) for all of it, so the figure is how long device data waits, and how many messages a node holds at
-// 1 Hz meanwhile.
+// 1 Hz meanwhile. BENCH_REBUILD_KIT=room: each wearer has a room radar instead of a wearable (presence and breathing
+// at 1 Hz each; the room rules' evidence window, longer: stillness). BENCH_REBUILD_AB=1: on the same stored data,
+// the rebuild as it was before issue 14's read work (one row per block, pages read one after another), as it is, and
+// with two pages read ahead, in turn, BENCH_REBUILD_REPEAT times (default 3).
+import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { DeviceMessage } from '@odart/protocol';
-import { DetectionEngine, WEARABLE } from '../../server/src/detection/index.js';
+import { DetectionEngine, ROOM, WEARABLE } from '../../server/src/detection/index.js';
 import { rebuildDetectors, sampleOf } from '../../server/src/ingest/index.js';
 import { openStore } from '../../server/src/store/index.js';
 import { postgresBin, startPostgres } from '../helpers/postgres.js';
+import { watchStalls } from '../bench/stalls.mjs';
 
-/** What the store holds of each wearer: more than any rebuild window. */
-const STORED_MS = 10 * 60_000;
+export type RebuildKit = 'wearable' | 'room';
 
-export async function benchRebuild(o: { wearers: number; log: (s: string) => void }) {
+interface Variant {
+  name: string;
+  query: 'per-stream' | 'per-block';
+  prefetch: number;
+}
+/** BENCH_REBUILD_AB: before (one row per block, pages read one after another), now, and two pages read ahead. */
+const VARIANTS: Variant[] = [
+  { name: 'before', query: 'per-block', prefetch: 0 },
+  { name: 'now', query: 'per-stream', prefetch: 1 },
+  { name: 'prefetch 2', query: 'per-stream', prefetch: 2 },
+];
+const engine0 = new DetectionEngine();
+
+export async function benchRebuild(o: { wearers: number; kit?: RebuildKit; ab?: boolean; repeat?: number; log: (s: string) => void }) {
   if (!postgresBin()) return null;
+  const kit = o.kit ?? 'wearable';
+  const sources = kit === 'room' ? ROOM : WEARABLE;
+  /** What the store holds of each wearer: 10 minutes, or a minute more than the kit's rebuild window. */
+  const STORED_MS = Math.max(10 * 60_000, new DetectionEngine().rebuildWindowMs('w0', sources) + 60_000);
   const cluster = await startPostgres();
   try {
     const store = await openStore('', await cluster.createDatabase());
@@ -26,12 +47,20 @@ export async function benchRebuild(o: { wearers: number; log: (s: string) => voi
       const ids = Array.from({ length: o.wearers }, (_, i) => `w${i}`);
       const now = Date.UTC(2026, 0, 1);
       const from = now - STORED_MS;
-      o.log(`rebuild: storing ${STORED_MS / 60_000} min of 1 Hz vitals of ${o.wearers} wearers in PostgreSQL, and their snapshots`);
+      o.log(`rebuild: storing ${STORED_MS / 60_000} min of 1 Hz ${kit} data of ${o.wearers} wearers in PostgreSQL, and their snapshots`);
       const w0 = performance.now();
       let x = 1;
       const noise = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 2;
       for (let t = from; t < now; t += 1000) {
         for (let i = 0; i < ids.length; i++) {
+          if (kit === 'room') {
+            // a still, breathing occupant: presence and the radar's breathing rate
+            const presence = { stream: 'presence', data: { occupied: true, motion: Math.max(0, 0.05 + 0.02 * noise()) } } as DeviceMessage;
+            const breathing = { stream: 'vitals', data: { rr: Math.round(14 + noise()) } } as DeviceMessage;
+            vitals.record(ids[i]!, `r${i}`, presence, t + (i % 1000));
+            vitals.record(ids[i]!, `r${i}`, breathing, t + (i % 1000) + 1);
+            continue;
+          }
           const msg: DeviceMessage = {
             stream: 'vitals',
             data: {
@@ -56,36 +85,66 @@ export async function benchRebuild(o: { wearers: number; log: (s: string) => voi
       const storeSeconds = (performance.now() - w0) / 1000;
       if (vitals.dropped > 0 || errors.length > 0) throw new Error(`storing dropped ${vitals.dropped} samples, ${errors.length} errors`);
       o.log(`  stored in ${Math.round(storeSeconds)} s; rebuilding`);
-      const engine = new DetectionEngine();
-      const loop = monitorEventLoopDelay({ resolution: 5 });
-      loop.enable();
-      const r0 = performance.now();
-      const windowMs = engine.rebuildWindowMs('w0', WEARABLE);
-      const res = await rebuildDetectors({
-        engine,
-        now,
-        windows: (page, f, t) => vitals.windows(page, f, t),
-        snapshots: (page) => store.repos.snapshots.read(page),
-        // as server.ts: the wearers have a wearable only, so the wearable rules' window
-        windowFor: (id) => engine.rebuildWindowMs(id, WEARABLE),
-        wearers: () => ids,
-        openAlert: () => Promise.resolve(null),
-        closedSince: () => Promise.resolve([]),
-      });
-      const seconds = (performance.now() - r0) / 1000;
-      loop.disable();
+      const rebuild = async (v: Variant) => {
+        vitals.windowsQuery = v.query;
+        const rowsBefore = vitals.windowsRows;
+        const engine = new DetectionEngine();
+        const loop = monitorEventLoopDelay({ resolution: 5 });
+        loop.enable();
+        const stalls = watchStalls({ thresholdMs: 50 });
+        stalls.mark('rebuild');
+        const r0 = performance.now();
+        const res = await rebuildDetectors({
+          engine,
+          now,
+          windows: (page, f, t) => vitals.windows(page, f, t),
+          snapshots: (page) => store.repos.snapshots.read(page),
+          // as server.ts: the wearers have one kind of device, so that kind's rules' window
+          windowFor: (id) => engine.rebuildWindowMs(id, sources),
+          wearers: () => ids,
+          openAlert: () => Promise.resolve(null),
+          closedSince: () => Promise.resolve([]),
+          prefetch: v.prefetch,
+        });
+        const seconds = (performance.now() - r0) / 1000;
+        loop.disable();
+        const stallList = await stalls.report();
+        stalls.stop();
+        return {
+          variant: v.name,
+          wearers: res.wearers,
+          samples: res.samples,
+          restored: res.restored,
+          seconds: Math.round(seconds * 10) / 10,
+          samplesPerSec: Math.round(res.samples / seconds),
+          /** rows the vitals reads returned */
+          rows: vitals.windowsRows - rowsBefore,
+          /** device messages a node holds meanwhile at 1 Hz per wearer (ingest's MAX_HELD is 100,000) */
+          heldAt1Hz: Math.round(seconds * o.wearers),
+          loopMaxMs: Math.round(loop.max / 1e6),
+          /** every loop stall over 50 ms during the rebuild, longest first */
+          stalls: stallList.map((x) => ({ ms: x.ms, gcMs: x.gcMs })),
+          load: os.loadavg().map((l) => Math.round(l * 10) / 10),
+        };
+      };
+      // A/B on the same stored data: the variants in turn, `repeat` times (the machine's load drifts meanwhile)
+      const variants = o.ab ? VARIANTS : VARIANTS.filter((v) => v.name === 'now');
+      const runs: Awaited<ReturnType<typeof rebuild>>[] = [];
+      for (let k = 0; k < (o.repeat ?? 1); k++) {
+        for (const v of variants) {
+          const r = await rebuild(v);
+          o.log(`  ${v.name}: ${r.seconds} s, ${r.rows} rows, longest stall ${r.loopMaxMs} ms, load ${r.load.join(' ')}`);
+          runs.push(r);
+        }
+      }
+      const last = runs.filter((r) => r.variant === 'now').at(-1)!;
       return {
-        wearers: res.wearers,
-        samples: res.samples,
-        restored: res.restored,
-        windowS: windowMs / 1000,
+        kit,
+        ...last,
+        windowS: engine0.rebuildWindowMs('w0', sources) / 1000,
         snapshotBytes: snap.data.length,
-        seconds: Math.round(seconds * 10) / 10,
-        samplesPerSec: Math.round(res.samples / seconds),
-        /** device messages a node holds meanwhile at 1 Hz per wearer (ingest's MAX_HELD is 100,000) */
-        heldAt1Hz: Math.round(seconds * o.wearers),
-        loopMaxMs: Math.round(loop.max / 1e6),
         storeSeconds: Math.round(storeSeconds),
+        runs,
       };
     } finally {
       vitals.stop();

@@ -10,8 +10,12 @@
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { DEVICE_STREAMS, TOPIC_ROOT, deviceTopic, parseTopic, type CommandPayload, type ParsedTopic } from '@odart/protocol';
+import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { DeviceBroker } from './port.js';
+
+/** How long close() waits for what is in flight (commands, control requests) to be acknowledged before ending forcibly. */
+export const CLOSE_GRACE_MS = 2000;
 
 export interface ExternalBrokerDeps {
   /** mqtt://host:port or mqtts://host:port */
@@ -25,6 +29,8 @@ export interface ExternalBrokerDeps {
   /** CA certificates (PEM) to trust for mqtts:// (MQTT_CA_FILE); null = the system's */
   ca?: Buffer | null;
   log: Logger;
+  /** bounds close() (CLOSE_GRACE_MS); the system clock when absent */
+  clock?: Clock;
   /** payloads above this are counted as too large and not parsed (MAX_PAYLOAD_BYTES) */
   maxPayloadBytes: number;
   onDeviceMessage: (topic: ParsedTopic, payload: Buffer, rawTopic: string) => void;
@@ -210,6 +216,30 @@ export class ExternalBroker implements DeviceBroker {
     this.ended = true;
     // Unacknowledged messages stay in the broker's session for the next start (or the next node).
     await this.closeSession();
-    await this.client.endAsync();
+    // A graceful end waits for every in-flight packet (a device command, a dynamic-security request) to be
+    // acknowledged: with the broker unreachable that never comes, and with a connected but silent one only keepalive
+    // (45 s) would end it. So: a graceful end only once nothing is in flight, waited for at most CLOSE_GRACE_MS while
+    // connected; forced otherwise (what was in flight could not reach the broker, and the reconnect loop ends too).
+    const c = this.client;
+    const drained = c.connected && (await this.drained(c));
+    await c.endAsync(!drained);
+  }
+
+  /** Resolves true once nothing is in flight on `c`; false at the grace's end or when the connection drops first. */
+  private drained(c: MqttClient): Promise<boolean> {
+    if (Object.keys(c.outgoing).length === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        timer.cancel();
+        c.removeListener('outgoingEmpty', onEmpty);
+        c.removeListener('close', onClose);
+        resolve(ok);
+      };
+      const onEmpty = () => done(true);
+      const onClose = () => done(false);
+      const timer = (this.d.clock ?? systemClock).setTimeout(() => done(false), CLOSE_GRACE_MS);
+      c.once('outgoingEmpty', onEmpty);
+      c.once('close', onClose);
+    });
   }
 }

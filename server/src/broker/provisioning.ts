@@ -119,8 +119,11 @@ export class MosquittoDynsec implements BrokerProvisioning {
         this.pending.set(id, { resolve, reject, timer });
       });
     });
-    await this.d.client.publishAsync(DYNSEC_TOPIC, JSON.stringify({ commands }), { qos: 1 });
-    return Promise.all(answers);
+    const all = Promise.all(answers);
+    // The PUBACK never comes while the broker is unreachable (mqtt.js keeps the packet for the reconnection): the
+    // answers' timeout bounds the request either way, and their rejection is never left unhandled.
+    await Promise.race([this.d.client.publishAsync(DYNSEC_TOPIC, JSON.stringify({ commands }), { qos: 1 }), all]);
+    return all;
   }
 
   private async one(command: DynsecCommand, ok: (r: DynsecResponse) => boolean = (r) => !r.error): Promise<DynsecResponse> {

@@ -18,7 +18,10 @@ export interface SessionInitDeps {
   now: number;
 }
 
+/** Not done, by design: an active core holds the lease (exit 1). */
 export class SessionInitRefused extends Error {}
+/** The broker cannot be used for the session: unreachable, the login refused, the subscriptions refused (exit 3). */
+export class SessionInitBrokerError extends Error {}
 
 /** Creates (or renews the subscriptions of) the persistent session; returns the topics subscribed. */
 export async function initDeviceSession(d: SessionInitDeps): Promise<string[]> {
@@ -27,28 +30,32 @@ export async function initDeviceSession(d: SessionInitDeps): Promise<string[]> {
       `node ${d.lease.holder} holds the core lease (for ${Math.ceil((d.lease.expiresAt - d.now) / 1000)} s more): it has the session already, and connecting as ${d.clientId} would kick it`,
     );
   }
-  const client = await mqtt.connectAsync(
-    d.url,
-    {
-      username: d.username,
-      password: d.password,
-      clientId: d.clientId,
-      clean: false,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      connectTimeout: 10_000,
-      ...(d.ca ? { ca: d.ca } : {}),
-    },
-    false,
-  );
+  const client = await mqtt
+    .connectAsync(
+      d.url,
+      {
+        username: d.username,
+        password: d.password,
+        clientId: d.clientId,
+        clean: false,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+        ...(d.ca ? { ca: d.ca } : {}),
+      },
+      false,
+    )
+    .catch((err: unknown) => {
+      throw new SessionInitBrokerError(`cannot connect as ${d.username}: ${err instanceof Error ? err.message : String(err)}`);
+    });
   try {
     const granted = await client.subscribeAsync(DEVICE_SUBSCRIPTIONS, { qos: 1 });
     const refused = granted.filter((g) => g.qos !== 1).map((g) => g.topic);
     if (refused.length > 0) {
-      throw new SessionInitRefused(`the broker refused QoS 1 subscriptions of ${d.username} to ${refused.join(', ')}`);
+      throw new SessionInitBrokerError(`it refused QoS 1 subscriptions of ${d.username} to ${refused.join(', ')}`);
     }
     return granted.map((g) => g.topic);
   } finally {
-    await client.endAsync();
+    await client.endAsync(true);
   }
 }

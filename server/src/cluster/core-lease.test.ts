@@ -141,3 +141,26 @@ it('after stop() the node reports no lease: not active, no holder, no core known
   expect(b.status()).toMatchObject({ role: 'standby', holder: null, coreActive: false, leaseRemainingMs: null });
   expect(events).toEqual(['a active 1 @0', 'a standby @0']);
 });
+
+it('a lease attempt still unanswered at the next round counts as failed: the holder is not known, no live core (PostgreSQL hangs)', async () => {
+  opened = await openDatabase(':memory:');
+  const real = createLeaseRepo(opened.db);
+  let hang = false;
+  const stuck: LeaseRepo = { ...real, acquire: (...args) => (hang ? new Promise<never>(() => undefined) : real.acquire(...args)) };
+  const clock = new VirtualClock(T0);
+  const a = node(real, clock, 'a', []);
+  const b = node(stuck, clock, 'b', []);
+  await a.start();
+  await b.start();
+  expect(b.status()).toMatchObject({ holder: 'a', holderKnown: true, coreActive: true, leaseFailures: 0 });
+  hang = true;
+  // rounds at +2 s, +4 s: B's first attempt hangs, the second round finds it unanswered (settled() would wait on it)
+  for (let t = 0; t < 4000; t += 500) {
+    clock.advance(500);
+    await a.settled();
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  expect(b.status()).toMatchObject({ holder: null, holderKnown: false, lastHolder: 'a', coreActive: false, leaseFailures: 1 });
+  expect(a.status()).toMatchObject({ holder: 'a', holderKnown: true, coreActive: true, leaseFailures: 0 });
+  await a.stop();
+});

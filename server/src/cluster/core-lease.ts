@@ -17,14 +17,23 @@ export interface CoreStatus {
   role: Role;
   /** the fencing epoch this node holds the lease with; null on a standby and on the embedded single node */
   epoch: number | null;
-  /** who held the lease at the last attempt (this node, another, or nobody) */
+  /** who holds the lease as the last attempt read it (this node, another, or nobody); null when that attempt failed */
   holder: string | null;
-  /** a core is active as far as this node knows: its own role, or another holder's unexpired lease */
+  /** false while the last lease attempt failed (PostgreSQL unreachable or refusing): nobody's lease can be vouched for */
+  holderKnown: boolean;
+  /** who held the lease at the last attempt that succeeded (what this node last saw; null: never saw one) */
+  lastHolder: string | null;
+  /**
+   * a core is active as far as this node knows: its own role (before its renew deadline), or another holder's
+   * unexpired lease read by the last attempt; false while the holder is not known
+   */
   coreActive: boolean;
   /** ms since this node's last successful lease attempt (null: never, or the single node) */
   leaseAgeMs: number | null;
-  /** ms the holder's lease has left at the last attempt's reading (null when nobody holds it) */
+  /** ms the holder's lease has left at the last attempt's reading (null when nobody holds it, or the holder is not known) */
   leaseRemainingMs: number | null;
+  /** lease attempts failed in a row (an attempt still unanswered at the next round counts as failed); 0 after a success */
+  leaseFailures: number;
 }
 
 export interface CoreLeaseDeps {
@@ -49,6 +58,7 @@ export class CoreLease implements FencedCore {
   private deadline = 0;
   private lastOk: number | null = null;
   private last: LeaseResult | null = null;
+  private failures = 0;
   private timer: TimerHandle | null = null;
   private attempt: Promise<void> | null = null;
   private change: Promise<void> = Promise.resolve();
@@ -102,7 +112,11 @@ export class CoreLease implements FencedCore {
   async tick(): Promise<void> {
     if (this.stopped || !this.d.lease) return;
     if (this.role === 'active' && !this.active) this.stepDown('renew deadline passed');
-    if (this.attempt) return this.attempt;
+    if (this.attempt) {
+      // the last round's attempt has no answer yet (PostgreSQL hangs): what it would tell is not known
+      this.failures++;
+      return this.attempt;
+    }
     this.attempt = this.tryLease().finally(() => {
       this.attempt = null;
     });
@@ -119,15 +133,26 @@ export class CoreLease implements FencedCore {
   status(): CoreStatus {
     const now = this.d.clock.now();
     const single = !this.d.lease;
-    const holderValid = this.last !== null && this.last.holder !== null && this.last.expiresAt > now;
+    if (single) {
+      const holder = this.stopped ? null : this.d.nodeId;
+      const base = { holder, holderKnown: true, lastHolder: holder, leaseAgeMs: null, leaseRemainingMs: null, leaseFailures: 0 };
+      return { nodeId: this.d.nodeId, role: this.active ? 'active' : 'standby', epoch: null, coreActive: this.active, ...base };
+    }
+    const known = this.failures === 0 && this.last !== null ? this.last : null;
+    // another node's unexpired lease, as the last attempt read it; this node's own counts only while it acts (past
+    // its renew deadline it does not, though the row it wrote still runs)
+    const live = known !== null && known.holder !== null && known.holder !== this.d.nodeId && known.expiresAt > now;
     return {
       nodeId: this.d.nodeId,
       role: this.active ? 'active' : 'standby',
-      epoch: this.active && !single ? this.epoch : null,
-      holder: single && !this.stopped ? this.d.nodeId : (this.last?.holder ?? null),
-      coreActive: this.active || holderValid,
+      epoch: this.active ? this.epoch : null,
+      holder: known?.holder ?? null,
+      holderKnown: known !== null,
+      lastHolder: this.last?.holder ?? null,
+      coreActive: this.active || live,
       leaseAgeMs: this.lastOk === null ? null : now - this.lastOk,
-      leaseRemainingMs: single ? null : holderValid ? this.last!.expiresAt - now : null,
+      leaseRemainingMs: known !== null && known.holder !== null && known.expiresAt > now ? known.expiresAt - now : null,
+      leaseFailures: this.failures,
     };
   }
 
@@ -148,6 +173,7 @@ export class CoreLease implements FencedCore {
     // is not reported as a live core
     this.last = null;
     this.lastOk = null;
+    this.failures = 0;
   }
 
   private async tryLease(): Promise<void> {
@@ -157,13 +183,15 @@ export class CoreLease implements FencedCore {
     try {
       res = await lease.acquire(this.d.nodeId, this.role === 'active' ? this.epoch : null, started, this.d.leaseMs);
     } catch (err) {
-      this.d.log.warn({ err }, 'core lease attempt failed');
+      this.failures++;
+      this.d.log.warn({ err, failures: this.failures }, 'core lease attempt failed');
       if (this.role === 'active' && !this.active) this.stepDown('renew deadline passed');
       return;
     }
     if (this.stopped) return;
     this.last = res;
     this.lastOk = started;
+    this.failures = 0;
     if (!res.held) {
       if (this.role === 'active') this.stepDown(`lease held by ${res.holder ?? 'nobody'}`);
       return;

@@ -12,7 +12,7 @@ export {
   type RestoreOutcome,
 } from './snapshot.js';
 export { ROOM, WEARABLE } from './rules/rule.js';
-export { SLIDE_FALL, SlowDesaturationRule } from './rules/slow-desaturation.js';
+export { SLIDE_FALL, SUSTAINED_EVIDENCE_MS, SUSTAINED_FALL, SlowDesaturationRule } from './rules/slow-desaturation.js';
 export { news2Partial } from './news2.js';
 export { thresholdsSchema, parseStoredThresholds, effectiveThresholds, type ThresholdOverrides } from './thresholds.js';
 export * from './types.js';

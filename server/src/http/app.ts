@@ -55,9 +55,12 @@ export interface NodeStatus {
   role: 'active' | 'standby';
   epoch: number | null;
   holder: string | null;
+  holderKnown: boolean;
+  lastHolder: string | null;
   coreActive: boolean;
   leaseAgeMs: number | null;
   leaseRemainingMs: number | null;
+  leaseFailures: number;
   /** ms since the core's 1 s tick last ran on this node */
   lagMs: number;
 }

@@ -39,6 +39,8 @@ export async function opsRoutes(app: FastifyInstance, d: OpsRouteDeps): Promise<
       d.metrics.coreSeen.set(core.coreActive ? 1 : 0);
       d.metrics.coreEpoch.set(core.epoch ?? 0);
       d.metrics.coreLeaseAge.set(core.leaseAgeMs === null ? -1 : core.leaseAgeMs / 1000);
+      d.metrics.coreHolderKnown.set(core.holderKnown ? 1 : 0);
+      d.metrics.coreLeaseFailures.set(core.leaseFailures);
       d.metrics.coreLag.set(core.lagMs / 1000);
     }
     return reply.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());

@@ -158,6 +158,73 @@ describe('the rebuild and the event loop', () => {
     await done;
     expect(order).toEqual(['replay a', 'loop', 'replay b']);
   });
+
+  // 450 wearers: three pages of 200, 200 and 50
+  const many = Array.from({ length: 450 }, (_, i) => `w${String(i).padStart(3, '0')}`);
+
+  it('reads the next page of stored samples while the current page replays; pages read and wearers replayed in order', async () => {
+    const engine = new DetectionEngine();
+    const events: string[] = [];
+    const forget = engine.forget.bind(engine);
+    engine.forget = (id: string) => {
+      events.push(`replay ${id}`);
+      forget(id);
+    };
+    const stored = points(0, 30);
+    const res = await rebuildDetectors({
+      engine,
+      now: T + 30_000,
+      windows: async (ids) => {
+        events.push(`read ${ids[0]}`);
+        // the database answers on a later turn
+        await new Promise((resolve) => setImmediate(resolve));
+        return new Map(ids.map((id) => [id, stored]));
+      },
+      wearers: () => many,
+      openAlert: async () => null,
+      closedSince: async () => [],
+    });
+    expect(res.wearers).toBe(450);
+    expect(events.filter((e) => e.startsWith('replay'))).toEqual(many.map((id) => `replay ${id}`));
+    expect(events.filter((e) => e.startsWith('read'))).toEqual(['read w000', 'read w200', 'read w400']);
+    // page 2 was asked for before page 1's last wearer replayed, page 3 before page 2's
+    expect(events.indexOf('read w200')).toBeLessThan(events.indexOf('replay w199'));
+    expect(events.indexOf('read w400')).toBeLessThan(events.indexOf('replay w399'));
+    expect(events.indexOf('read w400')).toBeGreaterThan(events.indexOf('replay w000'));
+  });
+
+  it('a read that fails while a page replays fails the rebuild with its error, and no rejection goes unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const stored = points(0, 30);
+      const replayed: string[] = [];
+      const engine = new DetectionEngine();
+      const forget = engine.forget.bind(engine);
+      engine.forget = (id: string) => {
+        replayed.push(id);
+        forget(id);
+      };
+      const done = rebuildDetectors({
+        engine,
+        now: T + 30_000,
+        windows: (ids) =>
+          ids[0] === 'w200' ? Promise.reject(new Error('connection lost')) : Promise.resolve(new Map(ids.map((id) => [id, stored]))),
+        wearers: () => many,
+        openAlert: async () => null,
+        closedSince: async () => [],
+      });
+      await expect(done).rejects.toThrow('connection lost');
+      // a few turns for Node to report a rejection nobody handled
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      // page 1 was replayed in full before the failure was taken
+      expect(replayed.slice(0, 200)).toEqual(many.slice(0, 200));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
 
 describe('what the detector learnt over hours survives a takeover (the detector snapshot)', () => {

@@ -11,6 +11,8 @@ import type { VitalsPoint } from '../store/vitals.js';
 
 /** Wearers read per query. */
 const PAGE = 200;
+/** Pages read ahead while one replays (RebuildDeps.prefetch). */
+const PREFETCH = 1;
 /** The live engine ticks every second (server.ts); the replay ticks at the same pace between samples. */
 const TICK_MS = 1000;
 
@@ -31,6 +33,8 @@ export interface RebuildDeps {
    * evidence window of the rules, for the wearer's thresholds; server.ts narrows it to the wearer's devices).
    */
   windowFor?(wearerId: string): number;
+  /** pages of stored samples read ahead while one replays (default 1; 0 reads each page only when it is its turn) */
+  prefetch?: number;
   now: number;
 }
 
@@ -139,19 +143,24 @@ export async function rebuildDetectors(r: RebuildDeps): Promise<RebuildResult> {
   const ids = [...r.wearers()];
   const windowFor = r.windowFor ?? ((id: string) => r.engine.rebuildWindowMs(id));
   const out: RebuildResult = { wearers: 0, samples: 0, restored: 0, ignored: { unknown_version: 0, malformed: 0 }, decisions: [] };
-  for (let i = 0; i < ids.length; i += PAGE) {
-    const page = ids.slice(i, i + PAGE);
-    const snapshots = (await r.snapshots?.(page)) ?? new Map<string, DetectorSnapshot>();
-    // One read per window length in the page (mostly one: wearers share thresholds and kinds of device).
-    const byFrom = new Map<number, string[]>();
-    for (const id of page) {
-      const from = r.now - windowFor(id);
-      const group = byFrom.get(from);
-      if (group) group.push(id);
-      else byFrom.set(from, [id]);
-    }
-    const windows = new Map<string, VitalsPoint[]>();
-    for (const [from, group] of byFrom) for (const [id, ps] of await r.windows(group, from, r.now)) windows.set(id, ps);
+  const pages: string[][] = [];
+  for (let i = 0; i < ids.length; i += PAGE) pages.push(ids.slice(i, i + PAGE));
+  const depth = Math.max(0, Math.floor(r.prefetch ?? PREFETCH));
+  // The reads of the next pages are under way while a page replays (the database works while this process replays).
+  const ahead: Promise<PageRead>[] = [];
+  let next = 0;
+  const read = () => {
+    const p = readPage(r, pages[next++]!, windowFor);
+    // A read that fails while an earlier page replays is handled: its error fails the rebuild when its page's turn
+    // comes (awaited below), or not at all if the rebuild failed first; never an unhandled rejection (a crash).
+    p.catch(() => undefined);
+    ahead.push(p);
+  };
+  for (const page of pages) {
+    if (ahead.length === 0) read();
+    const current = ahead.shift()!;
+    while (next < pages.length && ahead.length < depth) read();
+    const { snapshots, windows } = await current;
     for (const id of page) {
       const points = windows.get(id) ?? [];
       const snapshot = snapshots.get(id);
@@ -176,6 +185,29 @@ export async function rebuildDetectors(r: RebuildDeps): Promise<RebuildResult> {
     }
   }
   return out;
+}
+
+interface PageRead {
+  snapshots: Map<string, DetectorSnapshot>;
+  windows: Map<string, VitalsPoint[]>;
+}
+
+/** One page's snapshots and stored samples: one read per window length in the page (mostly one: wearers share thresholds and kinds of device). */
+async function readPage(r: RebuildDeps, page: readonly string[], windowFor: (id: string) => number): Promise<PageRead> {
+  const byFrom = new Map<number, string[]>();
+  for (const id of page) {
+    const from = r.now - windowFor(id);
+    const group = byFrom.get(from);
+    if (group) group.push(id);
+    else byFrom.set(from, [id]);
+  }
+  const [snapshots, ...reads] = await Promise.all([
+    r.snapshots?.(page) ?? Promise.resolve(new Map<string, DetectorSnapshot>()),
+    ...[...byFrom].map(([from, group]) => r.windows(group, from, r.now)),
+  ]);
+  const windows = new Map<string, VitalsPoint[]>();
+  for (const got of reads) for (const [id, ps] of got) windows.set(id, ps);
+  return { snapshots, windows };
 }
 
 function count(out: RebuildResult, outcome: ReturnType<typeof freshDetector>): void {

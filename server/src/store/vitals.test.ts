@@ -76,6 +76,46 @@ function vitalsBlockStore(name: string, open: () => Promise<{ opened: OpenedDb; 
       );
     });
 
+    it('windows(): many wearers in one read, one stored row per device stream, the same samples as window() of each', async () => {
+      const s = new VitalsStore(
+        opened.db,
+        (e) => errors.push(e),
+        () => 1,
+        4_000,
+      );
+      try {
+        for (let i = 0; i < 120; i++) {
+          for (const w of ['w1', 'w2', 'w3']) s.record(w, `${w}-wrist`, vitals(60 + (i % 30)), T0 + i * 1000);
+          // w1 also has a room sensor; its presence comes 1 ms after the wrist, and one sample arrives late (out of order)
+          if (i % 3 === 0) s.record('w1', 'w1-room', presence(i % 2 === 0), T0 + i * 1000 + 1);
+        }
+        s.record('w1', 'w1-wrist', vitals(99), T0 + 50_500);
+        await s.flush();
+        // some samples still in memory: the read merges them
+        for (let i = 120; i < 125; i++) s.record('w2', 'w2-wrist', vitals(70), T0 + i * 1000);
+        const from = T0 + 10_500; // inside a block
+        const to = T0 + 122_000;
+        const rowsBefore = s.windowsRows;
+        const got = await s.windows(['w1', 'w2', 'w3', 'nobody'], from, to);
+        // 4 s blocks: 30 stored blocks of each stream, read as one row per device stream (w1 wrist and room, w2, w3)
+        expect(s.windowsRows - rowsBefore).toBe(4);
+        expect([...got.keys()]).toEqual(['w1', 'w2', 'w3', 'nobody']);
+        expect(got.get('nobody')).toEqual([]);
+        for (const w of ['w1', 'w2', 'w3']) expect(got.get(w)).toEqual(await s.window(w, from, to));
+        const w1 = got.get('w1')!;
+        expect(w1.filter((p) => p.stream === 'presence')).toHaveLength(36);
+        expect(w1.filter((p) => p.stream === 'vitals').map((p) => p.hr)).toContain(99);
+        expect(w1.map((p) => p.t)).toEqual([...w1.map((p) => p.t)].sort((a, b) => a - b));
+        expect(got.get('w2')!.at(-1)).toMatchObject({ t: T0 + 122_000, hr: 70 });
+        expect(got.get('w3')!.map((p) => p.t)).toEqual(Array.from({ length: 109 }, (_, i) => T0 + 11_000 + i * 1000));
+        // one row per block (old SQLite, the bench's A/B): the same samples
+        s.windowsQuery = 'per-block';
+        expect(await s.windows(['w1', 'w2', 'w3', 'nobody'], from, to)).toEqual(got);
+      } finally {
+        s.stop();
+      }
+    });
+
     it("ends a stream's first block early at random, so devices connected together do not write in step", async () => {
       const s = new VitalsStore(
         opened.db,

@@ -8,7 +8,7 @@
 import type { DeviceMessage } from '@odart/protocol';
 import type { Db } from './db.js';
 import type { VitalsBlocksTable } from './schema.js';
-import type { Insertable } from 'kysely';
+import { PostgresAdapter, sql, type Insertable } from 'kysely';
 
 /** A block spans less than this (sample times), and holds at most BLOCK_SAMPLES samples. */
 export const BLOCK_SPAN_MS = 30_000;
@@ -61,8 +61,8 @@ interface Block {
 const flag = (b: boolean | undefined) => (b === undefined ? null : b ? 1 : 0);
 const bool = (v: number | null | undefined) => (v === null || v === undefined ? null : v === 1);
 
-function points(deviceId: string, stream: Stream, t0: number, data: readonly (number | null)[]): VitalsPoint[] {
-  const out: VitalsPoint[] = [];
+/** The samples of one block, appended to `out`. */
+function points(deviceId: string, stream: Stream, t0: number, data: readonly (number | null)[], out: VitalsPoint[] = []): VitalsPoint[] {
   const k = STRIDE[stream];
   for (let i = 0; i + k <= data.length; i += k) {
     const t = t0 + (data[i] ?? 0);
@@ -115,6 +115,17 @@ export class VitalsStore {
   private readonly sweeper: NodeJS.Timeout;
   /** samples dropped because the store could not keep up */
   dropped = 0;
+  /** rows the stored-sample queries of windows() returned since start (bench, tests) */
+  windowsRows = 0;
+  /**
+   * How windows() reads stored blocks: one row per device stream, its blocks joined by the database (string_agg on
+   * PostgreSQL, group_concat with ORDER BY on SQLite >= 3.44; better-sqlite3 12 ships 3.5x), or one row per block
+   * (the bench's A/B, `BENCH_REBUILD_AB`).
+   */
+  windowsQuery: 'per-stream' | 'per-block' = 'per-stream';
+  private readonly postgres: boolean;
+  /** whether the database can join a stream's blocks in order (see windowsQuery); asked once */
+  private canAggregate: Promise<boolean> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -128,6 +139,7 @@ export class VitalsStore {
     private readonly blockSpanMs: number = BLOCK_SPAN_MS,
   ) {
     if (!(blockSpanMs > 0 && blockSpanMs <= BLOCK_SPAN_MS)) throw new Error(`blockSpanMs must be in (0, ${BLOCK_SPAN_MS}]`);
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -266,19 +278,44 @@ export class VitalsStore {
     return this.reading(async () => {
       const out = new Map<string, VitalsPoint[]>(wearerIds.map((id) => [id, []]));
       if (wearerIds.length === 0) return out;
-      const rows = await this.db
-        .selectFrom('vitals_blocks')
-        .select(['wearer_id', 'device_id', 'stream', 't0', 'samples'])
-        .where('wearer_id', 'in', [...wearerIds])
-        .where('t_min', '>=', from - BLOCK_SPAN_MS)
-        .where('t_min', '<=', to)
-        .where('t_max', '>=', from)
-        .execute();
       const add = (wearerId: string, ps: VitalsPoint[]) => {
         const into = out.get(wearerId);
         if (into) for (const p of ps) if (p.t >= from && p.t <= to) into.push(p);
       };
-      for (const r of rows) add(r.wearer_id, points(r.device_id, r.stream, Number(r.t0), JSON.parse(r.samples) as (number | null)[]));
+      if (this.windowsQuery === 'per-stream' && (await this.aggregates())) {
+        // One row per device stream: its blocks in order, each as [t0, [samples]], joined by the database (a page of
+        // 200 wearers is a few hundred rows instead of tens of thousands of blocks to fetch and parse one by one).
+        const blocks = this.postgres
+          ? sql<string>`string_agg('[' || t0 || ',' || samples || ']', ',' order by t_min, id)`
+          : sql<string>`group_concat('[' || t0 || ',' || samples || ']', ',' order by t_min, id)`;
+        const rows = await this.db
+          .selectFrom('vitals_blocks')
+          .select(['wearer_id', 'device_id', 'stream', blocks.as('blocks')])
+          .where('wearer_id', 'in', [...wearerIds])
+          .where('t_min', '>=', from - BLOCK_SPAN_MS)
+          .where('t_min', '<=', to)
+          .where('t_max', '>=', from)
+          .groupBy(['wearer_id', 'device_id', 'stream'])
+          .execute();
+        this.windowsRows += rows.length;
+        for (const r of rows) {
+          const ps: VitalsPoint[] = [];
+          for (const [t0, data] of JSON.parse(`[${r.blocks}]`) as [number, (number | null)[]][])
+            points(r.device_id, r.stream, t0, data, ps);
+          add(r.wearer_id, ps);
+        }
+      } else {
+        const rows = await this.db
+          .selectFrom('vitals_blocks')
+          .select(['wearer_id', 'device_id', 'stream', 't0', 'samples'])
+          .where('wearer_id', 'in', [...wearerIds])
+          .where('t_min', '>=', from - BLOCK_SPAN_MS)
+          .where('t_min', '<=', to)
+          .where('t_max', '>=', from)
+          .execute();
+        this.windowsRows += rows.length;
+        for (const r of rows) add(r.wearer_id, points(r.device_id, r.stream, Number(r.t0), JSON.parse(r.samples) as (number | null)[]));
+      }
       // the blocks still in memory: the write queue in one pass for all the wearers asked for, then their open blocks
       const asked = new Set(wearerIds);
       for (const b of this.waiting) if (asked.has(b.wearerId)) add(b.wearerId, points(b.deviceId, b.stream, b.t0, b.data));
@@ -292,6 +329,21 @@ export class VitalsStore {
       }
       return out;
     });
+  }
+
+  /** PostgreSQL always; SQLite from 3.44 (ORDER BY inside an aggregate), else windows() reads one row per block. */
+  private aggregates(): Promise<boolean> {
+    this.canAggregate ??= this.postgres
+      ? Promise.resolve(true)
+      : sql<{ v: string }>`select sqlite_version() as v`
+          .execute(this.db)
+          .then((r) => {
+            const [major = 0, minor = 0] = (r.rows[0]?.v ?? '0').split('.').map(Number);
+            return major > 3 || (major === 3 && minor >= 44);
+          })
+          // not known: the per-block read works everywhere
+          .catch(() => false);
+    return this.canAggregate;
   }
 
   /** Runs a read of stored and unwritten blocks while no slice is being written (see `reads`). */

@@ -90,4 +90,32 @@ describe('arousal: the cycles of obstructive sleep apnoea end themselves', () =>
     expect(withRule).toBeDefined();
     expect(withRule).toBe(without);
   });
+
+  it('an awake wearer moving about (pulse rising with each move) is not rousing: a fall right after it is not held back', () => {
+    // arousals rouse a sleeper out of stillness; someone walking about, then slumping, has none
+    const at = (s: number): Moment => {
+      if (s < 300) return { spo2: 97, hr: 75 + (s % 40 < 5 ? 15 : 0), activity: s % 30 < 5 ? 15 : 3 };
+      if (s < 320) return { spo2: 97, hr: 70, activity: 1 };
+      return { spo2: Math.max(70, 97 - 0.15 * (s - 320)), hr: 70, activity: 1 };
+    };
+    const withRule = alerts(night(700, at))[0]?.t;
+    const without = alerts(
+      night(
+        700,
+        at,
+        RULES.filter((r) => r.name !== 'arousal'),
+      ),
+    )[0]?.t;
+    expect(without).toBeDefined();
+    expect(withRule).toBe(without);
+  });
+
+  it('a noisy wrist sensor (a reading of 8-9 every ~20 s in a still sleeper) does not hide the arousals: the same night raises no responder alert', () => {
+    // quiet is judged on the activity's 30 s average, so a sensor's stray readings do not make a sleeper look awake
+    const noisy = (s: number): Moment => {
+      const m = osa(90, 6, true)(s);
+      return s % 19 === 0 && m.activity < 8 ? { ...m, activity: 8 + (s % 2) } : m;
+    };
+    expect(alerts(night(7200, noisy))).toEqual([]);
+  });
 });

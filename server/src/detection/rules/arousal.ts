@@ -11,6 +11,14 @@ import type { Picture, Reading, Rule } from './rule.js';
 export const AROUSAL_HR_RISE = 8;
 /** ... or a small wrist movement (activity at least this, below the motion-artefact gate). */
 export const AROUSAL_ACTIVITY = 8;
+/**
+ * An arousal rouses a sleeper: it counts only out of a quiet wrist, the activity's average over the
+ * last AROUSAL_QUIET_MS (before this reading) below AROUSAL_QUIET. An awake wearer moving about, pulse
+ * rising with each move, is not rousing from anything; a sleeper's lone twitches and a noisy sensor
+ * keep the average low (a run of readings without any at 8 was too strict: sensor noise x2 broke it).
+ */
+export const AROUSAL_QUIET_MS = 30_000;
+export const AROUSAL_QUIET = 4;
 /** Arousals closer than this count once. */
 const AROUSAL_REFRACTORY_MS = 20_000;
 /** The decaying count's time constant, and how many make a rousing wearer. */
@@ -32,6 +40,8 @@ export class ArousalPattern implements Rule {
   lastT = Number.NEGATIVE_INFINITY;
   /** arousals at or before this were counted before a takeover (the snapshot's time): a replay does not count them again */
   private countedTo = Number.NEGATIVE_INFINITY;
+  /** the activity's average over ~AROUSAL_QUIET_MS (null: none yet) */
+  private actAvg: number | null = null;
 
   observe(x: Reading, p: Picture): void {
     if (x.kind !== 'hr') return;
@@ -41,7 +51,9 @@ export class ArousalPattern implements Rule {
     this.hrSlow = this.hrSlow === null ? x.value : this.hrSlow + (x.value - this.hrSlow) * Math.min(1, dt / HR_SLOW_MS);
     const a = p.activity;
     const moved = a !== null && a >= AROUSAL_ACTIVITY && a < p.th.activityGate;
-    if ((hrRise || moved) && x.t > this.countedTo && x.t - this.lastT >= AROUSAL_REFRACTORY_MS) {
+    const quiet = this.actAvg !== null && this.actAvg < AROUSAL_QUIET;
+    if (a !== null) this.actAvg = this.actAvg === null ? a : this.actAvg + (a - this.actAvg) * Math.min(1, dt / AROUSAL_QUIET_MS);
+    if ((hrRise || moved) && quiet && x.t > this.countedTo && x.t - this.lastT >= AROUSAL_REFRACTORY_MS) {
       this.count = this.count * Math.exp(-(x.t - this.lastT) / AROUSAL_DECAY_MS) + 1;
       this.lastT = x.t;
     }
@@ -78,5 +90,6 @@ export class ArousalPattern implements Rule {
   /** Arousals span minutes: a gap does not end the pattern (it fades), but the pulse average starts over. */
   reset(): void {
     this.hrSlow = null;
+    this.actAvg = null;
   }
 }

@@ -6,7 +6,9 @@
 // at >= 0.01 points/s and fitting well, so a step from a probe that shifts or a dip that ends does
 // not count), a still wrist for the whole minute, no heart-rate surge (exercise recovery, an arousal from an obstructive dip) and no
 // breathing seen by the wearable. Sleep drifts are slower than 0.01/s and obstructive dips end by
-// themselves (the sleep-apnoea pattern vetoes too).
+// themselves (the sleep-apnoea pattern vetoes too). A burst of lost samples holds slots rather than
+// restarting the minute, and a lone activity spike is sensor noise, not movement. A lower, sustained
+// trigger (a fall kept up over 90 s) exists for the report's trade-off table and is off by default.
 import { z } from 'zod';
 import { TRIGGER_SCORE, WATCH_SCORE, calm, type Picture, type Reading, type Rule } from './rule.js';
 
@@ -25,30 +27,58 @@ export const MAX_RESIDUAL = 0.5;
  * settling of 2-2.5 points in still sleepers was read as a slide and alerted).
  */
 export const SLIDE_FALL = 3;
+/**
+ * The sustained trigger: a slide kept up over 90 s triggers from this many points below the baseline.
+ * Slow breaths deepen, so a slow overdose may be only ~1 point down when breathing reaches 6/min and
+ * slide 0.02 points/s from there: 2-2.5 points by the deadline, short of SLIDE_FALL. The fitted level
+ * must have fallen at least SUSTAINED_DROP points in each of the last two 45 s, the later not slowing
+ * (an exponential settling slows), along a straight line now, the wearer not rousing. Off by default
+ * (Infinity): at 1.5-2 points it also reads sleep-onset settling (1.5-3 points, time constant 1-3 min)
+ * as a slide, whose first 100 s look the same; the report's trade-off table shows what it would buy.
+ */
+export const SUSTAINED_FALL = Infinity;
+/** Fits (5 s apart) in each half of the sustained fall, and the points the fitted level falls in each (SLIDE_RATE for 45 s). */
+const SUSTAINED_HALF = 9;
+const SUSTAINED_DROP = (SLIDE_RATE * SUSTAINED_HALF * SLOT_MS) / 1000;
+/** The later half's fall is at least this share of the earlier's (an exponential settling slows). */
+const SUSTAINED_KEEP = 0.8;
+/** Fitted levels kept: one per fit over the two halves and the present one. */
+const LEVELS = 2 * SUSTAINED_HALF + 1;
 /** Watched from this far below SLIDE_FALL. */
 const WATCH_MARGIN = 0.5;
 /** The wrist must be still (activity <= this) for this long. */
 const STILL_ACTIVITY = 4;
 const STILL_MS = 60_000;
+/** A lone reading above STILL_ACTIVITY (below MOVE_ACTIVITY) is noise; another within TWITCH_MS makes movement. */
+const MOVE_ACTIVITY = 8;
+const TWITCH_MS = 10_000;
+/** SpO2 silent longer than this: the slide is read afresh (shorter bursts of loss leave slots held). */
+const SLIDE_GAP_MS = 20_000;
 /** Heart rate this far above its calm baseline is a surge (exercise, arousal): no slide is read. */
 const HR_SURGE = 20;
 
 /** Evidence window: a full ring of slot means and two fits more (a ramp that lasts), and the still wrist's minute. */
 export const SLIDE_EVIDENCE_MS = Math.max(STILL_MS, (SLOTS + 2) * SLOT_MS);
+/** The same with the sustained trigger on (a registry that enables it gives this as the rule's evidence window): the fits of 90 s more. */
+export const SUSTAINED_EVIDENCE_MS = (SLOTS + LEVELS + 1) * SLOT_MS;
 const Learnt = z.object({ hrBase: z.number().finite().min(25).max(240).nullable() });
 
 export interface SlideOptions {
   /** points below the personal baseline at which the slide triggers (default SLIDE_FALL; the report's trade-off table tries others) */
   fall?: number;
+  /** points below the baseline at which a slide sustained over 90 s triggers (default SUSTAINED_FALL, Infinity: never; the report's trade-off table tries others) */
+  sustainedFall?: number;
 }
 
 export class SlowDesaturationRule implements Rule {
   value = 0;
   private readonly slideFall: number;
   private readonly watchFall: number;
+  private readonly sustainedFall: number;
 
   constructor(o: SlideOptions = {}) {
     this.slideFall = o.fall ?? SLIDE_FALL;
+    this.sustainedFall = o.sustainedFall ?? SUSTAINED_FALL;
     this.watchFall = this.slideFall - WATCH_MARGIN;
   }
   /** the slot being filled (sum, count, start) and the last SLOTS slot means (ring, newest at `at - 1`) */
@@ -66,10 +96,20 @@ export class SlowDesaturationRule implements Rule {
   private rampRun = 0;
   /** the fall over the fitted minute (points) */
   drop = 0;
+  /** the fitted levels of the last LEVELS fits (ring, newest at `li - 1`), how many; the last fit continues a sustained fall */
+  private readonly levels = new Float64Array(LEVELS);
+  private ln = 0;
+  private li = 0;
+  sustained = false;
+  /** the slide under way was seen sustained (the lower trigger holds while the slide does) */
+  private long = false;
   /** a slide is under way (latched while the line keeps falling at half the rate) */
   sliding = false;
-  /** wrist still for this long; heart-rate calm baseline */
+  /** wrist still for this long (and the last reading above the still line); heart-rate calm baseline */
   stillMs = 0;
+  private twitchT = Number.NEGATIVE_INFINITY;
+  /** the last SpO2 reading */
+  private lastT = Number.NEGATIVE_INFINITY;
   hrBase: number | null = null;
   /** at the last score: the fall of the fitted level below the personal baseline */
   fall = 0;
@@ -81,12 +121,23 @@ export class SlowDesaturationRule implements Rule {
     }
     if (x.kind !== 'spo2') return;
     const dt = x.dt;
-    if (dt === 0) this.restart();
+    // A burst of lost samples is a missing slot or two, not a new start; a longer silence is.
+    if (x.t - this.lastT > SLIDE_GAP_MS || x.t < this.lastT) this.restart();
+    this.lastT = x.t;
     const a = p.activity;
-    this.stillMs = a !== null && a <= STILL_ACTIVITY ? this.stillMs + dt : 0;
+    if (a !== null && a <= STILL_ACTIVITY) this.stillMs += dt;
+    else {
+      // A lone reading above the still line is the sensor's noise; a second within TWITCH_MS, or one
+      // at an arousal's level, is the wearer moving.
+      if (a === null || a >= MOVE_ACTIVITY || x.t - this.twitchT <= TWITCH_MS) this.stillMs = 0;
+      this.twitchT = x.t;
+    }
     if (this.slotN === 0) this.slotT = x.t;
     else if (x.t - this.slotT >= SLOT_MS) {
-      this.push(this.slotSum / this.slotN);
+      const mean = this.slotSum / this.slotN;
+      // slots the gap left empty hold the last mean (a flatter line: never a steeper one)
+      const slots = Math.min(SLOTS, Math.floor((x.t - this.slotT) / SLOT_MS));
+      for (let k = 0; k < slots; k++) this.push(mean);
       this.slotSum = this.slotN = 0;
       this.slotT = x.t;
     }
@@ -137,6 +188,18 @@ export class SlowDesaturationRule implements Rule {
     this.rampRun = this.ramp && was ? this.rampRun + 1 : this.ramp ? 1 : 0;
     // Under way, the slide holds while the line keeps falling (the fit of a long fall stays straight).
     if (this.sliding) this.sliding = this.rate <= -SLIDE_RATE / 2 && this.residual <= 1.5 * MAX_RESIDUAL;
+    if (!this.sliding) this.long = false;
+    this.levels[this.li] = this.level;
+    this.li = (this.li + 1) % LEVELS;
+    if (this.ln < LEVELS) this.ln++;
+    this.sustained = false;
+    if (this.ln === LEVELS && this.ramp) {
+      const l0 = this.levels[this.li]!; // the oldest kept
+      const l1 = this.levels[(this.li + SUSTAINED_HALF) % LEVELS]!; // half-way
+      const d0 = l0 - l1;
+      const d1 = l1 - this.level;
+      this.sustained = d0 >= SUSTAINED_DROP && d1 >= SUSTAINED_DROP && d1 >= SUSTAINED_KEEP * d0;
+    }
   }
 
   /** Points/s of the least-squares line through the SLOTS / 2 slot means from `from` (0: the older half). */
@@ -157,8 +220,9 @@ export class SlowDesaturationRule implements Rule {
 
   private restart(): void {
     this.n = 0;
+    this.ln = 0;
     this.slotSum = this.slotN = 0;
-    this.ramp = this.sliding = false;
+    this.ramp = this.sliding = this.sustained = this.long = false;
     this.rampRun = 0;
     this.level = null;
   }
@@ -172,11 +236,15 @@ export class SlowDesaturationRule implements Rule {
     // A slide starts from a good straight fall that carries most of the fall below the baseline
     // (the tail of a step leaving the window fits a gentle line but carries little of the fall).
     if (!this.sliding && this.rampRun >= 2 && this.fall >= this.watchFall && this.drop >= 0.5 * this.fall) this.sliding = true;
+    // A sustained fall starts (or joins) a slide from the lower trigger; a rousing sleeper is not the still wearer it looks for.
+    if (this.sustained && this.fall >= this.sustainedFall && !p.rousing) this.sliding = this.long = true;
     const sliding =
       this.sliding && p.spo2Fresh && p.spo2Line !== null && this.stillMs >= STILL_MS && !hrSurge && !p.breathingSeen && !p.desatPattern;
     if (sliding) {
       if (this.fall >= this.slideFall) v = Math.min(80, 62 + 4 * (this.fall - this.slideFall));
       else if (this.fall >= this.watchFall) v = WATCH_SCORE + 25 * ((this.fall - this.watchFall) / (this.slideFall - this.watchFall));
+      if (this.long && !p.rousing && this.fall >= this.sustainedFall)
+        v = Math.max(v, Math.min(80, 62 + 4 * (this.fall - this.sustainedFall)));
     }
     // A slide that triggers is a breathing sign for fusion (stillness in the room counts sooner).
     if (v >= TRIGGER_SCORE) p.respSign = true;
