@@ -282,19 +282,21 @@ export class VitalsStore {
         const into = out.get(wearerId);
         if (into) for (const p of ps) if (p.t >= from && p.t <= to) into.push(p);
       };
+      // the blocks that may hold samples in [from, to], asked for per stream or per block below
+      const blocksIn = this.db
+        .selectFrom('vitals_blocks')
+        .where('wearer_id', 'in', [...wearerIds])
+        .where('t_min', '>=', from - BLOCK_SPAN_MS)
+        .where('t_min', '<=', to)
+        .where('t_max', '>=', from);
       if (this.windowsQuery === 'per-stream' && (await this.aggregates())) {
         // One row per device stream: its blocks in order, each as [t0, [samples]], joined by the database (a page of
         // 200 wearers is a few hundred rows instead of tens of thousands of blocks to fetch and parse one by one).
         const blocks = this.postgres
           ? sql<string>`string_agg('[' || t0 || ',' || samples || ']', ',' order by t_min, id)`
           : sql<string>`group_concat('[' || t0 || ',' || samples || ']', ',' order by t_min, id)`;
-        const rows = await this.db
-          .selectFrom('vitals_blocks')
+        const rows = await blocksIn
           .select(['wearer_id', 'device_id', 'stream', blocks.as('blocks')])
-          .where('wearer_id', 'in', [...wearerIds])
-          .where('t_min', '>=', from - BLOCK_SPAN_MS)
-          .where('t_min', '<=', to)
-          .where('t_max', '>=', from)
           .groupBy(['wearer_id', 'device_id', 'stream'])
           .execute();
         this.windowsRows += rows.length;
@@ -305,14 +307,7 @@ export class VitalsStore {
           add(r.wearer_id, ps);
         }
       } else {
-        const rows = await this.db
-          .selectFrom('vitals_blocks')
-          .select(['wearer_id', 'device_id', 'stream', 't0', 'samples'])
-          .where('wearer_id', 'in', [...wearerIds])
-          .where('t_min', '>=', from - BLOCK_SPAN_MS)
-          .where('t_min', '<=', to)
-          .where('t_max', '>=', from)
-          .execute();
+        const rows = await blocksIn.select(['wearer_id', 'device_id', 'stream', 't0', 'samples']).execute();
         this.windowsRows += rows.length;
         for (const r of rows) add(r.wearer_id, points(r.device_id, r.stream, Number(r.t0), JSON.parse(r.samples) as (number | null)[]));
       }
