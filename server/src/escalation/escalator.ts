@@ -25,23 +25,12 @@ import {
   type NotificationRow,
   type Repos,
 } from '../store/index.js';
-import {
-  chainGroupIds,
-  chainOnShiftGroupIds,
-  chainSchema,
-  contactLabel,
-  parseSnapshot,
-  positionCount,
-  stepAt,
-  targetKey,
-  type ChainSnapshot,
-  type ChainStep,
-  type ChainTarget,
-  type Channel,
-  type StepAt,
-} from './chain.js';
+import { chainGroupIds, chainOnShiftGroupIds, chainSchema, contactLabel, positionCount, stepAt, type Channel } from './chain.js';
 import { Dispatcher } from './dispatcher.js';
-import { escalationState, type EscalationView } from './state.js';
+import { effectiveChain, escalationViews } from './effective-chain.js';
+import { FollowUps } from './follow-ups.js';
+import type { EscalationView } from './state.js';
+import { channelsFor, resolveTargets, type ResolvedTarget } from './targets.js';
 import { PageLinks } from './page-links.js';
 import type { PageFacts } from './page-text.js';
 import { PRIORITY } from './rate.js';
@@ -91,16 +80,6 @@ interface AppPush {
   page: LivePage;
 }
 
-interface ResolvedTarget {
-  key: string;
-  userId: string | null;
-  phone: string | null;
-  /** a responder marked off duty: skipped (contacts who are not users are always paged) */
-  offDuty: boolean;
-  /** a hand-off target: the alarm centre's endpoint id (paged on the handoff channel only) */
-  endpointId?: string;
-}
-
 const jobId = (alertId: string, token: number, kind: JobKind, position: number) => `${alertId}.${token}.${kind}.${position}`;
 
 export class Escalator {
@@ -119,6 +98,7 @@ export class Escalator {
   private readonly auditEveryMs: number;
   private readonly reminderEveryMs: number;
   private readonly pageReminderMs: number;
+  private readonly followUps: FollowUps;
 
   constructor(private readonly d: EscalatorDeps) {
     this.esc = d.repos.esc;
@@ -147,6 +127,7 @@ export class Escalator {
       onFailed: (n) => this.onNotificationFailed(n),
       core: d.core,
     });
+    this.followUps = new FollowUps({ ...d, kick: () => this.dispatcher.kick() });
   }
 
   /** A core write now: the fence it carries (undefined: the embedded single node) and the time it is checked at. */
@@ -242,56 +223,7 @@ export class Escalator {
   async stop(alertId: string, core?: CoreWrite): Promise<void> {
     await this.d.repos.stopEscalation(alertId, this.d.clock.now(), core);
     const a = await this.d.repos.alertById(alertId);
-    if (a && (a.state === 'resolved' || a.state === 'cancelled')) await this.tellChange(alertId, a.state);
-  }
-
-  /**
-   * A hand-off target is paged on the handoff channel only, whatever the step's channels; everyone
-   * else on the step's channels but that one.
-   */
-  private channelsFor(target: ResolvedTarget, channels: readonly Channel[]): Channel[] {
-    if (target.endpointId !== undefined) return ['handoff'];
-    return channels.filter((c) => c !== 'handoff');
-  }
-
-  /**
-   * Channels that follow the alert (an alarm centre's hand-off: CAP Update/Cancel) are told of its
-   * change, once per page that reached them, in a queued info message made from that page.
-   */
-  private async tellChange(alertId: string, change: 'acknowledged' | 'resolved' | 'cancelled'): Promise<void> {
-    const now = this.d.clock.now();
-    const pages = (await this.esc.notificationsForAlert(alertId)).filter((n) => n.kind === 'page' && n.to_addr && n.body !== null);
-    const seen = new Set<string>();
-    let queued = 0;
-    for (const n of pages) {
-      const ch = this.channels.get(n.channel);
-      if (ch.delivery !== 'queued' || !ch.renderChange) continue;
-      if (n.state !== 'sent' && n.state !== 'sending') continue;
-      if (seen.has(`${n.channel}:${n.to_addr}`)) continue;
-      seen.add(`${n.channel}:${n.to_addr}`);
-      const inserted = await this.esc.insertNotification({
-        id: this.d.ids.next('ntf'),
-        idempotency_key: `${alertId}:${change}:${n.channel}:${n.to_addr}`,
-        alert_id: alertId,
-        step_index: -1,
-        target: n.target,
-        channel: n.channel,
-        kind: 'info',
-        state: 'queued',
-        priority: PRIORITY.info,
-        token: n.token,
-        to_addr: n.to_addr,
-        user_id: null,
-        body: ch.renderChange(n.body!, change, now),
-        provider_id: null,
-        status: 'queued',
-        error_code: null,
-        created_at: now,
-        updated_at: now,
-      });
-      if (inserted) queued++;
-    }
-    if (queued > 0) this.dispatcher.kick();
+    if (a && (a.state === 'resolved' || a.state === 'cancelled')) await this.followUps.tellChange(alertId, a.state);
   }
 
   /**
@@ -309,67 +241,13 @@ export class Escalator {
       token,
       created_at: now,
     }));
-    await this.tellOthers(alertId, by);
-    await this.tellChange(alertId, 'acknowledged');
+    await this.followUps.tellOthers(alertId, by);
+    await this.followUps.tellChange(alertId, 'acknowledged');
   }
 
   /** Someone is with the wearer: the arrival timer is no longer needed. */
   async arrived(alertId: string): Promise<void> {
     await this.d.repos.stopArrivalTimer(alertId);
-  }
-
-  private async tellOthers(alertId: string, by: { userId: string | null; phone: string | null; name: string }): Promise<void> {
-    const { repos, clock } = this.d;
-    const alert = await repos.alertById(alertId);
-    if (!alert) return;
-    const wearer = await repos.wearerById(alert.wearer_id);
-    const alias = wearer?.alias ?? 'the person';
-    const now = clock.now();
-    const pages = (await this.esc.notificationsForAlert(alertId)).filter((n) => n.kind === 'page');
-    const appUsers = [
-      ...new Set(
-        pages
-          .filter((n) => this.channels.isLive(n.channel) && n.state === 'sent' && n.user_id && n.user_id !== by.userId)
-          .map((n) => n.user_id!),
-      ),
-    ];
-    await this.d.bus.publish('escalation.othersToldTaken', { alert, alias, userIds: appUsers });
-    // Everyone a text or call reached is texted back, once per number.
-    const told = new Map<string, NotificationRow>();
-    for (const n of pages) {
-      if (!this.channels.reachesPhone(n.channel) || !n.to_addr || n.to_addr === by.phone) continue;
-      if (n.user_id !== null && n.user_id === by.userId) continue;
-      if (n.state !== 'sent' && n.state !== 'sending') continue;
-      if (!told.has(n.to_addr)) told.set(n.to_addr, n);
-    }
-    for (const [addr, n] of told) {
-      await this.esc.insertNotification({
-        id: this.d.ids.next('ntf'),
-        idempotency_key: `${alertId}:taken:${alert.escalation_token}:${addr}`,
-        alert_id: alertId,
-        step_index: -1,
-        target: n.target,
-        channel: this.channels.textChannel().id,
-        kind: 'info',
-        state: 'queued',
-        priority: PRIORITY.info,
-        token: alert.escalation_token,
-        to_addr: addr,
-        user_id: n.user_id,
-        body: en.smsTakenByOther({ alias, responder: by.name }),
-        provider_id: null,
-        status: 'queued',
-        error_code: null,
-        created_at: now,
-        updated_at: now,
-      });
-    }
-    await repos.appendTimeline(alertId, now, 'others_told', {
-      app: appUsers.length,
-      sms: told.size,
-      targets: [...new Set([...appUsers.map((u) => `responder:${u}`), ...[...told.values()].map((n) => n.target)])],
-    });
-    this.dispatcher.kick();
   }
 
   // ---- the scheduler -------------------------------------------------------------------
@@ -504,100 +382,16 @@ export class Escalator {
     return alert;
   }
 
-  private snapshot(alert: AlertRow): ChainSnapshot {
-    try {
-      return parseSnapshot(alert.chain_snapshot);
-    } catch (err) {
-      this.d.log.error({ err, alertId: alert.id }, 'unreadable chain snapshot; using the default chain');
-      return { steps: [], repeat: 0, groups: {}, onShift: {} };
-    }
-  }
-
   /** Where each alert's escalation stands (docs/api.md `escalation`), with targets named for people. */
-  async escalationViews(alerts: readonly AlertRow[]): Promise<Map<string, EscalationView>> {
-    const out = new Map<string, EscalationView>();
-    if (alerts.length === 0) return out;
-    const jobs = await this.esc.jobsForAlerts(alerts.map((a) => a.id));
-    const chains = new Map<string, ChainSnapshot>();
-    const userIds = new Set<string>();
-    const groupIds = new Set<string>();
-    for (const a of alerts) {
-      const { chain } = await this.effectiveChain(a);
-      chains.set(a.id, chain);
-      for (const t of [...chain.steps, ...(chain.finalStep ? [chain.finalStep] : [])].flatMap((s) => s.targets)) {
-        if (t.type === 'responder') userIds.add(t.id);
-        if (t.type === 'group') groupIds.add(t.id);
-        if (t.type === 'on_shift') groupIds.add(t.groupId);
-      }
-    }
-    const users = new Map((await this.d.repos.usersByIds([...userIds])).map((u) => [u.id, u]));
-    const groups = new Map<string, string>();
-    for (const id of groupIds) {
-      const g = await this.esc.groupById(id);
-      if (g) groups.set(id, g.name);
-    }
-    for (const a of alerts) {
-      const label = (t: ChainTarget): string => {
-        switch (t.type) {
-          case 'responder': {
-            const u = users.get(t.id);
-            return u && u.service_id === a.service_id ? u.display_name : en.escalationUnknownResponder;
-          }
-          case 'group':
-            return groups.get(t.id) ?? t.id;
-          case 'on_shift':
-            return en.escalationOnShift(groups.get(t.groupId) ?? t.groupId);
-          case 'phone':
-            return t.label;
-          case 'emergency_contact':
-            return en.escalationEmergencyContact;
-          case 'handoff':
-            return en.escalationAlarmCentre;
-          default:
-            return t satisfies never;
-        }
-      };
-      out.set(
-        a.id,
-        escalationState(
-          a,
-          chains.get(a.id)!,
-          jobs.filter((j) => j.alert_id === a.id),
-          label,
-        ),
-      );
-    }
-    return out;
-  }
-
-  /** A wearer without a chain still reaches people: their responders and the service admins, repeated. */
-  private async effectiveChain(alert: AlertRow): Promise<{ chain: ChainSnapshot; isDefault: boolean }> {
-    const chain = this.snapshot(alert);
-    if (chain.steps.length > 0) return { chain, isDefault: false };
-    const responders = await this.d.repos.responderIdsForWearer(alert.wearer_id);
-    const admins = await this.d.repos.users.activeAdminIds(alert.service_id);
-    const everyone = [...new Set([...responders, ...admins])];
-    // Off-duty people would be skipped anyway; with nobody on duty the emergency contact is called.
-    const onDuty = new Set((await this.d.repos.usersByIds(everyone)).filter((u) => u.on_duty === 1).map((u) => u.id));
-    const ids = everyone.filter((id) => onDuty.has(id));
-    const targets: ChainTarget[] = ids.map((id) => ({ type: 'responder', id }));
-    if (targets.length === 0) targets.push({ type: 'emergency_contact' });
-    return {
-      chain: {
-        steps: [{ targets, channels: this.channels.defaultChannels(), fallbackChannels: [], waitS: 120 }],
-        repeat: 4,
-        groups: {},
-        onShift: {},
-      },
-      isDefault: true,
-    };
+  escalationViews(alerts: readonly AlertRow[]): Promise<Map<string, EscalationView>> {
+    return escalationViews(this.d, alerts);
   }
 
   private async runStep(job: JobRow, fence?: Fence): Promise<'done' | 'cancelled'> {
     const { repos, clock } = this.d;
     const alert = await this.currentAlert(job, 'escalating');
     if (!alert) return 'cancelled';
-    const { chain, isDefault } = await this.effectiveChain(alert);
+    const { chain, isDefault } = await effectiveChain(this.d, alert);
     const at = stepAt(chain, job.step_index);
     if (!at) return 'done';
     const now = clock.now();
@@ -655,7 +449,7 @@ export class Escalator {
     const facts = await this.pageFacts(alert);
     // Someone who said they cannot go is not asked again for this alert.
     const declined = await this.esc.declinedTargets(alert.id);
-    const resolved = (await this.resolveTargets(at, chain, alert)).filter((t) => !declined.has(t.key));
+    const resolved = (await resolveTargets(this.d, at, chain, alert)).filter((t) => !declined.has(t.key));
     for (const x of resolved.filter((r) => r.offDuty)) {
       await repos.appendTimeline(alert.id, now, 'target_skipped', { target: x.key, step: pos, reason: 'off_duty' }, core);
     }
@@ -668,7 +462,7 @@ export class Escalator {
     const rows: NewNotification[] = [];
     const pending: AppPush[] = [];
     for (const target of targets) {
-      for (const channel of this.channelsFor(target, at.step.channels)) {
+      for (const channel of channelsFor(target, at.step.channels)) {
         const key = `${alert.id}:${job.token}:${pos}:${target.key}:${channel}`;
         // A re-run must not page the app again (queued channels' keys are deduplicated by the insert).
         if (this.channels.isLive(channel) && job.attempts > 1 && (await this.esc.notificationByKey(key))) continue;
@@ -888,54 +682,6 @@ export class Escalator {
     return { ...base, state: 'queued', status: 'queued', error_code: null, to_addr: to, body };
   }
 
-  private async resolveTargets(at: StepAt, chain: ChainSnapshot, alert: AlertRow): Promise<ResolvedTarget[]> {
-    const step: ChainStep = at.step;
-    const out = new Map<string, ResolvedTarget>();
-    // A repeat pass (cycle > 0) also pages whoever has come on shift since the alert started.
-    const rotaGroups = [...new Set(step.targets.flatMap((t) => (t.type === 'on_shift' ? [t.groupId] : [])))];
-    const nowOnShift =
-      at.cycle > 0 && rotaGroups.length > 0 ? await onShiftNow(this.d.repos, alert.service_id, rotaGroups, this.d.clock.now()) : null;
-    const responder = async (id: string) => {
-      const key = `responder:${id}`;
-      if (out.has(key)) return;
-      const u = await this.d.repos.userById(id);
-      // A disabled account is unreachable: the step moves on instead of waiting on them.
-      if (!u || u.service_id !== alert.service_id || u.disabled_at !== null)
-        out.set(key, { key, userId: null, phone: null, offDuty: false });
-      else out.set(key, { key, userId: u.id, phone: u.phone, offDuty: u.on_duty !== 1 });
-    };
-    for (const t of step.targets) {
-      switch (t.type) {
-        case 'responder':
-          await responder(t.id);
-          break;
-        case 'group':
-          // Members as they were when the alert started (part of the snapshot).
-          for (const id of chain.groups[t.id] ?? []) await responder(id);
-          break;
-        case 'on_shift':
-          // Who was on shift when the alert started (the snapshot), plus, on a repeat, whoever is on now.
-          for (const id of chain.onShift[t.groupId] ?? []) await responder(id);
-          for (const id of nowOnShift?.get(t.groupId) ?? []) await responder(id);
-          break;
-        case 'phone':
-          out.set(targetKey(t), { key: targetKey(t), userId: null, phone: t.phone, offDuty: false });
-          break;
-        case 'emergency_contact': {
-          const w = await this.d.repos.wearerById(alert.wearer_id);
-          out.set(targetKey(t), { key: targetKey(t), userId: null, phone: w?.emergency_contact_phone ?? null, offDuty: false });
-          break;
-        }
-        case 'handoff':
-          out.set(targetKey(t), { key: targetKey(t), userId: null, phone: null, offDuty: false, endpointId: t.id });
-          break;
-        default:
-          t satisfies never;
-      }
-    }
-    return [...out.values()];
-  }
-
   /**
    * After a failure: a target none of whose channels worked gets the step's fallback channels; a step
    * none of whose targets can be reached moves the chain on at once.
@@ -956,7 +702,7 @@ export class Escalator {
     const { repos, clock } = this.d;
     const alert = await repos.alertById(alertId);
     if (!alert || alert.state !== 'escalating' || alert.escalation_token !== token) return;
-    const { chain } = await this.effectiveChain(alert);
+    const { chain } = await effectiveChain(this.d, alert);
     const at = stepAt(chain, pos);
     if (!at) return;
     const rows = await this.esc.notificationsForStep(alertId, token, pos);
@@ -981,7 +727,7 @@ export class Escalator {
       const used = new Set(trs.map((r) => r.channel));
       const fallback = at.step.fallbackChannels.filter((c) => !used.has(c) && !target.startsWith('handoff:') && c !== 'handoff');
       if (fallback.length === 0) continue;
-      resolved ??= await this.resolveTargets(at, chain, alert);
+      resolved ??= await resolveTargets(this.d, at, chain, alert);
       const t = resolved.find((x) => x.key === target);
       if (!t) continue;
       const facts = await this.pageFacts(alert);
@@ -1067,7 +813,7 @@ export class Escalator {
     if (!alert) return 'cancelled';
     const now = this.d.clock.now();
     if (job.step_index === 0) {
-      const { chain } = await this.effectiveChain(alert);
+      const { chain } = await effectiveChain(this.d, alert);
       await this.d.repos.appendTimeline(alert.id, now, 'chain_exhausted', { positions: positionCount(chain) });
     }
     await this.d.repos.appendTimeline(alert.id, now, 'unacknowledged_reminder', { n: job.step_index + 1 });
@@ -1146,7 +892,7 @@ export class Escalator {
         (j) => j.token === a.escalation_token && j.kind === 'step' && j.state === 'done',
       );
       const last = done.reduce((m, j) => Math.max(m, j.step_index), -1);
-      const { chain } = await this.effectiveChain(a);
+      const { chain } = await effectiveChain(this.d, a);
       const nextPos = last + 1;
       const job = stepAt(chain, nextPos)
         ? { id: jobId(a.id, a.escalation_token, 'step', nextPos), kind: 'step' as const, step_index: nextPos }
