@@ -234,6 +234,28 @@ export function storeContract(name: string, adapter: Adapter): void {
         expect(await r.admin.unavailableDeviceIds(['d1', 'd0', 'free'], 's2')).toEqual(expect.arrayContaining(['d1', 'd0']));
         expect(await r.admin.unavailableDeviceIds(['d1', 'free'], 's1')).toEqual([]);
       });
+      it('marks every device told it is monitored, in batches that let the event loop turn between them', async () => {
+        const r = store.repos;
+        await r.insertWearer(wearer('w1'));
+        const ids = Array.from({ length: 1201 }, (_, i) => `m${String(i).padStart(4, '0')}`);
+        await r.enrol({ wearers: [], devices: ids.map((id) => device(id, 'w1')) });
+        // a macrotask turn counted while the update runs: SQLite runs on the loop, so without yields it takes none
+        let done = false;
+        let turns = 0;
+        const marking = r.devices.markMonitored(ids, T0 + 5).then(() => {
+          done = true;
+        });
+        while (!done) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          turns++;
+        }
+        await marking;
+        expect(turns).toBeGreaterThanOrEqual(2); // 3 batches of at most 500: at least 2 turns between them
+        expect(await r.devices.wearerMonitoredAt('w1')).toBe(T0 + 5);
+        const first = await r.deviceById('m0000');
+        const last = await r.deviceById('m1200');
+        expect([first?.monitored_at, last?.monitored_at].map(Number)).toEqual([T0 + 5, T0 + 5]);
+      });
       it('enrolment is all or nothing', async () => {
         const r = store.repos;
         await r.insertDevice(device('taken', null));

@@ -8,7 +8,7 @@ import { describePostgres } from '../../../test/helpers/postgres.js';
 import { openDatabase, type OpenedDb } from './db.js';
 import { migrateTo, migrateToLatest } from './migrations.js';
 import type { DB } from './schema.js';
-import { BLOCK_SAMPLES, BLOCK_SPAN_MS, VitalsStore } from './vitals.js';
+import { BLOCK_SAMPLES, BLOCK_SPAN_MS, sqliteOrdersAggregates, VitalsStore } from './vitals.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12);
 const vitals = (hr: number) => ({ stream: 'vitals' as const, data: { hr, spo2: 97, rr: 14, activity: 3, onBody: true } });
@@ -240,6 +240,30 @@ describe('migration 0006_vitals_blocks', () => {
       await expect(untyped.selectFrom('vitals').selectAll().execute()).rejects.toThrow(/no such table/);
     } finally {
       await db.destroy();
+    }
+  });
+});
+
+describe('which SQLite joins a stream blocks in the database', () => {
+  // ORDER BY inside an aggregate came with SQLite 3.44.0 (2023-11); older ones read one row per block
+  it.each([
+    ['3.43.2', false],
+    ['3.44.0', true],
+    ['3.50.4', true],
+    ['4.0.0', true],
+    ['2.99.0', false],
+    ['', false],
+    ['not a version', false],
+  ])('%s -> %s', (version, expected) => {
+    expect(sqliteOrdersAggregates(version)).toBe(expected);
+  });
+  it('the SQLite this server ships with does', () => {
+    const db = new Database(':memory:');
+    try {
+      const { v } = db.prepare('select sqlite_version() as v').get() as { v: string };
+      expect(sqliteOrdersAggregates(v)).toBe(true);
+    } finally {
+      db.close();
     }
   });
 });

@@ -332,10 +332,7 @@ export class VitalsStore {
       ? Promise.resolve(true)
       : sql<{ v: string }>`select sqlite_version() as v`
           .execute(this.db)
-          .then((r) => {
-            const [major = 0, minor = 0] = (r.rows[0]?.v ?? '0').split('.').map(Number);
-            return major > 3 || (major === 3 && minor >= 44);
-          })
+          .then((r) => sqliteOrdersAggregates(r.rows[0]?.v ?? ''))
           // not known: the per-block read works everywhere
           .catch(() => false);
     return this.canAggregate;
@@ -441,4 +438,13 @@ export class VitalsStore {
     while (this.writing) await this.writing;
     await this.db.deleteFrom('vitals_blocks').where('wearer_id', '=', wearerId).execute();
   }
+}
+
+/** SQLite takes ORDER BY inside an aggregate (group_concat ... order by) from 3.44; an unreadable version: no. */
+export function sqliteOrdersAggregates(version: string): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  return major > 3 || (major === 3 && minor >= 44);
 }
