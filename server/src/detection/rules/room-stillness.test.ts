@@ -683,3 +683,31 @@ describe('a learnt scale is confirmed only by moving bouts (time structure) or a
     expect(dueN).toBeGreaterThanOrEqual(20);
   });
 });
+
+describe('the bounded fallback on an unconfirmed learnt scale does not take an awake reader for a still one', () => {
+  it('an awake reader fidgeting on a fresh radar x0.25 (1-5, a 5 one reading in eight), whether it stays on the prior or learns a scale without moving bouts: no check-in in an hour', () => {
+    let learntUnconfirmed = 0;
+    const bad: string[] = [];
+    for (const seed of [111, 112, 113, 114, 115, 116]) {
+      const u = rnd(seed);
+      const r = priorRoom(() => Math.round(0.25 * (4 + 16 * u())), 1800);
+      const s = r.d.calibration().room[0]!;
+      // a factor off the reference: a scale was learnt (no one walked in, no moving bouts: unconfirmed)
+      if (s.factor !== 1) learntUnconfirmed++;
+      bad.push(
+        ...r.out.filter((x) => x.kind === 'wearer_prompt' || x.kind === 'responder_alert').map((x) => `${seed}: ${x.kind} at ${x.t / S} s`),
+      );
+    }
+    expect(bad).toEqual([]);
+    // the unconfirmed learnt scale is among them (seed 112: factor 0.17 from 1-5 split as 1-2 against 3-5)
+    expect(learntUnconfirmed).toBeGreaterThanOrEqual(1);
+    const u = rnd(112);
+    const s = new RoomScale('radar');
+    for (let i = 0; i < 1800; i++) {
+      const v = Math.round(0.25 * (4 + 16 * u()));
+      s.seen(v, i * 2 * S);
+      s.learn(v);
+    }
+    expect([s.known, s.confirmed]).toEqual([true, false]);
+  });
+});
