@@ -178,12 +178,6 @@ export class RoomScale {
     this.confirm();
   }
 
-  /** A gap in the readings (not bridged): runs start over. */
-  gap(): void {
-    this.hiRun.fill(0);
-    this.loRun.fill(0);
-  }
-
   /**
    * Moving bouts seen at the moving level: at or above the lower edge of the bin above half the learnt
    * moving level (and above the split). "At the moving level" is within a factor 2 of its median, not

@@ -111,7 +111,6 @@ export class StillnessRule implements Rule {
       return;
     }
     const scale = this.scaleOf(device);
-    if (dt === 0) scale.gap();
     if (this.seenEmpty) scale.enter();
     this.seenEmpty = false;
     this.clockMs += dt;
