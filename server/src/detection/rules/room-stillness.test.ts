@@ -646,6 +646,7 @@ describe('a learnt scale is confirmed only by moving bouts (time structure) or a
 
   it('(a) where apnoea never reads at the line (x1 .. x3), the prompt comes by the bound after apnoea and the unanswered check-in alerts responders', () => {
     const bad: string[] = [];
+    let bounded = 0;
     for (const k of [1, 2, 3])
       for (const seed of [7, 8, 9, 10]) {
         const p = radar(seed, k);
@@ -656,8 +657,16 @@ describe('a learnt scale is confirmed only by moving bouts (time structure) or a
         const at = prompt ? prompt.t / S - apnoea : null;
         if (at === null || at > bound + 18 || !alert)
           bad.push(`x${k} seed ${seed}: ${at === null ? 'no prompt' : `${at} s`}${alert ? '' : ', no alert'}`);
+        // at the bound the stillness shown (charts) is the fallback's clock, not the 0 s of a run the
+        // learnt scale never began
+        if (/nothing at the line/.test(r.d.assess(r.end).reasons.join('; '))) {
+          bounded++;
+          const shown = r.d.features(r.end).stillS;
+          if (shown < bound) bad.push(`x${k} seed ${seed}: stillness shown ${shown} s`);
+        }
       }
     expect(bad).toEqual([]);
+    expect(bounded).toBeGreaterThanOrEqual(4);
   });
 
   it('(b) one noisy still state (uniform 1-4; a radar x4 not breathing, 0-6) learnt as two states prompts by the bound (from its last reading at the line)', () => {

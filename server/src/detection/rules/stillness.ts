@@ -351,7 +351,8 @@ export class StillnessRule implements Rule {
     }
     this.value = v;
     this.fallbackMs = fallbackMs;
-    p.stillS = this.stillMs / 1000;
+    // at the bound the fallback's clock is the stillness shown (on an unconfirmed scale there may be no run)
+    p.stillS = (this.bounded ? Math.max(this.stillMs, fallbackMs) : this.stillMs) / 1000;
     return v;
   }
 
