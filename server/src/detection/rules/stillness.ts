@@ -57,9 +57,9 @@ export class StillnessRule implements Rule {
   /**
    * The bounded fallback's clock: occupied time with nothing at `stillMotion` on the stiller of the two
    * scales (the reference prior and the learnt one: the reading divided by the larger of 1 and the
-   * factor). See score().
+   * factor), from the first reading below it (-1: the last reading was at the line). See score().
    */
-  private belowMs = 0;
+  private belowMs = -1;
   doorClosed: boolean | null = null;
   value = 0;
   /** at the last score(): stillness counted with a breathing sign / counted through deep stillness */
@@ -148,9 +148,11 @@ export class StillnessRule implements Rule {
     // reading in 60, which restarts it too (that prompt comes a bound after the last such reading):
     // allowing a lone reading at the line, or charging it a minute instead, prompted that reader within
     // an hour in 1-8% of simulated runs.
+    // Counted like stillness, from the first reading below the line (so never ahead of the stillness
+    // timer on the same readings).
     const low = motion / Math.max(1, scale.factor);
-    if (low >= line) this.belowMs = 0;
-    else this.belowMs += dt;
+    if (low >= line) this.belowMs = -1;
+    else this.belowMs = this.belowMs < 0 ? 0 : this.belowMs + dt;
     this.unconfirmed = !scale.confirmed;
     // Clear movement (a reading at twice the line) ends stillness at once.
     if (v >= 2 * line) {
@@ -280,7 +282,7 @@ export class StillnessRule implements Rule {
   /** Someone came or went, or the room is empty: the run, the bounded fallback's clock and the window start over. */
   reset(): void {
     this.clearRun();
-    this.belowMs = 0;
+    this.belowMs = -1;
     this.winN = 0;
   }
 
@@ -299,7 +301,8 @@ export class StillnessRule implements Rule {
     this.bounded = false;
     // The bounded fallback runs on its own clock: on a scale learnt without moving bouts the still
     // person can read as movement (no stillness run at all).
-    const fallbackMs = !this.unconfirmed ? 0 : this.onScale ? this.belowMs : Math.min(this.stillMs, this.belowMs);
+    const below = Math.max(0, this.belowMs);
+    const fallbackMs = !this.unconfirmed ? 0 : this.onScale ? below : Math.min(this.stillMs, below);
     if (this.occupied && (this.stillMs > 0 || fallbackMs > 0) && roomFresh) {
       const base = this.doorClosed === true ? th.stillnessClosedSeconds : th.stillnessSeconds;
       // A breathing sign shortens the timer only on a sensor read on its own scale (learnt, or the
