@@ -45,6 +45,29 @@ describe('detector snapshot', () => {
     expect(JSON.parse(snap.data).rules.stillness.doorClosed).toBe(true);
     // a second snapshot of the restored detector is the same record
     expect(snapshotOf(fresh, 1200 * S)!.data).toBe(snap.data);
+    // each scale was confirmed by moving bouts (a minute moving, a minute still, in turns), and that is kept
+    const scales = JSON.parse(snap.data).rules.stillness.scales as { confirmed?: boolean; runs?: number[] }[];
+    expect(scales.map((x) => x.confirmed)).toEqual([true, true, true, true]);
+    expect(fresh.calibration().room.map((r) => r.warning)).toEqual([null, null, null, null]);
+  });
+
+  it('a snapshot from before the scales kept their time structure restores them as not confirmed (the bounded fallback stays in force)', () => {
+    const d = lived();
+    const data = JSON.parse(snapshotOf(d, 1200 * S)!.data);
+    for (const x of data.rules.stillness.scales) {
+      delete x.confirmed;
+      delete x.runs;
+    }
+    const fresh = new WearerDetector();
+    expect(restoreSnapshot(fresh, { version: SNAPSHOT_VERSION, at: 1200 * S, data: JSON.stringify(data) })).toBe('restored');
+    const room = fresh.calibration().room;
+    expect(room.map((r) => r.factor)).toEqual(d.calibration().room.map((r) => r.factor));
+    for (const r of room) expect(r.warning).toMatch(/scale not confirmed yet/);
+    // runs out of range are refused
+    data.rules.stillness.scales[0].runs = new Array(42).fill(9);
+    expect(restoreSnapshot(new WearerDetector(), { version: SNAPSHOT_VERSION, at: 1200 * S, data: JSON.stringify(data) })).toBe(
+      'malformed',
+    );
   });
 
   it('a scale not learnt yet keeps its entry prior, and a learnt factor is kept, through the snapshot', () => {

@@ -64,7 +64,8 @@ export interface Thresholds {
   /**
    * seconds of stillness with presence, with no reading at or above `stillMotion`, after which a room
    * sensor still on the reference prior (no scale learnt, no entry seen) raises a check-in: its
-   * stillness is otherwise watch only (never sooner than the door's stillness timer)
+   * stillness is otherwise watch only (never sooner than the door's stillness timer). The same bound
+   * stands on a learnt scale not confirmed by moving bouts, read on the stiller of the two scales.
    */
   priorStillnessSeconds: number;
   /** wrist activity (0-100) at or above which RR and SpO2 readings are motion artefacts */

@@ -52,6 +52,21 @@ export const ENTRY = 5;
 export const PRIOR_WARN = 60;
 /** The scale factor stays within this of the reference (a sensor 16 times smaller or larger). */
 const MAX_FACTOR = 16;
+/**
+ * Time structure. A person moving about a room moves in bouts (walking in, undressing, washing: seconds
+ * of readings at the moving level, each well above the still level) between still stretches of many
+ * seconds; sensor noise around one still state interleaves high and low reading by reading, and a still
+ * person who stops breathing shows one long high run (breathing) then one low run. A moving bout is
+ * BOUT_HI consecutive readings at or above a level (6 s at the usual 2 s cadence, 9 s at 3 s: the
+ * 10 s of moving between two quiet spells of a bathroom visit read every 3 s); a still stretch is
+ * BOUT_LO consecutive readings below it (16 s at 2 s). A moving bout counts only after a still stretch
+ * (or as the first): noise split into two states where the low one is the smaller class (uniform 1-4
+ * split as 1 against 2-4; a radar x4's apnoea, 0-6) rarely shows eight low readings in a row.
+ */
+export const BOUT_HI = 3;
+export const BOUT_LO = 8;
+/** Moving bouts (at the learnt moving level) that confirm a learnt scale: two, with a still stretch between. */
+export const CONFIRM_BOUTS = 2;
 
 const binOf = (v: number): number => {
   const b = Math.floor((Math.log2(Math.max(v, FLOOR)) - LO) * PER_OCTAVE);
@@ -83,6 +98,26 @@ export class RoomScale {
   entered = false;
   /** the sensor's step: 1 while every reading has been a whole number, else 0 (a sensor with fractions) */
   quantum: 0 | 1 = 1;
+  /**
+   * The time structure of the readings, for each level (the lower edge of each bin): the current run of
+   * consecutive readings at or above it (hi) and below it (lo), capped; whether the sensor is in a
+   * moving (2) or still (1) stretch at that level (0: neither seen yet); and how many moving stretches
+   * began there (capped at CONFIRM_BOUTS). A stretch changes after BOUT_HI (to moving) or BOUT_LO (to
+   * still) readings on the other side. Small typed arrays, allocated once (168 bytes a sensor).
+   */
+  private readonly hiRun = new Uint8Array(BINS);
+  private readonly loRun = new Uint8Array(BINS);
+  private readonly mode = new Uint8Array(BINS);
+  private readonly bouts = new Uint8Array(BINS);
+  /** the bin the last split put at the top of the still class (-1: no split) */
+  private split = -1;
+  /**
+   * The learnt scale is confirmed: moving bouts were seen at least twice at its moving level (with a
+   * still stretch between), or someone was seen walking into the empty room. A scale learnt from what a fresh sensor
+   * saw of a still person (breathing then apnoea: one long high run then one low run; or one noisy still
+   * state split in two) is not: on it the stillness rule keeps the bounded fallback in force. Kept once set.
+   */
+  confirmed = false;
 
   constructor(readonly device: string) {}
 
@@ -90,9 +125,11 @@ export class RoomScale {
   learn(v: number): void {
     if (this.entryN >= 0 && this.entryN < ENTRY) {
       this.entry[this.entryN++] = v;
-      if (this.entryN === ENTRY && !this.known) {
+      if (this.entryN === ENTRY) {
         const m = [...this.entry].sort((a, b) => a - b)[ENTRY >> 1]!;
-        if (m > 0) {
+        // someone walked into the empty room: they were moving, whatever the scale (it is confirmed)
+        if (m > 0) this.confirmed = true;
+        if (m > 0 && !this.known) {
           this.factor = Math.min(1, Math.max(1 / MAX_FACTOR, m / REF_MOVING));
           this.entered = true;
         }
@@ -115,8 +152,45 @@ export class RoomScale {
 
   /** Notes when a reading was seen (every occupied reading, learnt or not; `count`: not already in a snapshot's count). */
   seen(v: number, at: number, count = true): void {
-    this.lastAt[binOf(v)] = at;
-    if (count) this.samples++;
+    const bv = binOf(v);
+    this.lastAt[bv] = at;
+    if (!count) return;
+    this.samples++;
+    this.track(bv);
+  }
+
+  /** The readings' runs at every level (O(BINS) per reading): see hiRun, and `confirmed`. */
+  private track(bv: number): void {
+    for (let b = 1; b < BINS; b++) {
+      if (bv >= b) {
+        this.loRun[b] = 0;
+        if (this.hiRun[b]! < BOUT_HI) this.hiRun[b]!++;
+        if (this.hiRun[b] === BOUT_HI && this.mode[b] !== 2) {
+          this.mode[b] = 2;
+          if (this.bouts[b]! < CONFIRM_BOUTS) this.bouts[b]!++;
+        }
+      } else {
+        this.hiRun[b] = 0;
+        if (this.loRun[b]! < BOUT_LO) this.loRun[b]!++;
+        if (this.loRun[b] === BOUT_LO) this.mode[b] = 1;
+      }
+    }
+    this.confirm();
+  }
+
+  /**
+   * Moving bouts seen at the moving level: at or above the lower edge of the bin above half the learnt
+   * moving level (and above the split). "At the moving level" is within a factor 2 of its median, not
+   * merely in the moving class: a fresh radar x2 that learnt breathing (3-7) as moving put the split
+   * between 1 and 2, and its apnoea's 2s would make moving bouts there.
+   */
+  get movingBouts(): number {
+    if (this.split < 0 || this.moving === null) return 0;
+    return this.bouts[Math.min(BINS - 1, Math.max(this.split + 1, binOf(this.moving / 2) + 1))]!;
+  }
+
+  private confirm(): void {
+    if (!this.confirmed && this.known && this.learnt && this.movingBouts >= CONFIRM_BOUTS) this.confirmed = true;
   }
 
   /** When a reading at or above `v` (on the sensor's own scale) was last seen, to a bin (-Infinity: never). */
@@ -161,6 +235,7 @@ export class RoomScale {
         split = k;
       }
     }
+    this.split = split;
     if (split < 0) {
       // one bin only: a sensor showing one state
       this.stillN = this.movingN = 0;
@@ -181,6 +256,7 @@ export class RoomScale {
     if (this.learnt) {
       this.factor = Math.min(MAX_FACTOR, Math.max(1 / MAX_FACTOR, this.moving! / REF_MOVING));
       this.known = true;
+      this.confirm();
     }
   }
 
@@ -209,6 +285,9 @@ export class RoomScale {
       known: this.known,
       entered: this.entered,
       quantum: this.quantum,
+      confirmed: this.confirmed,
+      // per level: the stretch (0-2) and the moving bouts begun there (0-2), as one digit
+      runs: Array.from(this.mode, (m, b) => m + 3 * this.bouts[b]!),
     };
   }
 
@@ -225,6 +304,15 @@ export class RoomScale {
     s.known = l.known;
     s.entered = l.entered;
     s.quantum = l.quantum;
+    // a snapshot from before the time structure was kept: unconfirmed (the bounded fallback stays in force)
+    s.confirmed = l.confirmed ?? false;
+    if (l.runs !== undefined) {
+      if (l.runs.length !== BINS || l.runs.some((v) => !(Number.isInteger(v) && v >= 0 && v <= 8))) return null;
+      for (let b = 0; b < BINS; b++) {
+        s.mode[b] = l.runs[b]! % 3;
+        s.bouts[b] = Math.floor(l.runs[b]! / 3);
+      }
+    }
     s.update();
     return s;
   }
@@ -244,6 +332,8 @@ export class RoomScale {
     }
     if (this.samples >= PRIOR_WARN && !this.known && !this.entered)
       return `scale not learnt yet: ${this.samples} occupied readings without both moving and still seen; until it is, stillness on this sensor raises watch, and a check-in only on the longer timer for an unlearnt sensor, unless it reads 0: check its placement`;
+    if (this.samples >= PRIOR_WARN && this.known && !this.confirmed)
+      return `scale not confirmed yet: learnt without a person seen moving about (${this.movingBouts} of ${CONFIRM_BOUTS} moving bouts) or walking in; until it is, long stillness with nothing at the line on either scale also raises a check-in`;
     return null;
   }
 }
@@ -260,4 +350,7 @@ export interface LearntScale {
   known: boolean;
   entered: boolean;
   quantum: 0 | 1;
+  /** absent in a snapshot from before the time structure was kept (then unconfirmed) */
+  confirmed?: boolean;
+  runs?: number[];
 }

@@ -297,11 +297,11 @@ describe('fusion', () => {
 describe('hot path: rule state is plain numbers', () => {
   it('no rule of the registry, nor the filters, holds an object (no per-sample allocation to keep)', () => {
     const parts = [...RULES.map((e) => e.create()), new SignalQuality()];
-    // Fixed-size typed arrays (a window, a histogram) are allocated once; the stillness rule's
+    // Fixed-size typed arrays (a window, a histogram, a scale's run lengths) are allocated once; the stillness rule's
     // per-sensor scales are made once per room sensor and hold the same plain state.
     const plain = (o: object) => {
       for (const [k, v] of Object.entries(o)) {
-        if (v instanceof Float64Array) continue;
+        if (v instanceof Float64Array || v instanceof Uint8Array) continue;
         if (k === 'scales' && Array.isArray(v)) {
           for (const x of v as object[]) plain(x);
           continue;

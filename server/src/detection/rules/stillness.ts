@@ -34,6 +34,8 @@ const Learnt = z.object({
         known: z.boolean(),
         entered: z.boolean(),
         quantum: z.union([z.literal(0), z.literal(1)]),
+        confirmed: z.boolean().optional(),
+        runs: z.array(z.number().int().min(0).max(8)).length(BINS).optional(),
       }),
     )
     .max(MAX_SENSORS),
@@ -52,8 +54,12 @@ export class StillnessRule implements Rule {
   private deepStillMs = 0;
   /** time of the run in which most of the window read exactly 0 on a whole-number sensor (stillness on every scale) */
   private zeroMs = 0;
-  /** occupied time since the last reading at or above `stillMotion` on the sensor's scale (the prior's bounded fallback) */
-  private belowMs = 0;
+  /**
+   * The bounded fallback's clock: occupied time with nothing at `stillMotion` on the stiller of the two
+   * scales (the reference prior and the learnt one: the reading divided by the larger of 1 and the
+   * factor), from the first reading below it (-1: the last reading was at the line). See score().
+   */
+  private belowMs = -1;
   doorClosed: boolean | null = null;
   value = 0;
   /** at the last score(): stillness counted with a breathing sign / counted through deep stillness */
@@ -61,12 +67,16 @@ export class StillnessRule implements Rule {
   deep = false;
   /** at the last score(): stillness held at watch because its sensor is still on the reference prior */
   unsure = false;
-  /** at the last score(): a check-in from the prior's bounded fallback (priorStillnessSeconds) */
+  /** at the last score(): a check-in from the bounded fallback (priorStillnessSeconds) */
   bounded = false;
+  /** at the last score(): the bounded fallback's clock */
+  private fallbackMs = 0;
   /** the learnt scale of each room sensor */
   readonly scales: RoomScale[] = [];
   /** the last reading's sensor is read on its own scale (learnt or entry prior), not the reference prior */
   private onScale = false;
+  /** the last reading's sensor has no confirmed scale (the reference prior, or a scale learnt without moving bouts): the bounded fallback applies */
+  private unconfirmed = true;
   /** the room was last seen empty (the next occupied reading starts an entry) */
   private seenEmpty = false;
   /** occupied time seen by this rule (ms), the clock of the scales' last-seen marks */
@@ -97,10 +107,7 @@ export class StillnessRule implements Rule {
     if (dt === 0) this.winN = 0;
     if (!occupied) {
       this.seenEmpty = true;
-      this.stillMs = this.deepStillMs = this.zeroMs = this.belowMs = 0;
-      this.pendingMs = -1;
-      this.stillRun = false;
-      this.winN = 0;
+      this.reset();
       return;
     }
     const scale = this.scaleOf(device);
@@ -132,15 +139,24 @@ export class StillnessRule implements Rule {
     this.winAt = (this.winAt + 1) % ROOM_WINDOW;
     if (this.winN < ROOM_WINDOW) this.winN++;
     const line = th.stillMotion;
-    // Any reading at the line (without the whole-number step's allowance below) restarts the prior's
-    // bounded fallback: see score().
-    if (v >= line) this.belowMs = 0;
-    else this.belowMs += dt;
+    // The bounded fallback (score()) reads the sensor on the stiller of the reference prior and its
+    // learnt scale: a fresh radar x4 that learnt a still person's breathing (10) as its moving level
+    // reads their apnoea (0-4) as movement on that scale, but as stillness on the reference one; a
+    // radar that learnt a factor above 1 reads stillness on its own scale. Any reading at the line on
+    // it restarts the clock (taken without the whole-number step's allowance): an awake reader on a
+    // radar x0.25 reads 1-5, a 5 about one reading in eight. A radar x4's apnoea reads 5-6 about one
+    // reading in 60, which restarts it too (that prompt comes a bound after the last such reading):
+    // allowing a lone reading at the line, or charging it a minute instead, prompted that reader within
+    // an hour in 1-8% of simulated runs.
+    // Counted like stillness, from the first reading below the line (so never ahead of the stillness
+    // timer on the same readings).
+    const low = motion / Math.max(1, scale.factor);
+    if (low >= line) this.belowMs = -1;
+    else this.belowMs = this.belowMs < 0 ? 0 : this.belowMs + dt;
+    this.unconfirmed = !scale.confirmed;
     // Clear movement (a reading at twice the line) ends stillness at once.
     if (v >= 2 * line) {
-      this.stillMs = this.deepStillMs = this.zeroMs = this.belowMs = 0;
-      this.pendingMs = -1;
-      this.stillRun = false;
+      this.clearRun();
       return;
     }
     // A whole-number reading r stands for anything in [r - 1/2, r + 1/2) on the sensor's scale: it
@@ -183,8 +199,7 @@ export class StillnessRule implements Rule {
     }
     if (!stillNow) {
       // The window's median rose above the line: the person moves.
-      this.stillMs = this.deepStillMs = this.zeroMs = this.belowMs = 0;
-      this.stillRun = false;
+      this.clearRun();
       return;
     }
     // Stray readings above the line (a curtain, noise) count as the stillness they interrupt.
@@ -257,13 +272,17 @@ export class StillnessRule implements Rule {
     return true;
   }
 
-  reset(): void {
-    this.stillMs = 0;
-    this.deepStillMs = 0;
-    this.zeroMs = 0;
-    this.belowMs = 0;
+  /** The stillness run ends (movement): its counters start over. */
+  private clearRun(): void {
+    this.stillMs = this.deepStillMs = this.zeroMs = 0;
     this.pendingMs = -1;
     this.stillRun = false;
+  }
+
+  /** Someone came or went, or the room is empty: the run, the bounded fallback's clock and the window start over. */
+  reset(): void {
+    this.clearRun();
+    this.belowMs = -1;
     this.winN = 0;
   }
 
@@ -280,7 +299,11 @@ export class StillnessRule implements Rule {
     this.deep = false;
     this.unsure = false;
     this.bounded = false;
-    if (this.occupied && this.stillMs > 0 && roomFresh) {
+    // The bounded fallback runs on its own clock: on a scale learnt without moving bouts the still
+    // person can read as movement (no stillness run at all).
+    const below = Math.max(0, this.belowMs);
+    const fallbackMs = !this.unconfirmed ? 0 : this.onScale ? below : Math.min(this.stillMs, below);
+    if (this.occupied && (this.stillMs > 0 || fallbackMs > 0) && roomFresh) {
       const base = this.doorClosed === true ? th.stillnessClosedSeconds : th.stillnessSeconds;
       // A breathing sign shortens the timer only on a sensor read on its own scale (learnt, or the
       // entry prior): on the reference prior a radar x0.25 reads a person fidgeting in a chair as
@@ -304,8 +327,13 @@ export class StillnessRule implements Rule {
       // is taken without the whole-number step's allowance: an awake reader on a radar x0.25 (1-5)
       // reads 5 every 16 s or so and never gets there, while a still person on the reference radar
       // (breathing 1-4, not breathing 0-1) does. Never sooner than the door's own timer.
+      // The same bound stands on a learnt scale not confirmed by moving bouts (room-scale.ts, BOUT_HI, BOUT_LO):
+      // a fresh radar x1-x4 that saw a still person stop breathing learns breathing as moving and
+      // apnoea as still, and one noisy still state can be learnt as two; on such a scale the still
+      // person reads as movement, so the fallback's clock (the stiller of the two scales, presence())
+      // is the evidence.
       const bound = Math.max(th.priorStillnessSeconds, base) * 1000;
-      const fallback = this.onScale ? 0 : Math.min(this.stillMs, this.belowMs) / bound;
+      const fallback = fallbackMs / bound;
       const progress = Math.max(sure / needed, this.deepStillMs / deepNeeded);
       const hunch = Math.min(1, this.stillMs / needed);
       // a wearer who keeps rousing (pulse surges, small movements) is not still: stillness alone waits
@@ -317,25 +345,30 @@ export class StillnessRule implements Rule {
         } else if (fallback >= 1) {
           v = 65;
           this.bounded = true;
-        } else if (Math.max(progress, hunch) >= 0.5) {
-          v = WATCH_SCORE + 25 * ((Math.max(progress, hunch) - 0.5) / 0.5);
-          this.unsure = hunch > progress;
+        } else if (Math.max(progress, hunch, fallback) >= 0.5) {
+          const m = Math.max(progress, hunch, fallback);
+          v = WATCH_SCORE + 25 * ((m - 0.5) / 0.5);
+          this.unsure = Math.max(hunch, fallback) > progress;
         }
       }
     }
     this.value = v;
-    p.stillS = this.stillMs / 1000;
+    this.fallbackMs = fallbackMs;
+    // at the bound the fallback's clock is the stillness shown (on an unconfirmed scale there may be no run)
+    p.stillS = (this.bounded ? Math.max(this.stillMs, fallbackMs) : this.stillMs) / 1000;
     return v;
   }
 
   reason(): string {
     const door = this.doorClosed === true ? ', door closed' : '';
     const deep = this.deep ? `, not even breathing movement for ${secs(this.deepStillMs)} s` : '';
+    const which = this.onScale ? 'not confirmed by movement yet' : 'not learnt yet';
     const unsure = this.bounded
-      ? `, room sensor scale not learnt yet (nothing at the line for ${secs(Math.min(this.stillMs, this.belowMs))} s)`
+      ? `, room sensor scale ${which} (nothing at the line for ${secs(this.fallbackMs)} s)`
       : this.unsure
-        ? ', room sensor scale not learnt yet'
+        ? `, room sensor scale ${which}`
         : '';
-    return `no movement in occupied room for ${secs(this.stillMs)} s${door}${deep}${this.fused ? ' with a breathing sign' : ''}${unsure}`;
+    const still = this.bounded ? Math.max(this.stillMs, this.fallbackMs) : this.stillMs;
+    return `no movement in occupied room for ${secs(still)} s${door}${deep}${this.fused ? ' with a breathing sign' : ''}${unsure}`;
   }
 }
