@@ -420,9 +420,12 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     } catch (err) {
       log.error({ err }, 'detector rebuild failed: detection starts from live data');
     } finally {
+      // Released before the session opens: a discrete message the session delivers is acknowledged only once its
+      // consequence is stored (broker/external.ts), and mqtt.js reads no further packet (the SUBACK openSession
+      // waits for) until then; held here it would wait for a release that waits for the session.
+      ingest.release();
       if (broker instanceof ExternalBroker)
         await broker.openSession().catch((err: unknown) => log.error({ err }, 'external broker session failed'));
-      ingest.release();
     }
   };
   // No longer the core: the persistent session goes back to the broker for the next core.

@@ -3,6 +3,9 @@
 // (a) CORE_LEASE_S=6: the active node is cut off from PostgreSQL; a press a device publishes after its renew deadline
 //     is not taken by it (it no longer acts: its session is closed, or what the session delivers is left
 //     unacknowledged and the session closed) and alerts on the next core, from the broker session.
+// (a2) the same, but the press reaches the core while it may still act, just after its link to PostgreSQL started
+//     swallowing bytes: what the press causes cannot be stored, so it is not acknowledged (a press is acknowledged
+//     only once its alert is stored); the core's session closes at its deadline and the next core alerts it.
 // (b) Mosquitto is down, a dynamic-security request in flight on each node (a device created meanwhile), and the nodes
 //     are stopped (SIGTERM): each ends in order, without waiting for the broker.
 import { expect, it } from 'vitest';
@@ -45,6 +48,39 @@ describePostgres('PUBACK hold-back and stopping without the broker (two nodes, P
     figure('CORE_LEASE_S=6: A’s renew deadline to the first text of the press (sent by B)', text.at - stepDown.time);
     expect(text.from).toBe(b.from);
     // once: A took nothing of it, and B alerted once
+    const alerts = await admin.request<{ id: string; wearerId: string }[]>('GET', '/api/alerts');
+    expect(alerts.filter((al) => al.wearerId === w!.id)).toHaveLength(1);
+    expect(rig.fake.requests.filter((r) => r.from === a.from)).toEqual([]);
+  });
+
+  it('a press taken by the core just before its link to PostgreSQL hangs is not acknowledged: the next core alerts it, once (CORE_LEASE_S=6)', async () => {
+    const databaseUrl = await rig.database();
+    const proxy = await startTcpProxy(rig.pg.port);
+    rig.afterTest(() => proxy.close());
+    const viaProxy = new URL(databaseUrl);
+    viaProxy.port = String(proxy.port);
+    const lease = { CORE_LEASE_S: '6' };
+    const a = await startNode('a', nodeEnv('a', { databaseUrl: viaProxy.toString(), mosq: rig.mosq, fake: rig.fake, extra: lease }));
+    await roleReached(a, 'active', 30_000);
+    const b = await startNode('b', nodeEnv('b', { databaseUrl, mosq: rig.mosq, fake: rig.fake, extra: lease }));
+    await roleReached(b, 'standby', 30_000);
+    const admin = await AdminClient.login(b.base, 'admin', DEMO_PASSWORD);
+    const [w] = await enrolChainWearers(admin, { prefix: 'P', n: 1, contactOf: () => '+447700900950', steps: SMS_CHAIN });
+
+    // The link to PostgreSQL swallows every byte from now on; A still acts until its renew deadline (at least one
+    // renewal, 2 s, away), so the press reaches it while it may act and what it causes is written into the void.
+    const cutAt = Date.now();
+    proxy.cut();
+    await pressHelp('127.0.0.1', rig.mosq.port, [w!]);
+    const pressedAt = Date.now();
+    const stepDown = await pollUntil('A steps down', async () => logged(a, 'this node is no longer the active core')[0], 20_000);
+    expect(stepDown).toMatchObject({ why: 'renew deadline passed' });
+    expect(pressedAt).toBeLessThan(stepDown.time);
+    await rig.waitTexts('the first step of the press, by the next core', 1, (r) => r.to === ALEX, 30_000);
+    const text = rig.fake.requests.find((r) => r.to === ALEX)!;
+    figure('CORE_LEASE_S=6, press before the hang: link cut to the press published', pressedAt - cutAt);
+    figure('CORE_LEASE_S=6, press before the hang: A’s renew deadline to the first text of the press (sent by B)', text.at - stepDown.time);
+    expect(text.from).toBe(b.from);
     const alerts = await admin.request<{ id: string; wearerId: string }[]>('GET', '/api/alerts');
     expect(alerts.filter((al) => al.wearerId === w!.id)).toHaveLength(1);
     expect(rig.fake.requests.filter((r) => r.from === a.from)).toEqual([]);
