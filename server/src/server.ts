@@ -102,7 +102,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const metrics = createMetrics({ defaults: opts.metricsDefaults ?? true });
 
-  const store = await openStore(config.DATA_DIR, config.DATABASE_URL);
+  const leaseMs = config.CORE_LEASE_S * 1000;
+  const renewMs = Math.floor(leaseMs / 3);
+  // A query not answered within the renew window cannot serve the core before its deadline: it fails, counted.
+  const store = await openStore(config.DATA_DIR, config.DATABASE_URL, {
+    queryTimeoutMs: leaseMs - renewMs,
+    onQueryTimeout: () => metrics.storeQueryTimeouts.inc(),
+  });
   const { repos } = store;
   // Production never seeds: the demo chain pages made-up numbers and its accounts have printed passwords.
   const demo =
@@ -150,14 +156,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   // Node roles (cluster/, issue 14): on PostgreSQL the holder of the core lease runs the core; with SQLite the one
   // node holds it alone. onActive and onStandby are set once the parts they start and stop exist.
   const coreHooks: { active(): Promise<void>; standby(): Promise<void> } = { active: async () => {}, standby: async () => {} };
-  const leaseMs = config.CORE_LEASE_S * 1000;
   const core = new CoreLease({
     lease: config.DATABASE_URL ? repos.lease : undefined,
     clock,
     log: log.child({ part: 'cluster' }),
     nodeId: config.NODE_ID,
     leaseMs,
-    renewMs: Math.floor(leaseMs / 3),
+    renewMs,
     onActive: () => coreHooks.active(),
     onStandby: () => coreHooks.standby(),
     metrics,
