@@ -545,6 +545,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       // Order: stop taking device data, then HTTP, then let pending alert work finish, then the database.
       await broker.close();
       await http.close();
+      // nothing is retried from now on (a press unstored stays in the broker for the next core): bounded by the
+      // store's query timeout when PostgreSQL hangs
+      alerts.stop();
       await alerts.idle();
       await escalator.runDue().catch(() => undefined);
       await escalator.idle().catch(() => undefined);

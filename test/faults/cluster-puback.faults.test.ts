@@ -6,6 +6,8 @@
 // (a2) the same, but the press reaches the core while it may still act, just after its link to PostgreSQL started
 //     swallowing bytes: what the press causes cannot be stored, so it is not acknowledged (a press is acknowledged
 //     only once its alert is stored); the core's session closes at its deadline and the next core alerts it.
+// (a3) SIGTERM to the active core while its link to PostgreSQL swallows every byte, a press's alert write and the
+//     lease renewals in flight: it exits within a bound (each query times out; nothing is retried at shutdown).
 // (b) Mosquitto is down, a dynamic-security request in flight on each node (a device created meanwhile), and the nodes
 //     are stopped (SIGTERM): each ends in order, without waiting for the broker.
 import { expect, it } from 'vitest';
@@ -84,6 +86,28 @@ describePostgres('PUBACK hold-back and stopping without the broker (two nodes, P
     const alerts = await admin.request<{ id: string; wearerId: string }[]>('GET', '/api/alerts');
     expect(alerts.filter((al) => al.wearerId === w!.id)).toHaveLength(1);
     expect(rig.fake.requests.filter((r) => r.from === a.from)).toEqual([]);
+  });
+
+  it('SIGTERM to the active core whose link to PostgreSQL swallows every byte: it exits within a bounded time', async () => {
+    const databaseUrl = await rig.database();
+    const proxy = await startTcpProxy(rig.pg.port);
+    rig.afterTest(() => proxy.close());
+    const viaProxy = new URL(databaseUrl);
+    viaProxy.port = String(proxy.port);
+    const lease = { CORE_LEASE_S: '6' };
+    const a = await startNode('a', nodeEnv('a', { databaseUrl: viaProxy.toString(), mosq: rig.mosq, fake: rig.fake, extra: lease }));
+    await roleReached(a, 'active', 30_000);
+    const admin = await AdminClient.login(a.base, 'admin', DEMO_PASSWORD);
+    const [w] = await enrolChainWearers(admin, { prefix: 'T', n: 1, contactOf: () => '+447700900950', steps: SMS_CHAIN });
+    proxy.cut();
+    // work in flight on the hung link: a press whose alert write cannot be answered, and the lease renewals
+    await pressHelp('127.0.0.1', rig.mosq.port, [w!]);
+    const at = Date.now();
+    a.proc.proc.kill('SIGTERM');
+    // a bound, not a wait: before the fix the node waited on the hung PostgreSQL for ever
+    const code = await Promise.race([a.proc.exited, pollUntil('a exits', async () => false, 30_000)]);
+    figure('PostgreSQL black-holed: SIGTERM to the exit of the active core', Date.now() - at);
+    expect(code).toBe(0);
   });
 
   it('nodes stopped while Mosquitto is down end in order, each within seconds', async () => {
