@@ -277,6 +277,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       onDeviceMessage: (topic, payload, raw) => (core.active ? ingest.handle(topic, payload, raw) : undefined),
       onOversized: (deviceId) => ingest.tooLarge(deviceId),
       mayAct: () => core.active,
+      // a press not stored within the renew window frees the session's stream, unacknowledged
+      holdMs: leaseMs - renewMs,
     }).catch(async (err: unknown) => {
       // start-up stops here (a refused login, an untrusted certificate): nothing is left open
       vitals.stop();

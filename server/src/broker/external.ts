@@ -48,7 +48,17 @@ export interface ExternalBrokerDeps {
    * Absent: always.
    */
   mayAct?: () => boolean;
+  /**
+   * The longest a discrete message's PUBACK holds the session's stream (on `clock`; HOLD_MS when absent). Not
+   * stored by then while the node still may act (its write fails and is retried): the stream goes on without the
+   * PUBACK, so one wearer's failing write cannot stall every device's data; the broker keeps the message
+   * unacknowledged and sends it again on the next connection of the session (an open alert is not raised twice).
+   */
+  holdMs?: number;
 }
+
+/** How long a held PUBACK may hold the session's stream by default (the renew window at the default lease). */
+export const HOLD_MS = 4000;
 
 /** The subscriptions of the server's session: every device stream of every device (not commands, not gateway config). */
 export const DEVICE_SUBSCRIPTIONS = DEVICE_STREAMS.map((s) => `${TOPIC_ROOT}/+/${s}`);
@@ -135,14 +145,28 @@ export class ExternalBroker implements DeviceBroker {
             const stored = this.onMessage(packet.topic, payload);
             if (!stored) return callback();
             const stream = c.stream;
-            stored.then(
-              () => this.ackOnce(c, stream, callback),
-              (err: unknown) => {
-                // not expected (ingest's consequences never reject): logged, and acknowledged so the stream goes on
-                d.log.error({ err }, 'device message handling failed');
-                this.ackOnce(c, stream, callback);
-              },
-            );
+            let held = true;
+            const bound = (d.clock ?? systemClock).setTimeout(() => {
+              if (!held) return;
+              held = false;
+              d.log.warn(
+                { holdMs: d.holdMs ?? HOLD_MS },
+                'a device message not stored in time: left unacknowledged (the broker sends it again), the session goes on',
+              );
+              // mqtt.js sends no PUBACK for a handleMessage that calls back with an error, and reads on
+              callback(new Error('not stored in time'));
+            }, d.holdMs ?? HOLD_MS);
+            const settle = () => {
+              if (!held) return;
+              held = false;
+              bound.cancel();
+              this.ackOnce(c, stream, callback);
+            };
+            stored.then(settle, (err: unknown) => {
+              // not expected (ingest's consequences never reject): logged, and acknowledged so the stream goes on
+              d.log.error({ err }, 'device message handling failed');
+              settle();
+            });
           };
         },
       ).catch((err: unknown) => {
