@@ -7,12 +7,11 @@
 // Then a core whose renewals fail while PostgreSQL still answers everything else (a trigger refuses A's lease
 // UPDATE): A stops acting at its renew deadline, before its lease runs out, B takes over after expiry, and what A's
 // detector decides in between is stored and paged once, by B.
-import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { VirtualClock } from '../server/src/clock.js';
+import { expect, it } from 'vitest';
 import type { WearerDecision } from '../server/src/detection/index.js';
-import { describePostgres, type PgCluster } from './helpers/postgres.js';
-import { api, login, startTestServer, T0, type TestServer } from './helpers/server.js';
+import { usePgPair } from './helpers/pg-pair.js';
+import { describePostgres } from './helpers/postgres.js';
+import { api, login, type TestServer } from './helpers/server.js';
 
 async function metric(ts: TestServer, re: RegExp): Promise<number> {
   const m = re.exec(await (await fetch(`${ts.base}/metrics`)).text());
@@ -37,25 +36,10 @@ const overdose = (t: number): WearerDecision => ({
 });
 
 describePostgres('core writes across a takeover (two nodes on one PostgreSQL)', (cluster) => {
-  let pgc: PgCluster;
-  let url: string;
-  let a: TestServer;
-  let b: TestServer;
-
-  beforeAll(async () => {
-    pgc = await cluster();
-    url = await pgc.createDatabase();
-    a = await startTestServer({ env: { DATABASE_URL: url, NODE_ID: 'node-a' }, clock: new VirtualClock(T0) });
-    b = await startTestServer({ env: { DATABASE_URL: url, NODE_ID: 'node-b' }, clock: new VirtualClock(T0) });
-  }, 120_000);
-
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    if (url) await pgc.dropDatabase(url);
-  }, 60_000);
+  const pair = usePgPair(cluster);
 
   it("a stale core's raise is refused, counted and ends its turn; the current core raises it; a person's ack works on the standby", async () => {
+    const { a, b } = pair;
     expect(a.server.core.status()).toMatchObject({ role: 'active', epoch: 1 });
     // A goes silent; B takes the lease once it ran out (epoch 2). A's own clock says it may still act.
     for (let ms = 0; ms <= 10_000 && !b.server.core.active; ms += 500) await run(b, 500);
@@ -93,29 +77,10 @@ describePostgres('core writes across a takeover (two nodes on one PostgreSQL)', 
 });
 
 describePostgres('a core whose lease renewals fail (two nodes on one PostgreSQL)', (cluster) => {
-  let pgc: PgCluster;
-  let url: string;
-  let a: TestServer;
-  let b: TestServer;
-  let sql: pg.Client;
-
-  beforeAll(async () => {
-    pgc = await cluster();
-    url = await pgc.createDatabase();
-    a = await startTestServer({ env: { DATABASE_URL: url, NODE_ID: 'node-a' }, clock: new VirtualClock(T0) });
-    b = await startTestServer({ env: { DATABASE_URL: url, NODE_ID: 'node-b' }, clock: new VirtualClock(T0) });
-    sql = new pg.Client({ connectionString: url });
-    await sql.connect();
-  }, 120_000);
-
-  afterAll(async () => {
-    await sql?.end();
-    await b?.close();
-    await a?.close();
-    if (url) await pgc.dropDatabase(url);
-  }, 60_000);
+  const pair = usePgPair(cluster);
 
   it('A stops acting at its renew deadline, before its lease can pass; B takes over; the decision in between is acted on once, by B', async () => {
+    const { a, b, sql } = pair;
     expect(a.server.core.status()).toMatchObject({ role: 'active', epoch: 1 });
     expect(b.server.core.status()).toMatchObject({ role: 'standby', holder: 'node-a' });
     // Both clocks move together; A renews every 2 s (CORE_LEASE_S 6).

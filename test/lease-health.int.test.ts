@@ -4,11 +4,10 @@
 // holderKnown false, lastHolder what it last saw, leaseFailures counting; the standby does not report the last holder's
 // lease as a live core, and the active node reports none once it is past its own renew deadline. When PostgreSQL
 // answers again, the holder is known again and the count starts over.
-import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { VirtualClock } from '../server/src/clock.js';
-import { describePostgres, type PgCluster } from './helpers/postgres.js';
-import { startTestServer, T0, type TestServer } from './helpers/server.js';
+import { expect, it } from 'vitest';
+import { usePgPair } from './helpers/pg-pair.js';
+import { describePostgres } from './helpers/postgres.js';
+import type { TestServer } from './helpers/server.js';
 
 interface Health {
   role: string;
@@ -37,29 +36,10 @@ async function both(nodes: TestServer[], ms: number): Promise<void> {
 }
 
 describePostgres('health while lease attempts fail (PostgreSQL refusing)', (cluster) => {
-  let pgc: PgCluster;
-  let url: string;
-  let a: TestServer;
-  let b: TestServer;
-  let sql: pg.Client;
-
-  beforeAll(async () => {
-    pgc = await cluster();
-    url = await pgc.createDatabase();
-    a = await startTestServer({ env: { DATABASE_URL: url, NODE_ID: 'node-a' }, clock: new VirtualClock(T0) });
-    b = await startTestServer({ env: { DATABASE_URL: url, NODE_ID: 'node-b' }, clock: new VirtualClock(T0) });
-    sql = new pg.Client({ connectionString: url });
-    await sql.connect();
-  }, 120_000);
-
-  afterAll(async () => {
-    await sql?.end();
-    await b?.close();
-    await a?.close();
-    if (url) await pgc.dropDatabase(url);
-  }, 60_000);
+  const pair = usePgPair(cluster);
 
   it('reports the holder unknown, the last holder and the failures; no live core once the active node is past its deadline', async () => {
+    const { a, b, sql } = pair;
     const nodes = [a, b];
     await both(nodes, 1000); // A renewed at T0 (deadline T0 + 4 s), B read it
     expect(await health(b)).toMatchObject({ role: 'standby', holder: 'node-a', holderKnown: true, coreActive: true, leaseFailures: 0 });

@@ -5,6 +5,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ExternalBroker } from '../server/src/broker/index.js';
+import { VirtualClock } from '../server/src/clock.js';
 import { createLogger } from '../server/src/log.js';
 import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
 import { until } from './helpers/server.js';
@@ -39,7 +40,10 @@ function node(name: string, mayAct: () => boolean, got: string[], dropped: { n: 
     log: createLogger('silent'),
     maxPayloadBytes: 65_536,
     // as server.ts: what arrives while this node may not act is not ingested
-    onDeviceMessage: (_topic, payload) => (mayAct() ? got.push(payload.toString()) : dropped.n++),
+    onDeviceMessage: (_topic, payload) => {
+      if (mayAct()) got.push(payload.toString());
+      else dropped.n++;
+    },
     mayAct,
   });
 }
@@ -77,3 +81,99 @@ it.skipIf(!HAVE_MOSQUITTO)('messages a core receives after its renew deadline st
     await a.close();
   }
 });
+
+/** A node whose button messages return a consequence the test settles (as ingest's DURABLE_STREAMS do). */
+function holdingNode(name: string, mayAct: () => boolean, got: string[], stores: (() => void)[] | 'at once', clock?: VirtualClock) {
+  return ExternalBroker.connect({
+    ...(clock ? { clock, holdMs: 4000 } : {}),
+    url: mosq.url,
+    username: mosq.username,
+    password: mosq.password,
+    clientId: 'odart-core-puback-held',
+    controlClientId: `odart-core-puback-held-${name}`,
+    log: createLogger('silent'),
+    maxPayloadBytes: 65_536,
+    onDeviceMessage: (topic, payload) => {
+      got.push(payload.toString());
+      if (topic.kind !== 'device' || topic.stream !== 'button') return;
+      return stores === 'at once' ? Promise.resolve() : new Promise<void>((resolve) => stores.push(resolve));
+    },
+    mayAct,
+  });
+}
+
+it.skipIf(!HAVE_MOSQUITTO)(
+  'a press is acknowledged only once its consequence is stored while the node may act; else the next core gets it',
+  async () => {
+    let aMay = true;
+    const aGot: string[] = [];
+    const aStores: (() => void)[] = [];
+    const a = await holdingNode('a', () => aMay, aGot, aStores);
+    await a.openSession();
+    const dev = await mqtt.connectAsync(mosq.url, { ...DEVICE, clientId: DEVICE.username, protocolVersion: 4, reconnectPeriod: 0 });
+    const button = `odart/v1/devices/${DEVICE.username}/button`;
+    const vitals = `odart/v1/devices/${DEVICE.username}/vitals`;
+    const bGot: string[] = [];
+    const b = await holdingNode('b', () => true, bGot, 'at once');
+    try {
+      // (1) stored while A may act: acknowledged, so the next core does not get it (only the marker after it)
+      await dev.publishAsync(button, '{"action":"help","seq":1}', { qos: 1 });
+      await until(() => aStores.length === 1);
+      aStores[0]!();
+      await dev.publishAsync(vitals, '{"n":1}', { qos: 1 });
+      await until(() => aGot.length === 2);
+      // (2) a press whose store has not answered when A's deadline passes: never acknowledged by A
+      await dev.publishAsync(button, '{"action":"help","seq":2}', { qos: 1 });
+      await until(() => aStores.length === 2);
+      aMay = false;
+      aStores[1]!();
+      await until(() => !a.sessionOpen);
+      await b.openSession();
+      await until(() => bGot.length >= 1);
+      expect(aGot).toEqual(['{"action":"help","seq":1}', '{"n":1}', '{"action":"help","seq":2}']);
+      expect(bGot).toEqual(['{"action":"help","seq":2}']);
+    } finally {
+      await dev.endAsync();
+      await b.close();
+      await a.close();
+    }
+  },
+);
+
+it.skipIf(!HAVE_MOSQUITTO)(
+  'a press whose consequence is not stored within the hold bound frees the stream, unacknowledged: the next session gets it',
+  async () => {
+    const clock = new VirtualClock(0);
+    const aGot: string[] = [];
+    const aStores: (() => void)[] = [];
+    const a = await holdingNode('c', () => true, aGot, aStores, clock);
+    await a.openSession();
+    const dev = await mqtt.connectAsync(mosq.url, { ...DEVICE, clientId: DEVICE.username, protocolVersion: 4, reconnectPeriod: 0 });
+    const bGot: string[] = [];
+    const b = await holdingNode('d', () => true, bGot, 'at once');
+    try {
+      // the store never answers this press (its write fails and is retried while the node still may act)
+      await dev.publishAsync(`odart/v1/devices/${DEVICE.username}/button`, '{"action":"help","seq":3}', { qos: 1 });
+      await until(() => aStores.length === 1);
+      await dev.publishAsync(`odart/v1/devices/${DEVICE.username}/vitals`, '{"n":7}', { qos: 1 });
+      // held: the vitals wait behind the press (mqtt.js reads one packet at a time) until the bound
+      expect(aGot).toEqual(['{"action":"help","seq":3}']);
+      clock.advance(4000);
+      await until(() => aGot.length === 2);
+      expect(aGot).toEqual(['{"action":"help","seq":3}', '{"n":7}']);
+      // a marker read after n:7's PUBACK was written (the forced close below may cut the marker's own)
+      await dev.publishAsync(`odart/v1/devices/${DEVICE.username}/vitals`, '{"n":8}', { qos: 1 });
+      await until(() => aGot.length === 3);
+      // never acknowledged: the next session connection (here another node's) gets the press again; n:7 it does not
+      await a.closeSession();
+      await b.openSession();
+      await until(() => bGot.length >= 1);
+      expect(bGot[0]).toBe('{"action":"help","seq":3}');
+      expect(bGot).not.toContain('{"n":7}');
+    } finally {
+      await dev.endAsync();
+      await b.close();
+      await a.close();
+    }
+  },
+);

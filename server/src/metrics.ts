@@ -68,6 +68,11 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       labelNames: ['op'],
       registers: [registry],
     }),
+    storeQueryTimeouts: new Counter({
+      name: 'odart_store_query_timeouts_total',
+      help: 'PostgreSQL queries (or new connections) not answered within the renew window (lease - one renewal), failed',
+      registers: [registry],
+    }),
     detectorSnapshots: new Counter({
       name: 'odart_detector_snapshots_total',
       help: 'Detector snapshots (issue 14): written, too_large or write_failed by the active core; restored, unknown_version or malformed on takeover',

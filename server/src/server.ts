@@ -102,7 +102,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const metrics = createMetrics({ defaults: opts.metricsDefaults ?? true });
 
-  const store = await openStore(config.DATA_DIR, config.DATABASE_URL);
+  const leaseMs = config.CORE_LEASE_S * 1000;
+  const renewMs = Math.floor(leaseMs / 3);
+  // A query not answered within the renew window cannot serve the core before its deadline: it fails, counted.
+  const store = await openStore(config.DATA_DIR, config.DATABASE_URL, {
+    queryTimeoutMs: leaseMs - renewMs,
+    onQueryTimeout: () => metrics.storeQueryTimeouts.inc(),
+  });
   const { repos } = store;
   // Production never seeds: the demo chain pages made-up numbers and its accounts have printed passwords.
   const demo =
@@ -150,14 +156,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   // Node roles (cluster/, issue 14): on PostgreSQL the holder of the core lease runs the core; with SQLite the one
   // node holds it alone. onActive and onStandby are set once the parts they start and stop exist.
   const coreHooks: { active(): Promise<void>; standby(): Promise<void> } = { active: async () => {}, standby: async () => {} };
-  const leaseMs = config.CORE_LEASE_S * 1000;
   const core = new CoreLease({
     lease: config.DATABASE_URL ? repos.lease : undefined,
     clock,
     log: log.child({ part: 'cluster' }),
     nodeId: config.NODE_ID,
     leaseMs,
-    renewMs: Math.floor(leaseMs / 3),
+    renewMs,
     onActive: () => coreHooks.active(),
     onStandby: () => coreHooks.standby(),
     metrics,
@@ -272,6 +277,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       onDeviceMessage: (topic, payload, raw) => (core.active ? ingest.handle(topic, payload, raw) : undefined),
       onOversized: (deviceId) => ingest.tooLarge(deviceId),
       mayAct: () => core.active,
+      // a press not stored within the renew window frees the session's stream, unacknowledged
+      holdMs: leaseMs - renewMs,
     }).catch(async (err: unknown) => {
       // start-up stops here (a refused login, an untrusted certificate): nothing is left open
       vitals.stop();
@@ -420,9 +427,12 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     } catch (err) {
       log.error({ err }, 'detector rebuild failed: detection starts from live data');
     } finally {
+      // Released before the session opens: a discrete message the session delivers is acknowledged only once its
+      // consequence is stored (broker/external.ts), and mqtt.js reads no further packet (the SUBACK openSession
+      // waits for) until then; held here it would wait for a release that waits for the session.
+      ingest.release();
       if (broker instanceof ExternalBroker)
         await broker.openSession().catch((err: unknown) => log.error({ err }, 'external broker session failed'));
-      ingest.release();
     }
   };
   // No longer the core: the persistent session goes back to the broker for the next core.
@@ -537,6 +547,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       // Order: stop taking device data, then HTTP, then let pending alert work finish, then the database.
       await broker.close();
       await http.close();
+      // nothing is retried from now on (a press unstored stays in the broker for the next core): bounded by the
+      // store's query timeout when PostgreSQL hangs
+      alerts.stop();
       await alerts.idle();
       await escalator.runDue().catch(() => undefined);
       await escalator.idle().catch(() => undefined);

@@ -64,6 +64,10 @@ export class AlertService {
   private readonly queues = new Map<string, Promise<void>>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  /** shutting down: a failed decision is not retried (stop()) */
+  private stopping = false;
+  /** the backoff waits under way, woken by stop() */
+  private readonly backoffs = new Set<() => void>();
 
   constructor(private readonly d: AlertServiceDeps) {
     // The scheduler only tells what its clock found; what that means for the alert is decided here.
@@ -156,7 +160,18 @@ export class AlertService {
     }
   }
 
-  /** Resolves once every queued decision has been applied. */
+  /**
+   * Shutdown: what fails from now on is not retried, and the retries waiting are woken to end, so idle() settles
+   * (each attempt under way is bounded by the store's query timeout). Safe: a press is acknowledged only once its
+   * alert is stored (broker/external.ts), so the broker gives it to the next core; what vitals decided, the next
+   * core's detectors decide again from the stored vitals.
+   */
+  stop(): void {
+    this.stopping = true;
+    for (const wake of [...this.backoffs]) wake();
+  }
+
+  /** Resolves once every queued decision has been applied (or, after stop(), given up). */
   async idle(): Promise<void> {
     while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
   }
@@ -180,10 +195,25 @@ export class AlertService {
         }
         this.d.metrics.alertHandlingErrors.inc();
         this.d.log.error({ err, wearerId: dec.wearerId, kind: dec.kind, attempt }, 'applying detection decision failed');
+        if (this.stopping) {
+          this.d.log.warn(
+            { wearerId: dec.wearerId, kind: dec.kind },
+            'detection decision not applied: shutting down, the next core decides it',
+          );
+          return;
+        }
         if (attempt >= 3 && !vital) return;
         if (attempt >= 3) {
           const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt - 3, 6));
-          await new Promise<void>((resolve) => this.d.clock.setTimeout(resolve, waitMs));
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              timer.cancel();
+              this.backoffs.delete(wake);
+              resolve();
+            };
+            const timer = this.d.clock.setTimeout(wake, waitMs);
+            this.backoffs.add(wake);
+          });
         }
       }
     }

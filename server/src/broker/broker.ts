@@ -44,7 +44,11 @@ export interface BrokerDeps {
   /** an authenticated device sent a PUBLISH over the size limit; it was skipped */
   onOversized?: (deviceId: string | undefined) => void;
   /** every message a device published (after ACL), including Last Wills; its topic parsed once, here */
-  onDeviceMessage: (topic: ParsedTopic, payload: Buffer, rawTopic: string) => void;
+  /**
+   * A returned promise (a discrete message's consequence, ingest's DURABLE_STREAMS) is not waited for here: aedes
+   * acknowledged the press when it was authorized (allowPublish). One process, no other core to redeliver to.
+   */
+  onDeviceMessage: (topic: ParsedTopic, payload: Buffer, rawTopic: string) => void | Promise<void>;
   /** connection state of a device changed */
   onPresence?: (deviceId: string, online: boolean) => void;
 }
@@ -260,7 +264,7 @@ export class Broker implements DeviceBroker {
 
   private handOver(m: { parsed: ParsedTopic; topic: string; payload: Buffer }): void {
     try {
-      this.d.onDeviceMessage(m.parsed, m.payload, m.topic);
+      void this.d.onDeviceMessage(m.parsed, m.payload, m.topic);
     } catch (err) {
       this.d.log.error({ err }, 'device message handling failed');
     }

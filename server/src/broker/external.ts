@@ -33,7 +33,13 @@ export interface ExternalBrokerDeps {
   clock?: Clock;
   /** payloads above this are counted as too large and not parsed (MAX_PAYLOAD_BYTES) */
   maxPayloadBytes: number;
-  onDeviceMessage: (topic: ParsedTopic, payload: Buffer, rawTopic: string) => void;
+  /**
+   * A device message. A promise returned (a discrete message whose consequence must not be lost: ingest's
+   * DURABLE_STREAMS) holds its PUBACK until it settles, and the node may still act then: a consequence not stored
+   * while this node is the core leaves the message unacknowledged in the session for the next core. Holding one
+   * holds the session's stream (mqtt.js handles packets one at a time), so only rare messages may return one.
+   */
+  onDeviceMessage: (topic: ParsedTopic, payload: Buffer, rawTopic: string) => void | Promise<void>;
   onOversized?: (deviceId: string | undefined) => void;
   /**
    * This node may act as the core now (checked for every message the session delivers). When it may not (its renew
@@ -42,7 +48,17 @@ export interface ExternalBrokerDeps {
    * Absent: always.
    */
   mayAct?: () => boolean;
+  /**
+   * The longest a discrete message's PUBACK holds the session's stream (on `clock`; HOLD_MS when absent). Not
+   * stored by then while the node still may act (its write fails and is retried): the stream goes on without the
+   * PUBACK, so one wearer's failing write cannot stall every device's data; the broker keeps the message
+   * unacknowledged and sends it again on the next connection of the session (an open alert is not raised twice).
+   */
+  holdMs?: number;
 }
+
+/** How long a held PUBACK may hold the session's stream by default (the renew window at the default lease). */
+export const HOLD_MS = 4000;
 
 /** The subscriptions of the server's session: every device stream of every device (not commands, not gateway config). */
 export const DEVICE_SUBSCRIPTIONS = DEVICE_STREAMS.map((s) => `${TOPIC_ROOT}/+/${s}`);
@@ -121,16 +137,37 @@ export class ExternalBroker implements DeviceBroker {
           this.session = c;
           // PUBACK only while this node may act (mqtt.js acknowledges a QoS 1 message once handleMessage calls
           // back): a message it would drop is left unacknowledged and the session closed, so the broker keeps it
-          // for the next core. Called right after the 'message' event, which skips it the same way (onMessage).
-          c.handleMessage = (_packet, callback) => {
-            if (d.mayAct?.() ?? true) return callback();
-            if (this.session === c) {
-              d.log.warn('the session delivered device data to a node no longer the core: closing it unacknowledged');
-              void this.closeSession().catch((err: unknown) => d.log.warn({ err }, 'closing the session failed'));
-            }
+          // for the next core. A discrete message is acknowledged only once its consequence is stored (ackOnce).
+          // Set before the CONNACK: what the broker kept for the session follows it at once.
+          c.handleMessage = (packet, callback) => {
+            if (!(d.mayAct?.() ?? true)) return this.leaveUnacknowledged(c);
+            const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+            const stored = this.onMessage(packet.topic, payload);
+            if (!stored) return callback();
+            const stream = c.stream;
+            let held = true;
+            const bound = (d.clock ?? systemClock).setTimeout(() => {
+              if (!held) return;
+              held = false;
+              d.log.warn(
+                { holdMs: d.holdMs ?? HOLD_MS },
+                'a device message not stored in time: left unacknowledged (the broker sends it again), the session goes on',
+              );
+              // mqtt.js sends no PUBACK for a handleMessage that calls back with an error, and reads on
+              callback(new Error('not stored in time'));
+            }, d.holdMs ?? HOLD_MS);
+            const settle = () => {
+              if (!held) return;
+              held = false;
+              bound.cancel();
+              this.ackOnce(c, stream, callback);
+            };
+            stored.then(settle, (err: unknown) => {
+              // not expected (ingest's consequences never reject): logged, and acknowledged so the stream goes on
+              d.log.error({ err }, 'device message handling failed');
+              settle();
+            });
           };
-          // Before the CONNACK: what the broker kept for the session follows it at once.
-          c.on('message', (topic, payload) => this.onMessage(topic, payload));
         },
       ).catch((err: unknown) => {
         this.session = null;
@@ -177,13 +214,35 @@ export class ExternalBroker implements DeviceBroker {
     }
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  /** The session delivered device data to a node no longer the core: closed with it unacknowledged. */
+  private leaveUnacknowledged(c: MqttClient): void {
+    if (this.session !== c) return;
+    this.d.log.warn('the session delivered device data to a node no longer the core: closing it unacknowledged');
+    void this.closeSession().catch((err: unknown) => this.d.log.warn({ err }, 'closing the session failed'));
+  }
+
+  /**
+   * A held message's consequence settled: PUBACK if this node still may act on the connection it came on. Stepped
+   * down meanwhile (the deadline passed while the write hung, or the fence refused it): the session is closed
+   * unacknowledged and the next core gets the message. Reconnected meanwhile: the broker sends it again on the new
+   * connection (its packet id there may name another message, so no PUBACK goes on it).
+   */
+  private ackOnce(c: MqttClient, stream: MqttClient['stream'], callback: () => void): void {
+    if (this.session !== c || c.stream !== stream || !c.connected) return;
+    if (!(this.d.mayAct?.() ?? true)) return this.leaveUnacknowledged(c);
+    callback();
+  }
+
+  /** The promise of a discrete message's consequence, when the handler gave one (the PUBACK waits for it). */
+  private onMessage(topic: string, payload: Buffer): Promise<void> | undefined {
     const parsed = parseTopic(topic);
     if (parsed.kind !== 'device') return; // control responses and anything else are not device data
-    if (!(this.d.mayAct?.() ?? true)) return; // not acknowledged either (handleMessage): the next core gets it
-    if (payload.length > this.d.maxPayloadBytes) return this.d.onOversized?.(parsed.deviceId);
+    if (payload.length > this.d.maxPayloadBytes) {
+      this.d.onOversized?.(parsed.deviceId);
+      return;
+    }
     try {
-      this.d.onDeviceMessage(parsed, payload, topic);
+      return this.d.onDeviceMessage(parsed, payload, topic) ?? undefined;
     } catch (err) {
       this.d.log.error({ err }, 'device message handling failed');
     }

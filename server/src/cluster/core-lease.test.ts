@@ -164,3 +164,67 @@ it('a lease attempt still unanswered at the next round counts as failed: the hol
   expect(a.status()).toMatchObject({ holder: 'a', holderKnown: true, coreActive: true, leaseFailures: 0 });
   await a.stop();
 });
+
+it('a lease attempt that never answers does not hold the next: the round after counts it failed and tries again (PostgreSQL hangs once)', async () => {
+  opened = await openDatabase(':memory:');
+  const real = createLeaseRepo(opened.db);
+  let hangs = 0;
+  const once: LeaseRepo = {
+    ...real,
+    acquire: (...args) => (hangs-- === 1 ? new Promise<never>(() => undefined) : real.acquire(...args)),
+  };
+  const clock = new VirtualClock(T0);
+  const events: string[] = [];
+  const metrics = createMetrics({ defaults: false });
+  const a = node(once, clock, 'a', events, metrics);
+  await a.start();
+  hangs = 1; // the renewal at +2 s never answers
+  for (let t = 0; t < 4000; t += 500) {
+    clock.advance(500);
+    for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+  }
+  // +4 s: its deadline (+0 + 6 - 2) passed with the +2 s renewal unanswered; that round counted it failed and tried
+  // again, and found its own lease (of an epoch it no longer acts with) still running
+  await a.settled();
+  expect(a.status()).toMatchObject({ role: 'standby', leaseFailures: 0, holder: 'a', holderKnown: true });
+  // +6 s: the lease ran out, and the next round takes it with a new epoch (before, the stuck attempt held every round)
+  for (let t = 0; t < 2000; t += 500) {
+    clock.advance(500);
+    await a.settled();
+  }
+  expect(a.status()).toMatchObject({ role: 'active', epoch: 2, leaseFailures: 0, holder: 'a' });
+  expect(events).toEqual(['a active 1 @0', 'a standby @4000', 'a active 2 @6000']);
+  await a.stop();
+});
+
+it('stop() ends within two renewals although the attempt in flight and the release never answer (PostgreSQL hangs)', async () => {
+  opened = await openDatabase(':memory:');
+  const real = createLeaseRepo(opened.db);
+  let hang = false;
+  const never = new Promise<never>(() => undefined);
+  const stuck: LeaseRepo = {
+    ...real,
+    acquire: (...args) => (hang ? never : real.acquire(...args)),
+    release: (...args) => (hang ? never : real.release(...args)),
+  };
+  const clock = new VirtualClock(T0);
+  const events: string[] = [];
+  const a = node(stuck, clock, 'a', events);
+  await a.start();
+  hang = true;
+  clock.advance(2500); // the +2 s renewal is in flight, unanswered
+  let stopped = false;
+  const stopping = a.stop().then(() => {
+    stopped = true;
+  });
+  for (let t = 0; t < 8000 && !stopped; t += 500) {
+    clock.advance(500);
+    for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+  }
+  expect(stopped).toBe(true);
+  await stopping;
+  // two renewals (the attempt in flight, then the release), give or take this loop's 500 ms steps
+  expect(clock.now() - T0).toBeLessThanOrEqual(2500 + 4000 + 500);
+  expect(events).toEqual(['a active 1 @0', expect.stringMatching(/^a standby @/)]);
+  expect(a.status()).toMatchObject({ role: 'standby', holder: null, coreActive: false });
+});

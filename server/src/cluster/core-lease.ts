@@ -61,6 +61,8 @@ export class CoreLease implements FencedCore {
   private failures = 0;
   private timer: TimerHandle | null = null;
   private attempt: Promise<void> | null = null;
+  /** numbers the attempts: the answer of one abandoned by a later round is ignored */
+  private attempts = 0;
   private change: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -108,19 +110,25 @@ export class CoreLease implements FencedCore {
     }, this.d.renewMs);
   }
 
-  /** One renewal round: step down if the deadline passed, else try to acquire or renew (one in flight at a time). */
+  /**
+   * One renewal round: step down if the deadline passed, then try to acquire or renew. An attempt is bounded by
+   * the round: one still unanswered when the next round comes (PostgreSQL hangs) counts as failed and is abandoned
+   * (its answer, should it come, is ignored), and this round tries again, so a query stuck on a dead connection
+   * never stops the node from trying.
+   */
   async tick(): Promise<void> {
     if (this.stopped || !this.d.lease) return;
     if (this.role === 'active' && !this.active) this.stepDown('renew deadline passed');
     if (this.attempt) {
-      // the last round's attempt has no answer yet (PostgreSQL hangs): what it would tell is not known
       this.failures++;
-      return this.attempt;
+      this.d.log.warn({ failures: this.failures, afterMs: this.d.renewMs }, 'core lease attempt unanswered: counted failed, trying again');
     }
-    this.attempt = this.tryLease().finally(() => {
-      this.attempt = null;
+    const id = ++this.attempts;
+    const attempt = this.tryLease(id).finally(() => {
+      if (this.attempt === attempt) this.attempt = null;
     });
-    await this.attempt;
+    this.attempt = attempt;
+    await attempt;
     await this.change;
   }
 
@@ -156,18 +164,28 @@ export class CoreLease implements FencedCore {
     };
   }
 
-  /** Shutdown: stop acting, then let the lease go so a standby takes over at its next attempt. */
+  /**
+   * Shutdown: stop acting, then let the lease go so a standby takes over at its next attempt. Bounded on the
+   * clock when PostgreSQL hangs: the attempt in flight is waited for at most one renewal (a renewal landing after
+   * the release would hold the lease until it runs out), the release at most one more; unanswered, the lease runs
+   * out by itself and a standby takes over then.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.timer?.cancel();
-    if (this.attempt) await this.attempt.catch(() => undefined);
     const fence = this.epoch !== null ? { nodeId: this.d.nodeId, epoch: this.epoch } : null;
     const wasActive = this.role === 'active';
     if (wasActive) this.stepDown('shutting down');
     await this.change;
+    if (this.attempt && !(await this.atMost(this.attempt, this.d.renewMs)))
+      this.d.log.warn({ afterMs: this.d.renewMs }, 'core lease attempt unanswered at shutdown: not waited for');
     if (wasActive && fence && this.d.lease) {
-      await this.d.lease.release(fence, this.d.clock.now()).catch((err: unknown) => this.d.log.warn({ err }, 'core lease release failed'));
+      const release = this.d.lease.release(fence, this.d.clock.now()).catch((err: unknown) => {
+        this.d.log.warn({ err }, 'core lease release failed');
+      });
+      if (!(await this.atMost(release, this.d.renewMs)))
+        this.d.log.warn({ afterMs: this.d.renewMs }, 'core lease release unanswered: the lease runs out by itself');
     }
     // a stopped node follows the lease no more: what it last read (its own released lease, or another holder's)
     // is not reported as a live core
@@ -176,19 +194,32 @@ export class CoreLease implements FencedCore {
     this.failures = 0;
   }
 
-  private async tryLease(): Promise<void> {
+  /** True once `p` settled (either way), false when `ms` passed first on the clock. */
+  private atMost(p: Promise<unknown>, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = this.d.clock.setTimeout(() => resolve(false), ms);
+      const done = () => {
+        timer.cancel();
+        resolve(true);
+      };
+      p.then(done, done);
+    });
+  }
+
+  private async tryLease(id: number): Promise<void> {
     const lease = this.d.lease!;
     const started = this.d.clock.now();
     let res: LeaseResult;
     try {
       res = await lease.acquire(this.d.nodeId, this.role === 'active' ? this.epoch : null, started, this.d.leaseMs);
     } catch (err) {
+      if (id !== this.attempts || this.stopped) return; // abandoned by a later round, or shut down
       this.failures++;
       this.d.log.warn({ err, failures: this.failures }, 'core lease attempt failed');
       if (this.role === 'active' && !this.active) this.stepDown('renew deadline passed');
       return;
     }
-    if (this.stopped) return;
+    if (this.stopped || id !== this.attempts) return;
     this.last = res;
     this.lastOk = started;
     this.failures = 0;

@@ -12,6 +12,30 @@ import type { DeviceDirectory, DeviceEntry } from './directory.js';
 /** Messages held at most while a new core rebuilds its detectors (about 10 s of 10,000 wearers at 1 Hz). */
 const MAX_HELD = 100_000;
 
+/**
+ * The discrete streams whose consequence must not be lost (issue 14): a help or OK press, a door opening. For
+ * these, handle() returns a promise that settles once what the message caused is applied (the alert stored), so
+ * the broker acknowledges it only then. Vitals, presence and status are continuous: the next sample says the same
+ * again, and a wait per message would serialise 10,000 wearers' 1 Hz data behind each store write.
+ */
+export const DURABLE_STREAMS: ReadonlySet<DeviceMessage['stream']> = new Set(['button', 'door']);
+
+/** One message's consequence: settles once the decisions it caused are applied (undefined: nothing to wait for). */
+export type Consequence = Promise<void> | undefined;
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(p: Consequence): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: (p: Consequence) => void;
+  const promise = new Promise<void>((r) => {
+    resolve = (p) => r(p);
+  });
+  return { promise, resolve };
+}
+
 export interface IngestDeps {
   directory: DeviceDirectory;
   engine: DetectionEngine;
@@ -28,7 +52,10 @@ export interface IngestDeps {
 
 export class Ingest {
   /** Messages waiting for a directory lookup, per device, so order is kept. */
-  private readonly pending = new Map<string, { topicStream: DeviceMessage['stream']; payload: Buffer; at: number | undefined }[]>();
+  private readonly pending = new Map<
+    string,
+    { topicStream: DeviceMessage['stream']; payload: Buffer; at: number | undefined; done?: Deferred }[]
+  >();
 
   private readonly lastLogged = new Map<string, number>();
 
@@ -47,7 +74,7 @@ export class Ingest {
   handled = 0;
 
   /** While held (a new core rebuilding its detectors): messages wait here with their arrival time, in order. */
-  private held: { parsed: ParsedTopic; payload: Buffer; topic: string; at: number }[] | null = null;
+  private held: { parsed: ParsedTopic; payload: Buffer; topic: string; at: number; done?: Deferred }[] | null = null;
 
   /** messages waiting while held */
   get heldCount(): number {
@@ -63,34 +90,46 @@ export class Ingest {
   release(): void {
     const held = this.held ?? [];
     this.held = null;
-    for (const m of held) this.handle(m.parsed, m.payload, m.topic, m.at);
+    for (const m of held) {
+      const c = this.handle(m.parsed, m.payload, m.topic, m.at);
+      m.done?.resolve(c);
+    }
   }
 
   /**
    * A device publish whose topic the broker parsed (once per message); `topic` is the text, for the log; `at` when
-   * it arrived (now, unless it was held).
+   * it arrived (now, unless it was held). For a DURABLE_STREAMS message, the promise of its consequence (it waits
+   * through a hold and a directory lookup too); undefined for every other message and for a drop. Never rejects.
    */
-  handle(parsed: ParsedTopic, payload: Buffer, topic: string, at?: number): void {
+  handle(parsed: ParsedTopic, payload: Buffer, topic: string, at?: number): Consequence {
+    const durable = parsed.kind === 'device' && DURABLE_STREAMS.has(parsed.stream);
     if (this.held) {
-      if (this.held.length < MAX_HELD) this.held.push({ parsed, payload, topic, at: this.d.clock.now() });
-      else {
-        this.handled++;
-        this.drop('held_overflow', { deviceId: parsed.kind === 'device' ? parsed.deviceId : undefined });
+      if (this.held.length < MAX_HELD) {
+        const done = durable ? deferred() : undefined;
+        this.held.push({ parsed, payload, topic, at: this.d.clock.now(), ...(done ? { done } : {}) });
+        return done?.promise;
       }
+      this.handled++;
+      this.drop('held_overflow', { deviceId: parsed.kind === 'device' ? parsed.deviceId : undefined });
       return;
     }
     this.handled++;
     try {
       if (parsed.kind !== 'device') return this.drop('unknown_topic', { topic: topic.slice(0, 120) });
       const entry = this.d.directory.get(parsed.deviceId);
-      if (entry) return this.process(entry, parsed.stream, payload, at);
+      if (entry) {
+        const c = this.process(entry, parsed.stream, payload, at);
+        return durable ? c : undefined;
+      }
+      const done = durable ? deferred() : undefined;
+      const item = { topicStream: parsed.stream, payload, at, ...(done ? { done } : {}) };
       const queued = this.pending.get(parsed.deviceId);
       if (queued) {
-        if (queued.length < 100) queued.push({ topicStream: parsed.stream, payload, at });
-        else this.drop('unknown_device', { deviceId: parsed.deviceId });
-        return;
+        if (queued.length < 100) queued.push(item);
+        else return this.drop('unknown_device', { deviceId: parsed.deviceId });
+        return done?.promise;
       }
-      this.pending.set(parsed.deviceId, [{ topicStream: parsed.stream, payload, at }]);
+      this.pending.set(parsed.deviceId, [item]);
       this.d.directory.fetch(parsed.deviceId).then(
         (e) => this.flushPending(parsed.deviceId, e),
         (err: unknown) => {
@@ -98,6 +137,7 @@ export class Ingest {
           this.flushPending(parsed.deviceId, undefined);
         },
       );
+      return done?.promise;
     } catch (err) {
       this.d.log.error({ err }, 'ingest failed');
       this.drop('invalid', {});
@@ -114,12 +154,16 @@ export class Ingest {
     const queued = this.pending.get(deviceId) ?? [];
     this.pending.delete(deviceId);
     for (const q of queued) {
-      if (entry) this.process(entry, q.topicStream, q.payload, q.at);
-      else this.drop('unknown_device', { deviceId });
+      if (entry) q.done?.resolve(this.process(entry, q.topicStream, q.payload, q.at));
+      else {
+        this.drop('unknown_device', { deviceId });
+        q.done?.resolve(undefined);
+      }
     }
   }
 
-  private process(entry: DeviceEntry, stream: DeviceMessage['stream'], payload: Buffer, at: number | undefined) {
+  /** Validates and detects; the promise of applying the decisions the message caused (undefined: none). */
+  private process(entry: DeviceEntry, stream: DeviceMessage['stream'], payload: Buffer, at: number | undefined): Consequence {
     const res = decodePayload(stream, payload, this.d.maxPayloadBytes);
     if (!res.ok) return this.drop(res.reason, { deviceId: entry.deviceId, stream, detail: res.detail });
     const now = at ?? this.d.clock.now();
@@ -139,10 +183,11 @@ export class Ingest {
         : { t: now - ageMs, deviceId: entry.deviceId, message: res.message, ageMs };
     void this.d.bus.publish('vitals.sample', { wearerId: entry.wearerId, deviceId: entry.deviceId, message: res.message, at: sample.t });
     const decisions = this.d.engine.ingest(entry.wearerId, sample);
-    if (decisions.length > 0) void this.d.bus.publish('detection.decisions', { decisions });
+    // the bus never rejects: a failed handler is logged and counted there
+    if (decisions.length > 0) return this.d.bus.publish('detection.decisions', { decisions });
   }
 
-  private drop(reason: DropReason | 'no_consent' | 'paused' | 'held_overflow', ctx: Record<string, unknown>) {
+  private drop(reason: DropReason | 'no_consent' | 'paused' | 'held_overflow', ctx: Record<string, unknown>): undefined {
     this.d.metrics.mqttDropped.inc({ reason });
     // Logged at most once a minute per device and reason, so hostile input cannot flood the log.
     // Context names the device and fields at most; never a payload or a value.

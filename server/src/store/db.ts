@@ -18,9 +18,24 @@ export interface OpenedDb {
   close(): Promise<void>;
 }
 
+export interface DbOptions {
+  /**
+   * PostgreSQL: the longest a query (or taking a new connection) may wait for an answer before it fails with
+   * QUERY_TIMEOUT_MESSAGE (pg's client-side query_timeout: a link that drops packets is not seen by the server's
+   * statement_timeout). The server gives its renew window (lease - one renewal): a core write not answered by
+   * then cannot land before the core's deadline anyway. Migrations are not bounded. Absent: no bound.
+   */
+  queryTimeoutMs?: number;
+  /** hears each query that timed out (the server counts them in odart_store_query_timeouts_total) */
+  onQueryTimeout?: () => void;
+}
+
+/** What a query that timed out fails with (its message starts so, then the statement's first words). */
+export const QUERY_TIMEOUT_MESSAGE = 'PostgreSQL did not answer within';
+
 /** Opens (and migrates) PostgreSQL when `databaseUrl` is set, else the SQLite file in dataDir (':memory:' for none). */
-export async function openDatabase(dataDir: string, databaseUrl?: string): Promise<OpenedDb> {
-  if (databaseUrl) return openPostgres(databaseUrl);
+export async function openDatabase(dataDir: string, databaseUrl?: string, opts: DbOptions = {}): Promise<OpenedDb> {
+  if (databaseUrl) return openPostgres(databaseUrl, opts);
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -56,26 +71,50 @@ const pgTypes = {
 /** The key of the session advisory lock that migrations run under, so nodes starting at once migrate one at a time. */
 export const MIGRATION_LOCK_KEY = 0x6f64_6172; // 'odar'
 
-async function openPostgres(url: string): Promise<OpenedDb> {
-  const pool = new pg.Pool({ connectionString: url, types: pgTypes, max: 10 });
+function pgPool(url: string, max: number, timeoutMs?: number): pg.Pool {
+  const bound = timeoutMs ? { query_timeout: timeoutMs, connectionTimeoutMillis: timeoutMs } : {};
+  const pool = new pg.Pool({ connectionString: url, types: pgTypes, max, ...bound });
   // an idle client that loses its server (restart, network) must not crash the process: the pool drops it
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return pool;
+}
+
+/** pg's own errors for a query, or a new connection, not answered in time */
+function isTimeout(err: unknown): err is Error {
+  return (
+    err instanceof Error && (err.message === 'Query read timeout' || err.message.startsWith('timeout exceeded when trying to connect'))
+  );
+}
+
+async function openPostgres(url: string, opts: DbOptions): Promise<OpenedDb> {
+  // Migrations on a pool of their own, unbounded (one may rewrite a large table), closed once done.
+  const migrator = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pgPool(url, 2) }) });
   try {
     // One session holds the advisory lock while the migrator runs on the pool: the second node waits, then finds
     // nothing to do. (kysely's own lock is taken after it creates its tables, which two nodes could race.)
-    await db.connection().execute(async (conn) => {
+    await migrator.connection().execute(async (conn) => {
       await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(conn);
       try {
-        await migrateToLatest(db);
+        await migrateToLatest(migrator);
       } finally {
         await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(conn);
       }
     });
-  } catch (err) {
-    await db.destroy();
-    throw err;
+  } finally {
+    await migrator.destroy();
   }
+  const ms = opts.queryTimeoutMs;
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: pgPool(url, 10, ms) }),
+    // kysely hands every failed query's error here before it throws it: a timeout gets a message that says what
+    // happened (pg's is 'Query read timeout'), and is counted
+    log: (e) => {
+      if (e.level !== 'error' || !isTimeout(e.error)) return;
+      const words = e.query.sql.trimStart().split(/\s+/).slice(0, 3).join(' ');
+      e.error.message = `${QUERY_TIMEOUT_MESSAGE} ${ms} ms (${words} ...; pg: ${e.error.message})`;
+      opts.onQueryTimeout?.();
+    },
+  });
   return {
     db,
     dialect: 'postgres',

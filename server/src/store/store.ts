@@ -1,6 +1,6 @@
 // A store: the repositories over one opened database, and how to close it. What the contract suite
 // (store.contract.test.ts) runs against; callers outside store/ never see the query builder.
-import { openDatabase } from './db.js';
+import { openDatabase, type DbOptions } from './db.js';
 import { PgNotifyTransport, type PgNotifyOptions } from './pg-notify.js';
 import { createRepos, type Repos } from './repos.js';
 import { SHARED_BLOCK_SPAN_MS, VitalsStore } from './vitals.js';
@@ -21,8 +21,8 @@ export interface Store {
  * Opens (and migrates) PostgreSQL when `databaseUrl` (DATABASE_URL, postgres://...) is set, else the embedded
  * SQLite database in dataDir (':memory:' for none).
  */
-export async function openStore(dataDir: string, databaseUrl?: string): Promise<Store> {
-  const opened = await openDatabase(dataDir, databaseUrl);
+export async function openStore(dataDir: string, databaseUrl?: string, opts: DbOptions = {}): Promise<Store> {
+  const opened = await openDatabase(dataDir, databaseUrl, opts);
   return {
     repos: createRepos(opened.db),
     vitals: (onError) => new VitalsStore(opened.db, onError, Math.random, opened.dialect === 'postgres' ? SHARED_BLOCK_SPAN_MS : undefined),
