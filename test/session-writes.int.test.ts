@@ -2,13 +2,16 @@
 // once when a core opens it. mqtt.js acknowledges every QoS 1 message with a PUBACK of its own, one socket write each
 // (mqtt-packet corks and uncorks on process.nextTick), and handles a whole TCP read in nextTicks. Real Mosquitto 2,
 // a device account publishing QoS 1, the real ExternalBroker and the real socket's write calls counted.
-import type { MqttClient } from 'mqtt';
+import net from 'node:net';
+import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExternalBroker, mqttLogOption } from '../server/src/broker/external.js';
 import { createLogger } from '../server/src/log.js';
 import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
+import { until } from './helpers/server.js';
 
 const DEVICE = { username: 'dev-writes', password: 'device-secret-writes' };
+const TOPIC = `odart/v1/devices/${DEVICE.username}/vitals`;
 let mosq: TestMosquitto;
 let mosqUnbounded: TestMosquitto;
 beforeAll(async () => {
@@ -34,7 +37,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function node(m: TestMosquitto, name: string, got: string[]) {
+function node(m: TestMosquitto, name: string, got: string[], mayAct?: () => boolean) {
   return ExternalBroker.connect({
     url: m.url,
     username: m.username,
@@ -44,10 +47,21 @@ function node(m: TestMosquitto, name: string, got: string[]) {
     log: createLogger('silent'),
     maxPayloadBytes: 65_536,
     onDeviceMessage: (_topic, payload) => got.push(payload.toString()),
+    ...(mayAct ? { mayAct } : {}),
   });
 }
 
 const sessionOf = (b: ExternalBroker) => (b as unknown as { session: MqttClient | null }).session;
+
+/** Creates the session, closes it, and has the device publish `n` QoS 1 messages for it meanwhile. */
+async function backlog(m: TestMosquitto, name: string, n: number): Promise<void> {
+  const a = await node(m, name, []);
+  await a.openSession();
+  await a.close();
+  const dev = await mqtt.connectAsync(m.url, { ...DEVICE, clientId: DEVICE.username, protocolVersion: 4, reconnectPeriod: 0 });
+  await Promise.all(Array.from({ length: n }, (_, i) => dev.publishAsync(TOPIC, `{"n":${i}}`, { qos: 1 })));
+  await dev.endAsync();
+}
 
 describe.skipIf(!HAVE_MOSQUITTO)('the core session socket under a backlog', () => {
   it('mqtt.js logging is a no-op unless DEBUG asks for mqttjs', async () => {
@@ -68,5 +82,74 @@ describe.skipIf(!HAVE_MOSQUITTO)('the core session socket under a backlog', () =
     } finally {
       await b.close();
     }
+  });
+
+  it('PUBACKs of one loop turn go out in one write; every message of a 1,000 backlog is acknowledged', async () => {
+    const N = 1000;
+    await backlog(mosq, 'puback', N);
+    const writev = vi.spyOn(net.Socket.prototype as unknown as { _writev: () => void }, '_writev');
+    const write = vi.spyOn(net.Socket.prototype as unknown as { _write: () => void }, '_write');
+    const got: string[] = [];
+    const b = await node(mosq, 'puback', got);
+    let writes: number;
+    try {
+      await b.openSession();
+      await until(() => got.length >= N);
+      const socket = sessionOf(b)!.stream;
+      // the acknowledgements of the last turn leave on its setImmediate
+      await new Promise<void>((r) => setImmediate(r));
+      writes = [...writev.mock.contexts, ...write.mock.contexts].filter((s) => s === socket).length;
+    } finally {
+      await b.close();
+    }
+    expect(got).toEqual(Array.from({ length: N }, (_, i) => `{"n":${i}}`));
+    expect(writes).toBeLessThan(N / 4);
+    // acknowledged: a new session gets nothing again, only what is published after it opened
+    const again: string[] = [];
+    const c = await node(mosq, 'puback', again);
+    try {
+      await c.openSession();
+      const dev = await mqtt.connectAsync(mosq.url, { ...DEVICE, clientId: DEVICE.username, protocolVersion: 4, reconnectPeriod: 0 });
+      await dev.publishAsync(TOPIC, '{"marker":1}', { qos: 1 });
+      await dev.endAsync();
+      await until(() => again.includes('{"marker":1}'));
+      expect(again).toEqual(['{"marker":1}']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a core stepping down mid-backlog: what it handled is acknowledged, what it did not reaches the next core', async () => {
+    const N = 1000;
+    await backlog(mosq, 'stepdown', N);
+    const aGot: string[] = [];
+    let stepped = false;
+    // the renew deadline passes while message 499 is being handled: it is not acknowledged (mayAct), the session
+    // closes, and the broker delivers it again with everything after it
+    const a = await node(mosq, 'stepdown', aGot, () => !stepped);
+    const bGot: string[] = [];
+    let b: ExternalBroker | null = null;
+    try {
+      const onDevice = aGot.push.bind(aGot);
+      aGot.push = (...xs: string[]) => {
+        const n = onDevice(...xs);
+        if (n === 500) stepped = true;
+        return n;
+      };
+      await a.openSession();
+      await until(() => !a.sessionOpen);
+      b = await node(mosq, 'stepdown', bGot);
+      await b.openSession();
+      await until(() => bGot.length >= N - 499);
+      const dev = await mqtt.connectAsync(mosq.url, { ...DEVICE, clientId: DEVICE.username, protocolVersion: 4, reconnectPeriod: 0 });
+      await dev.publishAsync(TOPIC, '{"marker":1}', { qos: 1 });
+      await dev.endAsync();
+      await until(() => bGot.includes('{"marker":1}'));
+    } finally {
+      await b?.close();
+      await a.close();
+    }
+    expect([...aGot]).toEqual(Array.from({ length: 500 }, (_, i) => `{"n":${i}}`));
+    expect(bGot).toEqual([...Array.from({ length: N - 499 }, (_, i) => `{"n":${i + 499}}`), '{"marker":1}']);
   });
 });

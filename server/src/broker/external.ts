@@ -13,6 +13,7 @@ import { DEVICE_STREAMS, TOPIC_ROOT, deviceTopic, parseTopic, type CommandPayloa
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { DeviceBroker } from './port.js';
+import { SessionTurns } from './session-turns.js';
 
 /** How long close() waits for what is in flight (commands, control requests) to be acknowledged before ending forcibly. */
 export const CLOSE_GRACE_MS = 2000;
@@ -94,6 +95,8 @@ export class ExternalBroker implements DeviceBroker {
   private ended = false;
   /** the persistent session, while this node is the active core */
   private session: MqttClient | null = null;
+  /** the session's PUBACKs by loop turn */
+  private turns: SessionTurns | null = null;
   private opening: Promise<void> | null = null;
 
   private constructor(
@@ -132,11 +135,14 @@ export class ExternalBroker implements DeviceBroker {
         { clientId: d.clientId, clean: false, resubscribe: false },
         (c) => {
           this.session = c;
+          const turns = new SessionTurns(() => c.stream);
+          this.turns = turns;
           // PUBACK only while this node may act (mqtt.js acknowledges a QoS 1 message once handleMessage calls
           // back): a message it would drop is left unacknowledged and the session closed, so the broker keeps it
           // for the next core. Called right after the 'message' event, which skips it the same way (onMessage).
+          // The PUBACKs of one loop turn leave in one write (session-turns.ts).
           c.handleMessage = (_packet, callback) => {
-            if (d.mayAct?.() ?? true) return callback();
+            if (d.mayAct?.() ?? true) return turns.ack(() => callback());
             if (this.session === c) {
               d.log.warn('the session delivered device data to a node no longer the core: closing it unacknowledged');
               void this.closeSession().catch((err: unknown) => d.log.warn({ err }, 'closing the session failed'));
@@ -173,9 +179,13 @@ export class ExternalBroker implements DeviceBroker {
    */
   async closeSession(): Promise<void> {
     const s = this.session;
+    const turns = this.turns;
     this.session = null;
+    this.turns = null;
     if (this.opening) await this.opening.catch(() => undefined);
-    // forced: a message held back unacknowledged (mayAct) must not be acknowledged on the way out
+    // The PUBACKs this turn corked are of messages handled while the node could act: written now. Then forced: a
+    // message held back unacknowledged (mayAct) must not be acknowledged on the way out.
+    turns?.end();
     if (s) await s.endAsync(true);
   }
 
