@@ -6,6 +6,7 @@ import net from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExternalBroker, mqttLogOption } from '../server/src/broker/external.js';
+import { SESSION_MAX_PER_TURN } from '../server/src/broker/session-turns.js';
 import { createLogger } from '../server/src/log.js';
 import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
 import { until } from './helpers/server.js';
@@ -151,5 +152,42 @@ describe.skipIf(!HAVE_MOSQUITTO)('the core session socket under a backlog', () =
     }
     expect([...aGot]).toEqual(Array.from({ length: 500 }, (_, i) => `{"n":${i}}`));
     expect(bGot).toEqual([...Array.from({ length: N - 499 }, (_, i) => `{"n":${i + 499}}`), '{"marker":1}']);
+  });
+
+  it('a backlog of 5,000 yields to timers: a timer set at the first message runs long before the last; order kept', async () => {
+    const N = 5000;
+    await backlog(mosqUnbounded, 'yield', N);
+    const got: string[] = [];
+    let atTimer = -1;
+    let inTurn = 0;
+    let maxInTurn = 0;
+    let done = false;
+    const turn = () => {
+      maxInTurn = Math.max(maxInTurn, inTurn);
+      inTurn = 0;
+      if (!done) setImmediate(turn);
+    };
+    turn();
+    const b = await node(mosqUnbounded, 'yield', got);
+    const push = got.push.bind(got);
+    got.push = (...xs: string[]) => {
+      // a detection tick or a WebSocket push due meanwhile: here a timer set when the backlog starts
+      if (got.length === 0) setTimeout(() => (atTimer = got.length), 0);
+      inTurn += xs.length;
+      return push(...xs);
+    };
+    try {
+      await b.openSession();
+      await until(() => got.length >= N);
+    } finally {
+      done = true;
+      await b.close();
+    }
+    expect([...got]).toEqual(Array.from({ length: N }, (_, i) => `{"n":${i}}`));
+    expect(atTimer).toBeGreaterThan(0);
+    expect(atTimer).toBeLessThan(N / 4);
+    // the message whose acknowledgement is put off was handled already (the 'message' event comes first), and this
+    // counter's turn is not the session's to the message: a little over the bound, never the backlog
+    expect(maxInTurn).toBeLessThanOrEqual(SESSION_MAX_PER_TURN + 2);
   });
 });
