@@ -742,7 +742,7 @@ if (JSON_OUT) {
       ? ([
           [
             'monitoring round',
-            `${mon.devices} devices: ${mon.roundMs.join(', ')} ms a round, at most ${mon.maxDevicesPerTurn} devices in one loop turn`,
+            `${mon.devices} devices: ${mon.roundMs.join(', ')} ms a round, at most ${mon.maxDevicesPerTurn} devices in one loop turn; the round's read: every row ${mon.reads.allRowsMs.join(', ')} ms, the watched ids ${mon.reads.watchedIdsMs.join(', ')} ms`,
           ],
           ['monitoring: loop stalls over 50 ms', stallList(mon.stalls)],
         ] as [string, string][])
