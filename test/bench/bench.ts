@@ -331,17 +331,31 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
  */
 async function ingestCpu(wearers: number, hz: number, perWindow: number, windows: number) {
   log(`ingest CPU through Mosquitto: ${wearers} wearers at ${hz} Hz, ${windows} windows of ${perWindow} vitals`);
-  const setup = await latencyServer('mosquitto', wearers, { DEMO_PASSWORD: PASSWORD, DEMO_DEVICE_SECRET: DEVICE_SECRET }, {});
+  const setup = await latencyServer(
+    'mosquitto',
+    wearers,
+    { DEMO_PASSWORD: PASSWORD, DEMO_DEVICE_SECRET: DEVICE_SECRET },
+    { nodeArgs: SERVER_NODE_ARGS },
+  );
   const base = `http://127.0.0.1:${setup.server.httpPort}`;
   const vitalsRe = /odart_mqtt_messages_total\{stream="vitals"\} (\d+)/;
   let load: Awaited<ReturnType<typeof startLoadChild>> | null = null;
   try {
     load = await startLoadChild({ host: '127.0.0.1', port: setup.mqttPort, creds: setup.creds, hz });
     await sleep(5000); // warm-up: JIT, the first vitals blocks, the first monitoring round
-    const runs: { usPerMsg: number; msgs: number; seconds: number; cores: number }[] = [];
+    // write syscalls of the server (/proc/<pid>/io syscw: socket writes, SQLite's, the log's): the PUBACKs' share
+    const syscw = () => {
+      try {
+        return Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${setup.server.proc.pid}/io`, 'utf8'))?.[1] ?? NaN);
+      } catch {
+        return NaN;
+      }
+    };
+    const runs: { usPerMsg: number; writesPerMsg: number | null; msgs: number; seconds: number; cores: number }[] = [];
     for (let w = 0; w < windows; w++) {
       const v0 = await metricValue(base, vitalsRe);
       const cpu0 = setup.server.cpuSeconds();
+      const w0 = syscw();
       const t0 = performance.now();
       let v = v0;
       while (v - v0 < perWindow && performance.now() - t0 < 120_000) {
@@ -350,8 +364,10 @@ async function ingestCpu(wearers: number, hz: number, perWindow: number, windows
       }
       const cpu = setup.server.cpuSeconds() - cpu0;
       const seconds = (performance.now() - t0) / 1000;
+      const writes = (syscw() - w0) / (v - v0);
       runs.push({
         usPerMsg: round((cpu / (v - v0)) * 1e6, 1)!,
+        writesPerMsg: Number.isFinite(writes) ? round(writes, 3) : null,
         msgs: v - v0,
         seconds: round(seconds, 1)!,
         cores: round(cpu / seconds, 2)!,
@@ -734,7 +750,7 @@ if (JSON_OUT) {
             'ingest CPU per message, through Mosquitto',
             ic === null
               ? 'Mosquitto not installed'
-              : `${ic.usPerMsg.min}-${ic.usPerMsg.max} us (median ${ic.usPerMsg.median}) of server CPU per vitals message, ${ic.wearers} wearers at ${ic.hz} Hz (${ic.publishedPerSec}/s published); windows: ${ic.runs.map((r) => `${r.usPerMsg} us, ${r.cores} cores`).join('; ')}`,
+              : `${ic.usPerMsg.min}-${ic.usPerMsg.max} us (median ${ic.usPerMsg.median}) of server CPU per vitals message, ${ic.wearers} wearers at ${ic.hz} Hz (${ic.publishedPerSec}/s published); windows: ${ic.runs.map((r) => `${r.usPerMsg} us, ${r.writesPerMsg ?? '?'} write syscalls, ${r.cores} cores`).join('; ')}`,
           ],
         ] as [string, string][])
       : []),
