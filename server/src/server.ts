@@ -470,11 +470,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     isCore: () => core.active,
     log: log.child({ part: 'monitoring' }),
     monitoredDevices: async () => {
-      const active = new Set((await repos.wearers.consentStates()).filter((w) => w.consent === 'active').map((w) => w.id));
-      const watched = (await repos.allDevices()).filter((d) => d.wearer_id !== null && active.has(d.wearer_id)).map((d) => d.id);
+      const watched = await repos.devices.watchedDeviceIds();
       // A gateway relaying for a watched device hears it too (on its own command topic): it shows "not monitored" as devices do.
       const gateways = await repos.gateways.gatewaysRelaying(watched);
-      return [...watched, ...gateways.filter((g) => !watched.includes(g))];
+      const seen = new Set(watched);
+      return [...watched, ...gateways.filter((g) => !seen.has(g))];
     },
     told: (deviceIds, at) => repos.devices.markMonitored(deviceIds, at),
   });

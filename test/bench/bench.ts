@@ -28,7 +28,7 @@ const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
 const QUICK = args.has('--quick');
 const SOAK = args.has('--soak');
-/** `--only=latency` (or latency-mosquitto, ingest, floor, memory, detection, escalation, bridge, cluster-bus, rebuild, monitoring;
+/** `--only=latency` (or latency-mosquitto, ingest, ingest-cpu, floor, memory, detection, escalation, bridge, cluster-bus, rebuild, monitoring;
  * comma-separated) */
 const ONLY = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? '').split(',').filter(Boolean));
 const wants = (section: string) => ONLY.size === 0 || ONLY.has(section);
@@ -322,6 +322,68 @@ async function alertLatency(background: number, trials: number, pinned: boolean,
   }
 }
 
+// ---- ingest CPU per message through Mosquitto ---------------------------------------------------
+
+/**
+ * The server's CPU time per ingested message at a fixed rate through Mosquitto (MQTT_URL, the core's one session):
+ * less noisy than latency on a shared machine, since it counts what the server itself spent (user + system, from
+ * /proc) over a fixed number of messages, not how long anything waited for a core. `windows` measurements in one run.
+ */
+async function ingestCpu(wearers: number, hz: number, perWindow: number, windows: number) {
+  log(`ingest CPU through Mosquitto: ${wearers} wearers at ${hz} Hz, ${windows} windows of ${perWindow} vitals`);
+  const setup = await latencyServer(
+    'mosquitto',
+    wearers,
+    { DEMO_PASSWORD: PASSWORD, DEMO_DEVICE_SECRET: DEVICE_SECRET },
+    { nodeArgs: SERVER_NODE_ARGS },
+  );
+  const base = `http://127.0.0.1:${setup.server.httpPort}`;
+  const vitalsRe = /odart_mqtt_messages_total\{stream="vitals"\} (\d+)/;
+  let load: Awaited<ReturnType<typeof startLoadChild>> | null = null;
+  try {
+    load = await startLoadChild({ host: '127.0.0.1', port: setup.mqttPort, creds: setup.creds, hz });
+    await sleep(5000); // warm-up: JIT, the first vitals blocks, the first monitoring round
+    // write syscalls of the server (/proc/<pid>/io syscw: socket writes, SQLite's, the log's): the PUBACKs' share
+    const syscw = () => {
+      try {
+        return Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${setup.server.proc.pid}/io`, 'utf8'))?.[1] ?? NaN);
+      } catch {
+        return NaN;
+      }
+    };
+    const runs: { usPerMsg: number; writesPerMsg: number | null; msgs: number; seconds: number; cores: number }[] = [];
+    for (let w = 0; w < windows; w++) {
+      const v0 = await metricValue(base, vitalsRe);
+      const cpu0 = setup.server.cpuSeconds();
+      const w0 = syscw();
+      const t0 = performance.now();
+      let v = v0;
+      while (v - v0 < perWindow && performance.now() - t0 < 120_000) {
+        await sleep(250);
+        v = await metricValue(base, vitalsRe);
+      }
+      const cpu = setup.server.cpuSeconds() - cpu0;
+      const seconds = (performance.now() - t0) / 1000;
+      const writes = (syscw() - w0) / (v - v0);
+      runs.push({
+        usPerMsg: round((cpu / (v - v0)) * 1e6, 1)!,
+        writesPerMsg: Number.isFinite(writes) ? round(writes, 3) : null,
+        msgs: v - v0,
+        seconds: round(seconds, 1)!,
+        cores: round(cpu / seconds, 2)!,
+      });
+      log(`  ${JSON.stringify(runs.at(-1))}`);
+    }
+    const rate = (await load.stop()).ratePerSec;
+    load = null;
+    const us = runs.map((r) => r.usPerMsg).sort((a, b) => a - b);
+    return { wearers, hz, publishedPerSec: rate, usPerMsg: { min: us[0], median: us[Math.floor(us.length / 2)], max: us.at(-1) }, runs };
+  } finally {
+    await load?.stop();
+    await setup.close();
+  }
+}
+
 /** Stalls for the table: the count, then the longest ten with their GC time and what ran. */
 function stallList(stalls: readonly Stall[]): string {
   if (stalls.length === 0) return 'none';
@@ -526,6 +588,18 @@ if ((wants('latency') || ONLY.has('floor') || ONLY.has('latency-mosquitto')) && 
     await brokerFloor('mosquitto', LAT_WEARERS, LAT_TRIALS),
   ].filter((x) => x !== null);
 }
+if (ONLY.has('ingest-cpu')) {
+  // Not in the default run (the A/B measure of the per-message work, issue 14). `--only=ingest-cpu`.
+  report.ingestCpu = HAVE_MOSQUITTO
+    ? await ingestCpu(
+        Number(process.env.BENCH_INGEST_CPU_WEARERS ?? (QUICK ? 500 : 2000)),
+        Number(process.env.BENCH_INGEST_CPU_HZ ?? 2.5),
+        Number(process.env.BENCH_INGEST_CPU_MESSAGES ?? (QUICK ? 10_000 : 50_000)),
+        Number(process.env.BENCH_INGEST_CPU_WINDOWS ?? 3),
+      )
+    : null;
+  log(`  ${JSON.stringify(report.ingestCpu)}`);
+}
 if (ONLY.has('rebuild')) {
   // Not in the default run: storing 10 minutes of 10,000 wearers takes minutes. `--only=rebuild`.
   const kit = (process.env.BENCH_REBUILD_KIT ?? 'wearable') as RebuildKit;
@@ -603,6 +677,7 @@ if (JSON_OUT) {
   const b = report.bridge as Awaited<ReturnType<typeof benchBridge>> | undefined;
   const rb = report.rebuild as Awaited<ReturnType<typeof benchRebuild>> | undefined;
   const cb = report.clusterBus as Awaited<ReturnType<typeof benchClusterBus>> | undefined;
+  const ic = report.ingestCpu as Awaited<ReturnType<typeof ingestCpu>> | null | undefined;
   const mon = report.monitoring as Awaited<ReturnType<typeof benchMonitoring>> | undefined;
   const rows: [string, string][] = [
     ['machine', `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${QUICK ? ' (quick)' : ''}`],
@@ -669,11 +744,21 @@ if (JSON_OUT) {
           ],
         ] as [string, string][])
       : []),
+    ...(ic !== undefined
+      ? ([
+          [
+            'ingest CPU per message, through Mosquitto',
+            ic === null
+              ? 'Mosquitto not installed'
+              : `${ic.usPerMsg.min}-${ic.usPerMsg.max} us (median ${ic.usPerMsg.median}) of server CPU per vitals message, ${ic.wearers} wearers at ${ic.hz} Hz (${ic.publishedPerSec}/s published); windows: ${ic.runs.map((r) => `${r.usPerMsg} us, ${r.writesPerMsg ?? '?'} write syscalls, ${r.cores} cores`).join('; ')}`,
+          ],
+        ] as [string, string][])
+      : []),
     ...(mon
       ? ([
           [
             'monitoring round',
-            `${mon.devices} devices: ${mon.roundMs.join(', ')} ms a round, at most ${mon.maxDevicesPerTurn} devices in one loop turn`,
+            `${mon.devices} devices: ${mon.roundMs.join(', ')} ms a round, at most ${mon.maxDevicesPerTurn} devices in one loop turn; the round's read: every row ${mon.reads.allRowsMs.join(', ')} ms, the watched ids ${mon.reads.watchedIdsMs.join(', ')} ms`,
           ],
           ['monitoring: loop stalls over 50 ms', stallList(mon.stalls)],
         ] as [string, string][])

@@ -64,10 +64,10 @@ function dynsecHash(password: string): { password: string; salt: string; iterati
 /**
  * tls: the listener speaks MQTT over TLS with this certificate (PEM), and the url is mqtts://. accounts: written
  * into the dynamic-security file before the start (thousands of devices for the bench in a moment, where one
- * `createClient` each would have the broker rewrite the whole file every time).
+ * `createClient` each would have the broker rewrite the whole file every time). conf: more lines of mosquitto.conf.
  */
 export async function startMosquitto(
-  o: { tls?: { certFile: string; keyFile: string }; accounts?: readonly SeedAccount[] } = {},
+  o: { tls?: { certFile: string; keyFile: string }; accounts?: readonly SeedAccount[]; conf?: readonly string[] } = {},
 ): Promise<TestMosquitto> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'odart-mosquitto-'));
   const port = await freePort();
@@ -111,6 +111,7 @@ export async function startMosquitto(
       'persistence true',
       `persistence_location ${dir}/`,
       'max_queued_messages 100000',
+      ...(o.conf ?? []),
       'log_dest stderr',
       'log_type error',
       'log_type warning',

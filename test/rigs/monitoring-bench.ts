@@ -20,19 +20,48 @@ export async function benchMonitoring(o: { devices: number; rounds: number; log:
   try {
     const now = Date.now();
     await store.repos.insertService({ id: 'bench', name: 'Bench', emergency_number: '112', created_at: now });
-    const ids = Array.from({ length: o.devices }, (_, i) => `dev-${i}`);
-    for (const id of ids) {
-      await store.repos.insertDevice({
-        id,
-        service_id: 'bench',
-        wearer_id: null,
-        kind: 'wearable',
-        secret_hash: 'x',
-        last_seen_at: null,
-        battery: null,
-        online: 1,
-        created_at: now,
+    // one wearer (consent active) with one device each, enrolled in chunks
+    for (let i = 0; i < o.devices; i += 1000) {
+      const n = Math.min(1000, o.devices - i);
+      await store.repos.enrol({
+        wearers: Array.from({ length: n }, (_, k) => ({
+          id: `w-${i + k}`,
+          service_id: 'bench',
+          alias: `W${i + k}`,
+          address: null,
+          access_notes: null,
+          phone: null,
+          emergency_contact_phone: null,
+          chain_id: null,
+          consent: 'active' as const,
+          thresholds: null,
+          created_at: now,
+        })),
+        devices: Array.from({ length: n }, (_, k) => ({
+          id: `dev-${i + k}`,
+          service_id: 'bench',
+          wearer_id: `w-${i + k}`,
+          kind: 'wearable' as const,
+          secret_hash: 'x',
+          last_seen_at: null,
+          battery: null,
+          online: 1,
+          created_at: now,
+        })),
       });
+    }
+    // the round's read, the way before issue 14's fix (every device row and every wearer's consent, one query each)
+    // and now (watchedDeviceIds: ids only, keyset pages), alternated: wall time of each (the new one yields between pages)
+    const reads: { allRowsMs: number[]; watchedIdsMs: number[] } = { allRowsMs: [], watchedIdsMs: [] };
+    for (let r = 0; r < 3; r++) {
+      let t = performance.now();
+      const active = new Set((await store.repos.wearers.consentStates()).filter((w) => w.consent === 'active').map((w) => w.id));
+      const old = (await store.repos.allDevices()).filter((d) => d.wearer_id !== null && active.has(d.wearer_id)).length;
+      reads.allRowsMs.push(Math.round((performance.now() - t) * 10) / 10);
+      t = performance.now();
+      const now = (await store.repos.devices.watchedDeviceIds()).length;
+      reads.watchedIdsMs.push(Math.round((performance.now() - t) * 10) / 10);
+      if (old !== now || now !== o.devices) throw new Error(`monitoring bench: ${old} devices read before, ${now} now, of ${o.devices}`);
     }
     const bus = new InProcessBus<Events>();
     // which loop turn each command went out in: a setImmediate chain counts the turns
@@ -66,7 +95,8 @@ export async function benchMonitoring(o: { devices: number; rounds: number; log:
       log: createLogger('silent'),
       monitoredDevices: async () => {
         stalls.mark('reading the devices');
-        const ids = (await store.repos.allDevices()).map((d) => d.id);
+        // as server.ts reads them: the devices of wearers with consent active, ids only, by keyset pages
+        const ids = await store.repos.devices.watchedDeviceIds();
         stalls.mark('telling');
         return ids;
       },
@@ -93,6 +123,7 @@ export async function benchMonitoring(o: { devices: number; rounds: number; log:
       told,
       rounds: o.rounds,
       roundMs: seconds.map((s) => Math.round(s * 1000)),
+      reads,
       maxDevicesPerTurn: Math.max(0, ...perTurn.values()),
       stalls: list,
       loopMaxMs: Math.max(0, ...list.map((s) => s.ms)),

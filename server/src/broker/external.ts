@@ -13,6 +13,7 @@ import { DEVICE_STREAMS, TOPIC_ROOT, deviceTopic, parseTopic, type CommandPayloa
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { DeviceBroker } from './port.js';
+import { SessionTurns } from './session-turns.js';
 
 /** How long close() waits for what is in flight (commands, control requests) to be acknowledged before ending forcibly. */
 export const CLOSE_GRACE_MS = 2000;
@@ -63,6 +64,18 @@ export const HOLD_MS = 4000;
 /** The subscriptions of the server's session: every device stream of every device (not commands, not gateway config). */
 export const DEVICE_SUBSCRIPTIONS = DEVICE_STREAMS.map((s) => `${TOPIC_ROOT}/+/${s}`);
 
+const noLog = (): void => undefined;
+
+/**
+ * mqtt.js's `log` option: a no-op unless DEBUG asks for mqttjs (`mqttjs*`, `mqttjs:client`, `*`). Without it mqtt.js
+ * calls its `debug('mqttjs:client')` logger a dozen times a packet, and each call costs even while DEBUG is off (a
+ * rest-argument array and the enabled check): 3-11% of the core's stalls at 10,000 wearers (issue 14).
+ */
+export function mqttLogOption(debugEnv: string | undefined = process.env.DEBUG): { log?: (...args: unknown[]) => void } {
+  const wanted = (debugEnv ?? '').split(/[\s,]+/).some((p) => p !== '' && !p.startsWith('-') && (p === '*' || p.startsWith('mqttjs')));
+  return wanted ? {} : { log: noLog };
+}
+
 /** Connects one client; resolves on its first CONNACK, rejects (and ends it) on a refused login or an error before. */
 async function connectClient(d: ExternalBrokerDeps, options: IClientOptions, beforeConnack?: (c: MqttClient) => void): Promise<MqttClient> {
   const client = mqtt.connect(d.url, {
@@ -73,6 +86,7 @@ async function connectClient(d: ExternalBrokerDeps, options: IClientOptions, bef
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
     ...(d.ca ? { ca: d.ca } : {}),
+    ...mqttLogOption(),
     ...options,
   });
   beforeConnack?.(client);
@@ -97,6 +111,8 @@ export class ExternalBroker implements DeviceBroker {
   private ended = false;
   /** the persistent session, while this node is the active core */
   private session: MqttClient | null = null;
+  /** the session's PUBACKs by loop turn */
+  private turns: SessionTurns | null = null;
   private opening: Promise<void> | null = null;
 
   private constructor(
@@ -135,15 +151,19 @@ export class ExternalBroker implements DeviceBroker {
         { clientId: d.clientId, clean: false, resubscribe: false },
         (c) => {
           this.session = c;
+          const turns = new SessionTurns(() => c.stream);
+          this.turns = turns;
           // PUBACK only while this node may act (mqtt.js acknowledges a QoS 1 message once handleMessage calls
           // back): a message it would drop is left unacknowledged and the session closed, so the broker keeps it
           // for the next core. A discrete message is acknowledged only once its consequence is stored (ackOnce).
-          // Set before the CONNACK: what the broker kept for the session follows it at once.
+          // Set before the CONNACK: what the broker kept for the session follows it at once. The PUBACKs of one loop
+          // turn leave in one write, and a turn handles a bounded number of messages (session-turns.ts).
           c.handleMessage = (packet, callback) => {
             if (!(d.mayAct?.() ?? true)) return this.leaveUnacknowledged(c);
             const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
             const stored = this.onMessage(packet.topic, payload);
-            if (!stored) return callback();
+            // the deadline may pass while it is handled: acknowledged only if the node may still act after it
+            if (!stored) return d.mayAct?.() === false ? this.leaveUnacknowledged(c) : turns.ack(() => callback());
             const stream = c.stream;
             let held = true;
             const bound = (d.clock ?? systemClock).setTimeout(() => {
@@ -160,7 +180,7 @@ export class ExternalBroker implements DeviceBroker {
               if (!held) return;
               held = false;
               bound.cancel();
-              this.ackOnce(c, stream, callback);
+              this.ackOnce(c, stream, () => turns.ack(() => callback()));
             };
             stored.then(settle, (err: unknown) => {
               // not expected (ingest's consequences never reject): logged, and acknowledged so the stream goes on
@@ -197,9 +217,13 @@ export class ExternalBroker implements DeviceBroker {
    */
   async closeSession(): Promise<void> {
     const s = this.session;
+    const turns = this.turns;
     this.session = null;
+    this.turns = null;
     if (this.opening) await this.opening.catch(() => undefined);
-    // forced: a message held back unacknowledged (mayAct) must not be acknowledged on the way out
+    // The PUBACKs this turn corked are of messages handled while the node could act: written now. Then forced: a
+    // message held back unacknowledged (mayAct) must not be acknowledged on the way out.
+    turns?.end();
     if (s) await s.endAsync(true);
   }
 

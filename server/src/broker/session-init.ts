@@ -4,7 +4,7 @@
 // clean session off, subscribes to the device streams at QoS 1 and disconnects; the broker keeps the session.
 // It refuses while a core holds the lease: connecting with the core's client id would kick the active core.
 import mqtt from 'mqtt';
-import { DEVICE_SUBSCRIPTIONS } from './external.js';
+import { DEVICE_SUBSCRIPTIONS, mqttLogOption } from './external.js';
 
 export interface SessionInitDeps {
   url: string;
@@ -42,6 +42,7 @@ export async function initDeviceSession(d: SessionInitDeps): Promise<string[]> {
         reconnectPeriod: 0,
         connectTimeout: 10_000,
         ...(d.ca ? { ca: d.ca } : {}),
+        ...mqttLogOption(),
       },
       false,
     )

@@ -256,6 +256,25 @@ export function storeContract(name: string, adapter: Adapter): void {
         const last = await r.deviceById('m1200');
         expect([first?.monitored_at, last?.monitored_at].map(Number)).toEqual([T0 + 5, T0 + 5]);
       });
+      it('the watched devices are those of wearers with consent active, in id order, across keyset pages', async () => {
+        const r = store.repos;
+        await r.enrol({
+          wearers: [wearer('w1'), wearer('w2', { consent: 'paused' }), wearer('w3'), wearer('w4', { consent: 'pending' })],
+          devices: [
+            device('d5', 'w1'),
+            device('d1', 'w1'),
+            device('d2', 'w2'),
+            device('d3', 'w3'),
+            device('d4', 'w4'),
+            device('d0', null),
+            device('d6', 'w3', { kind: 'room' }),
+          ],
+        });
+        expect(await r.devices.watchedDeviceIds()).toEqual(['d1', 'd3', 'd5', 'd6']);
+        // pages of two (the last one full, then an empty one) and of three
+        expect(await r.devices.watchedDeviceIds(2)).toEqual(['d1', 'd3', 'd5', 'd6']);
+        expect(await r.devices.watchedDeviceIds(3)).toEqual(['d1', 'd3', 'd5', 'd6']);
+      });
       it('enrolment is all or nothing', async () => {
         const r = store.repos;
         await r.insertDevice(device('taken', null));
