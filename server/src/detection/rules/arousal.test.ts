@@ -161,4 +161,24 @@ describe('arousal: resaturation without intervention', () => {
     expect(dips(3, (s) => s < 20, 460)).toBe(false);
     expect(dips(3, (s) => s < 20, 700)).toBe(true);
   });
+  it('a climb back within 60 s of a counted pulse surge is the same cycle: it keeps the pattern recent, not counted again, and the count decays to it', () => {
+    const rule = new ArousalPattern();
+    const p = newPicture(DEFAULT_THRESHOLDS);
+    p.spo2Base = 96;
+    p.activity = 1;
+    const hr: Reading = { kind: 'hr', t: 0, dt: 1000, value: 58, occupied: false, open: false, endedMs: -1, device: 'wrist' };
+    const x: Reading = { kind: 'spo2', t: 0, dt: 1000, value: 96, occupied: false, open: false, endedMs: -1, device: 'wrist' };
+    for (let s = 1; s <= 200; s++) {
+      hr.t = x.t = s * S;
+      hr.value = s >= 100 && s < 108 ? 72 : 58;
+      // the probe shows the cycle's dip and its climb back 10-50 s after the surge
+      x.value = s >= 110 && s < 140 ? 93 : s >= 140 && s < 150 ? 93 + 0.3 * (s - 140) : 96;
+      rule.observe(hr, p);
+      rule.observe(x, p);
+    }
+    const seen = rule.lastT;
+    expect(seen).toBeGreaterThan(140 * S);
+    expect(rule.learnt().surgeT).toBe(100 * S);
+    expect(rule.learnt().count).toBeCloseTo(Math.exp(-(seen - 100 * S) / 600_000), 3);
+  });
 });

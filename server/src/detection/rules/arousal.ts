@@ -105,6 +105,13 @@ export class ArousalPattern implements Rule {
     this.lastT = t;
   }
 
+  /** The pattern is seen again at `t` without a new arousal: the count decayed to `t`, the latest evidence `t`. */
+  private recent(t: number): void {
+    if (t <= this.lastT) return;
+    this.count *= Math.exp(-(t - this.lastT) / AROUSAL_DECAY_MS);
+    this.lastT = t;
+  }
+
   /** A filtered SpO2 reading: 5 s means, and a dip that climbs back by itself out of a quiet wrist. */
   private spo2(x: Reading, p: Picture): void {
     if (!p.idle) this.busyT = x.t;
@@ -123,7 +130,7 @@ export class ArousalPattern implements Rule {
         this.n = this.at = 0;
         const quiet = this.actAvg !== null && this.actAvg < AROUSAL_QUIET;
         if (quiet && x.t > this.countedTo && x.t - this.busyT > INTERVENTION_MS) {
-          if (x.t - this.surgeT <= SAME_CYCLE_MS) this.lastT = Math.max(this.lastT, x.t);
+          if (x.t - this.surgeT <= SAME_CYCLE_MS) this.recent(x.t);
           else this.arousal(x.t);
         }
       }
