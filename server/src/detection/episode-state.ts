@@ -76,10 +76,15 @@ export class EpisodeState {
           return;
         }
         // At the end of the window: escalate unless the picture is already clearing, in which
-        // case it gets clearSeconds more to prove the recovery.
+        // case it gets clearSeconds more to prove the recovery. A picture that has started to clear
+        // by then (every sign below watch) finishes its clearSeconds: a wearable that counts breaths
+        // over a window shows resumed breathing as a rate climbing for seconds, so the signs of a
+        // pause that ended before the window did may fall below watch only after it. Anything at
+        // watch or above again (clearSince null) escalates at once; the most this adds is clearSeconds.
         const windowEnd = this.promptAt + this.windowMs;
         const recovering = this.clearSince !== null || p.breathingNow;
-        if (now >= windowEnd && (!recovering || now >= windowEnd + th.clearSeconds * 1000)) this.escalate(now, out, scorer);
+        const graceOver = now >= windowEnd + th.clearSeconds * 1000 && this.clearSince === null;
+        if (now >= windowEnd && (!recovering || graceOver)) this.escalate(now, out, scorer);
         return;
       }
       case 'alerted':

@@ -82,6 +82,23 @@ describe('apnea (PRODIGY: apnoea preceded 150 of 187 serious episodes; >= 30 s i
     expect(kinds(out)).toEqual(['wearer_prompt', 'cancelled']);
   });
 
+  it('breathing that resumes before the window ends, read as a breath count over a window (rising over seconds), gets the clear time from when the picture clears', () => {
+    // a sleeper's pause 30-55 s, unanswered prompt at 45; the wearable counts breaths over the last seconds, so the rate
+    // it reports climbs 2 -> 12/min over 5 s: above the depressed line at 58 s, depressed breathing clears (3 s above it)
+    // at 61 s, after the window (60 s), so the picture has cleared for 9 s, not 10, when the window's clear time ends at 70 s
+    const back = [2, 4, 6, 8, 10, 12];
+    const pause = (s: number) => (s < 30 ? normal : s < 55 ? { ...normal, rr: 0 } : { ...normal, rr: back[s - 55] ?? 14 });
+    const d = new WearerDetector();
+    const out = feed(d, 0, 120, pause);
+    expect(kinds(out)).toEqual(['wearer_prompt', 'cancelled']);
+    // a picture that clears and then worsens again inside that time escalates at once
+    const again = new WearerDetector();
+    const out2 = feed(again, 0, 120, (s) => (s >= 66 ? { ...normal, rr: 0 } : pause(s)));
+    const alert = first(out2, 'responder_alert');
+    expect(alert).toBeDefined();
+    expect(alert!.t).toBeLessThanOrEqual(71 * S);
+  });
+
   it('apnoea that goes on through the window alerts even if one breath is read (one reading does not clear)', () => {
     const d = new WearerDetector();
     const out = feed(d, 0, 100, (s) => (s < 30 || s === 58 ? normal : { ...normal, rr: 0 }));

@@ -4,6 +4,8 @@
 // the wrist stays still and the pulse flat or falling. A wearer who keeps rousing (several
 // arousals in the last minutes, the latest one recent) is not the still, unrousable person the
 // moderate signs (a desaturation short of spo2CriticalDrop, stillness alone) are looking for.
+// An arousal the pulse and the wrist miss still ends the obstruction: SpO2 climbs back by itself
+// (resaturation), which opioid depression does not do, so a dip that climbs back counts too.
 import { z } from 'zod';
 import type { Picture, Reading, Rule } from './rule.js';
 
@@ -29,21 +31,60 @@ export const AROUSAL_RECENT_MS = 90_000;
 /** The pulse's slow average (time constant): the rule's evidence window (the count and the last arousal are in the snapshot). */
 export const HR_SLOW_MS = 60_000;
 
-const Learnt = z.object({ count: z.number().finite().min(0).max(1e6), lastT: z.number().finite().nullable() });
+/**
+ * Resaturation: a 5 s mean of SpO2 at least RESAT_RISE points above the lowest of the last minute's,
+ * that lowest at least RESAT_DEPTH below the personal baseline: a dip that climbs back (an obstructive
+ * cycle's arousal shows in SpO2 within a minute, through the probe lag; sensor noise moves a 5 s mean
+ * well under a point, so a ripple does not count).
+ */
+const RESAT_SLOT_MS = 5_000;
+const RESAT_SLOTS = 12;
+export const RESAT_RISE = 2;
+export const RESAT_DEPTH = 2;
+/** A climb back this soon after a check-in or an alert may be the intervention working (the prompt woke them, naloxone): not counted. */
+export const INTERVENTION_MS = 180_000;
+/** A climb back this soon after a pulse surge or movement that counted is the same cycle seen through the probe lag: it keeps the pattern recent, not counted again. */
+const SAME_CYCLE_MS = 60_000;
+
+const time = z.number().finite().nullable();
+const Learnt = z.object({
+  count: z.number().finite().min(0).max(1e6),
+  lastT: time,
+  // absent in snapshots written before resaturations counted (the same version reads them)
+  surgeT: time.optional(),
+  busyT: time.optional(),
+});
+const finite = (t: number | null | undefined) => t ?? Number.NEGATIVE_INFINITY;
+const orNull = (t: number) => (Number.isFinite(t) ? t : null);
 
 export class ArousalPattern implements Rule {
   readonly value = 0;
   private hrSlow: number | null = null;
   private hrT = 0;
   private count = 0;
-  /** the last arousal (ms; -Infinity: none) */
+  /** the last arousal evidence, a pulse surge, movement or a resaturation (ms; -Infinity: none) */
   lastT = Number.NEGATIVE_INFINITY;
+  /** the last pulse surge or movement counted */
+  private surgeT = Number.NEGATIVE_INFINITY;
+  /** the last reading during a check-in or an alert (an intervention) */
+  private busyT = Number.NEGATIVE_INFINITY;
+  /** SpO2: the slot being filled (sum, count, start) and the last RESAT_SLOTS slot means (ring, newest at `at - 1`; emptied to `at` 0, so the first `n` are the filled ones) */
+  private slotSum = 0;
+  private slotN = 0;
+  private slotT = 0;
+  private readonly ring = new Float64Array(RESAT_SLOTS);
+  private n = 0;
+  private at = 0;
   /** arousals at or before this were counted before a takeover (the snapshot's time): a replay does not count them again */
   private countedTo = Number.NEGATIVE_INFINITY;
   /** the activity's average over ~AROUSAL_QUIET_MS (null: none yet) */
   private actAvg: number | null = null;
 
   observe(x: Reading, p: Picture): void {
+    if (x.kind === 'spo2') {
+      this.spo2(x, p);
+      return;
+    }
     if (x.kind !== 'hr') return;
     const dt = this.hrSlow === null ? 0 : Math.max(0, x.t - this.hrT);
     this.hrT = x.t;
@@ -53,10 +94,52 @@ export class ArousalPattern implements Rule {
     const moved = a !== null && a >= AROUSAL_ACTIVITY && a < p.th.activityGate;
     const quiet = this.actAvg !== null && this.actAvg < AROUSAL_QUIET;
     if (a !== null) this.actAvg = this.actAvg === null ? a : this.actAvg + (a - this.actAvg) * Math.min(1, dt / AROUSAL_QUIET_MS);
-    if ((hrRise || moved) && quiet && x.t > this.countedTo && x.t - this.lastT >= AROUSAL_REFRACTORY_MS) {
-      this.count = this.count * Math.exp(-(x.t - this.lastT) / AROUSAL_DECAY_MS) + 1;
-      this.lastT = x.t;
+    if ((hrRise || moved) && quiet && x.t > this.countedTo && x.t - this.surgeT >= AROUSAL_REFRACTORY_MS) {
+      this.arousal(x.t);
+      this.surgeT = x.t;
     }
+  }
+
+  private arousal(t: number): void {
+    this.count = this.count * Math.exp(-(t - this.lastT) / AROUSAL_DECAY_MS) + 1;
+    this.lastT = t;
+  }
+
+  /** The pattern is seen again at `t` without a new arousal: the count decayed to `t`, the latest evidence `t`. */
+  private recent(t: number): void {
+    if (t <= this.lastT) return;
+    this.count *= Math.exp(-(t - this.lastT) / AROUSAL_DECAY_MS);
+    this.lastT = t;
+  }
+
+  /** A filtered SpO2 reading: 5 s means, and a dip that climbs back by itself out of a quiet wrist. */
+  private spo2(x: Reading, p: Picture): void {
+    if (!p.idle) this.busyT = x.t;
+    // a gap (dt 0: not continuous) starts the minute afresh
+    if (x.dt === 0) this.n = this.at = this.slotN = this.slotSum = 0;
+    if (this.slotN === 0) this.slotT = x.t;
+    else if (x.t - this.slotT >= RESAT_SLOT_MS) {
+      const mean = this.slotSum / this.slotN;
+      this.slotSum = this.slotN = 0;
+      this.slotT = x.t;
+      let low = mean;
+      for (let i = 0; i < this.n; i++) low = Math.min(low, this.ring[i]!);
+      const base = p.spo2Base;
+      if (base !== null && this.n > 0 && low <= base - RESAT_DEPTH && mean >= low + RESAT_RISE) {
+        // counted once: the minute starts afresh from the climbed-back level
+        this.n = this.at = 0;
+        const quiet = this.actAvg !== null && this.actAvg < AROUSAL_QUIET;
+        if (quiet && x.t > this.countedTo && x.t - this.busyT > INTERVENTION_MS) {
+          if (x.t - this.surgeT <= SAME_CYCLE_MS) this.recent(x.t);
+          else this.arousal(x.t);
+        }
+      }
+      this.ring[this.at] = mean;
+      this.at = (this.at + 1) % RESAT_SLOTS;
+      if (this.n < RESAT_SLOTS) this.n++;
+    }
+    this.slotSum += x.value;
+    this.slotN++;
   }
 
   /** Publishes whether the wearer keeps rousing, at `p.now`. */
@@ -75,21 +158,24 @@ export class ArousalPattern implements Rule {
   }
 
   learnt(): z.infer<typeof Learnt> {
-    return { count: Math.round(this.count * 1e4) / 1e4, lastT: Number.isFinite(this.lastT) ? this.lastT : null };
+    return { count: Math.round(this.count * 1e4) / 1e4, lastT: orNull(this.lastT), surgeT: orNull(this.surgeT), busyT: orNull(this.busyT) };
   }
 
   restore(data: unknown, at: number): boolean {
     const r = Learnt.safeParse(data);
     if (!r.success) return false;
     this.count = r.data.count;
-    this.lastT = r.data.lastT ?? Number.NEGATIVE_INFINITY;
+    this.lastT = finite(r.data.lastT);
+    this.surgeT = finite(r.data.surgeT);
+    this.busyT = finite(r.data.busyT);
     this.countedTo = at;
     return true;
   }
 
-  /** Arousals span minutes: a gap does not end the pattern (it fades), but the pulse average starts over. */
+  /** Arousals span minutes: a gap does not end the pattern (it fades), but the pulse average and the SpO2 minute start over. */
   reset(): void {
     this.hrSlow = null;
     this.actAvg = null;
+    this.n = this.at = this.slotN = this.slotSum = 0;
   }
 }

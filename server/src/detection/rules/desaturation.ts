@@ -1,5 +1,6 @@
 // Desaturation rule: the wearer's own SpO2 baseline, saturation-seconds below the desaturation line
-// (baseline - spo2Drop: depth x duration), the absolute floor, and the steep-fall predicate.
+// (baseline - spo2Drop: depth x duration), the absolute floor, and the steep-fall predicate. A dip
+// that shows soon after breathing is seen again is the probe's late tail of the pause that just ended.
 import { z } from 'zod';
 import type { Thresholds } from '../types.js';
 import { TRIGGER_SCORE, WATCH_SCORE, calm, secs, type Picture, type Reading, type Rule } from './rule.js';
@@ -20,6 +21,16 @@ export const desaturationEvidenceMs = (th: Thresholds): number =>
  */
 const STEEP_DESAT_RATE = 0.15;
 
+/**
+ * The probe's late tail: a finger probe shows SpO2 10-35 s late, smoothed over 3-12 s, so the dip of a
+ * breathing pause that has ended shows after breathing is seen again. A desaturation that starts within
+ * PROBE_TAIL_MS after depressed breathing cleared (breathing above the line again) is watched, not a
+ * sign, while breathing stays seen and for at most TAIL_HOLD_MS after it came back: lasting longer, it
+ * is no tail of that pause.
+ */
+export const PROBE_TAIL_MS = 45_000;
+export const TAIL_HOLD_MS = 90_000;
+
 export class DesaturationRule implements Rule {
   base: number | null = null;
   private seenMs = 0;
@@ -33,12 +44,22 @@ export class DesaturationRule implements Rule {
   fall: number | null = null;
   /** a steep, sustained fall at the last score() */
   steep = false;
+  /** depressed breathing (or apnoea) at the last reading, when breathing was last seen again after it, the run under way began as a tail */
+  private eventOn = false;
+  private backT = Number.NEGATIVE_INFINITY;
+  private tail = false;
 
   /** A filtered SpO2 reading; a desaturation that ended by itself is published as `x.endedMs` (for the sleep-apnoea pattern). */
   observe(x: Reading, p: Picture): void {
     if (x.kind !== 'spo2') return;
+    const on = p.lowRrOn;
+    if (this.eventOn && !on) this.backT = x.t;
+    this.eventOn = on;
     const below = this.belowMs;
     if (this.saturation(x.value, x.dt, calm(p), p.th)) x.endedMs = below;
+    // a run that starts now is the tail of a pause that just ended, or not; breathing depressed again ends the tail
+    if (below === 0 && this.belowMs > 0) this.tail = !on && x.t - this.backT <= PROBE_TAIL_MS;
+    else if (on || this.belowMs === 0) this.tail = false;
   }
 
   /**
@@ -95,6 +116,7 @@ export class DesaturationRule implements Rule {
   }
 
   reset(): void {
+    this.tail = this.eventOn = false;
     this.satArea = this.belowMs = this.critLowMs = 0;
     this.aboveRunMs = -1;
     this.minSpo2 = Number.POSITIVE_INFINITY;
@@ -111,7 +133,7 @@ export class DesaturationRule implements Rule {
     if (spo2Fresh) {
       // a moderate dip in a wearer who keeps rousing (the cycles of obstructive sleep apnoea) is watched, not a sign
       const roused = p.rousing && (this.fall === null || this.fall < th.spo2CriticalDrop);
-      if (roused) v = this.satArea >= th.satSeconds / 3 ? WATCH_SCORE : 0;
+      if (roused || this.tailing(p.now)) v = this.satArea >= th.satSeconds / 3 ? WATCH_SCORE : 0;
       else if (this.satArea >= th.satSeconds && this.belowMs >= 10_000) v = Math.min(90, 62 + this.satArea / 20);
       else if (line !== null && this.satArea >= th.satSeconds / 3) v = Math.min(55, WATCH_SCORE + 25 * (this.satArea / th.satSeconds));
       if (this.critLowMs >= th.spo2CriticalSeconds * 1000) v = Math.max(v, 75);
@@ -126,9 +148,14 @@ export class DesaturationRule implements Rule {
     p.desatScore = v;
     p.steep = this.steep;
     // A real desaturation is a breathing sign for fusion; saturation at baseline vetoes stillness alone.
-    if (spo2Fresh && this.belowMs >= 10_000 && this.satArea >= th.satSeconds / 2 && !p.rousing) p.respSign = true;
+    if (spo2Fresh && this.belowMs >= 10_000 && this.satArea >= th.satSeconds / 2 && !p.rousing && !this.tailing(p.now)) p.respSign = true;
     p.saturating = spo2Fresh && line !== null && spo2 !== null && spo2 >= line && this.satArea === 0;
     return v;
+  }
+
+  /** The run under way is the probe's late tail of a pause that ended (within TAIL_HOLD_MS of breathing seen again). */
+  private tailing(now: number): boolean {
+    return this.tail && now - this.backT <= TAIL_HOLD_MS;
   }
 
   /**

@@ -95,7 +95,14 @@ export const RULES: readonly RuleEntry[] = [
     evidenceMs: none,
     create: () => new SleepApnoeaPattern(),
   },
-  { name: 'arousal', source: WEARABLE, role: 'context', reads: ['hr'], evidenceMs: () => HR_SLOW_MS, create: () => new ArousalPattern() },
+  {
+    name: 'arousal',
+    source: WEARABLE,
+    role: 'context',
+    reads: ['hr', 'spo2'],
+    evidenceMs: () => HR_SLOW_MS,
+    create: () => new ArousalPattern(),
+  },
   { name: 'bradycardia', source: WEARABLE, role: 'support', reads: ['hr'], evidenceMs: none, create: () => new BradycardiaRule() },
   {
     name: 'rr-trend',
