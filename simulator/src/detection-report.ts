@@ -254,7 +254,7 @@ export function renderMarkdown(
   );
   out.push(`| wearer check-ins on hard negatives, per 24 h | – | ${sn.promptsPer24h ?? '–'} (${sn.falseWearerPrompts}) |`);
   out.push(
-    `| BIDMC records raising a responder alert | <= 2 of 53 | **${bidmcAlerting.length} of ${bidmc.length}** (${b.falseAlertsPer24h ?? '–'} per 24 h over ${b.monitoredHours} h) |`,
+    `| BIDMC records raising a responder alert | <= 1 of 53 | **${bidmcAlerting.length} of ${bidmc.length}** (${b.falseAlertsPer24h ?? '–'} per 24 h over ${b.monitoredHours} h) |`,
   );
   if (bench) {
     out.push(
