@@ -126,15 +126,20 @@ describe('arousal: the cycles of obstructive sleep apnoea end themselves', () =>
 });
 
 describe('arousal: resaturation without intervention', () => {
-  /** Dips (five in the default 460 s: the count decays over 10 min) of `depth` points below a baseline of 96 that climb back within 10 s, 90 s apart, for `seconds`; `busy` marks an episode under way. */
-  function dips(depth: number, busy: (s: number) => boolean, seconds = 460) {
+  /** A still sleeper (SpO2 baseline 96, wrist at 1) with a flat pulse of 58: only SpO2 shows the arousals. */
+  function stillSleeper() {
     const rule = new ArousalPattern();
     const p = newPicture(DEFAULT_THRESHOLDS);
     p.spo2Base = 96;
-    // a still sleeper with a flat pulse: only SpO2 shows the arousals
     p.activity = 1;
     const hr: Reading = { kind: 'hr', t: 0, dt: 1000, value: 58, occupied: false, open: false, endedMs: -1, device: 'wrist' };
     const x: Reading = { kind: 'spo2', t: 0, dt: 1000, value: 96, occupied: false, open: false, endedMs: -1, device: 'wrist' };
+    return { rule, p, hr, x };
+  }
+
+  /** Dips (five in the default 460 s: the count decays over 10 min) of `depth` points below a baseline of 96 that climb back within 10 s, 90 s apart, for `seconds`; `busy` marks an episode under way. */
+  function dips(depth: number, busy: (s: number) => boolean, seconds = 460) {
+    const { rule, p, hr, x } = stillSleeper();
     for (let s = 1; s <= seconds; s++) {
       const c = s % 90;
       x.t = s * S;
@@ -162,12 +167,7 @@ describe('arousal: resaturation without intervention', () => {
     expect(dips(3, (s) => s < 20, 700)).toBe(true);
   });
   it('a climb back within 60 s of a counted pulse surge is the same cycle: it keeps the pattern recent, not counted again, and the count decays to it', () => {
-    const rule = new ArousalPattern();
-    const p = newPicture(DEFAULT_THRESHOLDS);
-    p.spo2Base = 96;
-    p.activity = 1;
-    const hr: Reading = { kind: 'hr', t: 0, dt: 1000, value: 58, occupied: false, open: false, endedMs: -1, device: 'wrist' };
-    const x: Reading = { kind: 'spo2', t: 0, dt: 1000, value: 96, occupied: false, open: false, endedMs: -1, device: 'wrist' };
+    const { rule, p, hr, x } = stillSleeper();
     for (let s = 1; s <= 200; s++) {
       hr.t = x.t = s * S;
       hr.value = s >= 100 && s < 108 ? 72 : 58;
