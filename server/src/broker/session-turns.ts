@@ -11,9 +11,13 @@ import type { Duplex } from 'node:stream';
 export const SESSION_MAX_PER_TURN = 300;
 
 export class SessionTurns {
+  /** the socket corked in this turn, uncorked at its end */
   private corked: Duplex | null = null;
-  private flushing: NodeJS.Immediate | null = null;
+  /** the end of the turn that has begun (its first acknowledgement), whether or not a socket was corked */
+  private turnEnd: NodeJS.Immediate | null = null;
   private inTurn = 0;
+  /** acknowledgements of messages handled this turn that the bound put off to the next */
+  private deferred: (() => void)[] = [];
   private ended = false;
 
   constructor(
@@ -29,40 +33,50 @@ export class SessionTurns {
   ack(puback: () => void): void {
     if (this.ended) return;
     if (this.inTurn >= this.maxPerTurn) {
-      // the session's acknowledgement left (or not) with the session: a message handled and not acknowledged
-      // because the session closed meanwhile is delivered again to the next core (at least once, never lost)
-      setImmediate(() => {
-        if (!this.ended) this.ack(puback);
-      });
+      this.deferred.push(puback);
       return;
     }
-    this.inTurn++;
+    this.write(puback);
+  }
+
+  /** Into this turn: the turn's count and end are kept whether or not there is a socket to cork (it may be gone). */
+  private write(puback: () => void): void {
+    if (this.inTurn++ === 0) this.turnEnd = setImmediate(() => this.nextTurn());
     const s = this.stream();
     if (s && this.corked !== s && !s.destroyed) {
-      this.flush();
+      this.uncork(); // a socket of an earlier connection: what it holds goes now
       s.cork();
       this.corked = s;
-      this.flushing = setImmediate(() => this.flush());
     }
     puback();
   }
 
-  /** Writes what this turn corked; the next message starts a new turn's count. */
-  flush(): void {
+  /** The turn ends: its PUBACKs leave in one write, and what the bound put off starts the next turn. */
+  private nextTurn(): void {
+    this.turnEnd = null;
     this.inTurn = 0;
-    if (this.flushing) clearImmediate(this.flushing);
-    this.flushing = null;
+    this.uncork();
+    if (this.ended) return;
+    for (const puback of this.deferred.splice(0)) this.ack(puback);
+  }
+
+  private uncork(): void {
     const s = this.corked;
     this.corked = null;
     if (s && !s.destroyed) s.uncork();
   }
 
   /**
-   * The session is ending: the PUBACKs already written (messages handled while this node could act) go out now,
-   * before a forced end destroys the socket; nothing is acknowledged after this.
+   * The session is ending: the PUBACKs of messages handled while this node could act (this turn's, and the one the
+   * bound put off) go out now, before a forced end destroys the socket; nothing is acknowledged after this.
    */
   end(): void {
-    this.flush();
+    if (this.ended) return;
     this.ended = true;
+    for (const puback of this.deferred.splice(0)) this.write(puback);
+    if (this.turnEnd) clearImmediate(this.turnEnd);
+    this.turnEnd = null;
+    this.inTurn = 0;
+    this.uncork();
   }
 }
