@@ -79,6 +79,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    detectorRebuild: new Counter({
+      name: 'odart_detector_rebuild_wearers_total',
+      help: 'Wearers at takeover (issue 14): replayed from stored vitals; unrebuilt (their stored samples could not be read: detection from live data); unchecked (their alert could not be looked up: the replayed decision handed on)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     coreLag: new Gauge({
       name: 'odart_core_tick_lag_seconds',
       help: "Seconds since the core's 1 s tick last ran on this node",

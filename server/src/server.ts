@@ -380,6 +380,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     await escalator.runDue();
     escalator.dispatcher.kick();
     ingest.hold();
+    const rlog = log.child({ part: 'ingest' });
     try {
       const now = clock.now();
       // Each wearer's replay window is the longest evidence window of the rules their devices feed (a wearer with
@@ -401,24 +402,38 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
           (await repos.alertsForWearers([id], 20))
             .filter((a) => a.closed_at !== null && a.closed_at >= since && (a.state === 'resolved' || a.state === 'cancelled'))
             .map((a) => a.closed_at!),
+        readFailed: (err, wearers) =>
+          rlog.warn({ err, wearers }, 'detector rebuild: a read of stored vitals failed; read again after the others'),
       });
+      metrics.detectorRebuild.inc({ outcome: 'replayed' }, rebuilt.wearers);
+      metrics.detectorRebuild.inc({ outcome: 'unrebuilt' }, rebuilt.unrebuilt.length);
+      metrics.detectorRebuild.inc({ outcome: 'unchecked' }, rebuilt.unchecked.length);
+      if (rebuilt.unrebuilt.length > 0)
+        rlog.error(
+          { unrebuilt: rebuilt.unrebuilt.length, failedReads: rebuilt.failedReads, wearerIds: rebuilt.unrebuilt.slice(0, 50) },
+          'detector rebuild: stored vitals of these wearers could not be read; their detection starts from live data (an episode in progress counts from now)',
+        );
+      if (rebuilt.unchecked.length > 0)
+        rlog.warn(
+          { unchecked: rebuilt.unchecked.length, wearerIds: rebuilt.unchecked.slice(0, 50) },
+          "detector rebuild: these wearers' alerts could not be looked up; their replayed decisions are handed on unchecked",
+        );
       const { unknown_version, malformed } = rebuilt.ignored;
       metrics.detectorSnapshots.inc({ outcome: 'restored' }, rebuilt.restored);
       metrics.detectorSnapshots.inc({ outcome: 'unknown_version' }, unknown_version);
       metrics.detectorSnapshots.inc({ outcome: 'malformed' }, malformed);
       if (unknown_version + malformed > 0)
-        log
-          .child({ part: 'ingest' })
-          .warn(
-            { unknownVersion: unknown_version, malformed, version: SNAPSHOT_VERSION },
-            'detector snapshots ignored: those detectors learn their baselines and room scales afresh',
-          );
-      log.child({ part: 'ingest' }).info(
+        rlog.warn(
+          { unknownVersion: unknown_version, malformed, version: SNAPSHOT_VERSION },
+          'detector snapshots ignored: those detectors learn their baselines and room scales afresh',
+        );
+      rlog.info(
         {
           wearers: rebuilt.wearers,
           samples: rebuilt.samples,
           restored: rebuilt.restored,
           decisions: rebuilt.decisions.length,
+          unrebuilt: rebuilt.unrebuilt.length,
           ms: clock.now() - now,
         },
         'detectors rebuilt from snapshots and stored vitals',

@@ -9,8 +9,12 @@ import { decodePayload, type DeviceMessage, type DropReason, type ParsedTopic } 
 import { SampleAges } from './age.js';
 import type { DeviceDirectory, DeviceEntry } from './directory.js';
 
-/** Messages held at most while a new core rebuilds its detectors (about 10 s of 10,000 wearers at 1 Hz). */
-const MAX_HELD = 100_000;
+/**
+ * Continuous messages held at most while a new core rebuilds its detectors (about 10 s of 10,000 wearers at 1 Hz;
+ * 5 s with room kits, two streams each). Discrete ones (DURABLE_STREAMS) are held past it: they are rare, and one
+ * dropped is a help press lost.
+ */
+export const MAX_HELD = 100_000;
 
 /**
  * The discrete streams whose consequence must not be lost (issue 14): a help or OK press, a door opening. For
@@ -81,7 +85,7 @@ export class Ingest {
     return this.held?.length ?? 0;
   }
 
-  /** Holds device messages (bounded: past MAX_HELD they are dropped and counted) until release(). */
+  /** Holds device messages (bounded: past MAX_HELD continuous ones are dropped and counted) until release(). */
   hold(): void {
     this.held ??= [];
   }
@@ -104,7 +108,7 @@ export class Ingest {
   handle(parsed: ParsedTopic, payload: Buffer, topic: string, at?: number): Consequence {
     const durable = parsed.kind === 'device' && DURABLE_STREAMS.has(parsed.stream);
     if (this.held) {
-      if (this.held.length < MAX_HELD) {
+      if (this.held.length < MAX_HELD || durable) {
         const done = durable ? deferred() : undefined;
         this.held.push({ parsed, payload, topic, at: this.d.clock.now(), ...(done ? { done } : {}) });
         return done?.promise;

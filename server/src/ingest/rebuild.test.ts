@@ -13,7 +13,7 @@ import {
   type WearerDecision,
 } from '../detection/index.js';
 import type { VitalsPoint } from '../store/vitals.js';
-import { rebuildDetectors, replayWearer, sampleOf } from './rebuild.js';
+import { MAX_FAILED_READS, rebuildDetectors, replayWearer, sampleOf } from './rebuild.js';
 
 const T = Date.UTC(2026, 0, 1, 12);
 const ONSET = 300;
@@ -130,7 +130,16 @@ describe('what the rebuild hands on', () => {
 
   it('only consenting wearers are rebuilt; a wearer without stored points keeps no detector', async () => {
     const { res, engine } = await rebuild({ upTo: ONSET + 18, consenting: ['quiet'] });
-    expect(res).toEqual({ wearers: 0, samples: 0, restored: 0, ignored: { unknown_version: 0, malformed: 0 }, decisions: [] });
+    expect(res).toEqual({
+      wearers: 0,
+      samples: 0,
+      restored: 0,
+      ignored: { unknown_version: 0, malformed: 0 },
+      decisions: [],
+      failedReads: 0,
+      unrebuilt: [],
+      unchecked: [],
+    });
     expect(engine.size).toBe(0);
   });
 });
@@ -193,37 +202,88 @@ describe('the rebuild and the event loop', () => {
     expect(events.indexOf('read w400')).toBeGreaterThan(events.indexOf('replay w000'));
   });
 
-  it('a read that fails while a page replays fails the rebuild with its error, and no rejection goes unhandled', async () => {
+  it('a read that fails while a page replays costs that page one more read after the others, not the rebuild; no rejection goes unhandled', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (err: unknown) => unhandled.push(err);
     process.on('unhandledRejection', onUnhandled);
     try {
       const stored = points(0, 30);
       const replayed: string[] = [];
+      const reads: string[] = [];
+      const told: [string, number][] = [];
       const engine = new DetectionEngine();
       const forget = engine.forget.bind(engine);
       engine.forget = (id: string) => {
         replayed.push(id);
         forget(id);
       };
-      const done = rebuildDetectors({
+      const res = await rebuildDetectors({
         engine,
         now: T + 30_000,
-        windows: (ids) =>
-          ids[0] === 'w200' ? Promise.reject(new Error('connection lost')) : Promise.resolve(new Map(ids.map((id) => [id, stored]))),
+        windows: (ids) => {
+          reads.push(ids[0]!);
+          // page 2's first read fails (a query timed out); its second is answered
+          return ids[0] === 'w200' && reads.filter((x) => x === 'w200').length === 1
+            ? Promise.reject(new Error('connection lost'))
+            : Promise.resolve(new Map(ids.map((id) => [id, stored])));
+        },
+        readFailed: (err, n) => told.push([(err as Error).message, n]),
         wearers: () => many,
         openAlert: async () => null,
         closedSince: async () => [],
       });
-      await expect(done).rejects.toThrow('connection lost');
       // a few turns for Node to report a rejection nobody handled
       for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).toEqual([]);
-      // page 1 was replayed in full before the failure was taken
-      expect(replayed.slice(0, 200)).toEqual(many.slice(0, 200));
+      expect(told).toEqual([['connection lost', 200]]);
+      expect(res).toMatchObject({ wearers: many.length, failedReads: 1, unrebuilt: [], unchecked: [] });
+      // page 2 was read again after page 3 replayed, and replayed then
+      expect(reads).toEqual(['w000', 'w200', 'w400', 'w200']);
+      expect(replayed).toEqual([...many.slice(0, 200), ...many.slice(400), ...many.slice(200, 400)]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it(`reads that keep failing: once ${MAX_FAILED_READS} failed no page is read (again), and every wearer not replayed is listed`, async () => {
+    const engine = new DetectionEngine();
+    const ids = Array.from({ length: 2000 }, (_, i) => `w${String(i).padStart(4, '0')}`);
+    const reads: string[] = [];
+    const res = await rebuildDetectors({
+      engine,
+      now: T + 30_000,
+      windows: (page) => {
+        reads.push(page[0]!);
+        return page[0] === 'w0000' ? Promise.resolve(new Map(page.map((id) => [id, points(0, 30)]))) : Promise.reject(new Error('timeout'));
+      },
+      wearers: () => ids,
+      openAlert: async () => null,
+      closedSince: async () => [],
+    });
+    // page 1 was read; of the 9 failing pages only those asked for before the third failure came back (the one read
+    // ahead may be under way then), none of them twice
+    expect(res.wearers).toBe(200);
+    expect(res.failedReads).toBeGreaterThanOrEqual(MAX_FAILED_READS);
+    expect(reads.length).toBe(1 + res.failedReads);
+    expect(reads.length).toBeLessThanOrEqual(1 + MAX_FAILED_READS + 1);
+    expect(new Set(reads).size).toBe(reads.length);
+    expect([...res.unrebuilt].sort()).toEqual(ids.slice(200));
+  });
+
+  it("a wearer's alert look-up that fails hands its replayed decision on, listed as unchecked (a lost alert is the worse error)", async () => {
+    const res = await rebuildDetectors({
+      engine: new DetectionEngine(),
+      now: T + (ONSET + 30) * 1000,
+      windows: (ids) => Promise.resolve(new Map(ids.map((id) => [id, points(0, ONSET + 30)]))),
+      wearers: () => ['a', 'b'],
+      openAlert: async (id) => {
+        if (id === 'a') throw new Error('timeout');
+        return 'escalating';
+      },
+      closedSince: async () => [],
+    });
+    expect(res.unchecked).toEqual(['a']);
+    expect(res.decisions.map((d) => [d.wearerId, d.kind])).toEqual([['a', 'responder_alert']]);
   });
 });
 

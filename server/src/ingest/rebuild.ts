@@ -5,7 +5,9 @@
 // What the replay decided was the old core's to act on, and mostly it did: an alert it raised is in the store. So
 // only the decision that the wearer's episode stands on is handed on, and only when the store does not have it (the
 // old core died between deciding and storing), or when the check-in ran out meanwhile (pending -> escalating). An
-// alert people closed during the episode closes the replayed episode too, as it did on the old core.
+// alert people closed during the episode closes the replayed episode too, as it did on the old core. A read that
+// fails (a query past the renew window) costs its page one more read after the others, never the rebuild; what could
+// not be read is listed (`unrebuilt`), for the node to say.
 import type { Decision, DetectionEngine, DetectorSnapshot, RestoreOutcome, Sample, WearerDecision } from '../detection/index.js';
 import type { VitalsPoint } from '../store/vitals.js';
 
@@ -13,6 +15,11 @@ import type { VitalsPoint } from '../store/vitals.js';
 const PAGE = 200;
 /** Pages read ahead while one replays (RebuildDeps.prefetch). */
 const PREFETCH = 1;
+/**
+ * Failed page reads after which no further page is read (nor read again): the database is not answering, and each
+ * failed read held device data for up to the query bound (the renew window). The pages not read are `unrebuilt`.
+ */
+export const MAX_FAILED_READS = 3;
 /** The live engine ticks every second (server.ts); the replay ticks at the same pace between samples. */
 const TICK_MS = 1000;
 
@@ -35,6 +42,8 @@ export interface RebuildDeps {
   windowFor?(wearerId: string): number;
   /** pages of stored samples read ahead while one replays (default 1; 0 reads each page only when it is its turn) */
   prefetch?: number;
+  /** told of each failed read of a page of `wearers` (its snapshots or stored samples): it is read once more, later */
+  readFailed?(err: unknown, wearers: number): void;
   now: number;
 }
 
@@ -47,6 +56,12 @@ export interface RebuildResult {
   ignored: { unknown_version: number; malformed: number };
   /** decisions to publish (as `detection.decisions`): the old core decided them, the store does not show them */
   decisions: WearerDecision[];
+  /** page reads that failed (each page is read at most twice; none after MAX_FAILED_READS) */
+  failedReads: number;
+  /** wearers whose stored samples and snapshot could not be read: their detectors start from live data */
+  unrebuilt: string[];
+  /** wearers replayed into an episode whose stored alert could not be looked up: its decision is handed on unchecked */
+  unchecked: string[];
 }
 
 /** Absent for null (a module-level function: one made per call cost 14 % of the rebuild, bench --cpu-prof). */
@@ -142,49 +157,89 @@ export function replayWearer(
 export async function rebuildDetectors(r: RebuildDeps): Promise<RebuildResult> {
   const ids = [...r.wearers()];
   const windowFor = r.windowFor ?? ((id: string) => r.engine.rebuildWindowMs(id));
-  const out: RebuildResult = { wearers: 0, samples: 0, restored: 0, ignored: { unknown_version: 0, malformed: 0 }, decisions: [] };
+  const out: RebuildResult = {
+    wearers: 0,
+    samples: 0,
+    restored: 0,
+    ignored: { unknown_version: 0, malformed: 0 },
+    decisions: [],
+    failedReads: 0,
+    unrebuilt: [],
+    unchecked: [],
+  };
   const pages: string[][] = [];
   for (let i = 0; i < ids.length; i += PAGE) pages.push(ids.slice(i, i + PAGE));
   const depth = Math.max(0, Math.floor(r.prefetch ?? PREFETCH));
+  const givenUp = () => out.failedReads >= MAX_FAILED_READS;
+  // A read that fails (a query timed out: a lock, a slow moment of the database) costs its page, not the rebuild:
+  // null, counted and told; the page is read once more after the others.
+  const readOnce = (page: readonly string[]): Promise<PageRead | null> =>
+    readPage(r, page, windowFor).catch((err: unknown) => {
+      out.failedReads++;
+      r.readFailed?.(err, page.length);
+      return null;
+    });
   // The reads of the next pages are under way while a page replays (the database works while this process replays).
-  const ahead: Promise<PageRead>[] = [];
+  const ahead: { page: string[]; read: Promise<PageRead | null> }[] = [];
+  const retry: string[][] = [];
   let next = 0;
-  const read = () => {
-    const p = readPage(r, pages[next++]!, windowFor);
-    // A read that fails while an earlier page replays is handled: its error fails the rebuild when its page's turn
-    // comes (awaited below), or not at all if the rebuild failed first; never an unhandled rejection (a crash).
-    p.catch(() => undefined);
-    ahead.push(p);
+  const issue = () => {
+    const page = pages[next++]!;
+    ahead.push({ page, read: readOnce(page) });
   };
-  for (const page of pages) {
-    if (ahead.length === 0) read();
+  while (ahead.length > 0 || (next < pages.length && !givenUp())) {
+    if (ahead.length === 0) issue();
     const current = ahead.shift()!;
-    while (next < pages.length && ahead.length < depth) read();
-    const { snapshots, windows } = await current;
-    for (const id of page) {
-      const points = windows.get(id) ?? [];
-      const snapshot = snapshots.get(id);
-      if (points.length === 0) {
-        // Nothing to replay: what the detector learnt is kept for when the wearer's devices report again.
-        if (snapshot) count(out, freshDetector(r.engine, id, snapshot));
-        continue;
-      }
-      // One wearer's replay at a time on the event loop: a page of 200 wearers replayed in one turn held it for
-      // ~0.6 s (bench --only=rebuild), with this node's HTTP, live WebSockets and cluster bus frozen meanwhile.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      out.wearers++;
-      out.samples += points.length;
-      let res = replayWearer(r.engine, id, points, r.now, [], snapshot, (o) => count(out, o));
-      if (!res) continue;
+    while (next < pages.length && ahead.length < depth && !givenUp()) issue();
+    const got = await current.read;
+    if (got) await replayPage(r, out, current.page, got);
+    else retry.push(current.page);
+  }
+  // pages never asked for: reads were given up (the database is not answering; device data waits meanwhile)
+  const unread = pages.slice(next).flat();
+  for (const page of retry) {
+    const got = givenUp() ? null : await readOnce(page);
+    if (got) await replayPage(r, out, page, got);
+    else out.unrebuilt.push(...page);
+  }
+  out.unrebuilt.push(...unread);
+  return out;
+}
+
+/** Replays one page's wearers, each from its snapshot and stored samples, and settles what each episode stands on. */
+async function replayPage(r: RebuildDeps, out: RebuildResult, page: readonly string[], read: PageRead): Promise<void> {
+  const { snapshots, windows } = read;
+  for (const id of page) {
+    const points = windows.get(id) ?? [];
+    const snapshot = snapshots.get(id);
+    if (points.length === 0) {
+      // Nothing to replay: what the detector learnt is kept for when the wearer's devices report again.
+      if (snapshot) count(out, freshDetector(r.engine, id, snapshot));
+      continue;
+    }
+    // One wearer's replay at a time on the event loop: a page of 200 wearers replayed in one turn held it for
+    // ~0.6 s (bench --only=rebuild), with this node's HTTP, live WebSockets and cluster bus frozen meanwhile.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    out.wearers++;
+    out.samples += points.length;
+    let res = replayWearer(r.engine, id, points, r.now, [], snapshot, (o) => count(out, o));
+    if (!res) continue;
+    let standing = res.standing;
+    try {
       const closed = await r.closedSince(id, res.since);
       // people closed this episode's alert on the old core: the replay closes it where it did
       if (closed.length > 0) res = replayWearer(r.engine, id, points, r.now, closed, snapshot);
       if (!res) continue;
+      standing = res.standing;
       const open = await r.openAlert(id);
-      if (open === null || (open === 'pending_checkin' && res.standing.kind === 'responder_alert')) out.decisions.push(res.standing);
+      if (open === null || (open === 'pending_checkin' && standing.kind === 'responder_alert')) out.decisions.push(standing);
+    } catch {
+      // The store did not answer whether the episode's alert is stored or closed: the decision is handed on all the
+      // same (the alert service matches it to the open alert, one alert per episode); a lost alert is the worse error.
+      out.unchecked.push(id);
+      out.decisions.push(standing);
     }
   }
-  return out;
 }
 
 interface PageRead {
