@@ -14,6 +14,7 @@ import { LowRrRule } from './low-rr.js';
 import { newPicture, type Picture, type Reading, type Rule } from './rule.js';
 import { BreathingTrendRule } from './rr-trend.js';
 import { SleepApnoeaPattern } from './sleep-apnoea.js';
+import { SlotMeans } from './slot-means.js';
 import { StillnessRule } from './stillness.js';
 import { WristStillnessRule } from './wrist-stillness.js';
 
@@ -298,10 +299,14 @@ describe('hot path: rule state is plain numbers', () => {
   it('no rule of the registry, nor the filters, holds an object (no per-sample allocation to keep)', () => {
     const parts = [...RULES.map((e) => e.create()), new SignalQuality()];
     // Fixed-size typed arrays (a window, a histogram, a scale's run lengths) are allocated once; the stillness rule's
-    // per-sensor scales are made once per room sensor and hold the same plain state.
+    // per-sensor scales are made once per room sensor and the SpO2 rules' slot means once per rule: they hold the same plain state.
     const plain = (o: object) => {
       for (const [k, v] of Object.entries(o)) {
         if (v instanceof Float64Array || v instanceof Uint8Array) continue;
+        if (v instanceof SlotMeans) {
+          plain(v);
+          continue;
+        }
         if (k === 'scales' && Array.isArray(v)) {
           for (const x of v as object[]) plain(x);
           continue;
