@@ -14,6 +14,7 @@ import { LowRrRule } from './low-rr.js';
 import { newPicture, type Picture, type Reading, type Rule } from './rule.js';
 import { BreathingTrendRule } from './rr-trend.js';
 import { SleepApnoeaPattern } from './sleep-apnoea.js';
+import { SlowDesaturationRule } from './slow-desaturation.js';
 import { SlotMeans } from './slot-means.js';
 import { StillnessRule } from './stillness.js';
 import { WristStillnessRule } from './wrist-stillness.js';
@@ -213,6 +214,28 @@ describe('bradycardia rule (late: escalates, never starts)', () => {
     expect(r.reason(picture({ hr: 45 }))).toBeNull();
     expect(r.score(picture({ top: 70, vitalsFresh: true, hr: 45 }))).toBe(10);
     expect(r.reason(picture({ hr: 45 }))).toBe('heart rate 45/min (usually 75)');
+  });
+});
+
+describe('calm heart-rate baseline (bradycardia: 25 % under it; slow desaturation: a surge 20 above it)', () => {
+  it('starts at the first calm pulse, moves 1/300 of the way each calm reading, holds otherwise; both rules learn the same', () => {
+    const b = new BradycardiaRule();
+    const s = new SlowDesaturationRule();
+    const both = (hr: number, p: Picture) => {
+      b.observe(reading('hr', hr, 1000), p);
+      s.observe(reading('hr', hr, 1000), p);
+    };
+    both(90, picture({ idle: false })); // during a check-in: nothing learnt
+    expect([b.base, s.hrBase]).toEqual([null, null]);
+    both(60, picture());
+    expect([b.base, s.hrBase]).toEqual([60, 60]);
+    for (let i = 0; i < 300; i++) both(80, picture());
+    const expected = 80 - 20 * (299 / 300) ** 300; // about 72.6: 1 - 1/e of the way in 300 readings
+    expect(b.base).toBeCloseTo(expected, 9);
+    // not calm: apnoea, low RR, an episode
+    for (const over of [{ apnoeaOn: true }, { lowRrOn: true }, { idle: false }]) both(40, picture(over));
+    expect(b.base).toBeCloseTo(expected, 9);
+    expect(s.hrBase).toBe(b.base);
   });
 });
 

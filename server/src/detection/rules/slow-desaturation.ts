@@ -10,7 +10,7 @@
 // restarting the minute, and a lone activity spike is sensor noise, not movement. A lower, sustained
 // trigger (a fall kept up over 90 s) exists for the report's trade-off table and is off by default.
 import { z } from 'zod';
-import { TRIGGER_SCORE, WATCH_SCORE, calm, type Picture, type Reading, type Rule } from './rule.js';
+import { TRIGGER_SCORE, WATCH_SCORE, calm, learnHrBase, learntHrBase, type Picture, type Reading, type Rule } from './rule.js';
 import { SlotMeans } from './slot-means.js';
 
 /** SpO2 is averaged over slots of this length; the last SLOTS slot means (60 s) are fitted with a line. */
@@ -62,7 +62,7 @@ const HR_SURGE = 20;
 export const SLIDE_EVIDENCE_MS = Math.max(STILL_MS, (SLOTS + 2) * SLOT_MS);
 /** The same with the sustained trigger on (a registry that enables it gives this as the rule's evidence window): the fits of 90 s more. */
 export const SUSTAINED_EVIDENCE_MS = (SLOTS + LEVELS + 1) * SLOT_MS;
-const Learnt = z.object({ hrBase: z.number().finite().min(25).max(240).nullable() });
+const Learnt = z.object({ hrBase: learntHrBase });
 
 export interface SlideOptions {
   /** points below the personal baseline at which the slide triggers (default SLIDE_FALL; the report's trade-off table tries others) */
@@ -112,7 +112,7 @@ export class SlowDesaturationRule implements Rule {
 
   observe(x: Reading, p: Picture): void {
     if (x.kind === 'hr') {
-      if (calm(p)) this.hrBase = this.hrBase === null ? x.value : this.hrBase + (x.value - this.hrBase) / 300;
+      if (calm(p)) this.hrBase = learnHrBase(this.hrBase, x.value);
       return;
     }
     if (x.kind !== 'spo2') return;
