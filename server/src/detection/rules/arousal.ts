@@ -8,6 +8,7 @@
 // (resaturation), which opioid depression does not do, so a dip that climbs back counts too.
 import { z } from 'zod';
 import type { Picture, Reading, Rule } from './rule.js';
+import { SlotMeans } from './slot-means.js';
 
 /** An arousal: the pulse this far above its slow average (bpm) ... */
 export const AROUSAL_HR_RISE = 8;
@@ -68,13 +69,8 @@ export class ArousalPattern implements Rule {
   private surgeT = Number.NEGATIVE_INFINITY;
   /** the last reading during a check-in or an alert (an intervention) */
   private busyT = Number.NEGATIVE_INFINITY;
-  /** SpO2: the slot being filled (sum, count, start) and the last RESAT_SLOTS slot means (ring, newest at `at - 1`; emptied to `at` 0, so the first `n` are the filled ones) */
-  private slotSum = 0;
-  private slotN = 0;
-  private slotT = 0;
-  private readonly ring = new Float64Array(RESAT_SLOTS);
-  private n = 0;
-  private at = 0;
+  /** SpO2: the last minute's 5 s means */
+  private readonly spo2Means = new SlotMeans(RESAT_SLOT_MS, RESAT_SLOTS);
   /** arousals at or before this were counted before a takeover (the snapshot's time): a replay does not count them again */
   private countedTo = Number.NEGATIVE_INFINITY;
   /** the activity's average over ~AROUSAL_QUIET_MS (null: none yet) */
@@ -116,30 +112,24 @@ export class ArousalPattern implements Rule {
   private spo2(x: Reading, p: Picture): void {
     if (!p.idle) this.busyT = x.t;
     // a gap (dt 0: not continuous) starts the minute afresh
-    if (x.dt === 0) this.n = this.at = this.slotN = this.slotSum = 0;
-    if (this.slotN === 0) this.slotT = x.t;
-    else if (x.t - this.slotT >= RESAT_SLOT_MS) {
-      const mean = this.slotSum / this.slotN;
-      this.slotSum = this.slotN = 0;
-      this.slotT = x.t;
-      let low = mean;
-      for (let i = 0; i < this.n; i++) low = Math.min(low, this.ring[i]!);
+    const means = this.spo2Means;
+    if (x.dt === 0) means.reset();
+    // a slot that spans missed readings is kept once (no held slots: only the lowest of the minute is read)
+    const mean = means.add(x.t, x.value);
+    if (mean !== null) {
+      const low = Math.min(mean, means.min());
       const base = p.spo2Base;
-      if (base !== null && this.n > 0 && low <= base - RESAT_DEPTH && mean >= low + RESAT_RISE) {
+      if (base !== null && means.n > 0 && low <= base - RESAT_DEPTH && mean >= low + RESAT_RISE) {
         // counted once: the minute starts afresh from the climbed-back level
-        this.n = this.at = 0;
+        means.clear();
         const quiet = this.actAvg !== null && this.actAvg < AROUSAL_QUIET;
         if (quiet && x.t > this.countedTo && x.t - this.busyT > INTERVENTION_MS) {
           if (x.t - this.surgeT <= SAME_CYCLE_MS) this.recent(x.t);
           else this.arousal(x.t);
         }
       }
-      this.ring[this.at] = mean;
-      this.at = (this.at + 1) % RESAT_SLOTS;
-      if (this.n < RESAT_SLOTS) this.n++;
+      means.push(mean);
     }
-    this.slotSum += x.value;
-    this.slotN++;
   }
 
   /** Publishes whether the wearer keeps rousing, at `p.now`. */
@@ -176,6 +166,6 @@ export class ArousalPattern implements Rule {
   reset(): void {
     this.hrSlow = null;
     this.actAvg = null;
-    this.n = this.at = this.slotN = this.slotSum = 0;
+    this.spo2Means.reset();
   }
 }

@@ -1,8 +1,8 @@
 // Bradycardia rule: late in an overdose, so it escalates a raised picture and never starts one.
 import { z } from 'zod';
-import { TRIGGER_SCORE, calm, type Picture, type Reading, type Rule } from './rule.js';
+import { TRIGGER_SCORE, calm, learnHrBase, learntHrBase, type Picture, type Reading, type Rule } from './rule.js';
 
-const Learnt = z.object({ base: z.number().finite().min(25).max(240).nullable() });
+const Learnt = z.object({ base: learntHrBase });
 
 export class BradycardiaRule implements Rule {
   base: number | null = null;
@@ -11,8 +11,7 @@ export class BradycardiaRule implements Rule {
   /** One filtered heart rate (read before the RR of the same sample); the baseline learns only while calm. */
   observe(x: Reading, p: Picture): void {
     if (x.kind !== 'hr') return;
-    const hr = x.value;
-    if (calm(p)) this.base = this.base === null ? hr : this.base + (hr - this.base) / 300;
+    if (calm(p)) this.base = learnHrBase(this.base, x.value);
   }
 
   /** Adds 10 when the strongest sign `p.top` triggers and the latest filtered `p.hr` is low or 25 % under the baseline. */

@@ -5,20 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { WearerDetector } from '../wearer-detector.js';
 import { DEFAULT_THRESHOLDS, type Decision, type Thresholds } from '../types.js';
 import { RoomScale } from './room-scale.js';
+import { xorshift as rnd } from '../../../../test/helpers/xorshift.js';
 
 const S = 1000;
-/** A small deterministic generator (uniform 0..1). */
-function rnd(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 /** What the project radar shows: moving ~25 (6-45), still with breathing ~2 (0-4), not breathing 0-1. */
 const today = (u: () => number) => ({

@@ -1,7 +1,9 @@
 // What every detection rule shares: the score bands, the small interface the detector drives each
 // rule through (observe, score, reason, reset), and the picture rules talk through. A rule's own
-// state is plain numbers; what another rule, fusion or the episode needs from it, it publishes in
-// the picture, so no rule holds a reference to another and a new rule needs no edit elsewhere.
+// state is plain numbers (or parts made once that hold them: room-scale.ts, slot-means.ts); what
+// another rule, fusion or the episode needs from it, it publishes in the picture, so no rule holds a
+// reference to another and a new rule needs no edit elsewhere.
+import { z } from 'zod';
 import type { Thresholds } from '../types.js';
 
 export const WATCH_SCORE = 30;
@@ -109,6 +111,16 @@ export interface Picture {
 
 /** No episode and no breathing event: personal baselines may learn. */
 export const calm = (p: Picture): boolean => p.idle && !p.apnoeaOn && !p.lowRrOn;
+
+/**
+ * The calm heart-rate baseline (bpm): an average of the filtered pulse over about HR_BASE_READINGS calm
+ * readings (5 min at 1 Hz), starting at the first. The bradycardia rule (a pulse 25 % under it) and the
+ * slow desaturation (a surge 20 above it vetoes a slide) each keep one, learnt from the same readings.
+ */
+export const HR_BASE_READINGS = 300;
+export const learnHrBase = (base: number | null, hr: number): number => (base === null ? hr : base + (hr - base) / HR_BASE_READINGS);
+/** The calm heart-rate baseline as a snapshot keeps it (a plausible pulse, null: none yet). */
+export const learntHrBase = z.number().finite().min(25).max(240).nullable();
 
 /**
  * A rule's interface. The detector feeds every reading to every rule in registry order (each takes

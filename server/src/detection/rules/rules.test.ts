@@ -14,6 +14,8 @@ import { LowRrRule } from './low-rr.js';
 import { newPicture, type Picture, type Reading, type Rule } from './rule.js';
 import { BreathingTrendRule } from './rr-trend.js';
 import { SleepApnoeaPattern } from './sleep-apnoea.js';
+import { SlowDesaturationRule } from './slow-desaturation.js';
+import { SlotMeans } from './slot-means.js';
 import { StillnessRule } from './stillness.js';
 import { WristStillnessRule } from './wrist-stillness.js';
 
@@ -215,6 +217,28 @@ describe('bradycardia rule (late: escalates, never starts)', () => {
   });
 });
 
+describe('calm heart-rate baseline (bradycardia: 25 % under it; slow desaturation: a surge 20 above it)', () => {
+  it('starts at the first calm pulse, moves 1/300 of the way each calm reading, holds otherwise; both rules learn the same', () => {
+    const b = new BradycardiaRule();
+    const s = new SlowDesaturationRule();
+    const both = (hr: number, p: Picture) => {
+      b.observe(reading('hr', hr, 1000), p);
+      s.observe(reading('hr', hr, 1000), p);
+    };
+    both(90, picture({ idle: false })); // during a check-in: nothing learnt
+    expect([b.base, s.hrBase]).toEqual([null, null]);
+    both(60, picture());
+    expect([b.base, s.hrBase]).toEqual([60, 60]);
+    for (let i = 0; i < 300; i++) both(80, picture());
+    const expected = 80 - 20 * (299 / 300) ** 300; // about 72.6: 1 - 1/e of the way in 300 readings
+    expect(b.base).toBeCloseTo(expected, 9);
+    // not calm: apnoea, low RR, an episode
+    for (const over of [{ apnoeaOn: true }, { lowRrOn: true }, { idle: false }]) both(40, picture(over));
+    expect(b.base).toBeCloseTo(expected, 9);
+    expect(s.hrBase).toBe(b.base);
+  });
+});
+
 describe('wrist stillness (named, never scored)', () => {
   it('names a still wrist in a raised picture only', () => {
     const r = new WristStillnessRule();
@@ -298,10 +322,14 @@ describe('hot path: rule state is plain numbers', () => {
   it('no rule of the registry, nor the filters, holds an object (no per-sample allocation to keep)', () => {
     const parts = [...RULES.map((e) => e.create()), new SignalQuality()];
     // Fixed-size typed arrays (a window, a histogram, a scale's run lengths) are allocated once; the stillness rule's
-    // per-sensor scales are made once per room sensor and hold the same plain state.
+    // per-sensor scales are made once per room sensor and the SpO2 rules' slot means once per rule: they hold the same plain state.
     const plain = (o: object) => {
       for (const [k, v] of Object.entries(o)) {
         if (v instanceof Float64Array || v instanceof Uint8Array) continue;
+        if (v instanceof SlotMeans) {
+          plain(v);
+          continue;
+        }
         if (k === 'scales' && Array.isArray(v)) {
           for (const x of v as object[]) plain(x);
           continue;

@@ -8,19 +8,9 @@ import { WearerDetector, type DetectorOptions } from '../wearer-detector.js';
 import { RULES } from './index.js';
 import { SLIDE_FALL, SUSTAINED_FALL, SlowDesaturationRule } from './slow-desaturation.js';
 import type { Decision } from '../types.js';
+import { xorshift as rnd } from '../../../../test/helpers/xorshift.js';
 
 const S = 1000;
-function rnd(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 /** Roughly normal noise (sum of uniforms), standard deviation `sd`. */
 const gauss = (u: () => number, sd: number) => (u() + u() + u() + u() - 2) * sd * 1.73;
 

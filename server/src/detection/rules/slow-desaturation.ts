@@ -10,7 +10,8 @@
 // restarting the minute, and a lone activity spike is sensor noise, not movement. A lower, sustained
 // trigger (a fall kept up over 90 s) exists for the report's trade-off table and is off by default.
 import { z } from 'zod';
-import { TRIGGER_SCORE, WATCH_SCORE, calm, type Picture, type Reading, type Rule } from './rule.js';
+import { TRIGGER_SCORE, WATCH_SCORE, calm, learnHrBase, learntHrBase, type Picture, type Reading, type Rule } from './rule.js';
+import { SlotMeans } from './slot-means.js';
 
 /** SpO2 is averaged over slots of this length; the last SLOTS slot means (60 s) are fitted with a line. */
 const SLOT_MS = 5_000;
@@ -61,7 +62,7 @@ const HR_SURGE = 20;
 export const SLIDE_EVIDENCE_MS = Math.max(STILL_MS, (SLOTS + 2) * SLOT_MS);
 /** The same with the sustained trigger on (a registry that enables it gives this as the rule's evidence window): the fits of 90 s more. */
 export const SUSTAINED_EVIDENCE_MS = (SLOTS + LEVELS + 1) * SLOT_MS;
-const Learnt = z.object({ hrBase: z.number().finite().min(25).max(240).nullable() });
+const Learnt = z.object({ hrBase: learntHrBase });
 
 export interface SlideOptions {
   /** points below the personal baseline at which the slide triggers (default SLIDE_FALL; the report's trade-off table tries others) */
@@ -81,13 +82,8 @@ export class SlowDesaturationRule implements Rule {
     this.sustainedFall = o.sustainedFall ?? SUSTAINED_FALL;
     this.watchFall = this.slideFall - WATCH_MARGIN;
   }
-  /** the slot being filled (sum, count, start) and the last SLOTS slot means (ring, newest at `at - 1`) */
-  private slotSum = 0;
-  private slotN = 0;
-  private slotT = 0;
-  private readonly ring = new Float64Array(SLOTS);
-  private n = 0;
-  private at = 0;
+  /** SpO2: the last minute's 5 s means */
+  private readonly spo2Means = new SlotMeans(SLOT_MS, SLOTS);
   /** the fit of the last full ring: the level at the newest slot, points/s, RMS residual; a ramp */
   level: number | null = null;
   rate = 0;
@@ -116,7 +112,7 @@ export class SlowDesaturationRule implements Rule {
 
   observe(x: Reading, p: Picture): void {
     if (x.kind === 'hr') {
-      if (calm(p)) this.hrBase = this.hrBase === null ? x.value : this.hrBase + (x.value - this.hrBase) / 300;
+      if (calm(p)) this.hrBase = learnHrBase(this.hrBase, x.value);
       return;
     }
     if (x.kind !== 'spo2') return;
@@ -132,39 +128,32 @@ export class SlowDesaturationRule implements Rule {
       if (a === null || a >= MOVE_ACTIVITY || x.t - this.twitchT <= TWITCH_MS) this.stillMs = 0;
       this.twitchT = x.t;
     }
-    if (this.slotN === 0) this.slotT = x.t;
-    else if (x.t - this.slotT >= SLOT_MS) {
-      const mean = this.slotSum / this.slotN;
-      // slots the gap left empty hold the last mean (a flatter line: never a steeper one)
-      const slots = Math.min(SLOTS, Math.floor((x.t - this.slotT) / SLOT_MS));
-      for (let k = 0; k < slots; k++) this.push(mean);
-      this.slotSum = this.slotN = 0;
-      this.slotT = x.t;
-    }
-    this.slotSum += x.value;
-    this.slotN++;
+    const mean = this.spo2Means.add(x.t, x.value);
+    if (mean === null) return;
+    // slots the gap left empty hold the last mean (a flatter line: never a steeper one)
+    const slots = Math.min(SLOTS, this.spo2Means.span);
+    for (let k = 0; k < slots; k++) this.push(mean);
   }
 
   /** One slot mean into the ring; a full ring is fitted with a line (least squares over the slot index). */
   private push(mean: number): void {
-    this.ring[this.at] = mean;
-    this.at = (this.at + 1) % SLOTS;
-    if (this.n < SLOTS) this.n++;
-    if (this.n < SLOTS) return;
+    const m = this.spo2Means;
+    m.push(mean);
+    if (!m.full) return;
     const mx = (SLOTS - 1) / 2;
     let my = 0;
-    for (let i = 0; i < SLOTS; i++) my += this.ring[(this.at + i) % SLOTS]!;
+    for (let i = 0; i < SLOTS; i++) my += m.mean(i);
     my /= SLOTS;
     let sxy = 0;
     let sxx = 0;
     for (let i = 0; i < SLOTS; i++) {
-      sxy += (i - mx) * (this.ring[(this.at + i) % SLOTS]! - my);
+      sxy += (i - mx) * (m.mean(i) - my);
       sxx += (i - mx) * (i - mx);
     }
     const b = sxy / sxx;
     let ss = 0;
     for (let i = 0; i < SLOTS; i++) {
-      const r = this.ring[(this.at + i) % SLOTS]! - (my + b * (i - mx));
+      const r = m.mean(i) - (my + b * (i - mx));
       ss += r * r;
     }
     this.rate = b / (SLOT_MS / 1000);
@@ -207,21 +196,21 @@ export class SlowDesaturationRule implements Rule {
     const h = SLOTS / 2;
     const hx = (h - 1) / 2;
     let hy = 0;
-    for (let i = from; i < from + h; i++) hy += this.ring[(this.at + i) % SLOTS]!;
+    const m = this.spo2Means;
+    for (let i = from; i < from + h; i++) hy += m.mean(i);
     hy /= h;
     let hxy = 0;
     let hxx = 0;
     for (let i = 0; i < h; i++) {
-      hxy += (i - hx) * (this.ring[(this.at + from + i) % SLOTS]! - hy);
+      hxy += (i - hx) * (m.mean(from + i) - hy);
       hxx += (i - hx) * (i - hx);
     }
     return hxy / hxx / (SLOT_MS / 1000);
   }
 
   private restart(): void {
-    this.n = 0;
+    this.spo2Means.reset();
     this.ln = 0;
-    this.slotSum = this.slotN = 0;
     this.ramp = this.sliding = this.sustained = this.long = false;
     this.rampRun = 0;
     this.level = null;
