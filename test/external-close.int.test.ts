@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ExternalBroker, MosquittoDynsec } from '../server/src/broker/index.js';
 import { CLOSE_GRACE_MS } from '../server/src/broker/external.js';
+import { DURABLE_STREAMS } from '../server/src/ingest/ingest.js';
 import { VirtualClock } from '../server/src/clock.js';
 import { DYNSEC_TOPIC } from '../server/src/broker/provisioning.js';
 import { createLogger } from '../server/src/log.js';
@@ -26,6 +27,7 @@ const connect = () =>
     password: mosq.password,
     clientId: 'odart-core-close',
     controlClientId: 'odart-core-close-node',
+    discreteStreams: DURABLE_STREAMS,
     log: createLogger('silent'),
     maxPayloadBytes: 65_536,
     onDeviceMessage: () => undefined,
@@ -97,6 +99,7 @@ it.skipIf(!HAVE_MOSQUITTO)(
         password: mosq.password,
         clientId: 'odart-core-close',
         controlClientId: 'odart-core-close-silent',
+        discreteStreams: DURABLE_STREAMS,
         log: createLogger('silent'),
         maxPayloadBytes: 65_536,
         onDeviceMessage: () => undefined,

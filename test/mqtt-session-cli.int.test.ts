@@ -104,7 +104,9 @@ describePostgres('mqtt-session against a real PostgreSQL lease', (cluster) => {
         expect(await store.repos.lease.release({ nodeId: 'node-a', epoch: lease.epoch }, Date.now())).toBe(true);
         const created = await run(['init'], env);
         expect(created.code).toBe(0);
-        expect(created.stdout).toMatch(new RegExp(`^mqtt-session: session ${CLIENT_ID} created`));
+        expect(created.stdout).toMatch(
+          new RegExp(`^mqtt-session: sessions ${CLIENT_ID}/discrete \\(.*button\\) and ${CLIENT_ID} \\(.*vitals.*\\) created`),
+        );
         oneRedactedLine(created, [mosq.password]);
         expect(mosq.log()).toContain(CLIENT_ID);
       } finally {

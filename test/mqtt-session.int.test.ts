@@ -5,6 +5,7 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deviceAcls, deviceRole } from '../server/src/broker/provisioning.js';
 import { SessionInitRefused, initDeviceSession } from '../server/src/broker/session-init.js';
+import { DURABLE_STREAMS } from '../server/src/ingest/ingest.js';
 import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
 import { DEMO_DEVICE_SECRET, settle, startTestServer, until, type TestServer } from './helpers/server.js';
 
@@ -68,11 +69,16 @@ describe.skipIf(!HAVE_MOSQUITTO)('the persistent session on a brand-new broker (
       username: mosq.username,
       password: mosq.password,
       clientId: CLIENT_ID,
+      discreteStreams: DURABLE_STREAMS,
       ca: null,
       lease: null,
       now: 0,
     });
-    expect(topics).toContain('odart/v1/devices/+/button');
+    // the continuous streams' session, and the discrete streams' on a queue of its own
+    expect(topics).toEqual([
+      { clientId: `${CLIENT_ID}/discrete`, topics: ['odart/v1/devices/+/door', 'odart/v1/devices/+/button'] },
+      { clientId: CLIENT_ID, topics: ['odart/v1/devices/+/vitals', 'odart/v1/devices/+/presence', 'odart/v1/devices/+/status'] },
+    ]);
     await pressWithNoNode(mosq);
     expect(await firstNode(mosq)).toBe(2); // the queued press and the marker
     expect((await ts!.server.repos.openAlertForWearer('demo-wearer'))?.state).toBe('escalating');
@@ -86,6 +92,7 @@ describe.skipIf(!HAVE_MOSQUITTO)('the persistent session on a brand-new broker (
       username: mosq.username,
       password: mosq.password,
       clientId: CLIENT_ID,
+      discreteStreams: DURABLE_STREAMS,
       ca: null,
       lease: { holder: 'node-a', expiresAt: now + 5000 },
       now,
@@ -99,6 +106,7 @@ describe.skipIf(!HAVE_MOSQUITTO)('the persistent session on a brand-new broker (
       username: mosq.username,
       password: mosq.password,
       clientId: CLIENT_ID,
+      discreteStreams: DURABLE_STREAMS,
       ca: null,
       lease: { holder: 'node-a', expiresAt: now },
       now,

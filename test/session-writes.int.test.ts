@@ -6,6 +6,7 @@ import net from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExternalBroker, mqttLogOption } from '../server/src/broker/external.js';
+import { DURABLE_STREAMS } from '../server/src/ingest/ingest.js';
 import { SESSION_MAX_PER_TURN } from '../server/src/broker/session-turns.js';
 import { createLogger } from '../server/src/log.js';
 import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
@@ -45,6 +46,7 @@ function node(m: TestMosquitto, name: string, got: string[], mayAct?: () => bool
     password: m.password,
     clientId: `odart-core-writes-${name}`,
     controlClientId: `odart-core-writes-${name}-control`,
+    discreteStreams: DURABLE_STREAMS,
     log: createLogger('silent'),
     maxPayloadBytes: 65_536,
     onDeviceMessage: (_topic, payload) => {
@@ -54,7 +56,10 @@ function node(m: TestMosquitto, name: string, got: string[], mayAct?: () => bool
   });
 }
 
-const sessionOf = (b: ExternalBroker) => (b as unknown as { session: MqttClient | null }).session;
+/** the session of the continuous streams (the device here publishes vitals) */
+const sessionOf = (b: ExternalBroker) =>
+  (b as unknown as { sessions: { clientId: string; client: MqttClient }[] | null }).sessions?.find((o) => !o.clientId.endsWith('/discrete'))
+    ?.client;
 
 /** Creates the session, closes it, and has the device publish `n` QoS 1 messages for it meanwhile. */
 async function backlog(m: TestMosquitto, name: string, n: number): Promise<void> {

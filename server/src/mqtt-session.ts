@@ -3,13 +3,14 @@
 // once at set-up, before devices are given out; it refuses while a core holds the lease.
 // Exit codes (docs/operations.md): 0 created, 1 refused (a core holds the lease), 2 usage (arguments, settings),
 // 3 the broker or the database unusable. Every message is one line, with no password in it.
+import { DISCRETE_STREAMS } from '@odart/protocol';
 import { ConfigError, loadConfig, redactDatabaseUrl } from './config.js';
 import { openStore } from './store/index.js';
 import { SessionInitBrokerError, SessionInitRefused, initDeviceSession } from './broker/session-init.js';
 
 const USAGE = `usage: npm run mqtt-session -- init
-  Connects once to MQTT_URL as MQTT_CLIENT_ID (clean session off), subscribes to the device topics at QoS 1 and
-  disconnects, so the broker queues device messages for the first core. Refuses while a core holds the lease
+  Connects once to MQTT_URL as MQTT_CLIENT_ID and as MQTT_CLIENT_ID/discrete (clean session off), subscribes each
+  to its device topics at QoS 1 and disconnects, so the broker queues device messages for the first core. Refuses while a core holds the lease
   (DATABASE_URL). Exit codes: 0 created, 1 refused, 2 usage, 3 broker or database unusable.`;
 
 const EXIT = { created: 0, refused: 1, usage: 2, unusable: 3 } as const;
@@ -58,8 +59,8 @@ async function main(argv: readonly string[], secrets: string[]): Promise<string>
   }
   const host = safeHost(mq.url);
   try {
-    const topics = await initDeviceSession({ ...mq, lease, now: Date.now() });
-    return `session ${mq.clientId} created on ${host}: ${topics.join(', ')} at QoS 1`;
+    const made = await initDeviceSession({ ...mq, discreteStreams: new Set(DISCRETE_STREAMS), lease, now: Date.now() });
+    return `sessions ${made.map((m) => `${m.clientId} (${m.topics.join(', ')})`).join(' and ')} created on ${host} at QoS 1`;
   } catch (err) {
     if (err instanceof SessionInitRefused) throw new Exit(EXIT.refused, err.message);
     if (err instanceof SessionInitBrokerError) throw new Exit(EXIT.unusable, `the broker ${host} is unusable: ${err.message}`);

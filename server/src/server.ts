@@ -15,7 +15,7 @@ import { Escalator } from './escalation/index.js';
 import { ClusterBus, InProcessBus, crossesNodes, type Bus, type Events } from './events/index.js';
 import { buildHttpApp } from './http/app.js';
 import { randomIds, randomUUID, type Ids } from './ids.js';
-import { DetectorSnapshotter, DeviceDirectory, Ingest, rebuildDetectors } from './ingest/index.js';
+import { DURABLE_STREAMS, DetectorSnapshotter, DeviceDirectory, Ingest, rebuildDetectors } from './ingest/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import {
@@ -271,6 +271,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       ...config.mqttExternal,
       // the control connection's own id; the shared MQTT_CLIENT_ID is the core's session, opened on becoming active
       controlClientId: `${config.mqttExternal.clientId}-${config.NODE_ID}`.slice(0, 200),
+      // presses and door events on a queue of their own in the broker, never dropped behind vitals
+      discreteStreams: DURABLE_STREAMS,
       log: brokerLog,
       clock,
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,

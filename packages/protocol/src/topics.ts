@@ -3,6 +3,12 @@
 export const TOPIC_ROOT = 'odart/v1/devices';
 export const DEVICE_STREAMS = ['vitals', 'presence', 'door', 'button', 'status'] as const;
 export type DeviceStream = (typeof DEVICE_STREAMS)[number];
+/**
+ * The discrete streams: each message an event of its own (a help or OK press, a door opening), rare, and not said
+ * again by the next one; the others are continuous (the next sample says the same again). The server acknowledges a
+ * discrete message only once its consequence is stored, and keeps them on a broker queue of their own.
+ */
+export const DISCRETE_STREAMS: readonly DeviceStream[] = ['door', 'button'];
 export const COMMAND_STREAM = 'command';
 
 /** Device ids: short, printable, safe inside a topic level and a URL segment. */

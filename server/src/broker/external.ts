@@ -7,9 +7,22 @@
 // one id throw the session back and forth). Messages go into the same ingest path as the embedded broker's (topic
 // parsed once here, oversized payloads counted, Last Wills are ordinary status messages). Device credentials and ACL
 // live in Mosquitto, put there by the provisioning port (provisioning.ts).
+// The session is two: the continuous streams (vitals, presence, status) under MQTT_CLIENT_ID, and the discrete ones
+// (a help or OK press, a door: `discreteStreams`) under `discreteSessionId(MQTT_CLIENT_ID)`. Mosquitto bounds what it
+// queues for a session while no core holds it (`max_queued_messages`) and drops the newest past the bound, after
+// acknowledging them to the device: on one queue, a takeover at 10,000 wearers filled it with vitals in seconds and
+// a press made then was dropped. The discrete session's queue holds only the rare messages.
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { DEVICE_STREAMS, TOPIC_ROOT, deviceTopic, parseTopic, type CommandPayload, type ParsedTopic } from '@odart/protocol';
+import {
+  DEVICE_STREAMS,
+  TOPIC_ROOT,
+  deviceTopic,
+  parseTopic,
+  type CommandPayload,
+  type DeviceStream,
+  type ParsedTopic,
+} from '@odart/protocol';
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { DeviceBroker } from './port.js';
@@ -27,6 +40,8 @@ export interface ExternalBrokerDeps {
   clientId: string;
   /** this node's own client id for its control connection (never the session's) */
   controlClientId: string;
+  /** the streams on the session's queue of their own (ingest's DURABLE_STREAMS: rare, and none may be dropped) */
+  discreteStreams: ReadonlySet<DeviceStream>;
   /** CA certificates (PEM) to trust for mqtts:// (MQTT_CA_FILE); null = the system's */
   ca?: Buffer | null;
   log: Logger;
@@ -38,7 +53,8 @@ export interface ExternalBrokerDeps {
    * A device message. A promise returned (a discrete message whose consequence must not be lost: ingest's
    * DURABLE_STREAMS) holds its PUBACK until it settles, and the node may still act then: a consequence not stored
    * while this node is the core leaves the message unacknowledged in the session for the next core. Holding one
-   * holds the session's stream (mqtt.js handles packets one at a time), so only rare messages may return one.
+   * holds its session's stream (mqtt.js handles packets one at a time), so only the discrete streams' messages may
+   * return one: their session is their own, and the continuous streams flow meanwhile.
    */
   onDeviceMessage: (topic: ParsedTopic, payload: Buffer, rawTopic: string) => void | Promise<void>;
   onOversized?: (deviceId: string | undefined) => void;
@@ -50,10 +66,11 @@ export interface ExternalBrokerDeps {
    */
   mayAct?: () => boolean;
   /**
-   * The longest a discrete message's PUBACK holds the session's stream (on `clock`; HOLD_MS when absent). Not
+   * The longest a discrete message's PUBACK holds its session's stream (on `clock`; HOLD_MS when absent). Not
    * stored by then while the node still may act (its write fails and is retried): the stream goes on without the
-   * PUBACK, so one wearer's failing write cannot stall every device's data; the broker keeps the message
-   * unacknowledged and sends it again on the next connection of the session (an open alert is not raised twice).
+   * PUBACK, so one wearer's failing write cannot stall every other press and door (the vitals have a session of
+   * their own); the broker keeps the message unacknowledged and sends it again on the next connection of the
+   * session (an open alert is not raised twice).
    */
   holdMs?: number;
 }
@@ -63,6 +80,38 @@ export const HOLD_MS = 4000;
 
 /** The subscriptions of the server's session: every device stream of every device (not commands, not gateway config). */
 export const DEVICE_SUBSCRIPTIONS = DEVICE_STREAMS.map((s) => `${TOPIC_ROOT}/+/${s}`);
+
+/** The client id of the core's session of the discrete streams: `/` is in neither MQTT_CLIENT_ID nor NODE_ID. */
+export const discreteSessionId = (clientId: string): string => `${clientId}/discrete`;
+
+/**
+ * The core's two sessions, in the order they are opened: client id and subscriptions of each, and what the continuous
+ * one no longer takes. The discrete one first: a session made before the split holds the discrete topics too and
+ * gives them up (so each press comes once) only after the discrete session holds them (so none falls between).
+ */
+export function sessionPlan(clientId: string, discrete: ReadonlySet<DeviceStream>): SessionPlan[] {
+  const topic = (s: DeviceStream) => `${TOPIC_ROOT}/+/${s}`;
+  const onOwnQueue = DEVICE_STREAMS.filter((s) => discrete.has(s)).map(topic);
+  const continuous = DEVICE_STREAMS.filter((s) => !discrete.has(s)).map(topic);
+  return [
+    { clientId: discreteSessionId(clientId), topics: onOwnQueue, dropped: [] },
+    { clientId, topics: continuous, dropped: onOwnQueue },
+  ];
+}
+
+export interface SessionPlan {
+  clientId: string;
+  topics: string[];
+  /** unsubscribed on opening (topics an older session of this id held) */
+  dropped: string[];
+}
+
+/** One of the core's persistent sessions while open here: its client, and its PUBACKs by loop turn. */
+interface OpenSession {
+  clientId: string;
+  client: MqttClient;
+  turns: SessionTurns;
+}
 
 const noLog = (): void => undefined;
 
@@ -93,15 +142,24 @@ async function connectClient(d: ExternalBrokerDeps, options: IClientOptions, bef
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => {
       client.removeListener('connect', onConnect);
+      client.removeListener('end', onEnd);
       client.end(true);
       reject(new Error(`MQTT_URL: cannot connect as ${d.username}: ${err.message}`));
     };
     const onConnect = () => {
       client.removeListener('error', onError);
+      client.removeListener('end', onEnd);
       resolve();
+    };
+    // ended before its first CONNACK (a session closed while it opened)
+    const onEnd = () => {
+      client.removeListener('error', onError);
+      client.removeListener('connect', onConnect);
+      reject(new Error(`MQTT_URL: the connection as ${String(options.clientId)} was closed before it connected`));
     };
     client.once('error', onError);
     client.once('connect', onConnect);
+    client.once('end', onEnd);
   });
   return client;
 }
@@ -109,10 +167,8 @@ async function connectClient(d: ExternalBrokerDeps, options: IClientOptions, bef
 export class ExternalBroker implements DeviceBroker {
   readonly mode = 'external' as const;
   private ended = false;
-  /** the persistent session, while this node is the active core */
-  private session: MqttClient | null = null;
-  /** the session's PUBACKs by loop turn */
-  private turns: SessionTurns | null = null;
+  /** the persistent sessions (continuous and discrete streams), while this node is the active core */
+  private sessions: OpenSession[] | null = null;
   private opening: Promise<void> | null = null;
 
   private constructor(
@@ -130,106 +186,139 @@ export class ExternalBroker implements DeviceBroker {
     return new ExternalBroker(client, d);
   }
 
-  /** The persistent session is open here (this node is the core, or was told to be). */
+  /** The persistent sessions are open here (this node is the core, or was told to be). */
   get sessionOpen(): boolean {
-    return this.session !== null;
+    return this.sessions !== null;
   }
 
   /**
-   * Becoming the core: opens the persistent session (the shared client id, clean session off) and subscribes when
-   * the broker kept none; what the broker queued for it follows at once. Resolves on the first CONNACK.
+   * Becoming the core: opens the persistent sessions (the shared client ids, clean session off) and subscribes; what
+   * the broker queued for them follows at once. Resolves on both first CONNACKs and SUBACKs; rejects (with both
+   * closed) when either fails.
    */
   async openSession(): Promise<void> {
     if (this.ended) return;
-    if (this.session) return this.opening ?? undefined;
-    const d = this.d;
-    let client!: MqttClient;
-    this.opening = (async () => {
-      client = await connectClient(
-        d,
-        // the subscriptions live in the broker's session; re-made below only when it has none
-        { clientId: d.clientId, clean: false, resubscribe: false },
-        (c) => {
-          this.session = c;
-          const turns = new SessionTurns(() => c.stream);
-          this.turns = turns;
-          // PUBACK only while this node may act (mqtt.js acknowledges a QoS 1 message once handleMessage calls
-          // back): a message it would drop is left unacknowledged and the session closed, so the broker keeps it
-          // for the next core. A discrete message is acknowledged only once its consequence is stored (ackOnce).
-          // Set before the CONNACK: what the broker kept for the session follows it at once. The PUBACKs of one loop
-          // turn leave in one write, and a turn handles a bounded number of messages (session-turns.ts).
-          c.handleMessage = (packet, callback) => {
-            if (!(d.mayAct?.() ?? true)) return this.leaveUnacknowledged(c);
-            const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-            const stored = this.onMessage(packet.topic, payload);
-            // the deadline may pass while it is handled: acknowledged only if the node may still act after it
-            if (!stored) return d.mayAct?.() === false ? this.leaveUnacknowledged(c) : turns.ack(() => callback());
-            const stream = c.stream;
-            let held = true;
-            const bound = (d.clock ?? systemClock).setTimeout(() => {
-              if (!held) return;
-              held = false;
-              d.log.warn(
-                { holdMs: d.holdMs ?? HOLD_MS },
-                'a device message not stored in time: left unacknowledged (the broker sends it again), the session goes on',
-              );
-              // mqtt.js sends no PUBACK for a handleMessage that calls back with an error, and reads on
-              callback(new Error('not stored in time'));
-            }, d.holdMs ?? HOLD_MS);
-            const settle = () => {
-              if (!held) return;
-              held = false;
-              bound.cancel();
-              this.ackOnce(c, stream, () => turns.ack(() => callback()));
-            };
-            stored.then(settle, (err: unknown) => {
-              // not expected (ingest's consequences never reject): logged, and acknowledged so the stream goes on
-              d.log.error({ err }, 'device message handling failed');
-              settle();
-            });
-          };
-        },
-      ).catch((err: unknown) => {
-        this.session = null;
-        throw err;
-      });
-      client.on('error', (err) => d.log.warn({ err: err.message }, 'external broker session error'));
-      client.on('connect', (connack) => {
-        d.log.info({ sessionPresent: connack.sessionPresent }, 'external broker session reconnected');
-        if (!connack.sessionPresent)
-          this.subscribe(client).catch((err: unknown) => d.log.error({ err }, 'external broker subscribe failed'));
-      });
-      await this.subscribe(client);
-      d.log.info({ clientId: d.clientId }, 'external broker session open');
+    if (this.sessions) return this.opening ?? undefined;
+    // an earlier opening that a close cut short ends first (its clients are ended; it settles at once)
+    while (this.opening) await this.opening.catch(() => undefined);
+    if (this.ended || this.sessions) return this.opening ?? undefined;
+    const open: OpenSession[] = [];
+    this.sessions = open;
+    const plans = sessionPlan(this.d.clientId, this.d.discreteStreams);
+    const opening = (async () => {
+      for (const plan of plans) {
+        if (this.sessions !== open) return; // closed meanwhile: the rest is not opened
+        await this.openOne(open, plan);
+      }
+      this.d.log.info({ clientIds: plans.map((p) => p.clientId) }, 'external broker session open');
     })();
+    this.opening = opening;
     try {
-      await this.opening;
+      await opening;
+    } catch (err) {
+      // closed while it opened (stepped down): not a failure; else both are closed and the failure said
+      if (this.sessions !== open) return;
+      this.sessions = null;
+      await Promise.all(open.map((o) => o.client.endAsync(true).catch(() => undefined)));
+      throw err;
     } finally {
-      this.opening = null;
+      if (this.opening === opening) this.opening = null;
     }
-    // closed while it was opening (stepped down meanwhile)
-    if (this.session !== client) await client.endAsync();
+    // closed while it was opening (stepped down meanwhile): a connection made after the close is ended too
+    if (this.sessions !== open) await Promise.all(open.map((o) => o.client.endAsync(true)));
+  }
+
+  /** One of the sessions: into `open` before its CONNACK (what the broker kept for it follows at once). */
+  private async openOne(open: OpenSession[], plan: SessionPlan): Promise<void> {
+    const d = this.d;
+    const client = await connectClient(
+      d,
+      // the subscriptions live in the broker's session; re-made below only when it has none
+      { clientId: plan.clientId, clean: false, resubscribe: false },
+      (c) => {
+        const session: OpenSession = { clientId: plan.clientId, client: c, turns: new SessionTurns(() => c.stream) };
+        open.push(session);
+        c.handleMessage = (packet, callback) => this.handleMessage(session, packet, callback);
+      },
+    );
+    client.on('error', (err) => d.log.warn({ err: err.message, clientId: plan.clientId }, 'external broker session error'));
+    client.on('connect', (connack) => {
+      d.log.info({ sessionPresent: connack.sessionPresent, clientId: plan.clientId }, 'external broker session reconnected');
+      if (!connack.sessionPresent)
+        this.subscribe(client, plan).catch((err: unknown) => d.log.error({ err }, 'external broker subscribe failed'));
+    });
+    // Ended while it subscribes (closeSession: stepped down with the broker's backlog flowing, a SUBACK behind a
+    // message left unacknowledged, which mqtt.js will never read past): the opening ends with it, never hangs.
+    await new Promise<void>((resolve, reject) => {
+      const onEnd = () => reject(new Error('the session was closed while it opened'));
+      client.once('end', onEnd);
+      this.subscribe(client, plan)
+        .then(resolve, reject)
+        .finally(() => client.removeListener('end', onEnd));
+    });
   }
 
   /**
-   * No longer the core: ends the session's connection. The broker keeps the session (clean session off): whatever
+   * A message one of the sessions delivered. PUBACK only while this node may act (mqtt.js acknowledges a QoS 1
+   * message once handleMessage calls back): a message it would drop is left unacknowledged and the sessions closed,
+   * so the broker keeps it for the next core. A discrete message is acknowledged only once its consequence is stored
+   * (ackOnce). The PUBACKs of one loop turn leave in one write, and a turn handles a bounded number of messages
+   * (session-turns.ts).
+   */
+  private handleMessage(session: OpenSession, packet: { topic: string; payload: Buffer | string }, callback: (err?: Error) => void): void {
+    const d = this.d;
+    const c = session.client;
+    if (!(d.mayAct?.() ?? true)) return this.leaveUnacknowledged(c);
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const stored = this.onMessage(packet.topic, payload);
+    // the deadline may pass while it is handled: acknowledged only if the node may still act after it
+    if (!stored) return d.mayAct?.() === false ? this.leaveUnacknowledged(c) : session.turns.ack(() => callback());
+    const stream = c.stream;
+    let held = true;
+    const bound = (d.clock ?? systemClock).setTimeout(() => {
+      if (!held) return;
+      held = false;
+      d.log.warn(
+        { holdMs: d.holdMs ?? HOLD_MS },
+        'a device message not stored in time: left unacknowledged (the broker sends it again), the session goes on',
+      );
+      // mqtt.js sends no PUBACK for a handleMessage that calls back with an error, and reads on
+      callback(new Error('not stored in time'));
+    }, d.holdMs ?? HOLD_MS);
+    const settle = () => {
+      if (!held) return;
+      held = false;
+      bound.cancel();
+      this.ackOnce(c, stream, () => session.turns.ack(() => callback()));
+    };
+    stored.then(settle, (err: unknown) => {
+      // not expected (ingest's consequences never reject): logged, and acknowledged so the stream goes on
+      d.log.error({ err }, 'device message handling failed');
+      settle();
+    });
+  }
+
+  /**
+   * No longer the core: ends the sessions' connections. The broker keeps the sessions (clean session off): whatever
    * devices publish from now on waits there for the next core; unacknowledged messages are delivered again.
    */
   async closeSession(): Promise<void> {
-    const s = this.session;
-    const turns = this.turns;
-    this.session = null;
-    this.turns = null;
+    const open = this.sessions;
+    this.sessions = null;
+    if (open) {
+      // The PUBACKs each turn corked are of messages handled while the node could act: written now. Then forced: a
+      // message held back unacknowledged (mayAct) must not be acknowledged on the way out. Not after the opening:
+      // it may wait for a SUBACK that mqtt.js reads only past the message left unacknowledged.
+      for (const o of open) o.turns.end();
+      await Promise.all(open.map((o) => o.client.endAsync(true)));
+    }
     if (this.opening) await this.opening.catch(() => undefined);
-    // The PUBACKs this turn corked are of messages handled while the node could act: written now. Then forced: a
-    // message held back unacknowledged (mayAct) must not be acknowledged on the way out.
-    turns?.end();
-    if (s) await s.endAsync(true);
   }
 
-  /** QoS 1 on every device stream; a refused subscription means the server's account lacks its ACL. */
-  private async subscribe(client: MqttClient): Promise<void> {
-    const granted = await client.subscribeAsync(DEVICE_SUBSCRIPTIONS, { qos: 1 });
+  /** QoS 1 on the session's streams; a refused subscription means the server's account lacks its ACL. */
+  private async subscribe(client: MqttClient, plan: SessionPlan): Promise<void> {
+    if (plan.dropped.length > 0) await client.unsubscribeAsync(plan.dropped);
+    const granted = await client.subscribeAsync(plan.topics, { qos: 1 });
     const refused = granted.filter((g) => g.qos !== 1).map((g) => g.topic);
     if (refused.length > 0) {
       throw new Error(
@@ -238,21 +327,25 @@ export class ExternalBroker implements DeviceBroker {
     }
   }
 
-  /** The session delivered device data to a node no longer the core: closed with it unacknowledged. */
+  private isOpen(c: MqttClient): boolean {
+    return this.sessions?.some((o) => o.client === c) ?? false;
+  }
+
+  /** A session delivered device data to a node no longer the core: both closed with it unacknowledged. */
   private leaveUnacknowledged(c: MqttClient): void {
-    if (this.session !== c) return;
+    if (!this.isOpen(c)) return;
     this.d.log.warn('the session delivered device data to a node no longer the core: closing it unacknowledged');
     void this.closeSession().catch((err: unknown) => this.d.log.warn({ err }, 'closing the session failed'));
   }
 
   /**
    * A held message's consequence settled: PUBACK if this node still may act on the connection it came on. Stepped
-   * down meanwhile (the deadline passed while the write hung, or the fence refused it): the session is closed
+   * down meanwhile (the deadline passed while the write hung, or the fence refused it): the sessions are closed
    * unacknowledged and the next core gets the message. Reconnected meanwhile: the broker sends it again on the new
    * connection (its packet id there may name another message, so no PUBACK goes on it).
    */
   private ackOnce(c: MqttClient, stream: MqttClient['stream'], callback: () => void): void {
-    if (this.session !== c || c.stream !== stream || !c.connected) return;
+    if (!this.isOpen(c) || c.stream !== stream || !c.connected) return;
     if (!(this.d.mayAct?.() ?? true)) return this.leaveUnacknowledged(c);
     callback();
   }
@@ -291,7 +384,7 @@ export class ExternalBroker implements DeviceBroker {
 
   /** Closed, or unreachable: the control connection down, or the core's session down while it should be open. */
   get closed(): boolean {
-    return this.ended || !this.client.connected || (this.session !== null && !this.session.connected);
+    return this.ended || !this.client.connected || (this.sessions?.some((o) => !o.client.connected) ?? false);
   }
 
   async close(): Promise<void> {

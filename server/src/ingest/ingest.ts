@@ -5,7 +5,7 @@ import type { DetectionEngine } from '../detection/index.js';
 import type { Bus } from '../events/index.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { decodePayload, type DeviceMessage, type DropReason, type ParsedTopic } from '@odart/protocol';
+import { DISCRETE_STREAMS, decodePayload, type DeviceMessage, type DropReason, type ParsedTopic } from '@odart/protocol';
 import { SampleAges } from './age.js';
 import type { DeviceDirectory, DeviceEntry } from './directory.js';
 
@@ -22,7 +22,7 @@ export const MAX_HELD = 100_000;
  * the broker acknowledges it only then. Vitals, presence and status are continuous: the next sample says the same
  * again, and a wait per message would serialise 10,000 wearers' 1 Hz data behind each store write.
  */
-export const DURABLE_STREAMS: ReadonlySet<DeviceMessage['stream']> = new Set(['button', 'door']);
+export const DURABLE_STREAMS: ReadonlySet<DeviceMessage['stream']> = new Set(DISCRETE_STREAMS);
 
 /** One message's consequence: settles once the decisions it caused are applied (undefined: nothing to wait for). */
 export type Consequence = Promise<void> | undefined;
