@@ -156,7 +156,7 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/, 'letters, digits, _ . : - (at most 100)')
     .default(() => `${os.hostname().replace(/[^A-Za-z0-9_.:-]/g, '-') || 'node'}-${process.pid}`),
-  /** how long the core lease lasts unless renewed (renewed every third of it): a standby takes over within about 1⅓ of it */
+  /** how long the core lease lasts unless renewed (renewed every third of it): a standby takes over at most this long after the core's last renewal */
   CORE_LEASE_S: z.coerce.number().int().min(3).max(60).default(6),
   /** dead man's switch: pinged every HEARTBEAT_S while the core is healthy, HEARTBEAT_URL/fail while not (healthchecks.io style); unset = off. Logged without its path (the check's token) */
   HEARTBEAT_URL: z.url({ protocol: /^https?$/ }).optional(),

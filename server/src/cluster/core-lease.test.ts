@@ -79,6 +79,36 @@ it('a node that cannot renew stops acting at its deadline, before its lease runs
   expect((await real.read()).expiresAt).toBe(0);
 });
 
+it("a standby whose round falls between the holder's renewals takes over the moment the lease runs out, not a round later", async () => {
+  opened = await openDatabase(':memory:');
+  const real = createLeaseRepo(opened.db);
+  let lost = false;
+  const aConn: LeaseRepo = {
+    ...real,
+    acquire: (...args) => (lost ? Promise.reject(new Error('connection terminated')) : real.acquire(...args)),
+  };
+  const clock = new VirtualClock(T0);
+  const events: string[] = [];
+  const a = node(aConn, clock, 'a', events);
+  const b = node(real, clock, 'b', events);
+  await a.start();
+  // B's rounds come 1 s after A's: at +1, +3, +5 ...
+  await step(clock, [a], 1000);
+  await b.start();
+  await step(clock, [a, b], 9000);
+  expect(a.active && !b.active).toBe(true);
+  lost = true; // at +10 s; A's last good renewal was at +10 s: its lease runs out at +16 s, B's rounds at +15, +17
+  await step(clock, [a, b], 6000);
+  expect(b.active).toBe(true);
+  expect(events).toEqual(['a active 1 @0', 'a standby @14000', 'b active 2 @16000']);
+  // the rounds go on from that attempt: renewals every 2 s from +16 s, the lease held through the next ones
+  await step(clock, [a, b], 6000);
+  expect(b.active).toBe(true);
+  expect((await real.read()).renewedAt - T0).toBe(22_000);
+  await a.stop();
+  await b.stop();
+});
+
 it('the single node (no lease repository) is active at once, unfenced', async () => {
   const clock = new VirtualClock(T0);
   const single = new CoreLease({
