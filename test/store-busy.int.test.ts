@@ -6,9 +6,10 @@
 // statement_timeout, a tenth under the client's bound, and a connection whose query the client gave up on is
 // closed, not reused. Real PostgreSQL, another session holding a lock; a TCP proxy that stalls one connection
 // (test/helpers/tcp-proxy.ts). The bounds are real timers of pg and PostgreSQL, so they are short here.
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { openStore, type Store } from '../server/src/store/index.js';
+import { openDatabase, openStore, type Store } from '../server/src/store/index.js';
 import { describePostgres, type PgCluster } from './helpers/postgres.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
@@ -141,5 +142,26 @@ describePostgres('a query that timed out leaves no busy connection for the next 
     await s.repos.snapshots.write([row(NOW + 1000)]);
     expect((await s.repos.snapshots.read(['w1'])).get('w1')).toEqual(row(NOW + 1000));
     expect(timeouts).toBe(1);
+  });
+
+  it('the server ends a connection between two statements of a transaction: that transaction fails, not the process', async () => {
+    // pg-pool listened for errors only on idle connections: this one's 'error' had no listener and threw out of the
+    // socket handler (an uncaught exception: the node's process ends). A server restart or failover does the same.
+    let lostOne = () => {};
+    const lost = new Promise<void>((resolve) => (lostOne = resolve));
+    const opened = await openDatabase('', url, { queryTimeoutMs: TIMEOUT_MS, onConnectionLost: () => lostOne() });
+    try {
+      const failed = opened.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+        await locker.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+        await lost; // heard by the store, while the transaction holds the connection and runs no query
+        await sql`select 1`.execute(trx);
+      });
+      await expect(failed).rejects.toThrow(/not queryable|terminat/);
+      // the pool closed that connection: the next query runs on a new one
+      expect((await sql<{ one: number }>`select 1 as one`.execute(opened.db)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await opened.close();
+    }
   });
 });

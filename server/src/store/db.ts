@@ -31,6 +31,8 @@ export interface DbOptions {
   queryTimeoutMs?: number;
   /** hears each query (or connection) that timed out (the server counts them in odart_store_query_timeouts_total) */
   onQueryTimeout?: () => void;
+  /** PostgreSQL with a bound: hears a connection ended while in use (the server restarted or ended it, the network) */
+  onConnectionLost?: (err: Error) => void;
 }
 
 /** Opens (and migrates) PostgreSQL when `databaseUrl` is set, else the SQLite file in dataDir (':memory:' for none). */
@@ -99,7 +101,9 @@ async function openPostgres(url: string, opts: DbOptions): Promise<OpenedDb> {
   const ms = opts.queryTimeoutMs;
   const pool = pgPool(url, 10, ms);
   const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: ms ? boundedPool(pool, { ms, onTimeout: opts.onQueryTimeout }) : pool }),
+    dialect: new PostgresDialect({
+      pool: ms ? boundedPool(pool, { ms, onTimeout: opts.onQueryTimeout, onLost: opts.onConnectionLost }) : pool,
+    }),
   });
   return {
     db,

@@ -13,6 +13,8 @@ export interface QueryBound {
   ms: number;
   /** hears each query, or connection, that timed out */
   onTimeout?: () => void;
+  /** hears a connection the server or the network ended while a query or transaction held it (then closed) */
+  onLost?: (err: Error) => void;
 }
 
 /**
@@ -64,6 +66,15 @@ export function boundedPool(pool: pg.Pool, bound: QueryBound): PostgresPool {
       const client = await checkOut();
       /** the first words of the query this client gave up on; set, the connection is closed on release */
       let abandoned: string | null = null;
+      // pg-pool listens for a connection's errors only while it is idle: one the server ends between two statements
+      // of a transaction (a restart, pg_terminate_backend, a failover) emitted 'error' with no listener, which threw
+      // out of the socket's handler and ended the process. Heard here, its next query fails and release closes it.
+      let lost: Error | null = null;
+      const onError = (err: Error) => {
+        lost ??= err;
+        bound.onLost?.(err);
+      };
+      client.on('error', onError);
 
       const run = async <R>(text: string, params: readonly unknown[]): Promise<PostgresQueryResult<R>> => {
         if (abandoned !== null) {
@@ -92,14 +103,16 @@ export function boundedPool(pool: pg.Pool, bound: QueryBound): PostgresPool {
       const wrapped = {
         query: run as PostgresPoolClient['query'],
         release(): void {
+          client.off('error', onError);
           // with an Error pg-pool closes the connection instead of keeping it for the next query
-          client.release(abandoned !== null ? new Error(`${abandoned} ... did not answer within ${bound.ms} ms`) : undefined);
+          client.release(abandoned !== null ? new Error(`${abandoned} ... did not answer within ${bound.ms} ms`) : (lost ?? undefined));
         },
       };
       if (!prepared.has(client)) {
         try {
           await run(`set statement_timeout = ${serverMs}`, []);
         } catch (err) {
+          client.off('error', onError);
           client.release(true); // not prepared: never handed out
           throw err;
         }
