@@ -144,6 +144,33 @@ describePostgres('a query that timed out leaves no busy connection for the next 
     expect(timeouts).toBe(1);
   });
 
+  it("a core write's link stalls inside its transaction: the server ends that session, so a standby can take the lease", async () => {
+    // The fenced write reads the lease row FOR SHARE first; behind a dead link the server never hears the client
+    // close, and the session sat idle in its transaction holding that lock (until TCP keepalive: hours), so every
+    // takeover UPDATE waited on it and was cancelled: no core. idle_in_transaction_session_timeout ends it.
+    const a = await open(viaProxy());
+    let standbyTimeouts = 0;
+    const b = await openStore(':memory:', url, { queryTimeoutMs: TIMEOUT_MS, onQueryTimeout: () => standbyTimeouts++ });
+    try {
+      const lease = await a.repos.lease.acquire('node-a', null, NOW, 6000);
+      expect(lease.held).toBe(true);
+      const core = { fence: { nodeId: 'node-a', epoch: lease.epoch }, now: NOW };
+      proxy.stallOn('insert into'); // after the lease row was read FOR SHARE
+      await expect(a.repos.snapshots.write([{ wearerId: 'w5', version: 1, at: NOW, data: '{}' }], core)).rejects.toThrow(TIMED_OUT);
+      // node-a's lease has run out; node-b tries as the core lease does, once a round (each try bounded)
+      let taken = null;
+      for (let round = 0; round < 5 && !taken; round++)
+        taken = await b.repos.lease.acquire('node-b', null, NOW + 7000, 6000).then(
+          (r) => r,
+          () => null,
+        );
+      expect(taken).toMatchObject({ held: true, holder: 'node-b', epoch: lease.epoch + 1 });
+      expect(standbyTimeouts).toBeLessThanOrEqual(2);
+    } finally {
+      await b.close();
+    }
+  });
+
   it('the server ends a connection between two statements of a transaction: that transaction fails, not the process', async () => {
     // pg-pool listened for errors only on idle connections: this one's 'error' had no listener and threw out of the
     // socket handler (an uncaught exception: the node's process ends). A server restart or failover does the same.

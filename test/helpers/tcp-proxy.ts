@@ -2,7 +2,7 @@
 // both ways (connections stay open, as behind a dropped link, and new ones are accepted but go nowhere);
 // restore() delivers what was held, as TCP would after the link comes back. stallOn(text) drops one connection
 // only (a firewall or NAT that lost its state): the first that then sends `text` passes nothing more either way,
-// from those bytes on, while the others and new ones pass.
+// from those bytes on, nor the client closing it (its server session stays), while the others and new ones pass.
 import net from 'node:net';
 
 export interface TcpProxy {
@@ -45,6 +45,8 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       s.on('error', end);
       s.on('close', () => {
         sockets.delete(s);
+        // a stalled link does not carry the client's close either: the server's session stays, as behind a dead link
+        if (s === client && link.stalled) return;
         end();
       });
     }

@@ -22,11 +22,12 @@ export interface OpenedDb {
 export interface DbOptions {
   /**
    * PostgreSQL: the longest a query (or taking a connection) may wait for an answer before it fails with
-   * QUERY_TIMEOUT_MESSAGE (store/pg-bounded.ts): pg's client-side query_timeout (a link that drops packets never reaches the server's
-   * statement_timeout) and, a tenth under it, the server's statement_timeout (a statement that waits on a lock is
-   * cancelled there, so its connection is free again). A connection whose query the client gave up on is closed,
-   * not reused (store/pg-bounded.ts). The server gives its renew window (lease - one renewal): a core write not
-   * answered by then cannot land before the core's deadline anyway. Migrations are not bounded. Absent: no bound.
+   * QUERY_TIMEOUT_MESSAGE. pg's client-side query_timeout (a link that drops packets never reaches the server's
+   * statement_timeout); a tenth under it the server's statement_timeout (a statement waiting on a lock is cancelled
+   * there, its connection free again); at it idle_in_transaction_session_timeout (a transaction whose link died
+   * ends on the server, with its locks). A connection whose query the client gave up on is closed, not reused
+   * (store/pg-bounded.ts). The server gives its renew window (lease - one renewal): a core write not answered by
+   * then cannot land before the core's deadline anyway. Migrations are not bounded. Absent: no bound.
    */
   queryTimeoutMs?: number;
   /** hears each query (or connection) that timed out (the server counts them in odart_store_query_timeouts_total) */

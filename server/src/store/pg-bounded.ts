@@ -37,7 +37,11 @@ function firstWords(text: string): string {
 
 /**
  * `pool` (made with query_timeout and connectionTimeoutMillis of `bound.ms`) as kysely's PostgresPool. Each new
- * connection first sets statement_timeout (a SET, not a startup parameter, so a pooler in session mode passes it).
+ * connection first sets statement_timeout and idle_in_transaction_session_timeout (set_config, not startup
+ * parameters, so a pooler in session mode passes them). The second is for a link that dies inside a transaction:
+ * the server never hears the client close, and the session would sit in its transaction with its locks (the lease
+ * row a core write reads FOR SHARE, which every takeover then waits on) until TCP keepalive gives up, hours later;
+ * a live transaction of the store idle that long between statements could not serve the core's deadline either.
  * A connection whose query the client gave up on (no answer within the bound: a link that drops packets, a server
  * that stopped answering; a server-side timeout cannot help there, its answer is lost too) is closed when released,
  * never handed to another query; its transaction's rollback is not sent (the server rolls back a closed session), so
@@ -110,7 +114,10 @@ export function boundedPool(pool: pg.Pool, bound: QueryBound): PostgresPool {
       };
       if (!prepared.has(client)) {
         try {
-          await run(`set statement_timeout = ${serverMs}`, []);
+          await run(
+            `select set_config('statement_timeout', '${serverMs}', false), set_config('idle_in_transaction_session_timeout', '${bound.ms}', false)`,
+            [],
+          );
         } catch (err) {
           client.off('error', onError);
           client.release(true); // not prepared: never handed out
