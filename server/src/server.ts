@@ -108,6 +108,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const store = await openStore(config.DATA_DIR, config.DATABASE_URL, {
     queryTimeoutMs: leaseMs - renewMs,
     onQueryTimeout: () => metrics.storeQueryTimeouts.inc(),
+    onConnectionLost: (err) => log.warn({ err }, 'a PostgreSQL connection in use was ended (it is closed; its query or transaction fails)'),
   });
   const { repos } = store;
   // Production never seeds: the demo chain pages made-up numbers and its accounts have printed passwords.

@@ -7,6 +7,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrations.js';
+import { boundedPool } from './pg-bounded.js';
 
 export type Db = Kysely<DB>;
 
@@ -20,18 +21,20 @@ export interface OpenedDb {
 
 export interface DbOptions {
   /**
-   * PostgreSQL: the longest a query (or taking a new connection) may wait for an answer before it fails with
-   * QUERY_TIMEOUT_MESSAGE (pg's client-side query_timeout: a link that drops packets is not seen by the server's
-   * statement_timeout). The server gives its renew window (lease - one renewal): a core write not answered by
+   * PostgreSQL: the longest a query (or taking a connection) may wait for an answer before it fails with
+   * QUERY_TIMEOUT_MESSAGE. pg's client-side query_timeout (a link that drops packets never reaches the server's
+   * statement_timeout); a tenth under it the server's statement_timeout (a statement waiting on a lock is cancelled
+   * there, its connection free again); at it idle_in_transaction_session_timeout (a transaction whose link died
+   * ends on the server, with its locks). A connection whose query the client gave up on is closed, not reused
+   * (store/pg-bounded.ts). The server gives its renew window (lease - one renewal): a core write not answered by
    * then cannot land before the core's deadline anyway. Migrations are not bounded. Absent: no bound.
    */
   queryTimeoutMs?: number;
-  /** hears each query that timed out (the server counts them in odart_store_query_timeouts_total) */
+  /** hears each query (or connection) that timed out (the server counts them in odart_store_query_timeouts_total) */
   onQueryTimeout?: () => void;
+  /** PostgreSQL with a bound: hears a connection ended while in use (the server restarted or ended it, the network) */
+  onConnectionLost?: (err: Error) => void;
 }
-
-/** What a query that timed out fails with (its message starts so, then the statement's first words). */
-export const QUERY_TIMEOUT_MESSAGE = 'PostgreSQL did not answer within';
 
 /** Opens (and migrates) PostgreSQL when `databaseUrl` is set, else the SQLite file in dataDir (':memory:' for none). */
 export async function openDatabase(dataDir: string, databaseUrl?: string, opts: DbOptions = {}): Promise<OpenedDb> {
@@ -79,13 +82,6 @@ function pgPool(url: string, max: number, timeoutMs?: number): pg.Pool {
   return pool;
 }
 
-/** pg's own errors for a query, or a new connection, not answered in time */
-function isTimeout(err: unknown): err is Error {
-  return (
-    err instanceof Error && (err.message === 'Query read timeout' || err.message.startsWith('timeout exceeded when trying to connect'))
-  );
-}
-
 async function openPostgres(url: string, opts: DbOptions): Promise<OpenedDb> {
   // Migrations on a pool of their own, unbounded (one may rewrite a large table), closed once done.
   const migrator = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pgPool(url, 2) }) });
@@ -104,16 +100,11 @@ async function openPostgres(url: string, opts: DbOptions): Promise<OpenedDb> {
     await migrator.destroy();
   }
   const ms = opts.queryTimeoutMs;
+  const pool = pgPool(url, 10, ms);
   const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: pgPool(url, 10, ms) }),
-    // kysely hands every failed query's error here before it throws it: a timeout gets a message that says what
-    // happened (pg's is 'Query read timeout'), and is counted
-    log: (e) => {
-      if (e.level !== 'error' || !isTimeout(e.error)) return;
-      const words = e.query.sql.trimStart().split(/\s+/).slice(0, 3).join(' ');
-      e.error.message = `${QUERY_TIMEOUT_MESSAGE} ${ms} ms (${words} ...; pg: ${e.error.message})`;
-      opts.onQueryTimeout?.();
-    },
+    dialect: new PostgresDialect({
+      pool: ms ? boundedPool(pool, { ms, onTimeout: opts.onQueryTimeout, onLost: opts.onConnectionLost }) : pool,
+    }),
   });
   return {
     db,
