@@ -9,7 +9,10 @@
 // the rebuild as it was before issue 14's read work (one row per block, pages read one after another), as it is, and
 // with two pages read ahead, in turn, BENCH_REBUILD_REPEAT times (default 3). The rebuild reads on a pool bounded
 // as a node's (BENCH_REBUILD_QUERY_TIMEOUT_MS, default 2000: the renew window with CORE_LEASE_S=3); each round
-// reports its longest read of stored samples and of snapshots, and the reads past the bound.
+// reports its longest read of stored samples and of snapshots, the reads past the bound, and this process's CPU
+// (replay and the rows' decoding; the database's is not in it), which a shared machine's load shakes less than the
+// time. BENCH_REBUILD_READS=1: then, twice, the stored samples of every page read one page after another with no
+// replay, timed with this process's CPU (how much of the rebuild the reads alone take).
 import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { DeviceMessage } from '@odart/protocol';
@@ -115,6 +118,7 @@ export async function benchRebuild(o: { wearers: number; kit?: RebuildKit; ab?: 
         const stalls = watchStalls({ thresholdMs: 50 });
         stalls.mark('rebuild');
         const r0 = performance.now();
+        const c0 = process.cpuUsage();
         const res = await rebuildDetectors({
           engine,
           now,
@@ -128,6 +132,7 @@ export async function benchRebuild(o: { wearers: number; kit?: RebuildKit; ab?: 
           prefetch: v.prefetch,
         });
         const seconds = (performance.now() - r0) / 1000;
+        const cpu = process.cpuUsage(c0);
         loop.disable();
         const stallList = await stalls.report();
         stalls.stop();
@@ -137,6 +142,8 @@ export async function benchRebuild(o: { wearers: number; kit?: RebuildKit; ab?: 
           samples: res.samples,
           restored: res.restored,
           seconds: Math.round(seconds * 10) / 10,
+          /** this process's CPU meanwhile (replay, decoding the rows; the database's is not in it): less shaken by load */
+          cpuSeconds: Math.round((cpu.user + cpu.system) / 1e5) / 10,
           samplesPerSec: Math.round(res.samples / seconds),
           /** rows the vitals reads returned */
           rows: readVitals.windowsRows - rowsBefore,
@@ -166,10 +173,25 @@ export async function benchRebuild(o: { wearers: number; kit?: RebuildKit; ab?: 
         for (const v of variants) {
           const r = await rebuild(v);
           o.log(
-            `  ${v.name}: ${r.seconds} s, ${r.rows} rows, longest read ${r.longestReadMs.windows} ms (snapshots ${r.longestReadMs.snapshots} ms; ` +
+            `  ${v.name}: ${r.seconds} s (CPU ${r.cpuSeconds} s), ${r.rows} rows, longest read ${r.longestReadMs.windows} ms (snapshots ${r.longestReadMs.snapshots} ms; ` +
               `all reads ${r.windowsReadSeconds} s; ${r.timeouts} past ${boundMs} ms, ${r.unrebuilt} unrebuilt), longest stall ${r.loopMaxMs} ms, load ${r.load.join(' ')}`,
           );
           runs.push(r);
+        }
+      }
+      if (process.env.BENCH_REBUILD_READS === '1') {
+        for (let k = 0; k < 2; k++) {
+          const r0 = performance.now();
+          const c0 = process.cpuUsage();
+          let n = 0;
+          for (let i = 0; i < ids.length; i += 200) {
+            const got = await readVitals.windows(ids.slice(i, i + 200), now - engine0.rebuildWindowMs('w0', sources), now);
+            for (const ps of got.values()) n += ps.length;
+          }
+          const cu = process.cpuUsage(c0);
+          o.log(
+            `  reads only: ${((performance.now() - r0) / 1000).toFixed(2)} s, this process's CPU ${((cu.user + cu.system) / 1e6).toFixed(2)} s, ${n} samples, load ${os.loadavg()[0]!.toFixed(1)}`,
+          );
         }
       }
       const last = runs.filter((r) => r.variant === 'now').at(-1)!;
