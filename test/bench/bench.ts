@@ -165,11 +165,15 @@ async function latencyServer(
   background: number,
   env: Record<string, string>,
   opts: Omit<ServerProcessOptions, 'inheritEnv'>,
+  /** more lines of mosquitto.conf (the last of a setting wins) */
+  mosqConf: readonly string[] = [],
 ): Promise<{
   server: Child;
   mqttPort: number;
   creds: Cred[];
   restart?(between: () => Promise<void>): Promise<Child>;
+  /** Mosquitto's log so far (its last 20,000 characters) */
+  brokerLog?(): string;
   close(): Promise<void>;
 }> {
   if (broker === 'embedded') {
@@ -198,6 +202,7 @@ async function latencyServer(
       password: d.secret,
       role: { rolename: deviceRole(d.id), acls: deviceAcls(d.id, null) },
     })),
+    conf: mosqConf,
   });
   try {
     const serverEnv = { ...env, DATA_DIR: dataDir, ...mosq.env, MQTT_CLIENT_ID: 'odart-bench' };
@@ -208,6 +213,7 @@ async function latencyServer(
       },
       mqttPort: mosq.port,
       creds,
+      brokerLog: () => mosq.log(),
       /** the server stopped, `between` awaited, and started again on the same data and Mosquitto (a new core opening the session) */
       async restart(between: () => Promise<void>) {
         await server.stop();
@@ -413,11 +419,13 @@ async function ingestCpu(wearers: number, hz: number, perWindow: number, windows
  */
 async function serverDrain(wearers: number, hz: number, gapS: number) {
   log(`session backlog through the server: ${wearers} wearers at ${hz} Hz, the server down for ${gapS} s`);
+  // queueing unbounded, so the catch-up below can happen at all (a start-up takes seconds: the broker's accounts resync)
   const setup = await latencyServer(
     'mosquitto',
     wearers,
     { DEMO_PASSWORD: PASSWORD, DEMO_DEVICE_SECRET: DEVICE_SECRET },
     { nodeArgs: SERVER_NODE_ARGS },
+    ['max_queued_messages 0'],
   );
   const vitalsRe = /odart_mqtt_messages_total\{stream="vitals"\} (\d+)/;
   let load: Awaited<ReturnType<typeof startLoadChild>> | null = null;
@@ -451,6 +459,10 @@ async function serverDrain(wearers: number, hz: number, gapS: number) {
       }
     }
     const cores = (next.cpuSeconds() - cpu0) / ((performance.now() - up) / 1000);
+    // when the new server opened the session: Mosquitto's log line for it (its time stamp, whole seconds)
+    const opened = [...(setup.brokerLog?.() ?? '').matchAll(/^(\d+): New client connected from \S+ as odart-bench /gm)].at(-1);
+    const openedAgoS = opened ? Date.now() / 1000 - Number(opened[1]) : null;
+    const sinceUpS = (performance.now() - up) / 1000;
     const r = {
       wearers,
       hz,
@@ -458,6 +470,8 @@ async function serverDrain(wearers: number, hz: number, gapS: number) {
       liveRate: Math.round(liveRate),
       backlog,
       caughtUpS: caughtUp === null ? null : round(caughtUp, 1),
+      /** the session opened this long before the server's start-up ended (whole seconds of Mosquitto's log, +-1 s) */
+      sessionOpenedBeforeUpS: openedAgoS === null ? null : round(openedAgoS - sinceUpS, 1),
       drainPerSec: caughtUp === null ? null : Math.round(backlog / caughtUp + liveRate),
       serverCores: round(cores, 2),
       load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
@@ -882,7 +896,7 @@ if (JSON_OUT) {
         ? sb.rounds.flatMap((r, i): [string, string][] => [
             [
               `session backlog ${i + 1}: gaps`,
-              `${sb.wearers} devices at ${sb.hz} Hz (${r.gaps.offeredPerSec}/s): ${r.gaps.runs.map((g) => `${g.gapS} s -> ${g.queued} queued (${g.expected} by rate), live ${g.liveDelayMs} ms behind, ${g.drainPerSec}/s`).join('; ')}`,
+              `${sb.wearers} devices at ${sb.hz} Hz (live ${r.gaps.liveRates.join(', ')}/s): ${r.gaps.runs.map((g) => `${g.gapS} s -> ${g.queued} queued (${g.expected} by rate), drained in ${g.drainS} s (${g.drainPerSec}/s)`).join('; ')}`,
             ],
             [
               `session backlog ${i + 1}: Mosquitto RSS`,
@@ -890,7 +904,12 @@ if (JSON_OUT) {
             ],
             [
               `session backlog ${i + 1}: drain`,
-              r.memory.drains.map((d) => `${d.messages} in ${d.seconds} s (${d.perSec}/s, Mosquitto ${d.brokerCores} cores)`).join('; '),
+              r.memory.drains
+                .map(
+                  (d) =>
+                    `${d.messages} in ${d.seconds} s (${d.perSec}/s, Mosquitto ${d.brokerCores} cores; a probe after ${d.beforeProbe}, ${d.outOfOrder} out of order)`,
+                )
+                .join('; '),
             ],
           ])
         : []),
