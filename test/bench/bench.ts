@@ -30,7 +30,7 @@ const JSON_OUT = args.has('--json');
 const QUICK = args.has('--quick');
 const SOAK = args.has('--soak');
 /** `--only=latency` (or latency-mosquitto, ingest, ingest-cpu, floor, memory, detection, escalation, bridge, cluster-bus, rebuild, monitoring,
- * session-backlog;
+ * session-backlog, session-drain-server;
  * comma-separated) */
 const ONLY = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? '').split(',').filter(Boolean));
 const wants = (section: string) => ONLY.size === 0 || ONLY.has(section);

@@ -21,6 +21,7 @@ import { ExternalBroker } from '../../server/src/broker/external.js';
 import { deviceAcls, deviceRole } from '../../server/src/broker/provisioning.js';
 import { WireConnection } from '../../simulator/src/wire.js';
 import { cpuOf, rssOf, startLoadChild } from '../bench/child.js';
+import { blast } from '../bench/load.js';
 import { HAVE_MOSQUITTO, startMosquitto, type SeedAccount, type TestMosquitto } from '../helpers/mosquitto.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -108,36 +109,13 @@ class CountingSession {
 /** Publishers on their own device accounts filling the closed session, 64 in flight each, to `total` acknowledged. */
 async function fill(pubs: WireConnection[], ids: readonly string[], total: number, tsFrom: number): Promise<number> {
   let ts = tsFrom;
-  let acked = 0;
-  const per = Math.ceil(total / pubs.length);
-  await Promise.all(
-    pubs.map(
-      (conn, i) =>
-        new Promise<void>((resolve) => {
-          const topic = deviceTopic(ids[i]!, 'vitals');
-          const mine = Math.max(0, Math.min(per, total - i * per));
-          if (mine === 0) return resolve();
-          let sent = 0;
-          let done = 0;
-          const pump = () => {
-            while (sent < mine && conn.inflight.size < 64) {
-              conn.publish(topic, reading(ts++), 1);
-              sent++;
-            }
-          };
-          conn.handlers = {
-            onPuback: () => {
-              acked++;
-              if (++done === mine) resolve();
-              else pump();
-            },
-            onClose: () => resolve(),
-          };
-          pump();
-        }),
-    ),
+  const r = await blast(
+    pubs.map((conn, i) => ({ id: ids[i]!, conn })),
+    total,
+    64,
+    () => reading(ts++),
   );
-  return acked;
+  return r.acked;
 }
 
 async function connectPubs(mosq: TestMosquitto, ids: readonly string[], secret: string): Promise<WireConnection[]> {
