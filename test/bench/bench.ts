@@ -13,6 +13,7 @@ import { runEscalationBench } from '../rigs/escalation-bench.js';
 import { benchClusterBus } from '../rigs/cluster-bus-bench.js';
 import { benchRebuild, type RebuildKit } from '../rigs/rebuild-bench.js';
 import { benchMonitoring } from '../rigs/monitoring-bench.js';
+import { benchSessionBacklog } from '../rigs/session-backlog-bench.js';
 import type { Stall } from './stalls.mjs';
 import { benchBridge } from '../../firmware-bridge/bench.js';
 import { deviceAcls, deviceRole } from '../../server/src/broker/provisioning.js';
@@ -28,7 +29,8 @@ const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
 const QUICK = args.has('--quick');
 const SOAK = args.has('--soak');
-/** `--only=latency` (or latency-mosquitto, ingest, ingest-cpu, floor, memory, detection, escalation, bridge, cluster-bus, rebuild, monitoring;
+/** `--only=latency` (or latency-mosquitto, ingest, ingest-cpu, floor, memory, detection, escalation, bridge, cluster-bus, rebuild, monitoring,
+ * session-backlog, session-drain-server;
  * comma-separated) */
 const ONLY = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? '').split(',').filter(Boolean));
 const wants = (section: string) => ONLY.size === 0 || ONLY.has(section);
@@ -163,7 +165,17 @@ async function latencyServer(
   background: number,
   env: Record<string, string>,
   opts: Omit<ServerProcessOptions, 'inheritEnv'>,
-): Promise<{ server: Child; mqttPort: number; creds: Cred[]; close(): Promise<void> }> {
+  /** more lines of mosquitto.conf (the last of a setting wins) */
+  mosqConf: readonly string[] = [],
+): Promise<{
+  server: Child;
+  mqttPort: number;
+  creds: Cred[];
+  restart?(between: () => Promise<void>): Promise<Child>;
+  /** Mosquitto's log so far (its last 20,000 characters) */
+  brokerLog?(): string;
+  close(): Promise<void>;
+}> {
   if (broker === 'embedded') {
     const server = await startServerChild(env, opts);
     const creds = background > 0 ? (await provision(`http://127.0.0.1:${server.httpPort}`, background, 'bg')).creds : [];
@@ -190,13 +202,25 @@ async function latencyServer(
       password: d.secret,
       role: { rolename: deviceRole(d.id), acls: deviceAcls(d.id, null) },
     })),
+    conf: mosqConf,
   });
   try {
-    const server = await startServerChild({ ...env, DATA_DIR: dataDir, ...mosq.env, MQTT_CLIENT_ID: 'odart-bench' }, opts);
+    const serverEnv = { ...env, DATA_DIR: dataDir, ...mosq.env, MQTT_CLIENT_ID: 'odart-bench' };
+    let server = await startServerChild(serverEnv, opts);
     return {
-      server,
+      get server() {
+        return server;
+      },
       mqttPort: mosq.port,
       creds,
+      brokerLog: () => mosq.log(),
+      /** the server stopped, `between` awaited, and started again on the same data and Mosquitto (a new core opening the session) */
+      async restart(between: () => Promise<void>) {
+        await server.stop();
+        await between();
+        server = await startServerChild(serverEnv, opts);
+        return server;
+      },
       async close() {
         await server.stop();
         await mosq.close();
@@ -378,6 +402,83 @@ async function ingestCpu(wearers: number, hz: number, perWindow: number, windows
     load = null;
     const us = runs.map((r) => r.usPerMsg).sort((a, b) => a - b);
     return { wearers, hz, publishedPerSec: rate, usPerMsg: { min: us[0], median: us[Math.floor(us.length / 2)], max: us.at(-1) }, runs };
+  } finally {
+    await load?.stop();
+    await setup.close();
+  }
+}
+
+// ---- the real server draining the session's backlog ------------------------------------------
+
+/**
+ * The real server on Mosquitto (MQTT_URL, SQLite) with `wearers` publishing vitals at `hz`: stopped for `gapS`
+ * (its session closed, Mosquitto queueing), started again on the same data, and its ingest counter (`/metrics`)
+ * watched until it has taken in everything published since the stop: the time the backlog delays live data. The
+ * backlog is the live rate (measured on the first server) times the time from the stop to the second server's
+ * start; `caughtUpS` counts from that start (its session opens during it).
+ */
+async function serverDrain(wearers: number, hz: number, gapS: number) {
+  log(`session backlog through the server: ${wearers} wearers at ${hz} Hz, the server down for ${gapS} s`);
+  // queueing unbounded, so the catch-up below can happen at all (a start-up takes seconds: the broker's accounts resync)
+  const setup = await latencyServer(
+    'mosquitto',
+    wearers,
+    { DEMO_PASSWORD: PASSWORD, DEMO_DEVICE_SECRET: DEVICE_SECRET },
+    { nodeArgs: SERVER_NODE_ARGS },
+    ['max_queued_messages 0'],
+  );
+  const vitalsRe = /odart_mqtt_messages_total\{stream="vitals"\} (\d+)/;
+  let load: Awaited<ReturnType<typeof startLoadChild>> | null = null;
+  try {
+    load = await startLoadChild({ host: '127.0.0.1', port: setup.mqttPort, creds: setup.creds, hz });
+    await sleep(5000);
+    const base0 = `http://127.0.0.1:${setup.server.httpPort}`;
+    const v0 = await metricValue(base0, vitalsRe);
+    const t0 = performance.now();
+    await sleep(5000);
+    const liveRate = ((await metricValue(base0, vitalsRe)) - v0) / ((performance.now() - t0) / 1000);
+    const down = performance.now();
+    const next = await setup.restart!(async () => {
+      await sleep(Math.max(0, gapS * 1000 - (performance.now() - down)));
+    });
+    const up = performance.now();
+    const base = `http://127.0.0.1:${next.httpPort}`;
+    const backlog = Math.round((liveRate * (up - down)) / 1000);
+    const trace: { s: number; ingested: number }[] = [];
+    let caughtUp: number | null = null;
+    const cpu0 = next.cpuSeconds();
+    while (performance.now() - up < 180_000) {
+      await sleep(250);
+      const now = performance.now();
+      const got = await metricValue(base, vitalsRe);
+      trace.push({ s: round((now - up) / 1000, 2)!, ingested: got });
+      // everything published since the stop (at the live rate), less a second of it in flight
+      if (got >= (liveRate * (now - down)) / 1000 - liveRate) {
+        caughtUp = (now - up) / 1000;
+        break;
+      }
+    }
+    const cores = (next.cpuSeconds() - cpu0) / ((performance.now() - up) / 1000);
+    // when the new server opened the session: Mosquitto's log line for it (its time stamp, whole seconds)
+    const opened = [...(setup.brokerLog?.() ?? '').matchAll(/^(\d+): New client connected from \S+ as odart-bench /gm)].at(-1);
+    const openedAgoS = opened ? Date.now() / 1000 - Number(opened[1]) : null;
+    const sinceUpS = (performance.now() - up) / 1000;
+    const r = {
+      wearers,
+      hz,
+      gapS: round((up - down) / 1000, 1),
+      liveRate: Math.round(liveRate),
+      backlog,
+      caughtUpS: caughtUp === null ? null : round(caughtUp, 1),
+      /** the session opened this long before the server's start-up ended (whole seconds of Mosquitto's log, +-1 s) */
+      sessionOpenedBeforeUpS: openedAgoS === null ? null : round(openedAgoS - sinceUpS, 1),
+      drainPerSec: caughtUp === null ? null : Math.round(backlog / caughtUp + liveRate),
+      serverCores: round(cores, 2),
+      load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+      trace: trace.filter((_, i) => i % 4 === 0),
+    };
+    log(`  ${JSON.stringify({ ...r, trace: undefined })}`);
+    return r;
   } finally {
     await load?.stop();
     await setup.close();
@@ -624,6 +725,31 @@ if (ONLY.has('monitoring')) {
   });
   log(`  ${JSON.stringify(report.monitoring)}`);
 }
+if (ONLY.has('session-backlog')) {
+  // Not in the default run: minutes of Mosquitto queueing and draining. `--only=session-backlog` (docs/performance.md).
+  const list = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d);
+  report.sessionBacklog = await benchSessionBacklog({
+    wearers: Number(process.env.BENCH_BACKLOG_WEARERS ?? (QUICK ? 1000 : 10_000)),
+    hz: Number(process.env.BENCH_BACKLOG_HZ ?? 2),
+    gapsS: list(process.env.BENCH_BACKLOG_GAPS_S, QUICK ? [2] : [5, 10, 15]),
+    sizes: list(process.env.BENCH_BACKLOG_SIZES, QUICK ? [10_000, 30_000] : [100_000, 300_000, 1_000_000]),
+    drain: Number(process.env.BENCH_BACKLOG_DRAIN ?? (QUICK ? 30_000 : 300_000)),
+    repeat: Number(process.env.BENCH_BACKLOG_REPEAT ?? (QUICK ? 1 : 3)),
+    ...(process.env.BENCH_BACKLOG_INFLIGHT ? { inflight: Number(process.env.BENCH_BACKLOG_INFLIGHT) } : {}),
+    log,
+  });
+  log(`  ${JSON.stringify(report.sessionBacklog)}`);
+}
+if (ONLY.has('session-drain-server')) {
+  // Not in the default run: the real server's drain of a takeover gap's backlog. `--only=session-drain-server`.
+  report.sessionDrainServer = HAVE_MOSQUITTO
+    ? await serverDrain(
+        Number(process.env.BENCH_BACKLOG_WEARERS ?? (QUICK ? 1000 : 10_000)),
+        Number(process.env.BENCH_BACKLOG_HZ ?? 1),
+        Number(process.env.BENCH_BACKLOG_GAPS_S ?? 15),
+      )
+    : null;
+}
 const mem: Awaited<ReturnType<typeof memory>>[] = [];
 if (wants('memory')) {
   mem.push(await memory(1000, QUICK ? 8 : 20));
@@ -679,6 +805,7 @@ if (JSON_OUT) {
   const cb = report.clusterBus as Awaited<ReturnType<typeof benchClusterBus>> | undefined;
   const ic = report.ingestCpu as Awaited<ReturnType<typeof ingestCpu>> | null | undefined;
   const mon = report.monitoring as Awaited<ReturnType<typeof benchMonitoring>> | undefined;
+  const sb = report.sessionBacklog as Awaited<ReturnType<typeof benchSessionBacklog>> | undefined;
   const rows: [string, string][] = [
     ['machine', `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${QUICK ? ' (quick)' : ''}`],
     ...(i
@@ -763,6 +890,29 @@ if (JSON_OUT) {
           ['monitoring: loop stalls over 50 ms', stallList(mon.stalls)],
         ] as [string, string][])
       : []),
+    ...(sb === null
+      ? ([['session backlog', 'Mosquitto not installed']] as [string, string][])
+      : sb
+        ? sb.rounds.flatMap((r, i): [string, string][] => [
+            [
+              `session backlog ${i + 1}: gaps`,
+              `${sb.wearers} devices at ${sb.hz} Hz (live ${r.gaps.liveRates.join(', ')}/s): ${r.gaps.runs.map((g) => `${g.gapS} s -> ${g.queued} queued (${g.expected} by rate), drained in ${g.drainS} s (${g.drainPerSec}/s)`).join('; ')}`,
+            ],
+            [
+              `session backlog ${i + 1}: Mosquitto RSS`,
+              `${r.memory.baseMb} MB empty; ${r.memory.points.map((p) => `${p.queued} queued ${p.rssMb} MB (${p.bytesPerMessage} B each)`).join('; ')}`,
+            ],
+            [
+              `session backlog ${i + 1}: drain`,
+              r.memory.drains
+                .map(
+                  (d) =>
+                    `${d.messages} in ${d.seconds} s (${d.perSec}/s, Mosquitto ${d.brokerCores} cores; a probe after ${d.beforeProbe}, ${d.outOfOrder} out of order)`,
+                )
+                .join('; '),
+            ],
+          ])
+        : []),
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n');

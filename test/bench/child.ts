@@ -19,7 +19,8 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-function rssOf(pid: number | undefined): number {
+/** Resident memory of a process (VmRSS from /proc), bytes; 0 when it is gone. */
+export function rssOf(pid: number | undefined): number {
   if (!pid) return 0;
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -29,7 +30,8 @@ function rssOf(pid: number | undefined): number {
   }
 }
 
-function cpuOf(pid: number | undefined): number {
+/** CPU time (user + system) a process has used, seconds (/proc/<pid>/stat). */
+export function cpuOf(pid: number | undefined): number {
   if (!pid) return 0;
   try {
     // fields after the ")" of the command name: utime and stime are the 12th and 13th
@@ -179,7 +181,7 @@ export async function startMosquittoChild(port: number): Promise<Child | null> {
 export async function startLoadChild(
   job: { host: string; port: number; creds: { id: string; secret?: string }[]; hz: number },
   cores?: string,
-): Promise<{ pid: number; stop(): Promise<{ ratePerSec: number }> }> {
+): Promise<{ pid: number; stop(): Promise<{ ratePerSec: number; published: number }> }> {
   const argv = ['--import', 'tsx', path.join(ROOT, 'test/bench/load-child.ts')];
   const proc = cores
     ? spawn('taskset', ['-c', cores, process.execPath, ...argv], { cwd: ROOT, stdio: ['pipe', 'inherit', 'inherit', 'ipc'] })
@@ -205,7 +207,7 @@ export async function startLoadChild(
       proc.send({ type: 'stop' });
       const m = await stopped;
       await exited;
-      return { ratePerSec: Number(m.ratePerSec) };
+      return { ratePerSec: Number(m.ratePerSec), published: Number(m.published) };
     },
   };
 }

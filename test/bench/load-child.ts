@@ -20,7 +20,8 @@ process.on('message', (m: { type?: string }) => {
   if (m.type !== 'stop') return;
   load.stop();
   const ratePerSec = load.ratePerSec();
+  const published = load.published();
   void closeAll(pubs).then(() => {
-    process.send?.({ type: 'stopped', ratePerSec }, () => process.exit(0));
+    process.send?.({ type: 'stopped', ratePerSec, published }, () => process.exit(0));
   });
 });

@@ -36,8 +36,14 @@ export async function connectAll(host: string, port: number, creds: Cred[], conc
   return out;
 }
 
-/** Publishes `total` QoS 1 vitals spread over the connections with `window` in flight per connection. */
-export async function blast(pubs: Pub[], total: number, window = 64): Promise<{ seconds: number; acked: number }> {
+/** Publishes `total` QoS 1 vitals spread over the connections with `window` in flight per connection; `payload`
+ * makes each one (the same reading by default). */
+export async function blast(
+  pubs: Pub[],
+  total: number,
+  window = 64,
+  payload: () => string = () => VITALS,
+): Promise<{ seconds: number; acked: number }> {
   const per = Math.ceil(total / pubs.length);
   const start = performance.now();
   let acked = 0;
@@ -52,7 +58,7 @@ export async function blast(pubs: Pub[], total: number, window = 64): Promise<{ 
           let done = 0;
           const pump = () => {
             while (sent < mine && conn.inflight.size < window) {
-              conn.publish(topic, VITALS, 1);
+              conn.publish(topic, payload(), 1);
               sent++;
             }
           };

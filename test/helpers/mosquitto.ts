@@ -34,6 +34,8 @@ export interface TestMosquitto {
   env: Record<string, string>;
   /** the broker's log so far (its last 20,000 characters): connections, session takeovers */
   log(): string;
+  /** the broker process's pid while it runs (its resident memory, for the bench) */
+  pid(): number | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
   close(): Promise<void>;
@@ -162,6 +164,7 @@ export async function startMosquitto(
     dir,
     env: { MQTT_URL: url, MQTT_USERNAME: username, MQTT_PASSWORD: password },
     log: () => log,
+    pid: () => proc?.pid,
     start,
     stop,
     async close() {
