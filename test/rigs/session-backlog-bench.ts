@@ -19,6 +19,7 @@ import { pino } from 'pino';
 import { deviceTopic, type ParsedTopic } from '@odart/protocol';
 import { ExternalBroker } from '../../server/src/broker/external.js';
 import { deviceAcls, deviceRole } from '../../server/src/broker/provisioning.js';
+import { DURABLE_STREAMS } from '../../server/src/ingest/ingest.js';
 import { WireConnection } from '../../simulator/src/wire.js';
 import { cpuOf, rssOf, startLoadChild } from '../bench/child.js';
 import { blast } from '../bench/load.js';
@@ -58,6 +59,7 @@ class CountingSession {
       password: mosq.password,
       clientId,
       controlClientId: `${clientId}-control`,
+      discreteStreams: DURABLE_STREAMS,
       log: pino({ level: 'silent' }),
       maxPayloadBytes: 4096,
       onDeviceMessage: (topic: ParsedTopic, payload: Buffer) => self?.onMessage(topic, payload),
