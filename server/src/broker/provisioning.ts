@@ -147,27 +147,22 @@ export class MosquittoDynsec implements BrokerProvisioning {
   /** Creates the device's role or brings its ACL to what the store says. */
   private async syncRole(deviceId: string, kind: string): Promise<void> {
     const rolename = deviceRole(deviceId);
-    const gateway = kind === 'gateway' ? { relayed: await this.d.repos.gateways.devicesForGateway(deviceId) } : null;
-    const want = deviceAcls(deviceId, gateway);
     const r = await this.one({ command: 'getRole', rolename }, (x) => !x.error || /not found/i.test(x.error));
-    if (r.error) {
-      await this.one({ command: 'createRole', rolename, acls: want });
-      return;
+    const have = r.error ? null : (((r.data?.role ?? {}) as { acls?: Acl[] }).acls ?? []);
+    await this.send(roleChanges(rolename, await this.wantedAcls(deviceId, kind), have));
+  }
+
+  private async wantedAcls(deviceId: string, kind: string): Promise<Acl[]> {
+    return deviceAcls(deviceId, kind === 'gateway' ? { relayed: await this.d.repos.gateways.devicesForGateway(deviceId) } : null);
+  }
+
+  /** Commands in requests of at most RESYNC_BATCH; any error but a tolerated one fails. */
+  private async send(commands: DynsecCommand[], tolerated: (r: DynsecResponse) => boolean = () => false): Promise<void> {
+    for (let i = 0; i < commands.length; i += RESYNC_BATCH) {
+      for (const a of await this.request(commands.slice(i, i + RESYNC_BATCH))) {
+        if (a.error && !tolerated(a)) throw new Error(`broker provisioning: ${a.command} failed: ${a.error}`);
+      }
     }
-    const have = (((r.data?.role ?? {}) as { acls?: Acl[] }).acls ?? []).map((a) => ({
-      acltype: a.acltype,
-      topic: a.topic,
-      allow: a.allow,
-    }));
-    const key = (a: Acl) => `${a.acltype} ${a.topic} ${a.allow}`;
-    const wantKeys = new Set(want.map(key));
-    const haveKeys = new Set(have.map(key));
-    const commands: DynsecCommand[] = [
-      ...have.filter((a) => !wantKeys.has(key(a))).map((a) => ({ command: 'removeRoleACL', rolename, acltype: a.acltype, topic: a.topic })),
-      ...want.filter((a) => !haveKeys.has(key(a))).map((a) => ({ command: 'addRoleACL', rolename, ...a })),
-    ];
-    if (commands.length === 0) return;
-    for (const a of await this.request(commands)) if (a.error) throw new Error(`broker provisioning: ${a.command} failed: ${a.error}`);
   }
 
   /** A gateway is told its devices as a retained message on its config topic (the broker hands it over when it subscribes). */
@@ -203,28 +198,62 @@ export class MosquittoDynsec implements BrokerProvisioning {
     if (device.kind === 'gateway') await this.publishGatewayConfig(deviceId, await this.d.repos.gateways.devicesForGateway(deviceId));
   }
 
+  /**
+   * Every device's role brought to what the store says, the accounts of deleted devices removed: two requests for
+   * the broker's clients and roles, then only the changes, in batches (one round trip a device took 3.5 min and
+   * more at 10,000 devices, and every node's start waits for it).
+   */
   async resync(): Promise<{ devices: number; withoutAccount: string[]; removed: string[] }> {
     const devices = await this.d.repos.allDevices();
-    const list = await this.one({ command: 'listClients', verbose: true, count: -1, offset: 0 });
-    const clients = ((list.data?.clients ?? []) as { username: string; roles?: { rolename: string }[] }[]).map((c) => ({
+    const [list, roleList] = await this.request([
+      { command: 'listClients', verbose: true, count: -1, offset: 0 },
+      { command: 'listRoles', verbose: true, count: -1, offset: 0 },
+    ]);
+    for (const r of [list, roleList])
+      if (!r || r.error) throw new Error(`broker provisioning: ${r?.command ?? 'list'} failed: ${r?.error ?? 'no answer'}`);
+    const clients = ((list!.data?.clients ?? []) as { username: string; roles?: { rolename: string }[] }[]).map((c) => ({
       username: c.username,
       device: (c.roles ?? []).some((r) => r.rolename === deviceRole(c.username)),
     }));
+    const roles = new Map(
+      ((roleList!.data?.roles ?? []) as { rolename: string; acls?: Acl[] }[]).map((r) => [r.rolename, r.acls ?? []] as const),
+    );
     const stored = new Set(devices.map((x) => x.id));
     const withAccount = new Set(clients.filter((c) => c.device).map((c) => c.username));
-    for (const dev of devices) await this.syncRole(dev.id, dev.kind);
-    const removed: string[] = [];
-    for (const c of clients) {
-      if (!c.device || stored.has(c.username)) continue;
-      await this.one({ command: 'deleteClient', username: c.username });
-      await this.one({ command: 'deleteRole', rolename: deviceRole(c.username) }, (x) => !x.error || /not found/i.test(x.error));
-      removed.push(c.username);
+    const changes: DynsecCommand[] = [];
+    for (const dev of devices) {
+      const rolename = deviceRole(dev.id);
+      changes.push(...roleChanges(rolename, await this.wantedAcls(dev.id, dev.kind), roles.get(rolename) ?? null));
     }
+    await this.send(changes);
+    const removed = clients.filter((c) => c.device && !stored.has(c.username)).map((c) => c.username);
+    await this.send(
+      removed.flatMap((username) => [
+        { command: 'deleteClient', username },
+        { command: 'deleteRole', rolename: deviceRole(username) },
+      ]),
+      (r) => r.command === 'deleteRole' && /not found/i.test(r.error ?? ''),
+    );
     for (const dev of devices) {
       if (dev.kind === 'gateway') await this.publishGatewayConfig(dev.id, await this.d.repos.gateways.devicesForGateway(dev.id));
     }
     return { devices: devices.length, withoutAccount: devices.filter((x) => !withAccount.has(x.id)).map((x) => x.id), removed };
   }
+}
+
+/** Commands a request carries at most (a resync's changes at 10,000 devices). */
+const RESYNC_BATCH = 200;
+
+/** What makes a role's ACL the one wanted: create it (`have` null: no such role), or remove and add the ACLs that differ. */
+function roleChanges(rolename: string, want: readonly Acl[], have: readonly Acl[] | null): DynsecCommand[] {
+  if (have === null) return [{ command: 'createRole', rolename, acls: want }];
+  const key = (a: Acl) => `${a.acltype} ${a.topic} ${a.allow}`;
+  const wantKeys = new Set(want.map(key));
+  const haveKeys = new Set(have.map(key));
+  return [
+    ...have.filter((a) => !wantKeys.has(key(a))).map((a) => ({ command: 'removeRoleACL', rolename, acltype: a.acltype, topic: a.topic })),
+    ...want.filter((a) => !haveKeys.has(key(a))).map((a) => ({ command: 'addRoleACL', rolename, ...a })),
+  ];
 }
 
 /** Role names this adapter owns (tests, operators' scripts). */
