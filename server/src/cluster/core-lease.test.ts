@@ -41,19 +41,25 @@ async function step(clock: VirtualClock, nodes: CoreLease[], ms: number): Promis
   }
 }
 
-it('a node that cannot renew stops acting at its deadline, before its lease runs out; then the standby takes over', async () => {
+/** Nodes A and B on one lease repository (SQLite in memory); A's connection to it fails once `lose()` is called. */
+async function pairOnLosableDb() {
   opened = await openDatabase(':memory:');
   const real = createLeaseRepo(opened.db);
   let lost = false;
-  // node A's connection to the database: fails once "the database is lost"
   const aConn: LeaseRepo = {
     ...real,
     acquire: (...args) => (lost ? Promise.reject(new Error('connection terminated')) : real.acquire(...args)),
   };
   const clock = new VirtualClock(T0);
   const events: string[] = [];
-  const a = node(aConn, clock, 'a', events);
-  const b = node(real, clock, 'b', events);
+  const lose = () => {
+    lost = true;
+  };
+  return { real, a: node(aConn, clock, 'a', events), b: node(real, clock, 'b', events), clock, events, lose };
+}
+
+it('a node that cannot renew stops acting at its deadline, before its lease runs out; then the standby takes over', async () => {
+  const { real, a, b, clock, events, lose } = await pairOnLosableDb();
   await a.start();
   await b.start();
   expect(a.active).toBe(true);
@@ -63,7 +69,7 @@ it('a node that cannot renew stops acting at its deadline, before its lease runs
   await step(clock, [a, b], 10_000);
   expect(a.active && !b.active).toBe(true);
 
-  lost = true; // at +10 s; A's last good renewal was at +10 s (expiry +16 s, deadline +14 s)
+  lose(); // at +10 s; A's last good renewal was at +10 s (expiry +16 s, deadline +14 s)
   const lease = await real.read();
   await step(clock, [a, b], 3500);
   expect(a.active).toBe(true); // +13.5 s: within its deadline
@@ -80,24 +86,14 @@ it('a node that cannot renew stops acting at its deadline, before its lease runs
 });
 
 it("a standby whose round falls between the holder's renewals takes over the moment the lease runs out, not a round later", async () => {
-  opened = await openDatabase(':memory:');
-  const real = createLeaseRepo(opened.db);
-  let lost = false;
-  const aConn: LeaseRepo = {
-    ...real,
-    acquire: (...args) => (lost ? Promise.reject(new Error('connection terminated')) : real.acquire(...args)),
-  };
-  const clock = new VirtualClock(T0);
-  const events: string[] = [];
-  const a = node(aConn, clock, 'a', events);
-  const b = node(real, clock, 'b', events);
+  const { real, a, b, clock, events, lose } = await pairOnLosableDb();
   await a.start();
   // B's rounds come 1 s after A's: at +1, +3, +5 ...
   await step(clock, [a], 1000);
   await b.start();
   await step(clock, [a, b], 9000);
   expect(a.active && !b.active).toBe(true);
-  lost = true; // at +10 s; A's last good renewal was at +10 s: its lease runs out at +16 s, B's rounds at +15, +17
+  lose(); // at +10 s; A's last good renewal was at +10 s: its lease runs out at +16 s, B's rounds at +15, +17
   await step(clock, [a, b], 6000);
   expect(b.active).toBe(true);
   expect(events).toEqual(['a active 1 @0', 'a standby @14000', 'b active 2 @16000']);
