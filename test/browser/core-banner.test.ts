@@ -1,7 +1,10 @@
 // "Say what is not monitored" (issue 14): two real nodes on one throwaway PostgreSQL database, each on its own virtual
 // clock; the phones are signed in on the standby, B. A, the active core, goes silent (its clock stops: no renewal).
-// Once A's lease has run out by B's clock and before B's next attempt takes it, no core is active: B's /healthz says
-// coreActive false, and the responder app and the console show the banner. B takes the lease: the banner goes.
+// B tries the lease the moment A's runs out, but the lease row is locked by another session of the database (a
+// stuck migration, an operator's transaction), so its attempt fails: no core acts and none can be vouched for. B's
+// /healthz says coreActive false, and the responder app and the console show the banner. The lock goes, B takes the
+// lease at its next round: the banner goes.
+import pgLib from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { VirtualClock } from '../../server/src/clock.js';
@@ -34,6 +37,7 @@ describePostgres('the banner while no detection core is active', (cluster) => {
     const pg = await cluster();
     const url = await pg.createDatabase();
     const open: TestServer[] = [];
+    let locker: pgLib.Client | null = null;
     try {
       // A takes the lease at T0 (it runs out at T0 + 6 s: CORE_LEASE_S 6); B tries every 2 s from T0 + 0.5 s
       const a = await startTestServer({ env: { DATABASE_URL: url, NODE_ID: 'node-a' }, clock: new VirtualClock(T0) });
@@ -54,8 +58,16 @@ describePostgres('the banner while no detection core is active', (cluster) => {
         expect(await page.getByText(BANNER).count()).toBe(0);
       }
 
-      // A is silent; by B's clock A's lease runs out at T0 + 6 s, B's next attempt is at T0 + 6.5 s
+      // A is silent; by B's clock A's lease runs out at T0 + 6 s, when B tries again (its round at T0 + 4.5 s read it)
+      await runTo(b, T0 + 5000);
+      expect(await coreActive(b)).toBe(true); // A's lease, as B last read it, still runs
+      locker = new pgLib.Client({ connectionString: url });
+      await locker.connect();
+      await locker.query('begin');
+      await locker.query('lock table core_lease in access exclusive mode');
+      // B's attempt at T0 + 6 s waits on the lock until the server's statement bound cancels it: failed
       await runTo(b, T0 + 6200);
+      expect(b.server.core.active).toBe(false);
       expect(await coreActive(b)).toBe(false);
       for (const page of [alex, admin]) {
         const banner = page.getByRole('alert').filter({ hasText: BANNER });
@@ -65,8 +77,9 @@ describePostgres('the banner while no detection core is active', (cluster) => {
       // the console is on screen under it
       await admin.getByRole('heading', { level: 2 }).first().waitFor();
 
-      // B takes the lease: a core is active again, the banner goes
-      await runTo(b, T0 + 6600);
+      // the lock goes; B's next round (T0 + 8 s, two seconds after that attempt) takes the lease: the banner goes
+      await locker.query('rollback');
+      await runTo(b, T0 + 8200);
       expect(b.server.core.active).toBe(true);
       expect(await coreActive(b)).toBe(true);
       for (const page of [alex, admin]) {
@@ -76,6 +89,7 @@ describePostgres('the banner while no detection core is active', (cluster) => {
       await ctxAlex.close();
       await ctxAdmin.close();
     } finally {
+      await locker?.end();
       for (const ts of open.splice(0)) await ts.close();
       await pg.dropDatabase(url);
     }
