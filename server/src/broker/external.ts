@@ -10,8 +10,9 @@
 // The session is two: the continuous streams (vitals, presence, status) under MQTT_CLIENT_ID, and the discrete ones
 // (a help or OK press, a door: `discreteStreams`) under `discreteSessionId(MQTT_CLIENT_ID)`. Mosquitto bounds what it
 // queues for a session while no core holds it (`max_queued_messages`) and drops the newest past the bound, after
-// acknowledging them to the device: on one queue, a takeover at 10,000 wearers filled it with vitals in seconds and
-// a press made then was dropped. The discrete session's queue holds only the rare messages.
+// acknowledging them to the device: on one queue, a takeover at 10,000 wearers fills it with vitals in seconds
+// (rate x gap, docs/operations.md) and a press made then is dropped (test/session-queues.int.test.ts shows it at a
+// bound of 50). The discrete session's queue holds only the rare messages.
 import type { Duplex } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
@@ -77,9 +78,6 @@ export interface ExternalBrokerDeps {
 
 /** How long a held PUBACK may hold the session's stream by default (the renew window at the default lease). */
 export const HOLD_MS = 4000;
-
-/** The subscriptions of the server's session: every device stream of every device (not commands, not gateway config). */
-export const DEVICE_SUBSCRIPTIONS = DEVICE_STREAMS.map((s) => `${TOPIC_ROOT}/+/${s}`);
 
 /** The client id of the core's session of the discrete streams: `/` is in neither MQTT_CLIENT_ID nor NODE_ID. */
 export const discreteSessionId = (clientId: string): string => `${clientId}/discrete`;
