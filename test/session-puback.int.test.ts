@@ -8,7 +8,7 @@ import { ExternalBroker } from '../server/src/broker/index.js';
 import { VirtualClock } from '../server/src/clock.js';
 import { DURABLE_STREAMS } from '../server/src/ingest/ingest.js';
 import { createLogger } from '../server/src/log.js';
-import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
+import { HAVE_MOSQUITTO, deviceAccount, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
 import { until } from './helpers/server.js';
 
 const DEVICE = { username: 'dev-puback', password: 'device-secret-puback' };
@@ -16,15 +16,7 @@ let mosq: TestMosquitto;
 beforeAll(async () => {
   if (!HAVE_MOSQUITTO) return;
   mosq = await startMosquitto({
-    accounts: [
-      {
-        ...DEVICE,
-        role: {
-          rolename: 'dev-puback',
-          acls: [{ acltype: 'publishClientSend', topic: `odart/v1/devices/${DEVICE.username}/#`, allow: true }],
-        },
-      },
-    ],
+    accounts: [deviceAccount(DEVICE.username, DEVICE.password)],
   });
 });
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExternalBroker, discreteSessionId } from '../server/src/broker/external.js';
 import { DURABLE_STREAMS } from '../server/src/ingest/ingest.js';
 import { createLogger } from '../server/src/log.js';
-import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
+import { HAVE_MOSQUITTO, deviceAccount, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
 import { until } from './helpers/server.js';
 
 const DEVICE = { username: 'dev-queues', password: 'device-secret-queues' };
@@ -17,15 +17,7 @@ let mosq: TestMosquitto;
 beforeAll(async () => {
   if (!HAVE_MOSQUITTO) return;
   mosq = await startMosquitto({
-    accounts: [
-      {
-        ...DEVICE,
-        role: {
-          rolename: 'dev-queues',
-          acls: [{ acltype: 'publishClientSend', topic: `odart/v1/devices/${DEVICE.username}/#`, allow: true }],
-        },
-      },
-    ],
+    accounts: [deviceAccount(DEVICE.username, DEVICE.password)],
     conf: [`max_queued_messages ${QUEUED}`],
   });
 });

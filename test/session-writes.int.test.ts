@@ -9,7 +9,7 @@ import { ExternalBroker, mqttLogOption } from '../server/src/broker/external.js'
 import { DURABLE_STREAMS } from '../server/src/ingest/ingest.js';
 import { SESSION_MAX_PER_TURN } from '../server/src/broker/session-turns.js';
 import { createLogger } from '../server/src/log.js';
-import { HAVE_MOSQUITTO, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
+import { HAVE_MOSQUITTO, deviceAccount, startMosquitto, type TestMosquitto } from './helpers/mosquitto.js';
 import { until } from './helpers/server.js';
 
 const DEVICE = { username: 'dev-writes', password: 'device-secret-writes' };
@@ -18,15 +18,7 @@ let mosq: TestMosquitto;
 let mosqUnbounded: TestMosquitto;
 beforeAll(async () => {
   if (!HAVE_MOSQUITTO) return;
-  const accounts = [
-    {
-      ...DEVICE,
-      role: {
-        rolename: 'dev-writes',
-        acls: [{ acltype: 'publishClientSend', topic: `odart/v1/devices/${DEVICE.username}/#`, allow: true }],
-      },
-    },
-  ];
+  const accounts = [deviceAccount(DEVICE.username, DEVICE.password)];
   mosq = await startMosquitto({ accounts });
   // no limit on QoS 1 messages in flight to one client (the default is 20): the whole backlog comes at once
   mosqUnbounded = await startMosquitto({ accounts, conf: ['max_inflight_messages 0'] });

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { deviceAcls, deviceRole } from '../../server/src/broker/provisioning.js';
 
 export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 export const MOSQUITTO_CTRL_BIN = '/usr/bin/mosquitto_ctrl';
@@ -56,6 +57,13 @@ export interface SeedAccount {
   /** its own role with these ACLs (dynsec's JSON form) */
   role: { rolename: string; acls: { acltype: string; topic: string; allow: boolean }[] };
 }
+
+/** A device's account as provisioning makes it: its own role with the device ACL (publish its streams, read its commands). */
+export const deviceAccount = (username: string, password: string): SeedAccount => ({
+  username,
+  password,
+  role: { rolename: deviceRole(username), acls: deviceAcls(username, null) },
+});
 
 /** Mosquitto's own password hash: PBKDF2-SHA512, 101 iterations, a 12-byte salt, base64 (what dynsec writes). */
 function dynsecHash(password: string): { password: string; salt: string; iterations: number } {
